@@ -1,0 +1,118 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { SpanLimits } from '../tracer/limits';
+import { SAMPLER_NAMES, type SamplerName } from '../tracer/sampler';
+import { logger } from '../logger';
+import { readBoolean, readKeyValueList, readNumber, readString, type Env } from './env';
+
+/** Options of `withTracing` and `tracing`; each overrides its environment variable. */
+export interface TracingOptions {
+  /** `service.name`. Env: `OTEL_SERVICE_NAME`; default: the function name. */
+  serviceName?: string;
+  /** Full URL spans are POSTed to. Env: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
+  endpoint?: string;
+  /** Headers sent with every export (the ingest API key). Env: `OTEL_EXPORTER_OTLP_HEADERS`. */
+  headers?: Record<string, string>;
+  /** Env: `OTEL_EXPORTER_OTLP_COMPRESSION`; default `none`. */
+  compression?: 'gzip' | 'none';
+  /** Env: `OTEL_TRACES_SAMPLER`; default `parentbased_always_on`. */
+  sampler?: SamplerName;
+  /** Ratio for the `traceidratio` samplers. Env: `OTEL_TRACES_SAMPLER_ARG`; default 1. */
+  samplerRatio?: number;
+  /** Extra resource attributes. Env: `OTEL_RESOURCE_ATTRIBUTES`. */
+  resourceAttributes?: Attributes;
+  /** Longest a flush may add to an invocation, in ms. Env: `OTEL_EXPORTER_OTLP_TIMEOUT`; default 500. */
+  flushTimeoutMs?: number;
+  /** A flush never runs closer than this to the Lambda deadline, in ms. Env: `HOPTRACE_FLUSH_MARGIN_MS`; default 50. */
+  flushMarginMs?: number;
+  /** The timeout guard ends open spans this long before the deadline, in ms. Env: `HOPTRACE_TIMEOUT_GUARD_MS`; default 500. */
+  timeoutGuardMs?: number;
+  /** Spans recorded per invocation at most; more are counted and dropped. Env: `HOPTRACE_MAX_SPANS`; default 1000. */
+  maxSpansPerInvocation?: number;
+  /** Largest export request body, in bytes; bigger batches are split. Env: `HOPTRACE_MAX_EXPORT_BYTES`; default 1 MiB. */
+  maxExportBytes?: number;
+  /** Span limits. Env: `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT`. */
+  spanLimits?: Partial<SpanLimits>;
+  /** `true` makes the wrapper a pass-through. Env: `OTEL_SDK_DISABLED`. */
+  disabled?: boolean;
+}
+
+export interface TracingConfig {
+  disabled: boolean;
+  serviceName: string;
+  endpoint: string | undefined;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+  sampler: SamplerName;
+  samplerRatio: number;
+  propagators: string[];
+  resourceAttributes: Attributes;
+  flushTimeoutMs: number;
+  flushMarginMs: number;
+  timeoutGuardMs: number;
+  maxSpansPerInvocation: number;
+  maxExportBytes: number;
+  spanLimits: SpanLimits;
+}
+
+const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
+
+function tracesEndpoint(env: Env): string | undefined {
+  const specific = readString(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  if (specific) return specific;
+  const base = readString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
+}
+
+function readSampler(env: Env): SamplerName | undefined {
+  const name = readString(env, 'OTEL_TRACES_SAMPLER')?.toLowerCase();
+  if (name === undefined) return undefined;
+  if ((SAMPLER_NAMES as readonly string[]).includes(name)) return name as SamplerName;
+  logger.warnOnce('env:OTEL_TRACES_SAMPLER', `OTEL_TRACES_SAMPLER="${name}" is not supported; using parentbased_always_on.`);
+  return undefined;
+}
+
+function readCompression(env: Env): 'gzip' | 'none' | undefined {
+  const value = readString(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION')?.toLowerCase();
+  return value === 'gzip' || value === 'none' ? value : undefined;
+}
+
+/** Merges options over environment over defaults. Pure: reads only `env`. */
+export function resolveConfig(options: TracingOptions, env: Env): TracingConfig {
+  const propagators = readString(env, 'OTEL_PROPAGATORS')
+    ?.split(',')
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  const resourceAttributes: Attributes = { ...readKeyValueList(env, 'OTEL_RESOURCE_ATTRIBUTES'), ...options.resourceAttributes };
+  return {
+    disabled: options.disabled ?? readBoolean(env, 'OTEL_SDK_DISABLED') ?? false,
+    serviceName:
+      options.serviceName ??
+      readString(env, 'OTEL_SERVICE_NAME') ??
+      (typeof resourceAttributes['service.name'] === 'string' ? resourceAttributes['service.name'] : undefined) ??
+      readString(env, 'AWS_LAMBDA_FUNCTION_NAME') ??
+      'unknown_service:nodejs',
+    endpoint: options.endpoint ?? tracesEndpoint(env),
+    headers: { ...readKeyValueList(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'), ...options.headers },
+    compression: options.compression ?? readCompression(env) ?? 'none',
+    sampler: options.sampler ?? readSampler(env) ?? 'parentbased_always_on',
+    samplerRatio: options.samplerRatio ?? readNumber(env, 'OTEL_TRACES_SAMPLER_ARG') ?? 1,
+    propagators: propagators && propagators.length > 0 ? propagators : DEFAULT_PROPAGATORS,
+    resourceAttributes,
+    flushTimeoutMs: options.flushTimeoutMs ?? readNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 500,
+    flushMarginMs: options.flushMarginMs ?? readNumber(env, 'HOPTRACE_FLUSH_MARGIN_MS') ?? 50,
+    timeoutGuardMs: options.timeoutGuardMs ?? readNumber(env, 'HOPTRACE_TIMEOUT_GUARD_MS') ?? 500,
+    maxSpansPerInvocation: options.maxSpansPerInvocation ?? readNumber(env, 'HOPTRACE_MAX_SPANS') ?? 1000,
+    maxExportBytes: options.maxExportBytes ?? readNumber(env, 'HOPTRACE_MAX_EXPORT_BYTES') ?? 1024 * 1024,
+    spanLimits: {
+      attributeCount:
+        options.spanLimits?.attributeCount ?? readNumber(env, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT') ?? 128,
+      // OpenTelemetry's default is unlimited; one runaway value must not make a span unexportable.
+      attributeValueLength:
+        options.spanLimits?.attributeValueLength ??
+        readNumber(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ??
+        8192,
+      eventCount: options.spanLimits?.eventCount ?? readNumber(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT') ?? 128,
+      linkCount: options.spanLimits?.linkCount ?? readNumber(env, 'OTEL_SPAN_LINK_COUNT_LIMIT') ?? 128,
+    },
+  };
+}

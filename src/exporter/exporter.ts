@@ -1,0 +1,114 @@
+import type { Attributes } from '@opentelemetry/api';
+import { logger } from '../logger';
+import type { RecordingSpan } from '../tracer/span';
+import { nowMs } from '../tracer/time';
+import { HttpTransport } from './http-transport';
+import { encodeBatches } from './otlp-json';
+import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retry';
+
+export interface ExportResult {
+  /** Spans the endpoint acknowledged. */
+  exported: number;
+  /** Spans not delivered: no endpoint, endpoint failure, deadline, or too big to send. */
+  failed: number;
+}
+
+export interface ExporterSettings {
+  endpoint: string | undefined;
+  headers: Record<string, string>;
+  compression: 'gzip' | 'none';
+  maxExportBytes: number;
+  resource: Attributes;
+}
+
+interface Delivery {
+  ok: boolean;
+  reason?: string;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Ships finished spans as OTLP/HTTP JSON. Never throws: every failure becomes a count and a
+ * rate-limited log line, because it runs on the path of someone else's handler.
+ */
+export class OtlpExporter {
+  private readonly transport: HttpTransport | undefined;
+
+  constructor(private readonly settings: ExporterSettings) {
+    if (!settings.endpoint) return;
+    try {
+      this.transport = new HttpTransport(settings.endpoint, settings.headers, settings.compression);
+    } catch (error) {
+      logger.warnOnce('endpoint', `invalid OTLP endpoint "${settings.endpoint}": ${(error as Error).message}; spans will be dropped.`);
+    }
+  }
+
+  /** Sends the spans, giving up at `deadlineMs` (epoch ms). */
+  async export(spans: RecordingSpan[], deadlineMs: number): Promise<ExportResult> {
+    if (spans.length === 0) return { exported: 0, failed: 0 };
+    if (!this.transport) {
+      if (!this.settings.endpoint) {
+        logger.warnOnce('no-endpoint', 'no OTLP endpoint configured (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); spans are dropped.');
+      }
+      return { exported: 0, failed: spans.length };
+    }
+    let exported = 0;
+    let failed = 0;
+    try {
+      const { bodies, oversized } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes);
+      if (oversized > 0) {
+        failed += oversized;
+        logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
+      }
+      for (const body of bodies) {
+        const delivery = await this.deliver(this.transport, body.json, deadlineMs);
+        if (delivery.ok) exported += body.spans;
+        else {
+          failed += body.spans;
+          logger.warn(`export:${delivery.reason}`, `export of ${body.spans} span(s) to ${this.settings.endpoint} failed: ${delivery.reason}.`);
+        }
+      }
+    } catch (error) {
+      failed = spans.length - exported;
+      logger.warn('export:internal', `export failed unexpectedly: ${(error as Error).message}`);
+    }
+    return { exported, failed };
+  }
+
+  private async deliver(transport: HttpTransport, json: string, deadlineMs: number): Promise<Delivery> {
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadlineMs - nowMs();
+      if (remaining <= 0) return { ok: false, reason: 'flush deadline reached' };
+      let status: number;
+      let retryAfter: string | undefined;
+      let body: string;
+      try {
+        ({ status, retryAfter, body } = await transport.send(json, remaining));
+      } catch (error) {
+        // A reset kept-alive socket is retried at once on a fresh one; other errors are final.
+        if (attempt === 0 && isRetryableNetworkError(error)) continue;
+        return { ok: false, reason: (error as { code?: string }).code ?? (error as Error).message };
+      }
+      if (status >= 200 && status < 300) {
+        reportPartialSuccess(body);
+        return { ok: true };
+      }
+      if (!isRetryableStatus(status)) return { ok: false, reason: `HTTP ${status}` };
+      const delay = parseRetryAfter(retryAfter) ?? backoffMs(attempt);
+      if (nowMs() + delay >= deadlineMs) return { ok: false, reason: `HTTP ${status}, no time left to retry` };
+      await sleep(delay);
+    }
+  }
+}
+
+function reportPartialSuccess(body: string): void {
+  if (!body.includes('partialSuccess')) return;
+  try {
+    const partial = (JSON.parse(body) as { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } }).partialSuccess;
+    const rejected = Number(partial?.rejectedSpans ?? 0);
+    if (rejected > 0) logger.warn('partial-success', `the endpoint rejected ${rejected} span(s): ${partial?.errorMessage ?? 'no reason given'}`);
+  } catch {
+    // A 2xx with a body we cannot read is still a success.
+  }
+}

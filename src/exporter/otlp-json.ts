@@ -1,0 +1,130 @@
+import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { RecordingSpan } from '../tracer/span';
+import { msToNanoString } from '../tracer/time';
+
+// OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): ids as hex,
+// enums as integers, 64-bit integers as decimal strings, lowerCamelCase field names.
+
+interface OtlpAnyValue {
+  stringValue?: string;
+  boolValue?: boolean;
+  intValue?: string;
+  doubleValue?: number;
+  arrayValue?: { values: OtlpAnyValue[] };
+}
+
+interface OtlpKeyValue {
+  key: string;
+  value: OtlpAnyValue;
+}
+
+function anyValue(value: AttributeValue | null | undefined): OtlpAnyValue {
+  if (typeof value === 'string') return { stringValue: value };
+  if (typeof value === 'boolean') return { boolValue: value };
+  if (typeof value === 'number') return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+  if (Array.isArray(value)) return { arrayValue: { values: value.map((v) => anyValue(v)) } };
+  return {};
+}
+
+export function keyValues(attributes: Attributes): OtlpKeyValue[] {
+  const out: OtlpKeyValue[] = [];
+  for (const key of Object.keys(attributes)) out.push({ key, value: anyValue(attributes[key]) });
+  return out;
+}
+
+function encodeSpan(span: RecordingSpan): object {
+  const context = span.spanContext();
+  const traceState = context.traceState?.serialize();
+  return {
+    traceId: context.traceId,
+    spanId: context.spanId,
+    ...(traceState ? { traceState } : {}),
+    ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
+    name: span.name,
+    kind: span.kind + 1,
+    startTimeUnixNano: msToNanoString(span.startMs),
+    endTimeUnixNano: msToNanoString(span.endMs ?? span.startMs),
+    attributes: keyValues(span.attributes.values),
+    droppedAttributesCount: span.attributes.dropped,
+    events: span.events.map((e) => ({
+      timeUnixNano: msToNanoString(e.timeMs),
+      name: e.name,
+      attributes: keyValues(e.attributes.values),
+      droppedAttributesCount: e.attributes.dropped,
+    })),
+    droppedEventsCount: span.droppedEvents,
+    links: span.links.map((l) => {
+      const linkState = l.context.traceState?.serialize();
+      return {
+        traceId: l.context.traceId,
+        spanId: l.context.spanId,
+        ...(linkState ? { traceState: linkState } : {}),
+        attributes: keyValues(l.attributes.values),
+        droppedAttributesCount: l.attributes.dropped,
+      };
+    }),
+    droppedLinksCount: span.droppedLinks,
+    status: span.status.message ? { code: span.status.code, message: span.status.message } : { code: span.status.code },
+  };
+}
+
+export interface EncodedBatches {
+  /** Complete `ExportTraceServiceRequest` bodies, each at most the byte limit. */
+  bodies: Array<{ json: string; spans: number }>;
+  /** Spans that alone exceed the byte limit: they cannot be sent. */
+  oversized: number;
+}
+
+interface ScopeGroup {
+  header: string;
+  fragments: string[];
+}
+
+/**
+ * Encodes spans into as few request bodies as fit `maxBytes` each. Every span is encoded
+ * once; bodies are assembled from the encoded fragments, grouped by instrumentation scope.
+ */
+export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number): EncodedBatches {
+  const prefix = `{"resourceSpans":[{"resource":${JSON.stringify({ attributes: keyValues(resource) })},"scopeSpans":[`;
+  const suffix = ']}]}';
+  const baseBytes = Buffer.byteLength(prefix) + suffix.length;
+  const bodies: EncodedBatches['bodies'] = [];
+  let oversized = 0;
+  let groups = new Map<string, ScopeGroup>();
+  let bytes = baseBytes;
+  let count = 0;
+
+  const close = (): void => {
+    if (count === 0) return;
+    const scopes = [...groups.values()].map((g) => `${g.header}${g.fragments.join(',')}]}`);
+    bodies.push({ json: `${prefix}${scopes.join(',')}${suffix}`, spans: count });
+    groups = new Map();
+    bytes = baseBytes;
+    count = 0;
+  };
+
+  for (const span of spans) {
+    const fragment = JSON.stringify(encodeSpan(span));
+    const scopeKey = `${span.scope.name}\u0000${span.scope.version ?? ''}`;
+    const scopeHeader = `{"scope":${JSON.stringify(span.scope.version ? span.scope : { name: span.scope.name })},"spans":[`;
+    const fragmentBytes = Buffer.byteLength(fragment) + 1;
+    const scopeBytes = Buffer.byteLength(scopeHeader) + 3;
+    if (baseBytes + scopeBytes + fragmentBytes > maxBytes) {
+      oversized++;
+      continue;
+    }
+    const added = fragmentBytes + (groups.has(scopeKey) ? 0 : scopeBytes);
+    if (bytes + added > maxBytes) close();
+    let group = groups.get(scopeKey);
+    if (!group) {
+      group = { header: scopeHeader, fragments: [] };
+      groups.set(scopeKey, group);
+      bytes += scopeBytes;
+    }
+    group.fragments.push(fragment);
+    bytes += fragmentBytes;
+    count++;
+  }
+  close();
+  return { bodies, oversized };
+}

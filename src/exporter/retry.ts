@@ -1,0 +1,29 @@
+const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
+// Errors of a keep-alive socket the server closed while the sandbox was frozen.
+const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+
+const BASE_BACKOFF_MS = 50;
+const MAX_BACKOFF_MS = 1000;
+
+export function isRetryableStatus(status: number): boolean {
+  return RETRYABLE_STATUS.has(status);
+}
+
+export function isRetryableNetworkError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_NETWORK.has(code);
+}
+
+/** `Retry-After` as delay-seconds or an HTTP-date, in ms; undefined when absent or garbage. */
+export function parseRetryAfter(header: string | undefined, nowMs: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** Exponential backoff with full jitter. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  return random() * Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt);
+}

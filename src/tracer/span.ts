@@ -1,0 +1,159 @@
+import {
+  SpanStatusCode,
+  type Attributes,
+  type AttributeValue,
+  type Exception,
+  type Link,
+  type Span,
+  type SpanContext,
+  type SpanKind,
+  type SpanStatus,
+  type TimeInput,
+} from '@opentelemetry/api';
+import { AttributeMap } from './attributes';
+import type { SpanLimits } from './limits';
+import { toEpochMs } from './time';
+
+export interface InstrumentationScope {
+  readonly name: string;
+  readonly version?: string;
+}
+
+export interface SpanEvent {
+  readonly name: string;
+  readonly timeMs: number;
+  readonly attributes: AttributeMap;
+}
+
+export interface SpanLink {
+  readonly context: SpanContext;
+  readonly attributes: AttributeMap;
+}
+
+/** Where a span reports its end; the per-invocation recorder. */
+export interface SpanSink {
+  onEnd(span: RecordingSpan): void;
+}
+
+/** A sampled span that records everything the API lets user code say about it. */
+export class RecordingSpan implements Span {
+  readonly attributes: AttributeMap;
+  readonly events: SpanEvent[] = [];
+  readonly links: SpanLink[] = [];
+  droppedEvents = 0;
+  droppedLinks = 0;
+  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  endMs: number | undefined;
+
+  constructor(
+    private readonly context: SpanContext,
+    public name: string,
+    readonly kind: SpanKind,
+    readonly parentSpanId: string | undefined,
+    readonly startMs: number,
+    readonly scope: InstrumentationScope,
+    private readonly limits: SpanLimits,
+    private readonly sink: SpanSink,
+    attributes?: Attributes,
+    links?: Link[],
+  ) {
+    this.attributes = new AttributeMap(limits);
+    this.attributes.setAll(attributes);
+    if (links) this.addLinks(links);
+  }
+
+  get ended(): boolean {
+    return this.endMs !== undefined;
+  }
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  setAttribute(key: string, value: AttributeValue): this {
+    if (!this.ended) this.attributes.set(key, value);
+    return this;
+  }
+
+  setAttributes(attributes: Attributes): this {
+    if (!this.ended) this.attributes.setAll(attributes);
+    return this;
+  }
+
+  addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
+    if (this.ended) return this;
+    if (this.events.length >= this.limits.eventCount) {
+      this.droppedEvents++;
+      return this;
+    }
+    let attributes: Attributes | undefined;
+    if (isTimeInput(attributesOrTime)) time = attributesOrTime;
+    else attributes = attributesOrTime;
+    const map = new AttributeMap(this.limits);
+    map.setAll(attributes);
+    this.events.push({ name: String(name), timeMs: toEpochMs(time), attributes: map });
+    return this;
+  }
+
+  addLink(link: Link): this {
+    if (this.ended) return this;
+    if (this.links.length >= this.limits.linkCount) {
+      this.droppedLinks++;
+      return this;
+    }
+    const map = new AttributeMap(this.limits);
+    map.setAll(link.attributes);
+    this.links.push({ context: link.context, attributes: map });
+    return this;
+  }
+
+  addLinks(links: Link[]): this {
+    for (const link of links) this.addLink(link);
+    return this;
+  }
+
+  setStatus(status: SpanStatus): this {
+    if (this.ended) return this;
+    // Per the API, OK is final and UNSET never overrides a status already set.
+    if (this.status.code === SpanStatusCode.OK || status.code === SpanStatusCode.UNSET) return this;
+    this.status = status.code === SpanStatusCode.ERROR ? { code: status.code, message: status.message } : { code: status.code };
+    return this;
+  }
+
+  updateName(name: string): this {
+    if (!this.ended) this.name = name;
+    return this;
+  }
+
+  end(endTime?: TimeInput): void {
+    if (this.ended) return;
+    const endMs = toEpochMs(endTime);
+    this.endMs = endMs < this.startMs ? this.startMs : endMs;
+    this.sink.onEnd(this);
+  }
+
+  isRecording(): boolean {
+    return !this.ended;
+  }
+
+  recordException(exception: Exception, time?: TimeInput): void {
+    this.addEvent('exception', exceptionAttributes(exception), time);
+  }
+}
+
+function isTimeInput(value: unknown): value is TimeInput {
+  return typeof value === 'number' || value instanceof Date || (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number');
+}
+
+/** The semantic-convention attributes of an `exception` event. */
+export function exceptionAttributes(exception: unknown): Attributes {
+  if (typeof exception === 'string') return { 'exception.message': exception };
+  if (exception === null || typeof exception !== 'object') return { 'exception.message': String(exception) };
+  const e = exception as { name?: unknown; code?: unknown; message?: unknown; stack?: unknown; constructor?: { name?: unknown } };
+  const attributes: Attributes = {};
+  const type = typeof e.name === 'string' ? e.name : typeof e.code === 'string' || typeof e.code === 'number' ? String(e.code) : undefined;
+  if (type) attributes['exception.type'] = type;
+  if (typeof e.message === 'string') attributes['exception.message'] = e.message;
+  if (typeof e.stack === 'string') attributes['exception.stacktrace'] = e.stack;
+  return attributes;
+}

@@ -1,0 +1,65 @@
+import {
+  context as contextApi,
+  isSpanContextValid,
+  SpanKind,
+  trace,
+  TraceFlags,
+  type Context,
+  type Span,
+  type SpanContext,
+  type SpanOptions,
+  type Tracer,
+} from '@opentelemetry/api';
+import { newSpanId, newTraceId } from './ids';
+import { getRecorder, type SpanRecorder } from './recorder';
+import { RecordingSpan, type InstrumentationScope } from './span';
+import { toEpochMs } from './time';
+
+export class HoptraceTracer implements Tracer {
+  constructor(
+    private readonly scope: InstrumentationScope,
+    private readonly fallbackRecorder: () => SpanRecorder,
+  ) {}
+
+  startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
+    const parent: SpanContext | undefined = options.root ? undefined : trace.getSpanContext(ctx);
+    const validParent = parent && isSpanContextValid(parent) ? parent : undefined;
+    const traceId = validParent ? validParent.traceId : newTraceId();
+    const recorder = getRecorder(ctx) ?? this.fallbackRecorder();
+    const sampled = recorder.settings.sampler(traceId, validParent);
+    const spanContext: SpanContext = {
+      traceId,
+      spanId: newSpanId(),
+      traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+      traceState: validParent?.traceState,
+    };
+    // Unsampled or over the cap: the context still propagates, nothing is recorded.
+    if (!sampled || !recorder.admit()) return trace.wrapSpanContext(spanContext);
+    const span = new RecordingSpan(
+      spanContext,
+      String(name),
+      options.kind ?? SpanKind.INTERNAL,
+      validParent?.spanId,
+      toEpochMs(options.startTime),
+      this.scope,
+      recorder.settings.limits,
+      recorder,
+      options.attributes,
+      options.links,
+    );
+    recorder.onStart(span);
+    return span;
+  }
+
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, options: SpanOptions, ctx: Context, fn: F): ReturnType<F>;
+  startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
+    const fn = rest[rest.length - 1] as F;
+    const options = (rest.length >= 2 ? rest[0] : undefined) as SpanOptions | undefined;
+    const ctx = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;
+    const parentCtx = ctx ?? contextApi.active();
+    const span = this.startSpan(name, options, parentCtx);
+    return contextApi.with(trace.setSpan(parentCtx, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+  }
+}

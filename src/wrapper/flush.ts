@@ -1,0 +1,18 @@
+import { context } from '@opentelemetry/api';
+import { nowMs } from '../tracer/time';
+import { activeInvocation } from './invocation';
+import { latestPipeline } from './pipeline';
+
+/**
+ * Sends every finished span now. Inside an invocation, that invocation's spans (the wrapper
+ * already does this before returning); outside, spans recorded outside any invocation.
+ * Never rejects.
+ */
+export async function flush(): Promise<void> {
+  const invocation = activeInvocation(context.active());
+  if (invocation) return invocation.flush();
+  const pipeline = latestPipeline();
+  if (!pipeline) return;
+  const spans = pipeline.registration.provider.sandboxRecorder.drain();
+  await pipeline.exporter.export(spans, nowMs() + pipeline.config.flushTimeoutMs);
+}

@@ -1,0 +1,150 @@
+import {
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import { logger } from '../logger';
+import { SpanRecorder, setRecorder } from '../tracer/recorder';
+import { nowMs } from '../tracer/time';
+import { claimColdStart } from './cold-start';
+import { invocationAttributes, remainingTimeMs, type LambdaContext } from './lambda-context';
+import type { Pipeline } from './pipeline';
+import { armTimeoutGuard } from './timeout-guard';
+import { detectTrigger } from './triggers/detect';
+import { responseStatus } from './triggers/http';
+import type { Trigger } from './triggers/trigger';
+
+const INVOCATION_KEY = createContextKey('hoptrace.invocation');
+
+/** The invocation whose handler is running in `ctx`, if any. */
+export function activeInvocation(ctx: Context): Invocation | undefined {
+  return ctx.getValue(INVOCATION_KEY) as Invocation | undefined;
+}
+
+function errorType(error: unknown): string {
+  if (error instanceof Error) return error.name || error.constructor.name || 'Error';
+  return typeof error;
+}
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : String(error);
+}
+
+/**
+ * One Lambda invocation: its root span, its spans' recorder, its timeout guard and its
+ * flush. Methods never throw; a failure inside hoptrace is logged, not passed on.
+ */
+export class Invocation {
+  readonly context: Context;
+  private readonly root: Span;
+  private readonly recorder: SpanRecorder;
+  private readonly disarm: () => void;
+  private finishing: Promise<void> | undefined;
+  private timeoutFlush: Promise<void> | undefined;
+
+  private constructor(
+    private readonly pipeline: Pipeline,
+    private readonly trigger: Trigger,
+    private readonly lambdaContext: LambdaContext | undefined,
+  ) {
+    const startMs = nowMs();
+    const cold = claimColdStart(startMs, pipeline.env.AWS_LAMBDA_INITIALIZATION_TYPE);
+    const parent = trigger.carrier ? propagation.extract(ROOT_CONTEXT, trigger.carrier) : ROOT_CONTEXT;
+    this.recorder = new SpanRecorder(pipeline.settings);
+    const base = setRecorder(parent, this.recorder);
+    const attributes: Attributes = {
+      ...invocationAttributes(lambdaContext, pipeline.env),
+      'faas.trigger': trigger.faasTrigger,
+      'faas.coldstart': cold.coldStart,
+      ...trigger.attributes,
+    };
+    if (cold.proactive) attributes['hoptrace.proactive_initialization'] = true;
+    const name = trigger.spanName ?? (attributes['faas.name'] as string | undefined) ?? 'invocation';
+    this.root = pipeline.tracer.startSpan(name, { kind: trigger.kind, attributes, startTime: startMs }, base);
+    const withRoot = trace.setSpan(base, this.root);
+    if (cold.init && this.root.isRecording()) {
+      const init = pipeline.tracer.startSpan('init', { startTime: cold.init.startMs, attributes: { 'hoptrace.init_type': cold.init.type } }, withRoot);
+      init.end(cold.init.endMs);
+    }
+    this.context = withRoot.setValue(INVOCATION_KEY, this);
+    this.disarm = armTimeoutGuard(remainingTimeMs(lambdaContext), pipeline.config.timeoutGuardMs, () => this.onTimeout());
+  }
+
+  /** Undefined when hoptrace itself failed: the caller then runs the handler untraced. */
+  static start(pipeline: Pipeline, event: unknown, lambdaContext: LambdaContext | undefined): Invocation | undefined {
+    try {
+      return new Invocation(pipeline, detectTrigger(event, pipeline.contextHeaders), lambdaContext);
+    } catch (error) {
+      logger.warn('invocation:start', `could not start the invocation's trace: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  /** Reads the handler's result; for HTTP triggers, its status code (5xx marks an error). */
+  recordResult(result: unknown): void {
+    if (this.trigger.faasTrigger !== 'http') return;
+    try {
+      const status = responseStatus(this.trigger.source, result);
+      if (status === undefined) return;
+      this.root.setAttribute('http.response.status_code', status);
+      if (status >= 500) {
+        this.root.setAttribute('error.type', String(status));
+        this.root.setStatus({ code: SpanStatusCode.ERROR });
+      }
+    } catch {
+      // A result with hostile getters is returned untouched; we just learn nothing from it.
+    }
+  }
+
+  recordError(error: unknown): void {
+    try {
+      this.root.recordException(error as Error);
+      this.root.setAttribute('error.type', errorType(error));
+      this.root.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+    } catch {
+      // Same as above: the error reaches Lambda unchanged whatever we could read from it.
+    }
+  }
+
+  /** Ends the root span and flushes; idempotent, never rejects. */
+  finish(): Promise<void> {
+    if (!this.finishing) {
+      this.disarm();
+      if (this.recorder.dropped > 0) this.root.setAttribute('hoptrace.spans_dropped', this.recorder.dropped);
+      this.root.end();
+      // After a timeout flush, only what ended since is left; both must settle before we return.
+      this.finishing = Promise.all([this.timeoutFlush, this.flush()]).then(() => undefined);
+    }
+    return this.finishing;
+  }
+
+  /** Exports the spans finished so far (and any from outside invocations), within the budget. */
+  async flush(): Promise<void> {
+    try {
+      const spans = [...this.recorder.drain(), ...this.pipeline.registration.provider.sandboxRecorder.drain()];
+      if (spans.length === 0) return;
+      const { flushTimeoutMs, flushMarginMs } = this.pipeline.config;
+      const remaining = remainingTimeMs(this.lambdaContext);
+      const budget = remaining === undefined ? flushTimeoutMs : Math.min(flushTimeoutMs, remaining - flushMarginMs);
+      await this.pipeline.exporter.export(spans, nowMs() + Math.max(0, budget));
+    } catch (error) {
+      logger.warn('flush', `flush failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Lambda is about to kill the invocation: end what is open, marked, and ship it. */
+  private onTimeout(): void {
+    for (const span of this.recorder.openSpans()) {
+      span.setAttribute('error.type', 'timeout');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: 'Lambda invocation timed out before this span ended' });
+      span.end();
+    }
+    this.timeoutFlush = this.flush();
+  }
+}

@@ -1,0 +1,93 @@
+import type { TracingOptions } from '../config/options';
+import { logger } from '../logger';
+import { markHandlerReady } from './cold-start';
+import { Invocation } from './invocation';
+import type { LambdaContext } from './lambda-context';
+import { createPipeline, type Pipeline } from './pipeline';
+
+/** The parts of a middy request the middleware uses; structurally middy's `Request`. */
+export interface MiddyRequest {
+  event: unknown;
+  context: LambdaContext;
+  response: unknown;
+  error: unknown;
+  internal: Record<string, unknown>;
+}
+
+export interface MiddyMiddleware {
+  before: (request: MiddyRequest) => void;
+  after: (request: MiddyRequest) => Promise<void>;
+  onError: (request: MiddyRequest) => Promise<void>;
+}
+
+/** Where the invocation lives in `request.internal`. */
+export const INTERNAL_KEY = 'hoptrace';
+
+function invocationOf(request: MiddyRequest): Invocation | undefined {
+  return request.internal[INTERNAL_KEY] as Invocation | undefined;
+}
+
+/**
+ * middy skips the remaining `after`/`onError` middlewares when one returns early, and then
+ * sets `request.response` from `request.earlyResponse`. Watching that assignment lets the
+ * root end even then; the response middy returns becomes a promise of the same value that
+ * settles once spans are flushed, so the flush still beats the freeze.
+ */
+function watchEarlyResponse(request: MiddyRequest, invocation: Invocation): void {
+  let value = request.response;
+  let flushed: Promise<unknown> | undefined;
+  Object.defineProperty(request, 'response', {
+    configurable: true,
+    enumerable: true,
+    get: () => (flushed && value !== undefined ? flushed : value),
+    set: (next: unknown) => {
+      value = next;
+      if (flushed || !Object.hasOwn(request, 'earlyResponse')) return;
+      if (request.error !== undefined) invocation.recordError(request.error);
+      invocation.recordResult(next);
+      flushed = invocation.finish().then(() => value);
+    },
+  });
+}
+
+function start(pipeline: Pipeline, request: MiddyRequest): void {
+  const invocation = Invocation.start(pipeline, request.event, request.context);
+  if (!invocation) return;
+  request.internal[INTERNAL_KEY] = invocation;
+  const manager = pipeline.registration.contextManager;
+  if (manager) manager.enterWith(invocation.context);
+  else logger.warnOnce('middy:context', 'another context manager is registered; child spans may not nest under the root span.');
+  watchEarlyResponse(request, invocation);
+}
+
+/**
+ * The middy middleware: `middy(handler).use(tracing())`. Use it first, so its `before`
+ * runs before, and its `after`/`onError` after, every other middleware.
+ */
+export function tracing(options: TracingOptions = {}): MiddyMiddleware {
+  let pipeline: Pipeline | undefined;
+  try {
+    pipeline = createPipeline(options);
+  } catch (error) {
+    logger.warn('setup', `tracing disabled: ${(error as Error).message}`);
+  }
+  if (pipeline) markHandlerReady();
+  return {
+    before: (request) => {
+      if (pipeline) start(pipeline, request);
+    },
+    after: async (request) => {
+      const invocation = invocationOf(request);
+      if (!invocation) return;
+      invocation.recordResult(request.response);
+      await invocation.finish();
+    },
+    onError: async (request) => {
+      const invocation = invocationOf(request);
+      if (!invocation) return;
+      invocation.recordError(request.error);
+      if (request.response !== undefined) invocation.recordResult(request.response);
+      await invocation.finish();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import { propagation, type Attributes, type Tracer } from '@opentelemetry/api';
+import type { Env } from '../config/env';
+import { resolveConfig, type TracingConfig, type TracingOptions } from '../config/options';
+import { OtlpExporter } from '../exporter/exporter';
+import { logger } from '../logger';
+import { register, type Registration } from '../registration';
+import type { RecorderSettings } from '../tracer/recorder';
+import { createSampler } from '../tracer/sampler';
+import { VERSION } from '../version';
+import { functionResource } from './lambda-context';
+
+/** Everything one wrapped handler needs, built once at module init, never per invocation. */
+export interface Pipeline {
+  readonly config: TracingConfig;
+  readonly env: Env;
+  readonly settings: RecorderSettings;
+  readonly exporter: OtlpExporter;
+  readonly registration: Registration;
+  readonly tracer: Tracer;
+  /** Header names the registered propagators read, lower-case. */
+  readonly contextHeaders: ReadonlySet<string>;
+}
+
+let latest: Pipeline | undefined;
+
+/** The most recently built pipeline: what `flush()` uses outside an invocation. */
+export function latestPipeline(): Pipeline | undefined {
+  return latest;
+}
+
+function resource(config: TracingConfig, env: Env): Attributes {
+  return {
+    ...functionResource(env),
+    ...config.resourceAttributes,
+    'service.name': config.serviceName,
+    'telemetry.sdk.name': 'hoptrace',
+    'telemetry.sdk.language': 'nodejs',
+    'telemetry.sdk.version': VERSION,
+  };
+}
+
+/** Undefined when tracing is disabled. */
+export function createPipeline(options: TracingOptions, env: Env = process.env): Pipeline | undefined {
+  logger.setLevel(env.OTEL_LOG_LEVEL);
+  const config = resolveConfig(options, env);
+  if (config.disabled) return undefined;
+  const settings: RecorderSettings = {
+    sampler: createSampler(config.sampler, config.samplerRatio),
+    limits: config.spanLimits,
+    maxSpans: config.maxSpansPerInvocation,
+  };
+  const registration = register(config, settings);
+  latest = {
+    config,
+    env,
+    settings,
+    exporter: new OtlpExporter({
+      endpoint: config.endpoint,
+      headers: config.headers,
+      compression: config.compression,
+      maxExportBytes: config.maxExportBytes,
+      resource: resource(config, env),
+    }),
+    registration,
+    tracer: registration.provider.getTracer('hoptrace', VERSION),
+    contextHeaders: new Set(propagation.fields().map((f) => f.toLowerCase())),
+  };
+  return latest;
+}
