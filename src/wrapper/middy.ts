@@ -5,19 +5,23 @@ import { Invocation } from './invocation';
 import type { LambdaContext } from './lambda-context';
 import { createPipeline, type Pipeline } from './pipeline';
 
-/** The parts of a middy request the middleware uses; structurally middy's `Request`. */
-export interface MiddyRequest {
+/**
+ * The parts of a middy request the middleware uses, structurally middy's `Request`. The
+ * context type is open (`any` by default) so that middy's `use()` keeps the handler's own
+ * context type instead of narrowing it to ours.
+ */
+export interface MiddyRequest<TContext extends LambdaContext = any> {
   event: unknown;
-  context: LambdaContext;
+  context: TContext;
   response: unknown;
   error: unknown;
   internal: Record<string, unknown>;
 }
 
-export interface MiddyMiddleware {
-  before: (request: MiddyRequest) => void;
-  after: (request: MiddyRequest) => Promise<void>;
-  onError: (request: MiddyRequest) => Promise<void>;
+export interface MiddyMiddleware<TContext extends LambdaContext = any> {
+  before: (request: MiddyRequest<TContext>) => void;
+  after: (request: MiddyRequest<TContext>) => Promise<void>;
+  onError: (request: MiddyRequest<TContext>) => Promise<void>;
 }
 
 /** Where the invocation lives in `request.internal`. */

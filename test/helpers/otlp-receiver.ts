@@ -1,0 +1,145 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+export interface OtlpAttribute {
+  key: string;
+  value: { stringValue?: string; boolValue?: boolean; intValue?: string; doubleValue?: number; arrayValue?: { values: unknown[] } };
+}
+
+export interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  traceState?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attributes: OtlpAttribute[];
+  droppedAttributesCount: number;
+  events: Array<{ name: string; timeUnixNano: string; attributes: OtlpAttribute[] }>;
+  links: Array<{ traceId: string; spanId: string; attributes: OtlpAttribute[] }>;
+  status: { code: number; message?: string };
+}
+
+export interface ReceivedRequest {
+  headers: http.IncomingHttpHeaders;
+  body: {
+    resourceSpans: Array<{
+      resource: { attributes: OtlpAttribute[] };
+      scopeSpans: Array<{ scope: { name: string; version?: string }; spans: OtlpSpan[] }>;
+    }>;
+  };
+  bytes: number;
+  remotePort: number | undefined;
+}
+
+/** What the receiver does with the next request; the default answers 200. */
+export type Behaviour =
+  | { kind: 'ok' }
+  | { kind: 'status'; status: number; retryAfter?: string }
+  | { kind: 'hang' }
+  | { kind: 'slow'; ms: number }
+  | { kind: 'reset-mid-body' };
+
+/** A real OTLP/HTTP JSON endpoint on loopback that records what it is sent. */
+export class OtlpReceiver {
+  readonly requests: ReceivedRequest[] = [];
+  /** Every request that reached the receiver, whatever it answered. */
+  attempts = 0;
+  private readonly queue: Behaviour[] = [];
+  private fallback: Behaviour = { kind: 'ok' };
+  private readonly server: http.Server;
+  private readonly hanging = new Set<http.ServerResponse>();
+
+  private constructor() {
+    this.server = http.createServer((req, res) => this.handle(req, res));
+    this.server.keepAliveTimeout = 30_000;
+  }
+
+  static async start(): Promise<OtlpReceiver> {
+    const receiver = new OtlpReceiver();
+    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    return receiver;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/v1/traces`;
+  }
+
+  /** Behaviours for the next requests, in order; then `always`. */
+  next(...behaviours: Behaviour[]): this {
+    this.queue.push(...behaviours);
+    return this;
+  }
+
+  always(behaviour: Behaviour): this {
+    this.fallback = behaviour;
+    return this;
+  }
+
+  spans(): OtlpSpan[] {
+    return this.requests.flatMap((r) => r.body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.attempts = 0;
+    this.queue.length = 0;
+    this.fallback = { kind: 'ok' };
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.hanging) res.destroy();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      this.attempts++;
+      const behaviour = this.queue.shift() ?? this.fallback;
+      let raw = Buffer.concat(chunks);
+      if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+      const record = (): void => {
+        this.requests.push({ headers: req.headers, body: JSON.parse(raw.toString('utf8')) as ReceivedRequest['body'], bytes: raw.length, remotePort: req.socket.remotePort });
+      };
+      switch (behaviour.kind) {
+        case 'ok':
+          record();
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+          return;
+        case 'status':
+          res.writeHead(behaviour.status, behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}).end('{}');
+          return;
+        case 'hang':
+          this.hanging.add(res);
+          return;
+        case 'slow':
+          setTimeout(() => {
+            record();
+            res.writeHead(200).end('{}');
+          }, behaviour.ms);
+          return;
+        case 'reset-mid-body':
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
+          res.write('{"partial');
+          setTimeout(() => req.socket.destroy(), 5);
+          return;
+      }
+    });
+  }
+}
+
+export function attr(span: { attributes: OtlpAttribute[] }, key: string): unknown {
+  const value = span.attributes.find((a) => a.key === key)?.value;
+  if (!value) return undefined;
+  if (value.stringValue !== undefined) return value.stringValue;
+  if (value.boolValue !== undefined) return value.boolValue;
+  if (value.intValue !== undefined) return Number(value.intValue);
+  if (value.doubleValue !== undefined) return value.doubleValue;
+  return value.arrayValue;
+}

@@ -1,0 +1,143 @@
+import middy from '@middy/core';
+import { trace } from '@opentelemetry/api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { tracing } from '../../src/index';
+import { resetColdStartForTests } from '../../src/wrapper/cold-start';
+import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
+import { attr, OtlpReceiver, type OtlpSpan } from '../helpers/otlp-receiver';
+
+let receiver: OtlpReceiver;
+
+beforeAll(async () => {
+  receiver = await OtlpReceiver.start();
+});
+afterAll(() => receiver.close());
+beforeEach(() => {
+  receiver.reset();
+  resetColdStartForTests();
+});
+
+const rootOf = (spans: OtlpSpan[]): OtlpSpan => spans.find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
+
+describe('tracing() as a middy middleware', () => {
+  it('nests the handler spans under the root and flushes before middy returns', async () => {
+    const handler = middy(async () => {
+      await trace.getTracer('orders').startActiveSpan('load order', async (span) => {
+        await new Promise((r) => setTimeout(r, 2));
+        trace.getTracer('orders').startSpan('query').end();
+        span.end();
+      });
+      return { statusCode: 200, body: 'ok' };
+    }).use(tracing({ endpoint: receiver.url }));
+
+    const result = await handler(httpApiEvent({ traceparent: VALID_TRACEPARENT }), lambdaContext() as never);
+    expect(result).toEqual({ statusCode: 200, body: 'ok' });
+    const spans = receiver.spans();
+    const root = rootOf(spans);
+    expect(root.traceId).toBe(PARENT_TRACE_ID);
+    expect(attr(root, 'http.response.status_code')).toBe(200);
+    const load = spans.find((s) => s.name === 'load order')!;
+    expect(load.parentSpanId).toBe(root.spanId);
+    expect(spans.find((s) => s.name === 'query')!.parentSpanId).toBe(load.spanId);
+  });
+
+  it('keeps its state in request.internal', async () => {
+    let internal: Record<string, unknown> = {};
+    const handler = middy(async () => 'ok')
+      .use(tracing({ endpoint: receiver.url }))
+      .before((request) => {
+        internal = request.internal as Record<string, unknown>;
+      });
+    await handler({}, lambdaContext() as never);
+    expect(Object.keys(internal)).toContain('hoptrace');
+  });
+
+  it('ends the root and flushes when a later before middleware returns early', async () => {
+    let handlerRan = false;
+    const handler = middy(async () => {
+      handlerRan = true;
+      return 'handler';
+    })
+      .use(tracing({ endpoint: receiver.url }))
+      .before(async () => ({ statusCode: 304, body: 'cached' }));
+    const result = await handler(httpApiEvent(), lambdaContext() as never);
+    expect(result).toEqual({ statusCode: 304, body: 'cached' });
+    expect(handlerRan).toBe(false);
+    // Flushed before middy's promise settled, not later.
+    const root = rootOf(receiver.spans());
+    expect(attr(root, 'http.response.status_code')).toBe(304);
+  });
+
+  it('ends the root and flushes when another after middleware returns early', async () => {
+    const handler = middy(async () => ({ statusCode: 200, body: 'raw' }))
+      .use(tracing({ endpoint: receiver.url }))
+      .after(async () => ({ statusCode: 202, body: 'rewritten' }));
+    const result = await handler(httpApiEvent(), lambdaContext() as never);
+    expect(result).toEqual({ statusCode: 202, body: 'rewritten' });
+    expect(attr(rootOf(receiver.spans()), 'http.response.status_code')).toBe(202);
+  });
+
+  it('records the error when a middleware throws, and rethrows it unchanged', async () => {
+    const error = new Error('validation failed');
+    const handler = middy(async () => 'never')
+      .use(tracing({ endpoint: receiver.url }))
+      .before(() => {
+        throw error;
+      });
+    await expect(handler({}, lambdaContext() as never)).rejects.toBe(error);
+    const root = rootOf(receiver.spans());
+    expect(root.status).toEqual({ code: 2, message: 'validation failed' });
+  });
+
+  it('records the error and the response when another onError middleware handles it', async () => {
+    const handler = middy(async (): Promise<{ statusCode: number; body: string }> => {
+      throw new Error('boom');
+    })
+      .use(tracing({ endpoint: receiver.url }))
+      .onError((request) => {
+        request.response = { statusCode: 500, body: 'sorry' };
+      });
+    const result = await handler(httpApiEvent(), lambdaContext() as never);
+    expect(result).toEqual({ statusCode: 500, body: 'sorry' });
+    const root = rootOf(receiver.spans());
+    expect(root.status.code).toBe(2);
+    expect(attr(root, 'http.response.status_code')).toBe(500);
+    expect(root.events.map((e) => e.name)).toContain('exception');
+  });
+
+  it('ends the root when another onError middleware returns early', async () => {
+    const handler = middy(async () => {
+      throw new Error('boom');
+    })
+      .use(tracing({ endpoint: receiver.url }))
+      .onError(async () => ({ statusCode: 503, body: 'later' }));
+    const result = await handler(httpApiEvent(), lambdaContext() as never);
+    expect(result).toEqual({ statusCode: 503, body: 'later' });
+    const root = rootOf(receiver.spans());
+    expect(root.status.code).toBe(2);
+    expect(attr(root, 'http.response.status_code')).toBe(503);
+  });
+
+  it('keeps concurrent middy invocations apart', async () => {
+    const handler = middy(async (event: { id: string }) => {
+      await new Promise((r) => setTimeout(r, event.id === 'a' ? 5 : 1));
+      trace.getTracer('x').startSpan(`child-${event.id}`).end();
+      return event.id;
+    }).use(tracing({ endpoint: receiver.url }));
+    await Promise.all([handler({ id: 'a' }, lambdaContext() as never), handler({ id: 'b' }, lambdaContext() as never)]);
+    const spans = receiver.spans();
+    const roots = spans.filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    expect(roots).toHaveLength(2);
+    for (const id of ['a', 'b']) {
+      const child = spans.find((s) => s.name === `child-${id}`)!;
+      expect(roots.some((r) => r.spanId === child.parentSpanId && r.traceId === child.traceId)).toBe(true);
+    }
+    expect(spans.find((s) => s.name === 'child-a')!.traceId).not.toBe(spans.find((s) => s.name === 'child-b')!.traceId);
+  });
+
+  it('is a pass-through when disabled', async () => {
+    const handler = middy(async () => 'plain').use(tracing({ endpoint: receiver.url, disabled: true }));
+    expect(await handler({}, lambdaContext() as never)).toBe('plain');
+    expect(receiver.attempts).toBe(0);
+  });
+});
