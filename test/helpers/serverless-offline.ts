@@ -1,0 +1,72 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const SERVERLESS_BIN = fileURLToPath(new URL('../../node_modules/serverless/bin/serverless.js', import.meta.url));
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface Offline {
+  readonly httpUrl: string;
+  readonly lambdaPort: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `serverless offline` (the real local Lambda emulator) for the service in `dir`
+ * and waits until its HTTP server is ready.
+ */
+export async function startOffline(dir: string, env: Record<string, string>, readyTimeoutMs = 90_000): Promise<Offline> {
+  const httpPort = await freePort();
+  const lambdaPort = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
+    {
+      cwd: dir,
+      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    },
+  );
+  let output = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serverless offline not ready after ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs);
+    const onData = (chunk: Buffer): void => {
+      output += chunk.toString();
+      if (output.includes('Server ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serverless offline exited with ${code}:\n${output}`));
+    });
+  });
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.pid === undefined) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    process.kill(-child.pid, 'SIGTERM');
+    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await ready;
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { httpUrl: `http://127.0.0.1:${httpPort}`, lambdaPort, output: () => output, stop };
+}
