@@ -19,6 +19,8 @@ export function parseRetryAfter(header: string | undefined, nowMs: number = Date
   if (!header) return undefined;
   const value = header.trim();
   if (/^\d+$/.test(value)) return Number(value) * 1000;
+  // Every HTTP-date form names a day or month; Date.parse alone would accept "-1".
+  if (!/[a-z]/i.test(value)) return undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }

@@ -12,25 +12,31 @@ export function processStartMs(): number {
   return timeOrigin;
 }
 
-/**
- * Converts the API's TimeInput to epoch milliseconds. Like the OpenTelemetry SDK, a number
- * smaller than the process start is read as a `performance.now()` reading.
- */
+// Below this a number is a `performance.now()` reading (3 years of uptime), above it epoch
+// ms. The SDK's cut-off, the process start, would misread epoch times from before it, such
+// as when a queued message was sent.
+const PERFORMANCE_NOW_LIMIT = 1e11;
+
+/** Converts the API's TimeInput to epoch milliseconds. */
 export function toEpochMs(input: TimeInput | undefined): number {
   if (input === undefined) return nowMs();
-  if (typeof input === 'number') return input < timeOrigin ? timeOrigin + input : input;
+  if (typeof input === 'number') return input < PERFORMANCE_NOW_LIMIT ? timeOrigin + input : input;
   if (input instanceof Date) return input.getTime();
   if (Array.isArray(input) && input.length === 2) return input[0] * 1e3 + input[1] / 1e6;
   return nowMs();
 }
 
-/** Epoch milliseconds to the decimal nanosecond string OTLP JSON uses for fixed64 times. */
+/**
+ * Epoch milliseconds to the decimal nanosecond string OTLP JSON uses for fixed64 times. A
+ * double holds epoch milliseconds to about a quarter of a microsecond, so digits below the
+ * microsecond would be noise: they are written as zeros.
+ */
 export function msToNanoString(ms: number): string {
   let whole = Math.floor(ms);
-  let fraction = Math.round((ms - whole) * 1e6);
-  if (fraction >= 1e6) {
+  let micros = Math.round((ms - whole) * 1e3);
+  if (micros >= 1e3) {
     whole += 1;
-    fraction -= 1e6;
+    micros -= 1e3;
   }
-  return whole === 0 ? String(fraction) : `${whole}${String(fraction).padStart(6, '0')}`;
+  return whole === 0 ? String(micros * 1e3) : `${whole}${String(micros).padStart(3, '0')}000`;
 }

@@ -1,0 +1,106 @@
+import { SpanKind, TraceFlags } from '@opentelemetry/api';
+import { describe, expect, it } from 'vitest';
+import { encodeBatches } from '../../src/exporter/otlp-json';
+import { RecordingSpan } from '../../src/tracer/span';
+import { msToNanoString } from '../../src/tracer/time';
+
+const limits = { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 };
+const sink = { onEnd: () => undefined };
+
+function span(name: string, scope = { name: 'lib', version: '1.0.0' }, attributes = {}, during?: (s: RecordingSpan) => void): RecordingSpan {
+  const s = new RecordingSpan(
+    { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED },
+    name,
+    SpanKind.CLIENT,
+    'c'.repeat(16),
+    1_700_000_000_123.456,
+    scope,
+    limits,
+    sink,
+    attributes,
+  );
+  during?.(s);
+  s.end(1_700_000_000_223.5);
+  return s;
+}
+
+describe('OTLP JSON encoding', () => {
+  it('encodes a span as OTLP/HTTP JSON: hex ids, integer enums, string nanos', () => {
+    const s = span('GET /x', { name: 'lib', version: '1.0.0' }, { str: 's', int: 3, dbl: 1.5, bool: true, arr: ['a', 'b'] }, (open) =>
+      open.addEvent('evt', { n: 1 }, 1_700_000_000_200),
+    );
+    const { bodies } = encodeBatches([s], { 'service.name': 'svc' }, 1_000_000);
+    const body = JSON.parse(bodies[0]!.json);
+    const [resourceSpans] = body.resourceSpans;
+    expect(resourceSpans.resource.attributes).toEqual([{ key: 'service.name', value: { stringValue: 'svc' } }]);
+    expect(resourceSpans.scopeSpans[0].scope).toEqual({ name: 'lib', version: '1.0.0' });
+    const encoded = resourceSpans.scopeSpans[0].spans[0];
+    expect(encoded).toMatchObject({
+      traceId: 'a'.repeat(32),
+      spanId: 'b'.repeat(16),
+      parentSpanId: 'c'.repeat(16),
+      name: 'GET /x',
+      kind: 3,
+      startTimeUnixNano: '1700000000123456000',
+      endTimeUnixNano: '1700000000223500000',
+      status: { code: 0 },
+    });
+    expect(encoded.attributes).toEqual([
+      { key: 'str', value: { stringValue: 's' } },
+      { key: 'int', value: { intValue: '3' } },
+      { key: 'dbl', value: { doubleValue: 1.5 } },
+      { key: 'bool', value: { boolValue: true } },
+      { key: 'arr', value: { arrayValue: { values: [{ stringValue: 'a' }, { stringValue: 'b' }] } } },
+    ]);
+    expect(encoded.events[0]).toMatchObject({ name: 'evt', timeUnixNano: '1700000000200000000' });
+  });
+
+  it('groups spans by instrumentation scope', () => {
+    const spans = [span('a', { name: 'one', version: '1' }), span('b', { name: 'two', version: '1' }), span('c', { name: 'one', version: '1' })];
+    const body = JSON.parse(encodeBatches(spans, {}, 1_000_000).bodies[0]!.json);
+    const scopes = body.resourceSpans[0].scopeSpans.map((s: { scope: { name: string }; spans: unknown[] }) => [s.scope.name, s.spans.length]);
+    expect(scopes).toEqual([
+      ['one', 2],
+      ['two', 1],
+    ]);
+  });
+
+  it('splits into bodies no larger than the limit, losing no span', () => {
+    const spans = Array.from({ length: 300 }, (_, i) => span(`s${i}`, { name: `scope${i % 3}`, version: '1' }, { pad: 'p'.repeat(200) }));
+    const { bodies, oversized } = encodeBatches(spans, { 'service.name': 'svc' }, 10_000);
+    expect(oversized).toBe(0);
+    expect(bodies.length).toBeGreaterThan(10);
+    const names: string[] = [];
+    for (const body of bodies) {
+      expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(10_000);
+      const parsed = JSON.parse(body.json);
+      const spansIn = parsed.resourceSpans[0].scopeSpans.flatMap((s: { spans: Array<{ name: string }> }) => s.spans.map((x) => x.name));
+      expect(spansIn).toHaveLength(body.spans);
+      names.push(...spansIn);
+    }
+    expect(names.sort()).toEqual(spans.map((s) => s.name).sort());
+  });
+
+  it('counts multi-byte characters as bytes when splitting', () => {
+    const spans = Array.from({ length: 40 }, (_, i) => span(`s${i}`, undefined, { text: '日本語'.repeat(100) }));
+    for (const body of encodeBatches(spans, {}, 5_000).bodies) expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(5_000);
+  });
+
+  it('reports a span that alone exceeds the limit as oversized', () => {
+    const { bodies, oversized } = encodeBatches([span('big', undefined, { pad: 'x'.repeat(5_000) }), span('small')], {}, 2_000);
+    expect(oversized).toBe(1);
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]!.spans).toBe(1);
+  });
+});
+
+describe('msToNanoString', () => {
+  it.each([
+    [1_700_000_000_123.456, '1700000000123456000'],
+    [1_700_000_000_000, '1700000000000000000'],
+    [1_700_000_000_999.9999999, '1700000001000000000'],
+    [0.5, '500000'],
+  ])('%d ms is %s ns', (ms, ns) => {
+    expect(msToNanoString(ms)).toBe(ns);
+  });
+});
