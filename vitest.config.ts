@@ -7,5 +7,6 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 120_000,
     env: { OTEL_LOG_LEVEL: 'none' },
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });

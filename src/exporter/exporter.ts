@@ -44,6 +44,11 @@ export class OtlpExporter {
     }
   }
 
+  /** Prepares the connection machinery in the background, ahead of the next export. */
+  warm(): void {
+    this.transport?.warm();
+  }
+
   /** Sends the spans, giving up at `deadlineMs` (epoch ms). */
   async export(spans: RecordingSpan[], deadlineMs: number): Promise<ExportResult> {
     if (spans.length === 0) return { exported: 0, failed: 0 };

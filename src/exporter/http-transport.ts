@@ -1,13 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
-import { gzip } from 'node:zlib';
-import { promisify } from 'node:util';
-
-const gzipAsync = promisify(gzip);
-
-// Captured at load, before any instrumentation patches them: exports are never traced.
-const httpRequest = http.request;
-const httpsRequest = https.request;
+import type http from 'node:http';
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -24,11 +15,20 @@ export class TransportTimeoutError extends Error {
   }
 }
 
-/** POSTs bodies to one OTLP/HTTP endpoint over a kept-alive connection. */
+interface Client {
+  request: typeof http.request;
+  agent: http.Agent;
+  gzip: ((body: string) => Promise<Buffer>) | undefined;
+}
+
+/**
+ * POSTs bodies to one OTLP/HTTP endpoint over a kept-alive connection. Node's http, https
+ * and zlib modules cost ~5 ms to load, more than the rest of hoptrace: they are loaded on
+ * first use, or ahead of it by `warm()` while the handler runs, never at init.
+ */
 export class HttpTransport {
   private readonly url: URL;
-  private readonly agent: http.Agent;
-  private readonly request: typeof http.request;
+  private client: Promise<Client> | undefined;
 
   constructor(
     endpoint: string,
@@ -36,31 +36,37 @@ export class HttpTransport {
     private readonly compression: 'gzip' | 'none',
   ) {
     this.url = new URL(endpoint);
-    const secure = this.url.protocol === 'https:';
-    if (!secure && this.url.protocol !== 'http:') throw new Error(`unsupported protocol in endpoint ${endpoint}`);
-    const agentOptions = { keepAlive: true, maxSockets: 4 };
-    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.request = secure ? httpsRequest : httpRequest;
+    if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:') throw new Error(`unsupported protocol in endpoint ${endpoint}`);
+  }
+
+  /** Starts loading the HTTP client once the current work yields, so it overlaps the handler's I/O. */
+  warm(): void {
+    if (this.client) return;
+    this.client = new Promise((resolve) => setImmediate(resolve)).then(() => this.load());
+    this.client.catch(() => undefined);
   }
 
   async send(json: string, timeoutMs: number): Promise<TransportResponse> {
-    const payload = this.compression === 'gzip' ? await gzipAsync(json) : Buffer.from(json);
+    this.client ??= this.load();
+    const client = await this.client;
+    const payload = client.gzip ? await client.gzip(json) : Buffer.from(json);
     return new Promise<TransportResponse>((resolve, reject) => {
-      const req = this.request(this.url, {
+      const req = client.request(this.url, {
         method: 'POST',
-        agent: this.agent,
+        agent: client.agent,
         headers: {
           ...this.headers,
           'content-type': 'application/json',
           'content-length': payload.length,
-          ...(this.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
+          ...(client.gzip ? { 'content-encoding': 'gzip' } : {}),
         },
       });
       const timer = setTimeout(() => req.destroy(new TransportTimeoutError(timeoutMs)), Math.max(1, timeoutMs));
-      req.on('error', (error) => {
+      const fail = (error: Error): void => {
         clearTimeout(timer);
         reject(error);
-      });
+      };
+      req.on('error', fail);
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -68,14 +74,9 @@ export class HttpTransport {
           if (size < MAX_RESPONSE_BYTES) chunks.push(chunk);
           size += chunk.length;
         });
-        res.on('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
+        res.on('error', fail);
         res.on('close', () => {
-          if (res.complete) return;
-          clearTimeout(timer);
-          reject(Object.assign(new Error('connection closed mid-response'), { code: 'ECONNRESET' }));
+          if (!res.complete) fail(Object.assign(new Error('connection closed mid-response'), { code: 'ECONNRESET' }));
         });
         res.on('end', () => {
           clearTimeout(timer);
@@ -89,5 +90,18 @@ export class HttpTransport {
       });
       req.end(payload);
     });
+  }
+
+  private async load(): Promise<Client> {
+    const secure = this.url.protocol === 'https:';
+    const mod = secure ? await import('node:https') : await import('node:http');
+    const agent = new mod.Agent({ keepAlive: true, maxSockets: 4 });
+    let gzip: Client['gzip'];
+    if (this.compression === 'gzip') {
+      const zlib = await import('node:zlib');
+      const { promisify } = await import('node:util');
+      gzip = promisify(zlib.gzip) as (body: string) => Promise<Buffer>;
+    }
+    return { request: mod.request as typeof http.request, agent, gzip };
   }
 }

@@ -1,18 +1,17 @@
-import { randomFillSync } from 'node:crypto';
-
-// One randomFillSync call serves hundreds of ids: a syscall per span would dominate span cost.
-const POOL_SIZE = 4096;
-const pool = Buffer.allocUnsafe(POOL_SIZE);
-let offset = POOL_SIZE;
+// Ids must be unique, not secret: Math.random (as the OpenTelemetry JS SDK uses) avoids
+// loading node:crypto, which alone costs ~2 ms of a cold start.
+const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 function randomHex(bytes: number): string {
-  if (offset + bytes > POOL_SIZE) {
-    randomFillSync(pool);
-    offset = 0;
+  let out = '';
+  for (let i = 0; i < bytes; i += 4) {
+    let word = (Math.random() * 0x100000000) >>> 0;
+    for (let j = 0; j < 4 && i + j < bytes; j++) {
+      out += HEX[word & 0xff];
+      word >>>= 8;
+    }
   }
-  const hex = pool.toString('hex', offset, offset + bytes);
-  offset += bytes;
-  return hex;
+  return out;
 }
 
 const ZERO_TRACE_ID = '0'.repeat(32);

@@ -1,10 +1,15 @@
 import type { TimeInput } from '@opentelemetry/api';
 
-const timeOrigin = performance.timeOrigin;
+// The global `performance` loads perf_hooks on first use (~1 ms of cold start);
+// process.hrtime is always there. One wall-clock reading anchors the monotonic clock.
+const anchorHr = process.hrtime();
+const anchorMs = Date.now();
+const timeOrigin = anchorMs - process.uptime() * 1e3;
 
 /** Wall-clock epoch milliseconds with sub-millisecond precision, monotonic within the process. */
 export function nowMs(): number {
-  return timeOrigin + performance.now();
+  const [s, ns] = process.hrtime(anchorHr);
+  return anchorMs + s * 1e3 + ns / 1e6;
 }
 
 /** Epoch milliseconds at which this process started: the start of a sandbox's init. */

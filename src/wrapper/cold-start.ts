@@ -16,8 +16,8 @@ let claimed = false;
 let readyMs: number | undefined;
 
 /** Called when a handler is wrapped, at module init: the latest call marks init's end. */
-export function markHandlerReady(): void {
-  readyMs = nowMs();
+export function markHandlerReady(atMs: number = nowMs()): void {
+  readyMs = atMs;
 }
 
 /**

@@ -73,6 +73,7 @@ export class Invocation {
       init.end(cold.init.endMs);
     }
     this.context = withRoot.setValue(INVOCATION_KEY, this);
+    pipeline.exporter.warm();
     this.disarm = armTimeoutGuard(remainingTimeMs(lambdaContext), pipeline.config.timeoutGuardMs, () => this.onTimeout());
   }
 

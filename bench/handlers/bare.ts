@@ -1,0 +1,3 @@
+import { work } from './logic';
+
+export const handler = work;

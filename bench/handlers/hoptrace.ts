@@ -1,0 +1,4 @@
+import { withTracing } from '../../src/index';
+import { work } from './logic';
+
+export const handler = withTracing(work);

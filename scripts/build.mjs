@@ -1,0 +1,20 @@
+// Bundles the library (ESM and CommonJS) with esbuild and emits its type declarations.
+import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { build } from 'esbuild';
+
+rmSync('dist', { recursive: true, force: true });
+
+const common = {
+  entryPoints: ['src/index.ts'],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external: ['@opentelemetry/api'],
+  sourcemap: true,
+  logLevel: 'info',
+};
+
+await build({ ...common, format: 'esm', outfile: 'dist/index.mjs' });
+await build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
