@@ -1,26 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { withTracing } from '../../src/index';
-import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { lambdaContext } from '../helpers/lambda';
-import { OtlpReceiver, type Behaviour } from '../helpers/otlp-receiver';
+import type { Behaviour } from '../helpers/otlp-receiver';
+import { useReceiver } from '../helpers/test-bed';
 
 const BUDGET_MS = 300;
 // Slack for a shared, noisy machine: a missing deadline shows up as seconds or forever.
 const SLACK_MS = 700;
 
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  receiver = await OtlpReceiver.start();
-});
-afterAll(() => receiver.close());
-beforeEach(() => {
-  receiver.reset();
-  resetColdStartForTests();
-});
+const receiver = useReceiver();
 
 async function closedPortUrl(): Promise<string> {
   const server = http.createServer();
@@ -58,10 +49,10 @@ describe('a failing endpoint never breaks or stalls the handler', () => {
   ];
 
   it.each(cases)('returns the result within the budget when the endpoint %s', async (_label, behaviours) => {
-    receiver.next(...behaviours);
-    const { addedMs } = await invoke(receiver.url);
+    receiver().next(...behaviours);
+    const { addedMs } = await invoke(receiver().url);
     expect(addedMs).toBeLessThan(BUDGET_MS + SLACK_MS);
-    expect(receiver.attempts).toBeGreaterThan(0);
+    expect(receiver().attempts).toBeGreaterThan(0);
   });
 
   it('returns within the budget when the endpoint refuses connections', async () => {
@@ -75,51 +66,69 @@ describe('a failing endpoint never breaks or stalls the handler', () => {
   });
 
   it('does not retry a non-retryable status', async () => {
-    receiver.next({ kind: 'status', status: 500 });
-    await invoke(receiver.url);
-    expect(receiver.attempts).toBe(1);
-    receiver.next({ kind: 'status', status: 400 });
-    await invoke(receiver.url);
-    expect(receiver.attempts).toBe(2);
-    expect(receiver.requests).toHaveLength(0);
+    receiver().next({ kind: 'status', status: 500 });
+    await invoke(receiver().url);
+    expect(receiver().attempts).toBe(1);
+    receiver().next({ kind: 'status', status: 400 });
+    await invoke(receiver().url);
+    expect(receiver().attempts).toBe(2);
+    expect(receiver().requests).toHaveLength(0);
   });
 });
 
 describe('retryable failures are retried within the budget', () => {
   it('honours a Retry-After that fits the budget and delivers', async () => {
-    receiver.next({ kind: 'status', status: 429, retryAfter: '0' });
-    await invoke(receiver.url);
-    expect(receiver.attempts).toBe(2);
-    expect(receiver.spans().map((s) => s.name)).toContain('work');
+    receiver().next({ kind: 'status', status: 429, retryAfter: '0' });
+    await invoke(receiver().url);
+    expect(receiver().attempts).toBe(2);
+    expect(receiver().spans().map((s) => s.name)).toContain('work');
   });
 
   it('backs off after 502/503/504 and delivers', async () => {
-    receiver.next({ kind: 'status', status: 502 }, { kind: 'status', status: 503 }, { kind: 'status', status: 504 });
-    await invoke(receiver.url);
-    expect(receiver.attempts).toBe(4);
-    expect(receiver.spans().map((s) => s.name)).toContain('work');
+    receiver().next({ kind: 'status', status: 502 }, { kind: 'status', status: 503 }, { kind: 'status', status: 504 });
+    await invoke(receiver().url);
+    expect(receiver().attempts).toBe(4);
+    expect(receiver().spans().map((s) => s.name)).toContain('work');
   });
 
   it('retries on a fresh connection when the response is cut mid-body', async () => {
-    receiver.next({ kind: 'reset-mid-body' });
-    await invoke(receiver.url);
-    expect(receiver.attempts).toBe(2);
-    expect(receiver.spans().map((s) => s.name)).toContain('work');
+    receiver().next({ kind: 'reset-mid-body' });
+    await invoke(receiver().url);
+    expect(receiver().attempts).toBe(2);
+    expect(receiver().spans().map((s) => s.name)).toContain('work');
   });
 });
 
 describe('the remaining time caps the flush', () => {
   it('never flushes past the deadline minus the margin', async () => {
-    receiver.next({ kind: 'hang' });
+    receiver().next({ kind: 'hang' });
     let handlerDone = 0;
     const handler = withTracing(
       async () => {
         handlerDone = performance.now();
         return 'ok';
       },
-      { endpoint: receiver.url, flushTimeoutMs: 10_000, flushMarginMs: 50, timeoutGuardMs: 0 },
+      { endpoint: receiver().url, flushTimeoutMs: 10_000, flushMarginMs: 50, timeoutGuardMs: 0 },
     );
     await handler({}, lambdaContext({ timeoutMs: 250 }));
     expect(performance.now() - handlerDone).toBeLessThan(250 + SLACK_MS);
+  });
+});
+
+describe('failure logging', () => {
+  it('logs a failing endpoint once, not once per invocation', async () => {
+    vi.stubEnv('OTEL_LOG_LEVEL', 'warn');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      receiver().always({ kind: 'status', status: 500 });
+      for (let i = 0; i < 5; i++) await invoke(receiver().url);
+      const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('HTTP 500'));
+      expect(receiver().attempts).toBe(5);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/^\[hoptrace\] export of \d+ span\(s\) to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: HTTP 500\.$/);
+    } finally {
+      warn.mockRestore();
+      vi.unstubAllEnvs();
+    }
   });
 });

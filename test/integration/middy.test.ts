@@ -1,21 +1,12 @@
 import middy from '@middy/core';
 import { trace } from '@opentelemetry/api';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tracing } from '../../src/index';
-import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
-import { attr, OtlpReceiver, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { useReceiver } from '../helpers/test-bed';
 
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  receiver = await OtlpReceiver.start();
-});
-afterAll(() => receiver.close());
-beforeEach(() => {
-  receiver.reset();
-  resetColdStartForTests();
-});
+const receiver = useReceiver();
 
 const rootOf = (spans: OtlpSpan[]): OtlpSpan => spans.find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
 
@@ -28,11 +19,11 @@ describe('tracing() as a middy middleware', () => {
         span.end();
       });
       return { statusCode: 200, body: 'ok' };
-    }).use(tracing({ endpoint: receiver.url }));
+    }).use(tracing({ endpoint: receiver().url }));
 
     const result = await handler(httpApiEvent({ traceparent: VALID_TRACEPARENT }), lambdaContext() as never);
     expect(result).toEqual({ statusCode: 200, body: 'ok' });
-    const spans = receiver.spans();
+    const spans = receiver().spans();
     const root = rootOf(spans);
     expect(root.traceId).toBe(PARENT_TRACE_ID);
     expect(attr(root, 'http.response.status_code')).toBe(200);
@@ -44,7 +35,7 @@ describe('tracing() as a middy middleware', () => {
   it('keeps its state in request.internal', async () => {
     let internal: Record<string, unknown> = {};
     const handler = middy(async () => 'ok')
-      .use(tracing({ endpoint: receiver.url }))
+      .use(tracing({ endpoint: receiver().url }))
       .before((request) => {
         internal = request.internal as Record<string, unknown>;
       });
@@ -58,34 +49,34 @@ describe('tracing() as a middy middleware', () => {
       handlerRan = true;
       return 'handler';
     })
-      .use(tracing({ endpoint: receiver.url }))
+      .use(tracing({ endpoint: receiver().url }))
       .before(async () => ({ statusCode: 304, body: 'cached' }));
     const result = await handler(httpApiEvent(), lambdaContext() as never);
     expect(result).toEqual({ statusCode: 304, body: 'cached' });
     expect(handlerRan).toBe(false);
     // Flushed before middy's promise settled, not later.
-    const root = rootOf(receiver.spans());
+    const root = rootOf(receiver().spans());
     expect(attr(root, 'http.response.status_code')).toBe(304);
   });
 
   it('ends the root and flushes when another after middleware returns early', async () => {
     const handler = middy(async () => ({ statusCode: 200, body: 'raw' }))
-      .use(tracing({ endpoint: receiver.url }))
+      .use(tracing({ endpoint: receiver().url }))
       .after(async () => ({ statusCode: 202, body: 'rewritten' }));
     const result = await handler(httpApiEvent(), lambdaContext() as never);
     expect(result).toEqual({ statusCode: 202, body: 'rewritten' });
-    expect(attr(rootOf(receiver.spans()), 'http.response.status_code')).toBe(202);
+    expect(attr(rootOf(receiver().spans()), 'http.response.status_code')).toBe(202);
   });
 
   it('records the error when a middleware throws, and rethrows it unchanged', async () => {
     const error = new Error('validation failed');
     const handler = middy(async () => 'never')
-      .use(tracing({ endpoint: receiver.url }))
+      .use(tracing({ endpoint: receiver().url }))
       .before(() => {
         throw error;
       });
     await expect(handler({}, lambdaContext() as never)).rejects.toBe(error);
-    const root = rootOf(receiver.spans());
+    const root = rootOf(receiver().spans());
     expect(root.status).toEqual({ code: 2, message: 'validation failed' });
   });
 
@@ -93,13 +84,13 @@ describe('tracing() as a middy middleware', () => {
     const handler = middy(async (): Promise<{ statusCode: number; body: string }> => {
       throw new Error('boom');
     })
-      .use(tracing({ endpoint: receiver.url }))
+      .use(tracing({ endpoint: receiver().url }))
       .onError((request) => {
         request.response = { statusCode: 500, body: 'sorry' };
       });
     const result = await handler(httpApiEvent(), lambdaContext() as never);
     expect(result).toEqual({ statusCode: 500, body: 'sorry' });
-    const root = rootOf(receiver.spans());
+    const root = rootOf(receiver().spans());
     expect(root.status.code).toBe(2);
     expect(attr(root, 'http.response.status_code')).toBe(500);
     expect(root.events.map((e) => e.name)).toContain('exception');
@@ -109,11 +100,11 @@ describe('tracing() as a middy middleware', () => {
     const handler = middy(async () => {
       throw new Error('boom');
     })
-      .use(tracing({ endpoint: receiver.url }))
+      .use(tracing({ endpoint: receiver().url }))
       .onError(async () => ({ statusCode: 503, body: 'later' }));
     const result = await handler(httpApiEvent(), lambdaContext() as never);
     expect(result).toEqual({ statusCode: 503, body: 'later' });
-    const root = rootOf(receiver.spans());
+    const root = rootOf(receiver().spans());
     expect(root.status.code).toBe(2);
     expect(attr(root, 'http.response.status_code')).toBe(503);
   });
@@ -123,9 +114,9 @@ describe('tracing() as a middy middleware', () => {
       await new Promise((r) => setTimeout(r, event.id === 'a' ? 5 : 1));
       trace.getTracer('x').startSpan(`child-${event.id}`).end();
       return event.id;
-    }).use(tracing({ endpoint: receiver.url }));
+    }).use(tracing({ endpoint: receiver().url }));
     await Promise.all([handler({ id: 'a' }, lambdaContext() as never), handler({ id: 'b' }, lambdaContext() as never)]);
-    const spans = receiver.spans();
+    const spans = receiver().spans();
     const roots = spans.filter((s) => attr(s, 'faas.invocation_id') !== undefined);
     expect(roots).toHaveLength(2);
     for (const id of ['a', 'b']) {
@@ -136,8 +127,8 @@ describe('tracing() as a middy middleware', () => {
   });
 
   it('is a pass-through when disabled', async () => {
-    const handler = middy(async () => 'plain').use(tracing({ endpoint: receiver.url, disabled: true }));
+    const handler = middy(async () => 'plain').use(tracing({ endpoint: receiver().url, disabled: true }));
     expect(await handler({}, lambdaContext() as never)).toBe('plain');
-    expect(receiver.attempts).toBe(0);
+    expect(receiver().attempts).toBe(0);
   });
 });

@@ -1,21 +1,13 @@
 import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { withTracing } from '../../src/index';
 import { nowMs, processStartMs } from '../../src/tracer/time';
-import { markHandlerReady, resetColdStartForTests } from '../../src/wrapper/cold-start';
+import { markHandlerReady } from '../../src/wrapper/cold-start';
 import { httpApiEvent, lambdaContext, PARENT_SPAN_ID, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
-import { attr, OtlpReceiver, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { useReceiver } from '../helpers/test-bed';
 
-let receiver: OtlpReceiver;
-
-beforeAll(async () => {
-  receiver = await OtlpReceiver.start();
-});
-afterAll(() => receiver.close());
-beforeEach(() => {
-  receiver.reset();
-  resetColdStartForTests();
-});
+const receiver = useReceiver();
 afterEach(() => vi.unstubAllEnvs());
 
 const root = (spans: OtlpSpan[]): OtlpSpan => {
@@ -27,11 +19,11 @@ const root = (spans: OtlpSpan[]): OtlpSpan => {
 describe('root span per invocation', () => {
   it('names and attributes the root by the FaaS and HTTP conventions', async () => {
     vi.stubEnv('AWS_REGION', 'eu-west-1');
-    const handler = withTracing(async () => ({ statusCode: 201, body: 'ok' }), { endpoint: receiver.url, serviceName: 'orders-api' });
+    const handler = withTracing(async () => ({ statusCode: 201, body: 'ok' }), { endpoint: receiver().url, serviceName: 'orders-api' });
     const ctx = lambdaContext();
     await handler(httpApiEvent(), ctx);
 
-    const spans = receiver.spans();
+    const spans = receiver().spans();
     const r = root(spans);
     expect(r.name).toBe('GET /items/{id}');
     expect(r.kind).toBe(2); // SERVER
@@ -51,10 +43,10 @@ describe('root span per invocation', () => {
     expect(attr(r, 'http.response.status_code')).toBe(201);
     expect(r.status.code).toBe(0);
 
-    const resource = receiver.requests[0]!.body.resourceSpans[0]!.resource;
+    const resource = receiver().requests[0]!.body.resourceSpans[0]!.resource;
     expect(attr(resource, 'service.name')).toBe('orders-api');
     expect(attr(resource, 'telemetry.sdk.name')).toBe('hoptrace');
-    expect(receiver.requests[0]!.headers['content-type']).toBe('application/json');
+    expect(receiver().requests[0]!.headers['content-type']).toBe('application/json');
   });
 
   it('makes the root a child of an incoming traceparent, with its tracestate and baggage', async () => {
@@ -64,10 +56,10 @@ describe('root span per invocation', () => {
         seenBaggage = propagation.getBaggage(context.active())?.getEntry('tenant')?.value;
         return { statusCode: 200 };
       },
-      { endpoint: receiver.url },
+      { endpoint: receiver().url },
     );
     await handler(httpApiEvent({ TraceParent: VALID_TRACEPARENT, tracestate: 'vendor=abc', Baggage: 'tenant=acme' }), lambdaContext());
-    const r = root(receiver.spans());
+    const r = root(receiver().spans());
     expect(r.traceId).toBe(PARENT_TRACE_ID);
     expect(r.parentSpanId).toBe(PARENT_SPAN_ID);
     expect(r.traceState).toBe('vendor=abc');
@@ -86,10 +78,10 @@ describe('root span per invocation', () => {
     ['not hex', '00-0af7651916cd43dd8448eb211c80319z-b7ad6b7169203331-01'],
   ])('starts a new trace for a malformed traceparent (%s)', async (_label, traceparent) => {
     const result = { statusCode: 200, body: 'same object' };
-    const handler = withTracing(async () => result, { endpoint: receiver.url });
+    const handler = withTracing(async () => result, { endpoint: receiver().url });
     const returned = await handler(httpApiEvent({ traceparent }), lambdaContext());
     expect(returned).toBe(result);
-    const r = root(receiver.spans());
+    const r = root(receiver().spans());
     expect(r.traceId).not.toBe(PARENT_TRACE_ID);
     expect(r.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(r.parentSpanId).toBeUndefined();
@@ -97,9 +89,9 @@ describe('root span per invocation', () => {
 
   it('keeps a valid traceparent but bounds a tracestate over the W3C limits', async () => {
     const members = Array.from({ length: 40 }, (_, i) => `k${i}=${'v'.repeat(20)}`).join(',');
-    const handler = withTracing(async () => ({ statusCode: 200 }), { endpoint: receiver.url });
+    const handler = withTracing(async () => ({ statusCode: 200 }), { endpoint: receiver().url });
     await handler(httpApiEvent({ traceparent: VALID_TRACEPARENT, tracestate: members }), lambdaContext());
-    const r = root(receiver.spans());
+    const r = root(receiver().spans());
     expect(r.traceId).toBe(PARENT_TRACE_ID);
     expect(r.traceState!.length).toBeLessThanOrEqual(512);
     expect(r.traceState!.split(',').length).toBeLessThanOrEqual(32);
@@ -112,29 +104,29 @@ describe('root span per invocation', () => {
     ['an unknown shape', { foo: { bar: 1 } }],
     ['a number', 42],
   ])('treats an event that is %s as a direct invoke', async (_label, event) => {
-    const handler = withTracing(async (e: unknown) => e, { endpoint: receiver.url });
+    const handler = withTracing(async (e: unknown) => e, { endpoint: receiver().url });
     expect(await handler(event, lambdaContext())).toBe(event);
-    const r = root(receiver.spans());
+    const r = root(receiver().spans());
     expect(attr(r, 'faas.trigger')).toBe('other');
     expect(r.name).toBe('orders');
   });
 
   it('survives a context without getRemainingTimeInMillis, and no context at all', async () => {
-    const handler = withTracing(async () => 'done', { endpoint: receiver.url });
+    const handler = withTracing(async () => 'done', { endpoint: receiver().url });
     expect(await handler({}, { awsRequestId: 'x' })).toBe('done');
     expect(await handler({}, undefined as never)).toBe('done');
-    expect(receiver.spans()).toHaveLength(3); // root + init, then root
+    expect(receiver().spans()).toHaveLength(3); // root + init, then root
   });
 });
 
 describe('cold starts', () => {
   it('flags only the first invocation of the sandbox and adds an init span to it', async () => {
-    const handler = withTracing(async () => 'ok', { endpoint: receiver.url });
+    const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     await handler({}, lambdaContext());
     await handler({}, lambdaContext());
-    const roots = receiver.spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const roots = receiver().spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
     expect(roots.map((r) => attr(r, 'faas.coldstart'))).toEqual([true, false]);
-    const init = receiver.spans().filter((s) => s.name === 'init');
+    const init = receiver().spans().filter((s) => s.name === 'init');
     expect(init).toHaveLength(1);
     expect(init[0]!.parentSpanId).toBe(roots[0]!.spanId);
     const start = BigInt(init[0]!.startTimeUnixNano);
@@ -148,20 +140,20 @@ describe('cold starts', () => {
 
   it('is never a cold start under provisioned concurrency', async () => {
     vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'provisioned-concurrency');
-    const handler = withTracing(async () => 'ok', { endpoint: receiver.url });
+    const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     await handler({}, lambdaContext());
-    const spans = receiver.spans();
+    const spans = receiver().spans();
     expect(attr(root(spans), 'faas.coldstart')).toBe(false);
     expect(spans.some((s) => s.name === 'init')).toBe(false);
   });
 
   it('marks proactive initialisation when the first invocation comes long after init', async () => {
-    const handler = withTracing(async () => 'ok', { endpoint: receiver.url });
+    const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     // As if the handler had been ready 11 s before the first event arrived.
     const readyMs = nowMs() - 11_000;
     markHandlerReady(readyMs);
     await handler({}, lambdaContext());
-    const spans = receiver.spans();
+    const spans = receiver().spans();
     const r = root(spans);
     expect(attr(r, 'faas.coldstart')).toBe(true);
     expect(attr(r, 'hoptrace.proactive_initialization')).toBe(true);
@@ -196,10 +188,10 @@ describe('child spans through the standard API', () => {
         manual.end();
         return 'ok';
       },
-      { endpoint: receiver.url },
+      { endpoint: receiver().url },
     );
     await handler({}, lambdaContext());
-    const spans = receiver.spans();
+    const spans = receiver().spans();
     const r = root(spans);
     const byName = (n: string): OtlpSpan => spans.find((s) => s.name === n)!;
     expect(byName('charge card').parentSpanId).toBe(r.spanId);
@@ -213,7 +205,7 @@ describe('child spans through the standard API', () => {
     const bank = byName('call bank');
     expect(bank.status).toEqual({ code: 2, message: 'declined' });
     expect(attr(bank.events[0]!, 'exception.type')).toBe('TypeError');
-    const scopes = receiver.requests[0]!.body.resourceSpans[0]!.scopeSpans.map((s) => s.scope);
+    const scopes = receiver().requests[0]!.body.resourceSpans[0]!.scopeSpans.map((s) => s.scope);
     expect(scopes).toContainEqual({ name: 'orders', version: '1.2.3' });
   });
 
@@ -228,10 +220,10 @@ describe('child spans through the standard API', () => {
         });
         extracted = trace.getSpanContext(propagation.extract(context.active(), carrier))?.spanId;
       },
-      { endpoint: receiver.url },
+      { endpoint: receiver().url },
     );
     await handler({}, lambdaContext());
-    const outgoing = receiver.spans().find((s) => s.name === 'outgoing')!;
+    const outgoing = receiver().spans().find((s) => s.name === 'outgoing')!;
     expect(carrier.traceparent).toBe(`00-${outgoing.traceId}-${outgoing.spanId}-01`);
     expect(extracted).toBe(outgoing.spanId);
   });
@@ -245,17 +237,17 @@ describe('child spans through the standard API', () => {
           span.end();
         });
       },
-      { endpoint: receiver.url, sampler: 'always_off' },
+      { endpoint: receiver().url, sampler: 'always_off' },
     );
     await handler({}, lambdaContext());
-    expect(receiver.requests).toHaveLength(0);
+    expect(receiver().requests).toHaveLength(0);
     expect(carrier.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
   });
 
   it('follows an unsampled incoming parent by default', async () => {
-    const handler = withTracing(async () => ({ statusCode: 200 }), { endpoint: receiver.url });
+    const handler = withTracing(async () => ({ statusCode: 200 }), { endpoint: receiver().url });
     await handler(httpApiEvent({ traceparent: VALID_TRACEPARENT.replace(/-01$/, '-00') }), lambdaContext());
-    expect(receiver.requests).toHaveLength(0);
+    expect(receiver().requests).toHaveLength(0);
   });
 });
 
@@ -266,10 +258,10 @@ describe('errors', () => {
       async () => {
         throw error;
       },
-      { endpoint: receiver.url },
+      { endpoint: receiver().url },
     );
     await expect(handler({}, lambdaContext())).rejects.toBe(error);
-    const r = root(receiver.spans());
+    const r = root(receiver().spans());
     expect(r.status).toEqual({ code: 2, message: 'out of stock' });
     const event = r.events.find((e) => e.name === 'exception')!;
     expect(attr(event, 'exception.type')).toBe('RangeError');
@@ -283,19 +275,19 @@ describe('errors', () => {
       async () => {
         throw thrown;
       },
-      { endpoint: receiver.url },
+      { endpoint: receiver().url },
     );
     await expect(handler({}, lambdaContext())).rejects.toBe(thrown);
-    expect(root(receiver.spans()).status.code).toBe(2);
+    expect(root(receiver().spans()).status.code).toBe(2);
   });
 
   it('marks a 5xx HTTP response as an error but not a 4xx', async () => {
     let status = 503;
-    const handler = withTracing(async () => ({ statusCode: status }), { endpoint: receiver.url });
+    const handler = withTracing(async () => ({ statusCode: status }), { endpoint: receiver().url });
     await handler(httpApiEvent(), lambdaContext());
     status = 404;
     await handler(httpApiEvent(), lambdaContext());
-    const roots = receiver.spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const roots = receiver().spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
     expect(roots.map((r) => [attr(r, 'http.response.status_code'), r.status.code])).toEqual([
       [503, 2],
       [404, 0],
@@ -305,9 +297,9 @@ describe('errors', () => {
   it('supports callback-style handlers', async () => {
     const handler = withTracing((_event: unknown, _ctx, callback: (e: unknown, r?: string) => void) => {
       setTimeout(() => callback(null, 'called back'), 1);
-    }, { endpoint: receiver.url });
+    }, { endpoint: receiver().url });
     expect(await handler({}, lambdaContext())).toBe('called back');
-    expect(receiver.spans().length).toBeGreaterThan(0);
+    expect(receiver().spans().length).toBeGreaterThan(0);
   });
 });
 
@@ -326,11 +318,11 @@ describe('concurrency', () => {
         }
         return event.id;
       },
-      { endpoint: receiver.url },
+      { endpoint: receiver().url },
     );
     const [a, b] = await Promise.all([handler({ id: 'a' }, lambdaContext()), handler({ id: 'b' }, lambdaContext())]);
     expect([a, b]).toEqual(['a', 'b']);
-    const spans = receiver.spans();
+    const spans = receiver().spans();
     for (const id of ['a', 'b']) {
       const mine = spans.filter((s) => s.name.startsWith(`${id}-`));
       expect(mine).toHaveLength(6);
@@ -357,11 +349,11 @@ describe('timeout guard', () => {
           await new Promise(() => undefined);
         });
       },
-      { endpoint: receiver.url, timeoutGuardMs: 100 },
+      { endpoint: receiver().url, timeoutGuardMs: 100 },
     );
     void handler({}, lambdaContext({ timeoutMs: 300 }));
-    await vi.waitFor(() => expect(receiver.spans().length).toBeGreaterThanOrEqual(2), { timeout: 2000 });
-    const spans = receiver.spans();
+    await vi.waitFor(() => expect(receiver().spans().length).toBeGreaterThanOrEqual(2), { timeout: 2000 });
+    const spans = receiver().spans();
     const r = root(spans);
     const open = spans.find((s) => s.name === 'never ends')!;
     for (const s of [r, open]) {
@@ -371,11 +363,11 @@ describe('timeout guard', () => {
   });
 
   it('is cleared when the invocation ends, so it never fires into a later one', async () => {
-    const handler = withTracing(async () => 'quick', { endpoint: receiver.url, timeoutGuardMs: 100 });
+    const handler = withTracing(async () => 'quick', { endpoint: receiver().url, timeoutGuardMs: 100 });
     await handler({}, lambdaContext({ timeoutMs: 200 }));
     await handler({}, lambdaContext({ timeoutMs: 30_000 }));
     await new Promise((r) => setTimeout(r, 250));
-    const timedOut = receiver.spans().filter((s) => attr(s, 'error.type') === 'timeout');
+    const timedOut = receiver().spans().filter((s) => attr(s, 'error.type') === 'timeout');
     expect(timedOut).toHaveLength(0);
   });
 });
@@ -386,14 +378,14 @@ describe('flush before freeze', () => {
       async () => {
         trace.getTracer('x').startSpan('child').end();
       },
-      { endpoint: receiver.url },
+      { endpoint: receiver().url },
     );
     for (let i = 0; i < 3; i++) {
       await handler({}, lambdaContext());
-      expect(receiver.spans().filter((s) => s.name === 'child')).toHaveLength(i + 1);
+      expect(receiver().spans().filter((s) => s.name === 'child')).toHaveLength(i + 1);
     }
-    expect(receiver.requests).toHaveLength(3);
-    expect(new Set(receiver.requests.map((r) => r.remotePort)).size).toBe(1);
+    expect(receiver().requests).toHaveLength(3);
+    expect(new Set(receiver().requests.map((r) => r.remotePort)).size).toBe(1);
   });
 
   it('splits a payload over the size limit into several requests', async () => {
@@ -402,12 +394,12 @@ describe('flush before freeze', () => {
         const tracer = trace.getTracer('x');
         for (let i = 0; i < 200; i++) tracer.startSpan(`span-${i}`, { attributes: { blob: 'x'.repeat(500) } }).end();
       },
-      { endpoint: receiver.url, maxExportBytes: 20_000 },
+      { endpoint: receiver().url, maxExportBytes: 20_000 },
     );
     await handler({}, lambdaContext());
-    expect(receiver.requests.length).toBeGreaterThan(5);
-    for (const r of receiver.requests) expect(r.bytes).toBeLessThanOrEqual(20_000);
-    expect(receiver.spans().filter((s) => s.name.startsWith('span-'))).toHaveLength(200);
+    expect(receiver().requests.length).toBeGreaterThan(5);
+    for (const r of receiver().requests) expect(r.bytes).toBeLessThanOrEqual(20_000);
+    expect(receiver().spans().filter((s) => s.name.startsWith('span-'))).toHaveLength(200);
   });
 
   it('caps buffered spans per invocation and reports the count dropped', async () => {
@@ -415,21 +407,21 @@ describe('flush before freeze', () => {
       async () => {
         for (let i = 0; i < 50; i++) trace.getTracer('x').startSpan(`s${i}`).end();
       },
-      { endpoint: receiver.url, maxSpansPerInvocation: 10 },
+      { endpoint: receiver().url, maxSpansPerInvocation: 10 },
     );
     await handler({}, lambdaContext());
     await handler({}, lambdaContext());
-    const roots = receiver.spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const roots = receiver().spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
     // The first invocation also holds the init span.
     expect(roots.map((r) => attr(r, 'hoptrace.spans_dropped'))).toEqual([42, 41]);
-    expect(receiver.spans()).toHaveLength(20);
+    expect(receiver().spans()).toHaveLength(20);
   });
 
   it('exports spans made outside any invocation with the next flush', async () => {
-    const handler = withTracing(async () => 'ok', { endpoint: receiver.url });
+    const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     trace.getTracer('init').startSpan('load config').end();
     await handler({}, lambdaContext());
-    expect(receiver.spans().map((s) => s.name)).toContain('load config');
+    expect(receiver().spans().map((s) => s.name)).toContain('load config');
   });
 });
 
@@ -437,9 +429,9 @@ describe('off switches', () => {
   it('is a pass-through when OTEL_SDK_DISABLED=true', async () => {
     vi.stubEnv('OTEL_SDK_DISABLED', 'true');
     const result = { statusCode: 200 };
-    const handler = withTracing(async () => result, { endpoint: receiver.url });
+    const handler = withTracing(async () => result, { endpoint: receiver().url });
     expect(await handler(httpApiEvent(), lambdaContext())).toBe(result);
-    expect(receiver.requests).toHaveLength(0);
+    expect(receiver().requests).toHaveLength(0);
   });
 
   it('drops spans with one warning when no endpoint is configured', async () => {
@@ -458,9 +450,9 @@ describe('off switches', () => {
   it('works outside Lambda, with no AWS variables at all', async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', '');
     vi.stubEnv('AWS_REGION', '');
-    const handler = withTracing(async () => 42, { endpoint: receiver.url });
+    const handler = withTracing(async () => 42, { endpoint: receiver().url });
     expect(await handler({}, {})).toBe(42);
-    const [only] = receiver.spans().filter((s) => s.name !== 'init');
+    const [only] = receiver().spans().filter((s) => s.name !== 'init');
     expect(only!.name).toBe('invocation');
     expect(attr(only!, 'faas.trigger')).toBe('other');
     expect(attr(only!, 'cloud.region')).toBeUndefined();
