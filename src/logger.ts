@@ -42,10 +42,6 @@ class Logger {
     this.once.add(key);
     console.warn(`[hoptrace] ${message}`);
   }
-
-  debug(message: string): void {
-    if (this.threshold >= LEVELS.debug) console.debug(`[hoptrace] ${message}`);
-  }
 }
 
 export const logger = new Logger();

@@ -8,7 +8,7 @@ export interface TransportResponse {
   body: string;
 }
 
-export class TransportTimeoutError extends Error {
+class TransportTimeoutError extends Error {
   readonly code = 'ETIMEDOUT';
   constructor(ms: number) {
     super(`export timed out after ${Math.round(ms)} ms`);

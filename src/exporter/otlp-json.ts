@@ -26,7 +26,7 @@ function anyValue(value: AttributeValue | null | undefined): OtlpAnyValue {
   return {};
 }
 
-export function keyValues(attributes: Attributes): OtlpKeyValue[] {
+function keyValues(attributes: Attributes): OtlpKeyValue[] {
   const out: OtlpKeyValue[] = [];
   for (const key of Object.keys(attributes)) out.push({ key, value: anyValue(attributes[key]) });
   return out;

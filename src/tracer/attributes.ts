@@ -16,7 +16,7 @@ function truncateString(value: string, limit: number): string {
  * Returns the value as it may be stored, or undefined when the API does not allow it:
  * primitives, and arrays of one primitive type (with null/undefined holes).
  */
-export function sanitizeValue(value: unknown, limits: SpanLimits): AttributeValue | undefined {
+function sanitizeValue(value: unknown, limits: SpanLimits): AttributeValue | undefined {
   if (typeof value === 'string') return truncateString(value, limits.attributeValueLength);
   if (isPrimitive(value)) return value;
   if (!Array.isArray(value)) return undefined;

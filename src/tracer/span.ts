@@ -146,7 +146,7 @@ function isTimeInput(value: unknown): value is TimeInput {
 }
 
 /** The semantic-convention attributes of an `exception` event. */
-export function exceptionAttributes(exception: unknown): Attributes {
+function exceptionAttributes(exception: unknown): Attributes {
   if (typeof exception === 'string') return { 'exception.message': exception };
   if (exception === null || typeof exception !== 'object') return { 'exception.message': String(exception) };
   const e = exception as { name?: unknown; code?: unknown; message?: unknown; stack?: unknown; constructor?: { name?: unknown } };

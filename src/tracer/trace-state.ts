@@ -7,11 +7,11 @@ const LONG_MEMBER = 128;
 const KEY = /^(?:[a-z][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})$/;
 const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 
-export function isValidTraceStateKey(key: string): boolean {
+function isValidTraceStateKey(key: string): boolean {
   return KEY.test(key);
 }
 
-export function isValidTraceStateValue(value: string): boolean {
+function isValidTraceStateValue(value: string): boolean {
   return VALUE.test(value);
 }
 

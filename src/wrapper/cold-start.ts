@@ -1,7 +1,7 @@
 import { nowMs, processStartMs } from '../tracer/time';
 
 /** A first invocation this long after init was not waited for: Lambda initialised ahead. */
-export const PROACTIVE_INIT_GAP_MS = 10_000;
+const PROACTIVE_INIT_GAP_MS = 10_000;
 
 export interface ColdStart {
   /** `faas.coldstart`. */

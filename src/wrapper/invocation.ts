@@ -54,12 +54,12 @@ export class Invocation {
     private readonly lambdaContext: LambdaContext | undefined,
   ) {
     const startMs = nowMs();
-    const cold = claimColdStart(startMs, pipeline.env.AWS_LAMBDA_INITIALIZATION_TYPE);
+    const cold = claimColdStart(startMs, pipeline.functionEnv.initializationType);
     const parent = trigger.carrier ? propagation.extract(ROOT_CONTEXT, trigger.carrier) : ROOT_CONTEXT;
     this.recorder = new SpanRecorder(pipeline.settings);
     const base = setRecorder(parent, this.recorder);
     const attributes: Attributes = {
-      ...invocationAttributes(lambdaContext, pipeline.env),
+      ...invocationAttributes(lambdaContext, pipeline.functionEnv),
       'faas.trigger': trigger.faasTrigger,
       'faas.coldstart': cold.coldStart,
       ...trigger.attributes,

@@ -1,5 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Env } from '../config/env';
+import { str } from './triggers/trigger';
 
 /** The parts of the Lambda context hoptrace reads; structurally compatible with `aws-lambda`'s `Context`. */
 export interface LambdaContext {
@@ -34,35 +35,54 @@ function resourceId(invokedArn: string, version: string | undefined): string {
   return version && version !== '$LATEST' ? `${base}:${version}` : base;
 }
 
-const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+/** What Lambda's environment variables say of the function; fixed for the sandbox's life. */
+export interface FunctionEnv {
+  readonly region: string | undefined;
+  readonly name: string | undefined;
+  readonly version: string | undefined;
+  readonly instance: string | undefined;
+  readonly memoryMb: number;
+  readonly initializationType: string | undefined;
+}
 
-/** Resource attributes of the function, from the environment Lambda sets. */
-export function functionResource(env: Env): Attributes {
+/** Read once per wrapper: every `process.env` read crosses into C++. */
+export function readFunctionEnv(env: Env): FunctionEnv {
+  return {
+    region: str(env.AWS_REGION),
+    name: str(env.AWS_LAMBDA_FUNCTION_NAME),
+    version: str(env.AWS_LAMBDA_FUNCTION_VERSION),
+    instance: str(env.AWS_LAMBDA_LOG_STREAM_NAME),
+    memoryMb: Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || 0,
+    initializationType: str(env.AWS_LAMBDA_INITIALIZATION_TYPE),
+  };
+}
+
+/** Resource attributes of the function. */
+export function functionResource(fn: FunctionEnv): Attributes {
   const attributes: Attributes = { 'cloud.provider': 'aws', 'cloud.platform': 'aws_lambda' };
   const set = (key: string, value: string | undefined): void => {
     if (value) attributes[key] = value;
   };
-  set('cloud.region', env.AWS_REGION);
-  set('faas.name', env.AWS_LAMBDA_FUNCTION_NAME);
-  set('faas.version', env.AWS_LAMBDA_FUNCTION_VERSION);
-  set('faas.instance', env.AWS_LAMBDA_LOG_STREAM_NAME);
-  const memory = Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE);
-  if (memory > 0) attributes['faas.max_memory'] = memory * 1024 * 1024;
+  set('cloud.region', fn.region);
+  set('faas.name', fn.name);
+  set('faas.version', fn.version);
+  set('faas.instance', fn.instance);
+  if (fn.memoryMb > 0) attributes['faas.max_memory'] = fn.memoryMb * 1024 * 1024;
   return attributes;
 }
 
 /** Per-invocation FaaS and cloud attributes of the root span. */
-export function invocationAttributes(context: LambdaContext | undefined, env: Env): Attributes {
+export function invocationAttributes(context: LambdaContext | undefined, fn: FunctionEnv): Attributes {
   const attributes: Attributes = { 'cloud.provider': 'aws' };
   const set = (key: string, value: string | undefined): void => {
     if (value) attributes[key] = value;
   };
   const arn = str(context?.invokedFunctionArn);
-  const version = str(context?.functionVersion) ?? env.AWS_LAMBDA_FUNCTION_VERSION;
+  const version = str(context?.functionVersion) ?? fn.version;
   set('faas.invocation_id', str(context?.awsRequestId));
-  set('faas.name', str(context?.functionName) ?? env.AWS_LAMBDA_FUNCTION_NAME);
+  set('faas.name', str(context?.functionName) ?? fn.name);
   set('faas.version', version);
-  set('cloud.region', env.AWS_REGION ?? arn?.split(':')[3]);
+  set('cloud.region', fn.region ?? arn?.split(':')[3]);
   if (arn) {
     attributes['aws.lambda.invoked_arn'] = arn;
     attributes['cloud.resource_id'] = resourceId(arn, version);

@@ -25,7 +25,7 @@ export interface MiddyMiddleware<TContext extends LambdaContext = any> {
 }
 
 /** Where the invocation lives in `request.internal`. */
-export const INTERNAL_KEY = 'hoptrace';
+const INTERNAL_KEY = 'hoptrace';
 
 function invocationOf(request: MiddyRequest): Invocation | undefined {
   return request.internal[INTERNAL_KEY] as Invocation | undefined;

@@ -7,12 +7,12 @@ import { register, type Registration } from '../registration';
 import type { RecorderSettings } from '../tracer/recorder';
 import { createSampler } from '../tracer/sampler';
 import { VERSION } from '../version';
-import { functionResource } from './lambda-context';
+import { functionResource, readFunctionEnv, type FunctionEnv } from './lambda-context';
 
 /** Everything one wrapped handler needs, built once at module init, never per invocation. */
 export interface Pipeline {
   readonly config: TracingConfig;
-  readonly env: Env;
+  readonly functionEnv: FunctionEnv;
   readonly settings: RecorderSettings;
   readonly exporter: OtlpExporter;
   readonly registration: Registration;
@@ -28,9 +28,9 @@ export function latestPipeline(): Pipeline | undefined {
   return latest;
 }
 
-function resource(config: TracingConfig, env: Env): Attributes {
+function resource(config: TracingConfig, fn: FunctionEnv): Attributes {
   return {
-    ...functionResource(env),
+    ...functionResource(fn),
     ...config.resourceAttributes,
     'service.name': config.serviceName,
     'telemetry.sdk.name': 'hoptrace',
@@ -50,16 +50,17 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
     maxSpans: config.maxSpansPerInvocation,
   };
   const registration = register(config, settings);
+  const functionEnv = readFunctionEnv(env);
   latest = {
     config,
-    env,
+    functionEnv,
     settings,
     exporter: new OtlpExporter({
       endpoint: config.endpoint,
       headers: config.headers,
       compression: config.compression,
       maxExportBytes: config.maxExportBytes,
-      resource: resource(config, env),
+      resource: resource(config, functionEnv),
     }),
     registration,
     tracer: registration.provider.getTracer('hoptrace', VERSION),

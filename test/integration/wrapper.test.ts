@@ -447,6 +447,17 @@ describe('off switches', () => {
     expect(lines).toHaveLength(1);
   });
 
+  it('drops spans with one warning when the endpoint is not an http(s) URL', async () => {
+    vi.stubEnv('OTEL_LOG_LEVEL', 'warn');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const handler = withTracing(async () => 'still fine', { endpoint: 'ftp://ingest.example.com/v1/traces' });
+    expect(await handler({}, lambdaContext())).toBe('still fine');
+    expect(await handler({}, lambdaContext())).toBe('still fine');
+    const lines = warn.mock.calls.filter((c) => String(c[0]).includes('invalid OTLP endpoint'));
+    warn.mockRestore();
+    expect(lines).toHaveLength(1);
+  });
+
   it('works outside Lambda, with no AWS variables at all', async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', '');
     vi.stubEnv('AWS_REGION', '');
