@@ -1,5 +1,6 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import type { TracingConfig } from './config/options';
+import { installInstrumentations } from './instrumentation/install';
 import { logger } from './logger';
 import { propagatorFromConfig } from './propagation/from-config';
 import { AsyncLocalStorageContextManager } from './tracer/context-manager';
@@ -16,8 +17,9 @@ let registration: Registration | undefined;
 
 /**
  * Registers hoptrace's TracerProvider, context manager and propagator with
- * `@opentelemetry/api`, once per process; the first wrapper's config sets process-wide
- * choices (propagators, the sandbox recorder).
+ * `@opentelemetry/api` and installs the outgoing HTTP instrumentation, once per process;
+ * the first wrapper's config sets process-wide choices (propagators, instrumentations,
+ * the sandbox recorder).
  */
 export function register(config: TracingConfig, settings: RecorderSettings): Registration {
   if (registration) return registration;
@@ -32,6 +34,7 @@ export function register(config: TracingConfig, settings: RecorderSettings): Reg
       'another OpenTelemetry SDK is already registered; spans made with the global API may not reach hoptrace.',
     );
   }
+  installInstrumentations(config.disabledInstrumentations);
   registration = { provider, contextManager: contextOk ? manager : undefined };
   return registration;
 }

@@ -45,6 +45,8 @@ export interface TracingConfig {
   sampler: SamplerName;
   samplerRatio: number;
   propagators: string[];
+  /** Instrumentations to leave off (`http`, `undici`), from `OTEL_NODE_DISABLED_INSTRUMENTATIONS`. */
+  disabledInstrumentations: string[];
   resourceAttributes: Attributes;
   flushTimeoutMs: number;
   flushMarginMs: number;
@@ -77,11 +79,15 @@ function readCompression(env: Env): 'gzip' | 'none' | undefined {
 }
 
 /** Merges options over environment over defaults. Pure: reads only `env`. */
-export function resolveConfig(options: TracingOptions, env: Env): TracingConfig {
-  const propagators = readString(env, 'OTEL_PROPAGATORS')
+function readList(env: Env, name: string): string[] | undefined {
+  return readString(env, name)
     ?.split(',')
     .map((p) => p.trim().toLowerCase())
     .filter(Boolean);
+}
+
+export function resolveConfig(options: TracingOptions, env: Env): TracingConfig {
+  const propagators = readList(env, 'OTEL_PROPAGATORS');
   const resourceAttributes: Attributes = { ...readKeyValueList(env, 'OTEL_RESOURCE_ATTRIBUTES'), ...options.resourceAttributes };
   return {
     disabled: options.disabled ?? readBoolean(env, 'OTEL_SDK_DISABLED') ?? false,
@@ -97,6 +103,7 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
     sampler: options.sampler ?? readSampler(env) ?? 'parentbased_always_on',
     samplerRatio: options.samplerRatio ?? readNumber(env, 'OTEL_TRACES_SAMPLER_ARG') ?? 1,
     propagators: propagators && propagators.length > 0 ? propagators : DEFAULT_PROPAGATORS,
+    disabledInstrumentations: readList(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
     resourceAttributes,
     flushTimeoutMs: options.flushTimeoutMs ?? readNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 500,
     flushMarginMs: options.flushMarginMs ?? readNumber(env, 'HOPTRACE_FLUSH_MARGIN_MS') ?? 50,

@@ -1,6 +1,7 @@
-import type { Attributes } from '@opentelemetry/api';
+import { context, type Attributes } from '@opentelemetry/api';
 import { logger } from '../logger';
 import type { RecordingSpan } from '../tracer/span';
+import { suppressTracing } from '../tracer/suppress';
 import { nowMs } from '../tracer/time';
 import { HttpTransport } from './http-transport';
 import { encodeBatches } from './otlp-json';
@@ -89,7 +90,8 @@ export class OtlpExporter {
       let retryAfter: string | undefined;
       let body: string;
       try {
-        ({ status, retryAfter, body } = await transport.send(json, remaining));
+        // Suppressed: an export must never be traced itself (no recursion).
+        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () => transport.send(json, remaining)));
       } catch (error) {
         // A reset kept-alive socket is retried at once on a fresh one; other errors are final.
         if (attempt === 0 && isRetryableNetworkError(error)) continue;

@@ -3,10 +3,12 @@ import { logger } from '../logger';
 import { W3CBaggagePropagator } from './baggage';
 import { CompositePropagator } from './composite';
 import { W3CTraceContextPropagator } from './trace-context';
+import { XRayPropagator } from './xray';
 
 const FACTORIES: Record<string, () => TextMapPropagator> = {
   tracecontext: () => new W3CTraceContextPropagator(),
   baggage: () => new W3CBaggagePropagator(),
+  xray: () => new XRayPropagator(),
 };
 
 /** The propagator `OTEL_PROPAGATORS` names; unknown names are skipped with a warning. */

@@ -1,5 +1,6 @@
 import {
   context as contextApi,
+  INVALID_SPAN_CONTEXT,
   isSpanContextValid,
   SpanKind,
   trace,
@@ -13,6 +14,7 @@ import {
 import { newSpanId, newTraceId } from './ids';
 import { getRecorder, type SpanRecorder } from './recorder';
 import { RecordingSpan, type InstrumentationScope } from './span';
+import { isTracingSuppressed } from './suppress';
 import { toEpochMs } from './time';
 
 export class HoptraceTracer implements Tracer {
@@ -22,6 +24,7 @@ export class HoptraceTracer implements Tracer {
   ) {}
 
   startSpan(name: string, options: SpanOptions = {}, ctx: Context = contextApi.active()): Span {
+    if (isTracingSuppressed(ctx)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const parent: SpanContext | undefined = options.root ? undefined : trace.getSpanContext(ctx);
     const validParent = parent && isSpanContextValid(parent) ? parent : undefined;
     const traceId = validParent ? validParent.traceId : newTraceId();

@@ -1,17 +1,17 @@
 import {
   createContextKey,
-  propagation,
-  ROOT_CONTEXT,
   SpanStatusCode,
   trace,
   type Attributes,
   type Context,
   type Span,
 } from '@opentelemetry/api';
+import { refreshInstrumentations } from '../instrumentation/install';
 import { logger } from '../logger';
 import { SpanRecorder, setRecorder } from '../tracer/recorder';
 import { nowMs } from '../tracer/time';
 import { claimColdStart } from './cold-start';
+import { incomingContext } from './incoming-context';
 import { invocationAttributes, remainingTimeMs, type LambdaContext } from './lambda-context';
 import type { Pipeline } from './pipeline';
 import { armTimeoutGuard } from './timeout-guard';
@@ -55,9 +55,11 @@ export class Invocation {
   ) {
     const startMs = nowMs();
     const cold = claimColdStart(startMs, pipeline.functionEnv.initializationType);
-    const parent = trigger.carrier ? propagation.extract(ROOT_CONTEXT, trigger.carrier) : ROOT_CONTEXT;
+    // Lambda sets the X-Ray header per invocation; read only when the xray propagator is on.
+    const xrayHeader = pipeline.xrayEnabled ? process.env._X_AMZN_TRACE_ID : undefined;
+    const incoming = incomingContext(trigger, lambdaContext, xrayHeader);
     this.recorder = new SpanRecorder(pipeline.settings);
-    const base = setRecorder(parent, this.recorder);
+    const base = setRecorder(incoming.parent, this.recorder);
     const attributes: Attributes = {
       ...invocationAttributes(lambdaContext, pipeline.functionEnv),
       'faas.trigger': trigger.faasTrigger,
@@ -66,7 +68,7 @@ export class Invocation {
     };
     if (cold.proactive) attributes['hoptrace.proactive_initialization'] = true;
     const name = trigger.spanName ?? (attributes['faas.name'] as string | undefined) ?? 'invocation';
-    this.root = pipeline.tracer.startSpan(name, { kind: trigger.kind, attributes, startTime: startMs }, base);
+    this.root = pipeline.tracer.startSpan(name, { kind: trigger.kind, attributes, links: incoming.links, startTime: startMs }, base);
     const withRoot = trace.setSpan(base, this.root);
     if (cold.init && this.root.isRecording()) {
       const init = pipeline.tracer.startSpan('init', { startTime: cold.init.startMs, attributes: { 'hoptrace.init_type': cold.init.type } }, withRoot);
@@ -74,6 +76,7 @@ export class Invocation {
     }
     this.context = withRoot.setValue(INVOCATION_KEY, this);
     pipeline.exporter.warm();
+    refreshInstrumentations();
     this.disarm = armTimeoutGuard(remainingTimeMs(lambdaContext), pipeline.config.timeoutGuardMs, () => this.onTimeout());
   }
 

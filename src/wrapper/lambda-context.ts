@@ -1,6 +1,6 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Env } from '../config/env';
-import { str } from './triggers/trigger';
+import { str } from '../guards';
 
 /** The parts of the Lambda context hoptrace reads; structurally compatible with `aws-lambda`'s `Context`. */
 export interface LambdaContext {

@@ -19,6 +19,8 @@ export interface Pipeline {
   readonly tracer: Tracer;
   /** Header names the registered propagators read, lower-case. */
   readonly contextHeaders: ReadonlySet<string>;
+  /** The xray propagator is on: Lambda's `_X_AMZN_TRACE_ID` is a parent of last resort. */
+  readonly xrayEnabled: boolean;
 }
 
 let latest: Pipeline | undefined;
@@ -65,6 +67,7 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
     registration,
     tracer: registration.provider.getTracer('hoptrace', VERSION),
     contextHeaders: new Set(propagation.fields().map((f) => f.toLowerCase())),
+    xrayEnabled: config.propagators.includes('xray'),
   };
   return latest;
 }

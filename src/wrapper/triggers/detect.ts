@@ -1,9 +1,18 @@
 import { SpanKind } from '@opentelemetry/api';
 import { detectEvent } from './events';
 import { detectHttp } from './http';
-import { isObject, type Trigger } from './trigger';
+import { isObject } from '../../guards';
+import { type Trigger } from './trigger';
 
-const DIRECT: Trigger = { faasTrigger: 'other', source: 'direct', kind: SpanKind.SERVER, spanName: undefined, attributes: {}, carrier: undefined };
+const DIRECT: Trigger = {
+  faasTrigger: 'other',
+  source: 'direct',
+  kind: SpanKind.SERVER,
+  spanName: undefined,
+  attributes: {},
+  carrier: undefined,
+  messages: undefined,
+};
 
 /**
  * Recognises the event source from the event's shape. Any input, `null`, a string, an

@@ -1,5 +1,6 @@
 import { SpanKind, type Attributes } from '@opentelemetry/api';
-import { arnName, isObject, str, type Json, type Trigger } from './trigger';
+import { isObject, str, type Json } from '../../guards';
+import { arnName, type Trigger } from './trigger';
 
 function messaging(
   source: Trigger['source'],
@@ -20,6 +21,7 @@ function messaging(
     spanName: destination ? `process ${destination}` : 'process',
     attributes,
     carrier: undefined,
+    messages: records,
   };
 }
 
@@ -60,7 +62,15 @@ function recordsTrigger(event: Json): Trigger | undefined {
       if (object && records.length === 1) attributes['faas.document.name'] = object;
       const time = str(first.eventTime);
       if (time) attributes['faas.document.time'] = time;
-      return { faasTrigger: 'datasource', source: 's3', kind: SpanKind.CONSUMER, spanName: bucket ? `process ${bucket}` : 'process', attributes, carrier: undefined };
+      return {
+        faasTrigger: 'datasource',
+        source: 's3',
+        kind: SpanKind.CONSUMER,
+        spanName: bucket ? `process ${bucket}` : 'process',
+        attributes,
+        carrier: undefined,
+        messages: undefined,
+      };
     }
     default:
       return undefined;
@@ -84,14 +94,22 @@ function eventBridgeTrigger(event: Json): Trigger | undefined {
   const time = str(event.time);
   if (schedule) {
     if (time) attributes['faas.time'] = time;
-    return { faasTrigger: 'timer', source: 'schedule', kind: SpanKind.SERVER, spanName: undefined, attributes, carrier: undefined };
+    return { faasTrigger: 'timer', source: 'schedule', kind: SpanKind.SERVER, spanName: undefined, attributes, carrier: undefined, messages: undefined };
   }
   attributes['messaging.operation.type'] = 'process';
   attributes['aws.eventbridge.source'] = source;
   attributes['aws.eventbridge.detail_type'] = detailType;
   const id = str(event.id);
   if (id) attributes['messaging.message.id'] = id;
-  return { faasTrigger: 'pubsub', source: 'eventbridge', kind: SpanKind.CONSUMER, spanName: `process ${detailType}`, attributes, carrier: undefined };
+  return {
+    faasTrigger: 'pubsub',
+    source: 'eventbridge',
+    kind: SpanKind.CONSUMER,
+    spanName: `process ${detailType}`,
+    attributes,
+    carrier: undefined,
+    messages: [event],
+  };
 }
 
 /** Non-HTTP triggers recognised by their event shape; undefined means a direct invoke. */

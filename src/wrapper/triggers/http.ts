@@ -1,5 +1,6 @@
 import { SpanKind, type Attributes } from '@opentelemetry/api';
-import { isObject, str, type EventSource, type Json, type Trigger } from './trigger';
+import { isObject, str, type Json } from '../../guards';
+import { type EventSource, type Trigger } from './trigger';
 
 /**
  * Collects the named headers (lower-cased) from single- and multi-value header maps, so a
@@ -67,6 +68,7 @@ function httpTrigger(
     spanName: fields.route ? `${method} ${fields.route}` : method,
     attributes,
     carrier: pickHeaders(event, wanted),
+    messages: undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Attributes, SpanKind } from '@opentelemetry/api';
+import { str } from '../../guards';
 
 /** `faas.trigger` values of the FaaS semantic conventions. */
 export type FaasTrigger = 'http' | 'pubsub' | 'datasource' | 'timer' | 'other';
@@ -27,16 +28,8 @@ export interface Trigger {
   readonly attributes: Attributes;
   /** Where an incoming trace context may be read (HTTP headers, lower-cased). */
   readonly carrier: Record<string, string | string[]> | undefined;
-}
-
-export type Json = Record<string, unknown>;
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function str(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  /** The messages that may each carry a producer's context (batch records, an EventBridge event). */
+  readonly messages: readonly unknown[] | undefined;
 }
 
 /** The resource name at the end of an ARN (`arn:aws:sqs:eu-west-1:123:orders` → `orders`). */

@@ -1,0 +1,66 @@
+import { subscribe } from 'node:diagnostics_channel';
+import type { Span } from '@opentelemetry/api';
+import { recordHttpError, recordHttpStatus, startHttpSpan } from './http-span';
+
+/** The parts of undici's request object its diagnostics channels hand out. */
+interface UndiciRequest {
+  method: string;
+  origin: string;
+  path: string;
+  headers: string[] | string;
+  addHeader(name: string, value: string): unknown;
+}
+
+function headerOf(headers: string[] | string, name: string): string | undefined {
+  if (Array.isArray(headers)) {
+    for (let i = 0; i + 1 < headers.length; i += 2) if (headers[i]!.toLowerCase() === name) return headers[i + 1];
+    return undefined;
+  }
+  const line = headers.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name}:`));
+  return line?.slice(name.length + 1).trim();
+}
+
+const spans = new WeakMap<UndiciRequest, Span>();
+
+/**
+ * Traces global `fetch` (undici) through its diagnostics channels: nothing is patched, and
+ * nothing is loaded until the application itself uses fetch.
+ */
+export function instrumentFetch(): void {
+  subscribe('undici:request:create', (message) => {
+    const { request } = message as { request: UndiciRequest };
+    try {
+      const url = new URL(request.origin);
+      const span = startHttpSpan({
+        method: request.method,
+        protocol: url.protocol,
+        host: url.hostname,
+        port: url.port ? Number(url.port) : undefined,
+        path: request.path,
+        header: (name) => headerOf(request.headers, name),
+        setHeader: (name, value) => request.addHeader(name, value),
+      });
+      if (span) spans.set(request, span);
+    } catch {
+      // A request we cannot read is sent untraced, never failed.
+    }
+  });
+  subscribe('undici:request:headers', (message) => {
+    const { request, response } = message as { request: UndiciRequest; response: { statusCode: number } };
+    const span = spans.get(request);
+    if (span) recordHttpStatus(span, response.statusCode);
+  });
+  subscribe('undici:request:trailers', (message) => {
+    const { request } = message as { request: UndiciRequest };
+    spans.get(request)?.end();
+    spans.delete(request);
+  });
+  subscribe('undici:request:error', (message) => {
+    const { request, error } = message as { request: UndiciRequest; error: unknown };
+    const span = spans.get(request);
+    if (!span) return;
+    recordHttpError(span, error);
+    span.end();
+    spans.delete(request);
+  });
+}

@@ -1,0 +1,58 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { isTracingSuppressed } from '../tracer/suppress';
+import { VERSION } from '../version';
+
+export interface OutgoingRequest {
+  method: string;
+  protocol: string;
+  host: string;
+  port: number | undefined;
+  path: string;
+  /** A header of the request as it stands, any case. */
+  header(name: string): string | undefined;
+  setHeader(name: string, value: string): void;
+}
+
+const SIGV4 = /^AWS4-HMAC-SHA256/;
+
+/**
+ * Starts the CLIENT span of an outgoing request and adds the trace context headers. Skips
+ * requests made while tracing is suppressed (hoptrace's exports, AWS calls traced by
+ * `instrumentAwsClient`) and ones that already carry a `traceparent`. Requests signed with
+ * SigV4 get a span but no extra headers.
+ */
+export function startHttpSpan(request: OutgoingRequest): Span | undefined {
+  const ctx: Context = context.active();
+  if (isTracingSuppressed(ctx) || request.header('traceparent') !== undefined) return undefined;
+  const method = request.method.toUpperCase();
+  const query = request.path.indexOf('?');
+  const path = query < 0 ? request.path : request.path.slice(0, query);
+  const defaultPort = request.protocol === 'https:' ? 443 : 80;
+  const port = request.port ?? defaultPort;
+  const attributes: Attributes = {
+    'http.request.method': method,
+    'server.address': request.host,
+    'server.port': port,
+    // The query string is left out: it is where secrets in URLs usually live.
+    'url.full': `${request.protocol}//${request.host}${port === defaultPort ? '' : `:${port}`}${path}`,
+  };
+  const span = trace.getTracer('hoptrace', VERSION).startSpan(method, { kind: SpanKind.CLIENT, attributes }, ctx);
+  const signed = SIGV4.test(request.header('authorization') ?? '') || request.path.includes('X-Amz-Signature=');
+  if (!signed) propagation.inject(trace.setSpan(ctx, span), request, { set: (r, key, value) => r.setHeader(key, value) });
+  return span;
+}
+
+/** Client spans: a 4xx or 5xx response is an error. */
+export function recordHttpStatus(span: Span, status: number): void {
+  span.setAttribute('http.response.status_code', status);
+  if (status >= 400) {
+    span.setAttribute('error.type', String(status));
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+}
+
+export function recordHttpError(span: Span, error: unknown): void {
+  span.recordException(error as Error);
+  span.setAttribute('error.type', (error as { code?: string } | null)?.code ?? (error instanceof Error ? error.name : 'error'));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+}

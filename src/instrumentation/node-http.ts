@@ -1,0 +1,115 @@
+import { subscribe } from 'node:diagnostics_channel';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { Span } from '@opentelemetry/api';
+import { recordHttpError, recordHttpStatus, startHttpSpan } from './http-span';
+
+type HttpModule = typeof import('node:http');
+
+const PATCHED = Symbol.for('hoptrace.http.patched');
+const spans = new WeakMap<ClientRequest, Span>();
+const patched = new Set<string>();
+
+function traceRequest(req: ClientRequest, protocol: string): void {
+  const span = startHttpSpan({
+    method: req.method,
+    protocol,
+    host: req.host,
+    port: (req as unknown as { socketPath?: string }).socketPath ? undefined : portOf(req),
+    path: req.path,
+    header: (name) => {
+      const value = req.getHeader(name);
+      return value === undefined ? undefined : String(value);
+    },
+    setHeader: (name, value) => {
+      if (!req.headersSent) req.setHeader(name, value);
+    },
+  });
+  if (!span) return;
+  spans.set(req, span);
+  // 'close' always comes, whatever happened; listening for it changes nothing for the caller.
+  req.once('close', () => endSpan(req));
+}
+
+function portOf(req: ClientRequest): number | undefined {
+  const agentPort = (req as unknown as { agent?: { defaultPort?: number } }).agent?.defaultPort;
+  const hostHeader = req.getHeader('host');
+  const match = typeof hostHeader === 'string' ? /:(\d+)$/.exec(hostHeader) : null;
+  return match ? Number(match[1]) : agentPort;
+}
+
+function endSpan(req: ClientRequest): void {
+  spans.get(req)?.end();
+  spans.delete(req);
+}
+
+/**
+ * Wraps `request` and `get` of `node:http` or `node:https` so outgoing requests carry the
+ * trace context (headers must be set before they are sent, which Node 20's diagnostics
+ * channels are too late for). Responses and errors come through the channels.
+ */
+function patch(mod: HttpModule, protocol: string): void {
+  const target = mod as HttpModule & { [PATCHED]?: boolean };
+  if (target[PATCHED]) return;
+  const original = mod.request;
+  const request = function (this: unknown, ...args: unknown[]): ClientRequest {
+    const req = (original as (...a: unknown[]) => ClientRequest).apply(this, args);
+    try {
+      traceRequest(req, protocol);
+    } catch {
+      // Tracing never fails a request.
+    }
+    return req;
+  } as HttpModule['request'];
+  const get = function (this: unknown, ...args: unknown[]): ClientRequest {
+    const req = (request as (...a: unknown[]) => ClientRequest).apply(this, args);
+    req.end();
+    return req;
+  } as HttpModule['get'];
+  target.request = request;
+  target.get = get;
+  target[PATCHED] = true;
+}
+
+function isLoaded(id: string): boolean {
+  const list = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+  // Without the list (a future Node), load the module: tracing beats 2 ms of init.
+  return list ? list.includes(`NativeModule ${id}`) : true;
+}
+
+/**
+ * Patches `node:http` and `node:https` if the application has loaded them. Loading them
+ * ourselves would cost ~4.5 ms of every cold start, so this runs at registration and at
+ * the start of each invocation until both are patched; it is a cheap check once done.
+ */
+export function patchLoadedHttpModules(): void {
+  for (const id of ['http', 'https']) {
+    if (patched.has(id) || !isLoaded(id)) continue;
+    const getBuiltin = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
+    const mod = getBuiltin?.(`node:${id}`) as HttpModule | undefined;
+    if (!mod) continue;
+    patch(mod, `${id}:`);
+    patched.add(id);
+  }
+}
+
+export function allHttpModulesPatched(): boolean {
+  return patched.size === 2;
+}
+
+/** Responses and errors of every outgoing request, from Node's diagnostics channels. */
+export function subscribeHttpChannels(): void {
+  subscribe('http.client.response.finish', (message) => {
+    const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
+    const span = spans.get(request);
+    if (!span) return;
+    recordHttpStatus(span, response.statusCode ?? 0);
+    response.once('end', () => endSpan(request));
+  });
+  subscribe('http.client.request.error', (message) => {
+    const { request, error } = message as { request: ClientRequest; error: unknown };
+    const span = spans.get(request);
+    if (!span) return;
+    recordHttpError(span, error);
+    endSpan(request);
+  });
+}
