@@ -191,6 +191,19 @@ describe('batches', () => {
     expect(recordSpan.parentSpanId).toBe(rootsOf('B')[0]!.spanId);
   });
 
+  it.each([
+    ['a garbage traceparent attribute', { Records: [sqsRecord({ MessageBody: 'x', MessageAttributes: { traceparent: { DataType: 'String', StringValue: 'garbage' } } })] }],
+    ['a Binary traceparent attribute', { Records: [{ ...sqsRecord({ MessageBody: 'x' }), messageAttributes: { traceparent: { binaryValue: 'AAE=', dataType: 'Binary' } } }] }],
+    ['an EventBridge detail that is not an object', { id: '1', 'detail-type': 'X', source: 's', detail: '["not", "an", "object"]' }],
+    ['an EventBridge detail with a garbage context', { id: '1', 'detail-type': 'X', source: 's', detail: { _hoptrace: { traceparent: 'x'.repeat(10_000) } } }],
+  ])('starts a new root trace for %s', async (_label, event) => {
+    const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
+    expect(await handler(event, ctx('G'))).toBe('ok');
+    const root = rootsOf('G')[0]!;
+    expect(root.parentSpanId).toBeUndefined();
+    expect(root.links).toHaveLength(0);
+  });
+
   it('handles a batch of 10,000 Kinesis records without context as one new root trace', async () => {
     const records = Array.from({ length: 10_000 }, (_, i) => ({
       eventSource: 'aws:kinesis',
