@@ -1,0 +1,91 @@
+import type { OtlpAnyValue, OtlpKeyValue } from './otlp';
+
+export interface AttributeRules {
+  maxCount: number;
+  maxValueLength: number;
+  /** Normalized key substrings whose values are replaced. */
+  redactKeys: readonly string[];
+}
+
+/** What cleaning cut: counted, never silent. */
+export interface CleanStats {
+  truncatedValues: number;
+  redactedValues: number;
+}
+
+export const REDACTED = '[REDACTED]';
+// AnyValue nests arrays and key-value lists; past this depth a value is dropped.
+const MAX_DEPTH = 8;
+const MAX_KEY_LENGTH = 256;
+const INT = /^-?\d{1,20}$/;
+const SPECIAL_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function isSensitiveKey(key: string, redactKeys: readonly string[]): boolean {
+  if (redactKeys.length === 0) return false;
+  const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return redactKeys.some((k) => normalized.includes(k));
+}
+
+function cleanValue(value: unknown, rules: AttributeRules, stats: CleanStats, depth: number): OtlpAnyValue | undefined {
+  if (!isObject(value) || depth > MAX_DEPTH) return undefined;
+  if (typeof value.stringValue === 'string') {
+    if (value.stringValue.length <= rules.maxValueLength) return { stringValue: value.stringValue };
+    stats.truncatedValues++;
+    return { stringValue: value.stringValue.slice(0, rules.maxValueLength) };
+  }
+  if (typeof value.boolValue === 'boolean') return { boolValue: value.boolValue };
+  if (typeof value.intValue === 'string' && INT.test(value.intValue)) return { intValue: value.intValue };
+  if (typeof value.intValue === 'number' && Number.isSafeInteger(value.intValue)) return { intValue: String(value.intValue) };
+  if (typeof value.doubleValue === 'number' || (typeof value.doubleValue === 'string' && SPECIAL_DOUBLES.has(value.doubleValue))) return { doubleValue: value.doubleValue };
+  if (typeof value.bytesValue === 'string') {
+    if (value.bytesValue.length <= rules.maxValueLength) return { bytesValue: value.bytesValue };
+    stats.truncatedValues++;
+    return undefined;
+  }
+  if (isObject(value.arrayValue) && Array.isArray(value.arrayValue.values)) {
+    const values: OtlpAnyValue[] = [];
+    for (const item of value.arrayValue.values.slice(0, rules.maxCount)) {
+      const clean = cleanValue(item, rules, stats, depth + 1);
+      if (clean) values.push(clean);
+    }
+    return { arrayValue: { values } };
+  }
+  if (isObject(value.kvlistValue) && Array.isArray(value.kvlistValue.values)) {
+    return { kvlistValue: { values: cleanKeyValues(value.kvlistValue.values, rules, stats, depth + 1).kept } };
+  }
+  // An empty AnyValue is legal OTLP (an unset value).
+  return Object.keys(value).length === 0 ? {} : undefined;
+}
+
+/**
+ * Keeps valid key-values up to the count cap, truncates long values and replaces the
+ * values of sensitive keys. `dropped` counts what was left out, for droppedAttributesCount.
+ */
+export function cleanKeyValues(list: unknown, rules: AttributeRules, stats: CleanStats, depth = 0): { kept: OtlpKeyValue[]; dropped: number } {
+  if (!Array.isArray(list)) return { kept: [], dropped: 0 };
+  const kept: OtlpKeyValue[] = [];
+  let dropped = 0;
+  for (const item of list) {
+    if (kept.length >= rules.maxCount) {
+      dropped++;
+      continue;
+    }
+    if (!isObject(item) || typeof item.key !== 'string' || item.key === '') {
+      dropped++;
+      continue;
+    }
+    if (isSensitiveKey(item.key, rules.redactKeys)) {
+      stats.redactedValues++;
+      kept.push({ key: item.key, value: { stringValue: REDACTED } });
+      continue;
+    }
+    const value = cleanValue(item.value, rules, stats, depth);
+    if (value === undefined) dropped++;
+    else kept.push({ key: item.key.slice(0, MAX_KEY_LENGTH), value });
+  }
+  return { kept, dropped };
+}

@@ -1,0 +1,62 @@
+/** The ingest's settings, from its environment. Read once per sandbox. */
+export interface IngestConfig {
+  streamName: string;
+  /** Where the Kinesis API is; set to point at kinesalite. Default: the region's endpoint. */
+  kinesisEndpoint: string | undefined;
+  region: string;
+  /** API keys accepted; `undefined` only when auth is explicitly off. */
+  apiKeys: string[] | undefined;
+  /** Largest body accepted, after base64 decoding and after inflating gzip. */
+  maxBodyBytes: number;
+  maxAttributesPerSpan: number;
+  maxAttributeValueLength: number;
+  /** Substrings of attribute keys whose values are replaced before storage (normalized: lower case, letters and digits). */
+  redactKeys: string[];
+  /** Time kept back from the Lambda deadline for answering. */
+  deadlineMarginMs: number;
+}
+
+export const DEFAULT_REDACT_KEYS = ['password', 'passwd', 'secret', 'token', 'apikey', 'authorization', 'cookie', 'credential', 'session', 'privatekey', 'signature'];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function positive(env: Env, name: string, fallback: number): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}="${raw}" must be a positive number`);
+  return value;
+}
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/**
+ * Fails loudly on a misconfiguration: an ingest without a stream, or without keys while
+ * auth is not explicitly off, must not start at all.
+ */
+export function readIngestConfig(env: Env): IngestConfig {
+  const streamName = env.HOPTRACE_STREAM_NAME?.trim();
+  if (!streamName) throw new Error('HOPTRACE_STREAM_NAME is not set');
+  const authOff = env.HOPTRACE_INGEST_AUTH?.trim().toLowerCase() === 'none';
+  const apiKeys = list(env.HOPTRACE_INGEST_API_KEYS);
+  if (!authOff && apiKeys.length === 0) {
+    throw new Error('HOPTRACE_INGEST_API_KEYS is empty; set keys, or HOPTRACE_INGEST_AUTH=none to run without auth (local use only)');
+  }
+  const redact = env.HOPTRACE_REDACT_KEYS?.trim();
+  return {
+    streamName,
+    kinesisEndpoint: env.HOPTRACE_KINESIS_ENDPOINT?.trim() || undefined,
+    region: env.AWS_REGION?.trim() || 'us-east-1',
+    apiKeys: authOff ? undefined : apiKeys,
+    maxBodyBytes: positive(env, 'HOPTRACE_MAX_BODY_BYTES', 5 * 1024 * 1024),
+    maxAttributesPerSpan: positive(env, 'HOPTRACE_MAX_ATTRIBUTES', 128),
+    maxAttributeValueLength: positive(env, 'HOPTRACE_MAX_ATTRIBUTE_LENGTH', 8192),
+    redactKeys: redact === undefined ? DEFAULT_REDACT_KEYS : redact === 'none' ? [] : list(redact).map((k) => k.toLowerCase().replace(/[^a-z0-9]/g, '')),
+    deadlineMarginMs: positive(env, 'HOPTRACE_DEADLINE_MARGIN_MS', 500),
+  };
+}

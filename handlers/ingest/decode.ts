@@ -1,0 +1,181 @@
+import { cleanKeyValues, type AttributeRules, type CleanStats } from './attributes';
+import { HttpError } from './http-error';
+import type { OtlpEntity, OtlpEvent, OtlpLink, OtlpSpan, ResourceGroup, ScopeGroup } from './otlp';
+
+export interface DecodedRequest {
+  groups: ResourceGroup[];
+  accepted: number;
+  rejected: number;
+  /** The first rejection reasons, for the partial-success message. */
+  reasons: string[];
+  stats: CleanStats;
+}
+
+const TRACE_ID = /^[0-9a-f]{32}$/i;
+const SPAN_ID = /^[0-9a-f]{16}$/i;
+const ZERO = /^0+$/;
+const NANOS = /^\d{1,20}$/;
+const MAX_EVENTS = 128;
+const MAX_LINKS = 128;
+const MAX_NAME_LENGTH = 1024;
+const MAX_REASONS = 5;
+const SPAN_KINDS: Record<string, number> = {
+  SPAN_KIND_UNSPECIFIED: 0,
+  SPAN_KIND_INTERNAL: 1,
+  SPAN_KIND_SERVER: 2,
+  SPAN_KIND_CLIENT: 3,
+  SPAN_KIND_PRODUCER: 4,
+  SPAN_KIND_CONSUMER: 5,
+};
+const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
+
+class SpanError extends Error {}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function id(value: unknown, pattern: RegExp, field: string): string {
+  if (typeof value !== 'string' || !pattern.test(value) || ZERO.test(value)) {
+    throw new SpanError(`${field} must be ${pattern === TRACE_ID ? 32 : 16} hex digits, not all zero`);
+  }
+  return value.toLowerCase();
+}
+
+function nanos(value: unknown, field: string): string {
+  if (typeof value === 'string' && NANOS.test(value)) return value.replace(/^0+(?=\d)/, '');
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
+  throw new SpanError(`${field} must be a non-negative integer of nanoseconds`);
+}
+
+function enumValue(value: unknown, names: Record<string, number>, max: number, field: string): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max) return value;
+  if (typeof value === 'string' && value in names) return names[value]!;
+  throw new SpanError(`${field} ${JSON.stringify(value)} is not valid`);
+}
+
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : 0;
+}
+
+function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpSpan {
+  if (!isObject(raw)) throw new SpanError('a span must be an object');
+  const traceId = id(raw.traceId, TRACE_ID, 'traceId');
+  const spanId = id(raw.spanId, SPAN_ID, 'spanId');
+  const parentSpanId = raw.parentSpanId === undefined || raw.parentSpanId === '' ? undefined : id(raw.parentSpanId, SPAN_ID, 'parentSpanId');
+  if (typeof raw.name !== 'string') throw new SpanError('name must be a string');
+  const start = nanos(raw.startTimeUnixNano, 'startTimeUnixNano');
+  const end = nanos(raw.endTimeUnixNano, 'endTimeUnixNano');
+  if (BigInt(end) < BigInt(start)) throw new SpanError('endTimeUnixNano is before startTimeUnixNano');
+  const attributes = cleanKeyValues(raw.attributes, rules, stats);
+  const events: OtlpEvent[] = [];
+  const rawEvents = Array.isArray(raw.events) ? raw.events : [];
+  for (const e of rawEvents.slice(0, MAX_EVENTS)) {
+    if (!isObject(e)) continue;
+    const eventAttributes = cleanKeyValues(e.attributes, rules, stats);
+    events.push({
+      timeUnixNano: nanos(e.timeUnixNano, 'event timeUnixNano'),
+      name: typeof e.name === 'string' ? e.name.slice(0, MAX_NAME_LENGTH) : '',
+      attributes: eventAttributes.kept,
+      droppedAttributesCount: count(e.droppedAttributesCount) + eventAttributes.dropped,
+    });
+  }
+  const links: OtlpLink[] = [];
+  const rawLinks = Array.isArray(raw.links) ? raw.links : [];
+  let badLinks = 0;
+  for (const l of rawLinks.slice(0, MAX_LINKS)) {
+    try {
+      if (!isObject(l)) throw new SpanError('link');
+      const linkAttributes = cleanKeyValues(l.attributes, rules, stats);
+      links.push({
+        traceId: id(l.traceId, TRACE_ID, 'link traceId'),
+        spanId: id(l.spanId, SPAN_ID, 'link spanId'),
+        ...(typeof l.traceState === 'string' && l.traceState !== '' ? { traceState: l.traceState.slice(0, 512) } : {}),
+        attributes: linkAttributes.kept,
+        droppedAttributesCount: count(l.droppedAttributesCount) + linkAttributes.dropped,
+      });
+    } catch {
+      badLinks++;
+    }
+  }
+  const status = isObject(raw.status) ? raw.status : {};
+  return {
+    traceId,
+    spanId,
+    ...(parentSpanId ? { parentSpanId } : {}),
+    ...(typeof raw.traceState === 'string' && raw.traceState !== '' ? { traceState: raw.traceState.slice(0, 512) } : {}),
+    name: raw.name.slice(0, MAX_NAME_LENGTH),
+    kind: enumValue(raw.kind, SPAN_KINDS, 5, 'kind'),
+    startTimeUnixNano: start,
+    endTimeUnixNano: end,
+    attributes: attributes.kept,
+    droppedAttributesCount: count(raw.droppedAttributesCount) + attributes.dropped,
+    events,
+    droppedEventsCount: count(raw.droppedEventsCount) + Math.max(0, rawEvents.length - MAX_EVENTS),
+    links,
+    droppedLinksCount: count(raw.droppedLinksCount) + Math.max(0, rawLinks.length - MAX_LINKS) + badLinks,
+    status: {
+      code: enumValue(status.code, STATUS_CODES, 2, 'status code'),
+      ...(typeof status.message === 'string' && status.message !== '' ? { message: status.message.slice(0, rules.maxValueLength) } : {}),
+    },
+  };
+}
+
+function entity(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpEntity {
+  if (!isObject(raw)) return {};
+  const out: OtlpEntity = {};
+  if (typeof raw.name === 'string') out.name = raw.name.slice(0, MAX_NAME_LENGTH);
+  if (typeof raw.version === 'string') out.version = raw.version.slice(0, MAX_NAME_LENGTH);
+  const attributes = cleanKeyValues(raw.attributes, rules, stats);
+  if (attributes.kept.length > 0) out.attributes = attributes.kept;
+  const dropped = count(raw.droppedAttributesCount) + attributes.dropped;
+  if (dropped > 0) out.droppedAttributesCount = dropped;
+  return out;
+}
+
+const schemaUrl = (raw: Record<string, unknown>): { schemaUrl?: string } => (typeof raw.schemaUrl === 'string' && raw.schemaUrl ? { schemaUrl: raw.schemaUrl.slice(0, 1024) } : {});
+
+/**
+ * Parses and validates an `ExportTraceServiceRequest`. A request that is not one is a 400;
+ * a bad span is rejected alone, with its reason, and the good ones go through.
+ */
+export function decodeExportRequest(json: string, rules: AttributeRules): DecodedRequest {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch (error) {
+    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!isObject(parsed) || (parsed.resourceSpans !== undefined && !Array.isArray(parsed.resourceSpans))) {
+    throw new HttpError(400, 'the body is not an OTLP ExportTraceServiceRequest: expected an object with a "resourceSpans" array');
+  }
+  const result: DecodedRequest = { groups: [], accepted: 0, rejected: 0, reasons: [], stats: { truncatedValues: 0, redactedValues: 0 } };
+  const resourceSpans = (parsed.resourceSpans ?? []) as unknown[];
+  resourceSpans.forEach((rawResource, r) => {
+    if (!isObject(rawResource) || !Array.isArray(rawResource.scopeSpans)) {
+      throw new HttpError(400, `resourceSpans[${r}] must be an object with a "scopeSpans" array`);
+    }
+    const scopes: ScopeGroup[] = [];
+    rawResource.scopeSpans.forEach((rawScope, s) => {
+      if (!isObject(rawScope) || !Array.isArray(rawScope.spans)) {
+        throw new HttpError(400, `resourceSpans[${r}].scopeSpans[${s}] must be an object with a "spans" array`);
+      }
+      const spans: OtlpSpan[] = [];
+      rawScope.spans.forEach((rawSpan, i) => {
+        try {
+          spans.push(decodeSpan(rawSpan, rules, result.stats));
+          result.accepted++;
+        } catch (error) {
+          if (!(error instanceof SpanError)) throw error;
+          result.rejected++;
+          if (result.reasons.length < MAX_REASONS) result.reasons.push(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]: ${error.message}`);
+        }
+      });
+      if (spans.length > 0) scopes.push({ scope: entity(rawScope.scope, rules, result.stats), ...schemaUrl(rawScope), spans });
+    });
+    if (scopes.length > 0) result.groups.push({ resource: entity(rawResource.resource, rules, result.stats), ...schemaUrl(rawResource), scopes });
+  });
+  return result;
+}
+

@@ -1,0 +1,10 @@
+/** A request the ingest refuses, with the status and the message the client gets. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}

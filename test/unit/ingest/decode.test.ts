@@ -1,0 +1,136 @@
+import { describe, expect, it } from 'vitest';
+import { REDACTED } from '../../../handlers/ingest/attributes';
+import { DEFAULT_REDACT_KEYS } from '../../../handlers/ingest/config';
+import { decodeExportRequest } from '../../../handlers/ingest/decode';
+import { HttpError } from '../../../handlers/ingest/http-error';
+import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
+
+const rules = { maxCount: 5, maxValueLength: 10, redactKeys: DEFAULT_REDACT_KEYS };
+const decode = (body: unknown) => decodeExportRequest(typeof body === 'string' ? body : JSON.stringify(body), rules);
+const str = (v: string) => ({ stringValue: v });
+
+describe('decodeExportRequest', () => {
+  it.each([
+    ['malformed JSON', '{"resourceSpans": ['],
+    ['an array', '[]'],
+    ['a string', '"hi"'],
+    ['resourceSpans not an array', '{"resourceSpans": {}}'],
+    ['scopeSpans missing', '{"resourceSpans": [{}]}'],
+    ['spans not an array', '{"resourceSpans": [{"scopeSpans": [{"spans": 1}]}]}'],
+  ])('refuses %s with 400 and a message', (_label, body) => {
+    expect(() => decode(body)).toThrow(HttpError);
+    try {
+      decode(body);
+    } catch (error) {
+      expect((error as HttpError).status).toBe(400);
+      expect((error as HttpError).message.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('accepts an empty request', () => {
+    expect(decode({}).accepted).toBe(0);
+    expect(decode({ resourceSpans: [] }).groups).toEqual([]);
+  });
+
+  it('rejects bad spans alone and says why, keeping the good ones', () => {
+    const good = otlpSpan({ traceId: 'A'.repeat(32) });
+    const result = decode(
+      exportRequest([
+        good,
+        otlpSpan({ traceId: 'abc' }),
+        otlpSpan({ spanId: '0'.repeat(16) }),
+        otlpSpan({ parentSpanId: 'xyz' }),
+        otlpSpan({ start: undefined, startTimeUnixNano: '200', endTimeUnixNano: '100' }),
+        otlpSpan({ startTimeUnixNano: 'yesterday' }),
+        otlpSpan({ name: 42 }),
+        otlpSpan({ kind: 9 }),
+        'not a span' as never,
+      ]),
+    );
+    expect(result.accepted).toBe(1);
+    expect(result.rejected).toBe(8);
+    expect(result.reasons[0]).toMatch(/spans\[1\]: traceId must be 32 hex digits/);
+    expect(result.reasons.join(' ')).toContain('endTimeUnixNano is before startTimeUnixNano');
+    expect(result.groups[0]!.scopes[0]!.spans[0]!.traceId).toBe('a'.repeat(32));
+  });
+
+  it('accepts enum names, numeric times and drops bad links alone', () => {
+    const span = decode(
+      exportRequest([
+        otlpSpan({
+          kind: 'SPAN_KIND_CLIENT',
+          status: { code: 'STATUS_CODE_ERROR', message: 'bad' },
+          startTimeUnixNano: 1700000000000000,
+          endTimeUnixNano: 1700000000000001,
+          links: [{ traceId: 'b'.repeat(32), spanId: 'c'.repeat(16) }, { traceId: 'nope', spanId: 'c'.repeat(16) }],
+        }),
+      ]),
+    ).groups[0]!.scopes[0]!.spans[0]!;
+    expect(span.kind).toBe(3);
+    expect(span.status).toEqual({ code: 2, message: 'bad' });
+    expect(span.startTimeUnixNano).toBe('1700000000000000');
+    expect(span.links).toHaveLength(1);
+    expect(span.droppedLinksCount).toBe(1);
+  });
+
+  it('caps attribute counts and value lengths, counting what was cut', () => {
+    const attributes = Array.from({ length: 8 }, (_, i) => ({ key: `k${i}`, value: str('0123456789abcdef') }));
+    const result = decode(exportRequest([otlpSpan({ attributes, droppedAttributesCount: 2 })]));
+    const span = result.groups[0]!.scopes[0]!.spans[0]!;
+    expect(span.attributes).toHaveLength(5);
+    expect(span.attributes[0]!.value).toEqual(str('0123456789'));
+    expect(span.droppedAttributesCount).toBe(5);
+    expect(result.stats.truncatedValues).toBe(5);
+  });
+
+  it('drops invalid attribute values and values nested too deep', () => {
+    let deep: Record<string, unknown> = str('bottom');
+    for (let i = 0; i < 20; i++) deep = { arrayValue: { values: [deep] } };
+    const attributes = [
+      { key: 'ok', value: { intValue: '42' } },
+      { key: 'num', value: { intValue: 7 } },
+      { key: 'bad-int', value: { intValue: '4x2' } },
+      { key: '', value: str('no key') },
+      { key: 'no-value' },
+      { key: 'deep', value: deep },
+    ];
+    const span = decode(exportRequest([otlpSpan({ attributes })])).groups[0]!.scopes[0]!.spans[0]!;
+    expect(span.attributes.map((a) => a.key)).toEqual(['ok', 'num', 'deep']);
+    expect(span.attributes[1]!.value).toEqual({ intValue: '7' });
+    expect(JSON.stringify(span.attributes[2]!.value)).not.toContain('bottom');
+  });
+
+  it('redacts sensitive keys everywhere before anything is stored', () => {
+    const secret = str('hunter2');
+    const body = exportRequest([
+      otlpSpan({
+        attributes: [
+          { key: 'db.password', value: secret },
+          { key: 'http.request.header.authorization', value: secret },
+          { key: 'x-api-key', value: secret },
+          { key: 'apiKey', value: secret },
+          { key: 'user.session_id', value: secret },
+          { key: 'nested', value: { kvlistValue: { values: [{ key: 'access_token', value: secret }] } } },
+          { key: 'http.route', value: str('/login') },
+        ],
+        events: [{ name: 'e', timeUnixNano: '1', attributes: [{ key: 'cookie', value: secret }] }],
+      }),
+    ]);
+    const result = decodeExportRequest(JSON.stringify(body), { ...rules, maxCount: 128 });
+    const text = JSON.stringify(result.groups);
+    expect(text).not.toContain('hunter2');
+    expect(text.split(REDACTED).length - 1).toBe(7);
+    expect(result.stats.redactedValues).toBe(7);
+    expect(text).toContain('/login');
+  });
+
+  it('keeps prototype-polluting keys as plain data', () => {
+    const body = `{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"s"},"spans":[${JSON.stringify(
+      otlpSpan({ attributes: [{ key: '__proto__', value: str('x') }, { key: 'constructor', value: str('y') }] }),
+    )}],"__proto__":{"polluted":true}}]}]}`;
+    const result = decode(body);
+    expect(result.accepted).toBe(1);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(result.groups[0]!.scopes[0]!.spans[0]!.attributes.map((a) => a.key)).toEqual(['__proto__', 'constructor']);
+  });
+});
