@@ -101,6 +101,12 @@ export class OtlpExporter {
         reportPartialSuccess(body);
         return { ok: true };
       }
+      // Some gateways (HTTP APIs, serverless-offline) mangle gzip bodies into text; the
+      // hoptrace ingest says so with 415. Resend uncompressed, and stay uncompressed.
+      if (status === 415 && transport.stopCompressing()) {
+        logger.warnOnce('gzip-refused', `${this.settings.endpoint} refused a gzip body (HTTP 415); sending uncompressed from now on.`);
+        continue;
+      }
       if (!isRetryableStatus(status)) return { ok: false, reason: `HTTP ${status}` };
       const delay = parseRetryAfter(retryAfter) ?? backoffMs(attempt);
       if (nowMs() + delay >= deadlineMs) return { ok: false, reason: `HTTP ${status}, no time left to retry` };

@@ -33,7 +33,7 @@ export class HttpTransport {
   constructor(
     endpoint: string,
     private readonly headers: Record<string, string>,
-    private readonly compression: 'gzip' | 'none',
+    private compression: 'gzip' | 'none',
   ) {
     this.url = new URL(endpoint);
     if (this.url.protocol !== 'https:' && this.url.protocol !== 'http:') throw new Error(`unsupported protocol in endpoint ${endpoint}`);
@@ -46,10 +46,18 @@ export class HttpTransport {
     this.client.catch(() => undefined);
   }
 
+  /** Sends uncompressed from now on; true when it was compressing. */
+  stopCompressing(): boolean {
+    const was = this.compression === 'gzip';
+    this.compression = 'none';
+    return was;
+  }
+
   async send(json: string, timeoutMs: number): Promise<TransportResponse> {
     this.client ??= this.load();
     const client = await this.client;
-    const payload = client.gzip ? await client.gzip(json) : Buffer.from(json);
+    const gzip = this.compression === 'gzip' ? client.gzip : undefined;
+    const payload = gzip ? await gzip(json) : Buffer.from(json);
     return new Promise<TransportResponse>((resolve, reject) => {
       const req = client.request(this.url, {
         method: 'POST',
@@ -58,7 +66,7 @@ export class HttpTransport {
           ...this.headers,
           'content-type': 'application/json',
           'content-length': payload.length,
-          ...(client.gzip ? { 'content-encoding': 'gzip' } : {}),
+          ...(gzip ? { 'content-encoding': 'gzip' } : {}),
         },
       });
       const timer = setTimeout(() => req.destroy(new TransportTimeoutError(timeoutMs)), Math.max(1, timeoutMs));

@@ -132,3 +132,24 @@ describe('failure logging', () => {
     }
   });
 });
+
+describe('compression', () => {
+  it('sends gzip when asked, and falls back to uncompressed for good after a 415', async () => {
+    const handler = withTracing(async () => 'ok', { endpoint: receiver().url, compression: 'gzip' });
+    await handler({}, lambdaContext());
+    expect(receiver().requests[0]!.headers['content-encoding']).toBe('gzip');
+    receiver().reset();
+    receiver().next({ kind: 'status', status: 415 });
+    await handler({}, lambdaContext());
+    await handler({}, lambdaContext());
+    expect(receiver().attempts).toBe(3);
+    expect(receiver().requests).toHaveLength(2);
+    expect(receiver().requests.map((r) => r.headers['content-encoding'])).toEqual([undefined, undefined]);
+  });
+
+  it('does not loop on a 415 when already uncompressed', async () => {
+    receiver().next({ kind: 'status', status: 415 });
+    await withTracing(async () => 'ok', { endpoint: receiver().url })({}, lambdaContext());
+    expect(receiver().attempts).toBe(1);
+  });
+});

@@ -40,7 +40,7 @@ describe('decodeExportRequest', () => {
         otlpSpan({ traceId: 'abc' }),
         otlpSpan({ spanId: '0'.repeat(16) }),
         otlpSpan({ parentSpanId: 'xyz' }),
-        otlpSpan({ start: undefined, startTimeUnixNano: '200', endTimeUnixNano: '100' }),
+        otlpSpan({ startTimeUnixNano: '200', endTimeUnixNano: '100' }),
         otlpSpan({ startTimeUnixNano: 'yesterday' }),
         otlpSpan({ name: 42 }),
         otlpSpan({ kind: 9 }),
