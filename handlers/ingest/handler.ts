@@ -1,4 +1,5 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readIngestConfig } from './config';
 import { ingest } from './ingest';
 import type { PutRecords } from './kinesis-writer';
@@ -16,6 +17,9 @@ const kinesis = new KinesisClient({
   ...(config.kinesisEndpoint ? { endpoint: config.kinesisEndpoint } : {}),
   // The writer retries failed entries and calls itself, within the function's deadline.
   maxAttempts: 1,
+  // HTTP/1.1 with kept-alive connections: PutRecords needs nothing more, and kinesalite
+  // speaks no HTTP/2 (the Kinesis client's default, for SubscribeToShard).
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
 });
 const putRecords: PutRecords = (input) => kinesis.send(new PutRecordsCommand(input));
 

@@ -1,0 +1,73 @@
+import { gunzipSync } from 'node:zlib';
+import type { StoredRecord } from './kinesis';
+
+/** A span read back from the stream, with the service that sent it. */
+export interface StreamSpan {
+  service: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startNs: bigint;
+  endNs: bigint;
+  attributes: Record<string, unknown>;
+  status: { code: number; message?: string };
+}
+
+interface KeyValue {
+  key: string;
+  value: Record<string, unknown>;
+}
+
+function plain(value: Record<string, unknown> | undefined): unknown {
+  if (!value) return undefined;
+  if ('stringValue' in value) return value.stringValue;
+  if ('boolValue' in value) return value.boolValue;
+  if ('intValue' in value) return Number(value.intValue);
+  if ('doubleValue' in value) return value.doubleValue;
+  return value;
+}
+
+export function attributeMap(list: KeyValue[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const kv of list ?? []) out[kv.key] = plain(kv.value);
+  return out;
+}
+
+/**
+ * Decodes stream records (gzipped OTLP JSON, one trace each) into spans. At-least-once
+ * delivery may repeat a span: duplicates by (traceId, spanId) are dropped, as a consumer must.
+ */
+export function spansFromRecords(records: StoredRecord[]): StreamSpan[] {
+  const seen = new Set<string>();
+  const spans: StreamSpan[] = [];
+  for (const record of records) {
+    const body = JSON.parse(gunzipSync(record.data).toString('utf8')) as {
+      resourceSpans: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }>;
+    };
+    for (const rs of body.resourceSpans) {
+      const service = String(attributeMap(rs.resource?.attributes)['service.name'] ?? 'unknown');
+      for (const ss of rs.scopeSpans) {
+        for (const s of ss.spans) {
+          const key = `${String(s.traceId)}/${String(s.spanId)}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          spans.push({
+            service,
+            traceId: String(s.traceId),
+            spanId: String(s.spanId),
+            ...(s.parentSpanId ? { parentSpanId: String(s.parentSpanId) } : {}),
+            name: String(s.name),
+            kind: Number(s.kind ?? 0),
+            startNs: BigInt(String(s.startTimeUnixNano)),
+            endNs: BigInt(String(s.endTimeUnixNano)),
+            attributes: attributeMap(s.attributes as KeyValue[]),
+            status: (s.status as { code: number; message?: string }) ?? { code: 0 },
+          });
+        }
+      }
+    }
+  }
+  return spans;
+}
