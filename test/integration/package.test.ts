@@ -84,7 +84,7 @@ describe('serverless package (no AWS account)', () => {
   });
 
   it('refuses to package without API keys, rather than deploy an open ingest', async () => {
-    const env = { ...ENV };
+    const env: NodeJS.ProcessEnv = { ...ENV };
     delete env.HOPTRACE_INGEST_API_KEYS;
     const failed = await run(process.execPath, [SERVERLESS, 'package', '--stage', 'ci', '--package', join(out, 'nokeys')], { cwd: ROOT, env }).then(
       () => false,

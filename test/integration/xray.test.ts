@@ -1,7 +1,8 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentAwsClient, withTracing } from '../../src/index';
-import { AwsCapture, sqsRecord } from '../helpers/aws-capture';
+import { AwsBus as AwsCapture } from '../../local/aws-bus';
+import { sqsRecord } from '../../local/lambda-events';
 import { httpApiEvent, lambdaContext, VALID_TRACEPARENT } from '../helpers/lambda';
 import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
