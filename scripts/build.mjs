@@ -1,4 +1,5 @@
-// Bundles the library (ESM and CommonJS) with esbuild and emits its type declarations.
+// Bundles the library (ESM and CommonJS) and the deployable handlers with esbuild, and emits
+// the library's type declarations.
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -17,4 +18,15 @@ const common = {
 
 await build({ ...common, format: 'esm', outfile: 'dist/index.mjs' });
 await build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' });
+await build({
+  entryPoints: ['handlers/ingest/handler.ts'],
+  outfile: 'dist/handlers/ingest.cjs',
+  bundle: true,
+  minify: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'info',
+});
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

@@ -17,6 +17,11 @@ export function processStartMs(): number {
   return timeOrigin;
 }
 
+/** Epoch milliseconds at which hoptrace was loaded. */
+export function loadedMs(): number {
+  return anchorMs;
+}
+
 // Below this a number is a `performance.now()` reading (3 years of uptime), above it epoch
 // ms. The SDK's cut-off, the process start, would misread epoch times from before it, such
 // as when a queued message was sent.

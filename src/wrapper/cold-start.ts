@@ -1,4 +1,4 @@
-import { nowMs, processStartMs } from '../tracer/time';
+import { loadedMs, nowMs, processStartMs } from '../tracer/time';
 
 /** A first invocation this long after init was not waited for: Lambda initialised ahead. */
 const PROACTIVE_INIT_GAP_MS = 10_000;
@@ -8,7 +8,7 @@ export interface ColdStart {
   coldStart: boolean;
   /** Lambda ran init ahead of demand; the first invocation did not wait for it. */
   proactive: boolean;
-  /** The sandbox's init, from process start to when the handler was ready. */
+  /** The sandbox's init, from its start to the first invocation (or to when the handler was ready). */
   init?: { startMs: number; endMs: number; type: string };
 }
 
@@ -22,14 +22,16 @@ export function markHandlerReady(atMs: number = nowMs()): void {
 
 /**
  * The first invocation of the sandbox claims the cold start; every later one, and every one
- * running concurrently with it, sees a warm sandbox.
+ * running concurrently with it, sees a warm sandbox. Under a Lambda runtime the sandbox
+ * started with the process; elsewhere (serverless-offline's worker threads, tests) the
+ * process is no sandbox, and the earliest moment known is when hoptrace was loaded.
  */
-export function claimColdStart(invocationStartMs: number, initializationType: string | undefined): ColdStart {
+export function claimColdStart(invocationStartMs: number, initializationType: string | undefined, inLambdaRuntime: boolean): ColdStart {
   if (claimed) return { coldStart: false, proactive: false };
   claimed = true;
   const type = initializationType ?? 'on-demand';
   if (type === 'provisioned-concurrency') return { coldStart: false, proactive: false };
-  const startMs = processStartMs();
+  const startMs = inLambdaRuntime ? processStartMs() : loadedMs();
   const ready = readyMs ?? invocationStartMs;
   const proactive = invocationStartMs - ready > PROACTIVE_INIT_GAP_MS;
   // On demand, init runs until the runtime takes the first event; ahead of demand, it ends

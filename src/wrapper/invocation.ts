@@ -54,7 +54,7 @@ export class Invocation {
     private readonly lambdaContext: LambdaContext | undefined,
   ) {
     const startMs = nowMs();
-    const cold = claimColdStart(startMs, pipeline.functionEnv.initializationType);
+    const cold = claimColdStart(startMs, pipeline.functionEnv.initializationType, pipeline.functionEnv.inLambdaRuntime);
     // Lambda sets the X-Ray header per invocation; read only when the xray propagator is on.
     const xrayHeader = pipeline.xrayEnabled ? process.env._X_AMZN_TRACE_ID : undefined;
     const incoming = incomingContext(trigger, lambdaContext, xrayHeader);

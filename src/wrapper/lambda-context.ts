@@ -43,6 +43,8 @@ export interface FunctionEnv {
   readonly instance: string | undefined;
   readonly memoryMb: number;
   readonly initializationType: string | undefined;
+  /** A Lambda runtime runs us: the process is the sandbox, its start the start of init. */
+  readonly inLambdaRuntime: boolean;
 }
 
 /** Read once per wrapper: every `process.env` read crosses into C++. */
@@ -54,6 +56,7 @@ export function readFunctionEnv(env: Env): FunctionEnv {
     instance: str(env.AWS_LAMBDA_LOG_STREAM_NAME),
     memoryMb: Number(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE) || 0,
     initializationType: str(env.AWS_LAMBDA_INITIALIZATION_TYPE),
+    inLambdaRuntime: str(env.AWS_LAMBDA_RUNTIME_API) !== undefined,
   };
 }
 

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStream, readStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
 import { spansFromRecords } from '../../local/stream-spans';
 import { withTracing } from '../../src/index';
-import { bundleHandler } from '../helpers/bundle';
+import { bundleHandler } from '../../local/bundle';
 import { startFaultProxy, type FaultProxy } from '../helpers/kinesis-fault-proxy';
 import { lambdaContext } from '../helpers/lambda';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
-import { startOffline, type Offline } from '../helpers/serverless-offline';
+import { startOffline, type Offline } from '../../local/serverless-offline';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/ingest/', import.meta.url));
 const STREAM = 'spans';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-const SERVERLESS_BIN = fileURLToPath(new URL('../../node_modules/serverless/bin/serverless.js', import.meta.url));
+const SERVERLESS_BIN = fileURLToPath(new URL('../node_modules/serverless/bin/serverless.js', import.meta.url));
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -17,6 +17,8 @@ export interface Offline {
   readonly httpUrl: string;
   readonly lambdaPort: number;
   output(): string;
+  /** Invokes a function through serverless-offline's Lambda API, as the Lambda service would. */
+  invoke(functionName: string, event: unknown): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -24,9 +26,17 @@ export interface Offline {
  * Starts `serverless offline` (the real local Lambda emulator) for the service in `dir`
  * and waits until its HTTP server is ready.
  */
-export async function startOffline(dir: string, env: Record<string, string>, readyTimeoutMs = 90_000): Promise<Offline> {
-  const httpPort = await freePort();
-  const lambdaPort = await freePort();
+export interface OfflineOptions {
+  /** Ports chosen ahead, when the service's own environment must name them. */
+  httpPort?: number;
+  lambdaPort?: number;
+  readyTimeoutMs?: number;
+}
+
+export async function startOffline(dir: string, env: Record<string, string>, options: OfflineOptions = {}): Promise<Offline> {
+  const httpPort = options.httpPort ?? (await freePort());
+  const lambdaPort = options.lambdaPort ?? (await freePort());
+  const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const child: ChildProcess = spawn(
     process.execPath,
     [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
@@ -68,5 +78,11 @@ export async function startOffline(dir: string, env: Record<string, string>, rea
     await stop();
     throw error;
   }
-  return { httpUrl: `http://127.0.0.1:${httpPort}`, lambdaPort, output: () => output, stop };
+  const invoke = async (functionName: string, event: unknown): Promise<unknown> => {
+    const res = await fetch(`http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${functionName}/invocations`, { method: 'POST', body: JSON.stringify(event) });
+    const text = await res.text();
+    if (res.headers.get('x-amz-function-error')) throw new Error(`${functionName} failed: ${text}`);
+    return text ? (JSON.parse(text) as unknown) : undefined;
+  };
+  return { httpUrl: `http://127.0.0.1:${httpPort}`, lambdaPort, output: () => output, invoke, stop };
 }
