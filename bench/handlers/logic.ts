@@ -1,5 +1,21 @@
-/** The handler logic every variant shares, so only the tracing differs. */
-export async function work(event: { id?: string }): Promise<{ statusCode: number; body: string }> {
+import { trace } from '@opentelemetry/api';
+
+/**
+ * The handler logic every variant shares, so only the tracing differs: `spans` child spans
+ * through the standard API (no-ops in the bare variant), then a small JSON response.
+ */
+export async function work(event: { id?: string; spans?: number }): Promise<{ statusCode: number; body: string }> {
+  const tracer = trace.getTracer('bench');
+  const count = event.spans ?? 3;
+  for (let i = 0; i < count; i++) {
+    tracer.startActiveSpan(`step ${i}`, (span) => {
+      span.setAttribute('bench.step', i);
+      span.setAttribute('bench.id', event.id ?? 'x');
+      span.end();
+    });
+  }
   const items = Array.from({ length: 10 }, (_, i) => ({ id: `${event.id ?? 'x'}-${i}` }));
+  // The probe reads this to tell the handler's own time from what the tracing adds after it.
+  (globalThis as { __benchHandlerEnd?: bigint }).__benchHandlerEnd = process.hrtime.bigint();
   return { statusCode: 200, body: JSON.stringify(items) };
 }

@@ -24,10 +24,24 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+// Attribute keys repeat from span to span: each is normalized and matched once per sandbox.
+const verdicts = new Map<string, boolean>();
+const MAX_VERDICTS = 10_000;
+let verdictKeys: readonly string[] | undefined;
+
 export function isSensitiveKey(key: string, redactKeys: readonly string[]): boolean {
   if (redactKeys.length === 0) return false;
-  const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
-  return redactKeys.some((k) => normalized.includes(k));
+  if (verdictKeys !== redactKeys || verdicts.size >= MAX_VERDICTS) {
+    verdicts.clear();
+    verdictKeys = redactKeys;
+  }
+  let sensitive = verdicts.get(key);
+  if (sensitive === undefined) {
+    const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+    sensitive = redactKeys.some((k) => normalized.includes(k));
+    verdicts.set(key, sensitive);
+  }
+  return sensitive;
 }
 
 function cleanValue(value: unknown, rules: AttributeRules, stats: CleanStats, depth: number): OtlpAnyValue | undefined {

@@ -54,12 +54,18 @@ export function decodeRequest(event: HttpEvent, maxBodyBytes: number): IngestReq
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'gzip' && encoding !== 'identity') throw new HttpError(415, `content encoding "${encoding}" is not supported; use gzip or none`);
   const body = event.body ?? '';
+  const checkSize = (bytes: number): void => {
+    if (bytes > maxBodyBytes) throw new HttpError(413, `the body is larger than the limit of ${maxBodyBytes} bytes`);
+  };
   // A base64 string is 4/3 of its bytes: check before decoding so a huge body costs nothing.
-  if ((event.isBase64Encoded ? (body.length * 3) / 4 : body.length) > maxBodyBytes) {
-    throw new HttpError(413, `the body is larger than the limit of ${maxBodyBytes} bytes`);
+  checkSize(event.isBase64Encoded ? (body.length * 3) / 4 : body.length);
+  // A text body is already the JSON: only its byte size is needed, not a copy of it.
+  if (!event.isBase64Encoded && encoding === 'identity') {
+    checkSize(Buffer.byteLength(body));
+    return { method, headers, json: body };
   }
   const raw = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
-  if (raw.length > maxBodyBytes) throw new HttpError(413, `the body is larger than the limit of ${maxBodyBytes} bytes`);
+  checkSize(raw.length);
   if (encoding === 'gzip') {
     if (raw[0] === GZIP_MAGIC_0 && raw[1] === GZIP_MAGIC_1) return { method, headers, json: inflate(raw, maxBodyBytes).toString('utf8') };
     if (!event.isBase64Encoded && body.startsWith('\u001f\ufffd')) {

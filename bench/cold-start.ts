@@ -1,0 +1,50 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { median } from './stats';
+import { PROBES, type Variant, type VariantName } from './variants';
+
+export interface ColdResult {
+  bytes: number;
+  gzipBytes: number;
+  initMs: number;
+  firstInvocationMs: number;
+  rssMb: number;
+}
+
+interface Sample {
+  initMs: number;
+  firstMs: number;
+  rss: number;
+}
+
+/**
+ * `runs` cold starts per variant, each in a fresh process, variants interleaved so machine
+ * noise hits them alike; the first two rounds warm the file cache and are discarded.
+ */
+export function coldStart(variants: Variant[], runs: number): Record<VariantName, ColdResult> {
+  const samples = new Map<VariantName, Sample[]>(variants.map((v) => [v.name, []]));
+  for (let round = 0; round < runs + 2; round++) {
+    for (const v of variants) {
+      const out = execFileSync(process.execPath, [...v.nodeArgs, resolve(PROBES, 'cold.cjs'), v.module], {
+        env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      if (round >= 2) samples.get(v.name)!.push(JSON.parse(out.toString()) as Sample);
+    }
+  }
+  const results = {} as Record<VariantName, ColdResult>;
+  for (const v of variants) {
+    const code = readFileSync(v.bundle);
+    const s = samples.get(v.name)!;
+    results[v.name] = {
+      bytes: code.length,
+      gzipBytes: gzipSync(code).length,
+      initMs: median(s.map((x) => x.initMs)),
+      firstInvocationMs: median(s.map((x) => x.firstMs)),
+      rssMb: median(s.map((x) => x.rss)) / 2 ** 20,
+    };
+  }
+  return results;
+}

@@ -1,0 +1,67 @@
+import { writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const OUT = resolve(ROOT, '.build/bench');
+const AUTO_REGISTER = resolve(ROOT, 'node_modules/@opentelemetry/auto-instrumentations-node/build/src/register.js');
+
+export type VariantName = 'bare' | 'hoptrace' | 'otel-sdk' | 'otel-auto';
+
+export interface Variant {
+  name: VariantName;
+  label: string;
+  /** The module the probe loads. */
+  module: string;
+  /** The bundle whose size is reported. */
+  bundle: string;
+  nodeArgs: string[];
+  env: Record<string, string>;
+}
+
+async function bundle(entry: string, outfile: string): Promise<void> {
+  await build({ entryPoints: [resolve(ROOT, entry)], outfile, bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+}
+
+/**
+ * The same handler four ways, each bundled with esbuild (minified): bare; wrapped with
+ * hoptrace; traced with the OpenTelemetry SDK as its Lambda instrumentation does; and bare
+ * under @opentelemetry/auto-instrumentations-node, loaded with --require as the
+ * OpenTelemetry Lambda layer loads it (its size: its register entry bundled likewise).
+ */
+export async function buildVariants(endpoint: string): Promise<Variant[]> {
+  const file = (name: string): string => resolve(OUT, `${name}.cjs`);
+  await Promise.all([
+    bundle('bench/handlers/bare.ts', file('bare')),
+    bundle('bench/handlers/hoptrace.ts', file('hoptrace')),
+    bundle('bench/handlers/otel-sdk.ts', file('otel-sdk')),
+    bundle(AUTO_REGISTER, file('otel-auto-register')),
+  ]);
+  // The layer patches a plain CommonJS handler module (esbuild's exports are getters it cannot wrap).
+  writeFileSync(file('otel-auto'), "exports.handler = require('./bare.cjs').handler;\n");
+  const exporting = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint, OTEL_LOG_LEVEL: 'none', OTEL_SERVICE_NAME: 'bench' };
+  return [
+    { name: 'bare', label: 'bare', module: file('bare'), bundle: file('bare'), nodeArgs: [], env: {} },
+    { name: 'hoptrace', label: 'hoptrace', module: file('hoptrace'), bundle: file('hoptrace'), nodeArgs: [], env: exporting },
+    { name: 'otel-sdk', label: 'OTel SDK', module: file('otel-sdk'), bundle: file('otel-sdk'), nodeArgs: [], env: exporting },
+    {
+      name: 'otel-auto',
+      label: 'OTel auto-instr.',
+      module: file('otel-auto'),
+      bundle: file('otel-auto-register'),
+      nodeArgs: ['--require', AUTO_REGISTER],
+      env: {
+        ...exporting,
+        OTEL_TRACES_EXPORTER: 'otlp',
+        OTEL_METRICS_EXPORTER: 'none',
+        OTEL_LOGS_EXPORTER: 'none',
+        OTEL_NODE_RESOURCE_DETECTORS: 'env',
+        LAMBDA_TASK_ROOT: OUT,
+        _HANDLER: 'otel-auto.handler',
+      },
+    },
+  ];
+}
+
+export const PROBES = resolve(ROOT, 'bench/probes');
