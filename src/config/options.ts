@@ -32,6 +32,12 @@ export interface TracingOptions {
   maxExportBytes?: number;
   /** Span limits. Env: `OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT`, `OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT`, `OTEL_SPAN_EVENT_COUNT_LIMIT`, `OTEL_SPAN_LINK_COUNT_LIMIT`. */
   spanLimits?: Partial<SpanLimits>;
+  /**
+   * Where spans that could not be delivered wait for a later invocation of the sandbox, and
+   * how many bytes it may hold; `false` turns it off. Env: `HOPTRACE_SPOOL_DIR` (default
+   * `/tmp/hoptrace-spool`), `HOPTRACE_SPOOL_MAX_BYTES` (default 10 MiB; 0 turns it off).
+   */
+  spool?: { dir?: string; maxBytes?: number } | false;
   /** `true` makes the wrapper a pass-through. Env: `OTEL_SDK_DISABLED`. */
   disabled?: boolean;
 }
@@ -54,6 +60,7 @@ export interface TracingConfig {
   maxSpansPerInvocation: number;
   maxExportBytes: number;
   spanLimits: SpanLimits;
+  spool: { dir: string; maxBytes: number } | undefined;
 }
 
 const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
@@ -84,6 +91,13 @@ function readList(env: Env, name: string): string[] | undefined {
     ?.split(',')
     .map((p) => p.trim().toLowerCase())
     .filter(Boolean);
+}
+
+function resolveSpool(options: TracingOptions, env: Env): TracingConfig['spool'] {
+  if (options.spool === false) return undefined;
+  const maxBytes = options.spool?.maxBytes ?? readNumber(env, 'HOPTRACE_SPOOL_MAX_BYTES') ?? 10 * 1024 * 1024;
+  if (maxBytes <= 0) return undefined;
+  return { dir: options.spool?.dir ?? readString(env, 'HOPTRACE_SPOOL_DIR') ?? '/tmp/hoptrace-spool', maxBytes };
 }
 
 export function resolveConfig(options: TracingOptions, env: Env): TracingConfig {
@@ -121,5 +135,6 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
       eventCount: options.spanLimits?.eventCount ?? readNumber(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT') ?? 128,
       linkCount: options.spanLimits?.linkCount ?? readNumber(env, 'OTEL_SPAN_LINK_COUNT_LIMIT') ?? 128,
     },
+    spool: resolveSpool(options, env),
   };
 }

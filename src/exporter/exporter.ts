@@ -6,11 +6,12 @@ import { nowMs } from '../tracer/time';
 import { HttpTransport } from './http-transport';
 import { encodeBatches } from './otlp-json';
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retry';
+import { Spool } from './spool';
 
 export interface ExportResult {
   /** Spans the endpoint acknowledged. */
   exported: number;
-  /** Spans not delivered: no endpoint, endpoint failure, deadline, or too big to send. */
+  /** Spans not delivered now: kept in the spool when the failure may pass, else dropped. */
   failed: number;
 }
 
@@ -20,10 +21,14 @@ export interface ExporterSettings {
   compression: 'gzip' | 'none';
   maxExportBytes: number;
   resource: Attributes;
+  /** Where undeliverable bodies wait for a later invocation; undefined turns the spool off. */
+  spool: { dir: string; maxBytes: number } | undefined;
 }
 
 interface Delivery {
   ok: boolean;
+  /** The failure may pass (network, timeout, 429/502/503/504, deadline): worth keeping. */
+  transient: boolean;
   reason?: string;
 }
 
@@ -35,14 +40,52 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  */
 export class OtlpExporter {
   private readonly transport: HttpTransport | undefined;
+  private readonly spool: Spool | undefined;
+  private draining: Promise<void> | undefined;
 
   constructor(private readonly settings: ExporterSettings) {
     if (!settings.endpoint) return;
     try {
       this.transport = new HttpTransport(settings.endpoint, settings.headers, settings.compression);
+      if (settings.spool) this.spool = new Spool(settings.spool.dir, settings.endpoint, settings.spool.maxBytes);
     } catch (error) {
       logger.warnOnce('endpoint', `invalid OTLP endpoint "${settings.endpoint}": ${(error as Error).message}; spans will be dropped.`);
     }
+  }
+
+  /** Spans the spool had to drop in this sandbox so far (full, or unwritable). */
+  spoolDropped(): number {
+    return this.spool?.droppedSpans ?? 0;
+  }
+
+  /**
+   * Resends what earlier invocations could not deliver, oldest first, until `deadlineMs` or
+   * the first failure that may pass; each body is deleted once acknowledged, so it is never
+   * sent twice. One drain at a time per sandbox.
+   */
+  drainSpool(deadlineMs: number): Promise<void> {
+    const { spool, transport } = this;
+    if (!spool || !transport || this.draining || spool.pending().length === 0) return this.draining ?? Promise.resolve();
+    this.draining = (async () => {
+      try {
+        for (const entry of [...spool.pending()]) {
+          const json = spool.read(entry.name);
+          if (json === undefined) continue;
+          const delivery = await this.deliver(transport, json, deadlineMs);
+          if (delivery.ok) spool.remove(entry.name);
+          else if (delivery.transient) break;
+          else {
+            spool.remove(entry.name);
+            logger.warn(`spool:${delivery.reason}`, `${entry.spans} spooled span(s) refused by ${this.settings.endpoint}: ${delivery.reason}; dropped.`);
+          }
+        }
+      } catch (error) {
+        logger.warn('spool:internal', `resending the spool failed: ${(error as Error).message}`);
+      } finally {
+        this.draining = undefined;
+      }
+    })();
+    return this.draining;
   }
 
   /** Prepares the connection machinery in the background, ahead of the next export. */
@@ -67,14 +110,18 @@ export class OtlpExporter {
         failed += oversized;
         logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
       }
+      const undelivered = [];
       for (const body of bodies) {
         const delivery = await this.deliver(this.transport, body.json, deadlineMs);
         if (delivery.ok) exported += body.spans;
         else {
           failed += body.spans;
-          logger.warn(`export:${delivery.reason}`, `export of ${body.spans} span(s) to ${this.settings.endpoint} failed: ${delivery.reason}.`);
+          if (delivery.transient && this.spool) undelivered.push(body);
+          const fate = delivery.transient && this.spool ? 'kept in the spool for a later invocation' : 'dropped';
+          logger.warn(`export:${delivery.reason}`, `export of ${body.spans} span(s) to ${this.settings.endpoint} failed: ${delivery.reason}; ${fate}.`);
         }
       }
+      this.spool?.save(undelivered);
     } catch (error) {
       failed = spans.length - exported;
       logger.warn('export:internal', `export failed unexpectedly: ${(error as Error).message}`);
@@ -85,7 +132,7 @@ export class OtlpExporter {
   private async deliver(transport: HttpTransport, json: string, deadlineMs: number): Promise<Delivery> {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadlineMs - nowMs();
-      if (remaining <= 0) return { ok: false, reason: 'flush deadline reached' };
+      if (remaining <= 0) return { ok: false, transient: true, reason: 'flush deadline reached' };
       let status: number;
       let retryAfter: string | undefined;
       let body: string;
@@ -95,11 +142,12 @@ export class OtlpExporter {
       } catch (error) {
         // A reset kept-alive socket is retried at once on a fresh one; other errors are final.
         if (attempt === 0 && isRetryableNetworkError(error)) continue;
-        return { ok: false, reason: (error as { code?: string }).code ?? (error as Error).message };
+        // Refused, reset, unresolvable, timed out: the endpoint may come back.
+        return { ok: false, transient: true, reason: (error as { code?: string }).code ?? (error as Error).message };
       }
       if (status >= 200 && status < 300) {
         reportPartialSuccess(body);
-        return { ok: true };
+        return { ok: true, transient: false };
       }
       // Some gateways (HTTP APIs, serverless-offline) mangle gzip bodies into text; the
       // hoptrace ingest says so with 415. Resend uncompressed, and stay uncompressed.
@@ -107,9 +155,9 @@ export class OtlpExporter {
         logger.warnOnce('gzip-refused', `${this.settings.endpoint} refused a gzip body (HTTP 415); sending uncompressed from now on.`);
         continue;
       }
-      if (!isRetryableStatus(status)) return { ok: false, reason: `HTTP ${status}` };
+      if (!isRetryableStatus(status)) return { ok: false, transient: false, reason: `HTTP ${status}` };
       const delay = parseRetryAfter(retryAfter) ?? backoffMs(attempt);
-      if (nowMs() + delay >= deadlineMs) return { ok: false, reason: `HTTP ${status}, no time left to retry` };
+      if (nowMs() + delay >= deadlineMs) return { ok: false, transient: true, reason: `HTTP ${status}, no time left to retry` };
       await sleep(delay);
     }
   }

@@ -47,6 +47,7 @@ export class Invocation {
   private readonly disarm: () => void;
   private finishing: Promise<void> | undefined;
   private timeoutFlush: Promise<void> | undefined;
+  private readonly resending: Promise<void>;
 
   private constructor(
     private readonly pipeline: Pipeline,
@@ -67,6 +68,8 @@ export class Invocation {
       ...trigger.attributes,
     };
     if (cold.proactive) attributes['hoptrace.proactive_initialization'] = true;
+    const spoolDropped = pipeline.exporter.spoolDropped();
+    if (spoolDropped > 0) attributes['hoptrace.spool.dropped_spans'] = spoolDropped;
     const name = trigger.spanName ?? (attributes['faas.name'] as string | undefined) ?? 'invocation';
     this.root = pipeline.tracer.startSpan(name, { kind: trigger.kind, attributes, links: incoming.links, startTime: startMs }, base);
     const withRoot = trace.setSpan(base, this.root);
@@ -77,6 +80,8 @@ export class Invocation {
     this.context = withRoot.setValue(INVOCATION_KEY, this);
     pipeline.exporter.warm();
     refreshInstrumentations();
+    // What earlier invocations could not deliver goes out while the handler runs.
+    this.resending = pipeline.exporter.drainSpool(this.flushDeadline());
     this.disarm = armTimeoutGuard(remainingTimeMs(lambdaContext), pipeline.config.timeoutGuardMs, () => this.onTimeout());
   }
 
@@ -122,8 +127,8 @@ export class Invocation {
       this.disarm();
       if (this.recorder.dropped > 0) this.root.setAttribute('hoptrace.spans_dropped', this.recorder.dropped);
       this.root.end();
-      // After a timeout flush, only what ended since is left; both must settle before we return.
-      this.finishing = Promise.all([this.timeoutFlush, this.flush()]).then(() => undefined);
+      // After a timeout flush only what ended since is left; all must settle before we return.
+      this.finishing = Promise.all([this.timeoutFlush, this.resending, this.flush()]).then(() => undefined);
     }
     return this.finishing;
   }
@@ -133,13 +138,18 @@ export class Invocation {
     try {
       const spans = [...this.recorder.drain(), ...this.pipeline.registration.provider.sandboxRecorder.drain()];
       if (spans.length === 0) return;
-      const { flushTimeoutMs, flushMarginMs } = this.pipeline.config;
-      const remaining = remainingTimeMs(this.lambdaContext);
-      const budget = remaining === undefined ? flushTimeoutMs : Math.min(flushTimeoutMs, remaining - flushMarginMs);
-      await this.pipeline.exporter.export(spans, nowMs() + Math.max(0, budget));
+      await this.pipeline.exporter.export(spans, this.flushDeadline());
     } catch (error) {
       logger.warn('flush', `flush failed: ${(error as Error).message}`);
     }
+  }
+
+  /** Now plus the flush budget, and never past the Lambda deadline minus the margin. */
+  private flushDeadline(): number {
+    const { flushTimeoutMs, flushMarginMs } = this.pipeline.config;
+    const remaining = remainingTimeMs(this.lambdaContext);
+    const budget = remaining === undefined ? flushTimeoutMs : Math.min(flushTimeoutMs, remaining - flushMarginMs);
+    return nowMs() + Math.max(0, budget);
   }
 
   /** Lambda is about to kill the invocation: end what is open, marked, and ship it. */

@@ -63,6 +63,7 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
       compression: config.compression,
       maxExportBytes: config.maxExportBytes,
       resource: resource(config, functionEnv),
+      spool: config.spool,
     }),
     registration,
     tracer: registration.provider.getTracer('hoptrace', VERSION),

@@ -58,10 +58,15 @@ export class OtlpReceiver {
     this.server.keepAliveTimeout = 30_000;
   }
 
-  static async start(): Promise<OtlpReceiver> {
+  /** On a free port, or on `port` (to bring an endpoint back where it was). */
+  static async start(port = 0): Promise<OtlpReceiver> {
     const receiver = new OtlpReceiver();
-    await new Promise<void>((resolve) => receiver.server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => receiver.server.listen(port, '127.0.0.1', resolve));
     return receiver;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   get url(): string {

@@ -125,7 +125,7 @@ describe('failure logging', () => {
       const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('HTTP 500'));
       expect(receiver().attempts).toBe(5);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^\[hoptrace\] export of \d+ span\(s\) to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: HTTP 500\.$/);
+      expect(lines[0]).toMatch(/^\[hoptrace\] export of \d+ span\(s\) to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: HTTP 500; dropped\.$/);
     } finally {
       warn.mockRestore();
       vi.unstubAllEnvs();
