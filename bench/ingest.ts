@@ -54,7 +54,7 @@ export interface StreamResult {
 /** 10,000 spans (1,000 traces of 10): bytes per span in the stream against raw OTLP JSON. */
 export function streamEfficiency(): StreamResult {
   const json = otlpPayload(1000, 10);
-  const decoded = decodeExportRequest(json, { maxCount: 128, maxValueLength: 8192, redactKeys: config.redactKeys });
+  const decoded = decodeExportRequest(json, { maxCount: 128, maxValueLength: 8192, redactor: config.redactor });
   const { records } = buildRecords(decoded.groups);
   const streamBytes = records.reduce((n, r) => n + r.data.length + r.partitionKey.length, 0);
   return {

@@ -1,10 +1,11 @@
+import { REDACTED, type Redactor } from '../../src/redaction';
 import type { OtlpAnyValue, OtlpKeyValue } from './otlp';
 
 export interface AttributeRules {
   maxCount: number;
   maxValueLength: number;
-  /** Normalized key substrings whose values are replaced. */
-  redactKeys: readonly string[];
+  /** Which keys' values are replaced before storage. */
+  redactor: Redactor;
 }
 
 /** What cleaning cut: counted, never silent. */
@@ -13,7 +14,6 @@ export interface CleanStats {
   redactedValues: number;
 }
 
-export const REDACTED = '[REDACTED]';
 // AnyValue nests arrays and key-value lists; past this depth a value is dropped.
 const MAX_DEPTH = 8;
 const MAX_KEY_LENGTH = 256;
@@ -22,26 +22,6 @@ const SPECIAL_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// Attribute keys repeat from span to span: each is normalized and matched once per sandbox.
-const verdicts = new Map<string, boolean>();
-const MAX_VERDICTS = 10_000;
-let verdictKeys: readonly string[] | undefined;
-
-export function isSensitiveKey(key: string, redactKeys: readonly string[]): boolean {
-  if (redactKeys.length === 0) return false;
-  if (verdictKeys !== redactKeys || verdicts.size >= MAX_VERDICTS) {
-    verdicts.clear();
-    verdictKeys = redactKeys;
-  }
-  let sensitive = verdicts.get(key);
-  if (sensitive === undefined) {
-    const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
-    sensitive = redactKeys.some((k) => normalized.includes(k));
-    verdicts.set(key, sensitive);
-  }
-  return sensitive;
 }
 
 function cleanValue(value: unknown, rules: AttributeRules, stats: CleanStats, depth: number): OtlpAnyValue | undefined {
@@ -92,7 +72,7 @@ export function cleanKeyValues(list: unknown, rules: AttributeRules, stats: Clea
       dropped++;
       continue;
     }
-    if (isSensitiveKey(item.key, rules.redactKeys)) {
+    if (rules.redactor.isSensitive(item.key)) {
       stats.redactedValues++;
       kept.push({ key: item.key, value: { stringValue: REDACTED } });
       continue;

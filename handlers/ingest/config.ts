@@ -1,3 +1,5 @@
+import { parseRedactKeys, Redactor } from '../../src/redaction';
+
 /** The ingest's settings, from its environment. Read once per sandbox. */
 export interface IngestConfig {
   streamName: string;
@@ -10,13 +12,11 @@ export interface IngestConfig {
   maxBodyBytes: number;
   maxAttributesPerSpan: number;
   maxAttributeValueLength: number;
-  /** Substrings of attribute keys whose values are replaced before storage (normalized: lower case, letters and digits). */
-  redactKeys: string[];
+  /** Which attribute values are replaced before storage. */
+  redactor: Redactor;
   /** Time kept back from the Lambda deadline for answering. */
   deadlineMarginMs: number;
 }
-
-export const DEFAULT_REDACT_KEYS = ['password', 'passwd', 'secret', 'token', 'apikey', 'authorization', 'cookie', 'credential', 'session', 'privatekey', 'signature'];
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -47,7 +47,6 @@ export function readIngestConfig(env: Env): IngestConfig {
   if (!authOff && apiKeys.length === 0) {
     throw new Error('HOPTRACE_INGEST_API_KEYS is empty; set keys, or HOPTRACE_INGEST_AUTH=none to run without auth (local use only)');
   }
-  const redact = env.HOPTRACE_REDACT_KEYS?.trim();
   return {
     streamName,
     kinesisEndpoint: env.HOPTRACE_KINESIS_ENDPOINT?.trim() || undefined,
@@ -56,7 +55,7 @@ export function readIngestConfig(env: Env): IngestConfig {
     maxBodyBytes: positive(env, 'HOPTRACE_MAX_BODY_BYTES', 5 * 1024 * 1024),
     maxAttributesPerSpan: positive(env, 'HOPTRACE_MAX_ATTRIBUTES', 128),
     maxAttributeValueLength: positive(env, 'HOPTRACE_MAX_ATTRIBUTE_LENGTH', 8192),
-    redactKeys: redact === undefined ? DEFAULT_REDACT_KEYS : redact === 'none' ? [] : list(redact).map((k) => k.toLowerCase().replace(/[^a-z0-9]/g, '')),
+    redactor: new Redactor(parseRedactKeys(env.HOPTRACE_REDACT_KEYS)),
     deadlineMarginMs: positive(env, 'HOPTRACE_DEADLINE_MARGIN_MS', 500),
   };
 }

@@ -23,7 +23,7 @@ export async function ingest(event: HttpEvent, config: IngestConfig, putRecords:
     const decoded = decodeExportRequest(request.json, {
       maxCount: config.maxAttributesPerSpan,
       maxValueLength: config.maxAttributeValueLength,
-      redactKeys: config.redactKeys,
+      redactor: config.redactor,
     });
     const { records, oversized } = buildRecords(decoded.groups);
     if (oversized > 0) {

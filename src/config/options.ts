@@ -2,6 +2,7 @@ import type { Attributes } from '@opentelemetry/api';
 import type { SpanLimits } from '../tracer/limits';
 import { SAMPLER_NAMES, type SamplerName } from '../tracer/sampler';
 import { logger } from '../logger';
+import { parseRedactKeys } from '../redaction';
 import { readBoolean, readKeyValueList, readNumber, readString, type Env } from './env';
 
 /** Options of `withTracing` and `tracing`; each overrides its environment variable. */
@@ -38,6 +39,11 @@ export interface TracingOptions {
    * `/tmp/hoptrace-spool`), `HOPTRACE_SPOOL_MAX_BYTES` (default 10 MiB; 0 turns it off).
    */
   spool?: { dir?: string; maxBytes?: number } | false;
+  /**
+   * Key substrings whose attribute values are replaced by `[REDACTED]` before they are
+   * recorded; `[]` turns redaction off. Env: `HOPTRACE_REDACT_KEYS` (comma-separated, or `none`).
+   */
+  redactKeys?: string[];
   /** `true` makes the wrapper a pass-through. Env: `OTEL_SDK_DISABLED`. */
   disabled?: boolean;
 }
@@ -61,6 +67,7 @@ export interface TracingConfig {
   maxExportBytes: number;
   spanLimits: SpanLimits;
   spool: { dir: string; maxBytes: number } | undefined;
+  redactKeys: readonly string[];
 }
 
 const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
@@ -136,5 +143,6 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
       linkCount: options.spanLimits?.linkCount ?? readNumber(env, 'OTEL_SPAN_LINK_COUNT_LIMIT') ?? 128,
     },
     spool: resolveSpool(options, env),
+    redactKeys: options.redactKeys ? parseRedactKeys(options.redactKeys.join(',') || 'none') : parseRedactKeys(env.HOPTRACE_REDACT_KEYS),
   };
 }

@@ -1,5 +1,13 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { REDACTED, type Redactor } from '../redaction';
 import type { SpanLimits } from './limits';
+
+/** What bounds and cleans a span's attributes. */
+export interface AttributeRules {
+  readonly limits: SpanLimits;
+  /** Values of sensitive keys are replaced as they are set: a secret is never held or sent. */
+  readonly redactor: Redactor;
+}
 
 type Primitive = string | number | boolean;
 
@@ -45,14 +53,14 @@ export class AttributeMap {
   count = 0;
   dropped = 0;
 
-  constructor(private readonly limits: SpanLimits) {}
+  constructor(private readonly rules: AttributeRules) {}
 
   set(key: string, value: unknown): void {
     if (typeof key !== 'string' || key === '') return;
-    const clean = sanitizeValue(value, this.limits);
+    const clean = this.rules.redactor.isSensitive(key) ? REDACTED : sanitizeValue(value, this.rules.limits);
     if (clean === undefined) return;
     const exists = Object.prototype.hasOwnProperty.call(this.values, key);
-    if (!exists && this.count >= this.limits.attributeCount) {
+    if (!exists && this.count >= this.rules.limits.attributeCount) {
       this.dropped++;
       return;
     }

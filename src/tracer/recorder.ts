@@ -1,4 +1,5 @@
 import { createContextKey, type Context } from '@opentelemetry/api';
+import type { Redactor } from '../redaction';
 import type { SpanLimits } from './limits';
 import type { Sampler } from './sampler';
 import type { RecordingSpan, SpanSink } from './span';
@@ -6,6 +7,7 @@ import type { RecordingSpan, SpanSink } from './span';
 export interface RecorderSettings {
   readonly sampler: Sampler;
   readonly limits: SpanLimits;
+  readonly redactor: Redactor;
   /** Cap on spans held at once (open and finished); spans past it are not recorded. */
   readonly maxSpans: number;
 }

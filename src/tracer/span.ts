@@ -10,8 +10,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { AttributeMap } from './attributes';
-import type { SpanLimits } from './limits';
+import { AttributeMap, type AttributeRules } from './attributes';
 import { toEpochMs } from './time';
 
 export interface InstrumentationScope {
@@ -52,12 +51,12 @@ export class RecordingSpan implements Span {
     readonly parentSpanId: string | undefined,
     readonly startMs: number,
     readonly scope: InstrumentationScope,
-    private readonly limits: SpanLimits,
+    private readonly rules: AttributeRules,
     private readonly sink: SpanSink,
     attributes?: Attributes,
     links?: Link[],
   ) {
-    this.attributes = new AttributeMap(limits);
+    this.attributes = new AttributeMap(rules);
     this.attributes.setAll(attributes);
     if (links) this.addLinks(links);
   }
@@ -82,14 +81,14 @@ export class RecordingSpan implements Span {
 
   addEvent(name: string, attributesOrTime?: Attributes | TimeInput, time?: TimeInput): this {
     if (this.ended) return this;
-    if (this.events.length >= this.limits.eventCount) {
+    if (this.events.length >= this.rules.limits.eventCount) {
       this.droppedEvents++;
       return this;
     }
     let attributes: Attributes | undefined;
     if (isTimeInput(attributesOrTime)) time = attributesOrTime;
     else attributes = attributesOrTime;
-    const map = new AttributeMap(this.limits);
+    const map = new AttributeMap(this.rules);
     map.setAll(attributes);
     this.events.push({ name: String(name), timeMs: toEpochMs(time), attributes: map });
     return this;
@@ -97,11 +96,11 @@ export class RecordingSpan implements Span {
 
   addLink(link: Link): this {
     if (this.ended) return this;
-    if (this.links.length >= this.limits.linkCount) {
+    if (this.links.length >= this.rules.limits.linkCount) {
       this.droppedLinks++;
       return this;
     }
-    const map = new AttributeMap(this.limits);
+    const map = new AttributeMap(this.rules);
     map.setAll(link.attributes);
     this.links.push({ context: link.context, attributes: map });
     return this;

@@ -45,7 +45,7 @@ export class HoptraceTracer implements Tracer {
       validParent?.spanId,
       toEpochMs(options.startTime),
       this.scope,
-      recorder.settings.limits,
+      recorder.settings,
       recorder,
       options.attributes,
       options.links,

@@ -5,6 +5,7 @@ import { OtlpExporter } from '../exporter/exporter';
 import { logger } from '../logger';
 import { register, type Registration } from '../registration';
 import type { RecorderSettings } from '../tracer/recorder';
+import { REDACTED, Redactor } from '../redaction';
 import { createSampler } from '../tracer/sampler';
 import { VERSION } from '../version';
 import { functionResource, readFunctionEnv, type FunctionEnv } from './lambda-context';
@@ -30,10 +31,12 @@ export function latestPipeline(): Pipeline | undefined {
   return latest;
 }
 
-function resource(config: TracingConfig, fn: FunctionEnv): Attributes {
+function resource(config: TracingConfig, fn: FunctionEnv, redactor: Redactor): Attributes {
+  const extra: Attributes = {};
+  for (const [key, value] of Object.entries(config.resourceAttributes)) extra[key] = redactor.isSensitive(key) ? REDACTED : value;
   return {
     ...functionResource(fn),
-    ...config.resourceAttributes,
+    ...extra,
     'service.name': config.serviceName,
     'telemetry.sdk.name': 'hoptrace',
     'telemetry.sdk.language': 'nodejs',
@@ -46,9 +49,11 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
   logger.setLevel(env.OTEL_LOG_LEVEL);
   const config = resolveConfig(options, env);
   if (config.disabled) return undefined;
+  const redactor = new Redactor(config.redactKeys);
   const settings: RecorderSettings = {
     sampler: createSampler(config.sampler, config.samplerRatio),
     limits: config.spanLimits,
+    redactor,
     maxSpans: config.maxSpansPerInvocation,
   };
   const registration = register(config, settings);
@@ -62,7 +67,7 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
       headers: config.headers,
       compression: config.compression,
       maxExportBytes: config.maxExportBytes,
-      resource: resource(config, functionEnv),
+      resource: resource(config, functionEnv, redactor),
       spool: config.spool,
     }),
     registration,

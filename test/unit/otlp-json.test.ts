@@ -1,10 +1,11 @@
 import { SpanKind, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { encodeBatches } from '../../src/exporter/otlp-json';
+import { Redactor } from '../../src/redaction';
 import { RecordingSpan } from '../../src/tracer/span';
 import { msToNanoString } from '../../src/tracer/time';
 
-const limits = { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 };
+const limits = { limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 }, redactor: new Redactor([]) };
 const sink = { onEnd: () => undefined };
 
 function span(name: string, scope = { name: 'lib', version: '1.0.0' }, attributes = {}, during?: (s: RecordingSpan) => void): RecordingSpan {

@@ -1,8 +1,9 @@
 import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../src/redaction';
 import { RecordingSpan } from '../../src/tracer/span';
 
-const limits = { attributeCount: 3, attributeValueLength: 5, eventCount: 2, linkCount: 1 };
+const limits = { limits: { attributeCount: 3, attributeValueLength: 5, eventCount: 2, linkCount: 1 }, redactor: new Redactor(DEFAULT_REDACT_KEYS) };
 
 function make(): { span: RecordingSpan; ended: RecordingSpan[] } {
   const ended: RecordingSpan[] = [];
@@ -27,6 +28,16 @@ describe('RecordingSpan', () => {
     expect(span.attributes.dropped).toBe(1);
     span.setAttribute('a', 'new');
     expect(span.attributes.values.a).toBe('new');
+  });
+
+  it('redacts sensitive keys as they are set, in span, event and link attributes', () => {
+    const { span } = make();
+    span.setAttributes({ 'db.password': 'hunter2', 'http.request.header.authorization': 'Bearer x' });
+    span.addEvent('login', { session_token: 'abc' });
+    span.addLink({ context: { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: 1 }, attributes: { apiKey: 'k' } });
+    expect(span.attributes.values).toEqual({ 'db.password': REDACTED, 'http.request.header.authorization': REDACTED });
+    expect(span.events[0]!.attributes.values).toEqual({ session_token: REDACTED });
+    expect(span.links[0]!.attributes.values).toEqual({ apiKey: REDACTED });
   });
 
   it('refuses values the API does not allow', () => {

@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED } from '../../../handlers/ingest/attributes';
-import { DEFAULT_REDACT_KEYS } from '../../../handlers/ingest/config';
+import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../../src/redaction';
 import { decodeExportRequest } from '../../../handlers/ingest/decode';
 import { HttpError } from '../../../handlers/ingest/http-error';
 import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
 
-const rules = { maxCount: 5, maxValueLength: 10, redactKeys: DEFAULT_REDACT_KEYS };
+const rules = { maxCount: 5, maxValueLength: 10, redactor: new Redactor(DEFAULT_REDACT_KEYS) };
 const decode = (body: unknown) => decodeExportRequest(typeof body === 'string' ? body : JSON.stringify(body), rules);
 const str = (v: string) => ({ stringValue: v });
 

@@ -3,9 +3,10 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../../handlers/ingest/decode';
 import { buildRecords, MAX_RECORD_BYTES } from '../../../handlers/ingest/records';
+import { Redactor } from '../../../src/redaction';
 import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';
 
-const rules = { maxCount: 128, maxValueLength: 10_000_000, redactKeys: [] };
+const rules = { maxCount: 128, maxValueLength: 10_000_000, redactor: new Redactor([]) };
 const groupsOf = (spans: Array<Record<string, unknown>>) => decodeExportRequest(JSON.stringify(exportRequest(spans)), rules).groups;
 
 describe('buildRecords', () => {
