@@ -2,6 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export interface FaultPlan {
+  /** Whether Kinesis is unreachable now: connections are cut without an answer. */
+  down?: () => boolean;
   /** Whether to fail the entry at `index` of PutRecords call number `call` (it is then not written). */
   failEntry?: (call: number, index: number) => boolean;
   /** Whether to fail PutRecords call number `call` whole, with an InternalFailure. */
@@ -34,6 +36,10 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan): Promis
     });
 
   const server = http.createServer((req, res) => {
+    if (plan.down?.()) {
+      req.socket.destroy();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
