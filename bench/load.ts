@@ -1,13 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
-import { bundleHandler } from '../local/bundle';
-import { createStream, readStream, startKinesalite } from '../local/kinesis';
-import { freePort, startOffline } from '../local/serverless-offline';
+import { startLocalIngest } from '../local/ingest-stack';
+import { readStream } from '../local/kinesis';
 import { spansFromRecords } from '../local/stream-spans';
 import { withTracing } from '../src/index';
 import { median } from './stats';
-
-const LOCAL = fileURLToPath(new URL('../local/', import.meta.url));
 
 export interface LoadOptions {
   invocations: number;
@@ -40,13 +36,8 @@ function percentile(values: number[], p: number): number {
  */
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const log = options.log ?? (() => undefined);
-  await bundleHandler(`${LOCAL}../handlers/ingest/handler.ts`, `${LOCAL}.build/ingest.cjs`);
-  const kinesis = await startKinesalite();
-  await createStream(kinesis.client, 'load', 4);
-  const httpPort = await freePort();
-  const http = `http://127.0.0.1:${httpPort}`;
-  const offline = await startOffline(LOCAL, { HOPTRACE_LOCAL_HTTP: http, HOPTRACE_LOCAL_BUS: http, HOPTRACE_LOCAL_STREAM: 'load', HOPTRACE_LOCAL_KINESIS: kinesis.endpoint }, { httpPort });
-  log(`kinesalite on ${kinesis.endpoint}; the ingest in serverless-offline on ${http}`);
+  const ingest = await startLocalIngest('load', 4);
+  log(`kinesalite on ${ingest.kinesis.endpoint}; the ingest in serverless-offline on ${ingest.url}`);
   try {
     const made = new Set<string>();
     const flushMs: number[] = [];
@@ -63,7 +54,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         return performance.now();
       },
       // A generous budget: this run measures the flush, and counts every span.
-      { endpoint: `${http}/v1/traces`, flushTimeoutMs: 10_000, spool: false, maxSpansPerInvocation: options.spansPerInvocation + 1 },
+      { endpoint: `${ingest.url}/v1/traces`, flushTimeoutMs: 10_000, spool: false, maxSpansPerInvocation: options.spansPerInvocation + 1 },
     );
     const start = performance.now();
     let next = 0;
@@ -79,7 +70,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     );
     const seconds = (performance.now() - start) / 1000;
     // Spans made outside the count (the cold start's init span) are not the load's.
-    const landed = spansFromRecords(await readStream(kinesis.client, 'load')).filter((s) => s.name !== 'init');
+    const landed = spansFromRecords(await readStream(ingest.kinesis.client, 'load')).filter((s) => s.name !== 'init');
     const ids = landed.map((s) => s.spanId);
     const unique = new Set(ids);
     let lost = 0;
@@ -95,7 +86,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       flushP99Ms: percentile(flushMs, 0.99),
     };
   } finally {
-    await offline.stop();
-    await kinesis.close();
+    await ingest.stop();
   }
 }

@@ -8,17 +8,7 @@ const t0 = process.hrtime.bigint();
 const mod = require(bundle);
 const requireMs = Number(process.hrtime.bigint() - t0) / 1e6;
 const start = process.hrtime.bigint();
-const context = {
-  awsRequestId: 'cold-1',
-  functionName: 'bench',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
-  memoryLimitInMB: '512',
-  logGroupName: '/aws/lambda/bench',
-  logStreamName: '2026/11/21/[$LATEST]bench',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30000,
-};
+const context = require('./lambda-context.cjs')('cold-1');
 Promise.resolve(mod.handler({ id: 'a', spans: 3 }, context)).then(() => {
   const firstMs = Number(process.hrtime.bigint() - start) / 1e6;
   process.stdout.write(JSON.stringify({ preloadMs, requireMs, firstMs, rss: process.memoryUsage().rss }));

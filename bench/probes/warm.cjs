@@ -5,17 +5,7 @@ const mod = require(bundle);
 const warmup = Number(warmupArg);
 const count = Number(countArg);
 const spans = Number(spansArg);
-const context = {
-  awsRequestId: 'r',
-  functionName: 'bench',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:bench',
-  memoryLimitInMB: '512',
-  logGroupName: '/aws/lambda/bench',
-  logStreamName: '2026/11/21/[$LATEST]bench',
-  callbackWaitsForEmptyEventLoop: true,
-  getRemainingTimeInMillis: () => 30000,
-};
+const context = require('./lambda-context.cjs')('r');
 const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];

@@ -2,32 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
-export interface OtlpAttribute {
-  key: string;
-  value: { stringValue?: string; boolValue?: boolean; intValue?: string; doubleValue?: number; arrayValue?: { values: unknown[] } };
-}
+import type { OtlpKeyValue, OtlpSpan } from '../../handlers/ingest/otlp';
 
-export interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  traceState?: string;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: OtlpAttribute[];
-  droppedAttributesCount: number;
-  events: Array<{ name: string; timeUnixNano: string; attributes: OtlpAttribute[] }>;
-  links: Array<{ traceId: string; spanId: string; attributes: OtlpAttribute[] }>;
-  status: { code: number; message?: string };
-}
+export type { OtlpSpan };
 
 export interface ReceivedRequest {
   headers: http.IncomingHttpHeaders;
   body: {
     resourceSpans: Array<{
-      resource: { attributes: OtlpAttribute[] };
+      resource: { attributes: OtlpKeyValue[] };
       scopeSpans: Array<{ scope: { name: string; version?: string }; spans: OtlpSpan[] }>;
     }>;
   };
@@ -139,7 +122,7 @@ export class OtlpReceiver {
   }
 }
 
-export function attr(span: { attributes: OtlpAttribute[] }, key: string): unknown {
+export function attr(span: { attributes: OtlpKeyValue[] }, key: string): unknown {
   const value = span.attributes.find((a) => a.key === key)?.value;
   if (!value) return undefined;
   if (value.stringValue !== undefined) return value.stringValue;

@@ -1,0 +1,31 @@
+import { fileURLToPath } from 'node:url';
+import { bundleHandler } from './bundle';
+import { createStream, startKinesalite, type LocalKinesis } from './kinesis';
+import { freePort, startOffline } from './serverless-offline';
+
+const LOCAL = fileURLToPath(new URL('.', import.meta.url));
+
+export interface LocalIngest {
+  /** The ingest's base URL; POST OTLP/HTTP JSON to `${url}/v1/traces`, no key needed. */
+  url: string;
+  kinesis: LocalKinesis;
+  stop(): Promise<void>;
+}
+
+/** kinesalite with a stream, and the bundled ingest in serverless-offline writing to it. */
+export async function startLocalIngest(stream: string, shards: number): Promise<LocalIngest> {
+  await bundleHandler(`${LOCAL}../handlers/ingest/handler.ts`, `${LOCAL}.build/ingest.cjs`);
+  const kinesis = await startKinesalite();
+  await createStream(kinesis.client, stream, shards);
+  const httpPort = await freePort();
+  const url = `http://127.0.0.1:${httpPort}`;
+  const offline = await startOffline(LOCAL, { HOPTRACE_LOCAL_HTTP: url, HOPTRACE_LOCAL_BUS: url, HOPTRACE_LOCAL_STREAM: stream, HOPTRACE_LOCAL_KINESIS: kinesis.endpoint }, { httpPort });
+  return {
+    url,
+    kinesis,
+    stop: async () => {
+      await offline.stop();
+      await kinesis.close();
+    },
+  };
+}
