@@ -8,13 +8,6 @@ import { encodeBatches } from './otlp-json';
 import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retry';
 import { Spool } from './spool';
 
-export interface ExportResult {
-  /** Spans the endpoint acknowledged. */
-  exported: number;
-  /** Spans not delivered now: kept in the spool when the failure may pass, else dropped. */
-  failed: number;
-}
-
 export interface ExporterSettings {
   endpoint: string | undefined;
   headers: Record<string, string>;
@@ -93,29 +86,25 @@ export class OtlpExporter {
     this.transport?.warm();
   }
 
-  /** Sends the spans, giving up at `deadlineMs` (epoch ms). */
-  async export(spans: RecordingSpan[], deadlineMs: number): Promise<ExportResult> {
-    if (spans.length === 0) return { exported: 0, failed: 0 };
+  /**
+   * Sends the spans, giving up at `deadlineMs` (epoch ms). What is not delivered goes to the
+   * spool when the failure may pass, and is dropped otherwise; either way it is logged.
+   */
+  async export(spans: RecordingSpan[], deadlineMs: number): Promise<void> {
+    if (spans.length === 0) return;
     if (!this.transport) {
       if (!this.settings.endpoint) {
         logger.warnOnce('no-endpoint', 'no OTLP endpoint configured (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); spans are dropped.');
       }
-      return { exported: 0, failed: spans.length };
+      return;
     }
-    let exported = 0;
-    let failed = 0;
     try {
       const { bodies, oversized } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes);
-      if (oversized > 0) {
-        failed += oversized;
-        logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
-      }
+      if (oversized > 0) logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
       const undelivered = [];
       for (const body of bodies) {
         const delivery = await this.deliver(this.transport, body.json, deadlineMs);
-        if (delivery.ok) exported += body.spans;
-        else {
-          failed += body.spans;
+        if (!delivery.ok) {
           if (delivery.transient && this.spool) undelivered.push(body);
           const fate = delivery.transient && this.spool ? 'kept in the spool for a later invocation' : 'dropped';
           logger.warn(`export:${delivery.reason}`, `export of ${body.spans} span(s) to ${this.settings.endpoint} failed: ${delivery.reason}; ${fate}.`);
@@ -123,10 +112,8 @@ export class OtlpExporter {
       }
       this.spool?.save(undelivered);
     } catch (error) {
-      failed = spans.length - exported;
       logger.warn('export:internal', `export failed unexpectedly: ${(error as Error).message}`);
     }
-    return { exported, failed };
   }
 
   private async deliver(transport: HttpTransport, json: string, deadlineMs: number): Promise<Delivery> {
