@@ -16,10 +16,11 @@ function log(level: 'warn' | 'error', message: string, fields: Record<string, un
 /** The ingest's work for one request, with its dependencies passed in (tests give fakes). */
 export async function ingest(event: HttpEvent, config: IngestConfig, putRecords: PutRecords, deadlineMs: number): Promise<HttpResponse> {
   try {
-    if (config.apiKeys && !isAuthorized(presentedKey(lowerCaseHeaders(event.headers)), config.apiKeys)) {
+    const headers = lowerCaseHeaders(event.headers);
+    if (config.apiKeys && !isAuthorized(presentedKey(headers), config.apiKeys)) {
       throw new HttpError(401, 'missing or invalid API key: send it as x-api-key or Authorization: Bearer', { 'www-authenticate': 'Bearer' });
     }
-    const request = decodeRequest(event, config.maxBodyBytes);
+    const request = decodeRequest(event, config.maxBodyBytes, headers);
     const decoded = decodeExportRequest(request.json, {
       maxCount: config.maxAttributesPerSpan,
       maxValueLength: config.maxAttributeValueLength,

@@ -43,10 +43,9 @@ function inflate(raw: Buffer, maxBytes: number): Buffer {
  * serverless-offline does for application/json, and HTTP APIs may do too) has lost bytes
  * and is refused with 415, which hoptrace's exporter answers by resending uncompressed.
  */
-export function decodeRequest(event: HttpEvent, maxBodyBytes: number): IngestRequest {
+export function decodeRequest(event: HttpEvent, maxBodyBytes: number, headers = lowerCaseHeaders(event.headers)): IngestRequest {
   const method = (event.requestContext?.http?.method ?? 'POST').toUpperCase();
   if (method !== 'POST') throw new HttpError(405, `method ${method} is not allowed; POST OTLP/HTTP JSON to /v1/traces`, { allow: 'POST' });
-  const headers = lowerCaseHeaders(event.headers);
   const contentType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (contentType !== 'application/json') {
     throw new HttpError(415, `content type "${contentType || '(none)'}" is not supported; send OTLP/HTTP JSON as application/json`);

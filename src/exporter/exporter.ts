@@ -52,13 +52,14 @@ export class OtlpExporter {
   }
 
   /**
-   * Resends what earlier invocations could not deliver, oldest first, until `deadlineMs` or
+   * Resends what earlier invocations could not deliver, oldest first, until the deadline or
    * the first failure that may pass; each body is deleted once acknowledged, so it is never
    * sent twice. One drain at a time per sandbox.
    */
-  drainSpool(deadlineMs: number): Promise<void> {
+  drainSpool(deadline: () => number): Promise<void> {
     const { spool, transport } = this;
     if (!spool || !transport || this.draining || spool.pending().length === 0) return this.draining ?? Promise.resolve();
+    const deadlineMs = deadline();
     this.draining = (async () => {
       try {
         for (const entry of [...spool.pending()]) {

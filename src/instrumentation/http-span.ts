@@ -13,6 +13,10 @@ export interface OutgoingRequest {
   setHeader(name: string, value: string): void;
 }
 
+// A proxy of the global API: it follows whichever provider is registered, looked up once.
+// Pure, so a bundle that never uses this module can still drop it.
+const tracer = /* @__PURE__ */ trace.getTracer('hoptrace', VERSION);
+
 const SIGV4 = /^AWS4-HMAC-SHA256/;
 
 /**
@@ -36,7 +40,7 @@ export function startHttpSpan(request: OutgoingRequest): Span | undefined {
     // The query string is left out: it is where secrets in URLs usually live.
     'url.full': `${request.protocol}//${request.host}${port === defaultPort ? '' : `:${port}`}${path}`,
   };
-  const span = trace.getTracer('hoptrace', VERSION).startSpan(method, { kind: SpanKind.CLIENT, attributes }, ctx);
+  const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, ctx);
   const signed = SIGV4.test(request.header('authorization') ?? '') || request.path.includes('X-Amz-Signature=');
   if (!signed) propagation.inject(trace.setSpan(ctx, span), request, { set: (r, key, value) => r.setHeader(key, value) });
   return span;

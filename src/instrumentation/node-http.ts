@@ -70,11 +70,14 @@ function patch(mod: HttpModule, protocol: string): void {
   target[PATCHED] = true;
 }
 
-function isLoaded(id: string): boolean {
-  const list = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+function isLoaded(list: readonly string[] | undefined, id: string): boolean {
   // Without the list (a future Node), load the module: tracing beats 2 ms of init.
   return list ? list.includes(`NativeModule ${id}`) : true;
 }
+
+// Node appends to the list as modules load: while its length stands still, nothing new is
+// there to patch, and the per-invocation check costs one comparison.
+let seenModules = -1;
 
 /**
  * Patches `node:http` and `node:https` if the application has loaded them. Loading them
@@ -82,8 +85,11 @@ function isLoaded(id: string): boolean {
  * the start of each invocation until both are patched; it is a cheap check once done.
  */
 export function patchLoadedHttpModules(): void {
+  const list = (process as unknown as { moduleLoadList?: string[] }).moduleLoadList;
+  if (list && list.length === seenModules) return;
+  seenModules = list ? list.length : -1;
   for (const id of ['http', 'https']) {
-    if (patched.has(id) || !isLoaded(id)) continue;
+    if (patched.has(id) || !isLoaded(list, id)) continue;
     const getBuiltin = (process as unknown as { getBuiltinModule?: (id: string) => unknown }).getBuiltinModule;
     const mod = getBuiltin?.(`node:${id}`) as HttpModule | undefined;
     if (!mod) continue;

@@ -81,7 +81,7 @@ export class Invocation {
     pipeline.exporter.warm();
     refreshInstrumentations();
     // What earlier invocations could not deliver goes out while the handler runs.
-    this.resending = pipeline.exporter.drainSpool(this.flushDeadline());
+    this.resending = pipeline.exporter.drainSpool(() => this.flushDeadline());
     this.disarm = armTimeoutGuard(remainingTimeMs(lambdaContext), pipeline.config.timeoutGuardMs, () => this.onTimeout());
   }
 

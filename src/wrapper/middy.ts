@@ -1,9 +1,8 @@
 import type { TracingOptions } from '../config/options';
 import { logger } from '../logger';
-import { markHandlerReady } from './cold-start';
 import { Invocation } from './invocation';
 import type { LambdaContext } from './lambda-context';
-import { createPipeline, type Pipeline } from './pipeline';
+import { pipelineForHandler, type Pipeline } from './pipeline';
 
 /**
  * The parts of a middy request the middleware uses, structurally middy's `Request`. The
@@ -69,13 +68,7 @@ function start(pipeline: Pipeline, request: MiddyRequest): void {
  * runs before, and its `after`/`onError` after, every other middleware.
  */
 export function tracing(options: TracingOptions = {}): MiddyMiddleware {
-  let pipeline: Pipeline | undefined;
-  try {
-    pipeline = createPipeline(options);
-  } catch (error) {
-    logger.warn('setup', `tracing disabled: ${(error as Error).message}`);
-  }
-  if (pipeline) markHandlerReady();
+  const pipeline = pipelineForHandler(options);
   return {
     before: (request) => {
       if (pipeline) start(pipeline, request);

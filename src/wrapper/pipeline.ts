@@ -3,6 +3,7 @@ import type { Env } from '../config/env';
 import { resolveConfig, type TracingConfig, type TracingOptions } from '../config/options';
 import { OtlpExporter } from '../exporter/exporter';
 import { logger } from '../logger';
+import { markHandlerReady } from './cold-start';
 import { register, type Registration } from '../registration';
 import type { RecorderSettings } from '../tracer/recorder';
 import { REDACTED, Redactor } from '../redaction';
@@ -76,4 +77,19 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
     xrayEnabled: config.propagators.includes('xray'),
   };
   return latest;
+}
+
+/**
+ * The pipeline of a handler being wrapped, at module init; undefined when tracing is off or
+ * could not be set up (logged): the handler then runs untraced, never broken.
+ */
+export function pipelineForHandler(options: TracingOptions): Pipeline | undefined {
+  let pipeline: Pipeline | undefined;
+  try {
+    pipeline = createPipeline(options);
+  } catch (error) {
+    logger.warn('setup', `tracing disabled: ${(error as Error).message}`);
+  }
+  if (pipeline) markHandlerReady();
+  return pipeline;
 }

@@ -4,6 +4,10 @@ import { recordCarrier } from '../propagation/record-carrier';
 import { VERSION } from '../version';
 import { detectEvent } from './triggers/events';
 
+// A proxy of the global API: it follows whichever provider is registered, looked up once.
+// Pure, so a bundle that never uses this module can still drop it.
+const tracer = /* @__PURE__ */ trace.getTracer('hoptrace', VERSION);
+
 interface RecordSpan {
   span: Span;
   ctx: Context;
@@ -22,7 +26,7 @@ function startRecordSpan(record: unknown): RecordSpan {
   const attributes: Attributes = { ...trigger?.attributes };
   delete attributes['messaging.batch.message_count'];
   const links: Link[] = fromProducer && invocation ? [{ context: invocation.spanContext() }] : [];
-  const span = trace.getTracer('hoptrace', VERSION).startSpan(trigger?.spanName ?? 'process', { kind: SpanKind.CONSUMER, attributes, links }, parent);
+  const span = tracer.startSpan(trigger?.spanName ?? 'process', { kind: SpanKind.CONSUMER, attributes, links }, parent);
   return { span, ctx: trace.setSpan(parent, span) };
 }
 

@@ -1,20 +1,9 @@
 import { context as contextApi } from '@opentelemetry/api';
 import type { TracingOptions } from '../config/options';
-import { logger } from '../logger';
-import { markHandlerReady } from './cold-start';
 import { Invocation } from './invocation';
 import { invokeHandler, type LambdaHandler } from './invoke-handler';
 import type { LambdaContext } from './lambda-context';
-import { createPipeline, type Pipeline } from './pipeline';
-
-function safePipeline(options: TracingOptions): Pipeline | undefined {
-  try {
-    return createPipeline(options);
-  } catch (error) {
-    logger.warn('setup', `tracing disabled: ${(error as Error).message}`);
-    return undefined;
-  }
-}
+import { pipelineForHandler } from './pipeline';
 
 /**
  * Wraps a Lambda handler: every invocation gets a root span, and its spans are flushed
@@ -26,9 +15,8 @@ export function withTracing<TEvent = unknown, TResult = unknown, TContext extend
   handler: LambdaHandler<TEvent, TResult, TContext>,
   options: TracingOptions = {},
 ): (event: TEvent, context: TContext) => Promise<TResult> {
-  const pipeline = safePipeline(options);
+  const pipeline = pipelineForHandler(options);
   if (!pipeline) return (event, context) => invokeHandler(handler, event, context);
-  markHandlerReady();
   return async function tracedHandler(event: TEvent, context: TContext): Promise<TResult> {
     const invocation = Invocation.start(pipeline, event, context);
     if (!invocation) return invokeHandler(handler, event, context);

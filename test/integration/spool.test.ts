@@ -7,6 +7,7 @@ import { withTracing } from '../../src/index';
 import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { lambdaContext } from '../helpers/lambda';
 import { attr, OtlpReceiver } from '../helpers/otlp-receiver';
+import { warningsWhile } from '../helpers/warnings';
 
 let dir: string;
 let receiver: OtlpReceiver | undefined;
@@ -115,16 +116,17 @@ describe('the spool: nothing lost while the sandbox lives', () => {
   });
 
   it('drops the oldest when full, and reports the count on the next root span and in one log line', async () => {
-    vi.stubEnv('OTEL_LOG_LEVEL', 'warn');
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    receiver = await OtlpReceiver.start();
-    receiver.always({ kind: 'status', status: 503 });
-    const { handler, made } = tracedHandler(receiver.url, 7000);
-    for (let i = 0; i < 6; i++) await timedInvoke(handler);
-    receiver.always({ kind: 'ok' });
-    await timedInvoke(handler);
-    const lines = warn.mock.calls.map((c) => String(c[0])).filter((l) => l.includes('the spool is full'));
-    warn.mockRestore();
+    const up = await OtlpReceiver.start();
+    receiver = up;
+    up.always({ kind: 'status', status: 503 });
+    let made: string[] = [];
+    const lines = await warningsWhile('the spool is full', async () => {
+      const traced = tracedHandler(up.url, 7000);
+      made = traced.made;
+      for (let i = 0; i < 6; i++) await timedInvoke(traced.handler);
+      up.always({ kind: 'ok' });
+      await timedInvoke(traced.handler);
+    });
     const spans = receiver.spans();
     // A running total: the latest root carries the highest (resent roots may arrive after it).
     const dropped = Math.max(...spans.map((s) => Number(attr(s, 'hoptrace.spool.dropped_spans') ?? 0)));

@@ -6,6 +6,7 @@ import { markHandlerReady } from '../../src/wrapper/cold-start';
 import { httpApiEvent, lambdaContext, PARENT_SPAN_ID, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
 import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
+import { warningsWhile } from '../helpers/warnings';
 
 const receiver = useReceiver();
 afterEach(() => vi.unstubAllEnvs());
@@ -442,26 +443,22 @@ describe('off switches', () => {
   });
 
   it('drops spans with one warning when no endpoint is configured', async () => {
-    vi.stubEnv('OTEL_LOG_LEVEL', 'warn');
     vi.stubEnv('OTEL_EXPORTER_OTLP_ENDPOINT', '');
     vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', '');
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const handler = withTracing(async () => 'fine');
-    expect(await handler({}, lambdaContext())).toBe('fine');
-    expect(await handler({}, lambdaContext())).toBe('fine');
-    const lines = warn.mock.calls.filter((c) => String(c[0]).includes('no OTLP endpoint'));
-    warn.mockRestore();
+    const lines = await warningsWhile('no OTLP endpoint', async () => {
+      const handler = withTracing(async () => 'fine');
+      expect(await handler({}, lambdaContext())).toBe('fine');
+      expect(await handler({}, lambdaContext())).toBe('fine');
+    });
     expect(lines).toHaveLength(1);
   });
 
   it('drops spans with one warning when the endpoint is not an http(s) URL', async () => {
-    vi.stubEnv('OTEL_LOG_LEVEL', 'warn');
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const handler = withTracing(async () => 'still fine', { endpoint: 'ftp://ingest.example.com/v1/traces' });
-    expect(await handler({}, lambdaContext())).toBe('still fine');
-    expect(await handler({}, lambdaContext())).toBe('still fine');
-    const lines = warn.mock.calls.filter((c) => String(c[0]).includes('invalid OTLP endpoint'));
-    warn.mockRestore();
+    const lines = await warningsWhile('invalid OTLP endpoint', async () => {
+      const handler = withTracing(async () => 'still fine', { endpoint: 'ftp://ingest.example.com/v1/traces' });
+      expect(await handler({}, lambdaContext())).toBe('still fine');
+      expect(await handler({}, lambdaContext())).toBe('still fine');
+    });
     expect(lines).toHaveLength(1);
   });
 
