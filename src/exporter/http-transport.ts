@@ -16,7 +16,8 @@ class TransportTimeoutError extends Error {
 }
 
 interface Client {
-  url: URL;
+  /** The endpoint as request options, converted once rather than on every request. */
+  target: http.RequestOptions;
   request: typeof http.request;
   agent: http.Agent;
   gzip: ((body: string) => Promise<Buffer>) | undefined;
@@ -64,7 +65,8 @@ export class HttpTransport {
     const gzip = this.compression === 'gzip' ? client.gzip : undefined;
     const payload = gzip ? await gzip(json) : Buffer.from(json);
     return new Promise<TransportResponse>((resolve, reject) => {
-      const req = client.request(client.url, {
+      const req = client.request({
+        ...client.target,
         method: 'POST',
         agent: client.agent,
         headers: {
@@ -106,7 +108,8 @@ export class HttpTransport {
   }
 
   private async load(): Promise<Client> {
-    const url = new URL(this.endpoint);
+    const { urlToHttpOptions } = await import('node:url');
+    const target = urlToHttpOptions(new URL(this.endpoint));
     const mod = this.secure ? await import('node:https') : await import('node:http');
     const agent = new mod.Agent({ keepAlive: true, maxSockets: 4 });
     let gzip: Client['gzip'];
@@ -115,6 +118,6 @@ export class HttpTransport {
       const { promisify } = await import('node:util');
       gzip = promisify(zlib.gzip) as (body: string) => Promise<Buffer>;
     }
-    return { url, request: mod.request as typeof http.request, agent, gzip };
+    return { target, request: mod.request as typeof http.request, agent, gzip };
   }
 }

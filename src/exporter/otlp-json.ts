@@ -1,4 +1,5 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { InstrumentationScope } from '../tracer/span';
 import type { RecordingSpan } from '../tracer/span';
 import { msToNanoString } from '../tracer/time';
 
@@ -75,9 +76,31 @@ export interface EncodedBatches {
   oversized: number;
 }
 
-interface ScopeGroup {
-  header: string;
-  fragments: string[];
+interface Encoded {
+  json: string;
+  bytes: number;
+}
+
+// The resource and the scopes are the same for every export of a sandbox: each is encoded once.
+let resourceCache: { resource: Attributes; prefix: Encoded } | undefined;
+const scopeHeaders = new WeakMap<InstrumentationScope, Encoded>();
+
+function resourcePrefix(resource: Attributes): Encoded {
+  if (resourceCache?.resource !== resource) {
+    const json = `{"resourceSpans":[{"resource":${JSON.stringify({ attributes: keyValues(resource) })},"scopeSpans":[`;
+    resourceCache = { resource, prefix: { json, bytes: Buffer.byteLength(json) } };
+  }
+  return resourceCache.prefix;
+}
+
+function scopeHeader(scope: InstrumentationScope): Encoded {
+  let header = scopeHeaders.get(scope);
+  if (!header) {
+    const json = `{"scope":${JSON.stringify(scope.version ? { name: scope.name, version: scope.version } : { name: scope.name })},"spans":[`;
+    header = { json, bytes: Buffer.byteLength(json) };
+    scopeHeaders.set(scope, header);
+  }
+  return header;
 }
 
 /**
@@ -85,19 +108,20 @@ interface ScopeGroup {
  * once; bodies are assembled from the encoded fragments, grouped by instrumentation scope.
  */
 export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number): EncodedBatches {
-  const prefix = `{"resourceSpans":[{"resource":${JSON.stringify({ attributes: keyValues(resource) })},"scopeSpans":[`;
+  const prefix = resourcePrefix(resource);
   const suffix = ']}]}';
-  const baseBytes = Buffer.byteLength(prefix) + suffix.length;
+  const baseBytes = prefix.bytes + suffix.length;
   const bodies: EncodedBatches['bodies'] = [];
   let oversized = 0;
-  let groups = new Map<string, ScopeGroup>();
+  // Span fragments by their scope's encoded header, which is its name and version.
+  let groups = new Map<string, string[]>();
   let bytes = baseBytes;
   let count = 0;
 
   const close = (): void => {
     if (count === 0) return;
-    const scopes = [...groups.values()].map((g) => `${g.header}${g.fragments.join(',')}]}`);
-    bodies.push({ json: `${prefix}${scopes.join(',')}${suffix}`, spans: count });
+    const scopes = [...groups].map(([header, fragments]) => `${header}${fragments.join(',')}]}`);
+    bodies.push({ json: `${prefix.json}${scopes.join(',')}${suffix}`, spans: count });
     groups = new Map();
     bytes = baseBytes;
     count = 0;
@@ -105,23 +129,22 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
 
   for (const span of spans) {
     const fragment = JSON.stringify(encodeSpan(span));
-    const scopeKey = `${span.scope.name}\u0000${span.scope.version ?? ''}`;
-    const scopeHeader = `{"scope":${JSON.stringify(span.scope.version ? span.scope : { name: span.scope.name })},"spans":[`;
+    const header = scopeHeader(span.scope);
     const fragmentBytes = Buffer.byteLength(fragment) + 1;
-    const scopeBytes = Buffer.byteLength(scopeHeader) + 3;
+    const scopeBytes = header.bytes + 3;
     if (baseBytes + scopeBytes + fragmentBytes > maxBytes) {
       oversized++;
       continue;
     }
-    const added = fragmentBytes + (groups.has(scopeKey) ? 0 : scopeBytes);
+    const added = fragmentBytes + (groups.has(header.json) ? 0 : scopeBytes);
     if (bytes + added > maxBytes) close();
-    let group = groups.get(scopeKey);
-    if (!group) {
-      group = { header: scopeHeader, fragments: [] };
-      groups.set(scopeKey, group);
+    let fragments = groups.get(header.json);
+    if (!fragments) {
+      fragments = [];
+      groups.set(header.json, fragments);
       bytes += scopeBytes;
     }
-    group.fragments.push(fragment);
+    fragments.push(fragment);
     bytes += fragmentBytes;
     count++;
   }

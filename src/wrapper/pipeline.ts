@@ -35,14 +35,15 @@ export function latestPipeline(): Pipeline | undefined {
 function resource(config: TracingConfig, fn: FunctionEnv, redactor: Redactor): Attributes {
   const extra: Attributes = {};
   for (const [key, value] of Object.entries(config.resourceAttributes)) extra[key] = redactor.isSensitive(key) ? REDACTED : value;
-  return {
+  // Frozen: the exporter encodes it once per sandbox.
+  return Object.freeze({
     ...functionResource(fn),
     ...extra,
     'service.name': config.serviceName,
     'telemetry.sdk.name': 'hoptrace',
     'telemetry.sdk.language': 'nodejs',
     'telemetry.sdk.version': VERSION,
-  };
+  });
 }
 
 /** Undefined when tracing is disabled. */

@@ -2,13 +2,13 @@ import { SpanKind, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { encodeBatches } from '../../src/exporter/otlp-json';
 import { Redactor } from '../../src/redaction';
-import { RecordingSpan } from '../../src/tracer/span';
+import { RecordingSpan, type InstrumentationScope } from '../../src/tracer/span';
 import { msToNanoString } from '../../src/tracer/time';
 
 const limits = { limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 }, redactor: new Redactor([]) };
 const sink = { onEnd: () => undefined };
 
-function span(name: string, scope = { name: 'lib', version: '1.0.0' }, attributes = {}, during?: (s: RecordingSpan) => void): RecordingSpan {
+function span(name: string, scope: InstrumentationScope = { name: 'lib', version: '1.0.0' }, attributes = {}, during?: (s: RecordingSpan) => void): RecordingSpan {
   const s = new RecordingSpan(
     { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED },
     name,
@@ -54,6 +54,18 @@ describe('OTLP JSON encoding', () => {
       { key: 'arr', value: { arrayValue: { values: [{ stringValue: 'a' }, { stringValue: 'b' }] } } },
     ]);
     expect(encoded.events[0]).toMatchObject({ name: 'evt', timeUnixNano: '1700000000200000000' });
+  });
+
+  it('encodes the resource and scope of each call, though it encodes each only once', () => {
+    const serviceOf = (resource: Record<string, string>, scope: InstrumentationScope): [string, unknown] => {
+      const body = JSON.parse(encodeBatches([span('x', scope)], resource, 1_000_000).bodies[0]!.json);
+      return [body.resourceSpans[0].resource.attributes[0].value.stringValue, body.resourceSpans[0].scopeSpans[0].scope];
+    };
+    const a = { 'service.name': 'a' };
+    const one = { name: 'one', version: '1' };
+    expect(serviceOf(a, one)).toEqual(['a', { name: 'one', version: '1' }]);
+    expect(serviceOf({ 'service.name': 'b' }, { name: 'two' })).toEqual(['b', { name: 'two' }]);
+    expect(serviceOf(a, one)).toEqual(['a', { name: 'one', version: '1' }]);
   });
 
   it('groups spans by instrumentation scope', () => {
