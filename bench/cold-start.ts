@@ -25,13 +25,14 @@ interface Sample {
 
 /**
  * `runs` cold starts per variant, each in a fresh process, variants interleaved so machine
- * noise hits them alike; the first two rounds warm the file cache and are discarded.
+ * noise hits them alike; the first two rounds warm the file cache and are discarded. With
+ * `garbage`, the handler also makes that many short-lived objects of its own.
  */
-export function coldStart(variants: Variant[], runs: number): Record<VariantName, ColdResult> {
+export function coldStart(variants: Variant[], runs: number, garbage = 0): Record<VariantName, ColdResult> {
   const samples = new Map<VariantName, Sample[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < runs + 2; round++) {
     for (const v of variants) {
-      const out = execFileSync(process.execPath, [...v.nodeArgs, resolve(PROBES, 'cold.cjs'), v.module], {
+      const out = execFileSync(process.execPath, [...v.nodeArgs, resolve(PROBES, 'cold.cjs'), v.module, String(garbage)], {
         env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env },
         stdio: ['ignore', 'pipe', 'ignore'],
       });

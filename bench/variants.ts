@@ -7,7 +7,7 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT = resolve(ROOT, '.build/bench');
 const AUTO_REGISTER = resolve(ROOT, 'node_modules/@opentelemetry/auto-instrumentations-node/build/src/register.js');
 
-export type VariantName = 'bare' | 'hoptrace' | 'otel-sdk' | 'otel-auto';
+export type VariantName = 'bare' | 'bare-post' | 'hoptrace' | 'otel-sdk' | 'otel-auto';
 
 export interface Variant {
   name: VariantName;
@@ -25,7 +25,8 @@ async function bundle(entry: string, outfile: string): Promise<void> {
 }
 
 /**
- * The same handler four ways, each bundled with esbuild (minified): bare; wrapped with
+ * The same handler five ways, each bundled with esbuild (minified): bare; bare plus the one
+ * HTTP request per invocation that any flushing exporter makes (the floor); wrapped with
  * hoptrace; traced with the OpenTelemetry SDK as its Lambda instrumentation does; and bare
  * under @opentelemetry/auto-instrumentations-node, loaded with --require as the
  * OpenTelemetry Lambda layer loads it (its size: its register entry bundled likewise).
@@ -34,6 +35,7 @@ export async function buildVariants(endpoint: string): Promise<Variant[]> {
   const file = (name: string): string => resolve(OUT, `${name}.cjs`);
   await Promise.all([
     bundle('bench/handlers/bare.ts', file('bare')),
+    bundle('bench/handlers/bare-post.ts', file('bare-post')),
     bundle('bench/handlers/hoptrace.ts', file('hoptrace')),
     bundle('bench/handlers/otel-sdk.ts', file('otel-sdk')),
     bundle(AUTO_REGISTER, file('otel-auto-register')),
@@ -43,6 +45,7 @@ export async function buildVariants(endpoint: string): Promise<Variant[]> {
   const exporting = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint, OTEL_LOG_LEVEL: 'none', OTEL_SERVICE_NAME: 'bench' };
   return [
     { name: 'bare', label: 'bare', module: file('bare'), bundle: file('bare'), nodeArgs: [], env: {} },
+    { name: 'bare-post', label: 'bare + one POST', module: file('bare-post'), bundle: file('bare-post'), nodeArgs: [], env: exporting },
     { name: 'hoptrace', label: 'hoptrace', module: file('hoptrace'), bundle: file('hoptrace'), nodeArgs: [], env: exporting },
     { name: 'otel-sdk', label: 'OTel SDK', module: file('otel-sdk'), bundle: file('otel-sdk'), nodeArgs: [], env: exporting },
     {
