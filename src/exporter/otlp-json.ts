@@ -1,6 +1,5 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
-import type { InstrumentationScope } from '../tracer/span';
-import type { RecordingSpan } from '../tracer/span';
+import type { InstrumentationScope, RecordingSpan } from '../tracer/span';
 import { msToNanoString } from '../tracer/time';
 
 // OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): ids as hex,
