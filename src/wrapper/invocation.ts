@@ -126,6 +126,7 @@ export class Invocation {
     if (!this.finishing) {
       this.disarm();
       if (this.recorder.dropped > 0) this.root.setAttribute('hoptrace.spans_dropped', this.recorder.dropped);
+      this.endLeftovers();
       this.root.end();
       // After a timeout flush only what ended since is left; all must settle before we return.
       this.finishing = Promise.all([this.timeoutFlush, this.resending, this.flush()]).then(() => undefined);
@@ -150,6 +151,26 @@ export class Invocation {
     const remaining = remainingTimeMs(this.lambdaContext);
     const budget = remaining === undefined ? flushTimeoutMs : Math.min(flushTimeoutMs, remaining - flushMarginMs);
     return nowMs() + Math.max(0, budget);
+  }
+
+  /**
+   * Spans still open when the handler is done would never be exported: Lambda freezes the
+   * sandbox, and a span ended after the flush has no flush left. The usual causes are an
+   * HTTP response whose body was never read and a span the code forgot to end; their
+   * children would otherwise point at a parent the trace never receives. They end now, marked.
+   */
+  private endLeftovers(): void {
+    const open = this.recorder.openSpans().filter((span) => span !== this.root);
+    if (open.length === 0) return;
+    const endMs = nowMs();
+    for (const span of open) {
+      span.setAttribute('hoptrace.unfinished', true);
+      span.end(endMs);
+    }
+    logger.warnOnce(
+      'unfinished',
+      `${open.length} span(s) were still open when the invocation ended (first: "${open[0]!.name}"); hoptrace ended them, marked hoptrace.unfinished. An unread HTTP response body or a missing span.end() leaves a span open.`,
+    );
   }
 
   /** Lambda is about to kill the invocation: end what is open, marked, and ship it. */

@@ -17,7 +17,8 @@ beforeAll(async () => {
   server = http.createServer((req, res) => {
     seen.push(req.headers);
     res.writeHead(req.url?.startsWith('/missing') ? 404 : 200, { 'content-type': 'text/plain' });
-    res.end('hello');
+    // Larger than undici buffers on its own: unread, its response never completes.
+    res.end(req.url === '/large' ? 'x'.repeat(4 * 1024 * 1024) : 'hello');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -99,6 +100,20 @@ describe('outgoing HTTP', () => {
       await get(`${base}/own`, { traceparent: 'mine' });
     });
     expect(seen.map((h) => h.traceparent)).toEqual([undefined, undefined, 'mine']);
+  });
+
+  it('sends the span of a response whose body is never read, marked unfinished, with its status', async () => {
+    const spans = await invoke(async () => {
+      const res = await fetch(`${base}/large`);
+      expect(res.status).toBe(200);
+      await new Promise<void>((resolve) => http.get(`${base}/small`, () => resolve()));
+    });
+    const clients = clientSpans(spans);
+    expect(clients.map((s) => attr(s, 'url.full'))).toEqual([`${base}/large`, `${base}/small`]);
+    for (const span of clients) {
+      expect(attr(span, 'http.response.status_code')).toBe(200);
+      expect(attr(span, 'hoptrace.unfinished')).toBe(true);
+    }
   });
 
   it('never traces its own exports', async () => {

@@ -425,6 +425,34 @@ describe('flush before freeze', () => {
     expect(receiver().spans()).toHaveLength(20);
   });
 
+  it('ends the spans still open when the handler is done, marked, keeping their children connected', async () => {
+    const lines = await warningsWhile('still open', async () => {
+      const handler = withTracing(
+        async () => {
+          const tracer = trace.getTracer('x');
+          tracer.startActiveSpan('forgotten', () => tracer.startSpan('inner').end());
+          tracer.startSpan('ended').end();
+        },
+        { endpoint: receiver().url },
+      );
+      await handler({}, lambdaContext());
+      await handler({}, lambdaContext());
+    });
+    const spans = receiver().spans();
+    const forgotten = spans.filter((s) => s.name === 'forgotten');
+    expect(forgotten).toHaveLength(2);
+    for (const span of forgotten) {
+      expect(attr(span, 'hoptrace.unfinished')).toBe(true);
+      const parentRoot = spans.find((s) => s.spanId === span.parentSpanId)!;
+      expect(BigInt(span.endTimeUnixNano)).toBeLessThanOrEqual(BigInt(parentRoot.endTimeUnixNano));
+      expect(spans.find((s) => s.name === 'inner' && s.parentSpanId === span.spanId)).toBeDefined();
+    }
+    expect(spans.filter((s) => s.name === 'ended').every((s) => attr(s, 'hoptrace.unfinished') === undefined)).toBe(true);
+    expect(attr(root(spans), 'hoptrace.unfinished')).toBeUndefined();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('"forgotten"');
+  });
+
   it('exports spans made outside any invocation with the next flush', async () => {
     const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     trace.getTracer('init').startSpan('load config').end();
