@@ -53,6 +53,30 @@ function watchEarlyResponse(request: MiddyRequest, invocation: Invocation): void
   });
 }
 
+/**
+ * When an `onError` middleware throws, middy stores the new error (with the first as its
+ * `originalError`) and rethrows it without calling the remaining ones, ours among them.
+ * Watching that assignment ends the root with the error Lambda will report. middy throws
+ * on the next line, so the flush cannot be awaited: it races the freeze, and what it cannot
+ * deliver goes to the spool. Without this, only the timeout guard would end the root, and
+ * it would blame a timeout.
+ */
+function watchRethrow(request: MiddyRequest, invocation: Invocation): void {
+  let value = request.error;
+  Object.defineProperty(request, 'error', {
+    configurable: true,
+    enumerable: true,
+    get: () => value,
+    set: (next: unknown) => {
+      const previous = value;
+      value = next;
+      if (previous === undefined || (next as { originalError?: unknown } | null)?.originalError !== previous) return;
+      invocation.recordError(next);
+      void invocation.finish();
+    },
+  });
+}
+
 function start(pipeline: Pipeline, request: MiddyRequest): void {
   const invocation = Invocation.start(pipeline, request.event, request.context);
   if (!invocation) return;
@@ -61,6 +85,7 @@ function start(pipeline: Pipeline, request: MiddyRequest): void {
   if (manager) manager.enterWith(invocation.context);
   else logger.warnOnce('middy:context', 'another context manager is registered; child spans may not nest under the root span.');
   watchEarlyResponse(request, invocation);
+  watchRethrow(request, invocation);
 }
 
 /**

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import { trace } from '@opentelemetry/api';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { tracing } from '../../src/index';
 import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
 import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
@@ -107,6 +107,25 @@ describe('tracing() as a middy middleware', () => {
     const root = rootOf(receiver().spans());
     expect(root.status.code).toBe(2);
     expect(attr(root, 'http.response.status_code')).toBe(503);
+  });
+
+  it('ends the root with the error middy rethrows when another onError middleware throws', async () => {
+    const rethrown = new Error('error handler failed');
+    const handler = middy(async () => {
+      trace.getTracer('orders').startSpan('work').end();
+      throw new Error('boom');
+    })
+      .use(tracing({ endpoint: receiver().url }))
+      .onError(async () => {
+        throw rethrown;
+      });
+    await expect(handler(httpApiEvent(), lambdaContext() as never)).rejects.toBe(rethrown);
+    // middy rethrows at once, so the flush is not awaited: it is on its way.
+    await vi.waitFor(() => expect(receiver().spans().map((s) => s.name)).toContain('work'), { timeout: 2000 });
+    const root = rootOf(receiver().spans());
+    expect(root.status).toEqual({ code: 2, message: 'error handler failed' });
+    expect(attr(root, 'error.type')).toBe('Error');
+    expect(rethrown).toHaveProperty('originalError', expect.objectContaining({ message: 'boom' }));
   });
 
   it('keeps concurrent middy invocations apart', async () => {
