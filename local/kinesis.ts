@@ -16,6 +16,11 @@ export interface LocalKinesis {
   close(): Promise<void>;
 }
 
+// The local tools run on the machine's Node 20, where every AWS SDK client warns that SDK
+// releases from 2027 on need Node 22; the deployed ingest runs on nodejs22.x. Set before
+// any client exists, so the demo functions' worker threads inherit it too.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** Local AWS credentials: kinesalite checks that requests are signed, not by whom. */
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
