@@ -11,6 +11,11 @@ export interface AttributeRules {
 
 type Primitive = string | number | boolean;
 
+/** Sets a string attribute only when there is a value: conventions omit unknown ones. */
+export function setIfPresent(attributes: Attributes, key: string, value: string | undefined): void {
+  if (value) attributes[key] = value;
+}
+
 function isPrimitive(value: unknown): value is Primitive {
   const t = typeof value;
   return t === 'string' || t === 'number' || t === 'boolean';

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Env } from '../config/env';
 import { str } from '../guards';
+import { setIfPresent } from '../tracer/attributes';
 
 /** The parts of the Lambda context hoptrace reads; structurally compatible with `aws-lambda`'s `Context`. */
 export interface LambdaContext {
@@ -29,9 +30,8 @@ export function remainingTimeMs(context: LambdaContext | undefined): number | un
  * `cloud.resource_id` per the FaaS conventions: the function ARN with any alias replaced
  * by the resolved version, so aliases of one version share one id.
  */
-function resourceId(invokedArn: string, version: string | undefined): string {
-  const parts = invokedArn.split(':');
-  const base = parts.slice(0, 7).join(':');
+function resourceId(arnParts: readonly string[], version: string | undefined): string {
+  const base = arnParts.slice(0, 7).join(':');
   return version && version !== '$LATEST' ? `${base}:${version}` : base;
 }
 
@@ -63,13 +63,10 @@ export function readFunctionEnv(env: Env): FunctionEnv {
 /** Resource attributes of the function. */
 export function functionResource(fn: FunctionEnv): Attributes {
   const attributes: Attributes = { 'cloud.provider': 'aws', 'cloud.platform': 'aws_lambda' };
-  const set = (key: string, value: string | undefined): void => {
-    if (value) attributes[key] = value;
-  };
-  set('cloud.region', fn.region);
-  set('faas.name', fn.name);
-  set('faas.version', fn.version);
-  set('faas.instance', fn.instance);
+  setIfPresent(attributes, 'cloud.region', fn.region);
+  setIfPresent(attributes, 'faas.name', fn.name);
+  setIfPresent(attributes, 'faas.version', fn.version);
+  setIfPresent(attributes, 'faas.instance', fn.instance);
   if (fn.memoryMb > 0) attributes['faas.max_memory'] = fn.memoryMb * 1024 * 1024;
   return attributes;
 }
@@ -77,19 +74,18 @@ export function functionResource(fn: FunctionEnv): Attributes {
 /** Per-invocation FaaS and cloud attributes of the root span. */
 export function invocationAttributes(context: LambdaContext | undefined, fn: FunctionEnv): Attributes {
   const attributes: Attributes = { 'cloud.provider': 'aws' };
-  const set = (key: string, value: string | undefined): void => {
-    if (value) attributes[key] = value;
-  };
   const arn = str(context?.invokedFunctionArn);
+  // arn:aws:lambda:<region>:<account>:function:<name>[:<alias or version>]
+  const arnParts = arn?.split(':');
   const version = str(context?.functionVersion) ?? fn.version;
-  set('faas.invocation_id', str(context?.awsRequestId));
-  set('faas.name', str(context?.functionName) ?? fn.name);
-  set('faas.version', version);
-  set('cloud.region', fn.region ?? arn?.split(':')[3]);
-  if (arn) {
+  setIfPresent(attributes, 'faas.invocation_id', str(context?.awsRequestId));
+  setIfPresent(attributes, 'faas.name', str(context?.functionName) ?? fn.name);
+  setIfPresent(attributes, 'faas.version', version);
+  setIfPresent(attributes, 'cloud.region', fn.region ?? arnParts?.[3]);
+  if (arn && arnParts) {
     attributes['aws.lambda.invoked_arn'] = arn;
-    attributes['cloud.resource_id'] = resourceId(arn, version);
-    set('cloud.account.id', arn.split(':')[4]);
+    attributes['cloud.resource_id'] = resourceId(arnParts, version);
+    setIfPresent(attributes, 'cloud.account.id', arnParts[4]);
   }
   return attributes;
 }

@@ -1,5 +1,6 @@
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { isObject, str, type Json } from '../../guards';
+import { setIfPresent } from '../../tracer/attributes';
 import { type EventSource, type Trigger } from './trigger';
 
 /**
@@ -51,16 +52,13 @@ function httpTrigger(
 ): Trigger {
   const method = fields.method?.toUpperCase() ?? '_OTHER';
   const attributes: Attributes = { 'http.request.method': method };
-  const set = (key: string, value: string | undefined): void => {
-    if (value) attributes[key] = value;
-  };
-  set('url.path', fields.path);
-  set('http.route', fields.route);
-  set('server.address', fields.host ?? header(event, 'host'));
-  set('client.address', fields.clientIp);
-  set('user_agent.original', fields.userAgent ?? header(event, 'user-agent'));
-  set('url.scheme', header(event, 'x-forwarded-proto') ?? 'https');
-  set('network.protocol.version', fields.protocol ? PROTOCOL.exec(fields.protocol)?.[1] : undefined);
+  setIfPresent(attributes, 'url.path', fields.path);
+  setIfPresent(attributes, 'http.route', fields.route);
+  setIfPresent(attributes, 'server.address', fields.host ?? header(event, 'host'));
+  setIfPresent(attributes, 'client.address', fields.clientIp);
+  setIfPresent(attributes, 'user_agent.original', fields.userAgent ?? header(event, 'user-agent'));
+  setIfPresent(attributes, 'url.scheme', header(event, 'x-forwarded-proto') ?? 'https');
+  setIfPresent(attributes, 'network.protocol.version', fields.protocol ? PROTOCOL.exec(fields.protocol)?.[1] : undefined);
   return {
     faasTrigger: 'http',
     source,
