@@ -1,4 +1,6 @@
 import { gunzipSync } from 'node:zlib';
+import type { OtlpExportRequest } from '../src/otlp/types';
+import { attributeMap } from '../src/otlp/values';
 import type { StoredRecord } from './kinesis';
 
 /** A span read back from the stream, with the service that sent it. */
@@ -15,26 +17,6 @@ export interface StreamSpan {
   status: { code: number; message?: string };
 }
 
-interface KeyValue {
-  key: string;
-  value: Record<string, unknown>;
-}
-
-function plain(value: Record<string, unknown> | undefined): unknown {
-  if (!value) return undefined;
-  if ('stringValue' in value) return value.stringValue;
-  if ('boolValue' in value) return value.boolValue;
-  if ('intValue' in value) return Number(value.intValue);
-  if ('doubleValue' in value) return value.doubleValue;
-  return value;
-}
-
-export function attributeMap(list: KeyValue[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const kv of list ?? []) out[kv.key] = plain(kv.value);
-  return out;
-}
-
 /**
  * Decodes stream records (gzipped OTLP JSON, one trace each) into spans. At-least-once
  * delivery may repeat a span: duplicates by (traceId, spanId) are dropped, as a consumer must.
@@ -43,9 +25,7 @@ export function spansFromRecords(records: StoredRecord[]): StreamSpan[] {
   const seen = new Set<string>();
   const spans: StreamSpan[] = [];
   for (const record of records) {
-    const body = JSON.parse(gunzipSync(record.data).toString('utf8')) as {
-      resourceSpans: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }>;
-    };
+    const body = JSON.parse(gunzipSync(record.data).toString('utf8')) as OtlpExportRequest;
     for (const rs of body.resourceSpans) {
       const service = String(attributeMap(rs.resource?.attributes)['service.name'] ?? 'unknown');
       for (const ss of rs.scopeSpans) {
@@ -62,8 +42,8 @@ export function spansFromRecords(records: StoredRecord[]): StreamSpan[] {
             kind: Number(s.kind ?? 0),
             startNs: BigInt(String(s.startTimeUnixNano)),
             endNs: BigInt(String(s.endTimeUnixNano)),
-            attributes: attributeMap(s.attributes as KeyValue[]),
-            status: (s.status as { code: number; message?: string }) ?? { code: 0 },
+            attributes: attributeMap(s.attributes),
+            status: s.status ?? { code: 0 },
           });
         }
       }

@@ -1,5 +1,6 @@
+import { isObject } from '../../src/guards';
 import { REDACTED, type Redactor } from '../../src/redaction';
-import type { OtlpAnyValue, OtlpKeyValue } from './otlp';
+import type { OtlpAnyValue, OtlpKeyValue } from '../../src/otlp/types';
 
 export interface AttributeRules {
   maxCount: number;
@@ -19,10 +20,6 @@ const MAX_DEPTH = 8;
 const MAX_KEY_LENGTH = 256;
 const INT = /^-?\d{1,20}$/;
 const SPECIAL_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function cleanValue(value: unknown, rules: AttributeRules, stats: CleanStats, depth: number): OtlpAnyValue | undefined {
   if (!isObject(value) || depth > MAX_DEPTH) return undefined;

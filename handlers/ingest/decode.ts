@@ -1,6 +1,7 @@
+import { isObject } from '../../src/guards';
 import { cleanKeyValues, type AttributeRules, type CleanStats } from './attributes';
 import { HttpError } from './http-error';
-import type { OtlpEntity, OtlpEvent, OtlpLink, OtlpSpan, ResourceGroup, ScopeGroup } from './otlp';
+import type { OtlpEntity, OtlpEvent, OtlpLink, OtlpSpan, ResourceGroup, ScopeGroup } from '../../src/otlp/types';
 
 export interface DecodedRequest {
   groups: ResourceGroup[];
@@ -30,10 +31,6 @@ const SPAN_KINDS: Record<string, number> = {
 const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
 
 class SpanError extends Error {}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function id(value: unknown, pattern: RegExp, field: string): string {
   if (typeof value !== 'string' || !pattern.test(value) || ZERO.test(value)) {

@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { OtlpSpan, ResourceGroup } from './otlp';
+import type { OtlpSpan, ResourceGroup } from '../../src/otlp/types';
 
 /** One Kinesis record: the spans of one trace, as gzipped OTLP JSON. */
 export interface StreamRecord {

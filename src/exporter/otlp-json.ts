@@ -1,22 +1,10 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { OtlpAnyValue, OtlpKeyValue } from '../otlp/types';
 import type { InstrumentationScope, RecordingSpan } from '../tracer/span';
 import { msToNanoString } from '../tracer/time';
 
 // OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): ids as hex,
 // enums as integers, 64-bit integers as decimal strings, lowerCamelCase field names.
-
-interface OtlpAnyValue {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: string;
-  doubleValue?: number;
-  arrayValue?: { values: OtlpAnyValue[] };
-}
-
-interface OtlpKeyValue {
-  key: string;
-  value: OtlpAnyValue;
-}
 
 function anyValue(value: AttributeValue | null | undefined): OtlpAnyValue {
   if (typeof value === 'string') return { stringValue: value };
