@@ -1,0 +1,81 @@
+// What the read side computes from spans. The shapes marked "contract" are what `--json`
+// prints (DESIGN.md, "The hoptrace command"): fields may be added, never removed or renamed.
+// The HTML viewer is rendered from one ViewData.
+
+/** A span's outcome as readers show it. */
+export type SpanStatus = 'ok' | 'error' | 'unset';
+
+/** A plain attribute value, as `src/otlp/values` decodes it. */
+export type { PlainValue } from '../../src/otlp/values';
+import type { PlainValue } from '../../src/otlp/values';
+
+/** `traces --json`, one row a trace (contract). */
+export interface TraceSummary {
+  traceId: string;
+  rootName: string;
+  services: string[];
+  spanCount: number;
+  durationMs: number;
+  errorCount: number;
+  coldStarts: number;
+  /** ISO 8601, the trace's earliest span start. */
+  startTime: string;
+}
+
+/** One span of `trace <id> --json` (contract fields first). */
+export interface TraceSpan {
+  spanId: string;
+  parentSpanId?: string;
+  service: string;
+  name: string;
+  /** From the trace's start. */
+  startMs: number;
+  durationMs: number;
+  status: SpanStatus;
+  /** On the critical path. */
+  critical: boolean;
+  kind: 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+  statusMessage?: string;
+  attributes: Record<string, PlainValue>;
+  resource: Record<string, PlainValue>;
+  events: Array<{ timeMs: number; name: string; attributes: Record<string, PlainValue> }>;
+  links: Array<{ traceId: string; spanId: string; attributes: Record<string, PlainValue> }>;
+}
+
+/** `trace <id> --json` (contract). */
+export interface TraceDetail {
+  traceId: string;
+  durationMs: number;
+  spans: TraceSpan[];
+  /** Spans whose parent was never received. */
+  orphans: string[];
+}
+
+/** `stats --json` (contract). */
+export interface Stats {
+  operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
+  functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number; initP95Ms: number }>;
+  traces: { count: number; withOrphans: number };
+}
+
+/** `map --json` (contract). */
+export interface ServiceMap {
+  nodes: Array<{ service: string; count: number; errors: number; p95Ms: number }>;
+  edges: Array<{ from: string; to: string; kind: 'sync' | 'async'; count: number; errors: number; p95Ms: number }>;
+}
+
+/** Everything one HTML report shows: written into the page as JSON, read by the viewer. */
+export interface ViewData {
+  /** ISO 8601. */
+  generatedAt: string;
+  /** What was read, for the page's header (for example `stream orders-traces`). */
+  source: string;
+  /** Newest first. */
+  traces: TraceSummary[];
+  /** One detail per listed trace, by trace id. */
+  details: Record<string, TraceDetail>;
+  stats: Stats;
+  map: ServiceMap;
+  /** Records that could not be read and were skipped, with the first reason. */
+  skipped: { records: number; firstReason?: string };
+}
