@@ -1,13 +1,19 @@
-// Bundles the library (ESM and CommonJS) and the deployable handlers with esbuild, and emits
-// the library's type declarations.
+// Bundles the library into dist/ (the package's only content): ESM and CommonJS, each with
+// one self-contained type declaration file, so that the types resolve under every
+// moduleResolution (node10, node16/nodenext for import and require, bundler); and the
+// deployable handlers into build/handlers/, outside the package.
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
+import { generateDtsBundle } from 'dts-bundle-generator';
 import { build } from 'esbuild';
 
-rmSync('dist', { recursive: true, force: true });
+const LIBRARY_ENTRIES = { index: 'src/index.ts' };
+const HANDLERS = { ingest: 'handlers/ingest/handler.ts' };
 
-const common = {
-  entryPoints: ['src/index.ts'],
+rmSync('dist', { recursive: true, force: true });
+rmSync('build', { recursive: true, force: true });
+
+const library = {
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -15,18 +21,35 @@ const common = {
   sourcemap: true,
   logLevel: 'info',
 };
+for (const [name, entry] of Object.entries(LIBRARY_ENTRIES)) {
+  await build({ ...library, entryPoints: [entry], format: 'esm', outfile: `dist/${name}.mjs` });
+  await build({ ...library, entryPoints: [entry], format: 'cjs', outfile: `dist/${name}.cjs` });
+}
 
-await build({ ...common, format: 'esm', outfile: 'dist/index.mjs' });
-await build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' });
-await build({
-  entryPoints: ['handlers/ingest/handler.ts'],
-  outfile: 'dist/handlers/ingest.cjs',
-  bundle: true,
-  minify: true,
-  platform: 'node',
-  target: 'node22',
-  format: 'cjs',
-  sourcemap: true,
-  logLevel: 'info',
+// One declaration file per entry, with no relative imports left to resolve: TypeScript's
+// own output (a file per module, extensionless specifiers) fails under nodenext.
+const [...declarations] = generateDtsBundle(
+  Object.values(LIBRARY_ENTRIES).map((filePath) => ({ filePath, output: { noBanner: true, exportReferencedTypes: false } })),
+  { preferredConfigPath: 'tsconfig.build.json' },
+);
+Object.keys(LIBRARY_ENTRIES).forEach((name, i) => {
+  writeFileSync(`dist/${name}.d.mts`, declarations[i]);
+  copyFileSync(`dist/${name}.d.mts`, `dist/${name}.d.cts`);
 });
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+
+for (const [name, entry] of Object.entries(HANDLERS)) {
+  await build({
+    entryPoints: [entry],
+    outfile: `build/handlers/${name}.cjs`,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    sourcemap: true,
+    logLevel: 'info',
+  });
+}
+
+// The bundled declarations must themselves type-check against the API's.
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', ...Object.keys(LIBRARY_ENTRIES).map((n) => `dist/${n}.d.mts`)], { stdio: 'inherit' });
