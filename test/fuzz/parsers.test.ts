@@ -8,7 +8,7 @@ import { clientContextCarrier, recordCarrier } from '../../src/propagation/recor
 import { formatTraceParent, parseTraceParent } from '../../src/propagation/trace-context';
 import { formatXRayHeader, parseXRayHeader } from '../../src/propagation/xray';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../src/redaction';
-import { W3CTraceState } from '../../src/tracer/trace-state';
+import { W3CTraceState } from '../../src/propagation/trace-state';
 import { detectTrigger } from '../../src/wrapper/triggers/detect';
 
 // Property-based: random and mutated inputs never throw out of a parser, and valid inputs
