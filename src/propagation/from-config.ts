@@ -11,10 +11,15 @@ const FACTORIES: Record<string, () => TextMapPropagator> = {
   xray: () => new XRayPropagator(),
 };
 
-/** The propagator `OTEL_PROPAGATORS` names; unknown names are skipped with a warning. */
+/**
+ * The propagator `OTEL_PROPAGATORS` names; unknown names are skipped with a warning. X-Ray
+ * runs first whatever the order: a composite's later extract wins, and a carrier with both
+ * headers continues its W3C context.
+ */
 export function propagatorFromConfig(names: string[]): TextMapPropagator {
   const propagators: TextMapPropagator[] = [];
-  for (const name of names) {
+  const ordered = names.includes('xray') ? ['xray', ...names.filter((n) => n !== 'xray')] : names;
+  for (const name of ordered) {
     if (name === 'none') return new CompositePropagator([]);
     const factory = FACTORIES[name];
     if (factory) propagators.push(factory());
