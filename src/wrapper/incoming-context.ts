@@ -1,5 +1,5 @@
 import { propagation, ROOT_CONTEXT, trace, TraceFlags, type Context, type Link } from '@opentelemetry/api';
-import { clientContextCarrier, recordCarrier } from '../propagation/record-carrier';
+import { clientContextCarrier, recordCarrier } from '../messaging/event-carrier';
 import { XRAY_HEADER } from '../propagation/xray';
 import type { LambdaContext } from './lambda-context';
 import type { Trigger } from './triggers/trigger';

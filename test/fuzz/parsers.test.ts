@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../handlers/ingest/decode';
 import { HttpError } from '../../handlers/ingest/http-error';
 import { parseBaggage, serializeBaggage } from '../../src/propagation/baggage';
-import { clientContextCarrier, recordCarrier } from '../../src/propagation/record-carrier';
+import { clientContextCarrier, recordCarrier } from '../../src/messaging/event-carrier';
 import { formatTraceParent, parseTraceParent } from '../../src/propagation/trace-context';
 import { formatXRayHeader, parseXRayHeader } from '../../src/propagation/xray';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../src/redaction';
