@@ -65,8 +65,10 @@ export function serializeBaggage(entries: Array<[string, BaggageEntry]>): string
   return members.join(',');
 }
 
-/** W3C Baggage. */
+/** W3C Baggage; with `extractInbound` false, it sends the application's baggage but never reads a carrier's. */
 export class W3CBaggagePropagator implements TextMapPropagator {
+  constructor(private readonly extractInbound = true) {}
+
   inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
     const baggage = propagation.getBaggage(ctx);
     if (!baggage) return;
@@ -75,6 +77,7 @@ export class W3CBaggagePropagator implements TextMapPropagator {
   }
 
   extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!this.extractInbound) return ctx;
     const header = headerValue(getter.get(carrier, BAGGAGE));
     if (!header) return ctx;
     const entries = parseBaggage(header);
