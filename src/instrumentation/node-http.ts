@@ -1,5 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import { syncBuiltinESMExports } from 'node:module';
 import type { Span } from '@opentelemetry/api';
 import { recordHttpError, recordHttpStatus, startHttpSpan } from './http-span';
 
@@ -8,6 +9,17 @@ type HttpModule = typeof import('node:http');
 const PATCHED = Symbol.for('hoptrace.http.patched');
 const spans = new WeakMap<ClientRequest, Span>();
 const patched = new Set<string>();
+
+/**
+ * Node publishes `http.client.request.created` from the `ClientRequest` constructor, before
+ * any header is sent, from 22.12 and 23.2 on: there the channel is all it takes, whatever
+ * way the application reached `request` or `get`. Older versions only have channels that
+ * fire once the headers are out, too late for `traceparent`.
+ */
+export function hasRequestCreatedChannel(version: string = process.versions.node): boolean {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  return major > 23 || (major === 23 && minor >= 2) || (major === 22 && minor >= 12);
+}
 
 function traceRequest(req: ClientRequest, protocol: string): void {
   const span = startHttpSpan({
@@ -43,9 +55,9 @@ function endSpan(req: ClientRequest): void {
 }
 
 /**
- * Wraps `request` and `get` of `node:http` or `node:https` so outgoing requests carry the
- * trace context (headers must be set before they are sent, which Node 20's diagnostics
- * channels are too late for). Responses and errors come through the channels.
+ * Where the channel is missing (Node 20), wraps `request` and `get` of `node:http` or
+ * `node:https` so outgoing requests carry the trace context. Responses and errors come
+ * through the channels.
  */
 function patch(mod: HttpModule, protocol: string): void {
   const target = mod as HttpModule & { [PATCHED]?: boolean };
@@ -95,6 +107,9 @@ export function patchLoadedHttpModules(): void {
     if (!mod) continue;
     patch(mod, `${id}:`);
     patched.add(id);
+    // ES modules' named imports (`import { get } from 'node:http'`) are bindings of their
+    // own; this points them at the wrappers too, including in modules already loaded.
+    syncBuiltinESMExports();
   }
 }
 
@@ -102,8 +117,18 @@ export function allHttpModulesPatched(): boolean {
   return patched.size === 2;
 }
 
-/** Responses and errors of every outgoing request, from Node's diagnostics channels. */
+/** Requests (where Node has the channel), responses and errors of every outgoing request, from Node's diagnostics channels. */
 export function subscribeHttpChannels(): void {
+  if (hasRequestCreatedChannel()) {
+    subscribe('http.client.request.created', (message) => {
+      const { request } = message as { request: ClientRequest };
+      try {
+        traceRequest(request, request.protocol);
+      } catch {
+        // Tracing never fails a request.
+      }
+    });
+  }
   subscribe('http.client.response.finish', (message) => {
     const { request, response } = message as { request: ClientRequest; response: IncomingMessage };
     const span = spans.get(request);
