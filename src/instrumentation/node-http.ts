@@ -2,7 +2,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { syncBuiltinESMExports } from 'node:module';
 import type { Span } from '@opentelemetry/api';
-import { recordHttpError, recordHttpStatus, startHttpSpan } from './http-span';
+import { injectTraceHeaders, recordHttpError, recordHttpStatus, startHttpSpan, type OutgoingRequest } from './http-span';
 
 type HttpModule = typeof import('node:http');
 
@@ -22,7 +22,7 @@ export function hasRequestCreatedChannel(version: string = process.versions.node
 }
 
 function traceRequest(req: ClientRequest, protocol: string): void {
-  const span = startHttpSpan({
+  const outgoing: OutgoingRequest = {
     method: req.method,
     protocol,
     host: req.host,
@@ -35,8 +35,10 @@ function traceRequest(req: ClientRequest, protocol: string): void {
     setHeader: (name, value) => {
       if (!req.headersSent) req.setHeader(name, value);
     },
-  });
+  };
+  const span = startHttpSpan(outgoing);
   if (!span) return;
+  injectTraceHeaders(outgoing, span);
   spans.set(req, span);
   // 'close' always comes, whatever happened; listening for it changes nothing for the caller.
   req.once('close', () => endSpan(req));
