@@ -4,7 +4,7 @@ import { logger } from '../logger';
 import { detailShape, detailWithContext } from '../messaging/eventbridge-detail';
 import type { Carrier } from '../propagation/carrier';
 import { XRAY_HEADER } from '../propagation/xray';
-import { fitContext } from './context-fit';
+import { contextFields, fitContext } from './context-fit';
 import { MAX_MESSAGE_BYTES, messageBytes, withContextAttributes } from './message-attributes';
 
 /** How one messaging call (SQS, SNS, EventBridge, Lambda Invoke) is traced and carries context. */
@@ -93,8 +93,8 @@ function roomLeft(messages: Json[], body: (message: Json) => number): Room {
 const sqsBytes = (m: Json): number => messageBytes(m.MessageBody, m.MessageAttributes);
 const snsBytes = (m: Json): number => messageBytes(m.Message, m.MessageAttributes) + messageBytes(m.Subject, undefined);
 
-function withAttributes(entry: Json, ctx: Context, room: Room, message: string): Json {
-  const added = withContextAttributes(entry.MessageAttributes, carrierOf(ctx), room.bytes);
+function withAttributes(entry: Json, ctx: Context, carrier: Carrier, room: Room, message: string): Json {
+  const added = withContextAttributes(entry.MessageAttributes, carrier, room.bytes);
   recordDropped(ctx, message, added.dropped, added.reason);
   if (!added.attributes) return entry;
   room.bytes -= added.bytes;
@@ -102,16 +102,17 @@ function withAttributes(entry: Json, ctx: Context, room: Room, message: string):
 }
 
 function sqsMessage(entry: Json, ctx: Context, room: Room): Json {
-  const next = withAttributes(entry, ctx, room, 'an SQS message');
+  const carrier = carrierOf(ctx);
+  const next = withAttributes(entry, ctx, carrier, room, 'an SQS message');
   // X-Ray's header has a system attribute of its own, outside the 10 and the 256 KiB.
-  const xray = carrierOf(ctx)[XRAY_HEADER];
+  const xray = carrier[XRAY_HEADER];
   const system = isObject(entry.MessageSystemAttributes) ? entry.MessageSystemAttributes : {};
   if (!xray || system.AWSTraceHeader !== undefined) return next;
   return { ...next, MessageSystemAttributes: { ...system, AWSTraceHeader: { DataType: 'String', StringValue: xray } } };
 }
 
 function snsMessage(entry: Json, ctx: Context, room: Room): Json {
-  return withAttributes(entry, ctx, room, 'an SNS message');
+  return withAttributes(entry, ctx, carrierOf(ctx), room, 'an SNS message');
 }
 
 /** EventBridge's own measure of an entry (PutEvents entry size). */
@@ -130,7 +131,7 @@ function eventBridgeEntry(entry: Json, ctx: Context): Json {
   const detail = entry.Detail;
   const shape = detailShape(detail);
   // An array, string or number has no room for a field; a detail that has the key already is the user's.
-  if (shape === 'not_object') recordDropped(ctx, 'an EventBridge entry', fitContext(carrier, () => false).dropped, 'detail_not_object');
+  if (shape === 'not_object') recordDropped(ctx, 'an EventBridge entry', contextFields(carrier), 'detail_not_object');
   if (shape !== 'object') return next;
   const room = MAX_EVENTBRIDGE_ENTRY_BYTES - eventBridgeEntryBytes(entry);
   const detailBytes = Buffer.byteLength(detail);
@@ -147,7 +148,7 @@ function lambdaClientContext(input: Json, ctx: Context): Json {
   if (input.InvocationType === 'Event') {
     // Lambda drops ClientContext on the way to an asynchronous invocation; the payload is the
     // user's. The span says the consumer starts a new trace.
-    recordDropped(ctx, 'a Lambda Invoke', fitContext(carrierOf(ctx), () => false).dropped, 'async_invoke');
+    recordDropped(ctx, 'a Lambda Invoke', contextFields(carrierOf(ctx)), 'async_invoke');
     return input;
   }
   let existing: Json = {};
