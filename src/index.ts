@@ -1,7 +1,7 @@
 export { withTracing } from './wrapper/with-tracing';
 export { tracing } from './wrapper/middy';
 export { flush } from './wrapper/flush';
-export { traceRecord } from './wrapper/trace-record';
+export { traceRecord } from './messaging/trace-record';
 export { instrumentAwsClient } from './instrumentation/aws-sdk';
 export type { AwsClientLike } from './instrumentation/aws-sdk';
 export type { TracingOptions } from './config/options';

@@ -46,6 +46,12 @@ export interface TracingOptions {
   redactKeys?: string[];
   /** `true` makes the wrapper a pass-through. Env: `OTEL_SDK_DISABLED`. */
   disabled?: boolean;
+  /**
+   * `false` stops baggage at the edge: it is never read from incoming requests or messages
+   * (an internet caller's up to 8 KB would otherwise go out with every call); baggage your
+   * code sets still propagates. Process-wide. Env: `HOPTRACE_ACCEPT_INBOUND_BAGGAGE`; default true.
+   */
+  acceptInboundBaggage?: boolean;
 }
 
 export interface TracingConfig {
@@ -57,6 +63,7 @@ export interface TracingConfig {
   sampler: SamplerName;
   samplerRatio: number;
   propagators: string[];
+  acceptInboundBaggage: boolean;
   /** Instrumentations to leave off (`http`, `undici`), from `OTEL_NODE_DISABLED_INSTRUMENTATIONS`. */
   disabledInstrumentations: string[];
   resourceAttributes: Attributes;
@@ -124,6 +131,7 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
     sampler: options.sampler ?? readSampler(env) ?? 'parentbased_always_on',
     samplerRatio: options.samplerRatio ?? readNumber(env, 'OTEL_TRACES_SAMPLER_ARG') ?? 1,
     propagators: propagators && propagators.length > 0 ? propagators : DEFAULT_PROPAGATORS,
+    acceptInboundBaggage: options.acceptInboundBaggage ?? readBoolean(env, 'HOPTRACE_ACCEPT_INBOUND_BAGGAGE') ?? true,
     disabledInstrumentations: readList(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
     resourceAttributes,
     flushTimeoutMs: options.flushTimeoutMs ?? readNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 500,

@@ -1,6 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Span } from '@opentelemetry/api';
-import { recordHttpError, recordHttpStatus, startHttpSpan } from './http-span';
+import { injectTraceHeaders, recordHttpError, recordHttpStatus, startHttpSpan, type OutgoingRequest } from './http-span';
 
 /** The parts of undici's request object its diagnostics channels hand out. */
 interface UndiciRequest {
@@ -31,7 +31,7 @@ export function instrumentFetch(): void {
     const { request } = message as { request: UndiciRequest };
     try {
       const url = new URL(request.origin);
-      const span = startHttpSpan({
+      const outgoing: OutgoingRequest = {
         method: request.method,
         protocol: url.protocol,
         host: url.hostname,
@@ -39,8 +39,11 @@ export function instrumentFetch(): void {
         path: request.path,
         header: (name) => headerOf(request.headers, name),
         setHeader: (name, value) => request.addHeader(name, value),
-      });
-      if (span) spans.set(request, span);
+      };
+      const span = startHttpSpan(outgoing);
+      if (!span) return;
+      injectTraceHeaders(outgoing, span);
+      spans.set(request, span);
     } catch {
       // A request we cannot read is sent untraced, never failed.
     }

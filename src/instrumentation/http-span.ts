@@ -20,10 +20,9 @@ const tracer = /* @__PURE__ */ trace.getTracer('hoptrace', VERSION);
 const SIGV4 = /^AWS4-HMAC-SHA256/;
 
 /**
- * Starts the CLIENT span of an outgoing request and adds the trace context headers. Skips
- * requests made while tracing is suppressed (hoptrace's exports, AWS calls traced by
- * `instrumentAwsClient`) and ones that already carry a `traceparent`. Requests signed with
- * SigV4 get a span but no extra headers.
+ * Starts the CLIENT span of an outgoing request. Skips requests made while tracing is
+ * suppressed (hoptrace's exports, AWS calls traced by `instrumentAwsClient`) and ones that
+ * already carry a `traceparent`.
  */
 export function startHttpSpan(request: OutgoingRequest): Span | undefined {
   const ctx: Context = context.active();
@@ -40,10 +39,13 @@ export function startHttpSpan(request: OutgoingRequest): Span | undefined {
     // The query string is left out: it is where secrets in URLs usually live.
     'url.full': `${request.protocol}//${request.host}${port === defaultPort ? '' : `:${port}`}${path}`,
   };
-  const span = tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, ctx);
+  return tracer.startSpan(method, { kind: SpanKind.CLIENT, attributes }, ctx);
+}
+
+/** Adds the trace context headers of `span` to the request, unless it is signed with SigV4 (a new header would break the signature). */
+export function injectTraceHeaders(request: OutgoingRequest, span: Span): void {
   const signed = SIGV4.test(request.header('authorization') ?? '') || request.path.includes('X-Amz-Signature=');
-  if (!signed) propagation.inject(trace.setSpan(ctx, span), request, { set: (r, key, value) => r.setHeader(key, value) });
-  return span;
+  if (!signed) propagation.inject(trace.setSpan(context.active(), span), request, { set: (r, key, value) => r.setHeader(key, value) });
 }
 
 /** Client spans: a 4xx or 5xx response is an error. */

@@ -1,7 +1,8 @@
 import { instrumentFetch } from './fetch';
-import { allHttpModulesPatched, patchLoadedHttpModules, subscribeHttpChannels } from './node-http';
+import { allHttpModulesPatched, hasRequestCreatedChannel, patchLoadedHttpModules, subscribeHttpChannels } from './node-http';
 
-let httpEnabled = false;
+/** node:http/https are traced by patching them (Node before 22.12), as the application loads them. */
+let patchHttp = false;
 
 /**
  * Traces outgoing HTTP: global fetch and node:http/https. `disabled` names instrumentations
@@ -10,13 +11,13 @@ let httpEnabled = false;
 export function installInstrumentations(disabled: readonly string[]): void {
   if (!disabled.includes('undici') && !disabled.includes('fetch')) instrumentFetch();
   if (!disabled.includes('http')) {
-    httpEnabled = true;
     subscribeHttpChannels();
-    patchLoadedHttpModules();
+    patchHttp = !hasRequestCreatedChannel();
+    if (patchHttp) patchLoadedHttpModules();
   }
 }
 
 /** At each invocation start: patch http/https if the application loaded them since. */
 export function refreshInstrumentations(): void {
-  if (httpEnabled && !allHttpModulesPatched()) patchLoadedHttpModules();
+  if (patchHttp && !allHttpModulesPatched()) patchLoadedHttpModules();
 }

@@ -7,6 +7,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
+import { wholeMembersWithin } from './list-members';
 import { headerValue } from './trace-context';
 
 export const BAGGAGE = 'baggage';
@@ -24,11 +25,11 @@ function decode(value: string): string | undefined {
   }
 }
 
-/** Parses a `baggage` header; invalid members are skipped, limits truncate the list. */
+/** Parses a `baggage` header; invalid members are skipped, limits drop whole members. */
 export function parseBaggage(header: string): Record<string, BaggageEntry> {
   // Null prototype: a member named `__proto__` is data, never a prototype.
   const entries = Object.create(null) as Record<string, BaggageEntry>;
-  const bounded = header.length > MAX_BYTES ? header.slice(0, MAX_BYTES) : header;
+  const bounded = wholeMembersWithin(header, MAX_BYTES);
   let count = 0;
   for (const member of bounded.split(',')) {
     if (count >= MAX_MEMBERS) break;
@@ -64,8 +65,10 @@ export function serializeBaggage(entries: Array<[string, BaggageEntry]>): string
   return members.join(',');
 }
 
-/** W3C Baggage. */
+/** W3C Baggage; with `extractInbound` false, it sends the application's baggage but never reads a carrier's. */
 export class W3CBaggagePropagator implements TextMapPropagator {
+  constructor(private readonly extractInbound = true) {}
+
   inject(ctx: Context, carrier: unknown, setter: TextMapSetter): void {
     const baggage = propagation.getBaggage(ctx);
     if (!baggage) return;
@@ -74,6 +77,7 @@ export class W3CBaggagePropagator implements TextMapPropagator {
   }
 
   extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
+    if (!this.extractInbound) return ctx;
     const header = headerValue(getter.get(carrier, BAGGAGE));
     if (!header) return ctx;
     const entries = parseBaggage(header);

@@ -8,7 +8,7 @@ import {
   type TextMapPropagator,
   type TextMapSetter,
 } from '@opentelemetry/api';
-import { W3CTraceState } from '../tracer/trace-state';
+import { W3CTraceState } from './trace-state';
 
 export const TRACEPARENT = 'traceparent';
 export const TRACESTATE = 'tracestate';

@@ -58,8 +58,6 @@ export class XRayPropagator implements TextMapPropagator {
   }
 
   extract(ctx: Context, carrier: unknown, getter: TextMapGetter): Context {
-    // W3C context wins when a carrier has both.
-    if (trace.getSpanContext(ctx)) return ctx;
     const header = headerValue(getter.get(carrier, XRAY_HEADER));
     const spanContext = header ? parseXRayHeader(header) : undefined;
     return spanContext ? trace.setSpanContext(ctx, spanContext) : ctx;

@@ -1,5 +1,5 @@
-import { propagation, ROOT_CONTEXT, trace, type Context, type Link } from '@opentelemetry/api';
-import { clientContextCarrier, recordCarrier } from '../propagation/record-carrier';
+import { propagation, ROOT_CONTEXT, trace, TraceFlags, type Context, type Link } from '@opentelemetry/api';
+import { clientContextCarrier, recordCarrier } from '../messaging/event-carrier';
 import { XRAY_HEADER } from '../propagation/xray';
 import type { LambdaContext } from './lambda-context';
 import type { Trigger } from './triggers/trigger';
@@ -42,7 +42,7 @@ function batchContext(messages: readonly unknown[]): Incoming {
 /**
  * Where the invocation's trace continues from: HTTP headers, the messages of a batch or an
  * EventBridge event, a direct invoke's client context, and last the X-Ray header Lambda
- * sets (`_X_AMZN_TRACE_ID`, passed only when the xray propagator is on).
+ * sets (`_X_AMZN_TRACE_ID`, passed only when the xray propagator is on) when it is sampled.
  */
 export function incomingContext(trigger: Trigger, lambdaContext: LambdaContext | undefined, xrayHeader: string | undefined): Incoming {
   let incoming: Incoming = { parent: ROOT_CONTEXT, links: [] };
@@ -53,7 +53,13 @@ export function incomingContext(trigger: Trigger, lambdaContext: LambdaContext |
     if (carrier) incoming = { parent: propagation.extract(ROOT_CONTEXT, carrier), links: [] };
   }
   if (xrayHeader && !trace.getSpanContext(incoming.parent)) {
-    incoming = { parent: propagation.extract(incoming.parent, { [XRAY_HEADER]: xrayHeader }), links: incoming.links };
+    const fromLambda = propagation.extract(incoming.parent, { [XRAY_HEADER]: xrayHeader });
+    // Lambda writes `Sampled=0` whenever its own tracing is off or X-Ray sampled the request
+    // out: X-Ray's decision, not this trace's; as a parent it would drop every span. Only a
+    // sampled header (an upstream that traces, or active tracing) is a parent. An upstream's
+    // own decision arrives in the event (headers, AWSTraceHeader) and is read above.
+    const sampled = ((trace.getSpanContext(fromLambda)?.traceFlags ?? 0) & TraceFlags.SAMPLED) === TraceFlags.SAMPLED;
+    if (sampled) incoming = { parent: fromLambda, links: incoming.links };
   }
   return incoming;
 }

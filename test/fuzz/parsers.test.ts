@@ -4,11 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../handlers/ingest/decode';
 import { HttpError } from '../../handlers/ingest/http-error';
 import { parseBaggage, serializeBaggage } from '../../src/propagation/baggage';
-import { clientContextCarrier, recordCarrier } from '../../src/propagation/record-carrier';
+import { clientContextCarrier, recordCarrier } from '../../src/messaging/event-carrier';
+import { detailShape, detailWithContext } from '../../src/messaging/eventbridge-detail';
 import { formatTraceParent, parseTraceParent } from '../../src/propagation/trace-context';
 import { formatXRayHeader, parseXRayHeader } from '../../src/propagation/xray';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../src/redaction';
-import { W3CTraceState } from '../../src/tracer/trace-state';
+import { W3CTraceState } from '../../src/propagation/trace-state';
 import { detectTrigger } from '../../src/wrapper/triggers/detect';
 
 // Property-based: random and mutated inputs never throw out of a parser, and valid inputs
@@ -50,6 +51,30 @@ describe('W3C traceparent', () => {
     fc.assert(
       fc.property(spanContext, (ctx) => {
         expect(parseTraceParent(formatTraceParent(ctx))).toEqual(ctx);
+      }),
+      opts,
+    );
+  });
+});
+
+describe('EventBridge detail', () => {
+  const whitespace = fc.stringMatching(/^[ \t\n\r]{0,3}$/);
+  it('adds the context field to any JSON object text, changing nothing else, and leaves anything else alone', () => {
+    const objectText = fc
+      .tuple(whitespace, fc.dictionary(fc.string(), fc.jsonValue()), fc.boolean(), whitespace)
+      .map(([before, value, pretty, after]) => `${before}${JSON.stringify(value, null, pretty ? 2 : undefined)}${after}`);
+    fc.assert(
+      fc.property(fc.oneof(objectText, fc.json(), mutate(objectText)), (detail) => {
+        const shape = detailShape(detail);
+        if (shape !== 'object') return;
+        const context = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+        const out = detailWithContext(detail, context);
+        expect((JSON.parse(out) as Record<string, unknown>)._hoptrace).toEqual(context);
+        const field = `"_hoptrace":${JSON.stringify(context)}`;
+        const at = out.lastIndexOf(field);
+        const removed = out.slice(0, at) + out.slice(at + field.length);
+        // Taking the field (and the one comma added before it) out gives back the user's text.
+        expect(removed === detail || (out[at - 1] === ',' && removed.slice(0, at - 1) + removed.slice(at) === detail)).toBe(true);
       }),
       opts,
     );

@@ -40,6 +40,19 @@ async function inInvocation(fn: () => Promise<unknown>, options: { baggage?: str
   return receiver().spans();
 }
 
+/** `hoptrace.context.dropped`: the context fields a message went without. */
+const dropped = (span: OtlpSpan): string[] | undefined =>
+  (attr(span, 'hoptrace.context.dropped') as { values: Array<{ stringValue: string }> } | undefined)?.values.map((v) => v.stringValue);
+
+/** The size SQS and SNS count for a message on the wire: body, then each attribute's name, data type and value. */
+function wireBytes(body: string, attributes: Record<string, { DataType: string; StringValue?: string }> = {}): number {
+  let bytes = Buffer.byteLength(body);
+  for (const [name, a] of Object.entries(attributes)) bytes += Buffer.byteLength(name) + Buffer.byteLength(a.DataType) + Buffer.byteLength(a.StringValue ?? '');
+  return bytes;
+}
+
+const KIB_256 = 256 * 1024;
+
 const traceparentOf = (span: OtlpSpan): string => `00-${span.traceId}-${span.spanId}-01`;
 const byKind = (spans: OtlpSpan[], kind: number): OtlpSpan[] => spans.filter((s) => s.kind === kind);
 const PRODUCER = 4;
@@ -98,13 +111,55 @@ describe('instrumentAwsClient: SQS', () => {
     const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
     const ten = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: `${i}` }]));
     let spans: OtlpSpan[] = [];
-    const lines = await warningsWhile('no room for the trace context', async () => {
+    const lines = await warningsWhile('sent without the trace context', async () => {
       for (let i = 0; i < 2; i++) spans = await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x', MessageAttributes: ten })));
     });
     const attributes = (aws.call('SendMessage').body as { MessageAttributes: Record<string, unknown> }).MessageAttributes;
     expect(Object.keys(attributes)).toEqual(Object.keys(ten));
-    expect(byKind(spans, PRODUCER).length).toBeGreaterThan(0);
+    const [producer] = byKind(spans, PRODUCER);
+    expect(dropped(producer!)).toEqual(['traceparent']);
+    expect(attr(producer!, 'hoptrace.context.drop_reason')).toBe('attribute_limit');
     expect(lines).toHaveLength(1);
+  });
+
+  it('never lets the context push a message past 256 KiB: baggage goes first, then the context, never the body', async () => {
+    const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
+    const user = { kind: { DataType: 'String', StringValue: 'new' } };
+    // Room for traceparent and tracestate, not for the 4 KB of baggage.
+    const body = 'b'.repeat(KIB_256 - wireBytes('', user) - 200);
+    const spans = await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: body, MessageAttributes: user })), {
+      baggage: 'x'.repeat(4000),
+      tracestate: 'vendor=1',
+    });
+    const wire = aws.call('SendMessage').body as { MessageBody: string; MessageAttributes: Record<string, { DataType: string; StringValue: string }> };
+    expect(wire.MessageBody).toBe(body);
+    expect(Object.keys(wire.MessageAttributes).sort()).toEqual(['kind', 'traceparent', 'tracestate']);
+    expect(wireBytes(wire.MessageBody, wire.MessageAttributes)).toBeLessThanOrEqual(KIB_256);
+    const [producer] = byKind(spans, PRODUCER);
+    expect(wire.MessageAttributes.traceparent!.StringValue).toBe(traceparentOf(producer!));
+    expect(dropped(producer!)).toEqual(['baggage']);
+    expect(attr(producer!, 'hoptrace.context.drop_reason')).toBe('size_limit');
+
+    // A body with no room left at all is sent as it is, without any context.
+    receiver().reset();
+    const full = 'f'.repeat(KIB_256 - 10);
+    const again = await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: full })), { baggage: 'acme' });
+    expect(aws.call('SendMessage').body).toEqual({ QueueUrl: QUEUE_URL, MessageBody: full });
+    expect(dropped(byKind(again, PRODUCER)[0]!)).toEqual(['traceparent', 'baggage']);
+  });
+
+  it('counts a SendMessageBatch as a whole against 256 KiB', async () => {
+    const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
+    // Three bodies that leave room for about one traceparent attribute in all.
+    const entries = [1, 2, 3].map((i) => ({ Id: `m${i}`, MessageBody: String(i).repeat(Math.floor((KIB_256 - 150) / 3)) }));
+    const spans = await inInvocation(() => sqs.send(new SendMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: entries })), { baggage: 'acme' });
+    const wire = (aws.call('SendMessageBatch').body as { Entries: Array<{ MessageBody: string; MessageAttributes?: Record<string, { DataType: string; StringValue: string }> }> }).Entries;
+    expect(wire.map((e) => e.MessageBody)).toEqual(entries.map((e) => e.MessageBody));
+    expect(wire.reduce((sum, e) => sum + wireBytes(e.MessageBody, e.MessageAttributes), 0)).toBeLessThanOrEqual(KIB_256);
+    expect(wire[0]!.MessageAttributes?.traceparent).toBeDefined();
+    expect(wire[2]!.MessageAttributes).toBeUndefined();
+    const creates = spans.filter((s) => s.name === 'create orders');
+    expect(creates.map(dropped).filter(Boolean)).toContainEqual(['traceparent', 'baggage']);
   });
 
   it('keeps a traceparent attribute the user set', async () => {
@@ -149,6 +204,49 @@ describe('instrumentAwsClient: SNS, EventBridge, Lambda', () => {
     expect(wire).toEqual(creates);
   });
 
+  it('never lets the context push an SNS message past 256 KiB', async () => {
+    const sns = instrumentAwsClient(new SNSClient(aws.clientConfig));
+    const message = 'm'.repeat(KIB_256 - 120);
+    const spans = await inInvocation(() => sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: message })), { baggage: 'x'.repeat(500) });
+    const wire = snsAttributes(aws.call('Publish').body);
+    expect(aws.call('Publish').body.Message).toBe(message);
+    expect(Object.keys(wire)).toEqual(['traceparent']);
+    expect(wireBytes(message, wire as Record<string, { DataType: string; StringValue: string }>)).toBeLessThanOrEqual(KIB_256);
+    expect(dropped(spans.find((s) => s.name === 'publish shipments')!)).toEqual(['baggage']);
+  });
+
+  it('adds the context to an EventBridge Detail as text: every other byte reaches AWS as the user wrote it', async () => {
+    const events = instrumentAwsClient(new EventBridgeClient(aws.clientConfig));
+    const details = ['{"id": 9007199254740993, "price": 1.10, "dup": 1, "dup": 2}', '{ \n }', '  {"a":[1,{"b":"}"}]}\n\t ', '{}'];
+    const spans = await inInvocation(() => events.send(new PutEventsCommand({ Entries: details.map((Detail) => ({ Source: 'shop', DetailType: 'T', Detail })) })), {
+      baggage: 'acme',
+    });
+    const creates = spans.filter((s) => s.name === 'create default').map(traceparentOf);
+    const wire = (aws.call('PutEvents').body as { Entries: Array<{ Detail: string }> }).Entries.map((e) => e.Detail);
+    const added = wire.map((detail) => /"_hoptrace":(\{[^{}]*\})/.exec(detail)![1]!);
+    for (const field of added) {
+      const context = JSON.parse(field) as Record<string, string>;
+      expect(Object.keys(context)).toEqual(['traceparent', 'baggage']);
+      expect(creates).toContain(context.traceparent);
+      expect(context.baggage).toBe('tenant=acme');
+    }
+    expect(wire).toEqual([
+      `{"id": 9007199254740993, "price": 1.10, "dup": 1, "dup": 2,"_hoptrace":${added[0]}}`,
+      `{ \n "_hoptrace":${added[1]}}`,
+      `  {"a":[1,{"b":"}"}],"_hoptrace":${added[2]}}\n\t `,
+      `{"_hoptrace":${added[3]}}`,
+    ]);
+  });
+
+  it('leaves a Detail that is not a JSON object unchanged and marks the span: the context could not be carried', async () => {
+    const events = instrumentAwsClient(new EventBridgeClient(aws.clientConfig));
+    const spans = await inInvocation(() => events.send(new PutEventsCommand({ Entries: [{ Source: 'shop', DetailType: 'T', Detail: '[1,2]' }] })));
+    expect((aws.call('PutEvents').body as { Entries: Array<{ Detail: string }> }).Entries[0]!.Detail).toBe('[1,2]');
+    const create = spans.find((s) => s.name === 'create default')!;
+    expect(dropped(create)).toEqual(['traceparent']);
+    expect(attr(create, 'hoptrace.context.drop_reason')).toBe('detail_not_object');
+  });
+
   it('puts the context into an EventBridge detail object, and leaves other details alone', async () => {
     const events = instrumentAwsClient(new EventBridgeClient(aws.clientConfig));
     const entries = [
@@ -178,6 +276,26 @@ describe('instrumentAwsClient: SNS, EventBridge, Lambda', () => {
     };
     expect(sent.custom).toEqual({ tenant: 'acme', traceparent: traceparentOf(producer) });
     expect(sent.env).toEqual({ a: 1 });
+  });
+
+  it('leaves an asynchronous invoke (InvocationType Event) as it is and marks the span: Lambda does not deliver ClientContext', async () => {
+    const lambda = instrumentAwsClient(new LambdaClient(aws.clientConfig));
+    const spans = await inInvocation(() => lambda.send(new InvokeCommand({ FunctionName: 'billing', InvocationType: 'Event', Payload: Buffer.from('{"a":1}') })));
+    const call = aws.call('Invoke');
+    expect(call.headers['x-amz-client-context']).toBeUndefined();
+    expect(call.body.payload).toBe('{"a":1}');
+    const producer = spans.find((s) => s.name === 'invoke billing')!;
+    expect(attr(producer, 'aws.lambda.invocation_type')).toBe('Event');
+    expect(dropped(producer)).toEqual(['traceparent']);
+    expect(attr(producer, 'hoptrace.context.drop_reason')).toBe('async_invoke');
+  });
+
+  it('leaves out baggage first when the client context has no room for all of it', async () => {
+    const lambda = instrumentAwsClient(new LambdaClient(aws.clientConfig));
+    const spans = await inInvocation(() => lambda.send(new InvokeCommand({ FunctionName: 'billing' })), { baggage: 'x'.repeat(3000) });
+    const sent = JSON.parse(Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString()) as { custom: Record<string, string> };
+    expect(Object.keys(sent.custom)).toEqual(['traceparent']);
+    expect(dropped(spans.find((s) => s.name === 'invoke billing')!)).toEqual(['baggage']);
   });
 
   it('leaves an undecodable client context alone', async () => {

@@ -106,7 +106,7 @@ describe('one request across HTTP, SQS and SNS is one trace', () => {
     const producer = withTracing(
       async () => {
         await events.send(new PutEventsCommand({ Entries: [{ Source: 'shop', DetailType: 'OrderPlaced', Detail: '{"order":1}' }] }));
-        await lambda.send(new InvokeCommand({ FunctionName: 'billing', InvocationType: 'Event' }));
+        await lambda.send(new InvokeCommand({ FunctionName: 'billing' }));
       },
       { endpoint: receiver().url },
     );

@@ -1,9 +1,13 @@
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTracing } from '../../src/index';
+import { hasRequestCreatedChannel } from '../../src/instrumentation/node-http';
 import { lambdaContext } from '../helpers/lambda';
 import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
@@ -135,5 +139,18 @@ describe('outgoing HTTP', () => {
       expect(typeof https.get).toBe('function');
     });
     expect(seen[0]!.traceparent).toMatch(/^00-/);
+  });
+
+  it("traces an ES module's named import (`import { get } from 'node:http'`) on this Node, and never its own export", async () => {
+    // A real ES module in a process of its own: inside vitest, imports are rewritten into property reads.
+    const fixture = fileURLToPath(new URL('../fixtures/http/named-import.mjs', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, OTEL_LOG_LEVEL: 'none' } });
+    const { traceId, received } = JSON.parse(stdout) as { traceId: string; received: Array<{ url: string; traceparent?: string }> };
+    expect(received[0]).toMatchObject({ url: '/call', traceparent: expect.stringMatching(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`)) as unknown });
+    expect(received[1]).toEqual({ url: '/v1/traces' });
+  });
+
+  it('uses http.client.request.created from Node 22.12 and 23.2 on, and patches before', () => {
+    expect(['20.19.0', '22.11.0', '22.12.0', '23.1.0', '23.2.0', '24.0.0'].map((v) => hasRequestCreatedChannel(v))).toEqual([false, false, true, false, true, true]);
   });
 });

@@ -1,4 +1,5 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentAwsClient, withTracing } from '../../src/index';
 import { AwsBus as AwsCapture } from '../../local/aws-bus';
@@ -50,6 +51,39 @@ describe('X-Ray propagation (OTEL_PROPAGATORS=...,xray)', () => {
     const root = await rootFor({ direct: true });
     vi.stubEnv('_X_AMZN_TRACE_ID', '');
     expect(root.traceId).toBe(XRAY_TRACE);
+  });
+
+  it("does not let Lambda's Sampled=0 (active tracing off) turn tracing off for the invocation", async () => {
+    vi.stubEnv('_X_AMZN_TRACE_ID', XRAY.replace('Sampled=1', 'Sampled=0'));
+    const root = await rootFor({ direct: true });
+    vi.stubEnv('_X_AMZN_TRACE_ID', '');
+    expect(root).toBeDefined();
+    expect(root.traceId).not.toBe(XRAY_TRACE);
+    expect(root.parentSpanId).toBeUndefined();
+  });
+
+  it("still honours an upstream's Sampled=0 carried by the event", async () => {
+    await withTracing(async () => ({ statusCode: 200 }), { endpoint: receiver().url })(
+      httpApiEvent({ 'X-Amzn-Trace-Id': XRAY.replace('Sampled=1', 'Sampled=0') }),
+      lambdaContext(),
+    );
+    expect(receiver().spans()).toHaveLength(0);
+  });
+
+  it('propagation.extract reads the X-Ray header even when the context passed in holds a span; W3C still wins in one carrier', async () => {
+    let fromXRay: string | undefined;
+    let fromBoth: string | undefined;
+    await withTracing(
+      async () => {
+        const active = context.active();
+        expect(trace.getSpanContext(active)).toBeDefined();
+        fromXRay = trace.getSpanContext(propagation.extract(active, { 'x-amzn-trace-id': XRAY }))?.traceId;
+        fromBoth = trace.getSpanContext(propagation.extract(active, { 'x-amzn-trace-id': XRAY, traceparent: VALID_TRACEPARENT }))?.traceId;
+      },
+      { endpoint: receiver().url },
+    )({}, lambdaContext());
+    expect(fromXRay).toBe(XRAY_TRACE);
+    expect(fromBoth).toBe('0af7651916cd43dd8448eb211c80319c');
   });
 
   it('ignores a malformed X-Ray header', async () => {

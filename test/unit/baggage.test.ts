@@ -28,6 +28,17 @@ describe('W3C baggage', () => {
     expect(serialized.split(',')).toHaveLength(8);
   });
 
+  it('drops a member that crosses 8192 characters whole, never cutting its value', () => {
+    const header = `a=${'x'.repeat(8000)},b=${'y'.repeat(500)},c=1`;
+    const entries = parseBaggage(header);
+    expect(Object.keys(entries)).toEqual(['a']);
+    expect(entries.a!.value).toHaveLength(8000);
+    const out: Record<string, string> = {};
+    const ctx = new W3CBaggagePropagator().extract(ROOT_CONTEXT, { baggage: header }, defaultTextMapGetter);
+    new W3CBaggagePropagator().inject(ctx, out, defaultTextMapSetter);
+    expect(out.baggage).toBe(`a=${'x'.repeat(8000)}`);
+  });
+
   it('round-trips through the propagator', () => {
     const propagator = new W3CBaggagePropagator();
     const ctx = propagator.extract(ROOT_CONTEXT, { baggage: 'a=1,b=x%20y' }, defaultTextMapGetter);

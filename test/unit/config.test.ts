@@ -12,6 +12,7 @@ describe('resolveConfig', () => {
       sampler: 'parentbased_always_on',
       samplerRatio: 1,
       propagators: ['tracecontext', 'baggage'],
+      acceptInboundBaggage: true,
       flushTimeoutMs: 500,
       timeoutGuardMs: 500,
       maxSpansPerInvocation: 1000,
@@ -70,5 +71,11 @@ describe('resolveConfig', () => {
   it('falls back to defaults on garbage values', () => {
     const c = resolveConfig({}, { OTEL_TRACES_SAMPLER: 'sometimes', OTEL_TRACES_SAMPLER_ARG: 'lots', OTEL_SDK_DISABLED: 'yes', HOPTRACE_MAX_SPANS: '-5' });
     expect(c).toMatchObject({ sampler: 'parentbased_always_on', samplerRatio: 1, disabled: false, maxSpansPerInvocation: 1000 });
+  });
+
+  it('stops inbound baggage by option or HOPTRACE_ACCEPT_INBOUND_BAGGAGE, the option winning', () => {
+    expect(resolveConfig({}, { HOPTRACE_ACCEPT_INBOUND_BAGGAGE: 'false' }).acceptInboundBaggage).toBe(false);
+    expect(resolveConfig({ acceptInboundBaggage: true }, { HOPTRACE_ACCEPT_INBOUND_BAGGAGE: 'false' }).acceptInboundBaggage).toBe(true);
+    expect(resolveConfig({ acceptInboundBaggage: false }, {}).acceptInboundBaggage).toBe(false);
   });
 });

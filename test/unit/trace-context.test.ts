@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, trace, type TextMapGetter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { formatTraceParent, parseTraceParent, W3CTraceContextPropagator } from '../../src/propagation/trace-context';
-import { W3CTraceState } from '../../src/tracer/trace-state';
+import { W3CTraceState } from '../../src/propagation/trace-state';
 
 const VALID = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 
@@ -105,6 +105,16 @@ describe('W3CTraceState', () => {
     expect(out.length).toBeLessThanOrEqual(512);
     expect(state.get('big')).toBeUndefined();
     expect(state.get('k0')).toBe('v'.repeat(20));
+  });
+
+  it('drops a member cut by the bound on hostile headers whole, never forwarding it shortened', () => {
+    const long = Array.from({ length: 15 }, (_, i) => `l${i}=${'x'.repeat(130)}`);
+    const header = [...long, `cut=${'v'.repeat(200)}`, 'after=1'].join(',');
+    expect(header.indexOf('cut=')).toBeLessThan(2048);
+    expect(header.indexOf('after=')).toBeGreaterThan(2048);
+    const state = W3CTraceState.parse(header);
+    expect(state.get('cut')).toBeUndefined();
+    expect(state.serialize()).toBe('');
   });
 
   it('bounds the work on a hostile 100 KB header', () => {

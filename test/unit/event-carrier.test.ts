@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientContextCarrier, recordCarrier } from '../../src/propagation/record-carrier';
+import { clientContextCarrier, recordCarrier } from '../../src/messaging/event-carrier';
 import { formatXRayHeader, parseXRayHeader } from '../../src/propagation/xray';
 import { VALID_TRACEPARENT } from '../helpers/lambda';
 

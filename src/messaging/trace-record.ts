@@ -1,8 +1,8 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import { isObject } from '../guards';
-import { recordCarrier } from '../propagation/record-carrier';
 import { VERSION } from '../version';
-import { detectEvent } from './triggers/events';
+import { detectEvent } from '../wrapper/triggers/events';
+import { recordCarrier } from './event-carrier';
 
 // A proxy of the global API: it follows whichever provider is registered, looked up once.
 // Pure, so a bundle that never uses this module can still drop it.

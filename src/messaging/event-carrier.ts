@@ -1,13 +1,7 @@
 import { isObject, str, type Json } from '../guards';
-import { XRAY_HEADER } from './xray';
-
-/** A trace context carried by a message, as the header names the propagators read. */
-export type Carrier = Record<string, string>;
-
-/** Where hoptrace's producer puts the context in an EventBridge event's `detail`. */
-export const EVENTBRIDGE_CONTEXT_KEY = '_hoptrace';
-
-const CONTEXT_FIELDS = ['traceparent', 'tracestate', 'baggage'] as const;
+import { CONTEXT_FIELDS, type Carrier } from '../propagation/carrier';
+import { XRAY_HEADER } from '../propagation/xray';
+import { EVENTBRIDGE_CONTEXT_KEY } from './eventbridge-detail';
 
 // Cheap tests before parsing an SQS body as an SNS envelope: a 256 KB body that is not one
 // must not cost a JSON.parse, in a batch of up to 10,000 records.

@@ -1,4 +1,5 @@
 import type { TraceState } from '@opentelemetry/api';
+import { wholeMembersWithin } from './list-members';
 
 // W3C Trace Context limits (https://www.w3.org/TR/trace-context/#tracestate-header).
 const MAX_MEMBERS = 32;
@@ -19,10 +20,6 @@ function isValidTraceStateValue(value: string): boolean {
 export class W3CTraceState implements TraceState {
   private constructor(private readonly members: ReadonlyArray<readonly [string, string]>) {}
 
-  static empty(): W3CTraceState {
-    return new W3CTraceState([]);
-  }
-
   /**
    * Parses a tracestate header leniently: invalid or duplicate members are dropped, and a
    * list over the W3C limits is truncated (long members first, then from the end) instead
@@ -31,8 +28,8 @@ export class W3CTraceState implements TraceState {
   static parse(header: string): W3CTraceState {
     const members: Array<[string, string]> = [];
     const seen = new Set<string>();
-    // A header far beyond the limit is hostile; parse only a bounded prefix of it.
-    const bounded = header.length > MAX_LENGTH * 4 ? header.slice(0, MAX_LENGTH * 4) : header;
+    // A header far beyond the limit is hostile; parse only the members of a bounded prefix.
+    const bounded = wholeMembersWithin(header, MAX_LENGTH * 4);
     for (const raw of bounded.split(',')) {
       const member = raw.trim();
       if (member === '') continue;
