@@ -83,7 +83,7 @@ beforeAll(async () => {
   }
   connection.closeSync();
   const root = [...rows.values()].find((r) => (r.span_attributes as Array<{ key: string; value: string }>).some((kv) => kv.key === 'faas.invocation_id' && kv.value === context.awsRequestId))!;
-  hoptraceRoot = { traceId: String(root.trace_id), invocation: context.awsRequestId };
+  hoptraceRoot = { traceId: String(root.trace_id), invocation: String(context.awsRequestId) };
 }, 180_000);
 
 afterAll(async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
@@ -60,6 +60,7 @@ export async function writeSpanTable(parts: readonly PartitionedRows[], dir: str
     }
   }
   writeFileSync(file, lines);
+  mkdirSync(dir, { recursive: true });
   const db = await DuckDBInstance.create(':memory:');
   const connection = await db.connect();
   try {
