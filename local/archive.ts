@@ -14,7 +14,8 @@ import type { StoredRecord } from './kinesis';
 // records per invocation of the transformation.
 const BATCH_BYTES = 512 * 1024;
 
-function batches(records: readonly StoredRecord[]): StoredRecord[][] {
+/** Records grouped as Firehose hands them to the transformation. */
+export function firehoseBatches(records: readonly StoredRecord[]): StoredRecord[][] {
   const out: StoredRecord[][] = [[]];
   let bytes = 0;
   for (const record of records) {
@@ -40,7 +41,7 @@ export async function writeLocalArchive(records: readonly StoredRecord[], dir: s
   rmSync(dir, { recursive: true, force: true });
   const parts: PartitionedRows[] = [];
   let failedRecords = 0;
-  for (const batch of batches(records)) {
+  for (const batch of firehoseBatches(records)) {
     const out = await transform(
       { records: batch.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })) },
       { streamName: stream.name, putRecords: (input) => stream.client.send(new PutRecordsCommand(input)), deadlineMs: Date.now() + 10_000 },
