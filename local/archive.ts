@@ -1,14 +1,13 @@
 import { rmSync } from 'node:fs';
-import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { openSpanTable, writeSpanTable, type PartitionedRows } from '../cli/src/archive/duckdb-table';
 import { NAMED_QUERIES } from '../handlers/archive/queries';
 import type { SpanRow } from '../handlers/archive/span-table';
-import { transform } from '../handlers/archive/transform';
+import type { FirehoseTransformationEvent, TransformedRecord } from '../handlers/archive/transform';
 import type { StoredRecord } from './kinesis';
 
-// The demo's span table: the stream's records through the same transformation Firehose
-// runs in AWS, written as the date-partitioned Parquet it would write, then the archive's
-// named queries on the embedded engine.
+// The demo's span table: the stream's records through the archive function, invoked as
+// Firehose invokes it in AWS, written as the date-partitioned Parquet Firehose would write,
+// then the archive's named queries on the embedded engine.
 
 // As the deployed Firehose processor buffers (infra/archive.yml): about half a megabyte of
 // records per invocation of the transformation.
@@ -36,16 +35,16 @@ export interface LocalArchive {
   answers: Array<{ name: string; description: string; rows: Array<Record<string, unknown>> }>;
 }
 
+/** The archive function, as Firehose calls it. */
+export type Transformation = (event: FirehoseTransformationEvent) => Promise<unknown>;
+
 /** Writes the span table under `dir` (replacing it) from the stream's records, and asks it the named questions. */
-export async function writeLocalArchive(records: readonly StoredRecord[], dir: string, stream: { name: string; client: KinesisClient }, since: string): Promise<LocalArchive> {
+export async function writeLocalArchive(records: readonly StoredRecord[], dir: string, transformation: Transformation, since: string): Promise<LocalArchive> {
   rmSync(dir, { recursive: true, force: true });
   const parts: PartitionedRows[] = [];
   let failedRecords = 0;
   for (const batch of firehoseBatches(records)) {
-    const out = await transform(
-      { records: batch.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })) },
-      { streamName: stream.name, putRecords: (input) => stream.client.send(new PutRecordsCommand(input)), deadlineMs: Date.now() + 10_000 },
-    );
+    const out = (await transformation({ records: batch.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })) })) as { records: TransformedRecord[] };
     for (const r of out.records) {
       if (r.result === 'ProcessingFailed') failedRecords++;
       if (r.result !== 'Ok') continue;

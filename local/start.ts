@@ -40,9 +40,10 @@ async function main(): Promise<void> {
     console.log('hoptrace: local pipeline\n');
     await Promise.all([
       bundleHandler(`${HERE}../handlers/ingest/handler.ts`, `${HERE}.build/ingest.cjs`),
+      bundleHandler(`${HERE}../handlers/archive/handler.ts`, `${HERE}.build/archive.cjs`),
       ...FUNCTIONS.map((fn) => bundleHandler(`${HERE}functions/${fn}.ts`, `${HERE}.build/${fn}.cjs`)),
     ]);
-    step(`bundled the ingest and ${FUNCTIONS.length} demo functions with esbuild`);
+    step(`bundled the ingest, the archive function and ${FUNCTIONS.length} demo functions with esbuild`);
 
     kinesis = await startKinesalite();
     await createStream(kinesis.client, STREAM);
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
     console.log(renderTraces(spans));
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const archive = await writeLocalArchive(records, ARCHIVE, { name: STREAM, client: kinesis.client }, yesterday);
+    const archive = await writeLocalArchive(records, ARCHIVE, (event) => offline!.invoke(`${SERVICE}-archive`, event), yesterday);
     step(`span table: ${archive.rows} row(s) as Parquet in ${ARCHIVE} (${archive.failedRecords} record(s) refused); its named queries on DuckDB:`);
     for (const answer of archive.answers) console.log(`\n  ${answer.name}: ${answer.description.replace(/ since a day.*$/, ' since yesterday')}\n${formatRows(answer.rows)}`);
 

@@ -5,9 +5,8 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace as otelTrace } from '@ope
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { transform } from '../../handlers/archive/transform';
+import type { TransformedRecord } from '../../handlers/archive/transform';
 import { openSpanTable, writeSpanTable, type PartitionedRows } from '../../cli/src/archive/duckdb-table';
 import type { SpanRow } from '../../handlers/archive/span-table';
 import { startLocalIngest, type LocalIngest } from '../../local/ingest-stack';
@@ -16,7 +15,8 @@ import { withTracing } from '../../src/index';
 import { lambdaContext } from '../helpers/lambda';
 
 // Real records, as the ingest writes them into kinesalite from hoptrace's exporter and from
-// the OpenTelemetry JS exporter, through the Firehose transformation into Parquet, read back
+// the OpenTelemetry JS exporter, through the bundled archive function in serverless-offline
+// (as Firehose invokes it) into Parquet, read back
 // with the embedded engine: every span one row, every column right.
 const STREAM = 'archive-spans';
 let ingest: LocalIngest;
@@ -59,10 +59,10 @@ beforeAll(async () => {
   await provider.shutdown();
 
   const records = await readStream(ingest.kinesis.client, STREAM);
-  const out = await transform(
-    { records: [...records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })), { recordId: 'garbage', data: Buffer.from('garbage').toString('base64') }] },
-    { streamName: STREAM, putRecords: (input) => ingest.kinesis.client.send(new PutRecordsCommand(input)), deadlineMs: Date.now() + 5000, log: () => {} },
-  );
+  // The bundled archive function, invoked as Firehose invokes it.
+  const out = (await ingest.invoke('archive', {
+    records: [...records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })), { recordId: 'garbage', data: Buffer.from('garbage').toString('base64') }],
+  })) as { records: TransformedRecord[] };
   expect(out.records.find((r) => r.recordId === 'garbage')!.result).toBe('ProcessingFailed');
   const parts: PartitionedRows[] = out.records
     .filter((r) => r.result === 'Ok')
