@@ -9,12 +9,17 @@ export interface LocalIngest {
   /** The ingest's base URL; POST OTLP/HTTP JSON to `${url}/v1/traces`, no key needed. */
   url: string;
   kinesis: LocalKinesis;
+  /** Invokes a function of the local service (`ingest`, `archive`, ...) as the Lambda service would. */
+  invoke(name: string, event: unknown): Promise<unknown>;
   stop(): Promise<void>;
 }
 
 /** kinesalite with a stream, and the bundled ingest in serverless-offline writing to it. */
 export async function startLocalIngest(stream: string, shards: number): Promise<LocalIngest> {
-  await bundleHandler(`${LOCAL}../handlers/ingest/handler.ts`, `${LOCAL}.build/ingest.cjs`);
+  await Promise.all([
+    bundleHandler(`${LOCAL}../handlers/ingest/handler.ts`, `${LOCAL}.build/ingest.cjs`),
+    bundleHandler(`${LOCAL}../handlers/archive/handler.ts`, `${LOCAL}.build/archive.cjs`),
+  ]);
   const kinesis = await startKinesalite();
   await createStream(kinesis.client, stream, shards);
   const httpPort = await freePort();
@@ -23,6 +28,7 @@ export async function startLocalIngest(stream: string, shards: number): Promise<
   return {
     url,
     kinesis,
+    invoke: (name, event) => offline.invoke(`hoptrace-local-local-${name}`, event),
     stop: async () => {
       await offline.stop();
       await kinesis.close();

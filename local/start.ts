@@ -3,6 +3,7 @@
 // SNS hops, then the traces read back from the stream and printed as waterfalls.
 // `npm start -- --keep` leaves everything running to play with.
 import { fileURLToPath } from 'node:url';
+import { writeLocalArchive, formatRows } from './archive';
 import { AwsBus } from './aws-bus';
 import { bundleHandler } from './bundle';
 import { createStream, readStream, startKinesalite, type LocalKinesis } from './kinesis';
@@ -12,6 +13,7 @@ import { renderTraces } from './waterfall';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const STREAM = 'hoptrace-spans';
+const ARCHIVE = fileURLToPath(new URL('../.hoptrace/span-table/', import.meta.url));
 const SERVICE = 'hoptrace-local-local';
 const FUNCTIONS = ['orders-api', 'inventory', 'fulfilment', 'notifier'];
 const ORDERS = [
@@ -38,9 +40,10 @@ async function main(): Promise<void> {
     console.log('hoptrace: local pipeline\n');
     await Promise.all([
       bundleHandler(`${HERE}../handlers/ingest/handler.ts`, `${HERE}.build/ingest.cjs`),
+      bundleHandler(`${HERE}../handlers/archive/handler.ts`, `${HERE}.build/archive.cjs`),
       ...FUNCTIONS.map((fn) => bundleHandler(`${HERE}functions/${fn}.ts`, `${HERE}.build/${fn}.cjs`)),
     ]);
-    step(`bundled the ingest and ${FUNCTIONS.length} demo functions with esbuild`);
+    step(`bundled the ingest, the archive function and ${FUNCTIONS.length} demo functions with esbuild`);
 
     kinesis = await startKinesalite();
     await createStream(kinesis.client, STREAM);
@@ -78,6 +81,11 @@ async function main(): Promise<void> {
     step(`read ${records.length} record(s) back from the stream: ${spans.length} spans in ${traces} trace(s)\n`);
     if (spans.length === 0) throw new Error('no spans reached the stream');
     console.log(renderTraces(spans));
+
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const archive = await writeLocalArchive(records, ARCHIVE, (event) => offline!.invoke(`${SERVICE}-archive`, event), yesterday);
+    step(`span table: ${archive.rows} row(s) as Parquet in ${ARCHIVE} (${archive.failedRecords} record(s) refused); its named queries on DuckDB:`);
+    for (const answer of archive.answers) console.log(`\n  ${answer.name}: ${answer.description.replace(/ since a day.*$/, ' since yesterday')}\n${formatRows(answer.rows)}`);
 
     if (keep) {
       console.log(`\nservices are up (Ctrl-C to stop):\n  POST ${http}/orders\n  POST ${http}/v1/traces (the ingest, no auth)\n  Kinesis ${kinesis.endpoint}, stream ${STREAM}`);
