@@ -100,8 +100,9 @@ export class OtlpExporter {
       return;
     }
     try {
-      const { bodies, oversized } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes);
+      const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes);
       if (oversized > 0) logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
+      if (unencodable > 0) logger.warn('unencodable', `${unencodable} span(s) with a start time that is not a time were dropped.`);
       const undelivered = [];
       for (const body of bodies) {
         const delivery = await this.deliver(this.transport, body.json, deadlineMs);

@@ -6,10 +6,27 @@ import { msToNanoString } from '../tracer/time';
 // OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): ids as hex,
 // enums as integers, 64-bit integers as decimal strings, lowerCamelCase field names.
 
+const INT64_MIN = -(2 ** 63);
+const INT64_LIMIT = 2 ** 63;
+const NON_FINITE: Record<string, string> = { NaN: 'NaN', Infinity: 'Infinity', '-Infinity': '-Infinity' };
+
+/**
+ * A JS number as protobuf's JSON mapping allows it: an integer that fits int64 as a decimal
+ * string (BigInt spells 2**62 in digits where String() might not), anything else as a
+ * double, NaN and the infinities as the strings a strict receiver expects (JSON has no
+ * literal for them, and JSON.stringify would send null).
+ */
+function numberValue(value: number): OtlpAnyValue {
+  if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_LIMIT) {
+    return { intValue: Number.isSafeInteger(value) ? String(value) : BigInt(value).toString() };
+  }
+  return { doubleValue: Number.isFinite(value) ? value : NON_FINITE[String(value)]! };
+}
+
 function anyValue(value: AttributeValue | null | undefined): OtlpAnyValue {
   if (typeof value === 'string') return { stringValue: value };
   if (typeof value === 'boolean') return { boolValue: value };
-  if (typeof value === 'number') return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
+  if (typeof value === 'number') return numberValue(value);
   if (Array.isArray(value)) return { arrayValue: { values: value.map((v) => anyValue(v)) } };
   return {};
 }
@@ -20,9 +37,21 @@ function keyValues(attributes: Attributes): OtlpKeyValue[] {
   return out;
 }
 
+// fixed64 nanoseconds run out in the year 2554.
+const MAX_TIME_MS = 2 ** 64 / 1e6;
+
+/** A time as fixed64 nanoseconds, or `fallback` when the time is not one (NaN, negative, past 2554). */
+function nanos(ms: number | undefined, fallback: string): string {
+  return ms !== undefined && ms >= 0 && ms < MAX_TIME_MS ? msToNanoString(ms) : fallback;
+}
+
+class UnencodableSpan extends Error {}
+
 function encodeSpan(span: RecordingSpan): object {
   const context = span.spanContext();
   const traceState = context.traceState?.serialize();
+  const start = nanos(span.startMs, '');
+  if (start === '') throw new UnencodableSpan(`start time ${span.startMs} is not a time`);
   return {
     traceId: context.traceId,
     spanId: context.spanId,
@@ -30,12 +59,12 @@ function encodeSpan(span: RecordingSpan): object {
     ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
     name: span.name,
     kind: span.kind + 1,
-    startTimeUnixNano: msToNanoString(span.startMs),
-    endTimeUnixNano: msToNanoString(span.endMs ?? span.startMs),
+    startTimeUnixNano: start,
+    endTimeUnixNano: nanos(span.endMs, start),
     attributes: keyValues(span.attributes.values),
     droppedAttributesCount: span.attributes.dropped,
     events: span.events.map((e) => ({
-      timeUnixNano: msToNanoString(e.timeMs),
+      timeUnixNano: nanos(e.timeMs, start),
       name: e.name,
       attributes: keyValues(e.attributes.values),
       droppedAttributesCount: e.attributes.dropped,
@@ -61,6 +90,8 @@ export interface EncodedBatches {
   bodies: Array<{ json: string; spans: number }>;
   /** Spans that alone exceed the byte limit: they cannot be sent. */
   oversized: number;
+  /** Spans that cannot be written as OTLP JSON (a start time that is not a time): left out so the rest go. */
+  unencodable: number;
 }
 
 interface Encoded {
@@ -100,6 +131,7 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
   const baseBytes = prefix.bytes + suffix.length;
   const bodies: EncodedBatches['bodies'] = [];
   let oversized = 0;
+  let unencodable = 0;
   // Span fragments by their scope's encoded header, which is its name and version.
   let groups = new Map<string, string[]>();
   let bytes = baseBytes;
@@ -115,7 +147,13 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
   };
 
   for (const span of spans) {
-    const fragment = JSON.stringify(encodeSpan(span));
+    let fragment: string;
+    try {
+      fragment = JSON.stringify(encodeSpan(span));
+    } catch {
+      unencodable++;
+      continue;
+    }
     const header = scopeHeader(span.scope);
     const fragmentBytes = Buffer.byteLength(fragment) + 1;
     const scopeBytes = header.bytes + 3;
@@ -136,5 +174,5 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
     count++;
   }
   close();
-  return { bodies, oversized };
+  return { bodies, oversized, unencodable };
 }

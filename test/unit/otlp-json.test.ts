@@ -107,6 +107,71 @@ describe('OTLP JSON encoding', () => {
   });
 });
 
+/** What a strict protobuf JSON parser accepts for an AnyValue number (proto3 JSON mapping). */
+function strictNumber(value: { intValue?: unknown; doubleValue?: unknown }): void {
+  if ('intValue' in value) {
+    expect(value.intValue).toMatch(/^-?\d+$/);
+    const n = BigInt(value.intValue as string);
+    expect(n >= -(2n ** 63n) && n < 2n ** 63n).toBe(true);
+  } else if (typeof value.doubleValue === 'string') {
+    expect(['NaN', 'Infinity', '-Infinity']).toContain(value.doubleValue);
+  } else {
+    expect(Number.isFinite(value.doubleValue)).toBe(true);
+  }
+}
+
+describe('OTLP JSON numbers a strict receiver accepts', () => {
+  const values: Record<string, number> = {
+    safe: 42,
+    negative: -7,
+    unsafeInInt64: 2 ** 62,
+    int64Min: -(2 ** 63),
+    int64Limit: 2 ** 63,
+    beyond: 1e21,
+    beyondNegative: -1e30,
+    fraction: 0.1,
+    nan: NaN,
+    inf: Infinity,
+    negInf: -Infinity,
+  };
+
+  it('writes ints within int64 as decimal strings, everything else as a double, NaN and the infinities as strings', () => {
+    const s = span('numbers', undefined, { ...values, list: [1, NaN, 1e21] });
+    const body = JSON.parse(encodeBatches([s], { 'resource.nan': NaN }, 1_000_000).bodies[0]!.json);
+    const encoded = body.resourceSpans[0].scopeSpans[0].spans[0];
+    const byKey = Object.fromEntries(encoded.attributes.map((a: { key: string; value: unknown }) => [a.key, a.value]));
+    expect(byKey).toMatchObject({
+      safe: { intValue: '42' },
+      negative: { intValue: '-7' },
+      unsafeInInt64: { intValue: '4611686018427387904' },
+      int64Min: { intValue: '-9223372036854775808' },
+      int64Limit: { doubleValue: 2 ** 63 },
+      beyond: { doubleValue: 1e21 },
+      beyondNegative: { doubleValue: -1e30 },
+      fraction: { doubleValue: 0.1 },
+      nan: { doubleValue: 'NaN' },
+      inf: { doubleValue: 'Infinity' },
+      negInf: { doubleValue: '-Infinity' },
+    });
+    for (const key of Object.keys(values)) strictNumber(byKey[key]);
+    for (const item of byKey.list.arrayValue.values) strictNumber(item);
+    expect(body.resourceSpans[0].resource.attributes[0].value).toEqual({ doubleValue: 'NaN' });
+  });
+
+  it('leaves out a span whose start is not a time, and sends the rest of the flush', () => {
+    const broken = span('broken');
+    Object.defineProperty(broken, 'startMs', { value: NaN });
+    const late = span('late');
+    late.endMs = 1e30;
+    const { bodies, unencodable } = encodeBatches([broken, late, span('fine')], {}, 1_000_000);
+    expect(unencodable).toBe(1);
+    const spans = JSON.parse(bodies[0]!.json).resourceSpans[0].scopeSpans[0].spans;
+    expect(spans.map((x: { name: string }) => x.name)).toEqual(['late', 'fine']);
+    for (const x of spans) for (const t of [x.startTimeUnixNano, x.endTimeUnixNano]) expect(t).toMatch(/^\d+$/);
+    expect(spans[0].endTimeUnixNano).toBe(spans[0].startTimeUnixNano);
+  });
+});
+
 describe('msToNanoString', () => {
   it.each([
     [1_700_000_000_123.456, '1700000000123456000'],
