@@ -68,6 +68,7 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
       endpoint: config.endpoint,
       headers: config.headers,
       compression: config.compression,
+      requestTimeoutMs: config.requestTimeoutMs,
       maxExportBytes: config.maxExportBytes,
       resource: resource(config, functionEnv, redactor),
       spool: config.spool,

@@ -1,10 +1,15 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { backoffMs } from '../../src/backoff';
 import { withTracing } from '../../src/index';
+import { advanceWallClock } from '../helpers/clock';
 import { lambdaContext } from '../helpers/lambda';
-import type { Behaviour } from '../helpers/otlp-receiver';
+import { OtlpReceiver, type Behaviour } from '../helpers/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 import { warningsWhile } from '../helpers/warnings';
 
@@ -104,6 +109,23 @@ describe('retryable failures are retried within the budget', () => {
   });
 });
 
+/** Attempts that fit `budgetMs` when every retry waits the least the backoff allows. */
+function mostAttemptsWithin(budgetMs: number): number {
+  let attempts = 1;
+  let waited = 0;
+  while ((waited += backoffMs(attempts - 1, () => 0)) < budgetMs) attempts++;
+  return attempts;
+}
+
+describe('the backoff has a floor', () => {
+  it('does not loop on an endpoint that answers 503 with Retry-After: 0', async () => {
+    receiver().always({ kind: 'status', status: 503, retryAfter: '0' });
+    await invoke(receiver().url);
+    expect(receiver().attempts).toBeGreaterThan(1);
+    expect(receiver().attempts).toBeLessThanOrEqual(mostAttemptsWithin(BUDGET_MS));
+  });
+});
+
 describe('the remaining time caps the flush', () => {
   it('never flushes past the deadline minus the margin', async () => {
     receiver().next({ kind: 'hang' });
@@ -150,5 +172,105 @@ describe('compression', () => {
     receiver().next({ kind: 'status', status: 415 });
     await withTracing(async () => 'ok', { endpoint: receiver().url })({}, lambdaContext());
     expect(receiver().attempts).toBe(1);
+  });
+});
+
+describe('the request timeout (OTEL_EXPORTER_OTLP_TIMEOUT) applies per request, within the flush budget', () => {
+  it('gives up on a hanging request after the request timeout, though the budget has a minute left', async () => {
+    receiver().next({ kind: 'hang' });
+    // Without the request timeout this waits out the minute and the test times out.
+    const handler = withTracing(async () => 'ok', { endpoint: receiver().url, flushTimeoutMs: 60_000, requestTimeoutMs: 100, spool: false });
+    expect(await handler({}, lambdaContext({ timeoutMs: 120_000 }))).toBe('ok');
+    expect(receiver().attempts).toBe(1);
+  });
+});
+
+describe('a dead endpoint trips the circuit breaker', () => {
+  let dir: string;
+  let own: OtlpReceiver | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hoptrace-breaker-test-'));
+  });
+  afterEach(async () => {
+    await own?.close();
+    own = undefined;
+    rmSync(dir, { recursive: true, force: true });
+    vi.restoreAllMocks();
+  });
+
+  /** A handler making two spans per invocation; `made` collects their ids. */
+  function tracedHandler(endpoint: string) {
+    const made: string[] = [];
+    const handler = withTracing(
+      async () => {
+        made.push(trace.getActiveSpan()!.spanContext().spanId);
+        const span = trace.getTracer('t').startSpan('work');
+        made.push(span.spanContext().spanId);
+        span.end();
+        return 'ok';
+      },
+      { endpoint, flushTimeoutMs: BUDGET_MS, spool: { dir, maxBytes: 1024 * 1024 } },
+    );
+    return { invoke: () => handler({}, lambdaContext()), made };
+  }
+
+  const spooled = (): number => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.json')).length;
+  // Past the longest wait between probes.
+  const probeDue = (): void => advanceWallClock(61_000);
+
+  it('stops sending to a hanging endpoint, spools meanwhile, probes when due, and delivers every span once it is back', async () => {
+    own = await OtlpReceiver.start();
+    const endpoint = own;
+    endpoint.always({ kind: 'hang' });
+    let traced: ReturnType<typeof tracedHandler> | undefined;
+    const opened = await warningsWhile('until a probe', async () => {
+      traced = tracedHandler(endpoint.url);
+      const { invoke } = traced;
+      for (let i = 0; i < 3; i++) await invoke();
+      const tried = endpoint.attempts;
+      for (let i = 0; i < 3; i++) await invoke();
+      // Open: three more invocations, not one request, so none paid the budget.
+      expect(endpoint.attempts).toBe(tried);
+    });
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatch(/failed several flushes in a row \(.+\); spans go to the spool without a request until a probe, first in 5 s/);
+    expect(spooled()).toBeGreaterThan(0);
+    const { invoke, made } = traced!;
+
+    // A probe that finds it still hanging: one request, then silence again.
+    probeDue();
+    const beforeProbe = endpoint.attempts;
+    await invoke();
+    await invoke();
+    expect(endpoint.attempts).toBe(beforeProbe + 1);
+
+    endpoint.always({ kind: 'ok' });
+    probeDue();
+    await invoke();
+    const delivered = endpoint.spans().filter((s) => s.name !== 'init').map((s) => s.spanId);
+    expect(new Set(delivered)).toEqual(new Set(made));
+    expect(spooled()).toBe(0);
+  });
+
+  it('stops trying an endpoint that resets every connection, and delivers every span when it comes back on its port', async () => {
+    let connections = 0;
+    const resetting = net.createServer((socket) => {
+      connections++;
+      socket.resetAndDestroy();
+    });
+    await new Promise<void>((r) => resetting.listen(0, '127.0.0.1', r));
+    const { port } = resetting.address() as AddressInfo;
+    const { invoke, made } = tracedHandler(`http://127.0.0.1:${port}/v1/traces`);
+    for (let i = 0; i < 3; i++) await invoke();
+    const tried = connections;
+    for (let i = 0; i < 3; i++) await invoke();
+    expect(connections).toBe(tried);
+    await new Promise<void>((r) => resetting.close(() => r()));
+
+    own = await OtlpReceiver.start(port);
+    probeDue();
+    await invoke();
+    expect(new Set(own.spans().filter((s) => s.name !== 'init').map((s) => s.spanId))).toEqual(new Set(made));
+    expect(spooled()).toBe(0);
   });
 });
