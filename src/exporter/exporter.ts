@@ -1,5 +1,6 @@
 import { context, type Attributes } from '@opentelemetry/api';
 import { logger } from '../logger';
+import type { Redactor } from '../redaction';
 import type { RecordingSpan } from '../tracer/span';
 import { suppressTracing } from '../tracer/suppress';
 import { nowMs } from '../tracer/time';
@@ -17,6 +18,8 @@ export interface ExporterSettings {
   requestTimeoutMs: number;
   maxExportBytes: number;
   resource: Attributes;
+  /** Scrubs the secrets inside values on their way out. */
+  redactor: Redactor;
   /** Where undeliverable bodies wait for a later invocation; undefined turns the spool off. */
   spool: { dir: string; maxBytes: number } | undefined;
 }
@@ -102,7 +105,7 @@ export class OtlpExporter {
       return;
     }
     try {
-      const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes);
+      const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor);
       if (oversized > 0) logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
       if (unencodable > 0) logger.warn('unencodable', `${unencodable} span(s) with a start time that is not a time were dropped.`);
       const undelivered = [];

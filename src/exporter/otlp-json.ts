@@ -1,5 +1,6 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import type { OtlpAnyValue, OtlpKeyValue } from '../otlp/types';
+import type { Redactor } from '../redaction';
 import type { InstrumentationScope, RecordingSpan } from '../tracer/span';
 import { msToNanoString } from '../tracer/time';
 
@@ -23,17 +24,17 @@ function numberValue(value: number): OtlpAnyValue {
   return { doubleValue: Number.isFinite(value) ? value : NON_FINITE[String(value)]! };
 }
 
-function anyValue(value: AttributeValue | null | undefined): OtlpAnyValue {
-  if (typeof value === 'string') return { stringValue: value };
+function anyValue(value: AttributeValue | null | undefined, redactor: Redactor): OtlpAnyValue {
+  if (typeof value === 'string') return { stringValue: redactor.scrub(value) };
   if (typeof value === 'boolean') return { boolValue: value };
   if (typeof value === 'number') return numberValue(value);
-  if (Array.isArray(value)) return { arrayValue: { values: value.map((v) => anyValue(v)) } };
+  if (Array.isArray(value)) return { arrayValue: { values: value.map((v) => anyValue(v, redactor)) } };
   return {};
 }
 
-function keyValues(attributes: Attributes): OtlpKeyValue[] {
+function keyValues(attributes: Attributes, redactor: Redactor): OtlpKeyValue[] {
   const out: OtlpKeyValue[] = [];
-  for (const key of Object.keys(attributes)) out.push({ key, value: anyValue(attributes[key]) });
+  for (const key of Object.keys(attributes)) out.push({ key, value: anyValue(attributes[key], redactor) });
   return out;
 }
 
@@ -47,7 +48,8 @@ function nanos(ms: number | undefined, fallback: string): string {
 
 class UnencodableSpan extends Error {}
 
-function encodeSpan(span: RecordingSpan): object {
+/** Secrets inside values (a token in a URL, a password in a message) are scrubbed here, on their way out. */
+function encodeSpan(span: RecordingSpan, redactor: Redactor): object {
   const context = span.spanContext();
   const traceState = context.traceState?.serialize();
   const start = nanos(span.startMs, '');
@@ -57,16 +59,16 @@ function encodeSpan(span: RecordingSpan): object {
     spanId: context.spanId,
     ...(traceState ? { traceState } : {}),
     ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
-    name: span.name,
+    name: redactor.scrub(span.name),
     kind: span.kind + 1,
     startTimeUnixNano: start,
     endTimeUnixNano: nanos(span.endMs, start),
-    attributes: keyValues(span.attributes.values),
+    attributes: keyValues(span.attributes.values, redactor),
     droppedAttributesCount: span.attributes.dropped,
     events: span.events.map((e) => ({
       timeUnixNano: nanos(e.timeMs, start),
-      name: e.name,
-      attributes: keyValues(e.attributes.values),
+      name: redactor.scrub(e.name),
+      attributes: keyValues(e.attributes.values, redactor),
       droppedAttributesCount: e.attributes.dropped,
     })),
     droppedEventsCount: span.droppedEvents,
@@ -76,12 +78,12 @@ function encodeSpan(span: RecordingSpan): object {
         traceId: l.context.traceId,
         spanId: l.context.spanId,
         ...(linkState ? { traceState: linkState } : {}),
-        attributes: keyValues(l.attributes.values),
+        attributes: keyValues(l.attributes.values, redactor),
         droppedAttributesCount: l.attributes.dropped,
       };
     }),
     droppedLinksCount: span.droppedLinks,
-    status: span.status.message ? { code: span.status.code, message: span.status.message } : { code: span.status.code },
+    status: span.status.message ? { code: span.status.code, message: redactor.scrub(span.status.message) } : { code: span.status.code },
   };
 }
 
@@ -103,9 +105,9 @@ interface Encoded {
 let resourceCache: { resource: Attributes; prefix: Encoded } | undefined;
 const scopeHeaders = new WeakMap<InstrumentationScope, Encoded>();
 
-function resourcePrefix(resource: Attributes): Encoded {
+function resourcePrefix(resource: Attributes, redactor: Redactor): Encoded {
   if (resourceCache?.resource !== resource) {
-    const json = `{"resourceSpans":[{"resource":${JSON.stringify({ attributes: keyValues(resource) })},"scopeSpans":[`;
+    const json = `{"resourceSpans":[{"resource":${JSON.stringify({ attributes: keyValues(resource, redactor) })},"scopeSpans":[`;
     resourceCache = { resource, prefix: { json, bytes: Buffer.byteLength(json) } };
   }
   return resourceCache.prefix;
@@ -125,8 +127,8 @@ function scopeHeader(scope: InstrumentationScope): Encoded {
  * Encodes spans into as few request bodies as fit `maxBytes` each. Every span is encoded
  * once; bodies are assembled from the encoded fragments, grouped by instrumentation scope.
  */
-export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number): EncodedBatches {
-  const prefix = resourcePrefix(resource);
+export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number, redactor: Redactor): EncodedBatches {
+  const prefix = resourcePrefix(resource, redactor);
   const suffix = ']}]}';
   const baseBytes = prefix.bytes + suffix.length;
   const bodies: EncodedBatches['bodies'] = [];
@@ -149,7 +151,7 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
   for (const span of spans) {
     let fragment: string;
     try {
-      fragment = JSON.stringify(encodeSpan(span));
+      fragment = JSON.stringify(encodeSpan(span, redactor));
     } catch {
       unencodable++;
       continue;

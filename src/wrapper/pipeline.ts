@@ -71,6 +71,7 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
       requestTimeoutMs: config.requestTimeoutMs,
       maxExportBytes: config.maxExportBytes,
       resource: resource(config, functionEnv, redactor),
+      redactor,
       spool: config.spool,
     }),
     registration,
