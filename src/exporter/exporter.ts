@@ -134,7 +134,10 @@ export class OtlpExporter {
     if (this.probe) await settledBy(this.probe, deadlineMs);
     if (deadlineMs <= nowMs()) return { ok: false, transient: true, reason: 'flush deadline reached' };
     if (!this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
-    const sending = this.sendWithRetries(transport, json, deadlineMs).then((delivery) => this.tellBreaker(delivery, role));
+    const sending = this.sendWithRetries(transport, json, deadlineMs)
+      // Whatever happens, the breaker hears of it: a probe that never reports would keep it open for good.
+      .catch((error: unknown): Delivery => ({ ok: false, transient: true, reason: (error as Error).message }))
+      .then((delivery) => this.tellBreaker(delivery, role));
     if (this.breaker.probing) {
       const probe = sending.finally(() => {
         if (this.probe === probe) this.probe = undefined;

@@ -149,7 +149,8 @@ class Spool {
 
   private removeIfStale(name: string): void {
     const path = join(this.dir, name);
-    if (Date.now() - statSync(path).mtimeMs > STALE_TEMP_MS) removeQuietly(path);
+    const modifiedMs = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (modifiedMs !== undefined && Date.now() - modifiedMs > STALE_TEMP_MS) removeQuietly(path);
   }
 
   private drop(spans: number, reason: string): void {
