@@ -24,9 +24,9 @@ const SPECIAL_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
 function cleanValue(value: unknown, rules: AttributeRules, stats: CleanStats, depth: number): OtlpAnyValue | undefined {
   if (!isObject(value) || depth > MAX_DEPTH) return undefined;
   if (typeof value.stringValue === 'string') {
-    if (value.stringValue.length <= rules.maxValueLength) return { stringValue: value.stringValue };
+    if (value.stringValue.length <= rules.maxValueLength) return { stringValue: rules.redactor.scrub(value.stringValue) };
     stats.truncatedValues++;
-    return { stringValue: value.stringValue.slice(0, rules.maxValueLength) };
+    return { stringValue: rules.redactor.scrub(value.stringValue.slice(0, rules.maxValueLength)) };
   }
   if (typeof value.boolValue === 'boolean') return { boolValue: value.boolValue };
   if (typeof value.intValue === 'string' && INT.test(value.intValue)) return { intValue: value.intValue };

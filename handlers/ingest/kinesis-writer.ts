@@ -1,3 +1,4 @@
+import { backoffMs } from '../../src/backoff';
 import type { StreamRecord } from './records';
 
 /** `PutRecords` as the ingest uses it; the AWS SDK's KinesisClient in production. */
@@ -17,8 +18,6 @@ export interface WriteResult {
 // Kinesis PutRecords limits.
 const MAX_RECORDS_PER_CALL = 500;
 const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
-const BASE_BACKOFF_MS = 50;
-const MAX_BACKOFF_MS = 1000;
 // Retrying these cannot help: the stream is missing or the function may not write to it.
 const FINAL_ERRORS = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'ValidationException', 'InvalidArgumentException', 'KMSAccessDeniedException', 'KMSDisabledException', 'KMSNotFoundException']);
 
@@ -61,7 +60,7 @@ export async function writeRecords(records: StreamRecord[], streamName: string, 
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt > 0) {
-        const delay = random() * Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (attempt - 1));
+        const delay = backoffMs(attempt - 1, random);
         if (now() + delay >= deadlineMs) break;
         await sleep(delay);
       }

@@ -21,8 +21,13 @@ export interface TracingOptions {
   samplerRatio?: number;
   /** Extra resource attributes. Env: `OTEL_RESOURCE_ATTRIBUTES`. */
   resourceAttributes?: Attributes;
-  /** Longest a flush may add to an invocation, in ms. Env: `OTEL_EXPORTER_OTLP_TIMEOUT`; default 500. */
+  /** Longest a flush may add to an invocation, in ms. Env: `HOPTRACE_FLUSH_TIMEOUT_MS`; default 500. */
   flushTimeoutMs?: number;
+  /**
+   * Longest one export request may take, in ms, within the flush budget (OpenTelemetry's
+   * meaning). Env: `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT`, `OTEL_EXPORTER_OTLP_TIMEOUT`; default 10000.
+   */
+  requestTimeoutMs?: number;
   /** A flush never runs closer than this to the Lambda deadline, in ms. Env: `HOPTRACE_FLUSH_MARGIN_MS`; default 50. */
   flushMarginMs?: number;
   /** The timeout guard ends open spans this long before the deadline, in ms. Env: `HOPTRACE_TIMEOUT_GUARD_MS`; default 500. */
@@ -68,6 +73,7 @@ export interface TracingConfig {
   disabledInstrumentations: string[];
   resourceAttributes: Attributes;
   flushTimeoutMs: number;
+  requestTimeoutMs: number;
   flushMarginMs: number;
   timeoutGuardMs: number;
   maxSpansPerInvocation: number;
@@ -134,7 +140,8 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
     acceptInboundBaggage: options.acceptInboundBaggage ?? readBoolean(env, 'HOPTRACE_ACCEPT_INBOUND_BAGGAGE') ?? true,
     disabledInstrumentations: readList(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
     resourceAttributes,
-    flushTimeoutMs: options.flushTimeoutMs ?? readNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 500,
+    flushTimeoutMs: options.flushTimeoutMs ?? readNumber(env, 'HOPTRACE_FLUSH_TIMEOUT_MS') ?? 500,
+    requestTimeoutMs: options.requestTimeoutMs ?? readNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000,
     flushMarginMs: options.flushMarginMs ?? readNumber(env, 'HOPTRACE_FLUSH_MARGIN_MS') ?? 50,
     timeoutGuardMs: options.timeoutGuardMs ?? readNumber(env, 'HOPTRACE_TIMEOUT_GUARD_MS') ?? 500,
     maxSpansPerInvocation: options.maxSpansPerInvocation ?? readNumber(env, 'HOPTRACE_MAX_SPANS') ?? 1000,

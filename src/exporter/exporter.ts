@@ -1,19 +1,25 @@
 import { context, type Attributes } from '@opentelemetry/api';
 import { logger } from '../logger';
+import type { Redactor } from '../redaction';
 import type { RecordingSpan } from '../tracer/span';
 import { suppressTracing } from '../tracer/suppress';
 import { nowMs } from '../tracer/time';
+import { CircuitBreaker } from './circuit-breaker';
 import { HttpTransport } from './http-transport';
 import { encodeBatches } from './otlp-json';
-import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from './retry';
-import { Spool } from './spool';
+import { isRetryableNetworkError, isRetryableStatus, retryDelayMs } from './retry';
+import { openSpool, type Spool } from './spool';
 
 export interface ExporterSettings {
   endpoint: string | undefined;
   headers: Record<string, string>;
   compression: 'gzip' | 'none';
+  /** Longest one request may take (OpenTelemetry's export timeout); the flush deadline caps it. */
+  requestTimeoutMs: number;
   maxExportBytes: number;
   resource: Attributes;
+  /** Scrubs the secrets inside values on their way out. */
+  redactor: Redactor;
   /** Where undeliverable bodies wait for a later invocation; undefined turns the spool off. */
   spool: { dir: string; maxBytes: number } | undefined;
 }
@@ -34,13 +40,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export class OtlpExporter {
   private readonly transport: HttpTransport | undefined;
   private readonly spool: Spool | undefined;
-  private draining: Promise<void> | undefined;
+  private readonly breaker = new CircuitBreaker();
+  /** The probe of an endpoint taken for dead, while it runs: deliveries meanwhile wait for its verdict. */
+  private probe: Promise<unknown> | undefined;
 
   constructor(private readonly settings: ExporterSettings) {
     if (!settings.endpoint) return;
     try {
       this.transport = new HttpTransport(settings.endpoint, settings.headers, settings.compression);
-      if (settings.spool) this.spool = new Spool(settings.spool.dir, settings.endpoint, settings.spool.maxBytes);
+      if (settings.spool) this.spool = openSpool(settings.spool.dir, settings.endpoint, settings.spool.maxBytes);
     } catch (error) {
       logger.warnOnce('endpoint', `invalid OTLP endpoint "${settings.endpoint}": ${(error as Error).message}; spans will be dropped.`);
     }
@@ -54,18 +62,18 @@ export class OtlpExporter {
   /**
    * Resends what earlier invocations could not deliver, oldest first, until the deadline or
    * the first failure that may pass; each body is deleted once acknowledged, so it is never
-   * sent twice. One drain at a time per sandbox.
+   * sent twice. One drain at a time per spool.
    */
   drainSpool(deadline: () => number): Promise<void> {
     const { spool, transport } = this;
-    if (!spool || !transport || this.draining || spool.pending().length === 0) return this.draining ?? Promise.resolve();
-    const deadlineMs = deadline();
-    this.draining = (async () => {
+    if (!spool || !transport || spool.pending().length === 0) return Promise.resolve();
+    return spool.exclusively(async () => {
+      const deadlineMs = deadline();
       try {
         for (const entry of [...spool.pending()]) {
           const json = spool.read(entry.name);
           if (json === undefined) continue;
-          const delivery = await this.deliver(transport, json, deadlineMs);
+          const delivery = await this.deliver(transport, json, deadlineMs, 'resend');
           if (delivery.ok) spool.remove(entry.name);
           else if (delivery.transient) break;
           else {
@@ -75,11 +83,8 @@ export class OtlpExporter {
         }
       } catch (error) {
         logger.warn('spool:internal', `resending the spool failed: ${(error as Error).message}`);
-      } finally {
-        this.draining = undefined;
       }
-    })();
-    return this.draining;
+    });
   }
 
   /** Prepares the connection machinery in the background, ahead of the next export. */
@@ -100,11 +105,15 @@ export class OtlpExporter {
       return;
     }
     try {
-      const { bodies, oversized } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes);
+      const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor);
       if (oversized > 0) logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
+      if (unencodable > 0) logger.warn('unencodable', `${unencodable} span(s) with a start time that is not a time were dropped.`);
       const undelivered = [];
+      let failing: Delivery | undefined;
       for (const body of bodies) {
-        const delivery = await this.deliver(this.transport, body.json, deadlineMs);
+        // Once the endpoint failed this flush, the rest waits in the spool: one failure per flush for the breaker.
+        const delivery = failing ?? (await this.deliver(this.transport, body.json, deadlineMs, 'flush'));
+        if (delivery.transient) failing = delivery;
         if (!delivery.ok) {
           if (delivery.transient && this.spool) undelivered.push(body);
           const fate = delivery.transient && this.spool ? 'kept in the spool for a later invocation' : 'dropped';
@@ -117,7 +126,42 @@ export class OtlpExporter {
     }
   }
 
-  private async deliver(transport: HttpTransport, json: string, deadlineMs: number): Promise<Delivery> {
+  /**
+   * One body, retried within the deadline. The breaker hears every answer, and the failures
+   * of flushes and probes: a resend that fails at the start of an invocation only delays.
+   */
+  private async deliver(transport: HttpTransport, json: string, deadlineMs: number, role: 'flush' | 'resend'): Promise<Delivery> {
+    if (this.probe) await settledBy(this.probe, deadlineMs);
+    if (deadlineMs <= nowMs()) return { ok: false, transient: true, reason: 'flush deadline reached' };
+    if (!this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
+    const sending = this.sendWithRetries(transport, json, deadlineMs)
+      // Whatever happens, the breaker hears of it: a probe that never reports would keep it open for good.
+      .catch((error: unknown): Delivery => ({ ok: false, transient: true, reason: (error as Error).message }))
+      .then((delivery) => this.tellBreaker(delivery, role));
+    if (this.breaker.probing) {
+      const probe = sending.finally(() => {
+        if (this.probe === probe) this.probe = undefined;
+      });
+      this.probe = probe;
+    }
+    return sending;
+  }
+
+  private tellBreaker(delivery: Delivery, role: 'flush' | 'resend'): Delivery {
+    if (!delivery.transient) this.breaker.succeeded();
+    else if (role === 'flush' || this.breaker.probing) {
+      const probeAfterMs = this.breaker.failed();
+      if (probeAfterMs !== undefined) {
+        logger.warn(
+          'circuit-open',
+          `${this.settings.endpoint} failed several flushes in a row (${delivery.reason}); spans go to the spool without a request until a probe, first in ${probeAfterMs / 1000} s, finds it back.`,
+        );
+      }
+    }
+    return delivery;
+  }
+
+  private async sendWithRetries(transport: HttpTransport, json: string, deadlineMs: number): Promise<Delivery> {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadlineMs - nowMs();
       if (remaining <= 0) return { ok: false, transient: true, reason: 'flush deadline reached' };
@@ -126,7 +170,7 @@ export class OtlpExporter {
       let body: string;
       try {
         // Suppressed: an export must never be traced itself (no recursion).
-        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () => transport.send(json, remaining)));
+        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () => transport.send(json, Math.min(remaining, this.settings.requestTimeoutMs))));
       } catch (error) {
         // A reset kept-alive socket is retried at once on a fresh one; other errors are final.
         if (attempt === 0 && isRetryableNetworkError(error)) continue;
@@ -144,11 +188,18 @@ export class OtlpExporter {
         continue;
       }
       if (!isRetryableStatus(status)) return { ok: false, transient: false, reason: `HTTP ${status}` };
-      const delay = parseRetryAfter(retryAfter) ?? backoffMs(attempt);
+      const delay = retryDelayMs(attempt, retryAfter);
       if (nowMs() + delay >= deadlineMs) return { ok: false, transient: true, reason: `HTTP ${status}, no time left to retry` };
       await sleep(delay);
     }
   }
+}
+
+/** Waits for `promise` to settle, but not past `deadlineMs`. */
+async function settledBy(promise: Promise<unknown>, deadlineMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs - nowMs()))))]);
+  clearTimeout(timer);
 }
 
 function reportPartialSuccess(body: string): void {

@@ -1,43 +1,74 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
 import type { OtlpAnyValue, OtlpKeyValue } from '../otlp/types';
+import type { Redactor } from '../redaction';
 import type { InstrumentationScope, RecordingSpan } from '../tracer/span';
 import { msToNanoString } from '../tracer/time';
 
 // OTLP JSON (https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): ids as hex,
 // enums as integers, 64-bit integers as decimal strings, lowerCamelCase field names.
 
-function anyValue(value: AttributeValue | null | undefined): OtlpAnyValue {
-  if (typeof value === 'string') return { stringValue: value };
+const INT64_MIN = -(2 ** 63);
+const INT64_LIMIT = 2 ** 63;
+const NON_FINITE: Record<string, string> = { NaN: 'NaN', Infinity: 'Infinity', '-Infinity': '-Infinity' };
+
+/**
+ * A JS number as protobuf's JSON mapping allows it: an integer that fits int64 as a decimal
+ * string (BigInt spells 2**62 in digits where String() might not), anything else as a
+ * double, NaN and the infinities as the strings a strict receiver expects (JSON has no
+ * literal for them, and JSON.stringify would send null).
+ */
+function numberValue(value: number): OtlpAnyValue {
+  if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_LIMIT) {
+    return { intValue: Number.isSafeInteger(value) ? String(value) : BigInt(value).toString() };
+  }
+  return { doubleValue: Number.isFinite(value) ? value : NON_FINITE[String(value)]! };
+}
+
+function anyValue(value: AttributeValue | null | undefined, redactor: Redactor): OtlpAnyValue {
+  if (typeof value === 'string') return { stringValue: redactor.scrub(value) };
   if (typeof value === 'boolean') return { boolValue: value };
-  if (typeof value === 'number') return Number.isInteger(value) ? { intValue: String(value) } : { doubleValue: value };
-  if (Array.isArray(value)) return { arrayValue: { values: value.map((v) => anyValue(v)) } };
+  if (typeof value === 'number') return numberValue(value);
+  if (Array.isArray(value)) return { arrayValue: { values: value.map((v) => anyValue(v, redactor)) } };
   return {};
 }
 
-function keyValues(attributes: Attributes): OtlpKeyValue[] {
+function keyValues(attributes: Attributes, redactor: Redactor): OtlpKeyValue[] {
   const out: OtlpKeyValue[] = [];
-  for (const key of Object.keys(attributes)) out.push({ key, value: anyValue(attributes[key]) });
+  for (const key of Object.keys(attributes)) out.push({ key, value: anyValue(attributes[key], redactor) });
   return out;
 }
 
-function encodeSpan(span: RecordingSpan): object {
+// fixed64 nanoseconds run out in the year 2554.
+const MAX_TIME_MS = 2 ** 64 / 1e6;
+
+/** A time as fixed64 nanoseconds, or `fallback` when the time is not one (NaN, negative, past 2554). */
+function nanos(ms: number | undefined, fallback: string): string {
+  return ms !== undefined && ms >= 0 && ms < MAX_TIME_MS ? msToNanoString(ms) : fallback;
+}
+
+class UnencodableSpan extends Error {}
+
+/** Secrets inside values (a token in a URL, a password in a message) are scrubbed here, on their way out. */
+function encodeSpan(span: RecordingSpan, redactor: Redactor): object {
   const context = span.spanContext();
   const traceState = context.traceState?.serialize();
+  const start = nanos(span.startMs, '');
+  if (start === '') throw new UnencodableSpan(`start time ${span.startMs} is not a time`);
   return {
     traceId: context.traceId,
     spanId: context.spanId,
     ...(traceState ? { traceState } : {}),
     ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
-    name: span.name,
+    name: redactor.scrub(span.name),
     kind: span.kind + 1,
-    startTimeUnixNano: msToNanoString(span.startMs),
-    endTimeUnixNano: msToNanoString(span.endMs ?? span.startMs),
-    attributes: keyValues(span.attributes.values),
+    startTimeUnixNano: start,
+    endTimeUnixNano: nanos(span.endMs, start),
+    attributes: keyValues(span.attributes.values, redactor),
     droppedAttributesCount: span.attributes.dropped,
     events: span.events.map((e) => ({
-      timeUnixNano: msToNanoString(e.timeMs),
-      name: e.name,
-      attributes: keyValues(e.attributes.values),
+      timeUnixNano: nanos(e.timeMs, start),
+      name: redactor.scrub(e.name),
+      attributes: keyValues(e.attributes.values, redactor),
       droppedAttributesCount: e.attributes.dropped,
     })),
     droppedEventsCount: span.droppedEvents,
@@ -47,12 +78,12 @@ function encodeSpan(span: RecordingSpan): object {
         traceId: l.context.traceId,
         spanId: l.context.spanId,
         ...(linkState ? { traceState: linkState } : {}),
-        attributes: keyValues(l.attributes.values),
+        attributes: keyValues(l.attributes.values, redactor),
         droppedAttributesCount: l.attributes.dropped,
       };
     }),
     droppedLinksCount: span.droppedLinks,
-    status: span.status.message ? { code: span.status.code, message: span.status.message } : { code: span.status.code },
+    status: span.status.message ? { code: span.status.code, message: redactor.scrub(span.status.message) } : { code: span.status.code },
   };
 }
 
@@ -61,6 +92,8 @@ export interface EncodedBatches {
   bodies: Array<{ json: string; spans: number }>;
   /** Spans that alone exceed the byte limit: they cannot be sent. */
   oversized: number;
+  /** Spans that cannot be written as OTLP JSON (a start time that is not a time): left out so the rest go. */
+  unencodable: number;
 }
 
 interface Encoded {
@@ -72,9 +105,9 @@ interface Encoded {
 let resourceCache: { resource: Attributes; prefix: Encoded } | undefined;
 const scopeHeaders = new WeakMap<InstrumentationScope, Encoded>();
 
-function resourcePrefix(resource: Attributes): Encoded {
+function resourcePrefix(resource: Attributes, redactor: Redactor): Encoded {
   if (resourceCache?.resource !== resource) {
-    const json = `{"resourceSpans":[{"resource":${JSON.stringify({ attributes: keyValues(resource) })},"scopeSpans":[`;
+    const json = `{"resourceSpans":[{"resource":${JSON.stringify({ attributes: keyValues(resource, redactor) })},"scopeSpans":[`;
     resourceCache = { resource, prefix: { json, bytes: Buffer.byteLength(json) } };
   }
   return resourceCache.prefix;
@@ -94,12 +127,13 @@ function scopeHeader(scope: InstrumentationScope): Encoded {
  * Encodes spans into as few request bodies as fit `maxBytes` each. Every span is encoded
  * once; bodies are assembled from the encoded fragments, grouped by instrumentation scope.
  */
-export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number): EncodedBatches {
-  const prefix = resourcePrefix(resource);
+export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number, redactor: Redactor): EncodedBatches {
+  const prefix = resourcePrefix(resource, redactor);
   const suffix = ']}]}';
   const baseBytes = prefix.bytes + suffix.length;
   const bodies: EncodedBatches['bodies'] = [];
   let oversized = 0;
+  let unencodable = 0;
   // Span fragments by their scope's encoded header, which is its name and version.
   let groups = new Map<string, string[]>();
   let bytes = baseBytes;
@@ -115,7 +149,13 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
   };
 
   for (const span of spans) {
-    const fragment = JSON.stringify(encodeSpan(span));
+    let fragment: string;
+    try {
+      fragment = JSON.stringify(encodeSpan(span, redactor));
+    } catch {
+      unencodable++;
+      continue;
+    }
     const header = scopeHeader(span.scope);
     const fragmentBytes = Buffer.byteLength(fragment) + 1;
     const scopeBytes = header.bytes + 3;
@@ -136,5 +176,5 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
     count++;
   }
   close();
-  return { bodies, oversized };
+  return { bodies, oversized, unencodable };
 }

@@ -1,9 +1,8 @@
+import { backoffMs } from '../backoff';
+
 const RETRYABLE_STATUS = new Set([429, 502, 503, 504]);
 // Errors of a keep-alive socket the server closed while the sandbox was frozen.
 const RETRYABLE_NETWORK = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED']);
-
-const BASE_BACKOFF_MS = 50;
-const MAX_BACKOFF_MS = 1000;
 
 export function isRetryableStatus(status: number): boolean {
   return RETRYABLE_STATUS.has(status);
@@ -25,7 +24,7 @@ export function parseRetryAfter(header: string | undefined, nowMs: number = Date
   return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-/** Exponential backoff with full jitter. */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  return random() * Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** attempt);
+/** The wait before retry `attempt`: the server's `Retry-After` when longer, our backoff at least. */
+export function retryDelayMs(attempt: number, retryAfter: string | undefined, random?: () => number): number {
+  return Math.max(parseRetryAfter(retryAfter) ?? 0, backoffMs(attempt, random));
 }

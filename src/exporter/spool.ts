@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger } from '../logger';
 
@@ -24,7 +24,39 @@ function hash(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-const NAME = /^(\d{15})-(\d+)-(\d+)\.json$/;
+// Time, then a sequence number within the process, both zero-padded so that names sort in
+// the order they were written, after a reload too; the process tag keeps two processes
+// sharing a directory from ever writing the same name.
+const NAME = /^(\d{15})-(\d{10})-([0-9a-z]+)-(\d+)\.json$/;
+const TEMP_SUFFIX = '.tmp';
+// A temporary file older than this was left by a process killed mid-write: never renamed, never sent.
+const STALE_TEMP_MS = 60_000;
+const processTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
+
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Already gone, or never written: nothing to send twice.
+  }
+}
+
+const spools = new Map<string, Spool>();
+
+/**
+ * The process's one spool for an endpoint under `root`: every `withTracing`/`tracing()` of a
+ * sandbox shares it, so they never write the same name or resend the same body. The first
+ * caller's byte limit holds.
+ */
+export function openSpool(root: string, endpoint: string, maxBytes: number): Spool {
+  const dir = join(root, hash(endpoint));
+  let spool = spools.get(dir);
+  if (!spool) {
+    spool = new Spool(dir, maxBytes);
+    spools.set(dir, spool);
+  }
+  return spool;
+}
 
 /**
  * Export bodies that could not be delivered, kept as files in /tmp (which lives as long as
@@ -32,14 +64,23 @@ const NAME = /^(\d{15})-(\d+)-(\d+)\.json$/;
  * are dropped first, and their spans counted. Never throws: a spool that cannot write counts
  * the spans as dropped.
  */
-export class Spool {
-  private readonly dir: string;
+class Spool {
   private entries: Entry[] | undefined;
   private seq = 0;
   private dropped = 0;
+  private draining: Promise<void> | undefined;
 
-  constructor(root: string, endpoint: string, private readonly maxBytes: number) {
-    this.dir = join(root, hash(endpoint));
+  constructor(
+    private readonly dir: string,
+    private readonly maxBytes: number,
+  ) {}
+
+  /** Runs `drain` unless one is running, then returns that one: a body is never sent twice at once. */
+  exclusively(drain: () => Promise<void>): Promise<void> {
+    this.draining ??= drain().finally(() => {
+      this.draining = undefined;
+    });
+    return this.draining;
   }
 
   /**
@@ -70,12 +111,16 @@ export class Spool {
         this.remove(oldest.name);
         this.drop(oldest.spans, 'the spool is full; the oldest spans were dropped');
       }
-      const name = `${String(Date.now()).padStart(15, '0')}-${this.seq++}-${body.spans}.json`;
+      const name = `${String(Date.now()).padStart(15, '0')}-${String(this.seq++).padStart(10, '0')}-${processTag}-${body.spans}.json`;
+      const temp = join(this.dir, `.${name}${TEMP_SUFFIX}`);
       try {
         mkdirSync(this.dir, { recursive: true });
-        writeFileSync(join(this.dir, name), body.json);
+        // Written aside, then renamed (atomic): a kill mid-write leaves no truncated body to send.
+        writeFileSync(temp, body.json);
+        renameSync(temp, join(this.dir, name));
         entries.push({ name, bytes, spans: body.spans });
       } catch (error) {
+        removeQuietly(temp);
         this.drop(body.spans, `the spool cannot write to ${this.dir}: ${(error as Error).message}`);
       }
     }
@@ -93,17 +138,19 @@ export class Spool {
   /** Deletes a body once its delivery is acknowledged, so it is never sent again. */
   remove(name: string): void {
     this.forget(name);
-    try {
-      rmSync(join(this.dir, name), { force: true });
-    } catch {
-      // Already gone: nothing to send twice.
-    }
+    removeQuietly(join(this.dir, name));
   }
 
   private forget(name: string): void {
     const entries = this.load();
     const i = entries.findIndex((e) => e.name === name);
     if (i >= 0) entries.splice(i, 1);
+  }
+
+  private removeIfStale(name: string): void {
+    const path = join(this.dir, name);
+    const modifiedMs = statSync(path, { throwIfNoEntry: false })?.mtimeMs;
+    if (modifiedMs !== undefined && Date.now() - modifiedMs > STALE_TEMP_MS) removeQuietly(path);
   }
 
   private drop(spans: number, reason: string): void {
@@ -118,7 +165,8 @@ export class Spool {
     try {
       for (const name of readdirSync(this.dir).sort()) {
         const match = NAME.exec(name);
-        if (match) this.entries.push({ name, bytes: statSync(join(this.dir, name)).size, spans: Number(match[3]) });
+        if (match) this.entries.push({ name, bytes: statSync(join(this.dir, name)).size, spans: Number(match[4]) });
+        else if (name.endsWith(TEMP_SUFFIX)) this.removeIfStale(name);
       }
     } catch {
       // No directory yet: nothing waits.
@@ -126,3 +174,5 @@ export class Spool {
     return this.entries;
   }
 }
+
+export type { Spool };

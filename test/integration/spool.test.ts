@@ -5,6 +5,7 @@ import { trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withTracing } from '../../src/index';
 import { resetColdStartForTests } from '../../src/wrapper/cold-start';
+import { advanceWallClock } from '../helpers/clock';
 import { lambdaContext } from '../helpers/lambda';
 import { attr, OtlpReceiver } from '../helpers/otlp-receiver';
 import { warningsWhile } from '../helpers/warnings';
@@ -21,7 +22,11 @@ afterEach(async () => {
   receiver = undefined;
   rmSync(dir, { recursive: true, force: true });
   vi.unstubAllEnvs();
+  vi.restoreAllMocks();
 });
+
+/** After several failed exports the circuit breaker sends nothing until a probe is due: at most a minute. */
+const probeDue = (): void => advanceWallClock(61_000);
 
 const BUDGET_MS = 300;
 const SLACK_MS = 1200;
@@ -62,6 +67,7 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     expect(spoolFiles()).toHaveLength(4);
 
     receiver.always({ kind: 'ok' });
+    probeDue();
     await timedInvoke(handler);
     const delivered = receiver.spans().filter((s) => s.name !== 'init').map((s) => s.spanId);
     expect(new Set(delivered)).toEqual(new Set(made));
@@ -80,6 +86,7 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     await first.close();
     const { handler, made } = tracedHandler(`http://127.0.0.1:${port}/v1/traces`);
     for (let i = 0; i < 3; i++) expect(await timedInvoke(handler)).toBeLessThan(BUDGET_MS + SLACK_MS);
+    probeDue();
     receiver = await OtlpReceiver.start(port);
     await timedInvoke(handler);
     expect(new Set(receiver.spans().filter((s) => s.name !== 'init').map((s) => s.spanId))).toEqual(new Set(made));
@@ -91,6 +98,7 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     const { handler } = tracedHandler(receiver.url);
     for (let i = 0; i < 3; i++) await timedInvoke(handler);
     receiver.always({ kind: 'ok' });
+    probeDue();
     await timedInvoke(handler, 'last');
     const rootOf = (r: OtlpReceiver['requests'][number]) => r.body.resourceSpans[0]!.scopeSpans.flatMap((s) => s.spans).find((s) => attr(s, 'faas.invocation_id'))!;
     const spooled = receiver.requests.map(rootOf).filter((root) => attr(root, 'faas.invocation_id') !== 'last');
@@ -125,6 +133,7 @@ describe('the spool: nothing lost while the sandbox lives', () => {
       made = traced.made;
       for (let i = 0; i < 6; i++) await timedInvoke(traced.handler);
       up.always({ kind: 'ok' });
+      probeDue();
       await timedInvoke(traced.handler);
     });
     const spans = receiver.spans();

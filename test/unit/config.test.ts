@@ -14,6 +14,7 @@ describe('resolveConfig', () => {
       propagators: ['tracecontext', 'baggage'],
       acceptInboundBaggage: true,
       flushTimeoutMs: 500,
+      requestTimeoutMs: 10_000,
       timeoutGuardMs: 500,
       maxSpansPerInvocation: 1000,
     });
@@ -45,8 +46,16 @@ describe('resolveConfig', () => {
     expect(c.propagators).toEqual(['tracecontext']);
     expect(c.resourceAttributes).toEqual({ 'deployment.environment': 'prod', team: 'payments' });
     expect(c.disabled).toBe(true);
-    expect(c.flushTimeoutMs).toBe(250);
+    expect(c.requestTimeoutMs).toBe(250);
     expect(c.spanLimits.attributeCount).toBe(10);
+  });
+
+  it("keeps OpenTelemetry's export timeout per request, and reads the flush budget from its own variable", () => {
+    const otel = resolveConfig({}, { OTEL_EXPORTER_OTLP_TIMEOUT: '10000' });
+    expect(otel).toMatchObject({ flushTimeoutMs: 500, requestTimeoutMs: 10_000 });
+    const both = resolveConfig({}, { HOPTRACE_FLUSH_TIMEOUT_MS: '800', OTEL_EXPORTER_OTLP_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '200' });
+    expect(both).toMatchObject({ flushTimeoutMs: 800, requestTimeoutMs: 200 });
+    expect(resolveConfig({ flushTimeoutMs: 100, requestTimeoutMs: 50 }, { HOPTRACE_FLUSH_TIMEOUT_MS: '800' })).toMatchObject({ flushTimeoutMs: 100, requestTimeoutMs: 50 });
   });
 
   it('prefers the traces-specific endpoint, used as is', () => {

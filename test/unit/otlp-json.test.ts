@@ -7,6 +7,7 @@ import { msToNanoString } from '../../src/tracer/time';
 
 const limits = { limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 }, redactor: new Redactor([]) };
 const sink = { onEnd: () => undefined };
+const none = new Redactor([]);
 
 function span(name: string, scope: InstrumentationScope = { name: 'lib', version: '1.0.0' }, attributes = {}, during?: (s: RecordingSpan) => void): RecordingSpan {
   const s = new RecordingSpan(
@@ -30,7 +31,7 @@ describe('OTLP JSON encoding', () => {
     const s = span('GET /x', { name: 'lib', version: '1.0.0' }, { str: 's', int: 3, dbl: 1.5, bool: true, arr: ['a', 'b'] }, (open) =>
       open.addEvent('evt', { n: 1 }, 1_700_000_000_200),
     );
-    const { bodies } = encodeBatches([s], { 'service.name': 'svc' }, 1_000_000);
+    const { bodies } = encodeBatches([s], { 'service.name': 'svc' }, 1_000_000, none);
     const body = JSON.parse(bodies[0]!.json);
     const [resourceSpans] = body.resourceSpans;
     expect(resourceSpans.resource.attributes).toEqual([{ key: 'service.name', value: { stringValue: 'svc' } }]);
@@ -58,7 +59,7 @@ describe('OTLP JSON encoding', () => {
 
   it('encodes the resource and scope of each call, though it encodes each only once', () => {
     const serviceOf = (resource: Record<string, string>, scope: InstrumentationScope): [string, unknown] => {
-      const body = JSON.parse(encodeBatches([span('x', scope)], resource, 1_000_000).bodies[0]!.json);
+      const body = JSON.parse(encodeBatches([span('x', scope)], resource, 1_000_000, none).bodies[0]!.json);
       return [body.resourceSpans[0].resource.attributes[0].value.stringValue, body.resourceSpans[0].scopeSpans[0].scope];
     };
     const a = { 'service.name': 'a' };
@@ -70,7 +71,7 @@ describe('OTLP JSON encoding', () => {
 
   it('groups spans by instrumentation scope', () => {
     const spans = [span('a', { name: 'one', version: '1' }), span('b', { name: 'two', version: '1' }), span('c', { name: 'one', version: '1' })];
-    const body = JSON.parse(encodeBatches(spans, {}, 1_000_000).bodies[0]!.json);
+    const body = JSON.parse(encodeBatches(spans, {}, 1_000_000, none).bodies[0]!.json);
     const scopes = body.resourceSpans[0].scopeSpans.map((s: { scope: { name: string }; spans: unknown[] }) => [s.scope.name, s.spans.length]);
     expect(scopes).toEqual([
       ['one', 2],
@@ -80,7 +81,7 @@ describe('OTLP JSON encoding', () => {
 
   it('splits into bodies no larger than the limit, losing no span', () => {
     const spans = Array.from({ length: 300 }, (_, i) => span(`s${i}`, { name: `scope${i % 3}`, version: '1' }, { pad: 'p'.repeat(200) }));
-    const { bodies, oversized } = encodeBatches(spans, { 'service.name': 'svc' }, 10_000);
+    const { bodies, oversized } = encodeBatches(spans, { 'service.name': 'svc' }, 10_000, none);
     expect(oversized).toBe(0);
     expect(bodies.length).toBeGreaterThan(10);
     const names: string[] = [];
@@ -96,14 +97,79 @@ describe('OTLP JSON encoding', () => {
 
   it('counts multi-byte characters as bytes when splitting', () => {
     const spans = Array.from({ length: 40 }, (_, i) => span(`s${i}`, undefined, { text: '日本語'.repeat(100) }));
-    for (const body of encodeBatches(spans, {}, 5_000).bodies) expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(5_000);
+    for (const body of encodeBatches(spans, {}, 5_000, none).bodies) expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(5_000);
   });
 
   it('reports a span that alone exceeds the limit as oversized', () => {
-    const { bodies, oversized } = encodeBatches([span('big', undefined, { pad: 'x'.repeat(5_000) }), span('small')], {}, 2_000);
+    const { bodies, oversized } = encodeBatches([span('big', undefined, { pad: 'x'.repeat(5_000) }), span('small')], {}, 2_000, none);
     expect(oversized).toBe(1);
     expect(bodies).toHaveLength(1);
     expect(bodies[0]!.spans).toBe(1);
+  });
+});
+
+/** What a strict protobuf JSON parser accepts for an AnyValue number (proto3 JSON mapping). */
+function strictNumber(value: { intValue?: unknown; doubleValue?: unknown }): void {
+  if ('intValue' in value) {
+    expect(value.intValue).toMatch(/^-?\d+$/);
+    const n = BigInt(value.intValue as string);
+    expect(n >= -(2n ** 63n) && n < 2n ** 63n).toBe(true);
+  } else if (typeof value.doubleValue === 'string') {
+    expect(['NaN', 'Infinity', '-Infinity']).toContain(value.doubleValue);
+  } else {
+    expect(Number.isFinite(value.doubleValue)).toBe(true);
+  }
+}
+
+describe('OTLP JSON numbers a strict receiver accepts', () => {
+  const values: Record<string, number> = {
+    safe: 42,
+    negative: -7,
+    unsafeInInt64: 2 ** 62,
+    int64Min: -(2 ** 63),
+    int64Limit: 2 ** 63,
+    beyond: 1e21,
+    beyondNegative: -1e30,
+    fraction: 0.1,
+    nan: NaN,
+    inf: Infinity,
+    negInf: -Infinity,
+  };
+
+  it('writes ints within int64 as decimal strings, everything else as a double, NaN and the infinities as strings', () => {
+    const s = span('numbers', undefined, { ...values, list: [1, NaN, 1e21] });
+    const body = JSON.parse(encodeBatches([s], { 'resource.nan': NaN }, 1_000_000, none).bodies[0]!.json);
+    const encoded = body.resourceSpans[0].scopeSpans[0].spans[0];
+    const byKey = Object.fromEntries(encoded.attributes.map((a: { key: string; value: unknown }) => [a.key, a.value]));
+    expect(byKey).toMatchObject({
+      safe: { intValue: '42' },
+      negative: { intValue: '-7' },
+      unsafeInInt64: { intValue: '4611686018427387904' },
+      int64Min: { intValue: '-9223372036854775808' },
+      int64Limit: { doubleValue: 2 ** 63 },
+      beyond: { doubleValue: 1e21 },
+      beyondNegative: { doubleValue: -1e30 },
+      fraction: { doubleValue: 0.1 },
+      nan: { doubleValue: 'NaN' },
+      inf: { doubleValue: 'Infinity' },
+      negInf: { doubleValue: '-Infinity' },
+    });
+    for (const key of Object.keys(values)) strictNumber(byKey[key]);
+    for (const item of byKey.list.arrayValue.values) strictNumber(item);
+    expect(body.resourceSpans[0].resource.attributes[0].value).toEqual({ doubleValue: 'NaN' });
+  });
+
+  it('leaves out a span whose start is not a time, and sends the rest of the flush', () => {
+    const broken = span('broken');
+    Object.defineProperty(broken, 'startMs', { value: NaN });
+    const late = span('late');
+    late.endMs = 1e30;
+    const { bodies, unencodable } = encodeBatches([broken, late, span('fine')], {}, 1_000_000, none);
+    expect(unencodable).toBe(1);
+    const spans = JSON.parse(bodies[0]!.json).resourceSpans[0].scopeSpans[0].spans;
+    expect(spans.map((x: { name: string }) => x.name)).toEqual(['late', 'fine']);
+    for (const x of spans) for (const t of [x.startTimeUnixNano, x.endTimeUnixNano]) expect(t).toMatch(/^\d+$/);
+    expect(spans[0].endTimeUnixNano).toBe(spans[0].startTimeUnixNano);
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { backoffMs, isRetryableNetworkError, isRetryableStatus, parseRetryAfter } from '../../src/exporter/retry';
+import { backoffMs, MIN_BACKOFF_MS } from '../../src/backoff';
+import { isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../src/exporter/retry';
 
 describe('retry policy', () => {
   it('retries exactly 429, 502, 503 and 504', () => {
@@ -16,11 +17,21 @@ describe('retry policy', () => {
     expect(parseRetryAfter('-1', now)).toBeUndefined();
   });
 
-  it('backs off exponentially with full jitter, capped', () => {
+  it('backs off exponentially with equal jitter, capped, never below the minimum', () => {
     expect(backoffMs(0, () => 1)).toBe(50);
     expect(backoffMs(3, () => 1)).toBe(400);
+    expect(backoffMs(3, () => 0)).toBe(200);
     expect(backoffMs(20, () => 1)).toBe(1000);
-    expect(backoffMs(3, () => 0)).toBe(0);
+    expect(backoffMs(20, () => 0)).toBe(500);
+    expect(backoffMs(0, () => 0)).toBe(MIN_BACKOFF_MS);
+    expect(MIN_BACKOFF_MS).toBeGreaterThan(0);
+  });
+
+  it('waits at least the backoff whatever Retry-After says, and longer when it asks', () => {
+    expect(retryDelayMs(0, '0', () => 0)).toBe(MIN_BACKOFF_MS);
+    expect(retryDelayMs(2, '0', () => 0)).toBe(backoffMs(2, () => 0));
+    expect(retryDelayMs(0, '2', () => 0)).toBe(2000);
+    expect(retryDelayMs(0, 'garbage', () => 1)).toBe(backoffMs(0, () => 1));
   });
 
   it('treats reset sockets as retryable and refusals as final', () => {

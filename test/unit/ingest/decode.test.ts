@@ -108,7 +108,7 @@ describe('decodeExportRequest', () => {
           { key: 'http.request.header.authorization', value: secret },
           { key: 'x-api-key', value: secret },
           { key: 'apiKey', value: secret },
-          { key: 'user.session_id', value: secret },
+          { key: 'aws_access_key_id', value: secret },
           { key: 'nested', value: { kvlistValue: { values: [{ key: 'access_token', value: secret }] } } },
           { key: 'http.route', value: str('/login') },
         ],

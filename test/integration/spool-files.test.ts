@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { trace } from '@opentelemetry/api';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { withTracing } from '../../src/index';
+import { resetColdStartForTests } from '../../src/wrapper/cold-start';
+import { lambdaContext } from '../helpers/lambda';
+import { OtlpReceiver } from '../helpers/otlp-receiver';
+
+// The spool's files: names that never collide, an order that survives a reload, no
+// truncated body after a kill.
+
+const ENDPOINT = 'http://127.0.0.1:4318/v1/traces';
+let dir: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'hoptrace-spool-files-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  vi.restoreAllMocks();
+});
+
+/** Every file under the spool root, with its path relative to it. */
+const files = (): string[] => {
+  try {
+    return readdirSync(dir, { recursive: true }).map(String).filter((f) => statSync(join(dir, f), { throwIfNoEntry: false })?.isFile());
+  } catch {
+    return [];
+  }
+};
+
+/** The spool module as a new process would load it: its registry of spools is empty. */
+async function freshSpoolModule(): Promise<typeof import('../../src/exporter/spool')> {
+  vi.resetModules();
+  return import('../../src/exporter/spool');
+}
+
+describe('spool file names', () => {
+  it('never collide when two wrapped handlers of a process spool in the same millisecond', async () => {
+    const receiver = await OtlpReceiver.start();
+    try {
+      receiver.always({ kind: 'status', status: 503 });
+      const now = Date.now();
+      vi.spyOn(Date, 'now').mockReturnValue(now);
+      resetColdStartForTests();
+      const made: string[] = [];
+      const wrap = () =>
+        withTracing(
+          async () => {
+            made.push(trace.getActiveSpan()!.spanContext().spanId);
+            return 'ok';
+          },
+          { endpoint: receiver.url, flushTimeoutMs: 300, spool: { dir, maxBytes: 1024 * 1024 } },
+        );
+      const first = wrap();
+      const second = wrap();
+      await first({}, lambdaContext());
+      await second({}, lambdaContext());
+      expect(files().filter((f) => f.endsWith('.json'))).toHaveLength(2);
+
+      receiver.always({ kind: 'ok' });
+      await first({}, lambdaContext());
+      const delivered = receiver.spans().filter((s) => s.name !== 'init').map((s) => s.spanId);
+      expect(new Set(delivered)).toEqual(new Set(made));
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('sort in the order they were written, after a reload too', async () => {
+    vi.spyOn(Date, 'now').mockReturnValue(1_800_000_000_000);
+    const { openSpool } = await freshSpoolModule();
+    const bodies = Array.from({ length: 12 }, (_, i) => ({ json: `{"n":${i}}`, spans: 1 }));
+    openSpool(dir, ENDPOINT, 1024 * 1024).save(bodies);
+
+    const reloaded = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024);
+    const order = reloaded.pending().map((e) => reloaded.read(e.name));
+    expect(order).toEqual(bodies.map((b) => b.json));
+  });
+});
+
+describe('a kill mid-write', () => {
+  const writer = fileURLToPath(new URL('../fixtures/spool/write-body.ts', import.meta.url));
+  const MEGABYTES = 64;
+
+  /** Starts a process spooling a large body, and SIGKILLs it once part of the body is on disk. */
+  async function killMidWrite(): Promise<boolean> {
+    const child = spawn(process.execPath, ['--import', 'tsx', writer, dir, String(MEGABYTES)], { stdio: 'ignore' });
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    let partial = false;
+    while (child.exitCode === null && !partial) {
+      partial = files().some((f) => {
+        const size = statSync(join(dir, f), { throwIfNoEntry: false })?.size ?? 0;
+        return size > 0 && size < MEGABYTES * 1024 * 1024;
+      });
+      if (partial) child.kill('SIGKILL');
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
+    await exited;
+    return partial;
+  }
+
+  it('leaves no truncated body for a later invocation to send', async () => {
+    // The kill must land while the body is being written; a rare miss is run again.
+    let landed = false;
+    for (let i = 0; i < 5 && !landed; i++) {
+      rmSync(dir, { recursive: true, force: true });
+      landed = await killMidWrite();
+    }
+    expect(landed).toBe(true);
+    const spool = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024 * 1024);
+    for (const entry of spool.pending()) expect(() => JSON.parse(spool.read(entry.name)!)).not.toThrow();
+    expect(spool.pending()).toHaveLength(0);
+  }, 60_000);
+
+  it('removes what a killed write left once it is stale, and keeps a write that may be under way', async () => {
+    expect(await killMidWrite()).toBe(true);
+    const leftover = files();
+    expect(leftover).toHaveLength(1);
+    (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024).pending();
+    expect(files()).toEqual(leftover);
+
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 61_000);
+    (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024).pending();
+    expect(files()).toEqual([]);
+  }, 60_000);
+});
