@@ -16,7 +16,7 @@ export interface CleanStats {
 }
 
 // AnyValue nests arrays and key-value lists; past this depth a value is dropped.
-const MAX_DEPTH = 8;
+export const MAX_DEPTH = 8;
 const MAX_KEY_LENGTH = 256;
 const INT = /^-?\d{1,20}$/;
 const SPECIAL_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
