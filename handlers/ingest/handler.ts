@@ -15,6 +15,8 @@ interface LambdaContextLike {
 const config = readIngestConfig(process.env);
 const keysParameter = config.keysParameter;
 const keys: TenantKeys = keysParameter === undefined ? undefined : cachedTenantKeys(() => readTenantKeys(config, keysParameter));
+// Start reading them now, during the cold start, rather than within the first request's deadline.
+keys?.().catch(() => undefined);
 const kinesis = new KinesisClient({
   region: config.region,
   ...(config.kinesisEndpoint ? { endpoint: config.kinesisEndpoint } : {}),

@@ -90,14 +90,18 @@ describe('decodeExportRequest', () => {
       { key: 'ok', value: { intValue: '42' } },
       { key: 'num', value: { intValue: 7 } },
       { key: 'bad-int', value: { intValue: '4x2' } },
+      { key: 'big-num', value: { intValue: 2 ** 60 } },
+      { key: 'too-big-num', value: { intValue: 2 ** 64 } },
       { key: '', value: str('no key') },
       { key: 'no-value' },
       { key: 'deep', value: deep },
     ];
     const span = decode(exportRequest([otlpSpan({ attributes })])).groups[0]!.scopes[0]!.spans[0]!;
-    expect(span.attributes.map((a) => a.key)).toEqual(['ok', 'num', 'deep']);
+    expect(span.attributes.map((a) => a.key)).toEqual(['ok', 'num', 'big-num', 'deep']);
     expect(span.attributes[1]!.value).toEqual({ intValue: '7' });
-    expect(JSON.stringify(span.attributes[2]!.value)).not.toContain('bottom');
+    // As OpenTelemetry JS sends a 64-bit integer in JSON: a number, not a string.
+    expect(span.attributes[2]!.value).toEqual({ intValue: '1152921504606846976' });
+    expect(JSON.stringify(span.attributes[3]!.value)).not.toContain('bottom');
   });
 
   it('redacts sensitive keys everywhere before anything is stored', () => {
