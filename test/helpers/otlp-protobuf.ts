@@ -62,8 +62,8 @@ class Writer {
   }
 
   /** A oneof member is written even when empty: its presence is the value. */
-  present(field: number, value: string): this {
-    const bytes = Buffer.from(value, 'utf8');
+  present(field: number, value: string | Buffer): this {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
     this.tag(field, 2);
     this.varint(BigInt(bytes.length));
     this.parts.push(bytes);
@@ -98,7 +98,7 @@ function anyValue(w: Writer, v: Json): void {
   else if (v.doubleValue !== undefined) w.double(4, Number(v.doubleValue));
   else if (v.arrayValue) w.message(5, (a) => v.arrayValue.values.forEach((x: Json) => a.message(1, (e) => anyValue(e, x))));
   else if (v.kvlistValue) w.message(6, (l) => v.kvlistValue.values.forEach((kv: Json) => l.message(1, (e) => keyValue(e, kv))));
-  else if (v.bytesValue !== undefined) w.bytes(7, Buffer.from(v.bytesValue, 'base64'));
+  else if (v.bytesValue !== undefined) w.present(7, Buffer.from(v.bytesValue, 'base64'));
 }
 
 /** A KeyValue; a Buffer as its value is taken as an AnyValue already encoded (for hostile shapes). */
