@@ -53,9 +53,9 @@ function body(format: OtlpFormat, raw: Buffer): OtlpBody {
 /**
  * Checks method, content type and size, and yields the body, inflated. Binary bodies (gzip,
  * protobuf) must reach the function base64-encoded, as the REST API in front of the ingest
- * delivers every body (it treats every content type as binary). A gzip body that a gateway decoded as UTF-8
- * text has lost bytes: it is refused with 415, which hoptrace's exporter answers by
- * resending uncompressed.
+ * delivers every body (it treats every content type as binary). A gzip body that a gateway
+ * decoded as UTF-8 text has lost bytes: it is refused with 415, which hoptrace's exporter
+ * answers by resending uncompressed.
  */
 export function decodeRequest(event: HttpEvent, maxBodyBytes: number, headers: Record<string, string>): OtlpBody {
   const method = (event.httpMethod ?? event.requestContext?.http?.method ?? 'POST').toUpperCase();

@@ -10,7 +10,7 @@ export interface HttpResponse {
 }
 
 // google.rpc.Status codes, as OTLP/HTTP asks for in error bodies.
-const RPC_CODES: Record<number, number> = { 400: 3, 401: 16, 405: 12, 413: 8, 415: 3, 429: 8, 500: 13, 503: 14 };
+const RPC_CODES: Record<number, number> = { 400: 3, 401: 16, 405: 12, 413: 8, 415: 3, 500: 13, 503: 14 };
 
 /** A protobuf varint field tag and value, for the two small messages the ingest answers with. */
 function varint(value: number): number[] {

@@ -11,11 +11,11 @@ export interface FrontDoor {
  * The ingest's REST API (infra/front-door.yml) on loopback, in front of functions run by
  * serverless-offline. serverless-offline's own HTTP server decodes every body it does not
  * know as binary (all but application/octet-stream and multipart/form-data) as UTF-8 text,
- * losing gzip and protobuf bytes; API Gateway with binary media types set to every type does not. So this
- * does what that REST API does: each request to POST `/<route>/v1/traces` becomes a
- * payload 1.0 proxy event with the body base64-encoded, the named function runs through
- * serverless-offline's Lambda API, and its answer (base64 when it says so) goes back. Any
- * other path or method gets API Gateway's 403; a function that failed, its 502.
+ * losing gzip and protobuf bytes; that REST API, whose binary media types cover every type,
+ * does not. So this does what the REST API does: a request to POST `/<route>/v1/traces`
+ * becomes a payload 1.0 proxy event with the body base64-encoded, the route's function runs
+ * through serverless-offline's Lambda API, and its answer (base64 when it says so) goes
+ * back. Any other path or method gets API Gateway's 403; a function that failed, its 502.
  */
 export async function startRestFrontDoor(offline: Offline, functions: Record<string, string>): Promise<FrontDoor> {
   const server = http.createServer((req, res) => {
