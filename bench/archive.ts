@@ -35,13 +35,14 @@ function sizeOf(dir: string): number {
  */
 export async function archiveThroughput(seconds: number): Promise<ArchiveResult> {
   const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST_AUTH: 'none' });
-  const decoded = decodeExportRequest(otlpPayload(1000, 10), { maxCount: 128, maxValueLength: 8192, redactor: config.redactor });
-  const records = buildRecords(decoded.groups).records.map((r) => ({ shardId: 's', partitionKey: r.partitionKey, data: r.data }));
+  const decoded = decodeExportRequest({ format: 'json', text: otlpPayload(1000, 10) }, { maxCount: 128, maxValueLength: 8192, redactor: config.redactor });
+  const built = buildRecords(decoded.groups).records;
+  const spans = built.reduce((n, r) => n + r.spans, 0);
+  const records = built.map((r) => ({ shardId: 's', partitionKey: r.partitionKey, data: r.data }));
   const events = firehoseBatches(records).map((batch) => ({ records: batch.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })) }));
   const refuse = async (): Promise<never> => {
     throw new Error('nothing is put back at this size');
   };
-  const spans = decoded.accepted;
   let answered: TransformedRecord[] = [];
   const spansPerSecond = await spansPerCpuSecond(spans, seconds, async () => {
     answered = [];

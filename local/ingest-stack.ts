@@ -6,7 +6,11 @@ import { freePort, startOffline } from './serverless-offline';
 const LOCAL = fileURLToPath(new URL('.', import.meta.url));
 
 export interface LocalIngest {
-  /** The ingest's base URL; POST OTLP/HTTP JSON to `${url}/v1/traces`, no key needed. */
+  /**
+   * The ingest's base URL; POST OTLP/HTTP JSON to `${url}/v1/traces`, no key needed. This is
+   * serverless-offline's own HTTP route, which passes only uncompressed JSON intact (it decodes
+   * other bodies as text); the tests put the REST API's stand-in in front for the rest.
+   */
   url: string;
   kinesis: LocalKinesis;
   /** Invokes a function of the local service (`ingest`, `archive`, ...) as the Lambda service would. */

@@ -16,9 +16,10 @@ export interface CleanStats {
 }
 
 // AnyValue nests arrays and key-value lists; past this depth a value is dropped.
-const MAX_DEPTH = 8;
+export const MAX_DEPTH = 8;
 const MAX_KEY_LENGTH = 256;
 const INT = /^-?\d{1,20}$/;
+const INT64_LIMIT = 2 ** 63;
 const SPECIAL_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
 
 function cleanValue(value: unknown, rules: AttributeRules, stats: CleanStats, depth: number): OtlpAnyValue | undefined {
@@ -30,7 +31,9 @@ function cleanValue(value: unknown, rules: AttributeRules, stats: CleanStats, de
   }
   if (typeof value.boolValue === 'boolean') return { boolValue: value.boolValue };
   if (typeof value.intValue === 'string' && INT.test(value.intValue)) return { intValue: value.intValue };
-  if (typeof value.intValue === 'number' && Number.isSafeInteger(value.intValue)) return { intValue: String(value.intValue) };
+  // OpenTelemetry JS sends intValue as a JSON number: past 2^53 it has already been rounded by
+  // JSON.parse, which is still closer than dropping it.
+  if (typeof value.intValue === 'number' && Number.isInteger(value.intValue) && value.intValue >= -INT64_LIMIT && value.intValue < INT64_LIMIT) return { intValue: BigInt(value.intValue).toString() };
   if (typeof value.doubleValue === 'number' || (typeof value.doubleValue === 'string' && SPECIAL_DOUBLES.has(value.doubleValue))) return { doubleValue: value.doubleValue };
   if (typeof value.bytesValue === 'string') {
     if (value.bytesValue.length <= rules.maxValueLength) return { bytesValue: value.bytesValue };

@@ -6,14 +6,20 @@ export interface IngestConfig {
   /** Where the Kinesis API is; set to point at kinesalite. Default: the region's endpoint. */
   kinesisEndpoint: string | undefined;
   region: string;
-  /** API keys accepted; `undefined` only when auth is explicitly off. */
-  apiKeys: string[] | undefined;
+  /** The SSM parameter (SecureString) holding the tenants' keys; undefined only when auth is explicitly off. */
+  keysParameter: string | undefined;
+  /** Where the SSM API is; set to point at a local one. Default: the region's endpoint. */
+  ssmEndpoint: string | undefined;
   /** Largest body accepted, after base64 decoding and after inflating gzip. */
   maxBodyBytes: number;
+  /** Most stream records (traces) one request may become. */
+  maxRecordsPerRequest: number;
   maxAttributesPerSpan: number;
   maxAttributeValueLength: number;
   /** Which attribute values are replaced before storage. */
   redactor: Redactor;
+  /** Longest the ingest works on a request before it answers (503 if the stream has not taken it). */
+  answerWithinMs: number;
   /** Time kept back from the Lambda deadline for answering. */
   deadlineMarginMs: number;
 }
@@ -28,34 +34,33 @@ function positive(env: Env, name: string, fallback: number): number {
   return value;
 }
 
-function list(value: string | undefined): string[] {
-  return (value ?? '')
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
-}
-
 /**
- * Fails loudly on a misconfiguration: an ingest without a stream, or without keys while
- * auth is not explicitly off, must not start at all.
+ * Fails loudly on a misconfiguration: an ingest without a stream, or without a key source
+ * while auth is not explicitly off, must not start at all.
  */
 export function readIngestConfig(env: Env): IngestConfig {
   const streamName = env.HOPTRACE_STREAM_NAME?.trim();
   if (!streamName) throw new Error('HOPTRACE_STREAM_NAME is not set');
+  if (env.HOPTRACE_INGEST_API_KEYS !== undefined) {
+    throw new Error('HOPTRACE_INGEST_API_KEYS is not read: keys in plain environment variables leak; store them in the SSM parameter named by HOPTRACE_INGEST_KEYS_PARAMETER');
+  }
   const authOff = env.HOPTRACE_INGEST_AUTH?.trim().toLowerCase() === 'none';
-  const apiKeys = list(env.HOPTRACE_INGEST_API_KEYS);
-  if (!authOff && apiKeys.length === 0) {
-    throw new Error('HOPTRACE_INGEST_API_KEYS is empty; set keys, or HOPTRACE_INGEST_AUTH=none to run without auth (local use only)');
+  const keysParameter = env.HOPTRACE_INGEST_KEYS_PARAMETER?.trim() || undefined;
+  if (!authOff && keysParameter === undefined) {
+    throw new Error('HOPTRACE_INGEST_KEYS_PARAMETER is not set; name the SSM SecureString holding the keys, or set HOPTRACE_INGEST_AUTH=none to run without auth (local use only)');
   }
   return {
     streamName,
     kinesisEndpoint: env.HOPTRACE_KINESIS_ENDPOINT?.trim() || undefined,
     region: env.AWS_REGION?.trim() || 'us-east-1',
-    apiKeys: authOff ? undefined : apiKeys,
+    keysParameter: authOff ? undefined : keysParameter,
+    ssmEndpoint: env.HOPTRACE_SSM_ENDPOINT?.trim() || undefined,
     maxBodyBytes: positive(env, 'HOPTRACE_MAX_BODY_BYTES', 5 * 1024 * 1024),
+    maxRecordsPerRequest: positive(env, 'HOPTRACE_MAX_RECORDS_PER_REQUEST', 2000),
     maxAttributesPerSpan: positive(env, 'HOPTRACE_MAX_ATTRIBUTES', 128),
     maxAttributeValueLength: positive(env, 'HOPTRACE_MAX_ATTRIBUTE_LENGTH', 8192),
     redactor: new Redactor(parseRedactKeys(env.HOPTRACE_REDACT_KEYS)),
+    answerWithinMs: positive(env, 'HOPTRACE_INGEST_ANSWER_MS', 350),
     deadlineMarginMs: positive(env, 'HOPTRACE_DEADLINE_MARGIN_MS', 500),
   };
 }

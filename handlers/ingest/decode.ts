@@ -1,11 +1,12 @@
 import { isObject } from '../../src/guards';
 import { cleanKeyValues, type AttributeRules, type CleanStats } from './attributes';
 import { HttpError } from './http-error';
+import { readExportRequest, WireError } from './protobuf';
+import type { OtlpBody } from './request';
 import type { OtlpEntity, OtlpEvent, OtlpLink, OtlpSpan, ResourceGroup, ScopeGroup } from '../../src/otlp/types';
 
 export interface DecodedRequest {
   groups: ResourceGroup[];
-  accepted: number;
   rejected: number;
   /** The first rejection reasons, for the partial-success message. */
   reasons: string[];
@@ -73,7 +74,7 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
     const eventAttributes = cleanKeyValues(e.attributes, rules, stats);
     events.push({
       timeUnixNano: nanos(e.timeUnixNano, 'event timeUnixNano'),
-      name: typeof e.name === 'string' ? e.name.slice(0, MAX_NAME_LENGTH) : '',
+      name: typeof e.name === 'string' ? rules.redactor.scrub(e.name.slice(0, MAX_NAME_LENGTH)) : '',
       attributes: eventAttributes.kept,
       droppedAttributesCount: count(e.droppedAttributesCount) + eventAttributes.dropped,
     });
@@ -102,7 +103,7 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
     spanId,
     ...(parentSpanId ? { parentSpanId } : {}),
     ...(typeof raw.traceState === 'string' && raw.traceState !== '' ? { traceState: raw.traceState.slice(0, 512) } : {}),
-    name: raw.name.slice(0, MAX_NAME_LENGTH),
+    name: rules.redactor.scrub(raw.name.slice(0, MAX_NAME_LENGTH)),
     kind: enumValue(raw.kind, SPAN_KINDS, 5, 'kind'),
     startTimeUnixNano: start,
     endTimeUnixNano: end,
@@ -114,7 +115,7 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
     droppedLinksCount: count(raw.droppedLinksCount) + Math.max(0, rawLinks.length - MAX_LINKS) + badLinks,
     status: {
       code: enumValue(status.code, STATUS_CODES, 2, 'status code'),
-      ...(typeof status.message === 'string' && status.message !== '' ? { message: status.message.slice(0, rules.maxValueLength) } : {}),
+      ...(typeof status.message === 'string' && status.message !== '' ? { message: rules.redactor.scrub(status.message.slice(0, rules.maxValueLength)) } : {}),
     },
   };
 }
@@ -133,21 +134,33 @@ function entity(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpEnt
 
 const schemaUrl = (raw: Record<string, unknown>): { schemaUrl?: string } => (typeof raw.schemaUrl === 'string' && raw.schemaUrl ? { schemaUrl: raw.schemaUrl.slice(0, 1024) } : {});
 
-/**
- * Parses and validates an `ExportTraceServiceRequest`. A request that is not one is a 400;
- * a bad span is rejected alone, with its reason, and the good ones go through.
- */
-export function decodeExportRequest(json: string, rules: AttributeRules): DecodedRequest {
-  let parsed: unknown;
+function parse(body: OtlpBody): unknown {
+  if (body.format === 'protobuf') {
+    try {
+      return readExportRequest(body.bytes);
+    } catch (error) {
+      if (error instanceof WireError) throw new HttpError(400, `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`);
+      throw error;
+    }
+  }
   try {
-    parsed = JSON.parse(json);
+    return JSON.parse(body.text);
   } catch (error) {
     throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Parses and validates an `ExportTraceServiceRequest`, JSON or protobuf: protobuf is read
+ * into the shape JSON parses to, and one validation serves both. A request that is not one
+ * is a 400; a bad span is rejected alone, with its reason, and the good ones go through.
+ */
+export function decodeExportRequest(body: OtlpBody, rules: AttributeRules): DecodedRequest {
+  const parsed = parse(body);
   if (!isObject(parsed) || (parsed.resourceSpans !== undefined && !Array.isArray(parsed.resourceSpans))) {
     throw new HttpError(400, 'the body is not an OTLP ExportTraceServiceRequest: expected an object with a "resourceSpans" array');
   }
-  const result: DecodedRequest = { groups: [], accepted: 0, rejected: 0, reasons: [], stats: { truncatedValues: 0, redactedValues: 0 } };
+  const result: DecodedRequest = { groups: [], rejected: 0, reasons: [], stats: { truncatedValues: 0, redactedValues: 0 } };
   const resourceSpans = (parsed.resourceSpans ?? []) as unknown[];
   resourceSpans.forEach((rawResource, r) => {
     if (!isObject(rawResource) || !Array.isArray(rawResource.scopeSpans)) {
@@ -162,7 +175,6 @@ export function decodeExportRequest(json: string, rules: AttributeRules): Decode
       rawScope.spans.forEach((rawSpan, i) => {
         try {
           spans.push(decodeSpan(rawSpan, rules, result.stats));
-          result.accepted++;
         } catch (error) {
           if (!(error instanceof SpanError)) throw error;
           result.rejected++;

@@ -1,29 +1,38 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readIngestConfig } from './config';
-import { ingest } from './ingest';
+import { ingest, type TenantKeys } from './ingest';
 import type { PutRecords } from './kinesis-writer';
 import type { HttpEvent } from './request';
 import type { HttpResponse } from './response';
+import { cachedTenantKeys, readTenantKeys } from './tenant-keys';
 
 interface LambdaContextLike {
   getRemainingTimeInMillis?: () => number;
 }
 
-// Created once per sandbox: config is read, and the client's connections are reused, across invocations.
+// Created once per sandbox: config and keys are read, and the client's connections are reused, across invocations.
 const config = readIngestConfig(process.env);
+const keysParameter = config.keysParameter;
+const keys: TenantKeys = keysParameter === undefined ? undefined : cachedTenantKeys(() => readTenantKeys(config, keysParameter));
+// Start reading them now, during the cold start, rather than within the first request's deadline.
+keys?.().catch(() => undefined);
 const kinesis = new KinesisClient({
   region: config.region,
   ...(config.kinesisEndpoint ? { endpoint: config.kinesisEndpoint } : {}),
-  // The writer retries failed entries and calls itself, within the function's deadline.
+  // The writer retries failed entries and calls itself, within the ingest's deadline.
   maxAttempts: 1,
   // HTTP/1.1 with kept-alive connections: PutRecords needs nothing more, and kinesalite
-  // speaks no HTTP/2 (the Kinesis client's default, for SubscribeToShard).
-  requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
+  // speaks no HTTP/2 (the Kinesis client's default, for SubscribeToShard). Each call is
+  // aborted at the ingest's deadline; these timeouts only bound a call that outlives it.
+  requestHandler: new NodeHttpHandler({ connectionTimeout: config.answerWithinMs, requestTimeout: config.answerWithinMs }),
 });
-const putRecords: PutRecords = (input) => kinesis.send(new PutRecordsCommand(input));
+const putRecords: PutRecords = (input, abortSignal) => kinesis.send(new PutRecordsCommand(input), { abortSignal });
 
 export async function handler(event: HttpEvent, context: LambdaContextLike): Promise<HttpResponse> {
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 10_000;
-  return ingest(event, config, putRecords, Date.now() + remaining - config.deadlineMarginMs);
+  const now = Date.now();
+  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
+  // Answer within the client's patience, and in any case before Lambda cuts the function off.
+  const deadline = Math.min(now + config.answerWithinMs, now + remaining - config.deadlineMarginMs);
+  return ingest(event, config, putRecords, deadline, keys);
 }

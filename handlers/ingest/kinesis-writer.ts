@@ -1,11 +1,17 @@
 import { backoffMs } from '../../src/backoff';
 import type { StreamRecord } from './records';
 
-/** `PutRecords` as the ingest uses it; the AWS SDK's KinesisClient in production. */
-export type PutRecords = (input: {
-  StreamName: string;
-  Records: Array<{ Data: Uint8Array; PartitionKey: string }>;
-}) => Promise<{ FailedRecordCount?: number; Records?: Array<{ ErrorCode?: string; ErrorMessage?: string }> }>;
+/**
+ * `PutRecords` as the ingest uses it; the AWS SDK's KinesisClient in production. `signal`
+ * aborts the call, from connecting to reading the answer, when the ingest's deadline comes.
+ */
+export type PutRecords = (
+  input: {
+    StreamName: string;
+    Records: Array<{ Data: Uint8Array; PartitionKey: string }>;
+  },
+  signal: AbortSignal,
+) => Promise<{ FailedRecordCount?: number; Records?: Array<{ ErrorCode?: string; ErrorMessage?: string }> }>;
 
 export interface WriteResult {
   written: number;
@@ -47,9 +53,30 @@ export function batches(records: StreamRecord[]): StreamRecord[][] {
 }
 
 /**
+ * Runs `call` with a signal that aborts it at `deadlineMs`, and stops waiting for it then
+ * even if it does not heed the signal.
+ */
+async function beforeDeadline<T>(deadlineMs: number, now: () => number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(Object.assign(new Error('deadline'), { name: 'AbortError' }));
+    }, Math.max(0, deadlineMs - now()));
+  });
+  try {
+    return await Promise.race([call(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Writes every record, resending the entries a call failed (throttled, internal failure)
- * and whole calls that failed, with jittered exponential backoff, until `deadlineMs`.
- * At least once: a record may be written twice, never dropped silently.
+ * and whole calls that failed, with jittered exponential backoff, until `deadlineMs`: no call
+ * starts after it, and a call still under way then is aborted. At least once: a record may
+ * be written twice, never dropped silently.
  */
 export async function writeRecords(records: StreamRecord[], streamName: string, putRecords: PutRecords, deadlineMs: number, options: WriterOptions = {}): Promise<WriteResult> {
   const now = options.now ?? Date.now;
@@ -59,13 +86,18 @@ export async function writeRecords(records: StreamRecord[], streamName: string, 
   for (const batch of batches(records)) {
     let pending = batch;
     for (let attempt = 0; pending.length > 0; attempt++) {
+      if (now() >= deadlineMs) {
+        result.lastError ??= 'the deadline came before the stream was called';
+        break;
+      }
       if (attempt > 0) {
         const delay = backoffMs(attempt - 1, random);
         if (now() + delay >= deadlineMs) break;
         await sleep(delay);
       }
       try {
-        const response = await putRecords({ StreamName: streamName, Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) });
+        const input = { StreamName: streamName, Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) };
+        const response = await beforeDeadline(deadlineMs, now, (signal) => putRecords(input, signal));
         const entries = response.Records ?? [];
         const retry = pending.filter((_, i) => entries[i]?.ErrorCode !== undefined || entries[i] === undefined);
         result.written += pending.length - retry.length;
@@ -76,7 +108,7 @@ export async function writeRecords(records: StreamRecord[], streamName: string, 
         pending = retry;
       } catch (error) {
         const name = (error as { name?: string }).name ?? 'Error';
-        result.lastError = `${name}: ${(error as Error).message}`;
+        result.lastError = name === 'AbortError' ? 'the stream did not answer before the deadline' : `${name}: ${(error as Error).message}`;
         if (FINAL_ERRORS.has(name)) break;
       }
       if (now() >= deadlineMs) break;

@@ -45,9 +45,10 @@ function encode(groups: ResourceGroup[], placed: Placed[]): Buffer {
 }
 
 /**
- * One record per trace (partition key = trace id, so a trace stays on one shard in order),
- * each an `ExportTraceServiceRequest` holding only that trace's spans, gzipped. A trace over
- * 1 MiB is split into several records; a span that alone exceeds it is counted in `oversized`.
+ * One record per trace (partition key = trace id, so a trace stays on one shard; the order of
+ * its records is not kept), each an `ExportTraceServiceRequest` holding only that trace's
+ * spans, gzipped. A trace over 1 MiB is split into several records; a span that alone
+ * exceeds it is counted in `oversized`.
  */
 export function buildRecords(groups: ResourceGroup[]): { records: StreamRecord[]; oversized: number } {
   const byTrace = new Map<string, Placed[]>();

@@ -1,55 +1,105 @@
-import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { trace as otelTrace, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { trace as otelTrace } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStream, readStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
+import { readStream, type StoredRecord } from '../../local/kinesis';
 import { spansFromRecords } from '../../local/stream-spans';
 import { withTracing } from '../../src/index';
-import { bundleHandler } from '../../local/bundle';
-import { startFaultProxy, type FaultProxy } from '../helpers/kinesis-fault-proxy';
+import type { OtlpExportRequest } from '../../src/otlp/types';
+import { attributeMap } from '../../src/otlp/values';
+import { startIngestBed, TENANT_KEYS, type IngestBed } from '../helpers/ingest-bed';
 import { lambdaContext } from '../helpers/lambda';
+import { toProtobuf } from '../helpers/otlp-protobuf';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
-import { startOffline, type Offline } from '../../local/serverless-offline';
 
-const FIXTURE = fileURLToPath(new URL('../fixtures/ingest/', import.meta.url));
 const STREAM = 'spans';
-const API_KEY = 'test-key-0123456789abcdef';
-
-let kinesis: LocalKinesis;
-let proxy: FaultProxy;
-let offline: Offline;
+const API_KEY = TENANT_KEYS.tests;
+let bed: IngestBed;
 
 beforeAll(async () => {
-  kinesis = await startKinesalite();
-  await createStream(kinesis.client, STREAM);
-  // Every other PutRecords call fails each third entry: the ingest must resend them.
-  proxy = await startFaultProxy(kinesis.endpoint, { failEntry: (call, i) => call % 2 === 0 && i % 3 === 0 });
-  await bundleHandler(fileURLToPath(new URL('../../handlers/ingest/handler.ts', import.meta.url)), `${FIXTURE}.build/handler.cjs`);
-  offline = await startOffline(FIXTURE, {
-    INGEST_STREAM: STREAM,
-    INGEST_API_KEY: API_KEY,
-    INGEST_KINESIS_ENDPOINT: kinesis.endpoint,
-    INGEST_FAULTY_ENDPOINT: proxy.url,
-  });
-});
+  // Every other PutRecords call of `faulty` fails each third entry: the ingest must resend them.
+  bed = await startIngestBed(STREAM, { failEntry: (call, i) => call % 2 === 0 && i % 3 === 0 });
+}, 120_000);
 
 afterAll(async () => {
-  await offline?.stop();
-  await proxy?.close();
-  await kinesis?.close();
+  await bed?.stop();
 });
 
-const url = (path = '/v1/traces'): string => `${offline.httpUrl}${path}`;
-const streamSpans = async () => spansFromRecords(await readStream(kinesis.client, STREAM));
+const url = (route: Parameters<IngestBed['base']>[0] = 'ingest'): string => `${bed.base(route)}/v1/traces`;
+const records = (): Promise<StoredRecord[]> => readStream(bed.kinesis.client, STREAM);
+const streamSpans = async () => spansFromRecords(await records());
 
-function post(body: string | Buffer, headers: Record<string, string> = {}, path?: string): Promise<Response> {
-  return fetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers }, body });
+/** The tenant stamped on the resource of each span in the stream, by span id. */
+async function tenants(): Promise<Map<string, unknown>> {
+  const out = new Map<string, unknown>();
+  for (const record of await records()) {
+    for (const rs of (JSON.parse(gunzipSync(record.data).toString()) as OtlpExportRequest).resourceSpans) {
+      const tenant = attributeMap(rs.resource?.attributes)['hoptrace.tenant'];
+      for (const ss of rs.scopeSpans) for (const s of ss.spans) out.set(s.spanId, tenant);
+    }
+  }
+  return out;
 }
 
-describe('the ingest behind serverless-offline, into kinesalite', () => {
-  it("lands hoptrace's export in the stream as the same spans, one trace per record", async () => {
+function post(body: string | Buffer, headers: Record<string, string> = {}, route: Parameters<IngestBed['base']>[0] = 'ingest'): Promise<Response> {
+  return fetch(url(route), { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers }, body });
+}
+
+/** Finished spans of a provider whose resource claims another tenant. */
+function makeSpans(count: number, label: string): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': `sender-${label}`, 'hoptrace.tenant': 'other-team' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  const tracer = provider.getTracer('senders');
+  for (let i = 0; i < count; i++) {
+    tracer.startActiveSpan(`${label} ${i}`, { attributes: { i, big: 2 ** 60, ratio: 0.5, flag: true, list: ['a', 'b'] } }, (parent) => {
+      tracer.startSpan(`${label} ${i} child`).end();
+      parent.end();
+    });
+  }
+  return memory.getFinishedSpans() as ReadableSpan[];
+}
+
+const exportWith = (exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> => new Promise((resolve) => exporter.export(spans, resolve));
+
+describe('the ingest behind its REST API, run by serverless-offline, into kinesalite', () => {
+  it.each([
+    ['OTLP/HTTP JSON', () => new JsonExporter({ url: url(), headers: { 'x-api-key': API_KEY } })],
+    ['OTLP/HTTP JSON + gzip', () => new JsonExporter({ url: url(), headers: { 'x-api-key': API_KEY }, compression: 'gzip' as never })],
+    ['OTLP/HTTP protobuf', () => new ProtobufExporter({ url: url(), headers: { 'x-api-key': API_KEY } })],
+    ['OTLP/HTTP protobuf + gzip', () => new ProtobufExporter({ url: url(), headers: { 'x-api-key': API_KEY }, compression: 'gzip' as never })],
+  ])('lands every span the OpenTelemetry JS %s exporter sends, as its tenant, and the exporter sees success', async (label, make) => {
+    const exporter = make();
+    const sent = makeSpans(15, label);
+    const result = await exportWith(exporter, sent);
+    await exporter.shutdown();
+    expect(result.error).toBeUndefined();
+    expect(result.code).toBe(ExportResultCode.SUCCESS);
+    const landed = new Map((await streamSpans()).map((s) => [s.spanId, s]));
+    const stamped = await tenants();
+    const lost = sent.filter((s) => !landed.has(s.spanContext().spanId));
+    expect(lost.map((s) => s.name)).toEqual([]);
+    for (const s of sent) {
+      const found = landed.get(s.spanContext().spanId)!;
+      expect({ traceId: found.traceId, name: found.name, service: found.service, parent: found.parentSpanId }).toEqual({
+        traceId: s.spanContext().traceId,
+        name: s.name,
+        service: `sender-${label}`,
+        parent: s.parentSpanContext?.spanId,
+      });
+      if (!s.name.endsWith('child')) expect(found.attributes).toMatchObject({ big: '1152921504606846976', ratio: 0.5, flag: true, list: ['a', 'b'] });
+      // The key is the tests tenant's: the resource's claim to be another team is overwritten.
+      expect(stamped.get(s.spanContext().spanId)).toBe('tests');
+    }
+  });
+
+  it("lands hoptrace's export in the stream as the same spans, one trace per record, redacted", async () => {
     const handler = withTracing(
       async () => {
         const tracer = otelTrace.getTracer('orders');
@@ -60,99 +110,105 @@ describe('the ingest behind serverless-offline, into kinesalite', () => {
         });
         return { statusCode: 200 };
       },
-      { endpoint: url(), headers: { 'x-api-key': API_KEY }, serviceName: 'checkout' },
+      { endpoint: url(), headers: { 'x-api-key': TENANT_KEYS['other-team'] }, serviceName: 'checkout', compression: 'gzip' },
     );
     await handler({}, lambdaContext({ awsRequestId: 'ingest-e2e-1' }));
-
-    const records = await readStream(kinesis.client, STREAM);
-    const spans = spansFromRecords(records);
+    const spans = await streamSpans();
     const root = spans.find((s) => s.attributes['faas.invocation_id'] === 'ingest-e2e-1')!;
-    expect(root).toBeDefined();
     expect(root.service).toBe('checkout');
     const child = spans.find((s) => s.name === 'charge card' && s.traceId === root.traceId)!;
     expect(child.parentSpanId).toBe(root.spanId);
     expect(child.attributes['order.id']).toBe('o-42');
     expect(child.attributes['db.password']).toBe('[REDACTED]');
-    const record = records.find((r) => r.partitionKey === root.traceId)!;
+    expect((await tenants()).get(root.spanId)).toBe('other-team');
+    const record = (await records()).find((r) => r.partitionKey === root.traceId)!;
     expect([...record.data.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
   });
 
-  it("lands the OpenTelemetry JS OTLP/HTTP exporter's spans, span for span", async () => {
-    const exporter = new OTLPTraceExporter({ url: url(), headers: { 'x-api-key': API_KEY } });
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-    const tracer: Tracer = provider.getTracer('otel-sdk');
-    const sent: Array<{ traceId: string; spanId: string; name: string }> = [];
-    for (let i = 0; i < 5; i++) {
-      const span = tracer.startSpan(`sdk span ${i}`, { attributes: { i } });
-      span.end();
-      sent.push({ ...span.spanContext(), name: `sdk span ${i}` });
-    }
-    await provider.forceFlush();
-    await provider.shutdown();
-    const landed = await streamSpans();
-    for (const s of sent) {
-      const found = landed.find((l) => l.spanId === s.spanId)!;
-      expect(found).toBeDefined();
-      expect(found.traceId).toBe(s.traceId);
-      expect(found.name).toBe(s.name);
-    }
-  });
-
-  it('answers each bad request with its status and a message, and writes nothing', async () => {
-    const before = (await readStream(kinesis.client, STREAM)).length;
+  it('answers each bad request with its status and a google.rpc.Status in the request encoding, and writes nothing', async () => {
+    const before = (await records()).length;
     const good = JSON.stringify(exportRequest([otlpSpan()]));
-    const cases: Array<[number, Promise<Response>]> = [
-      [401, post(good, { 'x-api-key': '' })],
-      [401, post(good, { 'x-api-key': 'wrong' })],
-      [401, post(good, { 'x-api-key': API_KEY.slice(0, -1) + 'g' })],
-      [401, post(good, { 'x-api-key': 'x'.repeat(8000) })],
-      [405, fetch(url(), { method: 'PUT', headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' }, body: good })],
-      [415, post(good, { 'content-type': 'text/plain' })],
-      [415, post(gzipSync(good), { 'content-encoding': 'gzip' })],
-      [413, post('{"resourceSpans":[],"pad":"' + 'x'.repeat(5.5 * 1024 * 1024) + '"}')],
-      [400, post('{"resourceSpans": [')],
-      [400, post('{"hello": "world", "resourceSpans": 5}')],
+    const protobuf = { 'content-type': 'application/x-protobuf' };
+    const cases: Array<[number, string, () => Promise<Response>]> = [
+      [401, 'application/json', () => post(good, { 'x-api-key': '' })],
+      [401, 'application/json', () => post(good, { 'x-api-key': API_KEY.slice(0, -1) + 'g' })],
+      [401, 'application/x-protobuf', () => post(toProtobuf(exportRequest([otlpSpan()])), { ...protobuf, 'x-api-key': 'x'.repeat(8000) })],
+      [403, 'application/json', () => fetch(url(), { method: 'PUT', headers: { 'x-api-key': API_KEY }, body: good })],
+      [415, 'application/json', () => post(good, { 'content-type': 'text/plain' })],
+      [413, 'application/json', () => post(gzipSync('{"resourceSpans":[],"pad":"' + 'x'.repeat(5.5 * 1024 * 1024) + '"}'), { 'content-encoding': 'gzip' })],
+      [413, 'application/x-protobuf', () => post(gzipSync(Buffer.alloc(20 * 1024 * 1024)), { ...protobuf, 'content-encoding': 'gzip' })],
+      [400, 'application/json', () => post('{"resourceSpans": [')],
+      [400, 'application/json', () => post('{"hello": "world", "resourceSpans": 5}')],
+      [400, 'application/x-protobuf', () => post(Buffer.from([0x0a, 0x7f, 0x01]), protobuf)],
+      [400, 'application/x-protobuf', () => post(gzipSync(Buffer.from(good)), { ...protobuf, 'content-encoding': 'gzip' })],
     ];
-    for (const [status, response] of cases) {
-      const res = await response;
-      const body = (await res.json()) as { message: string };
-      expect({ status: res.status, message: typeof body.message }).toEqual({ status, message: 'string' });
-      expect(body.message.length).toBeGreaterThan(5);
+    for (const [status, type, send] of cases) {
+      const res = await send();
+      expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({ status, type });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      // A google.rpc.Status: code (field 1) then message (field 2), or its JSON form.
+      const message = type === 'application/json' ? String((JSON.parse(bytes.toString()) as { message: string }).message) : bytes.subarray(bytes.indexOf(0x12) + 2).toString();
+      expect(message.length).toBeGreaterThan(5);
     }
-    expect((await readStream(kinesis.client, STREAM)).length).toBe(before);
+    expect((await records()).length).toBe(before);
   });
 
-  it('explains the gzip that serverless-offline mangles', async () => {
-    const res = await post(gzipSync(JSON.stringify(exportRequest([otlpSpan()]))), { 'content-encoding': 'gzip' });
+  it("shows why the front door matters: serverless-offline's own HTTP route loses a gzip body's bytes", async () => {
+    const res = await fetch(`${bed.offline.httpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-api-key': API_KEY },
+      body: gzipSync(JSON.stringify(exportRequest([otlpSpan()]))),
+    });
     expect(res.status).toBe(415);
     expect(((await res.json()) as { message: string }).message).toContain('decoded as UTF-8 text');
   });
 
-  it('rejects bad spans alone as a partial success and lands the good ones', async () => {
+  it('rejects bad spans alone as a partial success, in protobuf too, and lands the good ones', async () => {
     const good = otlpSpan({ name: 'partial-good' });
-    const res = await post(JSON.stringify(exportRequest([good, otlpSpan({ spanId: 'short' }), otlpSpan({ startTimeUnixNano: '9', endTimeUnixNano: '1' })])));
+    const request = exportRequest([good, otlpSpan({ spanId: 'short' }), otlpSpan({ startTimeUnixNano: '9', endTimeUnixNano: '1' })]);
+    const res = await post(JSON.stringify(request));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
     expect(body.partialSuccess.rejectedSpans).toBe('2');
     expect(body.partialSuccess.errorMessage).toContain('spanId must be 16 hex digits');
+    const binary = await post(toProtobuf(request), { 'content-type': 'application/x-protobuf' });
+    expect(binary.headers.get('content-type')).toBe('application/x-protobuf');
+    const answer = Buffer.from(await binary.arrayBuffer());
+    // ExportTraceServiceResponse { partial_success (1) { rejected_spans (1) = 2, error_message (2) } }
+    expect(answer[0]).toBe(0x0a);
+    expect(answer.indexOf(Buffer.from([0x08, 0x02]))).toBeGreaterThan(0);
+    expect(answer.toString()).toContain('endTimeUnixNano is before startTimeUnixNano');
     expect((await streamSpans()).some((s) => s.spanId === good.spanId)).toBe(true);
   });
 
   it('lands every span when the stream fails a share of the entries of each PutRecords call', async () => {
     const traces = Array.from({ length: 40 }, () => otlpSpan().traceId as string);
     const spans = traces.flatMap((traceId) => [otlpSpan({ traceId }), otlpSpan({ traceId })]);
-    const res = await post(JSON.stringify(exportRequest(spans, 'faulty')), {}, '/faulty/v1/traces');
+    const res = await post(toProtobuf(exportRequest(spans, 'faulty')), { 'content-type': 'application/x-protobuf' }, 'faulty');
     expect(res.status).toBe(200);
-    expect(proxy.stats.failedEntries).toBeGreaterThan(0);
+    expect(bed.proxy.stats.failedEntries).toBeGreaterThan(0);
     const landed = new Set((await streamSpans()).map((s) => s.spanId));
-    const lost = spans.filter((s) => !landed.has(s.spanId as string));
-    expect(lost).toHaveLength(0);
+    expect(spans.filter((s) => !landed.has(s.spanId as string))).toHaveLength(0);
   });
 
   it('answers 503 with Retry-After when the stream does not exist', async () => {
-    const res = await post(JSON.stringify(exportRequest([otlpSpan()])), {}, '/missing/v1/traces');
+    const res = await post(JSON.stringify(exportRequest([otlpSpan()])), {}, 'missing');
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('2');
     expect(((await res.json()) as { message: string }).message).toContain('ResourceNotFoundException');
+  });
+
+  it('answers 503 with Retry-After, not a timeout, when Kinesis accepts connections and never answers', async () => {
+    const res = await post(toProtobuf(exportRequest([otlpSpan()])), { 'content-type': 'application/x-protobuf' }, 'blackhole');
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(Buffer.from(await res.arrayBuffer()).toString()).toContain('did not answer before the deadline');
+  });
+
+  it('read the keys from SSM once per sandbox, not once per request', () => {
+    const reads = bed.ssm.reads.get('/hoptrace/test/ingest-keys') ?? 0;
+    expect(reads).toBeGreaterThan(0);
+    // Four functions, each a sandbox or a few; this file sent some 30 requests.
+    expect(reads).toBeLessThanOrEqual(8);
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SPAN_COLUMNS } from '../../handlers/archive/span-table';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,6 +15,7 @@ const ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MOD
 type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
 let out: string;
+let template: string;
 
 function ofType(type: string): Array<[string, Resource]> {
   return Object.entries(resources).filter(([, r]) => r.Type === type);
@@ -21,29 +23,43 @@ function ofType(type: string): Array<[string, Resource]> {
 
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'hoptrace-package-'));
-  await run(process.execPath, [SERVERLESS, 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], {
-    cwd: ROOT,
-    env: { ...ENV, HOPTRACE_INGEST_API_KEYS: 'key-one,key-two' },
-  });
-  resources = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+  await run(process.execPath, [SERVERLESS, 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], { cwd: ROOT, env: ENV });
+  template = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
+  resources = JSON.parse(template).Resources;
 }, 120_000);
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('serverless package (no AWS account)', () => {
-  it('deploys the ingest on nodejs22.x, arm64, with its stream and keys', () => {
+  it('deploys the ingest on nodejs22.x, arm64, with its stream and the name of its key parameter, never a key', () => {
     const fn = resources.IngestLambdaFunction!.Properties;
     expect(fn.Runtime).toBe('nodejs22.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('handlers/ingest/handler.handler');
-    expect(fn.Environment.Variables).toMatchObject({ HOPTRACE_STREAM_NAME: 'hoptrace-ingest-ci-spans', HOPTRACE_INGEST_API_KEYS: 'key-one,key-two' });
+    expect(fn.Environment.Variables).toEqual({ HOPTRACE_STREAM_NAME: 'hoptrace-ingest-ci-spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/ci/ingest-keys', NODE_OPTIONS: '--enable-source-maps' });
+    expect(template).not.toMatch(/API_KEYS/);
   });
 
-  it('routes POST /v1/traces through an HTTP API and a Function URL', () => {
-    const routes = ofType('AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
-    expect(routes).toEqual(['ANY /v1/traces']);
-    const [[, url]] = ofType('AWS::Lambda::Url') as [[string, Resource]];
-    expect(url.Properties.TargetFunctionArn).toEqual({ 'Fn::GetAtt': ['IngestLambdaFunction', 'Arn'] });
+  it('lets only a REST API in, one that passes every body through as binary (base64), POST /v1/traces only', () => {
+    expect(ofType('AWS::Lambda::Url')).toEqual([]);
+    expect(ofType('AWS::ApiGatewayV2::Api')).toEqual([]);
+    const [[apiId, api]] = ofType('AWS::ApiGateway::RestApi') as [[string, Resource]];
+    expect(api.Properties.BinaryMediaTypes).toEqual(['*/*']);
+    const paths = ofType('AWS::ApiGateway::Resource').map(([, r]) => r.Properties.PathPart);
+    expect(paths).toEqual(['v1', 'traces']);
+    const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties);
+    expect(methods).toHaveLength(1);
+    expect(methods[0]).toMatchObject({ HttpMethod: 'POST', ResourceId: { Ref: 'IngestTracesResource' }, Integration: { Type: 'AWS_PROXY' } });
+    expect(methods[0]!.Integration.Uri['Fn::Sub']).toContain('${IngestLambdaFunction.Arn}');
+    const [[, permission]] = ofType('AWS::Lambda::Permission') as [[string, Resource]];
+    expect(permission.Properties.SourceArn['Fn::Sub']).toContain(`\${${apiId}}/*/POST/v1/traces`);
+  });
+
+  it('limits abuse: reserved concurrency and stage throttling, both set by parameters', () => {
+    expect(resources.IngestLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(50);
+    const [[, stage]] = ofType('AWS::ApiGateway::Stage') as [[string, Resource]];
+    expect(stage.Properties.StageName).toBe('ci');
+    expect(stage.Properties.MethodSettings).toEqual([{ ResourcePath: '/*', HttpMethod: '*', MetricsEnabled: true, ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 }]);
   });
 
   it('creates an on-demand, encrypted stream', () => {
@@ -58,38 +74,68 @@ describe('serverless package (no AWS account)', () => {
     const statements = role.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }) => p.PolicyDocument.Statement);
     const kinesis = statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('kinesis:')));
     expect(kinesis).toEqual([{ Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] } }]);
-    for (const s of statements) expect(s.Action.every((a: string) => a.startsWith('logs:') || a === 'kinesis:PutRecords')).toBe(true);
+    const ssm = statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('ssm:')));
+    expect(ssm).toEqual([{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hoptrace/ci/ingest-keys' } }]);
+    for (const s of statements) expect(s.Action.every((a: string) => a.startsWith('logs:') || a === 'kinesis:PutRecords' || a === 'ssm:GetParameter')).toBe(true);
   });
 
-  it('archives the stream into S3 through Firehose, partitioned by date', () => {
-    const firehose = resources.SpanArchive!.Properties;
-    expect(firehose.DeliveryStreamType).toBe('KinesisStreamAsSource');
-    expect(firehose.KinesisStreamSourceConfiguration.KinesisStreamARN).toEqual({ 'Fn::GetAtt': ['SpanStream', 'Arn'] });
-    const s3 = firehose.ExtendedS3DestinationConfiguration;
-    expect(s3.Prefix).toContain('year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}');
-    expect(s3.FileExtension).toBe('.json.gz');
-    expect(resources.SpanArchiveBucket!.Properties.BucketEncryption).toBeDefined();
+  it('has Firehose run the archive function and convert its rows to Parquet against the Glue table, by day', () => {
+    const s3 = resources.SpanArchive!.Properties.ExtendedS3DestinationConfiguration;
+    const [processor] = s3.ProcessingConfiguration.Processors;
+    expect(processor.Type).toBe('Lambda');
+    expect(processor.Parameters).toContainEqual({ ParameterName: 'LambdaArn', ParameterValue: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] } });
+    const conversion = s3.DataFormatConversionConfiguration;
+    expect(conversion.Enabled).toBe(true);
+    expect(conversion.InputFormatConfiguration.Deserializer).toEqual({ OpenXJsonSerDe: {} });
+    expect(conversion.OutputFormatConfiguration.Serializer).toEqual({ ParquetSerDe: { Compression: 'SNAPPY' } });
+    expect(conversion.SchemaConfiguration).toMatchObject({ DatabaseName: { Ref: 'SpanDatabase' }, TableName: { Ref: 'SpanTable' } });
+    expect(s3.DynamicPartitioningConfiguration.Enabled).toBe(true);
+    expect(s3.Prefix).toBe('spans/dt=!{partitionKeyFromLambda:dt}/');
+    expect(s3.ErrorOutputPrefix).toMatch(/^errors\//);
   });
 
-  it('alarms on ingest errors, ingest 5xx and stream throttling', () => {
+  it('declares the table with partition projection, so no crawler and no MSCK', () => {
+    const table = resources.SpanTable!.Properties.TableInput;
+    expect(table.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(SPAN_COLUMNS.map(([name]) => name));
+    expect(table.PartitionKeys).toEqual([{ Name: 'dt', Type: 'string' }]);
+    expect(table.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.dt.format': 'yyyy-MM-dd' });
+    expect(table.Parameters['storage.location.template']).toEqual({ 'Fn::Sub': 's3://${SpanArchiveBucket}/spans/dt=${!dt}/' });
+    expect(resources.SpanDatabase!.Properties.DatabaseInput.Name).toBe('hoptrace_ci');
+  });
+
+  it('gives Athena a workgroup with a scan cap and an expiring results bucket, and the four named queries', () => {
+    const workgroup = resources.SpanWorkGroup!.Properties.WorkGroupConfiguration;
+    expect(workgroup.BytesScannedCutoffPerQuery).toBe(10737418240);
+    expect(workgroup.EnforceWorkGroupConfiguration).toBe(true);
+    expect(workgroup.ResultConfiguration.OutputLocation).toEqual({ 'Fn::Sub': 's3://${AthenaResultsBucket}/results/' });
+    expect(resources.AthenaResultsBucket!.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(7);
+    const queries = Object.values(resources).filter((r) => r.Type === 'AWS::Athena::NamedQuery');
+    expect(queries.map((q) => q.Properties.Name).sort()).toEqual(['cold-starts-by-function', 'error-rate-by-service', 'slowest-operations', 'trace-by-id']);
+    for (const q of queries) expect(q.Properties.QueryString).toContain('FROM otel_traces');
+  });
+
+  it('lets the archive function only put records back into its stream, and Firehose only invoke it and read the table', () => {
+    expect(resources.ArchiveLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['ArchiveFunctionRole', 'Arn'] });
+    const statements = resources.ArchiveFunctionRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    expect(statements).toEqual([{ Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] } }]);
+    const firehose = resources.SpanArchiveRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    expect(firehose).toContainEqual(expect.objectContaining({ Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] } }));
+    expect(firehose).toContainEqual(expect.objectContaining({ Action: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'] }));
+  });
+  it('alarms on ingest errors, 5xx at the front door, ingest throttling and stream throttling', () => {
     const metrics = ofType('AWS::CloudWatch::Alarm').map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
-    expect(metrics.sort()).toEqual(['AWS/ApiGateway/5xx', 'AWS/Kinesis/WriteProvisionedThroughputExceeded', 'AWS/Lambda/Errors']);
+    expect(metrics.sort()).toEqual(['AWS/ApiGateway/5XXError', 'AWS/Kinesis/WriteProvisionedThroughputExceeded', 'AWS/Lambda/Errors', 'AWS/Lambda/Throttles']);
+    const api = resources.Ingest5xxAlarm!.Properties.Dimensions;
+    expect(api).toEqual([{ Name: 'ApiName', Value: resources.IngestRestApi!.Properties.Name }, { Name: 'Stage', Value: 'ci' }]);
   });
 
-  it('bundles the handler with esbuild into one file', async () => {
-    const { stdout } = await run('unzip', ['-l', join(out, 'hoptrace-ingest.zip')]);
-    const files = stdout.split('\n').map((l) => l.trim().split(/\s+/).at(-1)).filter((f) => f?.startsWith('handlers/'));
-    expect(files).toEqual(['handlers/ingest/handler.js', 'handlers/ingest/handler.js.map']);
-    expect(stdout).not.toContain('node_modules');
+  it('bundles each function with esbuild into one file of its own', async () => {
+    for (const fn of ['ingest', 'archive']) {
+      const { stdout } = await run('unzip', ['-l', join(out, `${fn}.zip`)]);
+      const files = stdout.split('\n').map((l) => l.trim().split(/\s+/).at(-1)).filter((f) => f?.startsWith('handlers/'));
+      expect(files).toEqual([`handlers/${fn}/handler.js`, `handlers/${fn}/handler.js.map`]);
+      expect(stdout).not.toContain('node_modules');
+    }
   });
 
-  it('refuses to package without API keys, rather than deploy an open ingest', async () => {
-    const env: NodeJS.ProcessEnv = { ...ENV };
-    delete env.HOPTRACE_INGEST_API_KEYS;
-    const failed = await run(process.execPath, [SERVERLESS, 'package', '--stage', 'ci', '--package', join(out, 'nokeys')], { cwd: ROOT, env }).then(
-      () => false,
-      () => true,
-    );
-    expect(failed).toBe(true);
-  }, 120_000);
 });

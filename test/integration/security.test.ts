@@ -1,33 +1,44 @@
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
+import { parseTenantKeys } from '../../handlers/ingest/auth';
 import { readIngestConfig } from '../../handlers/ingest/config';
-import { ingest } from '../../handlers/ingest/ingest';
+import { ingest, type TenantKeys } from '../../handlers/ingest/ingest';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
 import { withTracing } from '../../src/index';
 import { httpApiEvent, lambdaContext } from '../helpers/lambda';
 import { attr } from '../helpers/otlp-receiver';
+import { toProtobuf } from '../helpers/otlp-protobuf';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
 import { useReceiver } from '../helpers/test-bed';
 
 const receiver = useReceiver();
-const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_API_KEYS: 'the-real-key-0123456789' });
+const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/keys' });
+const keys: TenantKeys = async () => parseTenantKeys('{"team": ["the-real-key-0123456789"]}', 'test');
 
-function capture(): { put: PutRecords; written: number } {
-  const state = { written: 0, put: (async ({ Records }) => {
+function capture(): { put: PutRecords; written: number; stored: Buffer[] } {
+  const state = { written: 0, stored: [] as Buffer[], put: (async ({ Records }) => {
     state.written += Records.length;
+    state.stored.push(...Records.map((r) => Buffer.from(r.Data)));
     return { FailedRecordCount: 0, Records: Records.map(() => ({})) };
   }) as PutRecords };
   return state;
 }
 
-function event(body: string | Buffer, headers: Record<string, string> = {}, base64 = false) {
+function event(body: string | Buffer, headers: Record<string, string> = {}, base64 = typeof body !== 'string') {
   return {
     requestContext: { http: { method: 'POST' } },
     headers: { 'content-type': 'application/json', 'x-api-key': 'the-real-key-0123456789', ...headers },
     body: base64 ? (body as Buffer).toString('base64') : (body as string),
     isBase64Encoded: base64,
   };
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  for (; n > 0x7f; n = Math.floor(n / 128)) out.push((n & 0x7f) | 0x80);
+  out.push(n);
+  return Buffer.from(out);
 }
 
 describe('the ingest refuses strangers and garbage, and stores nothing from them', () => {
@@ -42,19 +53,49 @@ describe('the ingest refuses strangers and garbage, and stores nothing from them
     ['a 1 MB bearer token', { authorization: `Bearer ${'t'.repeat(1024 * 1024)}`, 'x-api-key': '' }],
   ])('401 for %s', async (_label, headers) => {
     const kinesis = capture();
-    const response = await ingest(event(good, headers), config, kinesis.put, Date.now() + 1000);
+    const response = await ingest(event(good, headers), config, kinesis.put, Date.now() + 1000, keys);
     expect(response.statusCode).toBe(401);
     expect(kinesis.written).toBe(0);
   });
 
-  it('413 for a gzip bomb, 400 for deeply nested JSON, 413 for a 10 MB attribute value', async () => {
+  it('413 for a gzip bomb and for a 10 MB attribute value', async () => {
     const kinesis = capture();
     const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x20));
-    expect((await ingest(event(bomb, { 'content-encoding': 'gzip' }, true), config, kinesis.put, Date.now() + 1000)).statusCode).toBe(413);
-    expect((await ingest(event('['.repeat(200_000) + ']'.repeat(200_000)), config, kinesis.put, Date.now() + 1000)).statusCode).toBe(400);
+    expect((await ingest(event(bomb, { 'content-encoding': 'gzip' }), config, kinesis.put, Date.now() + 1000, keys)).statusCode).toBe(413);
     const huge = JSON.stringify(exportRequest([otlpSpan({ attributes: [{ key: 'blob', value: { stringValue: 'x'.repeat(10 * 1024 * 1024) } }] })]));
-    expect((await ingest(event(huge), config, kinesis.put, Date.now() + 1000)).statusCode).toBe(413);
+    expect((await ingest(event(huge), config, kinesis.put, Date.now() + 1000, keys)).statusCode).toBe(413);
     expect(kinesis.written).toBe(0);
+  });
+
+  it('cuts an attribute value nested 100,000 deep at the depth limit, in JSON and in protobuf, and keeps the span', async () => {
+    const levels = 100_000;
+    const json = `{"resourceSpans":[{"scopeSpans":[{"spans":[${JSON.stringify(otlpSpan({ attributes: [{ key: 'deep', value: { stringValue: 'PLACEHOLDER' } }] })).replace(
+      '{"stringValue":"PLACEHOLDER"}',
+      `${'{"arrayValue":{"values":['.repeat(levels)}{"stringValue":"bottom"}${']}}'.repeat(levels)}`,
+    )}]}]}]}`;
+    // The same in protobuf: each level an AnyValue (field 5) holding an ArrayValue (field 1)
+    // holding the next. Nesting only adds prefixes, so they are made inside out, then joined.
+    const bottom = Buffer.from([0x0a, 0x06, ...Buffer.from('bottom')]);
+    const prefixes: Buffer[] = [];
+    let length = bottom.length;
+    for (let i = 0; i < levels; i++) {
+      for (const tag of [0x0a, 0x2a]) {
+        const prefix = Buffer.concat([Buffer.from([tag]), varint(length)]);
+        prefixes.push(prefix);
+        length += prefix.length;
+      }
+    }
+    const value = Buffer.concat([...prefixes.reverse(), bottom]);
+    const protobuf = toProtobuf(exportRequest([otlpSpan({ attributes: [{ key: 'deep', value } as never] })]));
+    for (const body of [event(json), event(protobuf, { 'content-type': 'application/x-protobuf' })]) {
+      const kinesis = capture();
+      const response = await ingest(body, config, kinesis.put, Date.now() + 5000, keys);
+      expect(response.statusCode).toBe(200);
+      expect(kinesis.written).toBe(1);
+      const stored = gunzipSync(kinesis.stored[0]!).toString();
+      expect(stored).not.toContain('bottom');
+      expect(stored.split('arrayValue').length - 1).toBeLessThanOrEqual(9);
+    }
   });
 
   it('redacts secrets a third-party exporter sent, before the stream', async () => {
@@ -64,8 +105,7 @@ describe('the ingest refuses strangers and garbage, and stores nothing from them
       return { FailedRecordCount: 0, Records: Records.map(() => ({})) };
     };
     const body = JSON.stringify(exportRequest([otlpSpan({ attributes: [{ key: 'http.request.header.cookie', value: { stringValue: 'session=s3cr3t' } }] })]));
-    expect((await ingest(event(body), config, put, Date.now() + 1000)).statusCode).toBe(200);
-    const { gunzipSync } = await import('node:zlib');
+    expect((await ingest(event(body), config, put, Date.now() + 1000, keys)).statusCode).toBe(200);
     const text = stored.split(',').map((b) => gunzipSync(Buffer.from(b, 'base64')).toString()).join();
     expect(text).not.toContain('s3cr3t');
     expect(text).toContain('[REDACTED]');

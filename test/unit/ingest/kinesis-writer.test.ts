@@ -76,4 +76,28 @@ describe('writeRecords', () => {
     expect(clock).toBeLessThan(1000);
     expect(result.lastError).toContain('ProvisionedThroughputExceededException');
   });
+
+  it('starts no call after the deadline and aborts the one under way, the last batch included', async () => {
+    let calls = 0;
+    let aborted = 0;
+    const hanging: PutRecords = (_input, signal) => {
+      calls++;
+      return new Promise((_, reject) =>
+        signal.addEventListener('abort', () => {
+          aborted++;
+          reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+        }),
+      );
+    };
+    const result = await writeRecords(Array.from({ length: 1200 }, (_, i) => record(i)), 's', hanging, Date.now() + 50, instant);
+    expect({ calls, aborted }).toEqual({ calls: 1, aborted: 1 });
+    expect(result.failed).toHaveLength(1200);
+    expect(result.lastError).toBe('the stream did not answer before the deadline');
+  });
+
+  it('stops waiting at the deadline for a client that ignores the abort', async () => {
+    const deaf: PutRecords = () => new Promise(() => undefined);
+    const result = await writeRecords([record(1)], 's', deaf, Date.now() + 30, instant);
+    expect(result.failed).toHaveLength(1);
+  });
 });

@@ -7,7 +7,7 @@ import { Redactor } from '../../../src/redaction';
 import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';
 
 const rules = { maxCount: 128, maxValueLength: 10_000_000, redactor: new Redactor([]) };
-const groupsOf = (spans: Array<Record<string, unknown>>) => decodeExportRequest(JSON.stringify(exportRequest(spans)), rules).groups;
+const groupsOf = (spans: Array<Record<string, unknown>>) => decodeExportRequest({ format: 'json', text: JSON.stringify(exportRequest(spans)) }, rules).groups;
 
 describe('buildRecords', () => {
   it('writes one gzipped ExportTraceServiceRequest per trace, keyed by trace id', () => {

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { HttpError } from '../../../handlers/ingest/http-error';
-import { decodeRequest, type HttpEvent } from '../../../handlers/ingest/request';
+import { decodeRequest as decodeWith, lowerCaseHeaders, type HttpEvent, type OtlpBody } from '../../../handlers/ingest/request';
 
 const MAX = 64 * 1024;
 const json = '{"resourceSpans":[]}';
@@ -12,6 +12,9 @@ const event = (overrides: Partial<HttpEvent> = {}, headers: Record<string, strin
   isBase64Encoded: false,
   ...overrides,
 });
+
+const decodeRequest = (input: HttpEvent, max: number): OtlpBody => decodeWith(input, max, lowerCaseHeaders(input.headers));
+const textOf = (body: OtlpBody): string => (body.format === 'json' ? body.text : `protobuf ${body.bytes.toString('hex')}`);
 
 function statusOf(fn: () => unknown): number | undefined {
   try {
@@ -25,18 +28,28 @@ function statusOf(fn: () => unknown): number | undefined {
 
 describe('decodeRequest', () => {
   it('accepts plain JSON, with a charset, and base64 bodies', () => {
-    expect(decodeRequest(event(), MAX).json).toBe(json);
-    expect(decodeRequest(event({}, { 'content-type': 'application/json; charset=utf-8' }), MAX).json).toBe(json);
-    expect(decodeRequest(event({ body: Buffer.from(json).toString('base64'), isBase64Encoded: true }), MAX).json).toBe(json);
+    expect(textOf(decodeRequest(event(), MAX))).toBe(json);
+    expect(textOf(decodeRequest(event({}, { 'content-type': 'application/json; charset=utf-8' }), MAX))).toBe(json);
+    expect(textOf(decodeRequest(event({ body: Buffer.from(json).toString('base64'), isBase64Encoded: true }), MAX))).toBe(json);
   });
 
   it('inflates a base64 gzip body', () => {
     const body = gzipSync(json).toString('base64');
-    expect(decodeRequest(event({ body, isBase64Encoded: true }, { 'content-encoding': 'gzip' }), MAX).json).toBe(json);
+    expect(textOf(decodeRequest(event({ body, isBase64Encoded: true }, { 'content-encoding': 'gzip' }), MAX))).toBe(json);
+  });
+
+  it('takes protobuf bodies, plain or gzip, from a REST API event (payload 1.0)', () => {
+    const bytes = Buffer.from([0x0a, 0x00, 0x1f, 0x8b]);
+    const rest = (body: Buffer, headers: Record<string, string>): HttpEvent => ({ httpMethod: 'POST', headers: { 'Content-Type': 'application/x-protobuf', ...headers }, body: body.toString('base64'), isBase64Encoded: true });
+    expect(decodeRequest(rest(bytes, {}), MAX)).toEqual({ format: 'protobuf', bytes });
+    expect(decodeRequest(rest(gzipSync(bytes), { 'Content-Encoding': 'gzip' }), MAX)).toEqual({ format: 'protobuf', bytes });
+    // A REST API that inflated the body itself leaves the header: the bytes are used as they are.
+    expect(decodeRequest(rest(bytes, { 'Content-Encoding': 'gzip' }), MAX)).toEqual({ format: 'protobuf', bytes });
+    expect(statusOf(() => decodeRequest({ ...rest(bytes, {}), httpMethod: 'GET' }, MAX))).toBe(405);
   });
 
   it('accepts JSON a gateway already inflated, though the header still says gzip', () => {
-    expect(decodeRequest(event({}, { 'content-encoding': 'gzip' }), MAX).json).toBe(json);
+    expect(textOf(decodeRequest(event({}, { 'content-encoding': 'gzip' }), MAX))).toBe(json);
   });
 
   it('refuses with 415 a gzip body that was decoded as UTF-8 text, naming the cause', () => {
@@ -55,7 +68,7 @@ describe('decodeRequest', () => {
 
   it.each([
     [405, event({ requestContext: { http: { method: 'GET' } } })],
-    [415, event({}, { 'content-type': 'application/x-protobuf' })],
+    [415, event({}, { 'content-type': 'application/protobuf' })],
     [415, event({}, { 'content-type': 'text/plain' })],
     [415, event({ headers: {} })],
     [415, event({}, { 'content-encoding': 'br' })],
