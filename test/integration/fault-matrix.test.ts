@@ -9,7 +9,6 @@ import { createStream, readStream, startKinesalite, type LocalKinesis } from '..
 import { startOffline, type Offline } from '../../local/serverless-offline';
 import { spansFromRecords } from '../../local/stream-spans';
 import { withTracing } from '../../src/index';
-import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { startFaultProxy, type FaultPlan, type FaultProxy } from '../helpers/kinesis-fault-proxy';
 import { lambdaContext } from '../helpers/lambda';
 
@@ -51,7 +50,6 @@ afterAll(async () => {
 
 /** A sandbox: one wrapped handler, its spool, the ids of every span it made. */
 function sandbox(path: string, stream: string) {
-  resetColdStartForTests();
   const made: string[] = [];
   const handler = withTracing(
     async (event: { n: number }) => {
