@@ -44,7 +44,7 @@ const UNKNOWN_SERVICE = 'unknown_service:nodejs';
 function resource(config: TracingConfig, fn: FunctionEnv, redactor: Redactor, serviceName: string): Attributes {
   const extra: Attributes = {};
   for (const [key, value] of Object.entries(config.resourceAttributes)) extra[key] = redactor.isSensitive(key) ? REDACTED : value;
-  // Frozen: the exporter encodes it once per sandbox.
+  // Frozen: the exporter encodes each resource once.
   return Object.freeze({
     ...functionResource(fn),
     ...extra,

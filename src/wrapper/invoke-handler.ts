@@ -30,8 +30,10 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 /**
  * Runs a handler as Lambda's runtime does: a returned promise is its answer; otherwise it is
  * callback style and its answer is what it calls back with, whatever its declared
- * parameters (a `(...args) => inner(...args)` wrapper declares none). A plain value
- * returned is taken as the answer. Where the runtime no longer runs callback handlers
+ * parameters (a `(...args) => inner(...args)` wrapper declares none). One that never calls
+ * back is answered with nothing once the event loop is empty, as the runtime does (else the
+ * root would stay open, and the guard would later call the invocation a timeout). A plain
+ * value returned is taken as the answer. Where the runtime no longer runs callback handlers
  * (`callbacks` false), one that would wait for its callback fails at once with the reason
  * instead of hanging.
  */
@@ -45,8 +47,10 @@ export function invokeHandler<TEvent, TResult, TContext extends LambdaContext>(
   let returned: unknown;
   let threw = false;
   const result = new Promise<TResult>((resolve, reject) => {
+    let idle: (() => void) | undefined;
     const callback: LambdaCallback<TResult> = (error, value) => {
       calledBack = true;
+      if (idle) process.off('beforeExit', idle);
       if (error !== undefined && error !== null) reject(error);
       else resolve(value as TResult);
     };
@@ -57,9 +61,14 @@ export function invokeHandler<TEvent, TResult, TContext extends LambdaContext>(
       reject(error);
       return;
     }
+    if (calledBack) return;
     if (isThenable(returned)) returned.then(resolve as (value: unknown) => void, reject);
-    else if (!calledBack && returned !== undefined) resolve(returned as TResult);
-    else if (!calledBack && !callbacks) reject(new Error(CALLBACK_HANDLER_UNSUPPORTED));
+    else if (returned !== undefined) resolve(returned as TResult);
+    else if (!callbacks) reject(new Error(CALLBACK_HANDLER_UNSUPPORTED));
+    else {
+      idle = () => resolve(undefined as TResult);
+      process.once('beforeExit', idle);
+    }
   });
   return { result, callbackStyle: !threw && !isThenable(returned) && (calledBack || returned === undefined) };
 }

@@ -30,6 +30,24 @@ describe('invokeHandler', () => {
     await expect(thrown.result).rejects.toBe(error);
   });
 
+  it('answers a callback handler that never calls back with nothing once the event loop is empty, as Lambda does', async () => {
+    const listeners = process.listenerCount('beforeExit');
+    const outcome = invokeHandler(() => undefined, {}, {}, true);
+    expect(outcome.callbackStyle).toBe(true);
+    // What the runtime's process emits when nothing is left to run.
+    process.emit('beforeExit', 0);
+    expect(await outcome.result).toBeUndefined();
+    expect(process.listenerCount('beforeExit')).toBe(listeners);
+  });
+
+  it('stops waiting for the empty event loop once the handler calls back', async () => {
+    const listeners = process.listenerCount('beforeExit');
+    const outcome = invokeHandler((_e, _c, callback: LambdaCallback<string>) => later(callback, 'called back'), {}, {}, true);
+    expect(process.listenerCount('beforeExit')).toBe(listeners + 1);
+    expect(await outcome.result).toBe('called back');
+    expect(process.listenerCount('beforeExit')).toBe(listeners);
+  });
+
   it('takes a plain value returned as the answer', async () => {
     expect(await invokeHandler(() => 42, {}, {}).result).toBe(42);
   });
