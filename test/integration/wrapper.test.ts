@@ -341,6 +341,8 @@ describe('errors', () => {
       trace.getTracer('cb').startSpan('work').end();
       setTimeout(() => callback(null, 'called back'), 1);
     }, { endpoint: receiver().url });
+    // Lambda's nodejs24.x runtime refuses a handler that declares a third (callback) parameter.
+    expect(handler.length).toBe(2);
     let exportedBeforeAnswer: string[] = [];
     const answered = new Promise<unknown[]>((resolve) => {
       const returned = handler({}, ctx, (...answer: unknown[]) => {
