@@ -1,5 +1,6 @@
 import { gunzipSync } from 'node:zlib';
 import type { OtlpExportRequest } from '../src/otlp/types';
+import { PROVISIONAL_ATTRIBUTE } from '../src/otlp/provisional';
 import { attributeMap } from '../src/otlp/values';
 import type { StoredRecord } from './kinesis';
 
@@ -19,10 +20,11 @@ export interface StreamSpan {
 
 /**
  * Decodes stream records (gzipped OTLP JSON, one trace each) into spans. At-least-once
- * delivery may repeat a span: duplicates by (traceId, spanId) are dropped, as a consumer must.
+ * delivery may repeat a span: duplicates by (traceId, spanId) are dropped, as a consumer must,
+ * except that a span's real end replaces a provisional copy the timeout guard sent.
  */
 export function spansFromRecords(records: StoredRecord[]): StreamSpan[] {
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const spans: StreamSpan[] = [];
   for (const record of records) {
     const body = JSON.parse(gunzipSync(record.data).toString('utf8')) as OtlpExportRequest;
@@ -31,9 +33,11 @@ export function spansFromRecords(records: StoredRecord[]): StreamSpan[] {
       for (const ss of rs.scopeSpans) {
         for (const s of ss.spans) {
           const key = `${String(s.traceId)}/${String(s.spanId)}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          spans.push({
+          const attributes = attributeMap(s.attributes);
+          const kept = seen.get(key);
+          if (kept !== undefined && (attributes[PROVISIONAL_ATTRIBUTE] === true || spans[kept]!.attributes[PROVISIONAL_ATTRIBUTE] !== true)) continue;
+          seen.set(key, kept ?? spans.length);
+          spans[kept ?? spans.length] = {
             service,
             traceId: String(s.traceId),
             spanId: String(s.spanId),
@@ -42,9 +46,9 @@ export function spansFromRecords(records: StoredRecord[]): StreamSpan[] {
             kind: Number(s.kind ?? 0),
             startNs: BigInt(String(s.startTimeUnixNano)),
             endNs: BigInt(String(s.endTimeUnixNano)),
-            attributes: attributeMap(s.attributes),
+            attributes,
             status: s.status ?? { code: 0 },
-          });
+          };
         }
       }
     }

@@ -8,5 +8,6 @@ export type { TracingOptions } from './config/options';
 export type { SamplerName } from './tracer/sampler';
 export type { SpanLimits } from './tracer/limits';
 export type { LambdaContext } from './wrapper/lambda-context';
+export type { TracedHandler } from './wrapper/with-tracing';
 export type { LambdaHandler, LambdaCallback } from './wrapper/invoke-handler';
 export type { MiddyMiddleware, MiddyRequest } from './wrapper/middy';

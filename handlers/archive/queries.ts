@@ -1,3 +1,5 @@
+import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
+
 // The archive's named questions, one definition each, rendered for Athena (Trino SQL, in
 // the deployed workgroup) and for DuckDB (the same table read locally from Parquet). They
 // differ only where the dialects do: percentiles and map lookups. Every query reads the
@@ -31,11 +33,17 @@ export interface NamedQuery {
   sql(table: string, s: Syntax): string;
 }
 
-/** The spans from day `?` on, each (trace_id, span_id) once. */
-function deduplicated(table: string, where = `dt >= ?`): string {
+/**
+ * The spans from day `?` on, each (trace_id, span_id) once: a span's real end over the
+ * provisional copy the timeout guard sent of it.
+ */
+function deduplicated(table: string, s: Syntax, where = `dt >= ?`): string {
   return `deduplicated AS (
   SELECT * FROM (
-    SELECT *, row_number() OVER (PARTITION BY trace_id, span_id ORDER BY start_time) AS copy
+    SELECT *, row_number() OVER (
+      PARTITION BY trace_id, span_id
+      ORDER BY CASE WHEN ${s.lookup('span_attributes', PROVISIONAL_ATTRIBUTE)} = 'true' THEN 1 ELSE 0 END, start_time
+    ) AS copy
     FROM ${table}
     WHERE ${where}
   ) WHERE copy = 1
@@ -49,7 +57,7 @@ export const NAMED_QUERIES: readonly NamedQuery[] = [
     name: 'trace-by-id',
     description: 'Every span of one trace, in start order',
     parameters: ['trace id (32 lowercase hex)'],
-    sql: (table) => `WITH ${deduplicated(table, 'trace_id = ?')}
+    sql: (table, s) => `WITH ${deduplicated(table, s, 'trace_id = ?')}
 SELECT trace_id, span_id, parent_span_id, service_name, span_name, span_kind, start_time,
        round(duration_ns / 1e6, 3) AS duration_ms, status_code, status_message, span_attributes
 FROM deduplicated
@@ -59,7 +67,7 @@ ORDER BY start_time, span_id`,
     name: 'slowest-operations',
     description: 'Operations by p95 duration since a day (YYYY-MM-DD), with p50 and p99',
     parameters: ['first day (YYYY-MM-DD)'],
-    sql: (table, s) => `WITH ${deduplicated(table)}
+    sql: (table, s) => `WITH ${deduplicated(table, s)}
 SELECT service_name, span_name, count(*) AS spans,
        ${ms(s, 0.5)} AS p50_ms, ${ms(s, 0.95)} AS p95_ms, ${ms(s, 0.99)} AS p99_ms
 FROM deduplicated
@@ -71,7 +79,7 @@ LIMIT 50`,
     name: 'error-rate-by-service',
     description: 'Spans and errors per service since a day (YYYY-MM-DD)',
     parameters: ['first day (YYYY-MM-DD)'],
-    sql: (table) => `WITH ${deduplicated(table)}
+    sql: (table, s) => `WITH ${deduplicated(table, s)}
 SELECT service_name, count(*) AS spans,
        sum(CASE WHEN status_code = 'Error' THEN 1 ELSE 0 END) AS errors,
        round(100.0 * sum(CASE WHEN status_code = 'Error' THEN 1 ELSE 0 END) / count(*), 2) AS error_percent
@@ -83,7 +91,7 @@ ORDER BY error_percent DESC, service_name`,
     name: 'cold-starts-by-function',
     description: 'Invocations, cold starts and init duration (p50, p95) per function since a day (YYYY-MM-DD)',
     parameters: ['first day (YYYY-MM-DD)'],
-    sql: (table, s) => `WITH ${deduplicated(table)},
+    sql: (table, s) => `WITH ${deduplicated(table, s)},
 invocations AS (
   SELECT service_name, count(*) AS invocations,
          sum(CASE WHEN ${s.lookup('span_attributes', 'faas.coldstart')} = 'true' THEN 1 ELSE 0 END) AS cold_starts

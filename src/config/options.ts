@@ -7,7 +7,7 @@ import { readBoolean, readKeyValueList, readNumber, readString, type Env } from 
 
 /** Options of `withTracing` and `tracing`; each overrides its environment variable. */
 export interface TracingOptions {
-  /** `service.name`. Env: `OTEL_SERVICE_NAME`; default: the function name. */
+  /** `service.name`. Env: `OTEL_SERVICE_NAME`; default: the function name (`AWS_LAMBDA_FUNCTION_NAME`, else the Lambda context's). */
   serviceName?: string;
   /** Full URL spans are POSTed to. Env: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
   endpoint?: string;
@@ -61,7 +61,8 @@ export interface TracingOptions {
 
 export interface TracingConfig {
   disabled: boolean;
-  serviceName: string;
+  /** Undefined when nothing names the service: the Lambda context's function name then does. */
+  serviceName: string | undefined;
   endpoint: string | undefined;
   headers: Record<string, string>;
   compression: 'gzip' | 'none';
@@ -129,8 +130,7 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
       options.serviceName ??
       readString(env, 'OTEL_SERVICE_NAME') ??
       (typeof resourceAttributes['service.name'] === 'string' ? resourceAttributes['service.name'] : undefined) ??
-      readString(env, 'AWS_LAMBDA_FUNCTION_NAME') ??
-      'unknown_service:nodejs',
+      readString(env, 'AWS_LAMBDA_FUNCTION_NAME'),
     endpoint: options.endpoint ?? tracesEndpoint(env),
     headers: { ...readKeyValueList(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'), ...options.headers },
     compression: options.compression ?? readCompression(env) ?? 'none',

@@ -54,6 +54,11 @@ export class OtlpExporter {
     }
   }
 
+  /** The resource of the spans exported from now on. */
+  useResource(resource: Attributes): void {
+    this.settings.resource = resource;
+  }
+
   /** Spans the spool had to drop in this sandbox so far (full, or unwritable). */
   spoolDropped(): number {
     return this.spool?.droppedSpans ?? 0;

@@ -11,17 +11,13 @@ export interface AttributeRules {
 
 type Primitive = string | number | boolean;
 
-/** Sets a string attribute only when there is a value: conventions omit unknown ones. */
-export function setIfPresent(attributes: Attributes, key: string, value: string | undefined): void {
-  if (value) attributes[key] = value;
-}
-
 function isPrimitive(value: unknown): value is Primitive {
   const t = typeof value;
   return t === 'string' || t === 'number' || t === 'boolean';
 }
 
-function truncateString(value: string, limit: number): string {
+/** A string cut to the attribute value length limit; span names and status messages get the same bound. */
+export function truncateString(value: string, limit: number): string {
   return value.length > limit ? value.slice(0, limit) : value;
 }
 

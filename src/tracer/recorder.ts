@@ -21,23 +21,36 @@ export class SpanRecorder implements SpanSink {
   private readonly open = new Set<RecordingSpan>();
   private finished: RecordingSpan[] = [];
   private droppedSpans = 0;
+  private successor: SpanRecorder | undefined;
 
   constructor(readonly settings: RecorderSettings) {}
 
   /** Whether one more span fits; counts it as dropped when it does not. */
   admit(): boolean {
+    if (this.successor) return this.successor.admit();
     if (this.open.size + this.finished.length < this.settings.maxSpans) return true;
     this.droppedSpans++;
     return false;
   }
 
   onStart(span: RecordingSpan): void {
-    this.open.add(span);
+    if (this.successor) this.successor.onStart(span);
+    else this.open.add(span);
   }
 
   onEnd(span: RecordingSpan): void {
+    if (this.successor) return this.successor.onEnd(span);
     this.open.delete(span);
     this.finished.push(span);
+  }
+
+  /**
+   * From now on, spans this recorder would receive go to `successor`. An invocation's
+   * context outlives it in its timers and sockets (a heartbeat `setInterval`); what they
+   * record after the last flush then leaves with a later flush instead of being lost.
+   */
+  handOver(successor: SpanRecorder): void {
+    this.successor = successor;
   }
 
   openSpans(): RecordingSpan[] {

@@ -10,7 +10,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { AttributeMap, type AttributeRules } from './attributes';
+import { AttributeMap, truncateString, type AttributeRules } from './attributes';
 import { toEpochMs } from './time';
 
 export interface InstrumentationScope {
@@ -34,9 +34,17 @@ export interface SpanSink {
   onEnd(span: RecordingSpan): void;
 }
 
-/** A sampled span that records everything the API lets user code say about it. */
+/** Where a provisional copy reports its end: nowhere, it is exported as it is made. */
+const DETACHED: SpanSink = { onEnd: () => undefined };
+
+/**
+ * A sampled span that records everything the API lets user code say about it. Its name,
+ * status message and event names are bounded like attribute values: one runaway string
+ * must not make the span too large to export.
+ */
 export class RecordingSpan implements Span {
   readonly attributes: AttributeMap;
+  name: string;
   readonly events: SpanEvent[] = [];
   readonly links: SpanLink[] = [];
   droppedEvents = 0;
@@ -46,7 +54,7 @@ export class RecordingSpan implements Span {
 
   constructor(
     private readonly context: SpanContext,
-    public name: string,
+    name: string,
     readonly kind: SpanKind,
     readonly parentSpanId: string | undefined,
     readonly startMs: number,
@@ -56,6 +64,7 @@ export class RecordingSpan implements Span {
     attributes?: Attributes,
     links?: Link[],
   ) {
+    this.name = this.bounded(name);
     this.attributes = new AttributeMap(rules);
     this.attributes.setAll(attributes);
     if (links) this.addLinks(links);
@@ -90,7 +99,7 @@ export class RecordingSpan implements Span {
     else attributes = attributesOrTime;
     const map = new AttributeMap(this.rules);
     map.setAll(attributes);
-    this.events.push({ name: String(name), timeMs: toEpochMs(time), attributes: map });
+    this.events.push({ name: this.bounded(name), timeMs: toEpochMs(time), attributes: map });
     return this;
   }
 
@@ -115,12 +124,15 @@ export class RecordingSpan implements Span {
     if (this.ended) return this;
     // Per the API, OK is final and UNSET never overrides a status already set.
     if (this.status.code === SpanStatusCode.OK || status.code === SpanStatusCode.UNSET) return this;
-    this.status = status.code === SpanStatusCode.ERROR ? { code: status.code, message: status.message } : { code: status.code };
+    this.status =
+      status.code === SpanStatusCode.ERROR && status.message !== undefined
+        ? { code: status.code, message: this.bounded(status.message) }
+        : { code: status.code };
     return this;
   }
 
   updateName(name: string): this {
-    if (!this.ended) this.name = name;
+    if (!this.ended) this.name = this.bounded(name);
     return this;
   }
 
@@ -137,6 +149,29 @@ export class RecordingSpan implements Span {
 
   recordException(exception: Exception, time?: TimeInput): void {
     this.addEvent('exception', exceptionAttributes(exception), time);
+  }
+
+  /**
+   * A copy of this open span as if it ended at `endMs` with `status` and the extra
+   * attributes, with the same ids; this span stays open. The timeout guard ships such
+   * copies when Lambda may cut the invocation off; the span's real end, if it comes, is
+   * exported later under the same ids and replaces the copy.
+   */
+  provisionalCopy(endMs: number, status: SpanStatus, attributes: Attributes): RecordingSpan {
+    const copy = new RecordingSpan(this.context, this.name, this.kind, this.parentSpanId, this.startMs, this.scope, this.rules, DETACHED, this.attributes.values);
+    copy.attributes.dropped = this.attributes.dropped;
+    copy.setAttributes(attributes);
+    copy.events.push(...this.events);
+    copy.links.push(...this.links);
+    copy.droppedEvents = this.droppedEvents;
+    copy.droppedLinks = this.droppedLinks;
+    copy.setStatus(status);
+    copy.endMs = Math.max(endMs, this.startMs);
+    return copy;
+  }
+
+  private bounded(value: unknown): string {
+    return truncateString(String(value), this.rules.limits.attributeValueLength);
   }
 }
 

@@ -12,36 +12,33 @@ export interface ColdStart {
   init?: { startMs: number; endMs: number; type: string };
 }
 
-let claimed = false;
-let readyMs: number | undefined;
-
-/** Called when a handler is wrapped, at module init: the latest call marks init's end. */
-export function markHandlerReady(atMs: number = nowMs()): void {
-  readyMs = atMs;
-}
-
 /**
- * The first invocation of the sandbox claims the cold start; every later one, and every one
- * running concurrently with it, sees a warm sandbox. Under a Lambda runtime the sandbox
- * started with the process; elsewhere (serverless-offline's worker threads, tests) the
- * process is no sandbox, and the earliest moment known is when hoptrace was loaded.
+ * The cold start of one wrapped handler. A sandbox runs one function, so the first
+ * invocation of its wrapper is the first of the sandbox; where one process hosts several
+ * functions (serverless-offline in process, tests), each keeps its own.
  */
-export function claimColdStart(invocationStartMs: number, initializationType: string | undefined, inLambdaRuntime: boolean): ColdStart {
-  if (claimed) return { coldStart: false, proactive: false };
-  claimed = true;
-  const type = initializationType ?? 'on-demand';
-  if (type === 'provisioned-concurrency') return { coldStart: false, proactive: false };
-  const startMs = inLambdaRuntime ? processStartMs() : loadedMs();
-  const ready = readyMs ?? invocationStartMs;
-  const proactive = invocationStartMs - ready > PROACTIVE_INIT_GAP_MS;
-  // On demand, init runs until the runtime takes the first event; ahead of demand, it ends
-  // when the handler is ready, and the idle gap after it is not init.
-  const endMs = proactive ? ready : invocationStartMs;
-  return { coldStart: true, proactive, init: { startMs, endMs: Math.max(startMs, endMs), type } };
-}
+export class ColdStartClaim {
+  private claimed = false;
 
-/** For tests that simulate several sandboxes in one process. */
-export function resetColdStartForTests(): void {
-  claimed = false;
-  readyMs = undefined;
+  /** `readyMs`: when the handler was wrapped, at module init. */
+  constructor(private readonly readyMs: number = nowMs()) {}
+
+  /**
+   * The first invocation claims the cold start; every later one, and every one running
+   * concurrently with it, sees a warm sandbox. Under a Lambda runtime the sandbox started
+   * with the process; elsewhere the process is no sandbox, and the earliest moment known is
+   * when hoptrace was loaded.
+   */
+  claim(invocationStartMs: number, initializationType: string | undefined, inLambdaRuntime: boolean): ColdStart {
+    if (this.claimed) return { coldStart: false, proactive: false };
+    this.claimed = true;
+    const type = initializationType ?? 'on-demand';
+    if (type === 'provisioned-concurrency') return { coldStart: false, proactive: false };
+    const startMs = inLambdaRuntime ? processStartMs() : loadedMs();
+    const proactive = invocationStartMs - this.readyMs > PROACTIVE_INIT_GAP_MS;
+    // On demand, init runs until the runtime takes the first event; ahead of demand, it ends
+    // when the handler is ready, and the idle gap after it is not init.
+    const endMs = proactive ? this.readyMs : invocationStartMs;
+    return { coldStart: true, proactive, init: { startMs, endMs: Math.max(startMs, endMs), type } };
+  }
 }

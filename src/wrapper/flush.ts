@@ -1,7 +1,7 @@
 import { context } from '@opentelemetry/api';
 import { nowMs } from '../tracer/time';
 import { activeInvocation } from './invocation';
-import { latestPipeline } from './pipeline';
+import { latestPipeline } from '../bootstrap/pipeline';
 
 /**
  * Sends every finished span now. Inside an invocation, that invocation's spans (the wrapper

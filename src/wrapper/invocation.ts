@@ -5,21 +5,25 @@ import {
   type Attributes,
   type Context,
   type Span,
+  type SpanContext,
 } from '@opentelemetry/api';
 import { refreshInstrumentations } from '../instrumentation/install';
+import { str } from '../guards';
 import { logger } from '../logger';
+import { PROVISIONAL_ATTRIBUTE } from '../otlp/provisional';
 import { SpanRecorder, setRecorder } from '../tracer/recorder';
+import type { RecordingSpan } from '../tracer/span';
 import { nowMs } from '../tracer/time';
-import { claimColdStart } from './cold-start';
 import { incomingContext } from './incoming-context';
 import { invocationAttributes, remainingTimeMs, type LambdaContext } from './lambda-context';
-import type { Pipeline } from './pipeline';
+import type { Pipeline } from '../bootstrap/pipeline';
 import { armTimeoutGuard } from './timeout-guard';
 import { detectTrigger } from './triggers/detect';
 import { responseStatus } from './triggers/http';
 import type { Trigger } from './triggers/trigger';
 
 const INVOCATION_KEY = createContextKey('hoptrace.invocation');
+const TIMED_OUT = { code: SpanStatusCode.ERROR, message: 'Lambda invocation timed out before this span ended' };
 
 /** The invocation whose handler is running in `ctx`, if any. */
 export function activeInvocation(ctx: Context): Invocation | undefined {
@@ -55,7 +59,8 @@ export class Invocation {
     private readonly lambdaContext: LambdaContext | undefined,
   ) {
     const startMs = nowMs();
-    const cold = claimColdStart(startMs, pipeline.functionEnv.initializationType, pipeline.functionEnv.inLambdaRuntime);
+    pipeline.nameService(str(lambdaContext?.functionName));
+    const cold = pipeline.coldStart.claim(startMs, pipeline.functionEnv.initializationType, pipeline.functionEnv.inLambdaRuntime);
     // Lambda sets the X-Ray header per invocation; read only when the xray propagator is on.
     const xrayHeader = pipeline.xrayEnabled ? process.env._X_AMZN_TRACE_ID : undefined;
     const incoming = incomingContext(trigger, lambdaContext, xrayHeader);
@@ -95,6 +100,16 @@ export class Invocation {
     }
   }
 
+  /** `finish` has been called: the root has ended. */
+  get finished(): boolean {
+    return this.finishing !== undefined;
+  }
+
+  /** The root span's context, for correlation (logs, other middlewares). */
+  rootSpanContext(): SpanContext {
+    return this.root.spanContext();
+  }
+
   /** Reads the handler's result; for HTTP triggers, its status code (5xx marks an error). */
   recordResult(result: unknown): void {
     if (this.trigger.faasTrigger !== 'http') return;
@@ -121,23 +136,31 @@ export class Invocation {
     }
   }
 
-  /** Ends the root span and flushes; idempotent, never rejects. */
+  /**
+   * Ends the root span and flushes; idempotent, never rejects. Spans the invocation's
+   * timers and sockets record from now on leave with a later flush.
+   */
   finish(): Promise<void> {
     if (!this.finishing) {
       this.disarm();
       if (this.recorder.dropped > 0) this.root.setAttribute('hoptrace.spans_dropped', this.recorder.dropped);
       this.endLeftovers();
       this.root.end();
-      // After a timeout flush only what ended since is left; all must settle before we return.
-      this.finishing = Promise.all([this.timeoutFlush, this.resending, this.flush()]).then(() => undefined);
+      const last = this.flush();
+      this.recorder.handOver(this.pipeline.registration.provider.sandboxRecorder);
+      // A timeout flush may still be on its way; all must settle before we return.
+      this.finishing = Promise.all([this.timeoutFlush, this.resending, last]).then(() => undefined);
     }
     return this.finishing;
   }
 
-  /** Exports the spans finished so far (and any from outside invocations), within the budget. */
-  async flush(): Promise<void> {
+  /**
+   * Exports the spans finished so far (and any from outside invocations), within the
+   * budget; `provisional` copies go along.
+   */
+  async flush(provisional: RecordingSpan[] = []): Promise<void> {
     try {
-      const spans = [...this.recorder.drain(), ...this.pipeline.registration.provider.sandboxRecorder.drain()];
+      const spans = [...this.recorder.drain(), ...this.pipeline.registration.provider.sandboxRecorder.drain(), ...provisional];
       if (spans.length === 0) return;
       await this.pipeline.exporter.export(spans, this.flushDeadline());
     } catch (error) {
@@ -173,13 +196,18 @@ export class Invocation {
     );
   }
 
-  /** Lambda is about to kill the invocation: end what is open, marked, and ship it. */
+  /**
+   * Lambda may be about to cut the invocation off, and after that nothing can be sent. What
+   * has ended goes out now; what is still open, the root among it, goes out as provisional
+   * copies that end now as timed out, marked `hoptrace.provisional`. Nothing really ends:
+   * if the handler completes before Lambda's deadline, `finish` records and exports its
+   * real outcome under the same span ids, and readers keep that over the copy.
+   */
   private onTimeout(): void {
-    for (const span of this.recorder.openSpans()) {
-      span.setAttribute('error.type', 'timeout');
-      span.setStatus({ code: SpanStatusCode.ERROR, message: 'Lambda invocation timed out before this span ended' });
-      span.end();
-    }
-    this.timeoutFlush = this.flush();
+    const now = nowMs();
+    const copies = this.recorder
+      .openSpans()
+      .map((span) => span.provisionalCopy(now, TIMED_OUT, { 'error.type': 'timeout', [PROVISIONAL_ATTRIBUTE]: true }));
+    this.timeoutFlush = this.flush(copies);
   }
 }

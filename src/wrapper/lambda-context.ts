@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { Env } from '../config/env';
 import { str } from '../guards';
-import { setIfPresent } from '../tracer/attributes';
+import { setIfPresent } from './conventions';
 
 /** The parts of the Lambda context hoptrace reads; structurally compatible with `aws-lambda`'s `Context`. */
 export interface LambdaContext {

@@ -1,8 +1,9 @@
+import type { Context } from '@opentelemetry/api';
 import type { TracingOptions } from '../config/options';
 import { logger } from '../logger';
+import { pipelineForHandler, type Pipeline } from '../bootstrap/pipeline';
 import { Invocation } from './invocation';
 import type { LambdaContext } from './lambda-context';
-import { pipelineForHandler, type Pipeline } from './pipeline';
 
 /**
  * The parts of a middy request the middleware uses, structurally middy's `Request`. The
@@ -23,32 +24,74 @@ export interface MiddyMiddleware<TContext extends LambdaContext = any> {
   onError: (request: MiddyRequest<TContext>) => Promise<void>;
 }
 
-/** Where the invocation lives in `request.internal`. */
-const INTERNAL_KEY = 'hoptrace';
+/**
+ * The root span's context (trace and span ids) in `request.internal`, for other middlewares
+ * (log correlation). The invocation itself stays private: middy may share one `internal`
+ * object between requests.
+ */
+const INTERNAL_KEY = 'hoptrace.rootSpanContext';
 
-function invocationOf(request: MiddyRequest): Invocation | undefined {
-  return request.internal[INTERNAL_KEY] as Invocation | undefined;
+const invocations = new WeakMap<object, Invocation>();
+
+/** A stack frame of code resumed from the microtask queue rather than called. */
+const RESUMED_FRAME = /^at (async |.*\(node:internal\/)/;
+
+/**
+ * The context the middleware makes active for the handler: the invocation's while it runs,
+ * the caller's once it has finished. middy calls the first `before` synchronously from the
+ * caller's own code, so the context entered there is also the caller's for the rest of its
+ * execution; without this, the caller's later spans would join the ended trace and be lost.
+ */
+class InvocationScope implements Context {
+  constructor(
+    private readonly invocation: Invocation,
+    private readonly caller: Context,
+  ) {}
+
+  private current(): Context {
+    return this.invocation.finished ? this.caller : this.invocation.context;
+  }
+
+  getValue(key: symbol): unknown {
+    return this.current().getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return this.current().setValue(key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return this.current().deleteValue(key);
+  }
 }
 
 /**
- * middy skips the remaining `after`/`onError` middlewares when one returns early, and then
- * sets `request.response` from `request.earlyResponse`. Watching that assignment lets the
- * root end even then; the response middy returns becomes a promise of the same value that
- * settles once spans are flushed, so the flush still beats the freeze.
+ * middy skips the remaining `after`/`onError` middlewares when one returns early (or sets
+ * `request.earlyResponse`, even to undefined), and then sets `request.response` from it.
+ * Watching that assignment lets the root end even then. Until the flush settles, reading
+ * `request.response` gives a promise of the same value: middy returns what it reads, so its
+ * answer waits for the flush and the spans beat the freeze; `requestEnd` plugins, which run
+ * after, see the value. When an `onError` middleware leaves no response, middy rethrows the
+ * error at once: the flush cannot be awaited then (see `watchRethrow`).
  */
 function watchEarlyResponse(request: MiddyRequest, invocation: Invocation): void {
   let value = request.response;
-  let flushed: Promise<unknown> | undefined;
+  let flushing: Promise<unknown> | undefined;
+  let seen = false;
   Object.defineProperty(request, 'response', {
     configurable: true,
     enumerable: true,
-    get: () => (flushed && value !== undefined ? flushed : value),
+    get: () => (flushing && !(value === undefined && request.error !== undefined) ? flushing : value),
     set: (next: unknown) => {
       value = next;
-      if (flushed || !Object.hasOwn(request, 'earlyResponse')) return;
+      if (seen || !Object.hasOwn(request, 'earlyResponse')) return;
+      seen = true;
       if (request.error !== undefined) invocation.recordError(request.error);
       invocation.recordResult(next);
-      flushed = invocation.finish().then(() => value);
+      flushing = invocation.finish().then(() => {
+        flushing = undefined;
+        return value;
+      });
     },
   });
 }
@@ -77,12 +120,32 @@ function watchRethrow(request: MiddyRequest, invocation: Invocation): void {
   });
 }
 
+/**
+ * Whether this `before` runs first: middy calls the first one synchronously from its own
+ * entry, every later one after awaiting the one before it, from the microtask queue (below
+ * its caller, Node's task-queue frame or an `async` frame). Undefined when the stack cannot
+ * tell (a low `Error.stackTraceLimit`).
+ */
+function runsFirst(): boolean | undefined {
+  // 0: "Error", 1: runsFirst, 2: our before, 3: middy's runMiddlewares, 4: what called that.
+  const caller = new Error().stack?.split('\n')[4];
+  return caller === undefined ? undefined : !RESUMED_FRAME.test(caller.trimStart());
+}
+
+function warnNotFirst(): void {
+  logger.warnOnce(
+    'middy:order',
+    'tracing() is not the first middleware: the middlewares used before it run outside the trace (their spans are orphaned) and their after/onError run after its flush. Use it first: middy(handler).use(tracing()).use(...).',
+  );
+}
+
 function start(pipeline: Pipeline, request: MiddyRequest): void {
   const invocation = Invocation.start(pipeline, request.event, request.context);
   if (!invocation) return;
-  request.internal[INTERNAL_KEY] = invocation;
+  invocations.set(request, invocation);
+  request.internal[INTERNAL_KEY] = invocation.rootSpanContext();
   const manager = pipeline.registration.contextManager;
-  if (manager) manager.enterWith(invocation.context);
+  if (manager) manager.enterWith(new InvocationScope(invocation, manager.active()));
   else logger.warnOnce('middy:context', 'another context manager is registered; child spans may not nest under the root span.');
   watchEarlyResponse(request, invocation);
   watchRethrow(request, invocation);
@@ -94,18 +157,23 @@ function start(pipeline: Pipeline, request: MiddyRequest): void {
  */
 export function tracing(options: TracingOptions = {}): MiddyMiddleware {
   const pipeline = pipelineForHandler(options);
+  let checked = false;
   return {
     before: (request) => {
+      if (!checked) {
+        checked = true;
+        if (runsFirst() === false) warnNotFirst();
+      }
       if (pipeline) start(pipeline, request);
     },
     after: async (request) => {
-      const invocation = invocationOf(request);
+      const invocation = invocations.get(request);
       if (!invocation) return;
       invocation.recordResult(request.response);
       await invocation.finish();
     },
     onError: async (request) => {
-      const invocation = invocationOf(request);
+      const invocation = invocations.get(request);
       if (!invocation) return;
       invocation.recordError(request.error);
       if (request.response !== undefined) invocation.recordResult(request.response);

@@ -1,34 +1,57 @@
 import { context as contextApi } from '@opentelemetry/api';
 import type { TracingOptions } from '../config/options';
+import { pipelineForHandler } from '../bootstrap/pipeline';
 import { Invocation } from './invocation';
-import { invokeHandler, type LambdaHandler } from './invoke-handler';
+import { invokeHandler, type HandlerOutcome, type LambdaCallback, type LambdaHandler } from './invoke-handler';
 import type { LambdaContext } from './lambda-context';
-import { pipelineForHandler } from './pipeline';
+
+/**
+ * A wrapped handler. Called with two arguments it returns a promise. Lambda's Node.js 20 and
+ * 22 runtimes also pass their callback: a callback-style handler then answers through it, so
+ * `context.callbackWaitsForEmptyEventLoop` keeps its meaning.
+ */
+export interface TracedHandler<TEvent, TResult, TContext extends LambdaContext> {
+  (event: TEvent, context: TContext): Promise<TResult>;
+  (event: TEvent, context: TContext, callback: LambdaCallback<TResult>): Promise<TResult> | void;
+}
+
+async function traced<TResult>(invocation: Invocation, result: Promise<TResult>): Promise<TResult> {
+  try {
+    const value = await result;
+    invocation.recordResult(value);
+    return value;
+  } catch (error) {
+    invocation.recordError(error);
+    throw error;
+  } finally {
+    await invocation.finish();
+  }
+}
 
 /**
  * Wraps a Lambda handler: every invocation gets a root span, and its spans are flushed
- * before the returned promise settles. The handler's result or error passes through as is.
+ * before the invocation answers. The handler's result or error passes through as is.
  *
  * @example export const handler = withTracing(async (event, context) => ({ statusCode: 200 }));
  */
 export function withTracing<TEvent = unknown, TResult = unknown, TContext extends LambdaContext = LambdaContext>(
   handler: LambdaHandler<TEvent, TResult, TContext>,
   options: TracingOptions = {},
-): (event: TEvent, context: TContext) => Promise<TResult> {
+): TracedHandler<TEvent, TResult, TContext> {
   const pipeline = pipelineForHandler(options);
-  if (!pipeline) return (event, context) => invokeHandler(handler, event, context);
-  return async function tracedHandler(event: TEvent, context: TContext): Promise<TResult> {
-    const invocation = Invocation.start(pipeline, event, context);
-    if (!invocation) return invokeHandler(handler, event, context);
-    try {
-      const result = await contextApi.with(invocation.context, () => invokeHandler(handler, event, context));
-      invocation.recordResult(result);
-      return result;
-    } catch (error) {
-      invocation.recordError(error);
-      throw error;
-    } finally {
-      await invocation.finish();
-    }
-  };
+  // Two declared parameters: Lambda's Node.js 24 runtime refuses a handler that declares a callback.
+  return function tracedHandler(event: TEvent, context: TContext, ...rest: unknown[]): Promise<TResult> | undefined {
+    const invocation = pipeline ? Invocation.start(pipeline, event, context) : undefined;
+    const run = (): HandlerOutcome<TResult> => invokeHandler(handler, event, context);
+    const outcome = invocation ? contextApi.with(invocation.context, run) : run();
+    const result = invocation ? traced(invocation, outcome.result) : outcome.result;
+    const lambdaCallback = rest[0];
+    if (!outcome.callbackStyle || typeof lambdaCallback !== 'function') return result;
+    const answer = lambdaCallback as LambdaCallback<TResult>;
+    result.then(
+      (value) => answer(null, value),
+      (error: unknown) => answer(error),
+    );
+    return undefined;
+  } as TracedHandler<TEvent, TResult, TContext>;
 }

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { OtlpReceiver } from './otlp-receiver';
 
 /**
- * One loopback OTLP receiver for the test file, emptied before each test, with the sandbox
- * made cold again so every test starts like a fresh Lambda sandbox.
+ * One loopback OTLP receiver for the test file, emptied before each test. Each wrapper keeps
+ * its own cold start, so a test that wraps its handler starts like a fresh Lambda sandbox.
  */
 export function useReceiver(): () => OtlpReceiver {
   let receiver: OtlpReceiver | undefined;
@@ -14,7 +13,6 @@ export function useReceiver(): () => OtlpReceiver {
   afterAll(() => receiver?.close());
   beforeEach(() => {
     receiver?.reset();
-    resetColdStartForTests();
   });
   return () => {
     if (!receiver) throw new Error('the receiver starts in beforeAll');

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStream, readStream } from '../../local/kinesis';
 import { spansFromRecords } from '../../local/stream-spans';
 import { withTracing } from '../../src/index';
-import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { startIngestBed, TENANT_KEYS, type IngestBed } from '../helpers/ingest-bed';
 import type { FaultPlan } from '../helpers/kinesis-fault-proxy';
 import { lambdaContext } from '../helpers/lambda';
@@ -55,7 +54,6 @@ afterAll(async () => {
 
 /** A sandbox: one wrapped handler, its spool, the ids of every span it made. */
 function sandbox(route: 'faulty' | 'missing', stream: string) {
-  resetColdStartForTests();
   const made: string[] = [];
   const handler = withTracing(
     async (event: { n: number }) => {

@@ -1,10 +1,11 @@
 import middy from '@middy/core';
-import { trace } from '@opentelemetry/api';
+import { context, trace } from '@opentelemetry/api';
 import { describe, expect, it, vi } from 'vitest';
-import { tracing } from '../../src/index';
+import { flush, tracing } from '../../src/index';
 import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
 import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
+import { warningsWhile } from '../helpers/warnings';
 
 const receiver = useReceiver();
 
@@ -32,15 +33,83 @@ describe('tracing() as a middy middleware', () => {
     expect(spans.find((s) => s.name === 'query')!.parentSpanId).toBe(load.spanId);
   });
 
-  it('keeps its state in request.internal', async () => {
+  it('shows other middlewares the root span context in request.internal, under a namespaced key', async () => {
     let internal: Record<string, unknown> = {};
     const handler = middy(async () => 'ok')
       .use(tracing({ endpoint: receiver().url }))
       .before((request) => {
-        internal = request.internal as Record<string, unknown>;
+        internal = { ...(request.internal as Record<string, unknown>) };
       });
     await handler({}, lambdaContext() as never);
-    expect(Object.keys(internal)).toContain('hoptrace');
+    const root = rootOf(receiver().spans());
+    expect(internal).toEqual({ 'hoptrace.rootSpanContext': { traceId: root.traceId, spanId: root.spanId, traceFlags: 1 } });
+  });
+
+  it('leaves the caller in its own context once the handler has returned', async () => {
+    const handler = middy(async () => 'ok').use(tracing({ endpoint: receiver().url }));
+    await handler({}, lambdaContext() as never);
+    expect(trace.getSpan(context.active())).toBeUndefined();
+    trace.getTracer('caller').startSpan('caller work').end();
+    await flush();
+    const spans = receiver().spans();
+    const caller = spans.find((s) => s.name === 'caller work')!;
+    expect(caller.parentSpanId).toBeUndefined();
+    expect(caller.traceId).not.toBe(rootOf(spans).traceId);
+  });
+
+  it('flushes before middy returns when a before middleware sets earlyResponse to undefined', async () => {
+    const handler = middy(async () => 'handler')
+      .use(tracing({ endpoint: receiver().url }))
+      .before((request) => {
+        trace.getTracer('auth').startSpan('check').end();
+        (request as { earlyResponse?: unknown }).earlyResponse = undefined;
+      });
+    expect(await handler({}, lambdaContext() as never)).toBeUndefined();
+    expect(receiver().spans().map((s) => s.name)).toContain('check');
+  });
+
+  it('shows requestEnd plugins the response, not a promise, after an early return', async () => {
+    let seen: unknown = 'not called';
+    const handler = middy(async () => 'handler', {
+      requestEnd: (request: { response: unknown }) => {
+        seen = request.response;
+      },
+    })
+      .use(tracing({ endpoint: receiver().url }))
+      .before(async () => ({ statusCode: 304 }));
+    expect(await handler(httpApiEvent(), lambdaContext() as never)).toEqual({ statusCode: 304 });
+    expect(seen).toEqual({ statusCode: 304 });
+  });
+
+  it('still throws the error when an onError middleware sets earlyResponse to undefined', async () => {
+    const error = new Error('unhandled');
+    const handler = middy(async () => {
+      throw error;
+    })
+      .use(tracing({ endpoint: receiver().url }))
+      .onError((request) => {
+        (request as { earlyResponse?: unknown }).earlyResponse = undefined;
+      });
+    await expect(handler({}, lambdaContext() as never)).rejects.toBe(error);
+    await vi.waitFor(() => expect(rootOf(receiver().spans()).status).toEqual({ code: 2, message: 'unhandled' }), { timeout: 2000 });
+  });
+
+  it('warns once when it is not the first middleware, and not when it is', async () => {
+    const first = await warningsWhile('not the first middleware', async () => {
+      const handler = middy(async () => 'ok')
+        .use(tracing({ endpoint: receiver().url }))
+        .before(async () => undefined);
+      await handler({}, lambdaContext() as never);
+    });
+    expect(first).toHaveLength(0);
+    const later = await warningsWhile('not the first middleware', async () => {
+      const handler = middy(async () => 'ok')
+        .before(async () => undefined)
+        .use(tracing({ endpoint: receiver().url }));
+      await handler({}, lambdaContext() as never);
+      await handler({}, lambdaContext() as never);
+    });
+    expect(later).toHaveLength(1);
   });
 
   it('ends the root and flushes when a later before middleware returns early', async () => {

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withTracing } from '../../src/index';
-import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { lambdaContext } from '../helpers/lambda';
 import { OtlpReceiver } from '../helpers/otlp-receiver';
 
@@ -46,7 +45,6 @@ describe('spool file names', () => {
       receiver.always({ kind: 'status', status: 503 });
       const now = Date.now();
       vi.spyOn(Date, 'now').mockReturnValue(now);
-      resetColdStartForTests();
       const made: string[] = [];
       const wrap = () =>
         withTracing(

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withTracing } from '../../src/index';
-import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { advanceWallClock } from '../helpers/clock';
 import { lambdaContext } from '../helpers/lambda';
 import { attr, OtlpReceiver } from '../helpers/otlp-receiver';
@@ -15,7 +14,6 @@ let receiver: OtlpReceiver | undefined;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-spool-test-'));
-  resetColdStartForTests();
 });
 afterEach(async () => {
   await receiver?.close();

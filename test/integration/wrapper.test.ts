@@ -1,8 +1,10 @@
 import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { withTracing } from '../../src/index';
+import { flush, withTracing } from '../../src/index';
 import { loadedMs, nowMs, processStartMs } from '../../src/tracer/time';
-import { markHandlerReady } from '../../src/wrapper/cold-start';
+import { latestPipeline } from '../../src/bootstrap/pipeline';
+import { ColdStartClaim } from '../../src/wrapper/cold-start';
+import { RUNTIME_RUNS_CALLBACK_HANDLERS } from '../../src/wrapper/invoke-handler';
 import { httpApiEvent, lambdaContext, PARENT_SPAN_ID, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
 import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
@@ -10,6 +12,12 @@ import { warningsWhile } from '../helpers/warnings';
 
 const receiver = useReceiver();
 afterEach(() => vi.unstubAllEnvs());
+
+/** A callback handler's answer on this Node: its result, or from Node.js 24 on, the reason it cannot run. */
+async function expectCallbackAnswer(answer: Promise<unknown>, value: unknown): Promise<void> {
+  if (RUNTIME_RUNS_CALLBACK_HANDLERS) expect(await answer).toBe(value);
+  else await expect(answer).rejects.toThrow(/callback handler.*Node\.js 24/);
+}
 
 const root = (spans: OtlpSpan[]): OtlpSpan => {
   const found = spans.find((s) => attr(s, 'faas.invocation_id') !== undefined);
@@ -159,7 +167,7 @@ describe('cold starts', () => {
     const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     // As if the handler had been ready 11 s before the first event arrived.
     const readyMs = nowMs() - 11_000;
-    markHandlerReady(readyMs);
+    Object.defineProperty(latestPipeline(), 'coldStart', { value: new ColdStartClaim(readyMs) });
     await handler({}, lambdaContext());
     const spans = receiver().spans();
     const r = root(spans);
@@ -277,6 +285,23 @@ describe('errors', () => {
     expect(String(attr(event, 'exception.stacktrace'))).toContain('RangeError');
   });
 
+  it('keeps the root of a failure with a 1 MiB message, its message and name capped', async () => {
+    const error = new Error('x'.repeat(1024 * 1024));
+    const handler = withTracing(
+      async () => {
+        trace.getTracer('x').startSpan('y'.repeat(1024 * 1024)).end();
+        throw error;
+      },
+      { endpoint: receiver().url, spanLimits: { attributeValueLength: 1000 } },
+    );
+    await expect(handler({}, lambdaContext())).rejects.toBe(error);
+    const spans = receiver().spans();
+    const r = root(spans);
+    expect(r.status.code).toBe(2);
+    expect(r.status.message).toBe('x'.repeat(1000));
+    expect(spans.find((s) => s.name.startsWith('y'))!.name).toHaveLength(1000);
+  });
+
   it('passes through a thrown non-Error value unchanged', async () => {
     const thrown = { weird: true };
     const handler = withTracing(
@@ -302,11 +327,49 @@ describe('errors', () => {
     ]);
   });
 
+  it('keeps the result of a wrapper that passes its arguments on to a callback handler', async () => {
+    const inner = (_event: unknown, _ctx: unknown, callback: (e: unknown, r?: string) => void): void => {
+      setTimeout(() => callback(null, 'from inner'), 1);
+    };
+    const handler = withTracing((...args: Parameters<typeof inner>) => inner(...args), { endpoint: receiver().url });
+    await expectCallbackAnswer(handler({}, lambdaContext()), 'from inner');
+  });
+
+  it('answers a callback handler through Lambda\'s callback, after the flush, so the runtime keeps its callback semantics', async () => {
+    const ctx = { ...lambdaContext(), callbackWaitsForEmptyEventLoop: true };
+    const handler = withTracing((_event: unknown, _ctx, callback: (e: unknown, r?: string) => void) => {
+      trace.getTracer('cb').startSpan('work').end();
+      setTimeout(() => callback(null, 'called back'), 1);
+    }, { endpoint: receiver().url });
+    // Lambda's nodejs24.x runtime refuses a handler that declares a third (callback) parameter.
+    expect(handler.length).toBe(2);
+    let exportedBeforeAnswer: string[] = [];
+    const answered = new Promise<unknown[]>((resolve) => {
+      const returned = handler({}, ctx, (...answer: unknown[]) => {
+        exportedBeforeAnswer = receiver().spans().map((s) => s.name);
+        resolve(answer);
+      });
+      // Not a promise: Lambda's runtime would answer from a promise at once, ignoring the flag.
+      expect(returned).toBeUndefined();
+    });
+    const answer = await answered;
+    if (RUNTIME_RUNS_CALLBACK_HANDLERS) expect(answer).toEqual([null, 'called back']);
+    else expect(String(answer[0])).toMatch(/Node\.js 24/);
+    expect(exportedBeforeAnswer).toContain('work');
+  });
+
+  it('answers an async handler with a promise even when Lambda passes its callback', async () => {
+    const handler = withTracing(async () => 'async', { endpoint: receiver().url });
+    const callback = vi.fn();
+    await expect(handler({}, lambdaContext(), callback)).resolves.toBe('async');
+    expect(callback).not.toHaveBeenCalled();
+  });
+
   it('supports callback-style handlers', async () => {
     const handler = withTracing((_event: unknown, _ctx, callback: (e: unknown, r?: string) => void) => {
       setTimeout(() => callback(null, 'called back'), 1);
     }, { endpoint: receiver().url });
-    expect(await handler({}, lambdaContext())).toBe('called back');
+    await expectCallbackAnswer(handler({}, lambdaContext()), 'called back');
     expect(receiver().spans().length).toBeGreaterThan(0);
   });
 });
@@ -350,9 +413,12 @@ describe('concurrency', () => {
 });
 
 describe('timeout guard', () => {
-  it('ends open spans as timed out and exports them before the deadline', async () => {
+  const provisional = (span: OtlpSpan): boolean => attr(span, 'hoptrace.provisional') === true;
+
+  it('exports open spans as timed out before the deadline when the handler never returns', async () => {
     const handler = withTracing(
       async () => {
+        trace.getTracer('slow').startSpan('done before').end();
         await trace.getTracer('slow').startActiveSpan('never ends', async () => {
           await new Promise(() => undefined);
         });
@@ -360,23 +426,56 @@ describe('timeout guard', () => {
       { endpoint: receiver().url, timeoutGuardMs: 100 },
     );
     void handler({}, lambdaContext({ timeoutMs: 300 }));
-    await vi.waitFor(() => expect(receiver().spans().length).toBeGreaterThanOrEqual(2), { timeout: 2000 });
+    await vi.waitFor(() => expect(receiver().spans().length).toBeGreaterThanOrEqual(3), { timeout: 2000 });
     const spans = receiver().spans();
     const r = root(spans);
     const open = spans.find((s) => s.name === 'never ends')!;
     for (const s of [r, open]) {
       expect(s.status.code).toBe(2);
       expect(attr(s, 'error.type')).toBe('timeout');
+      expect(provisional(s)).toBe(true);
     }
+    const done = spans.find((s) => s.name === 'done before')!;
+    expect(done.status.code).toBe(0);
+    expect(provisional(done)).toBe(false);
+  });
+
+  it('records the real outcome of a handler that completes after the guard, before the deadline', async () => {
+    const handler = withTracing(
+      async () => {
+        // Returns only once the guard's provisional export has arrived: after the guard point.
+        await vi.waitFor(() => expect(receiver().spans().some(provisional)).toBe(true), { timeout: 2000, interval: 5 });
+        trace.getTracer('late').startSpan('after the guard').end();
+        return { statusCode: 200, body: 'fine' };
+      },
+      { endpoint: receiver().url, timeoutGuardMs: 1_500 },
+    );
+    const result = await handler(httpApiEvent(), lambdaContext({ timeoutMs: 2_000 }));
+    expect(result).toEqual({ statusCode: 200, body: 'fine' });
+    const roots = receiver().spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    expect(roots).toHaveLength(2);
+    const [copy, real] = roots;
+    expect(provisional(copy!)).toBe(true);
+    expect(attr(copy!, 'error.type')).toBe('timeout');
+    // Same span, sent again: the real end, which readers keep over the copy.
+    expect(real!.spanId).toBe(copy!.spanId);
+    expect(provisional(real!)).toBe(false);
+    expect(real!.status.code).toBe(0);
+    expect(attr(real!, 'error.type')).toBeUndefined();
+    expect(attr(real!, 'http.response.status_code')).toBe(200);
+    expect(receiver().spans().find((s) => s.name === 'after the guard')!.parentSpanId).toBe(real!.spanId);
   });
 
   it('is cleared when the invocation ends, so it never fires into a later one', async () => {
     const handler = withTracing(async () => 'quick', { endpoint: receiver().url, timeoutGuardMs: 100 });
     await handler({}, lambdaContext({ timeoutMs: 200 }));
-    await handler({}, lambdaContext({ timeoutMs: 30_000 }));
-    await new Promise((r) => setTimeout(r, 250));
-    const timedOut = receiver().spans().filter((s) => attr(s, 'error.type') === 'timeout');
-    expect(timedOut).toHaveLength(0);
+    const requests = receiver().requests.length;
+    // A guard left armed would fire 100 ms in and flush, taking this span with it.
+    trace.getTracer('between').startSpan('outside any invocation').end();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receiver().requests).toHaveLength(requests);
+    await flush();
+    expect(receiver().spans().map((s) => s.name)).toContain('outside any invocation');
   });
 });
 
@@ -453,6 +552,29 @@ describe('flush before freeze', () => {
     expect(lines[0]).toContain('"forgotten"');
   });
 
+  it('exports the spans a timer of an ended invocation makes, with a later flush: 5 of 5', async () => {
+    let beats = 0;
+    const handler = withTracing(
+      async (event: { heartbeat?: boolean }) => {
+        if (!event.heartbeat) return 'next';
+        const timer = setInterval(() => {
+          trace.getTracer('heartbeat').startSpan('beat').end();
+          if (++beats === 5) clearInterval(timer);
+        }, 2);
+        return 'started';
+      },
+      { endpoint: receiver().url },
+    );
+    await handler({ heartbeat: true }, lambdaContext());
+    await vi.waitFor(() => expect(beats).toBe(5));
+    await handler({}, lambdaContext());
+    const spans = receiver().spans();
+    const first = spans.find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
+    const beatSpans = spans.filter((s) => s.name === 'beat');
+    expect(beatSpans).toHaveLength(5);
+    for (const beat of beatSpans) expect(beat.parentSpanId).toBe(first.spanId);
+  });
+
   it('exports spans made outside any invocation with the next flush', async () => {
     const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     trace.getTracer('init').startSpan('load config').end();
@@ -488,6 +610,16 @@ describe('off switches', () => {
       expect(await handler({}, lambdaContext())).toBe('still fine');
     });
     expect(lines).toHaveLength(1);
+  });
+
+  it('names the service after the Lambda context\'s function when AWS_LAMBDA_FUNCTION_NAME is unset', async () => {
+    vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', '');
+    vi.stubEnv('OTEL_SERVICE_NAME', '');
+    const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
+    await handler({}, lambdaContext({ functionName: 'checkout' }));
+    await handler({}, lambdaContext({ functionName: 'ignored' }));
+    const names = receiver().requests.map((r) => attr(r.body.resourceSpans[0]!.resource, 'service.name'));
+    expect(names).toEqual(['checkout', 'checkout']);
   });
 
   it('works outside Lambda, with no AWS variables at all', async () => {

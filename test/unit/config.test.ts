@@ -6,7 +6,7 @@ describe('resolveConfig', () => {
     const c = resolveConfig({}, {});
     expect(c).toMatchObject({
       disabled: false,
-      serviceName: 'unknown_service:nodejs',
+      serviceName: undefined,
       endpoint: undefined,
       compression: 'none',
       sampler: 'parentbased_always_on',

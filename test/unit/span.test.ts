@@ -21,6 +21,34 @@ function make(): { span: RecordingSpan; ended: RecordingSpan[] } {
 }
 
 describe('RecordingSpan', () => {
+  it('caps its name, event names and status message by the attribute value length limit', () => {
+    const { span } = make();
+    expect(span.name).toBe('op');
+    span.updateName('renamed-too-long');
+    span.addEvent('event-name-too-long');
+    span.setStatus({ code: SpanStatusCode.ERROR, message: 'a message far over the limit' });
+    expect(span.name).toBe('renam');
+    expect(span.events[0]!.name).toBe('event');
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'a mes' });
+  });
+
+  it('makes a provisional copy that ends, with its status and marks, while the span stays open', () => {
+    const { span, ended } = make();
+    span.setAttributes({ a: 'x' });
+    span.addEvent('e');
+    const copy = span.provisionalCopy(span.startMs + 5, { code: SpanStatusCode.ERROR, message: 'timeout' }, { 'error.type': 'timeout' });
+    expect(copy.spanContext()).toEqual(span.spanContext());
+    expect(copy.endMs).toBe(span.startMs + 5);
+    expect(copy.status).toEqual({ code: SpanStatusCode.ERROR, message: 'timeo' });
+    expect(copy.attributes.values).toEqual({ a: 'x', 'error.type': 'timeo' });
+    expect(copy.events.map((e) => e.name)).toEqual(['e']);
+    expect(span.isRecording()).toBe(true);
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(ended).toHaveLength(0);
+    span.end();
+    expect(ended).toEqual([span]);
+  });
+
   it('caps attribute count and value length, counting what it dropped', () => {
     const { span } = make();
     span.setAttributes({ a: 'abcdefgh', b: ['123456', null, 'x'], c: 1, d: 2 });

@@ -1,6 +1,6 @@
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { isObject, str, type Json } from '../../guards';
-import { setIfPresent } from '../../tracer/attributes';
+import { setIfPresent } from '../conventions';
 import { type EventSource, type Trigger } from './trigger';
 
 /**

@@ -36,6 +36,7 @@ const rowsOf = (service: string, spans: Array<Record<string, unknown>>) => {
 let dir: string;
 let table: SpanTable;
 const TRACE = 'c'.repeat(32);
+const GUARDED = 'd'.repeat(32);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-table-'));
@@ -44,6 +45,9 @@ beforeAll(async () => {
   const worker = [1, 2, 3, 4].map((d, i) => span('worker', 'process q', DAY + 50_000 + i, d, { invocation: true, error: i === 0, cold: i === 0 }));
   const workerInit = span('worker', 'init', DAY + 49_000, 11);
   const old = span('worker', 'process q', OLD_DAY, 999, { invocation: true, error: true, cold: true });
+  // The timeout guard's provisional copy, then the span's real end under the same ids.
+  const real = span('guarded', 'slow call', DAY + 60_000, 40, { traceId: GUARDED });
+  const provisional = { ...real, endTimeUnixNano: ns(DAY + 60_000 + 25), status: { code: 2 }, attributes: [{ key: 'hoptrace.provisional', value: { boolValue: true } }] };
   await writeSpanTable(
     [
       rowsOf('api', [...api, ...apiInits]),
@@ -51,6 +55,8 @@ beforeAll(async () => {
       rowsOf('api', api.slice(0, 3)),
       rowsOf('worker', [...worker, workerInit]),
       rowsOf('worker', [old]),
+      rowsOf('guarded', [provisional]),
+      rowsOf('guarded', [real]),
     ],
     dir,
   );
@@ -72,6 +78,7 @@ describe('the named queries on the embedded engine', () => {
     const rows = await table.query('slowest-operations', ['2025-11-21']);
     expect(rows).toEqual([
       { service_name: 'api', span_name: 'GET /x', spans: '10', p50_ms: 50, p95_ms: 100, p99_ms: 100 },
+      { service_name: 'guarded', span_name: 'slow call', spans: '1', p50_ms: 40, p95_ms: 40, p99_ms: 40 },
       { service_name: 'worker', span_name: 'init', spans: '1', p50_ms: 11, p95_ms: 11, p99_ms: 11 },
       { service_name: 'api', span_name: 'init', spans: '3', p50_ms: 7, p95_ms: 9, p99_ms: 9 },
       { service_name: 'worker', span_name: 'process q', spans: '4', p50_ms: 2, p95_ms: 4, p99_ms: 4 },
@@ -83,6 +90,7 @@ describe('the named queries on the embedded engine', () => {
     expect(rows).toEqual([
       { service_name: 'worker', spans: '5', errors: '1', error_percent: 20 },
       { service_name: 'api', spans: '13', errors: '2', error_percent: 15.38 },
+      { service_name: 'guarded', spans: '1', errors: '0', error_percent: 0 },
     ]);
   });
 
@@ -94,6 +102,11 @@ describe('the named queries on the embedded engine', () => {
     ]);
     const all = await table.query('cold-starts-by-function', ['2025-01-01']);
     expect(all.find((r) => r.service_name === 'worker')).toMatchObject({ invocations: '5', cold_starts: '2' });
+  });
+
+  it("keeps a span's real end over the timeout guard's provisional copy, whichever came first", async () => {
+    const rows = await table.query('trace-by-id', [GUARDED]);
+    expect(rows.map((r) => [r.status_code, r.duration_ms])).toEqual([['Unset', 40]]);
   });
 
   it('says what is wrong with an unknown query or missing parameters', async () => {

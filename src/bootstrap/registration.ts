@@ -1,11 +1,11 @@
 import { context, propagation, trace } from '@opentelemetry/api';
-import type { TracingConfig } from './config/options';
-import { installInstrumentations } from './instrumentation/install';
-import { logger } from './logger';
-import { propagatorFromConfig } from './propagation/from-config';
-import { AsyncLocalStorageContextManager } from './tracer/context-manager';
-import { HoptraceTracerProvider } from './tracer/provider';
-import type { RecorderSettings } from './tracer/recorder';
+import type { TracingConfig } from '../config/options';
+import { installInstrumentations } from '../instrumentation/install';
+import { logger } from '../logger';
+import { propagatorFromConfig } from '../propagation/from-config';
+import { AsyncLocalStorageContextManager } from '../tracer/context-manager';
+import { HoptraceTracerProvider } from '../tracer/provider';
+import type { RecorderSettings } from '../tracer/recorder';
 
 export interface Registration {
   readonly provider: HoptraceTracerProvider;

@@ -3,13 +3,13 @@ import type { Env } from '../config/env';
 import { resolveConfig, type TracingConfig, type TracingOptions } from '../config/options';
 import { OtlpExporter } from '../exporter/exporter';
 import { logger } from '../logger';
-import { markHandlerReady } from './cold-start';
-import { register, type Registration } from '../registration';
+import { ColdStartClaim } from '../wrapper/cold-start';
+import { register, type Registration } from './registration';
 import type { RecorderSettings } from '../tracer/recorder';
 import { REDACTED, Redactor } from '../redaction';
 import { createSampler } from '../tracer/sampler';
 import { VERSION } from '../version';
-import { functionResource, readFunctionEnv, type FunctionEnv } from './lambda-context';
+import { functionResource, readFunctionEnv, type FunctionEnv } from '../wrapper/lambda-context';
 
 /** Everything one wrapped handler needs, built once at module init, never per invocation. */
 export interface Pipeline {
@@ -19,10 +19,16 @@ export interface Pipeline {
   readonly exporter: OtlpExporter;
   readonly registration: Registration;
   readonly tracer: Tracer;
+  readonly coldStart: ColdStartClaim;
   /** Header names the registered propagators read, lower-case. */
   readonly contextHeaders: ReadonlySet<string>;
   /** The xray propagator is on: Lambda's `_X_AMZN_TRACE_ID` is a parent of last resort. */
   readonly xrayEnabled: boolean;
+  /**
+   * Names the service after the function the Lambda context names, when neither options nor
+   * environment did (local runs, tests): once, at the first invocation.
+   */
+  readonly nameService: (functionName: string | undefined) => void;
 }
 
 let latest: Pipeline | undefined;
@@ -32,14 +38,17 @@ export function latestPipeline(): Pipeline | undefined {
   return latest;
 }
 
-function resource(config: TracingConfig, fn: FunctionEnv, redactor: Redactor): Attributes {
+/** What `service.name` is when nothing names the service, as OpenTelemetry's SDKs say. */
+const UNKNOWN_SERVICE = 'unknown_service:nodejs';
+
+function resource(config: TracingConfig, fn: FunctionEnv, redactor: Redactor, serviceName: string): Attributes {
   const extra: Attributes = {};
   for (const [key, value] of Object.entries(config.resourceAttributes)) extra[key] = redactor.isSensitive(key) ? REDACTED : value;
-  // Frozen: the exporter encodes it once per sandbox.
+  // Frozen: the exporter encodes each resource once.
   return Object.freeze({
     ...functionResource(fn),
     ...extra,
-    'service.name': config.serviceName,
+    'service.name': serviceName,
     'telemetry.sdk.name': 'hoptrace',
     'telemetry.sdk.language': 'nodejs',
     'telemetry.sdk.version': VERSION,
@@ -60,24 +69,32 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
   };
   const registration = register(config, settings);
   const functionEnv = readFunctionEnv(env);
+  const exporter = new OtlpExporter({
+    endpoint: config.endpoint,
+    headers: config.headers,
+    compression: config.compression,
+    requestTimeoutMs: config.requestTimeoutMs,
+    maxExportBytes: config.maxExportBytes,
+    resource: resource(config, functionEnv, redactor, config.serviceName ?? UNKNOWN_SERVICE),
+    redactor,
+    spool: config.spool,
+  });
+  let named = config.serviceName !== undefined;
   latest = {
     config,
     functionEnv,
     settings,
-    exporter: new OtlpExporter({
-      endpoint: config.endpoint,
-      headers: config.headers,
-      compression: config.compression,
-      requestTimeoutMs: config.requestTimeoutMs,
-      maxExportBytes: config.maxExportBytes,
-      resource: resource(config, functionEnv, redactor),
-      redactor,
-      spool: config.spool,
-    }),
+    exporter,
     registration,
     tracer: registration.provider.getTracer('hoptrace', VERSION),
     contextHeaders: new Set(propagation.fields().map((f) => f.toLowerCase())),
     xrayEnabled: config.propagators.includes('xray'),
+    coldStart: new ColdStartClaim(),
+    nameService: (functionName) => {
+      if (named || !functionName) return;
+      named = true;
+      exporter.useResource(resource(config, functionEnv, redactor, functionName));
+    },
   };
   return latest;
 }
@@ -87,12 +104,10 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
  * could not be set up (logged): the handler then runs untraced, never broken.
  */
 export function pipelineForHandler(options: TracingOptions): Pipeline | undefined {
-  let pipeline: Pipeline | undefined;
   try {
-    pipeline = createPipeline(options);
+    return createPipeline(options);
   } catch (error) {
     logger.warn('setup', `tracing disabled: ${(error as Error).message}`);
+    return undefined;
   }
-  if (pipeline) markHandlerReady();
-  return pipeline;
 }
