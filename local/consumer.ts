@@ -1,5 +1,12 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { readConsumerConfig } from '../handlers/tail-sampler/config';
+import { createConsumer } from '../handlers/tail-sampler/consumer';
+import { OtlpReceiver } from '../test/helpers/otlp-receiver';
+import { createDecisionTable, startDynalite } from './decision-table';
+import type { LocalKinesis } from './kinesis';
+
+const LOCAL_TABLE = 'hoptrace-decisions';
 
 export type StreamHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
 
@@ -97,6 +104,38 @@ export async function startEventSource(client: KinesisClient, stream: string, ha
     stop: async () => {
       stopped = true;
       await Promise.all(loops);
+    },
+  };
+}
+
+export interface LocalTailSampler {
+  stop(): Promise<void>;
+}
+
+/**
+ * The tail sampler on the local stream: dynalite for its decisions, forwarding to
+ * HOPTRACE_FORWARD_ENDPOINT (a local Jaeger: http://127.0.0.1:4318/v1/traces) or, when unset,
+ * to a receiver here that prints what it gets. Policies come from the usual variables.
+ */
+export async function startLocalTailSampler(kinesis: LocalKinesis, stream: string): Promise<LocalTailSampler> {
+  const dynamo = await startDynalite();
+  await createDecisionTable(dynamo.client, LOCAL_TABLE);
+  const receiver = process.env.HOPTRACE_FORWARD_ENDPOINT ? undefined : await OtlpReceiver.start();
+  const endpoint = process.env.HOPTRACE_FORWARD_ENDPOINT ?? receiver!.url;
+  const config = readConsumerConfig({ ...process.env, HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_DECISION_TABLE: LOCAL_TABLE });
+  const consume = createConsumer(config, dynamo.client, {
+    emit: (line) => {
+      const doc = JSON.parse(line) as { ForwardedSpans?: number; KeptTraces?: number; ParkedParts?: number };
+      if (doc.ForwardedSpans) console.log(`  tail sampler: ${doc.KeptTraces} trace(s) kept, ${doc.ForwardedSpans} span(s) forwarded to ${endpoint}`);
+    },
+    log: (level, message) => console.error(`  tail sampler ${level}: ${message}`),
+  });
+  const source = await startEventSource(kinesis.client, stream, consume, { pollMs: 250, retryMs: 1000 });
+  console.log(`  tail sampler on stream "${stream}": decisions in dynalite ${dynamo.endpoint}, kept traces to ${endpoint}`);
+  return {
+    stop: async () => {
+      await source.stop();
+      await Promise.all([dynamo.close(), receiver?.close()]);
     },
   };
 }
