@@ -10,7 +10,7 @@ const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST
 const accept: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
 
 /** Spans per CPU second of `work`, run for about `seconds` after a warm-up. */
-async function spansPerCpuSecond(spans: number, seconds: number, work: () => unknown): Promise<number> {
+export async function spansPerCpuSecond(spans: number, seconds: number, work: () => unknown): Promise<number> {
   for (let i = 0; i < 5; i++) await work();
   const start = process.cpuUsage();
   const wallStart = Date.now();

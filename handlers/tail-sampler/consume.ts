@@ -92,15 +92,19 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
 
   const local = new Map<string, KeepReason | undefined>();
   for (const [traceId, parts] of traces) local.set(traceId, decisionOf(parts, deps.policies));
+  const interesting = [...traces.keys()].filter((id) => local.get(id) !== undefined && local.get(id) !== 'ratio');
   let lookup;
   try {
     lookup = await deps.store.lookup(
       [...traces.keys()].filter((id) => local.get(id) === undefined),
+      interesting,
       all.map((p) => ({ traceId: p.traceId, recordId: p.recordId })),
     );
+    // Stored before anything is forwarded: a later part of these traces finds it.
+    await deps.store.keep(interesting.map((traceId) => ({ traceId, reason: local.get(traceId)! })));
   } catch (error) {
     counters.StoreFailures++;
-    deps.log('error', `decision store lookup failed; the batch is redelivered: ${(error as Error).message}`);
+    deps.log('error', `decision store unavailable; the batch is redelivered: ${(error as Error).message}`);
     fail(all);
     return finish(all, failed, counters, deps);
   }
@@ -116,13 +120,14 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     counters.KeptTraces++;
     const unsent = parts.filter((p) => !lookup.sent.has(p.recordId));
     const unit: Unit = { traceId, owners: parts, requests: unsent.map((p) => p.request), jsonBytes: unsent.reduce((n, p) => n + p.jsonBytes, 0), sent: unsent.map((p) => p.recordId), parkedKeys: [] };
-    if (reason !== 'ratio' && local.get(traceId) === reason) {
+    if (lookup.parked.has(traceId)) {
       try {
-        await deps.store.keep(traceId, reason);
-        addParked(unit, await deps.store.parked(traceId), parts, deps.log);
+        const parked = await deps.store.parked(traceId);
+        unit.parkedKeys.push(...parked.keys);
+        addParked(unit, parked.parts, parts, deps.log);
       } catch (error) {
         counters.StoreFailures++;
-        deps.log('error', `decision store write failed; the trace's records are redelivered: ${(error as Error).message}`, { traceId });
+        deps.log('error', `reading parked parts failed; the trace's records are redelivered: ${(error as Error).message}`, { traceId });
         fail(parts);
         continue;
       }
@@ -178,7 +183,6 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
 function addParked(unit: Unit, parked: ParkedPart[], inBatch: TracePart[], log: Log): void {
   const here = new Set(inBatch.map((p) => p.recordId));
   for (const part of parked) {
-    unit.parkedKeys.push(...part.keys);
     if (here.has(part.recordId)) continue;
     try {
       const { request, jsonBytes } = parseRequest(part.gzipped);

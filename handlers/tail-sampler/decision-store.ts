@@ -1,7 +1,6 @@
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
-  PutItemCommand,
   QueryCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -15,7 +14,8 @@ import type { KeepReason } from './policy';
  * expiring by DynamoDB TTL on `expiresAt`:
  * - `decision`: the trace is kept, and why; later parts look it up.
  * - `part#<recordId>#<n>`: a routine part parked until an interesting part of its trace
- *   arrives and forwards it; left to expire when none does.
+ *   arrives and forwards it; left to expire when none does. `parked` says the trace has some,
+ *   so that an interesting part looks for them only when there are.
  * - `sent#<recordId>`: the record was forwarded; a redelivered record is not sent again.
  */
 export interface ParkedPart {
@@ -26,6 +26,8 @@ export interface ParkedPart {
 
 export interface Lookup {
   decisions: Map<string, KeepReason>;
+  /** Traces with parked parts. */
+  parked: Set<string>;
   sent: Set<string>;
 }
 
@@ -63,10 +65,14 @@ export class DecisionStore {
     return { N: String(Math.floor(this.now() / 1000) + ttlSeconds) };
   }
 
-  /** Stored decisions of these traces, and which of these records were already forwarded. */
-  async lookup(traceIds: string[], records: Array<{ traceId: string; recordId: string }>): Promise<Lookup> {
-    const keys = [...traceIds.map((pk) => ({ pk, sk: 'decision' })), ...records.map((r) => ({ pk: r.traceId, sk: `sent#${r.recordId}` }))];
-    const result: Lookup = { decisions: new Map(), sent: new Set() };
+  /** In one round: stored decisions of undecided traces, whether interesting ones have parked parts, which records were forwarded. */
+  async lookup(undecided: string[], interesting: string[], records: Array<{ traceId: string; recordId: string }>): Promise<Lookup> {
+    const keys = [
+      ...undecided.map((pk) => ({ pk, sk: 'decision' })),
+      ...interesting.map((pk) => ({ pk, sk: 'parked' })),
+      ...records.map((r) => ({ pk: r.traceId, sk: `sent#${r.recordId}` })),
+    ];
+    const result: Lookup = { decisions: new Map(), parked: new Set(), sent: new Set() };
     for (const batch of chunks(keys, GET_BATCH)) {
       let pending: Array<Record<string, AttributeValue>> = batch.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -76,6 +82,7 @@ export class DecisionStore {
         for (const item of out.Responses?.[this.settings.table] ?? []) {
           const sk = item.sk?.S ?? '';
           if (sk === 'decision') result.decisions.set(item.pk!.S!, item.reason!.S as KeepReason);
+          else if (sk === 'parked') result.parked.add(item.pk!.S!);
           else result.sent.add(sk.slice('sent#'.length));
         }
         pending = out.UnprocessedKeys?.[this.settings.table]?.Keys ?? [];
@@ -84,16 +91,15 @@ export class DecisionStore {
     return result;
   }
 
-  async keep(traceId: string, reason: KeepReason): Promise<void> {
-    await this.client.send(
-      new PutItemCommand({ TableName: this.settings.table, Item: { pk: { S: traceId }, sk: { S: 'decision' }, reason: { S: reason }, expiresAt: this.expiresAt(this.settings.decisionTtlSeconds) } }),
-    );
+  async keep(decisions: Array<{ traceId: string; reason: KeepReason }>): Promise<void> {
+    const expiresAt = this.expiresAt(this.settings.decisionTtlSeconds);
+    await this.write(decisions.map((d): WriteRequest => ({ PutRequest: { Item: { pk: { S: d.traceId }, sk: { S: 'decision' }, reason: { S: d.reason }, expiresAt } } })));
   }
 
   /** Keeps routine parts, whole, until their trace is decided or they expire. */
   async park(parts: Array<{ traceId: string; recordId: string; gzipped: Buffer }>): Promise<void> {
     const expiresAt = this.expiresAt(this.settings.parkTtlSeconds);
-    const requests: WriteRequest[] = [];
+    const requests: WriteRequest[] = [...new Set(parts.map((p) => p.traceId))].map((traceId) => ({ PutRequest: { Item: { pk: { S: traceId }, sk: { S: 'parked' }, expiresAt } } }));
     for (const part of parts) {
       for (let n = 0; n * CHUNK_BYTES < part.gzipped.length; n++) {
         const data = part.gzipped.subarray(n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES);
@@ -103,8 +109,8 @@ export class DecisionStore {
     await this.write(requests);
   }
 
-  /** The parts of a trace parked so far, reassembled. */
-  async parked(traceId: string): Promise<ParkedPart[]> {
+  /** The parts of a trace parked so far, reassembled, and the keys to delete once they are forwarded. */
+  async parked(traceId: string): Promise<{ parts: ParkedPart[]; keys: string[] }> {
     const byRecord = new Map<string, ParkedPart & { pieces: Buffer[] }>();
     let start: Record<string, AttributeValue> | undefined;
     do {
@@ -128,7 +134,8 @@ export class DecisionStore {
       }
       start = out.LastEvaluatedKey;
     } while (start);
-    return [...byRecord.values()].map(({ recordId, keys, pieces }) => ({ recordId, keys, gzipped: Buffer.concat(pieces) }));
+    const parts = [...byRecord.values()].map(({ recordId, keys, pieces }) => ({ recordId, keys, gzipped: Buffer.concat(pieces) }));
+    return { parts, keys: ['parked', ...parts.flatMap((p) => p.keys)] };
   }
 
   /** Marks records forwarded, and removes the parked copies that went with them. */
