@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +123,25 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     expect(ids.length).toBe(new Set(ids).size);
     expect(logs.some((m) => m.includes('answered 503'))).toBe(true);
     expect(logs.some((m) => m.includes('answered 429'))).toBe(true);
+  });
+
+  it('parks a routine part larger than a DynamoDB item, and forwards it whole when its trace turns out interesting', async () => {
+    const [trace] = splitTraces(1, 5);
+    const { stream } = await pipeline();
+    const traceId = trace!.traceId;
+    // ~900 KB of random hex gzips to ~470 KB: more than one 400 KB item.
+    const big = { traceId, spanId: 'f'.repeat(16), name: 'big', kind: 1, startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: [{ key: 'blob', value: { stringValue: randomBytes(450_000).toString('hex') } }], status: { code: 0 } };
+    const routine = gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [big] }] }] }));
+    expect(routine.length).toBeGreaterThan(400_000);
+    const error = gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [{ ...big, spanId: 'e'.repeat(16), attributes: [], status: { code: 2 } }] }] }] }));
+    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: routine }] }));
+    await source!.idle();
+    expect(receiver.spans()).toEqual([]);
+    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: error }] }));
+    await source!.idle();
+    const spans = receiver.spans();
+    expect(spans.map((s) => s.spanId).sort()).toEqual(['e'.repeat(16), 'f'.repeat(16)]);
+    expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual(big.attributes);
   });
 
   it('skips a record that is not a trace, with an error naming it, and loses none of the batch', async () => {
