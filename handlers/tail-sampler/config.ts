@@ -17,6 +17,8 @@ export interface ForwardSettings {
   endpoint: string;
   headers: Record<string, string>;
   gzip: boolean;
+  /** `application/x-protobuf` rather than `application/json`. */
+  protobuf: boolean;
   /** Sign each request with SigV4 for this service (the X-Ray OTLP endpoint: `xray`). */
   sigv4Service: string | undefined;
   region: string;
@@ -70,7 +72,7 @@ export function readConsumerConfig(env: Env): ConsumerConfig {
   const compression = env.HOPTRACE_FORWARD_COMPRESSION?.trim().toLowerCase() || 'gzip';
   if (compression !== 'gzip' && compression !== 'none') throw new Error(`HOPTRACE_FORWARD_COMPRESSION="${compression}" must be gzip or none`);
   const protocol = env.HOPTRACE_FORWARD_PROTOCOL?.trim().toLowerCase() || 'http/json';
-  if (protocol !== 'http/json') throw new Error(`HOPTRACE_FORWARD_PROTOCOL="${protocol}": only http/json is supported`);
+  if (protocol !== 'http/json' && protocol !== 'http/protobuf') throw new Error(`HOPTRACE_FORWARD_PROTOCOL="${protocol}" must be http/json or http/protobuf`);
   return {
     policies: {
       keepErrors: flag(env, 'HOPTRACE_KEEP_ERRORS', true),
@@ -82,6 +84,7 @@ export function readConsumerConfig(env: Env): ConsumerConfig {
       endpoint,
       headers: readKeyValueList(env, 'HOPTRACE_FORWARD_HEADERS'),
       gzip: compression === 'gzip',
+      protobuf: protocol === 'http/protobuf',
       sigv4Service: env.HOPTRACE_FORWARD_SIGV4_SERVICE?.trim() || undefined,
       region: env.AWS_REGION?.trim() || 'us-east-1',
       timeoutMs: number(env, 'HOPTRACE_FORWARD_TIMEOUT_MS', 10_000, positive, 'a positive number of ms'),

@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { encodeExportRequestProtobuf } from '../../src/otlp/protobuf-encode';
 import type { OtlpExportRequest } from '../../src/otlp/types';
 import type { ForwardSettings } from './config';
 
@@ -37,14 +38,18 @@ function sigv4Signer(service: string, region: string): Sign {
   };
 }
 
-/** OTLP/HTTP JSON to any backend: its endpoint, its headers, gzip or not, SigV4 if asked. */
+/** OTLP/HTTP to any backend: its endpoint, its headers, JSON or protobuf, gzip or not, SigV4 if asked. */
 export function httpForwarder(settings: ForwardSettings): Forward {
   const url = new URL(settings.endpoint);
   const sign = settings.sigv4Service ? sigv4Signer(settings.sigv4Service, settings.region) : undefined;
   return async (request) => {
-    const json = Buffer.from(JSON.stringify(request));
-    const body = settings.gzip ? gzipSync(json) : json;
-    let headers: Record<string, string> = { ...settings.headers, 'content-type': 'application/json', ...(settings.gzip ? { 'content-encoding': 'gzip' } : {}) };
+    const encoded = settings.protobuf ? encodeExportRequestProtobuf(request) : Buffer.from(JSON.stringify(request));
+    const body = settings.gzip ? gzipSync(encoded) : encoded;
+    let headers: Record<string, string> = {
+      ...settings.headers,
+      'content-type': settings.protobuf ? 'application/x-protobuf' : 'application/json',
+      ...(settings.gzip ? { 'content-encoding': 'gzip' } : {}),
+    };
     if (sign) headers = await sign(url, headers, body);
     let response: Response;
     try {

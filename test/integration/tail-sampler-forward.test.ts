@@ -1,6 +1,10 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { ForwardError, httpForwarder } from '../../handlers/tail-sampler/forwarder';
+import { encodeExportRequestProtobuf } from '../../src/otlp/protobuf-encode';
 import type { OtlpExportRequest } from '../../src/otlp/types';
 import { OtlpReceiver } from '../helpers/otlp-receiver';
 
@@ -29,6 +33,28 @@ describe('forwarding to an OTLP/HTTP backend (loopback receiver)', () => {
     await forwarder({ HOPTRACE_FORWARD_COMPRESSION: 'none' })(REQUEST);
     expect(receiver.requests[0]!.headers['content-encoding']).toBeUndefined();
     expect(receiver.requests[0]!.body).toEqual(REQUEST);
+  });
+
+  it('posts gzipped protobuf when asked', async () => {
+    // The JSON receiver cannot read protobuf: a server that keeps the raw body.
+    let got: { headers: http.IncomingHttpHeaders; body: Buffer } | undefined;
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got = { headers: req.headers, body: Buffer.concat(chunks) };
+        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+      await httpForwarder(readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_DECISION_TABLE: 't', HOPTRACE_FORWARD_PROTOCOL: 'http/protobuf' }).forward)(REQUEST);
+    } finally {
+      server.close();
+    }
+    expect(got!.headers).toMatchObject({ 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(gunzipSync(got!.body)).toEqual(encodeExportRequestProtobuf(REQUEST));
   });
 
   it('signs with SigV4 for the X-Ray OTLP endpoint, with the function\'s credentials', async () => {

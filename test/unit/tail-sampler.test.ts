@@ -36,7 +36,8 @@ describe('tail sampler configuration', () => {
   it('defaults every policy on, a tenth of the rest, gzip, JSON', () => {
     const config = readConsumerConfig(BASE);
     expect(config.policies).toEqual({ keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0.1 });
-    expect(config.forward).toMatchObject({ endpoint: BASE.HOPTRACE_FORWARD_ENDPOINT, gzip: true, headers: {}, sigv4Service: undefined });
+    expect(config.forward).toMatchObject({ endpoint: BASE.HOPTRACE_FORWARD_ENDPOINT, gzip: true, protobuf: false, headers: {}, sigv4Service: undefined });
+    expect(readConsumerConfig({ ...BASE, HOPTRACE_FORWARD_PROTOCOL: 'HTTP/PROTOBUF' }).forward.protobuf).toBe(true);
   });
 
   it('turns each policy off on its own, and reads headers, compression and SigV4', () => {
@@ -64,7 +65,7 @@ describe('tail sampler configuration', () => {
     [{ HOPTRACE_KEEP_LATENCY_MS: '-5' }, 'HOPTRACE_KEEP_LATENCY_MS="-5" must be a positive number of ms or "off"'],
     [{ HOPTRACE_KEEP_ERRORS: 'yes' }, 'HOPTRACE_KEEP_ERRORS="yes" must be true or false'],
     [{ HOPTRACE_FORWARD_COMPRESSION: 'br' }, 'must be gzip or none'],
-    [{ HOPTRACE_FORWARD_PROTOCOL: 'grpc' }, 'only http/json is supported'],
+    [{ HOPTRACE_FORWARD_PROTOCOL: 'grpc' }, 'HOPTRACE_FORWARD_PROTOCOL="grpc" must be http/json or http/protobuf'],
     [{ HOPTRACE_PARK_TTL_S: '0' }, 'HOPTRACE_PARK_TTL_S="0" must be a positive number of seconds'],
   ])('refuses %j', (env, message) => {
     expect(() => readConsumerConfig({ ...BASE, ...env })).toThrow(message);
