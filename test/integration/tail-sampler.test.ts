@@ -32,17 +32,17 @@ afterAll(async () => {
 });
 
 /** A fresh stream and decision table, and the consumer reading the one and using the other. */
-async function pipeline(env: Record<string, string> = {}, before?: (stream: string) => Promise<void>): Promise<{ stream: string; lines: string[]; logs: string[] }> {
+async function pipeline(env: Record<string, string> = {}, before?: (stream: string) => Promise<void>, withTable = true): Promise<{ stream: string; table: string; lines: string[]; logs: string[] }> {
   const stream = `spans-${++n}`;
   const table = `decisions-${n}`;
-  await Promise.all([createStream(kinesis.client, stream, 2), createDecisionTable(dynamo.client, table)]);
+  await Promise.all([createStream(kinesis.client, stream, 2), withTable ? createDecisionTable(dynamo.client, table) : undefined]);
   await before?.(stream);
   const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: table, HOPTRACE_SAMPLE_RATIO: String(RATIO), ...env });
   const lines: string[] = [];
   const logs: string[] = [];
   const consume = createConsumer(config, dynamo.client, { emit: (line) => lines.push(line), log: (_level, message) => logs.push(message) });
   source = await startEventSource(kinesis.client, stream, (event: KinesisStreamEvent) => consume(event), { batchSize: 50 });
-  return { stream, lines, logs };
+  return { stream, table, lines, logs };
 }
 
 /** Parts `waves` of every trace, in a shuffled order, onto the stream. */
@@ -123,6 +123,19 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     expect(ids.length).toBe(new Set(ids).size);
     expect(logs.some((m) => m.includes('answered 503'))).toBe(true);
     expect(logs.some((m) => m.includes('answered 429'))).toBe(true);
+  });
+
+  it('redelivers every record while the decision store fails, and loses nothing once it is back', async () => {
+    const traces = splitTraces(40, 6);
+    const { stream, table, logs } = await pipeline({}, undefined, false);
+    await putWave(stream, traces, [0, 1, 2], seededRandom(13));
+    await until(() => logs.filter((m) => m.startsWith('decision store unavailable')).length >= 4);
+    expect(receiver.spans()).toEqual([]);
+    await createDecisionTable(dynamo.client, table);
+    await source!.idle();
+    const got = received();
+    for (const t of expectedKept(traces)) expect([t.traceId, [...(got.get(t.traceId) ?? [])].sort()]).toEqual([t.traceId, [...t.spanIds].sort()]);
+    expect([...got.keys()].length).toBe(expectedKept(traces).length);
   });
 
   it('parks a routine part larger than a DynamoDB item, and forwards it whole when its trace turns out interesting', async () => {
