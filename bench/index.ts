@@ -10,6 +10,7 @@ import { coldStart } from './cold-start';
 import { endToEnd } from './end-to-end';
 import { ingestThroughput, streamEfficiency } from './ingest';
 import { redactionCost } from './redaction';
+import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
 import { buildVariants } from './variants';
 import { warm } from './warm';
 
@@ -76,6 +77,10 @@ async function main(): Promise<void> {
     say('redaction: 100 spans encoded for export, default redaction against none');
     const e2e = await endToEnd(QUICK ? 5 : 30);
     say(`end to end: ${e2e.spansSent} spans through serverless-offline into kinesalite`);
+    const sampler = await tailSamplerThroughput(receiver.url, QUICK ? 1 : 4);
+    say(`tail sampler: ${sampler.spans} spans in batches of 500 records, decisions in dynalite`);
+    const whole = await tailSamplerCompleteness(QUICK ? 200 : 1000);
+    say(`tail sampler: ${whole.kept} kept traces arriving in three parts, out of order, through kinesalite`);
 
     const { bare, 'bare-post': barePost, hoptrace, 'otel-sdk': sdk, 'otel-auto': auto } = cold;
     const initAdded = (v: typeof bare): number => v.initAddedMs;
@@ -96,6 +101,8 @@ async function main(): Promise<void> {
         const { spansPerSecond, boundSpansPerSecond } = ingest[format];
         return { figure: `ingest spans/s per core, OTLP ${format}, vs decode+stringify+gzip`, hoptrace: f(spansPerSecond, 0), reference: f(boundSpansPerSecond, 0), ratio: spansPerSecond / boundSpansPerSecond, target: '≥ 50%', met: spansPerSecond / boundSpansPerSecond >= 0.5 };
       }),
+      { figure: 'tail sampler spans/s per core vs gunzip+parse+stringify+gzip', hoptrace: f(sampler.spansPerSecond, 0), reference: f(sampler.boundSpansPerSecond, 0), ratio: sampler.spansPerSecond / sampler.boundSpansPerSecond, target: '(context)', met: true },
+      { figure: 'kept traces arriving complete vs deciding each record alone', hoptrace: `${whole.complete} / ${whole.kept}`, reference: `${whole.statelessComplete} / ${whole.kept}`, ratio: whole.complete / whole.kept, target: '100%, no duplicates', met: whole.complete === whole.kept && whole.duplicates === 0 },
       { figure: 'stream bytes per span vs raw OTLP JSON', hoptrace: f(stream.streamBytesPerSpan), reference: f(stream.rawBytesPerSpan), ratio: stream.streamBytesPerSpan / stream.rawBytesPerSpan, target: '≤ 25%', met: stream.streamBytesPerSpan / stream.rawBytesPerSpan <= 0.25 },
     ];
 
@@ -136,6 +143,22 @@ async function main(): Promise<void> {
         ['a 5 MiB body of one-span traces: records / PutRecords calls', `${stream.oneSpanTraces.records} / ${stream.oneSpanTraces.putRecordsCalls}`],
         ['end to end through serverless-offline into kinesalite, spans/s (4 requests in flight)', f(e2e.spansPerSecond, 0)],
         ['end to end, spans in / spans landed', `${e2e.spansSent} / ${e2e.spansLanded}`],
+      ],
+    );
+    lines.push(
+      '## Tail sampler',
+      '',
+      'Traces of three parts (an API, a queue consumer, a notifier; two spans each), outcomes cycling error, slow, cold, routine, the interesting part first, second or last; a tenth of the routine ones sampled by trace id.',
+      '',
+    );
+    table(
+      ['figure', 'value'],
+      [
+        ['consumer spans/s per core (decode, decide, DynamoDB requests, forward, RED metrics; store and backend in other processes)', f(sampler.spansPerSecond, 0)],
+        ['gunzip + JSON.parse + JSON.stringify + gzip, spans/s per core (the bound)', f(sampler.boundSpansPerSecond, 0)],
+        ['kept traces arriving complete at the backend (three waves, shuffled, through kinesalite)', `${whole.complete} / ${whole.kept}`],
+        ['the same, each record decided on its own spans (no store)', `${whole.statelessComplete} / ${whole.kept}`],
+        ['spans forwarded twice', String(whole.duplicates)],
       ],
     );
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { writeLocalArchive, formatRows } from './archive';
 import { AwsBus } from './aws-bus';
 import { bundleHandler } from './bundle';
+import { startLocalTailSampler } from './consumer';
 import { createStream, readStream, startKinesalite, type LocalKinesis } from './kinesis';
 import { freePort, startOffline, type Offline } from './serverless-offline';
 import { spansFromRecords } from './stream-spans';
@@ -88,8 +89,10 @@ async function main(): Promise<void> {
     for (const answer of archive.answers) console.log(`\n  ${answer.name}: ${answer.description.replace(/ since a day.*$/, ' since yesterday')}\n${formatRows(answer.rows)}`);
 
     if (keep) {
+      const sampler = await startLocalTailSampler(kinesis, STREAM);
       console.log(`\nservices are up (Ctrl-C to stop):\n  POST ${http}/orders\n  POST ${http}/v1/traces (the ingest, no auth)\n  Kinesis ${kinesis.endpoint}, stream ${STREAM}`);
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+      await sampler.stop();
     }
     await stop();
     console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);

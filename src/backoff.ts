@@ -1,4 +1,4 @@
-// The one backoff of the project: the exporter's HTTP retries and the ingest's Kinesis retries.
+// The one backoff of the project: the exporter's HTTP retries, the ingest's Kinesis retries and the tail sampler's DynamoDB retries.
 const BASE_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 1000;
 /** No retry follows sooner than this, whatever the server says: `Retry-After: 0` must not make a loop. */

@@ -122,8 +122,11 @@ describe('serverless package (no AWS account)', () => {
     expect(firehose).toContainEqual(expect.objectContaining({ Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] } }));
     expect(firehose).toContainEqual(expect.objectContaining({ Action: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'] }));
   });
+
   it('alarms on ingest errors, 5xx at the front door, ingest throttling and stream throttling', () => {
-    const metrics = ofType('AWS::CloudWatch::Alarm').map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
+    const metrics = ofType('AWS::CloudWatch::Alarm')
+      .filter(([id]) => !id.startsWith('TailSampler'))
+      .map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
     expect(metrics.sort()).toEqual(['AWS/ApiGateway/5XXError', 'AWS/Kinesis/WriteProvisionedThroughputExceeded', 'AWS/Lambda/Errors', 'AWS/Lambda/Throttles']);
     const api = resources.Ingest5xxAlarm!.Properties.Dimensions;
     expect(api).toEqual([{ Name: 'ApiName', Value: resources.IngestRestApi!.Properties.Name }, { Name: 'Stage', Value: 'ci' }]);
@@ -138,4 +141,79 @@ describe('serverless package (no AWS account)', () => {
     }
   });
 
+  it('reads the stream with the tail sampler through an event source mapping, off unless configured', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    expect(mappings.map(([id]) => id)).toEqual(['TailSamplerStreamMapping']);
+    expect(mappings[0]![1].Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': ['SpanStream', 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': ['TailSamplerLambdaFunction', 'Arn'] },
+      Enabled: false,
+      StartingPosition: 'LATEST',
+      BatchSize: 500,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: -1,
+    });
+    const fn = resources.TailSamplerLambdaFunction!.Properties;
+    expect(fn.Handler).toBe('handlers/tail-sampler/handler.handler');
+    expect(fn.Environment.Variables.HOPTRACE_DECISION_TABLE).toEqual({ Ref: 'DecisionTable' });
+  });
+
+  it('keeps decisions in a DynamoDB table whose items expire by TTL', () => {
+    const table = resources.DecisionTable!.Properties;
+    expect(resources.DecisionTable!.Type).toBe('AWS::DynamoDB::Table');
+    expect(table.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(table.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(table.BillingMode).toBe('PAY_PER_REQUEST');
+  });
+
+  it('gives the tail sampler a role of its own: read the stream, use the table, log, nothing more', () => {
+    expect(resources.TailSamplerLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['TailSamplerRole', 'Arn'] });
+    const statements = resources.TailSamplerRole!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }) => p.PolicyDocument.Statement);
+    const byService = (prefix: string) => statements.filter((s: { Action: string[] }) => s.Action.every((a) => a.startsWith(prefix)));
+    expect(byService('dynamodb:')).toEqual([
+      { Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': ['DecisionTable', 'Arn'] } },
+    ]);
+    expect(byService('kinesis:')).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+        Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] },
+      },
+    ]);
+    const actions = statements.flatMap((s: { Action: string[] }) => s.Action).sort();
+    expect(actions.filter((a: string) => !a.startsWith('dynamodb:') && !a.startsWith('kinesis:'))).toEqual(['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments']);
+    // The ingest's role gained nothing from the consumer.
+    const ingest = resources.IamRoleLambdaExecution!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string[] }> } }) => p.PolicyDocument.Statement);
+    expect(ingest.flatMap((s: { Action: string[] }) => s.Action).filter((a: string) => !a.startsWith('logs:'))).toEqual(['kinesis:PutRecords', 'ssm:GetParameter']);
+  });
+
+  it('alarms on the tail sampler failing, falling behind and not reaching its backend', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('TailSampler'));
+    expect(alarms.map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`).sort()).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/IteratorAge', 'hoptrace/ForwardFailures']);
+    for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+    for (const [, a] of alarms.filter(([, x]) => x.Properties.Namespace === 'AWS/Lambda')) expect(a.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'TailSamplerLambdaFunction' } }]);
+  });
+
+  it('bundles the tail sampler into a zip of its own', async () => {
+    const { stdout } = await run('unzip', ['-l', join(out, 'tailSampler.zip')]);
+    const files = stdout.split('\n').map((l) => l.trim().split(/\s+/).at(-1)).filter((f) => f?.startsWith('handlers/'));
+    expect(files).toEqual(['handlers/tail-sampler/handler.js', 'handlers/tail-sampler/handler.js.map']);
+  });
+
+  it('turns the tail sampler on, with its backend, when configured', async () => {
+    const dir = join(out, 'sampling');
+    await run(process.execPath, [SERVERLESS, 'package', '--stage', 'ci', '--package', dir], {
+      cwd: ROOT,
+      env: { ...ENV, HOPTRACE_TAIL_SAMPLING: 'true', HOPTRACE_FORWARD_ENDPOINT: 'http://jaeger.internal:4318/v1/traces' },
+    });
+    const on = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+    expect(on.TailSamplerStreamMapping.Properties.Enabled).toBe(true);
+    expect(on.TailSamplerLambdaFunction.Properties.Environment.Variables.HOPTRACE_FORWARD_ENDPOINT).toBe('http://jaeger.internal:4318/v1/traces');
+  }, 120_000);
 });

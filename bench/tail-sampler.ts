@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { readConsumerConfig } from '../handlers/tail-sampler/config';
+import { createConsumer } from '../handlers/tail-sampler/consumer';
+import { parseRequest } from '../handlers/tail-sampler/parts';
+import { inSampledFraction, interest } from '../handlers/tail-sampler/policy';
+import { startEventSource } from '../local/consumer';
+import { createDecisionTable, startDynalite } from '../local/decision-table';
+import { createStream, LOCAL_CREDENTIALS, startKinesalite } from '../local/kinesis';
+import { OtlpReceiver } from '../test/helpers/otlp-receiver';
+import { seededRandom, shuffle, splitTraces, type SplitTrace } from '../test/helpers/split-traces';
+import { spansPerCpuSecond } from './ingest';
+
+const SILENT = { emit: (): void => undefined, log: (): void => undefined };
+const SPANS_PER_TRACE = 6;
+const BATCH = 500;
+const RATIO = 0.1;
+
+function lambdaRecords(traces: SplitTrace[], random: () => number, firstSequence: number): KinesisStreamRecord[] {
+  const parts = shuffle(traces.flatMap((t) => t.parts.map((data) => ({ traceId: t.traceId, data }))), random);
+  return parts.map((p, i) => {
+    const sequenceNumber = String(firstSequence + i);
+    return { eventID: `shardId-000000000000:${sequenceNumber}`, kinesis: { data: p.data.toString('base64'), partitionKey: p.traceId, sequenceNumber } } as KinesisStreamRecord;
+  });
+}
+
+/** dynalite in a process of its own, so that its CPU is not counted as the consumer's. */
+async function childDynalite(): Promise<{ endpoint: string; stop: () => void }> {
+  const child = spawn(process.execPath, ['-e', "require('dynalite')({createTableMs:0}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+export interface TailSamplerThroughput {
+  spansPerSecond: number;
+  boundSpansPerSecond: number;
+  spans: number;
+}
+
+/**
+ * The consumer's CPU per span: batches of 500 records (traces of three parts, shuffled, a
+ * tenth of the routine ones sampled), the decision store in dynalite and the backend in other
+ * processes, so what is counted is the consumer's own work (decoding, deciding, the store's
+ * and the backend's requests, RED metrics). The bound: gunzip + JSON.parse of every record and
+ * JSON.stringify + gzip of all of it, as a forwarder that kept everything would do at least.
+ */
+export async function tailSamplerThroughput(receiverUrl: string, rounds: number): Promise<TailSamplerThroughput> {
+  const dynalite = await childDynalite();
+  const client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
+  try {
+    await createDecisionTable(client, 'bench-decisions');
+    const consume = createConsumer(readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiverUrl, HOPTRACE_DECISION_TABLE: 'bench-decisions', HOPTRACE_SAMPLE_RATIO: String(RATIO) }), client, SILENT);
+    const random = seededRandom(21);
+    // Fresh traces each round: the consumer remembers what it forwarded.
+    const workload = Array.from({ length: rounds + 1 }, (_, r) => lambdaRecords(splitTraces(1000, 100 + r), random, r * 10_000));
+    const run = async (records: KinesisStreamRecord[]): Promise<void> => {
+      for (let i = 0; i < records.length; i += BATCH) {
+        const { batchItemFailures } = await consume({ Records: records.slice(i, i + BATCH) });
+        if (batchItemFailures.length > 0) throw new Error(`${batchItemFailures.length} record(s) failed in the bench`);
+      }
+    };
+    await run(workload[0]!);
+    const start = process.cpuUsage();
+    for (const records of workload.slice(1)) await run(records);
+    const cpu = process.cpuUsage(start);
+    const spans = rounds * 1000 * SPANS_PER_TRACE;
+    const spansPerSecond = spans / ((cpu.user + cpu.system) / 1e6);
+    const sample = workload[1]!.slice(0, BATCH).map((r) => Buffer.from(r.kinesis.data, 'base64'));
+    const boundSpansPerSecond = await spansPerCpuSecond(BATCH * 2, 2, () => gzipSync(JSON.stringify(sample.map((b) => JSON.parse(gunzipSync(b).toString('utf8'))))));
+    return { spansPerSecond, boundSpansPerSecond, spans };
+  } finally {
+    client.destroy();
+    dynalite.stop();
+  }
+}
+
+export interface Completeness {
+  kept: number;
+  complete: number;
+  /** Kept traces that would be complete with each record decided on its own spans only. */
+  statelessComplete: number;
+  duplicates: number;
+}
+
+/**
+ * Traces of three parts arriving in three waves, each wave a later flush, shuffled, so parts
+ * of one trace reach the consumer in different batches and in any order, through kinesalite,
+ * the local event source mapping, dynalite and a loopback OTLP receiver: how many kept traces
+ * arrive whole. The reference is the same workload decided record by record, with no store.
+ */
+export async function tailSamplerCompleteness(count: number): Promise<Completeness> {
+  const [kinesis, dynamo, receiver] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
+  try {
+    await Promise.all([createStream(kinesis.client, 'bench-spans', 2), createDecisionTable(dynamo.client, 'bench-decisions')]);
+    const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: 'bench-decisions', HOPTRACE_SAMPLE_RATIO: String(RATIO) });
+    const source = await startEventSource(kinesis.client, 'bench-spans', createConsumer(config, dynamo.client, SILENT), { batchSize: 100 });
+    const traces = splitTraces(count, 42);
+    const random = seededRandom(43);
+    for (let wave = 0; wave < 3; wave++) {
+      const records = shuffle(traces.map((t) => ({ PartitionKey: t.traceId, Data: t.parts[wave]! })), random);
+      for (let i = 0; i < records.length; i += 500) await kinesis.client.send(new PutRecordsCommand({ StreamName: 'bench-spans', Records: records.slice(i, i + 500) }));
+      await source.idle();
+    }
+    await source.stop();
+
+    const got = new Map<string, Set<string>>();
+    const spans = receiver.spans();
+    for (const s of spans) got.set(s.traceId, (got.get(s.traceId) ?? new Set()).add(s.spanId));
+    const kept = traces.filter((t) => t.outcome !== 'routine' || inSampledFraction(t.traceId, RATIO));
+    const complete = kept.filter((t) => got.get(t.traceId)?.size === t.spanIds.length).length;
+    const partKept = (t: SplitTrace, part: Buffer): boolean => {
+      const { request } = parseRequest(part);
+      return interest(request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)), config.policies) !== undefined || inSampledFraction(t.traceId, RATIO);
+    };
+    const statelessComplete = kept.filter((t) => t.parts.every((p) => partKept(t, p))).length;
+    const distinct = new Set(spans.map((s) => `${s.traceId}/${s.spanId}`)).size;
+    return { kept: kept.length, complete, statelessComplete, duplicates: spans.length - distinct };
+  } finally {
+    await Promise.all([kinesis.close(), dynamo.close(), receiver.close()]);
+  }
+}

@@ -1,0 +1,99 @@
+import { readKeyValueList } from '../../src/config/env';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Which traces are kept. Each interest policy can be turned off on its own. */
+export interface Policies {
+  keepErrors: boolean;
+  /** Keep a trace with a span longer than this; undefined: the policy is off. */
+  latencyThresholdMs: number | undefined;
+  keepColdStarts: boolean;
+  /** Fraction of the remaining traces kept, 0 to 1, decided by trace id. */
+  sampleRatio: number;
+}
+
+export interface ForwardSettings {
+  /** Full URL of the backend's OTLP/HTTP traces endpoint, e.g. http://jaeger:4318/v1/traces. */
+  endpoint: string;
+  headers: Record<string, string>;
+  gzip: boolean;
+  /** `application/x-protobuf` rather than `application/json`. */
+  protobuf: boolean;
+  /** Sign each request with SigV4 for this service (the X-Ray OTLP endpoint: `xray`). */
+  sigv4Service: string | undefined;
+  region: string;
+  timeoutMs: number;
+  /** Largest request body before gzip; kept parts are packed into requests up to this. */
+  maxRequestBytes: number;
+}
+
+export interface ConsumerConfig {
+  policies: Policies;
+  forward: ForwardSettings;
+  table: string;
+  /** Where the DynamoDB API is; set to point at dynalite. Default: the region's endpoint. */
+  dynamodbEndpoint: string | undefined;
+  /** How long a "keep" decision is remembered for later parts of its trace. */
+  decisionTtlSeconds: number;
+  /** How long a routine part waits in the store for an interesting part of its trace. */
+  parkTtlSeconds: number;
+  metricsNamespace: string;
+}
+
+function number(env: Env, name: string, fallback: number, check: (n: number) => boolean, rule: string): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || !check(value)) throw new Error(`${name}="${raw}" must be ${rule}`);
+  return value;
+}
+
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new Error(`${name}="${env[name]}" must be true or false`);
+}
+
+const positive = (n: number): boolean => n > 0;
+
+/**
+ * The consumer's settings, from its environment. Fails loudly on a misconfiguration: a
+ * consumer that cannot forward or remember decisions must not start and lose spans.
+ */
+export function readConsumerConfig(env: Env): ConsumerConfig {
+  const endpoint = env.HOPTRACE_FORWARD_ENDPOINT?.trim();
+  if (!endpoint) throw new Error('HOPTRACE_FORWARD_ENDPOINT is not set (the backend\'s OTLP/HTTP traces URL)');
+  if (!/^https?:\/\//.test(endpoint)) throw new Error(`HOPTRACE_FORWARD_ENDPOINT="${endpoint}" must be an http(s) URL`);
+  const table = env.HOPTRACE_DECISION_TABLE?.trim();
+  if (!table) throw new Error('HOPTRACE_DECISION_TABLE is not set');
+  const latency = env.HOPTRACE_KEEP_LATENCY_MS?.trim().toLowerCase();
+  const compression = env.HOPTRACE_FORWARD_COMPRESSION?.trim().toLowerCase() || 'gzip';
+  if (compression !== 'gzip' && compression !== 'none') throw new Error(`HOPTRACE_FORWARD_COMPRESSION="${compression}" must be gzip or none`);
+  const protocol = env.HOPTRACE_FORWARD_PROTOCOL?.trim().toLowerCase() || 'http/json';
+  if (protocol !== 'http/json' && protocol !== 'http/protobuf') throw new Error(`HOPTRACE_FORWARD_PROTOCOL="${protocol}" must be http/json or http/protobuf`);
+  return {
+    policies: {
+      keepErrors: flag(env, 'HOPTRACE_KEEP_ERRORS', true),
+      latencyThresholdMs: latency === 'off' ? undefined : number(env, 'HOPTRACE_KEEP_LATENCY_MS', 1000, positive, 'a positive number of ms or "off"'),
+      keepColdStarts: flag(env, 'HOPTRACE_KEEP_COLD_STARTS', true),
+      sampleRatio: number(env, 'HOPTRACE_SAMPLE_RATIO', 0.1, (n) => n >= 0 && n <= 1, 'between 0 and 1'),
+    },
+    forward: {
+      endpoint,
+      headers: readKeyValueList(env, 'HOPTRACE_FORWARD_HEADERS'),
+      gzip: compression === 'gzip',
+      protobuf: protocol === 'http/protobuf',
+      sigv4Service: env.HOPTRACE_FORWARD_SIGV4_SERVICE?.trim() || undefined,
+      region: env.AWS_REGION?.trim() || 'us-east-1',
+      timeoutMs: number(env, 'HOPTRACE_FORWARD_TIMEOUT_MS', 10_000, positive, 'a positive number of ms'),
+      maxRequestBytes: number(env, 'HOPTRACE_FORWARD_MAX_BYTES', 4 * 1024 * 1024, positive, 'a positive number of bytes'),
+    },
+    table,
+    dynamodbEndpoint: env.HOPTRACE_DYNAMODB_ENDPOINT?.trim() || undefined,
+    decisionTtlSeconds: number(env, 'HOPTRACE_DECISION_TTL_S', 3600, positive, 'a positive number of seconds'),
+    parkTtlSeconds: number(env, 'HOPTRACE_PARK_TTL_S', 900, positive, 'a positive number of seconds'),
+    metricsNamespace: env.HOPTRACE_METRICS_NAMESPACE?.trim() || 'hoptrace',
+  };
+}

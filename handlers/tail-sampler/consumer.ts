@@ -1,0 +1,28 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { ConsumerConfig } from './config';
+import { consumeBatch, type Log } from './consume';
+import { DecisionStore } from './decision-store';
+import { httpForwarder } from './forwarder';
+
+// The stream keeps a record 24 h; a sent marker must outlive any redelivery of its record.
+const SENT_TTL_SECONDS = 48 * 3600;
+
+export interface ConsumerOutput {
+  /** One embedded-metric-format line. */
+  emit: (line: string) => void;
+  log: Log;
+}
+
+const lambdaOutput: ConsumerOutput = {
+  emit: (line) => process.stdout.write(`${line}\n`),
+  log: (level, message, fields) => process.stderr.write(`${JSON.stringify({ level, message, ...fields })}\n`),
+};
+
+/** The consumer as the event source mapping calls it, wired to its store and backend. */
+export function createConsumer(config: ConsumerConfig, dynamodb: DynamoDBClient, output: ConsumerOutput = lambdaOutput): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
+  const store = new DecisionStore(dynamodb, { table: config.table, decisionTtlSeconds: config.decisionTtlSeconds, parkTtlSeconds: config.parkTtlSeconds, sentTtlSeconds: SENT_TTL_SECONDS });
+  const forward = httpForwarder(config.forward);
+  return (event) =>
+    consumeBatch(event.Records, { policies: config.policies, store, forward, maxRequestBytes: config.forward.maxRequestBytes, metricsNamespace: config.metricsNamespace, ...output });
+}

@@ -1,0 +1,177 @@
+import { randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readConsumerConfig } from '../../handlers/tail-sampler/config';
+import { createConsumer } from '../../handlers/tail-sampler/consumer';
+import { inSampledFraction } from '../../handlers/tail-sampler/policy';
+import { startEventSource, type LocalEventSource } from '../../local/consumer';
+import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
+import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
+import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { seededRandom, shuffle, splitTraces, type SplitTrace } from '../helpers/split-traces';
+
+const RATIO = 0.25;
+let kinesis: LocalKinesis;
+let dynamo: LocalDynamo;
+let receiver: OtlpReceiver;
+let source: LocalEventSource | undefined;
+let n = 0;
+
+beforeAll(async () => {
+  [kinesis, dynamo, receiver] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
+});
+afterEach(async () => {
+  await source?.stop();
+  source = undefined;
+  receiver.reset();
+});
+afterAll(async () => {
+  await Promise.all([kinesis.close(), dynamo.close(), receiver.close()]);
+});
+
+/** A fresh stream and decision table, and the consumer reading the one and using the other. */
+async function pipeline(env: Record<string, string> = {}, before?: (stream: string) => Promise<void>, withTable = true): Promise<{ stream: string; table: string; lines: string[]; logs: string[] }> {
+  const stream = `spans-${++n}`;
+  const table = `decisions-${n}`;
+  await Promise.all([createStream(kinesis.client, stream, 2), withTable ? createDecisionTable(dynamo.client, table) : undefined]);
+  await before?.(stream);
+  const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: table, HOPTRACE_SAMPLE_RATIO: String(RATIO), ...env });
+  const lines: string[] = [];
+  const logs: string[] = [];
+  const consume = createConsumer(config, dynamo.client, { emit: (line) => lines.push(line), log: (_level, message) => logs.push(message) });
+  source = await startEventSource(kinesis.client, stream, (event: KinesisStreamEvent) => consume(event), { batchSize: 50 });
+  return { stream, table, lines, logs };
+}
+
+/** Parts `waves` of every trace, in a shuffled order, onto the stream. */
+async function putWave(stream: string, traces: SplitTrace[], waves: number | number[], random: () => number): Promise<void> {
+  const records = [waves].flat().flatMap((wave) => traces.map((t) => ({ PartitionKey: t.traceId, Data: t.parts[wave]! })));
+  shuffle(records, random);
+  for (let i = 0; i < records.length; i += 500) await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: records.slice(i, i + 500) }));
+}
+
+function expectedKept(traces: SplitTrace[]): SplitTrace[] {
+  return traces.filter((t) => t.outcome !== 'routine' || inSampledFraction(t.traceId, RATIO));
+}
+
+function received(): Map<string, string[]> {
+  const byTrace = new Map<string, string[]>();
+  for (const span of receiver.spans()) byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span.spanId]);
+  return byTrace;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP receiver)', () => {
+  it('forwards every kept trace complete, whatever order its parts arrive in, and the routine ones at the configured ratio', async () => {
+    const traces = splitTraces(400);
+    const { stream, lines } = await pipeline();
+    const random = seededRandom(7);
+    // Each wave is a function flushing later: parts of one trace reach the consumer in separate batches.
+    for (let wave = 0; wave < 3; wave++) {
+      await putWave(stream, traces, wave, random);
+      await source!.idle();
+    }
+
+    const got = received();
+    const kept = expectedKept(traces);
+    for (const t of kept) expect([t.traceId, [...(got.get(t.traceId) ?? [])].sort()]).toEqual([t.traceId, [...t.spanIds].sort()]);
+    // Every part got the same answer: a trace is at the backend whole or not at all.
+    expect([...got.keys()].sort()).toEqual(kept.map((t) => t.traceId).sort());
+    expect(receiver.spans().length).toBe(kept.length * 6);
+    // 100 routine traces at 0.25: binomial sd 4.3; the id-derived decision gives 25 ± 13 (3 sd).
+    const routineKept = kept.filter((t) => t.outcome === 'routine').length;
+    expect(Math.abs(routineKept - 100 * RATIO)).toBeLessThanOrEqual(13);
+
+    const red = lines.map((l) => JSON.parse(l)).filter((d) => d.operation === 'fulfilment handle');
+    expect(red.reduce((s, d) => s + d.Requests, 0)).toBe(400);
+    expect(red.reduce((s, d) => s + d.Errors, 0)).toBe(traces.filter((t, i) => t.outcome === 'error' && i % 3 === 1).length);
+  });
+
+  it('keeps nothing routine but the ratio when every policy is off', async () => {
+    const traces = splitTraces(80, 2);
+    const { stream } = await pipeline({ HOPTRACE_KEEP_ERRORS: 'false', HOPTRACE_KEEP_LATENCY_MS: 'off', HOPTRACE_KEEP_COLD_STARTS: 'false' });
+    const random = seededRandom(3);
+    await putWave(stream, traces, [0, 1, 2], random);
+    await source!.idle();
+    expect([...received().keys()].sort()).toEqual(traces.filter((t) => inSampledFraction(t.traceId, RATIO)).map((t) => t.traceId).sort());
+  });
+
+  it('loses nothing kept while the backend is down, and sends nothing twice after a partial retry', async () => {
+    const traces = splitTraces(120, 3);
+    const random = seededRandom(11);
+    receiver.next({ kind: 'ok' }, { kind: 'ok' }, { kind: 'ok' }).always({ kind: 'status', status: 503 });
+    // All parts on the stream before the consumer starts: a batch holds several parts of a
+    // trace, so a request that succeeds carries records that come after one that fails, and
+    // the redelivery from the failed one brings them again. Small requests: a batch needs several.
+    const { stream, logs } = await pipeline({ HOPTRACE_FORWARD_MAX_BYTES: '8000' }, (name) => putWave(name, traces, [0, 1], random));
+    await until(() => receiver.attempts >= 12);
+    expect(receiver.requests.length).toBe(3);
+    receiver.always({ kind: 'status', status: 429, retryAfter: '1' });
+    await putWave(stream, traces, 2, random);
+    await until(() => receiver.attempts >= 20);
+    receiver.always({ kind: 'ok' });
+    await source!.idle();
+
+    const got = received();
+    for (const t of expectedKept(traces)) expect([t.traceId, [...(got.get(t.traceId) ?? [])].sort()]).toEqual([t.traceId, [...t.spanIds].sort()]);
+    const ids = receiver.spans().map((s) => `${s.traceId}/${s.spanId}`);
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(logs.some((m) => m.includes('answered 503'))).toBe(true);
+    expect(logs.some((m) => m.includes('answered 429'))).toBe(true);
+  });
+
+  it('redelivers every record while the decision store fails, and loses nothing once it is back', async () => {
+    const traces = splitTraces(40, 6);
+    const { stream, table, logs } = await pipeline({}, undefined, false);
+    await putWave(stream, traces, [0, 1, 2], seededRandom(13));
+    await until(() => logs.filter((m) => m.startsWith('decision store unavailable')).length >= 4);
+    expect(receiver.spans()).toEqual([]);
+    await createDecisionTable(dynamo.client, table);
+    await source!.idle();
+    const got = received();
+    for (const t of expectedKept(traces)) expect([t.traceId, [...(got.get(t.traceId) ?? [])].sort()]).toEqual([t.traceId, [...t.spanIds].sort()]);
+    expect([...got.keys()].length).toBe(expectedKept(traces).length);
+  });
+
+  it('parks a routine part larger than a DynamoDB item, and forwards it whole when its trace turns out interesting', async () => {
+    const [trace] = splitTraces(1, 5);
+    const { stream } = await pipeline();
+    const traceId = trace!.traceId;
+    // ~900 KB of random hex gzips to ~470 KB: more than one 400 KB item.
+    const big = { traceId, spanId: 'f'.repeat(16), name: 'big', kind: 1, startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: [{ key: 'blob', value: { stringValue: randomBytes(450_000).toString('hex') } }], status: { code: 0 } };
+    const routine = gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [big] }] }] }));
+    expect(routine.length).toBeGreaterThan(400_000);
+    const error = gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [{ ...big, spanId: 'e'.repeat(16), attributes: [], status: { code: 2 } }] }] }] }));
+    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: routine }] }));
+    await source!.idle();
+    expect(receiver.spans()).toEqual([]);
+    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: error }] }));
+    await source!.idle();
+    const spans = receiver.spans();
+    expect(spans.map((s) => s.spanId).sort()).toEqual(['e'.repeat(16), 'f'.repeat(16)]);
+    expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual(big.attributes);
+  });
+
+  it('skips a record that is not a trace, with an error naming it, and loses none of the batch', async () => {
+    const traces = splitTraces(8, 4).filter((t) => t.outcome === 'error');
+    const { stream, logs } = await pipeline();
+    await kinesis.client.send(
+      new PutRecordsCommand({
+        StreamName: stream,
+        Records: [
+          { PartitionKey: traces[0]!.traceId, Data: Buffer.from('not gzip') },
+          { PartitionKey: 'not-a-trace-id', Data: traces[1]!.parts[0]! },
+          ...traces.flatMap((t) => t.parts.map((Data) => ({ PartitionKey: t.traceId, Data }))),
+        ],
+      }),
+    );
+    await source!.idle();
+    expect(receiver.spans().length).toBe(traces.length * 6);
+    expect(logs.filter((m) => m.startsWith('record skipped'))).toEqual([expect.stringContaining('not gzipped OTLP JSON'), expect.stringContaining('partition key "not-a-trace-id" is not a trace id')]);
+  });
+});

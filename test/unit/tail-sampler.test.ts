@@ -1,0 +1,167 @@
+import { gzipSync } from 'node:zlib';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { readConsumerConfig } from '../../handlers/tail-sampler/config';
+import { BadRecordError, decodeRecord } from '../../handlers/tail-sampler/parts';
+import { inSampledFraction, interest } from '../../handlers/tail-sampler/policy';
+import { RedMetrics } from '../../handlers/tail-sampler/red-metrics';
+import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
+import { seededRandom } from '../helpers/split-traces';
+
+const BASE = { HOPTRACE_FORWARD_ENDPOINT: 'http://127.0.0.1:4318/v1/traces', HOPTRACE_DECISION_TABLE: 'decisions' };
+const POLICIES = { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0.1 };
+
+function span(fields: Partial<OtlpSpan> = {}): OtlpSpan {
+  return {
+    traceId: 'a'.repeat(32),
+    spanId: 'b'.repeat(16),
+    name: 'op',
+    kind: 2,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000100000000',
+    attributes: [],
+    droppedAttributesCount: 0,
+    events: [],
+    droppedEventsCount: 0,
+    links: [],
+    droppedLinksCount: 0,
+    status: { code: 0 },
+    ...fields,
+  };
+}
+
+const hexId = (random: () => number): string => Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+
+describe('tail sampler configuration', () => {
+  it('defaults every policy on, a tenth of the rest, gzip, JSON', () => {
+    const config = readConsumerConfig(BASE);
+    expect(config.policies).toEqual({ keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0.1 });
+    expect(config.forward).toMatchObject({ endpoint: BASE.HOPTRACE_FORWARD_ENDPOINT, gzip: true, protobuf: false, headers: {}, sigv4Service: undefined });
+    expect(readConsumerConfig({ ...BASE, HOPTRACE_FORWARD_PROTOCOL: 'HTTP/PROTOBUF' }).forward.protobuf).toBe(true);
+  });
+
+  it('turns each policy off on its own, and reads headers, compression and SigV4', () => {
+    const config = readConsumerConfig({
+      ...BASE,
+      HOPTRACE_KEEP_ERRORS: 'false',
+      HOPTRACE_KEEP_LATENCY_MS: 'off',
+      HOPTRACE_KEEP_COLD_STARTS: 'FALSE',
+      HOPTRACE_SAMPLE_RATIO: '0',
+      HOPTRACE_FORWARD_HEADERS: 'x-honeycomb-team=abc,x-scope=a%3Db',
+      HOPTRACE_FORWARD_COMPRESSION: 'none',
+      HOPTRACE_FORWARD_SIGV4_SERVICE: 'xray',
+      AWS_REGION: 'eu-west-1',
+    });
+    expect(config.policies).toEqual({ keepErrors: false, latencyThresholdMs: undefined, keepColdStarts: false, sampleRatio: 0 });
+    expect(config.forward).toMatchObject({ headers: { 'x-honeycomb-team': 'abc', 'x-scope': 'a=b' }, gzip: false, sigv4Service: 'xray', region: 'eu-west-1' });
+  });
+
+  it.each([
+    [{ HOPTRACE_FORWARD_ENDPOINT: '' }, 'HOPTRACE_FORWARD_ENDPOINT is not set'],
+    [{ HOPTRACE_FORWARD_ENDPOINT: 'jaeger:4318' }, 'must be an http(s) URL'],
+    [{ HOPTRACE_DECISION_TABLE: ' ' }, 'HOPTRACE_DECISION_TABLE is not set'],
+    [{ HOPTRACE_SAMPLE_RATIO: '1.5' }, 'HOPTRACE_SAMPLE_RATIO="1.5" must be between 0 and 1'],
+    [{ HOPTRACE_SAMPLE_RATIO: 'half' }, 'HOPTRACE_SAMPLE_RATIO="half" must be between 0 and 1'],
+    [{ HOPTRACE_KEEP_LATENCY_MS: '-5' }, 'HOPTRACE_KEEP_LATENCY_MS="-5" must be a positive number of ms or "off"'],
+    [{ HOPTRACE_KEEP_ERRORS: 'yes' }, 'HOPTRACE_KEEP_ERRORS="yes" must be true or false'],
+    [{ HOPTRACE_FORWARD_COMPRESSION: 'br' }, 'must be gzip or none'],
+    [{ HOPTRACE_FORWARD_PROTOCOL: 'grpc' }, 'HOPTRACE_FORWARD_PROTOCOL="grpc" must be http/json or http/protobuf'],
+    [{ HOPTRACE_PARK_TTL_S: '0' }, 'HOPTRACE_PARK_TTL_S="0" must be a positive number of seconds'],
+  ])('refuses %j', (env, message) => {
+    expect(() => readConsumerConfig({ ...BASE, ...env })).toThrow(message);
+  });
+});
+
+describe('keep policies', () => {
+  it('keeps an error, a span over the threshold and a cold start, each only while its policy is on', () => {
+    const error = [span({ status: { code: 2 } })];
+    const slow = [span({ endTimeUnixNano: '1700000001500000000' })];
+    const cold = [span({ attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }] })];
+    expect([interest(error, POLICIES), interest(slow, POLICIES), interest(cold, POLICIES), interest([span()], POLICIES)]).toEqual(['error', 'latency', 'cold-start', undefined]);
+    const off = { ...POLICIES, keepErrors: false, latencyThresholdMs: undefined, keepColdStarts: false };
+    expect([interest(error, off), interest(slow, off), interest(cold, off)]).toEqual([undefined, undefined, undefined]);
+    expect(interest(slow, { ...POLICIES, latencyThresholdMs: 2000 })).toBeUndefined();
+  });
+
+  it('decides the sampled fraction by trace id alone, at the configured rate', () => {
+    const random = seededRandom(5);
+    const ids = Array.from({ length: 20_000 }, () => hexId(random));
+    for (const ratio of [0, 0.01, 0.1, 0.5, 1]) {
+      const kept = ids.filter((id) => inSampledFraction(id, ratio)).length;
+      // Binomial sd at 20,000 draws is at most 71; 4 sd.
+      expect(Math.abs(kept - ratio * ids.length)).toBeLessThanOrEqual(284);
+    }
+    // A larger ratio keeps a superset: raising it never drops a trace kept before.
+    expect(ids.filter((id) => inSampledFraction(id, 0.1)).every((id) => inSampledFraction(id, 0.2))).toBe(true);
+    expect(inSampledFraction('not-a-trace-id', 1)).toBe(false);
+  });
+});
+
+describe('stream records as trace parts', () => {
+  const record = (data: Buffer, partitionKey = 'c'.repeat(32)): KinesisStreamRecord =>
+    ({ eventID: 'shardId-0:1', kinesis: { data: data.toString('base64'), partitionKey, sequenceNumber: '1' } }) as KinesisStreamRecord;
+
+  it('reads gzipped OTLP JSON keyed by trace id', () => {
+    const request = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [span()] }] }] };
+    const part = decodeRecord(record(gzipSync(JSON.stringify(request))));
+    expect(part).toMatchObject({ traceId: 'c'.repeat(32), recordId: 'shardId-0:1', sequenceNumber: '1', request });
+  });
+
+  it.each([
+    [Buffer.from('{"resourceSpans":[]}'), 'not gzipped OTLP JSON'],
+    [gzipSync('{"resourceSpans":'), 'not gzipped OTLP JSON'],
+    [gzipSync('[1]'), 'no resourceSpans array'],
+    [gzipSync('{"resourceSpans":[{"scopeSpans":{}}]}'), 'a resourceSpans entry has no scopeSpans array'],
+    [gzipSync('{"resourceSpans":[{"scopeSpans":[{"spans":null}]}]}'), 'a scopeSpans entry has no spans array'],
+  ])('refuses a record that is not an export request (%#)', (data, message) => {
+    expect(() => decodeRecord(record(data))).toThrow(BadRecordError);
+    expect(() => decodeRecord(record(data))).toThrow(message);
+  });
+
+  it('refuses a partition key that is not a trace id', () => {
+    expect(() => decodeRecord(record(gzipSync('{"resourceSpans":[]}'), 'orders'))).toThrow('partition key "orders" is not a trace id');
+  });
+});
+
+describe('RED metrics as embedded metric format', () => {
+  const request = (service: string, spans: OtlpSpan[]): OtlpExportRequest => ({
+    resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: {}, spans }] }],
+  });
+
+  it('counts requests, errors and durations of entry spans per service and operation, and cold starts per function', () => {
+    const metrics = new RedMetrics();
+    metrics.add(
+      request('orders', [
+        span({ name: 'POST /orders', endTimeUnixNano: '1700000000120000000' }),
+        span({ name: 'POST /orders', status: { code: 2 }, endTimeUnixNano: '1700000000124000000', attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }, { key: 'faas.name', value: { stringValue: 'orders-fn' } }] }),
+        span({ name: 'db query', kind: 3, parentSpanId: 'd'.repeat(16) }),
+      ]),
+    );
+    metrics.add(request('worker', [span({ name: 'orders process', kind: 5, parentSpanId: 'e'.repeat(16), endTimeUnixNano: '1700000000003000000' })]));
+    const docs = metrics.lines('hoptrace', 1234, { Records: 2 }).map((l) => JSON.parse(l));
+    expect(docs).toEqual([
+      {
+        _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [['service', 'operation']], Metrics: [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Errors', Unit: 'Count' }, { Name: 'Duration', Unit: 'Milliseconds' }] }] },
+        service: 'orders',
+        operation: 'POST /orders',
+        Requests: 2,
+        Errors: 1,
+        Duration: { Values: [120], Counts: [2] },
+      },
+      expect.objectContaining({ service: 'worker', operation: 'orders process', Requests: 1, Errors: 0, Duration: { Values: [3], Counts: [1] } }),
+      { _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [['function']], Metrics: [{ Name: 'ColdStarts', Unit: 'Count' }] }] }, function: 'orders-fn', ColdStarts: 1 },
+      { _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [[]], Metrics: [{ Name: 'Records', Unit: 'Count' }] }] }, Records: 2 },
+    ]);
+  });
+
+  it('spreads more than 100 duration buckets over several documents, as CloudWatch requires', () => {
+    const metrics = new RedMetrics();
+    const spans = Array.from({ length: 250 }, (_, i) => span({ name: 'op', endTimeUnixNano: String(1700000000000000000n + BigInt(i + 1) * 1_000_000n) }));
+    metrics.add(request('svc', spans));
+    const docs = metrics.lines('hoptrace', 1, {}).map((l) => JSON.parse(l)).filter((d) => d.operation === 'op');
+    expect(docs.length).toBeGreaterThan(1);
+    for (const d of docs) expect(d.Duration.Values.length).toBeLessThanOrEqual(100);
+    expect(docs.reduce((n, d) => n + d.Duration.Counts.reduce((a: number, b: number) => a + b, 0), 0)).toBe(250);
+    expect(docs.filter((d) => 'Requests' in d).map((d) => d.Requests)).toEqual([250]);
+  });
+});
