@@ -29,9 +29,9 @@ async function startsWithGzip(path: string): Promise<boolean> {
   }
 }
 
-async function* fileRecords(path: string): AsyncGenerator<RawRecord> {
+async function* fileRecords(path: string, wholeFileMaxBytes: number): AsyncGenerator<RawRecord> {
   const { size } = await stat(path);
-  if (size > WHOLE_FILE_MAX_BYTES && !(await startsWithGzip(path))) {
+  if (size > wholeFileMaxBytes && !(await startsWithGzip(path))) {
     const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
     for await (const line of lines) if (line.trim() !== '') yield { line };
     return;
@@ -40,7 +40,7 @@ async function* fileRecords(path: string): AsyncGenerator<RawRecord> {
 }
 
 /** Ingest records or OTLP JSON from `--file` and `--dir` paths (a directory is read recursively, in name order). */
-export async function fileSource(files: string[], dirs: string[]): Promise<Source> {
+export async function fileSource(files: string[], dirs: string[], wholeFileMaxBytes = WHOLE_FILE_MAX_BYTES): Promise<Source> {
   const paths = [...files];
   for (const path of [...files, ...dirs]) {
     const info = await stat(path).catch(() => undefined);
@@ -55,7 +55,7 @@ export async function fileSource(files: string[], dirs: string[]): Promise<Sourc
   return {
     description,
     async *records() {
-      for (const path of paths) yield* fileRecords(path);
+      for (const path of paths) yield* fileRecords(path, wholeFileMaxBytes);
     },
   };
 }
