@@ -3,10 +3,10 @@ import { resolve } from 'node:path';
 import { analyze } from './analyze';
 import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
 import { CliError } from './errors';
-import type { ReadCounts } from './read/span-store';
+import type { ViewData } from './model';
 import { renderMap, renderStats, renderTraces } from './render/tables';
 import { renderWaterfall } from './render/waterfall';
-import { viewData } from './report-data';
+import { skippedOf, viewData } from './report-data';
 import { fileSource } from './sources/files';
 import { streamSource } from './sources/kinesis';
 import type { Source } from './sources/source';
@@ -34,9 +34,10 @@ export async function openSource(args: SourceArgs): Promise<Source> {
 }
 
 /** The one line that reports what could not be read, or nothing when all was read. */
-export function skippedNote(counts: ReadCounts): string | undefined {
-  if (counts.skippedRecords === 0 && counts.skippedSpans === 0) return undefined;
-  return `skipped ${counts.skippedRecords} record(s) and ${counts.skippedSpans} span(s) that could not be read; the first: ${counts.firstReason}`;
+export function skippedNote(skipped: ViewData['skipped']): string | undefined {
+  const spans = skipped.spans ?? 0;
+  if (skipped.records === 0 && spans === 0) return undefined;
+  return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first: ${skipped.firstReason}`;
 }
 
 async function execute(line: CommandLine, source: Source, io: Output): Promise<void> {
@@ -45,14 +46,14 @@ async function execute(line: CommandLine, source: Source, io: Output): Promise<v
     const data = await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view);
     const out = resolve(line.out ?? 'hoptrace-report.html');
     await writeFile(out, renderReport(data));
-    const note = skippedNote({ records: 0, spans: 0, duplicates: 0, skippedRecords: data.skipped.records, skippedSpans: data.skipped.spans ?? 0, ...(data.skipped.firstReason ? { firstReason: data.skipped.firstReason } : {}) });
+    const note = skippedNote(data.skipped);
     if (note) io.note(note);
     print({ out, traces: data.traces.length }, () => `wrote ${out} (${data.traces.length} trace(s))`);
     return;
   }
   const traceId = line.traceId;
   const analysis = await analyze(source, { filters: line.filters, ...(traceId ? { detail: (id: string) => id === traceId } : {}) });
-  const note = skippedNote(analysis.counts);
+  const note = skippedNote(skippedOf(analysis.counts));
   if (note) io.note(note);
   switch (line.command) {
     case 'traces': {

@@ -1,7 +1,13 @@
 import { analyze, type AnalyzeOptions } from './analyze';
 import type { Filters } from './analysis/filters';
 import type { ViewData } from './model';
+import type { ReadCounts } from './read/span-store';
 import type { Source } from './sources/source';
+
+/** What a read could not use, as the report and the notes show it. */
+export function skippedOf(counts: ReadCounts): ViewData['skipped'] {
+  return { records: counts.skippedRecords, spans: counts.skippedSpans, ...(counts.firstReason !== undefined ? { firstReason: counts.firstReason } : {}) };
+}
 
 /**
  * What one HTML report shows: the newest `limit` traces that pass the filters, each in full.
@@ -21,7 +27,7 @@ export async function viewData(source: Source, filters: Filters, limit: number, 
     details: Object.fromEntries([...second.details].filter(([id]) => ids.has(id))),
     stats: first.stats,
     map: first.map,
-    skipped: { records: counts.skippedRecords, spans: counts.skippedSpans, ...(counts.firstReason !== undefined ? { firstReason: counts.firstReason } : {}) },
+    skipped: skippedOf(counts),
     duplicates: counts.duplicates,
   };
 }

@@ -5,9 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bundleHandler } from '../../local/bundle';
-import { createStream, readStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
+import { createStream, readStream, spansFromRecords, startKinesalite, type LocalKinesis } from '../../local/kinesis';
 import { startOffline, type Offline } from '../../local/serverless-offline';
-import { spansFromRecords } from '../../local/stream-spans';
 import { withTracing } from '../../src/index';
 import { resetColdStartForTests } from '../../src/wrapper/cold-start';
 import { startFaultProxy, type FaultPlan, type FaultProxy } from '../helpers/kinesis-fault-proxy';
@@ -76,7 +75,7 @@ function sandbox(path: string, stream: string) {
     return performance.now() - start;
   };
   const lost = async (): Promise<string[]> => {
-    const landed = new Set(spansFromRecords(await readStream(kinesis.client, stream)).map((s) => s.spanId));
+    const landed = new Set((await spansFromRecords(await readStream(kinesis.client, stream))).map((s) => s.spanId));
     return made.filter((id) => !landed.has(id));
   };
   return { invoke, lost };

@@ -4,8 +4,7 @@ import { trace as otelTrace, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStream, readStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
-import { spansFromRecords } from '../../local/stream-spans';
+import { createStream, readStream, spansFromRecords, startKinesalite, type LocalKinesis } from '../../local/kinesis';
 import { withTracing } from '../../src/index';
 import { bundleHandler } from '../../local/bundle';
 import { startFaultProxy, type FaultProxy } from '../helpers/kinesis-fault-proxy';
@@ -65,7 +64,7 @@ describe('the ingest behind serverless-offline, into kinesalite', () => {
     await handler({}, lambdaContext({ awsRequestId: 'ingest-e2e-1' }));
 
     const records = await readStream(kinesis.client, STREAM);
-    const spans = spansFromRecords(records);
+    const spans = await spansFromRecords(records);
     const root = spans.find((s) => s.attributes['faas.invocation_id'] === 'ingest-e2e-1')!;
     expect(root).toBeDefined();
     expect(root.service).toBe('checkout');

@@ -48,6 +48,7 @@ export class Aggregator {
   add(view: TraceView): void {
     this.spansPerTrace.push(view.byId.size);
     if (view.orphans.length > 0) this.withOrphans++;
+    const entries = new Map<string, { span: CompactSpan; parent: CompactSpan | undefined }>();
     for (const span of view.byId.values()) {
       count(getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name })), span);
       if (span.flags & (Flag.Invocation | Flag.Init)) {
@@ -56,14 +57,22 @@ export class Aggregator {
         if (span.flags & Flag.Cold) fn.coldStarts++;
         if (span.flags & Flag.Init) fn.inits.push(durationMs(span));
       }
-      const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
-      // A service's node counts the requests it served: spans entering it from elsewhere.
-      if (!parent || parent.service !== span.service) count(getOr(this.nodes, span.service, tally), span);
-      if (parent) this.edge(parent.service, span.service, isAsyncHop(span, parent) ? 'async' : 'sync', span);
       for (const ref of span.links ?? []) {
         const linked = this.resolve(ref);
         if (linked && linked.spanId !== span.parentSpanId) this.edge(linked.service, span.service, 'async', span);
       }
+      const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
+      if (parent && parent.service === span.service) continue;
+      // One request per calling span and service: a consumer's invocation and its per-record
+      // span both hang under the producer, and are one delivery, not two.
+      const key = parent ? `${parent.spanId}\0${span.service}` : span.spanId;
+      const known = entries.get(key);
+      if (!known || span.startUs < known.span.startUs) entries.set(key, { span, parent });
+    }
+    for (const { span, parent } of entries.values()) {
+      // A service's node counts the requests it served: spans entering it from elsewhere.
+      count(getOr(this.nodes, span.service, tally), span);
+      if (parent) this.edge(parent.service, span.service, isAsyncHop(span, parent) ? 'async' : 'sync', span);
     }
   }
 

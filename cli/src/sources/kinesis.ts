@@ -25,6 +25,7 @@ export interface StreamRecord {
   data: Buffer;
 }
 
+const PAGE = 10_000;
 const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/;
 
 /**
@@ -83,12 +84,12 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
     let iterator = (await send(() => client.send(new GetShardIteratorCommand({ StreamName: options.stream, ShardId: shardId, ...position })))).ShardIterator;
     while (iterator) {
       const current = iterator;
-      const page = await send(() => client.send(new GetRecordsCommand({ ShardIterator: current, Limit: 10_000 })));
+      const page = await send(() => client.send(new GetRecordsCommand({ ShardIterator: current, Limit: PAGE })));
       const records = page.Records ?? [];
       for (const r of records) yield { shardId, partitionKey: r.PartitionKey ?? '', data: Buffer.from(r.Data ?? new Uint8Array()) };
-      // Caught up with the tip: what arrives later is not part of this read.
-      if (page.MillisBehindLatest === 0 && records.length === 0) break;
-      if (page.MillisBehindLatest === 0 && records.length < 10_000) break;
+      // Caught up with the tip (an absent MillisBehindLatest counts as caught up): what arrives later
+      // is not part of this read. A real stream may return an empty page while still behind.
+      if ((page.MillisBehindLatest ?? 0) === 0 && records.length < PAGE) break;
       iterator = page.NextShardIterator;
     }
   }

@@ -114,6 +114,8 @@ describe('service map', () => {
         { id: 3, parent: 2, service: 'inventory', start: 12, end: 40, kind: SERVER, error: 'no stock' },
         { id: 4, parent: 1, service: 'api', start: 60, end: 70, kind: PRODUCER },
         { id: 5, parent: 4, service: 'fulfilment', start: 80, end: 95, kind: CONSUMER },
+        // The per-record span of the same delivery: one call, not two.
+        { id: 6, parent: 4, service: 'fulfilment', start: 81, end: 94, kind: CONSUMER, links: [{ trace: 1, id: 5 }] },
       ]),
       record([{ trace: 1, id: 2, service: 'api', start: 10, end: 50, kind: CLIENT, parent: 1 }]),
       // A batch consumer in its own trace, linking to the producer span above.
