@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { coldStart } from './cold-start';
 import { endToEnd } from './end-to-end';
 import { ingestThroughput, streamEfficiency } from './ingest';
+import { readSide } from './read-side';
 import { buildVariants } from './variants';
 import { warm } from './warm';
 
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
     say('stream: 10,000 spans in 1,000 traces');
     const e2e = await endToEnd(QUICK ? 5 : 30);
     say(`end to end: ${e2e.spansSent} spans through serverless-offline into kinesalite`);
+    const read = await readSide(QUICK);
+    say(`read side: record files through hoptrace's analysis; ${read.millionSpans.toLocaleString('en')} spans in a fresh process for memory`);
 
     const { bare, 'bare-post': barePost, hoptrace, 'otel-sdk': sdk, 'otel-auto': auto } = cold;
     const initAdded = (v: typeof bare): number => v.initAddedMs;
@@ -84,6 +87,8 @@ async function main(): Promise<void> {
       { figure: 'resident memory over bare, handler allocating ~4 MB itself (MB)', hoptrace: f(busy.hoptrace.rssMb - busy.bare.rssMb), reference: f(busy['otel-sdk'].rssMb - busy.bare.rssMb), ratio: (busy.hoptrace.rssMb - busy.bare.rssMb) / 3, target: '(context)', met: true },
       { figure: 'resident memory over bare + one POST (MB)', hoptrace: f(hoptrace.rssMb - barePost.rssMb), reference: f(sdk.rssMb - barePost.rssMb), ratio: (hoptrace.rssMb - barePost.rssMb) / (sdk.rssMb - barePost.rssMb), target: '(context)', met: true },
       { figure: 'ingest spans/s per core vs parse+stringify+gzip', hoptrace: f(ingest.spansPerSecond, 0), reference: f(ingest.boundSpansPerSecond, 0), ratio: ingest.spansPerSecond / ingest.boundSpansPerSecond, target: '≥ 50%', met: ingest.spansPerSecond / ingest.boundSpansPerSecond >= 0.5 },
+      { figure: 'read side spans/s per core vs gunzip + JSON.parse', hoptrace: f(read.spansPerSecond, 0), reference: f(read.boundSpansPerSecond, 0), ratio: read.spansPerSecond / read.boundSpansPerSecond, target: '≥ 50%', met: read.spansPerSecond / read.boundSpansPerSecond >= 0.5 },
+      { figure: `read side peak RSS for ${read.millionSpans.toLocaleString('en')} spans vs the OTLP JSON read (MB)`, hoptrace: f(read.peakRssMb), reference: f(read.jsonMb), ratio: read.peakRssMb / read.jsonMb, target: '(context)', met: true },
       { figure: 'stream bytes per span vs raw OTLP JSON', hoptrace: f(stream.streamBytesPerSpan), reference: f(stream.rawBytesPerSpan), ratio: stream.streamBytesPerSpan / stream.rawBytesPerSpan, target: '≤ 25%', met: stream.streamBytesPerSpan / stream.rawBytesPerSpan <= 0.25 },
     ];
 
@@ -117,6 +122,17 @@ async function main(): Promise<void> {
         ['PutRecords calls per 10,000 spans', String(stream.putRecordsCalls)],
         ['end to end through serverless-offline into kinesalite, spans/s (4 requests in flight)', f(e2e.spansPerSecond, 0)],
         ['end to end, spans in / spans landed', `${e2e.spansSent} / ${e2e.spansLanded}`],
+      ],
+    );
+    lines.push('## Read side', '', 'The hoptrace command\'s analysis (`stats`: read, decode, de-duplicate, group, stats and map) on files of stream records as the ingest writes them (10 spans a trace), against gunzip + JSON.parse of the same files; then a million spans (20 a trace) in a fresh process.', '');
+    table(
+      ['figure', 'value'],
+      [
+        ['read and analysed, spans/s per core', f(read.spansPerSecond, 0)],
+        ['gunzip + JSON.parse of the same files, spans/s per core (the bound)', f(read.boundSpansPerSecond, 0)],
+        [`peak RSS reading ${read.millionSpans.toLocaleString('en')} spans (MB)`, f(read.peakRssMb)],
+        ['RSS before reading (MB)', f(read.baselineRssMb)],
+        ['OTLP JSON those spans make, uncompressed (MB)', f(read.jsonMb)],
       ],
     );
 
