@@ -8,14 +8,16 @@ const EVERY_MS = 250;
  * seconds: short reads and pipes stay clean.
  */
 export class Progress {
-  private readonly started = Date.now();
+  private readonly started: number;
   private last = 0;
   private shown = false;
 
   constructor(
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: Pick<NodeJS.WriteStream, 'isTTY' | 'write'> = process.stderr,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.started = now();
+  }
 
   update(counts: ReadCounts, traces: number): void {
     if (!this.stream.isTTY) return;
