@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Filters } from './analysis/filters';
 import { CliError } from './errors';
 
-export const USAGE = `usage: hoptrace <command> [source] [filters] [--json]
+const USAGE = `usage: hoptrace <command> [source] [filters] [--json]
 
 commands:
   traces               recent traces, newest first (--limit N, default 20)
@@ -43,7 +43,7 @@ export interface CommandLine {
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** `250ms`, `1.5s`, `10m`, `1h`, `2d` as milliseconds. */
-export function parseDuration(text: string, flag: string): number {
+function parseDuration(text: string, flag: string): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
   if (!match) throw new CliError(`${flag} ${text}: expected a number and a unit (ms, s, m, h, d), e.g. 250ms or 1h`, 2);
   return Number(match[1]) * UNITS[match[2]!]!;

@@ -21,7 +21,7 @@ export interface Output {
   note(text: string): void;
 }
 
-export async function openSource(args: SourceArgs): Promise<Source> {
+async function openSource(args: SourceArgs): Promise<Source> {
   if (args.stream !== undefined) {
     return streamSource({
       stream: args.stream,

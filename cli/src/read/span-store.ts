@@ -1,5 +1,5 @@
 import { isObject } from '../../../src/guards';
-import type { OtlpAnyValue, OtlpExportRequest, OtlpKeyValue, OtlpSpan } from '../../../src/otlp/types';
+import { OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
 import { attributeMap, plainValue } from '../../../src/otlp/values';
 import { Flag, type CompactSpan, type SpanDetail } from './spans';
 
@@ -114,7 +114,7 @@ export class SpanStore {
       this.counts.duplicates++;
       return;
     }
-    let flags = span.status?.code === 2 ? Flag.Error : span.status?.code === 1 ? Flag.Ok : 0;
+    let flags = span.status?.code === OtlpStatusCode.Error ? Flag.Error : span.status?.code === OtlpStatusCode.Ok ? Flag.Ok : 0;
     if (resourceMatch || this.matchesAttr(span.attributes)) flags |= Flag.AttrMatch;
     if (Array.isArray(span.attributes)) {
       for (const kv of span.attributes) {

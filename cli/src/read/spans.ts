@@ -1,3 +1,4 @@
+import { OtlpSpanKind } from '../../../src/otlp/types';
 import type { SpanStatus, TraceSpan } from '../model';
 
 /** What every analysis needs of a span, kept small: a million of them stay in memory. */
@@ -30,8 +31,6 @@ export const Flag = {
   AttrMatch: 32,
 } as const;
 
-export const SPAN_KIND = { PRODUCER: 4, CONSUMER: 5 } as const;
-
 const KIND_NAMES: TraceSpan['kind'][] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
 
 export function kindName(kind: number): TraceSpan['kind'] {
@@ -46,7 +45,7 @@ export const durationMs = (span: CompactSpan): number => (span.endUs - span.star
 
 /** A span across an asynchronous hop: a consumer, or the child of a producer. */
 export function isAsyncHop(span: CompactSpan, parent: CompactSpan): boolean {
-  return span.kind === SPAN_KIND.CONSUMER || parent.kind === SPAN_KIND.PRODUCER;
+  return span.kind === OtlpSpanKind.Consumer || parent.kind === OtlpSpanKind.Producer;
 }
 
 /** What a span's detail adds to its compact form (kept only for traces shown in full). */

@@ -5,7 +5,7 @@ const BAR_WIDTH = 36;
 const NAME_WIDTH = 44;
 const SERVICE_WIDTH = 12;
 
-export const LEGEND = '█ critical path  ▒ other spans  ❄ cold start  ✗ error  ⇢ async hop (producer → consumer)  ↔ span link';
+const LEGEND = '█ critical path  ▒ other spans  ❄ cold start  ✗ error  ⇢ async hop (producer → consumer)  ↔ span link';
 
 function bar(span: TraceSpan, total: number): string {
   const offset = total > 0 ? Math.min(BAR_WIDTH - 1, Math.floor((span.startMs / total) * BAR_WIDTH)) : 0;

@@ -33,7 +33,7 @@ const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/;
  * for Kinesis is HTTP/2). A loopback endpoint (kinesalite) gets placeholder credentials when
  * the environment has none: kinesalite checks that requests are signed, not by whom.
  */
-export function readerClient(options: Pick<StreamOptions, 'endpoint' | 'region'>): KinesisClient {
+function readerClient(options: Pick<StreamOptions, 'endpoint' | 'region'>): KinesisClient {
   const local = options.endpoint !== undefined && LOOPBACK.test(options.endpoint);
   const placeholder = local && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
   return new KinesisClient({
