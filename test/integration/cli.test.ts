@@ -104,10 +104,12 @@ describe('hoptrace reads the stream back', () => {
     expect(stderr).toBe(`hoptrace: stream "no-such-stream" does not exist at ${ingest.kinesis.endpoint}\n`);
   }, 60_000);
 
-  it('no AWS credentials: a clear message and a non-zero exit', async () => {
+  it('no AWS credentials or no region: a clear message and a non-zero exit', async () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
     const { code, stderr } = await hoptrace(['traces', '--stream', STREAM, '--region', 'eu-west-1'], env);
     expect(code).toBe(1);
     expect(stderr).toMatch(/^hoptrace: no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    const noRegion = await hoptrace(['traces', '--stream', STREAM], { ...env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    expect([noRegion.code, noRegion.stderr]).toEqual([1, 'hoptrace: no AWS region: pass --region or set AWS_REGION\n']);
   }, 60_000);
 });
