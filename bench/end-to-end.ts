@@ -1,6 +1,5 @@
 import { startLocalIngest } from '../local/ingest-stack';
-import { readStream } from '../local/kinesis';
-import { spansFromRecords } from '../local/stream-spans';
+import { readStream, spansFromRecords } from '../local/kinesis';
 import { otlpPayload } from './payload';
 
 export interface EndToEndResult {
@@ -30,7 +29,7 @@ export async function endToEnd(requests: number): Promise<EndToEndResult> {
       }),
     );
     const seconds = (Date.now() - start) / 1000;
-    const landed = spansFromRecords(await readStream(ingest.kinesis.client, 'bench')).length;
+    const landed = (await spansFromRecords(await readStream(ingest.kinesis.client, 'bench'))).length;
     return { spansSent: requests * 1000, spansLanded: landed, spansPerSecond: ((requests - 1) * 1000) / seconds };
   } finally {
     await ingest.stop();

@@ -11,6 +11,7 @@ import { endToEnd } from './end-to-end';
 import { ingestThroughput, streamEfficiency } from './ingest';
 import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
+import { readSide } from './read-side';
 import { buildVariants } from './variants';
 import { warm } from './warm';
 
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
     say(`tail sampler: ${sampler.spans} spans in batches of 500 records, decisions in dynalite`);
     const whole = await tailSamplerCompleteness(QUICK ? 200 : 1000);
     say(`tail sampler: ${whole.kept} kept traces arriving in three parts, out of order, through kinesalite`);
+    const read = await readSide(QUICK);
+    say(`read side: record files through hoptrace's analysis; ${read.millionSpans.toLocaleString('en')} spans in a fresh process for memory`);
 
     const { bare, 'bare-post': barePost, hoptrace, 'otel-sdk': sdk, 'otel-auto': auto } = cold;
     const initAdded = (v: typeof bare): number => v.initAddedMs;
@@ -103,6 +106,8 @@ async function main(): Promise<void> {
       }),
       { figure: 'tail sampler spans/s per core vs gunzip+parse+stringify+gzip', hoptrace: f(sampler.spansPerSecond, 0), reference: f(sampler.boundSpansPerSecond, 0), ratio: sampler.spansPerSecond / sampler.boundSpansPerSecond, target: '(context)', met: true },
       { figure: 'kept traces arriving complete vs deciding each record alone', hoptrace: `${whole.complete} / ${whole.kept}`, reference: `${whole.statelessComplete} / ${whole.kept}`, ratio: whole.complete / whole.kept, target: '100%, no duplicates', met: whole.complete === whole.kept && whole.duplicates === 0 },
+      { figure: 'read side spans/s per core vs gunzip + JSON.parse', hoptrace: f(read.spansPerSecond, 0), reference: f(read.boundSpansPerSecond, 0), ratio: read.spansPerSecond / read.boundSpansPerSecond, target: '≥ 50%', met: read.spansPerSecond / read.boundSpansPerSecond >= 0.5 },
+      { figure: `read side peak RSS for ${read.millionSpans.toLocaleString('en')} spans vs the OTLP JSON read (MB)`, hoptrace: f(read.peakRssMb), reference: f(read.jsonMb), ratio: read.peakRssMb / read.jsonMb, target: '(context)', met: true },
       { figure: 'stream bytes per span vs raw OTLP JSON', hoptrace: f(stream.streamBytesPerSpan), reference: f(stream.rawBytesPerSpan), ratio: stream.streamBytesPerSpan / stream.rawBytesPerSpan, target: '≤ 25%', met: stream.streamBytesPerSpan / stream.rawBytesPerSpan <= 0.25 },
     ];
 
@@ -159,6 +164,17 @@ async function main(): Promise<void> {
         ['kept traces arriving complete at the backend (three waves, shuffled, through kinesalite)', `${whole.complete} / ${whole.kept}`],
         ['the same, each record decided on its own spans (no store)', `${whole.statelessComplete} / ${whole.kept}`],
         ['spans forwarded twice', String(whole.duplicates)],
+      ],
+    );
+    lines.push('## Read side', '', 'The hoptrace command\'s analysis (`stats`: read, decode, de-duplicate, group, stats and map) on files of stream records as the ingest writes them (10 spans a trace), against gunzip + JSON.parse of the same files; then a million spans (20 a trace) in a fresh process.', '');
+    table(
+      ['figure', 'value'],
+      [
+        ['read and analysed, spans/s per core', f(read.spansPerSecond, 0)],
+        ['gunzip + JSON.parse of the same files, spans/s per core (the bound)', f(read.boundSpansPerSecond, 0)],
+        [`peak RSS reading ${read.millionSpans.toLocaleString('en')} spans (MB)`, f(read.peakRssMb)],
+        ['RSS before reading (MB)', f(read.baselineRssMb)],
+        ['OTLP JSON those spans make, uncompressed (MB)', f(read.jsonMb)],
       ],
     );
 

@@ -1,7 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { startLocalIngest } from '../local/ingest-stack';
-import { readStream } from '../local/kinesis';
-import { spansFromRecords } from '../local/stream-spans';
+import { readStream, spansFromRecords } from '../local/kinesis';
 import { withTracing } from '../src/index';
 import { median } from './stats';
 
@@ -70,7 +69,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     );
     const seconds = (performance.now() - start) / 1000;
     // Spans made outside the count (the cold start's init span) are not the load's.
-    const landed = spansFromRecords(await readStream(ingest.kinesis.client, 'load')).filter((s) => s.name !== 'init');
+    const landed = (await spansFromRecords(await readStream(ingest.kinesis.client, 'load'))).filter((s) => s.name !== 'init');
     const ids = landed.map((s) => s.spanId);
     const unique = new Set(ids);
     let lost = 0;

@@ -1,14 +1,11 @@
 import type { AddressInfo } from 'node:net';
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-} from '@aws-sdk/client-kinesis';
+import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
+import { analyze } from '../cli/src/analyze';
+import type { TraceSpan } from '../cli/src/model';
+import { streamRecords, type StreamRecord as StoredRecord } from '../cli/src/sources/kinesis';
+import type { Source } from '../cli/src/sources/source';
 
 export interface LocalKinesis {
   endpoint: string;
@@ -54,24 +51,31 @@ export async function createStream(client: KinesisClient, name: string, shards =
   throw new Error(`stream ${name} did not become ACTIVE`);
 }
 
-export interface StoredRecord {
-  shardId: string;
-  partitionKey: string;
-  data: Buffer;
+/** A record as the stream holds it. */
+export type { StreamRecord as StoredRecord } from '../cli/src/sources/kinesis';
+
+/** Every record in the stream, each shard read from its start to its end (the command's reader). */
+export async function readStream(client: KinesisClient, name: string): Promise<StoredRecord[]> {
+  const out: StoredRecord[] = [];
+  for await (const record of streamRecords(client, { stream: name })) out.push(record);
+  return out;
 }
 
-/** Every record in the stream, each shard read from its start to its end. */
-export async function readStream(client: KinesisClient, name: string): Promise<StoredRecord[]> {
-  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: name }));
-  const out: StoredRecord[] = [];
-  for (const shard of Shards) {
-    let { ShardIterator } = await client.send(new GetShardIteratorCommand({ StreamName: name, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
-    while (ShardIterator) {
-      const page = await client.send(new GetRecordsCommand({ ShardIterator, Limit: 10_000 }));
-      for (const r of page.Records ?? []) out.push({ shardId: shard.ShardId!, partitionKey: r.PartitionKey!, data: Buffer.from(r.Data!) });
-      if ((page.Records ?? []).length === 0 || page.MillisBehindLatest === 0) break;
-      ShardIterator = page.NextShardIterator;
-    }
-  }
-  return out;
+/** A span read back, with its trace id. */
+export type LandedSpan = TraceSpan & { traceId: string };
+
+/**
+ * The spans in stream records, each once (the command's reader and de-duplication), with
+ * their attributes: for checks that a span landed as it was sent.
+ */
+export async function spansFromRecords(records: StoredRecord[]): Promise<LandedSpan[]> {
+  if (records.length === 0) return [];
+  const source: Source = {
+    description: 'stream records',
+    async *records() {
+      for (const { data } of records) yield { data };
+    },
+  };
+  const { details } = await analyze(source, { detail: () => true });
+  return [...details.values()].flatMap((trace) => trace.spans.map((span) => ({ ...span, traceId: trace.traceId })));
 }

@@ -1,20 +1,33 @@
 // `npm start`: the whole pipeline on this machine, on embedded defaults. kinesalite (Kinesis),
 // the ingest and four demo functions in serverless-offline, demo traffic across HTTP, SQS and
-// SNS hops, then the traces read back from the stream and printed as waterfalls.
+// SNS hops, then the traces read back from the stream by the hoptrace command's modules:
+// waterfalls, stats, the service map, the HTML report, and spans sent against spans landed.
 // `npm start -- --keep` leaves everything running to play with.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeLocalArchive, formatRows } from './archive';
+import { analyze } from '../cli/src/analyze';
+import { skippedNote } from '../cli/src/commands';
+import type { ViewData } from '../cli/src/model';
+import { renderMap, renderStats } from '../cli/src/render/tables';
+import { renderWaterfall } from '../cli/src/render/waterfall';
+import { viewData } from '../cli/src/report-data';
+import { streamSource } from '../cli/src/sources/kinesis';
+import type { Source } from '../cli/src/sources/source';
+import { renderReport } from '../cli/src/view/report';
+import { formatRows, writeLocalArchive } from './archive';
 import { AwsBus } from './aws-bus';
 import { bundleHandler } from './bundle';
 import { startLocalTailSampler } from './consumer';
+import { startExportTally, type ExportTally } from './export-tally';
 import { createStream, readStream, startKinesalite, type LocalKinesis } from './kinesis';
 import { freePort, startOffline, type Offline } from './serverless-offline';
-import { spansFromRecords } from './stream-spans';
-import { renderTraces } from './waterfall';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const STREAM = 'hoptrace-spans';
 const ARCHIVE = fileURLToPath(new URL('../.hoptrace/span-table/', import.meta.url));
+const REPORT = fileURLToPath(new URL('../.hoptrace/report.html', import.meta.url));
+const SETTLE_MS = 10_000;
 const SERVICE = 'hoptrace-local-local';
 const FUNCTIONS = ['orders-api', 'inventory', 'fulfilment', 'notifier'];
 const ORDERS = [
@@ -32,8 +45,10 @@ async function main(): Promise<void> {
   let kinesis: LocalKinesis | undefined;
   let bus: AwsBus | undefined;
   let offline: Offline | undefined;
+  let tally: ExportTally | undefined;
   const stop = async (): Promise<void> => {
     await offline?.stop();
+    await tally?.close();
     await bus?.close();
     await kinesis?.close();
   };
@@ -61,8 +76,10 @@ async function main(): Promise<void> {
 
     const httpPort = await freePort();
     const http = `http://127.0.0.1:${httpPort}`;
+    tally = await startExportTally(http);
     offline = await startOffline(HERE, {
       HOPTRACE_LOCAL_HTTP: http,
+      HOPTRACE_LOCAL_OTLP: tally.url,
       HOPTRACE_LOCAL_BUS: bus.url,
       HOPTRACE_LOCAL_STREAM: STREAM,
       HOPTRACE_LOCAL_KINESIS: kinesis.endpoint,
@@ -76,15 +93,20 @@ async function main(): Promise<void> {
     await bus.idle();
     step(`queue and topic deliveries done (${bus.deliveryErrors.length} consumer invocation(s) failed, as the demo intends)`);
 
-    const records = await readStream(kinesis.client, STREAM);
-    const spans = spansFromRecords(records);
-    const traces = new Set(spans.map((s) => s.traceId)).size;
-    step(`read ${records.length} record(s) back from the stream: ${spans.length} spans in ${traces} trace(s)\n`);
-    if (spans.length === 0) throw new Error('no spans reached the stream');
-    console.log(renderTraces(spans));
+    const source = streamSource({ stream: STREAM, endpoint: kinesis.endpoint }, kinesis.client);
+    await settled(source, tally.spans().size);
+    const data = await viewData(source, {}, Number.MAX_SAFE_INTEGER);
+    const landed = new Set(Object.values(data.details).flatMap((t) => t.spans.map((s) => `${t.traceId}/${s.spanId}`)));
+    step(`read the stream back: ${landed.size} spans in ${data.traces.length} trace(s)\n`);
+    for (const t of [...data.traces].reverse()) console.log(`${renderWaterfall(data.details[t.traceId]!)}\n`);
+    console.log(`${renderStats(data.stats)}\n\n${renderMap(data.map)}\n`);
+    await mkdir(dirname(REPORT), { recursive: true });
+    await writeFile(REPORT, renderReport(data));
+    console.log(`HTML report: ${REPORT}\n`);
+    console.log(completeness(tally.spans(), landed, tally.refused(), data, offline.output()));
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const archive = await writeLocalArchive(records, ARCHIVE, (event) => offline!.invoke(`${SERVICE}-archive`, event), yesterday);
+    const archive = await writeLocalArchive(await readStream(kinesis.client, STREAM), ARCHIVE, (event) => offline!.invoke(`${SERVICE}-archive`, event), yesterday);
     step(`span table: ${archive.rows} row(s) as Parquet in ${ARCHIVE} (${archive.failedRecords} record(s) refused); its named queries on DuckDB:`);
     for (const answer of archive.answers) console.log(`\n  ${answer.name}: ${answer.description.replace(/ since a day.*$/, ' since yesterday')}\n${formatRows(answer.rows)}`);
 
@@ -102,6 +124,36 @@ async function main(): Promise<void> {
     await stop();
     process.exitCode = 1;
   }
+}
+
+/**
+ * Waits (a few seconds at most) until the stream holds as many spans as the functions sent:
+ * an export still in flight when the last invocation returned lands a moment later.
+ */
+async function settled(source: Source, sent: number): Promise<void> {
+  const until = Date.now() + SETTLE_MS;
+  while (Date.now() < until) {
+    const landed = await analyze(source).then((a) => a.counts.spans, () => 0);
+    if (landed >= sent) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/**
+ * Spans sent against spans landed, and what hoptrace itself warned about in the functions
+ * (its lines are otherwise lost in serverless-offline's output): a span the functions kept
+ * back (spooled after an overrun flush, dropped) shows up here, not as a silently shorter trace.
+ */
+function completeness(sent: ReadonlySet<string>, landed: ReadonlySet<string>, refused: number, data: ViewData, offlineOutput: string): string {
+  const missing = [...sent].filter((id) => !landed.has(id));
+  const lines = [`spans: ${sent.size} sent by the functions, ${landed.size} landed in the stream${data.duplicates ? ` (${data.duplicates} duplicate(s) dropped)` : ''}`];
+  if (missing.length > 0) lines.push(`  MISSING from the stream: ${missing.length} span(s) sent: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`);
+  if (refused > 0) lines.push(`  the ingest refused ${refused} export request(s)`);
+  const skipped = skippedNote(data.skipped);
+  if (skipped) lines.push(`  ${skipped}`);
+  const warnings = [...new Set(offlineOutput.split('\n').filter((line) => line.includes('[hoptrace]')).map((line) => line.slice(line.indexOf('[hoptrace]')).trim()))];
+  lines.push(warnings.length === 0 ? "hoptrace's warnings: none" : `hoptrace's warnings (${warnings.length}):`, ...warnings.map((w) => `  ${w}`));
+  return lines.join('\n');
 }
 
 await main();

@@ -38,14 +38,20 @@ export interface TraceSpan {
   statusMessage?: string;
   attributes: Record<string, PlainValue>;
   resource: Record<string, PlainValue>;
+  /** `timeMs` from the trace's start. */
   events: Array<{ timeMs: number; name: string; attributes: Record<string, PlainValue> }>;
-  links: Array<{ traceId: string; spanId: string; attributes: Record<string, PlainValue> }>;
+  /** The linked span's service and name when it was read too (batch consumers link to their producers). */
+  links: Array<{ traceId: string; spanId: string; attributes: Record<string, PlainValue>; service?: string; name?: string }>;
+  /** Reached across an asynchronous hop: a consumer, or the child of a producer. */
+  async?: boolean;
 }
 
 /** `trace <id> --json` (contract). */
 export interface TraceDetail {
   traceId: string;
   durationMs: number;
+  /** ISO 8601, the earliest span's start. */
+  startTime?: string;
   spans: TraceSpan[];
   /** Spans whose parent was never received. */
   orphans: string[];
@@ -55,7 +61,7 @@ export interface TraceDetail {
 export interface Stats {
   operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
   functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number; initP95Ms: number }>;
-  traces: { count: number; withOrphans: number };
+  traces: { count: number; withOrphans: number; spansPerTrace?: { p50: number; p95: number; max: number } };
 }
 
 /** `map --json` (contract). */
@@ -77,5 +83,7 @@ export interface ViewData {
   stats: Stats;
   map: ServiceMap;
   /** Records that could not be read and were skipped, with the first reason. */
-  skipped: { records: number; firstReason?: string };
+  skipped: { records: number; firstReason?: string; spans?: number };
+  /** Spans delivered more than once and dropped (delivery into the stream is at least once). */
+  duplicates?: number;
 }

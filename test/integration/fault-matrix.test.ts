@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStream, readStream } from '../../local/kinesis';
-import { spansFromRecords } from '../../local/stream-spans';
+import { createStream, readStream, spansFromRecords } from '../../local/kinesis';
 import { withTracing } from '../../src/index';
 import { startIngestBed, TENANT_KEYS, type IngestBed } from '../helpers/ingest-bed';
 import type { FaultPlan } from '../helpers/kinesis-fault-proxy';
@@ -77,7 +76,7 @@ function sandbox(route: 'faulty' | 'missing', stream: string) {
     return performance.now() - start;
   };
   const lost = async (): Promise<string[]> => {
-    const landed = new Set(spansFromRecords(await readStream(bed.kinesis.client, stream)).map((s) => s.spanId));
+    const landed = new Set((await spansFromRecords(await readStream(bed.kinesis.client, stream))).map((s) => s.spanId));
     return made.filter((id) => !landed.has(id));
   };
   return { invoke, lost };

@@ -6,8 +6,7 @@ import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-t
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStream, type StoredRecord } from '../../local/kinesis';
-import { spansFromRecords } from '../../local/stream-spans';
+import { readStream, spansFromRecords, type StoredRecord } from '../../local/kinesis';
 import { withTracing } from '../../src/index';
 import type { OtlpExportRequest } from '../../src/otlp/types';
 import { attributeMap } from '../../src/otlp/values';

@@ -1,7 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { spansFromRecords } from '../../local/stream-spans';
-import type { StoredRecord } from '../../local/kinesis';
+import { spansFromRecords, type StoredRecord } from '../../../local/kinesis';
 
 const TRACE = 'a'.repeat(32);
 
@@ -21,19 +20,20 @@ function record(provisional: boolean): StoredRecord {
   return { shardId: 's', partitionKey: TRACE, data: gzipSync(JSON.stringify(body)) };
 }
 
-describe('spansFromRecords', () => {
+describe('the read side, on the timeout guard\'s provisional copies', () => {
   it.each([
     ['after', [record(true), record(false)]],
     ['before', [record(false), record(true)]],
-  ])('keeps a span\'s real end over the timeout guard\'s provisional copy that arrived %s it', (_order, records) => {
-    const spans = spansFromRecords(records);
+  ])('keeps a span\'s real end over the provisional copy that arrived %s it', async (_order, records) => {
+    const spans = await spansFromRecords(records);
     expect(spans).toHaveLength(1);
-    expect(spans[0]!.status).toEqual({ code: 0 });
+    expect(spans[0]!.status).toBe('unset');
+    expect(spans[0]!.durationMs).toBe(1.5);
     expect(spans[0]!.attributes['hoptrace.provisional']).toBeUndefined();
   });
 
-  it('still drops a plain duplicate', () => {
-    expect(spansFromRecords([record(false), record(false)])).toHaveLength(1);
-    expect(spansFromRecords([record(true), record(true)])).toHaveLength(1);
+  it('still drops a plain duplicate', async () => {
+    expect(await spansFromRecords([record(false), record(false)])).toHaveLength(1);
+    expect(await spansFromRecords([record(true), record(true)])).toHaveLength(1);
   });
 });

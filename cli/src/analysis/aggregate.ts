@@ -1,0 +1,111 @@
+import type { ServiceMap, Stats } from '../model';
+import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
+import { nearestRank, sortedCopy } from './percentiles';
+import type { TraceView } from './trace-view';
+
+interface Tally {
+  count: number;
+  errors: number;
+  durations: number[];
+}
+
+const tally = (): Tally => ({ count: 0, errors: 0, durations: [] });
+
+function count(t: Tally, span: CompactSpan): void {
+  t.count++;
+  if (span.flags & Flag.Error) t.errors++;
+  t.durations.push(durationMs(span));
+}
+
+function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = make()));
+  return value;
+}
+
+/** Looks a span up by `traceId/spanId` in everything read (links may cross traces). */
+export type LinkResolver = (ref: string) => CompactSpan | undefined;
+
+/**
+ * `stats` and `map`, accumulated trace by trace. Durations are kept as numbers so the
+ * percentiles are exact (nearest rank), not estimated from buckets.
+ */
+export class Aggregator {
+  private readonly operations = new Map<string, Tally & { service: string; name: string }>();
+  private readonly functions = new Map<string, { invocations: number; coldStarts: number; inits: number[] }>();
+  private readonly nodes = new Map<string, Tally>();
+  private readonly edges = new Map<string, Tally & { from: string; to: string; kind: 'sync' | 'async' }>();
+  private readonly spansPerTrace: number[] = [];
+  private withOrphans = 0;
+
+  constructor(private readonly resolve: LinkResolver) {}
+
+  private edge(from: string, to: string, kind: 'sync' | 'async', span: CompactSpan): void {
+    if (from === to) return;
+    count(getOr(this.edges, `${from}\0${to}\0${kind}`, () => ({ ...tally(), from, to, kind })), span);
+  }
+
+  add(view: TraceView): void {
+    this.spansPerTrace.push(view.byId.size);
+    if (view.orphans.length > 0) this.withOrphans++;
+    const entries = new Map<string, { span: CompactSpan; parent: CompactSpan | undefined }>();
+    for (const span of view.byId.values()) {
+      count(getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name })), span);
+      if (span.flags & (Flag.Invocation | Flag.Init)) {
+        const fn = getOr(this.functions, span.service, () => ({ invocations: 0, coldStarts: 0, inits: [] as number[] }));
+        if (span.flags & Flag.Invocation) fn.invocations++;
+        if (span.flags & Flag.Cold) fn.coldStarts++;
+        if (span.flags & Flag.Init) fn.inits.push(durationMs(span));
+      }
+      for (const ref of span.links ?? []) {
+        const linked = this.resolve(ref);
+        if (linked && linked.spanId !== span.parentSpanId) this.edge(linked.service, span.service, 'async', span);
+      }
+      const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
+      if (parent && parent.service === span.service) continue;
+      // One request per calling span and service: a consumer's invocation and its per-record
+      // span both hang under the producer, and are one delivery, not two.
+      const key = parent ? `${parent.spanId}\0${span.service}` : span.spanId;
+      const known = entries.get(key);
+      if (!known || span.startUs < known.span.startUs) entries.set(key, { span, parent });
+    }
+    for (const { span, parent } of entries.values()) {
+      // A service's node counts the requests it served: spans entering it from elsewhere.
+      count(getOr(this.nodes, span.service, tally), span);
+      if (parent) this.edge(parent.service, span.service, isAsyncHop(span, parent) ? 'async' : 'sync', span);
+    }
+  }
+
+  stats(): Stats {
+    const perTrace = sortedCopy(this.spansPerTrace);
+    return {
+      operations: [...this.operations.values()]
+        .sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name))
+        .map(({ service, name, count, errors, durations }) => {
+          const sorted = sortedCopy(durations);
+          return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99) };
+        }),
+      functions: [...this.functions.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([service, fn]) => {
+          const sorted = sortedCopy(fn.inits);
+          return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: nearestRank(sorted, 50), initP95Ms: nearestRank(sorted, 95) };
+        }),
+      traces: {
+        count: this.spansPerTrace.length,
+        withOrphans: this.withOrphans,
+        spansPerTrace: { p50: nearestRank(perTrace, 50), p95: nearestRank(perTrace, 95), max: perTrace.length > 0 ? perTrace[perTrace.length - 1]! : 0 },
+      },
+    };
+  }
+
+  map(): ServiceMap {
+    const p95 = (t: Tally): number => nearestRank(sortedCopy(t.durations), 95);
+    return {
+      nodes: [...this.nodes.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([service, t]) => ({ service, count: t.count, errors: t.errors, p95Ms: p95(t) })),
+      edges: [...this.edges.values()]
+        .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind))
+        .map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, p95Ms: p95(e) })),
+    };
+  }
+}

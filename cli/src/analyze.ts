@@ -1,0 +1,59 @@
+import { Aggregator, type LinkResolver } from './analysis/aggregate';
+import { matches, type Filters } from './analysis/filters';
+import { traceDetail } from './analysis/trace-detail';
+import { summarize, traceView } from './analysis/trace-view';
+import { CliError } from './errors';
+import type { ServiceMap, Stats, TraceDetail, TraceSummary } from './model';
+import { Progress } from './progress';
+import { readInto } from './read/read';
+import { SpanStore, type ReadCounts } from './read/span-store';
+import type { Source } from './sources/source';
+
+export interface Analysis {
+  /** The traces that pass the filters, newest first. */
+  traces: TraceSummary[];
+  stats: Stats;
+  map: ServiceMap;
+  /** The traces asked for in full (`detail`), by id, when they pass the filters. */
+  details: Map<string, TraceDetail>;
+  counts: ReadCounts;
+}
+
+export interface AnalyzeOptions {
+  filters?: Filters;
+  /** Which traces to keep in full, with attributes, events and links. */
+  detail?: (traceId: string) => boolean;
+  progress?: Progress;
+}
+
+/** Why nothing could be read, when nothing could. */
+function nothingRead(source: Source, counts: ReadCounts): CliError {
+  if (counts.skippedRecords > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedRecords} record(s) skipped, the first because: ${counts.firstReason}`);
+  if (counts.skippedSpans > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedSpans} span(s) skipped, the first because: ${counts.firstReason}`);
+  return new CliError(`no spans in ${source.description}`);
+}
+
+/** Reads a source once and computes every view of it the commands print. */
+export async function analyze(source: Source, options: AnalyzeOptions = {}): Promise<Analysis> {
+  const filters = options.filters ?? {};
+  const store = new SpanStore({ ...(filters.attr ? { attr: filters.attr } : {}), ...(options.detail ? { detail: options.detail } : {}) });
+  await readInto(source, store, options.progress);
+  if (store.counts.spans === 0) throw nothingRead(source, store.counts);
+  const resolve: LinkResolver = (ref) => {
+    const slash = ref.indexOf('/');
+    return store.traces.get(ref.slice(0, slash))?.get(ref.slice(slash + 1));
+  };
+  const aggregator = new Aggregator(resolve);
+  const traces: TraceSummary[] = [];
+  const details = new Map<string, TraceDetail>();
+  for (const [traceId, spans] of store.traces) {
+    const view = traceView(traceId, spans);
+    const summary = summarize(view);
+    if (!matches(filters, summary, view)) continue;
+    traces.push(summary);
+    aggregator.add(view);
+    if (store.details.has(traceId)) details.set(traceId, traceDetail(view, store.details.get(traceId), resolve));
+  }
+  traces.sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : a.traceId.localeCompare(b.traceId)));
+  return { traces, stats: aggregator.stats(), map: aggregator.map(), details, counts: store.counts };
+}

@@ -1,0 +1,128 @@
+import { parseArgs } from 'node:util';
+import type { Filters } from './analysis/filters';
+import { CliError } from './errors';
+
+const USAGE = `usage: hoptrace <command> [source] [filters] [--json]
+
+commands:
+  traces               recent traces, newest first (--limit N, default 20)
+  trace <id>           one trace as a waterfall, critical path marked
+  stats                per operation count, errors, p50/p95/p99; per function cold starts and init
+  map                  the service map: sync calls and async hops between services
+  view [--out FILE]    one self-contained HTML report (default hoptrace-report.html; --limit N traces, default 5000)
+
+source (one of):
+  --stream NAME [--endpoint URL] [--region R] [--since 1h]   a Kinesis stream, every shard
+  --file PATH, --dir PATH (repeatable)                       ingest records (gzipped OTLP JSON) or OTLP JSON,
+                                                             one request per file or one per line
+filters (every command):
+  --service S  --name TEXT  --min-duration 250ms  --errors  --cold  --attr key=value
+`;
+
+export type Command = 'traces' | 'trace' | 'stats' | 'map' | 'view';
+
+export interface SourceArgs {
+  stream?: string;
+  endpoint?: string;
+  region?: string;
+  sinceMs?: number;
+  files: string[];
+  dirs: string[];
+}
+
+export interface CommandLine {
+  command: Command;
+  traceId?: string;
+  source: SourceArgs;
+  filters: Filters;
+  limit?: number;
+  json: boolean;
+  out?: string;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `250ms`, `1.5s`, `10m`, `1h`, `2d` as milliseconds. */
+function parseDuration(text: string, flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new CliError(`${flag} ${text}: expected a number and a unit (ms, s, m, h, d), e.g. 250ms or 1h`, 2);
+  return Number(match[1]) * UNITS[match[2]!]!;
+}
+
+export function parseCommandLine(argv: string[]): CommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        stream: { type: 'string' },
+        endpoint: { type: 'string' },
+        region: { type: 'string' },
+        since: { type: 'string' },
+        file: { type: 'string', multiple: true },
+        dir: { type: 'string', multiple: true },
+        service: { type: 'string' },
+        name: { type: 'string' },
+        'min-duration': { type: 'string' },
+        errors: { type: 'boolean' },
+        cold: { type: 'boolean' },
+        attr: { type: 'string' },
+        limit: { type: 'string' },
+        json: { type: 'boolean' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined) throw new CliError(USAGE, values.help ? 0 : 2);
+  if (!['traces', 'trace', 'stats', 'map', 'view'].includes(command)) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
+  if (command === 'trace' && rest.length !== 1) throw new CliError('usage: hoptrace trace <trace id> [source]', 2);
+  if (command !== 'trace' && rest.length > 0) throw new CliError(`unexpected argument "${rest[0]}"\n\n${USAGE}`, 2);
+  const files = values.file ?? [];
+  const dirs = values.dir ?? [];
+  if ((values.stream === undefined) === (files.length + dirs.length === 0)) throw new CliError(`give one source: --stream NAME, or --file/--dir PATH\n\n${USAGE}`, 2);
+  let attr: Filters['attr'];
+  if (values.attr !== undefined) {
+    const eq = values.attr.indexOf('=');
+    if (eq <= 0) throw new CliError(`--attr ${values.attr}: expected key=value`, 2);
+    attr = { key: values.attr.slice(0, eq), value: values.attr.slice(eq + 1) };
+  }
+  let limit: number | undefined;
+  if (values.limit !== undefined) {
+    limit = Number(values.limit);
+    if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit ${values.limit}: expected a whole number of at least 1`, 2);
+  }
+  let traceId: string | undefined;
+  if (command === 'trace') {
+    traceId = rest[0]!.toLowerCase();
+    if (!/^[0-9a-f]{32}$/.test(traceId)) throw new CliError(`"${rest[0]}" is not a trace id (32 hex digits)`, 2);
+  }
+  return {
+    command: command as Command,
+    ...(traceId ? { traceId } : {}),
+    source: {
+      ...(values.stream !== undefined ? { stream: values.stream } : {}),
+      ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
+      ...(values.region !== undefined ? { region: values.region } : {}),
+      ...(values.since !== undefined ? { sinceMs: parseDuration(values.since, '--since') } : {}),
+      files,
+      dirs,
+    },
+    filters: {
+      ...(values.service !== undefined ? { service: values.service } : {}),
+      ...(values.name !== undefined ? { name: values.name } : {}),
+      ...(values['min-duration'] !== undefined ? { minDurationMs: parseDuration(values['min-duration'], '--min-duration') } : {}),
+      ...(values.errors ? { errors: true } : {}),
+      ...(values.cold ? { cold: true } : {}),
+      ...(attr ? { attr } : {}),
+    },
+    ...(limit !== undefined ? { limit } : {}),
+    json: values.json ?? false,
+    ...(values.out !== undefined ? { out: values.out } : {}),
+  };
+}

@@ -1,0 +1,82 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { analyze } from './analyze';
+import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
+import { CliError } from './errors';
+import type { ViewData } from './model';
+import { renderMap, renderStats, renderTraces } from './render/tables';
+import { renderWaterfall } from './render/waterfall';
+import { skippedOf, viewData } from './report-data';
+import { fileSource } from './sources/files';
+import { streamSource } from './sources/kinesis';
+import type { Source } from './sources/source';
+import { renderReport } from './view/report';
+
+const DEFAULT_LIMIT = { traces: 20, view: 5000 };
+
+export interface Output {
+  /** The command's result (text or JSON). */
+  out(text: string): void;
+  /** What the user should know about the read (records skipped). */
+  note(text: string): void;
+}
+
+async function openSource(args: SourceArgs): Promise<Source> {
+  if (args.stream !== undefined) {
+    return streamSource({
+      stream: args.stream,
+      ...(args.endpoint !== undefined ? { endpoint: args.endpoint } : {}),
+      ...(args.region !== undefined ? { region: args.region } : {}),
+      ...(args.sinceMs !== undefined ? { sinceMs: args.sinceMs } : {}),
+    });
+  }
+  return fileSource(args.files, args.dirs);
+}
+
+/** The one line that reports what could not be read, or nothing when all was read. */
+export function skippedNote(skipped: ViewData['skipped']): string | undefined {
+  const spans = skipped.spans ?? 0;
+  if (skipped.records === 0 && spans === 0) return undefined;
+  return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first: ${skipped.firstReason}`;
+}
+
+async function execute(line: CommandLine, source: Source, io: Output): Promise<void> {
+  const print = (json: unknown, text: () => string): void => io.out(line.json ? JSON.stringify(json, null, 2) : text());
+  if (line.command === 'view') {
+    const data = await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view);
+    const out = resolve(line.out ?? 'hoptrace-report.html');
+    await writeFile(out, renderReport(data));
+    const note = skippedNote(data.skipped);
+    if (note) io.note(note);
+    print({ out, traces: data.traces.length }, () => `wrote ${out} (${data.traces.length} trace(s))`);
+    return;
+  }
+  const traceId = line.traceId;
+  const analysis = await analyze(source, { filters: line.filters, ...(traceId ? { detail: (id: string) => id === traceId } : {}) });
+  const note = skippedNote(skippedOf(analysis.counts));
+  if (note) io.note(note);
+  switch (line.command) {
+    case 'traces': {
+      const rows = analysis.traces.slice(0, line.limit ?? DEFAULT_LIMIT.traces);
+      print(rows, () => renderTraces(rows));
+      return;
+    }
+    case 'trace': {
+      const detail = analysis.details.get(traceId!);
+      if (!detail) throw new CliError(`trace ${traceId} not found in ${source.description} (${analysis.traces.length} trace(s) read${Object.keys(line.filters).length > 0 ? ' that pass the filters' : ''})`);
+      print(detail, () => renderWaterfall(detail));
+      return;
+    }
+    case 'stats':
+      print(analysis.stats, () => renderStats(analysis.stats));
+      return;
+    case 'map':
+      print(analysis.map, () => renderMap(analysis.map));
+  }
+}
+
+/** Runs `hoptrace …` with these arguments (without `node` and the script). */
+export async function run(argv: string[], io: Output): Promise<void> {
+  const line = parseCommandLine(argv);
+  await execute(line, await openSource(line.source), io);
+}

@@ -1,0 +1,9 @@
+/** A failure the user can act on: printed as is (no stack), and the command exits non-zero. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,170 @@
+import { isObject } from '../../../src/guards';
+import { OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
+import { PROVISIONAL_ATTRIBUTE } from '../../../src/otlp/provisional';
+import { attributeMap, plainValue } from '../../../src/otlp/values';
+import { Flag, type CompactSpan, type SpanDetail } from './spans';
+
+const TRACE_ID = /^[0-9a-fA-F]{32}$/;
+const SPAN_ID = /^[0-9a-fA-F]{16}$/;
+
+export interface StoreOptions {
+  /** `--attr key=value`: spans (or their resource) with this attribute are flagged. */
+  attr?: { key: string; value: string };
+  /** Traces whose spans are kept in full (attributes, events, links), for `trace` and `view`. */
+  detail?: (traceId: string) => boolean;
+}
+
+/** What a read saw, for the one line that reports it. */
+export interface ReadCounts {
+  records: number;
+  spans: number;
+  duplicates: number;
+  skippedRecords: number;
+  skippedSpans: number;
+  firstReason?: string;
+}
+
+/** Nanoseconds (decimal string or number) as microseconds, or NaN. */
+function micros(value: unknown): number {
+  if (typeof value === 'number') return Math.floor(value / 1000);
+  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) return Number.NaN;
+  return value.length <= 3 ? 0 : Number(value.slice(0, -3));
+}
+
+function textOf(value: OtlpAnyValue | undefined): string {
+  const plain = plainValue(value);
+  return typeof plain === 'string' ? plain : JSON.stringify(plain);
+}
+
+/**
+ * Spans grouped by trace, de-duplicated by (traceId, spanId): delivery into the stream is at
+ * least once. Each span is reduced to a `CompactSpan` as it is read; names and services are
+ * interned, so a million spans share a few hundred strings.
+ */
+export class SpanStore {
+  readonly traces = new Map<string, Map<string, CompactSpan>>();
+  readonly details = new Map<string, Map<string, SpanDetail>>();
+  readonly counts: ReadCounts = { records: 0, spans: 0, duplicates: 0, skippedRecords: 0, skippedSpans: 0 };
+  private readonly strings = new Map<string, string>();
+
+  constructor(private readonly options: StoreOptions = {}) {}
+
+  private intern(text: string): string {
+    const known = this.strings.get(text);
+    if (known !== undefined) return known;
+    this.strings.set(text, text);
+    return text;
+  }
+
+  /** A record or line that could not be read: counted, its reason kept if it is the first. */
+  skipRecord(reason: string): void {
+    this.counts.skippedRecords++;
+    this.counts.firstReason ??= reason;
+  }
+
+  private skipSpan(reason: string): void {
+    this.counts.skippedSpans++;
+    this.counts.firstReason ??= reason;
+  }
+
+  add(request: OtlpExportRequest): void {
+    this.counts.records++;
+    for (const group of request.resourceSpans) {
+      if (!isObject(group) || !Array.isArray(group.scopeSpans)) {
+        this.skipSpan('a resourceSpans entry without scopeSpans');
+        continue;
+      }
+      const resource = isObject(group.resource) && Array.isArray(group.resource.attributes) ? group.resource.attributes : [];
+      let service = 'unknown_service';
+      for (const kv of resource) if (isObject(kv) && kv.key === 'service.name') service = textOf(kv.value as OtlpAnyValue);
+      service = this.intern(service);
+      const resourceMatch = this.matchesAttr(resource);
+      for (const scope of group.scopeSpans) {
+        if (!isObject(scope) || !Array.isArray(scope.spans)) {
+          this.skipSpan('a scopeSpans entry without spans');
+          continue;
+        }
+        for (const span of scope.spans) this.addSpan(span, service, resource, resourceMatch);
+      }
+    }
+  }
+
+  private matchesAttr(list: readonly OtlpKeyValue[]): boolean {
+    const want = this.options.attr;
+    if (!want || !Array.isArray(list)) return false;
+    for (const kv of list) if (isObject(kv) && kv.key === want.key && textOf(kv.value as OtlpAnyValue) === want.value) return true;
+    return false;
+  }
+
+  private addSpan(span: OtlpSpan, service: string, resource: readonly OtlpKeyValue[], resourceMatch: boolean): void {
+    if (!isObject(span) || typeof span.traceId !== 'string' || !TRACE_ID.test(span.traceId) || typeof span.spanId !== 'string' || !SPAN_ID.test(span.spanId)) {
+      this.skipSpan('a span without a valid traceId and spanId');
+      return;
+    }
+    const startUs = micros(span.startTimeUnixNano);
+    const endUs = micros(span.endTimeUnixNano);
+    if (Number.isNaN(startUs) || Number.isNaN(endUs)) {
+      this.skipSpan(`span ${span.spanId}: start or end time is not nanoseconds`);
+      return;
+    }
+    const traceId = span.traceId.toLowerCase();
+    const spanId = span.spanId.toLowerCase();
+    let trace = this.traces.get(traceId);
+    if (!trace) this.traces.set(traceId, (trace = new Map()));
+    let flags = span.status?.code === OtlpStatusCode.Error ? Flag.Error : span.status?.code === OtlpStatusCode.Ok ? Flag.Ok : 0;
+    if (resourceMatch || this.matchesAttr(span.attributes)) flags |= Flag.AttrMatch;
+    if (Array.isArray(span.attributes)) {
+      for (const kv of span.attributes) {
+        if (!isObject(kv)) continue;
+        if (kv.key === 'faas.coldstart') flags |= Flag.Invocation | (kv.value?.boolValue === true ? Flag.Cold : 0);
+        else if (kv.key === 'hoptrace.init_type') flags |= Flag.Init;
+        else if (kv.key === PROVISIONAL_ATTRIBUTE && kv.value?.boolValue === true) flags |= Flag.Provisional;
+      }
+    }
+    const kept = trace.get(spanId);
+    // A duplicate, unless it is the real end of a span whose provisional copy came first.
+    if (kept && (flags & Flag.Provisional || !(kept.flags & Flag.Provisional))) {
+      this.counts.duplicates++;
+      return;
+    }
+    if (kept) this.counts.duplicates++;
+    else this.counts.spans++;
+    const parent = typeof span.parentSpanId === 'string' && SPAN_ID.test(span.parentSpanId) ? span.parentSpanId.toLowerCase() : undefined;
+    const links = Array.isArray(span.links) && span.links.length > 0
+      ? span.links.filter((l) => isObject(l) && typeof l.traceId === 'string' && typeof l.spanId === 'string').map((l) => `${l.traceId.toLowerCase()}/${l.spanId.toLowerCase()}`)
+      : undefined;
+    trace.set(spanId, {
+      spanId,
+      parentSpanId: parent,
+      service,
+      name: this.intern(typeof span.name === 'string' ? span.name : ''),
+      kind: typeof span.kind === 'number' ? span.kind : 0,
+      startUs,
+      endUs: Math.max(endUs, startUs),
+      flags,
+      links: links && links.length > 0 ? links : undefined,
+    });
+    if (this.options.detail?.(traceId)) this.keepDetail(traceId, spanId, span, resource);
+  }
+
+  private keepDetail(traceId: string, spanId: string, span: OtlpSpan, resource: readonly OtlpKeyValue[]): void {
+    let spans = this.details.get(traceId);
+    if (!spans) this.details.set(traceId, (spans = new Map()));
+    const message = span.status?.message;
+    spans.set(spanId, {
+      ...(typeof message === 'string' && message !== '' ? { statusMessage: message } : {}),
+      attributes: attributeMap(span.attributes),
+      resource: attributeMap(resource),
+      events: (Array.isArray(span.events) ? span.events : []).filter(isObject).map((e) => ({
+        timeMs: micros(e.timeUnixNano) / 1000,
+        name: typeof e.name === 'string' ? e.name : '',
+        attributes: attributeMap(e.attributes),
+      })),
+      links: (Array.isArray(span.links) ? span.links : []).filter(isObject).map((l) => ({
+        traceId: String(l.traceId).toLowerCase(),
+        spanId: String(l.spanId).toLowerCase(),
+        attributes: attributeMap(l.attributes),
+      })),
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import { OtlpSpanKind } from '../../../src/otlp/types';
+import type { SpanStatus, TraceSpan } from '../model';
+
+/** What every analysis needs of a span, kept small: a million of them stay in memory. */
+export interface CompactSpan {
+  spanId: string;
+  parentSpanId: string | undefined;
+  service: string;
+  name: string;
+  /** OTLP span kind number. */
+  kind: number;
+  /** Microseconds since the epoch (a double holds them exactly; nanoseconds it cannot). */
+  startUs: number;
+  endUs: number;
+  /** `Flag` bits. */
+  flags: number;
+  /** Spans this one links to (batch consumers link to their producers), as `traceId/spanId`. */
+  links: string[] | undefined;
+}
+
+export const Flag = {
+  Error: 1,
+  Ok: 2,
+  /** `faas.coldstart` true. */
+  Cold: 4,
+  /** An invocation's root: carries `faas.coldstart`. */
+  Invocation: 8,
+  /** The wrapper's `init` span (carries `hoptrace.init_type`): the sandbox's init duration. */
+  Init: 16,
+  /** Has the attribute `--attr` asks for. */
+  AttrMatch: 32,
+  /** The timeout guard's copy of a span still open (`hoptrace.provisional`): its real end, if it comes, replaces it. */
+  Provisional: 64,
+} as const;
+
+const KIND_NAMES: TraceSpan['kind'][] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+
+export function kindName(kind: number): TraceSpan['kind'] {
+  return KIND_NAMES[kind] ?? 'unspecified';
+}
+
+export function statusOf(span: CompactSpan): SpanStatus {
+  return span.flags & Flag.Error ? 'error' : span.flags & Flag.Ok ? 'ok' : 'unset';
+}
+
+export const durationMs = (span: CompactSpan): number => (span.endUs - span.startUs) / 1000;
+
+/** A span across an asynchronous hop: a consumer, or the child of a producer. */
+export function isAsyncHop(span: CompactSpan, parent: CompactSpan): boolean {
+  return span.kind === OtlpSpanKind.Consumer || parent.kind === OtlpSpanKind.Producer;
+}
+
+/** What a span's detail adds to its compact form (kept only for traces shown in full). */
+export type SpanDetail = Pick<TraceSpan, 'statusMessage' | 'attributes' | 'resource' | 'events' | 'links'>;

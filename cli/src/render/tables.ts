@@ -1,0 +1,54 @@
+import type { ServiceMap, Stats, TraceSummary } from '../model';
+import { formatMs, table } from './text';
+
+export function renderTraces(traces: TraceSummary[]): string {
+  if (traces.length === 0) return 'no traces match';
+  return table(
+    ['start', 'trace id', 'root', 'services', 'spans', 'duration', 'errors', 'cold'],
+    traces.map((t) => [t.startTime.replace('T', ' ').replace('Z', ''), t.traceId, t.rootName, t.services.join(','), String(t.spanCount), formatMs(t.durationMs), String(t.errorCount), String(t.coldStarts)]),
+  );
+}
+
+export function renderStats(stats: Stats): string {
+  const out = [
+    'operations (percentiles: nearest rank, exact on the spans read)',
+    table(
+      ['service', 'operation', 'count', 'errors', 'p50', 'p95', 'p99'],
+      stats.operations.map((o) => [o.service, o.name, String(o.count), String(o.errors), formatMs(o.p50Ms), formatMs(o.p95Ms), formatMs(o.p99Ms)]),
+    ),
+    '',
+    'functions',
+    stats.functions.length === 0
+      ? '  (no invocation spans)'
+      : table(
+          ['service', 'invocations', 'cold starts', 'cold rate', 'init p50', 'init p95'],
+          stats.functions.map((f) => [
+            f.service,
+            String(f.invocations),
+            String(f.coldStarts),
+            `${f.invocations > 0 ? ((100 * f.coldStarts) / f.invocations).toFixed(0) : '0'}%`,
+            f.initP50Ms > 0 ? formatMs(f.initP50Ms) : '-',
+            f.initP95Ms > 0 ? formatMs(f.initP95Ms) : '-',
+          ]),
+        ),
+    '',
+  ];
+  const { count, withOrphans, spansPerTrace } = stats.traces;
+  const complete = count > 0 ? (100 * (count - withOrphans)) / count : 100;
+  out.push(`traces: ${count}, ${withOrphans} with orphan spans (${complete.toFixed(1)}% complete)`);
+  if (spansPerTrace) out.push(`spans per trace: p50 ${spansPerTrace.p50}, p95 ${spansPerTrace.p95}, max ${spansPerTrace.max}`);
+  return out.join('\n');
+}
+
+/** The service map as text: the nodes, then one line per edge, sync ─▶ and async ╌▶. */
+export function renderMap(map: ServiceMap): string {
+  const nodes = table(
+    ['service', 'requests', 'errors', 'p95'],
+    map.nodes.map((n) => [n.service, String(n.count), String(n.errors), formatMs(n.p95Ms)]),
+  );
+  const width = Math.max(0, ...map.edges.map((e) => e.from.length));
+  const edges = map.edges.map(
+    (e) => `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s), p95 ${formatMs(e.p95Ms)})`,
+  );
+  return ['services', nodes, '', 'calls', ...(edges.length > 0 ? edges : ['  (no calls between services)'])].join('\n');
+}

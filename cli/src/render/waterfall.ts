@@ -1,0 +1,58 @@
+import type { TraceDetail, TraceSpan } from '../model';
+import { fit, formatMs } from './text';
+
+const BAR_WIDTH = 36;
+const NAME_WIDTH = 44;
+const SERVICE_WIDTH = 12;
+
+const LEGEND = '█ critical path  ▒ other spans  ❄ cold start  ✗ error  ⇢ async hop (producer → consumer)  ↔ span link';
+
+function bar(span: TraceSpan, total: number): string {
+  const offset = total > 0 ? Math.min(BAR_WIDTH - 1, Math.floor((span.startMs / total) * BAR_WIDTH)) : 0;
+  const width = total > 0 ? Math.max(1, Math.min(BAR_WIDTH - offset, Math.round((span.durationMs / total) * BAR_WIDTH))) : 1;
+  return `${' '.repeat(offset)}${(span.critical ? '█' : '▒').repeat(width)}`.padEnd(BAR_WIDTH);
+}
+
+function markers(span: TraceSpan, byId: ReadonlyMap<string, TraceSpan>): string {
+  const out: string[] = [];
+  if (span.attributes['faas.coldstart'] === true) out.push('❄ cold start');
+  if (span.status === 'error') out.push(`✗ ${span.statusMessage ?? String(span.attributes['error.type'] ?? 'error')}`);
+  if (span.async) out.push(`⇢ async from ${byId.get(span.parentSpanId ?? '')?.service ?? '?'}`);
+  return out.join('  ');
+}
+
+/** Depth of each span in the tree (orphans' tops at 0). */
+function depths(detail: TraceDetail): Map<string, number> {
+  const depth = new Map<string, number>();
+  for (const span of detail.spans) depth.set(span.spanId, span.parentSpanId !== undefined && depth.has(span.parentSpanId) ? depth.get(span.parentSpanId)! + 1 : 0);
+  return depth;
+}
+
+/**
+ * One trace as a terminal waterfall: the tree with offsets, durations and bars, markers for
+ * errors, cold starts and async hops, span links under their span, the critical path in
+ * solid bars; orphan spans (parent never received) listed apart under their own heading.
+ */
+export function renderWaterfall(detail: TraceDetail): string {
+  const byId = new Map(detail.spans.map((s) => [s.spanId, s]));
+  const depth = depths(detail);
+  const orphans = new Set(detail.orphans);
+  const services = new Set(detail.spans.map((s) => s.service)).size;
+  const lines = [`trace ${detail.traceId}  ${detail.spans.length} spans, ${services} service(s), ${formatMs(detail.durationMs)}`];
+  lines.push(`  ${LEGEND}`);
+  lines.push(`  ${fit('service', SERVICE_WIDTH)} ${fit('span', NAME_WIDTH)} ${'start'.padStart(10)} ${'duration'.padStart(10)}  ${''.padEnd(BAR_WIDTH)}`);
+  for (const span of detail.spans) {
+    if (orphans.has(span.spanId)) lines.push(`  orphan spans (parent ${span.parentSpanId} never received):`);
+    const d = depth.get(span.spanId) ?? 0;
+    const name = `${'  '.repeat(d)}${d > 0 ? '└ ' : ''}${span.name}`;
+    lines.push(
+      `  ${fit(span.service, SERVICE_WIDTH)} ${fit(name, NAME_WIDTH)} ${`+${formatMs(span.startMs)}`.padStart(10)} ${formatMs(span.durationMs).padStart(10)}  ${bar(span, detail.durationMs)} ${markers(span, byId)}`.trimEnd(),
+    );
+    for (const link of span.links) {
+      const target = link.service ? `${link.service}: ${link.name ?? ''}` : 'a span not read';
+      const where = link.traceId === detail.traceId ? 'this trace' : `trace ${link.traceId}`;
+      lines.push(`  ${''.padEnd(SERVICE_WIDTH)} ${' '.repeat(2 * d + 4)}↔ link to ${target} (${where}, span ${link.spanId})`);
+    }
+  }
+  return lines.join('\n');
+}

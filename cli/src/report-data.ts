@@ -1,0 +1,33 @@
+import { analyze, type AnalyzeOptions } from './analyze';
+import type { Filters } from './analysis/filters';
+import type { ViewData } from './model';
+import type { ReadCounts } from './read/span-store';
+import type { Source } from './sources/source';
+
+/** What a read could not use, as the report and the notes show it. */
+export function skippedOf(counts: ReadCounts): ViewData['skipped'] {
+  return { records: counts.skippedRecords, spans: counts.skippedSpans, ...(counts.firstReason !== undefined ? { firstReason: counts.firstReason } : {}) };
+}
+
+/**
+ * What one HTML report shows: the newest `limit` traces that pass the filters, each in full.
+ * Two reads of the source (the first picks the traces, the second keeps their details), so
+ * memory holds full spans only for the traces shown.
+ */
+export async function viewData(source: Source, filters: Filters, limit: number, progress?: AnalyzeOptions['progress']): Promise<ViewData> {
+  const first = await analyze(source, { filters, ...(progress ? { progress } : {}) });
+  const shown = first.traces.slice(0, limit);
+  const ids = new Set(shown.map((t) => t.traceId));
+  const second = await analyze(source, { filters, detail: (id) => ids.has(id) });
+  const { counts } = first;
+  return {
+    generatedAt: new Date().toISOString(),
+    source: source.description,
+    traces: shown,
+    details: Object.fromEntries([...second.details].filter(([id]) => ids.has(id))),
+    stats: first.stats,
+    map: first.map,
+    skipped: skippedOf(counts),
+    duplicates: counts.duplicates,
+  };
+}

@@ -1,0 +1,106 @@
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  type GetShardIteratorCommandInput,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { CliError } from '../errors';
+import type { Source } from './source';
+
+export interface StreamOptions {
+  stream: string;
+  endpoint?: string;
+  region?: string;
+  /** Read from this long ago; without it, from the oldest record the stream retains. */
+  sinceMs?: number;
+}
+
+/** A record as Kinesis returns it. */
+export interface StreamRecord {
+  shardId: string;
+  partitionKey: string;
+  data: Buffer;
+}
+
+const PAGE = 10_000;
+const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/;
+
+/**
+ * A Kinesis client for reading. HTTP/1.1 (kinesalite speaks nothing else; the SDK's default
+ * for Kinesis is HTTP/2). A loopback endpoint (kinesalite) gets placeholder credentials when
+ * the environment has none: kinesalite checks that requests are signed, not by whom.
+ */
+function readerClient(options: Pick<StreamOptions, 'endpoint' | 'region'>): KinesisClient {
+  const local = options.endpoint !== undefined && LOOPBACK.test(options.endpoint);
+  const placeholder = local && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
+  return new KinesisClient({
+    requestHandler: new NodeHttpHandler(),
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.region ? { region: options.region } : local && !process.env.AWS_REGION ? { region: 'us-east-1' } : {}),
+    ...(placeholder ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+  });
+}
+
+/** Why a Kinesis call failed, in words the user can act on. */
+function explain(error: unknown, options: StreamOptions): CliError {
+  const e = error as { name?: string; message?: string; code?: string };
+  const where = options.endpoint ? ` at ${options.endpoint}` : '';
+  if (e.name === 'ResourceNotFoundException') return new CliError(`stream "${options.stream}" does not exist${where}${options.region ? ` in ${options.region}` : ''}`);
+  if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message ?? ''))
+    return new CliError(`no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${e.message})`);
+  if (/region is missing/i.test(e.message ?? '')) return new CliError('no AWS region: pass --region or set AWS_REGION');
+  if (e.code === 'ECONNREFUSED' || e.name === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? '')) return new CliError(`cannot reach Kinesis${where}: connection refused`);
+  return new CliError(`reading stream "${options.stream}"${where} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`);
+}
+
+async function listShards(client: KinesisClient, stream: string): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  let next: string | undefined;
+  do {
+    const page = await client.send(new ListShardsCommand(next ? { NextToken: next } : { StreamName: stream }));
+    shards.push(...(page.Shards ?? []));
+    next = page.NextToken;
+  } while (next);
+  return shards;
+}
+
+/** Every record of every shard, shard after shard, from the start position up to the stream's tip. */
+export async function* streamRecords(client: KinesisClient, options: StreamOptions): AsyncGenerator<StreamRecord> {
+  const send = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      throw explain(error, options);
+    }
+  };
+  const shards = await send(() => listShards(client, options.stream));
+  const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'Timestamp'> =
+    options.sinceMs === undefined ? { ShardIteratorType: 'TRIM_HORIZON' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(Date.now() - options.sinceMs) };
+  for (const shard of shards) {
+    const shardId = shard.ShardId!;
+    let iterator = (await send(() => client.send(new GetShardIteratorCommand({ StreamName: options.stream, ShardId: shardId, ...position })))).ShardIterator;
+    while (iterator) {
+      const current = iterator;
+      const page = await send(() => client.send(new GetRecordsCommand({ ShardIterator: current, Limit: PAGE })));
+      const records = page.Records ?? [];
+      for (const r of records) yield { shardId, partitionKey: r.PartitionKey ?? '', data: Buffer.from(r.Data ?? new Uint8Array()) };
+      // Caught up with the tip (an absent MillisBehindLatest counts as caught up): what arrives later
+      // is not part of this read. A real stream may return an empty page while still behind.
+      if ((page.MillisBehindLatest ?? 0) === 0 && records.length < PAGE) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+}
+
+/** `--stream NAME [--endpoint URL] [--region R] [--since 1h]`. */
+export function streamSource(options: StreamOptions, client: KinesisClient = readerClient(options)): Source {
+  return {
+    description: `stream ${options.stream}${options.endpoint ? ` at ${options.endpoint}` : ''}`,
+    async *records() {
+      for await (const record of streamRecords(client, options)) yield { data: record.data };
+    },
+  };
+}
