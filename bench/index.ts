@@ -9,6 +9,7 @@ import { coldStart } from './cold-start';
 import { endToEnd } from './end-to-end';
 import { ingestThroughput, streamEfficiency } from './ingest';
 import { buildVariants } from './variants';
+import { viewerReport } from './viewer';
 import { warm } from './warm';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
     say('stream: 10,000 spans in 1,000 traces');
     const e2e = await endToEnd(QUICK ? 5 : 30);
     say(`end to end: ${e2e.spansSent} spans through serverless-offline into kinesalite`);
+    const viewer = await viewerReport(QUICK ? 1 : 5);
+    say(`HTML report: 5,000 traces, ${viewer.spans} spans, in headless Chromium`);
 
     const { bare, 'bare-post': barePost, hoptrace, 'otel-sdk': sdk, 'otel-auto': auto } = cold;
     const initAdded = (v: typeof bare): number => v.initAddedMs;
@@ -117,6 +120,16 @@ async function main(): Promise<void> {
         ['PutRecords calls per 10,000 spans', String(stream.putRecordsCalls)],
         ['end to end through serverless-offline into kinesalite, spans/s (4 requests in flight)', f(e2e.spansPerSecond, 0)],
         ['end to end, spans in / spans landed', `${e2e.spansSent} / ${e2e.spansLanded}`],
+      ],
+    );
+    lines.push('## HTML report', '', `\`hoptrace view\`'s page for 5,000 traces (${viewer.spans} spans, one trace of 10,000), opened from a file in Debian's headless Chromium; medians.`, '');
+    table(
+      ['figure', 'value', 'reference', 'ratio'],
+      [
+        ['report size vs its data as JSON (MB)', f(viewer.reportBytes / 2 ** 20, 2), f(viewer.jsonBytes / 2 ** 20, 2), (viewer.reportBytes / viewer.jsonBytes).toFixed(3)],
+        ['renderReport vs JSON.stringify of the data (ms)', f(viewer.renderMs), f(viewer.stringifyMs), (viewer.renderMs / viewer.stringifyMs).toFixed(2)],
+        ['page open to trace list shown vs JSON.parse of the data in the page (ms)', f(viewer.listMs), f(viewer.parseMs), (viewer.listMs / viewer.parseMs).toFixed(2)],
+        ['10,000-span trace: click to waterfall shown vs JSON.parse of the data (ms)', f(viewer.bigTraceMs), f(viewer.parseMs), (viewer.bigTraceMs / viewer.parseMs).toFixed(2)],
       ],
     );
 
