@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceDetail } from '../../cli/src/model';
+import type { TraceDetail, TraceSpan } from '../../cli/src/model';
 import { layoutFlame } from '../../cli/src/view/client/flame-layout';
-import { layoutMap } from '../../cli/src/view/client/map-layout';
+import { layoutMap, nodeHeight, nodeWidth } from '../../cli/src/view/client/map-layout';
 import { ancestors, buildTree, searchSpans, visibleRows } from '../../cli/src/view/client/trace-tree';
 import { checkoutTrace, hostileName } from '../helpers/view-data';
+
+const base = checkoutTrace().spans[0]!;
+const detailOf = (durationMs: number, spans: Array<Partial<TraceSpan> & { spanId: string; name: string }>): TraceDetail => ({
+  traceId: 'c'.repeat(32),
+  durationMs,
+  orphans: [],
+  spans: spans.map((s) => ({ ...base, parentSpanId: undefined, ...s })),
+});
 
 const names = (detail: TraceDetail, collapsed: string[] = []): string[] =>
   visibleRows(buildTree(detail), new Set(collapsed)).map((r) => (r.kind === 'span' ? r.node.span.name : `orphans:${r.count}`));
@@ -47,17 +55,11 @@ describe('the viewer’s trace tree', () => {
   });
 
   it('cuts a parent cycle instead of losing its spans', () => {
-    const base = checkoutTrace().spans[0]!;
-    const detail: TraceDetail = {
-      traceId: 'c'.repeat(32),
-      durationMs: 10,
-      orphans: [],
-      spans: [
-        { ...base, spanId: '1', parentSpanId: '2', name: 'one', startMs: 0 },
-        { ...base, spanId: '2', parentSpanId: '1', name: 'two', startMs: 1 },
-        { ...base, spanId: '3', parentSpanId: undefined, name: 'root', startMs: 0 },
-      ],
-    };
+    const detail = detailOf(10, [
+      { spanId: '1', parentSpanId: '2', name: 'one', startMs: 0 },
+      { spanId: '2', parentSpanId: '1', name: 'two', startMs: 1 },
+      { spanId: '3', name: 'root', startMs: 0 },
+    ]);
     const shown = names(detail);
     expect(shown).toHaveLength(4);
     expect(shown.slice(0, 2)).toEqual(['root', 'orphans:1']);
@@ -67,21 +69,15 @@ describe('the viewer’s trace tree', () => {
 
 describe('the flame graph’s rows', () => {
   it('puts children below their parent and overlapping siblings on rows of their own', () => {
-    const base = checkoutTrace().spans[0]!;
-    const detail: TraceDetail = {
-      traceId: 'd'.repeat(32),
-      durationMs: 100,
-      orphans: [],
-      spans: [
-        { ...base, spanId: 'r', name: 'root', startMs: 0, durationMs: 100 },
-        { ...base, spanId: 'a', parentSpanId: 'r', name: 'a', startMs: 0, durationMs: 50 },
-        { ...base, spanId: 'b', parentSpanId: 'r', name: 'b', startMs: 10, durationMs: 50 },
-        { ...base, spanId: 'c', parentSpanId: 'r', name: 'c', startMs: 60, durationMs: 10 },
-        { ...base, spanId: 'a1', parentSpanId: 'a', name: 'a1', startMs: 0, durationMs: 20 },
-        { ...base, spanId: 'z1', parentSpanId: 'r', name: 'z1', startMs: 80, durationMs: 0 },
-        { ...base, spanId: 'z2', parentSpanId: 'r', name: 'z2', startMs: 80, durationMs: 0 },
-      ],
-    };
+    const detail = detailOf(100, [
+      { spanId: 'r', name: 'root', startMs: 0, durationMs: 100 },
+      { spanId: 'a', parentSpanId: 'r', name: 'a', startMs: 0, durationMs: 50 },
+      { spanId: 'b', parentSpanId: 'r', name: 'b', startMs: 10, durationMs: 50 },
+      { spanId: 'c', parentSpanId: 'r', name: 'c', startMs: 60, durationMs: 10 },
+      { spanId: 'a1', parentSpanId: 'a', name: 'a1', startMs: 0, durationMs: 20 },
+      { spanId: 'z1', parentSpanId: 'r', name: 'z1', startMs: 80, durationMs: 0 },
+      { spanId: 'z2', parentSpanId: 'r', name: 'z2', startMs: 80, durationMs: 0 },
+    ]);
     const tree = buildTree(detail);
     const { row, rows } = layoutFlame(tree);
     const at = (id: string): number => row.get(tree.byId.get(id)!)!;
@@ -118,8 +114,8 @@ describe('the service map’s layout', () => {
     const [sync, async] = layout.edges.filter((e) => e.from === 'api' && e.to === 'orders');
     expect(sync!.path).not.toBe(async!.path);
     for (const node of layout.nodes) {
-      expect(node.x + 190).toBeLessThanOrEqual(layout.width);
-      expect(node.y + 66).toBeLessThanOrEqual(layout.height);
+      expect(node.x + nodeWidth).toBeLessThanOrEqual(layout.width);
+      expect(node.y + nodeHeight).toBeLessThanOrEqual(layout.height);
     }
   });
 });

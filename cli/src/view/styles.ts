@@ -47,7 +47,7 @@ th .sort{width:100%;text-align:inherit}
 .trace-head h2{font-size:16px;margin:0;max-width:40vw;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .panes{margin-left:auto;display:flex}
 .trace-body{flex:1;min-height:0;display:grid;grid-template-columns:1fr;gap:10px}
-.trace-body.with-details{grid-template-columns:minmax(0,1fr) 380px}
+.trace-body.with-details{grid-template-columns:minmax(0,1fr) min(380px,36%)}
 .trace-body>section{display:flex;flex-direction:column;min-height:0}
 .toolbar{display:flex;gap:8px;align-items:center;padding-bottom:6px;flex-wrap:wrap}
 .wf-search{width:300px}
@@ -73,7 +73,7 @@ th .sort{width:100%;text-align:inherit}
 .wf-row.match.selected{background:#ffe27a}
 .wf-name{display:flex;align-items:center;min-width:0;white-space:nowrap;overflow:hidden;border-right:1px solid #e4e7ec;height:100%}
 .wf-name .svc{color:#6b7385;margin-right:6px;flex:none;max-width:30%;overflow:hidden;text-overflow:ellipsis}
-.wf-name .span-name{overflow:hidden;text-overflow:ellipsis}
+.wf-name .span-name{overflow:hidden;text-overflow:ellipsis;min-width:5em}
 .wf-row.critical .span-name{font-weight:600}
 .toggle{width:18px;flex:none;border:none;background:none;padding:0;color:#6b7385}
 .hidden-count{margin-left:6px;color:#6b7385;font-size:11px}

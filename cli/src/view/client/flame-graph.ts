@@ -4,21 +4,15 @@
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import type { TraceDetail } from '../../model';
 import { formatMs, serviceColor } from './format';
 import { layoutFlame } from './flame-layout';
-import type { SpanNode, TraceTree } from './trace-tree';
+import type { SpanNode, TracePaneProps } from './trace-tree';
 
 const blockHeight = 20;
 // Blocks narrower than this share of the view (about a pixel) are left out.
 const minShare = 0.0008;
 
-export function FlameGraph(props: {
-  detail: TraceDetail;
-  tree: TraceTree;
-  selectedId: string | undefined;
-  onSelect: (spanId: string) => void;
-}): VNode {
+export function FlameGraph(props: TracePaneProps): VNode {
   const { detail, tree, selectedId, onSelect } = props;
   const whole = { from: 0, to: Math.max(detail.durationMs, 1e-6) };
   const [view, setView] = useState(whole);

@@ -3,7 +3,7 @@
 // neighbours to cut crossings, and edges drawn as curves with a label point.
 import type { ServiceMap } from '../../model';
 
-export const nodeWidth = 190;
+export const nodeWidth = 215;
 export const nodeHeight = 66;
 const gapX = 120;
 const gapY = 44;

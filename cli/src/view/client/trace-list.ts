@@ -128,7 +128,14 @@ export function TraceList(props: {
           class="trace-rows"
           items=${shown}
           rowHeight=${28}
-          row=${(t: TraceSummary) => html`<div class="trace-grid trace-row" role="row" data-trace-id=${t.traceId} onClick=${() => onOpen(t.traceId)}>
+          row=${(t: TraceSummary) => html`<div
+            class="trace-grid trace-row"
+            role="row"
+            tabIndex=${0}
+            data-trace-id=${t.traceId}
+            onClick=${() => onOpen(t.traceId)}
+            onKeyDown=${(event: KeyboardEvent) => event.key === 'Enter' && onOpen(t.traceId)}
+          >
             <span class="mono">${formatTime(t.startTime)}</span>
             <span class="name" title=${t.rootName}>${t.rootName}</span>
             <span class="services">${t.services.map((s) => html`<i class="chip" style=${{ background: serviceColor(s) }}>${s}</i>`)}</span>

@@ -18,6 +18,14 @@ export interface TraceTree {
   byId: Map<string, SpanNode>;
 }
 
+/** What each view of one trace (waterfall, flame graph) is given. */
+export interface TracePaneProps {
+  detail: TraceDetail;
+  tree: TraceTree;
+  selectedId: string | undefined;
+  onSelect: (spanId: string) => void;
+}
+
 /** A waterfall row: a span, or the line that sets the orphans apart. */
 export type Row = { kind: 'span'; node: SpanNode } | { kind: 'orphans'; count: number };
 

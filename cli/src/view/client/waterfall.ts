@@ -4,9 +4,8 @@
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import type { TraceDetail } from '../../model';
 import { formatMs, serviceColor } from './format';
-import { ancestors, searchSpans, visibleRows, type Row, type SpanNode, type TraceTree } from './trace-tree';
+import { ancestors, searchSpans, visibleRows, type Row, type SpanNode, type TracePaneProps } from './trace-tree';
 import { VirtualRows } from './virtual-rows';
 
 const rowHeight = 26;
@@ -14,12 +13,7 @@ const rowHeight = 26;
 const maxIndent = 32;
 const ticks = [0, 0.25, 0.5, 0.75, 1];
 
-export function Waterfall(props: {
-  detail: TraceDetail;
-  tree: TraceTree;
-  selectedId: string | undefined;
-  onSelect: (spanId: string) => void;
-}): VNode {
+export function Waterfall(props: TracePaneProps): VNode {
   const { detail, tree, selectedId, onSelect } = props;
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [query, setQuery] = useState('');
@@ -117,7 +111,13 @@ function SpanRow(props: {
   const width = Math.min(100 - left, (span.durationMs / total) * 100);
   const labelStyle = left + width > 80 ? { right: `${100 - left}%` } : { left: `${left + width}%` };
   const classes = ['wf-grid', 'wf-row', selected ? 'selected' : '', match ? 'match' : '', span.critical ? 'critical' : ''];
-  return html`<div class=${classes.join(' ')} data-span-id=${span.spanId} onClick=${() => onSelect(span.spanId)}>
+  return html`<div
+    class=${classes.join(' ')}
+    tabIndex=${0}
+    data-span-id=${span.spanId}
+    onClick=${() => onSelect(span.spanId)}
+    onKeyDown=${(event: KeyboardEvent) => event.key === 'Enter' && onSelect(span.spanId)}
+  >
     <div class="wf-name" style=${{ paddingLeft: `${Math.min(node.depth, maxIndent) * 12 + 4}px` }}>
       ${node.children.length > 0
         ? html`<button
