@@ -33,10 +33,11 @@ main>section{flex:1;min-height:0;display:flex;flex-direction:column}
 .filters .narrow{width:90px}
 .trace-grid{display:grid;grid-template-columns:190px minmax(160px,2fr) minmax(140px,2fr) 70px 90px 70px 60px;gap:10px;align-items:center;padding:0 8px}
 .grid-head{background:#e4e7ec;border:1px solid #c9ced8;border-bottom:none}
+.grid-head,.wf-head{overflow:hidden;scrollbar-gutter:stable}
 .sort{border:none;background:none;padding:5px 0;text-align:left;font-weight:600}
 th .sort{width:100%;text-align:inherit}
 .sort.on{color:#1b4fb8}
-.vrows{flex:1;min-height:0;overflow:auto;background:#fff;border:1px solid #c9ced8;position:relative}
+.vrows{flex:1;min-height:0;overflow:auto;scrollbar-gutter:stable;background:#fff;border:1px solid #c9ced8;position:relative}
 .vrows-space{position:relative}
 .trace-row{height:28px;border-bottom:1px solid #eef0f3;cursor:pointer;white-space:nowrap}
 .trace-row:hover{background:#eef3fd}
