@@ -71,7 +71,7 @@ function compare(key: SortKey, a: TraceSummary, b: TraceSummary): number {
   }
 }
 
-export function filterTraces(traces: readonly TraceSummary[], details: Record<string, TraceDetail>, f: ListFilters): TraceSummary[] {
+function filterTraces(traces: readonly TraceSummary[], details: Record<string, TraceDetail>, f: ListFilters): TraceSummary[] {
   const minMs = Number(f.minDurationMs);
   const name = f.name.trim().toLowerCase();
   const text = f.text.trim().toLowerCase();
