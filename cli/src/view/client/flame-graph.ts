@@ -17,13 +17,13 @@ export function FlameGraph(props: TracePaneProps): VNode {
   const whole = { from: 0, to: Math.max(detail.durationMs, 1e-6) };
   const [view, setView] = useState(whole);
   const layout = useMemo(() => layoutFlame(tree), [tree]);
-  const span = view.to - view.from;
+  const windowMs = view.to - view.from;
   const blocks: VNode[] = [];
   for (const [node, row] of layout.row) {
     const { startMs, durationMs } = node.span;
-    if (startMs + durationMs < view.from || startMs > view.to || durationMs / span < minShare) continue;
-    const left = Math.max(0, (startMs - view.from) / span);
-    const right = Math.min(1, (startMs + durationMs - view.from) / span);
+    if (startMs + durationMs < view.from || startMs > view.to || durationMs / windowMs < minShare) continue;
+    const left = Math.max(0, (startMs - view.from) / windowMs);
+    const right = Math.min(1, (startMs + durationMs - view.from) / windowMs);
     blocks.push(html`<${Block} node=${node} row=${row} left=${left} width=${right - left} selected=${node.span.spanId === selectedId} onPick=${pick} />`);
   }
   function pick(node: SpanNode): void {
@@ -35,7 +35,7 @@ export function FlameGraph(props: TracePaneProps): VNode {
     <div class="toolbar">
       <span>${zoomed ? `${formatMs(view.from)} – ${formatMs(view.to)}` : `whole trace, ${formatMs(detail.durationMs)}`}</span>
       <button type="button" disabled=${!zoomed} onClick=${() => setView(whole)}>Reset zoom</button>
-      <span class="muted">Click a block to zoom to it. ${tree.orphans.length > 0 ? `${tree.orphans.length} orphan subtree(s) start on the top row.` : ''}</span>
+      <span class="muted">Click a block to zoom to it. ${tree.orphans.length > 0 ? `${tree.orphans.length} orphan span(s) drawn as roots.` : ''}</span>
     </div>
     <div class="flame-scroll">
       <div class="flame-area" data-testid="flame" style=${{ height: `${layout.rows * blockHeight}px` }}>${blocks}</div>
