@@ -13,6 +13,7 @@ import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
 import { readSide } from './read-side';
 import { buildVariants } from './variants';
+import { viewerReport } from './viewer';
 import { warm } from './warm';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
     say(`tail sampler: ${whole.kept} kept traces arriving in three parts, out of order, through kinesalite`);
     const read = await readSide(QUICK);
     say(`read side: record files through hoptrace's analysis; ${read.millionSpans.toLocaleString('en')} spans in a fresh process for memory`);
+    const viewer = await viewerReport(QUICK ? 1 : 5);
+    say(`HTML report: 5,000 traces, ${viewer.spans} spans, in headless Chromium`);
 
     const { bare, 'bare-post': barePost, hoptrace, 'otel-sdk': sdk, 'otel-auto': auto } = cold;
     const initAdded = (v: typeof bare): number => v.initAddedMs;
@@ -175,6 +178,16 @@ async function main(): Promise<void> {
         [`peak RSS reading ${read.millionSpans.toLocaleString('en')} spans (MB)`, f(read.peakRssMb)],
         ['RSS before reading (MB)', f(read.baselineRssMb)],
         ['OTLP JSON those spans make, uncompressed (MB)', f(read.jsonMb)],
+      ],
+    );
+    lines.push('## HTML report', '', `\`hoptrace view\`'s page for 5,000 traces (${viewer.spans} spans, one trace of 10,000), opened from a file in Debian's headless Chromium; medians.`, '');
+    table(
+      ['figure', 'value', 'reference', 'ratio'],
+      [
+        ['report size vs its data as JSON (MB)', f(viewer.reportBytes / 2 ** 20, 2), f(viewer.jsonBytes / 2 ** 20, 2), (viewer.reportBytes / viewer.jsonBytes).toFixed(3)],
+        ['renderReport vs JSON.stringify of the data (ms)', f(viewer.renderMs), f(viewer.stringifyMs), (viewer.renderMs / viewer.stringifyMs).toFixed(2)],
+        ['page open to trace list shown vs JSON.parse of the data in the page (ms)', f(viewer.listMs), f(viewer.parseMs), (viewer.listMs / viewer.parseMs).toFixed(2)],
+        ['10,000-span trace: click to waterfall shown vs JSON.parse of the data (ms)', f(viewer.bigTraceMs), f(viewer.parseMs), (viewer.bigTraceMs / viewer.parseMs).toFixed(2)],
       ],
     );
 

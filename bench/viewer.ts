@@ -1,0 +1,101 @@
+// The HTML report: its size and write time against its data's JSON, and how fast Debian's
+// headless Chromium shows it (5,000 traces, one of 10,000 spans) against JSON.parse of the
+// same data in the same page.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { dataElementId } from '../cli/src/view/data-element';
+import { renderReport } from '../cli/src/view/report';
+import { bigTraceId, sampleViewData } from '../test/helpers/view-data';
+
+export interface ViewerFigures {
+  spans: number;
+  reportBytes: number;
+  jsonBytes: number;
+  renderMs: number;
+  stringifyMs: number;
+  /** Navigation start to the list's rows in the page. */
+  listMs: number;
+  /** Hash change to the 10,000-span waterfall's rows in the page. */
+  bigTraceMs: number;
+  /** JSON.parse of the report's data, in the page. */
+  parseMs: number;
+}
+
+// What the timed page code uses of the browser (the bench compiles with Node's types only).
+interface Browser {
+  location: { hash: string };
+  document: { querySelector(selector: string): unknown; getElementById(id: string): { textContent: string | null } | null };
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export async function viewerReport(runs: number): Promise<ViewerFigures> {
+  const data = sampleViewData(5_000);
+  const renderTimes: number[] = [];
+  const stringifyTimes: number[] = [];
+  let html = '';
+  let json = '';
+  for (let i = 0; i < runs; i++) {
+    let start = performance.now();
+    json = JSON.stringify(data);
+    stringifyTimes.push(performance.now() - start);
+    start = performance.now();
+    html = renderReport(data);
+    renderTimes.push(performance.now() - start);
+  }
+
+  const dir = mkdtempSync(join(tmpdir(), 'hoptrace-bench-viewer-'));
+  const file = join(dir, 'report.html');
+  writeFileSync(file, html);
+  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+  });
+  const list: number[] = [];
+  const big: number[] = [];
+  const parse: number[] = [];
+  try {
+    const page = context.pages()[0] ?? (await context.newPage());
+    for (let i = 0; i < runs; i++) {
+      await page.goto(`${pathToFileURL(file).href}#/traces`);
+      await page.waitForSelector('.trace-row');
+      list.push(await page.evaluate(() => performance.now()));
+      big.push(
+        await page.evaluate(async (id) => {
+          const { location, document } = globalThis as unknown as Browser;
+          const start = performance.now();
+          location.hash = `#/trace/${id}/waterfall`;
+          while (!document.querySelector('.wf-row')) await new Promise((resolve) => setTimeout(resolve, 1));
+          return performance.now() - start;
+        }, bigTraceId),
+      );
+      parse.push(
+        await page.evaluate((id) => {
+          const { document } = globalThis as unknown as Browser;
+          const text = document.getElementById(id)!.textContent!;
+          const start = performance.now();
+          JSON.parse(text);
+          return performance.now() - start;
+        }, dataElementId),
+      );
+    }
+  } finally {
+    await context.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return {
+    spans: Object.values(data.details).reduce((n, d) => n + d.spans.length, 0),
+    reportBytes: Buffer.byteLength(html),
+    jsonBytes: Buffer.byteLength(json),
+    renderMs: median(renderTimes),
+    stringifyMs: median(stringifyTimes),
+    listMs: median(list),
+    bigTraceMs: median(big),
+    parseMs: median(parse),
+  };
+}

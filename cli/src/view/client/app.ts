@@ -1,0 +1,91 @@
+// The page: a header, tabs (traces, the open trace, service map, stats) kept in the URL's
+// hash so the browser's back button and a bookmarked link work.
+import { html } from 'htm/preact';
+import type { VNode } from 'preact';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { ViewData } from '../../model';
+import { formatTime } from './format';
+import { ServiceMapView } from './service-map';
+import { StatsView } from './stats-view';
+import { initialFilters, TraceList, type ListFilters } from './trace-list';
+import { TraceView, type TracePane } from './trace-view';
+
+type Route = { tab: 'traces' } | { tab: 'map' } | { tab: 'stats' } | { tab: 'trace'; traceId: string; pane: TracePane };
+
+function parseRoute(hash: string): Route {
+  const [tab, id, pane] = hash.replace(/^#\/?/, '').split('/');
+  if (tab === 'trace' && id) return { tab, traceId: decodeURIComponent(id), pane: pane === 'flame' ? 'flame' : 'waterfall' };
+  if (tab === 'map' || tab === 'stats') return { tab };
+  return { tab: 'traces' };
+}
+
+function routeHash(route: Route): string {
+  return route.tab === 'trace' ? `#/trace/${encodeURIComponent(route.traceId)}/${route.pane}` : `#/${route.tab}`;
+}
+
+export function App(props: { data: ViewData }): VNode {
+  const { data } = props;
+  const [route, setRoute] = useState<Route>(() => parseRoute(location.hash));
+  const [filters, setFilters] = useState<ListFilters>(initialFilters);
+  const [lastTrace, setLastTrace] = useState<string | undefined>(undefined);
+  const summaries = useMemo(() => new Map(data.traces.map((t) => [t.traceId, t])), [data]);
+
+  useEffect(() => {
+    const follow = (): void => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', follow);
+    return () => removeEventListener('hashchange', follow);
+  }, []);
+  useEffect(() => {
+    if (route.tab === 'trace') setLastTrace(route.traceId);
+  }, [route]);
+
+  const go = (next: Route): void => {
+    location.hash = routeHash(next);
+  };
+  const open = (traceId: string): void => go({ tab: 'trace', traceId, pane: 'waterfall' });
+  const openId = route.tab === 'trace' ? route.traceId : lastTrace;
+  // Trace ids come from the data: look them up as own keys only ("constructor" is no trace).
+  const hasTrace = (id: string): boolean => Object.hasOwn(data.details, id);
+  const detail = route.tab === 'trace' && hasTrace(route.traceId) ? data.details[route.traceId] : undefined;
+
+  return html`<div class="app">
+    <header class="top">
+      <h1>hoptrace</h1>
+      <span>${data.source}</span>
+      <span class="muted">generated ${formatTime(data.generatedAt)} UTC</span>
+      <span class="muted">${data.traces.length} traces</span>
+      ${data.skipped.records > 0
+        ? html`<span class="bad" title=${data.skipped.firstReason ?? ''}>${data.skipped.records} unreadable records skipped${data.skipped.firstReason ? `: ${data.skipped.firstReason}` : ''}</span>`
+        : null}
+    </header>
+    <nav class="tabs">
+      <button type="button" class=${route.tab === 'traces' ? 'on' : ''} onClick=${() => go({ tab: 'traces' })}>Traces</button>
+      ${openId !== undefined
+        ? html`<button type="button" class=${route.tab === 'trace' ? 'on' : ''} onClick=${() => go({ tab: 'trace', traceId: openId, pane: 'waterfall' })}>
+            Trace ${openId.slice(0, 8)}
+          </button>`
+        : null}
+      <button type="button" class=${route.tab === 'map' ? 'on' : ''} onClick=${() => go({ tab: 'map' })}>Service map</button>
+      <button type="button" class=${route.tab === 'stats' ? 'on' : ''} onClick=${() => go({ tab: 'stats' })}>Stats</button>
+    </nav>
+    <main>
+      ${route.tab === 'traces'
+        ? html`<${TraceList} traces=${data.traces} details=${data.details} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
+        : route.tab === 'map'
+          ? html`<${ServiceMapView} map=${data.map} />`
+          : route.tab === 'stats'
+            ? html`<${StatsView} stats=${data.stats} traces=${data.traces} />`
+            : detail
+              ? html`<${TraceView}
+                  key=${route.traceId}
+                  detail=${detail}
+                  summary=${summaries.get(route.traceId)}
+                  pane=${route.pane}
+                  onPane=${(pane: TracePane) => go({ ...route, pane })}
+                  hasTrace=${hasTrace}
+                  onOpenTrace=${open}
+                />`
+              : html`<p class="empty">Trace ${route.traceId} is not in this report.</p>`}
+    </main>
+  </div>`;
+}

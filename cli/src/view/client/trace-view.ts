@@ -1,0 +1,58 @@
+// One trace: its summary line, the waterfall or the flame graph, and the selected span's details.
+import { html } from 'htm/preact';
+import type { VNode } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
+import type { TraceDetail, TraceSummary } from '../../model';
+import { FlameGraph } from './flame-graph';
+import { formatMs, formatTime } from './format';
+import { SpanDetails } from './span-details';
+import { buildTree } from './trace-tree';
+import { Waterfall } from './waterfall';
+
+export type TracePane = 'waterfall' | 'flame';
+
+export function TraceView(props: {
+  detail: TraceDetail;
+  summary: TraceSummary | undefined;
+  pane: TracePane;
+  onPane: (pane: TracePane) => void;
+  hasTrace: (traceId: string) => boolean;
+  onOpenTrace: (traceId: string) => void;
+}): VNode {
+  const { detail, summary, pane } = props;
+  const tree = useMemo(() => buildTree(detail), [detail]);
+  const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
+  const selected = selectedId === undefined ? undefined : tree.byId.get(selectedId)?.span;
+  const errors = detail.spans.filter((s) => s.status === 'error').length;
+  const View = pane === 'flame' ? FlameGraph : Waterfall;
+
+  return html`<section class="trace">
+    <header class="trace-head">
+      <h2>${summary?.rootName ?? tree.roots[0]?.span.name ?? detail.traceId}</h2>
+      <span class="mono">${detail.traceId}</span>
+      ${summary ? html`<span>${formatTime(summary.startTime)}</span>` : null}
+      <span>${formatMs(detail.durationMs)}</span>
+      <span>${detail.spans.length} spans</span>
+      <span class=${errors > 0 ? 'bad' : ''}>${errors} errors</span>
+      ${tree.orphans.length > 0 ? html`<span class="bad">${tree.orphans.length} orphans</span>` : null}
+      <nav class="panes">
+        <button type="button" class=${pane === 'waterfall' ? 'on' : ''} onClick=${() => props.onPane('waterfall')}>Waterfall</button>
+        <button type="button" class=${pane === 'flame' ? 'on' : ''} onClick=${() => props.onPane('flame')}>Flame graph</button>
+      </nav>
+    </header>
+    <div class=${`trace-body ${selected ? 'with-details' : ''}`}>
+      <${View} detail=${detail} tree=${tree} selectedId=${selectedId} onSelect=${setSelectedId} />
+      ${selected
+        ? html`<${SpanDetails}
+            span=${selected}
+            traceId=${detail.traceId}
+            hasSpan=${(id: string) => tree.byId.has(id)}
+            hasTrace=${props.hasTrace}
+            onSelect=${setSelectedId}
+            onOpenTrace=${props.onOpenTrace}
+            onClose=${() => setSelectedId(undefined)}
+          />`
+        : null}
+    </div>
+  </section>`;
+}

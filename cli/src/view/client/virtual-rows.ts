@@ -1,0 +1,55 @@
+// A scrolling list that only puts the rows in view into the page, so 5,000 traces or a
+// 10,000-span waterfall stay as quick as ten.
+import { html } from 'htm/preact';
+import type { VNode } from 'preact';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+
+const overscan = 12;
+
+export function VirtualRows<T>(props: {
+  items: readonly T[];
+  rowHeight: number;
+  row: (item: T, index: number) => VNode;
+  /** Scrolled into view when it changes. */
+  revealIndex?: number;
+  class?: string;
+}): VNode {
+  const { items, rowHeight, row, revealIndex } = props;
+  const box = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(600);
+
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const observer = new ResizeObserver(() => setHeight(element.clientHeight));
+    observer.observe(element);
+    setHeight(element.clientHeight);
+    return () => observer.disconnect();
+  }, []);
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element || revealIndex === undefined || revealIndex < 0) return;
+    const top = revealIndex * rowHeight;
+    if (top < element.scrollTop || top + rowHeight > element.scrollTop + element.clientHeight) {
+      element.scrollTop = Math.max(0, top - element.clientHeight / 3);
+      setScrollTop(element.scrollTop);
+    }
+  }, [revealIndex, rowHeight]);
+
+  const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
+  const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + overscan);
+  const shown: VNode[] = [];
+  for (let i = first; i < last; i++) shown.push(row(items[i]!, i));
+
+  return html`<div
+    class=${`vrows ${props.class ?? ''}`}
+    ref=${box}
+    onScroll=${(event: Event) => setScrollTop((event.currentTarget as HTMLElement).scrollTop)}
+  >
+    <div class="vrows-space" style=${{ height: `${items.length * rowHeight}px` }}>
+      <div class="vrows-slice" style=${{ transform: `translateY(${first * rowHeight}px)` }}>${shown}</div>
+    </div>
+  </div>`;
+}

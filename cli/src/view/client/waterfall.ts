@@ -1,0 +1,160 @@
+// A trace's waterfall: the span tree with collapse, offsets and duration bars coloured by
+// service, the critical path, error / cold-start / async markers, orphans apart, and a
+// search that walks through the matching spans.
+import { html } from 'htm/preact';
+import type { VNode } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
+import { formatMs, serviceColor } from './format';
+import { ancestors, searchSpans, visibleRows, type Row, type SpanNode, type TracePaneProps } from './trace-tree';
+import { VirtualRows } from './virtual-rows';
+
+const rowHeight = 26;
+// Past this depth the indentation stops growing, so a deep chain keeps its names readable.
+const maxIndent = 32;
+const ticks = [0, 0.25, 0.5, 0.75, 1];
+
+export function Waterfall(props: TracePaneProps): VNode {
+  const { detail, tree, selectedId, onSelect } = props;
+  const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
+  const [query, setQuery] = useState('');
+  const [current, setCurrent] = useState(0);
+  const rows = useMemo(() => visibleRows(tree, collapsed), [tree, collapsed]);
+  const matches = useMemo(() => searchSpans(tree, query), [tree, query]);
+  const matchSet = useMemo(() => new Set(matches), [matches]);
+  const total = detail.durationMs > 0 ? detail.durationMs : 1;
+
+  const toggle = (spanId: string): void => {
+    const next = new Set(collapsed);
+    if (!next.delete(spanId)) next.add(spanId);
+    setCollapsed(next);
+  };
+  const reveal = (index: number): void => {
+    const spanId = matches[index];
+    const node = spanId === undefined ? undefined : tree.byId.get(spanId);
+    if (!node) return;
+    setCurrent(index);
+    const hidden = ancestors(node).filter((id) => collapsed.has(id));
+    if (hidden.length > 0) {
+      const next = new Set(collapsed);
+      for (const id of hidden) next.delete(id);
+      setCollapsed(next);
+    }
+    onSelect(node.span.spanId);
+  };
+  const step = (by: number): void => {
+    if (matches.length > 0) reveal((current + by + matches.length) % matches.length);
+  };
+  const selectedIndex = rows.findIndex((r) => r.kind === 'span' && r.node.span.spanId === selectedId);
+
+  return html`<section class="waterfall">
+    <div class="toolbar">
+      <input
+        type="search"
+        class="wf-search"
+        placeholder="Find in trace: name, service, span id, attribute"
+        value=${query}
+        onInput=${(event: Event) => {
+          setQuery((event.currentTarget as HTMLInputElement).value);
+          setCurrent(0);
+        }}
+        onKeyDown=${(event: KeyboardEvent) => {
+          if (event.key === 'Enter') step(event.shiftKey ? -1 : matches[current] === selectedId ? 1 : 0);
+        }}
+      />
+      <span class="count" data-testid="match-count">${query.trim() === '' ? '' : `${matches.length === 0 ? 0 : current + 1} / ${matches.length} matches`}</span>
+      <button type="button" disabled=${matches.length === 0} onClick=${() => step(-1)}>↑</button>
+      <button type="button" disabled=${matches.length === 0} onClick=${() => step(matches[current] === selectedId ? 1 : 0)}>↓</button>
+      <button type="button" onClick=${() => setCollapsed(new Set())}>Expand all</button>
+      <button
+        type="button"
+        onClick=${() => setCollapsed(new Set([...tree.byId.values()].filter((n) => n.children.length > 0 && n.depth > 0).map((n) => n.span.spanId)))}
+      >Collapse all</button>
+      <span class="legend"><i class="bar-key crit"></i> critical path <b class="badge err">ERR</b> error <b class="badge cold">COLD</b> cold start <b class="badge async">ASYNC</b> async hop <b class="badge link">LINK</b> span link</span>
+    </div>
+    <div class="wf-grid wf-head">
+      <div class="wf-name">Service · span</div>
+      <div class="wf-time">${ticks.map((t) => html`<span class="tick" style=${{ left: `${t * 100}%` }}>${formatMs(t * detail.durationMs)}</span>`)}</div>
+    </div>
+    <${VirtualRows}
+      class="wf-rows"
+      items=${rows}
+      rowHeight=${rowHeight}
+      revealIndex=${selectedIndex}
+      row=${(row: Row) =>
+        row.kind === 'orphans'
+          ? html`<div class="wf-orphans">Orphans: ${row.count} span${row.count === 1 ? '' : 's'} whose parent was never received</div>`
+          : html`<${SpanRow}
+              node=${row.node}
+              total=${total}
+              collapsed=${collapsed.has(row.node.span.spanId)}
+              selected=${row.node.span.spanId === selectedId}
+              match=${matchSet.has(row.node.span.spanId)}
+              onToggle=${toggle}
+              onSelect=${onSelect}
+            />`}
+    />
+  </section>`;
+}
+
+function SpanRow(props: {
+  node: SpanNode;
+  total: number;
+  collapsed: boolean;
+  selected: boolean;
+  match: boolean;
+  onToggle: (spanId: string) => void;
+  onSelect: (spanId: string) => void;
+}): VNode {
+  const { node, total, collapsed, selected, match, onToggle, onSelect } = props;
+  const { span } = node;
+  const left = Math.min(100, (span.startMs / total) * 100);
+  const width = Math.min(100 - left, (span.durationMs / total) * 100);
+  const labelStyle = left + width > 80 ? { right: `${100 - left}%` } : { left: `${left + width}%` };
+  const classes = ['wf-grid', 'wf-row', selected ? 'selected' : '', match ? 'match' : '', span.critical ? 'critical' : ''];
+  return html`<div
+    class=${classes.join(' ')}
+    tabIndex=${0}
+    data-span-id=${span.spanId}
+    onClick=${() => onSelect(span.spanId)}
+    onKeyDown=${(event: KeyboardEvent) => event.key === 'Enter' && onSelect(span.spanId)}
+  >
+    <div class="wf-name" style=${{ paddingLeft: `${Math.min(node.depth, maxIndent) * 12 + 4}px` }}>
+      ${node.children.length > 0
+        ? html`<button
+            type="button"
+            class="toggle"
+            title=${collapsed ? 'Expand' : 'Collapse'}
+            onClick=${(event: Event) => {
+              event.stopPropagation();
+              onToggle(span.spanId);
+            }}
+          >${collapsed ? '▸' : '▾'}</button>`
+        : html`<span class="toggle"></span>`}
+      <i class="dot" style=${{ background: serviceColor(span.service) }}></i>
+      <span class="svc">${span.service}</span>
+      <span class="span-name" title=${span.name}>${span.name}</span>
+      ${span.status === 'error' ? html`<b class="badge err">ERR</b>` : null}
+      ${node.coldStart ? html`<b class="badge cold">COLD</b>` : null}
+      ${node.asyncHop ? html`<b class="badge async" title=${`from ${node.parent?.span.service ?? ''}`}>ASYNC</b>` : null}
+      ${span.links.length > 0 ? html`<b class="badge link">LINK ${span.links.length}</b>` : null}
+      ${collapsed ? html`<span class="hidden-count">+${countBelow(node)}</span>` : null}
+    </div>
+    <div class="wf-time">
+      <div
+        class=${`bar ${span.critical ? 'crit' : ''} ${span.status === 'error' ? 'err' : ''}`}
+        style=${{ left: `${left}%`, width: `max(${width}%, 2px)`, background: serviceColor(span.service) }}
+      ></div>
+      <span class="dur" style=${labelStyle}>${formatMs(span.durationMs)}</span>
+    </div>
+  </div>`;
+}
+
+function countBelow(node: SpanNode): number {
+  let count = 0;
+  const stack = [...node.children];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    count++;
+    stack.push(...next.children);
+  }
+  return count;
+}

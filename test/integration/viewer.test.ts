@@ -1,0 +1,179 @@
+// The HTML report in a real headless Chromium (Debian's, installed by .ci/run): every view
+// renders with no console error and no request, a click opens a waterfall, the searches find
+// spans, a hostile span name stays text, and 10,000 spans or 5,000 traces stay virtualised.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReport } from '../../cli/src/view/report';
+import { bigTraceId, bigTraceSpans, checkoutTrace, checkoutTraceId, hostileName, sampleViewData } from '../helpers/view-data';
+
+const data = sampleViewData(5_000);
+const checkout = checkoutTrace();
+let dir: string;
+let url: string;
+let context: BrowserContext;
+let page: Page;
+const problems: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hoptrace-viewer-'));
+  const file = join(dir, 'report.html');
+  writeFileSync(file, renderReport(data));
+  url = pathToFileURL(file).href;
+  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  // A broken page fails each step in seconds, not in Playwright's default 30.
+  page.setDefaultTimeout(15_000);
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  context.on('request', (request) => {
+    if (!request.url().startsWith('file:')) problems.push(`request: ${request.url()}`);
+  });
+  await page.goto(url);
+});
+
+afterAll(async () => {
+  await context?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const countText = (testId: string) => page.getByTestId(testId).textContent();
+
+describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
+  it('lists 5,000 traces, rendering only the rows in view, and filters them', async () => {
+    await expect.poll(() => countText('trace-count')).toBe('5000 of 5000 traces');
+    const rendered = await page.locator('.trace-row').count();
+    expect(rendered).toBeGreaterThan(10);
+    expect(rendered).toBeLessThan(100);
+
+    await page.getByLabel('errors').check();
+    const withErrors = data.traces.filter((t) => t.errorCount > 0).length;
+    await expect.poll(() => countText('trace-count')).toBe(`${withErrors} of 5000 traces`);
+    await page.getByLabel('errors').uncheck();
+
+    await page.getByLabel('Min duration (ms)').fill('300');
+    const slow = data.traces.filter((t) => t.durationMs >= 300).length;
+    await expect.poll(() => countText('trace-count')).toBe(`${slow} of 5000 traces`);
+    await page.getByLabel('Min duration (ms)').fill('');
+
+    await page.getByRole('button', { name: 'Spans' }).click();
+    await expect.poll(() => page.locator('.trace-row').first().getAttribute('data-trace-id')).toBe(bigTraceId);
+
+    // Text anywhere in a trace: an attribute value of one span.
+    await page.getByLabel('Search').fill('order-7731');
+    await expect.poll(() => countText('trace-count')).toBe('1 of 5000 traces');
+  });
+
+  it('opens a trace’s waterfall on a click: tree, critical path, markers, orphans apart', async () => {
+    await page.locator(`.trace-row[data-trace-id="${checkoutTraceId}"]`).click();
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#/trace/${checkoutTraceId}/waterfall`);
+    await expect.poll(() => page.locator('.wf-row').count()).toBe(checkout.spans.length);
+    const critical = checkout.spans.filter((s) => s.critical).map((s) => s.spanId);
+    expect(await page.locator('.wf-row.critical').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-span-id')))).toEqual(critical);
+    expect(await page.locator('.wf-row .badge.err').count()).toBe(1);
+    expect(await page.locator('.wf-row .badge.cold').count()).toBe(1);
+    expect(await page.locator('.wf-row .badge.async').count()).toBe(1);
+    expect(await page.locator('.wf-row .badge.link').count()).toBe(1);
+    expect(await page.locator('.wf-orphans').textContent()).toContain('1 span whose parent was never received');
+    // The orphan comes after the orphans line, the last row.
+    expect(await page.locator('.wf-row').last().getAttribute('data-span-id')).toBe(checkout.orphans[0]);
+
+    await page.locator('.wf-row', { hasText: 'GET inventory' }).locator('.toggle').click();
+    await expect.poll(() => page.locator('.wf-row').count()).toBe(checkout.spans.length - 1);
+    await page.getByRole('button', { name: 'Expand all' }).click();
+    await expect.poll(() => page.locator('.wf-row').count()).toBe(checkout.spans.length);
+  });
+
+  it('shows a hostile span name and attribute as text, running nothing', async () => {
+    const hostileId = checkout.spans.find((s) => s.name === hostileName)!.spanId;
+    const row = page.locator(`.wf-row[data-span-id="${hostileId}"]`);
+    expect(await row.locator('.span-name').textContent()).toBe(hostileName);
+    await row.click();
+    const details = page.getByTestId('span-details');
+    expect(await details.locator('h3').textContent()).toBe(hostileName);
+    expect(await details.locator('th', { hasText: '<b>key</b>' }).count()).toBe(1);
+    expect(await details.locator('td', { hasText: '</script><!--' }).count()).toBe(1);
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('img, b:not(.badge)').count()).toBe(0);
+    expect(await page.title()).toBe(`hoptrace · ${data.source}`);
+  });
+
+  it('finds a span with the search in the trace and shows its details', async () => {
+    await page.getByPlaceholder('Find in trace').fill('/INVENTORY');
+    await expect.poll(() => countText('match-count')).toBe('1 / 1 matches');
+    await page.getByPlaceholder('Find in trace').press('Enter');
+    await expect.poll(() => page.getByTestId('span-details').locator('h3').textContent()).toBe('GET /inventory');
+    expect(await page.locator('.wf-row.match').count()).toBe(1);
+  });
+
+  it('follows a span link to the linked span', async () => {
+    await page.locator('.wf-row', { hasText: 'orders process' }).click();
+    await page.getByTestId('span-details').getByRole('button', { name: /^span aaaaaaaa/ }).click();
+    await expect.poll(() => page.getByTestId('span-details').locator('h3').textContent()).toBe('SQS SendMessage orders');
+  });
+
+  it('draws the flame graph', async () => {
+    await page.getByRole('button', { name: 'Flame graph' }).click();
+    await expect.poll(() => page.locator('.flame-block').count()).toBe(checkout.spans.length);
+    const root = await page.locator(`.flame-block[data-span-id="${checkout.spans[0]!.spanId}"]`).boundingBox();
+    const child = await page.locator(`.flame-block[data-span-id="${checkout.spans[2]!.spanId}"]`).boundingBox();
+    expect(child!.y).toBeGreaterThan(root!.y);
+    expect(child!.width).toBeLessThan(root!.width);
+  });
+
+  it('keeps a 10,000-span trace virtualised, and its search reaches the last span', async () => {
+    await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/trace/${id}/waterfall`), bigTraceId);
+    await expect.poll(() => page.locator('.wf-row').count()).toBeGreaterThan(10);
+    expect(await page.locator('.wf-row').count()).toBeLessThan(120);
+    const last = `op-${bigTraceSpans - 1}`;
+    expect(await page.locator('.span-name', { hasText: new RegExp(`^${last}$`) }).count()).toBe(0);
+    await page.getByPlaceholder('Find in trace').fill(last);
+    await expect.poll(() => countText('match-count')).toBe('1 / 1 matches');
+    await page.getByPlaceholder('Find in trace').press('Enter');
+    await expect(page.locator('.wf-row.selected .span-name').textContent()).resolves.toBe(last);
+    expect(await page.locator('.wf-row.selected').isVisible()).toBe(true);
+
+    await page.getByRole('button', { name: 'Flame graph' }).click();
+    await expect.poll(() => page.locator('.flame-block').count()).toBeGreaterThan(100);
+  });
+
+  it('draws the service map as a graph, sync and async edges apart', async () => {
+    await page.getByRole('button', { name: 'Service map' }).click();
+    await expect.poll(() => page.locator('.map-node').count()).toBe(data.map.nodes.length);
+    expect(await page.locator('.map-edge').count()).toBe(data.map.edges.length);
+    const async = data.map.edges.filter((e) => e.kind === 'async').length;
+    expect(await page.locator('.map-edge[data-kind="async"]').count()).toBe(async);
+    const edge = page.locator('.map-edge[data-from="api"][data-to="inventory"]');
+    expect(await edge.locator('text').textContent()).toBe('5000× · 500 err · 190ms');
+    expect(await page.locator('.map-node[data-service="inventory"] .node-stats').textContent()).toBe('5000 spans · 500 err · p95 198ms');
+  });
+
+  it('shows the stats tables', async () => {
+    await page.getByRole('button', { name: 'Stats' }).click();
+    await expect.poll(() => page.getByTestId('operations').locator('tbody tr').count()).toBe(data.stats.operations.length);
+    expect(await page.getByTestId('functions').locator('tbody tr').first().textContent()).toContain('4.0%');
+    expect(await page.getByTestId('completeness').textContent()).toContain('4999 (>99.9%)');
+  });
+
+  it('logged no console error and made no request', () => {
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('the viewer bundle', () => {
+  it('is built from the current client sources', async () => {
+    await expect(promisify(execFile)(process.execPath, ['cli/scripts/build-viewer.mjs', '--check'])).resolves.toBeDefined();
+  });
+});
