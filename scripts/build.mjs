@@ -18,6 +18,9 @@ const common = {
 
 await build({ ...common, format: 'esm', outfile: 'dist/index.mjs' });
 await build({ ...common, format: 'cjs', outfile: 'dist/index.cjs' });
+// The extension's entry point: ES module only, since it awaits its registration at top level.
+// Self-contained (no @opentelemetry/api), so it also works as a preload beside a bundle.
+await build({ ...common, entryPoints: ['src/lambda/index.ts'], external: [], format: 'esm', outfile: 'dist/lambda.mjs' });
 await build({
   entryPoints: ['handlers/ingest/handler.ts'],
   outfile: 'dist/handlers/ingest.cjs',

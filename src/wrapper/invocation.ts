@@ -7,8 +7,10 @@ import {
   type Span,
 } from '@opentelemetry/api';
 import { refreshInstrumentations } from '../instrumentation/install';
+import { str } from '../guards';
 import { logger } from '../logger';
 import { SpanRecorder, setRecorder } from '../tracer/recorder';
+import type { RecordingSpan } from '../tracer/span';
 import { nowMs } from '../tracer/time';
 import { claimColdStart } from './cold-start';
 import { incomingContext } from './incoming-context';
@@ -128,8 +130,16 @@ export class Invocation {
       if (this.recorder.dropped > 0) this.root.setAttribute('hoptrace.spans_dropped', this.recorder.dropped);
       this.endLeftovers();
       this.root.end();
-      // After a timeout flush only what ended since is left; all must settle before we return.
-      this.finishing = Promise.all([this.timeoutFlush, this.resending, this.flush()]).then(() => undefined);
+      // After a timeout flush only what ended since is left; the delivery decides whether
+      // the handler's return waits for the export or the export follows the response.
+      this.finishing = this.pipeline.delivery
+        .deliver({
+          requestId: str(this.lambdaContext?.awsRequestId),
+          spans: this.drain(),
+          deadlineMs: () => this.flushDeadline(),
+          pending: [this.timeoutFlush, this.resending],
+        })
+        .catch((error: unknown) => logger.warn('flush', `flush failed: ${(error as Error).message}`));
     }
     return this.finishing;
   }
@@ -137,12 +147,17 @@ export class Invocation {
   /** Exports the spans finished so far (and any from outside invocations), within the budget. */
   async flush(): Promise<void> {
     try {
-      const spans = [...this.recorder.drain(), ...this.pipeline.registration.provider.sandboxRecorder.drain()];
+      const spans = this.drain();
       if (spans.length === 0) return;
       await this.pipeline.exporter.export(spans, this.flushDeadline());
     } catch (error) {
       logger.warn('flush', `flush failed: ${(error as Error).message}`);
     }
+  }
+
+  /** This invocation's finished spans, and any recorded outside invocations. */
+  private drain(): RecordingSpan[] {
+    return [...this.recorder.drain(), ...this.pipeline.registration.provider.sandboxRecorder.drain()];
   }
 
   /** Now plus the flush budget, and never past the Lambda deadline minus the margin. */
