@@ -46,16 +46,17 @@ export class Extension implements LambdaExtension {
 
   afterResponse(requestId: string | undefined, work: () => Promise<void>): void {
     const slot = requestId === undefined || this.mode === 'background' ? undefined : this.slot(requestId);
-    // setImmediate: the runtime posts the response in the microtask after the handler
-    // settles; the export's encoding starts only after that.
-    setImmediate(() => {
+    // The runtime client posts the response synchronously once the handler settles: in the
+    // next microtask (aws-lambda-ric 3.x) or after one setImmediate (4.x). Two turns later,
+    // the export's encoding and request come after the response has gone.
+    setImmediate(() => setImmediate(() => {
       const running = work().catch((error: unknown) => logger.warn('extension:work', `export after the response failed: ${(error as Error).message}`));
       this.running.add(running);
       void running.then(() => {
         this.running.delete(running);
         slot?.settle();
       });
-    });
+    }));
   }
 
   onShutdown(work: (deadlineMs: number) => Promise<void>): void {

@@ -10,12 +10,16 @@ import { extensionState, publishExtensionState, type ExtensionState } from './ha
 
 const NAME = 'hoptrace';
 
-/** With an extension registered, Lambda sends SIGTERM before shutdown: last export, then exit. */
+/**
+ * With an extension registered, Lambda sends SIGTERM before shutdown: a last export, then the
+ * signal's default action. Not process.exit(): it would wait for the runtime client's thread,
+ * blocked in its long poll, until the SIGKILL.
+ */
 function exportOnSigterm(extension: Extension): void {
   process.once('SIGTERM', () => {
     void extension.shutdown(Date.now() + SHUTDOWN_WINDOW_MS).then(() => {
       // Other SIGTERM listeners (the application's) decide when to exit.
-      if (process.listenerCount('SIGTERM') === 0) process.exit(0);
+      if (process.listenerCount('SIGTERM') === 0) process.kill(process.pid, 'SIGTERM');
     });
   });
 }
