@@ -18,7 +18,7 @@ interface Reply {
   body: string;
 }
 
-function call(api: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+function call(api: string, method: string, path: string, headers: Record<string, string>, body?: string, ref = true): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const colon = api.lastIndexOf(':');
     const request = send(
@@ -33,6 +33,7 @@ function call(api: string, method: string, path: string, headers: Record<string,
       },
     );
     request.on('error', reject);
+    if (!ref) request.on('socket', (socket) => socket.unref());
     request.end(body);
   });
 }
@@ -50,9 +51,13 @@ export class ExtensionsApi {
     return id;
   }
 
-  /** Waits for the next event; while every extension waits here, Lambda may freeze the sandbox. */
+  /**
+   * Waits for the next event; while every extension waits here, Lambda may freeze the sandbox.
+   * The long poll does not hold the event loop: the runtime client waits for an empty loop
+   * before it asks for the next invocation (streaming and callback handlers, aws-lambda-ric 3.x).
+   */
   async next(id: string): Promise<InvokeEvent> {
-    const reply = await call(this.api, 'GET', '/event/next', { 'Lambda-Extension-Identifier': id });
+    const reply = await call(this.api, 'GET', '/event/next', { 'Lambda-Extension-Identifier': id }, undefined, false);
     if (reply.status !== 200) throw new Error(`event/next answered HTTP ${reply.status}`);
     return JSON.parse(reply.body) as InvokeEvent;
   }

@@ -4,6 +4,7 @@ import { Invocation } from './invocation';
 import { invokeHandler, type LambdaHandler } from './invoke-handler';
 import type { LambdaContext } from './lambda-context';
 import { pipelineForHandler } from './pipeline';
+import { copyStreamingMarks, isStreaming, traceStreamingCall, type ResponseStream, type StreamingHandler } from './streaming';
 
 /**
  * Wraps a Lambda handler: every invocation gets a root span, and its spans are flushed
@@ -16,8 +17,24 @@ export function withTracing<TEvent = unknown, TResult = unknown, TContext extend
   options: TracingOptions = {},
 ): (event: TEvent, context: TContext) => Promise<TResult> {
   const pipeline = pipelineForHandler(options);
-  if (!pipeline) return (event, context) => invokeHandler(handler, event, context);
-  return async function tracedHandler(event: TEvent, context: TContext): Promise<TResult> {
+  if (!pipeline) {
+    if (isStreaming(handler)) return handler as never;
+    return function untracedHandler(event: TEvent, context: TContext, ...streamArgs: unknown[]): Promise<TResult> {
+      if (isStreaming(untracedHandler)) return (handler as unknown as StreamingHandler)(event, context as unknown as ResponseStream, streamArgs[0] as TContext) as Promise<TResult>;
+      return invokeHandler(handler, event, context);
+    };
+  }
+  // withTracing(awslambda.streamifyResponse(fn)): a streaming handler in, a streaming handler out.
+  if (isStreaming(handler)) {
+    const streaming = handler as unknown as StreamingHandler<TEvent, TContext>;
+    return copyStreamingMarks(handler, (event: TEvent, stream: ResponseStream, context: TContext) => traceStreamingCall(pipeline, streaming, event, stream, context)) as never;
+  }
+  return async function tracedHandler(event: TEvent, context: TContext, ...streamArgs: unknown[]): Promise<TResult> {
+    // awslambda.streamifyResponse(withTracing(fn)): marked after wrapping, called as (event, stream, context).
+    if (isStreaming(tracedHandler)) {
+      const streaming = handler as unknown as StreamingHandler<TEvent, TContext>;
+      return traceStreamingCall(pipeline, streaming, event, context as unknown as ResponseStream, streamArgs[0] as TContext) as Promise<TResult>;
+    }
     const invocation = Invocation.start(pipeline, event, context);
     if (!invocation) return invokeHandler(handler, event, context);
     try {

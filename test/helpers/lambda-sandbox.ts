@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { LambdaRuntimeApi, type RuntimeApiOptions } from './lambda-runtime-api';
+import { attr, OtlpReceiver, type OtlpSpan } from './otlp-receiver';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
@@ -76,4 +78,48 @@ export function startSandbox(runtimeApi: string, root: string, env: Record<strin
       child.kill('SIGKILL');
     },
   };
+}
+
+export interface Booted {
+  api: LambdaRuntimeApi;
+  receiver: OtlpReceiver;
+  sandbox: Sandbox;
+}
+
+/**
+ * Boots sandboxes for one test file: a Runtime API, a deployment of `files`, the runtime
+ * client, and an ingest (a fresh receiver unless one is given). `cleanup` stops them all.
+ */
+export function sandboxes(): { boot: (files: Record<string, string>, options?: RuntimeApiOptions, env?: Record<string, string>, receiver?: OtlpReceiver) => Promise<Booted>; cleanup: () => Promise<void> } {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  return {
+    async boot(files, options = {}, env = {}, receiver) {
+      const ingest = receiver ?? (await OtlpReceiver.start());
+      if (!receiver) cleanups.push(() => ingest.close());
+      const api = await LambdaRuntimeApi.start(options);
+      cleanups.push(() => api.close());
+      const task = await deployment(files);
+      cleanups.push(task.remove);
+      const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env });
+      cleanups.push(sandbox.kill);
+      api.attach(sandbox.child.pid!);
+      return { api, receiver: ingest, sandbox };
+    },
+    async cleanup() {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    },
+  };
+}
+
+/** The spans of the trace whose root is the invocation `requestId`. */
+export function spansOf(receiver: OtlpReceiver, requestId: string): OtlpSpan[] {
+  const root = receiver.spans().find((s) => attr(s, 'faas.invocation_id') === requestId);
+  if (!root) return [];
+  return receiver.spans().filter((s) => s.traceId === root.traceId);
+}
+
+/** When each export request carrying one of `spans` arrived. */
+export function arrivals(receiver: OtlpReceiver, spans: OtlpSpan[]): number[] {
+  const ids = new Set(spans.map((s) => s.spanId));
+  return receiver.requests.filter((r) => r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => ids.has(s.spanId))))).map((r) => r.at);
 }

@@ -1,7 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { LambdaRuntimeApi, type RuntimeApiOptions } from '../helpers/lambda-runtime-api';
-import { deployment, RIC, startSandbox, type Sandbox } from '../helpers/lambda-sandbox';
-import { attr, OtlpReceiver, type OtlpSpan } from '../helpers/otlp-receiver';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { arrivals, RIC, sandboxes, spansOf, type Sandbox } from '../helpers/lambda-sandbox';
+import { OtlpReceiver } from '../helpers/otlp-receiver';
 
 // The real runtime interface client (aws-lambda-ric, the version Lambda runs on this Node)
 // runs wrapped handlers against the Runtime and Extensions APIs of test/helpers.
@@ -26,41 +25,8 @@ exports.handler = withTracing(async (event) => {
 });
 `;
 
-interface Run {
-  api: LambdaRuntimeApi;
-  receiver: OtlpReceiver;
-  sandbox: Sandbox;
-}
-
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function boot(files: Record<string, string>, options: RuntimeApiOptions = {}, env: Record<string, string> = {}, receiver?: OtlpReceiver): Promise<Run> {
-  const ingest = receiver ?? (await OtlpReceiver.start());
-  if (!receiver) cleanups.push(() => ingest.close());
-  const api = await LambdaRuntimeApi.start(options);
-  cleanups.push(() => api.close());
-  const task = await deployment(files);
-  cleanups.push(task.remove);
-  const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env });
-  cleanups.push(sandbox.kill);
-  api.attach(sandbox.child.pid!);
-  return { api, receiver: ingest, sandbox };
-}
-
-function spansOf(receiver: OtlpReceiver, requestId: string): OtlpSpan[] {
-  const root = receiver.spans().find((s) => attr(s, 'faas.invocation_id') === requestId);
-  if (!root) return [];
-  return receiver.spans().filter((s) => s.traceId === root.traceId);
-}
-
-/** When each export request carrying one of `spans` arrived. */
-function arrivals(receiver: OtlpReceiver, spans: OtlpSpan[]): number[] {
-  const ids = new Set(spans.map((s) => s.spanId));
-  return receiver.requests.filter((r) => r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => ids.has(s.spanId))))).map((r) => r.at);
-}
+const { boot, cleanup } = sandboxes();
+afterEach(cleanup);
 
 function logLines(sandbox: Sandbox, text: string): string[] {
   return sandbox.output().split('\n').filter((line) => line.includes(text));
@@ -86,7 +52,7 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
 
   it('lets the sandbox freeze by the deadline while the ingest hangs', async () => {
     const receiver = (await OtlpReceiver.start()).always({ kind: 'hang' });
-    cleanups.push(() => receiver.close());
+    onTestFinished(() => receiver.close());
     // The export's own timeout is longer than the function's: only the deadline bounds it.
     const { api } = await boot({ 'index.mjs': ESM_HANDLER }, { timeoutMs: 1500 }, { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000' }, receiver);
     const response = await api.invoke({ n: 1 });
@@ -114,7 +80,7 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
 
   it('on SIGTERM exports what is pending and what the spool holds, within the shutdown window', async () => {
     const receiver = (await OtlpReceiver.start()).always({ kind: 'status', status: 503 });
-    cleanups.push(() => receiver.close());
+    onTestFinished(() => receiver.close());
     const { api, sandbox } = await boot({ 'index.mjs': ESM_HANDLER }, {}, { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '200' }, receiver);
     const response = await api.invoke({ n: 1, background: true });
     await api.nextFreeze();
@@ -136,7 +102,7 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
     it(`registers in ${COLD_STARTS} of ${COLD_STARTS} cold starts with ${activation}`, async () => {
       const registered: boolean[] = [];
       const receiver = await OtlpReceiver.start();
-      cleanups.push(() => receiver.close());
+      onTestFinished(() => receiver.close());
       const coldStart = async (n: number): Promise<void> => {
         const { api } = await boot(files, {}, env, receiver);
         const response = await api.invoke({ n });
