@@ -4,6 +4,8 @@ import type { SpanRecorder } from '../tracer/recorder';
 import type { RecordingSpan } from '../tracer/span';
 import { SpanBatcher } from './batcher';
 import { extensionState } from './handoff';
+import { MULTI_CONCURRENT } from './request-data';
+import { joinShutdown } from './shutdown-channel';
 
 /** What an invocation hands over when it ends. */
 export interface Handover {
@@ -31,11 +33,19 @@ function exportAll(exporter: OtlpExporter, handover: Handover): Promise<void> {
 }
 
 /**
- * The strategy for this process: after the response when `hoptrace/lambda` registered its
- * extension, in background batches on Managed Instances, before the return otherwise (said
- * once, with why, when the extension was asked for or a Lambda runtime runs us).
+ * The strategy for this process: in background batches on Managed Instances; after the
+ * response when `hoptrace/lambda` registered its extension; before the return otherwise
+ * (said once, with why, when the extension was asked for or a Lambda runtime runs us).
  */
 export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanRecorder, timeoutMs: number, inLambdaRuntime: boolean): Delivery {
+  if (MULTI_CONCURRENT) {
+    const batcher = new SpanBatcher(exporter, { ...BATCH, timeoutMs });
+    joinShutdown(async (deadlineMs) => {
+      batcher.add(sandboxRecorder.drain());
+      await Promise.all([batcher.flush(deadlineMs), exporter.drainSpool(() => deadlineMs)]);
+    });
+    return { name: 'background', deliver: async (handover) => batcher.add(handover.spans) };
+  }
   const state = extensionState();
   if (!state || 'reason' in state) {
     if (state || inLambdaRuntime) {
@@ -45,20 +55,8 @@ export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanReco
     return { name: 'before-return', deliver: (handover) => exportAll(exporter, handover) };
   }
   const { extension } = state;
-  const shutdownExport = (deadlineMs: number): Promise<void> => exporter.export(sandboxRecorder.drain(), deadlineMs);
-  if (extension.mode === 'background') {
-    const batcher = new SpanBatcher(exporter, { ...BATCH, timeoutMs });
-    extension.onShutdown(async (deadlineMs) => {
-      batcher.add(sandboxRecorder.drain());
-      await Promise.all([batcher.flush(deadlineMs), exporter.drainSpool(() => deadlineMs)]);
-    });
-    return {
-      name: 'background',
-      deliver: async (handover) => batcher.add(handover.spans),
-    };
-  }
   extension.onShutdown(async (deadlineMs) => {
-    await Promise.all([shutdownExport(deadlineMs), exporter.drainSpool(() => deadlineMs)]);
+    await Promise.all([exporter.export(sandboxRecorder.drain(), deadlineMs), exporter.drainSpool(() => deadlineMs)]);
   });
   extension.attach();
   return {

@@ -1,6 +1,7 @@
 import { logger } from '../logger';
 import { ExtensionsApi, type InvokeEvent } from './extensions-api';
 import type { LambdaExtension } from './handoff';
+import type { ShutdownCoordinator } from './shutdown-channel';
 
 /** The extension calls next at the latest this long before an invocation's deadline. */
 const DEADLINE_MARGIN_MS = 50;
@@ -23,10 +24,11 @@ function newSlot(): Slot {
 }
 
 /**
- * The extension inside the function's process. In `invoke` mode it takes each INVOKE event
- * and calls next again only once the wrapper's export of that invocation has settled, or its
- * deadline is near: Lambda freezes the sandbox only after that, so the export runs after the
- * response, before the freeze. In `background` mode (Managed Instances) it never holds anything.
+ * The extension inside the function's process. It takes each INVOKE event and calls next
+ * again only once the wrapper's export of that invocation has settled, or its deadline is
+ * near: Lambda freezes the sandbox only after that, so the export runs after the response,
+ * before the freeze. On Managed Instances it subscribes to nothing and only runs the
+ * shutdown, of this thread's work and of the worker threads that joined.
  */
 export class Extension implements LambdaExtension {
   private readonly slots = new Map<string, Slot>();
@@ -35,9 +37,9 @@ export class Extension implements LambdaExtension {
   private attached = false;
 
   constructor(
-    readonly mode: 'invoke' | 'background',
     private readonly api: ExtensionsApi,
     private readonly id: string,
+    private readonly workers: ShutdownCoordinator | undefined,
   ) {}
 
   attach(): void {
@@ -45,7 +47,7 @@ export class Extension implements LambdaExtension {
   }
 
   afterResponse(requestId: string | undefined, work: () => Promise<void>): void {
-    const slot = requestId === undefined || this.mode === 'background' ? undefined : this.slot(requestId);
+    const slot = requestId === undefined ? undefined : this.slot(requestId);
     // The runtime client posts the response synchronously once the handler settles: in the
     // next microtask (aws-lambda-ric 3.x) or after one setImmediate (4.x). Two turns later,
     // the export's encoding and request come after the response has gone.
@@ -65,7 +67,7 @@ export class Extension implements LambdaExtension {
 
   /** Runs the SIGTERM work (and waits for exports in flight) until done or `deadlineMs`. */
   async shutdown(deadlineMs: number): Promise<void> {
-    const work = [...this.running, ...this.shutdownWork.map((w) => w(deadlineMs).catch(() => undefined))];
+    const work = [...this.running, ...this.shutdownWork.map((w) => w(deadlineMs).catch(() => undefined)), this.workers?.shutdown(deadlineMs)];
     await Promise.race([Promise.all(work), sleep(deadlineMs - Date.now())]);
   }
 

@@ -4,11 +4,6 @@
  * meet on a global symbol rather than on a shared module.
  */
 export interface LambdaExtension {
-  /**
-   * `invoke`: the sandbox is frozen after each invocation, so the extension holds it until the
-   * invocation's export settles. `background`: Lambda Managed Instances, never frozen.
-   */
-  readonly mode: 'invoke' | 'background';
   /** A wrapper exports through the extension: from now on each invocation is held for its export. */
   attach(): void;
   /** Runs `work` once the runtime has sent the response; the freeze waits for it (bounded). */

@@ -5,8 +5,10 @@
 // for an invocation, hence the top-level await.
 import { logger } from '../logger';
 import { Extension, SHUTDOWN_WINDOW_MS } from './extension';
+import { isMainThread } from 'node:worker_threads';
 import { ExtensionsApi } from './extensions-api';
 import { extensionState, publishExtensionState, type ExtensionState } from './handoff';
+import { ShutdownCoordinator } from './shutdown-channel';
 
 const NAME = 'hoptrace';
 
@@ -27,16 +29,18 @@ function exportOnSigterm(extension: Extension): void {
 async function activate(env: NodeJS.ProcessEnv): Promise<ExtensionState> {
   const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
   if (!runtimeApi) return { reason: 'not in a Lambda runtime (AWS_LAMBDA_RUNTIME_API is not set)' };
-  // Managed Instances: never frozen; internal extensions there subscribe to no events.
-  const mode = env.AWS_LAMBDA_MAX_CONCURRENCY === undefined ? 'invoke' : 'background';
+  // Managed Instances: never frozen, so nothing to hold; internal extensions there subscribe
+  // to no events, and the runtime client's worker threads export in the background.
+  const managedInstances = env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
+  if (!isMainThread) return { reason: 'a worker thread: the main thread registers the extension' };
   const api = new ExtensionsApi(runtimeApi);
   let id: string;
   try {
-    id = await api.register(NAME, mode === 'invoke' ? ['INVOKE'] : []);
+    id = await api.register(NAME, managedInstances ? [] : ['INVOKE']);
   } catch (error) {
     return { reason: `Lambda refused the extension's registration (${(error as Error).message})` };
   }
-  const extension = new Extension(mode, api, id);
+  const extension = new Extension(api, id, managedInstances ? new ShutdownCoordinator() : undefined);
   // Init ends once the runtime and every extension have called next.
   void extension.run();
   exportOnSigterm(extension);

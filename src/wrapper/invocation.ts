@@ -8,6 +8,7 @@ import {
 } from '@opentelemetry/api';
 import { refreshInstrumentations } from '../instrumentation/install';
 import { str } from '../guards';
+import { tenantId, xrayTraceHeader } from '../lambda/request-data';
 import { logger } from '../logger';
 import { SpanRecorder, setRecorder } from '../tracer/recorder';
 import type { RecordingSpan } from '../tracer/span';
@@ -59,7 +60,7 @@ export class Invocation {
     const startMs = nowMs();
     const cold = claimColdStart(startMs, pipeline.functionEnv.initializationType, pipeline.functionEnv.inLambdaRuntime);
     // Lambda sets the X-Ray header per invocation; read only when the xray propagator is on.
-    const xrayHeader = pipeline.xrayEnabled ? process.env._X_AMZN_TRACE_ID : undefined;
+    const xrayHeader = pipeline.xrayEnabled ? xrayTraceHeader(lambdaContext) : undefined;
     const incoming = incomingContext(trigger, lambdaContext, xrayHeader);
     this.recorder = new SpanRecorder(pipeline.settings);
     const base = setRecorder(incoming.parent, this.recorder);
@@ -70,6 +71,8 @@ export class Invocation {
       ...trigger.attributes,
     };
     if (cold.proactive) attributes['hoptrace.proactive_initialization'] = true;
+    const tenant = tenantId(lambdaContext);
+    if (tenant) attributes['aws.lambda.tenant_id'] = tenant;
     const spoolDropped = pipeline.exporter.spoolDropped();
     if (spoolDropped > 0) attributes['hoptrace.spool.dropped_spans'] = spoolDropped;
     const name = trigger.spanName ?? (attributes['faas.name'] as string | undefined) ?? 'invocation';

@@ -10,8 +10,8 @@ import { attr, OtlpReceiver, type OtlpSpan } from './otlp-receiver';
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
 /** The runtime interface client Lambda uses on this Node: 3.x on nodejs20.x, 4.x on 22.x and 24.x. */
-export const RIC = Number(process.versions.node.split('.')[0]) >= 22 ? 4 : 3;
-const RIC_ENTRY = RIC === 4 ? 'node_modules/aws-lambda-ric-4/index.mjs' : 'node_modules/aws-lambda-ric-3/bin/index.mjs';
+export const RIC: 3 | 4 = Number(process.versions.node.split('.')[0]) >= 22 ? 4 : 3;
+const RIC_ENTRY = { 3: 'node_modules/aws-lambda-ric-3/bin/index.mjs', 4: 'node_modules/aws-lambda-ric-4/index.mjs' } as const;
 
 /**
  * A function's deployment in a temporary task root: hoptrace installed in its node_modules as
@@ -45,8 +45,8 @@ export interface Sandbox {
 }
 
 /** Starts the runtime interface client on `handler` in `root`, as Lambda starts a sandbox. */
-export function startSandbox(runtimeApi: string, root: string, env: Record<string, string> = {}, handler = 'index.handler'): Sandbox {
-  const child = spawn(process.execPath, [join(ROOT, RIC_ENTRY), handler], {
+export function startSandbox(runtimeApi: string, root: string, env: Record<string, string> = {}, ric: 3 | 4 = RIC, handler = 'index.handler'): Sandbox {
+  const child = spawn(process.execPath, [join(ROOT, RIC_ENTRY[ric]), handler], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -90,7 +90,7 @@ export interface Booted {
  * Boots sandboxes for one test file: a Runtime API, a deployment of `files`, the runtime
  * client, and an ingest (a fresh receiver unless one is given). `cleanup` stops them all.
  */
-export function sandboxes(): { boot: (files: Record<string, string>, options?: RuntimeApiOptions, env?: Record<string, string>, receiver?: OtlpReceiver) => Promise<Booted>; cleanup: () => Promise<void> } {
+export function sandboxes(ric: 3 | 4 = RIC): { boot: (files: Record<string, string>, options?: RuntimeApiOptions, env?: Record<string, string>, receiver?: OtlpReceiver) => Promise<Booted>; cleanup: () => Promise<void> } {
   const cleanups: Array<() => Promise<void> | void> = [];
   return {
     async boot(files, options = {}, env = {}, receiver) {
@@ -100,7 +100,7 @@ export function sandboxes(): { boot: (files: Record<string, string>, options?: R
       cleanups.push(() => api.close());
       const task = await deployment(files);
       cleanups.push(task.remove);
-      const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env });
+      const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env }, ric);
       cleanups.push(sandbox.kill);
       api.attach(sandbox.child.pid!);
       return { api, receiver: ingest, sandbox };
