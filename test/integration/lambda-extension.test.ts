@@ -63,20 +63,27 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
     expect(api.moments.filter((m) => m.kind === 'extension-next').length).toBe(2);
   });
 
-  it('falls back to exporting before the return when the registration is refused, and says why once', async () => {
-    const { api, receiver, sandbox } = await boot({ 'index.mjs': ESM_HANDLER }, { refuseRegistration: true });
-    for (let n = 1; n <= 2; n++) {
-      const response = await api.invoke({ n });
-      expect(JSON.parse(response.body.toString())).toEqual({ ok: true, n });
-      const spans = spansOf(receiver, response.requestId);
-      expect(spans.map((s) => s.name).sort()).toEqual(n === 1 ? ['charge card', 'init', 'traced'] : ['charge card', 'traced']);
-      for (const at of arrivals(receiver, spans)) expect(at).toBeLessThan(response.at);
-    }
-    expect(api.registered).toEqual([]);
-    const lines = logLines(sandbox, '[hoptrace]');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/exporting before each invocation returns.*refused the extension's registration \(HTTP 403/);
-  });
+  const fallbacks: Array<[string, Record<string, string>, { refuseRegistration?: boolean }, RegExp]> = [
+    ['the registration is refused', { 'index.mjs': ESM_HANDLER }, { refuseRegistration: true }, /refused the extension's registration \(HTTP 403/],
+    ['hoptrace/lambda is not loaded', { 'index.js': CJS_HANDLER }, {}, /hoptrace\/lambda was not loaded/],
+  ];
+  for (const [why, files, options, line] of fallbacks) {
+    it(`falls back to exporting before the return when ${why}, and says why once`, async () => {
+      const { api, receiver, sandbox } = await boot(files, options);
+      for (let n = 1; n <= 2; n++) {
+        const response = await api.invoke({ n });
+        expect(JSON.parse(response.body.toString())).toEqual({ ok: true, n });
+        const spans = spansOf(receiver, response.requestId);
+        expect(spans.map((s) => s.name).sort()).toEqual(n === 1 ? ['charge card', 'init', 'traced'] : ['charge card', 'traced']);
+        for (const at of arrivals(receiver, spans)) expect(at).toBeLessThan(response.at);
+      }
+      expect(api.registered).toEqual([]);
+      const lines = logLines(sandbox, '[hoptrace]');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('exporting before each invocation returns');
+      expect(lines[0]).toMatch(line);
+    });
+  }
 
   it('on SIGTERM exports what is pending and what the spool holds, within the shutdown window', async () => {
     const receiver = (await OtlpReceiver.start()).always({ kind: 'status', status: 503 });
