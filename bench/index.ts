@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { coldStart } from './cold-start';
 import { endToEnd } from './end-to-end';
 import { ingestThroughput, streamEfficiency } from './ingest';
+import { lambdaExtension } from './lambda-extension';
 import { buildVariants } from './variants';
 import { warm } from './warm';
 
@@ -20,6 +21,8 @@ const BUSY_RUNS = QUICK ? 3 : 9;
 // Short-lived objects the handler makes itself in the memory figure's second case: ~4 MB, as
 // a handler that parses a large event or calls the AWS SDK makes.
 const BUSY_GARBAGE = 16_000;
+const LAMBDA_SANDBOXES = QUICK ? 1 : 5;
+const LAMBDA_INVOCATIONS = QUICK ? 50 : 200;
 
 const say = (message: string): void => console.log(`  ${message}`);
 
@@ -70,10 +73,13 @@ async function main(): Promise<void> {
     say('stream: 10,000 spans in 1,000 traces');
     const e2e = await endToEnd(QUICK ? 5 : 30);
     say(`end to end: ${e2e.spansSent} spans through serverless-offline into kinesalite`);
+    const lambda = await lambdaExtension(LAMBDA_SANDBOXES, LAMBDA_INVOCATIONS);
+    say(`hoptrace/lambda: ${LAMBDA_SANDBOXES} sandboxes of the runtime interface client × ${LAMBDA_INVOCATIONS} invocations per variant, exporting to the local ingest`);
 
     const { bare, 'bare-post': barePost, hoptrace, 'otel-sdk': sdk, 'otel-auto': auto } = cold;
     const initAdded = (v: typeof bare): number => v.initAddedMs;
     const cpuAdded = (name: string): number => warm3[name]!.cpuUs - warm3.bare!.cpuUs;
+    const responseAdded = (name: 'extension' | 'before-return'): number => lambda[name].responseP50Ms - lambda.bare.responseP50Ms;
     const rows: Row[] = [
       { figure: 'init time added over bare (ms)', hoptrace: f(initAdded(hoptrace), 2), reference: f(initAdded(sdk), 2), ratio: initAdded(hoptrace) / initAdded(sdk), target: '≤ 1/20', met: initAdded(hoptrace) / initAdded(sdk) <= 1 / 20 },
       { figure: 'bundle size, minified (KB)', hoptrace: f(hoptrace.bytes / 1024), reference: f(sdk.bytes / 1024), ratio: hoptrace.bytes / sdk.bytes, target: '≤ 1/12', met: hoptrace.bytes / sdk.bytes <= 1 / 12 },
@@ -83,6 +89,11 @@ async function main(): Promise<void> {
       { figure: 'resident memory over bare (MB)', hoptrace: f(hoptrace.rssMb - bare.rssMb), reference: f(sdk.rssMb - bare.rssMb), ratio: (hoptrace.rssMb - bare.rssMb) / 3, target: '≤ 3 MB', met: hoptrace.rssMb - bare.rssMb <= 3 },
       { figure: 'resident memory over bare, handler allocating ~4 MB itself (MB)', hoptrace: f(busy.hoptrace.rssMb - busy.bare.rssMb), reference: f(busy['otel-sdk'].rssMb - busy.bare.rssMb), ratio: (busy.hoptrace.rssMb - busy.bare.rssMb) / 3, target: '(context)', met: true },
       { figure: 'resident memory over bare + one POST (MB)', hoptrace: f(hoptrace.rssMb - barePost.rssMb), reference: f(sdk.rssMb - barePost.rssMb), ratio: (hoptrace.rssMb - barePost.rssMb) / (sdk.rssMb - barePost.rssMb), target: '(context)', met: true },
+      { figure: 'response latency added over bare, p50 (ms): hoptrace/lambda vs export before return', hoptrace: f(responseAdded('extension'), 2), reference: f(responseAdded('before-return'), 2), ratio: responseAdded('extension') / responseAdded('before-return'), target: '≤ 1 ms', met: responseAdded('extension') <= 1 },
+      { figure: 'response latency added over bare, p99 (ms): hoptrace/lambda vs export before return', hoptrace: f(lambda.extension.responseP99Ms - lambda.bare.responseP99Ms, 2), reference: f(lambda['before-return'].responseP99Ms - lambda.bare.responseP99Ms, 2), ratio: (lambda.extension.responseP99Ms - lambda.bare.responseP99Ms) / (lambda['before-return'].responseP99Ms - lambda.bare.responseP99Ms), target: '(context)', met: true },
+      { figure: 'response to freeze, p50 (ms): hoptrace/lambda vs export before return', hoptrace: f(lambda.extension.freezeP50Ms, 2), reference: f(lambda['before-return'].freezeP50Ms, 2), ratio: lambda.extension.freezeP50Ms / lambda['before-return'].freezeP50Ms, target: '(context)', met: true },
+      { figure: 'init added by hoptrace/lambda over the wrapped handler (ms)', hoptrace: f(lambda.extension.initMs - lambda['before-return'].initMs, 2), reference: f(lambda['before-return'].initMs - lambda.bare.initMs, 2), ratio: (lambda.extension.initMs - lambda['before-return'].initMs) / (lambda['before-return'].initMs - lambda.bare.initMs), target: '(context)', met: true },
+      { figure: 'memory added by hoptrace/lambda over the wrapped handler (MB)', hoptrace: f(lambda.extension.rssMb - lambda['before-return'].rssMb), reference: f(lambda['before-return'].rssMb - lambda.bare.rssMb), ratio: (lambda.extension.rssMb - lambda['before-return'].rssMb) / (lambda['before-return'].rssMb - lambda.bare.rssMb), target: '(context)', met: true },
       { figure: 'ingest spans/s per core vs parse+stringify+gzip', hoptrace: f(ingest.spansPerSecond, 0), reference: f(ingest.boundSpansPerSecond, 0), ratio: ingest.spansPerSecond / ingest.boundSpansPerSecond, target: '≥ 50%', met: ingest.spansPerSecond / ingest.boundSpansPerSecond >= 0.5 },
       { figure: 'stream bytes per span vs raw OTLP JSON', hoptrace: f(stream.streamBytesPerSpan), reference: f(stream.rawBytesPerSpan), ratio: stream.streamBytesPerSpan / stream.rawBytesPerSpan, target: '≤ 25%', met: stream.streamBytesPerSpan / stream.rawBytesPerSpan <= 0.25 },
     ];
@@ -105,6 +116,16 @@ async function main(): Promise<void> {
     table(['variant', 'wall (ms)', 'wall p99 (ms)', 'CPU per invocation (µs)'], measured.map((v) => [v.label, f(warm3[v.name]!.wallMs, 3), f(warm3[v.name]!.wallP99Ms, 3), f(warm3[v.name]!.cpuUs, 0)]));
     lines.push('## Flush cost', '', 'Time from the end of the handler\'s own work to the wrapped invocation returning (root span ended, spans exported); median.', '');
     table(['spans', 'hoptrace (ms)', 'OTel SDK (ms)', 'ratio'], [1, 10, 100].map((n) => [String(n), f(flush[n]!.hoptrace!, 3), f(flush[n]!.otel!, 3), (flush[n]!.hoptrace! / flush[n]!.otel!).toFixed(2)]));
+    lines.push(
+      '## Export after the response (hoptrace/lambda)',
+      '',
+      `The same handler (a root and 3 child spans) in sandboxes of the real runtime interface client (aws-lambda-ric ${process.versions.node.startsWith('20.') ? '3.x' : '4.x'}) against the Runtime and Extensions APIs of test/helpers, the freeze modelled with SIGSTOP; the traced variants export to the local ingest (serverless-offline into kinesalite). ${LAMBDA_SANDBOXES} sandboxes × ${LAMBDA_INVOCATIONS} invocations per variant after 20 of warm-up, medians across sandboxes. Response: from the invocation's dispatch to its response at the Runtime API. Freeze: from the response to the moment the runtime and every extension wait in next. Init: from the process's start to the runtime's first next.`,
+      '',
+    );
+    table(
+      ['variant', 'response p50 (ms)', 'response p99 (ms)', 'response to freeze p50 (ms)', 'init (ms)', 'RSS (MB)'],
+      (['bare', 'before-return', 'extension'] as const).map((v) => [v === 'extension' ? 'hoptrace/lambda' : v === 'before-return' ? 'hoptrace, export before return' : 'bare', f(lambda[v].responseP50Ms, 2), f(lambda[v].responseP99Ms, 2), f(lambda[v].freezeP50Ms, 2), f(lambda[v].initMs, 1), f(lambda[v].rssMb)]),
+    );
     lines.push('## Ingest and stream', '');
     table(
       ['figure', 'value'],

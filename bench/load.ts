@@ -3,7 +3,7 @@ import { startLocalIngest } from '../local/ingest-stack';
 import { readStream } from '../local/kinesis';
 import { spansFromRecords } from '../local/stream-spans';
 import { withTracing } from '../src/index';
-import { median } from './stats';
+import { median, percentile } from './stats';
 
 export interface LoadOptions {
   invocations: number;
@@ -22,11 +22,6 @@ export interface LoadResult {
   spansPerSecond: number;
   flushP50Ms: number;
   flushP99Ms: number;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
 /**
