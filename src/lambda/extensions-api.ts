@@ -5,6 +5,8 @@ import * as http from 'node:http';
 const send = http.request;
 
 const BASE = '/2020-01-01/extension';
+// One connection for the long polls, kept open: no connect and close around every invocation.
+const pollAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 export interface InvokeEvent {
   eventType: string;
@@ -22,8 +24,7 @@ function call(api: string, method: string, path: string, headers: Record<string,
   return new Promise((resolve, reject) => {
     const colon = api.lastIndexOf(':');
     const request = send(
-      // No agent: the long poll holds its socket for as long as the sandbox lives.
-      { host: api.slice(0, colon), port: Number(api.slice(colon + 1)), method, path: `${BASE}${path}`, headers, agent: false },
+      { host: api.slice(0, colon), port: Number(api.slice(colon + 1)), method, path: `${BASE}${path}`, headers, agent: ref ? false : pollAgent },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
