@@ -16,13 +16,15 @@ const RIC_ENTRY = { 3: 'node_modules/aws-lambda-ric-3/bin/index.mjs', 4: 'node_m
 /**
  * A function's deployment in a temporary task root: hoptrace installed in its node_modules as
  * the package is published (the `exports` of package.json, bundles built from src/), beside
- * `@opentelemetry/api`, and the handler files given.
+ * `@opentelemetry/api` and middy, and the handler files given.
  */
 export async function deployment(files: Record<string, string>): Promise<{ root: string; remove: () => void }> {
   const root = mkdtempSync(join(tmpdir(), 'hoptrace-task-'));
   const pkg = join(root, 'node_modules/hoptrace');
-  mkdirSync(join(root, 'node_modules/@opentelemetry'), { recursive: true });
-  symlinkSync(join(ROOT, 'node_modules/@opentelemetry/api'), join(root, 'node_modules/@opentelemetry/api'));
+  for (const dependency of ['@opentelemetry/api', '@middy/core']) {
+    mkdirSync(join(root, 'node_modules', dependency, '..'), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules', dependency), join(root, 'node_modules', dependency));
+  }
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   mkdirSync(pkg, { recursive: true });
   writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'hoptrace', type: manifest.type, main: manifest.main, exports: manifest.exports }));

@@ -17,6 +17,16 @@ export const handler = withTracing(async (event) => {
 });
 `;
 
+const MIDDY_HANDLER = `import 'hoptrace/lambda';
+import middy from '@middy/core';
+import { tracing } from 'hoptrace';
+import { trace } from '@opentelemetry/api';
+export const handler = middy(async (event) => {
+  trace.getTracer('orders').startSpan('charge card').end();
+  return { ok: true, n: event.n };
+}).use(tracing());
+`;
+
 const CJS_HANDLER = `const { withTracing } = require('hoptrace');
 const { trace } = require('@opentelemetry/api');
 exports.handler = withTracing(async (event) => {
@@ -48,6 +58,16 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
     }
     expect(api.registered).toEqual(['hoptrace']);
     expect(logLines(sandbox, '[hoptrace]')).toEqual([]);
+  });
+
+  it('does the same for a middy handler with tracing()', async () => {
+    const { api, receiver } = await boot({ 'index.mjs': MIDDY_HANDLER });
+    const response = await api.invoke({ n: 1 });
+    expect(JSON.parse(response.body.toString())).toEqual({ ok: true, n: 1 });
+    const frozenAt = await api.nextFreeze();
+    const spans = spansOf(receiver, response.requestId);
+    expect(spans.map((s) => s.name).sort()).toEqual(['charge card', 'init', 'traced']);
+    for (const at of arrivals(receiver, spans)) expect(at > response.at && at < frozenAt).toBe(true);
   });
 
   it('lets the sandbox freeze by the deadline while the ingest hangs', async () => {
