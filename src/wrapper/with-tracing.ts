@@ -8,7 +8,9 @@ import { copyStreamingMarks, isStreaming, traceStreamingCall, type ResponseStrea
 
 /**
  * Wraps a Lambda handler: every invocation gets a root span, and its spans are flushed
- * before the returned promise settles. The handler's result or error passes through as is.
+ * before the returned promise settles (with `hoptrace/lambda` loaded: after the response).
+ * The handler's result or error passes through as is. Response-streaming handlers work
+ * wrapped before or after `awslambda.streamifyResponse`.
  *
  * @example export const handler = withTracing(async (event, context) => ({ statusCode: 200 }));
  */

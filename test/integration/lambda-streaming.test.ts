@@ -55,4 +55,11 @@ describe(`response streaming under aws-lambda-ric ${RIC}.x on Node ${process.ver
       });
     }
   }
+
+  it('awslambda.streamifyResponse(withTracing(fn)) with tracing off still hands fn the stream and the real context', async () => {
+    const { api } = await boot({ 'index.mjs': handlerFile('awslambda.streamifyResponse(withTracing(FN))', false) }, {}, { OTEL_SDK_DISABLED: 'true' });
+    const response = await api.invoke(httpApiEvent());
+    expect(response.error).toBe(false);
+    expect(response.body.subarray(response.body.indexOf(PRELUDE_END) + PRELUDE_END.length).toString()).toBe(`hello ${response.requestId}`);
+  });
 });
