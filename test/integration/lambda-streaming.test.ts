@@ -56,6 +56,19 @@ describe(`response streaming under aws-lambda-ric ${RIC}.x on Node ${process.ver
     }
   }
 
+  it('a streaming handler that fails mid-stream: the root records the error, and its spans still leave before the freeze', async () => {
+    const failing = `async (event, responseStream) => {
+  responseStream.write('partial');
+  throw new Error('upstream gone');
+}`;
+    const { api, receiver } = await boot({ 'index.mjs': `import 'hoptrace/lambda';\nimport { withTracing } from 'hoptrace';\nexport const handler = withTracing(awslambda.streamifyResponse(${failing}));\n` });
+    const response = await api.invoke(httpApiEvent());
+    await api.nextFreeze();
+    const root = spansOf(receiver, response.requestId).find((s) => attr(s, 'faas.invocation_id') === response.requestId)!;
+    expect(root.status).toMatchObject({ code: 2, message: 'upstream gone' });
+    expect(attr(root, 'error.type')).toBe('Error');
+  });
+
   it('awslambda.streamifyResponse(withTracing(fn)) with tracing off still hands fn the stream and the real context', async () => {
     const { api } = await boot({ 'index.mjs': handlerFile('awslambda.streamifyResponse(withTracing(FN))', false) }, {}, { OTEL_SDK_DISABLED: 'true' });
     const response = await api.invoke(httpApiEvent());
