@@ -12,6 +12,7 @@ import { ingestThroughput, streamEfficiency } from './ingest';
 import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
 import { readSide } from './read-side';
+import { lambdaExtension } from './lambda-extension';
 import { buildVariants } from './variants';
 import { viewerReport } from './viewer';
 import { warm } from './warm';
@@ -25,6 +26,8 @@ const BUSY_RUNS = QUICK ? 3 : 9;
 // Short-lived objects the handler makes itself in the memory figure's second case: ~4 MB, as
 // a handler that parses a large event or calls the AWS SDK makes.
 const BUSY_GARBAGE = 16_000;
+const LAMBDA_SANDBOXES = QUICK ? 1 : 5;
+const LAMBDA_INVOCATIONS = QUICK ? 50 : 200;
 
 const say = (message: string): void => console.log(`  ${message}`);
 
@@ -87,10 +90,13 @@ async function main(): Promise<void> {
     say(`read side: record files through hoptrace's analysis; ${read.millionSpans.toLocaleString('en')} spans in a fresh process for memory`);
     const viewer = await viewerReport(QUICK ? 1 : 5);
     say(`HTML report: 5,000 traces, ${viewer.spans} spans, in headless Chromium`);
+    const lambda = await lambdaExtension(LAMBDA_SANDBOXES, LAMBDA_INVOCATIONS);
+    say(`hoptrace/lambda: ${LAMBDA_SANDBOXES} sandboxes of the runtime interface client × ${LAMBDA_INVOCATIONS} invocations per variant, exporting to the local ingest`);
 
     const { bare, 'bare-post': barePost, hoptrace, 'otel-sdk': sdk, 'otel-auto': auto } = cold;
     const initAdded = (v: typeof bare): number => v.initAddedMs;
     const cpuAdded = (name: string): number => warm3[name]!.cpuUs - warm3.bare!.cpuUs;
+    const responseAdded = (name: 'extension' | 'before-return'): number => lambda[name].responseP50Ms - lambda.bare.responseP50Ms;
     const rows: Row[] = [
       { figure: 'init time added over bare (ms)', hoptrace: f(initAdded(hoptrace), 2), reference: f(initAdded(sdk), 2), ratio: initAdded(hoptrace) / initAdded(sdk), target: '≤ 1/20', met: initAdded(hoptrace) / initAdded(sdk) <= 1 / 20 },
       { figure: 'bundle size, minified (KB)', hoptrace: f(hoptrace.bytes / 1024), reference: f(sdk.bytes / 1024), ratio: hoptrace.bytes / sdk.bytes, target: '≤ 1/12', met: hoptrace.bytes / sdk.bytes <= 1 / 12 },
@@ -111,6 +117,11 @@ async function main(): Promise<void> {
       { figure: 'kept traces arriving complete vs deciding each record alone', hoptrace: `${whole.complete} / ${whole.kept}`, reference: `${whole.statelessComplete} / ${whole.kept}`, ratio: whole.complete / whole.kept, target: '100%, no duplicates', met: whole.complete === whole.kept && whole.duplicates === 0 },
       { figure: 'read side spans/s per core vs gunzip + JSON.parse', hoptrace: f(read.spansPerSecond, 0), reference: f(read.boundSpansPerSecond, 0), ratio: read.spansPerSecond / read.boundSpansPerSecond, target: '≥ 50%', met: read.spansPerSecond / read.boundSpansPerSecond >= 0.5 },
       { figure: `read side peak RSS for ${read.millionSpans.toLocaleString('en')} spans vs the OTLP JSON read (MB)`, hoptrace: f(read.peakRssMb), reference: f(read.jsonMb), ratio: read.peakRssMb / read.jsonMb, target: '(context)', met: true },
+      { figure: 'response latency added over bare, p50 (ms): hoptrace/lambda vs export before return', hoptrace: f(responseAdded('extension'), 2), reference: f(responseAdded('before-return'), 2), ratio: responseAdded('extension') / responseAdded('before-return'), target: '≤ 1 ms', met: responseAdded('extension') <= 1 },
+      { figure: 'response latency added over bare, p99 (ms): hoptrace/lambda vs export before return', hoptrace: f(lambda.extension.responseP99Ms - lambda.bare.responseP99Ms, 2), reference: f(lambda['before-return'].responseP99Ms - lambda.bare.responseP99Ms, 2), ratio: (lambda.extension.responseP99Ms - lambda.bare.responseP99Ms) / (lambda['before-return'].responseP99Ms - lambda.bare.responseP99Ms), target: '(context)', met: true },
+      { figure: 'response to freeze, p50 (ms): hoptrace/lambda vs export before return', hoptrace: f(lambda.extension.freezeP50Ms, 2), reference: f(lambda['before-return'].freezeP50Ms, 2), ratio: lambda.extension.freezeP50Ms / lambda['before-return'].freezeP50Ms, target: '(context)', met: true },
+      { figure: 'init added by hoptrace/lambda over the wrapped handler (ms)', hoptrace: f(lambda.extension.initMs - lambda['before-return'].initMs, 2), reference: f(lambda['before-return'].initMs - lambda.bare.initMs, 2), ratio: (lambda.extension.initMs - lambda['before-return'].initMs) / (lambda['before-return'].initMs - lambda.bare.initMs), target: '(context)', met: true },
+      { figure: 'memory added by hoptrace/lambda over the wrapped handler (MB)', hoptrace: f(lambda.extension.rssMb - lambda['before-return'].rssMb), reference: f(lambda['before-return'].rssMb - lambda.bare.rssMb), ratio: (lambda.extension.rssMb - lambda['before-return'].rssMb) / (lambda['before-return'].rssMb - lambda.bare.rssMb), target: '(context)', met: true },
       { figure: 'stream bytes per span vs raw OTLP JSON', hoptrace: f(stream.streamBytesPerSpan), reference: f(stream.rawBytesPerSpan), ratio: stream.streamBytesPerSpan / stream.rawBytesPerSpan, target: '≤ 25%', met: stream.streamBytesPerSpan / stream.rawBytesPerSpan <= 0.25 },
     ];
 
@@ -132,6 +143,16 @@ async function main(): Promise<void> {
     table(['variant', 'wall (ms)', 'wall p99 (ms)', 'CPU per invocation (µs)'], measured.map((v) => [v.label, f(warm3[v.name]!.wallMs, 3), f(warm3[v.name]!.wallP99Ms, 3), f(warm3[v.name]!.cpuUs, 0)]));
     lines.push('## Flush cost', '', 'Time from the end of the handler\'s own work to the wrapped invocation returning (root span ended, spans exported); median.', '');
     table(['spans', 'hoptrace (ms)', 'OTel SDK (ms)', 'ratio'], [1, 10, 100].map((n) => [String(n), f(flush[n]!.hoptrace!, 3), f(flush[n]!.otel!, 3), (flush[n]!.hoptrace! / flush[n]!.otel!).toFixed(2)]));
+    lines.push(
+      '## Export after the response (hoptrace/lambda)',
+      '',
+      `The same handler (a root and 3 child spans) in sandboxes of the real runtime interface client (aws-lambda-ric ${process.versions.node.startsWith('20.') ? '3.x' : '4.x'}) against the Runtime and Extensions APIs of test/helpers, the freeze modelled with SIGSTOP; the traced variants export to the local ingest (serverless-offline into kinesalite). ${LAMBDA_SANDBOXES} sandboxes × ${LAMBDA_INVOCATIONS} invocations per variant after 20 of warm-up, medians across sandboxes. Response: from the invocation's dispatch to its response at the Runtime API. Freeze: from the response to the moment the runtime and every extension wait in next. Init: from the process's start to the runtime's first next.`,
+      '',
+    );
+    table(
+      ['variant', 'response p50 (ms)', 'response p99 (ms)', 'response to freeze p50 (ms)', 'init (ms)', 'RSS (MB)'],
+      (['bare', 'before-return', 'extension'] as const).map((v) => [v === 'extension' ? 'hoptrace/lambda' : v === 'before-return' ? 'hoptrace, export before return' : 'bare', f(lambda[v].responseP50Ms, 2), f(lambda[v].responseP99Ms, 2), f(lambda[v].freezeP50Ms, 2), f(lambda[v].initMs, 1), f(lambda[v].rssMb)]),
+    );
     lines.push('## Ingest and stream', '');
     table(
       ['figure', 'value'],

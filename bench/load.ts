@@ -2,7 +2,7 @@ import { trace } from '@opentelemetry/api';
 import { startLocalIngest } from '../local/ingest-stack';
 import { readStream, spansFromRecords } from '../local/kinesis';
 import { withTracing } from '../src/index';
-import { median } from './stats';
+import { median, percentile } from './stats';
 
 export interface LoadOptions {
   invocations: number;
@@ -21,11 +21,6 @@ export interface LoadResult {
   spansPerSecond: number;
   flushP50Ms: number;
   flushP99Ms: number;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
 /**

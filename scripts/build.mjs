@@ -1,13 +1,18 @@
 // Bundles the library into dist/ (the package's only content): ESM and CommonJS, each with
 // one self-contained type declaration file, so that the types resolve under every
-// moduleResolution (node10, node16/nodenext for import and require, bundler); and the
-// deployable handlers into build/handlers/, outside the package.
+// moduleResolution (node10, node16/nodenext for import and require, bundler); the
+// `hoptrace/lambda` preload; and the deployable handlers into build/handlers/, outside the
+// package.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { generateDtsBundle } from 'dts-bundle-generator';
 import { build } from 'esbuild';
 
 const LIBRARY_ENTRIES = { index: 'src/index.ts' };
+// The extension's entry point: ES module only, since it awaits its registration at top level;
+// self-contained (no @opentelemetry/api), so it also works as a preload beside a bundle. It
+// exports nothing.
+const PRELOAD_ENTRIES = { lambda: 'src/lambda/index.ts' };
 const HANDLERS = { ingest: 'handlers/ingest/handler.ts' };
 
 rmSync('dist', { recursive: true, force: true });
@@ -36,6 +41,10 @@ Object.keys(LIBRARY_ENTRIES).forEach((name, i) => {
   writeFileSync(`dist/${name}.d.mts`, declarations[i]);
   copyFileSync(`dist/${name}.d.mts`, `dist/${name}.d.cts`);
 });
+for (const [name, entry] of Object.entries(PRELOAD_ENTRIES)) {
+  await build({ ...library, entryPoints: [entry], external: [], format: 'esm', outfile: `dist/${name}.mjs` });
+  writeFileSync(`dist/${name}.d.mts`, 'export {};\n');
+}
 
 for (const [name, entry] of Object.entries(HANDLERS)) {
   await build({

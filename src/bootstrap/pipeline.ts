@@ -2,6 +2,7 @@ import { propagation, type Attributes, type Tracer } from '@opentelemetry/api';
 import type { Env } from '../config/env';
 import { resolveConfig, type TracingConfig, type TracingOptions } from '../config/options';
 import { OtlpExporter } from '../exporter/exporter';
+import { chooseDelivery, type Delivery } from '../lambda/delivery';
 import { logger } from '../logger';
 import { ColdStartClaim } from '../wrapper/cold-start';
 import { register, type Registration } from './registration';
@@ -17,6 +18,8 @@ export interface Pipeline {
   readonly functionEnv: FunctionEnv;
   readonly settings: RecorderSettings;
   readonly exporter: OtlpExporter;
+  /** How each invocation's spans leave: before the return, or after the response. */
+  readonly delivery: Delivery;
   readonly registration: Registration;
   readonly tracer: Tracer;
   readonly coldStart: ColdStartClaim;
@@ -85,6 +88,7 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
     functionEnv,
     settings,
     exporter,
+    delivery: chooseDelivery(exporter, registration.provider.sandboxRecorder, config.flushTimeoutMs, functionEnv.inLambdaRuntime),
     registration,
     tracer: registration.provider.getTracer('hoptrace', VERSION),
     contextHeaders: new Set(propagation.fields().map((f) => f.toLowerCase())),

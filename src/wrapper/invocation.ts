@@ -9,6 +9,7 @@ import {
 } from '@opentelemetry/api';
 import { refreshInstrumentations } from '../instrumentation/install';
 import { str } from '../guards';
+import { tenantId, xrayTraceHeader } from '../lambda/request-data';
 import { logger } from '../logger';
 import { PROVISIONAL_ATTRIBUTE } from '../otlp/provisional';
 import { SpanRecorder, setRecorder } from '../tracer/recorder';
@@ -62,7 +63,7 @@ export class Invocation {
     pipeline.nameService(str(lambdaContext?.functionName));
     const cold = pipeline.coldStart.claim(startMs, pipeline.functionEnv.initializationType, pipeline.functionEnv.inLambdaRuntime);
     // Lambda sets the X-Ray header per invocation; read only when the xray propagator is on.
-    const xrayHeader = pipeline.xrayEnabled ? process.env._X_AMZN_TRACE_ID : undefined;
+    const xrayHeader = pipeline.xrayEnabled ? xrayTraceHeader(lambdaContext) : undefined;
     const incoming = incomingContext(trigger, lambdaContext, xrayHeader);
     this.recorder = new SpanRecorder(pipeline.settings);
     const base = setRecorder(incoming.parent, this.recorder);
@@ -73,6 +74,8 @@ export class Invocation {
       ...trigger.attributes,
     };
     if (cold.proactive) attributes['hoptrace.proactive_initialization'] = true;
+    const tenant = tenantId(lambdaContext);
+    if (tenant) attributes['aws.lambda.tenant_id'] = tenant;
     const spoolDropped = pipeline.exporter.spoolDropped();
     if (spoolDropped > 0) attributes['hoptrace.spool.dropped_spans'] = spoolDropped;
     const name = trigger.spanName ?? (attributes['faas.name'] as string | undefined) ?? 'invocation';
@@ -137,6 +140,23 @@ export class Invocation {
   }
 
   /**
+   * Follows the handler's answer: records its result (or the value `outcome` makes of it) or
+   * its error on the root, finishes, and settles exactly as the answer did.
+   */
+  async follow<T>(answer: Promise<T>, outcome: (value: T) => unknown = (value) => value): Promise<T> {
+    try {
+      const value = await answer;
+      this.recordResult(await outcome(value));
+      return value;
+    } catch (error) {
+      this.recordError(error);
+      throw error;
+    } finally {
+      await this.finish();
+    }
+  }
+
+  /**
    * Ends the root span and flushes; idempotent, never rejects. Spans the invocation's
    * timers and sockets record from now on leave with a later flush.
    */
@@ -146,10 +166,17 @@ export class Invocation {
       if (this.recorder.dropped > 0) this.root.setAttribute('hoptrace.spans_dropped', this.recorder.dropped);
       this.endLeftovers();
       this.root.end();
-      const last = this.flush();
+      // After a timeout flush only what ended since is left; the delivery decides whether
+      // the handler's return waits for the export or the export follows the response.
+      this.finishing = this.pipeline.delivery
+        .deliver({
+          requestId: str(this.lambdaContext?.awsRequestId),
+          spans: this.drain(),
+          deadlineMs: () => this.flushDeadline(),
+          pending: [this.timeoutFlush, this.resending],
+        })
+        .catch((error: unknown) => logger.warn('flush', `flush failed: ${(error as Error).message}`));
       this.recorder.handOver(this.pipeline.registration.provider.sandboxRecorder);
-      // A timeout flush may still be on its way; all must settle before we return.
-      this.finishing = Promise.all([this.timeoutFlush, this.resending, last]).then(() => undefined);
     }
     return this.finishing;
   }
@@ -160,12 +187,17 @@ export class Invocation {
    */
   async flush(provisional: RecordingSpan[] = []): Promise<void> {
     try {
-      const spans = [...this.recorder.drain(), ...this.pipeline.registration.provider.sandboxRecorder.drain(), ...provisional];
+      const spans = [...this.drain(), ...provisional];
       if (spans.length === 0) return;
       await this.pipeline.exporter.export(spans, this.flushDeadline());
     } catch (error) {
       logger.warn('flush', `flush failed: ${(error as Error).message}`);
     }
+  }
+
+  /** This invocation's finished spans, and any recorded outside invocations. */
+  private drain(): RecordingSpan[] {
+    return [...this.recorder.drain(), ...this.pipeline.registration.provider.sandboxRecorder.drain()];
   }
 
   /** Now plus the flush budget, and never past the Lambda deadline minus the margin. */

@@ -4,6 +4,7 @@ import { pipelineForHandler } from '../bootstrap/pipeline';
 import { Invocation } from './invocation';
 import { invokeHandler, type HandlerOutcome, type LambdaCallback, type LambdaHandler } from './invoke-handler';
 import type { LambdaContext } from './lambda-context';
+import { copyStreamingMarks, isStreaming, traceStreamingCall, type ResponseStream, type StreamingHandler } from './streaming';
 
 /**
  * A wrapped handler. Called with two arguments it returns a promise. Lambda's Node.js 20 and
@@ -15,22 +16,11 @@ export interface TracedHandler<TEvent, TResult, TContext extends LambdaContext> 
   (event: TEvent, context: TContext, callback: LambdaCallback<TResult>): Promise<TResult> | void;
 }
 
-async function traced<TResult>(invocation: Invocation, result: Promise<TResult>): Promise<TResult> {
-  try {
-    const value = await result;
-    invocation.recordResult(value);
-    return value;
-  } catch (error) {
-    invocation.recordError(error);
-    throw error;
-  } finally {
-    await invocation.finish();
-  }
-}
-
 /**
  * Wraps a Lambda handler: every invocation gets a root span, and its spans are flushed
- * before the invocation answers. The handler's result or error passes through as is.
+ * before the invocation answers (with `hoptrace/lambda` loaded: after the response). The
+ * handler's result or error passes through as is. Response-streaming handlers work wrapped
+ * before or after `awslambda.streamifyResponse`.
  *
  * @example export const handler = withTracing(async (event, context) => ({ statusCode: 200 }));
  */
@@ -39,12 +29,25 @@ export function withTracing<TEvent = unknown, TResult = unknown, TContext extend
   options: TracingOptions = {},
 ): TracedHandler<TEvent, TResult, TContext> {
   const pipeline = pipelineForHandler(options);
+  // withTracing(awslambda.streamifyResponse(fn)): a streaming handler in, a streaming handler out.
+  if (isStreaming(handler)) {
+    if (!pipeline) return handler as never;
+    const streaming = handler as unknown as StreamingHandler<TEvent, TContext>;
+    return copyStreamingMarks(handler, (event: TEvent, stream: ResponseStream, context: TContext) => traceStreamingCall(pipeline, streaming, event, stream, context)) as never;
+  }
   // Two declared parameters: Lambda's Node.js 24 runtime refuses a handler that declares a callback.
   return function tracedHandler(event: TEvent, context: TContext, ...rest: unknown[]): Promise<TResult> | undefined {
+    // awslambda.streamifyResponse(withTracing(fn)): marked after wrapping, called as (event, stream, context).
+    if (isStreaming(tracedHandler)) {
+      const streaming = handler as unknown as StreamingHandler<TEvent, TContext>;
+      const stream = context as unknown as ResponseStream;
+      const lambdaContext = rest[0] as TContext;
+      return (pipeline ? traceStreamingCall(pipeline, streaming, event, stream, lambdaContext) : streaming(event, stream, lambdaContext)) as Promise<TResult>;
+    }
     const invocation = pipeline ? Invocation.start(pipeline, event, context) : undefined;
     const run = (): HandlerOutcome<TResult> => invokeHandler(handler, event, context);
     const outcome = invocation ? contextApi.with(invocation.context, run) : run();
-    const result = invocation ? traced(invocation, outcome.result) : outcome.result;
+    const result = invocation ? invocation.follow(outcome.result) : outcome.result;
     const lambdaCallback = rest[0];
     if (!outcome.callbackStyle || typeof lambdaCallback !== 'function') return result;
     const answer = lambdaCallback as LambdaCallback<TResult>;

@@ -16,6 +16,8 @@ export interface ReceivedRequest {
   };
   bytes: number;
   remotePort: number | undefined;
+  /** `performance.now()` when the request arrived: ordered against other servers in this process. */
+  at: number;
 }
 
 /** What the receiver does with the next request; the default answers 200. */
@@ -85,6 +87,7 @@ export class OtlpReceiver {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const at = performance.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -93,7 +96,7 @@ export class OtlpReceiver {
       let raw = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
       const record = (): void => {
-        this.requests.push({ headers: req.headers, body: JSON.parse(raw.toString('utf8')) as ReceivedRequest['body'], bytes: raw.length, remotePort: req.socket.remotePort });
+        this.requests.push({ headers: req.headers, body: JSON.parse(raw.toString('utf8')) as ReceivedRequest['body'], bytes: raw.length, remotePort: req.socket.remotePort, at });
       };
       switch (behaviour.kind) {
         case 'ok':

@@ -53,7 +53,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the published package', () => {
-  it('holds the library only: its bundles and types, no handler bundles', () => {
+  it('holds the library only: its bundles and types, the hoptrace/lambda preload, no handler bundles', () => {
     const paths = packed.files.map((f) => f.path).sort();
     expect(paths.filter((p) => p.startsWith('dist/'))).toEqual([
       'dist/index.cjs',
@@ -62,6 +62,9 @@ describe('the published package', () => {
       'dist/index.d.mts',
       'dist/index.mjs',
       'dist/index.mjs.map',
+      'dist/lambda.d.mts',
+      'dist/lambda.mjs',
+      'dist/lambda.mjs.map',
     ]);
     expect(paths.every((p) => p.startsWith('dist/') || p === 'package.json' || p === 'README.md')).toBe(true);
     const manifest = JSON.parse(readFileSync(join(dir, 'node_modules/hoptrace/package.json'), 'utf8')) as Record<string, unknown>;
@@ -71,7 +74,7 @@ describe('the published package', () => {
   });
 
   it('type-checks for import under nodenext and node16', async () => {
-    const source = `import { withTracing, tracing, flush, traceRecord, instrumentAwsClient, type TracingOptions, type LambdaContext } from 'hoptrace';\n${CONSUMER}`;
+    const source = `import 'hoptrace/lambda';\nimport { withTracing, tracing, flush, traceRecord, instrumentAwsClient, type TracingOptions, type LambdaContext } from 'hoptrace';\n${CONSUMER}`;
     await typecheck('nodenext-import', { module: 'nodenext', moduleResolution: 'nodenext' }, 'handler.mts', source);
     await typecheck('node16-import', { module: 'node16', moduleResolution: 'node16' }, 'handler.mts', source);
   });
@@ -89,7 +92,7 @@ describe('the published package', () => {
   });
 
   it('loads in Node by import and by require', async () => {
-    const esm = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('hoptrace'); console.log(typeof m.withTracing, typeof m.tracing)"], { cwd: dir });
+    const esm = await run(process.execPath, ['--input-type=module', '-e', "await import('hoptrace/lambda'); const m = await import('hoptrace'); console.log(typeof m.withTracing, typeof m.tracing)"], { cwd: dir });
     expect(esm.stdout.trim()).toBe('function function');
     const cjs = await run(process.execPath, ['-e', "const m = require('hoptrace'); console.log(typeof m.withTracing, typeof m.flush)"], { cwd: dir });
     expect(cjs.stdout.trim()).toBe('function function');

@@ -119,7 +119,7 @@ describe('hoptrace on files', () => {
     const { out: said } = await hoptrace('view', '--out', out, '--file', join(dir, 'single.json'));
     expect(said).toBe(`wrote ${out} (1 trace(s))`);
     const html = readFileSync(out, 'utf8');
-    const data = JSON.parse(/<script type="application\/json" id="hoptrace-data">(.*)<\/script>/s.exec(html)![1]!);
+    const data = JSON.parse(/<script type="application\/json" id="hoptrace-data">(.*?)<\/script>/s.exec(html)![1]!);
     expect(Object.keys(data.details)).toEqual([traceId(1)]);
     expect(data.details[traceId(1)].spans).toHaveLength(2);
   });

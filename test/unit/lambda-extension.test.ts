@@ -1,0 +1,89 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { Extension } from '../../src/lambda/extension';
+import { ExtensionsApi } from '../../src/lambda/extensions-api';
+
+type Answer = { status: number; body: string; headers?: Record<string, string> } | 'reset';
+
+/**
+ * An Extensions API that answers from a script, then holds every further request. It is never
+ * closed (only unref'd): an extension's loop then waits in a held next instead of spinning on
+ * refused connections for the rest of the run.
+ */
+async function api(answers: Answer[]): Promise<{ api: ExtensionsApi; calls: string[] }> {
+  const calls: string[] = [];
+  const server = http.createServer((req, res) => {
+    calls.push(`${req.method} ${req.url}`);
+    const answer = answers.shift();
+    if (answer === undefined) return;
+    if (answer === 'reset') return req.socket.destroy();
+    res.writeHead(answer.status, answer.headers).end(answer.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return { api: new ExtensionsApi(`127.0.0.1:${(server.address() as AddressInfo).port}`), calls };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const NEXT = 'GET /2020-01-01/extension/event/next';
+const invoke = (requestId: string, deadlineMs: number): Answer => ({ status: 200, body: JSON.stringify({ eventType: 'INVOKE', requestId, deadlineMs }) });
+
+describe('ExtensionsApi.register', () => {
+  it('returns the identifier Lambda gives', async () => {
+    const { api: client, calls } = await api([{ status: 200, body: '{}', headers: { 'Lambda-Extension-Identifier': 'ext-1' } }]);
+    await expect(client.register('hoptrace', ['INVOKE'])).resolves.toBe('ext-1');
+    expect(calls).toEqual(['POST /2020-01-01/extension/register']);
+  });
+
+  it.each<[string, Answer, RegExp]>([
+    ['a refusal', { status: 403, body: '{"errorType":"Extension.RegistrationClosed"}' }, /^HTTP 403: \{"errorType":"Extension.RegistrationClosed"\}$/],
+    ['a 200 without an identifier', { status: 200, body: '{}' }, /no Lambda-Extension-Identifier/],
+    ['a reset connection', 'reset', /socket hang up|ECONNRESET/],
+  ])('rejects with why on %s', async (_, answer, why) => {
+    const { api: client } = await api([answer]);
+    await expect(client.register('hoptrace', ['INVOKE'])).rejects.toThrow(why);
+  });
+});
+
+describe('Extension.run', () => {
+  it('calls next again after every failure: an error status, a reset, a body that is not JSON, an unknown event', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { api: client, calls } = await api([{ status: 500, body: 'boom' }, 'reset', { status: 200, body: 'not json' }, { status: 200, body: '{"eventType":"SHUTDOWN"}' }]);
+    void new Extension(client, 'ext-1', undefined).run();
+    await vi.waitFor(() => expect(calls).toHaveLength(5), { timeout: 5000 });
+    expect(calls).toEqual([NEXT, NEXT, NEXT, NEXT, NEXT]);
+  });
+
+  it('holds an invocation until the wrapper’s export of it settles', async () => {
+    const { api: client, calls } = await api([invoke('req-1', Date.now() + 60_000)]);
+    const extension = new Extension(client, 'ext-1', undefined);
+    extension.attach();
+    void extension.run();
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    let release!: () => void;
+    extension.afterResponse('req-1', () => new Promise<void>((resolve) => (release = resolve)));
+    await vi.waitFor(() => expect(release).toBeTypeOf('function'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(calls).toHaveLength(1);
+    release();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+  });
+
+  it('lets go at the deadline when no export settles it', async () => {
+    const { api: client, calls } = await api([invoke('req-1', Date.now() + 100)]);
+    const extension = new Extension(client, 'ext-1', undefined);
+    extension.attach();
+    void extension.run();
+    await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 5000 });
+  });
+
+  it('holds nothing when no wrapper uses it', async () => {
+    const { api: client, calls } = await api([invoke('req-1', Date.now() + 60_000)]);
+    void new Extension(client, 'ext-1', undefined).run();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+  });
+});
