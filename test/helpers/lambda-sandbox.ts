@@ -11,7 +11,8 @@ const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
 /** The runtime interface client Lambda uses on this Node: 3.x on nodejs20.x, 4.x on 22.x and 24.x. */
 export const RIC: 3 | 4 = Number(process.versions.node.split('.')[0]) >= 22 ? 4 : 3;
-const RIC_ENTRY = { 3: 'node_modules/aws-lambda-ric-3/bin/index.mjs', 4: 'node_modules/aws-lambda-ric-4/index.mjs' } as const;
+// Installed by the checkout's npm ci into a project of its own (test/runtime-client/).
+const RIC_ENTRY = { 3: 'test/runtime-client/node_modules/aws-lambda-ric-3/bin/index.mjs', 4: 'test/runtime-client/node_modules/aws-lambda-ric-4/index.mjs' } as const;
 
 /**
  * A function's deployment in a temporary task root: hoptrace installed in its node_modules as
