@@ -52,6 +52,18 @@ class InvocationScope implements Context {
     return this.invocation.finished ? this.caller : this.invocation.context;
   }
 
+  /**
+   * The context a new scope should return to: the one this scope stands for now. A scope
+   * entered from a caller whose own scope has finished returns to that scope's caller, so
+   * that warm invocations never chain one scope onto the last (the chain would hold every
+   * past invocation, and every lookup would walk it).
+   */
+  static callerOf(active: Context): Context {
+    let context = active;
+    while (context instanceof InvocationScope && context.invocation.finished) context = context.caller;
+    return context;
+  }
+
   getValue(key: symbol): unknown {
     return this.current().getValue(key);
   }
@@ -145,7 +157,7 @@ function start(pipeline: Pipeline, request: MiddyRequest): void {
   invocations.set(request, invocation);
   request.internal[INTERNAL_KEY] = invocation.rootSpanContext();
   const manager = pipeline.registration.contextManager;
-  if (manager) manager.enterWith(new InvocationScope(invocation, manager.active()));
+  if (manager) manager.enterWith(new InvocationScope(invocation, InvocationScope.callerOf(manager.active())));
   else logger.warnOnce('middy:context', 'another context manager is registered; child spans may not nest under the root span.');
   watchEarlyResponse(request, invocation);
   watchRethrow(request, invocation);

@@ -57,6 +57,16 @@ describe('tracing() as a middy middleware', () => {
     expect(caller.traceId).not.toBe(rootOf(spans).traceId);
   });
 
+  it('does not chain warm invocations onto each other in the caller\'s context', async () => {
+    // Called in a loop, as the runtime calls it: each invocation's scope stays the caller's
+    // active context, and a scope that kept the previous one as its caller would chain them
+    // all (every past invocation held in memory, every lookup walking the chain: past some
+    // ten thousand, a lookup overflows the stack).
+    const handler = middy(async () => 'ok').use(tracing({ endpoint: receiver().url, sampler: 'always_off' }));
+    for (let i = 0; i < 12_000; i++) await handler({}, lambdaContext() as never);
+    expect(() => trace.getTracer('caller').startSpan('after many').end()).not.toThrow();
+  });
+
   it('flushes before middy returns when a before middleware sets earlyResponse to undefined', async () => {
     const handler = middy(async () => 'handler')
       .use(tracing({ endpoint: receiver().url }))
