@@ -17,25 +17,32 @@ export interface HandlerOutcome<TResult> {
   readonly callbackStyle: boolean;
 }
 
-/** Lambda's nodejs24.x runtime and later run promise-returning handlers only. */
-export const RUNTIME_RUNS_CALLBACK_HANDLERS = Number(process.versions.node.split('.')[0]) < 24;
+/**
+ * Which rule the runtime answers by. The runtime interface client 3.x (nodejs20.x and
+ * nodejs22.x on demand) passes a callback: a returned promise is the answer, anything else
+ * returned is ignored and the answer is what the handler calls back with. 4.x (nodejs24.x,
+ * and Lambda Managed Instances, where one process serves many invocations) passes none: the
+ * answer is what the handler returns, awaited, and a handler that declares a callback is
+ * refused. Read once: Lambda sets the environment before the process starts.
+ */
+export const RUNTIME_RUNS_CALLBACK_HANDLERS = Number(process.versions.node.split('.')[0]) < 24 && process.env.AWS_LAMBDA_MAX_CONCURRENCY === undefined;
 
 const CALLBACK_HANDLER_UNSUPPORTED =
-  'the handler returned no promise and has not called back: it is a callback handler, and Node.js 24 and later (Lambda nodejs24.x) no longer run those. Make it an async function that returns its result.';
+  'the handler declares a callback and returned no promise: it is a callback handler, and Node.js 24 and later (Lambda nodejs24.x) and Lambda Managed Instances no longer run those. Make it an async function that returns its result.';
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /**
- * Runs a handler as Lambda's runtime does: a returned promise is its answer; otherwise it is
- * callback style and its answer is what it calls back with, whatever its declared
- * parameters (a `(...args) => inner(...args)` wrapper declares none). One that never calls
- * back is answered with nothing once the event loop is empty, as the runtime does (else the
- * root would stay open, and the guard would later call the invocation a timeout). A plain
- * value returned is taken as the answer. Where the runtime no longer runs callback handlers
- * (`callbacks` false), one that would wait for its callback fails at once with the reason
- * instead of hanging.
+ * Runs a handler as Lambda's runtime does (see RUNTIME_RUNS_CALLBACK_HANDLERS). Where
+ * callbacks run (`callbacks` true): a returned promise is the answer; otherwise, whatever the
+ * handler declares (a `(...args) => inner(...args)` wrapper declares nothing) and whatever
+ * else it returns (`setTimeout(...)` returns a Timeout), the answer is what it calls back
+ * with, or nothing once the event loop is empty, as the runtime does (else the root would
+ * stay open, and the guard would later call the invocation a timeout). Where they do not:
+ * the returned value is the answer, `undefined` included, and a handler that declares a
+ * callback and returns no promise fails at once with the reason instead of hanging.
  */
 export function invokeHandler<TEvent, TResult, TContext extends LambdaContext>(
   handler: LambdaHandler<TEvent, TResult, TContext>,
@@ -63,12 +70,13 @@ export function invokeHandler<TEvent, TResult, TContext extends LambdaContext>(
     }
     if (calledBack) return;
     if (isThenable(returned)) returned.then(resolve as (value: unknown) => void, reject);
-    else if (returned !== undefined) resolve(returned as TResult);
-    else if (!callbacks) reject(new Error(CALLBACK_HANDLER_UNSUPPORTED));
-    else {
+    else if (!callbacks) {
+      if (returned === undefined && handler.length >= 3) reject(new Error(CALLBACK_HANDLER_UNSUPPORTED));
+      else resolve(returned as TResult);
+    } else {
       idle = () => resolve(undefined as TResult);
       process.once('beforeExit', idle);
     }
   });
-  return { result, callbackStyle: !threw && !isThenable(returned) && (calledBack || returned === undefined) };
+  return { result, callbackStyle: callbacks && !threw && !isThenable(returned) };
 }

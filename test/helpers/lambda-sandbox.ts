@@ -9,8 +9,8 @@ import { attr, OtlpReceiver, type OtlpSpan } from './otlp-receiver';
 
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
-/** The runtime interface client Lambda uses on this Node: 3.x on nodejs20.x, 4.x on 22.x and 24.x. */
-export const RIC: 3 | 4 = Number(process.versions.node.split('.')[0]) >= 22 ? 4 : 3;
+/** The runtime interface client Lambda uses on demand on this Node: 3.x on nodejs20.x and 22.x, 4.x on 24.x. */
+export const RIC: 3 | 4 = Number(process.versions.node.split('.')[0]) >= 24 ? 4 : 3;
 // Installed by the checkout's npm ci into a project of its own (test/runtime-client/).
 const RIC_ENTRY = { 3: 'test/runtime-client/node_modules/aws-lambda-ric-3/bin/index.mjs', 4: 'test/runtime-client/node_modules/aws-lambda-ric-4/index.mjs' } as const;
 
