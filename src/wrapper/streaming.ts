@@ -95,11 +95,16 @@ export async function traceStreamingCall<TEvent, TContext extends LambdaContext>
   let prelude: unknown;
   const stream = watchPrelude(responseStream, (value) => (prelude = value));
   const ended = streamEnded(responseStream);
-  return invocation.follow(
-    contextApi.with(invocation.context, () => handler(event, stream, context)),
-    async () => {
-      await ended;
-      return prelude;
-    },
-  );
+  let answer: Promise<unknown>;
+  try {
+    answer = Promise.resolve(contextApi.with(invocation.context, () => handler(event, stream, context)));
+  } catch (error) {
+    // A handler that is not async may throw before it returns a promise.
+    answer = Promise.reject(error);
+  }
+  // The runtime, too, waits for the stream's end after the handler settles.
+  return invocation.follow(answer, async () => {
+    await ended;
+    return prelude;
+  });
 }
