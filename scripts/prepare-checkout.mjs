@@ -10,7 +10,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 const CLIENT = 'test/runtime-client';
 const STAMP = `${CLIENT}/node_modules/.installed-from`;
 
-if (!['ci', 'install'].includes(process.env.npm_command ?? '') || !existsSync(`${CLIENT}/package-lock.json`)) process.exit(0);
+// Only in the checkout itself: npm also runs prepare for a git or file dependency, in a
+// directory of its own (INIT_CWD is then the project that depends on hoptrace).
+const inCheckout = process.env.INIT_CWD === process.cwd() && existsSync('.git') && existsSync(`${CLIENT}/package-lock.json`);
+if (!['ci', 'install'].includes(process.env.npm_command ?? '') || !inCheckout) process.exit(0);
 execFileSync('bash', ['scripts/setup-system.sh'], { stdio: 'inherit' });
 // A rebuild takes minutes: only when the client's lock file changed since the last one.
 const lock = createHash('sha256').update(readFileSync(`${CLIENT}/package-lock.json`)).digest('hex');

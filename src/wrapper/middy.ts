@@ -147,7 +147,7 @@ function runsFirst(): boolean | undefined {
 function warnNotFirst(): void {
   logger.warnOnce(
     'middy:order',
-    'tracing() is not the first middleware: the middlewares used before it run outside the trace (their spans are orphaned) and their after/onError run after its flush. Use it first: middy(handler).use(tracing()).use(...).',
+    'tracing() is not the first middleware: the middlewares used before it run outside the trace (their spans are orphaned) and their after/onError run after its flush; with hoptrace/lambda, one of them ending a request early (warm-up, validation) keeps that sandbox from freezing until the deadline, since no trace of the request reaches the extension. Use it first: middy(handler).use(tracing()).use(...).',
   );
 }
 
