@@ -5,7 +5,6 @@ import type { RecordingSpan } from '../tracer/span';
 import { SpanBatcher } from './batcher';
 import { extensionState } from './handoff';
 import { MULTI_CONCURRENT } from './request-data';
-import { joinShutdown } from './shutdown-channel';
 
 /** What an invocation hands over when it ends. */
 export interface Handover {
@@ -40,10 +39,13 @@ function exportAll(exporter: OtlpExporter, handover: Handover): Promise<void> {
 export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanRecorder, timeoutMs: number, inLambdaRuntime: boolean): Delivery {
   if (MULTI_CONCURRENT) {
     const batcher = new SpanBatcher(exporter, { ...BATCH, timeoutMs });
-    joinShutdown(async (deadlineMs) => {
-      batcher.add(sandboxRecorder.drain());
-      await Promise.all([batcher.flush(deadlineMs), exporter.drainSpool(() => deadlineMs)]);
-    });
+    // Loaded here only: its worker_threads and crypto would cost every other cold start.
+    void import('./shutdown-channel').then(({ joinShutdown }) =>
+      joinShutdown(async (deadlineMs) => {
+        batcher.add(sandboxRecorder.drain());
+        await Promise.all([batcher.flush(deadlineMs), exporter.drainSpool(() => deadlineMs)]);
+      }),
+    );
     return { name: 'background', deliver: async (handover) => batcher.add(handover.spans) };
   }
   const state = extensionState();
