@@ -28,8 +28,8 @@ export class SpanBatcher {
   add(spans: readonly RecordingSpan[]): void {
     if (spans.length === 0) return;
     for (const span of spans) this.spans.push(span);
-    if (this.spans.length >= this.limits.maxSpans) this.send(Date.now() + this.limits.timeoutMs);
-    else this.timer ??= setTimeout(() => this.send(Date.now() + this.limits.timeoutMs), this.limits.maxAgeMs).unref();
+    if (this.spans.length >= this.limits.maxSpans) this.send();
+    else this.timer ??= setTimeout(() => this.send(), this.limits.maxAgeMs).unref();
   }
 
   /** Sends everything pooled now; settles when every send so far has. */
@@ -38,12 +38,17 @@ export class SpanBatcher {
     return this.sending;
   }
 
-  private send(deadlineMs: number): void {
+  /**
+   * Queues the pooled spans behind the sends before them. A batch's time starts when its own
+   * send does: one queued behind a slow send still gets its whole timeout. A shutdown's
+   * deadline holds for every batch.
+   */
+  private send(deadlineMs?: number): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     if (this.spans.length === 0) return;
     const batch = this.spans;
     this.spans = [];
-    this.sending = this.sending.then(() => this.exporter.export(batch, deadlineMs));
+    this.sending = this.sending.then(() => this.exporter.export(batch, deadlineMs ?? Date.now() + this.limits.timeoutMs));
   }
 }

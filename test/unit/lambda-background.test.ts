@@ -59,6 +59,26 @@ describe('SpanBatcher (Managed Instances)', () => {
     await batcher.flush(Date.now() + 5000);
     expect(receiver.spans()).toHaveLength(5);
   });
+
+  it('starts a batch\'s time when its own send starts, so one queued behind a slow send still gets its whole timeout', async () => {
+    const calls: Array<{ startedAt: number; deadlineMs: number }> = [];
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const fake = {
+      export: async (_batch: unknown, deadlineMs: number) => {
+        calls.push({ startedAt: Date.now(), deadlineMs });
+        if (calls.length === 1) await slow;
+      },
+    };
+    const batcher = new SpanBatcher(fake as unknown as OtlpExporter, { maxSpans: 1, maxAgeMs: 3_600_000, timeoutMs: 50 });
+    batcher.add(spans(1));
+    batcher.add(spans(1));
+    // The first send outlasts the second's timeout before the second may start.
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    release();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    expect(calls[1]!.deadlineMs).toBeGreaterThan(calls[1]!.startedAt);
+  });
 });
 
 describe('per-request data', () => {
