@@ -42,6 +42,8 @@ export class HttpTransport {
   ) {
     const scheme = SCHEME.exec(endpoint)?.[1]?.toLowerCase();
     if (!scheme) throw new Error(`an endpoint must be an http:// or https:// URL, not "${endpoint}"`);
+    // Refused here, once: a URL that fails only when the client loads would fail every send.
+    if (!URL.canParse(endpoint)) throw new Error(`"${endpoint}" is not a valid URL`);
     this.secure = scheme === 'https';
   }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flush, withTracing } from '../../src/index';
@@ -615,6 +618,20 @@ describe('off switches', () => {
       expect(await handler({}, lambdaContext())).toBe('still fine');
     });
     expect(lines).toHaveLength(1);
+  });
+
+  it('drops spans with one warning, and never spools them, when the endpoint is an http URL that cannot be parsed', async () => {
+    const spoolDir = mkdtempSync(join(tmpdir(), 'hoptrace-bad-url-'));
+    try {
+      const lines = await warningsWhile('invalid OTLP endpoint', async () => {
+        const handler = withTracing(async () => 'still fine', { endpoint: 'http://ingest.example.com:99999/v1/traces', spool: { dir: spoolDir, maxBytes: 1 << 20 } });
+        expect(await handler({}, lambdaContext())).toBe('still fine');
+      });
+      expect(lines).toHaveLength(1);
+      expect(readdirSync(spoolDir, { recursive: true })).toEqual([]);
+    } finally {
+      rmSync(spoolDir, { recursive: true, force: true });
+    }
   });
 
   it('names the service after the Lambda context\'s function when AWS_LAMBDA_FUNCTION_NAME is unset', async () => {
