@@ -620,14 +620,11 @@ describe('off switches', () => {
     expect(lines).toHaveLength(1);
   });
 
-  it('drops spans with one warning, and never spools them, when the endpoint is an http URL that cannot be parsed', async () => {
+  it('drops spans, and never spools them, when the endpoint is an http URL that cannot be parsed', async () => {
     const spoolDir = mkdtempSync(join(tmpdir(), 'hoptrace-bad-url-'));
     try {
-      const lines = await warningsWhile('invalid OTLP endpoint', async () => {
-        const handler = withTracing(async () => 'still fine', { endpoint: 'http://ingest.example.com:99999/v1/traces', spool: { dir: spoolDir, maxBytes: 1 << 20 } });
-        expect(await handler({}, lambdaContext())).toBe('still fine');
-      });
-      expect(lines).toHaveLength(1);
+      const handler = withTracing(async () => 'still fine', { endpoint: 'http://ingest.example.com:99999/v1/traces', spool: { dir: spoolDir, maxBytes: 1 << 20 } });
+      expect(await handler({}, lambdaContext())).toBe('still fine');
       expect(readdirSync(spoolDir, { recursive: true })).toEqual([]);
     } finally {
       rmSync(spoolDir, { recursive: true, force: true });
