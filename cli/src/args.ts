@@ -15,6 +15,8 @@ source (one of):
   --stream NAME [--endpoint URL] [--region R] [--since 1h]   a Kinesis stream, every shard
   --file PATH, --dir PATH (repeatable)                       ingest records (gzipped OTLP JSON) or OTLP JSON,
                                                              one request per file or one per line
+  --archive PATH [--since 7d]                                the span table's Parquet folder (dt=YYYY-MM-DD/…),
+                                                             queried on DuckDB; --since reads days from then on
 filters (every command):
   --service S  --name TEXT  --min-duration 250ms  --errors  --cold  --attr key=value
 `;
@@ -28,6 +30,7 @@ export interface SourceArgs {
   sinceMs?: number;
   files: string[];
   dirs: string[];
+  archive?: string;
 }
 
 export interface CommandLine {
@@ -62,6 +65,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
         since: { type: 'string' },
         file: { type: 'string', multiple: true },
         dir: { type: 'string', multiple: true },
+        archive: { type: 'string' },
         service: { type: 'string' },
         name: { type: 'string' },
         'min-duration': { type: 'string' },
@@ -85,7 +89,8 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (command !== 'trace' && rest.length > 0) throw new CliError(`unexpected argument "${rest[0]}"\n\n${USAGE}`, 2);
   const files = values.file ?? [];
   const dirs = values.dir ?? [];
-  if ((values.stream === undefined) === (files.length + dirs.length === 0)) throw new CliError(`give one source: --stream NAME, or --file/--dir PATH\n\n${USAGE}`, 2);
+  const sources = [values.stream !== undefined, files.length + dirs.length > 0, values.archive !== undefined].filter(Boolean).length;
+  if (sources !== 1) throw new CliError(`give one source: --stream NAME, --file/--dir PATH or --archive PATH\n\n${USAGE}`, 2);
   let attr: Filters['attr'];
   if (values.attr !== undefined) {
     const eq = values.attr.indexOf('=');
@@ -112,6 +117,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
       ...(values.since !== undefined ? { sinceMs: parseDuration(values.since, '--since') } : {}),
       files,
       dirs,
+      ...(values.archive !== undefined ? { archive: values.archive } : {}),
     },
     filters: {
       ...(values.service !== undefined ? { service: values.service } : {}),

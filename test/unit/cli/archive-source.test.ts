@@ -1,0 +1,208 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nearestRank, sortedCopy } from '../../../cli/src/analysis/percentiles';
+import { writeSpanTable } from '../../../cli/src/archive/duckdb-table';
+import { run } from '../../../cli/src/commands';
+import { CliError } from '../../../cli/src/errors';
+import type { ServiceMap, Stats, TraceDetail, TraceSummary } from '../../../cli/src/model';
+import { partitionOf, spanRows } from '../../../handlers/archive/span-table';
+import type { OtlpExportRequest } from '../../../src/otlp/types';
+import { request, spanId, traceId, type Spec } from './traces';
+
+// `--archive` answers in SQL on DuckDB what the files source answers in memory: the same
+// spans written both ways, every command's --json compared.
+
+const SERVER = 2;
+const CLIENT = 3;
+const PRODUCER = 4;
+const CONSUMER = 5;
+const cold = (on: boolean) => ({ key: 'faas.coldstart', value: { boolValue: on } });
+const invocation = (on: boolean) => [cold(on), { key: 'faas.invocation_id', value: { stringValue: `inv-${String(on)}` } }];
+const initSpan = { key: 'hoptrace.init_type', value: { stringValue: 'on-demand' } };
+const provisional = { key: 'hoptrace.provisional', value: { boolValue: true } };
+
+const checkout: Spec[] = [
+  { trace: 1, id: 1, name: 'POST /orders', start: 0, end: 100.25, kind: SERVER, attributes: [...invocation(true), { key: 'http.status_code', value: { intValue: '201' } }] },
+  { trace: 1, id: 2, name: 'init', start: -30, end: -1, attributes: [initSpan] },
+  { trace: 1, id: 3, parent: 1, name: 'GET stock', start: 5, end: 45, kind: CLIENT },
+  { trace: 1, id: 4, parent: 3, service: 'inventory', name: 'GET /stock', start: 6, end: 44.5, kind: SERVER, attributes: invocation(false) },
+  { trace: 1, id: 5, parent: 4, service: 'inventory', name: 'query', start: 8, end: 40, kind: CLIENT, error: 'timeout' },
+  { trace: 1, id: 6, parent: 1, name: 'send', start: 50, end: 55, kind: PRODUCER },
+  { trace: 1, id: 7, parent: 6, service: 'worker', name: 'process order', start: 70, end: 130, kind: CONSUMER, attributes: invocation(true) },
+  { trace: 1, id: 8, parent: 6, service: 'worker', name: 'record', start: 72, end: 120, kind: CONSUMER },
+];
+// A batch consumer: its own trace, linked to the producer of trace 1; a span whose parent never came.
+const batch: Spec[] = [
+  { trace: 2, id: 20, service: 'worker', name: 'batch', start: 200, end: 260, kind: CONSUMER, links: [{ trace: 1, id: 6 }], attributes: invocation(false) },
+  { trace: 2, id: 21, parent: 99, service: 'mailer', name: 'send mail', start: 210, end: 230, kind: SERVER, attributes: [{ key: 'tenant', value: { stringValue: 'acme' } }] },
+];
+// Many calls of one operation, for the percentiles.
+const calls: Spec[] = Array.from({ length: 23 }, (_, i) => ({ trace: 10 + i, id: 100 + i, name: 'GET /x', start: 1000 + i * 10, end: 1000 + i * 10 + ((i * 7) % 23) + 0.5, kind: SERVER, ...(i % 5 === 0 ? { error: 'boom' } : {}), attributes: invocation(i % 4 === 0) }));
+// The timeout guard's provisional copy of a span, then its real end.
+const guardedReal: Spec = { trace: 40, id: 40, name: 'slow', start: 3000, end: 3900, kind: SERVER };
+const guardedCopy: Spec = { ...guardedReal, end: 3500, error: 'timed out', attributes: [provisional] };
+
+const RECORDS: Spec[][] = [checkout, batch, calls, checkout.slice(0, 3), [guardedCopy], [guardedReal]];
+
+function withEvent(req: Record<string, unknown>): Record<string, unknown> {
+  const text = JSON.stringify(req);
+  // An event on POST /orders, 12.5 ms after the origin.
+  return JSON.parse(text.replace('"name":"POST /orders",', `"name":"POST /orders","events":[{"timeUnixNano":"${1_700_000_000_012_500_000n}","name":"cache miss","attributes":[{"key":"key","value":{"stringValue":"sku-1"}}]}],`)) as Record<string, unknown>;
+}
+
+let dir: string;
+let archive: string;
+let records: string;
+
+async function hoptrace(...argv: string[]): Promise<unknown> {
+  let out = '';
+  await run([...argv, '--json'], { out: (text) => (out += text), note: () => undefined });
+  return JSON.parse(out) as unknown;
+}
+
+async function failure(...argv: string[]): Promise<CliError> {
+  const error = await hoptrace(...argv).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(CliError);
+  return error as CliError;
+}
+
+const both = async (...argv: string[]): Promise<[unknown, unknown]> => [await hoptrace(...argv, '--dir', records), await hoptrace(...argv, '--archive', archive)];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hoptrace-archive-cli-'));
+  archive = join(dir, 'span-table');
+  records = join(dir, 'records');
+  mkdirSync(records);
+  const requests = RECORDS.map((specs) => withEvent(request(specs)));
+  requests.forEach((req, i) => writeFileSync(join(records, `${i}.gz`), gzipSync(JSON.stringify(req))));
+  await writeSpanTable(
+    requests.map((req) => {
+      const rows = spanRows(req as unknown as OtlpExportRequest);
+      return { partition: partitionOf(rows), rows };
+    }),
+    archive,
+  );
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The table keeps attribute values as text (one map type for every value): compare them as text. */
+function asText(detail: TraceDetail): TraceDetail {
+  const text = (map: Record<string, unknown>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  return {
+    ...detail,
+    spans: detail.spans.map((s) => ({
+      ...s,
+      attributes: text(s.attributes),
+      resource: text(s.resource),
+      events: s.events.map((e) => ({ ...e, attributes: text(e.attributes) })),
+      links: s.links.map((l) => ({ ...l, attributes: text(l.attributes) })),
+    })),
+  };
+}
+
+describe('hoptrace --archive: the engine answers as the in-memory read does', () => {
+  it('traces: every trace, newest first, each summary equal', async () => {
+    const [files, table] = await both('traces', '--limit', '100');
+    expect((table as TraceSummary[]).length).toBe(1 + 1 + 23 + 1);
+    expect(table).toEqual(files);
+    expect((table as TraceSummary[]).find((t) => t.traceId === traceId(2))).toMatchObject({ rootName: 'batch', services: ['mailer', 'worker'] });
+  });
+
+  it.each([
+    ['--service', 'inventory'],
+    ['--name', 'stock'],
+    ['--min-duration', '100.25ms'],
+    ['--errors'],
+    ['--cold'],
+    ['--attr', 'tenant=acme'],
+    ['--attr', 'service.name=mailer'],
+    ['--errors', '--cold', '--limit', '2'],
+  ])('traces %s: the filters select the same traces', async (...filter) => {
+    const [files, table] = await both('traces', '--limit', '100', ...filter);
+    expect((table as TraceSummary[]).length).toBeGreaterThan(0);
+    expect(table).toEqual(files);
+  });
+
+  it('stats: operations, functions and traces equal, percentiles exact (nearest rank)', async () => {
+    const [files, table] = await both('stats');
+    expect(table).toEqual(files);
+    const x = (table as Stats).operations.find((o) => o.name === 'GET /x')!;
+    const durations = sortedCopy(calls.map((c) => c.end - c.start));
+    expect([x.p50Ms, x.p95Ms, x.p99Ms]).toEqual([nearestRank(durations, 50), nearestRank(durations, 95), nearestRank(durations, 99)]);
+    expect((table as Stats).traces).toMatchObject({ count: 26, withOrphans: 1 });
+  });
+
+  it('stats and map with a filter', async () => {
+    for (const command of ['stats', 'map']) {
+      const [files, table] = await both(command, '--service', 'worker');
+      expect(table).toEqual(files);
+    }
+  });
+
+  it('map: sync calls, async hops and link edges equal', async () => {
+    const [files, table] = await both('map');
+    expect(table).toEqual(files);
+    expect((table as ServiceMap).edges.map((e) => `${e.from}>${e.to}:${e.kind}:${e.count}`)).toEqual(['api>inventory:sync:1', 'api>worker:async:2']);
+  });
+
+  it('trace <id>: the trace read alone, analysed in memory (critical path, links, events); attribute values as text', async () => {
+    for (const id of [traceId(1), traceId(2), traceId(40), traceId(12)]) {
+      const [files, table] = await both('trace', id);
+      expect(table).toEqual(asText(files as TraceDetail));
+    }
+    const batchTrace = (await hoptrace('trace', traceId(2), '--archive', archive)) as TraceDetail;
+    expect(batchTrace.spans.find((s) => s.spanId === spanId(20))!.links[0]).toMatchObject({ service: 'api', name: 'send' });
+    const guarded = (await hoptrace('trace', traceId(40), '--archive', archive)) as TraceDetail;
+    expect(guarded.spans[0]).toMatchObject({ durationMs: 900, status: 'unset' });
+  });
+
+  it('view: the same traces, details, stats and map', async () => {
+    const out = join(dir, 'report.html');
+    const [files, table] = await both('view', '--out', out, '--limit', '3');
+    expect(table).toEqual(files);
+    expect(table).toEqual({ out, traces: 3 });
+  });
+});
+
+describe('hoptrace --archive: bad input', () => {
+  it('a missing folder', async () => {
+    const error = await failure('stats', '--archive', join(dir, 'nowhere'));
+    expect(error.message).toBe(`--archive ${join(dir, 'nowhere')}: no such folder`);
+    expect(error.exitCode).not.toBe(0);
+  });
+
+  it('a folder without Parquet', async () => {
+    const error = await failure('traces', '--archive', records);
+    expect(error.message).toMatch(/no Parquet files in it/);
+    expect(error.exitCode).not.toBe(0);
+  });
+
+  it('an unknown trace id, and a trace the filters leave out', async () => {
+    expect((await failure('trace', 'f'.repeat(32), '--archive', archive)).message).toBe(`trace ${'f'.repeat(32)} not found in archive ${archive}`);
+    expect((await failure('trace', traceId(1), '--archive', archive, '--service', 'mailer')).message).toBe(`trace ${traceId(1)} not found in archive ${archive} among the traces that pass the filters`);
+  });
+
+  it('two sources at once', async () => {
+    expect((await failure('stats', '--archive', archive, '--dir', records)).message).toMatch(/^give one source/);
+  });
+});
+
+describe('hoptrace --archive --since: only the days from then on are read', () => {
+  it('reads the partitions from the day --since reaches back to', async () => {
+    const table = join(dir, 'days');
+    const today = new Date().toISOString().slice(0, 10);
+    const rowsOf = (specs: Spec[]) => spanRows(request(specs) as unknown as OtlpExportRequest);
+    await writeSpanTable([{ partition: '2020-01-01', rows: rowsOf([{ trace: 50, id: 1, start: 0, end: 1 }]) }, { partition: today, rows: rowsOf([{ trace: 51, id: 1, start: 0, end: 1 }]) }], table);
+    const all = (await hoptrace('traces', '--archive', table)) as TraceSummary[];
+    const recent = (await hoptrace('traces', '--archive', table, '--since', '1d')) as TraceSummary[];
+    expect(all.map((t) => t.traceId).sort()).toEqual([traceId(50), traceId(51)]);
+    expect(recent.map((t) => t.traceId)).toEqual([traceId(51)]);
+  });
+});
