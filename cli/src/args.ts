@@ -17,6 +17,8 @@ source (one of):
                                                              one request per file or one per line
   --archive PATH [--since 7d]                                the span table's Parquet folder (dt=YYYY-MM-DD/…),
                                                              queried on DuckDB; --since reads days from then on
+  --athena --workgroup W --database D [--region R] [--endpoint URL] [--since 7d]
+                                                             the deployed span table, queried on Athena
 filters (every command):
   --service S  --name TEXT  --min-duration 250ms  --errors  --cold  --attr key=value
 `;
@@ -31,6 +33,7 @@ export interface SourceArgs {
   files: string[];
   dirs: string[];
   archive?: string;
+  athena?: { workgroup: string; database: string };
 }
 
 export interface CommandLine {
@@ -66,6 +69,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
         file: { type: 'string', multiple: true },
         dir: { type: 'string', multiple: true },
         archive: { type: 'string' },
+        athena: { type: 'boolean' },
+        workgroup: { type: 'string' },
+        database: { type: 'string' },
         service: { type: 'string' },
         name: { type: 'string' },
         'min-duration': { type: 'string' },
@@ -89,8 +95,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (command !== 'trace' && rest.length > 0) throw new CliError(`unexpected argument "${rest[0]}"\n\n${USAGE}`, 2);
   const files = values.file ?? [];
   const dirs = values.dir ?? [];
-  const sources = [values.stream !== undefined, files.length + dirs.length > 0, values.archive !== undefined].filter(Boolean).length;
-  if (sources !== 1) throw new CliError(`give one source: --stream NAME, --file/--dir PATH or --archive PATH\n\n${USAGE}`, 2);
+  const sources = [values.stream !== undefined, files.length + dirs.length > 0, values.archive !== undefined, values.athena === true].filter(Boolean).length;
+  if (sources !== 1) throw new CliError(`give one source: --stream NAME, --file/--dir PATH, --archive PATH or --athena\n\n${USAGE}`, 2);
+  const { workgroup, database } = values;
+  if (values.athena && (workgroup === undefined || database === undefined)) throw new CliError('--athena needs --workgroup W and --database D (the span archive\'s workgroup and Glue database)', 2);
+  if (!values.athena && (workgroup !== undefined || database !== undefined)) throw new CliError('--workgroup and --database go with --athena', 2);
   let attr: Filters['attr'];
   if (values.attr !== undefined) {
     const eq = values.attr.indexOf('=');
@@ -118,6 +127,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
       files,
       dirs,
       ...(values.archive !== undefined ? { archive: values.archive } : {}),
+      ...(values.athena ? { athena: { workgroup: workgroup!, database: database! } } : {}),
     },
     filters: {
       ...(values.service !== undefined ? { service: values.service } : {}),

@@ -1,8 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { TABLE_NAME } from '../../handlers/archive/catalog';
 import { analyze } from './analyze';
 import { archiveSummary, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
 import type { Scope } from './archive/archive-sql';
+import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
 import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
 import { CliError } from './errors';
@@ -114,11 +116,12 @@ async function execute(line: CommandLine, source: Source, io: Output, print: Pri
 export async function run(argv: string[], io: Output): Promise<void> {
   const line = parseCommandLine(argv);
   const print: Print = (json, text) => io.out(line.json ? JSON.stringify(json, null, 2) : text());
-  const { archive, sinceMs } = line.source;
-  if (archive === undefined) return execute(line, await openSource(line.source), io, print);
-  const engine = await localArchive(archive);
+  const { archive, athena, sinceMs, endpoint, region } = line.source;
+  if (archive === undefined && athena === undefined) return execute(line, await openSource(line.source), io, print);
+  const engine = athena ? athenaArchive({ ...athena, ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) }) : await localArchive(archive!);
+  const scope: Scope = { dialect: athena ? 'athena' : 'duckdb', table: athena ? TABLE_NAME : LOCAL_TABLE, filters: line.filters, ...(sinceMs !== undefined ? { sinceDay: dayAgo(sinceMs) } : {}) };
   try {
-    await executeOnArchive(line, engine, { dialect: 'duckdb', table: LOCAL_TABLE, filters: line.filters, ...(sinceMs !== undefined ? { sinceDay: dayAgo(sinceMs) } : {}) }, print, io);
+    await executeOnArchive(line, engine, scope, print, io);
   } finally {
     engine.close();
   }
