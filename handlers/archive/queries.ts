@@ -26,7 +26,7 @@ export interface Syntax {
 }
 
 const literal = (key: string): string => (key === '?' ? key : `'${key}'`);
-const athenaMicros = (ts: string): string => `(CAST(to_unixtime(${ts}) AS bigint) * 1000000 + CAST(date_format(${ts}, '%f') AS bigint))`;
+const athenaMicros = (ts: string): string => `(CAST(floor(to_unixtime(${ts})) AS bigint) * 1000000 + CAST(date_format(${ts}, '%f') AS bigint))`;
 
 export const SYNTAX: Record<Dialect, Syntax> = {
   athena: {
