@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TABLE_NAME } from '../../handlers/archive/catalog';
 import { analyze } from './analyze';
-import { archiveSummary, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
+import { archiveMap, archiveStats, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
 import type { Scope } from './archive/archive-sql';
 import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
@@ -72,12 +72,12 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
       return;
     }
     case 'stats': {
-      const { stats } = await archiveSummary(engine, scope);
+      const stats = await archiveStats(engine, scope);
       print(stats, () => renderStats(stats));
       return;
     }
     case 'map': {
-      const { map } = await archiveSummary(engine, scope);
+      const map = await archiveMap(engine, scope);
       print(map, () => renderMap(map));
     }
   }

@@ -41,35 +41,45 @@ export async function archiveTraces(engine: ArchiveEngine, scope: Scope, limit: 
   });
 }
 
-/** `stats` and `map` of the traces that pass the filters, from one statement. */
-export async function archiveSummary(engine: ArchiveEngine, scope: Scope): Promise<{ stats: Stats; map: ServiceMap }> {
-  const rows = await engine.select(summaryStatement(scope));
-  const ms = (value: Value): number => num(value) / 1000;
-  const of = (section: string): PlainRow[] => rows.filter((row) => row.section === section);
-  const traces = of('traces')[0];
+const ms = (value: Value): number => num(value) / 1000;
+const section = (rows: readonly PlainRow[], name: string): PlainRow[] => rows.filter((row) => row.section === name);
+
+function statsOf(rows: readonly PlainRow[]): Stats {
+  const traces = section(rows, 'traces')[0];
   return {
-    stats: {
-      operations: of('op')
-        .map((r) => ({ service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99) }))
-        .sort(byOperation),
-      functions: of('fn')
-        .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: ms(r.p50), initP95Ms: ms(r.p95) }))
-        .sort(byService),
-      traces: {
-        count: num(traces?.n),
-        withOrphans: num(traces?.errors),
-        spansPerTrace: { p50: num(traces?.p50), p95: num(traces?.p95), max: num(traces?.p99) },
-      },
-    },
-    map: {
-      nodes: of('node')
-        .map((r) => ({ service: text(r.a), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
-        .sort(byService),
-      edges: of('edge')
-        .map((r) => ({ from: text(r.a), to: text(r.b), kind: r.c === 'async' ? ('async' as const) : ('sync' as const), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
-        .sort(byEdge),
+    operations: section(rows, 'op')
+      .map((r) => ({ service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99) }))
+      .sort(byOperation),
+    functions: section(rows, 'fn')
+      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: ms(r.p50), initP95Ms: ms(r.p95) }))
+      .sort(byService),
+    traces: {
+      count: num(traces?.n),
+      withOrphans: num(traces?.errors),
+      spansPerTrace: { p50: num(traces?.p50), p95: num(traces?.p95), max: num(traces?.p99) },
     },
   };
+}
+
+function mapOf(rows: readonly PlainRow[]): ServiceMap {
+  return {
+    nodes: section(rows, 'node')
+      .map((r) => ({ service: text(r.a), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
+      .sort(byService),
+    edges: section(rows, 'edge')
+      .map((r) => ({ from: text(r.a), to: text(r.b), kind: r.c === 'async' ? ('async' as const) : ('sync' as const), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
+      .sort(byEdge),
+  };
+}
+
+/** `stats` of the traces that pass the filters. */
+export async function archiveStats(engine: ArchiveEngine, scope: Scope): Promise<Stats> {
+  return statsOf(await engine.select(summaryStatement(scope, ['stats'])));
+}
+
+/** `map` of the traces that pass the filters. */
+export async function archiveMap(engine: ArchiveEngine, scope: Scope): Promise<ServiceMap> {
+  return mapOf(await engine.select(summaryStatement(scope, ['map'])));
 }
 
 type TextMap = Record<string, string>;
@@ -158,7 +168,7 @@ export async function archiveTrace(engine: ArchiveEngine, scope: Scope, traceId:
 /** What one HTML report shows: the newest `limit` traces that pass the filters, each in full. */
 export async function archiveViewData(engine: ArchiveEngine, scope: Scope, limit: number): Promise<ViewData> {
   const traces = await archiveTraces(engine, scope, limit);
-  const { stats, map } = await archiveSummary(engine, scope);
+  const rows = await engine.select(summaryStatement(scope, ['stats', 'map']));
   const details = await detailsOf(engine, scope, await engine.select(spansOfNewestStatement(scope, limit)));
   return {
     generatedAt: new Date().toISOString(),
@@ -168,8 +178,8 @@ export async function archiveViewData(engine: ArchiveEngine, scope: Scope, limit
       const found = details.get(t.traceId);
       return found ? [[t.traceId, found.detail]] : [];
     })),
-    stats,
-    map,
+    stats: statsOf(rows),
+    map: mapOf(rows),
     skipped: { records: 0, spans: 0 },
   };
 }

@@ -135,16 +135,26 @@ LIMIT ${Math.trunc(limit)}`;
   return { sql, parameters: b.parameters };
 }
 
+/** One kind of answer row of a summary statement; every kind has the same columns. */
+function answer(section: string, a: string, b: string, c: string, n: string, errors: string, p50: string, p95: string, p99: string, from: string): string {
+  return `SELECT '${section}' AS section, ${a} AS a, ${b} AS b, ${c} AS c, ${n} AS n, ${errors} AS errors, ${p50} AS p50, ${p95} AS p95, ${p99} AS p99
+FROM ${from}`;
+}
+
+/** What a summary statement answers: `stats`, `map`, or both (`view`). */
+export type SummaryPart = 'stats' | 'map';
+
 /**
- * `stats` and `map` in one statement (one scan on Athena), a row per answer line: `section`
- * says which (`op`, `fn`, `traces`, `node`, `edge`); durations are microseconds.
+ * `stats` and/or `map` in one statement (one scan on Athena), a row per answer line:
+ * `section` says which (`op`, `fn`, `traces` for stats; `node`, `edge` for the map);
+ * durations are microseconds.
  */
-export function summaryStatement(scope: Scope): Statement {
+export function summaryStatement(scope: Scope, parts: readonly SummaryPart[]): Statement {
   const b = new Builder(scope);
   const { s } = b;
   const duration = 'end_us - start_us';
   const links = s.unnest('m.links', 'l', ['trace_id', 'span_id', 'trace_state', 'attributes']);
-  const sql = `${base(b)},
+  const mapCtes = `,
 entries AS (
   SELECT * FROM (
     SELECT m.*, row_number() OVER (
@@ -165,24 +175,21 @@ hops AS (
   FROM members m ${links}
   JOIN spans t ON t.trace_id = l.trace_id AND t.span_id = l.span_id
   WHERE t.span_id <> coalesce(m.parent_id, '') AND t.service <> m.service
-)
-SELECT 'op' AS section, service AS a, name AS b, '' AS c, count(*) AS n, sum(${flag('error')}) AS errors,
-       ${s.percentile(duration, 0.5)} AS p50, ${s.percentile(duration, 0.95)} AS p95, ${s.percentile(duration, 0.99)} AS p99
-FROM members GROUP BY service, name
-UNION ALL
-SELECT 'fn', service, '', '', sum(${flag('invocation')}), sum(${flag('cold')}),
-       ${s.percentile(`CASE WHEN init THEN ${duration} END`, 0.5)}, ${s.percentile(`CASE WHEN init THEN ${duration} END`, 0.95)}, NULL
-FROM members WHERE invocation OR init GROUP BY service
-UNION ALL
-SELECT 'traces', '', '', '', count(*), sum(has_orphans),
-       ${s.percentile('span_count', 0.5)}, ${s.percentile('span_count', 0.95)}, max(span_count)
-FROM selected
-UNION ALL
-SELECT 'node', service, '', '', count(*), sum(${flag('error')}), NULL, ${s.percentile(duration, 0.95)}, NULL
-FROM entries GROUP BY service
-UNION ALL
-SELECT 'edge', from_service, to_service, hop_kind, count(*), sum(${flag('error')}), NULL, ${s.percentile(duration, 0.95)}, NULL
-FROM hops GROUP BY from_service, to_service, hop_kind`;
+)`;
+  const ms = (q: number, of = duration): string => s.percentile(of, q);
+  const init = `CASE WHEN init THEN ${duration} END`;
+  const stats = [
+    answer('op', 'service', 'name', "''", 'count(*)', `sum(${flag('error')})`, ms(0.5), ms(0.95), ms(0.99), 'members GROUP BY service, name'),
+    answer('fn', 'service', "''", "''", `sum(${flag('invocation')})`, `sum(${flag('cold')})`, ms(0.5, init), ms(0.95, init), 'NULL', 'members WHERE invocation OR init GROUP BY service'),
+    answer('traces', "''", "''", "''", 'count(*)', 'sum(has_orphans)', ms(0.5, 'span_count'), ms(0.95, 'span_count'), 'max(span_count)', 'selected'),
+  ];
+  const map = [
+    answer('node', 'service', "''", "''", 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'entries GROUP BY service'),
+    answer('edge', 'from_service', 'to_service', 'hop_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'hops GROUP BY from_service, to_service, hop_kind'),
+  ];
+  const selects = [...(parts.includes('stats') ? stats : []), ...(parts.includes('map') ? map : [])];
+  const sql = `${base(b)}${parts.includes('map') ? mapCtes : ''}
+${selects.join('\nUNION ALL\n')}`;
   return { sql, parameters: b.parameters };
 }
 
