@@ -57,10 +57,12 @@ const flag = (condition: string): string => `CASE WHEN ${condition} THEN 1 ELSE 
 function base(b: Builder): string {
   const { s, scope } = b;
   const { filters } = scope;
+  // Parameters in the order their `?` appear in the text.
+  const dedup = deduplicated(scope.table, s, b.dayWhere());
   const attr = filters.attr
-    ? `coalesce(${s.lookup('span_attributes', '?')} = ?, false) OR coalesce(${s.lookup('resource_attributes', '?')} = ?, false)`
+    ? `coalesce(${s.lookup('span_attributes', b.p(filters.attr.key))} = ${b.p(filters.attr.value)}, false) OR coalesce(${s.lookup('resource_attributes', b.p(filters.attr.key))} = ${b.p(filters.attr.value)}, false)`
     : 'false';
-  const head = `WITH ${deduplicated(scope.table, s, b.dayWhere())},
+  const head = `WITH ${dedup},
 spans AS (
   SELECT trace_id, span_id, NULLIF(parent_span_id, '') AS parent_id, service_name AS service, span_name AS name,
          span_kind AS kind, ${s.micros('start_time')} AS start_us,
@@ -73,13 +75,6 @@ spans AS (
          links
   FROM deduplicated
 ),`;
-  if (filters.attr) {
-    const { key, value } = filters.attr;
-    b.p(key);
-    b.p(value);
-    b.p(key);
-    b.p(value);
-  }
   const nameMatch = filters.name !== undefined ? `max(${flag(`strpos(name, ${b.p(filters.name)}) > 0`)})` : '0';
   const serviceMatch = filters.service !== undefined ? `max(${flag(`service = ${b.p(filters.service)}`)})` : '0';
   const conditions = [
