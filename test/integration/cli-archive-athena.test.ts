@@ -7,11 +7,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
 import { athenaLiteral } from '../../cli/src/archive/athena';
 import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/archive/duckdb-table';
-import { run } from '../../cli/src/commands';
-import { CliError } from '../../cli/src/errors';
 import type { Filters } from '../../cli/src/analysis/filters';
 import { TABLE_NAME } from '../../handlers/archive/catalog';
 import { writeBothWays } from '../unit/cli/archive-fixture';
+import { failureOf, hoptraceJson as json } from '../unit/cli/run-cli';
 import { traceId } from '../unit/cli/traces';
 
 // `--athena` through the real AWS SDK v3 Athena client against a loopback stand-in that
@@ -150,29 +149,14 @@ async function can(question: (scope: Scope) => Statement, filters: Filters = {})
   standIn.answers.set(`${athena.sql}\n${athena.parameters.map(athenaLiteral).join('\n')}`, { columns, rows });
 }
 
-async function hoptrace(...argv: string[]): Promise<unknown> {
-  let out = '';
-  await run([...argv, '--json'], { out: (text) => (out += text), note: () => undefined });
-  return JSON.parse(out) as unknown;
-}
-
-const athena = (...argv: string[]) => hoptrace(...argv, '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', endpoint);
-
-async function failure(promise: Promise<unknown>): Promise<CliError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CliError);
-  return error as CliError;
-}
+const athena = (...argv: string[]) => json(...argv, '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', endpoint);
 
 describe('hoptrace --athena', () => {
   it('traces: polled to completion, paged, typed, as --archive answers', async () => {
     await can((scope) => tracesStatement(scope, 100));
     const before = standIn.calls.length;
     const out = await athena('traces', '--limit', '100');
-    expect(out).toEqual(await hoptrace('traces', '--limit', '100', '--archive', archive));
+    expect(out).toEqual(await json('traces', '--limit', '100', '--archive', archive));
     const calls = standIn.calls.slice(before);
     expect(calls.filter((c) => c === 'GetQueryExecution')).toHaveLength(3);
     expect(calls.filter((c) => c === 'GetQueryResults').length).toBe(Math.ceil(26 / PAGE));
@@ -190,14 +174,14 @@ describe('hoptrace --athena', () => {
   it('stats and map: one statement each, as --archive answers', async () => {
     await can((scope) => summaryStatement(scope, ['stats']));
     await can((scope) => summaryStatement(scope, ['map']));
-    expect(await athena('stats')).toEqual(await hoptrace('stats', '--archive', archive));
-    expect(await athena('map')).toEqual(await hoptrace('map', '--archive', archive));
+    expect(await athena('stats')).toEqual(await json('stats', '--archive', archive));
+    expect(await athena('map')).toEqual(await json('map', '--archive', archive));
   });
 
   it('trace <id>: its rows, then the rows of the trace it links to', async () => {
     await can((scope) => spansOfTracesStatement(scope, [traceId(2)]));
     await can((scope) => spansOfTracesStatement(scope, [traceId(1)]));
-    expect(await athena('trace', traceId(2))).toEqual(await hoptrace('trace', traceId(2), '--archive', archive));
+    expect(await athena('trace', traceId(2))).toEqual(await json('trace', traceId(2), '--archive', archive));
   });
 
   it('view: the list, the summary and the shown traces in full', async () => {
@@ -212,13 +196,13 @@ describe('hoptrace --athena', () => {
 describe('hoptrace --athena: failures', () => {
   it('a failed query, with its reason', async () => {
     standIn.failNext = { state: 'FAILED', reason: 'TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.hoptrace.otel_traces does not exist' };
-    const error = await failure(athena('stats'));
+    const error = await failureOf(athena('stats'));
     expect(error.message).toBe(`Athena query q-${standIn.executions.size} failed: TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.hoptrace.otel_traces does not exist`);
   });
 
   it('a query cancelled at the workgroup\'s bytes-scanned cap', async () => {
     standIn.failNext = { state: 'CANCELLED', reason: 'Query cancelled! : Bytes scanned limit was exceeded' };
-    const error = await failure(athena('stats'));
+    const error = await failureOf(athena('stats'));
     expect(error.message).toBe(
       `Athena cancelled the query: it would scan more than workgroup "${WORKGROUP}" allows a query (Query cancelled! : Bytes scanned limit was exceeded; 123456 bytes scanned). Read fewer days with --since, or raise the workgroup's bytes-scanned cap`,
     );
@@ -226,11 +210,11 @@ describe('hoptrace --athena: failures', () => {
 
   it('a query cancelled by someone', async () => {
     standIn.failNext = { state: 'CANCELLED', reason: 'Query cancelled by user' };
-    expect((await failure(athena('stats'))).message).toMatch(/^Athena query q-\d+ was cancelled: Query cancelled by user$/);
+    expect((await failureOf(athena('stats'))).message).toMatch(/^Athena query q-\d+ was cancelled: Query cancelled by user$/);
   });
 
   it('an unknown workgroup: the service refuses the query', async () => {
-    const error = await failure(hoptrace('stats', '--athena', '--workgroup', 'nope', '--database', DATABASE, '--endpoint', endpoint));
+    const error = await failureOf(json('stats', '--athena', '--workgroup', 'nope', '--database', DATABASE, '--endpoint', endpoint));
     expect(error.message).toBe(`Athena (workgroup "nope", database "${DATABASE}") refused the query: InvalidRequestException: WorkGroup nope is not found.`);
   });
 
@@ -242,7 +226,7 @@ describe('hoptrace --athena: failures', () => {
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     try {
-      expect((await failure(athena('stats'))).message).toMatch(/^no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+      expect((await failureOf(athena('stats'))).message).toMatch(/^no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
     } finally {
       process.env = saved;
     }
@@ -253,12 +237,12 @@ describe('hoptrace --athena: failures', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const error = await failure(hoptrace('stats', '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', `http://127.0.0.1:${port}`));
+    const error = await failureOf(json('stats', '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', `http://127.0.0.1:${port}`));
     expect(error.message).toBe(`cannot reach Athena at http://127.0.0.1:${port}: connection refused`);
   });
 
   it('--athena without its workgroup and database', async () => {
-    expect((await failure(hoptrace('stats', '--athena', '--workgroup', WORKGROUP))).message).toMatch(/^--athena needs --workgroup W and --database D/);
-    expect((await failure(hoptrace('stats', '--archive', archive, '--database', DATABASE))).message).toBe('--workgroup and --database go with --athena');
+    expect((await failureOf(json('stats', '--athena', '--workgroup', WORKGROUP))).message).toMatch(/^--athena needs --workgroup W and --database D/);
+    expect((await failureOf(json('stats', '--archive', archive, '--database', DATABASE))).message).toBe('--workgroup and --database go with --athena');
   });
 });

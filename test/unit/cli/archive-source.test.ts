@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nearestRank, sortedCopy } from '../../../cli/src/analysis/percentiles';
 import { writeSpanTable } from '../../../cli/src/archive/duckdb-table';
-import { run } from '../../../cli/src/commands';
 import { CliError } from '../../../cli/src/errors';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary } from '../../../cli/src/model';
 import { spanRows } from '../../../handlers/archive/span-table';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { calls, writeBothWays } from './archive-fixture';
+import { failureOf, hoptrace, hoptraceJson as json } from './run-cli';
 import { request, spanId, traceId, type Spec } from './traces';
 
 // `--archive` answers in SQL on DuckDB what the files source answers in memory: the same
@@ -19,22 +19,9 @@ let dir: string;
 let archive: string;
 let records: string;
 
-async function hoptrace(...argv: string[]): Promise<unknown> {
-  let out = '';
-  await run([...argv, '--json'], { out: (text) => (out += text), note: () => undefined });
-  return JSON.parse(out) as unknown;
-}
+const failure = (...argv: string[]): Promise<CliError> => failureOf(hoptrace(...argv));
 
-async function failure(...argv: string[]): Promise<CliError> {
-  const error = await hoptrace(...argv).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CliError);
-  return error as CliError;
-}
-
-const both = async (...argv: string[]): Promise<[unknown, unknown]> => [await hoptrace(...argv, '--dir', records), await hoptrace(...argv, '--archive', archive)];
+const both = async (...argv: string[]): Promise<[unknown, unknown]> => [await json(...argv, '--dir', records), await json(...argv, '--archive', archive)];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-archive-cli-'));
@@ -110,9 +97,9 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
       const [files, table] = await both('trace', id);
       expect(table).toEqual(asText(files as TraceDetail));
     }
-    const batchTrace = (await hoptrace('trace', traceId(2), '--archive', archive)) as TraceDetail;
+    const batchTrace = (await json('trace', traceId(2), '--archive', archive)) as TraceDetail;
     expect(batchTrace.spans.find((s) => s.spanId === spanId(20))!.links[0]).toMatchObject({ service: 'api', name: 'send' });
-    const guarded = (await hoptrace('trace', traceId(40), '--archive', archive)) as TraceDetail;
+    const guarded = (await json('trace', traceId(40), '--archive', archive)) as TraceDetail;
     expect(guarded.spans[0]).toMatchObject({ durationMs: 900, status: 'unset' });
   });
 
@@ -153,8 +140,8 @@ describe('hoptrace --archive --since: only the days from then on are read', () =
     const today = new Date().toISOString().slice(0, 10);
     const rowsOf = (specs: Spec[]) => spanRows(request(specs) as unknown as OtlpExportRequest);
     await writeSpanTable([{ partition: '2020-01-01', rows: rowsOf([{ trace: 50, id: 1, start: 0, end: 1 }]) }, { partition: today, rows: rowsOf([{ trace: 51, id: 1, start: 0, end: 1 }]) }], table);
-    const all = (await hoptrace('traces', '--archive', table)) as TraceSummary[];
-    const recent = (await hoptrace('traces', '--archive', table, '--since', '1d')) as TraceSummary[];
+    const all = (await json('traces', '--archive', table)) as TraceSummary[];
+    const recent = (await json('traces', '--archive', table, '--since', '1d')) as TraceSummary[];
     expect(all.map((t) => t.traceId).sort()).toEqual([traceId(50), traceId(51)]);
     expect(recent.map((t) => t.traceId)).toEqual([traceId(51)]);
   });
