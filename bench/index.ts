@@ -117,6 +117,8 @@ async function main(): Promise<void> {
       { figure: 'kept traces arriving complete vs deciding each record alone', hoptrace: `${whole.complete} / ${whole.kept}`, reference: `${whole.statelessComplete} / ${whole.kept}`, ratio: whole.complete / whole.kept, target: '100%, no duplicates', met: whole.complete === whole.kept && whole.duplicates === 0 },
       { figure: 'read side spans/s per core vs gunzip + JSON.parse', hoptrace: f(read.spansPerSecond, 0), reference: f(read.boundSpansPerSecond, 0), ratio: read.spansPerSecond / read.boundSpansPerSecond, target: '≥ 50%', met: read.spansPerSecond / read.boundSpansPerSecond >= 0.5 },
       { figure: `read side peak RSS for ${read.millionSpans.toLocaleString('en')} spans vs the OTLP JSON read (MB)`, hoptrace: f(read.peakRssMb), reference: f(read.jsonMb), ratio: read.peakRssMb / read.jsonMb, target: '(context)', met: true },
+      { figure: `\`stats --archive\` vs \`stats --dir\`, ${read.archive.spans.toLocaleString('en')} spans, wall time (ms)`, hoptrace: f(read.archive.archiveWallMs, 0), reference: f(read.archive.filesWallMs, 0), ratio: read.archive.archiveWallMs / read.archive.filesWallMs, target: '(context)', met: true },
+      { figure: `\`stats --archive\` vs \`stats --dir\`, ${read.archive.spans.toLocaleString('en')} spans, peak RSS (MB)`, hoptrace: f(read.archive.archivePeakRssMb), reference: f(read.archive.filesPeakRssMb), ratio: read.archive.archivePeakRssMb / read.archive.filesPeakRssMb, target: '(context)', met: true },
       { figure: 'response latency added over bare, p50 (ms): hoptrace/lambda vs export before return', hoptrace: f(responseAdded('extension'), 2), reference: f(responseAdded('before-return'), 2), ratio: responseAdded('extension') / responseAdded('before-return'), target: '≤ 1 ms', met: responseAdded('extension') <= 1 },
       { figure: 'response latency added over bare, p99 (ms): hoptrace/lambda vs export before return', hoptrace: f(lambda.extension.responseP99Ms - lambda.bare.responseP99Ms, 2), reference: f(lambda['before-return'].responseP99Ms - lambda.bare.responseP99Ms, 2), ratio: (lambda.extension.responseP99Ms - lambda.bare.responseP99Ms) / (lambda['before-return'].responseP99Ms - lambda.bare.responseP99Ms), target: '(context)', met: true },
       { figure: 'response to freeze, p50 (ms): hoptrace/lambda vs export before return', hoptrace: f(lambda.extension.freezeP50Ms, 2), reference: f(lambda['before-return'].freezeP50Ms, 2), ratio: lambda.extension.freezeP50Ms / lambda['before-return'].freezeP50Ms, target: '(context)', met: true },
@@ -199,6 +201,9 @@ async function main(): Promise<void> {
         [`peak RSS reading ${read.millionSpans.toLocaleString('en')} spans (MB)`, f(read.peakRssMb)],
         ['RSS before reading (MB)', f(read.baselineRssMb)],
         ['OTLP JSON those spans make, uncompressed (MB)', f(read.jsonMb)],
+        [`\`hoptrace stats --dir\` on those ${read.archive.spans.toLocaleString('en')} spans (record files), wall time (ms) / peak RSS (MB)`, `${f(read.archive.filesWallMs, 0)} / ${f(read.archive.filesPeakRssMb)}`],
+        [`\`hoptrace stats --archive\` on the same spans as the Parquet span table (DuckDB, every core), wall time (ms) / peak RSS (MB)`, `${f(read.archive.archiveWallMs, 0)} / ${f(read.archive.archivePeakRssMb)}`],
+        ['that span table on disk (MB)', f(read.archive.parquetMb)],
       ],
     );
     lines.push('## HTML report', '', `\`hoptrace view\`'s page for 5,000 traces (${viewer.spans} spans, one trace of 10,000), opened from a file in Debian's headless Chromium; medians.`, '');

@@ -15,6 +15,10 @@ source (one of):
   --stream NAME [--endpoint URL] [--region R] [--since 1h]   a Kinesis stream, every shard
   --file PATH, --dir PATH (repeatable)                       ingest records (gzipped OTLP JSON) or OTLP JSON,
                                                              one request per file or one per line
+  --archive PATH [--since 7d]                                the span table's Parquet folder (dt=YYYY-MM-DD/…),
+                                                             queried on DuckDB; --since reads days from then on
+  --athena --workgroup W --database D [--region R] [--endpoint URL] [--since 7d]
+                                                             the deployed span table, queried on Athena
 filters (every command):
   --service S  --name TEXT  --min-duration 250ms  --errors  --cold  --attr key=value
 `;
@@ -28,6 +32,8 @@ export interface SourceArgs {
   sinceMs?: number;
   files: string[];
   dirs: string[];
+  archive?: string;
+  athena?: { workgroup: string; database: string };
 }
 
 export interface CommandLine {
@@ -62,6 +68,10 @@ export function parseCommandLine(argv: string[]): CommandLine {
         since: { type: 'string' },
         file: { type: 'string', multiple: true },
         dir: { type: 'string', multiple: true },
+        archive: { type: 'string' },
+        athena: { type: 'boolean' },
+        workgroup: { type: 'string' },
+        database: { type: 'string' },
         service: { type: 'string' },
         name: { type: 'string' },
         'min-duration': { type: 'string' },
@@ -85,7 +95,11 @@ export function parseCommandLine(argv: string[]): CommandLine {
   if (command !== 'trace' && rest.length > 0) throw new CliError(`unexpected argument "${rest[0]}"\n\n${USAGE}`, 2);
   const files = values.file ?? [];
   const dirs = values.dir ?? [];
-  if ((values.stream === undefined) === (files.length + dirs.length === 0)) throw new CliError(`give one source: --stream NAME, or --file/--dir PATH\n\n${USAGE}`, 2);
+  const sources = [values.stream !== undefined, files.length + dirs.length > 0, values.archive !== undefined, values.athena === true].filter(Boolean).length;
+  if (sources !== 1) throw new CliError(`give one source: --stream NAME, --file/--dir PATH, --archive PATH or --athena\n\n${USAGE}`, 2);
+  const { workgroup, database } = values;
+  if (values.athena && (workgroup === undefined || database === undefined)) throw new CliError('--athena needs --workgroup W and --database D (the span archive\'s workgroup and Glue database)', 2);
+  if (!values.athena && (workgroup !== undefined || database !== undefined)) throw new CliError('--workgroup and --database go with --athena', 2);
   let attr: Filters['attr'];
   if (values.attr !== undefined) {
     const eq = values.attr.indexOf('=');
@@ -112,6 +126,8 @@ export function parseCommandLine(argv: string[]): CommandLine {
       ...(values.since !== undefined ? { sinceMs: parseDuration(values.since, '--since') } : {}),
       files,
       dirs,
+      ...(values.archive !== undefined ? { archive: values.archive } : {}),
+      ...(values.athena ? { athena: { workgroup: workgroup!, database: database! } } : {}),
     },
     filters: {
       ...(values.service !== undefined ? { service: values.service } : {}),

@@ -1,6 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { TABLE_NAME } from '../../handlers/archive/catalog';
 import { analyze } from './analyze';
+import { archiveMap, archiveStats, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
+import type { Scope } from './archive/archive-sql';
+import { athenaArchive } from './archive/athena';
+import { LOCAL_TABLE, localArchive } from './archive/local-archive';
 import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
 import { CliError } from './errors';
 import type { ViewData } from './model';
@@ -40,17 +45,49 @@ export function skippedNote(skipped: ViewData['skipped']): string | undefined {
   return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first: ${skipped.firstReason}`;
 }
 
-async function execute(line: CommandLine, source: Source, io: Output): Promise<void> {
-  const print = (json: unknown, text: () => string): void => io.out(line.json ? JSON.stringify(json, null, 2) : text());
-  if (line.command === 'view') {
-    const data = await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view);
-    const out = resolve(line.out ?? 'hoptrace-report.html');
-    await writeFile(out, renderReport(data));
-    const note = skippedNote(data.skipped);
-    if (note) io.note(note);
-    print({ out, traces: data.traces.length }, () => `wrote ${out} (${data.traces.length} trace(s))`);
-    return;
+type Print = (json: unknown, text: () => string) => void;
+
+async function writeView(line: CommandLine, data: ViewData, io: Output, print: Print): Promise<void> {
+  const out = resolve(line.out ?? 'hoptrace-report.html');
+  await writeFile(out, renderReport(data));
+  const note = skippedNote(data.skipped);
+  if (note) io.note(note);
+  print({ out, traces: data.traces.length }, () => `wrote ${out} (${data.traces.length} trace(s))`);
+}
+
+/** The commands on the span table: the engine answers, Node only shapes the rows. */
+async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope: Scope, print: Print, io: Output): Promise<void> {
+  switch (line.command) {
+    case 'view':
+      return writeView(line, await archiveViewData(engine, scope, line.limit ?? DEFAULT_LIMIT.view), io, print);
+    case 'traces': {
+      const rows = await archiveTraces(engine, scope, line.limit ?? DEFAULT_LIMIT.traces);
+      print(rows, () => renderTraces(rows));
+      return;
+    }
+    case 'trace': {
+      const detail = await archiveTrace(engine, scope, line.traceId!);
+      if (!detail) throw new CliError(`trace ${line.traceId} not found in ${engine.description}${Object.keys(line.filters).length > 0 ? ' among the traces that pass the filters' : ''}`);
+      print(detail, () => renderWaterfall(detail));
+      return;
+    }
+    case 'stats': {
+      const stats = await archiveStats(engine, scope);
+      print(stats, () => renderStats(stats));
+      return;
+    }
+    case 'map': {
+      const map = await archiveMap(engine, scope);
+      print(map, () => renderMap(map));
+    }
   }
+}
+
+/** The UTC day `sinceMs` ago, the first partition a `--since` read of the archive opens. */
+const dayAgo = (sinceMs: number): string => new Date(Date.now() - sinceMs).toISOString().slice(0, 10);
+
+async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
+  if (line.command === 'view') return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
   const traceId = line.traceId;
   const analysis = await analyze(source, { filters: line.filters, ...(traceId ? { detail: (id: string) => id === traceId } : {}) });
   const note = skippedNote(skippedOf(analysis.counts));
@@ -78,5 +115,14 @@ async function execute(line: CommandLine, source: Source, io: Output): Promise<v
 /** Runs `hoptrace …` with these arguments (without `node` and the script). */
 export async function run(argv: string[], io: Output): Promise<void> {
   const line = parseCommandLine(argv);
-  await execute(line, await openSource(line.source), io);
+  const print: Print = (json, text) => io.out(line.json ? JSON.stringify(json, null, 2) : text());
+  const { archive, athena, sinceMs, endpoint, region } = line.source;
+  if (archive === undefined && athena === undefined) return execute(line, await openSource(line.source), io, print);
+  const engine = athena ? athenaArchive({ ...athena, ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) }) : await localArchive(archive!);
+  const scope: Scope = { dialect: athena ? 'athena' : 'duckdb', table: athena ? TABLE_NAME : LOCAL_TABLE, filters: line.filters, ...(sinceMs !== undefined ? { sinceDay: dayAgo(sinceMs) } : {}) };
+  try {
+    await executeOnArchive(line, engine, scope, print, io);
+  } finally {
+    engine.close();
+  }
 }

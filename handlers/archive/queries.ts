@@ -3,25 +3,50 @@ import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
 // The archive's named questions, one definition each, rendered for Athena (Trino SQL, in
 // the deployed workgroup) and for DuckDB (the same table read locally from Parquet). They
 // differ only where the dialects do: percentiles and map lookups. Every query reads the
-// spans through `deduplicated`, since delivery into the stream is at least once.
+// spans through `deduplicated`, since delivery into the stream is at least once. The
+// `hoptrace` command's archive source (cli/src/archive/) writes its SQL with the same syntax.
 
 export type Dialect = 'athena' | 'duckdb';
 
-interface Syntax {
+export interface Syntax {
   /** The percentile `q` (0..1) of `expr`: approximate in Athena, exact (nearest rank) in DuckDB. */
   percentile(expr: string, q: number): string;
-  /** The value of `key` in a map column, or NULL. */
+  /** The value of `key` (a quoted literal or a `?` parameter) in a map column, or NULL. */
   lookup(map: string, key: string): string;
+  /** A timestamp as whole microseconds since the epoch (Athena reads Parquet timestamps to the millisecond). */
+  micros(timestamp: string): string;
+  /** The end of a span as whole microseconds since the epoch, from its start and `duration_ns`. */
+  endMicros(timestamp: string, durationNs: string): string;
+  /** The distinct values of `expr` in a group, joined by `separator` (a literal), in no set order. */
+  joinDistinct(expr: string, separator: string): string;
+  /** A map, an array or a struct as JSON text (timestamps inside as `YYYY-MM-DD HH:MM:SS.fraction`). */
+  json(expr: string): string;
+  /** `FROM` item that turns each element of the array of structs `array` into a row `alias`, fields `alias.field`. */
+  unnest(array: string, alias: string, fields: readonly string[]): string;
 }
 
-const SYNTAX: Record<Dialect, Syntax> = {
+const literal = (key: string): string => (key === '?' ? key : `'${key}'`);
+const athenaMicros = (ts: string): string => `(CAST(floor(to_unixtime(${ts})) AS bigint) * 1000000 + CAST(date_format(${ts}, '%f') AS bigint))`;
+
+export const SYNTAX: Record<Dialect, Syntax> = {
   athena: {
     percentile: (expr, q) => `approx_percentile(${expr}, ${q})`,
-    lookup: (map, key) => `element_at(${map}, '${key}')`,
+    lookup: (map, key) => `element_at(${map}, ${literal(key)})`,
+    micros: athenaMicros,
+    endMicros: (ts, duration) => `(${athenaMicros(ts)} + ${duration} / 1000)`,
+    joinDistinct: (expr, separator) => `array_join(array_distinct(array_agg(${expr})), ${separator})`,
+    json: (expr) => `json_format(CAST(${expr} AS JSON))`,
+    unnest: (array, alias, fields) => `CROSS JOIN UNNEST(${array}) AS ${alias} (${fields.join(', ')})`,
   },
   duckdb: {
     percentile: (expr, q) => `quantile_disc(${expr}, ${q})`,
-    lookup: (map, key) => `${map}['${key}']`,
+    lookup: (map, key) => `${map}[${literal(key)}]`,
+    micros: (ts) => `epoch_us(${ts})`,
+    endMicros: (ts, duration) => `((epoch_ns(${ts}) + ${duration}) // 1000)`,
+    joinDistinct: (expr, separator) => `string_agg(DISTINCT ${expr}, ${separator})`,
+    json: (expr) => `CAST(to_json(${expr}) AS VARCHAR)`,
+    unnest: (array, alias, fields) =>
+      `CROSS JOIN (SELECT unnest(${array}, recursive := true)) AS ${alias} (${fields.join(', ')})`,
   },
 };
 
@@ -34,10 +59,11 @@ export interface NamedQuery {
 }
 
 /**
- * The spans from day `?` on, each (trace_id, span_id) once: a span's real end over the
- * provisional copy the timeout guard sent of it.
+ * The CTE `deduplicated`: the spans that pass `where` (by default: from day `?` on), each
+ * (trace_id, span_id) once: a span's real end over the provisional copy the timeout guard
+ * sent of it.
  */
-function deduplicated(table: string, s: Syntax, where = `dt >= ?`): string {
+export function deduplicated(table: string, s: Syntax, where = `dt >= ?`): string {
   return `deduplicated AS (
   SELECT * FROM (
     SELECT *, row_number() OVER (

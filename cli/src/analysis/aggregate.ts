@@ -23,6 +23,11 @@ function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   return value;
 }
 
+/** The order `stats` and `map` list their rows in (the archive's answers are sorted alike). */
+export const byService = (a: { service: string }, b: { service: string }): number => a.service.localeCompare(b.service);
+export const byOperation = (a: { service: string; name: string }, b: { service: string; name: string }): number => byService(a, b) || a.name.localeCompare(b.name);
+export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][number]): number => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind);
+
 /** Looks a span up by `traceId/spanId` in everything read (links may cross traces). */
 export type LinkResolver = (ref: string) => CompactSpan | undefined;
 
@@ -80,17 +85,17 @@ export class Aggregator {
     const perTrace = sortedCopy(this.spansPerTrace);
     return {
       operations: [...this.operations.values()]
-        .sort((a, b) => a.service.localeCompare(b.service) || a.name.localeCompare(b.name))
+        .sort(byOperation)
         .map(({ service, name, count, errors, durations }) => {
           const sorted = sortedCopy(durations);
           return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99) };
         }),
       functions: [...this.functions.entries()]
-        .sort(([a], [b]) => a.localeCompare(b))
         .map(([service, fn]) => {
           const sorted = sortedCopy(fn.inits);
           return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: nearestRank(sorted, 50), initP95Ms: nearestRank(sorted, 95) };
-        }),
+        })
+        .sort(byService),
       traces: {
         count: this.spansPerTrace.length,
         withOrphans: this.withOrphans,
@@ -102,10 +107,8 @@ export class Aggregator {
   map(): ServiceMap {
     const p95 = (t: Tally): number => nearestRank(sortedCopy(t.durations), 95);
     return {
-      nodes: [...this.nodes.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([service, t]) => ({ service, count: t.count, errors: t.errors, p95Ms: p95(t) })),
-      edges: [...this.edges.values()]
-        .sort((a, b) => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind))
-        .map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, p95Ms: p95(e) })),
+      nodes: [...this.nodes.entries()].map(([service, t]) => ({ service, count: t.count, errors: t.errors, p95Ms: p95(t) })).sort(byService),
+      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, p95Ms: p95(e) })).sort(byEdge),
     };
   }
 }

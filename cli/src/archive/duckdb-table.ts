@@ -74,10 +74,23 @@ export async function writeSpanTable(parts: readonly PartitionedRows[], dir: str
   return count;
 }
 
+/** A result row with plain values: whole numbers as numbers (the spans' microseconds fit a double exactly). */
+export type PlainRow = Record<string, string | number | boolean | null>;
+
 export interface SpanTable {
   /** Runs a named query (NAMED_QUERIES) with its positional parameters. */
   query(name: string, parameters: readonly string[]): Promise<Array<Record<string, unknown>>>;
+  /** Runs any SQL on the view `otel_traces`, with positional parameters (`?`). */
+  select(sql: string, parameters: ReadonlyArray<string | number>): Promise<PlainRow[]>;
   close(): void;
+}
+
+function plain(row: Record<string, unknown>): PlainRow {
+  const out: PlainRow = {};
+  for (const [key, value] of Object.entries(row)) {
+    out[key] = typeof value === 'bigint' ? Number(value) : (value as PlainRow[string]);
+  }
+  return out;
 }
 
 /** Opens the Parquet table under `dir` as the view `otel_traces`. */
@@ -94,6 +107,10 @@ export async function openSpanTable(dir: string): Promise<SpanTable> {
       if (parameters.length !== named.parameters.length) throw new Error(`"${name}" takes ${named.parameters.length} parameter(s): ${named.parameters.join(', ')}`);
       const reader = await connection.runAndReadAll(renderQuery(named, 'duckdb', 'otel_traces'), [...parameters]);
       return reader.getRowObjectsJson() as Array<Record<string, unknown>>;
+    },
+    async select(sql, parameters) {
+      const reader = await connection.runAndReadAll(sql, [...parameters]);
+      return reader.getRowObjectsJS().map(plain);
     },
     close: () => connection.closeSync(),
   };

@@ -39,6 +39,11 @@ export function kindName(kind: number): TraceSpan['kind'] {
   return KIND_NAMES[kind] ?? 'unspecified';
 }
 
+/** The OTLP kind number of a kind's name, in any case (the span table spells them `Server`, …); 0 for none. */
+export function kindNumber(name: string): number {
+  return Math.max(0, KIND_NAMES.indexOf(name.toLowerCase() as TraceSpan['kind']));
+}
+
 export function statusOf(span: CompactSpan): SpanStatus {
   return span.flags & Flag.Error ? 'error' : span.flags & Flag.Ok ? 'ok' : 'unset';
 }

@@ -6,7 +6,7 @@ import {
   type GetShardIteratorCommandInput,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { clientConfig, commonAwsProblem } from '../aws-client';
 import { CliError } from '../errors';
 import type { Source } from './source';
 
@@ -26,33 +26,14 @@ export interface StreamRecord {
 }
 
 const PAGE = 10_000;
-const LOOPBACK = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/;
-
-/**
- * A Kinesis client for reading. HTTP/1.1 (kinesalite speaks nothing else; the SDK's default
- * for Kinesis is HTTP/2). A loopback endpoint (kinesalite) gets placeholder credentials when
- * the environment has none: kinesalite checks that requests are signed, not by whom.
- */
-function readerClient(options: Pick<StreamOptions, 'endpoint' | 'region'>): KinesisClient {
-  const local = options.endpoint !== undefined && LOOPBACK.test(options.endpoint);
-  const placeholder = local && !process.env.AWS_ACCESS_KEY_ID && !process.env.AWS_PROFILE;
-  return new KinesisClient({
-    requestHandler: new NodeHttpHandler(),
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.region ? { region: options.region } : local && !process.env.AWS_REGION ? { region: 'us-east-1' } : {}),
-    ...(placeholder ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
-  });
-}
 
 /** Why a Kinesis call failed, in words the user can act on. */
 function explain(error: unknown, options: StreamOptions): CliError {
-  const e = error as { name?: string; message?: string; code?: string };
+  const e = error as { name?: string; message?: string };
   const where = options.endpoint ? ` at ${options.endpoint}` : '';
   if (e.name === 'ResourceNotFoundException') return new CliError(`stream "${options.stream}" does not exist${where}${options.region ? ` in ${options.region}` : ''}`);
-  if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message ?? ''))
-    return new CliError(`no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${e.message})`);
-  if (/region is missing/i.test(e.message ?? '')) return new CliError('no AWS region: pass --region or set AWS_REGION');
-  if (e.code === 'ECONNREFUSED' || e.name === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? '')) return new CliError(`cannot reach Kinesis${where}: connection refused`);
+  const common = commonAwsProblem(error, 'Kinesis', options.endpoint);
+  if (common) return common;
   return new CliError(`reading stream "${options.stream}"${where} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`);
 }
 
@@ -96,7 +77,7 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
 }
 
 /** `--stream NAME [--endpoint URL] [--region R] [--since 1h]`. */
-export function streamSource(options: StreamOptions, client: KinesisClient = readerClient(options)): Source {
+export function streamSource(options: StreamOptions, client: KinesisClient = new KinesisClient(clientConfig(options))): Source {
   return {
     description: `stream ${options.stream}${options.endpoint ? ` at ${options.endpoint}` : ''}`,
     async *records() {

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../../cli/src/analyze';
-import { run } from '../../../cli/src/commands';
 import { CliError } from '../../../cli/src/errors';
 import type { TraceDetail, TraceSummary } from '../../../cli/src/model';
 import { fileSource } from '../../../cli/src/sources/files';
+import { failureOf, hoptrace } from './run-cli';
 import { record, request, spanId, traceId, type Spec } from './traces';
 
 let dir: string;
@@ -16,21 +16,7 @@ const good: Spec[] = [
   { id: 2, parent: 1, service: 'inventory', name: 'GET /stock', start: 10, end: 60, kind: 2 },
 ];
 
-async function hoptrace(...argv: string[]): Promise<{ out: string; notes: string[] }> {
-  let out = '';
-  const notes: string[] = [];
-  await run(argv, { out: (text) => (out += text), note: (text) => notes.push(text) });
-  return { out, notes };
-}
-
-async function failure(...argv: string[]): Promise<CliError> {
-  const error = await hoptrace(...argv).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CliError);
-  return error as CliError;
-}
+const failure = (...argv: string[]): Promise<CliError> => failureOf(hoptrace(...argv));
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-cli-'));

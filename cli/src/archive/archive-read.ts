@@ -1,0 +1,185 @@
+import { byEdge, byOperation, byService, type LinkResolver } from '../analysis/aggregate';
+import { matches } from '../analysis/filters';
+import { traceDetail } from '../analysis/trace-detail';
+import { summarize, traceView } from '../analysis/trace-view';
+import type { ServiceMap, Stats, TraceDetail, TraceSummary, ViewData } from '../model';
+import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
+import { SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
+import type { PlainRow } from './duckdb-table';
+
+// The commands' answers from the span table: the engine computes `traces`, `stats` and `map`
+// (archive-sql.ts); `trace <id>` and the report's traces read only their own rows and go
+// through the same in-memory trace analysis (critical path, tree order) as the other sources.
+
+/** Where the SQL runs: DuckDB on local Parquet, or Athena. */
+export interface ArchiveEngine {
+  /** For messages and the report's header. */
+  readonly description: string;
+  select(statement: Statement): Promise<PlainRow[]>;
+  close(): void;
+}
+
+type Value = PlainRow[string] | undefined;
+const num = (value: Value): number => (value === null || value === undefined ? 0 : Number(value));
+const text = (value: Value): string => (value === null || value === undefined ? '' : String(value));
+
+/** `traces`: the newest traces that pass the filters. */
+export async function archiveTraces(engine: ArchiveEngine, scope: Scope, limit: number): Promise<TraceSummary[]> {
+  const rows = await engine.select(tracesStatement(scope, limit));
+  return rows.map((row) => {
+    const startUs = num(row.start_us);
+    return {
+      traceId: text(row.trace_id),
+      rootName: text(row.root_name),
+      services: text(row.services).split(SERVICE_SEPARATOR).sort(),
+      spanCount: num(row.span_count),
+      durationMs: (num(row.end_us) - startUs) / 1000,
+      errorCount: num(row.errors),
+      coldStarts: num(row.cold_starts),
+      startTime: new Date(startUs / 1000).toISOString(),
+    };
+  });
+}
+
+const ms = (value: Value): number => num(value) / 1000;
+const section = (rows: readonly PlainRow[], name: string): PlainRow[] => rows.filter((row) => row.section === name);
+
+function statsOf(rows: readonly PlainRow[]): Stats {
+  const traces = section(rows, 'traces')[0];
+  return {
+    operations: section(rows, 'op')
+      .map((r) => ({ service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99) }))
+      .sort(byOperation),
+    functions: section(rows, 'fn')
+      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: ms(r.p50), initP95Ms: ms(r.p95) }))
+      .sort(byService),
+    traces: {
+      count: num(traces?.n),
+      withOrphans: num(traces?.errors),
+      spansPerTrace: { p50: num(traces?.p50), p95: num(traces?.p95), max: num(traces?.p99) },
+    },
+  };
+}
+
+function mapOf(rows: readonly PlainRow[]): ServiceMap {
+  return {
+    nodes: section(rows, 'node')
+      .map((r) => ({ service: text(r.a), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
+      .sort(byService),
+    edges: section(rows, 'edge')
+      .map((r) => ({ from: text(r.a), to: text(r.b), kind: r.c === 'async' ? ('async' as const) : ('sync' as const), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
+      .sort(byEdge),
+  };
+}
+
+/** `stats` of the traces that pass the filters. */
+export async function archiveStats(engine: ArchiveEngine, scope: Scope): Promise<Stats> {
+  return statsOf(await engine.select(summaryStatement(scope, ['stats'])));
+}
+
+/** `map` of the traces that pass the filters. */
+export async function archiveMap(engine: ArchiveEngine, scope: Scope): Promise<ServiceMap> {
+  return mapOf(await engine.select(summaryStatement(scope, ['map'])));
+}
+
+type TextMap = Record<string, string>;
+
+const parseJson = <T>(value: Value, empty: T): T => (value === null || value === undefined ? empty : (JSON.parse(String(value)) as T));
+
+/** `YYYY-MM-DD HH:MM:SS[.fraction]` (UTC, as the engines print a timestamp in JSON) as whole microseconds. */
+function timestampMicros(value: string): number {
+  const [whole, fraction = ''] = value.replace(' ', 'T').split('.');
+  return Date.parse(`${whole}Z`) * 1000 + Math.floor(Number(fraction.padEnd(9, '0').slice(0, 9)) / 1000);
+}
+
+interface Spans {
+  compact: Map<string, CompactSpan>;
+  details: Map<string, SpanDetail>;
+}
+
+/** One trace's rows as the in-memory analysis holds them, by trace id. */
+function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr']): Map<string, Spans> {
+  const traces = new Map<string, Spans>();
+  for (const row of rows) {
+    const traceId = text(row.trace_id);
+    let trace = traces.get(traceId);
+    if (!trace) traces.set(traceId, (trace = { compact: new Map(), details: new Map() }));
+    const attributes = parseJson<TextMap>(row.span_attributes, {});
+    const resource = parseJson<TextMap>(row.resource_attributes, {});
+    const events = parseJson<Array<{ time: string; name: string; attributes: TextMap | null }>>(row.events, []);
+    const links = parseJson<Array<{ trace_id: string; span_id: string; attributes: TextMap | null }>>(row.links, []);
+    let flags = row.status_code === 'Error' ? Flag.Error : row.status_code === 'Ok' ? Flag.Ok : 0;
+    if ('faas.coldstart' in attributes) flags |= Flag.Invocation | (attributes['faas.coldstart'] === 'true' ? Flag.Cold : 0);
+    if ('hoptrace.init_type' in attributes) flags |= Flag.Init;
+    if (attr && (attributes[attr.key] === attr.value || resource[attr.key] === attr.value)) flags |= Flag.AttrMatch;
+    const spanId = text(row.span_id);
+    const startUs = num(row.start_us);
+    trace.compact.set(spanId, {
+      spanId,
+      parentSpanId: text(row.parent_span_id) || undefined,
+      service: text(row.service_name),
+      name: text(row.span_name),
+      kind: kindNumber(text(row.span_kind)),
+      startUs,
+      endUs: Math.max(num(row.end_us), startUs),
+      flags,
+      links: links.length > 0 ? links.map((l) => `${l.trace_id}/${l.span_id}`) : undefined,
+    });
+    const message = text(row.status_message);
+    trace.details.set(spanId, {
+      ...(message !== '' ? { statusMessage: message } : {}),
+      attributes,
+      resource,
+      events: events.map((e) => ({ timeMs: timestampMicros(e.time) / 1000, name: e.name, attributes: e.attributes ?? {} })),
+      links: links.map((l) => ({ traceId: l.trace_id, spanId: l.span_id, attributes: l.attributes ?? {} })),
+    });
+  }
+  return traces;
+}
+
+/** Full traces from their rows, links resolved against them and, one more read, the traces they link to. */
+async function detailsOf(engine: ArchiveEngine, scope: Scope, rows: readonly PlainRow[]): Promise<Map<string, { detail: TraceDetail; passes: boolean }>> {
+  const traces = spansByTrace(rows, scope.filters.attr);
+  const elsewhere = new Set<string>();
+  for (const { compact } of traces.values()) {
+    for (const span of compact.values()) for (const ref of span.links ?? []) if (!traces.has(ref.slice(0, ref.indexOf('/')))) elsewhere.add(ref.slice(0, ref.indexOf('/')));
+  }
+  const linked = elsewhere.size > 0 ? spansByTrace(await engine.select(spansOfTracesStatement(scope, [...elsewhere])), undefined) : new Map<string, Spans>();
+  const resolve: LinkResolver = (ref) => {
+    const slash = ref.indexOf('/');
+    const traceId = ref.slice(0, slash);
+    return (traces.get(traceId) ?? linked.get(traceId))?.compact.get(ref.slice(slash + 1));
+  };
+  const out = new Map<string, { detail: TraceDetail; passes: boolean }>();
+  for (const [traceId, { compact, details }] of traces) {
+    const view = traceView(traceId, compact);
+    out.set(traceId, { detail: traceDetail(view, details, resolve), passes: matches(scope.filters, summarize(view), view) });
+  }
+  return out;
+}
+
+/** `trace <id>`: only that trace's rows are read; undefined when it is not there or does not pass the filters. */
+export async function archiveTrace(engine: ArchiveEngine, scope: Scope, traceId: string): Promise<TraceDetail | undefined> {
+  const rows = await engine.select(spansOfTracesStatement(scope, [traceId]));
+  const found = (await detailsOf(engine, scope, rows)).get(traceId);
+  return found?.passes ? found.detail : undefined;
+}
+
+/** What one HTML report shows: the newest `limit` traces that pass the filters, each in full. */
+export async function archiveViewData(engine: ArchiveEngine, scope: Scope, limit: number): Promise<ViewData> {
+  const traces = await archiveTraces(engine, scope, limit);
+  const rows = await engine.select(summaryStatement(scope, ['stats', 'map']));
+  const details = await detailsOf(engine, scope, await engine.select(spansOfNewestStatement(scope, limit)));
+  return {
+    generatedAt: new Date().toISOString(),
+    source: engine.description,
+    traces,
+    details: Object.fromEntries(traces.flatMap((t) => {
+      const found = details.get(t.traceId);
+      return found ? [[t.traceId, found.detail]] : [];
+    })),
+    stats: statsOf(rows),
+    map: mapOf(rows),
+    skipped: { records: 0, spans: 0 },
+  };
+}

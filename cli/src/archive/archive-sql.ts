@@ -1,0 +1,216 @@
+import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../handlers/archive/queries';
+import { PARTITION_COLUMN } from '../../../handlers/archive/span-table';
+import type { Filters } from '../analysis/filters';
+
+// The read-back command's questions as SQL over the span table, so the engine (DuckDB on
+// local Parquet, Athena on S3) does the filtering, grouping and percentiles and Node gets
+// only the answer rows. They follow the in-memory analysis (cli/src/analysis/) rule for
+// rule: a filter selects whole traces, `stats` and `map` count the spans of the traces
+// selected, a service's node counts the requests entering it, links resolve against every
+// span read. Durations are whole microseconds, as the in-memory read keeps them.
+
+/** SQL with its positional parameters (`?`), in order. */
+export interface Statement {
+  sql: string;
+  parameters: Array<string | number>;
+}
+
+/** What every question reads: the table, the day it starts from, the traces' filters. */
+export interface Scope {
+  dialect: Dialect;
+  table: string;
+  /** `YYYY-MM-DD`: partitions before it are not read. */
+  sinceDay?: string;
+  filters: Filters;
+}
+
+/** Joins a group's services in one text column; no service name holds this control character. */
+export const SERVICE_SEPARATOR = '\u001f';
+
+class Builder {
+  readonly parameters: Array<string | number> = [];
+  readonly s: Syntax;
+  constructor(readonly scope: Scope) {
+    this.s = SYNTAX[scope.dialect];
+  }
+
+  /** `?`, with its value appended: call in the order the text reads. */
+  p(value: string | number): string {
+    this.parameters.push(value);
+    return '?';
+  }
+
+  dayWhere(extra?: string): string {
+    const conditions = [...(extra ? [extra] : []), ...(this.scope.sinceDay !== undefined ? [`${PARTITION_COLUMN} >= ${this.p(this.scope.sinceDay)}`] : [])];
+    return conditions.length > 0 ? conditions.join(' AND ') : '1 = 1';
+  }
+}
+
+const flag = (condition: string): string => `CASE WHEN ${condition} THEN 1 ELSE 0 END`;
+
+/**
+ * The CTEs every question starts from: `deduplicated`; `spans` (what the analysis keeps of a
+ * span); `related` (with its parent's service and kind, and whether it is an orphan);
+ * `traces` (one summary a trace, with what the filters test); `selected` (the traces that
+ * pass); `members` (their spans).
+ */
+function base(b: Builder): string {
+  const { s, scope } = b;
+  const { filters } = scope;
+  // Parameters in the order their `?` appear in the text.
+  const dedup = deduplicated(scope.table, s, b.dayWhere());
+  const attr = filters.attr
+    ? `coalesce(${s.lookup('span_attributes', b.p(filters.attr.key))} = ${b.p(filters.attr.value)}, false) OR coalesce(${s.lookup('resource_attributes', b.p(filters.attr.key))} = ${b.p(filters.attr.value)}, false)`
+    : 'false';
+  const head = `WITH ${dedup},
+spans AS (
+  SELECT trace_id, span_id, NULLIF(parent_span_id, '') AS parent_id, service_name AS service, span_name AS name,
+         span_kind AS kind, ${s.micros('start_time')} AS start_us,
+         greatest(${s.endMicros('start_time', 'duration_ns')}, ${s.micros('start_time')}) AS end_us,
+         status_code = 'Error' AS error,
+         ${s.lookup('span_attributes', 'faas.coldstart')} IS NOT NULL AS invocation,
+         coalesce(${s.lookup('span_attributes', 'faas.coldstart')} = 'true', false) AS cold,
+         ${s.lookup('span_attributes', 'hoptrace.init_type')} IS NOT NULL AS init,
+         ${attr} AS attr_match,
+         links
+  FROM deduplicated
+),`;
+  const nameMatch = filters.name !== undefined ? `max(${flag(`strpos(name, ${b.p(filters.name)}) > 0`)})` : '0';
+  const serviceMatch = filters.service !== undefined ? `max(${flag(`service = ${b.p(filters.service)}`)})` : '0';
+  const conditions = [
+    ...(filters.service !== undefined ? ['service_match = 1'] : []),
+    ...(filters.minDurationMs !== undefined ? [`CAST(end_us - start_us AS double) / 1000 >= ${b.p(filters.minDurationMs)}`] : []),
+    ...(filters.errors ? ['errors > 0'] : []),
+    ...(filters.cold ? ['cold_starts > 0'] : []),
+    ...(filters.name !== undefined ? ['name_match = 1'] : []),
+    ...(filters.attr ? ['attr_match = 1'] : []),
+  ];
+  return `${head}
+related AS (
+  SELECT c.*, p.service AS parent_service, p.kind AS parent_kind,
+         c.parent_id IS NOT NULL AND p.span_id IS NULL AS orphan
+  FROM spans c LEFT JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_id
+),
+ranked AS (
+  SELECT *, row_number() OVER (
+    PARTITION BY trace_id
+    ORDER BY CASE WHEN parent_id IS NULL THEN 0 WHEN orphan THEN 1 ELSE 2 END, start_us, end_us DESC, span_id
+  ) AS root_rank
+  FROM related
+),
+traces AS (
+  SELECT trace_id, count(*) AS span_count, min(start_us) AS start_us, max(end_us) AS end_us,
+         sum(${flag('error')}) AS errors, sum(${flag('cold')}) AS cold_starts,
+         max(CASE WHEN root_rank = 1 AND (parent_id IS NULL OR orphan) THEN name END) AS root_name,
+         max(${flag('orphan')}) AS has_orphans,
+         ${s.joinDistinct('service', 'chr(31)')} AS services,
+         ${nameMatch} AS name_match, ${serviceMatch} AS service_match, max(${flag('attr_match')}) AS attr_match
+  FROM ranked
+  GROUP BY trace_id
+),
+selected AS (
+  SELECT * FROM traces WHERE ${conditions.length > 0 ? conditions.join(' AND ') : '1 = 1'}
+),
+members AS (
+  SELECT r.* FROM related r JOIN selected t ON t.trace_id = r.trace_id
+)`;
+}
+
+/** Newest first, as the in-memory list sorts: by start to the millisecond, then by id. */
+const NEWEST_FIRST = 'floor(start_us / 1000.0) DESC, trace_id';
+
+/** `traces`: the newest `limit` traces that pass the filters, one summary row each. */
+export function tracesStatement(scope: Scope, limit: number): Statement {
+  const b = new Builder(scope);
+  const sql = `${base(b)}
+SELECT trace_id, root_name, services, span_count, start_us, end_us, errors, cold_starts
+FROM selected
+ORDER BY ${NEWEST_FIRST}
+LIMIT ${Math.trunc(limit)}`;
+  return { sql, parameters: b.parameters };
+}
+
+/** One kind of answer row of a summary statement; every kind has the same columns. */
+function answer(section: string, a: string, b: string, c: string, n: string, errors: string, p50: string, p95: string, p99: string, from: string): string {
+  return `SELECT '${section}' AS section, ${a} AS a, ${b} AS b, ${c} AS c, ${n} AS n, ${errors} AS errors, ${p50} AS p50, ${p95} AS p95, ${p99} AS p99
+FROM ${from}`;
+}
+
+/** What a summary statement answers: `stats`, `map`, or both (`view`). */
+export type SummaryPart = 'stats' | 'map';
+
+/**
+ * `stats` and/or `map` in one statement (one scan on Athena), a row per answer line:
+ * `section` says which (`op`, `fn`, `traces` for stats; `node`, `edge` for the map);
+ * durations are microseconds.
+ */
+export function summaryStatement(scope: Scope, parts: readonly SummaryPart[]): Statement {
+  const b = new Builder(scope);
+  const { s } = b;
+  const duration = 'end_us - start_us';
+  const links = s.unnest('m.links', 'l', ['trace_id', 'span_id', 'trace_state', 'attributes']);
+  const mapCtes = `,
+entries AS (
+  SELECT * FROM (
+    SELECT m.*, row_number() OVER (
+      PARTITION BY trace_id, CASE WHEN parent_service IS NULL THEN span_id ELSE parent_id || '/' || service END
+      ORDER BY start_us, span_id
+    ) AS entry_rank
+    FROM members m
+    WHERE parent_service IS NULL OR parent_service <> service
+  ) WHERE entry_rank = 1
+),
+hops AS (
+  SELECT parent_service AS from_service, service AS to_service,
+         CASE WHEN kind = 'Consumer' OR parent_kind = 'Producer' THEN 'async' ELSE 'sync' END AS hop_kind,
+         error, start_us, end_us
+  FROM entries WHERE parent_service IS NOT NULL
+  UNION ALL
+  SELECT t.service, m.service, 'async', m.error, m.start_us, m.end_us
+  FROM members m ${links}
+  JOIN spans t ON t.trace_id = l.trace_id AND t.span_id = l.span_id
+  WHERE t.span_id <> coalesce(m.parent_id, '') AND t.service <> m.service
+)`;
+  const ms = (q: number, of = duration): string => s.percentile(of, q);
+  const init = `CASE WHEN init THEN ${duration} END`;
+  const stats = [
+    answer('op', 'service', 'name', "''", 'count(*)', `sum(${flag('error')})`, ms(0.5), ms(0.95), ms(0.99), 'members GROUP BY service, name'),
+    answer('fn', 'service', "''", "''", `sum(${flag('invocation')})`, `sum(${flag('cold')})`, ms(0.5, init), ms(0.95, init), 'NULL', 'members WHERE invocation OR init GROUP BY service'),
+    answer('traces', "''", "''", "''", 'count(*)', 'sum(has_orphans)', ms(0.5, 'span_count'), ms(0.95, 'span_count'), 'max(span_count)', 'selected'),
+  ];
+  const map = [
+    answer('node', 'service', "''", "''", 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'entries GROUP BY service'),
+    answer('edge', 'from_service', 'to_service', 'hop_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'hops GROUP BY from_service, to_service, hop_kind'),
+  ];
+  const selects = [...(parts.includes('stats') ? stats : []), ...(parts.includes('map') ? map : [])];
+  const sql = `${base(b)}${parts.includes('map') ? mapCtes : ''}
+${selects.join('\nUNION ALL\n')}`;
+  return { sql, parameters: b.parameters };
+}
+
+const SPAN_COLUMNS_SQL = (s: Syntax, d: string): string => `${d}.trace_id, ${d}.span_id, ${d}.parent_span_id, ${d}.service_name, ${d}.span_name, ${d}.span_kind,
+       ${s.micros(`${d}.start_time`)} AS start_us, ${s.endMicros(`${d}.start_time`, `${d}.duration_ns`)} AS end_us,
+       ${d}.status_code, ${d}.status_message,
+       ${s.json(`${d}.span_attributes`)} AS span_attributes, ${s.json(`${d}.resource_attributes`)} AS resource_attributes,
+       ${s.json(`${d}.events`)} AS events, ${s.json(`${d}.links`)} AS links`;
+
+/** Every span, in full, of the traces given by id (the named query `trace-by-id`'s pattern: only their rows are read). */
+export function spansOfTracesStatement(scope: Scope, traceIds: readonly string[]): Statement {
+  const b = new Builder(scope);
+  const s = SYNTAX[scope.dialect];
+  const ids = `trace_id IN (${traceIds.map((id) => b.p(id)).join(', ')})`;
+  const sql = `WITH ${deduplicated(scope.table, s, b.dayWhere(ids))}
+SELECT ${SPAN_COLUMNS_SQL(s, 'd')}
+FROM deduplicated d`;
+  return { sql, parameters: b.parameters };
+}
+
+/** Every span, in full, of the newest `limit` traces that pass the filters (`view`). */
+export function spansOfNewestStatement(scope: Scope, limit: number): Statement {
+  const b = new Builder(scope);
+  const sql = `${base(b)},
+shown AS (SELECT trace_id FROM selected ORDER BY ${NEWEST_FIRST} LIMIT ${Math.trunc(limit)})
+SELECT ${SPAN_COLUMNS_SQL(b.s, 'd')}
+FROM deduplicated d JOIN shown w ON w.trace_id = d.trace_id`;
+  return { sql, parameters: b.parameters };
+}

@@ -1,0 +1,248 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
+import { athenaLiteral } from '../../cli/src/archive/athena';
+import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/archive/duckdb-table';
+import type { Filters } from '../../cli/src/analysis/filters';
+import { TABLE_NAME } from '../../handlers/archive/catalog';
+import { writeBothWays } from '../unit/cli/archive-fixture';
+import { failureOf, hoptraceJson as json } from '../unit/cli/run-cli';
+import { traceId } from '../unit/cli/traces';
+
+// `--athena` through the real AWS SDK v3 Athena client against a loopback stand-in that
+// speaks Athena's JSON protocol. The stand-in cannot run Trino SQL: it checks the SQL it
+// receives (the Athena rendering, nothing of DuckDB's dialect, one quoted literal per `?`),
+// and answers with the rows the DuckDB rendering of the same question gives on the same
+// table, as Athena returns them (every cell as text, typed by ResultSetMetadata, the first
+// page led by the column names, pages of at most PAGE rows), after a QUEUED and a RUNNING
+// look. So the client's polling, paging, type conversion and error paths all run; the
+// Athena SQL itself is only checked, never executed.
+
+const WORKGROUP = 'hoptrace-spans';
+const DATABASE = 'hoptrace';
+const PAGE = 4;
+const DUCKDB_ONLY = /quantile_disc|epoch_us|epoch_ns|\/\/|to_json|string_agg|recursive :=|\[\?\]|\['/;
+
+interface Canned {
+  columns: string[];
+  rows: PlainRow[];
+}
+
+type Failure = { state: 'FAILED' | 'CANCELLED'; reason: string };
+
+class AthenaStandIn {
+  readonly server: Server;
+  /** Athena statement (SQL and literal parameters) → the rows to answer. */
+  readonly answers = new Map<string, Canned>();
+  readonly calls: string[] = [];
+  /** The next query ends this way instead of succeeding. */
+  failNext: Failure | undefined;
+  readonly executions = new Map<string, { canned?: Canned; failure?: Failure; polls: number }>();
+
+  constructor() {
+    this.server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const target = String(req.headers['x-amz-target'] ?? '').replace('AmazonAthena.', '');
+        this.calls.push(target);
+        const reply = (status: number, payload: unknown): void => {
+          res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+          res.end(JSON.stringify(payload));
+        };
+        const invalid = (message: string): void => reply(400, { __type: 'InvalidRequestException', Message: message });
+        if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) return invalid('request not signed');
+        const input = JSON.parse(body) as Record<string, unknown>;
+        if (target === 'StartQueryExecution') {
+          const sql = String(input.QueryString);
+          const parameters = (input.ExecutionParameters as string[] | undefined) ?? [];
+          if (input.WorkGroup !== WORKGROUP) return invalid(`WorkGroup ${String(input.WorkGroup)} is not found.`);
+          if ((input.QueryExecutionContext as { Database?: string }).Database !== DATABASE) return invalid('wrong database');
+          if (DUCKDB_ONLY.test(sql)) return invalid(`DuckDB syntax in the Athena query: ${DUCKDB_ONLY.exec(sql)![0]}`);
+          if ((sql.match(/\?/g) ?? []).length !== parameters.length) return invalid('ExecutionParameters do not match the placeholders');
+          if (!parameters.every((p) => /^'(?:[^']|'')*'$|^-?\d+(\.\d+)?$/.test(p))) return invalid('an ExecutionParameter that is not a literal');
+          const canned = this.answers.get(`${sql}\n${parameters.join('\n')}`);
+          const failure = this.failNext;
+          this.failNext = undefined;
+          if (!canned && !failure) return invalid(`no canned answer for this query:\n${sql}\n${parameters.join(', ')}`);
+          const id = `q-${this.executions.size + 1}`;
+          this.executions.set(id, { ...(canned ? { canned } : {}), ...(failure ? { failure } : {}), polls: 0 });
+          return reply(200, { QueryExecutionId: id });
+        }
+        const execution = this.executions.get(String(input.QueryExecutionId));
+        if (!execution) return invalid('QueryExecution not found');
+        if (target === 'GetQueryExecution') {
+          execution.polls++;
+          const state = execution.polls === 1 ? 'QUEUED' : execution.polls === 2 ? 'RUNNING' : (execution.failure?.state ?? 'SUCCEEDED');
+          return reply(200, {
+            QueryExecution: {
+              QueryExecutionId: input.QueryExecutionId,
+              Status: { State: state, ...(execution.failure && execution.polls > 2 ? { StateChangeReason: execution.failure.reason } : {}) },
+              Statistics: { DataScannedInBytes: 123456 },
+            },
+          });
+        }
+        if (target === 'GetQueryResults') {
+          const { columns, rows } = execution.canned!;
+          const start = input.NextToken ? Number(input.NextToken) : 0;
+          const size = Math.min(Number(input.MaxResults ?? 1000), PAGE);
+          const text = (value: PlainRow[string]) => (value === null ? {} : { VarCharValue: String(value) });
+          const page = rows.slice(start, start + size).map((row) => ({ Data: columns.map((c) => text(row[c] ?? null)) }));
+          const header = start === 0 ? [{ Data: columns.map((c) => ({ VarCharValue: c })) }] : [];
+          return reply(200, {
+            ResultSet: {
+              Rows: [...header, ...page],
+              ResultSetMetadata: { ColumnInfo: columns.map((c) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name: c, Label: c, Type: typeOf(rows, c), Precision: 0, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: false })) },
+            },
+            ...(start + size < rows.length ? { NextToken: String(start + size) } : {}),
+            UpdateCount: 0,
+          });
+        }
+        return invalid(`unexpected call ${target}`);
+      });
+    });
+  }
+}
+
+/** The Athena type of a column, as the engine would declare it from the values. */
+function typeOf(rows: PlainRow[], column: string): string {
+  const values = rows.map((r) => r[column]).filter((v) => v !== null && v !== undefined);
+  if (values.length > 0 && values.every((v) => typeof v === 'number')) return values.every((v) => Number.isInteger(v)) ? 'bigint' : 'double';
+  if (values.length > 0 && values.every((v) => typeof v === 'boolean')) return 'boolean';
+  return 'varchar';
+}
+
+let dir: string;
+let archive: string;
+let table: SpanTable;
+let standIn: AthenaStandIn;
+let endpoint: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hoptrace-athena-'));
+  archive = join(dir, 'span-table');
+  await writeBothWays(join(dir, 'records'), archive);
+  table = await openSpanTable(archive);
+  standIn = new AthenaStandIn();
+  await new Promise<void>((resolve) => standIn.server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}`;
+});
+
+afterEach(() => standIn.answers.clear());
+
+afterAll(async () => {
+  table?.close();
+  await new Promise((resolve) => standIn?.server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Cans the answer to one question: the DuckDB rendering's rows on the local table, for the Athena rendering. */
+async function can(question: (scope: Scope) => Statement, filters: Filters = {}): Promise<void> {
+  const athena = question({ dialect: 'athena', table: TABLE_NAME, filters });
+  const duck = question({ dialect: 'duckdb', table: 'otel_traces', filters });
+  const rows = await table.select(duck.sql, duck.parameters);
+  const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
+  standIn.answers.set(`${athena.sql}\n${athena.parameters.map(athenaLiteral).join('\n')}`, { columns, rows });
+}
+
+const athena = (...argv: string[]) => json(...argv, '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', endpoint);
+
+describe('hoptrace --athena', () => {
+  it('traces: polled to completion, paged, typed, as --archive answers', async () => {
+    await can((scope) => tracesStatement(scope, 100));
+    const before = standIn.calls.length;
+    const out = await athena('traces', '--limit', '100');
+    expect(out).toEqual(await json('traces', '--limit', '100', '--archive', archive));
+    const calls = standIn.calls.slice(before);
+    expect(calls.filter((c) => c === 'GetQueryExecution')).toHaveLength(3);
+    expect(calls.filter((c) => c === 'GetQueryResults').length).toBe(Math.ceil(26 / PAGE));
+  });
+
+  it('traces with filters: the values go as quoted ExecutionParameters', async () => {
+    const filters: Filters = { attr: { key: 'tenant', value: 'acme' }, name: "it's" };
+    await can((scope) => tracesStatement(scope, 20), filters);
+    expect(await athena('traces', '--attr', 'tenant=acme', '--name', "it's")).toEqual([]);
+    await can((scope) => tracesStatement(scope, 20), { attr: { key: 'tenant', value: 'acme' } });
+    const found = (await athena('traces', '--attr', 'tenant=acme')) as Array<{ traceId: string }>;
+    expect(found.map((t) => t.traceId)).toEqual([traceId(2)]);
+  });
+
+  it('stats and map: one statement each, as --archive answers', async () => {
+    await can((scope) => summaryStatement(scope, ['stats']));
+    await can((scope) => summaryStatement(scope, ['map']));
+    expect(await athena('stats')).toEqual(await json('stats', '--archive', archive));
+    expect(await athena('map')).toEqual(await json('map', '--archive', archive));
+  });
+
+  it('trace <id>: its rows, then the rows of the trace it links to', async () => {
+    await can((scope) => spansOfTracesStatement(scope, [traceId(2)]));
+    await can((scope) => spansOfTracesStatement(scope, [traceId(1)]));
+    expect(await athena('trace', traceId(2))).toEqual(await json('trace', traceId(2), '--archive', archive));
+  });
+
+  it('view: the list, the summary and the shown traces in full', async () => {
+    await can((scope) => tracesStatement(scope, 2));
+    await can((scope) => summaryStatement(scope, ['stats', 'map']));
+    await can((scope) => spansOfNewestStatement(scope, 2));
+    const out = join(dir, 'report.html');
+    expect(await athena('view', '--limit', '2', '--out', out)).toEqual({ out, traces: 2 });
+  });
+});
+
+describe('hoptrace --athena: failures', () => {
+  it('a failed query, with its reason', async () => {
+    standIn.failNext = { state: 'FAILED', reason: 'TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.hoptrace.otel_traces does not exist' };
+    const error = await failureOf(athena('stats'));
+    expect(error.message).toBe(`Athena query q-${standIn.executions.size} failed: TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.hoptrace.otel_traces does not exist`);
+  });
+
+  it('a query cancelled at the workgroup\'s bytes-scanned cap', async () => {
+    standIn.failNext = { state: 'CANCELLED', reason: 'Query cancelled! : Bytes scanned limit was exceeded' };
+    const error = await failureOf(athena('stats'));
+    expect(error.message).toBe(
+      `Athena cancelled the query: it would scan more than workgroup "${WORKGROUP}" allows a query (Query cancelled! : Bytes scanned limit was exceeded; 123456 bytes scanned). Read fewer days with --since, or raise the workgroup's bytes-scanned cap`,
+    );
+  });
+
+  it('a query cancelled by someone', async () => {
+    standIn.failNext = { state: 'CANCELLED', reason: 'Query cancelled by user' };
+    expect((await failureOf(athena('stats'))).message).toMatch(/^Athena query q-\d+ was cancelled: Query cancelled by user$/);
+  });
+
+  it('an unknown workgroup: the service refuses the query', async () => {
+    const error = await failureOf(json('stats', '--athena', '--workgroup', 'nope', '--database', DATABASE, '--endpoint', endpoint));
+    expect(error.message).toBe(`Athena (workgroup "nope", database "${DATABASE}") refused the query: InvalidRequestException: WorkGroup nope is not found.`);
+  });
+
+  it('no credentials', async () => {
+    const saved = { ...process.env };
+    process.env.AWS_PROFILE = 'hoptrace-no-such-profile';
+    process.env.AWS_CONFIG_FILE = join(dir, 'no-config');
+    process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'no-credentials');
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    try {
+      expect((await failureOf(athena('stats'))).message).toMatch(/^no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('nothing listening at the endpoint', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await failureOf(json('stats', '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', `http://127.0.0.1:${port}`));
+    expect(error.message).toBe(`cannot reach Athena at http://127.0.0.1:${port}: connection refused`);
+  });
+
+  it('--athena without its workgroup and database', async () => {
+    expect((await failureOf(json('stats', '--athena', '--workgroup', WORKGROUP))).message).toMatch(/^--athena needs --workgroup W and --database D/);
+    expect((await failureOf(json('stats', '--archive', archive, '--database', DATABASE))).message).toBe('--workgroup and --database go with --athena');
+  });
+});
