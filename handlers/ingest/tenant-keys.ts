@@ -1,5 +1,4 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { parseTenantKeys, tenantOf, type TenantKey } from './auth';
 import type { IngestConfig } from './config';
 import { beforeDeadline } from './deadline';
@@ -19,10 +18,9 @@ export async function readTenantKeys(config: IngestConfig, parameter: string): P
     ...(config.ssmEndpoint ? { endpoint: config.ssmEndpoint } : {}),
     // The cache tries again on a later request; retrying here would only outlast the request.
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: READ_TIMEOUT_MS, requestTimeout: READ_TIMEOUT_MS }),
   });
   try {
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }), { abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS) });
     if (Parameter?.Type !== 'SecureString') throw new Error(`SSM parameter ${parameter} must be a SecureString, not ${Parameter?.Type ?? 'missing'}`);
     return parseTenantKeys(Parameter.Value ?? '', `SSM parameter ${parameter}`);
   } finally {
@@ -99,7 +97,7 @@ export class TenantKeyCache {
       this.lastRead = { at, failed: false };
     } catch (error) {
       this.lastRead = { at, failed: true };
-      const fields = { error: (error as Error).message, ...(this.keys ? { keptKeysAgeMs: at - this.keys.readAt } : {}) };
+      const fields = { error: `${(error as Error).name}: ${(error as Error).message}`, ...(this.keys ? { keptKeysAgeMs: at - this.keys.readAt } : {}) };
       log('error', this.keys ? 'the API keys could not be read again; keeping the last ones read' : 'the API keys could not be read', fields);
     }
   }
