@@ -65,10 +65,13 @@ export class TenantKeyCache {
     const known = tenantOf(presented, this.keys.list);
     if (known !== undefined) return known;
     // Perhaps a key added since the last read.
-    if (this.reading !== undefined || this.mayRead()) await this.readBefore(deadlineMs);
-    const tenant = tenantOf(presented, this.keys.list);
-    if (tenant === undefined && this.lastRead?.failed) throw new KeysUnavailable('the key is not among the last keys read, and reading them again failed');
-    return tenant;
+    if (this.reading !== undefined || this.mayRead()) {
+      await this.readBefore(deadlineMs);
+      const added = tenantOf(presented, this.keys.list);
+      if (added !== undefined) return added;
+    }
+    if (this.lastRead?.failed) throw new KeysUnavailable('the key is not among the last keys read, and reading them again failed');
+    return undefined;
   }
 
   private mayRead(): boolean {
