@@ -2,16 +2,17 @@ import { gzipSync } from 'node:zlib';
 import { parseTenantKeys } from '../handlers/ingest/auth';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { decodeExportRequest } from '../handlers/ingest/decode';
-import { ingest, type TenantKeys } from '../handlers/ingest/ingest';
+import { ingest } from '../handlers/ingest/ingest';
 import { batches, type PutRecords } from '../handlers/ingest/kinesis-writer';
 import { readExportRequest } from '../handlers/ingest/protobuf';
 import { buildRecords } from '../handlers/ingest/records';
+import { TenantKeyCache } from '../handlers/ingest/tenant-keys';
 import { toProtobuf } from '../test/helpers/otlp-protobuf';
 import { otlpPayload } from './payload';
 
 const KEY = 'bench-key-0123456789';
 const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST_KEYS_PARAMETER: '/bench/keys', HOPTRACE_MAX_RECORDS_PER_REQUEST: '1000000' });
-const keys: TenantKeys = async () => parseTenantKeys(JSON.stringify({ bench: [KEY] }), 'bench');
+const keys = new TenantKeyCache(async () => parseTenantKeys(JSON.stringify({ bench: [KEY] }), 'bench'), config);
 const accept: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
 const rules = { maxCount: 128, maxValueLength: 8192, redactor: config.redactor };
 

@@ -8,6 +8,10 @@ export interface IngestConfig {
   region: string;
   /** The SSM parameter (SecureString) holding the tenants' keys; undefined only when auth is explicitly off. */
   keysParameter: string | undefined;
+  /** Shortest time between reads of the keys prompted by a key not among them (a key just added). */
+  keysRecheckMs: number;
+  /** Age after which the keys are read again on the next request, so revoked keys stop working. */
+  keysRefreshMs: number;
   /** Where the SSM API is; set to point at a local one. Default: the region's endpoint. */
   ssmEndpoint: string | undefined;
   /** Largest body accepted, after base64 decoding and after inflating gzip. */
@@ -54,6 +58,8 @@ export function readIngestConfig(env: Env): IngestConfig {
     kinesisEndpoint: env.HOPTRACE_KINESIS_ENDPOINT?.trim() || undefined,
     region: env.AWS_REGION?.trim() || 'us-east-1',
     keysParameter: authOff ? undefined : keysParameter,
+    keysRecheckMs: positive(env, 'HOPTRACE_INGEST_KEYS_RECHECK_MS', 30_000),
+    keysRefreshMs: positive(env, 'HOPTRACE_INGEST_KEYS_REFRESH_MS', 300_000),
     ssmEndpoint: env.HOPTRACE_SSM_ENDPOINT?.trim() || undefined,
     maxBodyBytes: positive(env, 'HOPTRACE_MAX_BODY_BYTES', 5 * 1024 * 1024),
     maxRecordsPerRequest: positive(env, 'HOPTRACE_MAX_RECORDS_PER_REQUEST', 2000),

@@ -1,11 +1,11 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { readIngestConfig } from './config';
-import { ingest, type TenantKeys } from './ingest';
+import { ingest } from './ingest';
 import type { PutRecords } from './kinesis-writer';
 import type { HttpEvent } from './request';
 import type { HttpResponse } from './response';
-import { cachedTenantKeys, readTenantKeys } from './tenant-keys';
+import { readTenantKeys, TenantKeyCache } from './tenant-keys';
 
 interface LambdaContextLike {
   getRemainingTimeInMillis?: () => number;
@@ -14,9 +14,8 @@ interface LambdaContextLike {
 // Created once per sandbox: config and keys are read, and the client's connections are reused, across invocations.
 const config = readIngestConfig(process.env);
 const keysParameter = config.keysParameter;
-const keys: TenantKeys = keysParameter === undefined ? undefined : cachedTenantKeys(() => readTenantKeys(config, keysParameter));
-// Start reading them now, during the cold start, rather than within the first request's deadline.
-keys?.().catch(() => undefined);
+const keys = keysParameter === undefined ? undefined : new TenantKeyCache(() => readTenantKeys(config, keysParameter), config);
+keys?.prefetch();
 const kinesis = new KinesisClient({
   region: config.region,
   ...(config.kinesisEndpoint ? { endpoint: config.kinesisEndpoint } : {}),

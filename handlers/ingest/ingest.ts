@@ -1,32 +1,30 @@
-import { presentedKey, tenantOf, type TenantKey } from './auth';
+import { presentedKey } from './auth';
 import type { IngestConfig } from './config';
 import { decodeExportRequest } from './decode';
 import { HttpError } from './http-error';
 import { writeRecords, type PutRecords } from './kinesis-writer';
+import { log } from './log';
 import { buildRecords } from './records';
 import { decodeRequest, formatOf, lowerCaseHeaders, type HttpEvent } from './request';
 import { errorResponse, exportResponse, type HttpResponse } from './response';
 import { ANONYMOUS_TENANT, stampTenant } from './tenant';
+import { KeysUnavailable, type TenantKeyCache } from './tenant-keys';
 
 const RETRY_AFTER_SECONDS = '2';
 
-/** The tenants' keys, read on first use; undefined when auth is off. */
-export type TenantKeys = (() => Promise<readonly TenantKey[]>) | undefined;
+/** The tenants' keys; undefined when auth is off. */
+type TenantKeys = Pick<TenantKeyCache, 'tenantOf'> | undefined;
 
-function log(level: 'warn' | 'error', message: string, fields: Record<string, unknown> = {}): void {
-  console[level](JSON.stringify({ level, message, ...fields }));
-}
-
-async function tenantFor(headers: Record<string, string>, keys: TenantKeys): Promise<string> {
+async function tenantFor(headers: Record<string, string>, keys: TenantKeys, deadlineMs: number): Promise<string> {
   if (keys === undefined) return ANONYMOUS_TENANT;
-  let known: readonly TenantKey[];
+  let tenant: string | undefined;
   try {
-    known = await keys();
+    tenant = await keys.tenantOf(presentedKey(headers), deadlineMs);
   } catch (error) {
-    log('error', 'the API keys could not be read', { error: (error as Error).message });
-    throw new HttpError(503, 'the ingest could not read its API keys; retry later', { 'retry-after': RETRY_AFTER_SECONDS });
+    if (!(error instanceof KeysUnavailable)) throw error;
+    log('error', 'the API key could not be checked', { reason: error.message });
+    throw new HttpError(503, 'the ingest could not read its API keys in time; retry later', { 'retry-after': RETRY_AFTER_SECONDS });
   }
-  const tenant = tenantOf(presentedKey(headers), known);
   if (tenant === undefined) throw new HttpError(401, 'missing or invalid API key: send it as x-api-key or Authorization: Bearer', { 'www-authenticate': 'Bearer' });
   return tenant;
 }
@@ -37,7 +35,7 @@ export async function ingest(event: HttpEvent, config: IngestConfig, putRecords:
   // Errors answer in the request's encoding; JSON when it names neither.
   const format = formatOf(headers) ?? 'json';
   try {
-    const tenant = await tenantFor(headers, keys);
+    const tenant = await tenantFor(headers, keys, deadlineMs);
     const body = decodeRequest(event, config.maxBodyBytes, headers);
     const decoded = decodeExportRequest(body, {
       maxCount: config.maxAttributesPerSpan,

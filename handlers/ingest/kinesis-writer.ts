@@ -1,4 +1,5 @@
 import { backoffMs } from '../../src/backoff';
+import { beforeDeadline } from './deadline';
 import type { StreamRecord } from './records';
 
 /**
@@ -50,26 +51,6 @@ export function batches(records: StreamRecord[]): StreamRecord[][] {
   }
   if (current.length > 0) out.push(current);
   return out;
-}
-
-/**
- * Runs `call` with a signal that aborts it at `deadlineMs`, and stops waiting for it then
- * even if it does not heed the signal.
- */
-async function beforeDeadline<T>(deadlineMs: number, now: () => number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(Object.assign(new Error('deadline'), { name: 'AbortError' }));
-    }, Math.max(0, deadlineMs - now()));
-  });
-  try {
-    return await Promise.race([call(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

@@ -1,12 +1,26 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { parseTenantKeys, type TenantKey } from './auth';
+import { parseTenantKeys, tenantOf, type TenantKey } from './auth';
 import type { IngestConfig } from './config';
+import { beforeDeadline } from './deadline';
+import { log } from './log';
+
+/**
+ * How long one read of the keys may take. Requests stop waiting for it at their own
+ * deadline; this ends a read from an SSM that never answers, so a later request can start
+ * another instead of waiting on it.
+ */
+const READ_TIMEOUT_MS = 2000;
 
 /** Reads the tenants' keys from their SSM SecureString parameter, decrypted. */
 export async function readTenantKeys(config: IngestConfig, parameter: string): Promise<TenantKey[]> {
-  const ssm = new SSMClient({ region: config.region, ...(config.ssmEndpoint ? { endpoint: config.ssmEndpoint } : {}) });
+  const ssm = new SSMClient({
+    region: config.region,
+    ...(config.ssmEndpoint ? { endpoint: config.ssmEndpoint } : {}),
+    // The cache tries again on a later request; retrying here would only outlast the request.
+    maxAttempts: 1,
+  });
   try {
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }), { abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS) });
     if (Parameter?.Type !== 'SecureString') throw new Error(`SSM parameter ${parameter} must be a SecureString, not ${Parameter?.Type ?? 'missing'}`);
     return parseTenantKeys(Parameter.Value ?? '', `SSM parameter ${parameter}`);
   } finally {
@@ -14,17 +28,80 @@ export async function readTenantKeys(config: IngestConfig, parameter: string): P
   }
 }
 
+/** The keys could not be checked in time: the ingest answers 503, never 401, for this. */
+export class KeysUnavailable extends Error {}
+
 /**
- * The keys, read once per sandbox and kept; a failed read is not kept, so the next request
- * tries again rather than the sandbox refusing every request until it is recycled.
+ * The tenants' keys, kept per sandbox and read again when they are older than `keysRefreshMs`,
+ * or when a request presents a key they do not hold (at most once every `keysRecheckMs`, so
+ * wrong keys cannot make the sandbox hammer SSM). One read at a time, shared by the
+ * requests waiting for it; each waits no longer than its own deadline. A failed read keeps
+ * the last keys read.
  */
-export function cachedTenantKeys(read: () => Promise<TenantKey[]>): () => Promise<TenantKey[]> {
-  let keys: Promise<TenantKey[]> | undefined;
-  return () => {
-    keys ??= read().catch((error: unknown) => {
-      keys = undefined;
-      throw error;
+export class TenantKeyCache {
+  private keys: { list: readonly TenantKey[]; readAt: number } | undefined;
+  private lastRead: { at: number; failed: boolean } | undefined;
+  private reading: Promise<void> | undefined;
+
+  constructor(
+    private readonly read: () => Promise<TenantKey[]>,
+    private readonly times: Pick<IngestConfig, 'keysRecheckMs' | 'keysRefreshMs'>,
+  ) {}
+
+  /** Starts a read now, during the cold start, rather than within the first request's deadline. */
+  prefetch(): void {
+    void this.startRead();
+  }
+
+  /**
+   * The tenant whose key was presented, or undefined when the keys, current, do not hold it.
+   * Throws KeysUnavailable when that cannot be known by `deadlineMs`.
+   */
+  async tenantOf(presented: string | undefined, deadlineMs: number): Promise<string | undefined> {
+    if (presented === undefined) return undefined;
+    const stale = this.keys !== undefined && Date.now() - this.keys.readAt >= this.times.keysRefreshMs;
+    if (this.keys === undefined || (stale && this.mayRead())) await this.readBefore(deadlineMs);
+    if (this.keys === undefined) throw new KeysUnavailable('the keys could not be read');
+    const known = tenantOf(presented, this.keys.list);
+    if (known !== undefined) return known;
+    // Perhaps a key added since the last read.
+    if (this.reading !== undefined || this.mayRead()) {
+      await this.readBefore(deadlineMs);
+      const added = tenantOf(presented, this.keys.list);
+      if (added !== undefined) return added;
+    }
+    if (this.lastRead?.failed) throw new KeysUnavailable('the key is not among the last keys read, and reading them again failed');
+    return undefined;
+  }
+
+  private mayRead(): boolean {
+    return this.lastRead === undefined || Date.now() - this.lastRead.at >= this.times.keysRecheckMs;
+  }
+
+  private async readBefore(deadlineMs: number): Promise<void> {
+    try {
+      await beforeDeadline(deadlineMs, Date.now, () => this.startRead());
+    } catch {
+      throw new KeysUnavailable('SSM did not answer before the deadline');
+    }
+  }
+
+  private startRead(): Promise<void> {
+    this.reading ??= this.readOnce().finally(() => {
+      this.reading = undefined;
     });
-    return keys;
-  };
+    return this.reading;
+  }
+
+  private async readOnce(): Promise<void> {
+    const at = Date.now();
+    try {
+      this.keys = { list: await this.read(), readAt: at };
+      this.lastRead = { at, failed: false };
+    } catch (error) {
+      this.lastRead = { at, failed: true };
+      const fields = { error: `${(error as Error).name}: ${(error as Error).message}`, ...(this.keys ? { keptKeysAgeMs: at - this.keys.readAt } : {}) };
+      log('error', this.keys ? 'the API keys could not be read again; keeping the last ones read' : 'the API keys could not be read', fields);
+    }
+  }
 }

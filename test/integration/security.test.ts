@@ -3,8 +3,9 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
 import { parseTenantKeys } from '../../handlers/ingest/auth';
 import { readIngestConfig } from '../../handlers/ingest/config';
-import { ingest, type TenantKeys } from '../../handlers/ingest/ingest';
+import { ingest } from '../../handlers/ingest/ingest';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
+import { TenantKeyCache } from '../../handlers/ingest/tenant-keys';
 import { withTracing } from '../../src/index';
 import { httpApiEvent, lambdaContext } from '../helpers/lambda';
 import { attr } from '../helpers/otlp-receiver';
@@ -14,7 +15,7 @@ import { useReceiver } from '../helpers/test-bed';
 
 const receiver = useReceiver();
 const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/keys' });
-const keys: TenantKeys = async () => parseTenantKeys('{"team": ["the-real-key-0123456789"]}', 'test');
+const keys = new TenantKeyCache(async () => parseTenantKeys('{"team": ["the-real-key-0123456789"]}', 'test'), config);
 
 function capture(): { put: PutRecords; written: number; stored: Buffer[] } {
   const state = { written: 0, stored: [] as Buffer[], put: (async ({ Records }) => {

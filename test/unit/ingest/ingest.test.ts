@@ -2,15 +2,16 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseTenantKeys } from '../../../handlers/ingest/auth';
 import { readIngestConfig } from '../../../handlers/ingest/config';
-import { ingest, type TenantKeys } from '../../../handlers/ingest/ingest';
+import { ingest } from '../../../handlers/ingest/ingest';
 import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
+import { TenantKeyCache } from '../../../handlers/ingest/tenant-keys';
 import { attributeMap } from '../../../src/otlp/values';
 import { toProtobuf } from '../../helpers/otlp-protobuf';
 import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';
 
 const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/keys' });
 const KEY = 'secret-key-0123456789';
-const keys: TenantKeys = async () => parseTenantKeys(JSON.stringify({ checkout: [KEY], search: ['search-key-0123456789'] }), 'test');
+const keys = new TenantKeyCache(async () => parseTenantKeys(JSON.stringify({ checkout: [KEY], search: ['search-key-0123456789'] }), 'test'), config);
 
 function restEvent(body: Buffer, headers: Record<string, string>): Record<string, unknown> {
   return {
@@ -113,9 +114,9 @@ describe('ingest', () => {
 
   it('answers 503 with Retry-After when the keys cannot be read, and writes nothing', async () => {
     const kinesis = capture();
-    const unreadable: TenantKeys = async () => {
+    const unreadable = new TenantKeyCache(async () => {
       throw new Error('AccessDeniedException');
-    };
+    }, config);
     const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, kinesis.put, Date.now() + 5000, unreadable);
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('2');
