@@ -82,7 +82,8 @@ function pack(units: Unit[], maxBytes: number): Unit[][] {
  * it), when its id is in the sampled fraction, or when an earlier part stored a decision;
  * otherwise the part is parked, to be sent if an interesting part comes later. A provisional
  * copy of a span (the timeout guard's) whose real copy is in the batch or parked neither makes
- * its trace interesting nor is forwarded nor counted in the RED metrics. Records whose
+ * its trace interesting nor is forwarded; nor is it counted in the RED metrics when the real
+ * copy is in the batch. Records whose
  * spans could not be sent or stored are reported as failed, so the stream redelivers them;
  * a record sent before is recognised by its marker and not sent again.
  */
