@@ -1,11 +1,12 @@
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
-import type { OtlpExportRequest } from '../../src/otlp/types';
+import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import type { Policies } from './config';
-import type { DecisionStore, ParkedPart } from './decision-store';
+import type { DecisionStore, Lookup } from './decision-store';
 import type { Forward } from './forwarder';
 import { BadRecordError, decodeRecord, parseRequest, spansOf, type TracePart } from './parts';
 import { inSampledFraction, interest, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
+import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
 
 export type Log = (level: 'error' | 'warn', message: string, fields?: Record<string, unknown>) => void;
 
@@ -41,8 +42,20 @@ interface Counters {
   StoreFailures: number;
 }
 
-function decisionOf(parts: TracePart[], policies: Policies): KeepReason | undefined {
-  return interest(parts.flatMap((p) => spansOf(p.request)), policies) ?? (inSampledFraction(parts[0]!.traceId, policies.sampleRatio) ? 'ratio' : undefined);
+/** A trace's parked parts, read at most once a batch, and the keys to delete once they are forwarded. */
+interface Parked {
+  parts: Array<{ recordId: string; request: OtlpExportRequest; jsonBytes: number }>;
+  keys: string[];
+}
+
+/** A provisional copy counts only while its real copy is not at hand: a reader keeps the real one. */
+function decisionOf(traceId: string, spans: OtlpSpan[], policies: Policies): KeepReason | undefined {
+  return interest(withoutSuperseded(spans), policies) ?? (inSampledFraction(traceId, policies.sampleRatio) ? 'ratio' : undefined);
+}
+
+/** Interesting only through provisional copies: their real copies may be among the trace's parked parts. */
+function restsOnProvisional(spans: OtlpSpan[], reason: KeepReason | undefined, policies: Policies): boolean {
+  return reason !== undefined && reason !== 'ratio' && interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
 }
 
 /** Packs units into requests of at most `maxBytes` of JSON (a larger unit goes alone). */
@@ -67,7 +80,10 @@ function pack(units: Unit[], maxBytes: number): Unit[][] {
  * One batch of stream records, all from one shard. Per trace: kept when a part in the batch
  * is interesting (the decision is stored, and the trace's parked parts are swept out with
  * it), when its id is in the sampled fraction, or when an earlier part stored a decision;
- * otherwise the part is parked, to be sent if an interesting part comes later. Records whose
+ * otherwise the part is parked, to be sent if an interesting part comes later. A provisional
+ * copy of a span (the timeout guard's) whose real copy is in the batch or parked neither makes
+ * its trace interesting nor is forwarded; nor is it counted in the RED metrics when the real
+ * copy is in the batch. Records whose
  * spans could not be sent or stored are reported as failed, so the stream redelivers them;
  * a record sent before is recognised by its marker and not sent again.
  */
@@ -89,24 +105,59 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
   }
   const all = [...traces.values()].flat();
-
-  const local = new Map<string, KeepReason | undefined>();
-  for (const [traceId, parts] of traces) local.set(traceId, decisionOf(parts, deps.policies));
-  const interesting = [...traces.keys()].filter((id) => local.get(id) !== undefined && local.get(id) !== 'ratio');
-  let lookup;
-  try {
-    lookup = await deps.store.lookup(
-      [...traces.keys()].filter((id) => local.get(id) === undefined),
-      interesting,
-      all.map((p) => ({ traceId: p.traceId, recordId: p.recordId })),
-    );
-    // Stored before anything is forwarded: a later part of these traces finds it.
-    await deps.store.keep(interesting.map((traceId) => ({ traceId, reason: local.get(traceId)! })));
-  } catch (error) {
+  const storeDown = (error: unknown): KinesisStreamBatchResponse => {
     counters.StoreFailures++;
     deps.log('error', `decision store unavailable; the batch is redelivered: ${(error as Error).message}`);
     fail(all);
     return finish(all, failed, counters, deps);
+  };
+  const parkedReadFailed = (traceId: string, error: unknown): void => {
+    counters.StoreFailures++;
+    deps.log('error', `reading parked parts failed; the trace's records are redelivered: ${(error as Error).message}`, { traceId });
+    fail(traces.get(traceId)!);
+  };
+
+  const spans = new Map([...traces].map(([traceId, parts]) => [traceId, parts.flatMap((p) => spansOf(p.request))]));
+  const local = new Map<string, KeepReason | undefined>();
+  const tentative = new Set<string>();
+  for (const [traceId, traceSpans] of spans) {
+    const reason = decisionOf(traceId, traceSpans, deps.policies);
+    local.set(traceId, reason);
+    if (restsOnProvisional(traceSpans, reason, deps.policies)) tentative.add(traceId);
+  }
+  const isInteresting = (id: string): boolean => local.get(id) !== undefined && local.get(id) !== 'ratio';
+  let lookup: Lookup;
+  try {
+    lookup = await deps.store.lookup(
+      // A tentative trace's stored decision counts if its provisional copies turn out superseded.
+      [...traces.keys()].filter((id) => local.get(id) === undefined || tentative.has(id)),
+      [...traces.keys()].filter(isInteresting),
+      all.map((p) => ({ traceId: p.traceId, recordId: p.recordId })),
+    );
+  } catch (error) {
+    return storeDown(error);
+  }
+
+  const parkedReads = new Map<string, Promise<Parked>>();
+  const parkedOf = (traceId: string): Promise<Parked> => {
+    const read = parkedReads.get(traceId) ?? readParked(deps, traceId, traces.get(traceId)!);
+    parkedReads.set(traceId, read);
+    return read;
+  };
+  for (const traceId of [...tentative].filter((id) => lookup.parked.has(id))) {
+    try {
+      const parked = await parkedOf(traceId);
+      local.set(traceId, decisionOf(traceId, [...spans.get(traceId)!, ...parked.parts.flatMap((p) => spansOf(p.request))], deps.policies));
+    } catch (error) {
+      parkedReadFailed(traceId, error);
+      traces.delete(traceId);
+    }
+  }
+  try {
+    // Stored before anything is forwarded: a later part of these traces finds it.
+    await deps.store.keep([...traces.keys()].filter(isInteresting).map((traceId) => ({ traceId, reason: local.get(traceId)! })));
+  } catch (error) {
+    return storeDown(error);
   }
 
   const toPark: TracePart[] = [];
@@ -122,16 +173,20 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     const unit: Unit = { traceId, owners: parts, requests: unsent.map((p) => p.request), jsonBytes: unsent.reduce((n, p) => n + p.jsonBytes, 0), sent: unsent.map((p) => p.recordId), parkedKeys: [] };
     if (lookup.parked.has(traceId)) {
       try {
-        const parked = await deps.store.parked(traceId);
+        const parked = await parkedOf(traceId);
         unit.parkedKeys.push(...parked.keys);
-        addParked(unit, parked.parts, parts, deps.log);
+        for (const part of parked.parts) {
+          unit.requests.push(part.request);
+          unit.jsonBytes += part.jsonBytes;
+          unit.sent.push(part.recordId);
+        }
       } catch (error) {
-        counters.StoreFailures++;
-        deps.log('error', `reading parked parts failed; the trace's records are redelivered: ${(error as Error).message}`, { traceId });
-        fail(parts);
+        parkedReadFailed(traceId, error);
         continue;
       }
     }
+    // The backend cannot tell a provisional copy from the real one: only the real one goes.
+    unit.requests = dropSuperseded(unit.requests, [...parts.map((p) => p.request), ...unit.requests]).filter((r) => r.resourceSpans.length > 0);
     if (unit.requests.length > 0 || unit.parkedKeys.length > 0) units.push(unit);
   }
 
@@ -179,26 +234,31 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
   return finish(all, failed, counters, deps);
 }
 
-/** Adds a trace's parked parts to its unit, except copies of records in this batch. */
-function addParked(unit: Unit, parked: ParkedPart[], inBatch: TracePart[], log: Log): void {
+/** A trace's parked parts, parsed, except copies of records in this batch. */
+async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePart[]): Promise<Parked> {
+  const { parts, keys } = await deps.store.parked(traceId);
   const here = new Set(inBatch.map((p) => p.recordId));
-  for (const part of parked) {
+  const parsed: Parked['parts'] = [];
+  for (const part of parts) {
     if (here.has(part.recordId)) continue;
     try {
-      const { request, jsonBytes } = parseRequest(part.gzipped);
-      unit.requests.push(request);
-      unit.jsonBytes += jsonBytes;
-      unit.sent.push(part.recordId);
+      parsed.push({ recordId: part.recordId, ...parseRequest(part.gzipped) });
     } catch (error) {
-      log('error', `parked part dropped: ${(error as Error).message}`, { traceId: unit.traceId, recordId: part.recordId });
+      deps.log('error', `parked part dropped: ${(error as Error).message}`, { traceId, recordId: part.recordId });
     }
   }
+  return { parts: parsed, keys };
 }
 
 function finish(parts: TracePart[], failed: Set<string>, counters: Counters, deps: ConsumerDeps): KinesisStreamBatchResponse {
   // Counted once a record is done with, so a redelivered failure is not counted twice.
+  // A span counts once, by its real copy when the batch has it; were that copy's record to
+  // fail, the provisional one is not counted either, and the redelivery counts the real one.
   const metrics = new RedMetrics();
-  for (const part of parts) if (!failed.has(part.sequenceNumber)) metrics.add(part.request);
+  const requests = dropSuperseded(parts.map((p) => p.request));
+  parts.forEach((part, i) => {
+    if (!failed.has(part.sequenceNumber)) metrics.add(requests[i]!);
+  });
   for (const line of metrics.lines(deps.metricsNamespace, (deps.now ?? Date.now)(), { ...counters })) deps.emit(line);
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { createConsumer } from '../../handlers/tail-sampler/consumer';
 import { inSampledFraction } from '../../handlers/tail-sampler/policy';
+import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
 import { startEventSource, type LocalEventSource } from '../../local/consumer';
 import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
 import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
@@ -64,6 +65,29 @@ function received(): Map<string, string[]> {
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** Trace ids outside the sampled fraction: only an interest policy keeps them. */
+function routineIds(count: number): string[] {
+  const ids: string[] = [];
+  for (let i = 0; ids.length < count; i++) {
+    const id = createHash('sha256').update(`provisional-${i}`).digest('hex').slice(0, 32);
+    if (!inSampledFraction(id, RATIO)) ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * One invocation's entry span as a record: its real end, or the timeout guard's provisional
+ * copy (ended early, ERROR, error.type=timeout, hoptrace.provisional) under the same ids.
+ */
+function invocation(traceId: string, name: string, copy: 'real' | 'provisional', cold = false): Buffer {
+  const attributes = [
+    { key: 'faas.coldstart', value: { boolValue: cold } },
+    ...(copy === 'provisional' ? [{ key: 'error.type', value: { stringValue: 'timeout' } }, { key: PROVISIONAL_ATTRIBUTE, value: { boolValue: true } }] : []),
+  ];
+  const span = { traceId, spanId: traceId.slice(0, 16), name, kind: 2, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: copy === 'real' ? '1700000000600000000' : '1700000000500000000', attributes, status: { code: copy === 'real' ? 0 : 2 } };
+  return gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: {}, spans: [span] }] }] }));
 }
 
 describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP receiver)', () => {
@@ -155,6 +179,50 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     const spans = receiver.spans();
     expect(spans.map((s) => s.spanId).sort()).toEqual(['e'.repeat(16), 'f'.repeat(16)]);
     expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual(big.attributes);
+  });
+
+  it('neither keeps, forwards nor counts a provisional copy whose real copy is at hand, and keeps one that stands alone', async () => {
+    const [routine, cold, timedOut, parkedFirst] = routineIds(4) as [string, string, string, string];
+    // One batch: the guard's copy, then the real end of the same span, as the wrapper sends them.
+    const { stream, lines } = await pipeline({}, async (name) => {
+      await kinesis.client.send(
+        new PutRecordsCommand({
+          StreamName: name,
+          Records: [
+            { PartitionKey: routine, Data: invocation(routine, 'routine', 'provisional') },
+            { PartitionKey: routine, Data: invocation(routine, 'routine', 'real') },
+            { PartitionKey: cold, Data: invocation(cold, 'cold', 'provisional', true) },
+            { PartitionKey: cold, Data: invocation(cold, 'cold', 'real', true) },
+            { PartitionKey: timedOut, Data: invocation(timedOut, 'timed-out', 'provisional') },
+            { PartitionKey: parkedFirst, Data: invocation(parkedFirst, 'parked', 'real') },
+          ],
+        }),
+      );
+    });
+    await source!.idle();
+    const red = (operation: string): unknown[] => lines.map((l) => JSON.parse(l)).filter((d) => d.operation === operation).map((d) => [d.Requests, d.Errors]);
+    // A routine invocation that ended in time is not an error: not kept, counted once, no error.
+    expect(received().has(routine)).toBe(false);
+    expect(red('routine')).toEqual([[1, 0]]);
+    // Kept for its cold start: only the real copy reaches the backend, and counts.
+    const spanOf = (traceId: string) => receiver.spans().filter((s) => s.traceId === traceId).map((s) => ({ status: s.status.code, provisional: s.attributes.some((kv) => kv.key === PROVISIONAL_ATTRIBUTE) }));
+    expect(spanOf(cold)).toEqual([{ status: 0, provisional: false }]);
+    expect(red('cold')).toEqual([[1, 0]]);
+    // The invocation that did time out: its provisional copy alone is the error.
+    expect(spanOf(timedOut)).toEqual([{ status: 2, provisional: true }]);
+    expect(red('timed-out')).toEqual([[1, 1]]);
+
+    // The real copy parked first (routine), the provisional copy after it, in a later batch:
+    // the parked real copy supersedes it, and the trace stays parked.
+    expect(received().has(parkedFirst)).toBe(false);
+    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: parkedFirst, Data: invocation(parkedFirst, 'parked', 'provisional') }] }));
+    await source!.idle();
+    expect(received().has(parkedFirst)).toBe(false);
+    // When an interesting part comes, the trace goes with the real copy only.
+    const error = gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [{ traceId: parkedFirst, spanId: 'e'.repeat(16), name: 'child', kind: 3, startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: [], status: { code: 2 } }] }] }] }));
+    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: parkedFirst, Data: error }] }));
+    await source!.idle();
+    expect(spanOf(parkedFirst).sort((a, b) => a.status - b.status)).toEqual([{ status: 0, provisional: false }, { status: 2, provisional: false }]);
   });
 
   it('skips a record that is not a trace, with an error naming it, and loses none of the batch', async () => {

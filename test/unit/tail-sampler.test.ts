@@ -2,9 +2,13 @@ import { gzipSync } from 'node:zlib';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
+import { consumeBatch } from '../../handlers/tail-sampler/consume';
+import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
 import { BadRecordError, decodeRecord } from '../../handlers/tail-sampler/parts';
 import { inSampledFraction, interest } from '../../handlers/tail-sampler/policy';
 import { RedMetrics } from '../../handlers/tail-sampler/red-metrics';
+import { dropSuperseded, isProvisional, withoutSuperseded } from '../../handlers/tail-sampler/superseded';
+import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { seededRandom } from '../helpers/split-traces';
 
@@ -163,5 +167,90 @@ describe('RED metrics as embedded metric format', () => {
     for (const d of docs) expect(d.Duration.Values.length).toBeLessThanOrEqual(100);
     expect(docs.reduce((n, d) => n + d.Duration.Counts.reduce((a: number, b: number) => a + b, 0), 0)).toBe(250);
     expect(docs.filter((d) => 'Requests' in d).map((d) => d.Requests)).toEqual([250]);
+  });
+});
+
+describe('provisional copies (the timeout guard\'s) and their real copies', () => {
+  const MARK = { key: PROVISIONAL_ATTRIBUTE, value: { boolValue: true } };
+  const real = span({ name: 'handler', endTimeUnixNano: '1700000000600000000' });
+  const copy = span({ name: 'handler', endTimeUnixNano: '1700000000500000000', status: { code: 2 }, attributes: [{ key: 'error.type', value: { stringValue: 'timeout' } }, MARK] });
+  const other = span({ spanId: 'c'.repeat(16), name: 'other', status: { code: 2 }, attributes: [MARK] });
+  const request = (...spans: OtlpSpan[]): OtlpExportRequest => ({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }] });
+
+  it('recognises the mark only as a true boolean in a list of key-values', () => {
+    expect(isProvisional(copy)).toBe(true);
+    expect(isProvisional(real)).toBe(false);
+    expect(isProvisional(span({ attributes: [{ key: PROVISIONAL_ATTRIBUTE, value: { stringValue: 'true' } }] }))).toBe(false);
+    expect(isProvisional(span({ attributes: 'x' as unknown as OtlpSpan['attributes'] }))).toBe(false);
+    expect(isProvisional(span({ attributes: [null, MARK] as unknown as OtlpSpan['attributes'] }))).toBe(true);
+  });
+
+  it('drops a provisional copy only where the real copy of the same (traceId, spanId) is present', () => {
+    expect(withoutSuperseded([copy, real, other])).toEqual([real, other]);
+    expect(withoutSuperseded([copy])).toEqual([copy]);
+    // Same span id in another trace: not its real copy.
+    expect(withoutSuperseded([copy, span({ traceId: 'f'.repeat(32) })])).toHaveLength(2);
+  });
+
+  it('removes superseded copies from requests, scopes and resources left empty with them, and leaves other requests untouched', () => {
+    const early = request(copy);
+    const late = request(real);
+    const mixed = request(copy, other);
+    const [a, b, c] = dropSuperseded([early, late, mixed]);
+    expect(a).toEqual({ resourceSpans: [] });
+    expect(b).toBe(late);
+    expect(c).toEqual(request(other));
+    // Superseded by a copy outside the requests sent, such as one forwarded before.
+    expect(dropSuperseded([early], [late, early])).toEqual([{ resourceSpans: [] }]);
+    expect(dropSuperseded([early])).toEqual([early]);
+  });
+
+  describe('in one batch', () => {
+    const traceId = 'a'.repeat(32); // 'a…a' is outside a 0.1 sampled fraction
+    const record = (n: number, req: OtlpExportRequest): KinesisStreamRecord =>
+      ({ eventID: `shardId-0:${n}`, kinesis: { data: gzipSync(JSON.stringify(req)).toString('base64'), partitionKey: traceId, sequenceNumber: String(n) } }) as KinesisStreamRecord;
+
+    /** The consumer with a store that has seen nothing before, and a backend that accepts all. */
+    async function consume(records: KinesisStreamRecord[]) {
+      const kept: string[] = [];
+      const parked: string[] = [];
+      const forwarded: OtlpSpan[] = [];
+      const lines: string[] = [];
+      const store = {
+        lookup: async () => ({ decisions: new Map(), parked: new Set(), sent: new Set() }),
+        keep: async (decisions: Array<{ reason: string }>) => void kept.push(...decisions.map((d) => d.reason)),
+        park: async (parts: Array<{ recordId: string }>) => void parked.push(...parts.map((p) => p.recordId)),
+        parked: async () => ({ parts: [], keys: [] }),
+        markSent: async () => undefined,
+      } as unknown as DecisionStore;
+      const result = await consumeBatch(records, {
+        policies: POLICIES,
+        store,
+        forward: async (req) => void forwarded.push(...req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
+        maxRequestBytes: 1 << 20,
+        metricsNamespace: 'hoptrace',
+        emit: (line) => lines.push(line),
+        log: () => undefined,
+      });
+      const red = lines.map((l) => JSON.parse(l)).filter((d) => d.operation === 'handler').map((d) => [d.Requests, d.Errors]);
+      return { result, kept, parked, forwarded, red };
+    }
+
+    it('parks a routine trace whose provisional copy the real copy supersedes, and counts the invocation once, without error', async () => {
+      const out = await consume([record(1, request(copy)), record(2, request(real))]);
+      expect(out).toMatchObject({ result: { batchItemFailures: [] }, kept: [], parked: ['shardId-0:1', 'shardId-0:2'], forwarded: [], red: [[1, 0]] });
+    });
+
+    it('forwards only the real copy of a trace kept for another reason', async () => {
+      const out = await consume([record(1, request(copy)), record(2, request(real, span({ spanId: 'd'.repeat(16), name: 'slow', endTimeUnixNano: '1700000002000000000' })))]);
+      expect(out.kept).toEqual(['latency']);
+      expect(out.forwarded.map((s) => [s.name, isProvisional(s)])).toEqual([['handler', false], ['slow', false]]);
+      expect(out.red).toEqual([[1, 0]]);
+    });
+
+    it('keeps and counts a provisional copy alone as the timeout error it is', async () => {
+      const out = await consume([record(1, request(copy))]);
+      expect(out).toMatchObject({ kept: ['error'], forwarded: [copy], red: [[1, 1]] });
+    });
   });
 });
