@@ -1,29 +1,17 @@
-import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
+import { serveEmulator, type LocalEmulator } from './emulator';
 import { LOCAL_CREDENTIALS } from './kinesis';
 
-export interface LocalDynamo {
-  endpoint: string;
-  client: DynamoDBClient;
-  close(): Promise<void>;
-}
+export type LocalDynamo = LocalEmulator<DynamoDBClient>;
 
 /** Starts dynalite, DynamoDB on an in-memory leveldb, on a free loopback port. */
 export async function startDynalite(): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
-  return {
-    endpoint,
-    client,
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return serveEmulator(
+    dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }),
+    (endpoint) => new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() }),
+  );
 }
 
 /** The tail sampler's decision table, keyed as infra/tail-sampler.yml declares it. */

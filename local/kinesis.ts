@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { CreateStreamCommand, DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import kinesalite from 'kinesalite';
@@ -6,12 +5,9 @@ import { analyze } from '../cli/src/analyze';
 import type { TraceSpan } from '../cli/src/model';
 import { streamRecords, type StreamRecord as StoredRecord } from '../cli/src/sources/kinesis';
 import type { Source } from '../cli/src/sources/source';
+import { serveEmulator, type LocalEmulator } from './emulator';
 
-export interface LocalKinesis {
-  endpoint: string;
-  client: KinesisClient;
-  close(): Promise<void>;
-}
+export type LocalKinesis = LocalEmulator<KinesisClient>;
 
 // The local tools run on the machine's Node 20, where every AWS SDK client warns that SDK
 // releases from 2027 on need Node 22; the deployed ingest runs on nodejs22.x. Set before
@@ -27,18 +23,7 @@ export function kinesisClient(endpoint: string): KinesisClient {
 
 /** Starts kinesalite, an in-memory Kinesis, on a free loopback port. */
 export async function startKinesalite(): Promise<LocalKinesis> {
-  const server = kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = kinesisClient(endpoint);
-  return {
-    endpoint,
-    client,
-    close: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return serveEmulator(kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }), kinesisClient);
 }
 
 export async function createStream(client: KinesisClient, name: string, shards = 2): Promise<void> {
