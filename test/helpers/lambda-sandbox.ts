@@ -11,8 +11,8 @@ const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
 /** The runtime interface client Lambda uses on demand on this Node: 3.x on nodejs20.x and 22.x, 4.x on 24.x. */
 export const RIC: 3 | 4 = Number(process.versions.node.split('.')[0]) >= 24 ? 4 : 3;
-// Installed by the checkout's npm ci into a project of its own (test/runtime-client/).
-const RIC_ENTRY = { 3: 'test/runtime-client/node_modules/aws-lambda-ric-3/bin/index.mjs', 4: 'test/runtime-client/node_modules/aws-lambda-ric-4/index.mjs' } as const;
+// Installed by the checkout's npm ci into a project of its own (tools/lambda-runtime-client/).
+const RIC_ENTRY = { 3: 'tools/lambda-runtime-client/node_modules/aws-lambda-ric-3/bin/index.mjs', 4: 'tools/lambda-runtime-client/node_modules/aws-lambda-ric-4/index.mjs' } as const;
 
 /**
  * A function's deployment in a temporary task root: hoptrace installed in its node_modules as
