@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { table } from '../cli/src/render/text';
 import { openSpanTable, writeSpanTable, type PartitionedRows } from '../cli/src/archive/duckdb-table';
 import { NAMED_QUERIES } from '../handlers/archive/queries';
 import type { SpanRow } from '../handlers/archive/span-table';
@@ -65,12 +66,10 @@ export async function writeLocalArchive(records: readonly StoredRecord[], dir: s
   }
 }
 
-/** Query rows as an aligned text table. */
+/** Query rows as an aligned text table, indented under its heading. */
 export function formatRows(rows: ReadonlyArray<Record<string, unknown>>): string {
   if (rows.length === 0) return '  (no rows)';
   const columns = Object.keys(rows[0]!);
   const cells = rows.map((row) => columns.map((c) => (row[c] === null || row[c] === undefined ? '' : String(row[c]))));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: string[]): string => `  ${values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd()}`;
-  return [line(columns), ...cells.map(line)].join('\n');
+  return table(columns, cells).replace(/^/gm, '  ');
 }
