@@ -54,6 +54,6 @@ export function runCdkNag(templateFile: string, template: Template, options: { h
   }
   const prefix = `${included.node.path}/`;
   return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
-    pack.validateScope(stack).violations.flatMap((violation) => violation.violatingResources.map((r) => ({ rule: violation.ruleName, resource: r.constructPath.replace(prefix, '') }))),
+    pack.validateScope(stack).violations.flatMap((violation) => violation.violatingResources.map((r) => ({ rule: violation.ruleName, resource: (r.constructPath ?? '').replace(prefix, '') }))),
   );
 }
