@@ -255,9 +255,9 @@ describe('serverless package: the front door answers what senders retry, and red
 
   it('answers a body past API Gateway’s limit 413, and any other path (such as /v1/metrics, /v1/logs) 404 saying traces only, not 403', () => {
     const responses = gatewayResponses();
-    expect(responses.REQUEST_TOO_LARGE.StatusCode).toBe('413');
-    expect(responses.MISSING_AUTHENTICATION_TOKEN.StatusCode).toBe('404');
-    expect(JSON.parse(responses.MISSING_AUTHENTICATION_TOKEN.ResponseTemplates['application/json']).message).toMatch(/traces only: POST \/v1\/traces.*OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
+    expect(responses.REQUEST_TOO_LARGE!.StatusCode).toBe('413');
+    expect(responses.MISSING_AUTHENTICATION_TOKEN!.StatusCode).toBe('404');
+    expect(JSON.parse(responses.MISSING_AUTHENTICATION_TOKEN!.ResponseTemplates['application/json']).message).toMatch(/traces only: POST \/v1\/traces.*OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
   });
 
   it('gives every answer of its own a google.rpc.Status body (code, message), as OTLP/HTTP asks', () => {
