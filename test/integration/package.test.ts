@@ -210,6 +210,7 @@ describe('serverless package (no AWS account)', () => {
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       'sns:Publish',
+      'ssm:GetParameter',
       'xray:PutTraceSegments',
     ]);
     // Only the alarm topic's key, for reporting a batch given up on; the stream's key needs nothing.
@@ -242,6 +243,18 @@ describe('serverless package (no AWS account)', () => {
     const on = sampling.Resources as Record<string, any>;
     expect(on.TailSamplerStreamMapping.Properties.Enabled).toBe(true);
     expect(on.TailSamplerLambdaFunction.Properties.Environment.Variables.HOPTRACE_FORWARD_ENDPOINT).toBe('http://jaeger.internal:4318/v1/traces');
+  }, 120_000);
+
+  it('gives the tail sampler its backend key from an SSM SecureString, never from the template', async () => {
+    const { template: keyed } = await packageStack('ci', { dir: join(out, 'keyed'), env: { HOPTRACE_FORWARD_HEADERS: 'x-honeycomb-team=a-secret-key' } });
+    expect(JSON.stringify(keyed)).not.toContain('a-secret-key');
+    const variables = keyed.Resources.TailSamplerLambdaFunction!.Properties.Environment.Variables;
+    expect(variables).not.toHaveProperty('HOPTRACE_FORWARD_HEADERS');
+    expect(variables.HOPTRACE_FORWARD_HEADERS_PARAMETER).toBe('/hoptrace/ci/forward-headers');
+    const statements = keyed.Resources.TailSamplerRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    expect(statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('ssm:')))).toEqual([
+      { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hoptrace/ci/forward-headers' } },
+    ]);
   }, 120_000);
 });
 
