@@ -22,6 +22,13 @@ let bed: IngestBed;
 beforeAll(async () => {
   // Every other PutRecords call of `faulty` fails each third entry: the ingest must resend them.
   bed = await startIngestBed(STREAM, { failEntry: (call, i) => call % 2 === 0 && i % 3 === 0 });
+  // The answer deadline runs from the front door's receipt, so a cold start (a second or
+  // more on this machine: the bundle, the keys) may spend it and answer 503; this file is
+  // about warm sandboxes, so each function answers once first (front-door.test.ts and the
+  // answer-deadline unit test cover the cold start).
+  for (const route of ['ingest', 'faulty', 'missing', 'blackhole'] as const) {
+    await fetch(`${bed.base(route)}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: '{"resourceSpans":[]}' });
+  }
 }, 120_000);
 
 afterAll(async () => {
