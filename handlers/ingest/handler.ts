@@ -1,5 +1,6 @@
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { answerDeadline } from './answer-deadline';
 import { readIngestConfig } from './config';
 import { ingest } from './ingest';
 import type { PutRecords } from './kinesis-writer';
@@ -29,9 +30,7 @@ const kinesis = new KinesisClient({
 const putRecords: PutRecords = (input, abortSignal) => kinesis.send(new PutRecordsCommand(input), { abortSignal });
 
 export async function handler(event: HttpEvent, context: LambdaContextLike): Promise<HttpResponse> {
-  const now = Date.now();
   const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
-  // Answer within the client's patience, and in any case before Lambda cuts the function off.
-  const deadline = Math.min(now + config.answerWithinMs, now + remaining - config.deadlineMarginMs);
+  const deadline = answerDeadline(event?.requestContext?.requestTimeEpoch, Date.now(), remaining, config);
   return ingest(event, config, putRecords, deadline, keys);
 }

@@ -7,7 +7,8 @@ import { HttpError } from './http-error';
  */
 export interface HttpEvent {
   httpMethod?: string;
-  requestContext?: { http?: { method?: string; path?: string } };
+  /** `requestTimeEpoch`: when API Gateway (REST API) received the request, in ms. */
+  requestContext?: { http?: { method?: string; path?: string }; requestTimeEpoch?: number };
   rawPath?: string;
   headers?: Record<string, string | undefined> | null;
   body?: string | null;

@@ -1,4 +1,4 @@
-import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { readSecureString } from '../ssm-secure-string';
 import { parseTenantKeys, tenantOf, type TenantKey } from './auth';
 import type { IngestConfig } from './config';
 import { beforeDeadline } from './deadline';
@@ -13,19 +13,8 @@ const READ_TIMEOUT_MS = 2000;
 
 /** Reads the tenants' keys from their SSM SecureString parameter, decrypted. */
 export async function readTenantKeys(config: IngestConfig, parameter: string): Promise<TenantKey[]> {
-  const ssm = new SSMClient({
-    region: config.region,
-    ...(config.ssmEndpoint ? { endpoint: config.ssmEndpoint } : {}),
-    // The cache tries again on a later request; retrying here would only outlast the request.
-    maxAttempts: 1,
-  });
-  try {
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }), { abortSignal: AbortSignal.timeout(READ_TIMEOUT_MS) });
-    if (Parameter?.Type !== 'SecureString') throw new Error(`SSM parameter ${parameter} must be a SecureString, not ${Parameter?.Type ?? 'missing'}`);
-    return parseTenantKeys(Parameter.Value ?? '', `SSM parameter ${parameter}`);
-  } finally {
-    ssm.destroy();
-  }
+  const value = await readSecureString(parameter, { region: config.region, endpoint: config.ssmEndpoint, timeoutMs: READ_TIMEOUT_MS });
+  return parseTenantKeys(value, `SSM parameter ${parameter}`);
 }
 
 /** The keys could not be checked in time: the ingest answers 503, never 401, for this. */

@@ -15,7 +15,12 @@ export interface Policies {
 export interface ForwardSettings {
   /** Full URL of the backend's OTLP/HTTP traces endpoint, e.g. http://jaeger:4318/v1/traces. */
   endpoint: string;
+  /** HOPTRACE_FORWARD_HEADERS: for local use; deployed, they come from `headersParameter`. */
   headers: Record<string, string>;
+  /** The SSM SecureString holding more headers (the backend's key), in the same `k=v,k=v` form. */
+  headersParameter: string | undefined;
+  /** Where the SSM API is; set to point at a local one. Default: the region's endpoint. */
+  ssmEndpoint: string | undefined;
   gzip: boolean;
   /** `application/x-protobuf` rather than `application/json`. */
   protobuf: boolean;
@@ -83,6 +88,8 @@ export function readConsumerConfig(env: Env): ConsumerConfig {
     forward: {
       endpoint,
       headers: readKeyValueList(env, 'HOPTRACE_FORWARD_HEADERS'),
+      headersParameter: env.HOPTRACE_FORWARD_HEADERS_PARAMETER?.trim() || undefined,
+      ssmEndpoint: env.HOPTRACE_SSM_ENDPOINT?.trim() || undefined,
       gzip: compression === 'gzip',
       protobuf: protocol === 'http/protobuf',
       sigv4Service: env.HOPTRACE_FORWARD_SIGV4_SERVICE?.trim() || undefined,

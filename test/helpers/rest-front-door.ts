@@ -1,11 +1,17 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Offline } from '../../local/serverless-offline';
+import { gatewayAnswers, type GatewayAnswer } from './gateway-responses';
 
 export interface FrontDoor {
   url: string;
   close(): Promise<void>;
 }
+
+/** API Gateway's payload limit; past it, REQUEST_TOO_LARGE. */
+const API_GATEWAY_MAX_BYTES = 10 * 1024 * 1024;
+/** Lambda's limit on a synchronous invocation's event; past it, Lambda refuses the call. */
+const LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024;
 
 /**
  * The ingest's REST API (infra/front-door.yml) on loopback, in front of functions run by
@@ -13,22 +19,32 @@ export interface FrontDoor {
  * know as binary (all but application/octet-stream and multipart/form-data) as UTF-8 text,
  * losing gzip and protobuf bytes; that REST API, whose binary media types cover every type,
  * does not. So this does what the REST API does: a request to POST `/<route>/v1/traces`
- * becomes a payload 1.0 proxy event with the body base64-encoded, the route's function runs
- * through serverless-offline's Lambda API, and its answer (base64 when it says so) goes
- * back. Any other path or method gets API Gateway's 403; a function that failed, its 502.
+ * becomes a payload 1.0 proxy event with the body base64-encoded (and the time API Gateway
+ * received it), the route's function runs through serverless-offline's Lambda API, and its
+ * answer (base64 when it says so) goes back. When the function is not reached, it answers
+ * with the gateway responses infra/front-door.yml declares: any other path or method,
+ * MISSING_AUTHENTICATION_TOKEN; a body past 10 MB, REQUEST_TOO_LARGE; an event past
+ * Lambda's 6 MB or a function that failed, DEFAULT_5XX.
  */
 export async function startRestFrontDoor(offline: Offline, functions: Record<string, string>): Promise<FrontDoor> {
+  const answers = gatewayAnswers();
+  const answer = (res: http.ServerResponse, { status, headers, body }: GatewayAnswer) => res.writeHead(status, headers).end(body);
   const server = http.createServer((req, res) => {
+    const receivedAt = Date.now();
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const route = /^\/(\w+)\/v1\/traces$/.exec(req.url ?? '')?.[1];
       const fn = route === undefined ? undefined : functions[route];
       if (fn === undefined || req.method !== 'POST') {
-        res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Missing Authentication Token"}');
+        answer(res, answers.MISSING_AUTHENTICATION_TOKEN);
         return;
       }
       const body = Buffer.concat(chunks);
+      if (body.length > API_GATEWAY_MAX_BYTES) {
+        answer(res, answers.REQUEST_TOO_LARGE);
+        return;
+      }
       const headers: Record<string, string> = {};
       for (let i = 0; i < req.rawHeaders.length; i += 2) headers[req.rawHeaders[i]!] = req.rawHeaders[i + 1]!;
       const event = {
@@ -37,16 +53,22 @@ export async function startRestFrontDoor(offline: Offline, functions: Record<str
         httpMethod: 'POST',
         headers,
         queryStringParameters: null,
-        requestContext: { resourcePath: '/v1/traces', httpMethod: 'POST', stage: 'local' },
+        requestContext: { resourcePath: '/v1/traces', httpMethod: 'POST', stage: 'local', requestTimeEpoch: receivedAt },
         body: body.length > 0 ? body.toString('base64') : null,
         isBase64Encoded: body.length > 0,
       };
+      if (Buffer.byteLength(JSON.stringify(event)) > LAMBDA_MAX_EVENT_BYTES) {
+        answer(res, answers.DEFAULT_5XX);
+        return;
+      }
       offline.invoke(fn, event).then(
-        (answer) => {
-          const { statusCode, headers: out, body: text, isBase64Encoded } = answer as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
-          res.writeHead(statusCode, out ?? {}).end(Buffer.from(text ?? '', isBase64Encoded ? 'base64' : 'utf8'));
+        (result) => {
+          const { statusCode, headers: out, body: text, isBase64Encoded } = (result ?? {}) as { statusCode?: unknown; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
+          // Not a proxy answer: Lambda refused the call (no such function, throttled) or the function answered nonsense.
+          if (typeof statusCode !== 'number') answer(res, answers.DEFAULT_5XX);
+          else res.writeHead(statusCode, out ?? {}).end(Buffer.from(text ?? '', isBase64Encoded ? 'base64' : 'utf8'));
         },
-        () => res.writeHead(502, { 'content-type': 'application/json' }).end('{"message":"Internal server error"}'),
+        () => answer(res, answers.DEFAULT_5XX),
       );
     });
   });

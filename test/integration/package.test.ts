@@ -1,18 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPAN_COLUMNS } from '../../handlers/archive/span-table';
+import { packageStack, type Resource } from '../helpers/packaged-template';
 
 const run = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const SERVERLESS = join(ROOT, 'node_modules/serverless/bin/serverless.js');
-const ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' };
 
-type Resource = { Type: string; Properties: Record<string, any> };
 let resources: Record<string, Resource>;
 let out: string;
 let template: string;
@@ -22,21 +17,23 @@ function ofType(type: string): Array<[string, Resource]> {
 }
 
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'hoptrace-package-'));
-  await run(process.execPath, [SERVERLESS, 'package', '--stage', 'ci', '--region', 'eu-west-1', '--package', out], { cwd: ROOT, env: ENV });
-  template = readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8');
-  resources = JSON.parse(template).Resources;
+  const packaged = await packageStack('ci');
+  out = packaged.dir;
+  template = readFileSync(packaged.templateFile, 'utf8');
+  resources = packaged.template.Resources;
 }, 120_000);
 
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('serverless package (no AWS account)', () => {
-  it('deploys the ingest on nodejs22.x, arm64, with its stream and the name of its key parameter, never a key', () => {
+  it('deploys the ingest on nodejs24.x, arm64, with its stream and the name of its key parameter, never a key', () => {
     const fn = resources.IngestLambdaFunction!.Properties;
-    expect(fn.Runtime).toBe('nodejs22.x');
+    expect(fn.Runtime).toBe('nodejs24.x');
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('handlers/ingest/handler.handler');
-    expect(fn.Environment.Variables).toEqual({ HOPTRACE_STREAM_NAME: 'hoptrace-ingest-ci-spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/ci/ingest-keys', NODE_OPTIONS: '--enable-source-maps' });
+    // No --enable-source-maps: parsing the map at init is on the first request's clock.
+    expect(fn.Environment.Variables).toEqual({ HOPTRACE_STREAM_NAME: 'hoptrace-ingest-ci-spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/ci/ingest-keys' });
+    for (const other of ['ArchiveLambdaFunction', 'TailSamplerLambdaFunction']) expect(resources[other]!.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     expect(template).not.toMatch(/API_KEYS/);
   });
 
@@ -55,12 +52,21 @@ describe('serverless package (no AWS account)', () => {
     expect(permission.Properties.SourceArn['Fn::Sub']).toContain(`\${${apiId}}/*/POST/v1/traces`);
   });
 
-  it('limits abuse: reserved concurrency and stage throttling, both set by parameters', () => {
-    expect(resources.IngestLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(50);
+  it('limits abuse by stage throttling, and reserves no concurrency unless asked to (Lambda keeps 100 unreserved)', async () => {
+    expect(resources.IngestLambdaFunction!.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    for (const fn of ofType('AWS::Lambda::Function')) expect(fn[1].Properties).not.toHaveProperty('ReservedConcurrentExecutions');
     const [[, stage]] = ofType('AWS::ApiGateway::Stage') as [[string, Resource]];
     expect(stage.Properties.StageName).toBe('ci');
-    expect(stage.Properties.MethodSettings).toEqual([{ ResourcePath: '/*', HttpMethod: '*', MetricsEnabled: true, ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 }]);
-  });
+    expect(stage.Properties.MethodSettings).toEqual([
+      { ResourcePath: '/*', HttpMethod: '*', MetricsEnabled: true, LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+    ]);
+    const reserved = await packageStack('ci', { args: ['--param=ingestReservedConcurrency=50'] });
+    try {
+      expect(reserved.template.Resources.IngestLambdaFunction!.Properties.ReservedConcurrentExecutions).toBe(50);
+    } finally {
+      rmSync(reserved.dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('creates an on-demand, encrypted stream', () => {
     const stream = resources.SpanStream!.Properties;
@@ -116,8 +122,16 @@ describe('serverless package (no AWS account)', () => {
 
   it('lets the archive function only put records back into its stream, and Firehose only invoke it and read the table', () => {
     expect(resources.ArchiveLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['ArchiveFunctionRole', 'Arn'] });
+    expect(resources.ArchiveFunctionRole!.Properties).not.toHaveProperty('ManagedPolicyArns');
     const statements = resources.ArchiveFunctionRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-    expect(statements).toEqual([{ Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] } }]);
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/hoptrace-ingest-ci-archive:*' },
+      },
+    ]);
     const firehose = resources.SpanArchiveRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
     expect(firehose).toContainEqual(expect.objectContaining({ Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] } }));
     expect(firehose).toContainEqual(expect.objectContaining({ Action: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'] }));
@@ -154,8 +168,11 @@ describe('serverless package (no AWS account)', () => {
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BisectBatchOnFunctionError: true,
       MaximumRetryAttempts: -1,
-      MaximumRecordAgeInSeconds: -1,
+      // Given up on an hour before the stream's 24 h retention, and reported.
+      MaximumRecordAgeInSeconds: 82800,
+      DestinationConfig: { OnFailure: { Destination: { Ref: 'AlarmTopic' } } },
     });
+    expect(resources.SpanStream!.Properties.RetentionPeriodHours * 3600).toBeGreaterThan(82800);
     const fn = resources.TailSamplerLambdaFunction!.Properties;
     expect(fn.Handler).toBe('handlers/tail-sampler/handler.handler');
     expect(fn.Environment.Variables.HOPTRACE_DECISION_TABLE).toEqual({ Ref: 'DecisionTable' });
@@ -187,7 +204,19 @@ describe('serverless package (no AWS account)', () => {
       },
     ]);
     const actions = statements.flatMap((s: { Action: string[] }) => s.Action).sort();
-    expect(actions.filter((a: string) => !a.startsWith('dynamodb:') && !a.startsWith('kinesis:'))).toEqual(['kms:Decrypt', 'logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTraceSegments']);
+    expect(actions.filter((a: string) => !a.startsWith('dynamodb:') && !a.startsWith('kinesis:'))).toEqual([
+      'kms:Decrypt',
+      'kms:GenerateDataKey',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sns:Publish',
+      'ssm:GetParameter',
+      'xray:PutTraceSegments',
+    ]);
+    // Only the alarm topic's key, for reporting a batch given up on; the stream's key needs nothing.
+    expect(statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('kms:')))).toEqual([
+      { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlarmTopicKey', 'Arn'] } },
+    ]);
     // The ingest's role gained nothing from the consumer.
     const ingest = resources.IamRoleLambdaExecution!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string[] }> } }) => p.PolicyDocument.Statement);
     expect(ingest.flatMap((s: { Action: string[] }) => s.Action).filter((a: string) => !a.startsWith('logs:'))).toEqual(['kinesis:PutRecords', 'ssm:GetParameter']);
@@ -207,13 +236,130 @@ describe('serverless package (no AWS account)', () => {
   });
 
   it('turns the tail sampler on, with its backend, when configured', async () => {
-    const dir = join(out, 'sampling');
-    await run(process.execPath, [SERVERLESS, 'package', '--stage', 'ci', '--package', dir], {
-      cwd: ROOT,
-      env: { ...ENV, HOPTRACE_TAIL_SAMPLING: 'true', HOPTRACE_FORWARD_ENDPOINT: 'http://jaeger.internal:4318/v1/traces' },
+    const { template: sampling } = await packageStack('ci', {
+      dir: join(out, 'sampling'),
+      env: { HOPTRACE_TAIL_SAMPLING: 'true', HOPTRACE_FORWARD_ENDPOINT: 'http://jaeger.internal:4318/v1/traces' },
     });
-    const on = JSON.parse(readFileSync(join(dir, 'cloudformation-template-update-stack.json'), 'utf8')).Resources;
+    const on = sampling.Resources as Record<string, any>;
     expect(on.TailSamplerStreamMapping.Properties.Enabled).toBe(true);
     expect(on.TailSamplerLambdaFunction.Properties.Environment.Variables.HOPTRACE_FORWARD_ENDPOINT).toBe('http://jaeger.internal:4318/v1/traces');
   }, 120_000);
+
+  it('gives the tail sampler its backend key from an SSM SecureString, never from the template', async () => {
+    const { template: keyed } = await packageStack('ci', { dir: join(out, 'keyed'), env: { HOPTRACE_FORWARD_HEADERS: 'x-honeycomb-team=a-secret-key' } });
+    expect(JSON.stringify(keyed)).not.toContain('a-secret-key');
+    const variables = keyed.Resources.TailSamplerLambdaFunction!.Properties.Environment.Variables;
+    expect(variables).not.toHaveProperty('HOPTRACE_FORWARD_HEADERS');
+    expect(variables.HOPTRACE_FORWARD_HEADERS_PARAMETER).toBe('/hoptrace/ci/forward-headers');
+    const statements = keyed.Resources.TailSamplerRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    expect(statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('ssm:')))).toEqual([
+      { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hoptrace/ci/forward-headers' } },
+    ]);
+  }, 120_000);
+});
+
+describe('serverless package: the front door answers what senders retry, and redeploys when it changes', () => {
+  const gatewayResponses = (): Record<string, Record<string, any>> => Object.fromEntries(ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties.ResponseType, r.Properties]));
+
+  it('answers throttling 429 and a function it cannot reach 503, both with Retry-After, instead of API Gateway’s 500', () => {
+    const responses = gatewayResponses();
+    for (const type of ['THROTTLED', 'QUOTA_EXCEEDED']) expect(responses[type]).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Retry-After': expect.stringMatching(/^'\d+'$/) } });
+    expect(responses.DEFAULT_5XX).toMatchObject({ StatusCode: '503', ResponseParameters: { 'gatewayresponse.header.Retry-After': "'2'" } });
+    for (const r of Object.values(responses)) expect(r.RestApiId).toEqual({ Ref: 'IngestRestApi' });
+  });
+
+  it('answers a body past API Gateway’s limit 413, and any other path (such as /v1/metrics, /v1/logs) 404 saying traces only, not 403', () => {
+    const responses = gatewayResponses();
+    expect(responses.REQUEST_TOO_LARGE!.StatusCode).toBe('413');
+    expect(responses.MISSING_AUTHENTICATION_TOKEN!.StatusCode).toBe('404');
+    expect(JSON.parse(responses.MISSING_AUTHENTICATION_TOKEN!.ResponseTemplates['application/json']).message).toMatch(/traces only: POST \/v1\/traces.*OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
+  });
+
+  it('gives every answer of its own a google.rpc.Status body (code, message), as OTLP/HTTP asks', () => {
+    const codes: Record<string, number> = { '429': 8, '413': 8, '503': 14, '404': 5 };
+    for (const r of Object.values(gatewayResponses())) {
+      const body = JSON.parse(r.ResponseTemplates['application/json']);
+      expect(Object.keys(body).sort()).toEqual(['code', 'message']);
+      expect(body.code).toBe(codes[r.StatusCode]);
+    }
+  });
+
+  it('names the deployment after a hash of the API definition, so that a change reaches the stage', () => {
+    const deployments = ofType('AWS::ApiGateway::Deployment');
+    expect(deployments).toHaveLength(1);
+    const [[id, deployment]] = deployments as [[string, Resource]];
+    expect(id).toMatch(/^IngestDeployment[0-9a-f]{12}$/);
+    expect(resources.IngestStage!.Properties.DeploymentId).toEqual({ Ref: id });
+    // Taken after every part it snapshots exists.
+    const parts = Object.entries(resources)
+      .filter(([, r]) => ['AWS::ApiGateway::Method', 'AWS::ApiGateway::GatewayResponse'].includes(r.Type))
+      .map(([partId]) => partId);
+    expect([...(deployment.DependsOn as string[])].sort()).toEqual(parts.sort());
+    expect(template).not.toContain('"IngestDeployment"');
+  });
+
+  it('logs every request (access log) and the failures (execution log), to log groups that expire, through the account’s API Gateway role', () => {
+    const stage = resources.IngestStage!;
+    expect(stage.Properties.AccessLogSetting.DestinationArn).toEqual({ 'Fn::GetAtt': ['IngestAccessLogGroup', 'Arn'] });
+    for (const field of ['status', 'responseType', 'integrationError']) expect(JSON.parse(stage.Properties.AccessLogSetting.Format)).toHaveProperty(field);
+    expect(resources.IngestExecutionLogGroup!.Properties.LogGroupName).toEqual({ 'Fn::Sub': 'API-Gateway-Execution-Logs_${IngestRestApi}/ci' });
+    for (const group of ['IngestAccessLogGroup', 'IngestExecutionLogGroup']) expect(resources[group]!.Properties.RetentionInDays).toBe(14);
+    expect(stage.DependsOn).toEqual(['ApiGatewayAccount']);
+    expect(resources.ApiGatewayAccount!.Properties.CloudWatchRoleArn).toEqual({ 'Fn::GetAtt': ['ApiGatewayLogsRole', 'Arn'] });
+  });
+});
+
+describe('serverless package: transport, encryption, trust', () => {
+  const statements = (doc: { Statement: any[] }) => doc.Statement;
+
+  it('refuses plain HTTP on the span archive and the Athena results', () => {
+    for (const bucket of ['SpanArchiveBucket', 'AthenaResultsBucket']) {
+      const [[, policy]] = ofType('AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket.Ref === bucket) as [[string, Resource]];
+      expect(statements(policy.Properties.PolicyDocument)).toContainEqual({
+        Sid: 'TlsOnly',
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [{ 'Fn::GetAtt': [bucket, 'Arn'] }, { 'Fn::Sub': `\${${bucket}.Arn}/*` }],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+    }
+  });
+
+  it('encrypts the alarm topic under a rotated key CloudWatch may use, and refuses plain HTTP on it', () => {
+    expect(resources.AlarmTopic!.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlarmTopicKey' });
+    const key = resources.AlarmTopicKey!.Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    expect(statements(key.KeyPolicy)).toContainEqual(expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }));
+    const topicPolicy = resources.AlarmTopicPolicy!.Properties;
+    expect(topicPolicy.Topics).toEqual([{ Ref: 'AlarmTopic' }]);
+    expect(statements(topicPolicy.PolicyDocument)).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+  });
+
+  it('grants kms:Decrypt on * nowhere (the stream’s AWS managed key needs no grant)', () => {
+    for (const [, role] of ofType('AWS::IAM::Role')) {
+      for (const policy of role.Properties.Policies ?? []) {
+        for (const s of statements(policy.PolicyDocument)) {
+          if ([].concat(s.Action).some((a: string) => a.startsWith('kms:'))) expect(s.Resource).not.toBe('*');
+        }
+      }
+    }
+  });
+
+  it('lets only Firehose acting for this account take the archive role', () => {
+    const [trust] = resources.SpanArchiveRole!.Properties.AssumeRolePolicyDocument.Statement;
+    expect(trust).toEqual({ Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+  });
+
+  it('has Firehose log its errors to a log group that expires, which its role may write to and nothing more', () => {
+    const logging = resources.SpanArchive!.Properties.ExtendedS3DestinationConfiguration.CloudWatchLoggingOptions;
+    expect(logging).toEqual({ Enabled: true, LogGroupName: { Ref: 'SpanArchiveErrorLogGroup' }, LogStreamName: { Ref: 'SpanArchiveErrorLogStream' } });
+    expect(resources.SpanArchiveErrorLogGroup!.Properties.RetentionInDays).toBe(14);
+    const firehose = resources.SpanArchiveRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    expect(firehose).toContainEqual({
+      Effect: 'Allow',
+      Action: ['logs:PutLogEvents'],
+      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${SpanArchiveErrorLogGroup}:log-stream:${SpanArchiveErrorLogStream}' },
+    });
+  });
 });
