@@ -130,7 +130,7 @@ describe('ingest', () => {
     expect((await ingest(restEvent(traces(3), {}), bounded, kinesis.put, Date.now() + 5000, keys)).statusCode).toBe(200);
     const response = await ingest(restEvent(traces(4), {}), bounded, kinesis.put, Date.now() + 5000, keys);
     expect(response.statusCode).toBe(413);
-    expect(JSON.parse(response.body).message).toContain('4 traces, more than the 3');
+    expect(JSON.parse(response.body).message).toContain('more than 3 traces');
     expect(kinesis.written).toHaveLength(3);
   });
 
