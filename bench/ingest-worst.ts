@@ -10,6 +10,7 @@ import { parseTenantKeys } from '../handlers/ingest/auth';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { ingest } from '../handlers/ingest/ingest';
 import type { PutRecords } from '../handlers/ingest/kinesis-writer';
+import { DEFAULT_REQUEST_LIMITS } from '../handlers/ingest/request-limits';
 import { TenantKeyCache } from '../handlers/ingest/tenant-keys';
 import { toProtobuf } from '../test/helpers/otlp-protobuf';
 import { otlpPayload } from './payload';
@@ -46,28 +47,42 @@ function fill(itemBytes: number, overhead: number): number {
   return Math.floor((BODY_LIMIT - overhead) / itemBytes);
 }
 
-/** The bodies, inflated, and their content types. */
-function bodies(): Record<string, { body: Buffer; contentType: string }> {
+// Just under the default limits (handlers/ingest/request-limits.ts): the worst requests let through.
+const SPANS = DEFAULT_REQUEST_LIMITS.maxSpans;
+const ITEMS = DEFAULT_REQUEST_LIMITS.maxItems - 10;
+
+/** The bodies, inflated, and their content types: first the issue's (5 MiB, refused now), then the worst within the limits. */
+function bodies(): Record<string, () => { body: Buffer; contentType: string }> {
   const json = (text: string) => ({ body: Buffer.from(text), contentType: 'application/json' });
   const protobuf = (body: Buffer) => ({ body, contentType: 'application/x-protobuf' });
-  const emptySpans = fill(3, 200);
-  const emptyAttributes = fill(3, 300);
-  const emptyEvents = fill(3, 300);
+  // Each body is made only in the process that sends it, so that no other body inflates its memory figure.
   // Protobuf: an empty span (or key-value, or event) is two bytes, tag and zero length.
   const repeated = (tag: number, count: number): Buffer => Buffer.alloc(count * 2).fill(Buffer.from([tag, 0]));
   const wrap = (scopeContent: Buffer) => field(1, field(2, scopeContent));
+  const nested = (depth: number) => `{"resourceSpans":[{"scopeSpans":[{"spans":[${spanJson(`"attributes":[{"key":"deep","value":${'{"arrayValue":{"values":['.repeat(depth)}${']}}'.repeat(depth)}}]`)}]}]}]}`;
   return {
-    'json: empty spans': json(jsonOf('{}', emptySpans, 'spans')),
-    'json: empty attributes': json(jsonOf('{}', emptyAttributes, 'attributes')),
-    'json: empty events': json(jsonOf('{}', emptyEvents, 'events')),
-    'json: one-span traces': json(otlpPayload(Math.floor((BODY_LIMIT - 1000) / 826), 1)),
-    'json: one trace of minimal spans': json(oneTraceMinimal(fill(120, 200))),
-    'protobuf: empty spans': protobuf(wrap(repeated(0x12, fill(2, 20)))),
-    'protobuf: empty attributes': protobuf(wrap(spanWith(repeated(0x4a, fill(2, 100))))),
-    'protobuf: empty events': protobuf(wrap(spanWith(repeated(0x5a, fill(2, 100))))),
-    'protobuf: one-span traces': protobuf(toProtobuf(JSON.parse(otlpPayload(Math.floor((BODY_LIMIT - 1000) / 388), 1)))),
-    'protobuf: one trace of minimal spans': protobuf(toProtobuf(JSON.parse(oneTraceMinimal(fill(48, 200))))),
+    'json: 5 MiB of empty spans': () => json(jsonOf('{}', fill(3, 200), 'spans')),
+    'json: 5 MiB of one-span traces': () => json(otlpPayload(Math.floor((BODY_LIMIT - 1000) / 830), 1)),
+    'protobuf: 5 MiB of empty spans': () => protobuf(wrap(repeated(0x12, fill(2, 20)))),
+    'json: empty spans at the limit': () => json(jsonOf('{}', SPANS, 'spans')),
+    'json: empty attributes at the limit': () => json(jsonOf('{}', ITEMS, 'attributes')),
+    'json: empty events at the limit': () => json(jsonOf('{}', ITEMS, 'events')),
+    'json: values nested at the limit': () => json(nested(Math.floor(ITEMS / 2))),
+    'json: minimal spans of one trace at the limit': () => json(oneTraceMinimal(SPANS)),
+    'json: 2,000 one-span traces': () => json(otlpPayload(2000, 1)),
+    'json: Lambda-like spans filling 5 MiB': () => json(otlpPayload(880, 10)),
+    'protobuf: empty spans at the limit': () => protobuf(wrap(repeated(0x12, SPANS))),
+    'protobuf: empty attributes at the limit': () => protobuf(wrap(spanWith(repeated(0x4a, ITEMS)))),
+    'protobuf: empty events at the limit': () => protobuf(wrap(spanWith(repeated(0x5a, ITEMS)))),
+    'protobuf: minimal spans of one trace at the limit': () => protobuf(toProtobuf(JSON.parse(oneTraceMinimal(SPANS)))),
+    'protobuf: 2,000 one-span traces': () => protobuf(toProtobuf(JSON.parse(otlpPayload(2000, 1)))),
+    'protobuf: Lambda-like spans filling 5 MiB': () => protobuf(toProtobuf(JSON.parse(otlpPayload(1300, 10)))),
   };
+}
+
+/** A valid span's fields, and `more`, as OTLP JSON. */
+function spanJson(more: string): string {
+  return `{"traceId":"${'ab'.repeat(16)}","spanId":"${'cd'.repeat(8)}","name":"x","startTimeUnixNano":"1","endTimeUnixNano":"2",${more}}`;
 }
 
 /** A valid span (ids, name, times) followed by `inner` (repeated attributes or events), in protobuf. */
@@ -106,7 +121,7 @@ async function runOne(name: string): Promise<Figure> {
   const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST_KEYS_PARAMETER: '/bench/keys' });
   const keys = new TenantKeyCache(async () => parseTenantKeys(JSON.stringify({ bench: [KEY] }), 'bench'), config);
   const accept: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
-  const { body, contentType } = name === 'reference' ? { body: Buffer.from(otlpPayload(100, 10)), contentType: 'application/json' } : bodies()[name]!;
+  const { body, contentType } = name === 'reference' ? { body: Buffer.from(otlpPayload(100, 10)), contentType: 'application/json' } : bodies()[name]!();
   const gzipped = gzipSync(body, { level: 9 });
   const event = { httpMethod: 'POST', headers: { 'content-type': contentType, 'content-encoding': 'gzip', 'x-api-key': KEY }, body: gzipped.toString('base64'), isBase64Encoded: true };
   await keys.tenantOf(KEY, Date.now() + 10_000);
