@@ -54,16 +54,12 @@ export function checkJsonItems(text: string, maxItems: number): void {
   for (let i = 0; i < length; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // The closing quote is the first one not escaped by an odd run of backslashes.
-      let close = text.indexOf('"', i + 1);
-      while (close > 0) {
-        let slashes = 0;
-        while (text.charCodeAt(close - 1 - slashes) === 0x5c) slashes++;
-        if (slashes % 2 === 0) break;
-        close = text.indexOf('"', close + 1);
+      // A string: up to the first quote not escaped (a backslash escapes the next character).
+      for (i++; i < length; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
       }
-      if (close < 0) return;
-      i = close;
     } else if (c === 0x7b) {
       if (++objects > maxItems) throw new RequestLimitError(`the request holds more than ${maxItems} objects (spans, attributes, events, ...)`);
     } else if (c === 0x5b) {
