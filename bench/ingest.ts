@@ -5,6 +5,7 @@ import { decodeExportRequest } from '../handlers/ingest/decode';
 import { ingest } from '../handlers/ingest/ingest';
 import { batches, type PutRecords } from '../handlers/ingest/kinesis-writer';
 import { readExportRequest } from '../handlers/ingest/protobuf';
+import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../handlers/ingest/request-limits';
 import { buildRecords } from '../handlers/ingest/records';
 import { TenantKeyCache } from '../handlers/ingest/tenant-keys';
 import { toProtobuf } from '../test/helpers/otlp-protobuf';
@@ -68,7 +69,7 @@ export async function ingestThroughput(seconds: number): Promise<IngestResult> {
   };
   return {
     json: await measure(Buffer.from(json), 'application/json', () => JSON.parse(json)),
-    protobuf: await measure(protobuf, 'application/x-protobuf', () => readExportRequest(protobuf)),
+    protobuf: await measure(protobuf, 'application/x-protobuf', () => readExportRequest(protobuf, new WorkBudget(DEFAULT_REQUEST_LIMITS))),
   };
 }
 
@@ -92,7 +93,7 @@ export function streamEfficiency(): StreamResult {
   const single = otlpPayload(1, 1);
   const perTrace = Buffer.byteLength(single);
   const oneSpan = otlpPayload(Math.floor((5 * 1024 * 1024) / perTrace), 1);
-  const oneSpanRecords = buildRecords(decodeExportRequest({ format: 'json', text: oneSpan }, rules).groups).records;
+  const oneSpanRecords = buildRecords(decodeExportRequest({ format: 'json', text: oneSpan }, rules, { ...DEFAULT_REQUEST_LIMITS, maxTraces: Infinity }).groups).records;
   return {
     rawBytesPerSpan: Buffer.byteLength(json) / spans,
     protobufBytesPerSpan: toProtobuf(JSON.parse(json)).length / spans,

@@ -6,7 +6,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { readConsumerConfig } from '../handlers/tail-sampler/config';
 import { createConsumer } from '../handlers/tail-sampler/consumer';
-import { parseRequest } from '../handlers/tail-sampler/parts';
+import { decodeStreamRecord } from '../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../handlers/tail-sampler/policy';
 import { startEventSource } from '../local/consumer';
 import { createDecisionTable, startDynalite } from '../local/decision-table';
@@ -116,7 +116,7 @@ export async function tailSamplerCompleteness(count: number): Promise<Completene
     const kept = traces.filter((t) => t.outcome !== 'routine' || inSampledFraction(t.traceId, RATIO));
     const complete = kept.filter((t) => got.get(t.traceId)?.size === t.spanIds.length).length;
     const partKept = (t: SplitTrace, part: Buffer): boolean => {
-      const { request } = parseRequest(part);
+      const { request } = decodeStreamRecord(part);
       return interest(request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)), config.policies) !== undefined || inSampledFraction(t.traceId, RATIO);
     };
     const statelessComplete = kept.filter((t) => t.parts.every((p) => partKept(t, p))).length;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseRequest, recordText } from '../cli/src/sources/decode';
+import { parseExportRequest } from '../src/otlp/stream-record';
+import { recordText } from '../cli/src/sources/decode';
 
 /**
  * A pass-through in front of the ingest that counts the spans the demo functions send, so
@@ -23,7 +24,7 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 
 function spansIn(data: Buffer): string[] {
   try {
-    const request = parseRequest(recordText(data));
+    const request = parseExportRequest(recordText(data));
     return request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => `${s.traceId}/${s.spanId}`)));
   } catch {
     // Not OTLP JSON (protobuf from another SDK): the ingest's answer still counts it as refused or not.

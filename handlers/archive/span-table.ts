@@ -1,5 +1,6 @@
 import type { OtlpEntity, OtlpExportRequest, OtlpKeyValue, OtlpSpan } from '../../src/otlp/types';
 import { attributeMap, type PlainValue } from '../../src/otlp/values';
+import { TENANT_ATTRIBUTE } from '../../src/otlp/stream-record';
 
 // The span table: one row per span, columns after the OpenTelemetry Collector ClickHouse
 // exporter's `otel_traces`, in snake_case (DESIGN.md, "Span table"). Attribute values are
@@ -56,8 +57,6 @@ export const SPAN_COLUMNS: ReadonlyArray<readonly [keyof SpanRow, string]> = [
 
 /** The partition column: the UTC day of the earliest span of the record, `YYYY-MM-DD`. */
 export const PARTITION_COLUMN = 'dt';
-
-export const TENANT_ATTRIBUTE = 'hoptrace.tenant';
 
 // As the Collector's ClickHouse exporter names them.
 const KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];

@@ -1,5 +1,5 @@
-import { gunzipSync } from 'node:zlib';
 import { isObject } from '../../src/guards';
+import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import type { OtlpExportRequest, OtlpSpan, ResourceGroup, ScopeGroup } from '../../src/otlp/types';
 import { writeRecords, type PutRecords } from '../ingest/kinesis-writer';
 import { buildRecords, type StreamRecord } from '../ingest/records';
@@ -31,23 +31,6 @@ export interface TransformerConfig {
 
 /** 4 MiB of rows is 5.6 MB of base64: the answer stays under Lambda's 6 MB. */
 export const OUTPUT_BUDGET_BYTES = 4 * 1024 * 1024;
-// Stream records are at most 1 MiB gzipped; one that inflates past this is a gzip bomb.
-const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
-
-class BadRecord extends Error {}
-
-function isExportRequest(value: unknown): value is OtlpExportRequest {
-  return (
-    isObject(value) &&
-    Array.isArray(value.resourceSpans) &&
-    value.resourceSpans.every(
-      (rs) =>
-        isObject(rs) &&
-        Array.isArray(rs.scopeSpans) &&
-        rs.scopeSpans.every((ss) => isObject(ss) && Array.isArray(ss.spans) && ss.spans.every(isStoredSpan)),
-    )
-  );
-}
 
 function isStoredSpan(span: unknown): span is OtlpSpan {
   return (
@@ -62,23 +45,13 @@ function isStoredSpan(span: unknown): span is OtlpSpan {
   );
 }
 
-/** A stream record's content: gzipped OTLP JSON (DESIGN.md, "Stream record format"). */
-export function decodeStreamRecord(data: Buffer): OtlpExportRequest {
-  if (data[0] !== 0x1f || data[1] !== 0x8b) throw new BadRecord('not gzip (a stream record starts with 1f 8b)');
-  let json: string;
-  try {
-    json = gunzipSync(data, { maxOutputLength: MAX_INFLATED_BYTES }).toString('utf8');
-  } catch (error) {
-    throw new BadRecord(`gzip could not be read: ${(error as Error).message}`);
+/** A stream record as the rows need it: every span with its ids, name and times. */
+function readRecord(data: Buffer): OtlpExportRequest {
+  const { request } = decodeStreamRecord(data);
+  if (!request.resourceSpans.every((rs) => rs.scopeSpans.every((ss) => ss.spans.every(isStoredSpan)))) {
+    throw new StreamRecordError('a span without string ids, name and decimal times');
   }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json);
-  } catch (error) {
-    throw new BadRecord(`not JSON: ${(error as Error).message}`);
-  }
-  if (!isExportRequest(parsed)) throw new BadRecord('not an OTLP ExportTraceServiceRequest with valid spans');
-  return parsed;
+  return request;
 }
 
 /** Rows as Firehose's JSON deserialiser reads them: one JSON document a line. */
@@ -137,9 +110,9 @@ export async function transform(event: FirehoseTransformationEvent, config: Tran
     const data = Buffer.from(record.data, 'base64');
     let request: OtlpExportRequest;
     try {
-      request = decodeStreamRecord(data);
+      request = readRecord(data);
     } catch (error) {
-      if (!(error instanceof BadRecord)) throw error;
+      if (!(error instanceof StreamRecordError)) throw error;
       log('record is not a stream record; sent to the error prefix', { recordId: record.recordId, reason: error.message });
       out.push({ recordId: record.recordId, result: 'ProcessingFailed', data: record.data });
       continue;

@@ -1,4 +1,5 @@
 import { parseRedactKeys, Redactor } from '../../src/redaction';
+import { DEFAULT_REQUEST_LIMITS } from './request-limits';
 
 /** The ingest's settings, from its environment. Read once per sandbox. */
 export interface IngestConfig {
@@ -18,6 +19,10 @@ export interface IngestConfig {
   maxBodyBytes: number;
   /** Most stream records (traces) one request may become. */
   maxRecordsPerRequest: number;
+  /** Most spans one request may hold, counted before they are validated. */
+  maxSpansPerRequest: number;
+  /** Most messages (spans, key-values, values, events, ...) one request may hold, counted before they are built. */
+  maxItemsPerRequest: number;
   maxAttributesPerSpan: number;
   maxAttributeValueLength: number;
   /** Which attribute values are replaced before storage. */
@@ -62,7 +67,9 @@ export function readIngestConfig(env: Env): IngestConfig {
     keysRefreshMs: positive(env, 'HOPTRACE_INGEST_KEYS_REFRESH_MS', 300_000),
     ssmEndpoint: env.HOPTRACE_SSM_ENDPOINT?.trim() || undefined,
     maxBodyBytes: positive(env, 'HOPTRACE_MAX_BODY_BYTES', 5 * 1024 * 1024),
-    maxRecordsPerRequest: positive(env, 'HOPTRACE_MAX_RECORDS_PER_REQUEST', 2000),
+    maxRecordsPerRequest: positive(env, 'HOPTRACE_MAX_RECORDS_PER_REQUEST', DEFAULT_REQUEST_LIMITS.maxTraces),
+    maxSpansPerRequest: positive(env, 'HOPTRACE_MAX_SPANS_PER_REQUEST', DEFAULT_REQUEST_LIMITS.maxSpans),
+    maxItemsPerRequest: positive(env, 'HOPTRACE_MAX_ITEMS_PER_REQUEST', DEFAULT_REQUEST_LIMITS.maxItems),
     maxAttributesPerSpan: positive(env, 'HOPTRACE_MAX_ATTRIBUTES', 128),
     maxAttributeValueLength: positive(env, 'HOPTRACE_MAX_ATTRIBUTE_LENGTH', 8192),
     redactor: new Redactor(parseRedactKeys(env.HOPTRACE_REDACT_KEYS)),

@@ -3,6 +3,7 @@ import { cleanKeyValues, type AttributeRules, type CleanStats } from './attribut
 import { HttpError } from './http-error';
 import { readExportRequest, WireError } from './protobuf';
 import type { OtlpBody } from './request';
+import { checkJsonItems, DEFAULT_REQUEST_LIMITS, RequestLimitError, WorkBudget, type RequestLimits } from './request-limits';
 import type { OtlpEntity, OtlpEvent, OtlpLink, OtlpSpan, ResourceGroup, ScopeGroup } from '../../src/otlp/types';
 
 export interface DecodedRequest {
@@ -134,14 +135,18 @@ function entity(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpEnt
 
 const schemaUrl = (raw: Record<string, unknown>): { schemaUrl?: string } => (typeof raw.schemaUrl === 'string' && raw.schemaUrl ? { schemaUrl: raw.schemaUrl.slice(0, 1024) } : {});
 
-function parse(body: OtlpBody): unknown {
-  if (body.format === 'protobuf') {
-    try {
-      return readExportRequest(body.bytes);
-    } catch (error) {
-      if (error instanceof WireError) throw new HttpError(400, `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`);
-      throw error;
-    }
+const tooLarge = (error: RequestLimitError): HttpError =>
+  new HttpError(413, `${error.message}, the most one request may carry; send smaller batches (the Collector: send_batch_max_size)`);
+
+/** The body as the object JSON parses to, refused (413) before it is built when it holds too much. */
+function parse(body: OtlpBody, limits: RequestLimits): unknown {
+  try {
+    if (body.format === 'protobuf') return readExportRequest(body.bytes, new WorkBudget(limits));
+    checkJsonItems(body.text, limits.maxItems);
+  } catch (error) {
+    if (error instanceof RequestLimitError) throw tooLarge(error);
+    if (error instanceof WireError) throw new HttpError(400, `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`);
+    throw error;
   }
   try {
     return JSON.parse(body.text);
@@ -151,17 +156,43 @@ function parse(body: OtlpBody): unknown {
 }
 
 /**
+ * Counts the spans and distinct trace ids before any span is validated, so that a request
+ * over a limit costs its parsing only. Shapes are checked later, where errors name the place.
+ */
+function checkCounts(resourceSpans: unknown[], limits: RequestLimits): void {
+  let spans = 0;
+  const traces = new Set<string>();
+  for (const rs of resourceSpans) {
+    if (!isObject(rs) || !Array.isArray(rs.scopeSpans)) continue;
+    for (const ss of rs.scopeSpans) {
+      if (!isObject(ss) || !Array.isArray(ss.spans)) continue;
+      spans += ss.spans.length;
+      if (spans > limits.maxSpans) throw tooLarge(new RequestLimitError(`the request holds more than ${limits.maxSpans} spans`));
+      for (const span of ss.spans) {
+        if (!isObject(span) || typeof span.traceId !== 'string') continue;
+        traces.add(span.traceId.toLowerCase());
+        if (traces.size > limits.maxTraces) {
+          throw new HttpError(413, `the request holds more than ${limits.maxTraces} traces, the most one request may write; send smaller batches (the Collector: send_batch_max_size)`);
+        }
+      }
+    }
+  }
+}
+
+/**
  * Parses and validates an `ExportTraceServiceRequest`, JSON or protobuf: protobuf is read
  * into the shape JSON parses to, and one validation serves both. A request that is not one
- * is a 400; a bad span is rejected alone, with its reason, and the good ones go through.
+ * is a 400; one that holds more than `limits` allow is a 413, answered before the work it
+ * would cost; a bad span is rejected alone, with its reason, and the good ones go through.
  */
-export function decodeExportRequest(body: OtlpBody, rules: AttributeRules): DecodedRequest {
-  const parsed = parse(body);
+export function decodeExportRequest(body: OtlpBody, rules: AttributeRules, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): DecodedRequest {
+  const parsed = parse(body, limits);
   if (!isObject(parsed) || (parsed.resourceSpans !== undefined && !Array.isArray(parsed.resourceSpans))) {
     throw new HttpError(400, 'the body is not an OTLP ExportTraceServiceRequest: expected an object with a "resourceSpans" array');
   }
   const result: DecodedRequest = { groups: [], rejected: 0, reasons: [], stats: { truncatedValues: 0, redactedValues: 0 } };
   const resourceSpans = (parsed.resourceSpans ?? []) as unknown[];
+  checkCounts(resourceSpans, limits);
   resourceSpans.forEach((rawResource, r) => {
     if (!isObject(rawResource) || !Array.isArray(rawResource.scopeSpans)) {
       throw new HttpError(400, `resourceSpans[${r}] must be an object with a "scopeSpans" array`);

@@ -37,13 +37,14 @@ export async function ingest(event: HttpEvent, config: IngestConfig, putRecords:
   try {
     const tenant = await tenantFor(headers, keys, deadlineMs);
     const body = decodeRequest(event, config.maxBodyBytes, headers);
-    const decoded = decodeExportRequest(body, {
-      maxCount: config.maxAttributesPerSpan,
-      maxValueLength: config.maxAttributeValueLength,
-      redactor: config.redactor,
-    });
+    const decoded = decodeExportRequest(
+      body,
+      { maxCount: config.maxAttributesPerSpan, maxValueLength: config.maxAttributeValueLength, redactor: config.redactor },
+      { maxSpans: config.maxSpansPerRequest, maxItems: config.maxItemsPerRequest, maxTraces: config.maxRecordsPerRequest },
+    );
     stampTenant(decoded.groups, tenant);
     const { records, oversized } = buildRecords(decoded.groups);
+    // Traces were counted before decoding; a trace split over several records may still pass the limit.
     if (records.length > config.maxRecordsPerRequest) {
       throw new HttpError(
         413,

@@ -1,5 +1,5 @@
-import { gzipSync } from 'node:zlib';
-import type { OtlpSpan, ResourceGroup } from '../../src/otlp/types';
+import { encodeStreamRecord, MAX_RECORD_BYTES } from '../../src/otlp/stream-record';
+import type { OtlpExportRequest, OtlpSpan, ResourceGroup } from '../../src/otlp/types';
 
 /** One Kinesis record: the spans of one trace, as gzipped OTLP JSON. */
 export interface StreamRecord {
@@ -7,13 +7,6 @@ export interface StreamRecord {
   data: Buffer;
   spans: number;
 }
-
-/** Kinesis's limit on one record: data plus partition key. */
-export const MAX_RECORD_BYTES = 1024 * 1024;
-
-// Records are small (a trace, a few KB): level 3 gzips them in ~58% of the default level's
-// time for 15.0% instead of 14.2% of the raw size (measured on 10-span traces).
-const GZIP_LEVEL = 3;
 
 interface Placed {
   group: number;
@@ -30,7 +23,7 @@ function encode(groups: ResourceGroup[], placed: Placed[]): Buffer {
     if (!spans) scopes.set(scope, (spans = []));
     spans.push(span);
   }
-  const resourceSpans = [...byGroup].map(([g, scopes]) => {
+  const resourceSpans: OtlpExportRequest['resourceSpans'] = [...byGroup].map(([g, scopes]) => {
     const { resource, schemaUrl } = groups[g]!;
     return {
       resource,
@@ -41,7 +34,7 @@ function encode(groups: ResourceGroup[], placed: Placed[]): Buffer {
       }),
     };
   });
-  return gzipSync(JSON.stringify({ resourceSpans }), { level: GZIP_LEVEL });
+  return encodeStreamRecord({ resourceSpans });
 }
 
 /**

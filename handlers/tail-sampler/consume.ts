@@ -3,7 +3,8 @@ import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import type { Policies } from './config';
 import type { DecisionStore, Lookup } from './decision-store';
 import type { Forward } from './forwarder';
-import { BadRecordError, decodeRecord, parseRequest, spansOf, type TracePart } from './parts';
+import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
+import { decodeRecord, spansOf, type TracePart } from './parts';
 import { inSampledFraction, interest, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
 import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
@@ -98,7 +99,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
       const part = decodeRecord(record);
       traces.set(part.traceId, [...(traces.get(part.traceId) ?? []), part]);
     } catch (error) {
-      if (!(error instanceof BadRecordError)) throw error;
+      if (!(error instanceof StreamRecordError)) throw error;
       // Redelivery cannot mend it; the archive keeps the record for inspection.
       counters.UndecodableRecords++;
       deps.log('error', `record skipped: ${error.message}`, { recordId: record.eventID });
@@ -242,7 +243,7 @@ async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePar
   for (const part of parts) {
     if (here.has(part.recordId)) continue;
     try {
-      parsed.push({ recordId: part.recordId, ...parseRequest(part.gzipped) });
+      parsed.push({ recordId: part.recordId, ...decodeStreamRecord(part.gzipped) });
     } catch (error) {
       deps.log('error', `parked part dropped: ${(error as Error).message}`, { traceId, recordId: part.recordId });
     }

@@ -55,7 +55,7 @@ function post(body: string | Buffer, headers: Record<string, string> = {}, route
   return fetch(url(route), { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers }, body });
 }
 
-/** Finished spans of a provider whose resource claims another tenant. */
+/** Finished spans of a provider whose resource, spans and events claim another tenant. */
 function makeSpans(count: number, label: string): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
@@ -64,7 +64,8 @@ function makeSpans(count: number, label: string): ReadableSpan[] {
   });
   const tracer = provider.getTracer('senders');
   for (let i = 0; i < count; i++) {
-    tracer.startActiveSpan(`${label} ${i}`, { attributes: { i, big: 2 ** 60, ratio: 0.5, flag: true, list: ['a', 'b'] } }, (parent) => {
+    tracer.startActiveSpan(`${label} ${i}`, { attributes: { i, big: 2 ** 60, ratio: 0.5, flag: true, list: ['a', 'b'], 'hoptrace.tenant': 'other-team' } }, (parent) => {
+      parent.addEvent('claim', { 'hoptrace.tenant': 'other-team', kept: 'yes' });
       tracer.startSpan(`${label} ${i} child`).end();
       parent.end();
     });
@@ -90,6 +91,12 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
     const landed = new Map((await streamSpans()).map((s) => [s.spanId, s]));
     const stamped = await tenants();
     const lost = sent.filter((s) => !landed.has(s.spanContext().spanId));
+    // Read as written, not through the stream-record reader (which removes such claims too):
+    // below the resource, no attribute list names a tenant.
+    const below = (await records()).flatMap((r) => (JSON.parse(gunzipSync(r.data).toString()) as OtlpExportRequest).resourceSpans.flatMap((rs) => rs.scopeSpans));
+    const lists = below.flatMap((ss) => [ss.scope?.attributes ?? [], ...ss.spans.flatMap((span) => [span.attributes, ...span.events.map((e) => e.attributes)])]);
+    expect(lists.flat().filter((kv) => kv.key === 'hoptrace.tenant')).toEqual([]);
+    expect(lists.flat().some((kv) => kv.key === 'kept')).toBe(true);
     expect(lost.map((s) => s.name)).toEqual([]);
     for (const s of sent) {
       const found = landed.get(s.spanContext().spanId)!;
@@ -100,8 +107,10 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
         parent: s.parentSpanContext?.spanId,
       });
       if (!s.name.endsWith('child')) expect(found.attributes).toMatchObject({ big: '1152921504606846976', ratio: 0.5, flag: true, list: ['a', 'b'] });
-      // The key is the tests tenant's: the resource's claim to be another team is overwritten.
+      // The key is the tests tenant's: the resource's claim to be another team is overwritten,
+      // and the spans' and events' claims are gone.
       expect(stamped.get(s.spanContext().spanId)).toBe('tests');
+      expect(found.attributes).not.toHaveProperty(['hoptrace.tenant']);
     }
   });
 

@@ -240,6 +240,6 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     );
     await source!.idle();
     expect(receiver.spans().length).toBe(traces.length * 6);
-    expect(logs.filter((m) => m.startsWith('record skipped'))).toEqual([expect.stringContaining('not gzipped OTLP JSON'), expect.stringContaining('partition key "not-a-trace-id" is not a trace id')]);
+    expect(logs.filter((m) => m.startsWith('record skipped'))).toEqual([expect.stringContaining('not gzip (a stream record starts with 1f 8b)'), expect.stringContaining('partition key "not-a-trace-id" is not a trace id')]);
   });
 });

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { consumeBatch } from '../../handlers/tail-sampler/consume';
 import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
-import { BadRecordError, decodeRecord } from '../../handlers/tail-sampler/parts';
+import { decodeRecord } from '../../handlers/tail-sampler/parts';
+import { StreamRecordError } from '../../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../../handlers/tail-sampler/policy';
 import { RedMetrics } from '../../handlers/tail-sampler/red-metrics';
 import { dropSuperseded, isProvisional, withoutSuperseded } from '../../handlers/tail-sampler/superseded';
@@ -112,13 +113,15 @@ describe('stream records as trace parts', () => {
   });
 
   it.each([
-    [Buffer.from('{"resourceSpans":[]}'), 'not gzipped OTLP JSON'],
-    [gzipSync('{"resourceSpans":'), 'not gzipped OTLP JSON'],
+    [Buffer.from('{"resourceSpans":[]}'), 'not gzip'],
+    [gzipSync('{"resourceSpans":').subarray(0, 10), 'gzip that does not decompress'],
+    [gzipSync('{"resourceSpans":'), 'not JSON'],
     [gzipSync('[1]'), 'no resourceSpans array'],
-    [gzipSync('{"resourceSpans":[{"scopeSpans":{}}]}'), 'a resourceSpans entry has no scopeSpans array'],
-    [gzipSync('{"resourceSpans":[{"scopeSpans":[{"spans":null}]}]}'), 'a scopeSpans entry has no spans array'],
+    [gzipSync('{"resourceSpans":[{"scopeSpans":{}}]}'), 'a scopeSpans field is not an array'],
+    [gzipSync('{"resourceSpans":[{"scopeSpans":[{"spans":null}]}]}'), 'a spans field is not an array'],
+    [gzipSync(Buffer.alloc(65 * 1024 * 1024, 0x20)), 'gzip that inflates past'],
   ])('refuses a record that is not an export request (%#)', (data, message) => {
-    expect(() => decodeRecord(record(data))).toThrow(BadRecordError);
+    expect(() => decodeRecord(record(data))).toThrow(StreamRecordError);
     expect(() => decodeRecord(record(data))).toThrow(message);
   });
 

@@ -1,13 +1,14 @@
 import { Progress } from '../progress';
-import { BadRecord, parseRequest, recordText, splitRequests } from '../sources/decode';
+import { parseExportRequest, StreamRecordError } from '../../../src/otlp/stream-record';
+import { recordText, splitRequests } from '../sources/decode';
 import type { Source } from '../sources/source';
 import type { SpanStore } from './span-store';
 
 function addText(store: SpanStore, text: string): void {
   try {
-    store.add(parseRequest(text));
+    store.add(parseExportRequest(text));
   } catch (error) {
-    if (!(error instanceof BadRecord)) throw error;
+    if (!(error instanceof StreamRecordError)) throw error;
     store.skipRecord(error.message);
   }
 }
@@ -22,7 +23,7 @@ export async function readInto(source: Source, store: SpanStore, progress = new 
         try {
           text = recordText(record.data);
         } catch (error) {
-          if (!(error instanceof BadRecord)) throw error;
+          if (!(error instanceof StreamRecordError)) throw error;
           store.skipRecord(error.message);
           continue;
         }

@@ -3,7 +3,7 @@ import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CliError } from '../errors';
-import { isGzip } from './decode';
+import { isGzip } from '../../../src/otlp/stream-record';
 import type { RawRecord, Source } from './source';
 
 // Above this size a plain (not gzip) file is read line by line, as the Collector's file

@@ -119,9 +119,9 @@ describe('the Firehose transformation', () => {
     expect(logged).toEqual([
       'not gzip (a stream record starts with 1f 8b)',
       expect.stringContaining('not JSON'),
-      'not an OTLP ExportTraceServiceRequest with valid spans',
-      'not an OTLP ExportTraceServiceRequest with valid spans',
-      expect.stringContaining('gzip could not be read'),
+      'JSON that is not an OTLP ExportTraceServiceRequest (no resourceSpans array)',
+      'a span without string ids, name and decimal times',
+      expect.stringContaining('gzip that does not decompress'),
     ]);
   });
 

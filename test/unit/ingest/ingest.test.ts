@@ -112,6 +112,24 @@ describe('ingest', () => {
     expect(kinesis.resources()[0]!['service.name']).toBe('svc');
   });
 
+  it("keeps the key's tenant on the resource only: a claim in scope, span, event or link attributes is removed", async () => {
+    const kinesis = capture();
+    const claim = () => [{ key: 'hoptrace.tenant', value: { stringValue: 'search' } }, { key: 'kept', value: { stringValue: 'yes' } }];
+    const span = otlpSpan({ attributes: claim(), events: [{ timeUnixNano: '1700000000050000000', name: 'e', attributes: claim() }], links: [{ traceId: hex(16), spanId: hex(8), attributes: claim() }] });
+    const request = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's', attributes: claim() }, spans: [span] }] }] };
+    for (const [format, body] of [['json', Buffer.from(JSON.stringify(request))], ['x-protobuf', toProtobuf(request)]] as const) {
+      expect((await ingest(restEvent(body, { 'Content-Type': `application/${format}` }), config, kinesis.put, Date.now() + 5000, keys)).statusCode).toBe(200);
+    }
+    expect(kinesis.written).toHaveLength(2);
+    for (const record of kinesis.written) {
+      const text = gunzipSync(record.Data).toString();
+      // Once, on the resource; every other attribute is kept.
+      expect(text.match(/hoptrace\.tenant/g)).toHaveLength(1);
+      expect(text.match(/"kept"/g)).toHaveLength(4);
+    }
+    for (const resource of kinesis.resources()) expect(resource['hoptrace.tenant']).toBe('checkout');
+  });
+
   it('answers 503 with Retry-After when the keys cannot be read, and writes nothing', async () => {
     const kinesis = capture();
     const unreadable = new TenantKeyCache(async () => {
@@ -130,7 +148,7 @@ describe('ingest', () => {
     expect((await ingest(restEvent(traces(3), {}), bounded, kinesis.put, Date.now() + 5000, keys)).statusCode).toBe(200);
     const response = await ingest(restEvent(traces(4), {}), bounded, kinesis.put, Date.now() + 5000, keys);
     expect(response.statusCode).toBe(413);
-    expect(JSON.parse(response.body).message).toContain('4 traces, more than the 3');
+    expect(JSON.parse(response.body).message).toContain('more than 3 traces');
     expect(kinesis.written).toHaveLength(3);
   });
 

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../../handlers/ingest/decode';
-import { buildRecords, MAX_RECORD_BYTES } from '../../../handlers/ingest/records';
+import { buildRecords } from '../../../handlers/ingest/records';
+import { MAX_RECORD_BYTES } from '../../../src/otlp/stream-record';
 import { Redactor } from '../../../src/redaction';
 import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';
 
