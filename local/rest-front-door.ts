@@ -1,6 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Offline } from '../../local/serverless-offline';
+
+/** Runs a function as the Lambda service would (serverless-offline's Lambda API), with its answer. */
+export type Invoke = (functionName: string, event: unknown) => Promise<unknown>;
 
 export interface FrontDoor {
   url: string;
@@ -16,8 +18,9 @@ export interface FrontDoor {
  * becomes a payload 1.0 proxy event with the body base64-encoded, the route's function runs
  * through serverless-offline's Lambda API, and its answer (base64 when it says so) goes
  * back. Any other path or method gets API Gateway's 403; a function that failed, its 502.
+ * `npm start` and the tests use it alike: `functions` maps a route (a stage) to its function.
  */
-export async function startRestFrontDoor(offline: Offline, functions: Record<string, string>): Promise<FrontDoor> {
+export async function startRestFrontDoor(invoke: Invoke, functions: Record<string, string>): Promise<FrontDoor> {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -41,7 +44,7 @@ export async function startRestFrontDoor(offline: Offline, functions: Record<str
         body: body.length > 0 ? body.toString('base64') : null,
         isBase64Encoded: body.length > 0,
       };
-      offline.invoke(fn, event).then(
+      invoke(fn, event).then(
         (answer) => {
           const { statusCode, headers: out, body: text, isBase64Encoded } = answer as { statusCode: number; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
           res.writeHead(statusCode, out ?? {}).end(Buffer.from(text ?? '', isBase64Encoded ? 'base64' : 'utf8'));
