@@ -59,17 +59,19 @@ async function main(): Promise<void> {
     await kinesis?.close();
   };
   // Ctrl-C (or a SIGTERM) ends `--keep`'s wait; at any other moment it stops what runs and
-  // leaves, and a second one leaves at once: serverless-offline's process group is killed on
-  // exit whatever the moment (local/serverless-offline.ts).
+  // leaves. serverless-offline's process group is killed on exit whatever the moment
+  // (local/serverless-offline.ts), so a second Ctrl-C may leave at once; but the first one
+  // arrives twice (the terminal signals the whole group, and tsx relays it to this process a
+  // moment later), so a repeat within a second is that same one.
   let interrupted: (() => void) | undefined;
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const onSignal = (): void => {
-    if (stopping) process.exit(130);
-    if (interrupted) {
-      stopping = true;
-      return interrupted();
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince > 1000) process.exit(130);
+      return;
     }
-    stopping = true;
+    stoppingSince = Date.now();
+    if (interrupted) return interrupted();
     console.error('\ninterrupted: stopping');
     void stop().finally(() => process.exit(130));
   };
