@@ -94,7 +94,10 @@ async function interrupt(started: ChildProcess, processes: number[]): Promise<st
   // A killed process group's members may take a moment to be reaped.
   const end = Date.now() + 5000;
   while (processes.some(alive) && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100));
-  return processes.filter(alive).map((pid) => `${pid} ${commandLine(pid)}`);
+  const survivors = processes.filter(alive).map((pid) => `${pid} ${commandLine(pid)}`);
+  // An orphan is no longer under the pipeline, where afterEach looks: end it here.
+  for (const pid of processes.filter(alive)) process.kill(pid, 'SIGKILL');
+  return survivors;
 }
 
 afterEach(() => {
