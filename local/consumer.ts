@@ -2,8 +2,8 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type Kin
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { readConsumerConfig } from '../handlers/tail-sampler/config';
 import { createConsumer } from '../handlers/tail-sampler/consumer';
-import { OtlpReceiver } from '../test/helpers/otlp-receiver';
 import { createDecisionTable, startDynalite } from './decision-table';
+import { startDemoReceiver } from './demo-receiver';
 import type { LocalKinesis } from './kinesis';
 
 const LOCAL_TABLE = 'hoptrace-decisions';
@@ -109,6 +109,8 @@ export async function startEventSource(client: KinesisClient, stream: string, ha
 }
 
 export interface LocalTailSampler {
+  /** Where kept traces go: HOPTRACE_FORWARD_ENDPOINT, or the demo receiver here. */
+  forwardUrl: string;
   stop(): Promise<void>;
 }
 
@@ -120,8 +122,9 @@ export interface LocalTailSampler {
 export async function startLocalTailSampler(kinesis: LocalKinesis, stream: string): Promise<LocalTailSampler> {
   const dynamo = await startDynalite();
   await createDecisionTable(dynamo.client, LOCAL_TABLE);
-  const receiver = process.env.HOPTRACE_FORWARD_ENDPOINT ? undefined : await OtlpReceiver.start();
-  const endpoint = process.env.HOPTRACE_FORWARD_ENDPOINT ?? receiver!.url;
+  const forward = process.env.HOPTRACE_FORWARD_ENDPOINT || undefined;
+  const receiver = forward ? undefined : await startDemoReceiver((line) => console.error(`  ${line}`));
+  const endpoint = forward ?? receiver!.url;
   const config = readConsumerConfig({ ...process.env, HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_DECISION_TABLE: LOCAL_TABLE });
   const consume = createConsumer(config, dynamo.client, {
     emit: (line) => {
@@ -133,6 +136,7 @@ export async function startLocalTailSampler(kinesis: LocalKinesis, stream: strin
   const source = await startEventSource(kinesis.client, stream, consume, { pollMs: 250, retryMs: 1000 });
   console.log(`  tail sampler on stream "${stream}": decisions in dynalite ${dynamo.endpoint}, kept traces to ${endpoint}`);
   return {
+    forwardUrl: endpoint,
     stop: async () => {
       await source.stop();
       await Promise.all([dynamo.close(), receiver?.close()]);

@@ -1,15 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { bundleHandler } from './bundle';
 import { createStream, startKinesalite, type LocalKinesis } from './kinesis';
-import { freePort, startOffline } from './serverless-offline';
+import { startRestFrontDoor } from './rest-front-door';
+import { freePort, startOffline, type Offline } from './serverless-offline';
 
 const LOCAL = fileURLToPath(new URL('.', import.meta.url));
+const SERVICE = 'hoptrace-local-local';
 
 export interface LocalIngest {
   /**
-   * The ingest's base URL; POST OTLP/HTTP JSON to `${url}/v1/traces`, no key needed. This is
-   * serverless-offline's own HTTP route, which passes only uncompressed JSON intact (it decodes
-   * other bodies as text); the tests put the REST API's stand-in in front for the rest.
+   * The ingest's base URL, as the deployed stage's: POST OTLP/HTTP (JSON or protobuf, gzip or
+   * not) to `${url}/v1/traces`, no key needed, through the REST API's stand-in.
    */
   url: string;
   kinesis: LocalKinesis;
@@ -27,14 +28,25 @@ export async function startLocalIngest(stream: string, shards: number): Promise<
   const kinesis = await startKinesalite();
   await createStream(kinesis.client, stream, shards);
   const httpPort = await freePort();
-  const url = `http://127.0.0.1:${httpPort}`;
-  const offline = await startOffline(LOCAL, { HOPTRACE_LOCAL_HTTP: url, HOPTRACE_LOCAL_BUS: url, HOPTRACE_LOCAL_STREAM: stream, HOPTRACE_LOCAL_KINESIS: kinesis.endpoint }, { httpPort });
+  const http = `http://127.0.0.1:${httpPort}`;
+  let offline: Offline | undefined;
+  const frontDoor = await startRestFrontDoor((fn, event) => offline!.invoke(fn, event), { local: `${SERVICE}-ingest` });
+  const url = `${frontDoor.url}/local`;
+  offline = await startOffline(
+    LOCAL,
+    { HOPTRACE_LOCAL_HTTP: http, HOPTRACE_LOCAL_OTLP: url, HOPTRACE_LOCAL_BUS: http, HOPTRACE_LOCAL_STREAM: stream, HOPTRACE_LOCAL_KINESIS: kinesis.endpoint },
+    { httpPort },
+  ).catch(async (error: unknown) => {
+    await frontDoor.close();
+    throw error;
+  });
   return {
     url,
     kinesis,
-    invoke: (name, event) => offline.invoke(`hoptrace-local-local-${name}`, event),
+    invoke: (name, event) => offline.invoke(`${SERVICE}-${name}`, event),
     stop: async () => {
       await offline.stop();
+      await frontDoor.close();
       await kinesis.close();
     },
   };

@@ -33,6 +33,30 @@ export interface OfflineOptions {
   readyTimeoutMs?: number;
 }
 
+/** Process groups of the `serverless offline` processes still running. */
+const running = new Set<number>();
+
+/**
+ * `serverless offline` runs in a process group of its own (so that it and everything it
+ * starts can be stopped together), which a terminal's Ctrl-C does not reach: whatever way
+ * this process ends, a group still running is killed on the way out.
+ */
+function killOnExit(pid: number): void {
+  if (running.size === 0) process.on('exit', killRunning);
+  running.add(pid);
+}
+
+function killRunning(): void {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // Gone already.
+    }
+  }
+  running.clear();
+}
+
 export async function startOffline(dir: string, env: Record<string, string>, options: OfflineOptions = {}): Promise<Offline> {
   const httpPort = options.httpPort ?? (await freePort());
   const lambdaPort = options.lambdaPort ?? (await freePort());
@@ -47,6 +71,7 @@ export async function startOffline(dir: string, env: Record<string, string>, opt
       detached: true,
     },
   );
+  if (child.pid !== undefined) killOnExit(child.pid);
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serverless offline not ready after ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs);
@@ -65,12 +90,22 @@ export async function startOffline(dir: string, env: Record<string, string>, opt
     });
   });
   const stop = async (): Promise<void> => {
-    if (child.exitCode !== null || child.pid === undefined) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    process.kill(-child.pid, 'SIGTERM');
-    const timer = setTimeout(() => child.pid !== undefined && process.kill(-child.pid, 'SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
+    if (child.pid === undefined) return;
+    const pid = child.pid;
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      process.kill(-pid, 'SIGTERM');
+      const timer = setTimeout(() => process.kill(-pid, 'SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    // Whatever it started in its group and left behind goes with it.
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // The group is empty.
+    }
+    running.delete(pid);
   };
   try {
     await ready;

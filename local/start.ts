@@ -18,9 +18,10 @@ import { renderReport } from '../cli/src/view/report';
 import { formatRows, writeLocalArchive } from './archive';
 import { AwsBus } from './aws-bus';
 import { bundleHandler } from './bundle';
-import { startLocalTailSampler } from './consumer';
+import { startLocalTailSampler, type LocalTailSampler } from './consumer';
 import { startExportTally, type ExportTally } from './export-tally';
 import { createStream, readStream, startKinesalite, type LocalKinesis } from './kinesis';
+import { startRestFrontDoor, type FrontDoor } from './rest-front-door';
 import { freePort, startOffline, type Offline } from './serverless-offline';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -28,7 +29,8 @@ const STREAM = 'hoptrace-spans';
 const ARCHIVE = fileURLToPath(new URL('../.hoptrace/span-table/', import.meta.url));
 const REPORT = fileURLToPath(new URL('../.hoptrace/report.html', import.meta.url));
 const SETTLE_MS = 10_000;
-const SERVICE = 'hoptrace-local-local';
+const STAGE = 'local';
+const SERVICE = `hoptrace-local-${STAGE}`;
 const FUNCTIONS = ['orders-api', 'inventory', 'fulfilment', 'notifier'];
 const ORDERS = [
   { id: 'o-1001', sku: 'widget', quantity: 2 },
@@ -45,13 +47,36 @@ async function main(): Promise<void> {
   let kinesis: LocalKinesis | undefined;
   let bus: AwsBus | undefined;
   let offline: Offline | undefined;
+  let frontDoor: FrontDoor | undefined;
   let tally: ExportTally | undefined;
+  let sampler: LocalTailSampler | undefined;
   const stop = async (): Promise<void> => {
+    await sampler?.stop();
     await offline?.stop();
+    await frontDoor?.close();
     await tally?.close();
     await bus?.close();
     await kinesis?.close();
   };
+  // Ctrl-C (or a SIGTERM) ends `--keep`'s wait; at any other moment it stops what runs and
+  // leaves. serverless-offline's process group is killed on exit whatever the moment
+  // (local/serverless-offline.ts), so a second Ctrl-C may leave at once; but the first one
+  // arrives twice (the terminal signals the whole group, and tsx relays it to this process a
+  // moment later), so a repeat within a second is that same one.
+  let interrupted: (() => void) | undefined;
+  let stoppingSince: number | undefined;
+  const onSignal = (): void => {
+    if (stoppingSince !== undefined) {
+      if (Date.now() - stoppingSince > 1000) process.exit(130);
+      return;
+    }
+    stoppingSince = Date.now();
+    if (interrupted) return interrupted();
+    console.error('\ninterrupted: stopping');
+    void stop().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     console.log('hoptrace: local pipeline\n');
     await Promise.all([
@@ -76,7 +101,11 @@ async function main(): Promise<void> {
 
     const httpPort = await freePort();
     const http = `http://127.0.0.1:${httpPort}`;
-    tally = await startExportTally(http);
+    // The ingest behind the deployed REST API's stand-in, which passes every body intact (JSON
+    // or protobuf, gzipped or not); the functions' exports go through the tally on their way.
+    frontDoor = await startRestFrontDoor((fn, event) => offline!.invoke(fn, event), { [STAGE]: `${SERVICE}-ingest` });
+    const ingestUrl = `${frontDoor.url}/${STAGE}`;
+    tally = await startExportTally(ingestUrl);
     offline = await startOffline(HERE, {
       HOPTRACE_LOCAL_HTTP: http,
       HOPTRACE_LOCAL_OTLP: tally.url,
@@ -84,7 +113,7 @@ async function main(): Promise<void> {
       HOPTRACE_LOCAL_STREAM: STREAM,
       HOPTRACE_LOCAL_KINESIS: kinesis.endpoint,
     }, { httpPort });
-    step(`serverless-offline on ${http}: the ingest (POST /v1/traces) and ${FUNCTIONS.join(', ')}`);
+    step(`serverless-offline on ${http}: ${FUNCTIONS.join(', ')}; the ingest behind the REST API's stand-in, POST ${ingestUrl}/v1/traces`);
 
     for (const order of ORDERS) {
       const res = await fetch(`${http}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
@@ -111,10 +140,11 @@ async function main(): Promise<void> {
     for (const answer of archive.answers) console.log(`\n  ${answer.name}: ${answer.description.replace(/ since a day.*$/, ' since yesterday')}\n${formatRows(answer.rows)}`);
 
     if (keep) {
-      const sampler = await startLocalTailSampler(kinesis, STREAM);
-      console.log(`\nservices are up (Ctrl-C to stop):\n  POST ${http}/orders\n  POST ${http}/v1/traces (the ingest, no auth)\n  Kinesis ${kinesis.endpoint}, stream ${STREAM}`);
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-      await sampler.stop();
+      sampler = await startLocalTailSampler(kinesis, STREAM);
+      console.log(
+        `\nservices are up (Ctrl-C to stop):\n  POST ${http}/orders\n  POST ${ingestUrl}/v1/traces (the ingest, no auth: OTLP/HTTP JSON or protobuf, gzip or not)\n  Kinesis ${kinesis.endpoint}, stream ${STREAM}\n  kept traces to ${sampler.forwardUrl}`,
+      );
+      await new Promise<void>((resolve) => (interrupted = resolve));
     }
     await stop();
     console.log(`\ndone in ${((Date.now() - started) / 1000).toFixed(1)} s`);

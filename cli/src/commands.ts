@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { TABLE_NAME } from '../../handlers/archive/catalog';
 import { analyze } from './analyze';
 import { archiveMap, archiveStats, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
-import type { Scope } from './archive/archive-sql';
+import { TRACE_WINDOW_DAYS, traceScope, type Scope } from './archive/archive-sql';
 import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
 import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
@@ -67,7 +67,10 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
     }
     case 'trace': {
       const detail = await archiveTrace(engine, scope, line.traceId!);
-      if (!detail) throw new CliError(`trace ${line.traceId} not found in ${engine.description}${Object.keys(line.filters).length > 0 ? ' among the traces that pass the filters' : ''}`);
+      if (!detail) {
+        const window = traceScope(scope).sinceDay !== scope.sinceDay ? ` in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)` : '';
+        throw new CliError(`trace ${line.traceId} not found in ${engine.description}${window}${Object.keys(line.filters).length > 0 ? ' among the traces that pass the filters' : ''}`);
+      }
       print(detail, () => renderWaterfall(detail));
       return;
     }

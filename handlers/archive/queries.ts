@@ -1,4 +1,5 @@
 import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
+import { PARTITION_COLUMN } from './span-table';
 
 // The archive's named questions, one definition each, rendered for Athena (Trino SQL, in
 // the deployed workgroup) and for DuckDB (the same table read locally from Parquet). They
@@ -63,7 +64,7 @@ export interface NamedQuery {
  * (trace_id, span_id) once: a span's real end over the provisional copy the timeout guard
  * sent of it.
  */
-export function deduplicated(table: string, s: Syntax, where = `dt >= ?`): string {
+export function deduplicated(table: string, s: Syntax, where = `${PARTITION_COLUMN} >= ?`): string {
   return `deduplicated AS (
   SELECT * FROM (
     SELECT *, row_number() OVER (
@@ -78,12 +79,20 @@ export function deduplicated(table: string, s: Syntax, where = `dt >= ?`): strin
 
 const ms = (s: Syntax, q: number): string => `round(${s.percentile('duration_ns', q)} / 1e6, 3)`;
 
+/**
+ * `part` as a percentage of `whole`, to two places. In double precision on both engines:
+ * Trino divides a DECIMAL (`100.0` is one) keeping the operands' scale, one place.
+ */
+const percent = (part: string, whole: string): string => `round(100 * CAST(${part} AS double) / ${whole}, 2)`;
+
 export const NAMED_QUERIES: readonly NamedQuery[] = [
   {
     name: 'trace-by-id',
-    description: 'Every span of one trace, in start order',
-    parameters: ['trace id (32 lowercase hex)'],
-    sql: (table, s) => `WITH ${deduplicated(table, s, 'trace_id = ?')}
+    // Only the days given are read (a trace id says nothing of its time): the scan is of a
+    // day or two whatever the retention, far under the workgroup's cap.
+    description: "Every span of one trace, in start order, from the days given (YYYY-MM-DD): the trace's day, to the next for one that crossed midnight",
+    parameters: ['trace id (32 lowercase hex)', 'first day (YYYY-MM-DD)', 'last day (YYYY-MM-DD)'],
+    sql: (table, s) => `WITH ${deduplicated(table, s, `trace_id = ? AND ${PARTITION_COLUMN} BETWEEN ? AND ?`)}
 SELECT trace_id, span_id, parent_span_id, service_name, span_name, span_kind, start_time,
        round(duration_ns / 1e6, 3) AS duration_ms, status_code, status_message, span_attributes
 FROM deduplicated
@@ -108,7 +117,7 @@ LIMIT 50`,
     sql: (table, s) => `WITH ${deduplicated(table, s)}
 SELECT service_name, count(*) AS spans,
        sum(CASE WHEN status_code = 'Error' THEN 1 ELSE 0 END) AS errors,
-       round(100.0 * sum(CASE WHEN status_code = 'Error' THEN 1 ELSE 0 END) / count(*), 2) AS error_percent
+       ${percent(`sum(CASE WHEN status_code = 'Error' THEN 1 ELSE 0 END)`, 'count(*)')} AS error_percent
 FROM deduplicated
 GROUP BY service_name
 ORDER BY error_percent DESC, service_name`,
@@ -132,7 +141,7 @@ inits AS (
   GROUP BY service_name
 )
 SELECT i.service_name, i.invocations, i.cold_starts,
-       round(100.0 * i.cold_starts / i.invocations, 2) AS cold_start_percent,
+       ${percent('i.cold_starts', 'i.invocations')} AS cold_start_percent,
        n.init_p50_ms, n.init_p95_ms
 FROM invocations i LEFT JOIN inits n ON n.service_name = i.service_name
 ORDER BY cold_start_percent DESC, i.service_name`,

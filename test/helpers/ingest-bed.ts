@@ -4,7 +4,7 @@ import { bundleHandler } from '../../local/bundle';
 import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
 import { startOffline, type Offline } from '../../local/serverless-offline';
 import { startFaultProxy, type FaultPlan, type FaultProxy } from './kinesis-fault-proxy';
-import { startRestFrontDoor, type FrontDoor } from './rest-front-door';
+import { startRestFrontDoor, type FrontDoor } from '../../local/rest-front-door';
 import { startSsmEndpoint, type SsmEndpoint } from './ssm-endpoint';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/ingest/', import.meta.url));
@@ -62,7 +62,7 @@ export async function startIngestBed(stream: string, plan: FaultPlan): Promise<I
     INGEST_BLACKHOLE_ENDPOINT: blackhole.url,
   });
   const routes = ['ingest', 'faulty', 'missing', 'blackhole'] as const;
-  const frontDoor: FrontDoor = await startRestFrontDoor(offline, Object.fromEntries(routes.map((r) => [r, `${SERVICE}-${r}`])));
+  const frontDoor: FrontDoor = await startRestFrontDoor((fn, event) => offline.invoke(fn, event), Object.fromEntries(routes.map((r) => [r, `${SERVICE}-${r}`])));
   return {
     kinesis,
     proxy,

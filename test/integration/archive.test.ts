@@ -24,7 +24,7 @@ let dir: string;
 const rows = new Map<string, Record<string, unknown>>();
 const sdkExporter = new InMemorySpanExporter();
 let sdkSpans: ReturnType<InMemorySpanExporter['getFinishedSpans']>;
-let hoptraceRoot: { traceId: string; invocation: string };
+let hoptraceRoot: { traceId: string; invocation: string; day: string };
 
 const hrNanos = ([s, n]: [number, number]): bigint => BigInt(s) * 1_000_000_000n + BigInt(n);
 
@@ -83,7 +83,7 @@ beforeAll(async () => {
   }
   connection.closeSync();
   const root = [...rows.values()].find((r) => (r.span_attributes as Array<{ key: string; value: string }>).some((kv) => kv.key === 'faas.invocation_id' && kv.value === context.awsRequestId))!;
-  hoptraceRoot = { traceId: String(root.trace_id), invocation: String(context.awsRequestId) };
+  hoptraceRoot = { traceId: String(root.trace_id), invocation: String(context.awsRequestId), day: String(root.dt) };
 }, 180_000);
 
 afterAll(async () => {
@@ -133,7 +133,7 @@ describe('the span table from real stream records', () => {
   it('answers trace-by-id from the Parquet files', async () => {
     const table = await openSpanTable(dir);
     try {
-      const spans = await table.query('trace-by-id', [hoptraceRoot.traceId]);
+      const spans = await table.query('trace-by-id', [hoptraceRoot.traceId, hoptraceRoot.day, hoptraceRoot.day]);
       expect(spans.map((s) => s.span_name)).toEqual(expect.arrayContaining(['charge card', 'init']));
       expect(new Set(spans.map((s) => s.span_id)).size).toBe(spans.length);
     } finally {

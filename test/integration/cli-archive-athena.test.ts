@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
+import { spansOfNewestStatement, spansOfTracesStatement, summaryStatement, TRACE_WINDOW_DAYS, tracesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
 import { athenaLiteral } from '../../cli/src/archive/athena';
 import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/archive/duckdb-table';
 import type { Filters } from '../../cli/src/analysis/filters';
@@ -39,6 +39,8 @@ class AthenaStandIn {
   /** Athena statement (SQL and literal parameters) → the rows to answer. */
   readonly answers = new Map<string, Canned>();
   readonly calls: string[] = [];
+  /** Each started query's ExecutionParameters, in order. */
+  readonly parameters: string[][] = [];
   /** The next query ends this way instead of succeeding. */
   failNext: Failure | undefined;
   readonly executions = new Map<string, { canned?: Canned; failure?: Failure; polls: number }>();
@@ -60,6 +62,7 @@ class AthenaStandIn {
         if (target === 'StartQueryExecution') {
           const sql = String(input.QueryString);
           const parameters = (input.ExecutionParameters as string[] | undefined) ?? [];
+          this.parameters.push(parameters);
           if (input.WorkGroup !== WORKGROUP) return invalid(`WorkGroup ${String(input.WorkGroup)} is not found.`);
           if ((input.QueryExecutionContext as { Database?: string }).Database !== DATABASE) return invalid('wrong database');
           if (DUCKDB_ONLY.test(sql)) return invalid(`DuckDB syntax in the Athena query: ${DUCKDB_ONLY.exec(sql)![0]}`);
@@ -182,6 +185,18 @@ describe('hoptrace --athena', () => {
     await can((scope) => spansOfTracesStatement(scope, [traceId(2)]));
     await can((scope) => spansOfTracesStatement(scope, [traceId(1)]));
     expect(await athena('trace', traceId(2))).toEqual(await json('trace', traceId(2), '--archive', archive));
+  });
+
+  it('trace <id> not in the days read: says which days were read and how to read more', async () => {
+    const missing = 'f'.repeat(32);
+    await can((scope) => spansOfTracesStatement(scope, [missing]));
+    const error = await failureOf(athena('trace', missing));
+    expect(error.message).toBe(
+      `trace ${missing} not found in Athena ${DATABASE}.${TABLE_NAME} (workgroup ${WORKGROUP}) in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)`,
+    );
+    // Its one statement opened the window's days, not every day kept.
+    const firstDay = new Date(Date.now() - (TRACE_WINDOW_DAYS - 1) * 86_400_000).toISOString().slice(0, 10);
+    expect(standIn.parameters.at(-1)).toEqual([`'${missing}'`, `'${firstDay}'`]);
   });
 
   it('view: the list, the summary and the shown traces in full', async () => {

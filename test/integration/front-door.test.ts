@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIngestBed, TENANT_KEYS, type IngestBed } from '../helpers/ingest-bed';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
 import { toProtobuf } from '../helpers/otlp-protobuf';
-import { startRestFrontDoor, type FrontDoor } from '../helpers/rest-front-door';
+import { startRestFrontDoor, type FrontDoor } from '../../local/rest-front-door';
 
 // The REST API stand-in answers with infra/front-door.yml's own gateway responses when the
 // function is not reached; these are what a sender meets on AWS in the same cases.
@@ -12,7 +12,7 @@ let unreachable: FrontDoor;
 beforeAll(async () => {
   bed = await startIngestBed('front-door-spans', {});
   // A route whose function Lambda will not run: what a throttled or refused invocation looks like.
-  unreachable = await startRestFrontDoor(bed.offline, { gone: 'hoptrace-ingest-test-dev-no-such-function' });
+  unreachable = await startRestFrontDoor((fn, event) => bed.offline.invoke(fn, event), { gone: 'hoptrace-ingest-test-dev-no-such-function' });
 }, 120_000);
 
 afterAll(async () => {

@@ -92,7 +92,8 @@ describe('serverless package (no AWS account)', () => {
     expect(processor.Parameters).toContainEqual({ ParameterName: 'LambdaArn', ParameterValue: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] } });
     const conversion = s3.DataFormatConversionConfiguration;
     expect(conversion.Enabled).toBe(true);
-    expect(conversion.InputFormatConfiguration.Deserializer).toEqual({ OpenXJsonSerDe: {} });
+    // Keys as sent: the SerDe would otherwise lowercase them (userId → userid) and fail a record holding both.
+    expect(conversion.InputFormatConfiguration.Deserializer).toEqual({ OpenXJsonSerDe: { CaseInsensitive: false } });
     expect(conversion.OutputFormatConfiguration.Serializer).toEqual({ ParquetSerDe: { Compression: 'SNAPPY' } });
     expect(conversion.SchemaConfiguration).toMatchObject({ DatabaseName: { Ref: 'SpanDatabase' }, TableName: { Ref: 'SpanTable' } });
     expect(s3.DynamicPartitioningConfiguration.Enabled).toBe(true);

@@ -117,7 +117,7 @@ members AS (
 }
 
 /** Newest first, as the in-memory list sorts: by start to the millisecond, then by id. */
-const NEWEST_FIRST = 'floor(start_us / 1000.0) DESC, trace_id';
+const NEWEST_FIRST = 'floor(start_us / 1e3) DESC, trace_id';
 
 /** `traces`: the newest `limit` traces that pass the filters, one summary row each. */
 export function tracesStatement(scope: Scope, limit: number): Statement {
@@ -194,9 +194,23 @@ const SPAN_COLUMNS_SQL = (s: Syntax, d: string): string => `${d}.trace_id, ${d}.
        ${s.json(`${d}.span_attributes`)} AS span_attributes, ${s.json(`${d}.resource_attributes`)} AS resource_attributes,
        ${s.json(`${d}.events`)} AS events, ${s.json(`${d}.links`)} AS links`;
 
-/** Every span, in full, of the traces given by id (the named query `trace-by-id`'s pattern: only their rows are read). */
+/**
+ * Days a read of traces by id opens on Athena when no `--since` is given. A trace id says
+ * nothing of its time, and Athena bills (and its workgroup caps) the bytes a query scans: so
+ * the read is bounded by days, its cost grows with the window, never with the retention. The
+ * local table costs nothing to read whole, and keeps finding a trace whatever its age.
+ */
+export const TRACE_WINDOW_DAYS = 7;
+
+/** The scope a read by id runs in: the one given, or on Athena the last TRACE_WINDOW_DAYS days (today included). */
+export function traceScope(scope: Scope, now = Date.now()): Scope {
+  if (scope.sinceDay !== undefined || scope.dialect !== 'athena') return scope;
+  return { ...scope, sinceDay: new Date(now - (TRACE_WINDOW_DAYS - 1) * 86_400_000).toISOString().slice(0, 10) };
+}
+
+/** Every span, in full, of the traces given by id (the named query `trace-by-id`'s pattern: only their rows, of the scope's days, are read). */
 export function spansOfTracesStatement(scope: Scope, traceIds: readonly string[]): Statement {
-  const b = new Builder(scope);
+  const b = new Builder(traceScope(scope));
   const s = SYNTAX[scope.dialect];
   const ids = `trace_id IN (${traceIds.map((id) => b.p(id)).join(', ')})`;
   const sql = `WITH ${deduplicated(scope.table, s, b.dayWhere(ids))}

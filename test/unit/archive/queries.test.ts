@@ -37,6 +37,8 @@ let dir: string;
 let table: SpanTable;
 const TRACE = 'c'.repeat(32);
 const GUARDED = 'd'.repeat(32);
+const OLD_TRACE = 'e'.repeat(32);
+const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-table-'));
@@ -44,7 +46,7 @@ beforeAll(async () => {
   const apiInits = [5, 7, 9].map((d, i) => span('api', 'init', DAY + i, d));
   const worker = [1, 2, 3, 4].map((d, i) => span('worker', 'process q', DAY + 50_000 + i, d, { invocation: true, error: i === 0, cold: i === 0 }));
   const workerInit = span('worker', 'init', DAY + 49_000, 11);
-  const old = span('worker', 'process q', OLD_DAY, 999, { invocation: true, error: true, cold: true });
+  const old = span('worker', 'process q', OLD_DAY, 999, { invocation: true, error: true, cold: true, traceId: OLD_TRACE });
   // The timeout guard's provisional copy, then the span's real end under the same ids.
   const real = span('guarded', 'slow call', DAY + 60_000, 40, { traceId: GUARDED });
   const provisional = { ...real, endTimeUnixNano: ns(DAY + 60_000 + 25), status: { code: 2 }, attributes: [{ key: 'hoptrace.provisional', value: { boolValue: true } }] };
@@ -70,8 +72,15 @@ afterAll(() => {
 
 describe('the named queries on the embedded engine', () => {
   it('trace-by-id: every span of the trace once, in start order', async () => {
-    const rows = await table.query('trace-by-id', [TRACE]);
+    const rows = await table.query('trace-by-id', [TRACE, day(DAY), day(DAY)]);
     expect(rows.map((r) => r.duration_ms)).toEqual([10, 20, 30]);
+  });
+
+  it('trace-by-id: reads only the days given, however many the table keeps', async () => {
+    expect(await table.query('trace-by-id', [OLD_TRACE, day(DAY - 86_400_000), day(DAY)])).toEqual([]);
+    const rows = await table.query('trace-by-id', [OLD_TRACE, day(OLD_DAY), day(OLD_DAY + 86_400_000)]);
+    expect(rows.map((r) => r.duration_ms)).toEqual([999]);
+    expect(await table.query('trace-by-id', [TRACE, day(OLD_DAY), day(OLD_DAY + 86_400_000)])).toEqual([]);
   });
 
   it('slowest-operations: exact nearest-rank percentiles since the day given, duplicates dropped', async () => {
@@ -105,12 +114,12 @@ describe('the named queries on the embedded engine', () => {
   });
 
   it("keeps a span's real end over the timeout guard's provisional copy, whichever came first", async () => {
-    const rows = await table.query('trace-by-id', [GUARDED]);
+    const rows = await table.query('trace-by-id', [GUARDED, day(DAY), day(DAY)]);
     expect(rows.map((r) => [r.status_code, r.duration_ms])).toEqual([['Unset', 40]]);
   });
 
   it('says what is wrong with an unknown query or missing parameters', async () => {
     await expect(table.query('nope', [])).rejects.toThrow(/no named query "nope"; there are: trace-by-id/);
-    await expect(table.query('trace-by-id', [])).rejects.toThrow(/takes 1 parameter/);
+    await expect(table.query('trace-by-id', [TRACE])).rejects.toThrow(/takes 3 parameter/);
   });
 });

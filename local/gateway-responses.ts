@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
-const FRONT_DOOR = fileURLToPath(new URL('../../infra/front-door.yml', import.meta.url));
+const FRONT_DOOR = fileURLToPath(new URL('../infra/front-door.yml', import.meta.url));
 
 /** What API Gateway answers itself for one response type: status, headers, body. */
 export interface GatewayAnswer {

@@ -1,7 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Offline } from '../../local/serverless-offline';
 import { gatewayAnswers, type GatewayAnswer } from './gateway-responses';
+
+/** Runs a function as the Lambda service would (serverless-offline's Lambda API), with its answer. */
+export type Invoke = (functionName: string, event: unknown) => Promise<unknown>;
 
 export interface FrontDoor {
   url: string;
@@ -24,9 +26,10 @@ const LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024;
  * answer (base64 when it says so) goes back. When the function is not reached, it answers
  * with the gateway responses infra/front-door.yml declares: any other path or method,
  * MISSING_AUTHENTICATION_TOKEN; a body past 10 MB, REQUEST_TOO_LARGE; an event past
- * Lambda's 6 MB or a function that failed, DEFAULT_5XX.
+ * Lambda's 6 MB or a function that failed, DEFAULT_5XX. `npm start` and the tests use it
+ * alike: `functions` maps a route (a stage) to its function.
  */
-export async function startRestFrontDoor(offline: Offline, functions: Record<string, string>): Promise<FrontDoor> {
+export async function startRestFrontDoor(invoke: Invoke, functions: Record<string, string>): Promise<FrontDoor> {
   const answers = gatewayAnswers();
   const answer = (res: http.ServerResponse, { status, headers, body }: GatewayAnswer) => res.writeHead(status, headers).end(body);
   const server = http.createServer((req, res) => {
@@ -61,7 +64,7 @@ export async function startRestFrontDoor(offline: Offline, functions: Record<str
         answer(res, answers.DEFAULT_5XX);
         return;
       }
-      offline.invoke(fn, event).then(
+      invoke(fn, event).then(
         (result) => {
           const { statusCode, headers: out, body: text, isBase64Encoded } = (result ?? {}) as { statusCode?: unknown; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
           // Not a proxy answer: Lambda refused the call (no such function, throttled) or the function answered nonsense.
