@@ -1,5 +1,5 @@
 // Decorated methods take and return anything.
-export type AnyMethod = (this: unknown, ...args: any[]) => any;
+export type AnyMethod = (this: any, ...args: any[]) => any;
 
 /**
  * A method decorator for both decorator flavours: TypeScript's `experimentalDecorators`
