@@ -58,6 +58,40 @@ function collect(sandbox: Sandbox): () => Buffer {
   return () => Buffer.concat(chunks);
 }
 
+const CONCURRENT = `import { withTracing } from 'hoptrace';
+import { trace } from '@opentelemetry/api';
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+export const handler = withTracing(async (event) => {
+  console.log('begin %d', event.n);
+  await sleep(event.delay);
+  await trace.getTracer('orders').startActiveSpan('step', async (span) => {
+    await sleep(event.delay);
+    console.log('step %d', event.n);
+    span.end();
+  });
+  return { n: event.n };
+});
+`;
+
+describe('trace ids in console lines under Lambda Managed Instances (aws-lambda-ric 4.x, concurrent invocations)', () => {
+  const { boot, cleanup } = sandboxes(4);
+  afterEach(cleanup);
+
+  it("every line carries its own invocation's ids, however the invocations interleave", async () => {
+    const env = { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_MAX_CONCURRENCY: '8', AWS_LAMBDA_NODEJS_WORKER_COUNT: '2' };
+    const { api, receiver, sandbox } = await boot({ 'index.mjs': CONCURRENT }, { maxConcurrency: 8 }, env);
+    const responses = await Promise.all(Array.from({ length: 16 }, (_, n) => api.invoke({ n, delay: 3 + (n % 5) * 4 })));
+    await until(() => jsonLines(sandbox.output()).filter((r) => String(r.message).startsWith('step')).length === 16);
+    const records = jsonLines(sandbox.output());
+    await until(() => responses.every((r) => spansOf(receiver, r.requestId).length >= 2));
+    for (const [n, response] of responses.entries()) {
+      const spans = spansOf(receiver, response.requestId);
+      expect(records.find((r) => r.message === `begin ${n}`)).toMatchObject({ requestId: response.requestId, ...ids(spans, 'traced') });
+      expect(records.find((r) => r.message === `step ${n}`)).toMatchObject({ requestId: response.requestId, ...ids(spans, 'step') });
+    }
+  });
+});
+
 for (const ric of [3, 4] as const) {
   const { boot, cleanup } = sandboxes(ric);
   describe(`trace ids in console lines under aws-lambda-ric ${ric}.x`, () => {
