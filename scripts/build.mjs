@@ -1,7 +1,7 @@
 // Bundles the library into dist/ (the package's only content): ESM and CommonJS, each with
 // one self-contained type declaration file, so that the types resolve under every
 // moduleResolution (node10, node16/nodenext for import and require, bundler); the
-// `hoptrace/lambda` preload; and the deployable handlers into build/handlers/, outside the
+// `hoptrace/lambda` preload; `hoptrace/powertools`; and the deployable handlers into build/handlers/, outside the
 // package.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,6 +9,15 @@ import { generateDtsBundle } from 'dts-bundle-generator';
 import { build } from 'esbuild';
 
 const LIBRARY_ENTRIES = { index: 'src/index.ts' };
+// Second entries of the package, built on `hoptrace` itself: they import it (never bundle a
+// copy of it, which would trace every call twice), so the base bundle never grows with them.
+const ADDON_ENTRIES = { powertools: 'src/powertools/index.ts' };
+const importsHoptrace = {
+  name: 'imports-hoptrace',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index$/ }, (args) => (args.importer.includes('/src/powertools/') ? { path: 'hoptrace', external: true } : undefined));
+  },
+};
 // The extension's entry point: ES module only, since it awaits its registration at top level;
 // self-contained (no @opentelemetry/api), so it also works as a preload beside a bundle. It
 // exports nothing.
@@ -30,14 +39,20 @@ for (const [name, entry] of Object.entries(LIBRARY_ENTRIES)) {
   await build({ ...library, entryPoints: [entry], format: 'esm', outfile: `dist/${name}.mjs` });
   await build({ ...library, entryPoints: [entry], format: 'cjs', outfile: `dist/${name}.cjs` });
 }
+for (const [name, entry] of Object.entries(ADDON_ENTRIES)) {
+  const addon = { ...library, entryPoints: [entry], external: ['@opentelemetry/api', 'hoptrace'], plugins: [importsHoptrace] };
+  await build({ ...addon, format: 'esm', outfile: `dist/${name}.mjs` });
+  await build({ ...addon, format: 'cjs', outfile: `dist/${name}.cjs` });
+}
 
 // One declaration file per entry, with no relative imports left to resolve: TypeScript's
 // own output (a file per module, extensionless specifiers) fails under nodenext.
+const DECLARED = { ...LIBRARY_ENTRIES, ...ADDON_ENTRIES };
 const [...declarations] = generateDtsBundle(
-  Object.values(LIBRARY_ENTRIES).map((filePath) => ({ filePath, output: { noBanner: true, exportReferencedTypes: false } })),
+  Object.values(DECLARED).map((filePath) => ({ filePath, output: { noBanner: true, exportReferencedTypes: false } })),
   { preferredConfigPath: 'tsconfig.build.json' },
 );
-Object.keys(LIBRARY_ENTRIES).forEach((name, i) => {
+Object.keys(DECLARED).forEach((name, i) => {
   writeFileSync(`dist/${name}.d.mts`, declarations[i]);
   copyFileSync(`dist/${name}.d.mts`, `dist/${name}.d.cts`);
 });
@@ -61,4 +76,4 @@ for (const [name, entry] of Object.entries(HANDLERS)) {
 }
 
 // The bundled declarations must themselves type-check against the API's.
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', ...Object.keys(LIBRARY_ENTRIES).map((n) => `dist/${n}.d.mts`)], { stdio: 'inherit' });
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', ...Object.keys(DECLARED).map((n) => `dist/${n}.d.mts`)], { stdio: 'inherit' });

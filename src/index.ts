@@ -11,3 +11,5 @@ export type { LambdaContext } from './wrapper/lambda-context';
 export type { TracedHandler } from './wrapper/with-tracing';
 export type { LambdaHandler, LambdaCallback } from './wrapper/invoke-handler';
 export type { MiddyMiddleware, MiddyRequest } from './wrapper/middy';
+export { traceLogFields } from './logs/trace-log-fields';
+export type { TraceLogFields } from './logs/trace-log-fields';

@@ -57,6 +57,12 @@ export interface TracingOptions {
    * code sets still propagates. Process-wide. Env: `HOPTRACE_ACCEPT_INBOUND_BAGGAGE`; default true.
    */
   acceptInboundBaggage?: boolean;
+  /**
+   * `console.*` lines written inside an invocation carry `trace_id` and `span_id` (fields of
+   * Lambda's JSON log lines, a prefix of its text ones). Process-wide. Env:
+   * `HOPTRACE_LOG_CORRELATION`; default true.
+   */
+  logCorrelation?: boolean;
 }
 
 export interface TracingConfig {
@@ -82,6 +88,7 @@ export interface TracingConfig {
   spanLimits: SpanLimits;
   spool: { dir: string; maxBytes: number } | undefined;
   redactKeys: readonly string[];
+  logCorrelation: boolean;
 }
 
 const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
@@ -158,6 +165,7 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
       linkCount: options.spanLimits?.linkCount ?? readNumber(env, 'OTEL_SPAN_LINK_COUNT_LIMIT') ?? 128,
     },
     spool: resolveSpool(options, env),
+    logCorrelation: options.logCorrelation ?? readBoolean(env, 'HOPTRACE_LOG_CORRELATION') ?? true,
     redactKeys: options.redactKeys ? parseRedactKeys(options.redactKeys.join(',') || 'none') : parseRedactKeys(env.HOPTRACE_REDACT_KEYS),
   };
 }

@@ -1,6 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { nowMs } from '../tracer/time';
-import { activeInvocation } from './invocation';
+import { activeInvocation } from './active-invocation';
 import { latestPipeline } from '../bootstrap/pipeline';
 
 /**

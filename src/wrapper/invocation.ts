@@ -1,5 +1,4 @@
 import {
-  createContextKey,
   SpanStatusCode,
   trace,
   type Attributes,
@@ -15,6 +14,8 @@ import { PROVISIONAL_ATTRIBUTE } from '../otlp/provisional';
 import { SpanRecorder, setRecorder } from '../tracer/recorder';
 import type { RecordingSpan } from '../tracer/span';
 import { nowMs } from '../tracer/time';
+import { correlateConsole } from '../logs/console-correlation';
+import { INVOCATION_KEY } from './active-invocation';
 import { incomingContext } from './incoming-context';
 import { invocationAttributes, remainingTimeMs, type LambdaContext } from './lambda-context';
 import type { Pipeline } from '../bootstrap/pipeline';
@@ -23,13 +24,7 @@ import { detectTrigger } from './triggers/detect';
 import { responseStatus } from './triggers/http';
 import type { Trigger } from './triggers/trigger';
 
-const INVOCATION_KEY = createContextKey('hoptrace.invocation');
 const TIMED_OUT = { code: SpanStatusCode.ERROR, message: 'Lambda invocation timed out before this span ended' };
-
-/** The invocation whose handler is running in `ctx`, if any. */
-export function activeInvocation(ctx: Context): Invocation | undefined {
-  return ctx.getValue(INVOCATION_KEY) as Invocation | undefined;
-}
 
 function errorType(error: unknown): string {
   if (error instanceof Error) return error.name || error.constructor.name || 'Error';
@@ -86,6 +81,7 @@ export class Invocation {
       init.end(cold.init.endMs);
     }
     this.context = withRoot.setValue(INVOCATION_KEY, this);
+    if (pipeline.config.logCorrelation) correlateConsole();
     pipeline.exporter.warm();
     refreshInstrumentations();
     // What earlier invocations could not deliver goes out while the handler runs.

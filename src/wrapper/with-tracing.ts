@@ -36,7 +36,7 @@ export function withTracing<TEvent = unknown, TResult = unknown, TContext extend
     return copyStreamingMarks(handler, (event: TEvent, stream: ResponseStream, context: TContext) => traceStreamingCall(pipeline, streaming, event, stream, context)) as never;
   }
   // Two declared parameters: Lambda's Node.js 24 runtime refuses a handler that declares a callback.
-  return function tracedHandler(event: TEvent, context: TContext, ...rest: unknown[]): Promise<TResult> | undefined {
+  return function tracedHandler(this: unknown, event: TEvent, context: TContext, ...rest: unknown[]): Promise<TResult> | undefined {
     // awslambda.streamifyResponse(withTracing(fn)): marked after wrapping, called as (event, stream, context).
     if (isStreaming(tracedHandler)) {
       const streaming = handler as unknown as StreamingHandler<TEvent, TContext>;
@@ -45,7 +45,8 @@ export function withTracing<TEvent = unknown, TResult = unknown, TContext extend
       return (pipeline ? traceStreamingCall(pipeline, streaming, event, stream, lambdaContext) : streaming(event, stream, lambdaContext)) as Promise<TResult>;
     }
     const invocation = pipeline ? Invocation.start(pipeline, event, context) : undefined;
-    const run = (): HandlerOutcome<TResult> => invokeHandler(handler, event, context);
+    // A class method wrapped as a handler (decorators) keeps its `this`.
+    const run = (): HandlerOutcome<TResult> => invokeHandler(this === undefined ? handler : handler.bind(this), event, context);
     const outcome = invocation ? contextApi.with(invocation.context, run) : run();
     const result = invocation ? invocation.follow(outcome.result) : outcome.result;
     const lambdaCallback = rest[0];

@@ -65,6 +65,12 @@ describe('the published package', () => {
       'dist/lambda.d.mts',
       'dist/lambda.mjs',
       'dist/lambda.mjs.map',
+      'dist/powertools.cjs',
+      'dist/powertools.cjs.map',
+      'dist/powertools.d.cts',
+      'dist/powertools.d.mts',
+      'dist/powertools.mjs',
+      'dist/powertools.mjs.map',
     ]);
     expect(paths.every((p) => p.startsWith('dist/') || p === 'package.json' || p === 'README.md')).toBe(true);
     const manifest = JSON.parse(readFileSync(join(dir, 'node_modules/hoptrace/package.json'), 'utf8')) as Record<string, unknown>;
@@ -89,6 +95,45 @@ describe('the published package', () => {
     const source = `import { withTracing, tracing, flush, traceRecord, instrumentAwsClient, type TracingOptions, type LambdaContext } from 'hoptrace';\n${CONSUMER}`;
     await typecheck('bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'handler.ts', source);
     await typecheck('node10', { module: 'commonjs', moduleResolution: 'node10' }, 'handler.ts', source);
+  });
+
+  it('type-checks hoptrace/powertools under nodenext with legacy decorators, and under bundler with standard ones', async () => {
+    const source = `import { Tracer, captureLambdaHandler, type TracerOptions } from 'hoptrace/powertools';
+import { captureLambdaHandler as fromMiddleware } from 'hoptrace/powertools/middleware';
+const options: TracerOptions = { serviceName: 'orders' };
+const tracer = new Tracer(options);
+class Lambda {
+  @tracer.captureMethod({ subSegmentName: '### charge' })
+  async charge(): Promise<string> {
+    tracer.putAnnotation('kind', 'card');
+    tracer.putMetadata('order', { id: 1 }, 'orders');
+    return 'id';
+  }
+  @tracer.captureLambdaHandler({ captureResponse: false })
+  async handler(_event: unknown, _context: unknown): Promise<string> {
+    return this.charge();
+  }
+}
+export const handler = new Lambda().handler;
+export const middlewares = [captureLambdaHandler(tracer), fromMiddleware(tracer, { captureResponse: true })];
+export const root: string | undefined = tracer.getRootXrayTraceId();
+// @ts-expect-error annotations are strings, numbers and booleans, as X-Ray's
+tracer.putAnnotation('kind', { nested: true });
+`;
+    await typecheck('powertools-nodenext', { module: 'nodenext', moduleResolution: 'nodenext', experimentalDecorators: true, target: 'es2022' } as never, 'handler.mts', source);
+    await typecheck('powertools-bundler', { module: 'esnext', moduleResolution: 'bundler', target: 'es2022' }, 'handler.ts', source);
+  }, 120_000);
+
+  it('loads hoptrace/powertools by import and by require, on the one copy of hoptrace', async () => {
+    const esm = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('hoptrace/powertools'); const mw = await import('hoptrace/powertools/middleware'); console.log(typeof m.Tracer, m.captureLambdaHandler === mw.captureLambdaHandler)"], { cwd: dir });
+    expect(esm.stdout.trim()).toBe('function true');
+    const cjs = await run(process.execPath, ['-e', "const m = require('hoptrace/powertools'); console.log(typeof m.Tracer, m.ANNOTATION_PREFIX)"], { cwd: dir });
+    expect(cjs.stdout.trim()).toBe('function xray.annotation.');
+    for (const file of ['powertools.mjs', 'powertools.cjs']) {
+      const code = readFileSync(join(dir, 'node_modules/hoptrace/dist', file), 'utf8');
+      expect(code).toMatch(/from "hoptrace"|require\("hoptrace"\)/);
+      expect(code).not.toContain('class OtlpExporter');
+    }
   });
 
   it('loads in Node by import and by require', async () => {
