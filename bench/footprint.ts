@@ -53,3 +53,12 @@ export function footprintRows(cold: Record<VariantName, ColdResult>, warm: Recor
     { figure: 'warm CPU added over bare + one POST: spans, encoding, wrapper (µs)', hoptrace: f(overPost('hoptrace'), 0), reference: f(overPost('otel-sdk'), 0), ratio: overPost('hoptrace') / overPost('otel-sdk'), target: '(context)', met: true },
   ];
 }
+
+/** The note on what makes hoptrace's bundle, from esbuild's metafile of this run's bundle. */
+export function bundleNote(inputs: Record<string, number>): string {
+  const own = Object.entries(inputs).filter(([path]) => path.startsWith('src/'));
+  const ownBytes = own.reduce((sum, [, bytes]) => sum + bytes, 0);
+  const apiBytes = Object.entries(inputs).reduce((sum, [path, bytes]) => sum + (path.includes('@opentelemetry/api') ? bytes : 0), 0);
+  const largest = own.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([path, bytes]) => `${path.slice(4)} ${f(bytes / 1024)} KB`);
+  return `- **Bundle.** hoptrace's own code is ${f(ownBytes / 1024)} KB minified over ${own.length} modules (esbuild metafile; largest ${largest.join(', ')}), with no single large part; \`@opentelemetry/api\` is another ${f(apiBytes / 1024)} KB.`;
+}

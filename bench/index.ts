@@ -8,13 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { archiveThroughput } from './archive';
 import { coldStart } from './cold-start';
 import { endToEnd } from './end-to-end';
-import { footprintRows, referenceNote } from './footprint';
+import { bundleNote, footprintRows, referenceNote } from './footprint';
 import { ingestThroughput, streamEfficiency } from './ingest';
 import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
 import { readSide } from './read-side';
 import { lambdaExtension } from './lambda-extension';
-import { buildVariants } from './variants';
+import { bundleInputs, buildVariants } from './variants';
 import { viewerReport } from './viewer';
 import { warm } from './warm';
 
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
         const c = cold[v.name];
         console.log(`${v.label}: ${f(c.bytes / 1024)} KB, init ${f(c.initMs, 2)} ms, over bare ${f(c.initAddedMs, 2)} ms, first invocation ${f(c.firstInvocationMs, 2)} ms${warm3[v.name] ? `, warm CPU ${f(warm3[v.name]!.cpuUs, 0)} µs` : ''}`);
       }
+      console.log(bundleNote(bundleInputs(variants.find((v) => v.name === 'hoptrace')!)));
       return;
     }
     const busy = coldStart(variants.filter((v) => v.name !== 'otel-auto'), BUSY_RUNS, BUSY_GARBAGE);
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
       '## Notes',
       '',
       `- **Warm CPU.** Both variants send one OTLP/HTTP request per invocation: flushing before Lambda freezes the sandbox needs it. That request alone (\`bare + one POST\`, the same handler posting a body of the same size over a kept-alive connection) costs ${f(warm3['bare-post']!.cpuUs, 0)} µs of CPU per invocation, against ${f(warm3.hoptrace!.cpuUs, 0)} µs for hoptrace: a CPU profile of the warm loop (\`node --cpu-prof bench/probes/warm.cjs\`) puts the bulk of the busy time in Node's HTTP client (\`writev\`, \`ClientRequest\`, the agent, header checks, the response parser). No per-invocation exporter can be ten times cheaper than another: the ratio is set by the shared request. Over that floor hoptrace adds ${f(cpuAdded('hoptrace') - cpuAdded('bare-post'), 0)} µs and the OTel SDK ${f(cpuAdded('otel-sdk') - cpuAdded('bare-post'), 0)} µs.`,
-      '- **Bundle.** hoptrace\'s own code is ~42 KB minified over some forty-five modules of 0.5 to 2.6 KB each (esbuild metafile), with no single large part; `@opentelemetry/api` is another 9.8 KB.',
+      bundleNote(bundleInputs(variants.find((v) => v.name === 'hoptrace')!)),
       '- **First invocation.** Most of it is the first export: loading `node:http` (done lazily, so that init stays small), opening the connection, and the first request through a cold HTTP stack; without an endpoint the first invocation takes ~0.4 ms.',
       `- **Memory.** Most of what hoptrace adds is Node's HTTP client: the bare handler plus one POST already sits ${f(barePost.rssMb - bare.rssMb)} MB over bare, and hoptrace adds ${f(hoptrace.rssMb - barePost.rssMb)} MB over that floor, against ${f(sdk.rssMb - barePost.rssMb)} MB for the OTel SDK. The figure also sits on a garbage-collection step: the bare handler's process reads its RSS before any young-generation scavenge has run, while hoptrace's first invocation (its code, \`node:http\` and the first export) allocates just past the point that starts one (\`node --trace-gc\`), after which V8 grows the heap. A handler that allocates ~4 MB itself runs such scavenges whether it is traced or not: then hoptrace sits ${f(busy.hoptrace.rssMb - busy.bare.rssMb)} MB over bare (${f(busy.hoptrace.rssMb - busy['bare-post'].rssMb)} MB over bare + one POST) and the OTel SDK ${f(busy['otel-sdk'].rssMb - busy.bare.rssMb)} MB (${BUSY_RUNS} cold starts each). An earlier note put 0.5 MB on the spool and client-side redaction; measured again side by side, a bundle of the commit before them takes the same step and the same RSS, so that difference was this step, taken in some runs and not in others.`,
       '',

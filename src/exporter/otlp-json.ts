@@ -25,9 +25,11 @@ function numberValue(value: number): string {
 
 // Spans are written as JSON text directly, not built as objects for JSON.stringify: the
 // export's encoding is most of what hoptrace itself costs per invocation. Strings from the
-// application go through JSON.stringify; ids are hex, times and counts digits.
+// application go through `quote`; ids are hex, times and counts digits.
+const quote = (value: string): string => JSON.stringify(value);
+
 function anyValue(value: AttributeValue | null | undefined, redactor: Redactor): string {
-  if (typeof value === 'string') return `{"stringValue":${JSON.stringify(redactor.scrub(value))}}`;
+  if (typeof value === 'string') return `{"stringValue":${quote(redactor.scrub(value))}}`;
   if (typeof value === 'boolean') return `{"boolValue":${value}}`;
   if (typeof value === 'number') return numberValue(value);
   if (Array.isArray(value)) return `{"arrayValue":{"values":[${value.map((v) => anyValue(v, redactor)).join(',')}]}}`;
@@ -36,7 +38,7 @@ function anyValue(value: AttributeValue | null | undefined, redactor: Redactor):
 
 function keyValues(attributes: Attributes, redactor: Redactor): string {
   let out = '';
-  for (const key of Object.keys(attributes)) out += `${out ? ',' : ''}{"key":${JSON.stringify(key)},"value":${anyValue(attributes[key], redactor)}}`;
+  for (const key of Object.keys(attributes)) out += `${out ? ',' : ''}{"key":${quote(key)},"value":${anyValue(attributes[key], redactor)}}`;
   return `[${out}]`;
 }
 
@@ -50,7 +52,7 @@ function nanos(ms: number | undefined, fallback: string): string {
 
 class UnencodableSpan extends Error {}
 
-const traceStateField = (traceState: string | undefined): string => (traceState ? `,"traceState":${JSON.stringify(traceState)}` : '');
+const traceStateField = (traceState: string | undefined): string => (traceState ? `,"traceState":${quote(traceState)}` : '');
 // Enums come from the API's caller: anything but an integer is written as 0 (unspecified, unset).
 const isInt = (value: unknown): value is number => Number.isInteger(value);
 
@@ -60,18 +62,18 @@ function encodeSpan(span: RecordingSpan, redactor: Redactor): string {
   const start = nanos(span.startMs, '');
   if (start === '') throw new UnencodableSpan(`start time ${span.startMs} is not a time`);
   const events = span.events.map(
-    (e) => `{"timeUnixNano":"${nanos(e.timeMs, start)}","name":${JSON.stringify(redactor.scrub(e.name))},"attributes":${keyValues(e.attributes.values, redactor)},"droppedAttributesCount":${e.attributes.dropped}}`,
+    (e) => `{"timeUnixNano":"${nanos(e.timeMs, start)}","name":${quote(redactor.scrub(e.name))},"attributes":${keyValues(e.attributes.values, redactor)},"droppedAttributesCount":${e.attributes.dropped}}`,
   );
   const links = span.links.map(
     (l) =>
-      `{"traceId":${JSON.stringify(String(l.context.traceId))},"spanId":${JSON.stringify(String(l.context.spanId))}${traceStateField(l.context.traceState?.serialize())},"attributes":${keyValues(l.attributes.values, redactor)},"droppedAttributesCount":${l.attributes.dropped}}`,
+      `{"traceId":${quote(String(l.context.traceId))},"spanId":${quote(String(l.context.spanId))}${traceStateField(l.context.traceState?.serialize())},"attributes":${keyValues(l.attributes.values, redactor)},"droppedAttributesCount":${l.attributes.dropped}}`,
   );
   const code = isInt(span.status.code) ? span.status.code : 0;
   const message = span.status.message;
-  const status = message ? `{"code":${code},"message":${JSON.stringify(redactor.scrub(message))}}` : `{"code":${code}}`;
+  const status = message ? `{"code":${code},"message":${quote(redactor.scrub(message))}}` : `{"code":${code}}`;
   return (
     `{"traceId":"${context.traceId}","spanId":"${context.spanId}"${traceStateField(context.traceState?.serialize())}` +
-    `${span.parentSpanId ? `,"parentSpanId":"${span.parentSpanId}"` : ''},"name":${JSON.stringify(redactor.scrub(span.name))},"kind":${isInt(span.kind) ? span.kind + 1 : 0}` +
+    `${span.parentSpanId ? `,"parentSpanId":"${span.parentSpanId}"` : ''},"name":${quote(redactor.scrub(span.name))},"kind":${isInt(span.kind) ? span.kind + 1 : 0}` +
     `,"startTimeUnixNano":"${start}","endTimeUnixNano":"${nanos(span.endMs, start)}","attributes":${keyValues(span.attributes.values, redactor)}` +
     `,"droppedAttributesCount":${span.attributes.dropped},"events":[${events.join(',')}],"droppedEventsCount":${span.droppedEvents}` +
     `,"links":[${links.join(',')}],"droppedLinksCount":${span.droppedLinks},"status":${status}}`
