@@ -73,6 +73,10 @@ async function main(): Promise<void> {
         console.log(`${v.label}: ${f(c.bytes / 1024)} KB, init ${f(c.initMs, 2)} ms, over bare ${f(c.initAddedMs, 2)} ms, first invocation ${f(c.firstInvocationMs, 2)} ms${warm3[v.name] ? `, warm CPU ${f(warm3[v.name]!.cpuUs, 0)} µs` : ''}`);
       }
       console.log(bundleNote(bundleInputs(variants.find((v) => v.name === 'hoptrace')!)));
+      for (const spans of [1, 10, 100]) {
+        const r = warm(variants.filter((v) => v.name === 'hoptrace' || v.name === 'otel-sdk'), spans, QUICK ? 100 : 500, 50, 1);
+        console.log(`flush, ${spans} spans: hoptrace ${f(r.hoptrace!.afterHandlerMs, 3)} ms, OTel SDK ${f(r['otel-sdk']!.afterHandlerMs, 3)} ms, ratio ${(r.hoptrace!.afterHandlerMs / r['otel-sdk']!.afterHandlerMs).toFixed(2)}`);
+      }
       return;
     }
     const busy = coldStart(variants.filter((v) => v.name !== 'otel-auto'), BUSY_RUNS, BUSY_GARBAGE);
