@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -21,7 +21,14 @@ export interface Variant {
 }
 
 async function bundle(entry: string, outfile: string): Promise<void> {
-  await build({ entryPoints: [resolve(ROOT, entry)], outfile, bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  const { metafile } = await build({ entryPoints: [resolve(ROOT, entry)], outfile, bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', metafile: true });
+  // What takes the bytes, by input module, for the notes (esbuild's metafile).
+  writeFileSync(`${outfile}.inputs.json`, JSON.stringify(Object.fromEntries(Object.entries(Object.values(metafile.outputs)[0]!.inputs).map(([path, input]) => [path, input.bytesInOutput]))));
+}
+
+/** Minified bytes of a variant's bundle by input module path. */
+export function bundleInputs(variant: Variant): Record<string, number> {
+  return JSON.parse(readFileSync(`${variant.bundle}.inputs.json`, 'utf8')) as Record<string, number>;
 }
 
 /**

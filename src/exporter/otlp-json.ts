@@ -1,5 +1,4 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
-import type { OtlpAnyValue, OtlpKeyValue } from '../otlp/types';
 import type { Redactor } from '../redaction';
 import type { InstrumentationScope, RecordingSpan } from '../tracer/span';
 import { msToNanoString } from '../tracer/time';
@@ -17,25 +16,30 @@ const NON_FINITE: Record<string, string> = { NaN: 'NaN', Infinity: 'Infinity', '
  * double, NaN and the infinities as the strings a strict receiver expects (JSON has no
  * literal for them, and JSON.stringify would send null).
  */
-function numberValue(value: number): OtlpAnyValue {
+function numberValue(value: number): string {
   if (Number.isInteger(value) && value >= INT64_MIN && value < INT64_LIMIT) {
-    return { intValue: Number.isSafeInteger(value) ? String(value) : BigInt(value).toString() };
+    return `{"intValue":"${Number.isSafeInteger(value) ? String(value) : BigInt(value).toString()}"}`;
   }
-  return { doubleValue: Number.isFinite(value) ? value : NON_FINITE[String(value)]! };
+  return `{"doubleValue":${Number.isFinite(value) ? String(value) : `"${NON_FINITE[String(value)]!}"`}}`;
 }
 
-function anyValue(value: AttributeValue | null | undefined, redactor: Redactor): OtlpAnyValue {
-  if (typeof value === 'string') return { stringValue: redactor.scrub(value) };
-  if (typeof value === 'boolean') return { boolValue: value };
+// Spans are written as JSON text directly, not built as objects for JSON.stringify: the
+// export's encoding is most of what hoptrace itself costs per invocation. Strings from the
+// application go through `quote`; ids are hex, times and counts digits.
+const quote = (value: string): string => JSON.stringify(value);
+
+function anyValue(value: AttributeValue | null | undefined, redactor: Redactor): string {
+  if (typeof value === 'string') return `{"stringValue":${quote(redactor.scrub(value))}}`;
+  if (typeof value === 'boolean') return `{"boolValue":${value}}`;
   if (typeof value === 'number') return numberValue(value);
-  if (Array.isArray(value)) return { arrayValue: { values: value.map((v) => anyValue(v, redactor)) } };
-  return {};
+  if (Array.isArray(value)) return `{"arrayValue":{"values":[${value.map((v) => anyValue(v, redactor)).join(',')}]}}`;
+  return '{}';
 }
 
-function keyValues(attributes: Attributes, redactor: Redactor): OtlpKeyValue[] {
-  const out: OtlpKeyValue[] = [];
-  for (const key of Object.keys(attributes)) out.push({ key, value: anyValue(attributes[key], redactor) });
-  return out;
+function keyValues(attributes: Attributes, redactor: Redactor): string {
+  let out = '';
+  for (const key of Object.keys(attributes)) out += `${out ? ',' : ''}{"key":${quote(key)},"value":${anyValue(attributes[key], redactor)}}`;
+  return `[${out}]`;
 }
 
 // fixed64 nanoseconds run out in the year 2554.
@@ -48,43 +52,32 @@ function nanos(ms: number | undefined, fallback: string): string {
 
 class UnencodableSpan extends Error {}
 
+const traceStateField = (traceState: string | undefined): string => (traceState ? `,"traceState":${quote(traceState)}` : '');
+// Enums come from the API's caller: anything but an integer is written as 0 (unspecified, unset).
+const isInt = (value: unknown): value is number => Number.isInteger(value);
+
 /** Secrets inside values (a token in a URL, a password in a message) are scrubbed here, on their way out. */
-function encodeSpan(span: RecordingSpan, redactor: Redactor): object {
+function encodeSpan(span: RecordingSpan, redactor: Redactor): string {
   const context = span.spanContext();
-  const traceState = context.traceState?.serialize();
   const start = nanos(span.startMs, '');
   if (start === '') throw new UnencodableSpan(`start time ${span.startMs} is not a time`);
-  return {
-    traceId: context.traceId,
-    spanId: context.spanId,
-    ...(traceState ? { traceState } : {}),
-    ...(span.parentSpanId ? { parentSpanId: span.parentSpanId } : {}),
-    name: redactor.scrub(span.name),
-    kind: span.kind + 1,
-    startTimeUnixNano: start,
-    endTimeUnixNano: nanos(span.endMs, start),
-    attributes: keyValues(span.attributes.values, redactor),
-    droppedAttributesCount: span.attributes.dropped,
-    events: span.events.map((e) => ({
-      timeUnixNano: nanos(e.timeMs, start),
-      name: redactor.scrub(e.name),
-      attributes: keyValues(e.attributes.values, redactor),
-      droppedAttributesCount: e.attributes.dropped,
-    })),
-    droppedEventsCount: span.droppedEvents,
-    links: span.links.map((l) => {
-      const linkState = l.context.traceState?.serialize();
-      return {
-        traceId: l.context.traceId,
-        spanId: l.context.spanId,
-        ...(linkState ? { traceState: linkState } : {}),
-        attributes: keyValues(l.attributes.values, redactor),
-        droppedAttributesCount: l.attributes.dropped,
-      };
-    }),
-    droppedLinksCount: span.droppedLinks,
-    status: span.status.message ? { code: span.status.code, message: redactor.scrub(span.status.message) } : { code: span.status.code },
-  };
+  const events = span.events.map(
+    (e) => `{"timeUnixNano":"${nanos(e.timeMs, start)}","name":${quote(redactor.scrub(e.name))},"attributes":${keyValues(e.attributes.values, redactor)},"droppedAttributesCount":${e.attributes.dropped}}`,
+  );
+  const links = span.links.map(
+    (l) =>
+      `{"traceId":${quote(String(l.context.traceId))},"spanId":${quote(String(l.context.spanId))}${traceStateField(l.context.traceState?.serialize())},"attributes":${keyValues(l.attributes.values, redactor)},"droppedAttributesCount":${l.attributes.dropped}}`,
+  );
+  const code = isInt(span.status.code) ? span.status.code : 0;
+  const message = span.status.message;
+  const status = message ? `{"code":${code},"message":${quote(redactor.scrub(message))}}` : `{"code":${code}}`;
+  return (
+    `{"traceId":"${context.traceId}","spanId":"${context.spanId}"${traceStateField(context.traceState?.serialize())}` +
+    `${span.parentSpanId ? `,"parentSpanId":"${span.parentSpanId}"` : ''},"name":${quote(redactor.scrub(span.name))},"kind":${isInt(span.kind) ? span.kind + 1 : 0}` +
+    `,"startTimeUnixNano":"${start}","endTimeUnixNano":"${nanos(span.endMs, start)}","attributes":${keyValues(span.attributes.values, redactor)}` +
+    `,"droppedAttributesCount":${span.attributes.dropped},"events":[${events.join(',')}],"droppedEventsCount":${span.droppedEvents}` +
+    `,"links":[${links.join(',')}],"droppedLinksCount":${span.droppedLinks},"status":${status}}`
+  );
 }
 
 export interface EncodedBatches {
@@ -107,7 +100,7 @@ const scopeHeaders = new WeakMap<InstrumentationScope, Encoded>();
 
 function resourcePrefix(resource: Attributes, redactor: Redactor): Encoded {
   if (resourceCache?.resource !== resource) {
-    const json = `{"resourceSpans":[{"resource":${JSON.stringify({ attributes: keyValues(resource, redactor) })},"scopeSpans":[`;
+    const json = `{"resourceSpans":[{"resource":{"attributes":${keyValues(resource, redactor)}},"scopeSpans":[`;
     resourceCache = { resource, prefix: { json, bytes: Buffer.byteLength(json) } };
   }
   return resourceCache.prefix;
@@ -151,7 +144,7 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
   for (const span of spans) {
     let fragment: string;
     try {
-      fragment = JSON.stringify(encodeSpan(span, redactor));
+      fragment = encodeSpan(span, redactor);
     } catch {
       unencodable++;
       continue;

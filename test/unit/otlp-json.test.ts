@@ -173,6 +173,27 @@ describe('OTLP JSON numbers a strict receiver accepts', () => {
   });
 });
 
+describe('OTLP JSON from what JavaScript callers may pass the API', () => {
+  it('stays valid JSON: strings escaped, a kind or status code that is no integer written as 0, link ids as strings', () => {
+    const s = span('quote " backslash \\ line\u2028 end', undefined, { 'key "q"': 'v\n"x"', arr: ['a', null as unknown as string] }, (open) => {
+      Object.assign(open, { kind: 'server' });
+      open.addLink({ context: { traceId: undefined as unknown as string, spanId: 'x"y', traceFlags: 1 }, attributes: { 'l"k': 1 } });
+      open.addEvent('ev "1"');
+      open.setStatus({ code: 'error' as unknown as number, message: 'not "numeric"' });
+    });
+    const encoded = JSON.parse(encodeBatches([s], {}, 1_000_000, none).bodies[0]!.json).resourceSpans[0].scopeSpans[0].spans[0];
+    expect(encoded.name).toBe('quote " backslash \\ line\u2028 end');
+    expect(encoded.kind).toBe(0);
+    expect(encoded.status).toEqual({ code: 0 });
+    expect(encoded.attributes).toEqual([
+      { key: 'key "q"', value: { stringValue: 'v\n"x"' } },
+      { key: 'arr', value: { arrayValue: { values: [{ stringValue: 'a' }, {}] } } },
+    ]);
+    expect(encoded.links[0]).toMatchObject({ traceId: 'undefined', spanId: 'x"y', attributes: [{ key: 'l"k', value: { intValue: '1' } }] });
+    expect(encoded.events[0].name).toBe('ev "1"');
+  });
+});
+
 describe('msToNanoString', () => {
   it.each([
     [1_700_000_000_123.456, '1700000000123456000'],
