@@ -228,6 +228,7 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
         store,
         forward: async (req) => void forwarded.push(...req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
         maxRequestBytes: 1 << 20,
+        retryWindowMs: 300_000,
         metricsNamespace: 'hoptrace',
         emit: (line) => lines.push(line),
         log: () => undefined,
