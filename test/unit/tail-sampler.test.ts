@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { consumeBatch } from '../../handlers/tail-sampler/consume';
 import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
-import { BadRecordError, decodeRecord } from '../../handlers/tail-sampler/parts';
+import { deliver } from '../../handlers/tail-sampler/delivery';
+import { ForwardError, isRetryableStatus, retryAfterMs, type Forward } from '../../handlers/tail-sampler/forwarder';
+import { BadRecordError, decodeRecord, spansOf } from '../../handlers/tail-sampler/parts';
+import { piecesOf } from '../../handlers/tail-sampler/pieces';
 import { inSampledFraction, interest } from '../../handlers/tail-sampler/policy';
 import { RedMetrics } from '../../handlers/tail-sampler/red-metrics';
 import { dropSuperseded, isProvisional, withoutSuperseded } from '../../handlers/tail-sampler/superseded';
@@ -253,5 +256,67 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
       const out = await consume([record(1, request(copy))]);
       expect(out).toMatchObject({ kept: ['error'], forwarded: [copy], red: [[1, 1]] });
     });
+  });
+});
+
+describe('forwarding: request bound, final and retryable refusals', () => {
+  const traceId = 'a'.repeat(32);
+  const padded = (i: number, bytes: number): OtlpSpan => span({ spanId: i.toString(16).padStart(16, '0'), attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(bytes) } }] });
+  const requestOf = (spans: OtlpSpan[]): OtlpExportRequest => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: { name: 's' }, spans }] }] });
+  const jsonBytes = (r: OtlpExportRequest): number => Buffer.byteLength(JSON.stringify(r));
+
+  it('cuts a record over the bound into pieces within it, the same each time, each with its resource and scope', () => {
+    const request = requestOf(Array.from({ length: 30 }, (_, i) => padded(i, 900)));
+    const pieces = piecesOf(traceId, 'shard:1', request, jsonBytes(request), 5000);
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.map((p) => p.key)).toEqual(pieces.map((_, k) => `shard:1#${k}`));
+    for (const p of pieces) {
+      expect(p.jsonBytes).toBe(jsonBytes(p.request));
+      expect(p.jsonBytes).toBeLessThanOrEqual(5000);
+      expect(p.request.resourceSpans[0]!.resource).toEqual(request.resourceSpans[0]!.resource);
+    }
+    expect(pieces.flatMap((p) => spansOf(p.request))).toEqual(spansOf(request));
+    expect(piecesOf(traceId, 'shard:1', request, jsonBytes(request), 5000)).toEqual(pieces);
+    expect(piecesOf(traceId, 'shard:1', request, jsonBytes(request), 1 << 20)).toEqual([{ traceId, key: 'shard:1', request, jsonBytes: jsonBytes(request) }]);
+  });
+
+  it('retries only what OTLP/HTTP says may be retried, after the wait the backend asks', () => {
+    expect([400, 401, 403, 404, 413, 500, 501, 505].filter(isRetryableStatus)).toEqual([]);
+    expect([429, 502, 503, 504, undefined].every(isRetryableStatus)).toBe(true);
+    expect(new ForwardError('x', 400).retryable).toBe(false);
+    expect(new ForwardError('x').retryable).toBe(true);
+    expect(retryAfterMs('3')).toBe(3000);
+    expect(retryAfterMs(new Date(10_000).toUTCString(), 4000)).toBe(6000);
+    expect([retryAfterMs(null), retryAfterMs('soon')]).toEqual([undefined, undefined]);
+  });
+
+  it('halves a refused request down to the piece refused, sends the others once, and refuses a piece over the bound unsent', async () => {
+    const pieces = [0, 1, 2, 3, 4].map((i) => piecesOf(traceId, `r${i}`, requestOf([padded(i, 10)]), 300, 1 << 20)[0]!);
+    const big = piecesOf(traceId, 'big', requestOf([padded(9, 3000)]), 3100, 2000)[0]!;
+    const sent: string[][] = [];
+    const forward: Forward = async (req) => {
+      const ids = spansOf(req).map((s) => s.spanId);
+      sent.push(ids);
+      if (ids.includes('0000000000000003')) throw new ForwardError('answered 400', 400);
+    };
+    const out = await deliver([...pieces, big], { forward, maxRequestBytes: 2000, attempts: 3, maxWaitMs: 0 });
+    expect([...pieces, big].map((p) => out.get(p)!.kind)).toEqual(['sent', 'sent', 'sent', 'refused', 'sent', 'refused']);
+    const delivered = sent.filter((ids) => !ids.includes('0000000000000003')).flat();
+    expect(delivered.sort()).toEqual(['0000000000000000', '0000000000000001', '0000000000000002', '0000000000000004']);
+    expect(sent.flat()).not.toContain('0000000000000009');
+  });
+
+  it('sends a request the backend cannot take now a bounded number of times, then tries no more this batch', async () => {
+    const pieces = [0, 1].map((i) => piecesOf(traceId, `r${i}`, requestOf([padded(i, 10)]), 300, 1 << 20)[0]!);
+    const waits: number[] = [];
+    let sends = 0;
+    const forward: Forward = async () => {
+      sends++;
+      throw new ForwardError('answered 503', 503, 2000);
+    };
+    const out = await deliver(pieces, { forward, maxRequestBytes: 400, attempts: 3, maxWaitMs: 1500, sleep: async (ms) => void waits.push(ms) });
+    expect(pieces.map((p) => out.get(p)!.kind)).toEqual(['unavailable', 'unavailable']);
+    expect(sends).toBe(3);
+    expect(waits).toEqual([1500, 1500]);
   });
 });
