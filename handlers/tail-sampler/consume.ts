@@ -215,9 +215,11 @@ function finish(parts: TracePart[], failed: Set<string>, counters: Counters, dep
   // fail, the provisional one is not counted either, and the redelivery counts the real one.
   const metrics = new RedMetrics();
   const requests = dropSuperseded(parts.map((p) => p.request));
+  const byTrace = new Map<string, OtlpExportRequest[]>();
   parts.forEach((part, i) => {
-    if (!failed.has(part.sequenceNumber)) metrics.add(requests[i]!);
+    if (!failed.has(part.sequenceNumber)) byTrace.set(part.traceId, [...(byTrace.get(part.traceId) ?? []), requests[i]!]);
   });
+  for (const traceRequests of byTrace.values()) metrics.add(...traceRequests);
   for (const line of metrics.lines(deps.metricsNamespace, (deps.now ?? Date.now)(), { ...counters })) deps.emit(line);
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
 }

@@ -139,8 +139,8 @@ describe('RED metrics as embedded metric format', () => {
     const metrics = new RedMetrics();
     metrics.add(
       request('orders', [
-        span({ name: 'POST /orders', endTimeUnixNano: '1700000000120000000' }),
-        span({ name: 'POST /orders', status: { code: 2 }, endTimeUnixNano: '1700000000124000000', attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }, { key: 'faas.name', value: { stringValue: 'orders-fn' } }] }),
+        span({ spanId: '1'.repeat(16), name: 'POST /orders', endTimeUnixNano: '1700000000120000000' }),
+        span({ spanId: '2'.repeat(16), name: 'POST /orders', status: { code: 2 }, endTimeUnixNano: '1700000000124000000', attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }, { key: 'faas.name', value: { stringValue: 'orders-fn' } }] }),
         span({ name: 'db query', kind: 3, parentSpanId: 'd'.repeat(16) }),
       ]),
     );
@@ -163,7 +163,7 @@ describe('RED metrics as embedded metric format', () => {
 
   it('spreads more than 100 duration buckets over several documents, as CloudWatch requires', () => {
     const metrics = new RedMetrics();
-    const spans = Array.from({ length: 250 }, (_, i) => span({ name: 'op', endTimeUnixNano: String(1700000000000000000n + BigInt(i + 1) * 1_000_000n) }));
+    const spans = Array.from({ length: 250 }, (_, i) => span({ spanId: (i + 1).toString(16).padStart(16, '0'), name: 'op', endTimeUnixNano: String(1700000000000000000n + BigInt(i + 1) * 1_000_000n) }));
     metrics.add(request('svc', spans));
     const docs = metrics.lines('hoptrace', 1, {}).map((l) => JSON.parse(l)).filter((d) => d.operation === 'op');
     expect(docs.length).toBeGreaterThan(1);
