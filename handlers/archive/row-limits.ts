@@ -20,7 +20,17 @@ const LEVELS: readonly Limits[] = [
   { chars: 16, entries: 0 },
 ];
 
-export const rowBytes = (row: SpanRow): number => Buffer.byteLength(JSON.stringify(row)) + 1;
+/** A row as the answer carries it: one JSON document a line. */
+export interface RowLine {
+  row: SpanRow;
+  /** The row's JSON line, newline included. */
+  line: string;
+}
+
+const lineOf = (row: SpanRow): RowLine => ({ row, line: `${JSON.stringify(row)}\n` });
+
+// UTF-8 takes at most 3 bytes per UTF-16 unit: most rows are known to fit without counting.
+const fits = (line: string, maxBytes: number): boolean => line.length * 3 <= maxBytes || Buffer.byteLength(line) <= maxBytes;
 
 class Cutter {
   cutValues = 0;
@@ -69,15 +79,14 @@ function applyLimits(row: SpanRow, limits: Limits): SpanRow {
 }
 
 /**
- * The row within `maxBytes` of JSON: unchanged when it fits, else cut with the mildest
- * limits that make it fit, and marked with `hoptrace.truncated`.
+ * The row's line within `maxBytes`: the row unchanged when it fits, else cut with the
+ * mildest limits that make it fit, and marked with `hoptrace.truncated`.
  */
-export function capRow(row: SpanRow, maxBytes: number): SpanRow {
-  if (rowBytes(row) <= maxBytes) return row;
-  let capped = row;
+export function capRow(row: SpanRow, maxBytes: number): RowLine {
+  let out = lineOf(row);
   for (const limits of LEVELS) {
-    capped = applyLimits(row, limits);
-    if (rowBytes(capped) <= maxBytes) break;
+    if (fits(out.line, maxBytes)) break;
+    out = lineOf(applyLimits(row, limits));
   }
-  return capped;
+  return out;
 }

@@ -4,7 +4,7 @@ import { isObject } from '../../src/guards';
 import type { OtlpExportRequest, OtlpSpan, ResourceGroup, ScopeGroup } from '../../src/otlp/types';
 import { writeRecords, type PutRecords } from '../ingest/kinesis-writer';
 import { buildRecords, type StreamRecord } from '../ingest/records';
-import { capRow, rowBytes } from './row-limits';
+import { capRow, type RowLine } from './row-limits';
 import { spanRows, type SpanRow } from './span-table';
 import { dayOf, placedRow } from './span-time';
 
@@ -92,13 +92,6 @@ export function decodeStreamRecord(data: Buffer): OtlpExportRequest {
   return parsed;
 }
 
-/** Rows as Firehose's JSON deserialiser reads them: one JSON document a line. */
-function rowsText(rows: readonly SpanRow[]): string {
-  let out = '';
-  for (const r of rows) out += `${JSON.stringify(r)}\n`;
-  return out;
-}
-
 function asGroups(request: OtlpExportRequest): ResourceGroup[] {
   return request.resourceSpans.map((rs) => ({
     resource: rs.resource ?? {},
@@ -107,27 +100,26 @@ function asGroups(request: OtlpExportRequest): ResourceGroup[] {
   }));
 }
 
-/** A span with its resource and scope, its row as the archive stores it, and that row's size. */
-interface Placed {
-  group: ResourceGroup;
-  scope: ScopeGroup;
+/** A span's row as the archive stores it, and where it was placed. */
+interface Placed extends RowLine {
   span: OtlpSpan;
-  row: SpanRow;
-  bytes: number;
   /** Placed by the time the stream received it, not its own start. */
   byArrival: boolean;
 }
 
-/** The request's spans, each with its row: placed by its own start time, cut to fit an answer alone. */
+/** The request's rows, each placed by its own start time and cut to fit an answer alone. */
 function place(request: OtlpExportRequest, receivedMs: number, maxRowBytes: number): Placed[] {
   const rows = spanRows(request);
   // spanRows walks resources, scopes and spans in this same order.
-  const placed = asGroups(request).flatMap((group) => group.scopes.flatMap((scope) => scope.spans.map((span) => ({ group, scope, span }))));
-  return placed.map((p, i) => {
-    const timed = placedRow(rows[i]!, p.span.startTimeUnixNano, receivedMs);
-    const row = capRow(timed, maxRowBytes);
-    return { ...p, row, bytes: rowBytes(row), byArrival: timed !== rows[i] };
-  });
+  const spans = request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+  const out: Placed[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const span = spans[i]!;
+    const timed = placedRow(rows[i]!, span.startTimeUnixNano, receivedMs);
+    const { row, line } = capRow(timed, maxRowBytes);
+    out.push({ row, line, span, byArrival: timed !== rows[i] });
+  }
+  return out;
 }
 
 /**
@@ -135,20 +127,26 @@ function place(request: OtlpExportRequest, receivedMs: number, maxRowBytes: numb
  * set per day and placement, each record's rows within half the budget, so that each comes
  * back through Firehose into an answer of its own and one partition.
  */
-function splitForStream(placed: readonly Placed[], budget: number): StreamRecord[] {
-  const sets = new Map<string, Placed[][]>();
+function splitForStream(request: OtlpExportRequest, placed: readonly Placed[], budget: number): StreamRecord[] {
+  const where = new Map<OtlpSpan, { group: ResourceGroup; scope: ScopeGroup }>();
+  for (const group of asGroups(request)) for (const scope of group.scopes) for (const span of scope.spans) where.set(span, { group, scope });
+  const sets = new Map<string, Array<{ spans: Placed[]; bytes: number }>>();
   for (const p of placed) {
     const key = `${dayOf(p.row)}/${p.byArrival}`;
-    const parts = sets.get(key) ?? [[]];
+    const bytes = Buffer.byteLength(p.line);
+    const parts = sets.get(key) ?? [];
     sets.set(key, parts);
-    const last = parts.at(-1)!;
-    if (last.length > 0 && last.reduce((n, q) => n + q.bytes, 0) + p.bytes > budget / 2) parts.push([p]);
-    else last.push(p);
+    const last = parts.at(-1);
+    if (last && last.bytes + bytes <= budget / 2) {
+      last.spans.push(p);
+      last.bytes += bytes;
+    } else parts.push({ spans: [p], bytes });
   }
   const records: StreamRecord[] = [];
   for (const part of [...sets.values()].flat()) {
     const byGroup = new Map<ResourceGroup, Map<ScopeGroup, OtlpSpan[]>>();
-    for (const { group, scope, span } of part) {
+    for (const { span } of part.spans) {
+      const { group, scope } = where.get(span)!;
       let scopes = byGroup.get(group);
       if (!scopes) byGroup.set(group, (scopes = new Map()));
       let spans = scopes.get(scope);
@@ -218,15 +216,15 @@ export async function transform(event: FirehoseTransformationEvent, config: Tran
       out.push({ recordId: record.recordId, result: 'Dropped', data: '' });
       continue;
     }
-    const bytes = placed.reduce((n, p) => n + p.bytes, 0);
+    const text = placed.map((p) => p.line).join('');
+    const bytes = Buffer.byteLength(text);
     const days = new Set(placed.map((p) => dayOf(p.row)));
     if (days.size === 1 && used + bytes <= budget) {
       used += bytes;
-      const text = rowsText(placed.map((p) => p.row));
       out.push({ recordId: record.recordId, result: 'Ok', data: Buffer.from(text).toString('base64'), metadata: { partitionKeys: { dt: [...days][0]! } } });
       continue;
     }
-    const again = days.size === 1 && bytes <= budget ? [{ partitionKey: placed[0]!.span.traceId, data, spans: placed.length }] : splitForStream(placed, budget);
+    const again = days.size === 1 && bytes <= budget ? [{ partitionKey: placed[0]!.span.traceId, data, spans: placed.length }] : splitForStream(request, placed, budget);
     await putBack(record, again, { rowBytes: bytes, days: days.size }, data.length);
   }
   return { records: out };

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { capRow, rowBytes, TRUNCATED_ATTRIBUTE } from '../../../handlers/archive/row-limits';
+import { capRow, TRUNCATED_ATTRIBUTE } from '../../../handlers/archive/row-limits';
 import { SENT_START_ATTRIBUTE } from '../../../handlers/archive/span-time';
 import { OUTPUT_BUDGET_BYTES, transform, type FirehoseTransformationEvent } from '../../../handlers/archive/transform';
 import { nanosToIso, spanRows, type SpanRow } from '../../../handlers/archive/span-table';
@@ -207,15 +207,16 @@ describe('rows that fit, partitions by each span, and the answer budget', () => 
 
   it('leaves a row within the budget as it is', () => {
     const [row] = spanRows(request([otlpSpan({ attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(10_000) } }] })]));
-    expect(capRow(row!, 1 << 20)).toBe(row);
+    expect(capRow(row!, 1 << 20).row).toBe(row);
   });
 
   it('cuts harder until the row fits, down to a row of a few hundred bytes', () => {
     const [row] = spanRows(request([otlpSpan({ name: 'n'.repeat(100_000), attributes: Array.from({ length: 500 }, (_, i) => ({ key: `k${i}`, value: { stringValue: 'v'.repeat(2000) } })) })]));
     for (const max of [200_000, 20_000, 2_000]) {
       const capped = capRow(row!, max);
-      expect(rowBytes(capped)).toBeLessThanOrEqual(max);
-      expect(capped.span_attributes[TRUNCATED_ATTRIBUTE]).toMatch(/^texts cut at \d+ characters/);
+      expect(Buffer.byteLength(JSON.stringify(capped.row)) + 1).toBeLessThanOrEqual(max);
+      expect(Buffer.byteLength(capped.line)).toBeLessThanOrEqual(max);
+      expect(capped.row.span_attributes[TRUNCATED_ATTRIBUTE]).toMatch(/^texts cut at \d+ characters/);
     }
   });
 
