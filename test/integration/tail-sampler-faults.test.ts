@@ -3,11 +3,15 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { createConsumer } from '../../handlers/tail-sampler/consumer';
 import { startEventSource, type LocalEventSource } from '../../local/consumer';
 import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
+import { startLocalIngest } from '../../local/ingest-stack';
 import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
 import { OtlpReceiver } from '../helpers/otlp-receiver';
 
@@ -201,4 +205,55 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
     expect(receivedIds().sort()).toEqual(spans.flat().map((s) => s.spanId as string).sort());
     expect(logs.filter((l) => l.message.startsWith('record skipped')).length).toBe(2);
   });
+});
+
+describe('tail sampler behind the ingest (the OpenTelemetry exporter, serverless-offline, kinesalite, dynalite)', () => {
+  it('forwards what the exporter sent, in requests within the bound, and sets aside the one span no request can hold', async () => {
+    const stream = 'tail-fault-ingest';
+    const ingest = await startLocalIngest(stream, 1);
+    const backend = await OtlpReceiver.start();
+    let sampler: LocalEventSource | undefined;
+    try {
+      const MAX = 4 * 1024 * 1024;
+      backend.refuseWhen((_body, bytes) => (bytes > MAX ? 413 : undefined));
+      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` }))] });
+      const tracer = provider.getTracer('faults');
+      // A routine span first, while the ingest starts (never forwarded: nothing routine is sampled).
+      tracer.startSpan('warm up').end();
+      await provider.forceFlush().catch(() => undefined);
+      // Within every limit of the ingest (128 events of 4 values of 8192 characters): a record of
+      // some tens of KB, over 4 MiB as OTLP JSON.
+      const huge = tracer.startSpan('upload');
+      const value = 'x'.repeat(8192);
+      for (let i = 0; i < 128; i++) huge.addEvent(`chunk ${i}`, { a: value, b: value, c: value, d: value });
+      huge.setStatus({ code: SpanStatusCode.ERROR });
+      huge.end();
+      const failed = Array.from({ length: 3 }, (_, i) => {
+        const s = tracer.startSpan(`failed ${i}`);
+        s.setStatus({ code: SpanStatusCode.ERROR });
+        s.end();
+        return s.spanContext().spanId;
+      });
+      await provider.forceFlush();
+      await provider.shutdown();
+
+      const table = `fault-decisions-ingest`;
+      await createDecisionTable(dynamo.client, table);
+      const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: backend.url, HOPTRACE_DECISION_TABLE: table, HOPTRACE_SAMPLE_RATIO: '0' });
+      const logs: Array<{ message: string; fields?: Record<string, unknown> }> = [];
+      const consume = createConsumer(config, dynamo.client, { emit: () => undefined, log: (_level, message, fields) => logs.push({ message, ...(fields ? { fields } : {}) }) });
+      sampler = await startEventSource(ingest.kinesis.client, stream, (event: KinesisStreamEvent) => consume(event));
+      await within(sampler.idle(), 20_000, 'the shard got past the oversized span');
+
+      expect([...new Set(receivedIds(backend))].sort()).toEqual([...failed].sort());
+      expect(backend.attempts).toBe(backend.requests.length);
+      const asides = logs.filter((l) => l.message === 'spans set aside, not forwarded');
+      expect(asides.map((l) => [l.fields?.traceId, l.fields?.spans])).toEqual([[huge.spanContext().traceId, 1]]);
+      expect(String(asides[0]!.fields?.reason)).toContain('over HOPTRACE_FORWARD_MAX_BYTES');
+    } finally {
+      await sampler?.stop();
+      await backend.close();
+      await ingest.stop();
+    }
+  }, 120_000);
 });
