@@ -56,9 +56,10 @@ function restsOnProvisional(spans: OtlpSpan[], reason: KeepReason | undefined, p
  * otherwise the part is parked, to be sent if an interesting part comes later. A provisional
  * copy of a span (the timeout guard's) whose real copy is in the batch or parked neither makes
  * its trace interesting nor is forwarded; nor is it counted in the RED metrics when the real
- * copy is in the batch. Records whose
- * spans could not be sent or stored are reported as failed, so the stream redelivers them;
- * a record sent before is recognised by its marker and not sent again.
+ * copy is in the batch. Kept spans go out in requests within the bound (forward-units.ts):
+ * what the backend refuses for good is set aside; records whose spans the backend did not
+ * take yet, or that could not be stored, are reported as failed, so the stream redelivers
+ * them; a record (or slice) sent before is recognised by its marker and not sent again.
  */
 export async function consumeBatch(records: KinesisStreamRecord[], deps: ConsumerDeps): Promise<KinesisStreamBatchResponse> {
   const failed = new Set<string>();
