@@ -164,8 +164,9 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
         const parked = await parkedOf(traceId);
         unit.parkedKeys.push(...parked.keys);
         const parkedPieces = parked.parts.flatMap((part) => piecesOfPart(part, traceId));
-        // A parked part half forwarded before keeps its markers: only the rest goes.
-        const sent = parkedPieces.length > 0 ? (await deps.store.lookup([], [], parkedPieces.map((piece) => ({ traceId, recordId: piece.key })))).sent : new Set<string>();
+        // A parked part half forwarded before (only while its trace was failing) keeps its
+        // markers: only the rest goes.
+        const sent = parkedPieces.length > 0 && lookup.failing.has(traceId) ? (await deps.store.lookup([], [], parkedPieces.map((piece) => ({ traceId, recordId: piece.key })))).sent : new Set<string>();
         unit.pieces.push(...parkedPieces.filter((piece) => !sent.has(piece.key)));
         among.push(...parked.parts.map((part) => part.request));
       } catch (error) {

@@ -32,6 +32,8 @@ export interface Lookup {
   decisions: Map<string, KeepReason>;
   /** Traces with parked parts. */
   parked: Set<string>;
+  /** Of those, the ones the backend failed to take lately: some of their parked parts may be half sent. */
+  failing: Set<string>;
   sent: Set<string>;
 }
 
@@ -75,10 +77,13 @@ export class DecisionStore {
   async lookup(undecided: string[], interesting: string[], records: Array<{ traceId: string; recordId: string }>): Promise<Lookup> {
     const keys = [
       ...undecided.map((pk) => ({ pk, sk: 'decision' })),
-      ...interesting.map((pk) => ({ pk, sk: 'parked' })),
+      ...interesting.flatMap((pk) => [
+        { pk, sk: 'parked' },
+        { pk, sk: 'failing' },
+      ]),
       ...records.map((r) => ({ pk: r.traceId, sk: `sent#${r.recordId}` })),
     ];
-    const result: Lookup = { decisions: new Map(), parked: new Set(), sent: new Set() };
+    const result: Lookup = { decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() };
     for (const batch of chunks(keys, GET_BATCH)) {
       let pending: Array<Record<string, AttributeValue>> = batch.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -89,6 +94,7 @@ export class DecisionStore {
           const sk = item.sk?.S ?? '';
           if (sk === 'decision') result.decisions.set(item.pk!.S!, item.reason!.S as KeepReason);
           else if (sk === 'parked') result.parked.add(item.pk!.S!);
+          else if (sk === 'failing') result.failing.add(item.pk!.S!);
           else result.sent.add(sk.slice('sent#'.length));
         }
         pending = out.UnprocessedKeys?.[this.settings.table]?.Keys ?? [];

@@ -220,7 +220,7 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
       const forwarded: OtlpSpan[] = [];
       const lines: string[] = [];
       const store = {
-        lookup: async () => ({ decisions: new Map(), parked: new Set(), sent: new Set() }),
+        lookup: async () => ({ decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() }),
         keep: async (decisions: Array<{ reason: string }>) => void kept.push(...decisions.map((d) => d.reason)),
         park: async (parts: Array<{ recordId: string }>) => void parked.push(...parts.map((p) => p.recordId)),
         parked: async () => ({ parts: [], keys: [] }),
