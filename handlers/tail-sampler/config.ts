@@ -30,6 +30,8 @@ export interface ForwardSettings {
   timeoutMs: number;
   /** Largest request body before gzip; kept parts are packed into requests up to this. */
   maxRequestBytes: number;
+  /** How long a trace the backend does not take is redelivered before it is set aside. */
+  retryWindowSeconds: number;
 }
 
 export interface ConsumerConfig {
@@ -96,6 +98,7 @@ export function readConsumerConfig(env: Env): ConsumerConfig {
       region: env.AWS_REGION?.trim() || 'us-east-1',
       timeoutMs: number(env, 'HOPTRACE_FORWARD_TIMEOUT_MS', 10_000, positive, 'a positive number of ms'),
       maxRequestBytes: number(env, 'HOPTRACE_FORWARD_MAX_BYTES', 4 * 1024 * 1024, positive, 'a positive number of bytes'),
+      retryWindowSeconds: number(env, 'HOPTRACE_FORWARD_RETRY_S', 300, positive, 'a positive number of seconds'),
     },
     table,
     dynamodbEndpoint: env.HOPTRACE_DYNAMODB_ENDPOINT?.trim() || undefined,

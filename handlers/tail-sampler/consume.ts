@@ -4,7 +4,9 @@ import type { Policies } from './config';
 import type { DecisionStore, Lookup } from './decision-store';
 import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
+import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';
 import { decodeRecord, spansOf, type TracePart } from './parts';
+import { piecesOf, type Piece } from './pieces';
 import { inSampledFraction, interest, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
 import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
@@ -16,6 +18,8 @@ export interface ConsumerDeps {
   store: DecisionStore;
   forward: Forward;
   maxRequestBytes: number;
+  /** How long a trace the backend does not take is redelivered before it is set aside. */
+  retryWindowMs: number;
   metricsNamespace: string;
   /** Writes one embedded-metric-format line (stdout in Lambda). */
   emit: (line: string) => void;
@@ -23,24 +27,11 @@ export interface ConsumerDeps {
   now?: () => number;
 }
 
-/** A kept trace's spans to send together, and the records that fail if they cannot be sent. */
-interface Unit {
-  traceId: string;
-  owners: TracePart[];
-  requests: OtlpExportRequest[];
-  jsonBytes: number;
-  sent: string[];
-  parkedKeys: string[];
-}
-
-interface Counters {
+interface Counters extends ForwardCounters {
   Records: number;
   UndecodableRecords: number;
   KeptTraces: number;
   ParkedParts: number;
-  ForwardedSpans: number;
-  ForwardFailures: number;
-  StoreFailures: number;
 }
 
 /** A trace's parked parts, read at most once a batch, and the keys to delete once they are forwarded. */
@@ -59,24 +50,6 @@ function restsOnProvisional(spans: OtlpSpan[], reason: KeepReason | undefined, p
   return reason !== undefined && reason !== 'ratio' && interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
 }
 
-/** Packs units into requests of at most `maxBytes` of JSON (a larger unit goes alone). */
-function pack(units: Unit[], maxBytes: number): Unit[][] {
-  const groups: Unit[][] = [];
-  let current: Unit[] = [];
-  let bytes = 0;
-  for (const unit of units) {
-    if (current.length > 0 && bytes + unit.jsonBytes > maxBytes) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(unit);
-    bytes += unit.jsonBytes;
-  }
-  if (current.length > 0) groups.push(current);
-  return groups;
-}
-
 /**
  * One batch of stream records, all from one shard. Per trace: kept when a part in the batch
  * is interesting (the decision is stored, and the trace's parked parts are swept out with
@@ -84,14 +57,26 @@ function pack(units: Unit[], maxBytes: number): Unit[][] {
  * otherwise the part is parked, to be sent if an interesting part comes later. A provisional
  * copy of a span (the timeout guard's) whose real copy is in the batch or parked neither makes
  * its trace interesting nor is forwarded; nor is it counted in the RED metrics when the real
- * copy is in the batch. Records whose
- * spans could not be sent or stored are reported as failed, so the stream redelivers them;
- * a record sent before is recognised by its marker and not sent again.
+ * copy is in the batch. Kept spans go out in requests within the bound (forward-units.ts):
+ * what the backend refuses for good is set aside; records whose spans the backend did not
+ * take yet, or that could not be stored, are reported as failed, so the stream redelivers
+ * them; a record (or slice) sent before is recognised by its marker and not sent again.
  */
 export async function consumeBatch(records: KinesisStreamRecord[], deps: ConsumerDeps): Promise<KinesisStreamBatchResponse> {
   const failed = new Set<string>();
   const fail = (parts: TracePart[]): void => parts.forEach((p) => failed.add(p.sequenceNumber));
-  const counters: Counters = { Records: records.length, UndecodableRecords: 0, KeptTraces: 0, ParkedParts: 0, ForwardedSpans: 0, ForwardFailures: 0, StoreFailures: 0 };
+  const counters: Counters = {
+    Records: records.length,
+    UndecodableRecords: 0,
+    KeptTraces: 0,
+    ParkedParts: 0,
+    ForwardedSpans: 0,
+    ForwardRetries: 0,
+    ForwardFailures: 0,
+    RefusedSpans: 0,
+    SetAsideSpans: 0,
+    StoreFailures: 0,
+  };
 
   const traces = new Map<string, TracePart[]>();
   for (const record of records) {
@@ -106,6 +91,9 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
   }
   const all = [...traces.values()].flat();
+  const piecesOfPart = (p: { recordId: string; request: OtlpExportRequest; jsonBytes: number }, traceId: string): Piece[] =>
+    piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes);
+  const pieces = new Map(all.map((p) => [p, piecesOfPart(p, p.traceId)]));
   const storeDown = (error: unknown): KinesisStreamBatchResponse => {
     counters.StoreFailures++;
     deps.log('error', `decision store unavailable; the batch is redelivered: ${(error as Error).message}`);
@@ -133,7 +121,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
       // A tentative trace's stored decision counts if its provisional copies turn out superseded.
       [...traces.keys()].filter((id) => local.get(id) === undefined || tentative.has(id)),
       [...traces.keys()].filter(isInteresting),
-      all.map((p) => ({ traceId: p.traceId, recordId: p.recordId })),
+      all.flatMap((p) => pieces.get(p)!.map((piece) => ({ traceId: p.traceId, recordId: piece.key }))),
     );
   } catch (error) {
     return storeDown(error);
@@ -170,25 +158,27 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
       continue;
     }
     counters.KeptTraces++;
-    const unsent = parts.filter((p) => !lookup.sent.has(p.recordId));
-    const unit: Unit = { traceId, owners: parts, requests: unsent.map((p) => p.request), jsonBytes: unsent.reduce((n, p) => n + p.jsonBytes, 0), sent: unsent.map((p) => p.recordId), parkedKeys: [] };
+    const unit: Unit = { traceId, owners: parts, pieces: parts.flatMap((p) => pieces.get(p)!).filter((piece) => !lookup.sent.has(piece.key)), parkedKeys: [] };
+    const among = parts.map((p) => p.request);
     if (lookup.parked.has(traceId)) {
       try {
         const parked = await parkedOf(traceId);
         unit.parkedKeys.push(...parked.keys);
-        for (const part of parked.parts) {
-          unit.requests.push(part.request);
-          unit.jsonBytes += part.jsonBytes;
-          unit.sent.push(part.recordId);
-        }
+        const parkedPieces = parked.parts.flatMap((part) => piecesOfPart(part, traceId));
+        // A parked part half forwarded before (only while its trace was failing) keeps its
+        // markers: only the rest goes.
+        const sent = parkedPieces.length > 0 && lookup.failing.has(traceId) ? (await deps.store.lookup([], [], parkedPieces.map((piece) => ({ traceId, recordId: piece.key })))).sent : new Set<string>();
+        unit.pieces.push(...parkedPieces.filter((piece) => !sent.has(piece.key)));
+        among.push(...parked.parts.map((part) => part.request));
       } catch (error) {
         parkedReadFailed(traceId, error);
         continue;
       }
     }
     // The backend cannot tell a provisional copy from the real one: only the real one goes.
-    unit.requests = dropSuperseded(unit.requests, [...parts.map((p) => p.request), ...unit.requests]).filter((r) => r.resourceSpans.length > 0);
-    if (unit.requests.length > 0 || unit.parkedKeys.length > 0) units.push(unit);
+    const requests = dropSuperseded(unit.pieces.map((piece) => piece.request), among);
+    unit.pieces = unit.pieces.map((piece, i) => ({ ...piece, request: requests[i]! }));
+    if (unit.pieces.length > 0 || unit.parkedKeys.length > 0) units.push(unit);
   }
 
   if (toPark.length > 0) {
@@ -202,36 +192,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
   }
 
-  let backendDown = false;
-  for (const group of pack(units, deps.maxRequestBytes)) {
-    const requests = group.flatMap((u) => u.requests);
-    if (requests.length > 0 && !backendDown) {
-      try {
-        await deps.forward({ resourceSpans: requests.flatMap((r) => r.resourceSpans) });
-        counters.ForwardedSpans += requests.reduce((n, r) => n + spansOf(r).length, 0);
-      } catch (error) {
-        // Later groups would meet the same backend: they fail at once, and all are redelivered.
-        backendDown = true;
-        counters.ForwardFailures++;
-        deps.log('warn', `forwarding failed; the records are redelivered: ${(error as Error).message}`);
-      }
-    }
-    if (backendDown && requests.length > 0) {
-      group.forEach((u) => fail(u.owners));
-      continue;
-    }
-    try {
-      await deps.store.markSent(
-        group.flatMap((u) => u.sent.map((recordId) => ({ traceId: u.traceId, recordId }))),
-        group.flatMap((u) => u.parkedKeys.map((key) => ({ traceId: u.traceId, key }))),
-      );
-    } catch (error) {
-      // The spans are at the backend: failing the records would send them again. Without the
-      // markers a redelivery of these records would, which is the lesser harm.
-      counters.StoreFailures++;
-      deps.log('warn', `forwarded, but the sent markers were not stored: ${(error as Error).message}`);
-    }
-  }
+  fail(await forwardUnits(units, { ...deps, now: deps.now ?? Date.now }, counters));
   return finish(all, failed, counters, deps);
 }
 
@@ -257,9 +218,11 @@ function finish(parts: TracePart[], failed: Set<string>, counters: Counters, dep
   // fail, the provisional one is not counted either, and the redelivery counts the real one.
   const metrics = new RedMetrics();
   const requests = dropSuperseded(parts.map((p) => p.request));
+  const byTrace = new Map<string, OtlpExportRequest[]>();
   parts.forEach((part, i) => {
-    if (!failed.has(part.sequenceNumber)) metrics.add(requests[i]!);
+    if (!failed.has(part.sequenceNumber)) byTrace.set(part.traceId, [...(byTrace.get(part.traceId) ?? []), requests[i]!]);
   });
+  for (const traceRequests of byTrace.values()) metrics.add(...traceRequests);
   for (const line of metrics.lines(deps.metricsNamespace, (deps.now ?? Date.now)(), { ...counters })) deps.emit(line);
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
 }

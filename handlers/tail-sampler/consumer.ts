@@ -7,6 +7,8 @@ import { httpForwarder } from './forwarder';
 
 // The stream keeps a record 24 h; a sent marker must outlive any redelivery of its record.
 const SENT_TTL_SECONDS = 48 * 3600;
+// Long enough for someone on call to look at what was set aside after a weekend.
+const ASIDE_TTL_SECONDS = 14 * 24 * 3600;
 
 export interface ConsumerOutput {
   /** One embedded-metric-format line. */
@@ -21,8 +23,8 @@ const lambdaOutput: ConsumerOutput = {
 
 /** The consumer as the event source mapping calls it, wired to its store and backend. */
 export function createConsumer(config: ConsumerConfig, dynamodb: DynamoDBClient, output: ConsumerOutput = lambdaOutput): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
-  const store = new DecisionStore(dynamodb, { table: config.table, decisionTtlSeconds: config.decisionTtlSeconds, parkTtlSeconds: config.parkTtlSeconds, sentTtlSeconds: SENT_TTL_SECONDS });
+  const store = new DecisionStore(dynamodb, { table: config.table, decisionTtlSeconds: config.decisionTtlSeconds, parkTtlSeconds: config.parkTtlSeconds, sentTtlSeconds: SENT_TTL_SECONDS, asideTtlSeconds: ASIDE_TTL_SECONDS });
   const forward = httpForwarder(config.forward);
   return (event) =>
-    consumeBatch(event.Records, { policies: config.policies, store, forward, maxRequestBytes: config.forward.maxRequestBytes, metricsNamespace: config.metricsNamespace, ...output });
+    consumeBatch(event.Records, { policies: config.policies, store, forward, maxRequestBytes: config.forward.maxRequestBytes, retryWindowMs: config.forward.retryWindowSeconds * 1000, metricsNamespace: config.metricsNamespace, ...output });
 }

@@ -16,7 +16,11 @@ import type { KeepReason } from './policy';
  * - `part#<recordId>#<n>`: a routine part parked until an interesting part of its trace
  *   arrives and forwards it; left to expire when none does. `parked` says the trace has some,
  *   so that an interesting part looks for them only when there are.
- * - `sent#<recordId>`: the record was forwarded; a redelivered record is not sent again.
+ * - `sent#<piece>`: the record (or its k-th slice, `<recordId>#k`) was forwarded or set
+ *   aside; a redelivered record is not sent again.
+ * - `aside#<piece>#<n>`: spans the backend refused for good, or did not take within the retry
+ *   window, kept with the `reason` for someone to look at (`aws dynamodb query`, pk = trace id).
+ * - `failing`: since when (`since`, ms) the trace's spans have not reached the backend.
  */
 export interface ParkedPart {
   recordId: string;
@@ -28,6 +32,8 @@ export interface Lookup {
   decisions: Map<string, KeepReason>;
   /** Traces with parked parts. */
   parked: Set<string>;
+  /** Of those, the ones the backend failed to take lately: some of their parked parts may be half sent. */
+  failing: Set<string>;
   sent: Set<string>;
 }
 
@@ -37,6 +43,8 @@ export interface StoreSettings {
   parkTtlSeconds: number;
   /** How long a forwarded marker lives: longer than the stream keeps a record (24 h). */
   sentTtlSeconds: number;
+  /** How long spans set aside are kept. */
+  asideTtlSeconds: number;
 }
 
 // DynamoDB limits: 100 keys per BatchGetItem, 25 requests per BatchWriteItem, 400 KB per
@@ -69,10 +77,13 @@ export class DecisionStore {
   async lookup(undecided: string[], interesting: string[], records: Array<{ traceId: string; recordId: string }>): Promise<Lookup> {
     const keys = [
       ...undecided.map((pk) => ({ pk, sk: 'decision' })),
-      ...interesting.map((pk) => ({ pk, sk: 'parked' })),
+      ...interesting.flatMap((pk) => [
+        { pk, sk: 'parked' },
+        { pk, sk: 'failing' },
+      ]),
       ...records.map((r) => ({ pk: r.traceId, sk: `sent#${r.recordId}` })),
     ];
-    const result: Lookup = { decisions: new Map(), parked: new Set(), sent: new Set() };
+    const result: Lookup = { decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() };
     for (const batch of chunks(keys, GET_BATCH)) {
       let pending: Array<Record<string, AttributeValue>> = batch.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
       for (let attempt = 0; pending.length > 0; attempt++) {
@@ -83,6 +94,7 @@ export class DecisionStore {
           const sk = item.sk?.S ?? '';
           if (sk === 'decision') result.decisions.set(item.pk!.S!, item.reason!.S as KeepReason);
           else if (sk === 'parked') result.parked.add(item.pk!.S!);
+          else if (sk === 'failing') result.failing.add(item.pk!.S!);
           else result.sent.add(sk.slice('sent#'.length));
         }
         pending = out.UnprocessedKeys?.[this.settings.table]?.Keys ?? [];
@@ -107,6 +119,47 @@ export class DecisionStore {
       }
     }
     await this.write(requests);
+  }
+
+  /** Keeps spans that will not be forwarded, whole, with the reason. */
+  async setAside(pieces: Array<{ traceId: string; key: string; gzipped: Buffer; reason: string }>): Promise<void> {
+    const expiresAt = this.expiresAt(this.settings.asideTtlSeconds);
+    const requests: WriteRequest[] = [];
+    for (const piece of pieces) {
+      for (let n = 0; n * CHUNK_BYTES < piece.gzipped.length; n++) {
+        const data = piece.gzipped.subarray(n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES);
+        const sk = `aside#${piece.key}#${String(n).padStart(3, '0')}`;
+        requests.push({ PutRequest: { Item: { pk: { S: piece.traceId }, sk: { S: sk }, data: { B: data }, reason: { S: piece.reason.slice(0, 1000) }, expiresAt } } });
+      }
+    }
+    await this.write(requests);
+  }
+
+  /**
+   * Since when each trace has failed to reach the backend: the stored time, or now for a trace
+   * failing for the first time (or again after `staleMs`, a new outage), which is stored.
+   */
+  async failingSince(traceIds: string[], staleMs: number): Promise<Map<string, number>> {
+    const now = this.now();
+    const since = new Map<string, number>();
+    for (const batch of chunks(traceIds, GET_BATCH)) {
+      let pending: Array<Record<string, AttributeValue>> = batch.map((pk) => ({ pk: { S: pk }, sk: { S: 'failing' } }));
+      for (let attempt = 0; pending.length > 0; attempt++) {
+        if (attempt >= UNPROCESSED_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} key(s) unprocessed after ${attempt} attempts`);
+        if (attempt > 0) await sleep(backoffMs(attempt));
+        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.settings.table]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of out.Responses?.[this.settings.table] ?? []) {
+          const at = Number(item.since?.N);
+          if (Number.isFinite(at) && now - at < staleMs) since.set(item.pk!.S!, at);
+        }
+        pending = out.UnprocessedKeys?.[this.settings.table]?.Keys ?? [];
+      }
+    }
+    const first = traceIds.filter((id) => !since.has(id));
+    const expiresAt = this.expiresAt(Math.ceil(staleMs / 1000));
+    await this.write(first.map((pk): WriteRequest => ({ PutRequest: { Item: { pk: { S: pk }, sk: { S: 'failing' }, since: { N: String(now) }, expiresAt } } })));
+    first.forEach((id) => since.set(id, now));
+    return since;
   }
 
   /** The parts of a trace parked so far, reassembled, and the keys to delete once they are forwarded. */

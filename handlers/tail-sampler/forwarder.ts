@@ -9,12 +9,37 @@ import type { ForwardSettings } from './config';
 /** Sends one OTLP export request to the backend; resolves once the backend accepted it. */
 export type Forward = (request: OtlpExportRequest) => Promise<void>;
 
+// OTLP/HTTP's "Failures": only these answers may be retried; any other 4xx or 5xx is final.
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+
+/** Whether the backend may take the same request later: a retryable status, or no answer at all. */
+export function isRetryableStatus(status: number | undefined): boolean {
+  return status === undefined || RETRYABLE_STATUSES.has(status);
+}
+
+/** `Retry-After` as a delay in ms: delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now: number = Date.now()): number | undefined {
+  const value = header?.trim();
+  if (!value) return undefined;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
 export class ForwardError extends Error {
+  override readonly name = 'ForwardError';
+  /** The backend may accept the same request later (OTLP's retryable answers, network errors). */
+  readonly retryable: boolean;
+
   constructor(
     message: string,
+    /** The backend's status; undefined when it did not answer. */
     readonly status?: number,
+    /** What the backend's `Retry-After` asked for. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
+    this.retryable = isRetryableStatus(status);
   }
 }
 
@@ -59,6 +84,8 @@ export function httpForwarder(settings: ForwardSettings): Forward {
       throw new ForwardError(`POST ${url.origin}${url.pathname} failed: ${(error as Error).message}${cause ? ` (${cause})` : ''}`);
     }
     const text = await response.text();
-    if (!response.ok) throw new ForwardError(`POST ${url.origin}${url.pathname} answered ${response.status}: ${text.slice(0, 200)}`, response.status);
+    if (!response.ok) {
+      throw new ForwardError(`POST ${url.origin}${url.pathname} answered ${response.status}: ${text.slice(0, 200)}`, response.status, retryAfterMs(response.headers.get('retry-after')));
+    }
   };
 }

@@ -1,5 +1,6 @@
+import { requestKey, ServiceRequests } from '../../src/otlp/service-requests';
 import { attributeMap } from '../../src/otlp/values';
-import { OtlpSpanKind, OtlpStatusCode, type OtlpExportRequest } from '../../src/otlp/types';
+import { OtlpStatusCode, type OtlpExportRequest, type OtlpSpan } from '../../src/otlp/types';
 import { durationMs } from './policy';
 
 interface Operation {
@@ -15,35 +16,50 @@ interface Operation {
 const MAX_VALUES = 100;
 
 /**
- * Rate, errors and duration per service and operation, from the spans that enter a service
- * (server and consumer spans, and roots), counted over every span before sampling, so the
- * figures do not depend on what is kept. Emitted as CloudWatch embedded metric format lines.
+ * Rate, errors and duration per service and operation, over the requests each service served
+ * (the rule the command's service map counts by: src/otlp/service-requests.ts), counted over
+ * every span before sampling, so the figures do not depend on what is kept. `add` takes the
+ * requests of one trace together, so that a span's parent is found among them. Emitted as
+ * CloudWatch embedded metric format lines.
  */
 export class RedMetrics {
   private readonly operations = new Map<string, Operation>();
   private readonly coldStarts = new Map<string, number>();
 
-  add(request: OtlpExportRequest): void {
-    for (const rs of request.resourceSpans) {
-      const resource = attributeMap(rs.resource?.attributes);
-      const service = String(resource['service.name'] ?? 'unknown');
-      for (const ss of rs.scopeSpans) {
-        for (const span of ss.spans) {
-          const attributes = attributeMap(span.attributes);
-          if (attributes['faas.coldstart'] === true) {
-            const fn = String(attributes['faas.name'] ?? resource['faas.name'] ?? service);
-            this.coldStarts.set(fn, (this.coldStarts.get(fn) ?? 0) + 1);
+  /** The spans of one trace (one or more of its records). */
+  add(...requests: OtlpExportRequest[]): void {
+    const serviceOf = new Map<string, string>();
+    const spans: Array<{ span: OtlpSpan; service: string }> = [];
+    for (const request of requests) {
+      for (const rs of request.resourceSpans) {
+        const resource = attributeMap(rs.resource?.attributes);
+        const service = String(resource['service.name'] ?? 'unknown');
+        for (const ss of rs.scopeSpans) {
+          for (const span of ss.spans) {
+            serviceOf.set(span.spanId, service);
+            spans.push({ span, service });
+            const attributes = attributeMap(span.attributes);
+            if (attributes['faas.coldstart'] === true) {
+              const fn = String(attributes['faas.name'] ?? resource['faas.name'] ?? service);
+              this.coldStarts.set(fn, (this.coldStarts.get(fn) ?? 0) + 1);
+            }
           }
-          if (span.parentSpanId && span.kind !== OtlpSpanKind.Server && span.kind !== OtlpSpanKind.Consumer) continue;
-          const key = `${service}\u0000${span.name}`;
-          const op = this.operations.get(key) ?? { service, operation: span.name, requests: 0, errors: 0, durations: new Map() };
-          op.requests++;
-          if (span.status?.code === OtlpStatusCode.Error) op.errors++;
-          const bucket = Number(Math.max(0, durationMs(span)).toPrecision(2));
-          op.durations.set(bucket, (op.durations.get(bucket) ?? 0) + 1);
-          this.operations.set(key, op);
         }
       }
+    }
+    const entries = new ServiceRequests<{ span: OtlpSpan; service: string }>();
+    for (const entry of spans) {
+      const key = requestKey(entry.span, entry.service, entry.span.parentSpanId ? serviceOf.get(entry.span.parentSpanId) : undefined);
+      if (key !== undefined) entries.offer(key, entry, Number(entry.span.startTimeUnixNano) / 1e3);
+    }
+    for (const { span, service } of entries.values()) {
+      const key = `${service}\u0000${span.name}`;
+      const op = this.operations.get(key) ?? { service, operation: span.name, requests: 0, errors: 0, durations: new Map() };
+      op.requests++;
+      if (span.status?.code === OtlpStatusCode.Error) op.errors++;
+      const bucket = Number(Math.max(0, durationMs(span)).toPrecision(2));
+      op.durations.set(bucket, (op.durations.get(bucket) ?? 0) + 1);
+      this.operations.set(key, op);
     }
   }
 

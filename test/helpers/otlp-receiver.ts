@@ -21,6 +21,9 @@ export interface ReceivedRequest {
 }
 
 /** What the receiver does with the next request; the default answers 200. */
+/** A backend's rule on what it is sent (its size limit, content it refuses): the status to answer, or undefined to go on. */
+export type Refusal = (body: ReceivedRequest['body'], bytes: number) => number | undefined;
+
 export type Behaviour =
   | { kind: 'ok' }
   | { kind: 'status'; status: number; retryAfter?: string }
@@ -35,6 +38,7 @@ export class OtlpReceiver {
   attempts = 0;
   private readonly queue: Behaviour[] = [];
   private fallback: Behaviour = { kind: 'ok' };
+  private refusal: Refusal | undefined;
   private readonly server: http.Server;
   private readonly hanging = new Set<http.ServerResponse>();
 
@@ -64,6 +68,12 @@ export class OtlpReceiver {
     return this;
   }
 
+  /** Checked on every request before the behaviours. */
+  refuseWhen(refusal: Refusal | undefined): this {
+    this.refusal = refusal;
+    return this;
+  }
+
   always(behaviour: Behaviour): this {
     this.fallback = behaviour;
     return this;
@@ -78,6 +88,7 @@ export class OtlpReceiver {
     this.attempts = 0;
     this.queue.length = 0;
     this.fallback = { kind: 'ok' };
+    this.refusal = undefined;
   }
 
   async close(): Promise<void> {
@@ -95,6 +106,11 @@ export class OtlpReceiver {
       const behaviour = this.queue.shift() ?? this.fallback;
       let raw = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+      const refused = this.refusal?.(JSON.parse(raw.toString('utf8')) as ReceivedRequest['body'], raw.length);
+      if (refused !== undefined) {
+        res.writeHead(refused, { 'content-type': 'application/json' }).end('{"code":3,"message":"refused"}');
+        return;
+      }
       const record = (): void => {
         this.requests.push({ headers: req.headers, body: JSON.parse(raw.toString('utf8')) as ReceivedRequest['body'], bytes: raw.length, remotePort: req.socket.remotePort, at });
       };

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { consumeBatch } from '../../handlers/tail-sampler/consume';
 import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
-import { decodeRecord } from '../../handlers/tail-sampler/parts';
+import { deliver } from '../../handlers/tail-sampler/delivery';
+import { ForwardError, isRetryableStatus, retryAfterMs, type Forward } from '../../handlers/tail-sampler/forwarder';
+import { decodeRecord, spansOf } from '../../handlers/tail-sampler/parts';
+import { piecesOf } from '../../handlers/tail-sampler/pieces';
 import { StreamRecordError } from '../../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../../handlers/tail-sampler/policy';
 import { RedMetrics } from '../../handlers/tail-sampler/red-metrics';
@@ -139,8 +142,8 @@ describe('RED metrics as embedded metric format', () => {
     const metrics = new RedMetrics();
     metrics.add(
       request('orders', [
-        span({ name: 'POST /orders', endTimeUnixNano: '1700000000120000000' }),
-        span({ name: 'POST /orders', status: { code: 2 }, endTimeUnixNano: '1700000000124000000', attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }, { key: 'faas.name', value: { stringValue: 'orders-fn' } }] }),
+        span({ spanId: '1'.repeat(16), name: 'POST /orders', endTimeUnixNano: '1700000000120000000' }),
+        span({ spanId: '2'.repeat(16), name: 'POST /orders', status: { code: 2 }, endTimeUnixNano: '1700000000124000000', attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }, { key: 'faas.name', value: { stringValue: 'orders-fn' } }] }),
         span({ name: 'db query', kind: 3, parentSpanId: 'd'.repeat(16) }),
       ]),
     );
@@ -163,7 +166,7 @@ describe('RED metrics as embedded metric format', () => {
 
   it('spreads more than 100 duration buckets over several documents, as CloudWatch requires', () => {
     const metrics = new RedMetrics();
-    const spans = Array.from({ length: 250 }, (_, i) => span({ name: 'op', endTimeUnixNano: String(1700000000000000000n + BigInt(i + 1) * 1_000_000n) }));
+    const spans = Array.from({ length: 250 }, (_, i) => span({ spanId: (i + 1).toString(16).padStart(16, '0'), name: 'op', endTimeUnixNano: String(1700000000000000000n + BigInt(i + 1) * 1_000_000n) }));
     metrics.add(request('svc', spans));
     const docs = metrics.lines('hoptrace', 1, {}).map((l) => JSON.parse(l)).filter((d) => d.operation === 'op');
     expect(docs.length).toBeGreaterThan(1);
@@ -220,7 +223,7 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
       const forwarded: OtlpSpan[] = [];
       const lines: string[] = [];
       const store = {
-        lookup: async () => ({ decisions: new Map(), parked: new Set(), sent: new Set() }),
+        lookup: async () => ({ decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() }),
         keep: async (decisions: Array<{ reason: string }>) => void kept.push(...decisions.map((d) => d.reason)),
         park: async (parts: Array<{ recordId: string }>) => void parked.push(...parts.map((p) => p.recordId)),
         parked: async () => ({ parts: [], keys: [] }),
@@ -231,6 +234,7 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
         store,
         forward: async (req) => void forwarded.push(...req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
         maxRequestBytes: 1 << 20,
+        retryWindowMs: 300_000,
         metricsNamespace: 'hoptrace',
         emit: (line) => lines.push(line),
         log: () => undefined,
@@ -255,5 +259,67 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
       const out = await consume([record(1, request(copy))]);
       expect(out).toMatchObject({ kept: ['error'], forwarded: [copy], red: [[1, 1]] });
     });
+  });
+});
+
+describe('forwarding: request bound, final and retryable refusals', () => {
+  const traceId = 'a'.repeat(32);
+  const padded = (i: number, bytes: number): OtlpSpan => span({ spanId: i.toString(16).padStart(16, '0'), attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(bytes) } }] });
+  const requestOf = (spans: OtlpSpan[]): OtlpExportRequest => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: { name: 's' }, spans }] }] });
+  const jsonBytes = (r: OtlpExportRequest): number => Buffer.byteLength(JSON.stringify(r));
+
+  it('cuts a record over the bound into pieces within it, the same each time, each with its resource and scope', () => {
+    const request = requestOf(Array.from({ length: 30 }, (_, i) => padded(i, 900)));
+    const pieces = piecesOf(traceId, 'shard:1', request, jsonBytes(request), 5000);
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.map((p) => p.key)).toEqual(pieces.map((_, k) => `shard:1#${k}`));
+    for (const p of pieces) {
+      expect(p.jsonBytes).toBe(jsonBytes(p.request));
+      expect(p.jsonBytes).toBeLessThanOrEqual(5000);
+      expect(p.request.resourceSpans[0]!.resource).toEqual(request.resourceSpans[0]!.resource);
+    }
+    expect(pieces.flatMap((p) => spansOf(p.request))).toEqual(spansOf(request));
+    expect(piecesOf(traceId, 'shard:1', request, jsonBytes(request), 5000)).toEqual(pieces);
+    expect(piecesOf(traceId, 'shard:1', request, jsonBytes(request), 1 << 20)).toEqual([{ traceId, key: 'shard:1', request, jsonBytes: jsonBytes(request) }]);
+  });
+
+  it('retries only what OTLP/HTTP says may be retried, after the wait the backend asks', () => {
+    expect([400, 401, 403, 404, 413, 500, 501, 505].filter(isRetryableStatus)).toEqual([]);
+    expect([429, 502, 503, 504, undefined].every(isRetryableStatus)).toBe(true);
+    expect(new ForwardError('x', 400).retryable).toBe(false);
+    expect(new ForwardError('x').retryable).toBe(true);
+    expect(retryAfterMs('3')).toBe(3000);
+    expect(retryAfterMs(new Date(10_000).toUTCString(), 4000)).toBe(6000);
+    expect([retryAfterMs(null), retryAfterMs('soon')]).toEqual([undefined, undefined]);
+  });
+
+  it('halves a refused request down to the piece refused, sends the others once, and refuses a piece over the bound unsent', async () => {
+    const pieces = [0, 1, 2, 3, 4].map((i) => piecesOf(traceId, `r${i}`, requestOf([padded(i, 10)]), 300, 1 << 20)[0]!);
+    const big = piecesOf(traceId, 'big', requestOf([padded(9, 3000)]), 3100, 2000)[0]!;
+    const sent: string[][] = [];
+    const forward: Forward = async (req) => {
+      const ids = spansOf(req).map((s) => s.spanId);
+      sent.push(ids);
+      if (ids.includes('0000000000000003')) throw new ForwardError('answered 400', 400);
+    };
+    const out = await deliver([...pieces, big], { forward, maxRequestBytes: 2000, attempts: 3, maxWaitMs: 0 });
+    expect([...pieces, big].map((p) => out.get(p)!.kind)).toEqual(['sent', 'sent', 'sent', 'refused', 'sent', 'refused']);
+    const delivered = sent.filter((ids) => !ids.includes('0000000000000003')).flat();
+    expect(delivered.sort()).toEqual(['0000000000000000', '0000000000000001', '0000000000000002', '0000000000000004']);
+    expect(sent.flat()).not.toContain('0000000000000009');
+  });
+
+  it('sends a request the backend cannot take now a bounded number of times, then tries no more this batch', async () => {
+    const pieces = [0, 1].map((i) => piecesOf(traceId, `r${i}`, requestOf([padded(i, 10)]), 300, 1 << 20)[0]!);
+    const waits: number[] = [];
+    let sends = 0;
+    const forward: Forward = async () => {
+      sends++;
+      throw new ForwardError('answered 503', 503, 2000);
+    };
+    const out = await deliver(pieces, { forward, maxRequestBytes: 400, attempts: 3, maxWaitMs: 1500, sleep: async (ms) => void waits.push(ms) });
+    expect(pieces.map((p) => out.get(p)!.kind)).toEqual(['unavailable', 'unavailable']);
+    expect(sends).toBe(3);
+    expect(waits).toEqual([1500, 1500]);
   });
 });

@@ -1,3 +1,4 @@
+import { requestKey, ServiceRequests } from '../../../src/otlp/service-requests';
 import type { ServiceMap, Stats } from '../model';
 import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import { nearestRank, sortedCopy } from './percentiles';
@@ -53,7 +54,7 @@ export class Aggregator {
   add(view: TraceView): void {
     this.spansPerTrace.push(view.byId.size);
     if (view.orphans.length > 0) this.withOrphans++;
-    const entries = new Map<string, { span: CompactSpan; parent: CompactSpan | undefined }>();
+    const entries = new ServiceRequests<{ span: CompactSpan; parent: CompactSpan | undefined }>();
     for (const span of view.byId.values()) {
       count(getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name })), span);
       if (span.flags & (Flag.Invocation | Flag.Init)) {
@@ -67,12 +68,8 @@ export class Aggregator {
         if (linked && linked.spanId !== span.parentSpanId) this.edge(linked.service, span.service, 'async', span);
       }
       const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
-      if (parent && parent.service === span.service) continue;
-      // One request per calling span and service: a consumer's invocation and its per-record
-      // span both hang under the producer, and are one delivery, not two.
-      const key = parent ? `${parent.spanId}\0${span.service}` : span.spanId;
-      const known = entries.get(key);
-      if (!known || span.startUs < known.span.startUs) entries.set(key, { span, parent });
+      const key = requestKey(span, span.service, parent?.service);
+      if (key !== undefined) entries.offer(key, { span, parent }, span.startUs);
     }
     for (const { span, parent } of entries.values()) {
       // A service's node counts the requests it served: spans entering it from elsewhere.

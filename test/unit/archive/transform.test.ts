@@ -1,6 +1,8 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { transform, type FirehoseTransformationEvent } from '../../../handlers/archive/transform';
+import { capRow, TRUNCATED_ATTRIBUTE } from '../../../handlers/archive/row-limits';
+import { SENT_START_ATTRIBUTE } from '../../../handlers/archive/span-time';
+import { OUTPUT_BUDGET_BYTES, transform, type FirehoseTransformationEvent } from '../../../handlers/archive/transform';
 import { nanosToIso, spanRows, type SpanRow } from '../../../handlers/archive/span-table';
 import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
@@ -12,8 +14,11 @@ function request(spans: Array<Record<string, unknown>>, service = 'orders'): Otl
   return exportRequest(spans, service) as unknown as OtlpExportRequest;
 }
 
+// When the stream received the test records: the helpers' spans start at 1700000000 s.
+const ARRIVAL_MS = 1_700_000_060_000;
+
 function event(...datas: Buffer[]): FirehoseTransformationEvent {
-  return { records: datas.map((d, i) => ({ recordId: `r${i}`, data: d.toString('base64') })) };
+  return { records: datas.map((d, i) => ({ recordId: `r${i}`, data: d.toString('base64'), approximateArrivalTimestamp: ARRIVAL_MS })) };
 }
 
 const record = (body: unknown): Buffer => gzipSync(JSON.stringify(body));
@@ -158,11 +163,11 @@ describe('the Firehose transformation', () => {
       put.push(...input.Records.map((r) => Buffer.from(r.Data)));
       return { FailedRecordCount: 0, Records: input.Records.map(() => ({})) };
     };
-    const one = record(request([otlpSpan({ attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(3000) } }] })]));
-    const two = record(request([otlpSpan({ attributes: [{ key: 'pad', value: { stringValue: 'y'.repeat(3000) } }] })]));
-    const out = await transform(event(one, two), { streamName: 's', putRecords, deadlineMs: Date.now() + 1000, outputBudgetBytes: 5000, log: () => {} });
-    expect(out.records.map((r) => r.result)).toEqual(['Ok', 'Dropped']);
-    expect(put).toEqual([two]);
+    // Each row within half the budget (larger ones are cut): two fit, the third waits for another answer.
+    const [one, two, three] = ['x', 'y', 'z'].map((c) => record(request([otlpSpan({ attributes: [{ key: 'pad', value: { stringValue: c.repeat(2000) } }] })])));
+    const out = await transform(event(one!, two!, three!), { streamName: 's', putRecords, deadlineMs: Date.now() + 1000, outputBudgetBytes: 5000, log: () => {} });
+    expect(out.records.map((r) => r.result)).toEqual(['Ok', 'Ok', 'Dropped']);
+    expect(put).toEqual([three]);
   });
 
   it('keeps a record it could not put back as ProcessingFailed, never dropped', async () => {
@@ -170,5 +175,82 @@ describe('the Firehose transformation', () => {
     const out = await transform(event(big), { streamName: 's', putRecords: refusingPut, deadlineMs: Date.now() + 100, outputBudgetBytes: 1000, log: () => {} });
     expect(out.records[0]!.result).toBe('ProcessingFailed');
     expect(out.records[0]!.data).toBe(big.toString('base64'));
+  });
+});
+
+describe('rows that fit, partitions by each span, and the answer budget', () => {
+  const accepting = (put: Buffer[]): PutRecords => async (input) => {
+    put.push(...input.Records.map((r) => Buffer.from(r.Data)));
+    return { FailedRecordCount: 0, Records: input.Records.map(() => ({})) };
+  };
+  const answerBytes = (records: Array<{ data: string }>): number => records.reduce((n, r) => n + r.data.length, 0);
+
+  it('cuts a single span whose row is over the budget to fit, marked, and answers it rather than putting it back', async () => {
+    const huge = otlpSpan({
+      traceId: TRACE,
+      attributes: [{ key: 'body', value: { stringValue: 'x'.repeat(5 * 1024 * 1024) } }, { key: 'small', value: { stringValue: 'kept' } }],
+      events: Array.from({ length: 300 }, (_, i) => ({ timeUnixNano: '1700000000000000001', name: `e${i}`, attributes: [{ key: 'k', value: { stringValue: 'v'.repeat(100) } }] })),
+    });
+    const data = record(request([huge]));
+    expect(data.length).toBeLessThan(40 * 1024);
+    const put: Buffer[] = [];
+    const out = await transform(event(data), { streamName: 's', putRecords: accepting(put), deadlineMs: Date.now() + 1000, log: () => {} });
+    expect(out.records.map((r) => r.result)).toEqual(['Ok']);
+    expect(put).toEqual([]);
+    const [row] = decodeRows(out.records[0]!.data);
+    expect(JSON.stringify(row).length).toBeLessThanOrEqual(OUTPUT_BUDGET_BYTES / 2);
+    expect(row!.span_attributes.body!.length).toBe(8192);
+    expect(row!.span_attributes.small).toBe('kept');
+    expect(row!.events).toHaveLength(128);
+    expect(row!.span_attributes[TRUNCATED_ATTRIBUTE]).toBe('texts cut at 8192 characters: 1; dropped: 0 attributes, 172 events, 0 links');
+  });
+
+  it('leaves a row within the budget as it is', () => {
+    const [row] = spanRows(request([otlpSpan({ attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(10_000) } }] })]));
+    expect(capRow(row!, 1 << 20).row).toBe(row);
+  });
+
+  it('cuts harder until the row fits, down to a row of a few hundred bytes', () => {
+    const [row] = spanRows(request([otlpSpan({ name: 'n'.repeat(100_000), attributes: Array.from({ length: 500 }, (_, i) => ({ key: `k${i}`, value: { stringValue: 'v'.repeat(2000) } })) })]));
+    for (const max of [200_000, 20_000, 2_000]) {
+      const capped = capRow(row!, max);
+      expect(Buffer.byteLength(JSON.stringify(capped.row)) + 1).toBeLessThanOrEqual(max);
+      expect(Buffer.byteLength(capped.line)).toBeLessThanOrEqual(max);
+      expect(capped.row.span_attributes[TRUNCATED_ATTRIBUTE]).toMatch(/^texts cut at \d+ characters/);
+    }
+  });
+
+  it('partitions each span by its own start, and one without a sane start by when the stream received it, marked', async () => {
+    const today = otlpSpan({ traceId: TRACE, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000500000000' });
+    const zero = otlpSpan({ traceId: TRACE, startTimeUnixNano: '0', endTimeUnixNano: '1700000000500000000' });
+    const out = await transform(event(record(request([today, zero]))), { streamName: 's', putRecords: refusingPut, deadlineMs: Date.now() + 1000, log: () => {} });
+    expect(out.records.map((r) => [r.result, r.metadata?.partitionKeys.dt])).toEqual([['Ok', '2023-11-14']]);
+    const rows = decodeRows(out.records[0]!.data);
+    expect(rows.find((r) => r.span_id === today.spanId)).toMatchObject({ start_time: '2023-11-14T22:13:20.000000000Z', duration_ns: 500_000_000 });
+    expect(rows.find((r) => r.span_id === zero.spanId)).toMatchObject({ start_time: nanosToIso(`${ARRIVAL_MS}000000`), duration_ns: 0, span_attributes: { [SENT_START_ATTRIBUTE]: '0' } });
+  });
+
+  it('puts a record of spans from several days back as one record per day, each answered in its own partition', async () => {
+    const monday = otlpSpan({ traceId: TRACE, startTimeUnixNano: '1699900000000000000', endTimeUnixNano: '1699900001000000000' });
+    const tuesday = otlpSpan({ traceId: TRACE, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000001000000000' });
+    const put: Buffer[] = [];
+    const first = await transform(event(record(request([monday, tuesday]))), { streamName: 's', putRecords: accepting(put), deadlineMs: Date.now() + 1000, log: () => {} });
+    expect(first.records.map((r) => r.result)).toEqual(['Dropped']);
+    expect(put).toHaveLength(2);
+    const second = await transform(event(...put), { streamName: 's', putRecords: refusingPut, deadlineMs: Date.now() + 1000, log: () => {} });
+    const answered = second.records.map((r) => [r.result, r.metadata?.partitionKeys.dt, decodeRows(r.data).map((row) => row.span_id)]);
+    expect(answered.sort((x, y) => String(x[1]).localeCompare(String(y[1])))).toEqual([
+      ['Ok', '2023-11-13', [monday.spanId]],
+      ['Ok', '2023-11-14', [tuesday.spanId]],
+    ]);
+  });
+
+  it('counts the records it cannot read in the answer budget, and puts those with no room back', async () => {
+    const bad = [1, 2, 3].map((i) => Buffer.alloc(1500, i));
+    const put: Buffer[] = [];
+    const out = await transform(event(...bad), { streamName: 's', putRecords: accepting(put), deadlineMs: Date.now() + 1000, outputBudgetBytes: 3000, log: () => {} });
+    expect(out.records.map((r) => r.result)).toEqual(['ProcessingFailed', 'ProcessingFailed', 'Dropped']);
+    expect(put).toEqual([bad[2]]);
+    expect(answerBytes(out.records)).toBeLessThanOrEqual(Math.ceil((3000 * 4) / 3));
   });
 });
