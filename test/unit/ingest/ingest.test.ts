@@ -214,8 +214,10 @@ describe('readIngestConfig', () => {
     expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_API_KEYS: 'a,b' })).toThrow(/not read: keys in plain environment variables/);
     expect(readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_KEYS_PARAMETER: '/k' }).keysParameter).toBeUndefined();
     expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_MAX_BODY_BYTES: '-1' })).toThrow(/HOPTRACE_MAX_BODY_BYTES/);
+    expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_STREAM_MS: 'soon' })).toThrow(/HOPTRACE_INGEST_STREAM_MS="soon" must be a positive number/);
+    expect(readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_STREAM_MS: '900' }).streamWindowMs).toBe(900);
     const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_KEYS_PARAMETER: '/k', HOPTRACE_REDACT_KEYS: 'none' });
-    expect(config).toMatchObject({ keysParameter: '/k', answerWithinMs: 350, maxRecordsPerRequest: 2000 });
+    expect(config).toMatchObject({ keysParameter: '/k', answerWithinMs: 350, streamWindowMs: 250, maxRecordsPerRequest: 2000 });
     expect(config.redactor.isSensitive('password')).toBe(false);
   });
 });
