@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { parseTenantKeys } from '../handlers/ingest/auth';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { ingest } from '../handlers/ingest/ingest';
+import { deadlineIn } from '../test/helpers/ingest-deadline';
 import type { PutRecords } from '../handlers/ingest/kinesis-writer';
 import { DEFAULT_REQUEST_LIMITS } from '../handlers/ingest/request-limits';
 import { TenantKeyCache } from '../handlers/ingest/tenant-keys';
@@ -128,7 +129,7 @@ async function runOne(name: string): Promise<Figure> {
   global.gc?.();
   const cpu = process.cpuUsage();
   const wall = Date.now();
-  const response = await ingest(event, config, accept, Date.now() + 60_000, keys);
+  const response = await ingest(event, config, accept, deadlineIn(60_000), keys);
   const used = process.cpuUsage(cpu);
   return {
     status: response.statusCode,

@@ -3,6 +3,7 @@ import { parseTenantKeys } from '../handlers/ingest/auth';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { decodeExportRequest } from '../handlers/ingest/decode';
 import { ingest } from '../handlers/ingest/ingest';
+import { deadlineIn } from '../test/helpers/ingest-deadline';
 import { batches, type PutRecords } from '../handlers/ingest/kinesis-writer';
 import { readExportRequest } from '../handlers/ingest/protobuf';
 import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../handlers/ingest/request-limits';
@@ -61,7 +62,7 @@ export async function ingestThroughput(seconds: number): Promise<IngestResult> {
   const measure = async (body: Buffer, contentType: string, decode: () => unknown): Promise<Throughput> => {
     const event = restEvent(body, contentType);
     const spansPerSecond = await spansPerCpuSecond(1000, seconds, async () => {
-      const response = await ingest(event, config, accept, Date.now() + 10_000, keys);
+      const response = await ingest(event, config, accept, deadlineIn(10_000), keys);
       if (response.statusCode !== 200) throw new Error(response.body);
     });
     const boundSpansPerSecond = await spansPerCpuSecond(1000, seconds, () => gzipSync(JSON.stringify(decode())));

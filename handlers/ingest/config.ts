@@ -27,8 +27,10 @@ export interface IngestConfig {
   maxAttributeValueLength: number;
   /** Which attribute values are replaced before storage. */
   redactor: Redactor;
-  /** Longest the ingest works on a request before it answers (503 if the stream has not taken it). */
+  /** Longest the ingest waits (init, keys, stream), from API Gateway's receipt, before it answers (503 if the stream has not taken the request). */
   answerWithinMs: number;
+  /** The least time the stream write gets once the request is decoded, whatever the decoding took. */
+  streamWindowMs: number;
   /** Time kept back from the Lambda deadline for answering. */
   deadlineMarginMs: number;
 }
@@ -74,6 +76,7 @@ export function readIngestConfig(env: Env): IngestConfig {
     maxAttributeValueLength: positive(env, 'HOPTRACE_MAX_ATTRIBUTE_LENGTH', 8192),
     redactor: new Redactor(parseRedactKeys(env.HOPTRACE_REDACT_KEYS)),
     answerWithinMs: positive(env, 'HOPTRACE_INGEST_ANSWER_MS', 350),
+    streamWindowMs: positive(env, 'HOPTRACE_INGEST_STREAM_MS', 250),
     deadlineMarginMs: positive(env, 'HOPTRACE_DEADLINE_MARGIN_MS', 500),
   };
 }

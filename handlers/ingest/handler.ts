@@ -17,6 +17,8 @@ const config = readIngestConfig(process.env);
 const keysParameter = config.keysParameter;
 const keys = keysParameter === undefined ? undefined : new TenantKeyCache(() => readTenantKeys(config, keysParameter), config);
 keys?.prefetch();
+// A write ends by the answer deadline or its own window after decoding, whichever is later.
+const longestWrite = Math.max(config.answerWithinMs, config.streamWindowMs);
 const kinesis = new KinesisClient({
   region: config.region,
   ...(config.kinesisEndpoint ? { endpoint: config.kinesisEndpoint } : {}),
@@ -25,7 +27,7 @@ const kinesis = new KinesisClient({
   // HTTP/1.1 with kept-alive connections: PutRecords needs nothing more, and kinesalite
   // speaks no HTTP/2 (the Kinesis client's default, for SubscribeToShard). Each call is
   // aborted at the ingest's deadline; these timeouts only bound a call that outlives it.
-  requestHandler: new NodeHttpHandler({ connectionTimeout: config.answerWithinMs, requestTimeout: config.answerWithinMs }),
+  requestHandler: new NodeHttpHandler({ connectionTimeout: longestWrite, requestTimeout: longestWrite }),
 });
 const putRecords: PutRecords = (input, abortSignal) => kinesis.send(new PutRecordsCommand(input), { abortSignal });
 

@@ -1,4 +1,5 @@
 import { presentedKey } from './auth';
+import { streamDeadline, type IngestDeadline } from './answer-deadline';
 import type { IngestConfig } from './config';
 import { decodeExportRequest } from './decode';
 import { HttpError } from './http-error';
@@ -30,12 +31,12 @@ async function tenantFor(headers: Record<string, string>, keys: TenantKeys, dead
 }
 
 /** The ingest's work for one request, with its dependencies passed in (tests give fakes). */
-export async function ingest(event: HttpEvent, config: IngestConfig, putRecords: PutRecords, deadlineMs: number, keys: TenantKeys): Promise<HttpResponse> {
+export async function ingest(event: HttpEvent, config: IngestConfig, putRecords: PutRecords, deadline: IngestDeadline, keys: TenantKeys): Promise<HttpResponse> {
   const headers = lowerCaseHeaders(event.headers);
   // Errors answer in the request's encoding; JSON when it names neither.
   const format = formatOf(headers) ?? 'json';
   try {
-    const tenant = await tenantFor(headers, keys, deadlineMs);
+    const tenant = await tenantFor(headers, keys, deadline.answerAt);
     const body = decodeRequest(event, config.maxBodyBytes, headers);
     const decoded = decodeExportRequest(
       body,
@@ -55,7 +56,7 @@ export async function ingest(event: HttpEvent, config: IngestConfig, putRecords:
       decoded.rejected += oversized;
       decoded.reasons.push(`${oversized} span(s) larger than a 1 MiB stream record`);
     }
-    const written = await writeRecords(records, config.streamName, putRecords, deadlineMs);
+    const written = await writeRecords(records, config.streamName, putRecords, streamDeadline(deadline, Date.now(), config));
     if (written.failed.length > 0) {
       const spans = written.failed.reduce((n, r) => n + r.spans, 0);
       log('error', 'records not accepted by the stream', { records: written.failed.length, spans, lastError: written.lastError, stream: config.streamName, tenant });

@@ -18,8 +18,8 @@ export interface IngestBed {
   proxy: FaultProxy;
   offline: Offline;
   ssm: SsmEndpoint;
-  /** `${base}/v1/traces` through the REST API stand-in, for route ingest, faulty, missing or blackhole. */
-  base(route: 'ingest' | 'faulty' | 'missing' | 'blackhole'): string;
+  /** `${base}/v1/traces` through the REST API stand-in, for each function of the fixture. */
+  base(route: 'ingest' | 'faulty' | 'patient' | 'missing' | 'blackhole' | 'spent'): string;
   stop(): Promise<void>;
 }
 
@@ -61,7 +61,7 @@ export async function startIngestBed(stream: string, plan: FaultPlan): Promise<I
     INGEST_FAULTY_ENDPOINT: proxy.url,
     INGEST_BLACKHOLE_ENDPOINT: blackhole.url,
   });
-  const routes = ['ingest', 'faulty', 'missing', 'blackhole'] as const;
+  const routes = ['ingest', 'faulty', 'patient', 'missing', 'blackhole', 'spent'] as const;
   const frontDoor: FrontDoor = await startRestFrontDoor((fn, event) => offline.invoke(fn, event), Object.fromEntries(routes.map((r) => [r, `${SERVICE}-${r}`])));
   return {
     kinesis,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readIngestConfig } from '../../handlers/ingest/config';
 import { ingest } from '../../handlers/ingest/ingest';
+import { deadlineIn } from '../helpers/ingest-deadline';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
 import { readTenantKeys, TenantKeyCache } from '../../handlers/ingest/tenant-keys';
 import { advanceWallClock } from '../helpers/clock';
@@ -40,7 +41,7 @@ function sandbox() {
   const accept: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
   const send = (key: string) => {
     const event = { requestContext: { http: { method: 'POST' } }, headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(exportRequest([otlpSpan()])) };
-    return ingest(event, config, accept, Date.now() + config.answerWithinMs, keys);
+    return ingest(event, config, accept, deadlineIn(config.answerWithinMs), keys);
   };
   return { config, keys, send, status: async (key: string) => (await send(key)).statusCode };
 }

@@ -20,15 +20,19 @@ const API_KEY = TENANT_KEYS.tests;
 let bed: IngestBed;
 
 beforeAll(async () => {
-  // Every other PutRecords call of `faulty` fails each third entry: the ingest must resend them.
+  // Every other PutRecords call through the fault proxy (`patient`) fails each third entry:
+  // the ingest must resend them.
   bed = await startIngestBed(STREAM, { failEntry: (call, i) => call % 2 === 0 && i % 3 === 0 });
   // The answer deadline runs from the front door's receipt, so a cold start (a second or
   // more on this machine: the bundle, the keys) may spend it and answer 503; this file is
   // about warm sandboxes, so each function answers once first (front-door.test.ts and the
   // answer-deadline unit test cover the cold start).
-  for (const route of ['ingest', 'faulty', 'missing', 'blackhole'] as const) {
-    await fetch(`${bed.base(route)}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: '{"resourceSpans":[]}' });
-  }
+  const warm = (route: Parameters<IngestBed['base']>[0]) =>
+    fetch(`${bed.base(route)}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: '{"resourceSpans":[]}' });
+  for (const route of ['ingest', 'patient', 'missing', 'blackhole'] as const) await warm(route);
+  // `spent`'s answer window has always passed, so its first request answers 503 if the keys
+  // are still being read; it is warm once a request gets through (a few tries at most).
+  for (let tries = 0; tries < 10 && (await warm('spent')).status !== 200; tries++) await new Promise((resolve) => setTimeout(resolve, 200));
 }, 120_000);
 
 afterAll(async () => {
@@ -199,9 +203,21 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
   it('lands every span when the stream fails a share of the entries of each PutRecords call', async () => {
     const traces = Array.from({ length: 40 }, () => otlpSpan().traceId as string);
     const spans = traces.flatMap((traceId) => [otlpSpan({ traceId }), otlpSpan({ traceId })]);
-    const res = await post(toProtobuf(exportRequest(spans, 'faulty')), { 'content-type': 'application/x-protobuf' }, 'faulty');
+    const res = await post(toProtobuf(exportRequest(spans, 'faulty')), { 'content-type': 'application/x-protobuf' }, 'patient');
     expect(res.status).toBe(200);
     expect(bed.proxy.stats.failedEntries).toBeGreaterThan(0);
+    const landed = new Set((await streamSpans()).map((s) => s.spanId));
+    expect(spans.filter((s) => !landed.has(s.spanId as string))).toHaveLength(0);
+  });
+
+  it('lands a large request whose decoding outlasts the answer window: the window bounds waiting, not decoding', async () => {
+    // An 8,192-span batch, as the Collector sends by default, in 256 traces: it fits every
+    // limit. `spent`'s answer window (1 ms from the front door's receipt) is over before the
+    // body is even decoded; the stream write gets its own window after the decoding.
+    const traces = Array.from({ length: 256 }, () => otlpSpan().traceId as string);
+    const spans = traces.flatMap((traceId) => Array.from({ length: 32 }, (_, i) => otlpSpan({ traceId, name: `large ${i}`, attributes: [{ key: 'i', value: { intValue: String(i) } }] })));
+    const res = await post(gzipSync(toProtobuf(exportRequest(spans, 'large'))), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, 'spent');
+    expect(res.status).toBe(200);
     const landed = new Set((await streamSpans()).map((s) => s.spanId));
     expect(spans.filter((s) => !landed.has(s.spanId as string))).toHaveLength(0);
   });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTenantKeys } from '../../handlers/ingest/auth';
 import { readIngestConfig } from '../../handlers/ingest/config';
 import { ingest } from '../../handlers/ingest/ingest';
+import { deadlineIn } from '../helpers/ingest-deadline';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
 import { TenantKeyCache } from '../../handlers/ingest/tenant-keys';
 import { withTracing } from '../../src/index';
@@ -54,7 +55,7 @@ describe('the ingest refuses strangers and garbage, and stores nothing from them
     ['a 1 MB bearer token', { authorization: `Bearer ${'t'.repeat(1024 * 1024)}`, 'x-api-key': '' }],
   ])('401 for %s', async (_label, headers) => {
     const kinesis = capture();
-    const response = await ingest(event(good, headers), config, kinesis.put, Date.now() + 1000, keys);
+    const response = await ingest(event(good, headers), config, kinesis.put, deadlineIn(1000), keys);
     expect(response.statusCode).toBe(401);
     expect(kinesis.written).toBe(0);
   });
@@ -62,9 +63,9 @@ describe('the ingest refuses strangers and garbage, and stores nothing from them
   it('413 for a gzip bomb and for a 10 MB attribute value', async () => {
     const kinesis = capture();
     const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x20));
-    expect((await ingest(event(bomb, { 'content-encoding': 'gzip' }), config, kinesis.put, Date.now() + 1000, keys)).statusCode).toBe(413);
+    expect((await ingest(event(bomb, { 'content-encoding': 'gzip' }), config, kinesis.put, deadlineIn(1000), keys)).statusCode).toBe(413);
     const huge = JSON.stringify(exportRequest([otlpSpan({ attributes: [{ key: 'blob', value: { stringValue: 'x'.repeat(10 * 1024 * 1024) } }] })]));
-    expect((await ingest(event(huge), config, kinesis.put, Date.now() + 1000, keys)).statusCode).toBe(413);
+    expect((await ingest(event(huge), config, kinesis.put, deadlineIn(1000), keys)).statusCode).toBe(413);
     expect(kinesis.written).toBe(0);
   });
 
@@ -90,7 +91,7 @@ describe('the ingest refuses strangers and garbage, and stores nothing from them
     const protobuf = toProtobuf(exportRequest([otlpSpan({ attributes: [{ key: 'deep', value } as never] })]));
     for (const body of [event(json), event(protobuf, { 'content-type': 'application/x-protobuf' })]) {
       const kinesis = capture();
-      const response = await ingest(body, config, kinesis.put, Date.now() + 5000, keys);
+      const response = await ingest(body, config, kinesis.put, deadlineIn(5000), keys);
       expect(response.statusCode).toBe(200);
       expect(kinesis.written).toBe(1);
       const stored = gunzipSync(kinesis.stored[0]!).toString();
@@ -106,7 +107,7 @@ describe('the ingest refuses strangers and garbage, and stores nothing from them
       return { FailedRecordCount: 0, Records: Records.map(() => ({})) };
     };
     const body = JSON.stringify(exportRequest([otlpSpan({ attributes: [{ key: 'http.request.header.cookie', value: { stringValue: 'session=s3cr3t' } }] })]));
-    expect((await ingest(event(body), config, put, Date.now() + 1000, keys)).statusCode).toBe(200);
+    expect((await ingest(event(body), config, put, deadlineIn(1000), keys)).statusCode).toBe(200);
     const text = stored.split(',').map((b) => gunzipSync(Buffer.from(b, 'base64')).toString()).join();
     expect(text).not.toContain('s3cr3t');
     expect(text).toContain('[REDACTED]');

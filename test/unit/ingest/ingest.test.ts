@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseTenantKeys } from '../../../handlers/ingest/auth';
 import { readIngestConfig } from '../../../handlers/ingest/config';
 import { ingest } from '../../../handlers/ingest/ingest';
+import { deadlineIn } from '../../helpers/ingest-deadline';
 import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
 import { TenantKeyCache } from '../../../handlers/ingest/tenant-keys';
 import { attributeMap } from '../../../src/otlp/values';
@@ -64,35 +65,35 @@ describe('ingest', () => {
     const kinesis = capture();
     const spans = [otlpSpan(), otlpSpan(), otlpSpan()];
     const body = gzipSync(JSON.stringify(exportRequest(spans)));
-    const response = await ingest(restEvent(body, { 'Content-Encoding': 'gzip' }), config, kinesis.put, Date.now() + 5000, keys);
+    const response = await ingest(restEvent(body, { 'Content-Encoding': 'gzip' }), config, kinesis.put, deadlineIn(5000), keys);
     expect(response).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(kinesis.written.map((r) => r.PartitionKey).sort()).toEqual(spans.map((s) => s.traceId as string).sort());
   });
 
   it('answers protobuf in protobuf: an empty ExportTraceServiceResponse, partial success, google.rpc.Status errors', async () => {
     const kinesis = capture();
-    const ok = await ingest(restEvent(gzipSync(toProtobuf(exportRequest([otlpSpan()]))), { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' }), config, kinesis.put, Date.now() + 5000, keys);
+    const ok = await ingest(restEvent(gzipSync(toProtobuf(exportRequest([otlpSpan()]))), { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' }), config, kinesis.put, deadlineIn(5000), keys);
     expect(ok).toEqual({ statusCode: 200, headers: { 'content-type': 'application/x-protobuf' }, body: '', isBase64Encoded: true });
     expect(kinesis.written).toHaveLength(1);
 
-    const partial = await ingest(restEvent(toProtobuf(exportRequest([otlpSpan(), otlpSpan({ spanId: 'abc' })])), { 'Content-Type': 'application/x-protobuf' }), config, kinesis.put, Date.now() + 5000, keys);
+    const partial = await ingest(restEvent(toProtobuf(exportRequest([otlpSpan(), otlpSpan({ spanId: 'abc' })])), { 'Content-Type': 'application/x-protobuf' }), config, kinesis.put, deadlineIn(5000), keys);
     expect(partial.statusCode).toBe(200);
     const success = protobufFields(protobufFields(Buffer.from(partial.body, 'base64'))[1] as Buffer);
     expect(success[1]).toBe(1);
     expect(String(success[2])).toContain('spanId must be 16 hex digits');
 
-    const refused = await ingest(restEvent(Buffer.from([0x0a, 0x7f]), { 'Content-Type': 'application/x-protobuf' }), config, kinesis.put, Date.now() + 5000, keys);
+    const refused = await ingest(restEvent(Buffer.from([0x0a, 0x7f]), { 'Content-Type': 'application/x-protobuf' }), config, kinesis.put, deadlineIn(5000), keys);
     expect(refused.statusCode).toBe(400);
     expect(refused.headers['content-type']).toBe('application/x-protobuf');
     const status = protobufFields(Buffer.from(refused.body, 'base64'));
     expect(status[1]).toBe(3);
     expect(String(status[2])).toContain('length past the end');
 
-    const stranger = await ingest(restEvent(Buffer.alloc(0), { 'Content-Type': 'application/x-protobuf', 'X-Api-Key': 'wrong' }), config, kinesis.put, Date.now() + 5000, keys);
+    const stranger = await ingest(restEvent(Buffer.alloc(0), { 'Content-Type': 'application/x-protobuf', 'X-Api-Key': 'wrong' }), config, kinesis.put, deadlineIn(5000), keys);
     expect(stranger.statusCode).toBe(401);
     expect(protobufFields(Buffer.from(stranger.body, 'base64'))[1]).toBe(16);
 
-    const otherType = await ingest(restEvent(Buffer.from('x'), { 'Content-Type': 'text/plain' }), config, kinesis.put, Date.now() + 5000, keys);
+    const otherType = await ingest(restEvent(Buffer.from('x'), { 'Content-Type': 'text/plain' }), config, kinesis.put, deadlineIn(5000), keys);
     expect(otherType.statusCode).toBe(415);
     expect(JSON.parse(otherType.body)).toEqual({ code: 3, message: expect.stringContaining('application/x-protobuf or application/json') as string });
   });
@@ -104,7 +105,7 @@ describe('ingest', () => {
     const second = { resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans: [otlpSpan()] }] };
     (request.resourceSpans as unknown[]).push(second);
     for (const [format, body] of [['json', Buffer.from(JSON.stringify(request))], ['x-protobuf', toProtobuf(request)]] as const) {
-      const response = await ingest(restEvent(body, { 'Content-Type': `application/${format}` }), config, kinesis.put, Date.now() + 5000, keys);
+      const response = await ingest(restEvent(body, { 'Content-Type': `application/${format}` }), config, kinesis.put, deadlineIn(5000), keys);
       expect(response.statusCode).toBe(200);
     }
     expect(kinesis.resources()).toHaveLength(4);
@@ -118,7 +119,7 @@ describe('ingest', () => {
     const span = otlpSpan({ attributes: claim(), events: [{ timeUnixNano: '1700000000050000000', name: 'e', attributes: claim() }], links: [{ traceId: hex(16), spanId: hex(8), attributes: claim() }] });
     const request = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's', attributes: claim() }, spans: [span] }] }] };
     for (const [format, body] of [['json', Buffer.from(JSON.stringify(request))], ['x-protobuf', toProtobuf(request)]] as const) {
-      expect((await ingest(restEvent(body, { 'Content-Type': `application/${format}` }), config, kinesis.put, Date.now() + 5000, keys)).statusCode).toBe(200);
+      expect((await ingest(restEvent(body, { 'Content-Type': `application/${format}` }), config, kinesis.put, deadlineIn(5000), keys)).statusCode).toBe(200);
     }
     expect(kinesis.written).toHaveLength(2);
     for (const record of kinesis.written) {
@@ -135,7 +136,7 @@ describe('ingest', () => {
     const unreadable = new TenantKeyCache(async () => {
       throw new Error('AccessDeniedException');
     }, config);
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, kinesis.put, Date.now() + 5000, unreadable);
+    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, kinesis.put, deadlineIn(5000), unreadable);
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('2');
     expect(kinesis.written).toHaveLength(0);
@@ -145,8 +146,8 @@ describe('ingest', () => {
     const kinesis = capture();
     const bounded = { ...config, maxRecordsPerRequest: 3 };
     const traces = (n: number) => Buffer.from(JSON.stringify(exportRequest(Array.from({ length: n }, () => otlpSpan({ traceId: hex(16) })))));
-    expect((await ingest(restEvent(traces(3), {}), bounded, kinesis.put, Date.now() + 5000, keys)).statusCode).toBe(200);
-    const response = await ingest(restEvent(traces(4), {}), bounded, kinesis.put, Date.now() + 5000, keys);
+    expect((await ingest(restEvent(traces(3), {}), bounded, kinesis.put, deadlineIn(5000), keys)).statusCode).toBe(200);
+    const response = await ingest(restEvent(traces(4), {}), bounded, kinesis.put, deadlineIn(5000), keys);
     expect(response.statusCode).toBe(413);
     expect(JSON.parse(response.body).message).toContain('more than 3 traces');
     expect(kinesis.written).toHaveLength(3);
@@ -157,7 +158,7 @@ describe('ingest', () => {
       FailedRecordCount: Records.length,
       Records: Records.map(() => ({ ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded' })),
     });
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, put, Date.now() + 300, keys);
+    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, put, deadlineIn(300), keys);
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('2');
     expect(JSON.parse(response.body)).toEqual({ code: 14, message: expect.stringContaining('ProvisionedThroughputExceededException') as string });
@@ -172,9 +173,25 @@ describe('ingest', () => {
           reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
         });
       });
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, hanging, Date.now() + 100, keys);
+    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, hanging, deadlineIn(100), keys);
     expect(response.statusCode).toBe(503);
     expect(aborted).toBe(true);
+    expect(JSON.parse(response.body).message).toContain('did not answer before the deadline');
+  });
+
+  it('writes a request whose decoding outlasted the answer window: the window bounds waiting, not the ingest’s own work', async () => {
+    await keys.tenantOf(KEY, Date.now() + 1000);
+    const kinesis = capture();
+    const spent = { answerAt: Date.now() - 1, cutOffAt: Date.now() + 5000 };
+    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, kinesis.put, spent, keys);
+    expect(response.statusCode).toBe(200);
+    expect(kinesis.written).toHaveLength(1);
+  });
+
+  it('still answers 503 at Lambda’s cut-off when the stream hangs after a long decode', async () => {
+    const hanging: PutRecords = (_input, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
+    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, hanging, { answerAt: Date.now() - 1, cutOffAt: Date.now() + 100 }, keys);
+    expect(response.statusCode).toBe(503);
     expect(JSON.parse(response.body).message).toContain('did not answer before the deadline');
   });
 
@@ -182,9 +199,9 @@ describe('ingest', () => {
     const broken: PutRecords = () => {
       throw new TypeError('bug');
     };
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, broken, Date.now() + 1000, keys);
+    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, broken, deadlineIn(1000), keys);
     expect(response.statusCode).toBe(503);
-    const unauthorized = await ingest(restEvent(Buffer.from('not even json'), { 'X-Api-Key': 'nope' }), config, broken, Date.now() + 1000, keys);
+    const unauthorized = await ingest(restEvent(Buffer.from('not even json'), { 'X-Api-Key': 'nope' }), config, broken, deadlineIn(1000), keys);
     expect(unauthorized.statusCode).toBe(401);
     expect(unauthorized.headers['www-authenticate']).toBe('Bearer');
   });
@@ -197,8 +214,10 @@ describe('readIngestConfig', () => {
     expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_API_KEYS: 'a,b' })).toThrow(/not read: keys in plain environment variables/);
     expect(readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_KEYS_PARAMETER: '/k' }).keysParameter).toBeUndefined();
     expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_MAX_BODY_BYTES: '-1' })).toThrow(/HOPTRACE_MAX_BODY_BYTES/);
+    expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_STREAM_MS: 'soon' })).toThrow(/HOPTRACE_INGEST_STREAM_MS="soon" must be a positive number/);
+    expect(readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_STREAM_MS: '900' }).streamWindowMs).toBe(900);
     const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_KEYS_PARAMETER: '/k', HOPTRACE_REDACT_KEYS: 'none' });
-    expect(config).toMatchObject({ keysParameter: '/k', answerWithinMs: 350, maxRecordsPerRequest: 2000 });
+    expect(config).toMatchObject({ keysParameter: '/k', answerWithinMs: 350, streamWindowMs: 250, maxRecordsPerRequest: 2000 });
     expect(config.redactor.isSensitive('password')).toBe(false);
   });
 });

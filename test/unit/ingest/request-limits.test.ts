@@ -4,6 +4,7 @@ import { readIngestConfig } from '../../../handlers/ingest/config';
 import { decodeExportRequest } from '../../../handlers/ingest/decode';
 import { HttpError } from '../../../handlers/ingest/http-error';
 import { ingest } from '../../../handlers/ingest/ingest';
+import { deadlineIn } from '../../helpers/ingest-deadline';
 import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
 import { buildRecords } from '../../../handlers/ingest/records';
 import { checkJsonItems, RequestLimitError } from '../../../handlers/ingest/request-limits';
@@ -104,7 +105,7 @@ describe("the ingest's work limits", () => {
       const gzipped = gzipSync(body, { level: 9 });
       expect(gzipped.length).toBeLessThan(10 * 1024);
       const event = { httpMethod: 'POST', headers: { 'content-type': contentType, 'content-encoding': 'gzip' }, body: gzipped.toString('base64'), isBase64Encoded: true };
-      const response = await ingest(event, defaults, put, Date.now() + 5000, undefined);
+      const response = await ingest(event, defaults, put, deadlineIn(5000), undefined);
       expect({ contentType, status: response.statusCode }).toEqual({ contentType, status: 413 });
     }
     expect(written).toHaveLength(0);
@@ -114,9 +115,9 @@ describe("the ingest's work limits", () => {
     const put: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
     const traces = (n: number) => Buffer.from(JSON.stringify(exportRequest(Array.from({ length: n }, () => otlpSpan({ traceId: hex(16) })))));
     const event = (body: Buffer) => ({ httpMethod: 'POST', headers: { 'content-type': 'application/json' }, body: body.toString() });
-    expect((await ingest(event(traces(limits.maxTraces)), config, put, Date.now() + 5000, undefined)).statusCode).toBe(200);
+    expect((await ingest(event(traces(limits.maxTraces)), config, put, deadlineIn(5000), undefined)).statusCode).toBe(200);
     expect(buildRecords).toHaveBeenCalledTimes(1);
-    const refused = await ingest(event(traces(limits.maxTraces + 1)), config, put, Date.now() + 5000, undefined);
+    const refused = await ingest(event(traces(limits.maxTraces + 1)), config, put, deadlineIn(5000), undefined);
     expect(refused.statusCode).toBe(413);
     expect(JSON.parse(refused.body).message).toContain(`more than ${limits.maxTraces} traces`);
     expect(buildRecords).toHaveBeenCalledTimes(1);
