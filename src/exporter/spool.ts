@@ -41,6 +41,17 @@ function removeQuietly(path: string): void {
   }
 }
 
+/** The directory is made on the first write that misses it, not checked on every one. */
+function writeAside(temp: string, json: string, dir: string): void {
+  try {
+    writeFileSync(temp, json);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(temp, json);
+  }
+}
+
 const spools = new Map<string, Spool>();
 
 /**
@@ -96,6 +107,11 @@ class Spool {
     return this.load();
   }
 
+  /** Bytes waiting. */
+  pendingBytes(): number {
+    return this.load().reduce((n, e) => n + e.bytes, 0);
+  }
+
   save(bodies: Body[]): void {
     const entries = this.load();
     for (const body of bodies) {
@@ -114,9 +130,8 @@ class Spool {
       const name = `${String(Date.now()).padStart(15, '0')}-${String(this.seq++).padStart(10, '0')}-${processTag}-${body.spans}.json`;
       const temp = join(this.dir, `.${name}${TEMP_SUFFIX}`);
       try {
-        mkdirSync(this.dir, { recursive: true });
         // Written aside, then renamed (atomic): a kill mid-write leaves no truncated body to send.
-        writeFileSync(temp, body.json);
+        writeAside(temp, body.json, this.dir);
         renameSync(temp, join(this.dir, name));
         entries.push({ name, bytes, spans: body.spans });
       } catch (error) {
