@@ -51,6 +51,7 @@ export class SandboxBatch implements Delivery {
       if (!this.exporter.persist(handover.spans)) return this.exporter.export(handover.spans, handover.deadlineMs());
       if (!this.traffic.frequent() || this.exporter.spooledBytes() >= this.settings.maxBytes) await this.exportNow(handover.deadlineMs());
       else this.exportIfDue();
+      this.traffic.idle(nowMs());
     });
   }
 
