@@ -13,6 +13,7 @@ import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
 import { readSide } from './read-side';
 import { lambdaExtension } from './lambda-extension';
+import { costTables, lambdaCost, PRICES } from './lambda-cost';
 import { buildVariants } from './variants';
 import { viewerReport } from './viewer';
 import { warm } from './warm';
@@ -92,12 +93,24 @@ async function main(): Promise<void> {
     say(`HTML report: 5,000 traces, ${viewer.spans} spans, in headless Chromium`);
     const lambda = await lambdaExtension(LAMBDA_SANDBOXES, LAMBDA_INVOCATIONS);
     say(`hoptrace/lambda: ${LAMBDA_SANDBOXES} sandboxes of the runtime interface client × ${LAMBDA_INVOCATIONS} invocations per variant, exporting to the local ingest`);
+    const cost = await lambdaCost(QUICK, archive);
+    say('cost: bare, OTel SDK and hoptrace/lambda at 20/s under the runtime client with a 40 ms endpoint, then hoptrace at 1/min, 5/s and 50/s');
 
     const { bare, 'bare-post': barePost, hoptrace, 'otel-sdk': sdk, 'otel-auto': auto } = cold;
     const initAdded = (v: typeof bare): number => v.initAddedMs;
     const cpuAdded = (name: string): number => warm3[name]!.cpuUs - warm3.bare!.cpuUs;
     const responseAdded = (name: 'extension' | 'before-return'): number => lambda[name].responseP50Ms - lambda.bare.responseP50Ms;
+    const { bare: costBare, 'otel-sdk': costSdk, hoptrace: costTraced } = cost.steady;
+    const billedAdded = { hoptrace: costTraced.billedMs - costBare.billedMs, sdk: costSdk.billedMs - costBare.billedMs };
+    const cpuAddedLambda = { hoptrace: costTraced.cpuMsPerInvocation - costBare.cpuMsPerInvocation, sdk: costSdk.cpuMsPerInvocation - costBare.cpuMsPerInvocation };
+    const at50 = cost.shapes.find((c) => c.shape === '50/s')!;
+    const lostSpans = costTraced.spansLost + cost.shapeRuns.reduce((n, r) => n + r.traced.spansLost, 0);
     const rows: Row[] = [
+      { figure: 'billed time added over bare per invocation, 20/s, 40 ms ingest (ms): hoptrace/lambda vs OTel SDK', hoptrace: f(billedAdded.hoptrace, 2), reference: f(billedAdded.sdk, 2), ratio: billedAdded.hoptrace / billedAdded.sdk, target: '≤ 1/20', met: billedAdded.hoptrace / billedAdded.sdk <= 1 / 20 },
+      { figure: 'ingest requests per invocation, 20/s: hoptrace/lambda vs OTel SDK', hoptrace: f(costTraced.requestsPerInvocation, 3), reference: f(costSdk.requestsPerInvocation, 3), ratio: costTraced.requestsPerInvocation / costSdk.requestsPerInvocation, target: '≤ 0.1', met: costTraced.requestsPerInvocation <= 0.1 },
+      { figure: 'spans lost, 20/s and the three shapes, shutdown included: hoptrace/lambda vs OTel SDK', hoptrace: String(lostSpans), reference: String(costSdk.spansLost), ratio: lostSpans, target: '0', met: lostSpans === 0 },
+      { figure: 'CPU per invocation added over bare under the runtime client, 20/s (ms): hoptrace/lambda vs OTel SDK', hoptrace: f(cpuAddedLambda.hoptrace, 2), reference: f(cpuAddedLambda.sdk, 2), ratio: cpuAddedLambda.hoptrace / cpuAddedLambda.sdk, target: '≤ 1/5', met: cpuAddedLambda.hoptrace / cpuAddedLambda.sdk <= 1 / 5 },
+      { figure: 'dollars per million traced invocations at 50/s per sandbox vs X-Ray', hoptrace: `$${f(at50.total, 3)}`, reference: `$${f(PRICES.xrayPerMillionTraces, 2)}`, ratio: at50.total / PRICES.xrayPerMillionTraces, target: '≤ $0.25', met: at50.total <= 0.25 },
       { figure: 'init time added over bare (ms)', hoptrace: f(initAdded(hoptrace), 2), reference: f(initAdded(sdk), 2), ratio: initAdded(hoptrace) / initAdded(sdk), target: '≤ 1/20', met: initAdded(hoptrace) / initAdded(sdk) <= 1 / 20 },
       { figure: 'bundle size, minified (KB)', hoptrace: f(hoptrace.bytes / 1024), reference: f(sdk.bytes / 1024), ratio: hoptrace.bytes / sdk.bytes, target: '≤ 1/12', met: hoptrace.bytes / sdk.bytes <= 1 / 12 },
       { figure: 'warm CPU per invocation (µs)', hoptrace: f(warm3.hoptrace!.cpuUs, 0), reference: f(warm3['otel-sdk']!.cpuUs, 0), ratio: warm3.hoptrace!.cpuUs / warm3['otel-sdk']!.cpuUs, target: '≤ 1/10', met: warm3.hoptrace!.cpuUs / warm3['otel-sdk']!.cpuUs <= 0.1 },
@@ -155,6 +168,7 @@ async function main(): Promise<void> {
       ['variant', 'response p50 (ms)', 'response p99 (ms)', 'response to freeze p50 (ms)', 'init (ms)', 'RSS (MB)'],
       (['bare', 'before-return', 'extension'] as const).map((v) => [v === 'extension' ? 'hoptrace/lambda' : v === 'before-return' ? 'hoptrace, export before return' : 'bare', f(lambda[v].responseP50Ms, 2), f(lambda[v].responseP99Ms, 2), f(lambda[v].freezeP50Ms, 2), f(lambda[v].initMs, 1), f(lambda[v].rssMb)]),
     );
+    lines.push(...costTables(cost));
     lines.push('## Ingest and stream', '');
     table(
       ['figure', 'value'],

@@ -34,11 +34,15 @@ interface Delivery {
 export interface DrainOptions {
   background?: boolean;
   batch?: boolean;
+  /** The sandbox's last chance (SIGTERM): tried even while the circuit is open. */
+  last?: boolean;
 }
 
 interface Send {
   role: 'flush' | 'resend';
+  /** Not waited for: one attempt, no retry (the next interval's export is the retry). */
   background: boolean;
+  last?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -88,13 +92,14 @@ export class OtlpExporter {
    * holds the sandbox's batch (hoptrace/lambda), so its failures count as a flush's for the
    * circuit breaker.
    */
-  drainSpool(deadline: () => number, { background = false, batch = false }: DrainOptions = {}): Promise<void> {
-    const send: Send = { background, role: batch ? 'flush' : 'resend' };
+  drainSpool(deadline: () => number, { background = false, batch = false, last = false }: DrainOptions = {}): Promise<void> {
+    const send: Send = { background, role: batch ? 'flush' : 'resend', last };
     const { spool, transport } = this;
-    if (!spool || !transport || spool.pending().length === 0) return Promise.resolve();
+    if (!spool || !transport || spool.pendingBytes() === 0) return Promise.resolve();
     return spool.exclusively(async () => {
       const deadlineMs = deadline();
       try {
+        spool.seal();
         const waiting = [...spool.pending()];
         while (waiting.length > 0) {
           const group = this.nextGroup(waiting);
@@ -118,7 +123,7 @@ export class OtlpExporter {
     try {
       const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor);
       this.reportUnsendable(oversized, unencodable);
-      this.spool.save(bodies);
+      this.spool.append(bodies);
     } catch (error) {
       logger.warn('export:internal', `batching spans failed unexpectedly: ${(error as Error).message}`);
     }
@@ -138,9 +143,9 @@ export class OtlpExporter {
 
   /** Sends a group of spooled bodies as one request; false when the drain should stop. */
   private async resend(spool: Spool, transport: HttpTransport, group: ReadonlyArray<{ name: string; spans: number }>, deadlineMs: number, send: Send): Promise<boolean> {
-    const present = group.map((entry) => ({ entry, json: spool.read(entry.name) })).filter((x): x is { entry: { name: string; spans: number }; json: string } => x.json !== undefined);
+    const present = group.map((entry) => ({ entry, jsons: spool.read(entry.name) })).filter((x): x is { entry: { name: string; spans: number }; jsons: string[] } => x.jsons !== undefined);
     if (present.length === 0) return true;
-    const merged = mergeBodies(present.map((x) => x.json));
+    const merged = mergeBodies(present.flatMap((x) => x.jsons));
     // Bodies that cannot be merged, or that were refused together (one bad body must not take the others along), go one by one.
     if (merged === undefined) return this.resendEach(spool, transport, present, deadlineMs, send);
     const delivery = await this.deliver(transport, merged, deadlineMs, send);
@@ -151,14 +156,25 @@ export class OtlpExporter {
     return true;
   }
 
-  private async resendEach(spool: Spool, transport: HttpTransport, bodies: ReadonlyArray<{ entry: { name: string; spans: number }; json: string }>, deadlineMs: number, send: Send): Promise<boolean> {
-    for (const { entry, json } of bodies) {
-      const delivery = await this.deliver(transport, json, deadlineMs, send);
+  private async resendEach(spool: Spool, transport: HttpTransport, bodies: ReadonlyArray<{ entry: { name: string; spans: number }; jsons: string[] }>, deadlineMs: number, send: Send): Promise<boolean> {
+    for (const { entry, jsons } of bodies) {
+      const json = mergeBodies(jsons);
+      // Lines of other versions that cannot be merged: sent one by one, all or none acknowledged.
+      const delivery = json !== undefined ? await this.deliver(transport, json, deadlineMs, send) : await this.sendLines(transport, jsons, deadlineMs, send);
       if (delivery.ok) spool.remove(entry.name);
       else if (delivery.transient) return false;
       else this.refused(spool, entry, delivery.reason);
     }
     return true;
+  }
+
+  private async sendLines(transport: HttpTransport, jsons: string[], deadlineMs: number, send: Send): Promise<Delivery> {
+    let last: Delivery = { ok: true, transient: false };
+    for (const json of jsons) {
+      last = await this.deliver(transport, json, deadlineMs, send);
+      if (!last.ok && last.transient) return last;
+    }
+    return last;
   }
 
   private refused(spool: Spool, entry: { name: string; spans: number }, reason: string | undefined): void {
@@ -213,10 +229,10 @@ export class OtlpExporter {
    * One body, retried within the deadline. The breaker hears every answer, and the failures
    * of flushes and probes: a resend that fails at the start of an invocation only delays.
    */
-  private async deliver(transport: HttpTransport, json: string, deadlineMs: number, { role, background }: Send): Promise<Delivery> {
-    if (this.probe) await settledBy(this.probe, deadlineMs);
+  private async deliver(transport: HttpTransport, json: string, deadlineMs: number, { role, background, last }: Send): Promise<Delivery> {
+    if (this.probe && !last) await settledBy(this.probe, deadlineMs);
     if (deadlineMs <= nowMs()) return { ok: false, transient: true, reason: 'flush deadline reached' };
-    if (!this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
+    if (!last && !this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
     const sending = this.sendWithRetries(transport, json, deadlineMs, background)
       // Whatever happens, the breaker hears of it: a probe that never reports would keep it open for good.
       .catch((error: unknown): Delivery => ({ ok: false, transient: true, reason: (error as Error).message }))
@@ -271,6 +287,7 @@ export class OtlpExporter {
         continue;
       }
       if (!isRetryableStatus(status)) return { ok: false, transient: false, reason: `HTTP ${status}` };
+      if (background) return { ok: false, transient: true, reason: `HTTP ${status}` };
       const delay = retryDelayMs(attempt, retryAfter);
       if (nowMs() + delay >= deadlineMs) return { ok: false, transient: true, reason: `HTTP ${status}, no time left to retry` };
       await sleep(delay);

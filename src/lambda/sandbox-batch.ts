@@ -55,13 +55,13 @@ export class SandboxBatch implements Delivery {
     });
   }
 
-  /** Everything batched, until done or `deadlineMs` (shutdown, sporadic traffic, size bound). */
-  async exportNow(deadlineMs: number): Promise<void> {
+  /** Everything batched, until done or `deadlineMs` (shutdown: `last`, sporadic traffic, size bound). */
+  async exportNow(deadlineMs: number, last = false): Promise<void> {
     this.lastExportMs = nowMs();
     const exported = (async () => {
       // A drain in flight sends only what it found when it began: then one more for the rest.
       for (let left = this.exporter.spooledBytes(); left > 0 && nowMs() < deadlineMs; ) {
-        await this.exporter.drainSpool(() => deadlineMs, { batch: true });
+        await this.exporter.drainSpool(() => deadlineMs, { batch: true, last });
         const now = this.exporter.spooledBytes();
         if (now >= left) return;
         left = now;
@@ -73,6 +73,6 @@ export class SandboxBatch implements Delivery {
   private exportIfDue(): void {
     if (nowMs() - this.lastExportMs < this.settings.intervalMs || this.exporter.spooledBytes() === 0) return;
     this.lastExportMs = nowMs();
-    void this.exporter.drainSpool(() => nowMs() + 2 * this.settings.requestTimeoutMs, { background: true, batch: true });
+    void this.exporter.drainSpool(() => nowMs() + this.settings.requestTimeoutMs, { background: true, batch: true });
   }
 }
