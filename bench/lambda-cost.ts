@@ -6,7 +6,8 @@
 // hoptrace/lambda. Then dollars per million traced invocations at three traffic shapes, from
 // the counts measured here times the list prices of PRICES.
 //
-// Alone: `npx tsx bench/lambda-cost.ts [--quick]`; in `npm run bench`'s table otherwise.
+// Alone: `npx tsx bench/lambda-cost.ts [--quick]`; in `npm run bench`'s table otherwise;
+// `--intervals` runs the sweep behind the export interval's default.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -301,7 +302,24 @@ export function costTables(result: LambdaCostResult): string[] {
   return lines;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/**
+ * The sweep behind HOPTRACE_EXPORT_INTERVAL_MS's default: hoptrace at 5, 20 and 50/s with
+ * each interval; requests per invocation against export latency.
+ */
+export async function intervalSweep(intervals: readonly number[], rates: readonly number[]): Promise<string[]> {
+  const lines = ['| interval (ms) | invocations/s | ingest requests per invocation | billed (ms) | latency median / max (ms) | spans lost |', '| --- | --- | --- | --- | --- | --- |'];
+  for (const interval of intervals) {
+    for (const rate of rates) {
+      const r = await costRun('hoptrace', rate, rate * 10, 20, { HOPTRACE_EXPORT_INTERVAL_MS: String(interval) });
+      lines.push(`| ${interval} | ${rate} | ${f(r.requestsPerInvocation, 3)} | ${f(r.billedMs)} | ${f(r.latencyP50Ms, 0)} / ${f(r.latencyMaxMs, 0)} | ${r.spansLost} |`);
+    }
+  }
+  return lines;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv.includes('--intervals')) {
+  console.log((await intervalSweep([250, 500, 1000, 2000], [5, 20, 50])).join('\n'));
+} else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');
   const { archiveThroughput } = await import('./archive');
   const archive = await archiveThroughput(1);
