@@ -6,8 +6,11 @@
 export interface LambdaExtension {
   /** A wrapper exports through the extension: from now on the invocations it claims are held for their work. */
   attach(): void;
-  /** A wrapped handler starts the invocation: the extension holds it until its work after the response settles. */
-  claim(requestId: string): void;
+  /**
+   * A wrapped handler starts the invocation: the extension holds it until its work after the
+   * response settles. False when the extension already let it go (the claim came too late).
+   */
+  claim(requestId: string): boolean;
   /** Runs `work` once the runtime has sent the response; the freeze waits for it (bounded). */
   afterResponse(requestId: string | undefined, work: () => Promise<void>): void;
   /** Time spent waiting in next so far, in ms: Lambda freezes the sandbox only then. */

@@ -28,6 +28,8 @@ export class SandboxBatch implements Delivery {
   readonly name = 'after-response';
   private readonly traffic: TrafficHistory;
   private lastExportMs = nowMs();
+  /** Invocations the extension let go before they were claimed: nothing holds their freeze. */
+  private readonly unheld = new Set<string>();
 
   constructor(
     private readonly exporter: OtlpExporter,
@@ -38,21 +40,24 @@ export class SandboxBatch implements Delivery {
   }
 
   begin(requestId: string | undefined): undefined {
-    if (requestId !== undefined) this.extension.claim(requestId);
+    if (requestId !== undefined && !this.extension.claim(requestId)) this.unheld.add(requestId);
     this.traffic.invoked(nowMs());
     this.exportIfDue();
     return undefined;
   }
 
   async deliver(handover: Handover): Promise<void> {
-    this.extension.afterResponse(handover.requestId, async () => {
+    const work = async (): Promise<void> => {
       await Promise.all(handover.pending);
       // No spool (turned off, or no endpoint): each invocation's spans go after its response.
       if (!this.exporter.persist(handover.spans)) return this.exporter.export(handover.spans, handover.deadlineMs());
       if (!this.traffic.frequent() || this.exporter.spooledBytes() >= this.settings.maxBytes) await this.exportNow(handover.deadlineMs());
       else this.exportIfDue();
       this.traffic.idle(nowMs());
-    });
+    };
+    // Not held, the sandbox may freeze right after the response: the work goes before the return.
+    if (handover.requestId !== undefined && this.unheld.delete(handover.requestId)) return work();
+    this.extension.afterResponse(handover.requestId, work);
   }
 
   /** Everything batched, until done or `deadlineMs` (shutdown: `last`, sporadic traffic, size bound). */

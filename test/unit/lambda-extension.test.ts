@@ -92,6 +92,9 @@ describe('Extension.run', () => {
     await vi.waitFor(() => expect(calls).toHaveLength(2));
     // Released after the grace for a late claim, not near the deadline a minute away.
     expect(Date.now() - started).toBeLessThan(30_000);
+    // A claim after the release is refused: that invocation then exports before its return.
+    expect(extension.claim('req-1')).toBe(false);
+    expect(extension.claim('req-2')).toBe(true);
   });
 
   it('counts the time spent waiting in next as asleep', async () => {
