@@ -4,6 +4,7 @@ import type { Redactor } from '../redaction';
 import type { RecordingSpan } from '../tracer/span';
 import { suppressTracing } from '../tracer/suppress';
 import { nowMs } from '../tracer/time';
+import { settledWithin } from '../lambda/settled-by';
 import { CircuitBreaker } from './circuit-breaker';
 import { HttpTransport } from './http-transport';
 import { encodeBatches, mergeBodies } from './otlp-json';
@@ -230,7 +231,7 @@ export class OtlpExporter {
    * of flushes and probes: a resend that fails at the start of an invocation only delays.
    */
   private async deliver(transport: HttpTransport, json: string, deadlineMs: number, { role, background, last }: Send): Promise<Delivery> {
-    if (this.probe && !last) await settledBy(this.probe, deadlineMs);
+    if (this.probe && !last) await settledWithin(this.probe, deadlineMs - nowMs());
     if (deadlineMs <= nowMs()) return { ok: false, transient: true, reason: 'flush deadline reached' };
     if (!last && !this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
     const sending = this.sendWithRetries(transport, json, deadlineMs, background)
@@ -293,13 +294,6 @@ export class OtlpExporter {
       await sleep(delay);
     }
   }
-}
-
-/** Waits for `promise` to settle, but not past `deadlineMs`. */
-async function settledBy(promise: Promise<unknown>, deadlineMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs - nowMs()))))]);
-  clearTimeout(timer);
 }
 
 function reportPartialSuccess(body: string): void {
