@@ -15,6 +15,7 @@ import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
 import { readSide } from './read-side';
 import { lambdaExtension } from './lambda-extension';
 import { logCorrelationCost } from './log-correlation';
+import { costTables, lambdaCost, PRICES } from './lambda-cost';
 import { bundleInputs, buildVariants } from './variants';
 import { viewerReport } from './viewer';
 import { warm } from './warm';
@@ -111,6 +112,8 @@ async function main(): Promise<void> {
     say(`HTML report: 5,000 traces, ${viewer.spans} spans, in headless Chromium`);
     const lambda = await lambdaExtension(LAMBDA_SANDBOXES, LAMBDA_INVOCATIONS);
     say(`hoptrace/lambda: ${LAMBDA_SANDBOXES} sandboxes of the runtime interface client × ${LAMBDA_INVOCATIONS} invocations per variant, exporting to the local ingest`);
+    const cost = await lambdaCost(QUICK, archive);
+    say('cost: bare, OTel SDK and hoptrace/lambda at 20/s under the runtime client with a 40 ms endpoint, then hoptrace at 1/min, 5/s and 50/s');
 
     const logs = await logCorrelationCost(QUICK ? 3 : 9, true);
     say('trace ids in logs: 2,000 console.log lines per invocation under the runtime interface client, traced against untraced');
@@ -119,7 +122,17 @@ async function main(): Promise<void> {
     const initAdded = (v: typeof bare): number => v.initAddedMs;
     const cpuAdded = (name: string): number => warm3[name]!.cpuUs - warm3.bare!.cpuUs;
     const responseAdded = (name: 'extension' | 'before-return'): number => lambda[name].responseP50Ms - lambda.bare.responseP50Ms;
+    const { bare: costBare, 'otel-sdk': costSdk, hoptrace: costTraced } = cost.steady;
+    const billedAdded = { hoptrace: costTraced.billedMs - costBare.billedMs, sdk: costSdk.billedMs - costBare.billedMs };
+    const cpuAddedLambda = { hoptrace: costTraced.cpuMsPerInvocation - costBare.cpuMsPerInvocation, sdk: costSdk.cpuMsPerInvocation - costBare.cpuMsPerInvocation };
+    const at50 = cost.shapes.find((c) => c.shape === '50/s')!;
+    const lostSpans = costTraced.spansLost + cost.shapeRuns.reduce((n, r) => n + r.traced.spansLost, 0);
     const rows: Row[] = [
+      { figure: 'billed time added over bare per invocation, 20/s, 40 ms ingest (ms): hoptrace/lambda vs OTel SDK', hoptrace: f(billedAdded.hoptrace, 2), reference: f(billedAdded.sdk, 2), ratio: billedAdded.hoptrace / billedAdded.sdk, target: '≤ 1/20', met: billedAdded.hoptrace / billedAdded.sdk <= 1 / 20 },
+      { figure: 'ingest requests per invocation, 20/s: hoptrace/lambda vs OTel SDK', hoptrace: f(costTraced.requestsPerInvocation, 3), reference: f(costSdk.requestsPerInvocation, 3), ratio: costTraced.requestsPerInvocation / costSdk.requestsPerInvocation, target: '≤ 0.1', met: costTraced.requestsPerInvocation <= 0.1 },
+      { figure: 'spans lost, 20/s and the three shapes, shutdown included: hoptrace/lambda vs OTel SDK', hoptrace: String(lostSpans), reference: String(costSdk.spansLost), ratio: lostSpans, target: '0', met: lostSpans === 0 },
+      { figure: 'CPU per invocation added over bare under the runtime client, 20/s (ms): hoptrace/lambda vs OTel SDK', hoptrace: f(cpuAddedLambda.hoptrace, 2), reference: f(cpuAddedLambda.sdk, 2), ratio: cpuAddedLambda.hoptrace / cpuAddedLambda.sdk, target: '≤ 1/5', met: cpuAddedLambda.hoptrace / cpuAddedLambda.sdk <= 1 / 5 },
+      { figure: 'dollars per million traced invocations at 50/s per sandbox vs X-Ray', hoptrace: `$${f(at50.total, 3)}`, reference: `$${f(PRICES.xrayPerMillionTraces, 2)}`, ratio: at50.total / PRICES.xrayPerMillionTraces, target: '≤ $0.25', met: at50.total <= 0.25 },
       ...footprintRows(cold, warm3),
       { figure: 'resident memory over bare (MB)', hoptrace: f(hoptrace.rssMb - bare.rssMb), reference: f(sdk.rssMb - bare.rssMb), ratio: (hoptrace.rssMb - bare.rssMb) / 3, target: '≤ 3 MB', met: hoptrace.rssMb - bare.rssMb <= 3 },
       { figure: 'resident memory over bare, handler allocating ~4 MB itself (MB)', hoptrace: f(busy.hoptrace.rssMb - busy.bare.rssMb), reference: f(busy['otel-sdk'].rssMb - busy.bare.rssMb), ratio: (busy.hoptrace.rssMb - busy.bare.rssMb) / 3, target: '(context)', met: true },
@@ -177,6 +190,7 @@ async function main(): Promise<void> {
       ['variant', 'response p50 (ms)', 'response p99 (ms)', 'response to freeze p50 (ms)', 'init (ms)', 'RSS (MB)'],
       (['bare', 'before-return', 'extension'] as const).map((v) => [v === 'extension' ? 'hoptrace/lambda' : v === 'before-return' ? 'hoptrace, export before return' : 'bare', f(lambda[v].responseP50Ms, 2), f(lambda[v].responseP99Ms, 2), f(lambda[v].freezeP50Ms, 2), f(lambda[v].initMs, 1), f(lambda[v].rssMb)]),
     );
+    lines.push(...costTables(cost));
     lines.push('## Ingest and stream', '');
     table(
       ['figure', 'value'],

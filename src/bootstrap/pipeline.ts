@@ -88,7 +88,7 @@ export function createPipeline(options: TracingOptions, env: Env = process.env):
     functionEnv,
     settings,
     exporter,
-    delivery: chooseDelivery(exporter, registration.provider.sandboxRecorder, config.flushTimeoutMs, functionEnv.inLambdaRuntime),
+    delivery: chooseDelivery(exporter, registration.provider.sandboxRecorder, config, functionEnv.inLambdaRuntime),
     registration,
     tracer: registration.provider.getTracer('hoptrace', VERSION),
     contextHeaders: new Set(propagation.fields().map((f) => f.toLowerCase())),

@@ -32,6 +32,11 @@ export interface TracingOptions {
   flushMarginMs?: number;
   /** The timeout guard ends open spans this long before the deadline, in ms. Env: `HOPTRACE_TIMEOUT_GUARD_MS`; default 500. */
   timeoutGuardMs?: number;
+  /**
+   * With hoptrace/lambda, under frequent traffic, the sandbox's batch is exported at most this
+   * often, in ms: how long a span may wait before it leaves. Env: `HOPTRACE_EXPORT_INTERVAL_MS`; default 1000.
+   */
+  exportIntervalMs?: number;
   /** Spans recorded per invocation at most; more are counted and dropped. Env: `HOPTRACE_MAX_SPANS`; default 1000. */
   maxSpansPerInvocation?: number;
   /** Largest export request body, in bytes; bigger batches are split. Env: `HOPTRACE_MAX_EXPORT_BYTES`; default 1 MiB. */
@@ -83,6 +88,7 @@ export interface TracingConfig {
   requestTimeoutMs: number;
   flushMarginMs: number;
   timeoutGuardMs: number;
+  exportIntervalMs: number;
   maxSpansPerInvocation: number;
   maxExportBytes: number;
   spanLimits: SpanLimits;
@@ -151,6 +157,7 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
     requestTimeoutMs: options.requestTimeoutMs ?? readNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000,
     flushMarginMs: options.flushMarginMs ?? readNumber(env, 'HOPTRACE_FLUSH_MARGIN_MS') ?? 50,
     timeoutGuardMs: options.timeoutGuardMs ?? readNumber(env, 'HOPTRACE_TIMEOUT_GUARD_MS') ?? 500,
+    exportIntervalMs: options.exportIntervalMs ?? readNumber(env, 'HOPTRACE_EXPORT_INTERVAL_MS') ?? 1000,
     maxSpansPerInvocation: options.maxSpansPerInvocation ?? readNumber(env, 'HOPTRACE_MAX_SPANS') ?? 1000,
     maxExportBytes: options.maxExportBytes ?? readNumber(env, 'HOPTRACE_MAX_EXPORT_BYTES') ?? 1024 * 1024,
     spanLimits: {

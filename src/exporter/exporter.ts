@@ -4,9 +4,10 @@ import type { Redactor } from '../redaction';
 import type { RecordingSpan } from '../tracer/span';
 import { suppressTracing } from '../tracer/suppress';
 import { nowMs } from '../tracer/time';
+import { settledWithin } from '../lambda/settled-by';
 import { CircuitBreaker } from './circuit-breaker';
 import { HttpTransport } from './http-transport';
-import { encodeBatches } from './otlp-json';
+import { encodeBatches, mergeBodies } from './otlp-json';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs } from './retry';
 import { openSpool, type Spool } from './spool';
 
@@ -29,6 +30,20 @@ interface Delivery {
   /** The failure may pass (network, timeout, 429/502/503/504, deadline): worth keeping. */
   transient: boolean;
   reason?: string;
+}
+
+export interface DrainOptions {
+  background?: boolean;
+  batch?: boolean;
+  /** The sandbox's last chance (SIGTERM): tried even while the circuit is open. */
+  last?: boolean;
+}
+
+interface Send {
+  role: 'flush' | 'resend';
+  /** Not waited for: one attempt, no retry (the next interval's export is the retry). */
+  background: boolean;
+  last?: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,32 +79,113 @@ export class OtlpExporter {
     return this.spool?.droppedSpans ?? 0;
   }
 
+  /** Bytes waiting in the spool, 0 without one. */
+  spooledBytes(): number {
+    return this.spool && this.transport ? this.spool.pendingBytes() : 0;
+  }
+
   /**
-   * Resends what earlier invocations could not deliver, oldest first, until the deadline or
-   * the first failure that may pass; each body is deleted once acknowledged, so it is never
-   * sent twice. One drain at a time per spool.
+   * Sends what the spool holds, oldest first, as few requests as `maxExportBytes` allows,
+   * until the deadline or the first failure that may pass; each body is deleted once
+   * acknowledged, so it is never sent twice. Only the bodies there when it starts: one
+   * written meanwhile waits for the next drain. One drain at a time per spool: a second
+   * caller gets the running one. `background`: see HttpTransport.send. `batch`: the spool
+   * holds the sandbox's batch (hoptrace/lambda), so its failures count as a flush's for the
+   * circuit breaker.
    */
-  drainSpool(deadline: () => number): Promise<void> {
+  drainSpool(deadline: () => number, { background = false, batch = false, last = false }: DrainOptions = {}): Promise<void> {
+    const send: Send = { background, role: batch ? 'flush' : 'resend', last };
     const { spool, transport } = this;
-    if (!spool || !transport || spool.pending().length === 0) return Promise.resolve();
+    if (!spool || !transport || spool.pendingBytes() === 0) return Promise.resolve();
     return spool.exclusively(async () => {
       const deadlineMs = deadline();
       try {
-        for (const entry of [...spool.pending()]) {
-          const json = spool.read(entry.name);
-          if (json === undefined) continue;
-          const delivery = await this.deliver(transport, json, deadlineMs, 'resend');
-          if (delivery.ok) spool.remove(entry.name);
-          else if (delivery.transient) break;
-          else {
-            spool.remove(entry.name);
-            logger.warn(`spool:${delivery.reason}`, `${entry.spans} spooled span(s) refused by ${this.settings.endpoint}: ${delivery.reason}; dropped.`);
-          }
+        spool.seal();
+        const waiting = [...spool.pending()];
+        while (waiting.length > 0) {
+          const group = this.nextGroup(waiting);
+          const sent = await this.resend(spool, transport, group, deadlineMs, send);
+          if (!sent) break;
         }
       } catch (error) {
         logger.warn('spool:internal', `resending the spool failed: ${(error as Error).message}`);
       }
     });
+  }
+
+  /**
+   * Encodes the spans into the spool at once, to leave with a later drain: on disk before the
+   * sandbox may freeze, so a runtime that dies later loses none of them. False when there
+   * is no spool (nor an endpoint): the caller exports instead.
+   */
+  persist(spans: RecordingSpan[]): boolean {
+    if (!this.spool || !this.transport) return false;
+    if (spans.length === 0) return true;
+    try {
+      const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor);
+      this.reportUnsendable(oversized, unencodable);
+      this.spool.append(bodies);
+    } catch (error) {
+      logger.warn('export:internal', `batching spans failed unexpectedly: ${(error as Error).message}`);
+    }
+    return true;
+  }
+
+  /** The oldest bodies that fit one request, taken off `waiting`. */
+  private nextGroup(waiting: Array<{ name: string; bytes: number; spans: number }>): Array<{ name: string; bytes: number; spans: number }> {
+    const group = [waiting.shift()!];
+    let bytes = group[0]!.bytes;
+    while (waiting.length > 0 && bytes + waiting[0]!.bytes <= this.settings.maxExportBytes) {
+      bytes += waiting[0]!.bytes;
+      group.push(waiting.shift()!);
+    }
+    return group;
+  }
+
+  /** Sends a group of spooled bodies as one request; false when the drain should stop. */
+  private async resend(spool: Spool, transport: HttpTransport, group: ReadonlyArray<{ name: string; spans: number }>, deadlineMs: number, send: Send): Promise<boolean> {
+    const present = group.map((entry) => ({ entry, jsons: spool.read(entry.name) })).filter((x): x is { entry: { name: string; spans: number }; jsons: string[] } => x.jsons !== undefined);
+    if (present.length === 0) return true;
+    const merged = mergeBodies(present.flatMap((x) => x.jsons));
+    // Bodies that cannot be merged, or that were refused together (one bad body must not take the others along), go one by one.
+    if (merged === undefined) return this.resendEach(spool, transport, present, deadlineMs, send);
+    const delivery = await this.deliver(transport, merged, deadlineMs, send);
+    if (delivery.ok) for (const x of present) spool.remove(x.entry.name);
+    else if (delivery.transient) return false;
+    else if (present.length > 1) return this.resendEach(spool, transport, present, deadlineMs, send);
+    else this.refused(spool, present[0]!.entry, delivery.reason);
+    return true;
+  }
+
+  private async resendEach(spool: Spool, transport: HttpTransport, bodies: ReadonlyArray<{ entry: { name: string; spans: number }; jsons: string[] }>, deadlineMs: number, send: Send): Promise<boolean> {
+    for (const { entry, jsons } of bodies) {
+      const json = mergeBodies(jsons);
+      // Lines of other versions that cannot be merged: sent one by one, all or none acknowledged.
+      const delivery = json !== undefined ? await this.deliver(transport, json, deadlineMs, send) : await this.sendLines(transport, jsons, deadlineMs, send);
+      if (delivery.ok) spool.remove(entry.name);
+      else if (delivery.transient) return false;
+      else this.refused(spool, entry, delivery.reason);
+    }
+    return true;
+  }
+
+  private async sendLines(transport: HttpTransport, jsons: string[], deadlineMs: number, send: Send): Promise<Delivery> {
+    let last: Delivery = { ok: true, transient: false };
+    for (const json of jsons) {
+      last = await this.deliver(transport, json, deadlineMs, send);
+      if (!last.ok && last.transient) return last;
+    }
+    return last;
+  }
+
+  private refused(spool: Spool, entry: { name: string; spans: number }, reason: string | undefined): void {
+    spool.remove(entry.name);
+    logger.warn(`spool:${reason}`, `${entry.spans} spooled span(s) refused by ${this.settings.endpoint}: ${reason}; dropped.`);
+  }
+
+  private reportUnsendable(oversized: number, unencodable: number): void {
+    if (oversized > 0) logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
+    if (unencodable > 0) logger.warn('unencodable', `${unencodable} span(s) with a start time that is not a time were dropped.`);
   }
 
   /** Prepares the connection machinery in the background, ahead of the next export. */
@@ -111,13 +207,12 @@ export class OtlpExporter {
     }
     try {
       const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor);
-      if (oversized > 0) logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
-      if (unencodable > 0) logger.warn('unencodable', `${unencodable} span(s) with a start time that is not a time were dropped.`);
+      this.reportUnsendable(oversized, unencodable);
       const undelivered = [];
       let failing: Delivery | undefined;
       for (const body of bodies) {
         // Once the endpoint failed this flush, the rest waits in the spool: one failure per flush for the breaker.
-        const delivery = failing ?? (await this.deliver(this.transport, body.json, deadlineMs, 'flush'));
+        const delivery = failing ?? (await this.deliver(this.transport, body.json, deadlineMs, { role: 'flush', background: false }));
         if (delivery.transient) failing = delivery;
         if (!delivery.ok) {
           if (delivery.transient && this.spool) undelivered.push(body);
@@ -135,11 +230,11 @@ export class OtlpExporter {
    * One body, retried within the deadline. The breaker hears every answer, and the failures
    * of flushes and probes: a resend that fails at the start of an invocation only delays.
    */
-  private async deliver(transport: HttpTransport, json: string, deadlineMs: number, role: 'flush' | 'resend'): Promise<Delivery> {
-    if (this.probe) await settledBy(this.probe, deadlineMs);
+  private async deliver(transport: HttpTransport, json: string, deadlineMs: number, { role, background, last }: Send): Promise<Delivery> {
+    if (this.probe && !last) await settledWithin(this.probe, deadlineMs - nowMs());
     if (deadlineMs <= nowMs()) return { ok: false, transient: true, reason: 'flush deadline reached' };
-    if (!this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
-    const sending = this.sendWithRetries(transport, json, deadlineMs)
+    if (!last && !this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
+    const sending = this.sendWithRetries(transport, json, deadlineMs, background)
       // Whatever happens, the breaker hears of it: a probe that never reports would keep it open for good.
       .catch((error: unknown): Delivery => ({ ok: false, transient: true, reason: (error as Error).message }))
       .then((delivery) => this.tellBreaker(delivery, role));
@@ -166,7 +261,7 @@ export class OtlpExporter {
     return delivery;
   }
 
-  private async sendWithRetries(transport: HttpTransport, json: string, deadlineMs: number): Promise<Delivery> {
+  private async sendWithRetries(transport: HttpTransport, json: string, deadlineMs: number, background: boolean): Promise<Delivery> {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadlineMs - nowMs();
       if (remaining <= 0) return { ok: false, transient: true, reason: 'flush deadline reached' };
@@ -175,7 +270,7 @@ export class OtlpExporter {
       let body: string;
       try {
         // Suppressed: an export must never be traced itself (no recursion).
-        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () => transport.send(json, Math.min(remaining, this.settings.requestTimeoutMs))));
+        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () => transport.send(json, Math.min(remaining, this.settings.requestTimeoutMs), background)));
       } catch (error) {
         // A reset kept-alive socket is retried at once on a fresh one; other errors are final.
         if (attempt === 0 && isRetryableNetworkError(error)) continue;
@@ -193,18 +288,12 @@ export class OtlpExporter {
         continue;
       }
       if (!isRetryableStatus(status)) return { ok: false, transient: false, reason: `HTTP ${status}` };
+      if (background) return { ok: false, transient: true, reason: `HTTP ${status}` };
       const delay = retryDelayMs(attempt, retryAfter);
       if (nowMs() + delay >= deadlineMs) return { ok: false, transient: true, reason: `HTTP ${status}, no time left to retry` };
       await sleep(delay);
     }
   }
-}
-
-/** Waits for `promise` to settle, but not past `deadlineMs`. */
-async function settledBy(promise: Promise<unknown>, deadlineMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, Math.max(0, deadlineMs - nowMs()))))]);
-  clearTimeout(timer);
 }
 
 function reportPartialSuccess(body: string): void {

@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import { awakeMs } from '../lambda/awake-clock';
 
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -61,7 +62,12 @@ export class HttpTransport {
     return was;
   }
 
-  async send(json: string, timeoutMs: number): Promise<TransportResponse> {
+  /**
+   * `timeoutMs` counts awake time (a freeze does not use it up). A `background` send neither
+   * keeps the event loop alive (a callback handler's answer waits for an empty loop) nor
+   * delays the freeze.
+   */
+  async send(json: string, timeoutMs: number, background = false): Promise<TransportResponse> {
     this.client ??= this.load();
     const client = await this.client;
     const gzip = this.compression === 'gzip' ? client.gzip : undefined;
@@ -78,7 +84,20 @@ export class HttpTransport {
           ...(gzip ? { 'content-encoding': 'gzip' } : {}),
         },
       });
-      const timer = setTimeout(() => req.destroy(new TransportTimeoutError(timeoutMs)), Math.max(1, timeoutMs));
+      const started = awakeMs();
+      let timer: NodeJS.Timeout;
+      // Re-armed for what is left when it fires early by the awake clock: at a thaw, timers
+      // fire before the answer that came during the freeze is read.
+      const arm = (ms: number): void => {
+        timer = setTimeout(() => {
+          const left = timeoutMs - (awakeMs() - started);
+          if (left >= 1) arm(left);
+          else req.destroy(new TransportTimeoutError(timeoutMs));
+        }, Math.max(1, ms));
+        if (background) timer.unref();
+      };
+      arm(timeoutMs);
+      if (background) req.on('socket', (socket) => socket.unref());
       const fail = (error: Error): void => {
         clearTimeout(timer);
         reject(error);

@@ -171,3 +171,21 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
   close();
   return { bodies, oversized, unencodable };
 }
+
+const BODY_HEAD = '{"resourceSpans":[';
+const BODY_TAIL = ']}';
+
+/**
+ * One request body out of several that `encodeBatches` made: their resourceSpans side by side
+ * (OTLP allows one resource several times). Undefined when a body is not of that shape (a
+ * spool written by another version): those go alone.
+ */
+export function mergeBodies(jsons: readonly string[]): string | undefined {
+  if (jsons.length === 1) return jsons[0];
+  const inner: string[] = [];
+  for (const json of jsons) {
+    if (!json.startsWith(BODY_HEAD) || !json.endsWith(BODY_TAIL)) return undefined;
+    inner.push(json.slice(BODY_HEAD.length, -BODY_TAIL.length));
+  }
+  return `${BODY_HEAD}${inner.join(',')}${BODY_TAIL}`;
+}

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger } from '../logger';
 
@@ -29,6 +29,10 @@ function hash(text: string): string {
 // sharing a directory from ever writing the same name.
 const NAME = /^(\d{15})-(\d{10})-([0-9a-z]+)-(\d+)\.json$/;
 const TEMP_SUFFIX = '.tmp';
+// The batch of hoptrace/lambda: one file per process, appended to after each invocation, one
+// body a line; sealed into a spool entry (renamed) when a drain takes it. A journal left by a
+// runtime that died is sealed by the next one.
+const JOURNAL = /^journal-([0-9a-z]+)\.ndjson$/;
 // A temporary file older than this was left by a process killed mid-write: never renamed, never sent.
 const STALE_TEMP_MS = 60_000;
 const processTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
@@ -38,6 +42,17 @@ function removeQuietly(path: string): void {
     rmSync(path, { force: true });
   } catch {
     // Already gone, or never written: nothing to send twice.
+  }
+}
+
+/** The directory is made on the first write that misses it, not checked on every one. */
+function writeAside(temp: string, json: string, dir: string): void {
+  try {
+    writeFileSync(temp, json);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(temp, json);
   }
 }
 
@@ -69,6 +84,7 @@ class Spool {
   private seq = 0;
   private dropped = 0;
   private draining: Promise<void> | undefined;
+  private journal: { fd: number; bytes: number; spans: number } | undefined;
 
   constructor(
     private readonly dir: string,
@@ -91,9 +107,51 @@ class Spool {
     return this.dropped;
   }
 
-  /** Bodies waiting, oldest first. */
+  /** Bodies waiting, oldest first (the journal once sealed). */
   pending(): readonly Entry[] {
     return this.load();
+  }
+
+  /** Bytes waiting, the journal's included. */
+  pendingBytes(): number {
+    return this.load().reduce((n, e) => n + e.bytes, 0) + (this.journal?.bytes ?? 0);
+  }
+
+  /**
+   * Appends bodies to this process's journal: one write to an open file, far cheaper than a
+   * file per body, and as durable against the process dying (the kernel has the bytes).
+   */
+  append(bodies: Body[]): void {
+    for (const body of bodies) {
+      const line = `${body.json}\n`;
+      const bytes = Buffer.byteLength(line);
+      this.makeRoom(bytes);
+      if (bytes > this.maxBytes) {
+        this.drop(body.spans, 'a request body larger than the whole spool');
+        continue;
+      }
+      try {
+        this.journal ??= { fd: this.openJournal(), bytes: 0, spans: 0 };
+        writeSync(this.journal.fd, line);
+        this.journal.bytes += bytes;
+        this.journal.spans += body.spans;
+      } catch (error) {
+        this.drop(body.spans, `the spool cannot write to ${this.dir}: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /** Turns the journal into a spool entry, so that a drain can send it and delete it once acknowledged. */
+  seal(): void {
+    const journal = this.journal;
+    if (!journal) return;
+    this.journal = undefined;
+    try {
+      closeSync(journal.fd);
+    } catch {
+      // Closed already: the bytes are in the file either way.
+    }
+    this.adopt(join(this.dir, `journal-${processTag}.ndjson`), journal.bytes, journal.spans);
   }
 
   save(bodies: Body[]): void {
@@ -104,19 +162,12 @@ class Spool {
         this.drop(body.spans, 'a request body larger than the whole spool');
         continue;
       }
-      let total = entries.reduce((n, e) => n + e.bytes, 0);
-      while (entries.length > 0 && total + bytes > this.maxBytes) {
-        const oldest = entries.shift()!;
-        total -= oldest.bytes;
-        this.remove(oldest.name);
-        this.drop(oldest.spans, 'the spool is full; the oldest spans were dropped');
-      }
-      const name = `${String(Date.now()).padStart(15, '0')}-${String(this.seq++).padStart(10, '0')}-${processTag}-${body.spans}.json`;
+      this.makeRoom(bytes);
+      const name = this.entryName(body.spans);
       const temp = join(this.dir, `.${name}${TEMP_SUFFIX}`);
       try {
-        mkdirSync(this.dir, { recursive: true });
         // Written aside, then renamed (atomic): a kill mid-write leaves no truncated body to send.
-        writeFileSync(temp, body.json);
+        writeAside(temp, body.json, this.dir);
         renameSync(temp, join(this.dir, name));
         entries.push({ name, bytes, spans: body.spans });
       } catch (error) {
@@ -126,12 +177,58 @@ class Spool {
     }
   }
 
-  read(name: string): string | undefined {
+  /** The bodies of an entry: one, or a sealed journal's lines (a line cut short by a kill is left out). */
+  read(name: string): string[] | undefined {
     try {
-      return readFileSync(join(this.dir, name), 'utf8');
+      return readFileSync(join(this.dir, name), 'utf8')
+        .split('\n')
+        .filter((line) => line.startsWith('{') && line.endsWith('}'));
     } catch {
       this.forget(name);
       return undefined;
+    }
+  }
+
+  /** Drops the oldest entries until `bytes` more fit, counting their spans. */
+  private makeRoom(bytes: number): void {
+    const entries = this.load();
+    let total = this.pendingBytes();
+    while (total + bytes > this.maxBytes) {
+      if (entries.length === 0) {
+        if (!this.journal) return;
+        this.seal();
+        continue;
+      }
+      const oldest = entries.shift()!;
+      total -= oldest.bytes;
+      this.remove(oldest.name);
+      this.drop(oldest.spans, 'the spool is full; the oldest spans were dropped');
+    }
+  }
+
+  private entryName(spans: number): string {
+    return `${String(Date.now()).padStart(15, '0')}-${String(this.seq++).padStart(10, '0')}-${processTag}-${spans}.json`;
+  }
+
+  private openJournal(): number {
+    const path = join(this.dir, `journal-${processTag}.ndjson`);
+    try {
+      return openSync(path, 'a');
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'ENOENT') throw error;
+      mkdirSync(this.dir, { recursive: true });
+      return openSync(path, 'a');
+    }
+  }
+
+  /** Renames a journal into the spool's order of entries. */
+  private adopt(path: string, bytes: number, spans: number): void {
+    const name = this.entryName(spans);
+    try {
+      renameSync(path, join(this.dir, name));
+      this.load().push({ name, bytes, spans });
+    } catch (error) {
+      this.drop(spans, `the spool cannot rename in ${this.dir}: ${(error as Error).message}`);
     }
   }
 
@@ -163,10 +260,18 @@ class Spool {
     if (this.entries) return this.entries;
     this.entries = [];
     try {
+      const orphans: string[] = [];
       for (const name of readdirSync(this.dir).sort()) {
         const match = NAME.exec(name);
         if (match) this.entries.push({ name, bytes: statSync(join(this.dir, name)).size, spans: Number(match[4]) });
         else if (name.endsWith(TEMP_SUFFIX)) this.removeIfStale(name);
+        else if (JOURNAL.exec(name)?.[1] !== undefined && JOURNAL.exec(name)![1] !== processTag) orphans.push(name);
+      }
+      // Journals of runtimes that died: sealed now, sent by the next drain, after what was already waiting.
+      for (const name of orphans) {
+        const path = join(this.dir, name);
+        const text = readFileSync(path, 'utf8');
+        this.adopt(path, Buffer.byteLength(text), text.split('"spanId"').length - 1);
       }
     } catch {
       // No directory yet: nothing waits.

@@ -19,10 +19,15 @@ const tracer = /* @__PURE__ */ trace.getTracer('hoptrace', VERSION);
 
 const SIGV4 = /^AWS4-HMAC-SHA256/;
 
+// The Lambda Runtime and Extensions API (host:port): the runtime client's and hoptrace/lambda's
+// own calls, not the function's hops. Node 22+ reports them through the diagnostics channels
+// whatever function made them.
+const RUNTIME_API = process.env.AWS_LAMBDA_RUNTIME_API;
+
 /**
  * Starts the CLIENT span of an outgoing request. Skips requests made while tracing is
- * suppressed (hoptrace's exports, AWS calls traced by `instrumentAwsClient`) and ones that
- * already carry a `traceparent`.
+ * suppressed (hoptrace's exports, AWS calls traced by `instrumentAwsClient`), ones that
+ * already carry a `traceparent`, and calls to the Lambda Runtime API.
  */
 export function startHttpSpan(request: OutgoingRequest): Span | undefined {
   const ctx: Context = context.active();
@@ -32,6 +37,7 @@ export function startHttpSpan(request: OutgoingRequest): Span | undefined {
   const path = query < 0 ? request.path : request.path.slice(0, query);
   const defaultPort = request.protocol === 'https:' ? 443 : 80;
   const port = request.port ?? defaultPort;
+  if (RUNTIME_API !== undefined && `${request.host}:${port}` === RUNTIME_API) return undefined;
   const attributes: Attributes = {
     'http.request.method': method,
     'server.address': request.host,

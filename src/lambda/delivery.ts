@@ -2,9 +2,11 @@ import type { OtlpExporter } from '../exporter/exporter';
 import { logger } from '../logger';
 import type { SpanRecorder } from '../tracer/recorder';
 import type { RecordingSpan } from '../tracer/span';
+import { nowMs } from '../tracer/time';
 import { SpanBatcher } from './batcher';
 import { extensionState } from './handoff';
 import { MULTI_CONCURRENT } from './request-data';
+import { SandboxBatch } from './sandbox-batch';
 
 /** What an invocation hands over when it ends. */
 export interface Handover {
@@ -22,7 +24,19 @@ export interface Handover {
  */
 export interface Delivery {
   readonly name: 'before-return' | 'after-response' | 'background';
+  /**
+   * At an invocation's start. What it returns (the resend of what earlier invocations could
+   * not deliver) runs while the handler does, and the invocation's export waits for it.
+   */
+  begin(requestId: string | undefined, deadlineMs: () => number): Promise<void> | undefined;
   deliver(handover: Handover): Promise<void>;
+}
+
+export interface DeliverySettings {
+  flushTimeoutMs: number;
+  requestTimeoutMs: number;
+  exportIntervalMs: number;
+  maxExportBytes: number;
 }
 
 const BATCH = { maxSpans: 512, maxAgeMs: 1000 };
@@ -36,9 +50,10 @@ function exportAll(exporter: OtlpExporter, handover: Handover): Promise<void> {
  * response when `hoptrace/lambda` registered its extension; before the return otherwise
  * (said once, with why, when the extension was asked for or a Lambda runtime runs us).
  */
-export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanRecorder, timeoutMs: number, inLambdaRuntime: boolean): Delivery {
+export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanRecorder, settings: DeliverySettings, inLambdaRuntime: boolean): Delivery {
+  const resend = (_requestId: string | undefined, deadlineMs: () => number): Promise<void> => exporter.drainSpool(deadlineMs);
   if (MULTI_CONCURRENT) {
-    const batcher = new SpanBatcher(exporter, { ...BATCH, timeoutMs });
+    const batcher = new SpanBatcher(exporter, { ...BATCH, timeoutMs: settings.flushTimeoutMs });
     // Loaded here only: its worker_threads and crypto would cost every other cold start.
     void import('./shutdown-channel').then(({ joinShutdown }) =>
       joinShutdown(async (deadlineMs) => {
@@ -46,23 +61,37 @@ export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanReco
         await Promise.all([batcher.flush(deadlineMs), exporter.drainSpool(() => deadlineMs)]);
       }),
     );
-    return { name: 'background', deliver: async (handover) => batcher.add(handover.spans) };
+    return { name: 'background', begin: resend, deliver: async (handover) => batcher.add(handover.spans) };
   }
   const state = extensionState();
   if (!state || 'reason' in state) {
-    if (state || inLambdaRuntime) {
-      const why = state ? state.reason : "hoptrace/lambda was not loaded (import it first, or NODE_OPTIONS='--import hoptrace/lambda')";
-      logger.warnOnce('delivery', `exporting before each invocation returns, which delays the response: ${why}.`);
-    }
-    return { name: 'before-return', deliver: (handover) => exportAll(exporter, handover) };
+    const why = state ? state.reason : inLambdaRuntime ? "hoptrace/lambda was not loaded (import it first, or NODE_OPTIONS='--import hoptrace/lambda')" : undefined;
+    return { name: 'before-return', begin: resend, deliver: why === undefined ? (handover) => exportAll(exporter, handover) : sayingWhatItCosts(exporter, why) };
   }
   const { extension } = state;
+  const batch = new SandboxBatch(exporter, extension, { intervalMs: settings.exportIntervalMs, maxBytes: settings.maxExportBytes, requestTimeoutMs: settings.requestTimeoutMs });
   extension.onShutdown(async (deadlineMs) => {
-    await Promise.all([exporter.export(sandboxRecorder.drain(), deadlineMs), exporter.drainSpool(() => deadlineMs)]);
+    const spans = sandboxRecorder.drain();
+    if (!exporter.persist(spans)) await exporter.export(spans, deadlineMs);
+    await batch.exportNow(deadlineMs, true);
   });
   extension.attach();
-  return {
-    name: 'after-response',
-    deliver: async (handover) => extension.afterResponse(handover.requestId, () => exportAll(exporter, handover)),
+  return batch;
+}
+
+/**
+ * Exports before the return, and says once, after the first export, what that cost the
+ * response and why there is no extension: the figure a team weighs against loading it.
+ */
+function sayingWhatItCosts(exporter: OtlpExporter, why: string): Delivery['deliver'] {
+  return async (handover) => {
+    const startMs = nowMs();
+    await exportAll(exporter, handover);
+    if (handover.spans.length === 0) return;
+    const waitedMs = nowMs() - startMs;
+    logger.warnOnce(
+      'delivery',
+      `exporting before each invocation returns: each response waits one round trip to the ingest, billed (this one: ${waitedMs.toFixed(1)} ms); hoptrace/lambda exports in batches after the response instead. No extension: ${why}.`,
+    );
   };
 }

@@ -47,7 +47,7 @@ export class Invocation {
   private readonly disarm: () => void;
   private finishing: Promise<void> | undefined;
   private timeoutFlush: Promise<void> | undefined;
-  private readonly resending: Promise<void>;
+  private readonly resending: Promise<void> | undefined;
 
   private constructor(
     private readonly pipeline: Pipeline,
@@ -84,8 +84,8 @@ export class Invocation {
     if (pipeline.config.logCorrelation) correlateConsole();
     pipeline.exporter.warm();
     refreshInstrumentations();
-    // What earlier invocations could not deliver goes out while the handler runs.
-    this.resending = pipeline.exporter.drainSpool(() => this.flushDeadline());
+    // What earlier invocations could not deliver (or batched) goes out while the handler runs.
+    this.resending = pipeline.delivery.begin(str(lambdaContext?.awsRequestId), () => this.flushDeadline());
     this.disarm = armTimeoutGuard(remainingTimeMs(lambdaContext), pipeline.config.timeoutGuardMs, () => this.onTimeout());
   }
 
@@ -236,6 +236,7 @@ export class Invocation {
     const copies = this.recorder
       .openSpans()
       .map((span) => span.provisionalCopy(now, TIMED_OUT, { 'error.type': 'timeout', [PROVISIONAL_ATTRIBUTE]: true }));
-    this.timeoutFlush = this.flush(copies);
+    // The sandbox's batch too: a runtime cut off at its timeout sends nothing more.
+    this.timeoutFlush = Promise.all([this.flush(copies), this.pipeline.exporter.drainSpool(() => this.flushDeadline(), { batch: true })]).then(() => undefined);
   }
 }

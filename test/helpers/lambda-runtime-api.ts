@@ -108,6 +108,25 @@ export class LambdaRuntimeApi {
     this.pid = pid;
   }
 
+  /**
+   * The runtime died (process.exit, an uncaught exception, out of memory): as Lambda does,
+   * the invocation in progress fails, and a new runtime starts in the same sandbox (/tmp
+   * kept), whose extensions register again. `pid` is the new process.
+   */
+  restart(pid: number): void {
+    for (const [requestId, pending] of this.running) {
+      this.running.delete(requestId);
+      this.note('response', requestId, 'runtime exited');
+      pending.resolve({ requestId, body: Buffer.from('{"errorType":"Runtime.ExitError"}'), contentType: 'application/json', error: true, deadlineMs: pending.deadlineMs, at: performance.now() });
+    }
+    for (const res of this.runtimeWaiting.splice(0)) res.destroy();
+    for (const extension of this.extensions.values()) extension.waiting?.destroy();
+    this.extensions.clear();
+    this.registrationOpen = true;
+    this.frozen = false;
+    this.pid = pid;
+  }
+
   get registered(): string[] {
     return [...this.extensions.values()].map((e) => e.name);
   }

@@ -87,6 +87,10 @@ export interface Booted {
   api: LambdaRuntimeApi;
   receiver: OtlpReceiver;
   sandbox: Sandbox;
+  /** The task root: its spool dir is the sandbox's /tmp. */
+  root: string;
+  /** After the runtime died: a new runtime in the same sandbox, the Runtime API told. */
+  restart: () => Sandbox;
 }
 
 /**
@@ -103,10 +107,19 @@ export function sandboxes(ric: 3 | 4 = RIC): { boot: (files: Record<string, stri
       cleanups.push(() => api.close());
       const task = await deployment(files);
       cleanups.push(task.remove);
-      const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env }, ric);
-      cleanups.push(sandbox.kill);
+      const start = (): Sandbox => {
+        const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env }, ric, env._HANDLER ?? 'index.handler');
+        cleanups.push(sandbox.kill);
+        return sandbox;
+      };
+      const sandbox = start();
       api.attach(sandbox.child.pid!);
-      return { api, receiver: ingest, sandbox };
+      const restart = (): Sandbox => {
+        const next = start();
+        api.restart(next.child.pid!);
+        return next;
+      };
+      return { api, receiver: ingest, sandbox, root: task.root, restart };
     },
     async cleanup() {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

@@ -35,6 +35,23 @@ exports.handler = withTracing(async (event) => {
 });
 `;
 
+// A module of several handlers, only one of them wrapped.
+const SEVERAL_HANDLERS = `import 'hoptrace/lambda';
+import { withTracing } from 'hoptrace';
+export const traced = withTracing(async () => ({ ok: true }));
+export const plain = async () => ({ ok: true, plain: true });
+`;
+
+// A callback handler that returns nothing and never calls back: on nodejs20.x/22.x the
+// runtime answers (null) once the event loop is empty.
+const CALLBACK_HANDLER = `import 'hoptrace/lambda';
+import { withTracing } from 'hoptrace';
+import { trace } from '@opentelemetry/api';
+export const handler = withTracing((event, context, callback) => {
+  trace.getTracer('orders').startSpan('charge card').end();
+});
+`;
+
 const { boot, cleanup } = sandboxes();
 afterEach(cleanup);
 
@@ -81,6 +98,30 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
     expect(Date.now()).toBeLessThanOrEqual(response.deadlineMs);
     expect(receiver.attempts).toBe(1);
     expect(api.moments.filter((m) => m.kind === 'extension-next').length).toBe(2);
+  });
+
+  it('holds no invocation of an unwrapped handler of a module where another is wrapped', async () => {
+    const { api } = await boot({ 'index.mjs': SEVERAL_HANDLERS }, { timeoutMs: 3000 }, { _HANDLER: 'index.plain' });
+    for (let n = 0; n < 2; n++) {
+      const response = await api.invoke({ n });
+      expect(JSON.parse(response.body.toString())).toEqual({ ok: true, plain: true });
+      const frozenAt = await api.nextFreeze();
+      // Not held to 50 ms before its deadline: nothing of hoptrace's runs for it.
+      expect(frozenAt - response.at).toBeLessThan(1000);
+    }
+  });
+
+  it.runIf(RIC === 3)('answers a callback handler that returns nothing at once: the extension keeps no timer alive', async () => {
+    const { api, receiver } = await boot({ 'index.mjs': CALLBACK_HANDLER }, { timeoutMs: 3000 });
+    for (let n = 1; n <= 2; n++) {
+      const response = await api.invoke({ n });
+      expect(response.error).toBe(false);
+      const dispatched = api.moments.find((m) => m.kind === 'invoke' && m.requestId === response.requestId)!.at;
+      // The runtime waits for an empty event loop: a held timer would put the answer at the deadline.
+      expect(response.at - dispatched).toBeLessThan(1000);
+      await api.nextFreeze();
+      expect(spansOf(receiver, response.requestId).length).toBeGreaterThan(0);
+    }
   });
 
   const fallbacks: Array<[string, Record<string, string>, { refuseRegistration?: boolean }, RegExp]> = [

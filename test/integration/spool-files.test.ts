@@ -76,8 +76,39 @@ describe('spool file names', () => {
     openSpool(dir, ENDPOINT, 1024 * 1024).save(bodies);
 
     const reloaded = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024);
-    const order = reloaded.pending().map((e) => reloaded.read(e.name));
+    const order = reloaded.pending().flatMap((e) => reloaded.read(e.name) ?? []);
     expect(order).toEqual(bodies.map((b) => b.json));
+  });
+});
+
+describe("hoptrace/lambda's journal", () => {
+  it('is appended to, sealed into an entry by a drain; a dead process journal is sealed by the next one, after what waited', async () => {
+    const { openSpool } = await freshSpoolModule();
+    const first = openSpool(dir, ENDPOINT, 1024 * 1024);
+    first.save([{ json: '{"older":true}', spans: 1 }]);
+    first.append([{ json: '{"resourceSpans":[1]}', spans: 2 }, { json: '{"resourceSpans":[2]}', spans: 3 }]);
+    expect(files().filter((f) => f.includes('journal-'))).toHaveLength(1);
+    expect(first.pendingBytes()).toBeGreaterThan(0);
+    // The process dies here: its journal stays in /tmp, never sealed.
+    const next = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024);
+    const entries = next.pending();
+    expect(entries.map((e) => e.spans)).toEqual([1, 0]);
+    expect(entries.flatMap((e) => next.read(e.name) ?? [])).toEqual(['{"older":true}', '{"resourceSpans":[1]}', '{"resourceSpans":[2]}']);
+    expect(files().filter((f) => f.includes('journal-'))).toHaveLength(0);
+    next.append([{ json: '{"resourceSpans":[3]}', spans: 1 }]);
+    next.seal();
+    expect(next.pending()).toHaveLength(3);
+    expect(next.read(next.pending()[2]!.name)).toEqual(['{"resourceSpans":[3]}']);
+  });
+
+  it('keeps within the byte limit, dropping the oldest and counting their spans', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { openSpool } = await freshSpoolModule();
+    const spool = openSpool(dir, ENDPOINT, 100);
+    for (let i = 0; i < 10; i++) spool.append([{ json: `{"resourceSpans":["${'x'.repeat(20)}"]}`, spans: 1 }]);
+    expect(spool.pendingBytes()).toBeLessThanOrEqual(100);
+    expect(spool.droppedSpans).toBeGreaterThan(0);
+    expect(spool.droppedSpans + Math.round(spool.pendingBytes() / 45)).toBeGreaterThanOrEqual(9);
   });
 });
 
@@ -111,7 +142,7 @@ describe('a kill mid-write', () => {
     }
     expect(landed).toBe(true);
     const spool = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024 * 1024);
-    for (const entry of spool.pending()) expect(() => JSON.parse(spool.read(entry.name)!)).not.toThrow();
+    for (const entry of spool.pending()) for (const json of spool.read(entry.name)!) expect(() => JSON.parse(json)).not.toThrow();
     expect(spool.pending()).toHaveLength(0);
   }, 60_000);
 

@@ -90,7 +90,7 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     expect(new Set(receiver.spans().filter((s) => s.name !== 'init').map((s) => s.spanId))).toEqual(new Set(made));
   });
 
-  it('resends the spooled bodies oldest first, while the handler runs', async () => {
+  it('resends the spooled bodies oldest first, merged into one request, while the handler runs', async () => {
     receiver = await OtlpReceiver.start();
     receiver.always({ kind: 'status', status: 503 });
     const { handler } = tracedHandler(receiver.url);
@@ -98,8 +98,10 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     receiver.always({ kind: 'ok' });
     probeDue();
     await timedInvoke(handler, 'last');
-    const rootOf = (r: OtlpReceiver['requests'][number]) => r.body.resourceSpans[0]!.scopeSpans.flatMap((s) => s.spans).find((s) => attr(s, 'faas.invocation_id'))!;
-    const spooled = receiver.requests.map(rootOf).filter((root) => attr(root, 'faas.invocation_id') !== 'last');
+    const roots = (r: OtlpReceiver['requests'][number]) => r.body.resourceSpans.map((rs) => rs.scopeSpans.flatMap((s) => s.spans).find((s) => attr(s, 'faas.invocation_id'))!);
+    const resent = receiver.requests.filter((r) => roots(r).every((root) => attr(root, 'faas.invocation_id') !== 'last'));
+    expect(resent).toHaveLength(1);
+    const spooled = roots(resent[0]!);
     expect(spooled).toHaveLength(3);
     const starts = spooled.map((r) => BigInt(r.startTimeUnixNano));
     expect(starts).toEqual([...starts].sort((a, b) => (a < b ? -1 : 1)));

@@ -64,6 +64,7 @@ describe('Extension.run', () => {
     extension.attach();
     void extension.run();
     await vi.waitFor(() => expect(calls).toHaveLength(1));
+    extension.claim('req-1');
     let release!: () => void;
     extension.afterResponse('req-1', () => new Promise<void>((resolve) => (release = resolve)));
     await vi.waitFor(() => expect(release).toBeTypeOf('function'));
@@ -77,8 +78,33 @@ describe('Extension.run', () => {
     const { api: client, calls } = await api([invoke('req-1', Date.now() + 100)]);
     const extension = new Extension(client, 'ext-1', undefined);
     extension.attach();
+    extension.claim('req-1');
     void extension.run();
     await vi.waitFor(() => expect(calls).toHaveLength(2), { timeout: 5000 });
+  });
+
+  it('holds no invocation that no wrapped handler claimed, though a wrapper uses it', async () => {
+    const { api: client, calls } = await api([invoke('req-1', Date.now() + 60_000)]);
+    const extension = new Extension(client, 'ext-1', undefined);
+    extension.attach();
+    const started = Date.now();
+    void extension.run();
+    await vi.waitFor(() => expect(calls).toHaveLength(2));
+    // Released after the grace for a late claim, not near the deadline a minute away.
+    expect(Date.now() - started).toBeLessThan(30_000);
+    // A claim after the release is refused: that invocation then exports before its return.
+    expect(extension.claim('req-1')).toBe(false);
+    expect(extension.claim('req-2')).toBe(true);
+  });
+
+  it('counts the time spent waiting in next as asleep', async () => {
+    const { api: client, calls } = await api([]);
+    const extension = new Extension(client, 'ext-1', undefined);
+    void extension.run();
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    const before = extension.asleepMs();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(extension.asleepMs() - before).toBeGreaterThanOrEqual(25);
   });
 
   it('holds nothing when no wrapper uses it', async () => {
