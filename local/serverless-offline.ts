@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SERVERLESS_BIN = fileURLToPath(new URL('../node_modules/serverless/bin/serverless.js', import.meta.url));
@@ -66,7 +69,17 @@ export async function startOffline(dir: string, env: Record<string, string>, opt
     [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
     {
       cwd: dir,
-      env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', SLS_DEPRECATION_DISABLE: '*', ...env },
+      env: {
+        ...process.env,
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+        SLS_DEPRECATION_DISABLE: '*',
+        // Each run's functions spool in a directory of their own, as each Lambda sandbox has its
+        // own /tmp: in the shared default, what one run left (spooled or journalled spans) was
+        // sent by the next run's functions into that run's stream.
+        HOPTRACE_LOCAL_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'hoptrace-offline-spool-')),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     },

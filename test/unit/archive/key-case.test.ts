@@ -16,6 +16,8 @@ import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+// When Firehose received the record: the spans' own start, so their times are kept as sent.
+const SENT_AT_MS = 1_700_000_000_000;
 const attribute = (key: string, value: string) => ({ key, value: { stringValue: value } });
 const SPANS = {
   alone: otlpSpan({ spanId: '1'.repeat(16), attributes: [attribute('userId', 'u-1')] }),
@@ -29,7 +31,7 @@ async function rowsThroughTheArchiveFunction(): Promise<SpanRow[]> {
   const put = async (): Promise<never> => {
     throw new Error('nothing is put back in this test');
   };
-  const { records } = await transform({ records: [{ recordId: 'r', data }] }, { streamName: 's', putRecords: put, deadlineMs: 1000 });
+  const { records } = await transform({ records: [{ recordId: 'r', data, approximateArrivalTimestamp: SENT_AT_MS }] }, { streamName: 's', putRecords: put, deadlineMs: 1000 });
   expect(records[0]!.result).toBe('Ok');
   return Buffer.from(records[0]!.data, 'base64').toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as SpanRow);
 }
