@@ -36,7 +36,7 @@ function nothingRead(source: Source, counts: ReadCounts): CliError {
 /** Reads a source once and computes every view of it the commands print. */
 export async function analyze(source: Source, options: AnalyzeOptions = {}): Promise<Analysis> {
   const filters = options.filters ?? {};
-  const store = new SpanStore({ ...(filters.attr ? { attr: filters.attr } : {}), ...(options.detail ? { detail: options.detail } : {}) });
+  const store = new SpanStore({ ...(filters.query ? { query: filters.query } : {}), ...(options.detail ? { detail: options.detail } : {}) });
   await readInto(source, store, options.progress);
   if (store.counts.spans === 0) throw nothingRead(source, store.counts);
   const resolve: LinkResolver = (ref) => {
@@ -48,9 +48,8 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
   const details = new Map<string, TraceDetail>();
   for (const [traceId, spans] of store.traces) {
     const view = traceView(traceId, spans);
-    const summary = summarize(view);
-    if (!matches(filters, summary, view)) continue;
-    traces.push(summary);
+    if (!matches(filters, view)) continue;
+    traces.push(summarize(view));
     aggregator.add(view);
     if (store.details.has(traceId)) details.set(traceId, traceDetail(view, store.details.get(traceId), resolve));
   }

@@ -6,6 +6,7 @@ import { archiveMap, archiveStats, archiveTrace, archiveTraces, archiveViewData,
 import type { Scope } from './archive/archive-sql';
 import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
+import { hasFilters, type TimeWindow } from './analysis/filters';
 import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
 import { CliError } from './errors';
 import type { ViewData } from './model';
@@ -26,13 +27,14 @@ export interface Output {
   note(text: string): void;
 }
 
-async function openSource(args: SourceArgs): Promise<Source> {
+async function openSource(args: SourceArgs, window: TimeWindow | undefined): Promise<Source> {
   if (args.stream !== undefined) {
     return streamSource({
       stream: args.stream,
       ...(args.endpoint !== undefined ? { endpoint: args.endpoint } : {}),
       ...(args.region !== undefined ? { region: args.region } : {}),
-      ...(args.sinceMs !== undefined ? { sinceMs: args.sinceMs } : {}),
+      ...(window?.fromUs !== undefined ? { fromMs: window.fromUs / 1000 } : {}),
+      ...(window?.toUs !== undefined ? { untilMs: window.toUs / 1000 } : {}),
     });
   }
   return fileSource(args.files, args.dirs);
@@ -67,7 +69,7 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
     }
     case 'trace': {
       const detail = await archiveTrace(engine, scope, line.traceId!);
-      if (!detail) throw new CliError(`trace ${line.traceId} not found in ${engine.description}${Object.keys(line.filters).length > 0 ? ' among the traces that pass the filters' : ''}`);
+      if (!detail) throw new CliError(`trace ${line.traceId} not found in ${engine.description}${hasFilters(line.filters) ? ' among the traces that pass the filters' : ''}`);
       print(detail, () => renderWaterfall(detail));
       return;
     }
@@ -83,8 +85,8 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
   }
 }
 
-/** The UTC day `sinceMs` ago, the first partition a `--since` read of the archive opens. */
-const dayAgo = (sinceMs: number): string => new Date(Date.now() - sinceMs).toISOString().slice(0, 10);
+/** The UTC day (`YYYY-MM-DD`, a partition of the span table) of a time in epoch microseconds. */
+const dayOf = (us: number): string => new Date(us / 1000).toISOString().slice(0, 10);
 
 async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
   if (line.command === 'view') return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
@@ -100,7 +102,7 @@ async function execute(line: CommandLine, source: Source, io: Output, print: Pri
     }
     case 'trace': {
       const detail = analysis.details.get(traceId!);
-      if (!detail) throw new CliError(`trace ${traceId} not found in ${source.description} (${analysis.traces.length} trace(s) read${Object.keys(line.filters).length > 0 ? ' that pass the filters' : ''})`);
+      if (!detail) throw new CliError(`trace ${traceId} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
       print(detail, () => renderWaterfall(detail));
       return;
     }
@@ -116,10 +118,15 @@ async function execute(line: CommandLine, source: Source, io: Output, print: Pri
 export async function run(argv: string[], io: Output): Promise<void> {
   const line = parseCommandLine(argv);
   const print: Print = (json, text) => io.out(line.json ? JSON.stringify(json, null, 2) : text());
-  const { archive, athena, sinceMs, endpoint, region } = line.source;
-  if (archive === undefined && athena === undefined) return execute(line, await openSource(line.source), io, print);
+  const { archive, athena, endpoint, region } = line.source;
+  const { window } = line.filters;
+  if (archive === undefined && athena === undefined) return execute(line, await openSource(line.source, window), io, print);
   const engine = athena ? athenaArchive({ ...athena, ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) }) : await localArchive(archive!);
-  const scope: Scope = { dialect: athena ? 'athena' : 'duckdb', table: athena ? TABLE_NAME : LOCAL_TABLE, filters: line.filters, ...(sinceMs !== undefined ? { sinceDay: dayAgo(sinceMs) } : {}) };
+  const scope: Scope = { dialect: athena ? 'athena' : 'duckdb', table: athena ? TABLE_NAME : LOCAL_TABLE, filters: line.filters,
+    ...(window?.fromUs !== undefined ? { sinceDay: dayOf(window.fromUs) } : {}),
+    // The window's end is exclusive: a window ending at midnight does not open that day.
+    ...(window?.toUs !== undefined ? { untilDay: dayOf(window.toUs - 1) } : {}),
+  };
   try {
     await executeOnArchive(line, engine, scope, print, io);
   } finally {

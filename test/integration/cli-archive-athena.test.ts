@@ -8,6 +8,7 @@ import { spansOfNewestStatement, spansOfTracesStatement, summaryStatement, trace
 import { athenaLiteral } from '../../cli/src/archive/athena';
 import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/archive/duckdb-table';
 import type { Filters } from '../../cli/src/analysis/filters';
+import { parseCommandLine } from '../../cli/src/args';
 import { TABLE_NAME } from '../../handlers/archive/catalog';
 import { writeBothWays } from '../unit/cli/archive-fixture';
 import { failureOf, hoptraceJson as json } from '../unit/cli/run-cli';
@@ -163,10 +164,10 @@ describe('hoptrace --athena', () => {
   });
 
   it('traces with filters: the values go as quoted ExecutionParameters', async () => {
-    const filters: Filters = { attr: { key: 'tenant', value: 'acme' }, name: "it's" };
-    await can((scope) => tracesStatement(scope, 20), filters);
+    const filtersOf = (...argv: string[]): Filters => parseCommandLine(['traces', '--dir', dir, ...argv]).filters;
+    await can((scope) => tracesStatement(scope, 20), filtersOf('--attr', 'tenant=acme', '--name', "it's"));
     expect(await athena('traces', '--attr', 'tenant=acme', '--name', "it's")).toEqual([]);
-    await can((scope) => tracesStatement(scope, 20), { attr: { key: 'tenant', value: 'acme' } });
+    await can((scope) => tracesStatement(scope, 20), filtersOf('--attr', 'tenant=acme'));
     const found = (await athena('traces', '--attr', 'tenant=acme')) as Array<{ traceId: string }>;
     expect(found.map((t) => t.traceId)).toEqual([traceId(2)]);
   });

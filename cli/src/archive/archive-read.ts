@@ -3,6 +3,8 @@ import { matches } from '../analysis/filters';
 import { traceDetail } from '../analysis/trace-detail';
 import { summarize, traceView } from '../analysis/trace-view';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary, ViewData } from '../model';
+import { spansetBits } from '../query/evaluate';
+import { compactFacts } from '../query/facts';
 import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
 import { SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
@@ -98,7 +100,7 @@ interface Spans {
 }
 
 /** One trace's rows as the in-memory analysis holds them, by trace id. */
-function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr']): Map<string, Spans> {
+function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query']): Map<string, Spans> {
   const traces = new Map<string, Spans>();
   for (const row of rows) {
     const traceId = text(row.trace_id);
@@ -111,10 +113,9 @@ function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr'])
     let flags = row.status_code === 'Error' ? Flag.Error : row.status_code === 'Ok' ? Flag.Ok : 0;
     if ('faas.coldstart' in attributes) flags |= Flag.Invocation | (attributes['faas.coldstart'] === 'true' ? Flag.Cold : 0);
     if ('hoptrace.init_type' in attributes) flags |= Flag.Init;
-    if (attr && (attributes[attr.key] === attr.value || resource[attr.key] === attr.value)) flags |= Flag.AttrMatch;
     const spanId = text(row.span_id);
     const startUs = num(row.start_us);
-    trace.compact.set(spanId, {
+    const compact = {
       spanId,
       parentSpanId: text(row.parent_span_id) || undefined,
       service: text(row.service_name),
@@ -124,7 +125,9 @@ function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr'])
       endUs: Math.max(num(row.end_us), startUs),
       flags,
       links: links.length > 0 ? links.map((l) => `${l.trace_id}/${l.span_id}`) : undefined,
-    });
+    };
+    const spansets = query ? spansetBits(query, compactFacts(compact, (key) => (Object.hasOwn(attributes, key) ? attributes[key] : undefined), (key) => (Object.hasOwn(resource, key) ? resource[key] : undefined))) : 0;
+    trace.compact.set(spanId, { ...compact, spansets });
     const message = text(row.status_message);
     trace.details.set(spanId, {
       ...(message !== '' ? { statusMessage: message } : {}),
@@ -139,7 +142,7 @@ function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr'])
 
 /** Full traces from their rows, links resolved against them and, one more read, the traces they link to. */
 async function detailsOf(engine: ArchiveEngine, scope: Scope, rows: readonly PlainRow[]): Promise<Map<string, { detail: TraceDetail; passes: boolean }>> {
-  const traces = spansByTrace(rows, scope.filters.attr);
+  const traces = spansByTrace(rows, scope.filters.query);
   const elsewhere = new Set<string>();
   for (const { compact } of traces.values()) {
     for (const span of compact.values()) for (const ref of span.links ?? []) if (!traces.has(ref.slice(0, ref.indexOf('/')))) elsewhere.add(ref.slice(0, ref.indexOf('/')));
@@ -153,7 +156,7 @@ async function detailsOf(engine: ArchiveEngine, scope: Scope, rows: readonly Pla
   const out = new Map<string, { detail: TraceDetail; passes: boolean }>();
   for (const [traceId, { compact, details }] of traces) {
     const view = traceView(traceId, compact);
-    out.set(traceId, { detail: traceDetail(view, details, resolve), passes: matches(scope.filters, summarize(view), view) });
+    out.set(traceId, { detail: traceDetail(view, details, resolve), passes: matches(scope.filters, view) });
   }
   return out;
 }

@@ -1,6 +1,7 @@
 import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../handlers/archive/queries';
 import { PARTITION_COLUMN } from '../../../handlers/archive/span-table';
 import type { Filters } from '../analysis/filters';
+import { conditionSql, querySql } from './query-sql';
 
 // The read-back command's questions as SQL over the span table, so the engine (DuckDB on
 // local Parquet, Athena on S3) does the filtering, grouping and percentiles and Node gets
@@ -15,12 +16,14 @@ export interface Statement {
   parameters: Array<string | number>;
 }
 
-/** What every question reads: the table, the day it starts from, the traces' filters. */
+/** What every question reads: the table, the days of the window, the traces' filters. */
 export interface Scope {
   dialect: Dialect;
   table: string;
   /** `YYYY-MM-DD`: partitions before it are not read. */
   sinceDay?: string;
+  /** `YYYY-MM-DD`: partitions after it are not read. */
+  untilDay?: string;
   filters: Filters;
 }
 
@@ -41,7 +44,11 @@ class Builder {
   }
 
   dayWhere(extra?: string): string {
-    const conditions = [...(extra ? [extra] : []), ...(this.scope.sinceDay !== undefined ? [`${PARTITION_COLUMN} >= ${this.p(this.scope.sinceDay)}`] : [])];
+    const conditions = [
+      ...(extra ? [extra] : []),
+      ...(this.scope.sinceDay !== undefined ? [`${PARTITION_COLUMN} >= ${this.p(this.scope.sinceDay)}`] : []),
+      ...(this.scope.untilDay !== undefined ? [`${PARTITION_COLUMN} <= ${this.p(this.scope.untilDay)}`] : []),
+    ];
     return conditions.length > 0 ? conditions.join(' AND ') : '1 = 1';
   }
 }
@@ -59,9 +66,8 @@ function base(b: Builder): string {
   const { filters } = scope;
   // Parameters in the order their `?` appear in the text.
   const dedup = deduplicated(scope.table, s, b.dayWhere());
-  const attr = filters.attr
-    ? `coalesce(${s.lookup('span_attributes', b.p(filters.attr.key))} = ${b.p(filters.attr.value)}, false) OR coalesce(${s.lookup('resource_attributes', b.p(filters.attr.key))} = ${b.p(filters.attr.value)}, false)`
-    : 'false';
+  const durationMs = `CAST(greatest(${s.endMicros('start_time', 'duration_ns')}, ${s.micros('start_time')}) - ${s.micros('start_time')} AS double) / 1000`;
+  const spansets = (filters.query?.spansets ?? []).map((condition, i) => `${flag(conditionSql(condition, scope.dialect, s, { durationMs }, (v) => b.p(v)))} AS q${i},`);
   const head = `WITH ${dedup},
 spans AS (
   SELECT trace_id, span_id, NULLIF(parent_span_id, '') AS parent_id, service_name AS service, span_name AS name,
@@ -71,20 +77,17 @@ spans AS (
          ${s.lookup('span_attributes', 'faas.coldstart')} IS NOT NULL AS invocation,
          coalesce(${s.lookup('span_attributes', 'faas.coldstart')} = 'true', false) AS cold,
          ${s.lookup('span_attributes', 'hoptrace.init_type')} IS NOT NULL AS init,
-         ${attr} AS attr_match,
+         ${spansets.join('\n         ')}
          links
   FROM deduplicated
 ),`;
-  const nameMatch = filters.name !== undefined ? `max(${flag(`strpos(name, ${b.p(filters.name)}) > 0`)})` : '0';
-  const serviceMatch = filters.service !== undefined ? `max(${flag(`service = ${b.p(filters.service)}`)})` : '0';
+  const { window } = filters;
   const conditions = [
-    ...(filters.service !== undefined ? ['service_match = 1'] : []),
-    ...(filters.minDurationMs !== undefined ? [`CAST(end_us - start_us AS double) / 1000 >= ${b.p(filters.minDurationMs)}`] : []),
-    ...(filters.errors ? ['errors > 0'] : []),
-    ...(filters.cold ? ['cold_starts > 0'] : []),
-    ...(filters.name !== undefined ? ['name_match = 1'] : []),
-    ...(filters.attr ? ['attr_match = 1'] : []),
+    ...(window?.fromUs !== undefined ? [`start_us >= ${b.p(window.fromUs)}`] : []),
+    ...(window?.toUs !== undefined ? [`start_us < ${b.p(window.toUs)}`] : []),
+    ...(filters.query ? [querySql(filters.query.query)] : []),
   ];
+  const spansetHits = spansets.map((_, i) => `, max(q${i}) AS q${i}`).join('');
   return `${head}
 related AS (
   SELECT c.*, p.service AS parent_service, p.kind AS parent_kind,
@@ -103,8 +106,7 @@ traces AS (
          sum(${flag('error')}) AS errors, sum(${flag('cold')}) AS cold_starts,
          max(CASE WHEN root_rank = 1 AND (parent_id IS NULL OR orphan) THEN name END) AS root_name,
          max(${flag('orphan')}) AS has_orphans,
-         ${s.joinDistinct('service', 'chr(31)')} AS services,
-         ${nameMatch} AS name_match, ${serviceMatch} AS service_match, max(${flag('attr_match')}) AS attr_match
+         ${s.joinDistinct('service', 'chr(31)')} AS services${spansetHits}
   FROM ranked
   GROUP BY trace_id
 ),

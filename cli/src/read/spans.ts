@@ -14,6 +14,8 @@ export interface CompactSpan {
   endUs: number;
   /** `Flag` bits. */
   flags: number;
+  /** Bit i set when the span satisfies the query's spanset i (evaluated as it is read, while its attributes are at hand). */
+  spansets: number;
   /** Spans this one links to (batch consumers link to their producers), as `traceId/spanId`. */
   links: string[] | undefined;
 }
@@ -27,8 +29,6 @@ export const Flag = {
   Invocation: 8,
   /** The wrapper's `init` span (carries `hoptrace.init_type`): the sandbox's init duration. */
   Init: 16,
-  /** Has the attribute `--attr` asks for. */
-  AttrMatch: 32,
   /** The timeout guard's copy of a span still open (`hoptrace.provisional`): its real end, if it comes, replaces it. */
   Provisional: 64,
 } as const;
@@ -44,11 +44,11 @@ export function kindNumber(name: string): number {
   return Math.max(0, KIND_NAMES.indexOf(name.toLowerCase() as TraceSpan['kind']));
 }
 
-export function statusOf(span: CompactSpan): SpanStatus {
+export function statusOf(span: Pick<CompactSpan, 'flags'>): SpanStatus {
   return span.flags & Flag.Error ? 'error' : span.flags & Flag.Ok ? 'ok' : 'unset';
 }
 
-export const durationMs = (span: CompactSpan): number => (span.endUs - span.startUs) / 1000;
+export const durationMs = (span: Pick<CompactSpan, 'startUs' | 'endUs'>): number => (span.endUs - span.startUs) / 1000;
 
 /** A span across an asynchronous hop: a consumer, or the child of a producer. */
 export function isAsyncHop(span: CompactSpan, parent: CompactSpan): boolean {

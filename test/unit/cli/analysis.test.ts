@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../../cli/src/args';
 import { analyze } from '../../../cli/src/analyze';
 import { nearestRank, sortedCopy } from '../../../cli/src/analysis/percentiles';
 import { memorySource, record, spanId, traceId, type Spec } from './traces';
@@ -167,14 +168,14 @@ describe('traces', () => {
   });
 
   it('filters by service, name, minimum duration, errors, cold starts and attribute', async () => {
-    const ids = async (filters: Parameters<typeof analyze>[1]) => (await analyze(memorySource(records), filters)).traces.map((t) => parseInt(t.traceId, 16));
-    expect(await ids({ filters: { service: 'db' } })).toEqual([1]);
-    expect(await ids({ filters: { name: 'orph' } })).toEqual([3]);
-    expect(await ids({ filters: { minDurationMs: 100 } })).toEqual([2, 1]);
-    expect(await ids({ filters: { errors: true } })).toEqual([1]);
-    expect(await ids({ filters: { cold: true } })).toEqual([1]);
-    expect(await ids({ filters: { attr: { key: 'tenant', value: 'acme' } } })).toEqual([2]);
-    expect(await ids({ filters: { attr: { key: 'tenant', value: 'other' } } })).toEqual([]);
+    const ids = async (...flags: string[]) => (await analyze(memorySource(records), { filters: parseCommandLine(['traces', '--dir', '.', ...flags]).filters })).traces.map((t) => parseInt(t.traceId, 16));
+    expect(await ids('--service', 'db')).toEqual([1]);
+    expect(await ids('--name', 'orph')).toEqual([3]);
+    expect(await ids('--min-duration', '100ms')).toEqual([2, 1]);
+    expect(await ids('--errors')).toEqual([1]);
+    expect(await ids('--cold')).toEqual([1]);
+    expect(await ids('--attr', 'tenant=acme')).toEqual([2]);
+    expect(await ids('--attr', 'tenant=other')).toEqual([]);
   });
 
   it('drops spans delivered twice, in whichever records they come', async () => {

@@ -134,15 +134,43 @@ describe('hoptrace --archive: bad input', () => {
   });
 });
 
-describe('hoptrace --archive --since: only the days from then on are read', () => {
-  it('reads the partitions from the day --since reaches back to', async () => {
+describe('--since / --until: a trace is in the window when its first span starts in it', () => {
+  it('reads only the partitions the window covers', async () => {
     const table = join(dir, 'days');
     const today = new Date().toISOString().slice(0, 10);
     const rowsOf = (specs: Spec[]) => spanRows(request(specs) as unknown as OtlpExportRequest);
-    await writeSpanTable([{ partition: '2020-01-01', rows: rowsOf([{ trace: 50, id: 1, start: 0, end: 1 }]) }, { partition: today, rows: rowsOf([{ trace: 51, id: 1, start: 0, end: 1 }]) }], table);
+    // The helpers' times count from 2023-11-14T22:13:20Z; this span starts a minute ago.
+    const recent = Date.now() - 1_700_000_000_000 - 60_000;
+    await writeSpanTable([{ partition: '2020-01-01', rows: rowsOf([{ trace: 50, id: 1, start: recent, end: recent + 1 }]) }, { partition: today, rows: rowsOf([{ trace: 51, id: 1, start: recent, end: recent + 1 }]) }], table);
     const all = (await json('traces', '--archive', table)) as TraceSummary[];
-    const recent = (await json('traces', '--archive', table, '--since', '1d')) as TraceSummary[];
+    const lastDay = (await json('traces', '--archive', table, '--since', '1d')) as TraceSummary[];
     expect(all.map((t) => t.traceId).sort()).toEqual([traceId(50), traceId(51)]);
-    expect(recent.map((t) => t.traceId)).toEqual([traceId(51)]);
+    expect(lastDay.map((t) => t.traceId)).toEqual([traceId(51)]);
+    expect(await json('traces', '--archive', table, '--until', '2h')).toEqual([]);
+  });
+
+  const window = async (...argv: string[]): Promise<number[]> => {
+    const [files, table] = await both('traces', '--limit', '100', ...argv);
+    expect(table).toEqual(files);
+    return (files as TraceSummary[]).map((t) => parseInt(t.traceId, 16)).sort((a, b) => a - b);
+  };
+  const gets = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => 10 + from + i);
+
+  it('ISO 8601 times, on files as on the archive', async () => {
+    expect(await window('--since', '2023-11-14T22:13:21Z')).toEqual([...gets(0, 23), 40]);
+    expect(await window('--until', '2023-11-14T22:13:21.100Z')).toEqual([1, 2, ...gets(0, 10)]);
+    expect(await window('--since', '2023-11-14T22:13:21Z', '--until', '2023-11-14T23:13:21.100+01:00')).toEqual(gets(0, 10));
+    // Trace 1 starts at 22:13:19.970 (its init span), trace 2 at 22:13:20.200: the end is exclusive.
+    expect(await window('--since', '2023-11-14 22:13:19.9', '--until', '2023-11-14T22:13:20.200')).toEqual([1]);
+  });
+
+  it('bad times exit 2', async () => {
+    for (const [flag, value] of [['--since', 'yesterday'], ['--until', '2023-13-45'], ['--since', '5 minutes']]) {
+      const error = await failure('traces', '--dir', records, flag!, value!);
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toMatch(new RegExp(`^${flag} ${value}: expected a duration ago`));
+    }
+    const reversed = await failure('traces', '--dir', records, '--since', '1h', '--until', '2h');
+    expect(reversed.message).toBe('--since 1h is not before --until 2h');
   });
 });
