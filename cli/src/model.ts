@@ -20,6 +20,12 @@ export interface TraceSummary {
   coldStarts: number;
   /** ISO 8601, the trace's earliest span start. */
   startTime: string;
+  /** The root span's own duration (the response time), null when the root never arrived. */
+  rootDurationMs: number | null;
+  /** The root never arrived: the trace is listed under its first orphan's name. */
+  rootMissing: boolean;
+  /** The first failed span, by start time, or null. */
+  error: { service: string; name: string; message: string | null; type: string | null; httpStatus: number | null } | null;
 }
 
 /** One span of `trace <id> --json` (contract fields first). */

@@ -22,16 +22,23 @@ function span(fields: Partial<TraceSpan> & Pick<TraceSpan, 'spanId' | 'service' 
 }
 
 function summarize(detail: TraceDetail, startTime: string): TraceSummary {
-  const root = detail.spans.find((s) => s.parentSpanId === undefined) ?? detail.spans[0]!;
+  const root = detail.spans.find((s) => s.parentSpanId === undefined);
+  const failed = detail.spans.filter((s) => s.status === 'error').sort((a, b) => a.startMs - b.startMs)[0];
+  const httpStatus = failed?.attributes['http.status_code'];
   return {
     traceId: detail.traceId,
-    rootName: root.name,
+    rootName: (root ?? detail.spans[0]!).name,
     services: [...new Set(detail.spans.map((s) => s.service))],
     spanCount: detail.spans.length,
     durationMs: detail.durationMs,
     errorCount: detail.spans.filter((s) => s.status === 'error').length,
     coldStarts: detail.spans.filter((s) => s.attributes['faas.coldstart'] === true).length,
     startTime,
+    rootDurationMs: root ? root.durationMs : null,
+    rootMissing: root === undefined,
+    error: failed
+      ? { service: failed.service, name: failed.name, message: failed.statusMessage ?? null, type: null, httpStatus: typeof httpStatus === 'number' ? httpStatus : null }
+      : null,
   };
 }
 
@@ -102,7 +109,19 @@ function smallTrace(n: number): TraceDetail {
     spans: [
       span({ spanId: 'a'.repeat(16), service: 'api', name: `GET /items/${n % 40}`, kind: 'server', startMs: 0, durationMs: 20 + (n % 300), critical: true, attributes: cold ? { 'faas.coldstart': true } : {} }),
       span({ spanId: 'b'.repeat(16), parentSpanId: 'a'.repeat(16), service: 'api', name: 'GET inventory', kind: 'client', startMs: 2, durationMs: 10 + (n % 200), critical: true }),
-      span({ spanId: 'c'.repeat(16), parentSpanId: 'b'.repeat(16), service: 'inventory', name: 'GET /inventory', kind: 'server', startMs: 3, durationMs: 8 + (n % 200), critical: true, status: error ? 'error' : 'ok' }),
+      span({
+        spanId: 'c'.repeat(16),
+        parentSpanId: 'b'.repeat(16),
+        service: 'inventory',
+        name: 'GET /inventory',
+        kind: 'server',
+        startMs: 3,
+        durationMs: 8 + (n % 200),
+        critical: true,
+        status: error ? 'error' : 'ok',
+        // Failures of three kinds: throttled, the caller's (4xx), the service's (5xx).
+        attributes: error ? { 'http.status_code': n % 30 === 0 ? 429 : n % 20 === 0 ? 503 : 404 } : {},
+      }),
     ],
   };
 }

@@ -6,7 +6,8 @@ import type { ServiceMap, Stats, TraceDetail, TraceSummary, ViewData } from '../
 import { spansetBits } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
 import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
-import { SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
+import { failureOf, type Failure } from '../analysis/failure';
+import { failuresOfTracesStatement, SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
 
 // The commands' answers from the span table: the engine computes `traces`, `stats` and `map`
@@ -25,11 +26,38 @@ type Value = PlainRow[string] | undefined;
 const num = (value: Value): number => (value === null || value === undefined ? 0 : Number(value));
 const text = (value: Value): string => (value === null || value === undefined ? '' : String(value));
 
+type TextMap = Record<string, string>;
+
+const parseJson = <T>(value: Value, empty: T): T => (value === null || value === undefined ? empty : (JSON.parse(String(value)) as T));
+const lookupIn = (map: TextMap | null) => (key: string) => (map !== null && Object.hasOwn(map, key) ? map[key] : undefined);
+
+/** A failed span's row as `failureOf` reads it, as the in-memory read does. */
+function rowFailure(row: PlainRow): Failure {
+  const events = parseJson<Array<{ name: string; attributes: TextMap | null }>>(row.events, []);
+  const message = text(row.status_message);
+  return failureOf(message === '' ? undefined : message, lookupIn(parseJson<TextMap>(row.span_attributes, {})), events.map((e) => ({ name: e.name, attribute: lookupIn(e.attributes) })));
+}
+
+/** The first failed span of each trace (by start, then span id), read for the listed traces only. */
+async function firstFailures(engine: ArchiveEngine, scope: Scope, traceIds: readonly string[]): Promise<Map<string, NonNullable<TraceSummary['error']>>> {
+  const first = new Map<string, PlainRow>();
+  if (traceIds.length > 0) {
+    for (const row of await engine.select(failuresOfTracesStatement(scope, traceIds))) {
+      const id = text(row.trace_id);
+      const known = first.get(id);
+      if (!known || num(row.start_us) < num(known.start_us) || (num(row.start_us) === num(known.start_us) && text(row.span_id) < text(known.span_id))) first.set(id, row);
+    }
+  }
+  return new Map([...first].map(([id, row]) => [id, { service: text(row.service_name), name: text(row.span_name), ...rowFailure(row) }]));
+}
+
 /** `traces`: the newest traces that pass the filters. */
 export async function archiveTraces(engine: ArchiveEngine, scope: Scope, limit: number): Promise<TraceSummary[]> {
   const rows = await engine.select(tracesStatement(scope, limit));
+  const failures = await firstFailures(engine, scope, rows.filter((row) => num(row.errors) > 0).map((row) => text(row.trace_id)));
   return rows.map((row) => {
     const startUs = num(row.start_us);
+    const hasRoot = num(row.has_root) > 0;
     return {
       traceId: text(row.trace_id),
       rootName: text(row.root_name),
@@ -39,6 +67,9 @@ export async function archiveTraces(engine: ArchiveEngine, scope: Scope, limit: 
       errorCount: num(row.errors),
       coldStarts: num(row.cold_starts),
       startTime: new Date(startUs / 1000).toISOString(),
+      rootDurationMs: hasRoot ? num(row.root_duration_us) / 1000 : null,
+      rootMissing: !hasRoot,
+      error: failures.get(text(row.trace_id)) ?? null,
     };
   });
 }
@@ -84,10 +115,6 @@ export async function archiveMap(engine: ArchiveEngine, scope: Scope): Promise<S
   return mapOf(await engine.select(summaryStatement(scope, ['map'])));
 }
 
-type TextMap = Record<string, string>;
-
-const parseJson = <T>(value: Value, empty: T): T => (value === null || value === undefined ? empty : (JSON.parse(String(value)) as T));
-
 /** `YYYY-MM-DD HH:MM:SS[.fraction]` (UTC, as the engines print a timestamp in JSON) as whole microseconds. */
 function timestampMicros(value: string): number {
   const [whole, fraction = ''] = value.replace(' ', 'T').split('.');
@@ -124,6 +151,7 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
       startUs,
       endUs: Math.max(num(row.end_us), startUs),
       flags,
+      failure: flags & Flag.Error ? rowFailure(row) : undefined,
       links: links.length > 0 ? links.map((l) => `${l.trace_id}/${l.span_id}`) : undefined,
     };
     const spansets = query ? spansetBits(query, compactFacts(compact, (key) => (Object.hasOwn(attributes, key) ? attributes[key] : undefined), (key) => (Object.hasOwn(resource, key) ? resource[key] : undefined))) : 0;

@@ -97,7 +97,7 @@ related AS (
 ranked AS (
   SELECT *, row_number() OVER (
     PARTITION BY trace_id
-    ORDER BY CASE WHEN parent_id IS NULL THEN 0 WHEN orphan THEN 1 ELSE 2 END, start_us, end_us DESC, span_id
+    ORDER BY CASE WHEN parent_id IS NULL AND NOT init THEN 0 WHEN parent_id IS NULL THEN 1 WHEN orphan THEN 2 ELSE 3 END, start_us, end_us DESC, span_id
   ) AS root_rank
   FROM related
 ),
@@ -106,6 +106,8 @@ traces AS (
          sum(${flag('error')}) AS errors, sum(${flag('cold')}) AS cold_starts,
          max(CASE WHEN root_rank = 1 AND (parent_id IS NULL OR orphan) THEN name END) AS root_name,
          max(${flag('orphan')}) AS has_orphans,
+         max(CASE WHEN root_rank = 1 AND parent_id IS NULL THEN end_us - start_us END) AS root_duration_us,
+         max(${flag('parent_id IS NULL')}) AS has_root,
          ${s.joinDistinct('service', 'chr(31)')} AS services${spansetHits}
   FROM ranked
   GROUP BY trace_id
@@ -125,7 +127,7 @@ const NEWEST_FIRST = 'floor(start_us / 1000.0) DESC, trace_id';
 export function tracesStatement(scope: Scope, limit: number): Statement {
   const b = new Builder(scope);
   const sql = `${base(b)}
-SELECT trace_id, root_name, services, span_count, start_us, end_us, errors, cold_starts
+SELECT trace_id, root_name, services, span_count, start_us, end_us, errors, cold_starts, root_duration_us, has_root
 FROM selected
 ORDER BY ${NEWEST_FIRST}
 LIMIT ${Math.trunc(limit)}`;
@@ -203,6 +205,18 @@ export function spansOfTracesStatement(scope: Scope, traceIds: readonly string[]
   const ids = `trace_id IN (${traceIds.map((id) => b.p(id)).join(', ')})`;
   const sql = `WITH ${deduplicated(scope.table, s, b.dayWhere(ids))}
 SELECT ${SPAN_COLUMNS_SQL(s, 'd')}
+FROM deduplicated d`;
+  return { sql, parameters: b.parameters };
+}
+
+/** The failed spans of the traces given by id, with what their failure says (`traces` lists the first of each). */
+export function failuresOfTracesStatement(scope: Scope, traceIds: readonly string[]): Statement {
+  const b = new Builder(scope);
+  const s = SYNTAX[scope.dialect];
+  const ids = `trace_id IN (${traceIds.map((id) => b.p(id)).join(', ')}) AND status_code = 'Error'`;
+  const sql = `WITH ${deduplicated(scope.table, s, b.dayWhere(ids))}
+SELECT d.trace_id, d.span_id, d.service_name, d.span_name, ${s.micros('d.start_time')} AS start_us, d.status_message,
+       ${s.json('d.span_attributes')} AS span_attributes, ${s.json('d.events')} AS events
 FROM deduplicated d`;
   return { sql, parameters: b.parameters };
 }

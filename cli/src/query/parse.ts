@@ -11,6 +11,7 @@ export class QuerySyntaxError extends Error {
   }
 }
 
+const MAX_SPANSETS = 31;
 // Longest first, so `>=` is not read as `>` then `=`.
 const OPERATORS: Operator[] = ['=~', '!~', '!=', '>=', '<=', '=', '>', '<'];
 const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -86,6 +87,8 @@ class Parser {
       return inner;
     }
     this.expect('{', 'a spanset "{ … }"');
+    // Each spanset is one bit of a 32-bit mask per span.
+    if (this.spansetCount === MAX_SPANSETS) this.fail(`more than ${MAX_SPANSETS} spansets`);
     const index = this.spansetCount++;
     if (this.eat('}')) return { type: 'spanset', index, condition: { type: 'true' } };
     const condition = this.or();

@@ -2,6 +2,7 @@ import { isObject } from '../../../src/guards';
 import { OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
 import { PROVISIONAL_ATTRIBUTE } from '../../../src/otlp/provisional';
 import { attributeMap, plainValue, type PlainValue } from '../../../src/otlp/values';
+import { failureOf, type Failure } from '../analysis/failure';
 import { spansetBits, type CompiledQuery } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
 import { Flag, type CompactSpan, type SpanDetail } from './spans';
@@ -142,12 +143,22 @@ export class SpanStore {
       startUs,
       endUs: Math.max(endUs, startUs),
       flags,
+      failure: flags & Flag.Error ? this.failure(span) : undefined,
       links: links && links.length > 0 ? links : undefined,
     };
     const query = this.options.query;
     const spansets = query ? spansetBits(query, compactFacts(compact, (key) => valueIn(span.attributes, key), (key) => valueIn(resource, key))) : 0;
     trace.set(spanId, { ...compact, spansets });
     if (this.options.detail?.(traceId)) this.keepDetail(traceId, spanId, span, resource);
+  }
+
+  private failure(span: OtlpSpan): Failure {
+    const events = (Array.isArray(span.events) ? span.events : []).filter(isObject).map((e) => ({
+      name: typeof e.name === 'string' ? e.name : '',
+      attribute: (key: string) => valueIn(e.attributes, key),
+    }));
+    const message = typeof span.status?.message === 'string' ? span.status.message : undefined;
+    return failureOf(message, (key) => valueIn(span.attributes, key), events);
   }
 
   private keepDetail(traceId: string, spanId: string, span: OtlpSpan, resource: readonly OtlpKeyValue[]): void {

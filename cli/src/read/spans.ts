@@ -1,4 +1,5 @@
 import { OtlpSpanKind } from '../../../src/otlp/types';
+import type { Failure } from '../analysis/failure';
 import type { SpanStatus, TraceSpan } from '../model';
 
 /** What every analysis needs of a span, kept small: a million of them stay in memory. */
@@ -16,6 +17,8 @@ export interface CompactSpan {
   flags: number;
   /** Bit i set when the span satisfies the query's spanset i (evaluated as it is read, while its attributes are at hand). */
   spansets: number;
+  /** What a failed span says of its failure; undefined for the others. */
+  failure: Failure | undefined;
   /** Spans this one links to (batch consumers link to their producers), as `traceId/spanId`. */
   links: string[] | undefined;
 }

@@ -163,6 +163,9 @@ describe('traces', () => {
       errorCount: 1,
       coldStarts: 1,
       startTime: '2023-11-14T22:13:20.000Z',
+      rootDurationMs: 300,
+      rootMissing: false,
+      error: { service: 'db', name: 'query', message: 'timeout', type: null, httpStatus: null },
     });
     expect(stats.traces).toMatchObject({ count: 3, withOrphans: 1 });
   });

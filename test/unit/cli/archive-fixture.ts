@@ -41,7 +41,15 @@ export const calls: Spec[] = Array.from({ length: 23 }, (_, i) => ({ trace: 10 +
 const guardedReal: Spec = { trace: 40, id: 40, name: 'slow', start: 3000, end: 3900, kind: SERVER };
 const guardedCopy: Spec = { ...guardedReal, end: 3500, error: 'timed out', attributes: [provisional] };
 
-const RECORDS: Spec[][] = [checkout, batch, calls, checkout.slice(0, 3), [guardedCopy], [guardedReal]];
+// A trace whose root never came: a throttled call that failed without a status message, its
+// exception event saying what happened, then a second failure later.
+const exception = (type: string, message: string) => ({ at: 4050, name: 'exception', attributes: [{ key: 'exception.type', value: { stringValue: type } }, { key: 'exception.message', value: { stringValue: message } }] });
+export const rootless: Spec[] = [
+  { trace: 41, id: 41, parent: 98, service: 'payments', name: 'charge', start: 4000, end: 4100, kind: SERVER, error: '', attributes: [{ key: 'http.response.status_code', value: { intValue: '429' } }], events: [exception('ThrottlingException', 'Rate exceeded')] },
+  { trace: 41, id: 42, parent: 41, service: 'payments', name: 'DynamoDB.PutItem', start: 4010, end: 4090, kind: CLIENT, error: 'card_declined' },
+];
+
+const RECORDS: Spec[][] = [checkout, batch, calls, checkout.slice(0, 3), [guardedCopy], [guardedReal], rootless];
 
 function withEvent(req: Record<string, unknown>): Record<string, unknown> {
   const text = JSON.stringify(req);

@@ -50,9 +50,27 @@ function asText(detail: TraceDetail): TraceDetail {
 describe('hoptrace --archive: the engine answers as the in-memory read does', () => {
   it('traces: every trace, newest first, each summary equal', async () => {
     const [files, table] = await both('traces', '--limit', '100');
-    expect((table as TraceSummary[]).length).toBe(1 + 1 + 23 + 1);
+    expect((table as TraceSummary[]).length).toBe(1 + 1 + 23 + 1 + 1);
     expect(table).toEqual(files);
     expect((table as TraceSummary[]).find((t) => t.traceId === traceId(2))).toMatchObject({ rootName: 'batch', services: ['mailer', 'worker'] });
+  });
+
+  it("traces: the root's own duration, a missing root marked, the first failure with its message, type and HTTP status", async () => {
+    const [files, table] = await both('traces', '--limit', '100');
+    expect(table).toEqual(files);
+    const byId = new Map((table as TraceSummary[]).map((t) => [parseInt(t.traceId, 16), t]));
+    expect(byId.get(1)).toMatchObject({ rootName: 'POST /orders', rootDurationMs: 100.25, rootMissing: false, durationMs: 160, error: { service: 'inventory', name: 'query', message: 'timeout', type: null, httpStatus: null } });
+    expect(byId.get(2)).toMatchObject({ rootMissing: false, rootDurationMs: 60, error: null });
+    // Trace 40's provisional copy failed, its real end did not.
+    expect(byId.get(40)).toMatchObject({ error: null, rootDurationMs: 900 });
+    expect(byId.get(41)).toMatchObject({
+      rootName: 'charge',
+      rootMissing: true,
+      rootDurationMs: null,
+      errorCount: 2,
+      error: { service: 'payments', name: 'charge', message: 'Rate exceeded', type: 'ThrottlingException', httpStatus: 429 },
+    });
+    expect(Object.keys(byId.get(1)!)).toEqual(['traceId', 'rootName', 'services', 'spanCount', 'durationMs', 'errorCount', 'coldStarts', 'startTime', 'rootDurationMs', 'rootMissing', 'error']);
   });
 
   it.each([
@@ -76,7 +94,7 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     const x = (table as Stats).operations.find((o) => o.name === 'GET /x')!;
     const durations = sortedCopy(calls.map((c) => c.end - c.start));
     expect([x.p50Ms, x.p95Ms, x.p99Ms]).toEqual([nearestRank(durations, 50), nearestRank(durations, 95), nearestRank(durations, 99)]);
-    expect((table as Stats).traces).toMatchObject({ count: 26, withOrphans: 1 });
+    expect((table as Stats).traces).toMatchObject({ count: 27, withOrphans: 2 });
   });
 
   it('stats and map with a filter', async () => {
@@ -157,7 +175,7 @@ describe('--since / --until: a trace is in the window when its first span starts
   const gets = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => 10 + from + i);
 
   it('ISO 8601 times, on files as on the archive', async () => {
-    expect(await window('--since', '2023-11-14T22:13:21Z')).toEqual([...gets(0, 23), 40]);
+    expect(await window('--since', '2023-11-14T22:13:21Z')).toEqual([...gets(0, 23), 40, 41]);
     expect(await window('--until', '2023-11-14T22:13:21.100Z')).toEqual([1, 2, ...gets(0, 10)]);
     expect(await window('--since', '2023-11-14T22:13:21Z', '--until', '2023-11-14T23:13:21.100+01:00')).toEqual(gets(0, 10));
     // Trace 1 starts at 22:13:19.970 (its init span), trace 2 at 22:13:20.200: the end is exclusive.

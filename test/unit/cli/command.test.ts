@@ -44,7 +44,7 @@ describe('hoptrace on files', () => {
     const { out, notes } = await hoptrace('traces', '--json', '--dir', join(dir, 'records'));
     const traces = JSON.parse(out) as TraceSummary[];
     expect(traces.map((t) => t.traceId)).toEqual([traceId(1)]);
-    expect(Object.keys(traces[0]!)).toEqual(['traceId', 'rootName', 'services', 'spanCount', 'durationMs', 'errorCount', 'coldStarts', 'startTime']);
+    expect(Object.keys(traces[0]!)).toEqual(['traceId', 'rootName', 'services', 'spanCount', 'durationMs', 'errorCount', 'coldStarts', 'startTime', 'rootDurationMs', 'rootMissing', 'error']);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(/^skipped 4 record\(s\) and 1 span\(s\) that could not be read; the first: gzip that does not decompress/);
   });

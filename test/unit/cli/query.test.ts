@@ -145,10 +145,11 @@ describe.each(SOURCES)('--query on %s', (_name, flag) => {
     ['{ name =~ "GET /.*" && kind = server }', [1, ...gets]],
     ['{ kind = consumer } || { duration > 800ms }', [1, 2, 40]],
     // Trace 40's provisional copy failed; its real end did not: the real one counts.
-    ['{ status = error && name !~ "GET.*" }', [1]],
+    ['{ status = error && name !~ "GET.*" }', [1, 41]],
     ['{ resource.service.name = "worker" } && { resource.service.name = "api" }', [1]],
     ['{ .faas.invocation_id = "inv-true" && resource.service.name != "api" }', [1]],
-    ['{ }', [1, 2, ...gets, 40]],
+    ['{ }', [1, 2, ...gets, 40, 41]],
+    ['{ span.http.response.status_code = 429 && status = error }', [41]],
   ])('%s', async (query, expected) => {
     expect(await traces('--query', query)).toEqual(expected);
   });
