@@ -28,8 +28,9 @@ export interface AnalyzeOptions {
 
 /** Why nothing could be read, when nothing could. */
 function nothingRead(source: Source, counts: ReadCounts): CliError {
-  if (counts.skippedRecords > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedRecords} record(s) skipped, the first because: ${counts.firstReason}`);
-  if (counts.skippedSpans > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedSpans} span(s) skipped, the first because: ${counts.firstReason}`);
+  const where = counts.firstOrigin !== undefined ? ` (${counts.firstOrigin})` : '';
+  if (counts.skippedRecords > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedRecords} record(s) skipped, the first${where} because: ${counts.firstReason}`);
+  if (counts.skippedSpans > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedSpans} span(s) skipped, the first${where} because: ${counts.firstReason}`);
   return new CliError(`no spans in ${source.description}`);
 }
 

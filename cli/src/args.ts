@@ -178,7 +178,7 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
   let traceId: string | undefined;
   if (command === 'trace') {
     traceId = rest[0]!.toLowerCase();
-    if (!/^[0-9a-f]{32}$/.test(traceId)) throw new CliError(`"${rest[0]}" is not a trace id (32 hex digits)`, 2);
+    if (!/^(?!0{32})[0-9a-f]{32}$/.test(traceId)) throw new CliError(`"${rest[0]}" is not a trace id (32 hex digits, not all zeros)`, 2);
   }
   return {
     command: command as Command,

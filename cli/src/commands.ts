@@ -44,7 +44,7 @@ async function openSource(args: SourceArgs, window: TimeWindow | undefined): Pro
 export function skippedNote(skipped: ViewData['skipped']): string | undefined {
   const spans = skipped.spans ?? 0;
   if (skipped.records === 0 && spans === 0) return undefined;
-  return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first: ${skipped.firstReason}`;
+  return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first${skipped.firstOrigin !== undefined ? ` (${skipped.firstOrigin})` : ''}: ${skipped.firstReason}`;
 }
 
 type Print = (json: unknown, text: () => string) => void;

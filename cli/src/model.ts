@@ -66,7 +66,7 @@ export interface TraceDetail {
 /** `stats --json` (contract). */
 export interface Stats {
   operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
-  functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number; initP95Ms: number }>;
+  functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number | null; initP95Ms: number | null }>;
   traces: { count: number; withOrphans: number; spansPerTrace?: { p50: number; p95: number; max: number } };
 }
 
@@ -89,7 +89,7 @@ export interface ViewData {
   stats: Stats;
   map: ServiceMap;
   /** Records that could not be read and were skipped, with the first reason. */
-  skipped: { records: number; firstReason?: string; spans?: number };
+  skipped: { records: number; firstReason?: string; firstOrigin?: string; spans?: number };
   /** Spans delivered more than once and dropped (delivery into the stream is at least once). */
   duplicates?: number;
 }

@@ -93,7 +93,9 @@ export class Aggregator {
       functions: [...this.functions.entries()]
         .map(([service, fn]) => {
           const sorted = sortedCopy(fn.inits);
-          return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: nearestRank(sorted, 50), initP95Ms: nearestRank(sorted, 95) };
+          // No init span read (plain OpenTelemetry records none): unknown, not a free cold start.
+          const known = sorted.length > 0;
+          return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: known ? nearestRank(sorted, 50) : null, initP95Ms: known ? nearestRank(sorted, 95) : null };
         })
         .sort(byService),
       traces: {

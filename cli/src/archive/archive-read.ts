@@ -75,6 +75,7 @@ export async function archiveTraces(engine: ArchiveEngine, scope: Scope, limit: 
 }
 
 const ms = (value: Value): number => num(value) / 1000;
+const msOrNull = (value: Value): number | null => (value === null || value === undefined ? null : ms(value));
 const section = (rows: readonly PlainRow[], name: string): PlainRow[] => rows.filter((row) => row.section === name);
 
 function statsOf(rows: readonly PlainRow[]): Stats {
@@ -84,7 +85,7 @@ function statsOf(rows: readonly PlainRow[]): Stats {
       .map((r) => ({ service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99) }))
       .sort(byOperation),
     functions: section(rows, 'fn')
-      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: ms(r.p50), initP95Ms: ms(r.p95) }))
+      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: msOrNull(r.p50), initP95Ms: msOrNull(r.p95) }))
       .sort(byService),
     traces: {
       count: num(traces?.n),

@@ -46,6 +46,8 @@ class Builder {
   dayWhere(extra?: string): string {
     const conditions = [
       ...(extra ? [extra] : []),
+      // All-zero ids are invalid (W3C Trace Context, OTLP); the in-memory read refuses them too.
+      `trace_id <> '${'0'.repeat(32)}' AND span_id <> '${'0'.repeat(16)}'`,
       ...(this.scope.sinceDay !== undefined ? [`${PARTITION_COLUMN} >= ${this.p(this.scope.sinceDay)}`] : []),
       ...(this.scope.untilDay !== undefined ? [`${PARTITION_COLUMN} <= ${this.p(this.scope.untilDay)}`] : []),
     ];

@@ -7,8 +7,9 @@ import { spansetBits, type CompiledQuery } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
 import { Flag, type CompactSpan, type SpanDetail } from './spans';
 
-const TRACE_ID = /^[0-9a-fA-F]{32}$/;
-const SPAN_ID = /^[0-9a-fA-F]{16}$/;
+// All zeros is invalid in W3C Trace Context and OTLP: no trace or span has that id.
+const TRACE_ID = /^(?!0{32})[0-9a-fA-F]{32}$/;
+const SPAN_ID = /^(?!0{16})[0-9a-fA-F]{16}$/;
 
 export interface StoreOptions {
   /** Each span's spanset bits are evaluated as it is read, while its attributes are at hand. */
@@ -25,6 +26,8 @@ export interface ReadCounts {
   skippedRecords: number;
   skippedSpans: number;
   firstReason?: string;
+  /** Where the first refused record or span came from (a file, its line, a stream record). */
+  firstOrigin?: string;
 }
 
 /** Nanoseconds (decimal string or number) as microseconds, or NaN. */
@@ -66,18 +69,27 @@ export class SpanStore {
     return text;
   }
 
-  /** A record or line that could not be read: counted, its reason kept if it is the first. */
-  skipRecord(reason: string): void {
+  private origin: string | undefined;
+
+  private firstProblem(reason: string, origin: string | undefined): void {
+    if (this.counts.firstReason !== undefined) return;
+    this.counts.firstReason = reason;
+    if (origin !== undefined) this.counts.firstOrigin = origin;
+  }
+
+  /** A record or line that could not be read: counted, its reason and origin kept if it is the first. */
+  skipRecord(reason: string, origin?: string): void {
     this.counts.skippedRecords++;
-    this.counts.firstReason ??= reason;
+    this.firstProblem(reason, origin);
   }
 
   private skipSpan(reason: string): void {
     this.counts.skippedSpans++;
-    this.counts.firstReason ??= reason;
+    this.firstProblem(reason, this.origin);
   }
 
-  add(request: OtlpExportRequest): void {
+  add(request: OtlpExportRequest, origin?: string): void {
+    this.origin = origin;
     this.counts.records++;
     for (const group of request.resourceSpans) {
       if (!isObject(group) || !Array.isArray(group.scopeSpans)) {
@@ -100,7 +112,7 @@ export class SpanStore {
 
   private addSpan(span: OtlpSpan, service: string, resource: readonly OtlpKeyValue[]): void {
     if (!isObject(span) || typeof span.traceId !== 'string' || !TRACE_ID.test(span.traceId) || typeof span.spanId !== 'string' || !SPAN_ID.test(span.spanId)) {
-      this.skipSpan('a span without a valid traceId and spanId');
+      this.skipSpan('a span without a valid traceId and spanId (hex, 32 and 16 digits, not all zeros)');
       return;
     }
     const startUs = micros(span.startTimeUnixNano);

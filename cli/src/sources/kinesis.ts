@@ -28,6 +28,8 @@ const ARRIVAL_GRACE_MS = 20 * 60_000;
 export interface StreamRecord {
   shardId: string;
   partitionKey: string;
+  /** Absent where records are made up rather than read (tests, the bench). */
+  sequenceNumber?: string;
   data: Buffer;
 }
 
@@ -80,7 +82,7 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
           past = true;
           break;
         }
-        yield { shardId, partitionKey: r.PartitionKey ?? '', data: Buffer.from(r.Data ?? new Uint8Array()) };
+        yield { shardId, partitionKey: r.PartitionKey ?? '', sequenceNumber: r.SequenceNumber ?? '', data: Buffer.from(r.Data ?? new Uint8Array()) };
       }
       if (past) break;
       // Caught up with the tip (an absent MillisBehindLatest counts as caught up): what arrives later
@@ -96,7 +98,7 @@ export function streamSource(options: StreamOptions, client: KinesisClient = new
   return {
     description: `stream ${options.stream}${options.endpoint ? ` at ${options.endpoint}` : ''}`,
     async *records() {
-      for await (const record of streamRecords(client, options)) yield { data: record.data };
+      for await (const record of streamRecords(client, options)) yield { data: record.data, origin: `stream record ${record.shardId} ${record.sequenceNumber ?? ''}`.trimEnd() };
     },
   };
 }

@@ -42,6 +42,18 @@ describe('critical path (Jaeger walk)', () => {
     expect(await criticalIds(specs)).toEqual([1, 2, 4]);
   });
 
+  it('keeps a call that ends in the same millisecond as the next one starts (a strict < would drop it)', async () => {
+    // P [0,1000] calls A [0,900] then B [900,1000], as millisecond clocks record them; Z [950,950] takes no time.
+    // P has no time of its own left: A and B are the path.
+    const specs: Spec[] = [
+      { id: 1, start: 0, end: 1000 },
+      { id: 2, parent: 1, start: 0, end: 900 },
+      { id: 3, parent: 1, start: 900, end: 1000 },
+      { id: 4, parent: 3, start: 950, end: 950 },
+    ];
+    expect(await criticalIds(specs)).toEqual([2, 3]);
+  });
+
   it('clips a synchronous child that overruns its parent (clock skew) and leaves out one entirely outside it', async () => {
     const specs: Spec[] = [
       { id: 1, start: 0, end: 100 },

@@ -95,6 +95,12 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     const durations = sortedCopy(calls.map((c) => c.end - c.start));
     expect([x.p50Ms, x.p95Ms, x.p99Ms]).toEqual([nearestRank(durations, 50), nearestRank(durations, 95), nearestRank(durations, 99)]);
     expect((table as Stats).traces).toMatchObject({ count: 27, withOrphans: 2 });
+    // worker had a cold start but no init span (plain OpenTelemetry): its init is unknown, not 0 ms.
+    expect((table as Stats).functions.map((f) => [f.service, f.coldStarts, f.initP50Ms, f.initP95Ms])).toEqual([
+      ['api', 1 + 6, 29, 29],
+      ['inventory', 0, null, null],
+      ['worker', 1, null, null],
+    ]);
   });
 
   it('stats and map with a filter', async () => {
