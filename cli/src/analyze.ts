@@ -1,3 +1,4 @@
+import { OtlpSpanKind } from '../../src/otlp/types';
 import { Aggregator, type LinkResolver } from './analysis/aggregate';
 import { matches, type Filters } from './analysis/filters';
 import { traceDetail } from './analysis/trace-detail';
@@ -44,7 +45,15 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
     const slash = ref.indexOf('/');
     return store.traces.get(ref.slice(0, slash))?.get(ref.slice(slash + 1));
   };
-  const aggregator = new Aggregator(resolve);
+  // Producer spans with a child in a service, as `traceId/spanId\0service`.
+  const deliveries = new Set<string>();
+  for (const [traceId, spans] of store.traces) {
+    for (const span of spans.values()) {
+      const parent = span.parentSpanId === undefined ? undefined : spans.get(span.parentSpanId);
+      if (parent?.kind === OtlpSpanKind.Producer) deliveries.add(`${traceId}/${parent.spanId}\0${span.service}`);
+    }
+  }
+  const aggregator = new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`));
   const traces: TraceSummary[] = [];
   const details = new Map<string, TraceDetail>();
   for (const [traceId, spans] of store.traces) {

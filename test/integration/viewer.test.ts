@@ -189,7 +189,7 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     expect(await page.locator('.map-edge[data-kind="async"]').count()).toBe(async);
     const edge = page.locator('.map-edge[data-from="api"][data-to="inventory"]');
     expect(await edge.locator('text').textContent()).toBe('5000× · 500 err · 190ms');
-    expect(await page.locator('.map-node[data-service="inventory"] .node-stats').textContent()).toBe('5000 spans · 500 err · p95 198ms');
+    expect(await page.locator('.map-node[data-service="inventory"] .node-stats').textContent()).toBe('5000 requests · 500 err · p95 198ms');
   });
 
   it('shows the stats tables', async () => {

@@ -32,6 +32,12 @@ export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][nu
 export type LinkResolver = (ref: string) => CompactSpan | undefined;
 
 /**
+ * Whether the producer span `ref` (`traceId/spanId`) has a child in `service`: a message a
+ * batch consumer handled with `traceRecord`, whose delivery the child's hop already counts.
+ */
+export type DeliveredTo = (ref: string, service: string) => boolean;
+
+/**
  * `stats` and `map`, accumulated trace by trace. Durations are kept as numbers so the
  * percentiles are exact (nearest rank), not estimated from buckets.
  */
@@ -43,7 +49,10 @@ export class Aggregator {
   private readonly spansPerTrace: number[] = [];
   private withOrphans = 0;
 
-  constructor(private readonly resolve: LinkResolver) {}
+  constructor(
+    private readonly resolve: LinkResolver,
+    private readonly delivered: DeliveredTo = () => false,
+  ) {}
 
   private edge(from: string, to: string, kind: 'sync' | 'async', span: CompactSpan): void {
     if (from === to) return;
@@ -64,7 +73,8 @@ export class Aggregator {
       }
       for (const ref of span.links ?? []) {
         const linked = this.resolve(ref);
-        if (linked && linked.spanId !== span.parentSpanId) this.edge(linked.service, span.service, 'async', span);
+        // The batch's link to a message's producer is the same delivery as the message's own span under it.
+        if (linked && linked.spanId !== span.parentSpanId && !this.delivered(ref, span.service)) this.edge(linked.service, span.service, 'async', span);
       }
       const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
       if (parent && parent.service === span.service) continue;

@@ -155,7 +155,12 @@ export function summaryStatement(scope: Scope, parts: readonly SummaryPart[]): S
   const { s } = b;
   const duration = 'end_us - start_us';
   const links = s.unnest('m.links', 'l', ['trace_id', 'span_id', 'trace_state', 'attributes']);
+  // Producer spans with a child in a service: a batch's link to one of them is the same
+  // delivery as the message's own span (traceRecord) under it, counted once.
   const mapCtes = `,
+delivered AS (
+  SELECT DISTINCT trace_id, parent_id AS producer_id, service FROM related WHERE parent_kind = 'Producer'
+),
 entries AS (
   SELECT * FROM (
     SELECT m.*, row_number() OVER (
@@ -175,7 +180,8 @@ hops AS (
   SELECT t.service, m.service, 'async', m.error, m.start_us, m.end_us
   FROM members m ${links}
   JOIN spans t ON t.trace_id = l.trace_id AND t.span_id = l.span_id
-  WHERE t.span_id <> coalesce(m.parent_id, '') AND t.service <> m.service
+  LEFT JOIN delivered d ON d.trace_id = t.trace_id AND d.producer_id = t.span_id AND d.service = m.service
+  WHERE t.span_id <> coalesce(m.parent_id, '') AND t.service <> m.service AND d.trace_id IS NULL
 )`;
   const ms = (q: number, of = duration): string => s.percentile(of, q);
   const init = `CASE WHEN init THEN ${duration} END`;

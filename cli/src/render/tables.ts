@@ -1,11 +1,12 @@
 import type { ServiceMap, Stats, TraceSummary } from '../model';
-import { formatMs, table } from './text';
+import { formatMs, share, table } from './text';
 
 export function renderTraces(traces: TraceSummary[]): string {
   if (traces.length === 0) return 'no traces match';
   return table(
     ['start', 'trace id', 'root', 'services', 'spans', 'duration', 'errors', 'cold'],
     traces.map((t) => [t.startTime.replace('T', ' ').replace('Z', ''), t.traceId, t.rootName, t.services.join(','), String(t.spanCount), formatMs(t.durationMs), String(t.errorCount), String(t.coldStarts)]),
+    [1],
   );
 }
 
@@ -26,7 +27,7 @@ export function renderStats(stats: Stats): string {
             f.service,
             String(f.invocations),
             String(f.coldStarts),
-            `${f.invocations > 0 ? ((100 * f.coldStarts) / f.invocations).toFixed(0) : '0'}%`,
+            share(f.coldStarts, f.invocations),
             f.initP50Ms !== null ? formatMs(f.initP50Ms) : '-',
             f.initP95Ms !== null ? formatMs(f.initP95Ms) : '-',
           ]),

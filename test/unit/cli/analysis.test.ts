@@ -150,6 +150,20 @@ describe('service map', () => {
   });
 });
 
+describe('map: a batch handled with traceRecord', () => {
+  it('counts each message once: the batch links to its producer and the record span hangs under it', async () => {
+    // Two messages from two api requests; one worker invocation handles both, a traceRecord span per message.
+    const send = (trace: number): Spec[] => [
+      { trace, id: 1, name: 'POST /orders', start: 0, end: 50, kind: SERVER },
+      { trace, id: 2, parent: 1, name: 'SQS SendMessage', start: 10, end: 20, kind: PRODUCER },
+      { trace, id: 3, parent: 2, service: 'worker', name: 'orders process', start: 100, end: 130, kind: CONSUMER },
+    ];
+    const batch: Spec = { trace: 9, id: 90, service: 'worker', name: 'batch', start: 95, end: 140, kind: CONSUMER, links: [{ trace: 1, id: 2 }, { trace: 2, id: 2 }] };
+    const { map } = await analyze(memorySource([record(send(1)), record(send(2)), record([batch])]));
+    expect(map.edges).toEqual([{ from: 'api', to: 'worker', kind: 'async', count: 2, errors: 0, p95Ms: 30 }]);
+  });
+});
+
 describe('traces', () => {
   const records = [
     record([

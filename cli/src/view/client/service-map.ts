@@ -1,4 +1,4 @@
-// The service map drawn as a graph: a node per service (spans, errors, p95) and an arrow
+// The service map drawn as a graph: a node per service (requests it served, errors, p95) and an arrow
 // per caller → callee, solid for synchronous calls and dashed for asynchronous hops.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
@@ -37,7 +37,7 @@ export function ServiceMapView(props: { map: ServiceMap }): VNode {
           <rect width=${nodeWidth} height=${nodeHeight} rx="8" class=${n.errors > 0 ? 'bad' : ''} />
           <rect width="8" height=${nodeHeight} rx="4" style=${{ fill: serviceColor(n.service) }} />
           <text x="18" y="24" class="node-name">${clip(n.service)}<title>${n.service}</title></text>
-          <text x="18" y="46" class="node-stats">${n.count} spans · ${n.errors} err · p95 ${formatMs(n.p95Ms)}</text>
+          <text x="18" y="46" class="node-stats">${n.count} requests · ${n.errors} err · p95 ${formatMs(n.p95Ms)}</text>
         </g>`,
       )}
     </svg>
