@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../../cli/src/analyze';
 import type { Stats, TraceSummary } from '../../../cli/src/model';
 import { renderStats, renderTraces } from '../../../cli/src/render/tables';
-import { memorySource, record, traceId } from './traces';
+import { renderWaterfall } from '../../../cli/src/render/waterfall';
+import { memorySource, record, traceId, type Spec } from './traces';
 
 // The text tables and the detail's numbers, as a person reads them.
 
@@ -42,3 +43,17 @@ describe('event times', () => {
     expect(details.get(traceId(1))!.spans[0]!.events[0]!.timeMs).toBe(12.123);
   });
 });
+
+describe('the text waterfall', () => {
+  it('keeps the names of spans 40 levels deep readable: the indentation stops, the depth is written', async () => {
+    const chain = Array.from({ length: 40 }, (_, i) => ({ id: i + 1, ...(i > 0 ? { parent: i } : {}), name: `level-${i}`, start: i, end: 100 - i }));
+    const { out } = await hoptraceOn(chain);
+    const last = out.split('\n').find((l) => l.includes('level-39'));
+    expect(last).toMatch(/└ \[39\] level-39 /);
+  });
+});
+
+async function hoptraceOn(specs: Spec[]): Promise<{ out: string }> {
+  const { details } = await analyze(memorySource([record(specs)]), { detail: () => true });
+  return { out: renderWaterfall(details.get(traceId(1))!) };
+}
