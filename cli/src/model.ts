@@ -72,7 +72,12 @@ export interface Stats {
 
 /** `map --json` (contract). */
 export interface ServiceMap {
-  nodes: Array<{ service: string; count: number; errors: number; p95Ms: number }>;
+  /**
+   * `service` is the node's id: the service's name, or `kind:name` for a dependency (a
+   * table, queue, topic, bus, bucket, other AWS service or external host) that client and
+   * producer spans call. `count` is requests served for a service, calls for a dependency.
+   */
+  nodes: Array<{ service: string; name: string; kind: 'service' | 'database' | 'queue' | 'topic' | 'bus' | 'bucket' | 'aws' | 'external'; count: number; errors: number; p95Ms: number }>;
   edges: Array<{ from: string; to: string; kind: 'sync' | 'async'; count: number; errors: number; p95Ms: number }>;
 }
 

@@ -152,14 +152,16 @@ export function sampleViewData(traceCount = 5_000): ViewData {
     },
     map: {
       nodes: [
-        { service: 'api', count: 3 * traceCount, errors: 0, p95Ms: 290 },
-        { service: 'inventory', count: traceCount, errors: 500, p95Ms: 198 },
-        { service: 'worker', count: 2, errors: 1, p95Ms: 58 },
-        ...[0, 1, 2, 3, 4].map((i) => ({ service: `svc-${i}`, count: 2000, errors: 2, p95Ms: 1000 })),
+        { service: 'api', name: 'api', kind: 'service', count: 3 * traceCount, errors: 0, p95Ms: 290 },
+        { service: 'inventory', name: 'inventory', kind: 'service', count: traceCount, errors: 500, p95Ms: 198 },
+        { service: 'worker', name: 'worker', kind: 'service', count: 2, errors: 1, p95Ms: 58 },
+        { service: 'database:orders', name: 'orders', kind: 'database', count: 40, errors: 1, p95Ms: 12 },
+        ...[0, 1, 2, 3, 4].map((i) => ({ service: `svc-${i}`, name: `svc-${i}`, kind: 'service' as const, count: 2000, errors: 2, p95Ms: 1000 })),
       ],
       edges: [
         { from: 'api', to: 'inventory', kind: 'sync', count: traceCount, errors: 500, p95Ms: 190 },
         { from: 'api', to: 'worker', kind: 'async', count: 1, errors: 1, p95Ms: 58 },
+        { from: 'worker', to: 'database:orders', kind: 'sync', count: 40, errors: 1, p95Ms: 12 },
         { from: 'svc-0', to: 'svc-1', kind: 'sync', count: 400, errors: 0, p95Ms: 500 },
         { from: 'svc-0', to: 'svc-2', kind: 'sync', count: 400, errors: 2, p95Ms: 500 },
         { from: 'svc-1', to: 'svc-3', kind: 'sync', count: 400, errors: 0, p95Ms: 250 },

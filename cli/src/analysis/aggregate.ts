@@ -1,5 +1,7 @@
 import type { ServiceMap, Stats } from '../model';
+import { OtlpSpanKind } from '../../../src/otlp/types';
 import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
+import { dependencyNode, type Dependency } from './dependency';
 import { nearestRank, sortedCopy } from './percentiles';
 import type { TraceView } from './trace-view';
 
@@ -28,6 +30,11 @@ export const byService = (a: { service: string }, b: { service: string }): numbe
 export const byOperation = (a: { service: string; name: string }, b: { service: string; name: string }): number => byService(a, b) || a.name.localeCompare(b.name);
 export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][number]): number => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind);
 
+/** A call answered by a service we trace: the span has a child in another service. */
+function callsTracedService(view: TraceView, span: CompactSpan): boolean {
+  return (view.children.get(span.spanId) ?? []).some((child) => child.service !== span.service);
+}
+
 /** Looks a span up by `traceId/spanId` in everything read (links may cross traces). */
 export type LinkResolver = (ref: string) => CompactSpan | undefined;
 
@@ -45,6 +52,7 @@ export class Aggregator {
   private readonly operations = new Map<string, Tally & { service: string; name: string }>();
   private readonly functions = new Map<string, { invocations: number; coldStarts: number; inits: number[] }>();
   private readonly nodes = new Map<string, Tally>();
+  private readonly dependencies = new Map<string, Tally & Dependency>();
   private readonly edges = new Map<string, Tally & { from: string; to: string; kind: 'sync' | 'async' }>();
   private readonly spansPerTrace: number[] = [];
   private withOrphans = 0;
@@ -75,6 +83,11 @@ export class Aggregator {
         const linked = this.resolve(ref);
         // The batch's link to a message's producer is the same delivery as the message's own span under it.
         if (linked && linked.spanId !== span.parentSpanId && !this.delivered(ref, span.service)) this.edge(linked.service, span.service, 'async', span);
+      }
+      if (span.dependency && !callsTracedService(view, span)) {
+        const node = dependencyNode(span.dependency);
+        count(getOr(this.dependencies, node, () => ({ ...tally(), ...span.dependency! })), span);
+        this.edge(span.service, node, span.kind === OtlpSpanKind.Producer ? 'async' : 'sync', span);
       }
       const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
       if (parent && parent.service === span.service) continue;
@@ -119,7 +132,10 @@ export class Aggregator {
   map(): ServiceMap {
     const p95 = (t: Tally): number => nearestRank(sortedCopy(t.durations), 95);
     return {
-      nodes: [...this.nodes.entries()].map(([service, t]) => ({ service, count: t.count, errors: t.errors, p95Ms: p95(t) })).sort(byService),
+      nodes: [
+        ...[...this.nodes.entries()].map(([service, t]) => ({ service, name: service, kind: 'service' as const, count: t.count, errors: t.errors, p95Ms: p95(t) })),
+        ...[...this.dependencies.entries()].map(([node, t]) => ({ service: node, name: t.name, kind: t.kind, count: t.count, errors: t.errors, p95Ms: p95(t) })),
+      ].sort(byService),
       edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, p95Ms: p95(e) })).sort(byEdge),
     };
   }

@@ -6,6 +6,7 @@ import type { ServiceMap, Stats, TraceDetail, TraceSummary, ViewData } from '../
 import { spansetBits } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
 import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
+import type { DependencyKind } from '../analysis/dependency';
 import { failureOf, type Failure } from '../analysis/failure';
 import { failuresOfTracesStatement, SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
@@ -97,9 +98,10 @@ function statsOf(rows: readonly PlainRow[]): Stats {
 
 function mapOf(rows: readonly PlainRow[]): ServiceMap {
   return {
-    nodes: section(rows, 'node')
-      .map((r) => ({ service: text(r.a), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
-      .sort(byService),
+    nodes: [
+      ...section(rows, 'node').map((r) => ({ service: text(r.a), name: text(r.a), kind: 'service' as const, count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) })),
+      ...section(rows, 'dependency').map((r) => ({ service: text(r.a), name: text(r.b), kind: text(r.c) as DependencyKind, count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) })),
+    ].sort(byService),
     edges: section(rows, 'edge')
       .map((r) => ({ from: text(r.a), to: text(r.b), kind: r.c === 'async' ? ('async' as const) : ('sync' as const), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
       .sort(byEdge),
@@ -152,6 +154,7 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
       startUs,
       endUs: Math.max(num(row.end_us), startUs),
       flags,
+      dependency: undefined,
       failure: flags & Flag.Error ? rowFailure(row) : undefined,
       links: links.length > 0 ? links.map((l) => `${l.trace_id}/${l.span_id}`) : undefined,
     };

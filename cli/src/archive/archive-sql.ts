@@ -1,6 +1,7 @@
 import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../handlers/archive/queries';
 import { PARTITION_COLUMN } from '../../../handlers/archive/span-table';
 import type { Filters } from '../analysis/filters';
+import { dependencySql } from './dependency-sql';
 import { conditionSql, querySql } from './query-sql';
 
 // The read-back command's questions as SQL over the span table, so the engine (DuckDB on
@@ -69,6 +70,7 @@ function base(b: Builder): string {
   // Parameters in the order their `?` appear in the text.
   const dedup = deduplicated(scope.table, s, b.dayWhere());
   const durationMs = `CAST(greatest(${s.endMicros('start_time', 'duration_ns')}, ${s.micros('start_time')}) - ${s.micros('start_time')} AS double) / 1000`;
+  const dependency = dependencySql(s, scope.dialect);
   const spansets = (filters.query?.spansets ?? []).map((condition, i) => `${flag(conditionSql(condition, scope.dialect, s, { durationMs }, (v) => b.p(v)))} AS q${i},`);
   const head = `WITH ${dedup},
 spans AS (
@@ -80,6 +82,7 @@ spans AS (
          coalesce(${s.lookup('span_attributes', 'faas.coldstart')} = 'true', false) AS cold,
          ${s.lookup('span_attributes', 'hoptrace.init_type')} IS NOT NULL AS init,
          ${spansets.join('\n         ')}
+         ${dependency.kind} AS dep_kind, ${dependency.name} AS dep_name,
          links
   FROM deduplicated
 ),`;
@@ -161,6 +164,14 @@ export function summaryStatement(scope: Scope, parts: readonly SummaryPart[]): S
 delivered AS (
   SELECT DISTINCT trace_id, parent_id AS producer_id, service FROM related WHERE parent_kind = 'Producer'
 ),
+callees AS (
+  SELECT DISTINCT trace_id, parent_id FROM related WHERE parent_service IS NOT NULL AND parent_service <> service
+),
+dependency_calls AS (
+  SELECT m.*, m.dep_kind || ':' || m.dep_name AS dep_node
+  FROM members m LEFT JOIN callees c ON c.trace_id = m.trace_id AND c.parent_id = m.span_id
+  WHERE m.dep_kind IS NOT NULL AND m.dep_name IS NOT NULL AND c.trace_id IS NULL
+),
 entries AS (
   SELECT * FROM (
     SELECT m.*, row_number() OVER (
@@ -182,6 +193,8 @@ hops AS (
   JOIN spans t ON t.trace_id = l.trace_id AND t.span_id = l.span_id
   LEFT JOIN delivered d ON d.trace_id = t.trace_id AND d.producer_id = t.span_id AND d.service = m.service
   WHERE t.span_id <> coalesce(m.parent_id, '') AND t.service <> m.service AND d.trace_id IS NULL
+  UNION ALL
+  SELECT service, dep_node, CASE WHEN kind = 'Producer' THEN 'async' ELSE 'sync' END, error, start_us, end_us FROM dependency_calls
 )`;
   const ms = (q: number, of = duration): string => s.percentile(of, q);
   const init = `CASE WHEN init THEN ${duration} END`;
@@ -191,6 +204,7 @@ hops AS (
     answer('traces', "''", "''", "''", 'count(*)', 'sum(has_orphans)', ms(0.5, 'span_count'), ms(0.95, 'span_count'), 'max(span_count)', 'selected'),
   ];
   const map = [
+    answer('dependency', 'dep_node', 'dep_name', 'dep_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'dependency_calls GROUP BY dep_node, dep_name, dep_kind'),
     answer('node', 'service', "''", "''", 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'entries GROUP BY service'),
     answer('edge', 'from_service', 'to_service', 'hop_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'hops GROUP BY from_service, to_service, hop_kind'),
   ];

@@ -1,7 +1,8 @@
 import { isObject } from '../../../src/guards';
-import { OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
+import { OtlpSpanKind, OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
 import { PROVISIONAL_ATTRIBUTE } from '../../../src/otlp/provisional';
 import { attributeMap, plainValue, type PlainValue } from '../../../src/otlp/values';
+import { dependencyOf } from '../analysis/dependency';
 import { failureOf, type Failure } from '../analysis/failure';
 import { spansetBits, type CompiledQuery } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
@@ -36,6 +37,9 @@ function micros(value: unknown): number {
   if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) return Number.NaN;
   return value.length <= 3 ? 0 : Number(value.slice(0, -3));
 }
+
+/** Client and producer spans: the ones that call something. */
+const isCaller = (kind: unknown): boolean => kind === OtlpSpanKind.Client || kind === OtlpSpanKind.Producer;
 
 /** The value of `key` in OTLP key-values, undefined when absent. */
 function valueIn(list: readonly OtlpKeyValue[] | undefined, key: string): PlainValue | undefined {
@@ -155,6 +159,7 @@ export class SpanStore {
       startUs,
       endUs: Math.max(endUs, startUs),
       flags,
+      dependency: isCaller(span.kind) ? dependencyOf((key) => valueIn(span.attributes, key)) : undefined,
       failure: flags & Flag.Error ? this.failure(span) : undefined,
       links: links && links.length > 0 ? links : undefined,
     };

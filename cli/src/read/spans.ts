@@ -1,4 +1,5 @@
 import { OtlpSpanKind } from '../../../src/otlp/types';
+import type { Dependency } from '../analysis/dependency';
 import type { Failure } from '../analysis/failure';
 import type { SpanStatus, TraceSpan } from '../model';
 
@@ -17,6 +18,8 @@ export interface CompactSpan {
   flags: number;
   /** Bit i set when the span satisfies the query's spanset i (evaluated as it is read, while its attributes are at hand). */
   spansets: number;
+  /** What a client or producer span calls, when its attributes say; undefined for the others. */
+  dependency: Dependency | undefined;
   /** What a failed span says of its failure; undefined for the others. */
   failure: Failure | undefined;
   /** Spans this one links to (batch consumers link to their producers), as `traceId/spanId`. */

@@ -44,12 +44,12 @@ export function renderStats(stats: Stats): string {
 /** The service map as text: the nodes, then one line per edge, sync ─▶ and async ╌▶. */
 export function renderMap(map: ServiceMap): string {
   const nodes = table(
-    ['service', 'requests', 'errors', 'p95'],
-    map.nodes.map((n) => [n.service, String(n.count), String(n.errors), formatMs(n.p95Ms)]),
+    ['node', 'kind', 'requests or calls', 'errors', 'p95'],
+    map.nodes.map((n) => [n.service, n.kind, String(n.count), String(n.errors), formatMs(n.p95Ms)]),
   );
   const width = Math.max(0, ...map.edges.map((e) => e.from.length));
   const edges = map.edges.map(
     (e) => `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s), p95 ${formatMs(e.p95Ms)})`,
   );
-  return ['services', nodes, '', 'calls', ...(edges.length > 0 ? edges : ['  (no calls between services)'])].join('\n');
+  return ['services and what they call', nodes, '', 'calls', ...(edges.length > 0 ? edges : ['  (no calls between services)'])].join('\n');
 }

@@ -142,10 +142,10 @@ describe('service map', () => {
       { from: 'api', to: 'notifier', kind: 'async', count: 1, errors: 0, p95Ms: 30 },
     ]);
     expect(map.nodes).toEqual([
-      { service: 'api', count: 1, errors: 0, p95Ms: 100 },
-      { service: 'fulfilment', count: 1, errors: 0, p95Ms: 15 },
-      { service: 'inventory', count: 1, errors: 1, p95Ms: 28 },
-      { service: 'notifier', count: 1, errors: 0, p95Ms: 30 },
+      { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, p95Ms: 100 },
+      { service: 'fulfilment', name: 'fulfilment', kind: 'service', count: 1, errors: 0, p95Ms: 15 },
+      { service: 'inventory', name: 'inventory', kind: 'service', count: 1, errors: 1, p95Ms: 28 },
+      { service: 'notifier', name: 'notifier', kind: 'service', count: 1, errors: 0, p95Ms: 30 },
     ]);
   });
 });
