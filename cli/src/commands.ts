@@ -49,11 +49,23 @@ export function skippedNote(skipped: ViewData['skipped']): string | undefined {
 
 type Print = (json: unknown, text: () => string) => void;
 
+/** Past this a report is too big to mail or attach to an incident, as the README says it can be. */
+export const MAILABLE_REPORT_BYTES = 20 * 1024 * 1024;
+
+/** The line that says a report is too big to mail, with what makes it smaller; nothing when it is not. */
+export function reportSizeNote(bytes: number, traces: number): string | undefined {
+  if (bytes <= MAILABLE_REPORT_BYTES) return undefined;
+  return `the report is ${(bytes / 1024 / 1024).toFixed(1)} MB (${traces} traces), past the 20 MB a mail or an incident attachment takes: narrow it with --limit, --since/--until or --query`;
+}
+
 async function writeView(line: CommandLine, data: ViewData, io: Output, print: Print): Promise<void> {
   const out = resolve(line.out ?? 'hoptrace-report.html');
-  await writeFile(out, renderReport(data));
+  const html = renderReport(data);
+  await writeFile(out, html);
   const note = skippedNote(data.skipped);
   if (note) io.note(note);
+  const size = reportSizeNote(Buffer.byteLength(html), data.traces.length);
+  if (size) io.note(size);
   print({ out, traces: data.traces.length }, () => `wrote ${out} (${data.traces.length} trace(s))`);
 }
 

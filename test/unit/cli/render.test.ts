@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../../../cli/src/analyze';
+import { MAILABLE_REPORT_BYTES, reportSizeNote } from '../../../cli/src/commands';
 import type { Stats, TraceSummary } from '../../../cli/src/model';
 import { renderStats, renderTraces } from '../../../cli/src/render/tables';
 import { renderWaterfall } from '../../../cli/src/render/waterfall';
@@ -57,3 +58,10 @@ async function hoptraceOn(specs: Spec[]): Promise<{ out: string }> {
   const { details } = await analyze(memorySource([record(specs)]), { detail: () => true });
   return { out: renderWaterfall(details.get(traceId(1))!) };
 }
+
+describe('the report size', () => {
+  it('is said when past 20 MB, with what makes it smaller', () => {
+    expect(reportSizeNote(MAILABLE_REPORT_BYTES, 5000)).toBeUndefined();
+    expect(reportSizeNote(63 * 1024 * 1024, 5000)).toBe('the report is 63.0 MB (5000 traces), past the 20 MB a mail or an incident attachment takes: narrow it with --limit, --since/--until or --query');
+  });
+});
