@@ -65,7 +65,8 @@ export interface TraceDetail {
 
 /** `stats --json` (contract). */
 export interface Stats {
-  operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
+  /** `histogram`: log-scaled buckets (`leMs` the upper bound, null for the last), counts adding up to `count`. */
+  operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number; histogram: Array<{ leMs: number | null; count: number }> }>;
   functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number | null; initP95Ms: number | null }>;
   traces: { count: number; withOrphans: number; spansPerTrace?: { p50: number; p95: number; max: number } };
 }

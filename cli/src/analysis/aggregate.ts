@@ -2,6 +2,7 @@ import type { ServiceMap, Stats } from '../model';
 import { OtlpSpanKind } from '../../../src/otlp/types';
 import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import { dependencyNode, type Dependency } from './dependency';
+import { bucketOf, histogramOf } from './histogram';
 import { nearestRank, sortedCopy } from './percentiles';
 import type { TraceView } from './trace-view';
 
@@ -111,7 +112,9 @@ export class Aggregator {
         .sort(byOperation)
         .map(({ service, name, count, errors, durations }) => {
           const sorted = sortedCopy(durations);
-          return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99) };
+          const buckets = new Map<number, number>();
+          for (const d of sorted) buckets.set(bucketOf(d), (buckets.get(bucketOf(d)) ?? 0) + 1);
+          return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99), histogram: histogramOf(buckets) };
         }),
       functions: [...this.functions.entries()]
         .map(([service, fn]) => {

@@ -7,6 +7,7 @@ import { spansetBits } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
 import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
 import type { DependencyKind } from '../analysis/dependency';
+import { histogramOf } from '../analysis/histogram';
 import { failureOf, type Failure } from '../analysis/failure';
 import { failuresOfTracesStatement, SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
@@ -83,7 +84,10 @@ function statsOf(rows: readonly PlainRow[]): Stats {
   const traces = section(rows, 'traces')[0];
   return {
     operations: section(rows, 'op')
-      .map((r) => ({ service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99) }))
+      .map((r) => {
+        const buckets = new Map(section(rows, 'hist').filter((h) => h.a === r.a && h.b === r.b).map((h) => [Number(h.c), num(h.n)] as const));
+        return { service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99), histogram: histogramOf(buckets) };
+      })
       .sort(byOperation),
     functions: section(rows, 'fn')
       .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: msOrNull(r.p50), initP95Ms: msOrNull(r.p95) }))

@@ -1,6 +1,7 @@
 import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../handlers/archive/queries';
 import { PARTITION_COLUMN } from '../../../handlers/archive/span-table';
 import type { Filters } from '../analysis/filters';
+import { BUCKET_BOUNDS_MS } from '../analysis/histogram';
 import { dependencySql } from './dependency-sql';
 import { conditionSql, querySql } from './query-sql';
 
@@ -139,6 +140,11 @@ LIMIT ${Math.trunc(limit)}`;
   return { sql, parameters: b.parameters };
 }
 
+/** The histogram bucket's index of a duration in milliseconds, by the ladder the in-memory read uses. */
+function bucketSql(durationMs: string): string {
+  return `CASE ${BUCKET_BOUNDS_MS.map((bound, i) => `WHEN ${durationMs} <= ${bound} THEN ${i}`).join(' ')} ELSE ${BUCKET_BOUNDS_MS.length} END`;
+}
+
 /** One kind of answer row of a summary statement; every kind has the same columns. */
 function answer(section: string, a: string, b: string, c: string, n: string, errors: string, p50: string, p95: string, p99: string, from: string): string {
   return `SELECT '${section}' AS section, ${a} AS a, ${b} AS b, ${c} AS c, ${n} AS n, ${errors} AS errors, ${p50} AS p50, ${p95} AS p95, ${p99} AS p99
@@ -200,6 +206,7 @@ hops AS (
   const init = `CASE WHEN init THEN ${duration} END`;
   const stats = [
     answer('op', 'service', 'name', "''", 'count(*)', `sum(${flag('error')})`, ms(0.5), ms(0.95), ms(0.99), 'members GROUP BY service, name'),
+    answer('hist', 'service', 'name', 'CAST(bucket AS varchar)', 'count(*)', '0', 'NULL', 'NULL', 'NULL', `(SELECT service, name, ${bucketSql(`CAST(${duration} AS double) / 1000`)} AS bucket FROM members) b GROUP BY service, name, bucket`),
     answer('fn', 'service', "''", "''", `sum(${flag('invocation')})`, `sum(${flag('cold')})`, ms(0.5, init), ms(0.95, init), 'NULL', 'members WHERE invocation OR init GROUP BY service'),
     answer('traces', "''", "''", "''", 'count(*)', 'sum(has_orphans)', ms(0.5, 'span_count'), ms(0.95, 'span_count'), 'max(span_count)', 'selected'),
   ];

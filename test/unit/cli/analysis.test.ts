@@ -112,7 +112,23 @@ describe('percentiles (nearest rank)', () => {
       ]),
     );
     const { stats } = await analyze(memorySource(records));
-    expect(stats.operations.find((o) => o.name === 'handler')).toEqual({ service: 'api', name: 'handler', count: 20, errors: 4, p50Ms: 10, p95Ms: 19, p99Ms: 20 });
+    expect(stats.operations.find((o) => o.name === 'handler')).toEqual({
+      service: 'api',
+      name: 'handler',
+      count: 20,
+      errors: 4,
+      p50Ms: 10,
+      p95Ms: 19,
+      p99Ms: 20,
+      // 1..20 ms in the 1-2-5 buckets: each bound holds the durations up to it.
+      histogram: [
+        { leMs: 1, count: 1 },
+        { leMs: 2, count: 1 },
+        { leMs: 5, count: 3 },
+        { leMs: 10, count: 5 },
+        { leMs: 20, count: 10 },
+      ],
+    });
     expect(stats.functions).toEqual([{ service: 'api', invocations: 20, coldStarts: 2, initP50Ms: 100, initP95Ms: 200 }]);
     expect(stats.traces).toMatchObject({ count: 20, withOrphans: 0 });
   });

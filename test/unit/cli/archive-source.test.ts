@@ -94,6 +94,17 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     const x = (table as Stats).operations.find((o) => o.name === 'GET /x')!;
     const durations = sortedCopy(calls.map((c) => c.end - c.start));
     expect([x.p50Ms, x.p95Ms, x.p99Ms]).toEqual([nearestRank(durations, 50), nearestRank(durations, 95), nearestRank(durations, 99)]);
+    // 0.5, 1.5, …, 22.5 ms in the 1-2-5 buckets (none in (0.5, 1]); the counts add up to the operation's.
+    const inBucket = (low: number, high: number) => [...durations].filter((d) => d > low && d <= high).length;
+    expect(x.histogram).toEqual([
+      { leMs: 0.5, count: 1 },
+      { leMs: 2, count: inBucket(1, 2) },
+      { leMs: 5, count: inBucket(2, 5) },
+      { leMs: 10, count: inBucket(5, 10) },
+      { leMs: 20, count: inBucket(10, 20) },
+      { leMs: 50, count: inBucket(20, 50) },
+    ]);
+    expect(x.histogram.reduce((sum, b) => sum + b.count, 0)).toBe(x.count);
     expect((table as Stats).traces).toMatchObject({ count: 27, withOrphans: 2 });
     // worker had a cold start but no init span (plain OpenTelemetry): its init is unknown, not 0 ms.
     expect((table as Stats).functions.map((f) => [f.service, f.coldStarts, f.initP50Ms, f.initP95Ms])).toEqual([
