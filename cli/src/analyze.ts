@@ -25,6 +25,8 @@ export interface AnalyzeOptions {
   /** Which traces to keep in full, with attributes, events and links. */
   detail?: (traceId: string) => boolean;
   progress?: Progress;
+  /** `--bucket`: the timeline's step in milliseconds. */
+  bucketMs?: number;
 }
 
 /** Why nothing could be read, when nothing could. */
@@ -53,7 +55,7 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
       if (parent?.kind === OtlpSpanKind.Producer) deliveries.add(`${traceId}/${parent.spanId}\0${span.service}`);
     }
   }
-  const aggregator = new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`));
+  const aggregator = new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs);
   const traces: TraceSummary[] = [];
   const details = new Map<string, TraceDetail>();
   for (const [traceId, spans] of store.traces) {

@@ -10,7 +10,7 @@ const USAGE = `usage: hoptrace <command> [source] [filters] [--json]
 commands:
   traces               recent traces, newest first (--limit N, default 20)
   trace <id>           one trace as a waterfall, critical path marked
-  stats                per operation count, errors, p50/p95/p99; per function cold starts and init
+  stats [--bucket 1m]  per operation count, errors, p50/p95/p99, histogram and timeline; per function cold starts and init
   map                  the service map: sync calls and async hops between services
   view [--out FILE]    one self-contained HTML report (default hoptrace-report.html; --limit N traces, default 5000)
 
@@ -52,6 +52,8 @@ export interface CommandLine {
   source: SourceArgs;
   filters: Filters;
   limit?: number;
+  /** `--bucket 1m`: the step of `stats`' timeline. */
+  bucketMs?: number;
   json: boolean;
   out?: string;
 }
@@ -120,6 +122,7 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
         since: { type: 'string' },
         until: { type: 'string' },
         query: { type: 'string' },
+        bucket: { type: 'string' },
         file: { type: 'string', multiple: true },
         dir: { type: 'string', multiple: true },
         archive: { type: 'string' },
@@ -197,6 +200,7 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
       ...(window ? { window } : {}),
     },
     ...(limit !== undefined ? { limit } : {}),
+    ...(values.bucket !== undefined ? { bucketMs: parseDuration(values.bucket, '--bucket') } : {}),
     json: values.json ?? false,
     ...(values.out !== undefined ? { out: values.out } : {}),
   };

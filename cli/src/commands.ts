@@ -103,7 +103,11 @@ const dayOf = (us: number): string => new Date(us / 1000).toISOString().slice(0,
 async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
   if (line.command === 'view') return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
   const traceId = line.traceId;
-  const analysis = await analyze(source, { filters: line.filters, ...(traceId ? { detail: (id: string) => id === traceId } : {}) });
+  const analysis = await analyze(source, {
+    filters: line.filters,
+    ...(traceId ? { detail: (id: string) => id === traceId } : {}),
+    ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
+  });
   const note = skippedNote(skippedOf(analysis.counts));
   if (note) io.note(note);
   switch (line.command) {
@@ -135,6 +139,7 @@ export async function run(argv: string[], io: Output): Promise<void> {
   if (archive === undefined && athena === undefined) return execute(line, await openSource(line.source, window), io, print);
   const engine = athena ? athenaArchive({ ...athena, ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) }) : await localArchive(archive!);
   const scope: Scope = { dialect: athena ? 'athena' : 'duckdb', table: athena ? TABLE_NAME : LOCAL_TABLE, filters: line.filters,
+    ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
     ...(window?.fromUs !== undefined ? { sinceDay: dayOf(window.fromUs) } : {}),
     // The window's end is exclusive: a window ending at midnight does not open that day.
     ...(window?.toUs !== undefined ? { untilDay: dayOf(window.toUs - 1) } : {}),

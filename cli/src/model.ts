@@ -69,6 +69,8 @@ export interface Stats {
   operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number; histogram: Array<{ leMs: number | null; count: number }> }>;
   functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number | null; initP95Ms: number | null }>;
   traces: { count: number; withOrphans: number; spansPerTrace?: { p50: number; p95: number; max: number } };
+  /** Per operation and time bucket (`start` ISO 8601, the bucket's start), by start, service, name. */
+  timeline: Array<{ start: string; service: string; name: string; count: number; errors: number; p95Ms: number }>;
 }
 
 /** `map --json` (contract). */

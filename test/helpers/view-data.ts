@@ -149,6 +149,7 @@ export function sampleViewData(traceCount = 5_000): ViewData {
         { service: 'worker', invocations: 2, coldStarts: 0, initP50Ms: 0, initP95Ms: 0 },
       ],
       traces: { count: traceCount, withOrphans: 1 },
+      timeline: [],
     },
     map: {
       nodes: [

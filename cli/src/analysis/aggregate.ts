@@ -3,6 +3,7 @@ import { OtlpSpanKind } from '../../../src/otlp/types';
 import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import { dependencyNode, type Dependency } from './dependency';
 import { bucketOf, histogramOf } from './histogram';
+import { timelineOf, type TimedSpan } from './timeline';
 import { nearestRank, sortedCopy } from './percentiles';
 import type { TraceView } from './trace-view';
 
@@ -50,7 +51,7 @@ export type DeliveredTo = (ref: string, service: string) => boolean;
  * percentiles are exact (nearest rank), not estimated from buckets.
  */
 export class Aggregator {
-  private readonly operations = new Map<string, Tally & { service: string; name: string }>();
+  private readonly operations = new Map<string, Tally & { service: string; name: string; spans: TimedSpan[] }>();
   private readonly functions = new Map<string, { invocations: number; coldStarts: number; inits: number[] }>();
   private readonly nodes = new Map<string, Tally>();
   private readonly dependencies = new Map<string, Tally & Dependency>();
@@ -61,6 +62,8 @@ export class Aggregator {
   constructor(
     private readonly resolve: LinkResolver,
     private readonly delivered: DeliveredTo = () => false,
+    /** `--bucket`: the timeline's step; chosen from the spans' range without it. */
+    private readonly bucketMs?: number,
   ) {}
 
   private edge(from: string, to: string, kind: 'sync' | 'async', span: CompactSpan): void {
@@ -73,7 +76,9 @@ export class Aggregator {
     if (view.orphans.length > 0) this.withOrphans++;
     const entries = new Map<string, { span: CompactSpan; parent: CompactSpan | undefined }>();
     for (const span of view.byId.values()) {
-      count(getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name })), span);
+      const operation = getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name, spans: [] as TimedSpan[] }));
+      count(operation, span);
+      operation.spans.push({ startUs: span.startUs, durationMs: durationMs(span), error: (span.flags & Flag.Error) !== 0 });
       if (span.flags & (Flag.Invocation | Flag.Init)) {
         const fn = getOr(this.functions, span.service, () => ({ invocations: 0, coldStarts: 0, inits: [] as number[] }));
         if (span.flags & Flag.Invocation) fn.invocations++;
@@ -129,6 +134,7 @@ export class Aggregator {
         withOrphans: this.withOrphans,
         spansPerTrace: { p50: nearestRank(perTrace, 50), p95: nearestRank(perTrace, 95), max: perTrace.length > 0 ? perTrace[perTrace.length - 1]! : 0 },
       },
+      timeline: timelineOf([...this.operations.values()], this.bucketMs),
     };
   }
 

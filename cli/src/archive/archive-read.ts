@@ -8,6 +8,7 @@ import { compactFacts } from '../query/facts';
 import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
 import type { DependencyKind } from '../analysis/dependency';
 import { histogramOf } from '../analysis/histogram';
+import { byBucket } from '../analysis/timeline';
 import { failureOf, type Failure } from '../analysis/failure';
 import { failuresOfTracesStatement, SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
@@ -97,6 +98,9 @@ function statsOf(rows: readonly PlainRow[]): Stats {
       withOrphans: num(traces?.errors),
       spansPerTrace: { p50: num(traces?.p50), p95: num(traces?.p95), max: num(traces?.p99) },
     },
+    timeline: section(rows, 'timeline')
+      .map((r) => ({ start: new Date(Number(r.c) / 1000).toISOString(), service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
+      .sort(byBucket),
   };
 }
 

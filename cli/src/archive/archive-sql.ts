@@ -2,6 +2,7 @@ import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../handle
 import { PARTITION_COLUMN } from '../../../handlers/archive/span-table';
 import type { Filters } from '../analysis/filters';
 import { BUCKET_BOUNDS_MS } from '../analysis/histogram';
+import { MAX_BUCKETS, STEPS_MS } from '../analysis/timeline';
 import { dependencySql } from './dependency-sql';
 import { conditionSql, querySql } from './query-sql';
 
@@ -27,6 +28,8 @@ export interface Scope {
   /** `YYYY-MM-DD`: partitions after it are not read. */
   untilDay?: string;
   filters: Filters;
+  /** `--bucket`: the timeline's step in milliseconds; chosen from the spans' range without it. */
+  bucketMs?: number;
 }
 
 /** Joins a group's services in one text column; no service name holds this control character. */
@@ -215,6 +218,13 @@ hops AS (
     answer('node', 'service', "''", "''", 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'entries GROUP BY service'),
     answer('edge', 'from_service', 'to_service', 'hop_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'hops GROUP BY from_service, to_service, hop_kind'),
   ];
+  const stepUs = scope.bucketMs !== undefined
+    ? String(Math.trunc(scope.bucketMs * 1000))
+    : `(SELECT CASE ${STEPS_MS.map((step) => `WHEN max(start_us) - min(start_us) <= ${MAX_BUCKETS * step * 1000} THEN ${step * 1000}`).join(' ')} ELSE ${STEPS_MS[STEPS_MS.length - 1]! * 1000} END FROM members)`;
+  stats.push(
+    answer('timeline', 'service', 'name', 'CAST(bucket_us AS varchar)', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL',
+      `(SELECT service, name, error, start_us, end_us, CAST(floor(CAST(start_us AS double) / step_us) AS bigint) * step_us AS bucket_us FROM members CROSS JOIN (SELECT ${stepUs} AS step_us) s) t GROUP BY service, name, bucket_us`),
+  );
   const selects = [...(parts.includes('stats') ? stats : []), ...(parts.includes('map') ? map : [])];
   const sql = `${base(b)}${parts.includes('map') ? mapCtes : ''}
 ${selects.join('\nUNION ALL\n')}`;
