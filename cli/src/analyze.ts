@@ -1,3 +1,4 @@
+import { OtlpSpanKind } from '../../src/otlp/types';
 import { Aggregator, type LinkResolver } from './analysis/aggregate';
 import { matches, type Filters } from './analysis/filters';
 import { traceDetail } from './analysis/trace-detail';
@@ -24,33 +25,43 @@ export interface AnalyzeOptions {
   /** Which traces to keep in full, with attributes, events and links. */
   detail?: (traceId: string) => boolean;
   progress?: Progress;
+  /** `--bucket`: the timeline's step in milliseconds. */
+  bucketMs?: number;
 }
 
 /** Why nothing could be read, when nothing could. */
 function nothingRead(source: Source, counts: ReadCounts): CliError {
-  if (counts.skippedRecords > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedRecords} record(s) skipped, the first because: ${counts.firstReason}`);
-  if (counts.skippedSpans > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedSpans} span(s) skipped, the first because: ${counts.firstReason}`);
+  const where = counts.firstOrigin !== undefined ? ` (${counts.firstOrigin})` : '';
+  if (counts.skippedRecords > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedRecords} record(s) skipped, the first${where} because: ${counts.firstReason}`);
+  if (counts.skippedSpans > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedSpans} span(s) skipped, the first${where} because: ${counts.firstReason}`);
   return new CliError(`no spans in ${source.description}`);
 }
 
 /** Reads a source once and computes every view of it the commands print. */
 export async function analyze(source: Source, options: AnalyzeOptions = {}): Promise<Analysis> {
   const filters = options.filters ?? {};
-  const store = new SpanStore({ ...(filters.attr ? { attr: filters.attr } : {}), ...(options.detail ? { detail: options.detail } : {}) });
+  const store = new SpanStore({ ...(filters.query ? { query: filters.query } : {}), ...(options.detail ? { detail: options.detail } : {}) });
   await readInto(source, store, options.progress);
   if (store.counts.spans === 0) throw nothingRead(source, store.counts);
   const resolve: LinkResolver = (ref) => {
     const slash = ref.indexOf('/');
     return store.traces.get(ref.slice(0, slash))?.get(ref.slice(slash + 1));
   };
-  const aggregator = new Aggregator(resolve);
+  // Producer spans with a child in a service, as `traceId/spanId\0service`.
+  const deliveries = new Set<string>();
+  for (const [traceId, spans] of store.traces) {
+    for (const span of spans.values()) {
+      const parent = span.parentSpanId === undefined ? undefined : spans.get(span.parentSpanId);
+      if (parent?.kind === OtlpSpanKind.Producer) deliveries.add(`${traceId}/${parent.spanId}\0${span.service}`);
+    }
+  }
+  const aggregator = new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs);
   const traces: TraceSummary[] = [];
   const details = new Map<string, TraceDetail>();
   for (const [traceId, spans] of store.traces) {
     const view = traceView(traceId, spans);
-    const summary = summarize(view);
-    if (!matches(filters, summary, view)) continue;
-    traces.push(summary);
+    if (!matches(filters, view)) continue;
+    traces.push(summarize(view));
     aggregator.add(view);
     if (store.details.has(traceId)) details.set(traceId, traceDetail(view, store.details.get(traceId), resolve));
   }

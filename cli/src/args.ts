@@ -1,26 +1,37 @@
 import { parseArgs } from 'node:util';
-import type { Filters } from './analysis/filters';
+import type { Filters, TimeWindow } from './analysis/filters';
 import { CliError } from './errors';
+import { compile } from './query/evaluate';
+import { parseQuery, QuerySyntaxError } from './query/parse';
+import { shorthandQuery, type Shorthands } from './query/shorthands';
 
 const USAGE = `usage: hoptrace <command> [source] [filters] [--json]
 
 commands:
   traces               recent traces, newest first (--limit N, default 20)
   trace <id>           one trace as a waterfall, critical path marked
-  stats                per operation count, errors, p50/p95/p99; per function cold starts and init
+  stats [--bucket 1m]  per operation count, errors, p50/p95/p99, histogram and timeline; per function cold starts and init
   map                  the service map: sync calls and async hops between services
   view [--out FILE]    one self-contained HTML report (default hoptrace-report.html; --limit N traces, default 5000)
 
 source (one of):
-  --stream NAME [--endpoint URL] [--region R] [--since 1h]   a Kinesis stream, every shard
-  --file PATH, --dir PATH (repeatable)                       ingest records (gzipped OTLP JSON) or OTLP JSON,
-                                                             one request per file or one per line
-  --archive PATH [--since 7d]                                the span table's Parquet folder (dt=YYYY-MM-DD/…),
-                                                             queried on DuckDB; --since reads days from then on
-  --athena --workgroup W --database D [--region R] [--endpoint URL] [--since 7d]
-                                                             the deployed span table, queried on Athena
+  --stream NAME [--endpoint URL] [--region R]   a Kinesis stream, every shard
+  --file PATH, --dir PATH (repeatable)          ingest records (gzipped OTLP JSON) or OTLP JSON,
+                                                one request per file or one per line
+  --archive PATH                                the span table's Parquet folder (dt=YYYY-MM-DD/…), on DuckDB
+  --athena --workgroup W --database D [--region R] [--endpoint URL]
+                                                the deployed span table, queried on Athena
+time window (every source): a trace is in it when its first span starts in it
+  --since 15m|2h|7d|2026-12-01T10:00:00Z   --until (the same forms)
 filters (every command):
+  --query '{ duration > 500ms && resource.service.name = "inventory" } && { status = error }'
+      spansets of conditions on name, status (ok error unset), kind (server client producer
+      consumer internal), duration, resource.service.name, span.<attr>, resource.<attr>,
+      .<attr> (span, then resource), with = != > >= < <= =~ !~ (regular expressions match
+      the whole value), && || and parentheses; a trace matches a spanset when one of its
+      spans satisfies all of it
   --service S  --name TEXT  --min-duration 250ms  --errors  --cold  --attr key=value
+      shorthands for one spanset: one span has all that is given
 `;
 
 export type Command = 'traces' | 'trace' | 'stats' | 'map' | 'view';
@@ -29,7 +40,6 @@ export interface SourceArgs {
   stream?: string;
   endpoint?: string;
   region?: string;
-  sinceMs?: number;
   files: string[];
   dirs: string[];
   archive?: string;
@@ -42,20 +52,64 @@ export interface CommandLine {
   source: SourceArgs;
   filters: Filters;
   limit?: number;
+  /** `--bucket 1m`: the step of `stats`' timeline. */
+  bucketMs?: number;
   json: boolean;
   out?: string;
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+
 /** `250ms`, `1.5s`, `10m`, `1h`, `2d` as milliseconds. */
 function parseDuration(text: string, flag: string): number {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  const match = DURATION.exec(text.trim());
   if (!match) throw new CliError(`${flag} ${text}: expected a number and a unit (ms, s, m, h, d), e.g. 250ms or 1h`, 2);
   return Number(match[1]) * UNITS[match[2]!]!;
 }
 
-export function parseCommandLine(argv: string[]): CommandLine {
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** `--since` / `--until`: a duration ago, or an ISO 8601 time (UTC unless it says otherwise), as epoch microseconds. */
+function parseTime(text: string, flag: string, nowMs: number): number {
+  const trimmed = text.trim();
+  if (DURATION.test(trimmed)) return Math.round((nowMs - parseDuration(trimmed, flag)) * 1000);
+  const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(trimmed) || !trimmed.includes(':') ? trimmed : `${trimmed}Z`;
+  const ms = ISO_8601.test(trimmed) ? Date.parse(zoned.replace(' ', 'T')) : Number.NaN;
+  if (Number.isNaN(ms)) throw new CliError(`${flag} ${text}: expected a duration ago (15m, 2h, 7d) or an ISO 8601 time (2026-12-01T10:00:00Z)`, 2);
+  return ms * 1000;
+}
+
+function windowOf(since: string | undefined, until: string | undefined, nowMs: number): TimeWindow | undefined {
+  if (since === undefined && until === undefined) return undefined;
+  const window: TimeWindow = {
+    ...(since !== undefined ? { fromUs: parseTime(since, '--since', nowMs) } : {}),
+    ...(until !== undefined ? { toUs: parseTime(until, '--until', nowMs) } : {}),
+  };
+  if (window.fromUs !== undefined && window.toUs !== undefined && window.fromUs >= window.toUs) throw new CliError(`--since ${since} is not before --until ${until}`, 2);
+  return window;
+}
+
+function parsed(text: string, flag: string): ReturnType<typeof parseQuery> {
+  try {
+    return parseQuery(text);
+  } catch (error) {
+    if (!(error instanceof QuerySyntaxError)) throw error;
+    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n  ${text}\n  ${' '.repeat(error.column - 1)}^`, 2);
+  }
+}
+
+/** The query the command runs: the shorthand flags' spanset and `--query`, both required. */
+function queryOf(shorthands: Shorthands, query: string | undefined): Filters['query'] {
+  const fromFlags = shorthandQuery(shorthands);
+  if (fromFlags !== undefined) parsed(fromFlags, 'the filter flags');
+  if (query !== undefined) parsed(query, '--query');
+  const text = fromFlags !== undefined && query !== undefined ? `${fromFlags} && (${query})` : (fromFlags ?? query);
+  return text === undefined ? undefined : compile(parsed(text, '--query'));
+}
+
+export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLine {
   let parsed;
   try {
     parsed = parseArgs({
@@ -66,6 +120,9 @@ export function parseCommandLine(argv: string[]): CommandLine {
         endpoint: { type: 'string' },
         region: { type: 'string' },
         since: { type: 'string' },
+        until: { type: 'string' },
+        query: { type: 'string' },
+        bucket: { type: 'string' },
         file: { type: 'string', multiple: true },
         dir: { type: 'string', multiple: true },
         archive: { type: 'string' },
@@ -100,12 +157,22 @@ export function parseCommandLine(argv: string[]): CommandLine {
   const { workgroup, database } = values;
   if (values.athena && (workgroup === undefined || database === undefined)) throw new CliError('--athena needs --workgroup W and --database D (the span archive\'s workgroup and Glue database)', 2);
   if (!values.athena && (workgroup !== undefined || database !== undefined)) throw new CliError('--workgroup and --database go with --athena', 2);
-  let attr: Filters['attr'];
+  let attr: Shorthands['attr'];
   if (values.attr !== undefined) {
     const eq = values.attr.indexOf('=');
     if (eq <= 0) throw new CliError(`--attr ${values.attr}: expected key=value`, 2);
     attr = { key: values.attr.slice(0, eq), value: values.attr.slice(eq + 1) };
   }
+  const shorthands: Shorthands = {
+    ...(values.service !== undefined ? { service: values.service } : {}),
+    ...(values.name !== undefined ? { name: values.name } : {}),
+    ...(values['min-duration'] !== undefined ? { minDurationMs: parseDuration(values['min-duration'], '--min-duration') } : {}),
+    ...(values.errors ? { errors: true } : {}),
+    ...(values.cold ? { cold: true } : {}),
+    ...(attr ? { attr } : {}),
+  };
+  const query = queryOf(shorthands, values.query);
+  const window = windowOf(values.since, values.until, nowMs);
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
@@ -114,7 +181,7 @@ export function parseCommandLine(argv: string[]): CommandLine {
   let traceId: string | undefined;
   if (command === 'trace') {
     traceId = rest[0]!.toLowerCase();
-    if (!/^[0-9a-f]{32}$/.test(traceId)) throw new CliError(`"${rest[0]}" is not a trace id (32 hex digits)`, 2);
+    if (!/^(?!0{32})[0-9a-f]{32}$/.test(traceId)) throw new CliError(`"${rest[0]}" is not a trace id (32 hex digits, not all zeros)`, 2);
   }
   return {
     command: command as Command,
@@ -123,21 +190,17 @@ export function parseCommandLine(argv: string[]): CommandLine {
       ...(values.stream !== undefined ? { stream: values.stream } : {}),
       ...(values.endpoint !== undefined ? { endpoint: values.endpoint } : {}),
       ...(values.region !== undefined ? { region: values.region } : {}),
-      ...(values.since !== undefined ? { sinceMs: parseDuration(values.since, '--since') } : {}),
       files,
       dirs,
       ...(values.archive !== undefined ? { archive: values.archive } : {}),
       ...(values.athena ? { athena: { workgroup: workgroup!, database: database! } } : {}),
     },
     filters: {
-      ...(values.service !== undefined ? { service: values.service } : {}),
-      ...(values.name !== undefined ? { name: values.name } : {}),
-      ...(values['min-duration'] !== undefined ? { minDurationMs: parseDuration(values['min-duration'], '--min-duration') } : {}),
-      ...(values.errors ? { errors: true } : {}),
-      ...(values.cold ? { cold: true } : {}),
-      ...(attr ? { attr } : {}),
+      ...(query ? { query } : {}),
+      ...(window ? { window } : {}),
     },
     ...(limit !== undefined ? { limit } : {}),
+    ...(values.bucket !== undefined ? { bucketMs: parseDuration(values.bucket, '--bucket') } : {}),
     json: values.json ?? false,
     ...(values.out !== undefined ? { out: values.out } : {}),
   };

@@ -6,6 +6,7 @@ import { archiveMap, archiveStats, archiveTrace, archiveTraces, archiveViewData,
 import { TRACE_WINDOW_DAYS, traceScope, type Scope } from './archive/archive-sql';
 import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
+import { hasFilters, type TimeWindow } from './analysis/filters';
 import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
 import { CliError } from './errors';
 import type { ViewData } from './model';
@@ -26,13 +27,14 @@ export interface Output {
   note(text: string): void;
 }
 
-async function openSource(args: SourceArgs): Promise<Source> {
+async function openSource(args: SourceArgs, window: TimeWindow | undefined): Promise<Source> {
   if (args.stream !== undefined) {
     return streamSource({
       stream: args.stream,
       ...(args.endpoint !== undefined ? { endpoint: args.endpoint } : {}),
       ...(args.region !== undefined ? { region: args.region } : {}),
-      ...(args.sinceMs !== undefined ? { sinceMs: args.sinceMs } : {}),
+      ...(window?.fromUs !== undefined ? { fromMs: window.fromUs / 1000 } : {}),
+      ...(window?.toUs !== undefined ? { untilMs: window.toUs / 1000 } : {}),
     });
   }
   return fileSource(args.files, args.dirs);
@@ -42,16 +44,28 @@ async function openSource(args: SourceArgs): Promise<Source> {
 export function skippedNote(skipped: ViewData['skipped']): string | undefined {
   const spans = skipped.spans ?? 0;
   if (skipped.records === 0 && spans === 0) return undefined;
-  return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first: ${skipped.firstReason}`;
+  return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first${skipped.firstOrigin !== undefined ? ` (${skipped.firstOrigin})` : ''}: ${skipped.firstReason}`;
 }
 
 type Print = (json: unknown, text: () => string) => void;
 
+/** Past this a report is too big to mail or attach to an incident, as the README says it can be. */
+export const MAILABLE_REPORT_BYTES = 20 * 1024 * 1024;
+
+/** The line that says a report is too big to mail, with what makes it smaller; nothing when it is not. */
+export function reportSizeNote(bytes: number, traces: number): string | undefined {
+  if (bytes <= MAILABLE_REPORT_BYTES) return undefined;
+  return `the report is ${(bytes / 1024 / 1024).toFixed(1)} MB (${traces} traces), past the 20 MB a mail or an incident attachment takes: narrow it with --limit, --since/--until or --query`;
+}
+
 async function writeView(line: CommandLine, data: ViewData, io: Output, print: Print): Promise<void> {
   const out = resolve(line.out ?? 'hoptrace-report.html');
-  await writeFile(out, renderReport(data));
+  const html = renderReport(data);
+  await writeFile(out, html);
   const note = skippedNote(data.skipped);
   if (note) io.note(note);
+  const size = reportSizeNote(Buffer.byteLength(html), data.traces.length);
+  if (size) io.note(size);
   print({ out, traces: data.traces.length }, () => `wrote ${out} (${data.traces.length} trace(s))`);
 }
 
@@ -69,7 +83,7 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
       const detail = await archiveTrace(engine, scope, line.traceId!);
       if (!detail) {
         const window = traceScope(scope).sinceDay !== scope.sinceDay ? ` in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)` : '';
-        throw new CliError(`trace ${line.traceId} not found in ${engine.description}${window}${Object.keys(line.filters).length > 0 ? ' among the traces that pass the filters' : ''}`);
+        throw new CliError(`trace ${line.traceId} not found in ${engine.description}${window}${hasFilters(line.filters) ? ' among the traces that pass the filters' : ''}`);
       }
       print(detail, () => renderWaterfall(detail));
       return;
@@ -86,13 +100,17 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
   }
 }
 
-/** The UTC day `sinceMs` ago, the first partition a `--since` read of the archive opens. */
-const dayAgo = (sinceMs: number): string => new Date(Date.now() - sinceMs).toISOString().slice(0, 10);
+/** The UTC day (`YYYY-MM-DD`, a partition of the span table) of a time in epoch microseconds. */
+const dayOf = (us: number): string => new Date(us / 1000).toISOString().slice(0, 10);
 
 async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
   if (line.command === 'view') return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
   const traceId = line.traceId;
-  const analysis = await analyze(source, { filters: line.filters, ...(traceId ? { detail: (id: string) => id === traceId } : {}) });
+  const analysis = await analyze(source, {
+    filters: line.filters,
+    ...(traceId ? { detail: (id: string) => id === traceId } : {}),
+    ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
+  });
   const note = skippedNote(skippedOf(analysis.counts));
   if (note) io.note(note);
   switch (line.command) {
@@ -103,7 +121,7 @@ async function execute(line: CommandLine, source: Source, io: Output, print: Pri
     }
     case 'trace': {
       const detail = analysis.details.get(traceId!);
-      if (!detail) throw new CliError(`trace ${traceId} not found in ${source.description} (${analysis.traces.length} trace(s) read${Object.keys(line.filters).length > 0 ? ' that pass the filters' : ''})`);
+      if (!detail) throw new CliError(`trace ${traceId} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
       print(detail, () => renderWaterfall(detail));
       return;
     }
@@ -119,10 +137,16 @@ async function execute(line: CommandLine, source: Source, io: Output, print: Pri
 export async function run(argv: string[], io: Output): Promise<void> {
   const line = parseCommandLine(argv);
   const print: Print = (json, text) => io.out(line.json ? JSON.stringify(json, null, 2) : text());
-  const { archive, athena, sinceMs, endpoint, region } = line.source;
-  if (archive === undefined && athena === undefined) return execute(line, await openSource(line.source), io, print);
+  const { archive, athena, endpoint, region } = line.source;
+  const { window } = line.filters;
+  if (archive === undefined && athena === undefined) return execute(line, await openSource(line.source, window), io, print);
   const engine = athena ? athenaArchive({ ...athena, ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) }) : await localArchive(archive!);
-  const scope: Scope = { dialect: athena ? 'athena' : 'duckdb', table: athena ? TABLE_NAME : LOCAL_TABLE, filters: line.filters, ...(sinceMs !== undefined ? { sinceDay: dayAgo(sinceMs) } : {}) };
+  const scope: Scope = { dialect: athena ? 'athena' : 'duckdb', table: athena ? TABLE_NAME : LOCAL_TABLE, filters: line.filters,
+    ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
+    ...(window?.fromUs !== undefined ? { sinceDay: dayOf(window.fromUs) } : {}),
+    // The window's end is exclusive: a window ending at midnight does not open that day.
+    ...(window?.toUs !== undefined ? { untilDay: dayOf(window.toUs - 1) } : {}),
+  };
   try {
     await executeOnArchive(line, engine, scope, print, io);
   } finally {

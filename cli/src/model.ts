@@ -20,6 +20,12 @@ export interface TraceSummary {
   coldStarts: number;
   /** ISO 8601, the trace's earliest span start. */
   startTime: string;
+  /** The root span's own duration (the response time), null when the root never arrived. */
+  rootDurationMs: number | null;
+  /** The root never arrived: the trace is listed under its first orphan's name. */
+  rootMissing: boolean;
+  /** The first failed span, by start time, or null. */
+  error: { service: string; name: string; message: string | null; type: string | null; httpStatus: number | null } | null;
 }
 
 /** One span of `trace <id> --json` (contract fields first). */
@@ -59,14 +65,22 @@ export interface TraceDetail {
 
 /** `stats --json` (contract). */
 export interface Stats {
-  operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number }>;
-  functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number; initP95Ms: number }>;
+  /** `histogram`: log-scaled buckets (`leMs` the upper bound, null for the last), counts adding up to `count`. */
+  operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number; histogram: Array<{ leMs: number | null; count: number }> }>;
+  functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number | null; initP95Ms: number | null }>;
   traces: { count: number; withOrphans: number; spansPerTrace?: { p50: number; p95: number; max: number } };
+  /** Per operation and time bucket (`start` ISO 8601, the bucket's start), by start, service, name. */
+  timeline: Array<{ start: string; service: string; name: string; count: number; errors: number; p95Ms: number }>;
 }
 
 /** `map --json` (contract). */
 export interface ServiceMap {
-  nodes: Array<{ service: string; count: number; errors: number; p95Ms: number }>;
+  /**
+   * `service` is the node's id: the service's name, or `kind:name` for a dependency (a
+   * table, queue, topic, bus, bucket, other AWS service or external host) that client and
+   * producer spans call. `count` is requests served for a service, calls for a dependency.
+   */
+  nodes: Array<{ service: string; name: string; kind: 'service' | 'database' | 'queue' | 'topic' | 'bus' | 'bucket' | 'aws' | 'external'; count: number; errors: number; p95Ms: number }>;
   edges: Array<{ from: string; to: string; kind: 'sync' | 'async'; count: number; errors: number; p95Ms: number }>;
 }
 
@@ -83,7 +97,7 @@ export interface ViewData {
   stats: Stats;
   map: ServiceMap;
   /** Records that could not be read and were skipped, with the first reason. */
-  skipped: { records: number; firstReason?: string; spans?: number };
+  skipped: { records: number; firstReason?: string; firstOrigin?: string; spans?: number };
   /** Spans delivered more than once and dropped (delivery into the stream is at least once). */
   duplicates?: number;
 }

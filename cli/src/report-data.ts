@@ -6,7 +6,12 @@ import type { Source } from './sources/source';
 
 /** What a read could not use, as the report and the notes show it. */
 export function skippedOf(counts: ReadCounts): ViewData['skipped'] {
-  return { records: counts.skippedRecords, spans: counts.skippedSpans, ...(counts.firstReason !== undefined ? { firstReason: counts.firstReason } : {}) };
+  return {
+    records: counts.skippedRecords,
+    spans: counts.skippedSpans,
+    ...(counts.firstReason !== undefined ? { firstReason: counts.firstReason } : {}),
+    ...(counts.firstOrigin !== undefined ? { firstOrigin: counts.firstOrigin } : {}),
+  };
 }
 
 /**

@@ -22,16 +22,23 @@ function span(fields: Partial<TraceSpan> & Pick<TraceSpan, 'spanId' | 'service' 
 }
 
 function summarize(detail: TraceDetail, startTime: string): TraceSummary {
-  const root = detail.spans.find((s) => s.parentSpanId === undefined) ?? detail.spans[0]!;
+  const root = detail.spans.find((s) => s.parentSpanId === undefined);
+  const failed = detail.spans.filter((s) => s.status === 'error').sort((a, b) => a.startMs - b.startMs)[0];
+  const httpStatus = failed?.attributes['http.status_code'];
   return {
     traceId: detail.traceId,
-    rootName: root.name,
+    rootName: (root ?? detail.spans[0]!).name,
     services: [...new Set(detail.spans.map((s) => s.service))],
     spanCount: detail.spans.length,
     durationMs: detail.durationMs,
     errorCount: detail.spans.filter((s) => s.status === 'error').length,
     coldStarts: detail.spans.filter((s) => s.attributes['faas.coldstart'] === true).length,
     startTime,
+    rootDurationMs: root ? root.durationMs : null,
+    rootMissing: root === undefined,
+    error: failed
+      ? { service: failed.service, name: failed.name, message: failed.statusMessage ?? null, type: null, httpStatus: typeof httpStatus === 'number' ? httpStatus : null }
+      : null,
   };
 }
 
@@ -102,7 +109,19 @@ function smallTrace(n: number): TraceDetail {
     spans: [
       span({ spanId: 'a'.repeat(16), service: 'api', name: `GET /items/${n % 40}`, kind: 'server', startMs: 0, durationMs: 20 + (n % 300), critical: true, attributes: cold ? { 'faas.coldstart': true } : {} }),
       span({ spanId: 'b'.repeat(16), parentSpanId: 'a'.repeat(16), service: 'api', name: 'GET inventory', kind: 'client', startMs: 2, durationMs: 10 + (n % 200), critical: true }),
-      span({ spanId: 'c'.repeat(16), parentSpanId: 'b'.repeat(16), service: 'inventory', name: 'GET /inventory', kind: 'server', startMs: 3, durationMs: 8 + (n % 200), critical: true, status: error ? 'error' : 'ok' }),
+      span({
+        spanId: 'c'.repeat(16),
+        parentSpanId: 'b'.repeat(16),
+        service: 'inventory',
+        name: 'GET /inventory',
+        kind: 'server',
+        startMs: 3,
+        durationMs: 8 + (n % 200),
+        critical: true,
+        status: error ? 'error' : 'ok',
+        // Failures of three kinds: throttled, the caller's (4xx), the service's (5xx).
+        attributes: error ? { 'http.status_code': n % 30 === 0 ? 429 : n % 20 === 0 ? 503 : 404 } : {},
+      }),
     ],
   };
 }
@@ -120,27 +139,30 @@ export function sampleViewData(traceCount = 5_000): ViewData {
     details: Object.fromEntries(details.map((d) => [d.traceId, d])),
     stats: {
       operations: [
-        { service: 'api', name: 'POST /checkout', count: 1, errors: 0, p50Ms: 120, p95Ms: 120, p99Ms: 120 },
-        { service: 'inventory', name: 'GET /inventory', count: traceCount - 1, errors: 500, p50Ms: 105, p95Ms: 198, p99Ms: 206 },
-        { service: 'worker', name: 'orders process', count: 1, errors: 1, p50Ms: 58, p95Ms: 58, p99Ms: 58 },
-        { service: 'api', name: hostileName, count: 1, errors: 0, p50Ms: 2, p95Ms: 2, p99Ms: 2 },
+        { service: 'api', name: 'POST /checkout', count: 1, errors: 0, p50Ms: 120, p95Ms: 120, p99Ms: 120, histogram: [{ leMs: 500, count: 1 }] },
+        { service: 'inventory', name: 'GET /inventory', count: traceCount - 1, errors: 500, p50Ms: 105, p95Ms: 198, p99Ms: 206, histogram: [{ leMs: 500, count: traceCount - 1 }] },
+        { service: 'worker', name: 'orders process', count: 1, errors: 1, p50Ms: 58, p95Ms: 58, p99Ms: 58, histogram: [{ leMs: 500, count: 1 }] },
+        { service: 'api', name: hostileName, count: 1, errors: 0, p50Ms: 2, p95Ms: 2, p99Ms: 2, histogram: [{ leMs: 500, count: 1 }] },
       ],
       functions: [
         { service: 'api', invocations: traceCount, coldStarts: 200, initP50Ms: 180, initP95Ms: 240 },
         { service: 'worker', invocations: 2, coldStarts: 0, initP50Ms: 0, initP95Ms: 0 },
       ],
       traces: { count: traceCount, withOrphans: 1 },
+      timeline: [],
     },
     map: {
       nodes: [
-        { service: 'api', count: 3 * traceCount, errors: 0, p95Ms: 290 },
-        { service: 'inventory', count: traceCount, errors: 500, p95Ms: 198 },
-        { service: 'worker', count: 2, errors: 1, p95Ms: 58 },
-        ...[0, 1, 2, 3, 4].map((i) => ({ service: `svc-${i}`, count: 2000, errors: 2, p95Ms: 1000 })),
+        { service: 'api', name: 'api', kind: 'service', count: 3 * traceCount, errors: 0, p95Ms: 290 },
+        { service: 'inventory', name: 'inventory', kind: 'service', count: traceCount, errors: 500, p95Ms: 198 },
+        { service: 'worker', name: 'worker', kind: 'service', count: 2, errors: 1, p95Ms: 58 },
+        { service: 'database:orders', name: 'orders', kind: 'database', count: 40, errors: 1, p95Ms: 12 },
+        ...[0, 1, 2, 3, 4].map((i) => ({ service: `svc-${i}`, name: `svc-${i}`, kind: 'service' as const, count: 2000, errors: 2, p95Ms: 1000 })),
       ],
       edges: [
         { from: 'api', to: 'inventory', kind: 'sync', count: traceCount, errors: 500, p95Ms: 190 },
         { from: 'api', to: 'worker', kind: 'async', count: 1, errors: 1, p95Ms: 58 },
+        { from: 'worker', to: 'database:orders', kind: 'sync', count: 40, errors: 1, p95Ms: 12 },
         { from: 'svc-0', to: 'svc-1', kind: 'sync', count: 400, errors: 0, p95Ms: 500 },
         { from: 'svc-0', to: 'svc-2', kind: 'sync', count: 400, errors: 2, p95Ms: 500 },
         { from: 'svc-1', to: 'svc-3', kind: 'sync', count: 400, errors: 0, p95Ms: 250 },

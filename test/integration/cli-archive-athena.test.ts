@@ -4,10 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spansOfNewestStatement, spansOfTracesStatement, summaryStatement, TRACE_WINDOW_DAYS, tracesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
+import { failuresOfTracesStatement, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, TRACE_WINDOW_DAYS, tracesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
 import { athenaLiteral } from '../../cli/src/archive/athena';
 import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/archive/duckdb-table';
 import type { Filters } from '../../cli/src/analysis/filters';
+import { parseCommandLine } from '../../cli/src/args';
 import { TABLE_NAME } from '../../handlers/archive/catalog';
 import { writeBothWays } from '../unit/cli/archive-fixture';
 import { failureOf, hoptraceJson as json } from '../unit/cli/run-cli';
@@ -152,24 +153,34 @@ async function can(question: (scope: Scope) => Statement, filters: Filters = {})
   standIn.answers.set(`${athena.sql}\n${athena.parameters.map(athenaLiteral).join('\n')}`, { columns, rows });
 }
 
+/** Cans the list of traces and the second question it asks: the failed spans of the traces listed with errors. */
+async function canTraces(limit: number, filters: Filters = {}): Promise<void> {
+  await can((scope) => tracesStatement(scope, limit), filters);
+  const duck = tracesStatement({ dialect: 'duckdb', table: 'otel_traces', filters }, limit);
+  const failed = (await table.select(duck.sql, duck.parameters)).filter((row) => Number(row.errors) > 0).map((row) => String(row.trace_id));
+  if (failed.length > 0) await can((scope) => failuresOfTracesStatement(scope, failed), filters);
+}
+
 const athena = (...argv: string[]) => json(...argv, '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', endpoint);
 
 describe('hoptrace --athena', () => {
   it('traces: polled to completion, paged, typed, as --archive answers', async () => {
-    await can((scope) => tracesStatement(scope, 100));
+    await canTraces(100);
     const before = standIn.calls.length;
     const out = await athena('traces', '--limit', '100');
     expect(out).toEqual(await json('traces', '--limit', '100', '--archive', archive));
     const calls = standIn.calls.slice(before);
-    expect(calls.filter((c) => c === 'GetQueryExecution')).toHaveLength(3);
-    expect(calls.filter((c) => c === 'GetQueryResults').length).toBe(Math.ceil(26 / PAGE));
+    // Two queries: the list, then the 8 failed spans of the 7 traces listed with errors.
+    expect(calls.filter((c) => c === 'StartQueryExecution')).toHaveLength(2);
+    expect(calls.filter((c) => c === 'GetQueryExecution')).toHaveLength(6);
+    expect(calls.filter((c) => c === 'GetQueryResults').length).toBe(Math.ceil(27 / PAGE) + Math.ceil(8 / PAGE));
   });
 
   it('traces with filters: the values go as quoted ExecutionParameters', async () => {
-    const filters: Filters = { attr: { key: 'tenant', value: 'acme' }, name: "it's" };
-    await can((scope) => tracesStatement(scope, 20), filters);
+    const filtersOf = (...argv: string[]): Filters => parseCommandLine(['traces', '--dir', dir, ...argv]).filters;
+    await canTraces(20, filtersOf('--attr', 'tenant=acme', '--name', "it's"));
     expect(await athena('traces', '--attr', 'tenant=acme', '--name', "it's")).toEqual([]);
-    await can((scope) => tracesStatement(scope, 20), { attr: { key: 'tenant', value: 'acme' } });
+    await canTraces(20, filtersOf('--attr', 'tenant=acme'));
     const found = (await athena('traces', '--attr', 'tenant=acme')) as Array<{ traceId: string }>;
     expect(found.map((t) => t.traceId)).toEqual([traceId(2)]);
   });
@@ -200,7 +211,7 @@ describe('hoptrace --athena', () => {
   });
 
   it('view: the list, the summary and the shown traces in full', async () => {
-    await can((scope) => tracesStatement(scope, 2));
+    await canTraces(2);
     await can((scope) => summaryStatement(scope, ['stats', 'map']));
     await can((scope) => spansOfNewestStatement(scope, 2));
     const out = join(dir, 'report.html');

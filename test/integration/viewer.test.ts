@@ -70,10 +70,42 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
 
     await page.getByRole('button', { name: 'Spans' }).click();
     await expect.poll(() => page.locator('.trace-row').first().getAttribute('data-trace-id')).toBe(bigTraceId);
+    // The response time (the root's own duration) beside the extent.
+    const first = page.locator('.trace-row').first().locator('.num');
+    expect(await first.nth(1).textContent()).toBe('4.00s');
 
     // Text anywhere in a trace: an attribute value of one span.
     await page.getByLabel('Search').fill('order-7731');
     await expect.poll(() => countText('trace-count')).toBe('1 of 5000 traces');
+    // An error's message and an exception event are found too.
+    await page.getByLabel('Search').fill('payment declined');
+    await expect.poll(() => countText('trace-count')).toBe('1 of 5000 traces');
+
+    // A span query, as the command's --query takes it, run by the command's evaluator.
+    const spans = Object.values(data.details).map((d) => d.spans);
+    const slowFailures = spans.filter((list) => list.some((s) => s.service === 'inventory' && s.status === 'error' && s.durationMs > 150)).length;
+    expect(slowFailures).toBeGreaterThan(0);
+    await page.getByLabel('Search').fill('{ resource.service.name = "inventory" && status = error && duration > 150ms }');
+    await expect.poll(() => countText('trace-count')).toBe(`${slowFailures} of 5000 traces`);
+    const both = spans.filter((list) => list.some((s) => s.kind === 'consumer') && list.some((s) => s.attributes['faas.coldstart'] === true)).length;
+    await page.getByLabel('Search').fill('{ kind = consumer } && { span.faas.coldstart = true }');
+    await expect.poll(() => countText('trace-count')).toBe(`${both} of 5000 traces`);
+    // The first error's class: throttled, 4xx or 5xx, from its HTTP status.
+    for (const [status, label] of [[429, 'throttle'], [503, '5xx'], [404, '4xx']] as const) {
+      await page.getByLabel('Search').fill(`{ span.http.status_code = ${status} }`);
+      await expect.poll(() => page.locator('.trace-row .first-error .badge').first().textContent()).toBe(label);
+      expect(await page.locator('.trace-row .first-error').first().textContent()).toContain(`inventory GET /inventory: ${status}`);
+    }
+    await page.getByLabel('Search').fill('{ duration > 5 }');
+    await expect.poll(() => page.getByTestId('query-error').textContent()).toBe('query does not parse at column 14: duration is compared with a duration such as 250ms');
+    await expect.poll(() => countText('trace-count')).toBe('5000 of 5000 traces');
+    await page.getByLabel('Search').fill('');
+
+    // "Span name" means what the command's --name means: some span's name contains it.
+    const withInventory = spans.filter((list) => list.some((s) => s.name.includes('GET /inventory'))).length;
+    await page.getByLabel('Span name').fill('GET /inventory');
+    await expect.poll(() => countText('trace-count')).toBe(`${withInventory} of 5000 traces`);
+    await page.getByLabel('Span name').fill('');
   });
 
   it('opens a trace’s waterfall on a click: tree, critical path, markers, orphans apart', async () => {
@@ -157,7 +189,7 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     expect(await page.locator('.map-edge[data-kind="async"]').count()).toBe(async);
     const edge = page.locator('.map-edge[data-from="api"][data-to="inventory"]');
     expect(await edge.locator('text').textContent()).toBe('5000× · 500 err · 190ms');
-    expect(await page.locator('.map-node[data-service="inventory"] .node-stats').textContent()).toBe('5000 spans · 500 err · p95 198ms');
+    expect(await page.locator('.map-node[data-service="inventory"] .node-stats').textContent()).toBe('5000 requests · 500 err · p95 198ms');
   });
 
   it('shows the stats tables', async () => {

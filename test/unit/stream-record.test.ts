@@ -2,7 +2,9 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { spanRows } from '../../handlers/archive/span-table';
 import { SpanStore } from '../../cli/src/read/span-store';
-import { Flag } from '../../cli/src/read/spans';
+import { compile } from '../../cli/src/query/evaluate';
+import { parseQuery } from '../../cli/src/query/parse';
+import { shorthandQuery } from '../../cli/src/query/shorthands';
 import {
   decodeStreamRecord,
   encodeStreamRecord,
@@ -79,9 +81,9 @@ describe('the stream record', () => {
     expect(row!.span_attributes).toEqual({ 'http.route': '/pay' });
 
     for (const [value, matches] of [['checkout', 0], ['search', 1]] as const) {
-      const store = new SpanStore({ attr: { key: TENANT_ATTRIBUTE, value } });
+      const store = new SpanStore({ query: compile(parseQuery(shorthandQuery({ attr: { key: TENANT_ATTRIBUTE, value } })!)) });
       store.add(decodeStreamRecord(encodeStreamRecord(posing())).request);
-      const matched = [...store.traces.values()].flatMap((spans) => [...spans.values()]).filter((s) => (s.flags & Flag.AttrMatch) !== 0);
+      const matched = [...store.traces.values()].flatMap((spans) => [...spans.values()]).filter((s) => s.spansets !== 0);
       expect({ value, matched: matched.length }).toEqual({ value, matched: matches });
     }
   });

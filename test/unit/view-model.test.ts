@@ -93,8 +93,8 @@ describe('the service map’s layout', () => {
   it('places callers left of callees, survives cycles and self edges, and routes every edge', () => {
     const layout = layoutMap({
       nodes: [
-        { service: 'api', count: 1, errors: 0, p95Ms: 1 },
-        { service: 'db', count: 1, errors: 0, p95Ms: 1 },
+        { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, p95Ms: 1 },
+        { service: 'db', name: 'db', kind: 'service', count: 1, errors: 0, p95Ms: 1 },
       ],
       edges: [
         { from: 'api', to: 'orders', kind: 'sync', count: 1, errors: 0, p95Ms: 1 },

@@ -1,6 +1,10 @@
 import { requestKey, ServiceRequests } from '../../../src/otlp/service-requests';
 import type { ServiceMap, Stats } from '../model';
+import { OtlpSpanKind } from '../../../src/otlp/types';
 import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
+import { dependencyNode, type Dependency } from './dependency';
+import { bucketOf, histogramOf } from './histogram';
+import { timelineOf, type TimedSpan } from './timeline';
 import { nearestRank, sortedCopy } from './percentiles';
 import type { TraceView } from './trace-view';
 
@@ -29,22 +33,39 @@ export const byService = (a: { service: string }, b: { service: string }): numbe
 export const byOperation = (a: { service: string; name: string }, b: { service: string; name: string }): number => byService(a, b) || a.name.localeCompare(b.name);
 export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][number]): number => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind);
 
+/** A call answered by a service we trace: the span has a child in another service. */
+function callsTracedService(view: TraceView, span: CompactSpan): boolean {
+  return (view.children.get(span.spanId) ?? []).some((child) => child.service !== span.service);
+}
+
 /** Looks a span up by `traceId/spanId` in everything read (links may cross traces). */
 export type LinkResolver = (ref: string) => CompactSpan | undefined;
+
+/**
+ * Whether the producer span `ref` (`traceId/spanId`) has a child in `service`: a message a
+ * batch consumer handled with `traceRecord`, whose delivery the child's hop already counts.
+ */
+export type DeliveredTo = (ref: string, service: string) => boolean;
 
 /**
  * `stats` and `map`, accumulated trace by trace. Durations are kept as numbers so the
  * percentiles are exact (nearest rank), not estimated from buckets.
  */
 export class Aggregator {
-  private readonly operations = new Map<string, Tally & { service: string; name: string }>();
+  private readonly operations = new Map<string, Tally & { service: string; name: string; spans: TimedSpan[] }>();
   private readonly functions = new Map<string, { invocations: number; coldStarts: number; inits: number[] }>();
   private readonly nodes = new Map<string, Tally>();
+  private readonly dependencies = new Map<string, Tally & Dependency>();
   private readonly edges = new Map<string, Tally & { from: string; to: string; kind: 'sync' | 'async' }>();
   private readonly spansPerTrace: number[] = [];
   private withOrphans = 0;
 
-  constructor(private readonly resolve: LinkResolver) {}
+  constructor(
+    private readonly resolve: LinkResolver,
+    private readonly delivered: DeliveredTo = () => false,
+    /** `--bucket`: the timeline's step; chosen from the spans' range without it. */
+    private readonly bucketMs?: number,
+  ) {}
 
   private edge(from: string, to: string, kind: 'sync' | 'async', span: CompactSpan): void {
     if (from === to) return;
@@ -56,7 +77,9 @@ export class Aggregator {
     if (view.orphans.length > 0) this.withOrphans++;
     const entries = new ServiceRequests<{ span: CompactSpan; parent: CompactSpan | undefined }>();
     for (const span of view.byId.values()) {
-      count(getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name })), span);
+      const operation = getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name, spans: [] as TimedSpan[] }));
+      count(operation, span);
+      operation.spans.push({ startUs: span.startUs, durationMs: durationMs(span), error: (span.flags & Flag.Error) !== 0 });
       if (span.flags & (Flag.Invocation | Flag.Init)) {
         const fn = getOr(this.functions, span.service, () => ({ invocations: 0, coldStarts: 0, inits: [] as number[] }));
         if (span.flags & Flag.Invocation) fn.invocations++;
@@ -65,7 +88,13 @@ export class Aggregator {
       }
       for (const ref of span.links ?? []) {
         const linked = this.resolve(ref);
-        if (linked && linked.spanId !== span.parentSpanId) this.edge(linked.service, span.service, 'async', span);
+        // The batch's link to a message's producer is the same delivery as the message's own span under it.
+        if (linked && linked.spanId !== span.parentSpanId && !this.delivered(ref, span.service)) this.edge(linked.service, span.service, 'async', span);
+      }
+      if (span.dependency && !callsTracedService(view, span)) {
+        const node = dependencyNode(span.dependency);
+        count(getOr(this.dependencies, node, () => ({ ...tally(), ...span.dependency! })), span);
+        this.edge(span.service, node, span.kind === OtlpSpanKind.Producer ? 'async' : 'sync', span);
       }
       const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
       const key = requestKey(span, span.service, parent?.service);
@@ -85,12 +114,16 @@ export class Aggregator {
         .sort(byOperation)
         .map(({ service, name, count, errors, durations }) => {
           const sorted = sortedCopy(durations);
-          return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99) };
+          const buckets = new Map<number, number>();
+          for (const d of sorted) buckets.set(bucketOf(d), (buckets.get(bucketOf(d)) ?? 0) + 1);
+          return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99), histogram: histogramOf(buckets) };
         }),
       functions: [...this.functions.entries()]
         .map(([service, fn]) => {
           const sorted = sortedCopy(fn.inits);
-          return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: nearestRank(sorted, 50), initP95Ms: nearestRank(sorted, 95) };
+          // No init span read (plain OpenTelemetry records none): unknown, not a free cold start.
+          const known = sorted.length > 0;
+          return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: known ? nearestRank(sorted, 50) : null, initP95Ms: known ? nearestRank(sorted, 95) : null };
         })
         .sort(byService),
       traces: {
@@ -98,13 +131,17 @@ export class Aggregator {
         withOrphans: this.withOrphans,
         spansPerTrace: { p50: nearestRank(perTrace, 50), p95: nearestRank(perTrace, 95), max: perTrace.length > 0 ? perTrace[perTrace.length - 1]! : 0 },
       },
+      timeline: timelineOf([...this.operations.values()], this.bucketMs),
     };
   }
 
   map(): ServiceMap {
     const p95 = (t: Tally): number => nearestRank(sortedCopy(t.durations), 95);
     return {
-      nodes: [...this.nodes.entries()].map(([service, t]) => ({ service, count: t.count, errors: t.errors, p95Ms: p95(t) })).sort(byService),
+      nodes: [
+        ...[...this.nodes.entries()].map(([service, t]) => ({ service, name: service, kind: 'service' as const, count: t.count, errors: t.errors, p95Ms: p95(t) })),
+        ...[...this.dependencies.entries()].map(([node, t]) => ({ service: node, name: t.name, kind: t.kind, count: t.count, errors: t.errors, p95Ms: p95(t) })),
+      ].sort(byService),
       edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, p95Ms: p95(e) })).sort(byEdge),
     };
   }

@@ -8,6 +8,8 @@ interface Node {
   start: number;
   end: number;
   depth: number;
+  /** Its place among its parent's children. */
+  index: number;
   /** Children by end time, ascending (then by start), for the binary search below. */
   children: Node[];
 }
@@ -22,7 +24,7 @@ interface Node {
 function arrange(view: TraceView): Node[][] {
   const trees: Node[][] = [];
   for (const top of [...view.roots, ...view.orphans]) {
-    const first: Node = { span: top, parent: undefined, start: top.startUs, end: top.endUs, depth: 0, children: [] };
+    const first: Node = { span: top, parent: undefined, start: top.startUs, end: top.endUs, depth: 0, index: 0, children: [] };
     const tree = [first];
     for (let i = 0; i < tree.length; i++) {
       const node = tree[i]!;
@@ -34,25 +36,30 @@ function arrange(view: TraceView): Node[][] {
           start = Math.max(start, node.start);
           end = Math.min(end, node.end);
         }
-        const next: Node = { span: child, parent: node, start, end, depth: node.depth + 1, children: [] };
+        const next: Node = { span: child, parent: node, start, end, depth: node.depth + 1, index: 0, children: [] };
         node.children.push(next);
         tree.push(next);
       }
       node.children.sort((a, b) => a.end - b.end || a.start - b.start);
+      node.children.forEach((child, i) => (child.index = i));
     }
     trees.push(tree);
   }
   return trees;
 }
 
-/** The child that finishes last at or before `t` (strictly before when `strict`). */
-function lastFinishingChild(node: Node, t: number, strict: boolean): Node | undefined {
+/**
+ * The child that finishes last at or before `t`, among the first `before` children (those
+ * ordered before the child the walk returns from). A call ending in the same microsecond as
+ * the next one starts is on the path: Jaeger's strict `<` here drops it, which clocks that
+ * tick in milliseconds make common.
+ */
+function lastFinishingChild(node: Node, t: number, before: number): Node | undefined {
   let lo = 0;
-  let hi = node.children.length;
+  let hi = before;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    const end = node.children[mid]!.end;
-    if (strict ? end < t : end <= t) lo = mid + 1;
+    if (node.children[mid]!.end <= t) lo = mid + 1;
     else hi = mid;
   }
   return lo > 0 ? node.children[lo - 1] : undefined;
@@ -73,22 +80,22 @@ export function criticalPath(view: TraceView): Set<string> {
     let current = tree[0]!;
     for (const node of tree) if (node.end > current.end || (node.end === current.end && node.depth < current.depth)) current = node;
     let t = current.end;
-    let returning = false;
+    let before = current.children.length;
     for (;;) {
-      const child = lastFinishingChild(current, t, returning);
+      const child = lastFinishingChild(current, t, before);
       const sectionEnd = Math.min(t, current.end);
       const sectionStart = child ? child.end : current.start;
       if (sectionEnd > sectionStart) critical.add(current.span.spanId);
       if (child) {
         current = child;
         t = child.end;
-        returning = false;
+        before = child.children.length;
         continue;
       }
       if (!current.parent) break;
       t = current.start;
+      before = current.index;
       current = current.parent;
-      returning = true;
     }
   }
   return critical;

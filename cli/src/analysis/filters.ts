@@ -1,26 +1,30 @@
-import type { TraceSummary } from '../model';
-import { Flag } from '../read/spans';
+import { traceMatches, type CompiledQuery } from '../query/evaluate';
 import type { TraceView } from './trace-view';
 
-/** What selects traces, for every command: a trace must pass each filter given. */
-export interface Filters {
-  service?: string;
-  /** A span whose name contains this. */
-  name?: string;
-  minDurationMs?: number;
-  errors?: boolean;
-  cold?: boolean;
-  /** Some span (or its resource) has this attribute; the store flags it while reading. */
-  attr?: { key: string; value: string };
+/** `--since` / `--until` as microseconds since the epoch: a trace is in when its first span starts in [from, to). */
+export interface TimeWindow {
+  fromUs?: number;
+  toUs?: number;
 }
 
-export function matches(filters: Filters, summary: TraceSummary, view: TraceView): boolean {
-  if (filters.service !== undefined && !summary.services.includes(filters.service)) return false;
-  if (filters.minDurationMs !== undefined && summary.durationMs < filters.minDurationMs) return false;
-  if (filters.errors && summary.errorCount === 0) return false;
-  if (filters.cold && summary.coldStarts === 0) return false;
-  const name = filters.name;
-  if (name !== undefined && ![...view.byId.values()].some((s) => s.name.includes(name))) return false;
-  if (filters.attr && ![...view.byId.values()].some((s) => s.flags & Flag.AttrMatch)) return false;
-  return true;
+/** What selects traces, for every command: the query (the old flags are shorthands for one) and the window. */
+export interface Filters {
+  query?: CompiledQuery;
+  window?: TimeWindow;
+}
+
+export const hasFilters = (filters: Filters): boolean => filters.query !== undefined || filters.window !== undefined;
+
+export function inWindow(window: TimeWindow | undefined, startUs: number): boolean {
+  if (!window) return true;
+  return (window.fromUs === undefined || startUs >= window.fromUs) && (window.toUs === undefined || startUs < window.toUs);
+}
+
+/** The trace passes: it starts in the window, and its spans' spanset bits (set while reading) satisfy the query. */
+export function matches(filters: Filters, view: TraceView): boolean {
+  if (!inWindow(filters.window, view.startUs)) return false;
+  if (!filters.query) return true;
+  let bits = 0;
+  for (const span of view.byId.values()) bits |= span.spansets;
+  return traceMatches(filters.query.query, bits);
 }

@@ -28,7 +28,8 @@ export function traceDetail(view: TraceView, details: ReadonlyMap<string, SpanDe
       ...(detail?.statusMessage !== undefined ? { statusMessage: detail.statusMessage } : {}),
       attributes: detail?.attributes ?? {},
       resource: detail?.resource ?? {},
-      events: (detail?.events ?? []).map((e) => ({ ...e, timeMs: e.timeMs - origin / 1000 })),
+      // To the microsecond the times are read in, without the float noise of the subtraction.
+      events: (detail?.events ?? []).map((e) => ({ ...e, timeMs: Math.round(e.timeMs * 1000 - origin) / 1000 })),
       links: (detail?.links ?? []).map((link) => {
         const target = resolve(`${link.traceId}/${link.spanId}`);
         return target ? { ...link, service: target.service, name: target.name } : link;

@@ -1,5 +1,5 @@
 import type { TraceSummary } from '../model';
-import { Flag, type CompactSpan } from '../read/spans';
+import { durationMs, Flag, type CompactSpan } from '../read/spans';
 
 /** One trace's spans arranged as a forest: children by parent, sorted by start time. */
 export interface TraceView {
@@ -39,7 +39,16 @@ export function traceView(traceId: string, byId: ReadonlyMap<string, CompactSpan
   return { traceId, byId, children, roots, orphans, startUs, endUs };
 }
 
-/** The trace's row in `traces`: its root is the earliest span without a parent (else the earliest orphan). */
+/**
+ * The span a trace is named and timed by: the earliest without a parent, passing over the
+ * sandbox's `init` span (it precedes a cold start's invocation, whose trace it is); else the
+ * earliest orphan.
+ */
+export function rootOf(view: TraceView): CompactSpan | undefined {
+  return view.roots.find((span) => !(span.flags & Flag.Init)) ?? view.roots[0] ?? view.orphans[0];
+}
+
+/** The trace's row in `traces`. */
 export function summarize(view: TraceView): TraceSummary {
   const services = new Set<string>();
   let errorCount = 0;
@@ -49,7 +58,11 @@ export function summarize(view: TraceView): TraceSummary {
     if (span.flags & Flag.Error) errorCount++;
     if (span.flags & Flag.Cold) coldStarts++;
   }
-  const root = view.roots[0] ?? view.orphans[0];
+  const root = rootOf(view);
+  let failed: CompactSpan | undefined;
+  for (const span of view.byId.values()) {
+    if (span.flags & Flag.Error && (!failed || span.startUs < failed.startUs || (span.startUs === failed.startUs && span.spanId < failed.spanId))) failed = span;
+  }
   return {
     traceId: view.traceId,
     rootName: root?.name ?? '',
@@ -59,5 +72,8 @@ export function summarize(view: TraceView): TraceSummary {
     errorCount,
     coldStarts,
     startTime: new Date(view.startUs / 1000).toISOString(),
+    rootDurationMs: root && view.roots.length > 0 ? durationMs(root) : null,
+    rootMissing: view.roots.length === 0,
+    error: failed ? { service: failed.service, name: failed.name, ...(failed.failure ?? { message: null, type: null, httpStatus: null }) } : null,
   };
 }

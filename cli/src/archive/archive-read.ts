@@ -3,8 +3,14 @@ import { matches } from '../analysis/filters';
 import { traceDetail } from '../analysis/trace-detail';
 import { summarize, traceView } from '../analysis/trace-view';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary, ViewData } from '../model';
+import { spansetBits } from '../query/evaluate';
+import { compactFacts } from '../query/facts';
 import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
-import { SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
+import type { DependencyKind } from '../analysis/dependency';
+import { histogramOf } from '../analysis/histogram';
+import { byBucket } from '../analysis/timeline';
+import { failureOf, type Failure } from '../analysis/failure';
+import { failuresOfTracesStatement, SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
 
 // The commands' answers from the span table: the engine computes `traces`, `stats` and `map`
@@ -23,11 +29,38 @@ type Value = PlainRow[string] | undefined;
 const num = (value: Value): number => (value === null || value === undefined ? 0 : Number(value));
 const text = (value: Value): string => (value === null || value === undefined ? '' : String(value));
 
+type TextMap = Record<string, string>;
+
+const parseJson = <T>(value: Value, empty: T): T => (value === null || value === undefined ? empty : (JSON.parse(String(value)) as T));
+const lookupIn = (map: TextMap | null) => (key: string) => (map !== null && Object.hasOwn(map, key) ? map[key] : undefined);
+
+/** A failed span's row as `failureOf` reads it, as the in-memory read does. */
+function rowFailure(row: PlainRow): Failure {
+  const events = parseJson<Array<{ name: string; attributes: TextMap | null }>>(row.events, []);
+  const message = text(row.status_message);
+  return failureOf(message === '' ? undefined : message, lookupIn(parseJson<TextMap>(row.span_attributes, {})), events.map((e) => ({ name: e.name, attribute: lookupIn(e.attributes) })));
+}
+
+/** The first failed span of each trace (by start, then span id), read for the listed traces only. */
+async function firstFailures(engine: ArchiveEngine, scope: Scope, traceIds: readonly string[]): Promise<Map<string, NonNullable<TraceSummary['error']>>> {
+  const first = new Map<string, PlainRow>();
+  if (traceIds.length > 0) {
+    for (const row of await engine.select(failuresOfTracesStatement(scope, traceIds))) {
+      const id = text(row.trace_id);
+      const known = first.get(id);
+      if (!known || num(row.start_us) < num(known.start_us) || (num(row.start_us) === num(known.start_us) && text(row.span_id) < text(known.span_id))) first.set(id, row);
+    }
+  }
+  return new Map([...first].map(([id, row]) => [id, { service: text(row.service_name), name: text(row.span_name), ...rowFailure(row) }]));
+}
+
 /** `traces`: the newest traces that pass the filters. */
 export async function archiveTraces(engine: ArchiveEngine, scope: Scope, limit: number): Promise<TraceSummary[]> {
   const rows = await engine.select(tracesStatement(scope, limit));
+  const failures = await firstFailures(engine, scope, rows.filter((row) => num(row.errors) > 0).map((row) => text(row.trace_id)));
   return rows.map((row) => {
     const startUs = num(row.start_us);
+    const hasRoot = num(row.has_root) > 0;
     return {
       traceId: text(row.trace_id),
       rootName: text(row.root_name),
@@ -37,35 +70,46 @@ export async function archiveTraces(engine: ArchiveEngine, scope: Scope, limit: 
       errorCount: num(row.errors),
       coldStarts: num(row.cold_starts),
       startTime: new Date(startUs / 1000).toISOString(),
+      rootDurationMs: hasRoot ? num(row.root_duration_us) / 1000 : null,
+      rootMissing: !hasRoot,
+      error: failures.get(text(row.trace_id)) ?? null,
     };
   });
 }
 
 const ms = (value: Value): number => num(value) / 1000;
+const msOrNull = (value: Value): number | null => (value === null || value === undefined ? null : ms(value));
 const section = (rows: readonly PlainRow[], name: string): PlainRow[] => rows.filter((row) => row.section === name);
 
 function statsOf(rows: readonly PlainRow[]): Stats {
   const traces = section(rows, 'traces')[0];
   return {
     operations: section(rows, 'op')
-      .map((r) => ({ service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99) }))
+      .map((r) => {
+        const buckets = new Map(section(rows, 'hist').filter((h) => h.a === r.a && h.b === r.b).map((h) => [Number(h.c), num(h.n)] as const));
+        return { service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99), histogram: histogramOf(buckets) };
+      })
       .sort(byOperation),
     functions: section(rows, 'fn')
-      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: ms(r.p50), initP95Ms: ms(r.p95) }))
+      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: msOrNull(r.p50), initP95Ms: msOrNull(r.p95) }))
       .sort(byService),
     traces: {
       count: num(traces?.n),
       withOrphans: num(traces?.errors),
       spansPerTrace: { p50: num(traces?.p50), p95: num(traces?.p95), max: num(traces?.p99) },
     },
+    timeline: section(rows, 'timeline')
+      .map((r) => ({ start: new Date(Number(r.c) / 1000).toISOString(), service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
+      .sort(byBucket),
   };
 }
 
 function mapOf(rows: readonly PlainRow[]): ServiceMap {
   return {
-    nodes: section(rows, 'node')
-      .map((r) => ({ service: text(r.a), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
-      .sort(byService),
+    nodes: [
+      ...section(rows, 'node').map((r) => ({ service: text(r.a), name: text(r.a), kind: 'service' as const, count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) })),
+      ...section(rows, 'dependency').map((r) => ({ service: text(r.a), name: text(r.b), kind: text(r.c) as DependencyKind, count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) })),
+    ].sort(byService),
     edges: section(rows, 'edge')
       .map((r) => ({ from: text(r.a), to: text(r.b), kind: r.c === 'async' ? ('async' as const) : ('sync' as const), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
       .sort(byEdge),
@@ -82,10 +126,6 @@ export async function archiveMap(engine: ArchiveEngine, scope: Scope): Promise<S
   return mapOf(await engine.select(summaryStatement(scope, ['map'])));
 }
 
-type TextMap = Record<string, string>;
-
-const parseJson = <T>(value: Value, empty: T): T => (value === null || value === undefined ? empty : (JSON.parse(String(value)) as T));
-
 /** `YYYY-MM-DD HH:MM:SS[.fraction]` (UTC, as the engines print a timestamp in JSON) as whole microseconds. */
 function timestampMicros(value: string): number {
   const [whole, fraction = ''] = value.replace(' ', 'T').split('.');
@@ -98,7 +138,7 @@ interface Spans {
 }
 
 /** One trace's rows as the in-memory analysis holds them, by trace id. */
-function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr']): Map<string, Spans> {
+function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query']): Map<string, Spans> {
   const traces = new Map<string, Spans>();
   for (const row of rows) {
     const traceId = text(row.trace_id);
@@ -111,10 +151,9 @@ function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr'])
     let flags = row.status_code === 'Error' ? Flag.Error : row.status_code === 'Ok' ? Flag.Ok : 0;
     if ('faas.coldstart' in attributes) flags |= Flag.Invocation | (attributes['faas.coldstart'] === 'true' ? Flag.Cold : 0);
     if ('hoptrace.init_type' in attributes) flags |= Flag.Init;
-    if (attr && (attributes[attr.key] === attr.value || resource[attr.key] === attr.value)) flags |= Flag.AttrMatch;
     const spanId = text(row.span_id);
     const startUs = num(row.start_us);
-    trace.compact.set(spanId, {
+    const compact = {
       spanId,
       parentSpanId: text(row.parent_span_id) || undefined,
       service: text(row.service_name),
@@ -123,8 +162,12 @@ function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr'])
       startUs,
       endUs: Math.max(num(row.end_us), startUs),
       flags,
+      dependency: undefined,
+      failure: flags & Flag.Error ? rowFailure(row) : undefined,
       links: links.length > 0 ? links.map((l) => `${l.trace_id}/${l.span_id}`) : undefined,
-    });
+    };
+    const spansets = query ? spansetBits(query, compactFacts(compact, (key) => (Object.hasOwn(attributes, key) ? attributes[key] : undefined), (key) => (Object.hasOwn(resource, key) ? resource[key] : undefined))) : 0;
+    trace.compact.set(spanId, { ...compact, spansets });
     const message = text(row.status_message);
     trace.details.set(spanId, {
       ...(message !== '' ? { statusMessage: message } : {}),
@@ -139,7 +182,7 @@ function spansByTrace(rows: readonly PlainRow[], attr: Scope['filters']['attr'])
 
 /** Full traces from their rows, links resolved against them and, one more read, the traces they link to. */
 async function detailsOf(engine: ArchiveEngine, scope: Scope, rows: readonly PlainRow[]): Promise<Map<string, { detail: TraceDetail; passes: boolean }>> {
-  const traces = spansByTrace(rows, scope.filters.attr);
+  const traces = spansByTrace(rows, scope.filters.query);
   const elsewhere = new Set<string>();
   for (const { compact } of traces.values()) {
     for (const span of compact.values()) for (const ref of span.links ?? []) if (!traces.has(ref.slice(0, ref.indexOf('/')))) elsewhere.add(ref.slice(0, ref.indexOf('/')));
@@ -153,7 +196,7 @@ async function detailsOf(engine: ArchiveEngine, scope: Scope, rows: readonly Pla
   const out = new Map<string, { detail: TraceDetail; passes: boolean }>();
   for (const [traceId, { compact, details }] of traces) {
     const view = traceView(traceId, compact);
-    out.set(traceId, { detail: traceDetail(view, details, resolve), passes: matches(scope.filters, summarize(view), view) });
+    out.set(traceId, { detail: traceDetail(view, details, resolve), passes: matches(scope.filters, view) });
   }
   return out;
 }

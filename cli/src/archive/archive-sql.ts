@@ -1,6 +1,10 @@
 import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../handlers/archive/queries';
 import { PARTITION_COLUMN } from '../../../handlers/archive/span-table';
 import type { Filters } from '../analysis/filters';
+import { BUCKET_BOUNDS_MS } from '../analysis/histogram';
+import { MAX_BUCKETS, STEPS_MS } from '../analysis/timeline';
+import { dependencySql } from './dependency-sql';
+import { conditionSql, querySql } from './query-sql';
 
 // The read-back command's questions as SQL over the span table, so the engine (DuckDB on
 // local Parquet, Athena on S3) does the filtering, grouping and percentiles and Node gets
@@ -15,13 +19,17 @@ export interface Statement {
   parameters: Array<string | number>;
 }
 
-/** What every question reads: the table, the day it starts from, the traces' filters. */
+/** What every question reads: the table, the days of the window, the traces' filters. */
 export interface Scope {
   dialect: Dialect;
   table: string;
   /** `YYYY-MM-DD`: partitions before it are not read. */
   sinceDay?: string;
+  /** `YYYY-MM-DD`: partitions after it are not read. */
+  untilDay?: string;
   filters: Filters;
+  /** `--bucket`: the timeline's step in milliseconds; chosen from the spans' range without it. */
+  bucketMs?: number;
 }
 
 /** Joins a group's services in one text column; no service name holds this control character. */
@@ -41,7 +49,13 @@ class Builder {
   }
 
   dayWhere(extra?: string): string {
-    const conditions = [...(extra ? [extra] : []), ...(this.scope.sinceDay !== undefined ? [`${PARTITION_COLUMN} >= ${this.p(this.scope.sinceDay)}`] : [])];
+    const conditions = [
+      ...(extra ? [extra] : []),
+      // All-zero ids are invalid (W3C Trace Context, OTLP); the in-memory read refuses them too.
+      `trace_id <> '${'0'.repeat(32)}' AND span_id <> '${'0'.repeat(16)}'`,
+      ...(this.scope.sinceDay !== undefined ? [`${PARTITION_COLUMN} >= ${this.p(this.scope.sinceDay)}`] : []),
+      ...(this.scope.untilDay !== undefined ? [`${PARTITION_COLUMN} <= ${this.p(this.scope.untilDay)}`] : []),
+    ];
     return conditions.length > 0 ? conditions.join(' AND ') : '1 = 1';
   }
 }
@@ -59,9 +73,9 @@ function base(b: Builder): string {
   const { filters } = scope;
   // Parameters in the order their `?` appear in the text.
   const dedup = deduplicated(scope.table, s, b.dayWhere());
-  const attr = filters.attr
-    ? `coalesce(${s.lookup('span_attributes', b.p(filters.attr.key))} = ${b.p(filters.attr.value)}, false) OR coalesce(${s.lookup('resource_attributes', b.p(filters.attr.key))} = ${b.p(filters.attr.value)}, false)`
-    : 'false';
+  const durationMs = `CAST(greatest(${s.endMicros('start_time', 'duration_ns')}, ${s.micros('start_time')}) - ${s.micros('start_time')} AS double) / 1000`;
+  const dependency = dependencySql(s, scope.dialect);
+  const spansets = (filters.query?.spansets ?? []).map((condition, i) => `${flag(conditionSql(condition, scope.dialect, s, { durationMs }, (v) => b.p(v)))} AS q${i},`);
   const head = `WITH ${dedup},
 spans AS (
   SELECT trace_id, span_id, NULLIF(parent_span_id, '') AS parent_id, service_name AS service, span_name AS name,
@@ -71,20 +85,18 @@ spans AS (
          ${s.lookup('span_attributes', 'faas.coldstart')} IS NOT NULL AS invocation,
          coalesce(${s.lookup('span_attributes', 'faas.coldstart')} = 'true', false) AS cold,
          ${s.lookup('span_attributes', 'hoptrace.init_type')} IS NOT NULL AS init,
-         ${attr} AS attr_match,
+         ${spansets.join('\n         ')}
+         ${dependency.kind} AS dep_kind, ${dependency.name} AS dep_name,
          links
   FROM deduplicated
 ),`;
-  const nameMatch = filters.name !== undefined ? `max(${flag(`strpos(name, ${b.p(filters.name)}) > 0`)})` : '0';
-  const serviceMatch = filters.service !== undefined ? `max(${flag(`service = ${b.p(filters.service)}`)})` : '0';
+  const { window } = filters;
   const conditions = [
-    ...(filters.service !== undefined ? ['service_match = 1'] : []),
-    ...(filters.minDurationMs !== undefined ? [`CAST(end_us - start_us AS double) / 1000 >= ${b.p(filters.minDurationMs)}`] : []),
-    ...(filters.errors ? ['errors > 0'] : []),
-    ...(filters.cold ? ['cold_starts > 0'] : []),
-    ...(filters.name !== undefined ? ['name_match = 1'] : []),
-    ...(filters.attr ? ['attr_match = 1'] : []),
+    ...(window?.fromUs !== undefined ? [`start_us >= ${b.p(window.fromUs)}`] : []),
+    ...(window?.toUs !== undefined ? [`start_us < ${b.p(window.toUs)}`] : []),
+    ...(filters.query ? [querySql(filters.query.query)] : []),
   ];
+  const spansetHits = spansets.map((_, i) => `, max(q${i}) AS q${i}`).join('');
   return `${head}
 related AS (
   SELECT c.*, p.service AS parent_service, p.kind AS parent_kind,
@@ -94,7 +106,7 @@ related AS (
 ranked AS (
   SELECT *, row_number() OVER (
     PARTITION BY trace_id
-    ORDER BY CASE WHEN parent_id IS NULL THEN 0 WHEN orphan THEN 1 ELSE 2 END, start_us, end_us DESC, span_id
+    ORDER BY CASE WHEN parent_id IS NULL AND NOT init THEN 0 WHEN parent_id IS NULL THEN 1 WHEN orphan THEN 2 ELSE 3 END, start_us, end_us DESC, span_id
   ) AS root_rank
   FROM related
 ),
@@ -103,8 +115,9 @@ traces AS (
          sum(${flag('error')}) AS errors, sum(${flag('cold')}) AS cold_starts,
          max(CASE WHEN root_rank = 1 AND (parent_id IS NULL OR orphan) THEN name END) AS root_name,
          max(${flag('orphan')}) AS has_orphans,
-         ${s.joinDistinct('service', 'chr(31)')} AS services,
-         ${nameMatch} AS name_match, ${serviceMatch} AS service_match, max(${flag('attr_match')}) AS attr_match
+         max(CASE WHEN root_rank = 1 AND parent_id IS NULL THEN end_us - start_us END) AS root_duration_us,
+         max(${flag('parent_id IS NULL')}) AS has_root,
+         ${s.joinDistinct('service', 'chr(31)')} AS services${spansetHits}
   FROM ranked
   GROUP BY trace_id
 ),
@@ -123,11 +136,16 @@ const NEWEST_FIRST = 'floor(start_us / 1e3) DESC, trace_id';
 export function tracesStatement(scope: Scope, limit: number): Statement {
   const b = new Builder(scope);
   const sql = `${base(b)}
-SELECT trace_id, root_name, services, span_count, start_us, end_us, errors, cold_starts
+SELECT trace_id, root_name, services, span_count, start_us, end_us, errors, cold_starts, root_duration_us, has_root
 FROM selected
 ORDER BY ${NEWEST_FIRST}
 LIMIT ${Math.trunc(limit)}`;
   return { sql, parameters: b.parameters };
+}
+
+/** The histogram bucket's index of a duration in milliseconds, by the ladder the in-memory read uses. */
+function bucketSql(durationMs: string): string {
+  return `CASE ${BUCKET_BOUNDS_MS.map((bound, i) => `WHEN ${durationMs} <= ${bound} THEN ${i}`).join(' ')} ELSE ${BUCKET_BOUNDS_MS.length} END`;
 }
 
 /** One kind of answer row of a summary statement; every kind has the same columns. */
@@ -149,7 +167,20 @@ export function summaryStatement(scope: Scope, parts: readonly SummaryPart[]): S
   const { s } = b;
   const duration = 'end_us - start_us';
   const links = s.unnest('m.links', 'l', ['trace_id', 'span_id', 'trace_state', 'attributes']);
+  // Producer spans with a child in a service: a batch's link to one of them is the same
+  // delivery as the message's own span (traceRecord) under it, counted once.
   const mapCtes = `,
+delivered AS (
+  SELECT DISTINCT trace_id, parent_id AS producer_id, service FROM related WHERE parent_kind = 'Producer'
+),
+callees AS (
+  SELECT DISTINCT trace_id, parent_id FROM related WHERE parent_service IS NOT NULL AND parent_service <> service
+),
+dependency_calls AS (
+  SELECT m.*, m.dep_kind || ':' || m.dep_name AS dep_node
+  FROM members m LEFT JOIN callees c ON c.trace_id = m.trace_id AND c.parent_id = m.span_id
+  WHERE m.dep_kind IS NOT NULL AND m.dep_name IS NOT NULL AND c.trace_id IS NULL
+),
 entries AS (
   SELECT * FROM (
     SELECT m.*, row_number() OVER (
@@ -169,19 +200,31 @@ hops AS (
   SELECT t.service, m.service, 'async', m.error, m.start_us, m.end_us
   FROM members m ${links}
   JOIN spans t ON t.trace_id = l.trace_id AND t.span_id = l.span_id
-  WHERE t.span_id <> coalesce(m.parent_id, '') AND t.service <> m.service
+  LEFT JOIN delivered d ON d.trace_id = t.trace_id AND d.producer_id = t.span_id AND d.service = m.service
+  WHERE t.span_id <> coalesce(m.parent_id, '') AND t.service <> m.service AND d.trace_id IS NULL
+  UNION ALL
+  SELECT service, dep_node, CASE WHEN kind = 'Producer' THEN 'async' ELSE 'sync' END, error, start_us, end_us FROM dependency_calls
 )`;
   const ms = (q: number, of = duration): string => s.percentile(of, q);
   const init = `CASE WHEN init THEN ${duration} END`;
   const stats = [
     answer('op', 'service', 'name', "''", 'count(*)', `sum(${flag('error')})`, ms(0.5), ms(0.95), ms(0.99), 'members GROUP BY service, name'),
+    answer('hist', 'service', 'name', 'CAST(bucket AS varchar)', 'count(*)', '0', 'NULL', 'NULL', 'NULL', `(SELECT service, name, ${bucketSql(`CAST(${duration} AS double) / 1000`)} AS bucket FROM members) b GROUP BY service, name, bucket`),
     answer('fn', 'service', "''", "''", `sum(${flag('invocation')})`, `sum(${flag('cold')})`, ms(0.5, init), ms(0.95, init), 'NULL', 'members WHERE invocation OR init GROUP BY service'),
     answer('traces', "''", "''", "''", 'count(*)', 'sum(has_orphans)', ms(0.5, 'span_count'), ms(0.95, 'span_count'), 'max(span_count)', 'selected'),
   ];
   const map = [
+    answer('dependency', 'dep_node', 'dep_name', 'dep_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'dependency_calls GROUP BY dep_node, dep_name, dep_kind'),
     answer('node', 'service', "''", "''", 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'entries GROUP BY service'),
     answer('edge', 'from_service', 'to_service', 'hop_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'hops GROUP BY from_service, to_service, hop_kind'),
   ];
+  const stepUs = scope.bucketMs !== undefined
+    ? String(Math.trunc(scope.bucketMs * 1000))
+    : `(SELECT CASE ${STEPS_MS.map((step) => `WHEN max(start_us) - min(start_us) <= ${MAX_BUCKETS * step * 1000} THEN ${step * 1000}`).join(' ')} ELSE ${STEPS_MS[STEPS_MS.length - 1]! * 1000} END FROM members)`;
+  stats.push(
+    answer('timeline', 'service', 'name', 'CAST(bucket_us AS varchar)', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL',
+      `(SELECT service, name, error, start_us, end_us, CAST(floor(CAST(start_us AS double) / step_us) AS bigint) * step_us AS bucket_us FROM members CROSS JOIN (SELECT ${stepUs} AS step_us) s) t GROUP BY service, name, bucket_us`),
+  );
   const selects = [...(parts.includes('stats') ? stats : []), ...(parts.includes('map') ? map : [])];
   const sql = `${base(b)}${parts.includes('map') ? mapCtes : ''}
 ${selects.join('\nUNION ALL\n')}`;
@@ -215,6 +258,18 @@ export function spansOfTracesStatement(scope: Scope, traceIds: readonly string[]
   const ids = `trace_id IN (${traceIds.map((id) => b.p(id)).join(', ')})`;
   const sql = `WITH ${deduplicated(scope.table, s, b.dayWhere(ids))}
 SELECT ${SPAN_COLUMNS_SQL(s, 'd')}
+FROM deduplicated d`;
+  return { sql, parameters: b.parameters };
+}
+
+/** The failed spans of the traces given by id, with what their failure says (`traces` lists the first of each). */
+export function failuresOfTracesStatement(scope: Scope, traceIds: readonly string[]): Statement {
+  const b = new Builder(scope);
+  const s = SYNTAX[scope.dialect];
+  const ids = `trace_id IN (${traceIds.map((id) => b.p(id)).join(', ')}) AND status_code = 'Error'`;
+  const sql = `WITH ${deduplicated(scope.table, s, b.dayWhere(ids))}
+SELECT d.trace_id, d.span_id, d.service_name, d.span_name, ${s.micros('d.start_time')} AS start_us, d.status_message,
+       ${s.json('d.span_attributes')} AS span_attributes, ${s.json('d.events')} AS events
 FROM deduplicated d`;
   return { sql, parameters: b.parameters };
 }

@@ -1,15 +1,20 @@
 import { isObject } from '../../../src/guards';
-import { OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
+import { OtlpSpanKind, OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
 import { PROVISIONAL_ATTRIBUTE } from '../../../src/otlp/provisional';
-import { attributeMap, plainValue } from '../../../src/otlp/values';
+import { attributeMap, plainValue, type PlainValue } from '../../../src/otlp/values';
+import { dependencyOf } from '../analysis/dependency';
+import { failureOf, type Failure } from '../analysis/failure';
+import { spansetBits, type CompiledQuery } from '../query/evaluate';
+import { compactFacts } from '../query/facts';
 import { Flag, type CompactSpan, type SpanDetail } from './spans';
 
-const TRACE_ID = /^[0-9a-fA-F]{32}$/;
-const SPAN_ID = /^[0-9a-fA-F]{16}$/;
+// All zeros is invalid in W3C Trace Context and OTLP: no trace or span has that id.
+const TRACE_ID = /^(?!0{32})[0-9a-fA-F]{32}$/;
+const SPAN_ID = /^(?!0{16})[0-9a-fA-F]{16}$/;
 
 export interface StoreOptions {
-  /** `--attr key=value`: spans (or their resource) with this attribute are flagged. */
-  attr?: { key: string; value: string };
+  /** Each span's spanset bits are evaluated as it is read, while its attributes are at hand. */
+  query?: CompiledQuery;
   /** Traces whose spans are kept in full (attributes, events, links), for `trace` and `view`. */
   detail?: (traceId: string) => boolean;
 }
@@ -22,6 +27,8 @@ export interface ReadCounts {
   skippedRecords: number;
   skippedSpans: number;
   firstReason?: string;
+  /** Where the first refused record or span came from (a file, its line, a stream record). */
+  firstOrigin?: string;
 }
 
 /** Nanoseconds (decimal string or number) as microseconds, or NaN. */
@@ -29,6 +36,16 @@ function micros(value: unknown): number {
   if (typeof value === 'number') return Math.floor(value / 1000);
   if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) return Number.NaN;
   return value.length <= 3 ? 0 : Number(value.slice(0, -3));
+}
+
+/** Client and producer spans: the ones that call something. */
+const isCaller = (kind: unknown): boolean => kind === OtlpSpanKind.Client || kind === OtlpSpanKind.Producer;
+
+/** The value of `key` in OTLP key-values, undefined when absent. */
+function valueIn(list: readonly OtlpKeyValue[] | undefined, key: string): PlainValue | undefined {
+  if (!Array.isArray(list)) return undefined;
+  for (const kv of list) if (isObject(kv) && kv.key === key) return plainValue(kv.value as OtlpAnyValue);
+  return undefined;
 }
 
 function textOf(value: OtlpAnyValue | undefined): string {
@@ -56,18 +73,27 @@ export class SpanStore {
     return text;
   }
 
-  /** A record or line that could not be read: counted, its reason kept if it is the first. */
-  skipRecord(reason: string): void {
+  private origin: string | undefined;
+
+  private firstProblem(reason: string, origin: string | undefined): void {
+    if (this.counts.firstReason !== undefined) return;
+    this.counts.firstReason = reason;
+    if (origin !== undefined) this.counts.firstOrigin = origin;
+  }
+
+  /** A record or line that could not be read: counted, its reason and origin kept if it is the first. */
+  skipRecord(reason: string, origin?: string): void {
     this.counts.skippedRecords++;
-    this.counts.firstReason ??= reason;
+    this.firstProblem(reason, origin);
   }
 
   private skipSpan(reason: string): void {
     this.counts.skippedSpans++;
-    this.counts.firstReason ??= reason;
+    this.firstProblem(reason, this.origin);
   }
 
-  add(request: OtlpExportRequest): void {
+  add(request: OtlpExportRequest, origin?: string): void {
+    this.origin = origin;
     this.counts.records++;
     for (const group of request.resourceSpans) {
       if (!isObject(group) || !Array.isArray(group.scopeSpans)) {
@@ -78,27 +104,19 @@ export class SpanStore {
       let service = 'unknown_service';
       for (const kv of resource) if (isObject(kv) && kv.key === 'service.name') service = textOf(kv.value as OtlpAnyValue);
       service = this.intern(service);
-      const resourceMatch = this.matchesAttr(resource);
       for (const scope of group.scopeSpans) {
         if (!isObject(scope) || !Array.isArray(scope.spans)) {
           this.skipSpan('a scopeSpans entry without spans');
           continue;
         }
-        for (const span of scope.spans) this.addSpan(span, service, resource, resourceMatch);
+        for (const span of scope.spans) this.addSpan(span, service, resource);
       }
     }
   }
 
-  private matchesAttr(list: readonly OtlpKeyValue[]): boolean {
-    const want = this.options.attr;
-    if (!want || !Array.isArray(list)) return false;
-    for (const kv of list) if (isObject(kv) && kv.key === want.key && textOf(kv.value as OtlpAnyValue) === want.value) return true;
-    return false;
-  }
-
-  private addSpan(span: OtlpSpan, service: string, resource: readonly OtlpKeyValue[], resourceMatch: boolean): void {
+  private addSpan(span: OtlpSpan, service: string, resource: readonly OtlpKeyValue[]): void {
     if (!isObject(span) || typeof span.traceId !== 'string' || !TRACE_ID.test(span.traceId) || typeof span.spanId !== 'string' || !SPAN_ID.test(span.spanId)) {
-      this.skipSpan('a span without a valid traceId and spanId');
+      this.skipSpan('a span without a valid traceId and spanId (hex, 32 and 16 digits, not all zeros)');
       return;
     }
     const startUs = micros(span.startTimeUnixNano);
@@ -112,7 +130,6 @@ export class SpanStore {
     let trace = this.traces.get(traceId);
     if (!trace) this.traces.set(traceId, (trace = new Map()));
     let flags = span.status?.code === OtlpStatusCode.Error ? Flag.Error : span.status?.code === OtlpStatusCode.Ok ? Flag.Ok : 0;
-    if (resourceMatch || this.matchesAttr(span.attributes)) flags |= Flag.AttrMatch;
     if (Array.isArray(span.attributes)) {
       for (const kv of span.attributes) {
         if (!isObject(kv)) continue;
@@ -133,7 +150,7 @@ export class SpanStore {
     const links = Array.isArray(span.links) && span.links.length > 0
       ? span.links.filter((l) => isObject(l) && typeof l.traceId === 'string' && typeof l.spanId === 'string').map((l) => `${l.traceId.toLowerCase()}/${l.spanId.toLowerCase()}`)
       : undefined;
-    trace.set(spanId, {
+    const compact = {
       spanId,
       parentSpanId: parent,
       service,
@@ -142,9 +159,23 @@ export class SpanStore {
       startUs,
       endUs: Math.max(endUs, startUs),
       flags,
+      dependency: isCaller(span.kind) ? dependencyOf((key) => valueIn(span.attributes, key)) : undefined,
+      failure: flags & Flag.Error ? this.failure(span) : undefined,
       links: links && links.length > 0 ? links : undefined,
-    });
+    };
+    const query = this.options.query;
+    const spansets = query ? spansetBits(query, compactFacts(compact, (key) => valueIn(span.attributes, key), (key) => valueIn(resource, key))) : 0;
+    trace.set(spanId, { ...compact, spansets });
     if (this.options.detail?.(traceId)) this.keepDetail(traceId, spanId, span, resource);
+  }
+
+  private failure(span: OtlpSpan): Failure {
+    const events = (Array.isArray(span.events) ? span.events : []).filter(isObject).map((e) => ({
+      name: typeof e.name === 'string' ? e.name : '',
+      attribute: (key: string) => valueIn(e.attributes, key),
+    }));
+    const message = typeof span.status?.message === 'string' ? span.status.message : undefined;
+    return failureOf(message, (key) => valueIn(span.attributes, key), events);
   }
 
   private keepDetail(traceId: string, spanId: string, span: OtlpSpan, resource: readonly OtlpKeyValue[]): void {

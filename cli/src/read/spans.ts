@@ -1,4 +1,6 @@
 import { OtlpSpanKind } from '../../../src/otlp/types';
+import type { Dependency } from '../analysis/dependency';
+import type { Failure } from '../analysis/failure';
 import type { SpanStatus, TraceSpan } from '../model';
 
 /** What every analysis needs of a span, kept small: a million of them stay in memory. */
@@ -14,6 +16,12 @@ export interface CompactSpan {
   endUs: number;
   /** `Flag` bits. */
   flags: number;
+  /** Bit i set when the span satisfies the query's spanset i (evaluated as it is read, while its attributes are at hand). */
+  spansets: number;
+  /** What a client or producer span calls, when its attributes say; undefined for the others. */
+  dependency: Dependency | undefined;
+  /** What a failed span says of its failure; undefined for the others. */
+  failure: Failure | undefined;
   /** Spans this one links to (batch consumers link to their producers), as `traceId/spanId`. */
   links: string[] | undefined;
 }
@@ -27,8 +35,6 @@ export const Flag = {
   Invocation: 8,
   /** The wrapper's `init` span (carries `hoptrace.init_type`): the sandbox's init duration. */
   Init: 16,
-  /** Has the attribute `--attr` asks for. */
-  AttrMatch: 32,
   /** The timeout guard's copy of a span still open (`hoptrace.provisional`): its real end, if it comes, replaces it. */
   Provisional: 64,
 } as const;
@@ -44,11 +50,11 @@ export function kindNumber(name: string): number {
   return Math.max(0, KIND_NAMES.indexOf(name.toLowerCase() as TraceSpan['kind']));
 }
 
-export function statusOf(span: CompactSpan): SpanStatus {
+export function statusOf(span: Pick<CompactSpan, 'flags'>): SpanStatus {
   return span.flags & Flag.Error ? 'error' : span.flags & Flag.Ok ? 'ok' : 'unset';
 }
 
-export const durationMs = (span: CompactSpan): number => (span.endUs - span.startUs) / 1000;
+export const durationMs = (span: Pick<CompactSpan, 'startUs' | 'endUs'>): number => (span.endUs - span.startUs) / 1000;
 
 /** A span across an asynchronous hop: a consumer, or the child of a producer. */
 export function isAsyncHop(span: CompactSpan, parent: CompactSpan): boolean {

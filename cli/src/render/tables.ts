@@ -1,11 +1,12 @@
 import type { ServiceMap, Stats, TraceSummary } from '../model';
-import { formatMs, table } from './text';
+import { formatMs, share, table } from './text';
 
 export function renderTraces(traces: TraceSummary[]): string {
   if (traces.length === 0) return 'no traces match';
   return table(
     ['start', 'trace id', 'root', 'services', 'spans', 'duration', 'errors', 'cold'],
     traces.map((t) => [t.startTime.replace('T', ' ').replace('Z', ''), t.traceId, t.rootName, t.services.join(','), String(t.spanCount), formatMs(t.durationMs), String(t.errorCount), String(t.coldStarts)]),
+    [1],
   );
 }
 
@@ -26,9 +27,9 @@ export function renderStats(stats: Stats): string {
             f.service,
             String(f.invocations),
             String(f.coldStarts),
-            `${f.invocations > 0 ? ((100 * f.coldStarts) / f.invocations).toFixed(0) : '0'}%`,
-            f.initP50Ms > 0 ? formatMs(f.initP50Ms) : '-',
-            f.initP95Ms > 0 ? formatMs(f.initP95Ms) : '-',
+            share(f.coldStarts, f.invocations),
+            f.initP50Ms !== null ? formatMs(f.initP50Ms) : '-',
+            f.initP95Ms !== null ? formatMs(f.initP95Ms) : '-',
           ]),
         ),
     '',
@@ -43,12 +44,12 @@ export function renderStats(stats: Stats): string {
 /** The service map as text: the nodes, then one line per edge, sync ─▶ and async ╌▶. */
 export function renderMap(map: ServiceMap): string {
   const nodes = table(
-    ['service', 'requests', 'errors', 'p95'],
-    map.nodes.map((n) => [n.service, String(n.count), String(n.errors), formatMs(n.p95Ms)]),
+    ['node', 'kind', 'requests or calls', 'errors', 'p95'],
+    map.nodes.map((n) => [n.service, n.kind, String(n.count), String(n.errors), formatMs(n.p95Ms)]),
   );
   const width = Math.max(0, ...map.edges.map((e) => e.from.length));
   const edges = map.edges.map(
     (e) => `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s), p95 ${formatMs(e.p95Ms)})`,
   );
-  return ['services', nodes, '', 'calls', ...(edges.length > 0 ? edges : ['  (no calls between services)'])].join('\n');
+  return ['services and what they call', nodes, '', 'calls', ...(edges.length > 0 ? edges : ['  (no calls between services)'])].join('\n');
 }

@@ -4,6 +4,8 @@ import { fit, formatMs } from './text';
 const BAR_WIDTH = 36;
 const NAME_WIDTH = 44;
 const SERVICE_WIDTH = 12;
+// Levels of indentation the name column shows (2 characters each); deeper spans show their depth.
+const MAX_INDENT = 10;
 
 const LEGEND = '█ critical path  ▒ other spans  ❄ cold start  ✗ error  ⇢ async hop (producer → consumer)  ↔ span link';
 
@@ -44,14 +46,16 @@ export function renderWaterfall(detail: TraceDetail): string {
   for (const span of detail.spans) {
     if (orphans.has(span.spanId)) lines.push(`  orphan spans (parent ${span.parentSpanId} never received):`);
     const d = depth.get(span.spanId) ?? 0;
-    const name = `${'  '.repeat(d)}${d > 0 ? '└ ' : ''}${span.name}`;
+    // Past MAX_INDENT levels the indentation stops and the depth is written out, so the name stays in its column.
+    const name = `${'  '.repeat(Math.min(d, MAX_INDENT))}${d > 0 ? '└ ' : ''}${d > MAX_INDENT ? `[${d}] ` : ''}${span.name}`;
     lines.push(
       `  ${fit(span.service, SERVICE_WIDTH)} ${fit(name, NAME_WIDTH)} ${`+${formatMs(span.startMs)}`.padStart(10)} ${formatMs(span.durationMs).padStart(10)}  ${bar(span, detail.durationMs)} ${markers(span, byId)}`.trimEnd(),
     );
+    const indent = 2 * Math.min(d, MAX_INDENT);
     for (const link of span.links) {
       const target = link.service ? `${link.service}: ${link.name ?? ''}` : 'a span not read';
       const where = link.traceId === detail.traceId ? 'this trace' : `trace ${link.traceId}`;
-      lines.push(`  ${''.padEnd(SERVICE_WIDTH)} ${' '.repeat(2 * d + 4)}↔ link to ${target} (${where}, span ${link.spanId})`);
+      lines.push(`  ${''.padEnd(SERVICE_WIDTH)} ${' '.repeat(indent + 4)}↔ link to ${target} (${where}, span ${link.spanId})`);
     }
   }
   return lines.join('\n');

@@ -35,10 +35,14 @@ async function* fileRecords(path: string, wholeFileMaxBytes: number): AsyncGener
   const { size } = statSync(path);
   if (size > wholeFileMaxBytes && !(await startsWithGzip(path))) {
     const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-    for await (const line of lines) if (line.trim() !== '') yield { line };
+    let n = 0;
+    for await (const line of lines) {
+      n++;
+      if (line.trim() !== '') yield { line, origin: `file ${path} line ${n}` };
+    }
     return;
   }
-  yield { data: readFileSync(path) };
+  yield { data: readFileSync(path), origin: `file ${path}` };
 }
 
 /** Ingest records or OTLP JSON from `--file` and `--dir` paths (a directory is read recursively, in name order). */

@@ -14,14 +14,22 @@ export interface StreamOptions {
   stream: string;
   endpoint?: string;
   region?: string;
-  /** Read from this long ago; without it, from the oldest record the stream retains. */
-  sinceMs?: number;
+  /** Read from this time (epoch ms); without it, from the oldest record the stream retains. */
+  fromMs?: number;
+  /** Stop a shard at records that arrived this long past it (epoch ms); without it, at the tip. */
+  untilMs?: number;
 }
+
+// A trace's spans arrive up to an invocation's length after it starts (Lambda's longest is
+// 15 minutes), and the exporter may hold them a little longer: read that far past `--until`.
+const ARRIVAL_GRACE_MS = 20 * 60_000;
 
 /** A record as Kinesis returns it. */
 export interface StreamRecord {
   shardId: string;
   partitionKey: string;
+  /** Absent where records are made up rather than read (tests, the bench). */
+  sequenceNumber?: string;
   data: Buffer;
 }
 
@@ -59,7 +67,8 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
   };
   const shards = await send(() => listShards(client, options.stream));
   const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'Timestamp'> =
-    options.sinceMs === undefined ? { ShardIteratorType: 'TRIM_HORIZON' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(Date.now() - options.sinceMs) };
+    options.fromMs === undefined ? { ShardIteratorType: 'TRIM_HORIZON' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(options.fromMs) };
+  const stopAfterMs = options.untilMs === undefined ? Infinity : options.untilMs + ARRIVAL_GRACE_MS;
   for (const shard of shards) {
     const shardId = shard.ShardId!;
     let iterator = (await send(() => client.send(new GetShardIteratorCommand({ StreamName: options.stream, ShardId: shardId, ...position })))).ShardIterator;
@@ -67,7 +76,15 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
       const current = iterator;
       const page = await send(() => client.send(new GetRecordsCommand({ ShardIterator: current, Limit: PAGE })));
       const records = page.Records ?? [];
-      for (const r of records) yield { shardId, partitionKey: r.PartitionKey ?? '', data: Buffer.from(r.Data ?? new Uint8Array()) };
+      let past = false;
+      for (const r of records) {
+        if ((r.ApproximateArrivalTimestamp?.getTime() ?? 0) > stopAfterMs) {
+          past = true;
+          break;
+        }
+        yield { shardId, partitionKey: r.PartitionKey ?? '', sequenceNumber: r.SequenceNumber ?? '', data: Buffer.from(r.Data ?? new Uint8Array()) };
+      }
+      if (past) break;
       // Caught up with the tip (an absent MillisBehindLatest counts as caught up): what arrives later
       // is not part of this read. A real stream may return an empty page while still behind.
       if ((page.MillisBehindLatest ?? 0) === 0 && records.length < PAGE) break;
@@ -76,12 +93,12 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
   }
 }
 
-/** `--stream NAME [--endpoint URL] [--region R] [--since 1h]`. */
+/** `--stream NAME [--endpoint URL] [--region R]`, with `--since` / `--until` as `fromMs` / `untilMs`. */
 export function streamSource(options: StreamOptions, client: KinesisClient = new KinesisClient(clientConfig(options))): Source {
   return {
     description: `stream ${options.stream}${options.endpoint ? ` at ${options.endpoint}` : ''}`,
     async *records() {
-      for await (const record of streamRecords(client, options)) yield { data: record.data };
+      for await (const record of streamRecords(client, options)) yield { data: record.data, origin: `stream record ${record.shardId} ${record.sequenceNumber ?? ''}`.trimEnd() };
     },
   };
 }

@@ -31,7 +31,7 @@ main>section{flex:1;min-height:0;display:flex;flex-direction:column}
 .filters .grow{flex:1;min-width:220px}
 .filters .grow input{flex:1}
 .filters .narrow{width:90px}
-.trace-grid{display:grid;grid-template-columns:190px minmax(160px,2fr) minmax(140px,2fr) 70px 90px 70px 60px;gap:10px;align-items:center;padding:0 8px}
+.trace-grid{display:grid;grid-template-columns:190px minmax(160px,2fr) minmax(120px,1.5fr) 56px 80px 80px 56px minmax(160px,2fr) 50px;gap:10px;align-items:center;padding:0 8px}
 .grid-head{background:#e4e7ec;border:1px solid #c9ced8;border-bottom:none}
 .grid-head,.wf-head{overflow:hidden;scrollbar-gutter:stable}
 .sort{border:none;background:none;padding:5px 0;text-align:left;font-weight:600}
@@ -58,6 +58,10 @@ th .sort{width:100%;text-align:inherit}
 .badge.cold{background:#dceafd;color:#0d47a1}
 .badge.async{background:#fff0d6;color:#9a5b00}
 .badge.link{background:#ece3fb;color:#5b2ca0}
+.badge.orphan{background:#eee;color:#555;margin-left:0}
+.badge.fail-throttle{background:#fff0d6;color:#9a5b00;margin-left:0}
+.badge.fail-4xx{background:#fdf3c4;color:#6d5300;margin-left:0}
+.badge.fail-5xx,.badge.fail-error{background:#fde2e2;color:#b71c1c;margin-left:0}
 .bar-key{display:inline-block;width:22px;height:8px;border-radius:2px;background:#9aa3b5}
 .bar-key.crit{box-shadow:0 0 0 2px #1d2330}
 .wf-grid{display:grid;grid-template-columns:minmax(260px,38%) 1fr;align-items:center}

@@ -3,6 +3,9 @@ import { TrinoSqlLexer } from 'dt-sql-parser/dist/lib/trino/TrinoSqlLexer';
 import { describe, expect, it } from 'vitest';
 import { spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope } from '../../../cli/src/archive/archive-sql';
 import type { Filters } from '../../../cli/src/analysis/filters';
+import { compile } from '../../../cli/src/query/evaluate';
+import { parseQuery } from '../../../cli/src/query/parse';
+import { shorthandQuery } from '../../../cli/src/query/shorthands';
 import { TABLE_NAME } from '../../../handlers/archive/catalog';
 import { NAMED_QUERIES, renderQuery } from '../../../handlers/archive/queries';
 
@@ -12,7 +15,11 @@ import { NAMED_QUERIES, renderQuery } from '../../../handlers/archive/queries';
 
 const trino = new TrinoSQL();
 
-const EVERY_FILTER: Filters = { service: 'api', name: "it's", minDurationMs: 12.5, errors: true, cold: true, attr: { key: 'tenant', value: 'acme' } };
+const EVERY_FLAG = { service: 'api', name: "it's", minDurationMs: 12.5, errors: true, cold: true, attr: { key: 'tenant', value: 'acme' } };
+const EVERY_FILTER: Filters = {
+  query: compile(parseQuery(`${shorthandQuery(EVERY_FLAG)} || { kind = client && span.http.response.status_code >= 500 } && { name !~ "GET .*" }`)),
+  window: { fromUs: Date.parse('2026-11-01T00:00:00Z') * 1000, toUs: Date.parse('2026-11-02T00:00:00Z') * 1000 },
+};
 
 function athenaStatements(): Array<[string, string]> {
   const out: Array<[string, string]> = NAMED_QUERIES.map((q) => [`named query ${q.name}`, renderQuery(q, 'athena', TABLE_NAME)]);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseCommandLine } from '../../../cli/src/args';
 import { analyze } from '../../../cli/src/analyze';
 import { nearestRank, sortedCopy } from '../../../cli/src/analysis/percentiles';
 import { memorySource, record, spanId, traceId, type Spec } from './traces';
@@ -39,6 +40,18 @@ describe('critical path (Jaeger walk)', () => {
       { id: 4, parent: 1, start: 30, end: 100 },
     ];
     expect(await criticalIds(specs)).toEqual([1, 2, 4]);
+  });
+
+  it('keeps a call that ends in the same millisecond as the next one starts (a strict < would drop it)', async () => {
+    // P [0,1000] calls A [0,900] then B [900,1000], as millisecond clocks record them; Z [950,950] takes no time.
+    // P has no time of its own left: A and B are the path.
+    const specs: Spec[] = [
+      { id: 1, start: 0, end: 1000 },
+      { id: 2, parent: 1, start: 0, end: 900 },
+      { id: 3, parent: 1, start: 900, end: 1000 },
+      { id: 4, parent: 3, start: 950, end: 950 },
+    ];
+    expect(await criticalIds(specs)).toEqual([2, 3]);
   });
 
   it('clips a synchronous child that overruns its parent (clock skew) and leaves out one entirely outside it', async () => {
@@ -99,7 +112,23 @@ describe('percentiles (nearest rank)', () => {
       ]),
     );
     const { stats } = await analyze(memorySource(records));
-    expect(stats.operations.find((o) => o.name === 'handler')).toEqual({ service: 'api', name: 'handler', count: 20, errors: 4, p50Ms: 10, p95Ms: 19, p99Ms: 20 });
+    expect(stats.operations.find((o) => o.name === 'handler')).toEqual({
+      service: 'api',
+      name: 'handler',
+      count: 20,
+      errors: 4,
+      p50Ms: 10,
+      p95Ms: 19,
+      p99Ms: 20,
+      // 1..20 ms in the 1-2-5 buckets: each bound holds the durations up to it.
+      histogram: [
+        { leMs: 1, count: 1 },
+        { leMs: 2, count: 1 },
+        { leMs: 5, count: 3 },
+        { leMs: 10, count: 5 },
+        { leMs: 20, count: 10 },
+      ],
+    });
     expect(stats.functions).toEqual([{ service: 'api', invocations: 20, coldStarts: 2, initP50Ms: 100, initP95Ms: 200 }]);
     expect(stats.traces).toMatchObject({ count: 20, withOrphans: 0 });
   });
@@ -129,11 +158,25 @@ describe('service map', () => {
       { from: 'api', to: 'notifier', kind: 'async', count: 1, errors: 0, p95Ms: 30 },
     ]);
     expect(map.nodes).toEqual([
-      { service: 'api', count: 1, errors: 0, p95Ms: 100 },
-      { service: 'fulfilment', count: 1, errors: 0, p95Ms: 15 },
-      { service: 'inventory', count: 1, errors: 1, p95Ms: 28 },
-      { service: 'notifier', count: 1, errors: 0, p95Ms: 30 },
+      { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, p95Ms: 100 },
+      { service: 'fulfilment', name: 'fulfilment', kind: 'service', count: 1, errors: 0, p95Ms: 15 },
+      { service: 'inventory', name: 'inventory', kind: 'service', count: 1, errors: 1, p95Ms: 28 },
+      { service: 'notifier', name: 'notifier', kind: 'service', count: 1, errors: 0, p95Ms: 30 },
     ]);
+  });
+});
+
+describe('map: a batch handled with traceRecord', () => {
+  it('counts each message once: the batch links to its producer and the record span hangs under it', async () => {
+    // Two messages from two api requests; one worker invocation handles both, a traceRecord span per message.
+    const send = (trace: number): Spec[] => [
+      { trace, id: 1, name: 'POST /orders', start: 0, end: 50, kind: SERVER },
+      { trace, id: 2, parent: 1, name: 'SQS SendMessage', start: 10, end: 20, kind: PRODUCER },
+      { trace, id: 3, parent: 2, service: 'worker', name: 'orders process', start: 100, end: 130, kind: CONSUMER },
+    ];
+    const batch: Spec = { trace: 9, id: 90, service: 'worker', name: 'batch', start: 95, end: 140, kind: CONSUMER, links: [{ trace: 1, id: 2 }, { trace: 2, id: 2 }] };
+    const { map } = await analyze(memorySource([record(send(1)), record(send(2)), record([batch])]));
+    expect(map.edges).toEqual([{ from: 'api', to: 'worker', kind: 'async', count: 2, errors: 0, p95Ms: 30 }]);
   });
 });
 
@@ -162,19 +205,22 @@ describe('traces', () => {
       errorCount: 1,
       coldStarts: 1,
       startTime: '2023-11-14T22:13:20.000Z',
+      rootDurationMs: 300,
+      rootMissing: false,
+      error: { service: 'db', name: 'query', message: 'timeout', type: null, httpStatus: null },
     });
     expect(stats.traces).toMatchObject({ count: 3, withOrphans: 1 });
   });
 
   it('filters by service, name, minimum duration, errors, cold starts and attribute', async () => {
-    const ids = async (filters: Parameters<typeof analyze>[1]) => (await analyze(memorySource(records), filters)).traces.map((t) => parseInt(t.traceId, 16));
-    expect(await ids({ filters: { service: 'db' } })).toEqual([1]);
-    expect(await ids({ filters: { name: 'orph' } })).toEqual([3]);
-    expect(await ids({ filters: { minDurationMs: 100 } })).toEqual([2, 1]);
-    expect(await ids({ filters: { errors: true } })).toEqual([1]);
-    expect(await ids({ filters: { cold: true } })).toEqual([1]);
-    expect(await ids({ filters: { attr: { key: 'tenant', value: 'acme' } } })).toEqual([2]);
-    expect(await ids({ filters: { attr: { key: 'tenant', value: 'other' } } })).toEqual([]);
+    const ids = async (...flags: string[]) => (await analyze(memorySource(records), { filters: parseCommandLine(['traces', '--dir', '.', ...flags]).filters })).traces.map((t) => parseInt(t.traceId, 16));
+    expect(await ids('--service', 'db')).toEqual([1]);
+    expect(await ids('--name', 'orph')).toEqual([3]);
+    expect(await ids('--min-duration', '100ms')).toEqual([2, 1]);
+    expect(await ids('--errors')).toEqual([1]);
+    expect(await ids('--cold')).toEqual([1]);
+    expect(await ids('--attr', 'tenant=acme')).toEqual([2]);
+    expect(await ids('--attr', 'tenant=other')).toEqual([]);
   });
 
   it('drops spans delivered twice, in whichever records they come', async () => {

@@ -41,7 +41,15 @@ export const calls: Spec[] = Array.from({ length: 23 }, (_, i) => ({ trace: 10 +
 const guardedReal: Spec = { trace: 40, id: 40, name: 'slow', start: 3000, end: 3900, kind: SERVER };
 const guardedCopy: Spec = { ...guardedReal, end: 3500, error: 'timed out', attributes: [provisional] };
 
-const RECORDS: Spec[][] = [checkout, batch, calls, checkout.slice(0, 3), [guardedCopy], [guardedReal]];
+// A trace whose root never came: a throttled call that failed without a status message, its
+// exception event saying what happened, then a second failure later.
+const exception = (type: string, message: string) => ({ at: 4050, name: 'exception', attributes: [{ key: 'exception.type', value: { stringValue: type } }, { key: 'exception.message', value: { stringValue: message } }] });
+export const rootless: Spec[] = [
+  { trace: 41, id: 41, parent: 98, service: 'payments', name: 'charge', start: 4000, end: 4100, kind: SERVER, error: '', attributes: [{ key: 'http.response.status_code', value: { intValue: '429' } }], events: [exception('ThrottlingException', 'Rate exceeded')] },
+  { trace: 41, id: 42, parent: 41, service: 'payments', name: 'DynamoDB.PutItem', start: 4010, end: 4090, kind: CLIENT, error: 'card_declined' },
+];
+
+const RECORDS: Spec[][] = [checkout, batch, calls, checkout.slice(0, 3), [guardedCopy], [guardedReal], rootless];
 
 function withEvent(req: Record<string, unknown>): Record<string, unknown> {
   const text = JSON.stringify(req);
@@ -49,11 +57,15 @@ function withEvent(req: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(text.replace('"name":"POST /orders",', `"name":"POST /orders","events":[{"timeUnixNano":"${1_700_000_000_012_500_000n}","name":"cache miss","attributes":[{"key":"key","value":{"stringValue":"sku-1"}}]}],`)) as Record<string, unknown>;
 }
 
-/** Writes the same spans as ingest records under `records` and as the span table under `table`. */
-export async function writeBothWays(records: string, table: string): Promise<void> {
+/**
+ * Writes the same spans as ingest records under `records` and as the span table under `table`;
+ * with `lines`, also as OTLP JSON one request per line (the Collector's file exporter).
+ */
+export async function writeBothWays(records: string, table: string, lines?: string): Promise<void> {
   mkdirSync(records, { recursive: true });
   const requests = RECORDS.map((specs) => withEvent(request(specs)));
   requests.forEach((req, i) => writeFileSync(join(records, `${i}.gz`), gzipSync(JSON.stringify(req))));
+  if (lines !== undefined) writeFileSync(lines, `${requests.map((req) => JSON.stringify(req)).join('\n')}\n`);
   await writeSpanTable(
     requests.map((req) => {
       const rows = spanRows(req as unknown as OtlpExportRequest);

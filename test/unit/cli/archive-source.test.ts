@@ -50,9 +50,27 @@ function asText(detail: TraceDetail): TraceDetail {
 describe('hoptrace --archive: the engine answers as the in-memory read does', () => {
   it('traces: every trace, newest first, each summary equal', async () => {
     const [files, table] = await both('traces', '--limit', '100');
-    expect((table as TraceSummary[]).length).toBe(1 + 1 + 23 + 1);
+    expect((table as TraceSummary[]).length).toBe(1 + 1 + 23 + 1 + 1);
     expect(table).toEqual(files);
     expect((table as TraceSummary[]).find((t) => t.traceId === traceId(2))).toMatchObject({ rootName: 'batch', services: ['mailer', 'worker'] });
+  });
+
+  it("traces: the root's own duration, a missing root marked, the first failure with its message, type and HTTP status", async () => {
+    const [files, table] = await both('traces', '--limit', '100');
+    expect(table).toEqual(files);
+    const byId = new Map((table as TraceSummary[]).map((t) => [parseInt(t.traceId, 16), t]));
+    expect(byId.get(1)).toMatchObject({ rootName: 'POST /orders', rootDurationMs: 100.25, rootMissing: false, durationMs: 160, error: { service: 'inventory', name: 'query', message: 'timeout', type: null, httpStatus: null } });
+    expect(byId.get(2)).toMatchObject({ rootMissing: false, rootDurationMs: 60, error: null });
+    // Trace 40's provisional copy failed, its real end did not.
+    expect(byId.get(40)).toMatchObject({ error: null, rootDurationMs: 900 });
+    expect(byId.get(41)).toMatchObject({
+      rootName: 'charge',
+      rootMissing: true,
+      rootDurationMs: null,
+      errorCount: 2,
+      error: { service: 'payments', name: 'charge', message: 'Rate exceeded', type: 'ThrottlingException', httpStatus: 429 },
+    });
+    expect(Object.keys(byId.get(1)!)).toEqual(['traceId', 'rootName', 'services', 'spanCount', 'durationMs', 'errorCount', 'coldStarts', 'startTime', 'rootDurationMs', 'rootMissing', 'error']);
   });
 
   it.each([
@@ -76,7 +94,24 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     const x = (table as Stats).operations.find((o) => o.name === 'GET /x')!;
     const durations = sortedCopy(calls.map((c) => c.end - c.start));
     expect([x.p50Ms, x.p95Ms, x.p99Ms]).toEqual([nearestRank(durations, 50), nearestRank(durations, 95), nearestRank(durations, 99)]);
-    expect((table as Stats).traces).toMatchObject({ count: 26, withOrphans: 1 });
+    // 0.5, 1.5, …, 22.5 ms in the 1-2-5 buckets (none in (0.5, 1]); the counts add up to the operation's.
+    const inBucket = (low: number, high: number) => [...durations].filter((d) => d > low && d <= high).length;
+    expect(x.histogram).toEqual([
+      { leMs: 0.5, count: 1 },
+      { leMs: 2, count: inBucket(1, 2) },
+      { leMs: 5, count: inBucket(2, 5) },
+      { leMs: 10, count: inBucket(5, 10) },
+      { leMs: 20, count: inBucket(10, 20) },
+      { leMs: 50, count: inBucket(20, 50) },
+    ]);
+    expect(x.histogram.reduce((sum, b) => sum + b.count, 0)).toBe(x.count);
+    expect((table as Stats).traces).toMatchObject({ count: 27, withOrphans: 2 });
+    // worker had a cold start but no init span (plain OpenTelemetry): its init is unknown, not 0 ms.
+    expect((table as Stats).functions.map((f) => [f.service, f.coldStarts, f.initP50Ms, f.initP95Ms])).toEqual([
+      ['api', 1 + 6, 29, 29],
+      ['inventory', 0, null, null],
+      ['worker', 1, null, null],
+    ]);
   });
 
   it('stats and map with a filter', async () => {
@@ -89,7 +124,8 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
   it('map: sync calls, async hops and link edges equal', async () => {
     const [files, table] = await both('map');
     expect(table).toEqual(files);
-    expect((table as ServiceMap).edges.map((e) => `${e.from}>${e.to}:${e.kind}:${e.count}`)).toEqual(['api>inventory:sync:1', 'api>worker:async:2']);
+    // The one message api sent: worker's batch links to it and handled it under it (traceRecord): one delivery.
+    expect((table as ServiceMap).edges.map((e) => `${e.from}>${e.to}:${e.kind}:${e.count}`)).toEqual(['api>inventory:sync:1', 'api>worker:async:1']);
   });
 
   it('trace <id>: the trace read alone, analysed in memory (critical path, links, events); attribute values as text', async () => {
@@ -134,15 +170,43 @@ describe('hoptrace --archive: bad input', () => {
   });
 });
 
-describe('hoptrace --archive --since: only the days from then on are read', () => {
-  it('reads the partitions from the day --since reaches back to', async () => {
+describe('--since / --until: a trace is in the window when its first span starts in it', () => {
+  it('reads only the partitions the window covers', async () => {
     const table = join(dir, 'days');
     const today = new Date().toISOString().slice(0, 10);
     const rowsOf = (specs: Spec[]) => spanRows(request(specs) as unknown as OtlpExportRequest);
-    await writeSpanTable([{ partition: '2020-01-01', rows: rowsOf([{ trace: 50, id: 1, start: 0, end: 1 }]) }, { partition: today, rows: rowsOf([{ trace: 51, id: 1, start: 0, end: 1 }]) }], table);
+    // The helpers' times count from 2023-11-14T22:13:20Z; this span starts a minute ago.
+    const recent = Date.now() - 1_700_000_000_000 - 60_000;
+    await writeSpanTable([{ partition: '2020-01-01', rows: rowsOf([{ trace: 50, id: 1, start: recent, end: recent + 1 }]) }, { partition: today, rows: rowsOf([{ trace: 51, id: 1, start: recent, end: recent + 1 }]) }], table);
     const all = (await json('traces', '--archive', table)) as TraceSummary[];
-    const recent = (await json('traces', '--archive', table, '--since', '1d')) as TraceSummary[];
+    const lastDay = (await json('traces', '--archive', table, '--since', '1d')) as TraceSummary[];
     expect(all.map((t) => t.traceId).sort()).toEqual([traceId(50), traceId(51)]);
-    expect(recent.map((t) => t.traceId)).toEqual([traceId(51)]);
+    expect(lastDay.map((t) => t.traceId)).toEqual([traceId(51)]);
+    expect(await json('traces', '--archive', table, '--until', '2h')).toEqual([]);
+  });
+
+  const window = async (...argv: string[]): Promise<number[]> => {
+    const [files, table] = await both('traces', '--limit', '100', ...argv);
+    expect(table).toEqual(files);
+    return (files as TraceSummary[]).map((t) => parseInt(t.traceId, 16)).sort((a, b) => a - b);
+  };
+  const gets = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => 10 + from + i);
+
+  it('ISO 8601 times, on files as on the archive', async () => {
+    expect(await window('--since', '2023-11-14T22:13:21Z')).toEqual([...gets(0, 23), 40, 41]);
+    expect(await window('--until', '2023-11-14T22:13:21.100Z')).toEqual([1, 2, ...gets(0, 10)]);
+    expect(await window('--since', '2023-11-14T22:13:21Z', '--until', '2023-11-14T23:13:21.100+01:00')).toEqual(gets(0, 10));
+    // Trace 1 starts at 22:13:19.970 (its init span), trace 2 at 22:13:20.200: the end is exclusive.
+    expect(await window('--since', '2023-11-14 22:13:19.9', '--until', '2023-11-14T22:13:20.200')).toEqual([1]);
+  });
+
+  it('bad times exit 2', async () => {
+    for (const [flag, value] of [['--since', 'yesterday'], ['--until', '2023-13-45'], ['--since', '5 minutes']]) {
+      const error = await failure('traces', '--dir', records, flag!, value!);
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toMatch(new RegExp(`^${flag} ${value}: expected a duration ago`));
+    }
+    const reversed = await failure('traces', '--dir', records, '--since', '1h', '--until', '2h');
+    expect(reversed.message).toBe('--since 1h is not before --until 2h');
   });
 });

@@ -44,9 +44,33 @@ describe('hoptrace on files', () => {
     const { out, notes } = await hoptrace('traces', '--json', '--dir', join(dir, 'records'));
     const traces = JSON.parse(out) as TraceSummary[];
     expect(traces.map((t) => t.traceId)).toEqual([traceId(1)]);
-    expect(Object.keys(traces[0]!)).toEqual(['traceId', 'rootName', 'services', 'spanCount', 'durationMs', 'errorCount', 'coldStarts', 'startTime']);
+    expect(Object.keys(traces[0]!)).toEqual(['traceId', 'rootName', 'services', 'spanCount', 'durationMs', 'errorCount', 'coldStarts', 'startTime', 'rootDurationMs', 'rootMissing', 'error']);
     expect(notes).toHaveLength(1);
-    expect(notes[0]).toMatch(/^skipped 4 record\(s\) and 1 span\(s\) that could not be read; the first: gzip that does not decompress/);
+    expect(notes[0]).toMatch(/^skipped 4 record\(s\) and 1 span\(s\) that could not be read; the first \(file .*\/records\/2-truncated\): gzip that does not decompress/);
+  });
+
+  it('names the file and the NDJSON line of the first refused record, read whole or line by line', async () => {
+    const file = join(dir, 'mixed.jsonl');
+    const good = JSON.stringify(request([{ trace: 20, id: 1, start: 0, end: 1 }]));
+    writeFileSync(file, `${good}\n\n{"resourceSpans": [tru\n${good.replace(/"traceId":"[0-9a-f]+"/, `"traceId":"${'0'.repeat(32)}"`)}\n`);
+    for (const wholeFileMaxBytes of [undefined, 10]) {
+      const { counts } = await analyze(await fileSource([file], [], wholeFileMaxBytes));
+      expect(counts).toMatchObject({ skippedRecords: 1, skippedSpans: 1, firstOrigin: `file ${file} line 3` });
+      expect(counts.firstReason).toMatch(/^not JSON/);
+    }
+    const { notes } = await hoptrace('traces', '--file', file);
+    expect(notes).toEqual([expect.stringMatching(new RegExp(`the first \\(file ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} line 3\\): not JSON`))]);
+  });
+
+  it('refuses all-zero trace and span ids (invalid in W3C Trace Context and OTLP)', async () => {
+    const zeroTrace = JSON.stringify(request([{ trace: 21, id: 1, start: 0, end: 1 }])).replace(/"traceId":"[0-9a-f]+"/, `"traceId":"${'0'.repeat(32)}"`);
+    const zeroSpan = JSON.stringify(request([{ trace: 22, id: 1, start: 0, end: 1 }])).replace(/"spanId":"[0-9a-f]+"/, `"spanId":"${'0'.repeat(16)}"`);
+    const file = join(dir, 'zeros.jsonl');
+    writeFileSync(file, `${zeroTrace}\n${zeroSpan}\n${JSON.stringify(request(good))}\n`);
+    const { counts, traces } = await analyze(await fileSource([file], []));
+    expect(traces.map((t) => t.traceId)).toEqual([traceId(1)]);
+    expect(counts).toMatchObject({ skippedSpans: 2, firstReason: 'a span without a valid traceId and spanId (hex, 32 and 16 digits, not all zeros)' });
+    expect((await failure('trace', '0'.repeat(32), '--file', file)).exitCode).toBe(2);
   });
 
   it('names each kind of bad record', async () => {
@@ -58,14 +82,14 @@ describe('hoptrace on files', () => {
       'neither gzip nor JSON',
       expect.stringMatching(/^not JSON/),
       'JSON that is not an OTLP ExportTraceServiceRequest (no resourceSpans array)',
-      'a span without a valid traceId and spanId',
+      'a span without a valid traceId and spanId (hex, 32 and 16 digits, not all zeros)',
     ]);
   });
 
   it('says why and fails when nothing could be read', async () => {
     const error = await failure('stats', '--dir', join(dir, 'bad'));
     expect(error.exitCode).toBe(1);
-    expect(error.message).toMatch(/^nothing readable in directory .*bad: 2 record\(s\) skipped, the first because: neither gzip nor JSON/);
+    expect(error.message).toMatch(/^nothing readable in directory .*bad: 2 record\(s\) skipped, the first \(file .*bad\/a\) because: neither gzip nor JSON/);
   });
 
   it('reads OTLP JSON one request per line (the Collector file exporter), also line by line when the file is large', async () => {
@@ -93,7 +117,7 @@ describe('hoptrace on files', () => {
   it('stats and map --json in the contract shapes', async () => {
     const file = join(dir, 'single.json');
     const stats = JSON.parse((await hoptrace('stats', '--json', '--file', file)).out);
-    expect(stats.operations[0]).toEqual({ service: 'api', name: 'POST /orders', count: 1, errors: 0, p50Ms: 100, p95Ms: 100, p99Ms: 100 });
+    expect(stats.operations[0]).toEqual({ service: 'api', name: 'POST /orders', count: 1, errors: 0, p50Ms: 100, p95Ms: 100, p99Ms: 100, histogram: [{ leMs: 100, count: 1 }] });
     expect(stats.traces).toMatchObject({ count: 1, withOrphans: 0 });
     const map = JSON.parse((await hoptrace('map', '--json', '--file', file)).out);
     expect(map.edges).toEqual([{ from: 'api', to: 'inventory', kind: 'sync', count: 1, errors: 0, p95Ms: 50 }]);
@@ -114,7 +138,7 @@ describe('hoptrace on files', () => {
     expect((await failure('traces')).exitCode).toBe(2);
     expect((await failure('frobnicate', '--dir', dir)).exitCode).toBe(2);
     expect((await failure('traces', '--dir', dir, '--min-duration', 'fast')).message).toMatch(/--min-duration fast: expected a number and a unit/);
-    expect((await failure('trace', 'abc', '--dir', dir)).message).toBe('"abc" is not a trace id (32 hex digits)');
+    expect((await failure('trace', 'abc', '--dir', dir)).message).toBe('"abc" is not a trace id (32 hex digits, not all zeros)');
     const missing = await failure('traces', '--file', join(dir, 'nope'));
     expect([missing.exitCode, missing.message]).toEqual([1, `no such file or directory: ${join(dir, 'nope')}`]);
   });

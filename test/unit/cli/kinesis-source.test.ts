@@ -5,7 +5,7 @@ import { streamRecords } from '../../../cli/src/sources/kinesis';
 // The shard walk against a scripted client: kinesalite cannot stand in here, it never answers
 // an AT_TIMESTAMP iterator request for a shard with no record after the timestamp.
 
-type Page = { Records: Array<{ PartitionKey: string; Data: Uint8Array }>; MillisBehindLatest?: number };
+type Page = { Records: Array<{ PartitionKey: string; Data: Uint8Array; ApproximateArrivalTimestamp?: Date }>; MillisBehindLatest?: number };
 
 function scripted(pages: Record<string, Page[]>) {
   const calls: Array<{ name: string; input: Record<string, unknown> }> = [];
@@ -50,11 +50,23 @@ describe('reading every shard of a stream', () => {
   it('--since starts every shard at that time (AT_TIMESTAMP)', async () => {
     const { client, calls } = scripted({ 'shard-a': [{ Records: [] }], 'shard-b': [{ Records: [] }] });
     const before = Date.now();
-    for await (const _ of streamRecords(client, { stream: 'spans', sinceMs: 3_600_000 })) expect.fail('no records');
+    for await (const _ of streamRecords(client, { stream: 'spans', fromMs: Date.now() - 3_600_000 })) expect.fail('no records');
     const iterators = calls.filter((c) => c.name === 'GetShardIterator').map((c) => c.input);
     expect(iterators.map((i) => i.ShardIteratorType)).toEqual(['AT_TIMESTAMP', 'AT_TIMESTAMP']);
     const at = (iterators[0]!.Timestamp as Date).getTime();
     expect(at).toBeGreaterThanOrEqual(before - 3_600_000);
     expect(at).toBeLessThanOrEqual(Date.now() - 3_600_000);
+  });
+
+  it('--until stops each shard at the first record that arrived well past the window (spans arrive up to an invocation later)', async () => {
+    const until = Date.parse('2026-12-01T10:00:00Z');
+    const at = (key: string, ms: number) => ({ ...rec(key), ApproximateArrivalTimestamp: new Date(ms) });
+    const { client } = scripted({
+      'shard-a': [{ Records: [at('a1', until - 1000), at('a2', until + 10 * 60_000), at('a3', until + 21 * 60_000)], MillisBehindLatest: 5000 }, { Records: [at('a4', until + 30 * 60_000)], MillisBehindLatest: 0 }],
+      'shard-b': [{ Records: [at('b1', until + 25 * 60_000)], MillisBehindLatest: 0 }],
+    });
+    const got: string[] = [];
+    for await (const r of streamRecords(client, { stream: 'spans', untilMs: until })) got.push(r.partitionKey);
+    expect(got).toEqual(['a1', 'a2']);
   });
 });

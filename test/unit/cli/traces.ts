@@ -20,6 +20,7 @@ export interface Spec {
   error?: string;
   attributes?: Array<{ key: string; value: Record<string, unknown> }>;
   links?: Array<{ trace: number; id: number }>;
+  events?: Array<{ at: number; name: string; attributes: Array<{ key: string; value: Record<string, unknown> }> }>;
 }
 
 const nanos = (ms: number): string => ((ORIGIN_US + BigInt(Math.round(ms * 1000))) * 1000n).toString();
@@ -36,7 +37,8 @@ export function spanOf(spec: Spec): { service: string; span: Record<string, unkn
       startTimeUnixNano: nanos(spec.start),
       endTimeUnixNano: nanos(spec.end),
       attributes: spec.attributes ?? [],
-      status: spec.error ? { code: 2, message: spec.error } : { code: 0 },
+      status: spec.error !== undefined ? { code: 2, ...(spec.error !== '' ? { message: spec.error } : {}) } : { code: 0 },
+      ...(spec.events ? { events: spec.events.map((e) => ({ timeUnixNano: nanos(e.at), name: e.name, attributes: e.attributes })) } : {}),
       links: (spec.links ?? []).map((l) => ({ traceId: traceId(l.trace), spanId: spanId(l.id), attributes: [] })),
     }),
   };

@@ -55,7 +55,7 @@ export function App(props: { data: ViewData }): VNode {
       <span class="muted">generated ${formatTime(data.generatedAt)} UTC</span>
       <span class="muted">${data.traces.length} traces</span>
       ${data.skipped.records > 0
-        ? html`<span class="bad" title=${data.skipped.firstReason ?? ''}>${data.skipped.records} unreadable records skipped${data.skipped.firstReason ? `: ${data.skipped.firstReason}` : ''}</span>`
+        ? html`<span class="bad" title=${data.skipped.firstReason ?? ''}>${data.skipped.records} unreadable records skipped${data.skipped.firstReason ? `: ${data.skipped.firstOrigin ? `${data.skipped.firstOrigin}: ` : ''}${data.skipped.firstReason}` : ''}</span>`
         : null}
     </header>
     <nav class="tabs">

@@ -35,7 +35,7 @@ export function layoutMap(map: ServiceMap): MapLayout {
   for (const node of map.nodes) stats.set(node.service, node);
   for (const edge of map.edges) {
     for (const service of [edge.from, edge.to]) {
-      if (!stats.has(service)) stats.set(service, { service, count: 0, errors: 0, p95Ms: 0 });
+      if (!stats.has(service)) stats.set(service, { service, name: service, kind: 'service', count: 0, errors: 0, p95Ms: 0 });
     }
   }
   const names = [...stats.keys()].sort();

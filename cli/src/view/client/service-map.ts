@@ -1,4 +1,4 @@
-// The service map drawn as a graph: a node per service (spans, errors, p95) and an arrow
+// The service map drawn as a graph: a node per service (requests it served, errors, p95) and an arrow
 // per caller → callee, solid for synchronous calls and dashed for asynchronous hops.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
@@ -33,11 +33,11 @@ export function ServiceMapView(props: { map: ServiceMap }): VNode {
         </g>`,
       )}
       ${layout.nodes.map(
-        (n) => html`<g class="map-node" data-service=${n.service} transform=${`translate(${n.x} ${n.y})`}>
+        (n) => html`<g class="map-node" data-service=${n.service} data-kind=${n.kind} transform=${`translate(${n.x} ${n.y})`}>
           <rect width=${nodeWidth} height=${nodeHeight} rx="8" class=${n.errors > 0 ? 'bad' : ''} />
-          <rect width="8" height=${nodeHeight} rx="4" style=${{ fill: serviceColor(n.service) }} />
-          <text x="18" y="24" class="node-name">${clip(n.service)}<title>${n.service}</title></text>
-          <text x="18" y="46" class="node-stats">${n.count} spans · ${n.errors} err · p95 ${formatMs(n.p95Ms)}</text>
+          <rect width="8" height=${nodeHeight} rx="4" style=${{ fill: n.kind === 'service' ? serviceColor(n.service) : '#9aa3b5' }} />
+          <text x="18" y="24" class="node-name">${n.kind === 'service' ? '' : `${n.kind} `}${clip(n.name)}<title>${n.kind === 'service' ? n.name : `${n.kind} ${n.name}`}</title></text>
+          <text x="18" y="46" class="node-stats">${n.count} ${n.kind === 'service' ? 'requests' : 'calls'} · ${n.errors} err · p95 ${formatMs(n.p95Ms)}</text>
         </g>`,
       )}
     </svg>

@@ -68,8 +68,8 @@ export function StatsView(props: { stats: Stats; traces: readonly TraceSummary[]
             <td class="num">${f.invocations}</td>
             <td class="num">${f.coldStarts}</td>
             <td class="num">${percent(f.coldStarts, f.invocations)}</td>
-            <td class="num">${f.coldStarts > 0 ? formatMs(f.initP50Ms) : '–'}</td>
-            <td class="num">${f.coldStarts > 0 ? formatMs(f.initP95Ms) : '–'}</td>
+            <td class="num" title=${f.initP50Ms === null ? 'no init span was read (plain OpenTelemetry instrumentation records none)' : ''}>${f.initP50Ms !== null ? formatMs(f.initP50Ms) : '–'}</td>
+            <td class="num">${f.initP95Ms !== null ? formatMs(f.initP95Ms) : '–'}</td>
           </tr>`,
         )}
       </tbody>

@@ -1,9 +1,14 @@
-// The trace list: filters (service, root name, minimum duration, errors, cold starts, text
-// anywhere in the trace), sortable columns, and a click that opens a trace.
+// The trace list: filters (service, span name, minimum duration, errors, cold starts, and a
+// search box that takes text anywhere in the trace or a span query as the command's --query
+// does), sortable columns, and a click that opens a trace.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo } from 'preact/hooks';
+import { failureClass } from '../../analysis/failure';
 import type { TraceDetail, TraceSummary } from '../../model';
+import { compile, spansetBits, traceMatches, type CompiledQuery } from '../../query/evaluate';
+import { detailFacts } from '../../query/facts';
+import { parseQuery, QuerySyntaxError } from '../../query/parse';
 import { formatMs, formatTime, formatValue, serviceColor } from './format';
 import { VirtualRows } from './virtual-rows';
 
@@ -18,7 +23,7 @@ export interface ListFilters {
   descending: boolean;
 }
 
-type SortKey = 'startTime' | 'rootName' | 'services' | 'spanCount' | 'durationMs' | 'errorCount' | 'coldStarts';
+type SortKey = 'startTime' | 'rootName' | 'services' | 'spanCount' | 'rootDurationMs' | 'durationMs' | 'errorCount' | 'error' | 'coldStarts';
 
 export const initialFilters: ListFilters = {
   service: '',
@@ -36,10 +41,19 @@ const columns: Array<{ key: SortKey; label: string }> = [
   { key: 'rootName', label: 'Root span' },
   { key: 'services', label: 'Services' },
   { key: 'spanCount', label: 'Spans' },
-  { key: 'durationMs', label: 'Duration' },
+  { key: 'rootDurationMs', label: 'Response' },
+  { key: 'durationMs', label: 'Extent' },
   { key: 'errorCount', label: 'Errors' },
+  { key: 'error', label: 'First error' },
   { key: 'coldStarts', label: 'Cold' },
 ];
+
+/** The first error in a few words: its class (throttle, 4xx, 5xx), where, and what it said. */
+function errorLabel(error: TraceSummary['error']): string {
+  if (!error) return '';
+  const what = [error.httpStatus !== null ? String(error.httpStatus) : '', error.type ?? '', error.message ?? ''].filter((p) => p !== '').join(' ');
+  return `${error.service} ${error.name}${what ? `: ${what}` : ''}`;
+}
 
 // Built once per trace, on the first text search: everything a user may look for in it.
 const haystacks = new WeakMap<TraceSummary, string>();
@@ -50,7 +64,12 @@ function haystack(trace: TraceSummary, detail: TraceDetail | undefined): string 
     const parts = [trace.traceId, trace.rootName, ...trace.services];
     for (const span of detail?.spans ?? []) {
       parts.push(span.name, span.spanId);
+      if (span.statusMessage !== undefined) parts.push(span.statusMessage);
       for (const [key, value] of Object.entries(span.attributes)) parts.push(`${key}=${formatValue(value)}`);
+      for (const event of span.events) {
+        parts.push(event.name);
+        for (const [key, value] of Object.entries(event.attributes)) parts.push(`${key}=${formatValue(value)}`);
+      }
     }
     text = parts.join('\n').toLowerCase();
     haystacks.set(trace, text);
@@ -66,23 +85,49 @@ function compare(key: SortKey, a: TraceSummary, b: TraceSummary): number {
       return a.rootName.localeCompare(b.rootName);
     case 'services':
       return a.services.join(',').localeCompare(b.services.join(','));
+    case 'error':
+      return errorLabel(a.error).localeCompare(errorLabel(b.error));
+    case 'rootDurationMs':
+      return (a.rootDurationMs ?? -1) - (b.rootDurationMs ?? -1);
     default:
       return a[key] - b[key];
   }
 }
 
-function filterTraces(traces: readonly TraceSummary[], details: Record<string, TraceDetail>, f: ListFilters): TraceSummary[] {
+/** The search box's text as a span query, when it is one (it starts with "{" or "("). */
+export function searchQuery(text: string): { query?: CompiledQuery; error?: string } {
+  const trimmed = text.trim();
+  if (!/^[{(]/.test(trimmed)) return {};
+  try {
+    return { query: compile(parseQuery(trimmed)) };
+  } catch (error) {
+    if (error instanceof QuerySyntaxError) return { error: `query does not parse at column ${error.column}: ${error.reason}` };
+    throw error;
+  }
+}
+
+/** The query's answer on a trace held in full, by the evaluator the command uses. */
+function queryMatches(query: CompiledQuery, detail: TraceDetail | undefined): boolean {
+  let bits = 0;
+  for (const span of detail?.spans ?? []) bits |= spansetBits(query, detailFacts(span));
+  return traceMatches(query.query, bits);
+}
+
+function filterTraces(traces: readonly TraceSummary[], details: Record<string, TraceDetail>, f: ListFilters, search: ReturnType<typeof searchQuery>): TraceSummary[] {
   const minMs = Number(f.minDurationMs);
   const name = f.name.trim().toLowerCase();
-  const text = f.text.trim().toLowerCase();
+  // A query (or one being typed that does not parse yet) is not text to look for.
+  const { query } = search;
+  const text = query || search.error ? '' : f.text.trim().toLowerCase();
   const kept = traces.filter(
     (t) =>
       (f.service === '' || t.services.includes(f.service)) &&
-      (name === '' || t.rootName.toLowerCase().includes(name)) &&
+      (name === '' || (details[t.traceId]?.spans ?? []).some((s) => s.name.toLowerCase().includes(name))) &&
       (!(minMs > 0) || t.durationMs >= minMs) &&
       (!f.errors || t.errorCount > 0) &&
       (!f.cold || t.coldStarts > 0) &&
-      (text === '' || haystack(t, details[t.traceId]).includes(text)),
+      (text === '' || haystack(t, details[t.traceId]).includes(text)) &&
+      (!query || queryMatches(query, details[t.traceId])),
   );
   const sign = f.descending ? -1 : 1;
   return kept.sort((a, b) => sign * compare(f.sort, a, b));
@@ -97,7 +142,8 @@ export function TraceList(props: {
 }): VNode {
   const { traces, details, filters, onFilters, onOpen } = props;
   const services = useMemo(() => [...new Set(traces.flatMap((t) => t.services))].sort(), [traces]);
-  const shown = useMemo(() => filterTraces(traces, details, filters), [traces, details, filters]);
+  const search = useMemo(() => searchQuery(filters.text), [filters.text]);
+  const shown = useMemo(() => filterTraces(traces, details, filters, search), [traces, details, filters, search]);
   const set = (patch: Partial<ListFilters>): void => onFilters({ ...filters, ...patch });
   const input = (key: 'name' | 'minDurationMs' | 'text') => (event: Event) => set({ [key]: (event.currentTarget as HTMLInputElement).value });
   const sortBy = (key: SortKey): void => set(filters.sort === key ? { descending: !filters.descending } : { sort: key, descending: true });
@@ -108,11 +154,12 @@ export function TraceList(props: {
         <option value="">any</option>
         ${services.map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label>
-      <label>Root name <input type="search" value=${filters.name} onInput=${input('name')} placeholder="contains" /></label>
+      <label title="a span of the trace whose name contains this, as the command's --name">Span name <input type="search" value=${filters.name} onInput=${input('name')} placeholder="contains" /></label>
       <label>Min duration (ms) <input type="number" min="0" value=${filters.minDurationMs} onInput=${input('minDurationMs')} class="narrow" /></label>
       <label><input type="checkbox" checked=${filters.errors} onChange=${() => set({ errors: !filters.errors })} /> errors</label>
       <label><input type="checkbox" checked=${filters.cold} onChange=${() => set({ cold: !filters.cold })} /> cold starts</label>
-      <label class="grow">Search <input type="search" value=${filters.text} onInput=${input('text')} placeholder="trace id, span name, attribute=value" /></label>
+      <label class="grow">Search <input type="search" value=${filters.text} onInput=${input('text')} placeholder='text (id, name, attribute=value, error message, event), or a query: { duration > 500ms && status = error }' /></label>
+      ${search.error ? html`<span class="bad" data-testid="query-error">${search.error}</span>` : null}
       <span class="count" data-testid="trace-count">${shown.length} of ${traces.length} traces</span>
     </form>
     <div class="grid-head trace-grid" role="row">
@@ -137,11 +184,17 @@ export function TraceList(props: {
             onKeyDown=${(event: KeyboardEvent) => event.key === 'Enter' && onOpen(t.traceId)}
           >
             <span class="mono">${formatTime(t.startTime)}</span>
-            <span class="name" title=${t.rootName}>${t.rootName}</span>
+            <span class="name" title=${t.rootMissing ? `the root span never arrived; named after its first orphan, ${t.rootName}` : t.rootName}>
+              ${t.rootMissing ? html`<b class="badge orphan">no root</b> ` : null}${t.rootName}
+            </span>
             <span class="services">${t.services.map((s) => html`<i class="chip" style=${{ background: serviceColor(s) }}>${s}</i>`)}</span>
             <span class="num">${t.spanCount}</span>
+            <span class="num">${t.rootDurationMs === null ? '–' : formatMs(t.rootDurationMs)}</span>
             <span class="num">${formatMs(t.durationMs)}</span>
             <span class=${`num ${t.errorCount > 0 ? 'bad' : ''}`}>${t.errorCount}</span>
+            <span class="name first-error" title=${errorLabel(t.error)}>
+              ${t.error ? html`<b class=${`badge fail-${failureClass(t.error)}`}>${failureClass(t.error)}</b> ${errorLabel(t.error)}` : null}
+            </span>
             <span class=${`num ${t.coldStarts > 0 ? 'cold' : ''}`}>${t.coldStarts}</span>
           </div>`}
         />`}

@@ -9,7 +9,8 @@ import { ancestors, searchSpans, visibleRows, type Row, type SpanNode, type Trac
 import { VirtualRows } from './virtual-rows';
 
 const rowHeight = 26;
-// Past this depth the indentation stops growing, so a deep chain keeps its names readable.
+// Past this depth, or 40% of the name column (a narrow one, with the span panel open), the
+// indentation stops growing, so a deep chain keeps its names readable.
 const maxIndent = 32;
 const ticks = [0, 0.25, 0.5, 0.75, 1];
 
@@ -118,7 +119,7 @@ function SpanRow(props: {
     onClick=${() => onSelect(span.spanId)}
     onKeyDown=${(event: KeyboardEvent) => event.key === 'Enter' && onSelect(span.spanId)}
   >
-    <div class="wf-name" style=${{ paddingLeft: `${Math.min(node.depth, maxIndent) * 12 + 4}px` }}>
+    <div class="wf-name" style=${{ paddingLeft: `min(${Math.min(node.depth, maxIndent) * 12 + 4}px, 40%)` }} title=${node.depth > 0 ? `depth ${node.depth}` : undefined}>
       ${node.children.length > 0
         ? html`<button
             type="button"

@@ -1,0 +1,49 @@
+import type { Stats } from '../model';
+import { nearestRank, sortedCopy } from './percentiles';
+
+// The time dimension of `stats`: per operation and time bucket, requests, errors and p95.
+// Buckets are aligned to the epoch; without `--bucket` the step is the smallest of these
+// that cuts the spans' start range into at most 60 buckets. The archive's SQL chooses alike.
+
+export const STEPS_MS: readonly number[] = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400].map((s) => s * 1000);
+export const MAX_BUCKETS = 60;
+
+/** The step for spans starting over `rangeUs` microseconds. */
+export function stepFor(rangeUs: number): number {
+  return STEPS_MS.find((step) => rangeUs <= MAX_BUCKETS * step * 1000) ?? STEPS_MS[STEPS_MS.length - 1]!;
+}
+
+/** A bucket's start (epoch microseconds) for a span starting at `startUs`. */
+export const bucketStart = (startUs: number, stepMs: number): number => Math.floor(startUs / (stepMs * 1000)) * stepMs * 1000;
+
+export interface TimedSpan {
+  startUs: number;
+  durationMs: number;
+  error: boolean;
+}
+
+/** The timeline of operations' spans, ordered by bucket start, service, name. */
+export function timelineOf(operations: ReadonlyArray<{ service: string; name: string; spans: readonly TimedSpan[] }>, stepMs: number | undefined): Stats['timeline'] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const op of operations) for (const s of op.spans) (min = Math.min(min, s.startUs)), (max = Math.max(max, s.startUs));
+  if (min === Infinity) return [];
+  const step = stepMs ?? stepFor(max - min);
+  const out: Stats['timeline'] = [];
+  for (const { service, name, spans } of operations) {
+    const buckets = new Map<number, { count: number; errors: number; durations: number[] }>();
+    for (const s of spans) {
+      const start = bucketStart(s.startUs, step);
+      let b = buckets.get(start);
+      if (!b) buckets.set(start, (b = { count: 0, errors: 0, durations: [] }));
+      b.count++;
+      if (s.error) b.errors++;
+      b.durations.push(s.durationMs);
+    }
+    for (const [start, b] of buckets) out.push({ start: new Date(start / 1000).toISOString(), service, name, count: b.count, errors: b.errors, p95Ms: nearestRank(sortedCopy(b.durations), 95) });
+  }
+  return out.sort(byBucket);
+}
+
+export const byBucket = (a: Stats['timeline'][number], b: Stats['timeline'][number]): number =>
+  a.start.localeCompare(b.start) || a.service.localeCompare(b.service) || a.name.localeCompare(b.name);
