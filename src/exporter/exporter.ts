@@ -63,7 +63,7 @@ export class OtlpExporter {
     if (!settings.endpoint) return;
     try {
       this.transport = new HttpTransport(settings.endpoint, settings.headers, settings.compression);
-      if (settings.spool) this.spool = openSpool(settings.spool.dir, settings.endpoint, settings.spool.maxBytes);
+      if (settings.spool) this.spool = openSpool(settings.spool.dir, settings.endpoint, settings.spool.maxBytes, settings.maxExportBytes);
     } catch (error) {
       logger.warnOnce('endpoint', `invalid OTLP endpoint "${settings.endpoint}": ${(error as Error).message}; spans will be dropped.`);
     }

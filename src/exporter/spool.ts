@@ -58,16 +58,22 @@ function writeAside(temp: string, json: string, dir: string): void {
 
 const spools = new Map<string, Spool>();
 
+/** writeSync may write less than asked (a full disk, a signal): the rest follows, or it throws. */
+function writeFully(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+}
+
 /**
  * The process's one spool for an endpoint under `root`: every `withTracing`/`tracing()` of a
  * sandbox shares it, so they never write the same name or resend the same body. The first
  * caller's byte limit holds.
  */
-export function openSpool(root: string, endpoint: string, maxBytes: number): Spool {
+export function openSpool(root: string, endpoint: string, maxBytes: number, maxEntryBytes = maxBytes): Spool {
   const dir = join(root, hash(endpoint));
   let spool = spools.get(dir);
   if (!spool) {
-    spool = new Spool(dir, maxBytes);
+    spool = new Spool(dir, maxBytes, maxEntryBytes);
     spools.set(dir, spool);
   }
   return spool;
@@ -89,6 +95,8 @@ class Spool {
   constructor(
     private readonly dir: string,
     private readonly maxBytes: number,
+    /** A journal is sealed before it passes this (one request's bytes), so an entry leaves in one request. */
+    private readonly maxEntryBytes: number,
   ) {}
 
   /** Runs `drain` unless one is running, then returns that one: a body is never sent twice at once. */
@@ -125,14 +133,16 @@ class Spool {
     for (const body of bodies) {
       const line = `${body.json}\n`;
       const bytes = Buffer.byteLength(line);
-      this.makeRoom(bytes);
+      // Checked before making room: a body that can never fit must not empty the spool first.
       if (bytes > this.maxBytes) {
         this.drop(body.spans, 'a request body larger than the whole spool');
         continue;
       }
+      this.makeRoom(bytes);
+      if (this.journal && this.journal.bytes + bytes > this.maxEntryBytes) this.seal();
       try {
         this.journal ??= { fd: this.openJournal(), bytes: 0, spans: 0 };
-        writeSync(this.journal.fd, line);
+        writeFully(this.journal.fd, line);
         this.journal.bytes += bytes;
         this.journal.spans += body.spans;
       } catch (error) {

@@ -110,6 +110,29 @@ describe("hoptrace/lambda's journal", () => {
     expect(spool.droppedSpans).toBeGreaterThan(0);
     expect(spool.droppedSpans + Math.round(spool.pendingBytes() / 45)).toBeGreaterThanOrEqual(9);
   });
+
+  it('drops a body larger than the whole spool without emptying the spool first', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const { openSpool } = await freshSpoolModule();
+    const spool = openSpool(dir, ENDPOINT, 100);
+    spool.append([{ json: '{"resourceSpans":[1]}', spans: 1 }]);
+    spool.append([{ json: `{"resourceSpans":["${'x'.repeat(200)}"]}`, spans: 3 }]);
+    spool.seal();
+    expect(spool.pending().flatMap((e) => spool.read(e.name) ?? [])).toEqual(['{"resourceSpans":[1]}']);
+    expect(spool.droppedSpans).toBe(3);
+  });
+
+  it("seals the journal before it passes one request's bytes, so each entry leaves in one request", async () => {
+    const { openSpool } = await freshSpoolModule();
+    const body = `{"resourceSpans":["${'x'.repeat(40)}"]}`;
+    const spool = openSpool(dir, ENDPOINT, 1024 * 1024, 3 * (body.length + 1));
+    for (let i = 0; i < 10; i++) spool.append([{ json: body, spans: 1 }]);
+    spool.seal();
+    const entries = spool.pending();
+    expect(entries.map((e) => spool.read(e.name)!.length)).toEqual([3, 3, 3, 1]);
+    expect(entries.every((e) => e.bytes <= 3 * (body.length + 1))).toBe(true);
+    expect(spool.droppedSpans).toBe(0);
+  });
 });
 
 describe('a kill mid-write', () => {
