@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { AddressInfo } from 'node:net';
 import { gatewayAnswers, type GatewayAnswer } from './gateway-responses';
 
@@ -64,7 +66,9 @@ export async function startRestFrontDoor(invoke: Invoke, functions: Record<strin
         answer(res, answers.DEFAULT_5XX);
         return;
       }
-      invoke(fn, event).then(
+      // API Gateway's own call to Lambda, not a hop of a function traced in this process (the
+      // tests and the load bench run wrapped handlers beside the stand-in): never traced.
+      context.with(suppressTracing(context.active()), () => invoke(fn, event)).then(
         (result) => {
           const { statusCode, headers: out, body: text, isBase64Encoded } = (result ?? {}) as { statusCode?: unknown; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
           // Not a proxy answer: Lambda refused the call (no such function, throttled) or the function answered nonsense.
