@@ -10,7 +10,8 @@ import type { WarmResult } from './warm';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-export interface FootprintRow {
+/** A row of the bench's targets table: a figure, its reference, their ratio and the target. */
+export interface TargetRow {
   figure: string;
   hoptrace: string;
   reference: string;
@@ -39,7 +40,7 @@ const f = (n: number, digits = 1): string => n.toFixed(digits);
  * extension), so both pay one POST per invocation; what is over that POST is the span,
  * encoding and wrapper work.
  */
-export function footprintRows(cold: Record<VariantName, ColdResult>, warm: Record<string, WarmResult>): FootprintRow[] {
+export function footprintRows(cold: Record<VariantName, ColdResult>, warm: Record<string, WarmResult>): TargetRow[] {
   const { hoptrace, 'otel-sdk': sdk } = cold;
   const cpuAdded = (name: string): number => warm[name]!.cpuUs - warm.bare!.cpuUs;
   const overPost = (name: string): number => cpuAdded(name) - cpuAdded('bare-post');

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { archiveThroughput } from './archive';
 import { coldStart } from './cold-start';
 import { endToEnd } from './end-to-end';
-import { bundleNote, footprintRows, referenceNote } from './footprint';
+import { bundleNote, footprintRows, referenceNote, type TargetRow } from './footprint';
 import { ingestThroughput, streamEfficiency } from './ingest';
 import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
@@ -45,14 +45,6 @@ async function startReceiver(): Promise<{ url: string; stop: () => void }> {
   return { url: `http://127.0.0.1:${port}/v1/traces`, stop: () => child.kill('SIGTERM') };
 }
 
-interface Row {
-  figure: string;
-  hoptrace: string;
-  reference: string;
-  ratio: number;
-  target: string;
-  met: boolean;
-}
 
 const f = (n: number, digits = 1): string => n.toFixed(digits);
 
@@ -127,7 +119,7 @@ async function main(): Promise<void> {
     const cpuAddedLambda = { hoptrace: costTraced.cpuMsPerInvocation - costBare.cpuMsPerInvocation, sdk: costSdk.cpuMsPerInvocation - costBare.cpuMsPerInvocation };
     const at50 = cost.shapes.find((c) => c.shape === '50/s')!;
     const lostSpans = costTraced.spansLost + cost.shapeRuns.reduce((n, r) => n + r.traced.spansLost, 0);
-    const rows: Row[] = [
+    const rows: TargetRow[] = [
       { figure: 'billed time added over bare per invocation, 20/s, 40 ms ingest (ms): hoptrace/lambda vs OTel SDK', hoptrace: f(billedAdded.hoptrace, 2), reference: f(billedAdded.sdk, 2), ratio: billedAdded.hoptrace / billedAdded.sdk, target: '≤ 1/20', met: billedAdded.hoptrace / billedAdded.sdk <= 1 / 20 },
       { figure: 'ingest requests per invocation, 20/s: hoptrace/lambda vs OTel SDK', hoptrace: f(costTraced.requestsPerInvocation, 3), reference: f(costSdk.requestsPerInvocation, 3), ratio: costTraced.requestsPerInvocation / costSdk.requestsPerInvocation, target: '≤ 0.1', met: costTraced.requestsPerInvocation <= 0.1 },
       { figure: 'spans lost, 20/s and the three shapes, shutdown included: hoptrace/lambda vs OTel SDK', hoptrace: String(lostSpans), reference: String(costSdk.spansLost), ratio: lostSpans, target: '0', met: lostSpans === 0 },
