@@ -84,6 +84,11 @@ export class OtlpExporter {
     return this.spool && this.transport ? this.spool.pendingBytes() : 0;
   }
 
+  /** Whether a drain of the spool is under way (one a new drainSpool call would join). */
+  drainingSpool(): boolean {
+    return this.spool?.busy ?? false;
+  }
+
   /**
    * Sends what the spool holds, oldest first, as few requests as `maxExportBytes` allows,
    * until the deadline or the first failure that may pass; each body is deleted once

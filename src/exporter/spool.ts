@@ -99,6 +99,11 @@ class Spool {
     private readonly maxEntryBytes: number,
   ) {}
 
+  /** Whether a drain is under way: a caller that joins it gets its outcome, not a try of its own. */
+  get busy(): boolean {
+    return this.draining !== undefined;
+  }
+
   /** Runs `drain` unless one is running, then returns that one: a body is never sent twice at once. */
   exclusively(drain: () => Promise<void>): Promise<void> {
     this.draining ??= drain().finally(() => {

@@ -65,10 +65,13 @@ export class SandboxBatch implements Delivery {
     this.lastExportMs = nowMs();
     const exported = (async () => {
       // A drain in flight sends only what it found when it began: then one more for the rest.
+      // One that was joined (a background drain, one attempt) is not this caller's try: after
+      // it, this caller's own drain runs, with its retries and, at shutdown, past the breaker.
       for (let left = this.exporter.spooledBytes(); left > 0 && nowMs() < deadlineMs; ) {
+        const joined = this.exporter.drainingSpool();
         await this.exporter.drainSpool(() => deadlineMs, { batch: true, last });
         const now = this.exporter.spooledBytes();
-        if (now >= left) return;
+        if (now >= left && !joined) return;
         left = now;
       }
     })();
