@@ -13,7 +13,7 @@ export interface HttpResponse {
 const RPC_CODES: Record<number, number> = { 400: 3, 401: 16, 405: 12, 413: 8, 415: 3, 500: 13, 503: 14 };
 
 /** A protobuf varint field tag and value, for the two small messages the ingest answers with. */
-function varint(value: number): number[] {
+export function varint(value: number): number[] {
   const out: number[] = [];
   while (value > 0x7f) {
     out.push((value & 0x7f) | 0x80);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../handlers/ingest/decode';
 import { checkJsonItems, DEFAULT_REQUEST_LIMITS, RequestLimitError } from '../../handlers/ingest/request-limits';
+import { varint } from '../../handlers/ingest/response';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../src/redaction';
 import { decodeStreamRecord, encodeStreamRecord, StreamRecordError, TENANT_ATTRIBUTE } from '../../src/otlp/stream-record';
 import type { OtlpExportRequest } from '../../src/otlp/types';
@@ -85,15 +86,6 @@ const unknownGroup: fc.Arbitrary<number[]> = fc.letrec((tie) => ({
   ),
 })).group as fc.Arbitrary<number[]>;
 
-function varint(value: number): number[] {
-  const out: number[] = [];
-  while (value > 0x7f) {
-    out.push((value & 0x7f) | 0x80);
-    value = Math.floor(value / 128);
-  }
-  out.push(value);
-  return out;
-}
 
 describe('protobuf groups', () => {
   it('are skipped wherever they sit between fields: the request decodes as it does without them', () => {
