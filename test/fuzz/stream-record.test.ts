@@ -86,7 +86,6 @@ const unknownGroup: fc.Arbitrary<number[]> = fc.letrec((tie) => ({
   ),
 })).group as fc.Arbitrary<number[]>;
 
-
 describe('protobuf groups', () => {
   it('are skipped wherever they sit between fields: the request decodes as it does without them', () => {
     fc.assert(
