@@ -1,7 +1,7 @@
 // Bundles the library into dist/ (the package's only content): ESM and CommonJS, each with
 // one self-contained type declaration file, so that the types resolve under every
 // moduleResolution (node10, node16/nodenext for import and require, bundler); the
-// `hoptrace/lambda` preload; `hoptrace/powertools`; and the deployable handlers into build/handlers/, outside the
+// `hoptrace/lambda` preload; `hoptrace/powertools`; `hoptrace/durable`; and the deployable handlers into build/handlers/, outside the
 // package.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,11 +11,13 @@ import { build } from 'esbuild';
 const LIBRARY_ENTRIES = { index: 'src/index.ts' };
 // Second entries of the package, built on `hoptrace` itself: they import it (never bundle a
 // copy of it, which would trace every call twice), so the base bundle never grows with them.
-const ADDON_ENTRIES = { powertools: 'src/powertools/index.ts' };
+const ADDON_ENTRIES = { powertools: 'src/powertools/index.ts', durable: 'src/durable/index.ts' };
+// Packages an entry builds on but never bundles: the user's own copy is the one that runs.
+const ADDON_EXTERNALS = ['@opentelemetry/api', 'hoptrace', '@aws/durable-execution-sdk-js'];
 const importsHoptrace = {
   name: 'imports-hoptrace',
   setup(b) {
-    b.onResolve({ filter: /^\.\.\/index$/ }, (args) => (args.importer.includes('/src/powertools/') ? { path: 'hoptrace', external: true } : undefined));
+    b.onResolve({ filter: /^\.\.\/index$/ }, (args) => (/\/src\/(powertools|durable)\//.test(args.importer) ? { path: 'hoptrace', external: true } : undefined));
   },
 };
 // The extension's entry point: ES module only, since it awaits its registration at top level;
@@ -40,7 +42,7 @@ for (const [name, entry] of Object.entries(LIBRARY_ENTRIES)) {
   await build({ ...library, entryPoints: [entry], format: 'cjs', outfile: `dist/${name}.cjs` });
 }
 for (const [name, entry] of Object.entries(ADDON_ENTRIES)) {
-  const addon = { ...library, entryPoints: [entry], external: ['@opentelemetry/api', 'hoptrace'], plugins: [importsHoptrace] };
+  const addon = { ...library, entryPoints: [entry], external: ADDON_EXTERNALS, plugins: [importsHoptrace] };
   await build({ ...addon, format: 'esm', outfile: `dist/${name}.mjs` });
   await build({ ...addon, format: 'cjs', outfile: `dist/${name}.cjs` });
 }

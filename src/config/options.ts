@@ -1,7 +1,8 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, Context } from '@opentelemetry/api';
 import type { SpanLimits } from '../tracer/limits';
 import { SAMPLER_NAMES, type SamplerName } from '../tracer/sampler';
 import { logger } from '../logger';
+import type { LambdaContext } from '../wrapper/lambda-context';
 import { parseRedactKeys } from '../redaction';
 import { readBoolean, readKeyValueList, readNumber, readString, type Env } from './env';
 
@@ -68,6 +69,16 @@ export interface TracingOptions {
    * `HOPTRACE_LOG_CORRELATION`; default true.
    */
   logCorrelation?: boolean;
+  /**
+   * Where an invocation's trace continues from when its event carries the caller's context
+   * where hoptrace does not look (a field of a custom payload, a durable execution's
+   * checkpointed input). A context holding a valid span context becomes the root span's
+   * parent; `undefined` leaves the choice to hoptrace's own reading of the event. A throw is
+   * logged and treated as `undefined`.
+   *
+   * @example extractContext: (event) => propagation.extract(ROOT_CONTEXT, (event as { trace?: Record<string, string> }).trace ?? {})
+   */
+  extractContext?: (event: unknown, context: LambdaContext | undefined) => Context | undefined;
 }
 
 export interface TracingConfig {
@@ -95,6 +106,7 @@ export interface TracingConfig {
   spool: { dir: string; maxBytes: number } | undefined;
   redactKeys: readonly string[];
   logCorrelation: boolean;
+  extractContext: TracingOptions['extractContext'];
 }
 
 const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
@@ -173,6 +185,7 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
     },
     spool: resolveSpool(options, env),
     logCorrelation: options.logCorrelation ?? readBoolean(env, 'HOPTRACE_LOG_CORRELATION') ?? true,
+    extractContext: options.extractContext,
     redactKeys: options.redactKeys ? parseRedactKeys(options.redactKeys.join(',') || 'none') : parseRedactKeys(env.HOPTRACE_REDACT_KEYS),
   };
 }

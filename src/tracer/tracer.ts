@@ -11,6 +11,7 @@ import {
   type SpanOptions,
   type Tracer,
 } from '@opentelemetry/api';
+import { CHOSEN_IDS, chosenIds } from './chosen-ids';
 import { newSpanId, newTraceId } from './ids';
 import { getRecorder, type SpanRecorder } from './recorder';
 import { RecordingSpan, type InstrumentationScope } from './span';
@@ -27,12 +28,13 @@ export class HoptraceTracer implements Tracer {
     if (isTracingSuppressed(ctx)) return trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
     const parent: SpanContext | undefined = options.root ? undefined : trace.getSpanContext(ctx);
     const validParent = parent && isSpanContextValid(parent) ? parent : undefined;
-    const traceId = validParent ? validParent.traceId : newTraceId();
+    const chosen = chosenIds(ctx);
+    const traceId = validParent ? validParent.traceId : (chosen?.traceId ?? newTraceId());
     const recorder = getRecorder(ctx) ?? this.fallbackRecorder();
     const sampled = recorder.settings.sampler(traceId, validParent);
     const spanContext: SpanContext = {
       traceId,
-      spanId: newSpanId(),
+      spanId: chosen?.spanId ?? newSpanId(),
       traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
       traceState: validParent?.traceState,
     };
@@ -63,6 +65,7 @@ export class HoptraceTracer implements Tracer {
     const ctx = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;
     const parentCtx = ctx ?? contextApi.active();
     const span = this.startSpan(name, options, parentCtx);
-    return contextApi.with(trace.setSpan(parentCtx, span), fn as (span: Span) => ReturnType<F>, undefined, span);
+    // The chosen id was this span's; its children get their own.
+    return contextApi.with(trace.setSpan(parentCtx.deleteValue(CHOSEN_IDS), span), fn as (span: Span) => ReturnType<F>, undefined, span);
   }
 }

@@ -40,12 +40,14 @@ function batchContext(messages: readonly unknown[]): Incoming {
 }
 
 /**
- * Where the invocation's trace continues from: HTTP headers, the messages of a batch or an
- * EventBridge event, a direct invoke's client context, and last the X-Ray header Lambda
- * sets (`_X_AMZN_TRACE_ID`, passed only when the xray propagator is on) when it is sampled.
+ * Where the invocation's trace continues from: the handler's own `extractContext` when it
+ * found one, HTTP headers, the messages of a batch or an EventBridge event, a direct invoke's
+ * client context, and last the X-Ray header Lambda sets (`_X_AMZN_TRACE_ID`, passed only when
+ * the xray propagator is on) when it is sampled.
  */
-export function incomingContext(trigger: Trigger, lambdaContext: LambdaContext | undefined, xrayHeader: string | undefined): Incoming {
+export function incomingContext(trigger: Trigger, lambdaContext: LambdaContext | undefined, xrayHeader: string | undefined, extracted?: Context): Incoming {
   let incoming: Incoming = { parent: ROOT_CONTEXT, links: [] };
+  if (extracted && trace.getSpanContext(extracted)) return { parent: extracted, links: [] };
   if (trigger.carrier) incoming = { parent: propagation.extract(ROOT_CONTEXT, trigger.carrier), links: [] };
   else if (trigger.messages) incoming = batchContext(trigger.messages);
   else if (trigger.source === 'direct') {

@@ -36,6 +36,18 @@ function errorMessage(error: unknown): string {
   return typeof error === 'string' ? error : String(error);
 }
 
+/** The handler's `extractContext` answer; its failure is logged and leaves hoptrace's own reading. */
+function extractedContext(pipeline: Pipeline, event: unknown, lambdaContext: LambdaContext | undefined): Context | undefined {
+  const extract = pipeline.config.extractContext;
+  if (!extract) return undefined;
+  try {
+    return extract(event, lambdaContext);
+  } catch (error) {
+    logger.warn('invocation:extract-context', `extractContext failed, the event's own context is used: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /**
  * One Lambda invocation: its root span, its spans' recorder, its timeout guard and its
  * flush. Methods never throw; a failure inside hoptrace is logged, not passed on.
@@ -53,13 +65,14 @@ export class Invocation {
     private readonly pipeline: Pipeline,
     private readonly trigger: Trigger,
     private readonly lambdaContext: LambdaContext | undefined,
+    event: unknown,
   ) {
     const startMs = nowMs();
     pipeline.nameService(str(lambdaContext?.functionName));
     const cold = pipeline.coldStart.claim(startMs, pipeline.functionEnv.initializationType, pipeline.functionEnv.inLambdaRuntime);
     // Lambda sets the X-Ray header per invocation; read only when the xray propagator is on.
     const xrayHeader = pipeline.xrayEnabled ? xrayTraceHeader(lambdaContext) : undefined;
-    const incoming = incomingContext(trigger, lambdaContext, xrayHeader);
+    const incoming = incomingContext(trigger, lambdaContext, xrayHeader, extractedContext(pipeline, event, lambdaContext));
     this.recorder = new SpanRecorder(pipeline.settings);
     const base = setRecorder(incoming.parent, this.recorder);
     const attributes: Attributes = {
@@ -92,7 +105,7 @@ export class Invocation {
   /** Undefined when hoptrace itself failed: the caller then runs the handler untraced. */
   static start(pipeline: Pipeline, event: unknown, lambdaContext: LambdaContext | undefined): Invocation | undefined {
     try {
-      return new Invocation(pipeline, detectTrigger(event, pipeline.contextHeaders), lambdaContext);
+      return new Invocation(pipeline, detectTrigger(event, pipeline.contextHeaders), lambdaContext, event);
     } catch (error) {
       logger.warn('invocation:start', `could not start the invocation's trace: ${(error as Error).message}`);
       return undefined;

@@ -56,6 +56,12 @@ describe('the published package', () => {
   it('holds the library only: its bundles and types, the hoptrace/lambda preload, no handler bundles', () => {
     const paths = packed.files.map((f) => f.path).sort();
     expect(paths.filter((p) => p.startsWith('dist/'))).toEqual([
+      'dist/durable.cjs',
+      'dist/durable.cjs.map',
+      'dist/durable.d.cts',
+      'dist/durable.d.mts',
+      'dist/durable.mjs',
+      'dist/durable.mjs.map',
       'dist/index.cjs',
       'dist/index.cjs.map',
       'dist/index.d.cts',
@@ -124,12 +130,12 @@ tracer.putAnnotation('kind', { nested: true });
     await typecheck('powertools-bundler', { module: 'esnext', moduleResolution: 'bundler', target: 'es2022' }, 'handler.ts', source);
   }, 120_000);
 
-  it('loads hoptrace/powertools by import and by require, on the one copy of hoptrace', async () => {
+  it('loads hoptrace/powertools by import and by require, on the one copy of hoptrace (hoptrace/durable is built the same way)', async () => {
     const esm = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('hoptrace/powertools'); const mw = await import('hoptrace/powertools/middleware'); console.log(typeof m.Tracer, m.captureLambdaHandler === mw.captureLambdaHandler)"], { cwd: dir });
     expect(esm.stdout.trim()).toBe('function true');
     const cjs = await run(process.execPath, ['-e', "const m = require('hoptrace/powertools'); console.log(typeof m.Tracer, m.ANNOTATION_PREFIX)"], { cwd: dir });
     expect(cjs.stdout.trim()).toBe('function xray.annotation.');
-    for (const file of ['powertools.mjs', 'powertools.cjs']) {
+    for (const file of ['powertools.mjs', 'powertools.cjs', 'durable.mjs', 'durable.cjs']) {
       const code = readFileSync(join(dir, 'node_modules/hoptrace/dist', file), 'utf8');
       expect(code).toMatch(/from "hoptrace"|require\("hoptrace"\)/);
       expect(code).not.toContain('class OtlpExporter');

@@ -1,0 +1,11 @@
+/** The attributes `hoptrace/durable` sets; the execution's ARN is on every span it records. */
+export const DURABLE_ATTRIBUTES = {
+  executionArn: 'hoptrace.durable.execution_arn',
+  firstInvocation: 'hoptrace.durable.first_invocation',
+  replayedOperations: 'hoptrace.durable.replayed_operations',
+  operationId: 'hoptrace.durable.operation_id',
+  operationType: 'hoptrace.durable.operation_type',
+  operationSubtype: 'hoptrace.durable.operation_subtype',
+  attempt: 'hoptrace.durable.attempt',
+  status: 'hoptrace.durable.status',
+} as const;
