@@ -55,7 +55,7 @@ export function compileExpression(expression: string): Compiled {
   const list = tokens(expression);
   let at = 0;
   const peek = () => list[at];
-  const isOp = (t: Token | undefined, ...ops: string[]): t is Token & { kind: 'op' } => t?.kind === 'op' && ops.includes(t.value);
+  const isOp = (t: Token | undefined, ...ops: string[]): boolean => t?.kind === 'op' && ops.includes(t.value);
   const take = (op: string) => {
     if (!isOp(list[at], op)) throw new Error(`expected ${op} in "${expression}"`);
     at++;
@@ -95,9 +95,9 @@ export function compileExpression(expression: string): Compiled {
   };
   const binary = (operand: () => Compiled, ops: Record<string, (a: number, b: number) => number>) => (): Compiled => {
     let left = operand();
-    for (let t = peek(); isOp(t, ...Object.keys(ops)); t = peek()) {
+    for (let t = peek(); t !== undefined && isOp(t, ...Object.keys(ops)); t = peek()) {
       at++;
-      const [l, r, apply] = [left, operand(), ops[t.value]!];
+      const [l, r, apply] = [left, operand(), ops[String(t.value)]!];
       left = (v) => apply(l(v), r(v));
     }
     return left;
@@ -109,9 +109,9 @@ export function compileExpression(expression: string): Compiled {
   const comparison = (): Compiled => {
     const left = sum();
     const t = peek();
-    if (!isOp(t, ...Object.keys(comparisons))) return left;
+    if (t === undefined || !isOp(t, ...Object.keys(comparisons))) return left;
     at++;
-    const [right, apply] = [sum(), comparisons[t.value]!];
+    const [right, apply] = [sum(), comparisons[String(t.value)]!];
     return (v) => apply(left(v), right(v));
   };
   const compiled = comparison();
