@@ -7,12 +7,19 @@ const { require: requireTs } = require('tsx/cjs/api');
 
 class Observability {
   constructor(serverless) {
+    let added;
     this.hooks = {
-      'after:aws:package:finalize:mergeCustomProviderResources': () => {
+      // Before the bundling, so that a bad SLO stops the package at once.
+      'before:package:initialize': () => {
         const { observabilityResources } = requireTs('../observability/resources.ts', __filename);
-        const input = serverless.service.custom.observability;
+        try {
+          added = observabilityResources(serverless.service.custom.observability);
+        } catch (error) {
+          throw new serverless.classes.Error(error.message);
+        }
+      },
+      'after:aws:package:finalize:mergeCustomProviderResources': () => {
         const template = serverless.service.provider.compiledCloudFormationTemplate;
-        const added = observabilityResources(input);
         const clash = Object.keys(added).filter((id) => id in template.Resources);
         if (clash.length > 0) throw new serverless.classes.Error(`the SLO alarms and dashboards would replace resources of the template: ${clash.join(', ')}`);
         Object.assign(template.Resources, added);

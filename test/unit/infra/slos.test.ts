@@ -51,7 +51,9 @@ describe('the observability plugin (infra/plugins/observability.cjs)', () => {
   const run = (observability: Record<string, unknown>, resources: Template['Resources'] = {}) => {
     const template: Template = { Resources: resources };
     const serverless = { service: { custom: { observability }, provider: { compiledCloudFormationTemplate: template } }, classes: { Error: FrameworkError } };
-    new Observability(serverless).hooks['after:aws:package:finalize:mergeCustomProviderResources']!();
+    const { hooks } = new Observability(serverless);
+    hooks['before:package:initialize']!();
+    hooks['after:aws:package:finalize:mergeCustomProviderResources']!();
     return template;
   };
   const settings = { metricsNamespace: 'hoptrace', errorLogGroups: '/aws/lambda/a,/aws/lambda/b' };
@@ -64,8 +66,11 @@ describe('the observability plugin (infra/plugins/observability.cjs)', () => {
     expect(run({ ...settings, slos: [] }).Resources).toHaveProperty('OnCallDashboard');
   });
 
-  it('stops the package on a bad SLO, saying what is wrong', () => {
-    expect(() => run({ ...settings, slos: [{ service: 'checkout', availability: 99.9 }] })).toThrow(/slos\[0\]\.availability is 99\.9/);
+  it('stops the package on a bad SLO before anything is bundled, saying what is wrong (a framework error: no stack trace)', () => {
+    const serverless = { service: { custom: { observability: { ...settings, slos: [{ service: 'checkout', availability: 99.9 }] } } }, classes: { Error: FrameworkError } };
+    const start = new Observability(serverless).hooks['before:package:initialize']!;
+    expect(start).toThrow(FrameworkError);
+    expect(start).toThrow(/slos\[0\]\.availability is 99\.9/);
   });
 
   it('never replaces a resource of the template', () => {
