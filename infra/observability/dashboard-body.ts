@@ -15,8 +15,6 @@ export interface MetricWidget {
   stat?: string;
   /** Seconds per point. */
   period?: number;
-  view?: 'timeSeries' | 'singleValue';
-  stacked?: boolean;
   yAxis?: Record<string, unknown>;
   /** Horizontal lines: { label, value }. */
   horizontal?: Array<{ label: string; value: number }>;
@@ -28,7 +26,6 @@ export interface LogWidget {
   title: string;
   logGroups: string[];
   query: string;
-  view?: 'table' | 'timeSeries' | 'bar';
 }
 
 export interface TextWidget {
@@ -76,7 +73,7 @@ function properties(widget: Widget): Record<string, unknown> {
     }
     case 'log': {
       const sources = widget.logGroups.map((group) => `SOURCE '${group}'`).join(' | ');
-      return { title: widget.title, region: REGION, view: widget.view ?? 'table', query: `${sources} | ${widget.query}` };
+      return { title: widget.title, region: REGION, view: 'table', query: `${sources} | ${widget.query}` };
     }
     case 'text':
       return { markdown: widget.markdown };

@@ -9,8 +9,9 @@ export interface DashboardSettings {
   errorLogGroups: string[];
 }
 
-// CloudWatch Logs Insights reads at most 50 log groups per query.
+// CloudWatch Logs Insights reads at most 50 log groups per query; an alarm widget shows at most 100 alarms.
 const MAX_LOG_GROUPS = 50;
+const MAX_ALARMS = 100;
 const PERIOD = 300;
 const TAIL_SAMPLER = 'TailSamplerLambdaFunction';
 
@@ -61,6 +62,7 @@ function pairs<T>(items: T[]): T[][] {
 export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
   const ns = settings.namespace;
   const alerts = slis.flatMap((sli) => [alertAlarmId(sli, 'page'), alertAlarmId(sli, 'ticket')]);
+  if (alerts.length > MAX_ALARMS) throw new Error(`${slis.length} SLIs make ${alerts.length} alerts, more than the ${MAX_ALARMS} an alarm widget shows (each SLI has a page and a ticket): set fewer`);
   return [
     {
       height: 2,

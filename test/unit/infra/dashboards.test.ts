@@ -95,6 +95,11 @@ describe('the on-call dashboard', () => {
     expect(text).toContain(`SEARCH('{AWS/Lambda,FunctionName} MetricName=\\"Duration\\"', 'p99', 300)`);
   });
 
+  it('refuses more SLIs than its alarm widget can show', () => {
+    const many = Array.from({ length: 51 }, (_, i) => ({ service: `s${i}`, operation: 'op', availability: 0.99 }));
+    expect(() => observabilityResources({ slos: many, metricsNamespace: 'hoptrace', errorLogGroups: '/g' })).toThrow(/51 SLIs make 102 alerts, more than the 100/);
+  });
+
   it('says how to set an SLO when there is none, instead of an empty alarm list', () => {
     const none = observabilityResources({ slos: [], metricsNamespace: 'hoptrace', errorLogGroups: '/aws/lambda/a' });
     const [, first] = (JSON.parse((none.OnCallDashboard!.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub']) as { widgets: Widget[] }).widgets;
