@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { dashboardBody, layout } from '../../../infra/observability/dashboard-body';
 import { dashboardDocuments, DOCS_DIR } from '../../../infra/observability/dashboard-docs';
 import { observabilityResources } from '../../../infra/observability/resources';
 
@@ -68,6 +69,24 @@ describe.each(['OnCallDashboard', 'DebugDashboard'])('the %s body', (id) => {
         for (const search of String(expression).matchAll(/MetricName="([^"]+)"/g)) expect(AGREED_METRICS).toContain(search[1]);
       }
     }
+  });
+});
+
+describe('a dashboard body', () => {
+  it('escapes every ${ that is not a reference, so that Fn::Sub leaves a name like a${b} as it is', () => {
+    const body = dashboardBody([{ height: 1, widgets: [{ type: 'text', width: 24, markdown: 'cost ${b} and ${PROP(\'Dim.service\')}' }] }])['Fn::Sub'];
+    expect(body).toContain('cost ${!b} and ${!PROP(');
+    expect(body).not.toMatch(/\$\{[^!]/);
+  });
+
+  it('refuses a row wider than the grid', () => {
+    const text = (width: number) => ({ type: 'text' as const, width, markdown: 'x' });
+    expect(() => layout([{ height: 1, widgets: [text(12), text(13)] }])).toThrow('a dashboard row is wider than 24 columns (12 + 13)');
+    expect(layout([{ height: 2, widgets: [text(12), text(12)] }, { height: 1, widgets: [text(24)] }]).map((w) => [w.x, w.y])).toEqual([
+      [0, 0],
+      [12, 0],
+      [0, 2],
+    ]);
   });
 });
 
