@@ -86,7 +86,7 @@ export function parseSlos(input: unknown): Slo[] {
     const latencyObjective = fields.latency === undefined ? undefined : latency(fields.latency, `${where}.latency`);
     if (availability === undefined && latencyObjective === undefined) throw new SloDefinitionError(`${where} sets neither availability nor latency`);
     const name = fields.name === undefined ? `${service} ${operation ?? 'all'}` : text(fields.name, `${where}.name`);
-    if (sloId({ name }) === '') throw new SloDefinitionError(`${where}.name "${name}" has no letter or digit to name its alarms by`);
+    if (sloId({ name }) === '') throw new SloDefinitionError(`${where}.name "${name}" has no ASCII letter or digit to name its alarms by (CloudFormation ids take A-Z, a-z, 0-9)`);
     return { name, service, operation, availability, latency: latencyObjective };
   });
   const seen = new Map<string, string>();
