@@ -37,7 +37,8 @@ describe('the slos parameter', () => {
     ['a latency threshold in seconds as text', [{ service: 'a', latency: { thresholdMs: '0.3s', objective: 0.99 } }], /thresholdMs is "0\.3s"/],
     ['a latency with an unknown field', [{ service: 'a', latency: { thresholdMs: 300, objective: 0.99, percentile: 99 } }], /latency has unknown field\(s\) percentile/],
     ['a latency as a number', [{ service: 'a', latency: 300 }], /slos\[0\]\.latency must be \{ thresholdMs, objective \}/],
-    ['a name without letters', [{ service: 'a', availability: 0.9, name: '--' }], /has no letter or digit/],
+    ['a name without letters', [{ service: 'a', availability: 0.9, name: '--' }], /has no ASCII letter or digit/],
+    ['a name in letters CloudFormation ids cannot hold', [{ service: '结账', name: '结账', availability: 0.9 }], /slos\[0\]\.name "结账" has no ASCII letter or digit/],
     ['two SLOs naming the same alarms', [{ service: 'a', operation: 'GET /x', availability: 0.9 }, { service: 'a', operation: 'GET x', availability: 0.99 }], /"a GET \/x" and "a GET x" would name the same alarms \(AGETX\)/],
   ])('refuses %s, naming the place', (_, input, message) => {
     expect(() => parseSlos(input)).toThrow(SloDefinitionError);
