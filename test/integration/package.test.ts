@@ -177,6 +177,18 @@ describe('serverless package (no AWS account)', () => {
     const fn = resources.TailSamplerLambdaFunction!.Properties;
     expect(fn.Handler).toBe('handlers/tail-sampler/handler.handler');
     expect(fn.Environment.Variables.HOPTRACE_DECISION_TABLE).toEqual({ Ref: 'DecisionTable' });
+    expect(fn.Environment.Variables.HOPTRACE_FORWARD_RETRY_S).toBe('300');
+  });
+
+  it('deploys the on-call and debug dashboards, and no SLO alarm while no SLO is set', () => {
+    expect(ofType('AWS::CloudWatch::Dashboard').map(([id, d]) => [id, d.Properties.DashboardName])).toEqual([
+      ['OnCallDashboard', { 'Fn::Sub': '${AWS::StackName}-on-call' }],
+      ['DebugDashboard', { 'Fn::Sub': '${AWS::StackName}-debug' }],
+    ]);
+    expect(ofType('AWS::CloudWatch::CompositeAlarm')).toEqual([]);
+    expect(Object.keys(resources).filter((id) => id.startsWith('Slo'))).toEqual([]);
+    // The debug dashboard counts errors in the stack's own functions' logs unless told others.
+    expect(resources.DebugDashboard!.Properties.DashboardBody['Fn::Sub']).toContain("SOURCE '/aws/lambda/hoptrace-ingest-ci-tailSampler'");
   });
 
   it('keeps decisions in a DynamoDB table whose items expire by TTL', () => {
@@ -225,7 +237,7 @@ describe('serverless package (no AWS account)', () => {
 
   it('alarms on the tail sampler failing, falling behind and not reaching its backend', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('TailSampler'));
-    expect(alarms.map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`).sort()).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/IteratorAge', 'hoptrace/ForwardFailures']);
+    expect(alarms.map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`).sort()).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/IteratorAge', 'hoptrace/ForwardFailures', 'hoptrace/RefusedSpans', 'hoptrace/SetAsideSpans']);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
     for (const [, a] of alarms.filter(([, x]) => x.Properties.Namespace === 'AWS/Lambda')) expect(a.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'TailSamplerLambdaFunction' } }]);
   });
@@ -239,11 +251,12 @@ describe('serverless package (no AWS account)', () => {
   it('turns the tail sampler on, with its backend, when configured', async () => {
     const { template: sampling } = await packageStack('ci', {
       dir: join(out, 'sampling'),
-      env: { HOPTRACE_TAIL_SAMPLING: 'true', HOPTRACE_FORWARD_ENDPOINT: 'http://jaeger.internal:4318/v1/traces' },
+      env: { HOPTRACE_TAIL_SAMPLING: 'true', HOPTRACE_FORWARD_ENDPOINT: 'http://jaeger.internal:4318/v1/traces', HOPTRACE_FORWARD_RETRY_S: '120' },
     });
     const on = sampling.Resources as Record<string, any>;
     expect(on.TailSamplerStreamMapping.Properties.Enabled).toBe(true);
     expect(on.TailSamplerLambdaFunction.Properties.Environment.Variables.HOPTRACE_FORWARD_ENDPOINT).toBe('http://jaeger.internal:4318/v1/traces');
+    expect(on.TailSamplerLambdaFunction.Properties.Environment.Variables.HOPTRACE_FORWARD_RETRY_S).toBe('120');
   }, 120_000);
 
   it('gives the tail sampler its backend key from an SSM SecureString, never from the template', async () => {

@@ -1,16 +1,22 @@
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { runCdkNag, suppressionsOf } from '../helpers/cdk-nag';
 import { packageStack, type Packaged } from '../helpers/packaged-template';
 
 const run = promisify(execFile);
 const STAGES = ['dev', 'prod'] as const;
 const packaged: Partial<Record<(typeof STAGES)[number], Packaged>> = {};
+// dev as it comes (no SLO); prod with the README's example SLOs, so that their burn-rate
+// alarms and dashboard widgets are linted and checked too.
+const EXAMPLE_SLOS = JSON.stringify(parse(readFileSync(new URL('../../docs/dashboards/example-slos.yml', import.meta.url), 'utf8')));
+const ARGS = { dev: [], prod: [`--param=slos=${EXAMPLE_SLOS}`] };
 
 beforeAll(async () => {
-  for (const stage of STAGES) packaged[stage] = await packageStack(stage);
+  for (const stage of STAGES) packaged[stage] = await packageStack(stage, { args: ARGS[stage] });
+  expect(Object.keys(packaged.prod!.template.Resources).filter((id) => id.startsWith('Slo'))).toHaveLength(24);
 }, 240_000);
 
 afterAll(() => {
