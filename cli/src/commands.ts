@@ -1,17 +1,25 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TABLE_NAME } from '../../handlers/archive/catalog';
-import { analyze } from './analyze';
-import { archiveMap, archiveStats, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
+import { analyze, type Analysis, type AnalyzeOptions } from './analyze';
+import { archiveMap, archiveSameRoot, archiveSideTraces, archiveStats, archiveStatsBy, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
 import { TRACE_WINDOW_DAYS, traceScope, type Scope } from './archive/archive-sql';
 import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
+import { breakdownOf } from './analysis/breakdown';
+import { compareSides, type SideTrace } from './analysis/compare-sides';
+import { compareTraces, typicalTrace, type RootOf } from './analysis/compare-traces';
 import { hasFilters, type TimeWindow } from './analysis/filters';
-import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
+import { logsQueries } from './analysis/logs-link';
+import { focusOn } from './analysis/trace-focus';
+import { rootOf } from './analysis/trace-view';
+import { parseCommandLine, type CommandLine, type Comparison, type SourceArgs } from './args';
 import { CliError } from './errors';
-import type { ViewData } from './model';
-import { renderMap, renderStats, renderTraces } from './render/tables';
-import { renderWaterfall } from './render/waterfall';
+import type { Stats, TraceDetail, ViewData } from './model';
+import { durationMs } from './read/spans';
+import { renderSideComparison, renderTraceComparison } from './render/compare';
+import { renderMap, renderStats, renderStatsBy, renderTraces } from './render/tables';
+import { renderTraceReading } from './render/waterfall';
 import { skippedOf, viewData } from './report-data';
 import { fileSource } from './sources/files';
 import { streamSource } from './sources/kinesis';
@@ -69,6 +77,55 @@ async function writeView(line: CommandLine, data: ViewData, io: Output, print: P
   print({ out, traces: data.traces.length }, () => `wrote ${out} (${data.traces.length} trace(s))`);
 }
 
+/** `trace <id>` as printed: the waterfall narrowed by the focus flags, the whole trace's breakdown, its Logs Insights queries. */
+function printTrace(line: CommandLine, detail: TraceDetail, print: Print): void {
+  const reading = { ...focusOn(detail, line.focus ?? {}), breakdown: breakdownOf(detail), logs: logsQueries(detail) };
+  print(reading, () => renderTraceReading(reading));
+}
+
+/** `stats --by` as printed: one `Stats` per value. */
+function printStatsBy(by: string, groups: { byValue: Map<string, Stats>; without: number }, print: Print): void {
+  const json = { by, groups: Object.fromEntries(groups.byValue), without: groups.without };
+  print(json, () => renderStatsBy(json));
+}
+
+/** Reads one or two traces in full: those asked for, each found or a clear error. */
+type ReadTraces = (ids: readonly string[]) => Promise<Map<string, TraceDetail>>;
+
+/** `compare`, on any source: `read` finds traces by id, `sameRoot` the peers of one, `sides` the traces of two values. */
+async function executeCompare(
+  comparison: Comparison,
+  sources: { read: ReadTraces; sameRoot: (id: string) => Promise<RootOf[]>; sides: (by: string, values: readonly string[]) => Promise<SideTrace[]> },
+  print: Print,
+): Promise<void> {
+  if ('by' in comparison) {
+    const [a, b] = comparison.values;
+    const result = compareSides(comparison.by, a, b, await sources.sides(comparison.by, comparison.values));
+    if (result.a.traces === 0 || result.b.traces === 0) {
+      const missing = [result.a, result.b].filter((side) => side.traces === 0).map((side) => `"${side.value}"`).join(' and ');
+      throw new CliError(`no trace has ${comparison.by} = ${missing} (among the traces read that pass the filters)`);
+    }
+    print(result, () => renderSideComparison(result));
+    return;
+  }
+  let ids: [string, string];
+  if ('traces' in comparison) ids = comparison.traces;
+  else {
+    const roots = await sources.sameRoot(comparison.trace);
+    const own = roots.find((r) => r.traceId === comparison.trace);
+    if (!own) {
+      await sources.read([comparison.trace]);
+      throw new CliError(`trace ${comparison.trace} has no root span, so no operation to find a typical trace of: compare it with another trace (compare <a> <b>)`);
+    }
+    const typical = typicalTrace(roots, comparison.trace);
+    if (typical === undefined) throw new CliError(`no other trace has the root ${own.service}: ${own.name} to compare trace ${comparison.trace} with`);
+    ids = [comparison.trace, typical];
+  }
+  const details = await sources.read(ids);
+  const result = compareTraces(details.get(ids[0])!, details.get(ids[1])!);
+  print(result, () => renderTraceComparison(result));
+}
+
 /** The commands on the span table: the engine answers, Node only shapes the rows. */
 async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope: Scope, print: Print, io: Output): Promise<void> {
   switch (line.command) {
@@ -80,15 +137,18 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
       return;
     }
     case 'trace': {
-      const detail = await archiveTrace(engine, scope, line.traceId!);
-      if (!detail) {
-        const window = traceScope(scope).sinceDay !== scope.sinceDay ? ` in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)` : '';
-        throw new CliError(`trace ${line.traceId} not found in ${engine.description}${window}${hasFilters(line.filters) ? ' among the traces that pass the filters' : ''}`);
-      }
-      print(detail, () => renderWaterfall(detail));
+      const [detail] = (await readFromArchive(engine, scope, line, [line.traceId!])).values();
+      printTrace(line, detail!, print);
       return;
     }
+    case 'compare':
+      return executeCompare(line.comparison!, {
+        read: (ids) => readFromArchive(engine, scope, line, ids),
+        sameRoot: (id) => archiveSameRoot(engine, scope, id),
+        sides: (by, values) => archiveSideTraces(engine, scope, by, values),
+      }, print);
     case 'stats': {
+      if (line.by !== undefined) return printStatsBy(line.by, await archiveStatsBy(engine, scope, line.by), print);
       const stats = await archiveStats(engine, scope);
       print(stats, () => renderStats(stats));
       return;
@@ -100,16 +160,73 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
   }
 }
 
+/** Traces by id from the span table, each found or a clear error. */
+async function readFromArchive(engine: ArchiveEngine, scope: Scope, line: CommandLine, ids: readonly string[]): Promise<Map<string, TraceDetail>> {
+  const out = new Map<string, TraceDetail>();
+  for (const id of ids) {
+    const detail = await archiveTrace(engine, scope, id);
+    if (!detail) {
+      const window = traceScope(scope).sinceDay !== scope.sinceDay ? ` in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)` : '';
+      throw new CliError(`trace ${id} not found in ${engine.description}${window}${hasFilters(line.filters) ? ' among the traces that pass the filters' : ''}`);
+    }
+    out.set(id, detail);
+  }
+  return out;
+}
+
 /** The UTC day (`YYYY-MM-DD`, a partition of the span table) of a time in epoch microseconds. */
 const dayOf = (us: number): string => new Date(us / 1000).toISOString().slice(0, 10);
 
+/** `compare` on a source read in memory: each question is one read of it. */
+function compareInMemory(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
+  const read = async (options: AnalyzeOptions): Promise<Analysis> => {
+    const analysis = await analyze(source, { filters: line.filters, ...options });
+    const note = skippedNote(skippedOf(analysis.counts));
+    if (note) io.note(note);
+    return analysis;
+  };
+  const notFound = (id: string, analysis: Analysis): CliError =>
+    new CliError(`trace ${id} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
+  return executeCompare(line.comparison!, {
+    read: async (ids) => {
+      const analysis = await read({ detail: (id) => ids.includes(id) });
+      for (const id of ids) if (!analysis.details.has(id)) throw notFound(id, analysis);
+      return analysis.details;
+    },
+    sameRoot: async (traceId) => {
+      const roots: RootOf[] = [];
+      const analysis = await read({
+        each: (view) => {
+          const root = rootOf(view);
+          if (root && view.roots.length > 0) roots.push({ traceId: view.traceId, service: root.service, name: root.name, durationMs: durationMs(root) });
+        },
+      });
+      if (!analysis.traces.some((t) => t.traceId === traceId)) throw notFound(traceId, analysis);
+      return roots;
+    },
+    sides: async (by, values) => {
+      const traces: SideTrace[] = [];
+      await read({
+        by,
+        facets: true,
+        each: (view, found, facets) => {
+          if (values.some((v) => found.has(v))) traces.push({ view, values: found, facets });
+        },
+      });
+      return traces;
+    },
+  }, print);
+}
+
 async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
   if (line.command === 'view') return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
+  if (line.command === 'compare') return compareInMemory(line, source, io, print);
   const traceId = line.traceId;
   const analysis = await analyze(source, {
     filters: line.filters,
     ...(traceId ? { detail: (id: string) => id === traceId } : {}),
     ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
+    ...(line.by !== undefined ? { by: line.by } : {}),
   });
   const note = skippedNote(skippedOf(analysis.counts));
   if (note) io.note(note);
@@ -122,10 +239,11 @@ async function execute(line: CommandLine, source: Source, io: Output, print: Pri
     case 'trace': {
       const detail = analysis.details.get(traceId!);
       if (!detail) throw new CliError(`trace ${traceId} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
-      print(detail, () => renderWaterfall(detail));
+      printTrace(line, detail, print);
       return;
     }
     case 'stats':
+      if (analysis.groups && line.by !== undefined) return printStatsBy(line.by, analysis.groups, print);
       print(analysis.stats, () => renderStats(analysis.stats));
       return;
     case 'map':
