@@ -38,7 +38,16 @@ function trace(version: 1 | 2, i: number): Spec[] {
       start,
       end: start + root,
       kind: SERVER,
-      attributes: [text('faas.version', String(version)), text('faas.invocation_id', `req-${t}`), text('tenant', i % 4 === 0 ? 'acme' : 'globex'), text('zone', zone)],
+      attributes: [
+        text('faas.version', String(version)),
+        text('faas.invocation_id', `req-${t}`),
+        text('faas.name', 'api'),
+        text('cloud.region', 'eu-west-1'),
+        // The canary logs to a group of its own.
+        ...(version === 2 ? [{ key: 'aws.log.group.names', value: { arrayValue: { values: [{ stringValue: '/custom/api-canary' }] } } }] : []),
+        text('tenant', i % 4 === 0 ? 'acme' : 'globex'),
+        text('zone', zone),
+      ],
       ...(failed ? { error: 'boom' } : {}),
     },
     { trace: t, id: 2, parent: 1, name: 'DynamoDB.Query', start: start + 5, end: start + 5 + query, kind: CLIENT, attributes: [text('db.system', 'dynamodb')] },
