@@ -1,6 +1,7 @@
 import type { PlainValue } from '../../../src/otlp/values';
 import type { TraceDetail, TraceSpan } from '../model';
 import { attributeText } from '../query/evaluate';
+import { listElements } from './dependency';
 
 // From a trace to its log lines: a CloudWatch Logs Insights query and the console URL that
 // opens it, for the whole trace (per region, over the log groups of the functions it
@@ -41,12 +42,7 @@ function listOf(value: PlainValue | undefined): string[] {
   if (Array.isArray(value)) return value.map((v) => attributeText(v));
   const text = attributeText(value);
   if (!text.startsWith('[')) return [text];
-  try {
-    const list = JSON.parse(text) as unknown;
-    return Array.isArray(list) ? list.filter((v) => v !== null).map((v) => attributeText(v as PlainValue)) : [];
-  } catch {
-    return [];
-  }
+  return (listElements(text) ?? []).filter((v): v is string => v !== undefined);
 }
 
 /** The log groups a span's lines are written to; none for a span of no function. */

@@ -1,9 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { writeSpanTable } from '../../../cli/src/archive/duckdb-table';
-import { partitionOf, spanRows } from '../../../handlers/archive/span-table';
-import type { OtlpExportRequest } from '../../../src/otlp/types';
+import { writeRequestsBothWays } from './archive-fixture';
 import { request, type Spec } from './traces';
 
 // A canary with known answers for `compare --by faas.version` and `stats --by`: 40 traces of
@@ -61,15 +56,4 @@ export const canary: Spec[][] = [
 ];
 
 /** The canary as ingest records under `records` and as the span table under `table`. */
-export async function writeCanary(records: string, table: string): Promise<void> {
-  mkdirSync(records, { recursive: true });
-  const requests = canary.map((specs) => request(specs));
-  requests.forEach((req, i) => writeFileSync(join(records, `${i}.gz`), gzipSync(JSON.stringify(req))));
-  await writeSpanTable(
-    requests.map((req) => {
-      const rows = spanRows(req as unknown as OtlpExportRequest);
-      return { partition: partitionOf(rows), rows };
-    }),
-    table,
-  );
-}
+export const writeCanary = (records: string, table: string): Promise<void> => writeRequestsBothWays(canary.map((specs) => request(specs)), records, table);
