@@ -38,13 +38,13 @@ function withAncestors(spans: readonly TraceSpan[], keep: (span: TraceSpan) => b
 /** The top `levels` levels; a span on the last one shown gets `hiddenBelow`, the count of its descendants left out. */
 function toDepth(spans: readonly TraceSpan[], levels: number): TraceSpan[] {
   const depth = spanDepths(spans);
-  const byId = new Map(spans.map((s) => [s.spanId, s]));
-  // The shown span each hidden one is under: its ancestor on the last level shown.
+  // The shown span each hidden one is under: its ancestor on the last level shown (a hidden span's parent is read before it, in tree order).
   const anchor = new Map<string, string>();
   const hidden = new Map<string, number>();
   for (const span of spans) {
     if (depth.get(span.spanId)! < levels) continue;
-    const top = anchor.get(span.parentSpanId!) ?? byId.get(span.parentSpanId!)!.spanId;
+    const parent = span.parentSpanId!;
+    const top = anchor.get(parent) ?? parent;
     anchor.set(span.spanId, top);
     hidden.set(top, (hidden.get(top) ?? 0) + 1);
   }
