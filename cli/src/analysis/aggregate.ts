@@ -77,26 +77,18 @@ export class Aggregator {
     this.spansPerTrace.push(view.byId.size);
     if (view.orphans.length > 0) this.withOrphans++;
     const entries = new ServiceRequests<{ span: CompactSpan; parent: CompactSpan | undefined }>();
-    // This trace's best score per row, offered to the row's examples once the trace is read.
-    const slowest = new Map<Examples, number>();
-    const failed = new Map<Examples, number>();
-    const cold = new Map<Examples, number>();
-    const best = (scores: Map<Examples, number>, examples: Examples, score: number): void => {
-      const known = scores.get(examples);
-      if (known === undefined || score > known) scores.set(examples, score);
-    };
     for (const span of view.byId.values()) {
       const operation = getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name, spans: [] as TimedSpan[], slowest: new Examples(), failed: new Examples() }));
       count(operation, span);
       operation.spans.push({ startUs: span.startUs, durationMs: durationMs(span), error: (span.flags & Flag.Error) !== 0 });
-      best(slowest, operation.slowest, span.endUs - span.startUs);
-      if (span.flags & Flag.Error) best(failed, operation.failed, span.startUs);
+      operation.slowest.note(view.traceId, span.endUs - span.startUs);
+      if (span.flags & Flag.Error) operation.failed.note(view.traceId, span.startUs);
       if (span.flags & (Flag.Invocation | Flag.Init)) {
         const fn = getOr(this.functions, span.service, () => ({ invocations: 0, coldStarts: 0, inits: [] as number[], cold: new Examples() }));
         if (span.flags & Flag.Invocation) fn.invocations++;
         if (span.flags & Flag.Cold) {
           fn.coldStarts++;
-          best(cold, fn.cold, span.startUs);
+          fn.cold.note(view.traceId, span.startUs);
         }
         if (span.flags & Flag.Init) fn.inits.push(durationMs(span));
       }
@@ -114,7 +106,6 @@ export class Aggregator {
       const key = requestKey(span, span.service, parent?.service);
       if (key !== undefined) entries.offer(key, { span, parent }, span.startUs);
     }
-    for (const scores of [slowest, failed, cold]) for (const [examples, score] of scores) examples.offer(view.traceId, score);
     for (const { span, parent } of entries.values()) {
       // A service's node counts the requests it served: spans entering it from elsewhere.
       count(getOr(this.nodes, span.service, tally), span);

@@ -8,6 +8,25 @@ export const EXAMPLES_PER_ROW = 3;
 /** The best `EXAMPLES_PER_ROW` traces offered, each trace offered at most once with its score. */
 export class Examples {
   private readonly best: Array<{ traceId: string; score: number }> = [];
+  /** The trace being read and its best score so far (`note`). */
+  private noted: string | undefined;
+  private notedScore = 0;
+
+  /** A span's score in a trace read whole before the next (the aggregator's order): the trace's best is offered once the next one starts. */
+  note(traceId: string, score: number): void {
+    if (traceId === this.noted) {
+      if (score > this.notedScore) this.notedScore = score;
+      return;
+    }
+    this.flush();
+    this.noted = traceId;
+    this.notedScore = score;
+  }
+
+  private flush(): void {
+    if (this.noted !== undefined) this.offer(this.noted, this.notedScore);
+    this.noted = undefined;
+  }
 
   offer(traceId: string, score: number): void {
     const at = this.best.findIndex((e) => score > e.score || (score === e.score && traceId < e.traceId));
@@ -20,6 +39,7 @@ export class Examples {
   }
 
   traceIds(): string[] {
+    this.flush();
     return this.best.map((e) => e.traceId);
   }
 }
