@@ -7,17 +7,13 @@ import { TRACE_WINDOW_DAYS, traceScope, type Scope } from './archive/archive-sql
 import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
 import { breakdownOf } from './analysis/breakdown';
-import { compareSides, type SideTrace } from './analysis/compare-sides';
-import { compareTraces, typicalTrace, type RootOf } from './analysis/compare-traces';
 import { hasFilters, type TimeWindow } from './analysis/filters';
 import { logsQueries } from './analysis/logs-link';
 import { focusOn } from './analysis/trace-focus';
-import { rootOf } from './analysis/trace-view';
-import { parseCommandLine, type CommandLine, type Comparison, type SourceArgs } from './args';
+import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
+import { executeCompare, memorySources } from './compare-command';
 import { CliError } from './errors';
 import type { Stats, TraceDetail, ViewData } from './model';
-import { durationMs } from './read/spans';
-import { renderSideComparison, renderTraceComparison } from './render/compare';
 import { renderMap, renderStats, renderStatsBy, renderTraces } from './render/tables';
 import { renderTraceReading } from './render/waterfall';
 import { skippedOf, viewData } from './report-data';
@@ -55,7 +51,8 @@ export function skippedNote(skipped: ViewData['skipped']): string | undefined {
   return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first${skipped.firstOrigin !== undefined ? ` (${skipped.firstOrigin})` : ''}: ${skipped.firstReason}`;
 }
 
-type Print = (json: unknown, text: () => string) => void;
+/** Prints a result: as JSON with `--json`, else as the text `text` renders. */
+export type Print = (json: unknown, text: () => string) => void;
 
 /** Past this a report is too big to mail or attach to an incident, as the README says it can be. */
 export const MAILABLE_REPORT_BYTES = 20 * 1024 * 1024;
@@ -87,43 +84,6 @@ function printTrace(line: CommandLine, detail: TraceDetail, print: Print): void 
 function printStatsBy(by: string, groups: { byValue: Map<string, Stats>; without: number }, print: Print): void {
   const json = { by, groups: Object.fromEntries(groups.byValue), without: groups.without };
   print(json, () => renderStatsBy(json));
-}
-
-/** Reads one or two traces in full: those asked for, each found or a clear error. */
-type ReadTraces = (ids: readonly string[]) => Promise<Map<string, TraceDetail>>;
-
-/** `compare`, on any source: `read` finds traces by id, `sameRoot` the peers of one, `sides` the traces of two values. */
-async function executeCompare(
-  comparison: Comparison,
-  sources: { read: ReadTraces; sameRoot: (id: string) => Promise<RootOf[]>; sides: (by: string, values: readonly string[]) => Promise<SideTrace[]> },
-  print: Print,
-): Promise<void> {
-  if ('by' in comparison) {
-    const [a, b] = comparison.values;
-    const result = compareSides(comparison.by, a, b, await sources.sides(comparison.by, comparison.values));
-    if (result.a.traces === 0 || result.b.traces === 0) {
-      const missing = [result.a, result.b].filter((side) => side.traces === 0).map((side) => `"${side.value}"`).join(' and ');
-      throw new CliError(`no trace has ${comparison.by} = ${missing} (among the traces read that pass the filters)`);
-    }
-    print(result, () => renderSideComparison(result));
-    return;
-  }
-  let ids: [string, string];
-  if ('traces' in comparison) ids = comparison.traces;
-  else {
-    const roots = await sources.sameRoot(comparison.trace);
-    const own = roots.find((r) => r.traceId === comparison.trace);
-    if (!own) {
-      await sources.read([comparison.trace]);
-      throw new CliError(`trace ${comparison.trace} has no root span, so no operation to find a typical trace of: compare it with another trace (compare <a> <b>)`);
-    }
-    const typical = typicalTrace(roots, comparison.trace);
-    if (typical === undefined) throw new CliError(`no other trace has the root ${own.service}: ${own.name} to compare trace ${comparison.trace} with`);
-    ids = [comparison.trace, typical];
-  }
-  const details = await sources.read(ids);
-  const result = compareTraces(details.get(ids[0])!, details.get(ids[1])!);
-  print(result, () => renderTraceComparison(result));
 }
 
 /** The commands on the span table: the engine answers, Node only shapes the rows. */
@@ -177,6 +137,11 @@ async function readFromArchive(engine: ArchiveEngine, scope: Scope, line: Comman
 /** The UTC day (`YYYY-MM-DD`, a partition of the span table) of a time in epoch microseconds. */
 const dayOf = (us: number): string => new Date(us / 1000).toISOString().slice(0, 10);
 
+/** Why a trace asked for by id is not among those read. */
+function notFound(id: string, source: Source, line: CommandLine, analysis: Analysis): CliError {
+  return new CliError(`trace ${id} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
+}
+
 /** `compare` on a source read in memory: each question is one read of it. */
 function compareInMemory(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
   const read = async (options: AnalyzeOptions): Promise<Analysis> => {
@@ -185,37 +150,7 @@ function compareInMemory(line: CommandLine, source: Source, io: Output, print: P
     if (note) io.note(note);
     return analysis;
   };
-  const notFound = (id: string, analysis: Analysis): CliError =>
-    new CliError(`trace ${id} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
-  return executeCompare(line.comparison!, {
-    read: async (ids) => {
-      const analysis = await read({ detail: (id) => ids.includes(id) });
-      for (const id of ids) if (!analysis.details.has(id)) throw notFound(id, analysis);
-      return analysis.details;
-    },
-    sameRoot: async (traceId) => {
-      const roots: RootOf[] = [];
-      const analysis = await read({
-        each: (view) => {
-          const root = rootOf(view);
-          if (root && view.roots.length > 0) roots.push({ traceId: view.traceId, service: root.service, name: root.name, durationMs: durationMs(root) });
-        },
-      });
-      if (!analysis.traces.some((t) => t.traceId === traceId)) throw notFound(traceId, analysis);
-      return roots;
-    },
-    sides: async (by, values) => {
-      const traces: SideTrace[] = [];
-      await read({
-        by,
-        facets: true,
-        each: (view, found, facets) => {
-          if (values.some((v) => found.has(v))) traces.push({ view, values: found, facets });
-        },
-      });
-      return traces;
-    },
-  }, print);
+  return executeCompare(line.comparison!, memorySources(read, (id, analysis) => notFound(id, source, line, analysis)), print);
 }
 
 async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
@@ -238,7 +173,7 @@ async function execute(line: CommandLine, source: Source, io: Output, print: Pri
     }
     case 'trace': {
       const detail = analysis.details.get(traceId!);
-      if (!detail) throw new CliError(`trace ${traceId} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
+      if (!detail) throw notFound(traceId!, source, line, analysis);
       printTrace(line, detail, print);
       return;
     }
