@@ -296,9 +296,12 @@ FROM deduplicated d JOIN shown w ON w.trace_id = d.trace_id`;
   return { sql, parameters: b.parameters };
 }
 
-/** The traces whose root is the same service and operation as `traceId`'s (it included), with the root's own duration (`compare <trace>`). */
+/**
+ * The traces whose root is the same service and operation as `traceId`'s (it included), with
+ * the root's own duration (`compare <trace>`); in the days a read by id opens, as it starts from one.
+ */
 export function sameRootStatement(scope: Scope, traceId: string): Statement {
-  const b = new Builder(scope);
+  const b = new Builder(traceScope(scope));
   const sql = `${base(b)},
 own AS (SELECT root_service, root_name FROM selected WHERE trace_id = ${b.p(traceId)} AND root_service IS NOT NULL)
 SELECT t.trace_id, t.root_service, t.root_name, t.root_duration_us
