@@ -7,11 +7,15 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SideComparison } from '../../cli/src/analysis/compare-sides';
 import type { TraceComparison } from '../../cli/src/analysis/compare-traces';
-import { canaryTrace, writeCanary } from '../unit/cli/canary-fixture';
-import { traceId } from '../unit/cli/traces';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
+import { canary, canaryTrace, writeCanary } from '../unit/cli/canary-fixture';
+import { hoptraceJson } from '../unit/cli/run-cli';
+import { record, traceId } from '../unit/cli/traces';
 
 // The canary comparison and the narrowed trace as a user runs them: the hoptrace command in a
-// process of its own (the workspace's bin), on files and on the archive (DuckDB).
+// process of its own (the workspace's bin), on files and on the archive (DuckDB); and the same
+// comparisons on a stream (kinesalite), read in the test's process.
 
 const BIN = fileURLToPath(new URL('../../node_modules/.bin/hoptrace', import.meta.url));
 const exec = promisify(execFile);
@@ -46,9 +50,18 @@ beforeAll(async () => {
     hoptrace('compare', traceId(5), traceId(5), '--dir', records),
   ]);
   runs = { files: files!, archive: archive!, typical: typical!, critical: critical!, same: same! };
+  kinesis = await startKinesalite();
+  await createStream(kinesis.client, STREAM, 2);
+  await kinesis.client.send(new PutRecordsCommand({ StreamName: STREAM, Records: canary.map((specs, i) => ({ PartitionKey: String(i), Data: record(specs) })) }));
 }, 120_000);
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await kinesis?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const STREAM = 'compare-canary';
+let kinesis: LocalKinesis;
 
 describe('hoptrace compare and trace --critical, run as a command', () => {
   it('compare --by faas.version on files and on the archive: the same answer, the canary slower', () => {
@@ -72,5 +85,19 @@ describe('hoptrace compare and trace --critical, run as a command', () => {
     const { same } = runs;
     expect([same.code, same.stdout]).toEqual([2, '']);
     expect(same.stderr).toBe(`hoptrace: compare ${traceId(5)} ${traceId(5)}: the same trace twice; give two traces, or one to compare with its operation's typical trace\n`);
+  });
+});
+
+describe('compare and stats --by on a stream', () => {
+  const stream = (): string[] => ['--stream', STREAM, '--endpoint', kinesis.endpoint];
+
+  it('answer as on files: compare --by, compare <trace> (two reads of the stream) and stats --by', async () => {
+    for (const argv of [
+      ['compare', '--by', 'faas.version', '1', '2'],
+      ['compare', traceId(canaryTrace(2, 39))],
+      ['stats', '--by', 'tenant'],
+    ]) {
+      expect(await hoptraceJson(...argv, ...stream())).toEqual(await hoptraceJson(...argv, '--dir', records));
+    }
   });
 });
