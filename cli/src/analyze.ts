@@ -1,5 +1,5 @@
 import { OtlpSpanKind } from '../../src/otlp/types';
-import { Aggregator, type LinkResolver } from './analysis/aggregate';
+import { Aggregator, byValue, type LinkResolver } from './analysis/aggregate';
 import { matches, type Filters } from './analysis/filters';
 import { traceDetail } from './analysis/trace-detail';
 import { summarize, traceView, type TraceView } from './analysis/trace-view';
@@ -100,6 +100,6 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
     map: aggregator.map(),
     details,
     counts: store.counts,
-    ...(options.by !== undefined ? { groups: { byValue: new Map([...groups].sort(([a], [b]) => a.localeCompare(b)).map(([value, group]) => [value, group.stats()])), without } } : {}),
+    ...(options.by !== undefined ? { groups: { byValue: new Map([...groups].sort(([a], [b]) => byValue(a, b)).map(([value, group]) => [value, group.stats()])), without } } : {}),
   };
 }

@@ -32,6 +32,8 @@ function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 /** The order `stats` and `map` list their rows in (the archive's answers are sorted alike). */
 export const byService = (a: { service: string }, b: { service: string }): number => a.service.localeCompare(b.service);
 export const byOperation = (a: { service: string; name: string }, b: { service: string; name: string }): number => byService(a, b) || a.name.localeCompare(b.name);
+/** The order `stats --by` lists an attribute's values in: numbers within them as numbers (version 9 before 10). */
+export const byValue = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][number]): number => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind);
 
 /** A call answered by a service we trace: the span has a child in another service. */

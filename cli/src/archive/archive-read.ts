@@ -1,4 +1,4 @@
-import { byEdge, byOperation, byService, type LinkResolver } from '../analysis/aggregate';
+import { byEdge, byOperation, byService, byValue, type LinkResolver } from '../analysis/aggregate';
 import { matches } from '../analysis/filters';
 import { traceDetail } from '../analysis/trace-detail';
 import { summarize, traceView } from '../analysis/trace-view';
@@ -258,10 +258,10 @@ export async function archiveSameRoot(engine: ArchiveEngine, scope: Scope, trace
 /** `stats --by`: the stats of the traces with each value of the attribute, by value (sorted), and how many traces have none. */
 export async function archiveStatsBy(engine: ArchiveEngine, scope: Scope, key: string): Promise<{ byValue: Map<string, Stats>; without: number }> {
   const rows = await engine.select(valuesStatement(scope, key));
-  const values = rows.filter((r) => r.value !== null && r.value !== undefined).map((r) => text(r.value)).sort((a, b) => a.localeCompare(b));
-  const byValue = new Map<string, Stats>();
-  for (const value of values) byValue.set(value, await archiveStats(engine, { ...scope, filters: { ...scope.filters, query: withValues(scope.filters.query, key, [value]) } }));
-  return { byValue, without: num(rows.find((r) => r.value === null || r.value === undefined)?.traces) };
+  const values = rows.filter((r) => r.value !== null && r.value !== undefined).map((r) => text(r.value)).sort(byValue);
+  const groups = new Map<string, Stats>();
+  for (const value of values) groups.set(value, await archiveStats(engine, { ...scope, filters: { ...scope.filters, query: withValues(scope.filters.query, key, [value]) } }));
+  return { byValue: groups, without: num(rows.find((r) => r.value === null || r.value === undefined)?.traces) };
 }
 
 /** `compare --by`: every trace with the attribute at one of `values`, read in full and arranged as the in-memory read arranges it. */

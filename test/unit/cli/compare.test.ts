@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { byValue } from '../../../cli/src/analysis/aggregate';
 import type { SideComparison } from '../../../cli/src/analysis/compare-sides';
 import type { TraceComparison } from '../../../cli/src/analysis/compare-traces';
 import type { Stats } from '../../../cli/src/model';
@@ -163,6 +164,12 @@ describe('hoptrace stats --by', () => {
       expect(split.groups[value]).toEqual(alone);
     }
     expect(split.groups['2']!.operations.find((o) => o.name === 'GET /items')).toMatchObject({ count: 40, errors: 3, p50Ms: 340, failedTraceIds: [traceId(canaryTrace(2, 12)), traceId(canaryTrace(2, 8)), traceId(canaryTrace(2, 4))] });
+  });
+
+  it('values in order, numbers within them as numbers', async () => {
+    expect(['10', '9', 'v10', 'v9', '1.10', '1.9'].sort(byValue)).toEqual(['1.9', '1.10', '9', '10', 'v9', 'v10']);
+    const split = (await both(paths.canaryRecords, paths.canaryTable, 'stats', '--by', 'faas.invocation_id', '--query', '{ .zone = "z1" }')) as { groups: Record<string, Stats> };
+    expect(Object.keys(split.groups)).toEqual([`req-${canaryTrace(2, 0)}`, `req-${canaryTrace(2, 38)}`, `req-${canaryTrace(2, 39)}`]);
   });
 
   it('with a filter, on the archive as on files', async () => {
