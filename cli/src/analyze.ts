@@ -1,8 +1,8 @@
 import { OtlpSpanKind } from '../../src/otlp/types';
-import { Aggregator, type LinkResolver } from './analysis/aggregate';
+import { Aggregator, byValue, type LinkResolver } from './analysis/aggregate';
 import { matches, type Filters } from './analysis/filters';
 import { traceDetail } from './analysis/trace-detail';
-import { summarize, traceView } from './analysis/trace-view';
+import { summarize, traceView, type TraceView } from './analysis/trace-view';
 import { CliError } from './errors';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary } from './model';
 import { Progress } from './progress';
@@ -18,6 +18,8 @@ export interface Analysis {
   /** The traces asked for in full (`detail`), by id, when they pass the filters. */
   details: Map<string, TraceDetail>;
   counts: ReadCounts;
+  /** With `by`: `stats` of the traces with each value of the attribute, by value, and how many traces have none. */
+  groups?: { byValue: Map<string, Stats>; without: number };
 }
 
 export interface AnalyzeOptions {
@@ -27,7 +29,15 @@ export interface AnalyzeOptions {
   progress?: Progress;
   /** `--bucket`: the timeline's step in milliseconds. */
   bucketMs?: number;
+  /** `--by <attribute>`: split `stats` by the attribute's value (a trace is in the group of each value its spans have). */
+  by?: string;
+  /** Keep each trace's `key=value` facets for `each`. */
+  facets?: boolean;
+  /** Called with each trace that passes the filters, with its values of `by` and its facets. */
+  each?: (view: TraceView, values: ReadonlySet<string>, facets: ReadonlySet<string>) => void;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 /** Why nothing could be read, when nothing could. */
 function nothingRead(source: Source, counts: ReadCounts): CliError {
@@ -40,7 +50,12 @@ function nothingRead(source: Source, counts: ReadCounts): CliError {
 /** Reads a source once and computes every view of it the commands print. */
 export async function analyze(source: Source, options: AnalyzeOptions = {}): Promise<Analysis> {
   const filters = options.filters ?? {};
-  const store = new SpanStore({ ...(filters.query ? { query: filters.query } : {}), ...(options.detail ? { detail: options.detail } : {}) });
+  const store = new SpanStore({
+    ...(filters.query ? { query: filters.query } : {}),
+    ...(options.detail ? { detail: options.detail } : {}),
+    ...(options.by !== undefined ? { by: options.by } : {}),
+    ...(options.facets ? { facets: true } : {}),
+  });
   await readInto(source, store, options.progress);
   if (store.counts.spans === 0) throw nothingRead(source, store.counts);
   const resolve: LinkResolver = (ref) => {
@@ -55,7 +70,10 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
       if (parent?.kind === OtlpSpanKind.Producer) deliveries.add(`${traceId}/${parent.spanId}\0${span.service}`);
     }
   }
-  const aggregator = new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs);
+  const aggregate = (): Aggregator => new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs);
+  const aggregator = aggregate();
+  const groups = new Map<string, Aggregator>();
+  let without = 0;
   const traces: TraceSummary[] = [];
   const details = new Map<string, TraceDetail>();
   for (const [traceId, spans] of store.traces) {
@@ -63,8 +81,25 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
     if (!matches(filters, view)) continue;
     traces.push(summarize(view));
     aggregator.add(view);
+    const values = store.values.get(traceId) ?? NONE;
+    if (options.by !== undefined) {
+      if (values.size === 0) without++;
+      for (const value of values) {
+        let group = groups.get(value);
+        if (!group) groups.set(value, (group = aggregate()));
+        group.add(view);
+      }
+    }
+    options.each?.(view, values, store.facets.get(traceId) ?? NONE);
     if (store.details.has(traceId)) details.set(traceId, traceDetail(view, store.details.get(traceId), resolve));
   }
   traces.sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : a.traceId.localeCompare(b.traceId)));
-  return { traces, stats: aggregator.stats(), map: aggregator.map(), details, counts: store.counts };
+  return {
+    traces,
+    stats: aggregator.stats(),
+    map: aggregator.map(),
+    details,
+    counts: store.counts,
+    ...(options.by !== undefined ? { groups: { byValue: new Map([...groups].sort(([a], [b]) => byValue(a, b)).map(([value, group]) => [value, group.stats()])), without } } : {}),
+  };
 }

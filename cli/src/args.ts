@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { Filters, TimeWindow } from './analysis/filters';
+import type { Focus } from './analysis/trace-focus';
 import { CliError } from './errors';
 import { compile } from './query/evaluate';
 import { parseQuery, QuerySyntaxError } from './query/parse';
@@ -9,8 +10,26 @@ const USAGE = `usage: hoptrace <command> [source] [filters] [--json]
 
 commands:
   traces               recent traces, newest first (--limit N, default 20)
-  trace <id>           one trace as a waterfall, critical path marked
-  stats [--bucket 1m]  per operation count, errors, p50/p95/p99, histogram and timeline; per function cold starts and init
+  trace <id>           one trace as a waterfall, critical path marked; its time per service and operation
+                       (count, total, self: a span's time less its children's); Logs Insights queries and
+                       console links for the trace and each invocation
+      --critical         only the critical path (and the spans above it)
+      --errors           only the failed spans and their ancestors (here not a filter)
+      --depth N          the top N levels; the last one says how many spans it hides
+  stats [--bucket 1m]  per operation count, errors, p50/p95/p99, histogram, timeline, example traces (slowest,
+                       failed); per function cold starts, init and example cold starts
+      --by ATTR          every figure split by the attribute's value (a trace is in the group of each value
+                         its spans have: the span's attribute, else its resource's)
+  compare <a> <b>      two traces: spans matched by service, name and their ancestors' names; spans in one
+                       only, and matched spans whose durations differ (b - a, and b / a)
+  compare <trace>      the trace against its operation's typical one: of the traces with the same root
+                       service and name, the one nearest the median root duration
+  compare --by ATTR <a> <b>
+                       the traces with ATTR = a against those with ATTR = b (as stats --by splits them): per
+                       operation p50/p95/p99 and error rate, b - a; and per side the key=value attributes
+                       over-represented in its slow traces (above the p95 of their root operation) and its
+                       failed ones: lift = (share among slow or failed) / (share among all the side's traces),
+                       listed when above 1 on at least 2 traces, with the counts
   map                  the service map: sync calls and async hops between services
   view [--out FILE]    one self-contained HTML report (default hoptrace-report.html; --limit N traces, default 5000)
 
@@ -34,7 +53,12 @@ filters (every command):
       shorthands for one spanset: one span has all that is given
 `;
 
-export type Command = 'traces' | 'trace' | 'stats' | 'map' | 'view';
+export type Command = 'traces' | 'trace' | 'stats' | 'map' | 'view' | 'compare';
+
+const COMMANDS: readonly string[] = ['traces', 'trace', 'stats', 'map', 'view', 'compare'];
+
+/** What `compare` compares: two traces, a trace with its operation's typical one, or two values of an attribute. */
+export type Comparison = { traces: [string, string] } | { trace: string } | { by: string; values: [string, string] };
 
 export interface SourceArgs {
   stream?: string;
@@ -54,6 +78,11 @@ export interface CommandLine {
   limit?: number;
   /** `--bucket 1m`: the step of `stats`' timeline. */
   bucketMs?: number;
+  /** `trace <id> --critical / --errors / --depth N`. */
+  focus?: Focus;
+  /** `stats --by <attribute>`. */
+  by?: string;
+  comparison?: Comparison;
   json: boolean;
   out?: string;
 }
@@ -109,6 +138,25 @@ function queryOf(shorthands: Shorthands, query: string | undefined): Filters['qu
   return text === undefined ? undefined : compile(parsed(text, '--query'));
 }
 
+function traceIdOf(text: string): string {
+  const id = text.toLowerCase();
+  if (!/^(?!0{32})[0-9a-f]{32}$/.test(id)) throw new CliError(`"${text}" is not a trace id (32 hex digits, not all zeros)`, 2);
+  return id;
+}
+
+function comparisonOf(by: string | undefined, rest: readonly string[]): Comparison {
+  if (by !== undefined) {
+    const [a, b] = rest as [string, string];
+    if (a === b) throw new CliError(`compare --by ${by} ${a} ${b}: the two values are the same; give two different values`, 2);
+    return { by, values: [a, b] };
+  }
+  if (rest.length === 1) return { trace: traceIdOf(rest[0]!) };
+  const a = traceIdOf(rest[0]!);
+  const b = traceIdOf(rest[1]!);
+  if (a === b) throw new CliError(`compare ${rest[0]} ${rest[1]}: the same trace twice; give two traces, or one to compare with its operation's typical trace`, 2);
+  return { traces: [a, b] };
+}
+
 export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLine {
   let parsed;
   try {
@@ -136,6 +184,9 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
         cold: { type: 'boolean' },
         attr: { type: 'string' },
         limit: { type: 'string' },
+        by: { type: 'string' },
+        critical: { type: 'boolean' },
+        depth: { type: 'string' },
         json: { type: 'boolean' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -147,9 +198,20 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;
   if (values.help || command === undefined) throw new CliError(USAGE, values.help ? 0 : 2);
-  if (!['traces', 'trace', 'stats', 'map', 'view'].includes(command)) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
+  if (!COMMANDS.includes(command)) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
   if (command === 'trace' && rest.length !== 1) throw new CliError('usage: hoptrace trace <trace id> [source]', 2);
-  if (command !== 'trace' && rest.length > 0) throw new CliError(`unexpected argument "${rest[0]}"\n\n${USAGE}`, 2);
+  if (command === 'compare' && (rest.length < 1 || rest.length > 2 || (values.by !== undefined && rest.length !== 2))) {
+    throw new CliError('usage: hoptrace compare <trace id> [<trace id>] [source], or hoptrace compare --by <attribute> <value a> <value b> [source]', 2);
+  }
+  if (command !== 'trace' && command !== 'compare' && rest.length > 0) throw new CliError(`unexpected argument "${rest[0]}"\n\n${USAGE}`, 2);
+  if (values.by !== undefined && command !== 'stats' && command !== 'compare') throw new CliError('--by goes with stats and compare', 2);
+  if (values.by !== undefined && values.by.trim() === '') throw new CliError('--by needs an attribute name, e.g. --by faas.version', 2);
+  if ((values.critical || values.depth !== undefined) && command !== 'trace') throw new CliError('--critical and --depth go with trace <id>', 2);
+  let depth: number | undefined;
+  if (values.depth !== undefined) {
+    depth = Number(values.depth);
+    if (!/^\d+$/.test(values.depth) || depth < 1) throw new CliError(`--depth ${values.depth}: expected a whole number of levels, at least 1`, 2);
+  }
   const files = values.file ?? [];
   const dirs = values.dir ?? [];
   const sources = [values.stream !== undefined, files.length + dirs.length > 0, values.archive !== undefined, values.athena === true].filter(Boolean).length;
@@ -167,7 +229,8 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
     ...(values.service !== undefined ? { service: values.service } : {}),
     ...(values.name !== undefined ? { name: values.name } : {}),
     ...(values['min-duration'] !== undefined ? { minDurationMs: parseDuration(values['min-duration'], '--min-duration') } : {}),
-    ...(values.errors ? { errors: true } : {}),
+    // On `trace <id>`, --errors narrows the waterfall to the failed spans instead.
+    ...(values.errors && command !== 'trace' ? { errors: true } : {}),
     ...(values.cold ? { cold: true } : {}),
     ...(attr ? { attr } : {}),
   };
@@ -178,11 +241,9 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
     limit = Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit ${values.limit}: expected a whole number of at least 1`, 2);
   }
-  let traceId: string | undefined;
-  if (command === 'trace') {
-    traceId = rest[0]!.toLowerCase();
-    if (!/^(?!0{32})[0-9a-f]{32}$/.test(traceId)) throw new CliError(`"${rest[0]}" is not a trace id (32 hex digits, not all zeros)`, 2);
-  }
+  const traceId = command === 'trace' ? traceIdOf(rest[0]!) : undefined;
+  let comparison: Comparison | undefined;
+  if (command === 'compare') comparison = comparisonOf(values.by, rest);
   return {
     command: command as Command,
     ...(traceId ? { traceId } : {}),
@@ -201,6 +262,11 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
     },
     ...(limit !== undefined ? { limit } : {}),
     ...(values.bucket !== undefined ? { bucketMs: parseDuration(values.bucket, '--bucket') } : {}),
+    ...(command === 'trace' && (values.critical || values.errors || depth !== undefined)
+      ? { focus: { ...(values.critical ? { critical: true } : {}), ...(values.errors ? { errors: true } : {}), ...(depth !== undefined ? { depth } : {}) } }
+      : {}),
+    ...(command === 'stats' && values.by !== undefined ? { by: values.by } : {}),
+    ...(comparison ? { comparison } : {}),
     json: values.json ?? false,
     ...(values.out !== undefined ? { out: values.out } : {}),
   };

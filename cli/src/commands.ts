@@ -1,17 +1,21 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TABLE_NAME } from '../../handlers/archive/catalog';
-import { analyze } from './analyze';
-import { archiveMap, archiveStats, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
+import { analyze, type Analysis, type AnalyzeOptions } from './analyze';
+import { archiveMap, archiveSameRoot, archiveSideTraces, archiveStats, archiveStatsBy, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
 import { TRACE_WINDOW_DAYS, traceScope, type Scope } from './archive/archive-sql';
 import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
+import { breakdownOf } from './analysis/breakdown';
 import { hasFilters, type TimeWindow } from './analysis/filters';
+import { logsQueries } from './analysis/logs-link';
+import { focusOn } from './analysis/trace-focus';
 import { parseCommandLine, type CommandLine, type SourceArgs } from './args';
+import { executeCompare, memorySources } from './compare-command';
 import { CliError } from './errors';
-import type { ViewData } from './model';
-import { renderMap, renderStats, renderTraces } from './render/tables';
-import { renderWaterfall } from './render/waterfall';
+import type { Stats, TraceDetail, ViewData } from './model';
+import { renderMap, renderStats, renderStatsBy, renderTraces } from './render/tables';
+import { renderTraceReading } from './render/waterfall';
 import { skippedOf, viewData } from './report-data';
 import { fileSource } from './sources/files';
 import { streamSource } from './sources/kinesis';
@@ -47,7 +51,8 @@ export function skippedNote(skipped: ViewData['skipped']): string | undefined {
   return `skipped ${skipped.records} record(s) and ${spans} span(s) that could not be read; the first${skipped.firstOrigin !== undefined ? ` (${skipped.firstOrigin})` : ''}: ${skipped.firstReason}`;
 }
 
-type Print = (json: unknown, text: () => string) => void;
+/** Prints a result: as JSON with `--json`, else as the text `text` renders. */
+export type Print = (json: unknown, text: () => string) => void;
 
 /** Past this a report is too big to mail or attach to an incident, as the README says it can be. */
 export const MAILABLE_REPORT_BYTES = 20 * 1024 * 1024;
@@ -69,6 +74,18 @@ async function writeView(line: CommandLine, data: ViewData, io: Output, print: P
   print({ out, traces: data.traces.length }, () => `wrote ${out} (${data.traces.length} trace(s))`);
 }
 
+/** `trace <id>` as printed: the waterfall narrowed by the focus flags, the whole trace's breakdown, its Logs Insights queries. */
+function printTrace(line: CommandLine, detail: TraceDetail, print: Print): void {
+  const reading = { ...focusOn(detail, line.focus ?? {}), breakdown: breakdownOf(detail), logs: logsQueries(detail) };
+  print(reading, () => renderTraceReading(reading));
+}
+
+/** `stats --by` as printed: one `Stats` per value. */
+function printStatsBy(by: string, groups: { byValue: Map<string, Stats>; without: number }, print: Print): void {
+  const json = { by, groups: Object.fromEntries(groups.byValue), without: groups.without };
+  print(json, () => renderStatsBy(json));
+}
+
 /** The commands on the span table: the engine answers, Node only shapes the rows. */
 async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope: Scope, print: Print, io: Output): Promise<void> {
   switch (line.command) {
@@ -80,15 +97,18 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
       return;
     }
     case 'trace': {
-      const detail = await archiveTrace(engine, scope, line.traceId!);
-      if (!detail) {
-        const window = traceScope(scope).sinceDay !== scope.sinceDay ? ` in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)` : '';
-        throw new CliError(`trace ${line.traceId} not found in ${engine.description}${window}${hasFilters(line.filters) ? ' among the traces that pass the filters' : ''}`);
-      }
-      print(detail, () => renderWaterfall(detail));
+      const [detail] = (await readFromArchive(engine, scope, line, [line.traceId!])).values();
+      printTrace(line, detail!, print);
       return;
     }
+    case 'compare':
+      return executeCompare(line.comparison!, {
+        read: (ids) => readFromArchive(engine, scope, line, ids),
+        sameRoot: (id) => archiveSameRoot(engine, scope, id),
+        sides: (by, values) => archiveSideTraces(engine, scope, by, values),
+      }, print);
     case 'stats': {
+      if (line.by !== undefined) return printStatsBy(line.by, await archiveStatsBy(engine, scope, line.by), print);
       const stats = await archiveStats(engine, scope);
       print(stats, () => renderStats(stats));
       return;
@@ -100,16 +120,48 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
   }
 }
 
+/** Traces by id from the span table, each found or a clear error. */
+async function readFromArchive(engine: ArchiveEngine, scope: Scope, line: CommandLine, ids: readonly string[]): Promise<Map<string, TraceDetail>> {
+  const out = new Map<string, TraceDetail>();
+  for (const id of ids) {
+    const detail = await archiveTrace(engine, scope, id);
+    if (!detail) {
+      const window = traceScope(scope).sinceDay !== scope.sinceDay ? ` in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)` : '';
+      throw new CliError(`trace ${id} not found in ${engine.description}${window}${hasFilters(line.filters) ? ' among the traces that pass the filters' : ''}`);
+    }
+    out.set(id, detail);
+  }
+  return out;
+}
+
 /** The UTC day (`YYYY-MM-DD`, a partition of the span table) of a time in epoch microseconds. */
 const dayOf = (us: number): string => new Date(us / 1000).toISOString().slice(0, 10);
 
+/** Why a trace asked for by id is not among those read. */
+function notFound(id: string, source: Source, line: CommandLine, analysis: Analysis): CliError {
+  return new CliError(`trace ${id} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
+}
+
+/** `compare` on a source read in memory: each question is one read of it. */
+function compareInMemory(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
+  const read = async (options: AnalyzeOptions): Promise<Analysis> => {
+    const analysis = await analyze(source, { filters: line.filters, ...options });
+    const note = skippedNote(skippedOf(analysis.counts));
+    if (note) io.note(note);
+    return analysis;
+  };
+  return executeCompare(line.comparison!, memorySources(read, (id, analysis) => notFound(id, source, line, analysis)), print);
+}
+
 async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
   if (line.command === 'view') return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
+  if (line.command === 'compare') return compareInMemory(line, source, io, print);
   const traceId = line.traceId;
   const analysis = await analyze(source, {
     filters: line.filters,
     ...(traceId ? { detail: (id: string) => id === traceId } : {}),
     ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
+    ...(line.by !== undefined ? { by: line.by } : {}),
   });
   const note = skippedNote(skippedOf(analysis.counts));
   if (note) io.note(note);
@@ -121,11 +173,12 @@ async function execute(line: CommandLine, source: Source, io: Output, print: Pri
     }
     case 'trace': {
       const detail = analysis.details.get(traceId!);
-      if (!detail) throw new CliError(`trace ${traceId} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
-      print(detail, () => renderWaterfall(detail));
+      if (!detail) throw notFound(traceId!, source, line, analysis);
+      printTrace(line, detail, print);
       return;
     }
     case 'stats':
+      if (analysis.groups && line.by !== undefined) return printStatsBy(line.by, analysis.groups, print);
       print(analysis.stats, () => renderStats(analysis.stats));
       return;
     case 'map':

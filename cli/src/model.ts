@@ -50,6 +50,8 @@ export interface TraceSpan {
   links: Array<{ traceId: string; spanId: string; attributes: Record<string, PlainValue>; service?: string; name?: string }>;
   /** Reached across an asynchronous hop: a consumer, or the child of a producer. */
   async?: boolean;
+  /** `trace <id> --depth N`: the descendants of this span (on the last level shown) left out. */
+  hiddenBelow?: number;
 }
 
 /** `trace <id> --json` (contract). */
@@ -65,9 +67,24 @@ export interface TraceDetail {
 
 /** `stats --json` (contract). */
 export interface Stats {
-  /** `histogram`: log-scaled buckets (`leMs` the upper bound, null for the last), counts adding up to `count`. */
-  operations: Array<{ service: string; name: string; count: number; errors: number; p50Ms: number; p95Ms: number; p99Ms: number; histogram: Array<{ leMs: number | null; count: number }> }>;
-  functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number | null; initP95Ms: number | null }>;
+  /**
+   * `histogram`: log-scaled buckets (`leMs` the upper bound, null for the last), counts adding up to `count`.
+   * `slowestTraceIds`: the traces of the operation's slowest spans; `failedTraceIds`: of its latest failures (a few each, best first).
+   */
+  operations: Array<{
+    service: string;
+    name: string;
+    count: number;
+    errors: number;
+    p50Ms: number;
+    p95Ms: number;
+    p99Ms: number;
+    histogram: Array<{ leMs: number | null; count: number }>;
+    slowestTraceIds: string[];
+    failedTraceIds: string[];
+  }>;
+  /** `coldStartTraceIds`: the traces of the function's latest cold starts (a few, newest first). */
+  functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number | null; initP95Ms: number | null; coldStartTraceIds: string[] }>;
   traces: { count: number; withOrphans: number; spansPerTrace?: { p50: number; p95: number; max: number } };
   /** Per operation and time bucket (`start` ISO 8601, the bucket's start), by start, service, name. */
   timeline: Array<{ start: string; service: string; name: string; count: number; errors: number; p95Ms: number }>;

@@ -139,14 +139,14 @@ export function sampleViewData(traceCount = 5_000): ViewData {
     details: Object.fromEntries(details.map((d) => [d.traceId, d])),
     stats: {
       operations: [
-        { service: 'api', name: 'POST /checkout', count: 1, errors: 0, p50Ms: 120, p95Ms: 120, p99Ms: 120, histogram: [{ leMs: 500, count: 1 }] },
-        { service: 'inventory', name: 'GET /inventory', count: traceCount - 1, errors: 500, p50Ms: 105, p95Ms: 198, p99Ms: 206, histogram: [{ leMs: 500, count: traceCount - 1 }] },
-        { service: 'worker', name: 'orders process', count: 1, errors: 1, p50Ms: 58, p95Ms: 58, p99Ms: 58, histogram: [{ leMs: 500, count: 1 }] },
-        { service: 'api', name: hostileName, count: 1, errors: 0, p50Ms: 2, p95Ms: 2, p99Ms: 2, histogram: [{ leMs: 500, count: 1 }] },
+        { service: 'api', name: 'POST /checkout', count: 1, errors: 0, p50Ms: 120, p95Ms: 120, p99Ms: 120, histogram: [{ leMs: 500, count: 1 }], slowestTraceIds: [], failedTraceIds: [] },
+        { service: 'inventory', name: 'GET /inventory', count: traceCount - 1, errors: 500, p50Ms: 105, p95Ms: 198, p99Ms: 206, histogram: [{ leMs: 500, count: traceCount - 1 }], slowestTraceIds: [], failedTraceIds: [] },
+        { service: 'worker', name: 'orders process', count: 1, errors: 1, p50Ms: 58, p95Ms: 58, p99Ms: 58, histogram: [{ leMs: 500, count: 1 }], slowestTraceIds: [], failedTraceIds: [] },
+        { service: 'api', name: hostileName, count: 1, errors: 0, p50Ms: 2, p95Ms: 2, p99Ms: 2, histogram: [{ leMs: 500, count: 1 }], slowestTraceIds: [], failedTraceIds: [] },
       ],
       functions: [
-        { service: 'api', invocations: traceCount, coldStarts: 200, initP50Ms: 180, initP95Ms: 240 },
-        { service: 'worker', invocations: 2, coldStarts: 0, initP50Ms: 0, initP95Ms: 0 },
+        { service: 'api', invocations: traceCount, coldStarts: 200, initP50Ms: 180, initP95Ms: 240, coldStartTraceIds: [] },
+        { service: 'worker', invocations: 2, coldStarts: 0, initP50Ms: 0, initP95Ms: 0, coldStartTraceIds: [] },
       ],
       traces: { count: traceCount, withOrphans: 1 },
       timeline: [],

@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failuresOfTracesStatement, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, TRACE_WINDOW_DAYS, tracesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
+import { failuresOfTracesStatement, sameRootStatement, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, TRACE_WINDOW_DAYS, tracesStatement, valuesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
 import { athenaLiteral } from '../../cli/src/archive/athena';
 import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/archive/duckdb-table';
 import type { Filters } from '../../cli/src/analysis/filters';
 import { parseCommandLine } from '../../cli/src/args';
+import { withValues } from '../../cli/src/query/with-values';
 import { TABLE_NAME } from '../../handlers/archive/catalog';
 import { writeBothWays } from '../unit/cli/archive-fixture';
 import { failureOf, hoptraceJson as json } from '../unit/cli/run-cli';
@@ -190,6 +191,18 @@ describe('hoptrace --athena', () => {
     await can((scope) => summaryStatement(scope, ['map']));
     expect(await athena('stats')).toEqual(await json('stats', '--archive', archive));
     expect(await athena('map')).toEqual(await json('map', '--archive', archive));
+  });
+
+  it('stats --by: the values, then one summary per value, as --archive answers', async () => {
+    await can((scope) => valuesStatement(scope, 'tenant'));
+    await can((scope) => summaryStatement(scope, ['stats']), { query: withValues(undefined, 'tenant', ['acme']) });
+    expect(await athena('stats', '--by', 'tenant')).toEqual(await json('stats', '--by', 'tenant', '--archive', archive));
+  });
+
+  it('compare <trace>: its root operation\'s peers, then the two traces, as --archive answers', async () => {
+    await can((scope) => sameRootStatement(scope, traceId(12)));
+    for (const id of [12, 28]) await can((scope) => spansOfTracesStatement(scope, [traceId(id)]));
+    expect(await athena('compare', traceId(12))).toEqual(await json('compare', traceId(12), '--archive', archive));
   });
 
   it('trace <id>: its rows, then the rows of the trace it links to', async () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { record } from '../unit/cli/traces';
+import { record, traceId } from '../unit/cli/traces';
 
 // The command as a user gets it from the packed package: built JavaScript, no tsx, no
 // TypeScript sources; its dependencies installed beside it.
@@ -25,6 +25,7 @@ beforeAll(async () => {
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   mkdirSync(join(dir, 'records'));
   writeFileSync(join(dir, 'records', 'r1'), record([{ id: 1, name: 'POST /orders', start: 0, end: 40, kind: 2 }]));
+  writeFileSync(join(dir, 'records', 'r2'), record([{ trace: 2, id: 1, name: 'POST /orders', start: 100, end: 190, kind: 2 }]));
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,6 +38,9 @@ describe('the packed hoptrace-cli package', () => {
 
   it('runs from its built JavaScript', async () => {
     const { stdout } = await run(process.execPath, [join(dir, 'package', 'bin', 'hoptrace.mjs'), 'traces', '--json', '--dir', join(dir, 'records')], { env: { ...process.env, NODE_OPTIONS: '' } });
-    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ rootName: 'POST /orders', spanCount: 1, durationMs: 40 })]);
+    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ rootName: 'POST /orders', spanCount: 1, durationMs: 90 }), expect.objectContaining({ rootName: 'POST /orders', spanCount: 1, durationMs: 40 })]);
+    // compare <trace>: the other trace of the operation is its typical one.
+    const compared = await run(process.execPath, [join(dir, 'package', 'bin', 'hoptrace.mjs'), 'compare', traceId(1), '--json', '--dir', join(dir, 'records')], { env: { ...process.env, NODE_OPTIONS: '' } });
+    expect(JSON.parse(compared.stdout)).toMatchObject({ b: { traceId: traceId(2) }, matched: 1, changed: [{ name: 'POST /orders', aMs: 40, bMs: 90, deltaMs: 50, ratio: 2.25 }] });
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import type { ServiceMap, Stats } from '../model';
 import { OtlpSpanKind } from '../../../src/otlp/types';
 import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import { dependencyNode, type Dependency } from './dependency';
+import { Examples } from './examples';
 import { bucketOf, histogramOf } from './histogram';
 import { timelineOf, type TimedSpan } from './timeline';
 import { nearestRank, sortedCopy } from './percentiles';
@@ -31,6 +32,8 @@ function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 /** The order `stats` and `map` list their rows in (the archive's answers are sorted alike). */
 export const byService = (a: { service: string }, b: { service: string }): number => a.service.localeCompare(b.service);
 export const byOperation = (a: { service: string; name: string }, b: { service: string; name: string }): number => byService(a, b) || a.name.localeCompare(b.name);
+/** The order `stats --by` lists an attribute's values in: numbers within them as numbers (version 9 before 10). */
+export const byValue = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
 export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][number]): number => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind);
 
 /** A call answered by a service we trace: the span has a child in another service. */
@@ -52,8 +55,8 @@ export type DeliveredTo = (ref: string, service: string) => boolean;
  * percentiles are exact (nearest rank), not estimated from buckets.
  */
 export class Aggregator {
-  private readonly operations = new Map<string, Tally & { service: string; name: string; spans: TimedSpan[] }>();
-  private readonly functions = new Map<string, { invocations: number; coldStarts: number; inits: number[] }>();
+  private readonly operations = new Map<string, Tally & { service: string; name: string; spans: TimedSpan[]; slowest: Examples; failed: Examples }>();
+  private readonly functions = new Map<string, { invocations: number; coldStarts: number; inits: number[]; cold: Examples }>();
   private readonly nodes = new Map<string, Tally>();
   private readonly dependencies = new Map<string, Tally & Dependency>();
   private readonly edges = new Map<string, Tally & { from: string; to: string; kind: 'sync' | 'async' }>();
@@ -77,13 +80,18 @@ export class Aggregator {
     if (view.orphans.length > 0) this.withOrphans++;
     const entries = new ServiceRequests<{ span: CompactSpan; parent: CompactSpan | undefined }>();
     for (const span of view.byId.values()) {
-      const operation = getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name, spans: [] as TimedSpan[] }));
+      const operation = getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name, spans: [] as TimedSpan[], slowest: new Examples(), failed: new Examples() }));
       count(operation, span);
       operation.spans.push({ startUs: span.startUs, durationMs: durationMs(span), error: (span.flags & Flag.Error) !== 0 });
+      operation.slowest.note(view.traceId, span.endUs - span.startUs);
+      if (span.flags & Flag.Error) operation.failed.note(view.traceId, span.startUs);
       if (span.flags & (Flag.Invocation | Flag.Init)) {
-        const fn = getOr(this.functions, span.service, () => ({ invocations: 0, coldStarts: 0, inits: [] as number[] }));
+        const fn = getOr(this.functions, span.service, () => ({ invocations: 0, coldStarts: 0, inits: [] as number[], cold: new Examples() }));
         if (span.flags & Flag.Invocation) fn.invocations++;
-        if (span.flags & Flag.Cold) fn.coldStarts++;
+        if (span.flags & Flag.Cold) {
+          fn.coldStarts++;
+          fn.cold.note(view.traceId, span.startUs);
+        }
         if (span.flags & Flag.Init) fn.inits.push(durationMs(span));
       }
       for (const ref of span.links ?? []) {
@@ -112,18 +120,18 @@ export class Aggregator {
     return {
       operations: [...this.operations.values()]
         .sort(byOperation)
-        .map(({ service, name, count, errors, durations }) => {
+        .map(({ service, name, count, errors, durations, slowest, failed }) => {
           const sorted = sortedCopy(durations);
           const buckets = new Map<number, number>();
           for (const d of sorted) buckets.set(bucketOf(d), (buckets.get(bucketOf(d)) ?? 0) + 1);
-          return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99), histogram: histogramOf(buckets) };
+          return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99), histogram: histogramOf(buckets), slowestTraceIds: slowest.traceIds(), failedTraceIds: failed.traceIds() };
         }),
       functions: [...this.functions.entries()]
         .map(([service, fn]) => {
           const sorted = sortedCopy(fn.inits);
           // No init span read (plain OpenTelemetry records none): unknown, not a free cold start.
           const known = sorted.length > 0;
-          return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: known ? nearestRank(sorted, 50) : null, initP95Ms: known ? nearestRank(sorted, 95) : null };
+          return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: known ? nearestRank(sorted, 50) : null, initP95Ms: known ? nearestRank(sorted, 95) : null, coldStartTraceIds: fn.cold.traceIds() };
         })
         .sort(byService),
       traces: {

@@ -20,15 +20,20 @@ const TOPICS = ['aws_sns', 'sns', 'aws.sns'];
 const BUSES = ['eventbridge', 'aws_eventbridge', 'aws.eventbridge'];
 const RPC_KINDS: Record<string, DependencyKind> = { S3: 'bucket', SQS: 'queue', SNS: 'topic', EventBridge: 'bus', DynamoDB: 'database' };
 
-/** The first element of a list attribute stored as JSON text (`["orders"]`), or the text itself. */
-export function firstOfList(text: string): string | undefined {
-  if (!text.startsWith('[')) return text;
+/** The elements (as text; undefined for null) of a list attribute stored as JSON text (`["orders"]`); undefined when the text holds no list. */
+export function listElements(text: string): Array<string | undefined> | undefined {
+  if (!text.startsWith('[')) return undefined;
   try {
     const list = JSON.parse(text) as unknown;
-    return Array.isArray(list) && list.length > 0 && list[0] !== null ? attributeText(list[0] as PlainValue) : undefined;
+    return Array.isArray(list) ? list.map((v) => (v === null ? undefined : attributeText(v as PlainValue))) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The first element of a list attribute stored as JSON text (`["orders"]`), or the text itself. */
+export function firstOfList(text: string): string | undefined {
+  return text.startsWith('[') ? listElements(text)?.[0] : text;
 }
 
 export function dependencyOf(attributes: Lookup): Dependency | undefined {

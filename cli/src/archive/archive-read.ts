@@ -1,16 +1,32 @@
-import { byEdge, byOperation, byService, type LinkResolver } from '../analysis/aggregate';
+import { byEdge, byOperation, byService, byValue, type LinkResolver } from '../analysis/aggregate';
 import { matches } from '../analysis/filters';
 import { traceDetail } from '../analysis/trace-detail';
 import { summarize, traceView } from '../analysis/trace-view';
+import type { RootOf } from '../analysis/compare-traces';
+import type { SideTrace } from '../analysis/compare-sides';
+import { facetOf } from '../analysis/lift';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary, ViewData } from '../model';
+import { withValues } from '../query/with-values';
 import { spansetBits } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
 import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
 import type { DependencyKind } from '../analysis/dependency';
+import { rankedTraceIds } from '../analysis/examples';
 import { histogramOf } from '../analysis/histogram';
 import { byBucket } from '../analysis/timeline';
 import { failureOf, type Failure } from '../analysis/failure';
-import { failuresOfTracesStatement, SERVICE_SEPARATOR, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope, type Statement } from './archive-sql';
+import {
+  failuresOfTracesStatement,
+  sameRootStatement,
+  SERVICE_SEPARATOR,
+  spansOfNewestStatement,
+  spansOfTracesStatement,
+  summaryStatement,
+  tracesStatement,
+  valuesStatement,
+  type Scope,
+  type Statement,
+} from './archive-sql';
 import type { PlainRow } from './duckdb-table';
 
 // The commands' answers from the span table: the engine computes `traces`, `stats` and `map`
@@ -81,17 +97,23 @@ const ms = (value: Value): number => num(value) / 1000;
 const msOrNull = (value: Value): number | null => (value === null || value === undefined ? null : ms(value));
 const section = (rows: readonly PlainRow[], name: string): PlainRow[] => rows.filter((row) => row.section === name);
 
+/** The example trace ids of one row of `stats` (section `slowest`, `failed` or `cold`), best first. */
+function examplesOf(rows: readonly PlainRow[], name: string, service: Value, operation: Value = ''): string[] {
+  return rankedTraceIds(section(rows, name).filter((r) => r.a === service && r.b === operation).map((r) => ({ traceId: text(r.c), score: num(r.n) })));
+}
+
 function statsOf(rows: readonly PlainRow[]): Stats {
   const traces = section(rows, 'traces')[0];
   return {
     operations: section(rows, 'op')
       .map((r) => {
         const buckets = new Map(section(rows, 'hist').filter((h) => h.a === r.a && h.b === r.b).map((h) => [Number(h.c), num(h.n)] as const));
-        return { service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99), histogram: histogramOf(buckets) };
+        return { service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99), histogram: histogramOf(buckets),
+          slowestTraceIds: examplesOf(rows, 'slowest', r.a, r.b), failedTraceIds: examplesOf(rows, 'failed', r.a, r.b) };
       })
       .sort(byOperation),
     functions: section(rows, 'fn')
-      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: msOrNull(r.p50), initP95Ms: msOrNull(r.p95) }))
+      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: msOrNull(r.p50), initP95Ms: msOrNull(r.p95), coldStartTraceIds: examplesOf(rows, 'cold', r.a) }))
       .sort(byService),
     traces: {
       count: num(traces?.n),
@@ -225,4 +247,35 @@ export async function archiveViewData(engine: ArchiveEngine, scope: Scope, limit
     map: mapOf(rows),
     skipped: { records: 0, spans: 0 },
   };
+}
+
+/** `compare <trace>`: the traces whose root is the same service and operation as `traceId`'s, with their root's duration. */
+export async function archiveSameRoot(engine: ArchiveEngine, scope: Scope, traceId: string): Promise<RootOf[]> {
+  const rows = await engine.select(sameRootStatement(scope, traceId));
+  return rows.map((r) => ({ traceId: text(r.trace_id), service: text(r.root_service), name: text(r.root_name), durationMs: ms(r.root_duration_us) }));
+}
+
+/** `stats --by`: the stats of the traces with each value of the attribute, by value (sorted), and how many traces have none. */
+export async function archiveStatsBy(engine: ArchiveEngine, scope: Scope, key: string): Promise<{ byValue: Map<string, Stats>; without: number }> {
+  const rows = await engine.select(valuesStatement(scope, key));
+  const values = rows.filter((r) => r.value !== null && r.value !== undefined).map((r) => text(r.value)).sort(byValue);
+  const groups = new Map<string, Stats>();
+  for (const value of values) groups.set(value, await archiveStats(engine, { ...scope, filters: { ...scope.filters, query: withValues(scope.filters.query, key, [value]) } }));
+  return { byValue: groups, without: num(rows.find((r) => r.value === null || r.value === undefined)?.traces) };
+}
+
+/** `compare --by`: every trace with the attribute at one of `values`, read in full and arranged as the in-memory read arranges it. */
+export async function archiveSideTraces(engine: ArchiveEngine, scope: Scope, key: string, values: readonly string[]): Promise<SideTrace[]> {
+  const sides = { ...scope, filters: { ...scope.filters, query: withValues(scope.filters.query, key, values) } };
+  const traces = spansByTrace(await engine.select(spansOfNewestStatement(sides)), undefined);
+  return [...traces].map(([traceId, { compact, details }]) => {
+    const found = new Set<string>();
+    const facets = new Set<string>();
+    for (const detail of details.values()) {
+      const value = Object.hasOwn(detail.attributes, key) ? detail.attributes[key] : Object.hasOwn(detail.resource, key) ? detail.resource[key] : undefined;
+      if (value !== undefined) found.add(String(value));
+      for (const map of [detail.attributes, detail.resource]) for (const [k, v] of Object.entries(map)) facets.add(facetOf(k, v));
+    }
+    return { view: traceView(traceId, compact), values: found, facets };
+  });
 }

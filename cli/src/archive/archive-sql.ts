@@ -1,10 +1,11 @@
 import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../handlers/archive/queries';
 import { PARTITION_COLUMN } from '../../../handlers/archive/span-table';
 import type { Filters } from '../analysis/filters';
+import { EXAMPLES_PER_ROW } from '../analysis/examples';
 import { BUCKET_BOUNDS_MS } from '../analysis/histogram';
 import { MAX_BUCKETS, STEPS_MS } from '../analysis/timeline';
 import { dependencySql } from './dependency-sql';
-import { conditionSql, querySql } from './query-sql';
+import { attributeColumn, conditionSql, querySql } from './query-sql';
 
 // The read-back command's questions as SQL over the span table, so the engine (DuckDB on
 // local Parquet, Athena on S3) does the filtering, grouping and percentiles and Node gets
@@ -114,6 +115,7 @@ traces AS (
   SELECT trace_id, count(*) AS span_count, min(start_us) AS start_us, max(end_us) AS end_us,
          sum(${flag('error')}) AS errors, sum(${flag('cold')}) AS cold_starts,
          max(CASE WHEN root_rank = 1 AND (parent_id IS NULL OR orphan) THEN name END) AS root_name,
+         max(CASE WHEN root_rank = 1 AND parent_id IS NULL THEN service END) AS root_service,
          max(${flag('orphan')}) AS has_orphans,
          max(CASE WHEN root_rank = 1 AND parent_id IS NULL THEN end_us - start_us END) AS root_duration_us,
          max(${flag('parent_id IS NULL')}) AS has_root,
@@ -218,6 +220,16 @@ hops AS (
     answer('node', 'service', "''", "''", 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'entries GROUP BY service'),
     answer('edge', 'from_service', 'to_service', 'hop_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'hops GROUP BY from_service, to_service, hop_kind'),
   ];
+  // A few example traces per row, best first: the slowest span's, the latest failure's and cold start's (analysis/examples.ts).
+  const examples = (section: string, keys: string, score: string, where: string): string =>
+    answer(section, keys.split(', ')[0]!, keys.includes(',') ? keys.split(', ')[1]! : "''", 'trace_id', 'score', '0', 'NULL', 'NULL', 'NULL',
+      `(SELECT ${keys}, trace_id, score, row_number() OVER (PARTITION BY ${keys} ORDER BY score DESC, trace_id) AS example_rank
+  FROM (SELECT ${keys}, trace_id, max(${score}) AS score FROM members WHERE ${where} GROUP BY ${keys}, trace_id) x) y WHERE example_rank <= ${EXAMPLES_PER_ROW}`);
+  stats.push(
+    examples('slowest', 'service, name', duration, '1 = 1'),
+    examples('failed', 'service, name', 'start_us', 'error'),
+    examples('cold', 'service', 'start_us', 'cold'),
+  );
   const stepUs = scope.bucketMs !== undefined
     ? String(Math.trunc(scope.bucketMs * 1000))
     : `(SELECT CASE ${STEPS_MS.map((step) => `WHEN max(start_us) - min(start_us) <= ${MAX_BUCKETS * step * 1000} THEN ${step * 1000}`).join(' ')} ELSE ${STEPS_MS[STEPS_MS.length - 1]! * 1000} END FROM members)`;
@@ -274,12 +286,39 @@ FROM deduplicated d`;
   return { sql, parameters: b.parameters };
 }
 
-/** Every span, in full, of the newest `limit` traces that pass the filters (`view`). */
-export function spansOfNewestStatement(scope: Scope, limit: number): Statement {
+/** Every span, in full, of the newest `limit` traces that pass the filters (`view`), or of all of them without a limit. */
+export function spansOfNewestStatement(scope: Scope, limit?: number): Statement {
   const b = new Builder(scope);
   const sql = `${base(b)},
-shown AS (SELECT trace_id FROM selected ORDER BY ${NEWEST_FIRST} LIMIT ${Math.trunc(limit)})
+shown AS (SELECT trace_id FROM selected${limit !== undefined ? ` ORDER BY ${NEWEST_FIRST} LIMIT ${Math.trunc(limit)}` : ''})
 SELECT ${SPAN_COLUMNS_SQL(b.s, 'd')}
 FROM deduplicated d JOIN shown w ON w.trace_id = d.trace_id`;
+  return { sql, parameters: b.parameters };
+}
+
+/**
+ * The traces whose root is the same service and operation as `traceId`'s (it included), with
+ * the root's own duration (`compare <trace>`); in the days a read by id opens, as it starts from one.
+ */
+export function sameRootStatement(scope: Scope, traceId: string): Statement {
+  const b = new Builder(traceScope(scope));
+  const sql = `${base(b)},
+own AS (SELECT root_service, root_name FROM selected WHERE trace_id = ${b.p(traceId)} AND root_service IS NOT NULL)
+SELECT t.trace_id, t.root_service, t.root_name, t.root_duration_us
+FROM selected t JOIN own o ON o.root_service = t.root_service AND o.root_name = t.root_name`;
+  return { sql, parameters: b.parameters };
+}
+
+/** Each value of an attribute (the span's, else the resource's) among the traces that pass the filters, with how many traces have it; NULL counts those with none (`stats --by`). */
+export function valuesStatement(scope: Scope, key: string): Statement {
+  const b = new Builder(scope);
+  // Called in the order the text reads: each call appends its parameters.
+  const column = (): string => attributeColumn({ type: 'attribute', scope: 'any', key }, b.s, (v) => b.p(v));
+  const sql = `${base(b)}
+SELECT value, count(DISTINCT trace_id) AS traces FROM (
+  SELECT t.trace_id, v.value FROM selected t
+  LEFT JOIN (SELECT DISTINCT trace_id, ${column()} AS value FROM deduplicated WHERE ${column()} IS NOT NULL) v ON v.trace_id = t.trace_id
+) x
+GROUP BY value`;
   return { sql, parameters: b.parameters };
 }

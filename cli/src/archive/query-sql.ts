@@ -29,7 +29,8 @@ function textComparison(dialect: Dialect, column: string, op: Operator, literal:
   return `${column} ${SQL_OPERATORS[op]} ${p(value)}`;
 }
 
-function attributeColumn(field: Field & { type: 'attribute' }, s: Syntax, p: Param): string {
+/** A span's attribute as text: the span's, the resource's, or (`any`) the span's else the resource's. */
+export function attributeColumn(field: Field & { type: 'attribute' }, s: Syntax, p: Param): string {
   const span = (): string => s.lookup('span_attributes', p(field.key));
   const resource = (): string => s.lookup('resource_attributes', p(field.key));
   if (field.scope === 'span') return span();

@@ -4,7 +4,8 @@ import { PROVISIONAL_ATTRIBUTE } from '../../../src/otlp/provisional';
 import { attributeMap, plainValue, type PlainValue } from '../../../src/otlp/values';
 import { dependencyOf } from '../analysis/dependency';
 import { failureOf, type Failure } from '../analysis/failure';
-import { spansetBits, type CompiledQuery } from '../query/evaluate';
+import { facetOf } from '../analysis/lift';
+import { attributeText, spansetBits, type CompiledQuery } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
 import { Flag, type CompactSpan, type SpanDetail } from './spans';
 
@@ -17,6 +18,10 @@ export interface StoreOptions {
   query?: CompiledQuery;
   /** Traces whose spans are kept in full (attributes, events, links), for `trace` and `view`. */
   detail?: (traceId: string) => boolean;
+  /** `--by <attribute>`: each trace's values of it (a span's attribute, else its resource's), as text. */
+  by?: string;
+  /** Each trace's `key=value` of every span's attributes and resource (`compare --by`). */
+  facets?: boolean;
 }
 
 /** What a read saw, for the one line that reports it. */
@@ -53,6 +58,12 @@ function textOf(value: OtlpAnyValue | undefined): string {
   return typeof plain === 'string' ? plain : JSON.stringify(plain);
 }
 
+function addTo(sets: Map<string, Set<string>>, traceId: string, value: string): void {
+  let set = sets.get(traceId);
+  if (!set) sets.set(traceId, (set = new Set()));
+  set.add(value);
+}
+
 /**
  * Spans grouped by trace, de-duplicated by (traceId, spanId): delivery into the stream is at
  * least once. Each span is reduced to a `CompactSpan` as it is read; names and services are
@@ -61,6 +72,10 @@ function textOf(value: OtlpAnyValue | undefined): string {
 export class SpanStore {
   readonly traces = new Map<string, Map<string, CompactSpan>>();
   readonly details = new Map<string, Map<string, SpanDetail>>();
+  /** With `by`: the attribute's values per trace (traces without it are absent). */
+  readonly values = new Map<string, Set<string>>();
+  /** With `facets`: every `key=value` per trace. */
+  readonly facets = new Map<string, Set<string>>();
   readonly counts: ReadCounts = { records: 0, spans: 0, duplicates: 0, skippedRecords: 0, skippedSpans: 0 };
   private readonly strings = new Map<string, string>();
 
@@ -167,6 +182,17 @@ export class SpanStore {
     const spansets = query ? spansetBits(query, compactFacts(compact, (key) => valueIn(span.attributes, key), (key) => valueIn(resource, key))) : 0;
     trace.set(spanId, { ...compact, spansets });
     if (this.options.detail?.(traceId)) this.keepDetail(traceId, spanId, span, resource);
+    const { by } = this.options;
+    if (by !== undefined) {
+      const value = valueIn(span.attributes, by) ?? valueIn(resource, by);
+      if (value !== undefined) addTo(this.values, traceId, this.intern(attributeText(value)));
+    }
+    if (this.options.facets) {
+      for (const list of [span.attributes, resource]) {
+        if (!Array.isArray(list)) continue;
+        for (const kv of list) if (isObject(kv) && typeof kv.key === 'string') addTo(this.facets, traceId, this.intern(facetOf(kv.key, plainValue(kv.value as OtlpAnyValue))));
+      }
+    }
   }
 
   private failure(span: OtlpSpan): Failure {

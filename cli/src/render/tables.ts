@@ -14,15 +14,16 @@ export function renderStats(stats: Stats): string {
   const out = [
     'operations (percentiles: nearest rank, exact on the spans read)',
     table(
-      ['service', 'operation', 'count', 'errors', 'p50', 'p95', 'p99'],
-      stats.operations.map((o) => [o.service, o.name, String(o.count), String(o.errors), formatMs(o.p50Ms), formatMs(o.p95Ms), formatMs(o.p99Ms)]),
+      ['service', 'operation', 'count', 'errors', 'p50', 'p95', 'p99', 'slowest trace', 'a failed trace'],
+      stats.operations.map((o) => [o.service, o.name, String(o.count), String(o.errors), formatMs(o.p50Ms), formatMs(o.p95Ms), formatMs(o.p99Ms), o.slowestTraceIds[0] ?? '-', o.failedTraceIds[0] ?? '-']),
+      [7, 8],
     ),
     '',
     'functions',
     stats.functions.length === 0
       ? '  (no invocation spans)'
       : table(
-          ['service', 'invocations', 'cold starts', 'cold rate', 'init p50', 'init p95'],
+          ['service', 'invocations', 'cold starts', 'cold rate', 'init p50', 'init p95', 'a cold start'],
           stats.functions.map((f) => [
             f.service,
             String(f.invocations),
@@ -30,7 +31,9 @@ export function renderStats(stats: Stats): string {
             share(f.coldStarts, f.invocations),
             f.initP50Ms !== null ? formatMs(f.initP50Ms) : '-',
             f.initP95Ms !== null ? formatMs(f.initP95Ms) : '-',
+            f.coldStartTraceIds[0] ?? '-',
           ]),
+          [6],
         ),
     '',
   ];
@@ -52,4 +55,12 @@ export function renderMap(map: ServiceMap): string {
     (e) => `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s), p95 ${formatMs(e.p95Ms)})`,
   );
   return ['services and what they call', nodes, '', 'calls', ...(edges.length > 0 ? edges : ['  (no calls between services)'])].join('\n');
+}
+
+/** `stats --by`: one block of stats per value. */
+export function renderStatsBy(split: { by: string; groups: Record<string, Stats>; without: number }): string {
+  const values = Object.keys(split.groups);
+  if (values.length === 0) return `no trace has ${split.by}`;
+  const blocks = values.map((value) => [`── ${split.by} = ${value} ──`, renderStats(split.groups[value]!)].join('\n'));
+  return [...blocks, ...(split.without > 0 ? [`${split.without} trace(s) without ${split.by} are in no group`] : [])].join('\n\n');
 }

@@ -1,5 +1,8 @@
+import type { BreakdownRow } from '../analysis/breakdown';
+import type { LogsQuery } from '../analysis/logs-link';
+import { spanDepths, type FocusedTrace } from '../analysis/trace-focus';
 import type { TraceDetail, TraceSpan } from '../model';
-import { fit, formatMs } from './text';
+import { fit, formatMs, table } from './text';
 
 const BAR_WIDTH = 36;
 const NAME_WIDTH = 44;
@@ -23,12 +26,6 @@ function markers(span: TraceSpan, byId: ReadonlyMap<string, TraceSpan>): string 
   return out.join('  ');
 }
 
-/** Depth of each span in the tree (orphans' tops at 0). */
-function depths(detail: TraceDetail): Map<string, number> {
-  const depth = new Map<string, number>();
-  for (const span of detail.spans) depth.set(span.spanId, span.parentSpanId !== undefined && depth.has(span.parentSpanId) ? depth.get(span.parentSpanId)! + 1 : 0);
-  return depth;
-}
 
 /**
  * One trace as a terminal waterfall: the tree with offsets, durations and bars, markers for
@@ -37,7 +34,7 @@ function depths(detail: TraceDetail): Map<string, number> {
  */
 export function renderWaterfall(detail: TraceDetail): string {
   const byId = new Map(detail.spans.map((s) => [s.spanId, s]));
-  const depth = depths(detail);
+  const depth = spanDepths(detail.spans);
   const orphans = new Set(detail.orphans);
   const services = new Set(detail.spans.map((s) => s.service)).size;
   const lines = [`trace ${detail.traceId}  ${detail.spans.length} spans, ${services} service(s), ${formatMs(detail.durationMs)}`];
@@ -52,6 +49,7 @@ export function renderWaterfall(detail: TraceDetail): string {
       `  ${fit(span.service, SERVICE_WIDTH)} ${fit(name, NAME_WIDTH)} ${`+${formatMs(span.startMs)}`.padStart(10)} ${formatMs(span.durationMs).padStart(10)}  ${bar(span, detail.durationMs)} ${markers(span, byId)}`.trimEnd(),
     );
     const indent = 2 * Math.min(d, MAX_INDENT);
+    if (span.hiddenBelow !== undefined) lines.push(`  ${''.padEnd(SERVICE_WIDTH)} ${' '.repeat(indent + 4)}… ${span.hiddenBelow} span(s) hidden below (--depth)`);
     for (const link of span.links) {
       const target = link.service ? `${link.service}: ${link.name ?? ''}` : 'a span not read';
       const where = link.traceId === detail.traceId ? 'this trace' : `trace ${link.traceId}`;
@@ -59,4 +57,35 @@ export function renderWaterfall(detail: TraceDetail): string {
     }
   }
   return lines.join('\n');
+}
+
+/** The time per service and operation, as text. */
+export function renderBreakdown(rows: readonly BreakdownRow[]): string {
+  return table(
+    ['service', 'operation', 'spans', 'total', 'self'],
+    rows.map((r) => [r.service, r.name, String(r.count), formatMs(r.totalMs), formatMs(r.selfMs)]),
+  );
+}
+
+function renderLogs(logs: readonly LogsQuery[]): string[] {
+  if (logs.length === 0) return ['  (no span names a function: no faas.name or aws.log.group.names)'];
+  return logs.flatMap((q) => [
+    `  ${q.scope === 'trace' ? 'the trace' : `invocation ${q.invocationId} (span ${q.spanId})`} in ${q.logGroups.join(', ')}${q.region !== null ? ` (${q.region})` : ''}, ${q.start} to ${q.end}:`,
+    ...q.query.split('\n').map((l) => `    ${l}`),
+    `    ${q.url ?? '(no cloud.region on its spans: no console link)'}`,
+  ]);
+}
+
+/** `trace <id>`: the waterfall (narrowed as asked), then the time per operation and the Logs Insights queries. */
+export function renderTraceReading(reading: FocusedTrace & { breakdown: BreakdownRow[]; logs: LogsQuery[] }): string {
+  return [
+    renderWaterfall(reading),
+    ...(reading.hiddenSpans > 0 ? [`  (${reading.hiddenSpans} span(s) not shown: --critical, --errors and --depth narrow the waterfall; the figures below are the whole trace's)`] : []),
+    '',
+    'time per service and operation (self: a span\'s time less its children\'s)',
+    renderBreakdown(reading.breakdown),
+    '',
+    'logs (CloudWatch Logs Insights)',
+    ...renderLogs(reading.logs),
+  ].join('\n');
 }

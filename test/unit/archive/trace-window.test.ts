@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spansOfTracesStatement, TRACE_WINDOW_DAYS, type Scope } from '../../../cli/src/archive/archive-sql';
+import { sameRootStatement, spansOfTracesStatement, TRACE_WINDOW_DAYS, type Scope } from '../../../cli/src/archive/archive-sql';
 import { TABLE_NAME } from '../../../handlers/archive/catalog';
 import { NAMED_QUERIES, renderQuery } from '../../../handlers/archive/queries';
 
@@ -22,6 +22,11 @@ describe('reads by trace id on Athena', () => {
 
   it('--since sets the window', () => {
     expect(spansOfTracesStatement({ ...athena, sinceDay: '2026-01-03' }, [ID]).parameters).toEqual([ID, '2026-01-03']);
+  });
+
+  it('`compare <id> --athena` looks for the typical trace in the same days', () => {
+    expect(sameRootStatement(athena, ID).parameters).toEqual([daysAgo(TRACE_WINDOW_DAYS - 1), ID]);
+    expect(sameRootStatement({ ...athena, sinceDay: '2026-01-03' }, ID).parameters).toEqual(['2026-01-03', ID]);
   });
 
   it('the local table is read whole: it costs nothing and finds a trace whatever its age', () => {

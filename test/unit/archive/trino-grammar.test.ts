@@ -1,7 +1,7 @@
 import { TrinoSQL } from 'dt-sql-parser';
 import { TrinoSqlLexer } from 'dt-sql-parser/dist/lib/trino/TrinoSqlLexer';
 import { describe, expect, it } from 'vitest';
-import { spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, type Scope } from '../../../cli/src/archive/archive-sql';
+import { sameRootStatement, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, valuesStatement, type Scope } from '../../../cli/src/archive/archive-sql';
 import type { Filters } from '../../../cli/src/analysis/filters';
 import { compile } from '../../../cli/src/query/evaluate';
 import { parseQuery } from '../../../cli/src/query/parse';
@@ -33,6 +33,9 @@ function athenaStatements(): Array<[string, string]> {
       [`trace by id, ${label}`, spansOfTracesStatement(scope, ['a'.repeat(32)]).sql],
       [`linked traces, ${label}`, spansOfTracesStatement(scope, ['a'.repeat(32), 'b'.repeat(32)]).sql],
       [`view spans, ${label}`, spansOfNewestStatement(scope, 20).sql],
+      [`compare --by spans, ${label}`, spansOfNewestStatement(scope).sql],
+      [`compare <trace> peers, ${label}`, sameRootStatement(scope, 'a'.repeat(32)).sql],
+      [`stats --by values, ${label}`, valuesStatement(scope, 'faas.version').sql],
     );
   }
   return out;

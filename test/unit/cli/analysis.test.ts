@@ -128,9 +128,29 @@ describe('percentiles (nearest rank)', () => {
         { leMs: 10, count: 5 },
         { leMs: 20, count: 10 },
       ],
+      // Trace i + 1 takes i + 1 ms; every failure (i % 5 = 0) starts at 0, so ties go to the lower trace id.
+      slowestTraceIds: [traceId(20), traceId(19), traceId(18)],
+      failedTraceIds: [traceId(1), traceId(6), traceId(11)],
     });
-    expect(stats.functions).toEqual([{ service: 'api', invocations: 20, coldStarts: 2, initP50Ms: 100, initP95Ms: 200 }]);
+    expect(stats.functions).toEqual([{ service: 'api', invocations: 20, coldStarts: 2, initP50Ms: 100, initP95Ms: 200, coldStartTraceIds: [traceId(1), traceId(2)] }]);
     expect(stats.traces).toMatchObject({ count: 20, withOrphans: 0 });
+  });
+});
+
+describe('stats: example traces', () => {
+  it('each trace once, by its slowest span of the operation; failures and cold starts newest first', async () => {
+    const cold = [{ key: 'faas.coldstart', value: { boolValue: true } }];
+    const records = [
+      // Trace 1 calls `get` twice: its slower call (50 ms) ranks it, and it is listed once.
+      record([{ trace: 1, id: 1, name: 'get', start: 0, end: 1 }, { trace: 1, id: 2, name: 'get', start: 2, end: 52, error: 'x' }]),
+      record([{ trace: 2, id: 1, name: 'get', start: 10, end: 40, error: 'x', attributes: cold }]),
+      record([{ trace: 3, id: 1, name: 'get', start: 20, end: 60, attributes: cold }]),
+      record([{ trace: 4, id: 1, name: 'get', start: 30, end: 35, error: 'x', attributes: cold }]),
+      record([{ trace: 5, id: 1, name: 'get', start: 40, end: 42, error: 'x' }]),
+    ];
+    const { stats } = await analyze(memorySource(records));
+    expect(stats.operations[0]).toMatchObject({ slowestTraceIds: [traceId(1), traceId(3), traceId(2)], failedTraceIds: [traceId(5), traceId(4), traceId(2)] });
+    expect(stats.functions[0]!.coldStartTraceIds).toEqual([traceId(4), traceId(3), traceId(2)]);
   });
 });
 

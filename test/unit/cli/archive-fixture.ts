@@ -57,15 +57,10 @@ function withEvent(req: Record<string, unknown>): Record<string, unknown> {
   return JSON.parse(text.replace('"name":"POST /orders",', `"name":"POST /orders","events":[{"timeUnixNano":"${1_700_000_000_012_500_000n}","name":"cache miss","attributes":[{"key":"key","value":{"stringValue":"sku-1"}}]}],`)) as Record<string, unknown>;
 }
 
-/**
- * Writes the same spans as ingest records under `records` and as the span table under `table`;
- * with `lines`, also as OTLP JSON one request per line (the Collector's file exporter).
- */
-export async function writeBothWays(records: string, table: string, lines?: string): Promise<void> {
+/** Export requests as ingest records under `records` (one file each) and as the span table under `table`. */
+export async function writeRequestsBothWays(requests: ReadonlyArray<Record<string, unknown>>, records: string, table: string): Promise<void> {
   mkdirSync(records, { recursive: true });
-  const requests = RECORDS.map((specs) => withEvent(request(specs)));
   requests.forEach((req, i) => writeFileSync(join(records, `${i}.gz`), gzipSync(JSON.stringify(req))));
-  if (lines !== undefined) writeFileSync(lines, `${requests.map((req) => JSON.stringify(req)).join('\n')}\n`);
   await writeSpanTable(
     requests.map((req) => {
       const rows = spanRows(req as unknown as OtlpExportRequest);
@@ -73,4 +68,14 @@ export async function writeBothWays(records: string, table: string, lines?: stri
     }),
     table,
   );
+}
+
+/**
+ * Writes the same spans as ingest records under `records` and as the span table under `table`;
+ * with `lines`, also as OTLP JSON one request per line (the Collector's file exporter).
+ */
+export async function writeBothWays(records: string, table: string, lines?: string): Promise<void> {
+  const requests = RECORDS.map((specs) => withEvent(request(specs)));
+  if (lines !== undefined) writeFileSync(lines, `${requests.map((req) => JSON.stringify(req)).join('\n')}\n`);
+  await writeRequestsBothWays(requests, records, table);
 }

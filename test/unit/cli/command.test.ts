@@ -117,7 +117,7 @@ describe('hoptrace on files', () => {
   it('stats and map --json in the contract shapes', async () => {
     const file = join(dir, 'single.json');
     const stats = JSON.parse((await hoptrace('stats', '--json', '--file', file)).out);
-    expect(stats.operations[0]).toEqual({ service: 'api', name: 'POST /orders', count: 1, errors: 0, p50Ms: 100, p95Ms: 100, p99Ms: 100, histogram: [{ leMs: 100, count: 1 }] });
+    expect(stats.operations[0]).toEqual({ service: 'api', name: 'POST /orders', count: 1, errors: 0, p50Ms: 100, p95Ms: 100, p99Ms: 100, histogram: [{ leMs: 100, count: 1 }], slowestTraceIds: [traceId(1)], failedTraceIds: [] });
     expect(stats.traces).toMatchObject({ count: 1, withOrphans: 0 });
     const map = JSON.parse((await hoptrace('map', '--json', '--file', file)).out);
     expect(map.edges).toEqual([{ from: 'api', to: 'inventory', kind: 'sync', count: 1, errors: 0, p95Ms: 50 }]);

@@ -1,12 +1,9 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSpanTable } from '../../../cli/src/archive/duckdb-table';
 import type { ServiceMap } from '../../../cli/src/model';
-import { partitionOf, spanRows } from '../../../handlers/archive/span-table';
-import type { OtlpExportRequest } from '../../../src/otlp/types';
+import { writeRequestsBothWays } from './archive-fixture';
 import { hoptraceJson as json } from './run-cli';
 import { request, type Spec } from './traces';
 
@@ -48,16 +45,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-deps-'));
   records = join(dir, 'records');
   archive = join(dir, 'span-table');
-  mkdirSync(records);
-  const requests = [request(checkout), request(worker)];
-  requests.forEach((req, i) => writeFileSync(join(records, `${i}.gz`), gzipSync(JSON.stringify(req))));
-  await writeSpanTable(
-    requests.map((req) => {
-      const rows = spanRows(req as unknown as OtlpExportRequest);
-      return { partition: partitionOf(rows), rows };
-    }),
-    archive,
-  );
+  await writeRequestsBothWays([request(checkout), request(worker)], records, archive);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -31,9 +31,9 @@ describe('text tables', () => {
   });
 
   it('write a cold-start rate of 1 in 2,000 as <0.1%, not 0%', () => {
-    const stats: Stats = { operations: [], functions: [{ service: 'api', invocations: 2000, coldStarts: 1, initP50Ms: null, initP95Ms: null }], traces: { count: 1, withOrphans: 0 }, timeline: [] };
+    const stats: Stats = { operations: [], functions: [{ service: 'api', invocations: 2000, coldStarts: 1, initP50Ms: null, initP95Ms: null, coldStartTraceIds: [] }], traces: { count: 1, withOrphans: 0 }, timeline: [] };
     const row = renderStats(stats).split('\n').find((l) => l.startsWith('api'))!;
-    expect(row).toMatch(/^api +2000 +1 +<0\.1% +- +-$/);
+    expect(row).toMatch(/^api +2000 +1 +<0\.1% +- +- +-$/);
   });
 });
 
