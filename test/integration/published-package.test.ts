@@ -48,7 +48,7 @@ beforeAll(async () => {
   await run('tar', ['-xzf', tarball, '-C', join(dir, 'node_modules/hoptrace'), '--strip-components=1']);
   symlinkSync(join(ROOT, 'node_modules/@opentelemetry/api'), join(dir, 'node_modules/@opentelemetry/api'));
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-}, 120_000);
+}, 300_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -82,7 +82,10 @@ describe('the published package', () => {
     const manifest = JSON.parse(readFileSync(join(dir, 'node_modules/hoptrace/package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.private).toBeUndefined();
     expect(manifest.dependencies).toBeUndefined();
-    expect(manifest.peerDependencies).toEqual({ '@opentelemetry/api': expect.any(String) });
+    // The API is the one package a wrapped handler needs; the durable execution SDK only
+    // hoptrace/durable's users have, their own copy.
+    expect(manifest.peerDependencies).toEqual({ '@opentelemetry/api': expect.any(String), '@aws/durable-execution-sdk-js': expect.any(String) });
+    expect(manifest.peerDependenciesMeta).toEqual({ '@aws/durable-execution-sdk-js': { optional: true } });
   });
 
   it('type-checks for import under nodenext and node16', async () => {
@@ -101,7 +104,10 @@ describe('the published package', () => {
     const source = `import { withTracing, tracing, flush, traceRecord, instrumentAwsClient, type TracingOptions, type LambdaContext } from 'hoptrace';\n${CONSUMER}`;
     await typecheck('bundler', { module: 'esnext', moduleResolution: 'bundler' }, 'handler.ts', source);
     await typecheck('node10', { module: 'commonjs', moduleResolution: 'node10' }, 'handler.ts', source);
-  });
+    // node10 reads no `exports`: the second entries' types come from `typesVersions`.
+    const addon = `import { Tracer } from 'hoptrace/powertools';\nimport { captureLambdaHandler } from 'hoptrace/powertools/middleware';\nexport const middleware = captureLambdaHandler(new Tracer({ serviceName: 'orders' }));\n`;
+    await typecheck('node10-powertools', { module: 'commonjs', moduleResolution: 'node10' }, 'handler.ts', addon);
+  }, 120_000);
 
   it('type-checks hoptrace/powertools under nodenext with legacy decorators, and under bundler with standard ones', async () => {
     const source = `import { Tracer, captureLambdaHandler, type TracerOptions } from 'hoptrace/powertools';
