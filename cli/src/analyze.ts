@@ -1,8 +1,8 @@
 import { OtlpSpanKind } from '../../src/otlp/types';
-import { Aggregator, type LinkResolver } from './analysis/aggregate';
+import { Aggregator, type LinkResolver, type MapCounted } from './analysis/aggregate';
 import { matches, type Filters } from './analysis/filters';
 import { traceDetail } from './analysis/trace-detail';
-import { summarize, traceView } from './analysis/trace-view';
+import { summarize, traceView, type TraceView } from './analysis/trace-view';
 import { CliError } from './errors';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary } from './model';
 import { Progress } from './progress';
@@ -27,6 +27,8 @@ export interface AnalyzeOptions {
   progress?: Progress;
   /** `--bucket`: the timeline's step in milliseconds. */
   bucketMs?: number;
+  /** Shown each trace that passes the filters, and each span the map counts (the report's index). */
+  observer?: { trace(view: TraceView): void; mapCounted: MapCounted };
 }
 
 /** Why nothing could be read, when nothing could. */
@@ -55,7 +57,7 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
       if (parent?.kind === OtlpSpanKind.Producer) deliveries.add(`${traceId}/${parent.spanId}\0${span.service}`);
     }
   }
-  const aggregator = new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs);
+  const aggregator = new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs, options.observer?.mapCounted);
   const traces: TraceSummary[] = [];
   const details = new Map<string, TraceDetail>();
   for (const [traceId, spans] of store.traces) {
@@ -63,6 +65,7 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
     if (!matches(filters, view)) continue;
     traces.push(summarize(view));
     aggregator.add(view);
+    options.observer?.trace(view);
     if (store.details.has(traceId)) details.set(traceId, traceDetail(view, store.details.get(traceId), resolve));
   }
   traces.sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : a.traceId.localeCompare(b.traceId)));

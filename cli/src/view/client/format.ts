@@ -27,16 +27,30 @@ export function percent(part: number, whole: number): string {
   return `${share.toFixed(1)}%`;
 }
 
+// Service colours leave out the reds (hue 315° through 0° to 35°), which mark errors, and are
+// handed out along the golden angle in the order of the report's services (sorted), so each
+// service is far in hue from the others, neighbours in the list the farthest.
+const FIRST_HUE = 35;
+const HUE_RANGE = 280;
+const GOLDEN = 0.618033988749895;
 const hues = new Map<string, number>();
 
-/** A stable colour per service name (a hash to a hue), so a service looks the same in every view. */
-export function serviceColor(service: string, lightness = 58): string {
+const hueAt = (i: number): number => Math.round(FIRST_HUE + ((i * GOLDEN) % 1) * HUE_RANGE);
+
+/** Sets the palette for the report's services: call once with all of them, before drawing. */
+export function setPalette(services: Iterable<string>): void {
+  hues.clear();
+  [...new Set(services)].sort().forEach((service, i) => hues.set(service, hueAt(i)));
+}
+
+/** A service's hue: from the palette, or (a service it was not given) the next free step. */
+export function serviceHue(service: string): number {
   let hue = hues.get(service);
-  if (hue === undefined) {
-    let hash = 2166136261;
-    for (let i = 0; i < service.length; i++) hash = Math.imul(hash ^ service.charCodeAt(i), 16777619);
-    hue = (hash >>> 0) % 360;
-    hues.set(service, hue);
-  }
-  return `hsl(${hue} 55% ${lightness}%)`;
+  if (hue === undefined) hues.set(service, (hue = hueAt(hues.size)));
+  return hue;
+}
+
+/** A service's colour, the same in every view of the report. */
+export function serviceColor(service: string, lightness = 58): string {
+  return `hsl(${serviceHue(service)} 55% ${lightness}%)`;
 }
