@@ -127,6 +127,7 @@ th .sort{width:100%;text-align:inherit}
 .pick{background:#dfe8fb;border-radius:10px;padding:1px 4px 1px 10px;white-space:nowrap}
 .pick button{border:none;background:none;padding:0 4px}
 .map-body{display:flex;gap:10px;align-items:flex-start;min-height:0}
+.map-body>.map-svg{flex:0 1 auto;min-width:0}
 .map-details{flex:none;width:320px}
 .map-edge,.map-node{cursor:pointer}
 .edge-hit{fill:none;stroke:transparent;stroke-width:12}
@@ -143,7 +144,7 @@ tr.operation{cursor:pointer}
 tr.operation:hover,tr.operation.picked{background:#eef3fd}
 .timeline h2{display:flex;align-items:center;gap:4px}
 .tcell{width:120px}
-.tbar{display:block;height:8px;border-radius:2px;min-width:1px}
+.tbar{display:block;height:8px;border-radius:2px}
 .tbar.count{background:#3b6fd8}
 .tbar.errors{background:#c62828}
 .tbar.p95{background:#9a5b00}

@@ -128,7 +128,7 @@ function OperationTimeline(props: { timeline: Stats['timeline']; operation: { se
   const { timeline, operation } = props;
   const rows = timeline.filter((b) => b.service === operation.service && b.name === operation.name);
   const most = { count: Math.max(1, ...rows.map((r) => r.count)), errors: Math.max(1, ...rows.map((r) => r.errors)), p95Ms: Math.max(1e-6, ...rows.map((r) => r.p95Ms)) };
-  const bar = (value: number, max: number, kind: string): VNode => html`<i class=${`tbar ${kind}`} style=${{ width: `${(value / max) * 100}%` }}></i>`;
+  const bar = (value: number, max: number, kind: string): VNode => html`<i class=${`tbar ${kind}`} style=${{ width: value > 0 ? `max(2px, ${(value / max) * 100}%)` : '0' }}></i>`;
   return html`<div class="timeline" data-testid="timeline">
     <h2>
       <i class="dot" style=${{ background: serviceColor(operation.service) }}></i>${operation.service} ${operation.name}: per ${stepName(stepOf(timeline))}
