@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { dataElementId } from '../cli/src/view/data-element';
 import { renderReport } from '../cli/src/view/report';
 import { bigTraceId, sampleViewData } from '../test/helpers/view-data';
@@ -22,12 +22,37 @@ export interface ViewerFigures {
   bigTraceMs: number;
   /** JSON.parse of the report's data, in the page. */
   parseMs: number;
+  /** The mean frame while the 10,000-span waterfall scrolls a screenful a frame. */
+  scrollFrameMs: number;
+  /** The mean frame of the same page left still: the display's own rate, the reference. */
+  stillFrameMs: number;
 }
 
 // What the timed page code uses of the browser (the bench compiles with Node's types only).
 interface Browser {
   location: { hash: string };
   document: { querySelector(selector: string): unknown; getElementById(id: string): { textContent: string | null } | null };
+}
+
+/**
+ * In the page: the mean frame over `frames` animation frames, scrolling `selector` by `step`
+ * pixels a frame (0: still). Page code as text: tsx would wrap a named inner function in a
+ * helper the page does not have.
+ */
+async function frameMs(page: Page, selector: string, step: number, frames: number): Promise<number> {
+  return page.evaluate(`new Promise((resolve) => {
+    const box = document.querySelector(${JSON.stringify(selector)});
+    let first = 0;
+    let count = 0;
+    const tick = (now) => {
+      if (count === 0) first = now;
+      if (count === ${frames}) return resolve((now - first) / ${frames});
+      count++;
+      box.scrollTop += ${step};
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  })`);
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -59,6 +84,8 @@ export async function viewerReport(runs: number): Promise<ViewerFigures> {
   const list: number[] = [];
   const big: number[] = [];
   const parse: number[] = [];
+  const scroll: number[] = [];
+  const still: number[] = [];
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     for (let i = 0; i < runs; i++) {
@@ -74,6 +101,9 @@ export async function viewerReport(runs: number): Promise<ViewerFigures> {
           return performance.now() - start;
         }, bigTraceId),
       );
+      // 26 px rows: about a screenful of the 10,000 a frame, each frame a new slice of rows.
+      still.push(await frameMs(page, '.wf-rows', 0, 120));
+      scroll.push(await frameMs(page, '.wf-rows', 780, 120));
       parse.push(
         await page.evaluate((id) => {
           const { document } = globalThis as unknown as Browser;
@@ -97,5 +127,7 @@ export async function viewerReport(runs: number): Promise<ViewerFigures> {
     listMs: median(list),
     bigTraceMs: median(big),
     parseMs: median(parse),
+    scrollFrameMs: median(scroll),
+    stillFrameMs: median(still),
   };
 }

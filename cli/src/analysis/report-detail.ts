@@ -8,7 +8,7 @@ import { nearestRank, sortedCopy } from './percentiles';
 
 /** One listed trace in this many, counted from the newest, is held in full as a sample. */
 export const SAMPLE_EVERY = 10;
-/** A trace at or past this percentile of the listed traces' response time or extent is slow. */
+/** A trace past this percentile of the listed traces' response time or extent is slow (at it is not: when all take the same time, none is). */
 export const SLOW_PERCENTILE = 95;
 
 const responseMs = (t: TraceSummary): number => t.rootDurationMs ?? t.durationMs;
@@ -18,7 +18,7 @@ export function tracesInFull(listed: readonly TraceSummary[], examples: Readonly
   const slowResponse = nearestRank(sortedCopy(listed.map(responseMs)), SLOW_PERCENTILE);
   const slowExtent = nearestRank(sortedCopy(listed.map((t) => t.durationMs)), SLOW_PERCENTILE);
   const kept = listed.filter(
-    (t, i) => t.errorCount > 0 || t.rootMissing || responseMs(t) >= slowResponse || t.durationMs >= slowExtent || i % SAMPLE_EVERY === 0 || examples.has(t.traceId),
+    (t, i) => t.errorCount > 0 || t.rootMissing || responseMs(t) > slowResponse || t.durationMs > slowExtent || i % SAMPLE_EVERY === 0 || examples.has(t.traceId),
   );
   return new Set(kept.map((t) => t.traceId));
 }
