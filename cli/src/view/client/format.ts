@@ -27,26 +27,36 @@ export function percent(part: number, whole: number): string {
   return `${share.toFixed(1)}%`;
 }
 
-// Service colours leave out the reds (hue 315° through 0° to 35°), which mark errors, and are
-// handed out along the golden angle in the order of the report's services (sorted), so each
-// service is far in hue from the others, neighbours in the list the farthest.
+// Service colours leave out the reds (hue 315° through 0° to 35°), which mark errors. The
+// report's services (sorted) share the other 280° evenly, each the farthest the count allows
+// from every other, and are dealt out by a stride of about 0.38 of them so that neighbours in
+// the sorted list land far apart. A service the palette was not given takes a golden-angle step.
 const FIRST_HUE = 35;
 const HUE_RANGE = 280;
 const GOLDEN = 0.618033988749895;
 const hues = new Map<string, number>();
 
-const hueAt = (i: number): number => Math.round(FIRST_HUE + ((i * GOLDEN) % 1) * HUE_RANGE);
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/** The stride through `n` even slots: near 0.38 n, and prime to n so every slot is dealt. */
+function strideFor(n: number): number {
+  let stride = Math.max(1, Math.round(n * (1 - GOLDEN)));
+  while (gcd(stride, n) !== 1) stride++;
+  return stride;
+}
 
 /** Sets the palette for the report's services: call once with all of them, before drawing. */
 export function setPalette(services: Iterable<string>): void {
   hues.clear();
-  [...new Set(services)].sort().forEach((service, i) => hues.set(service, hueAt(i)));
+  const names = [...new Set(services)].sort();
+  const stride = strideFor(names.length);
+  names.forEach((service, i) => hues.set(service, Math.round(FIRST_HUE + (((i * stride) % names.length) * HUE_RANGE) / names.length)));
 }
 
-/** A service's hue: from the palette, or (a service it was not given) the next free step. */
+/** A service's hue: from the palette, or (a service it was not given) a golden-angle step. */
 export function serviceHue(service: string): number {
   let hue = hues.get(service);
-  if (hue === undefined) hues.set(service, (hue = hueAt(hues.size)));
+  if (hue === undefined) hues.set(service, (hue = Math.round(FIRST_HUE + ((hues.size * GOLDEN) % 1) * HUE_RANGE)));
   return hue;
 }
 
