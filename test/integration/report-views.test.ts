@@ -3,46 +3,26 @@
 // traces, a map node lists its traces and shows its latency and its failures by class, stats
 // rows open their slowest and failed traces and each function its cold starts, an operation
 // shows its timeline, and a trace held as a summary says so.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inBrush, type Brush } from '../../cli/src/view/client/duration-chart';
+import { inBrush, type Brush } from '../../cli/src/view/client/brush';
 import type { ViewData } from '../../cli/src/model';
 import { renderReport } from '../../cli/src/view/report';
+import { openReport, type ReportPage } from '../helpers/report-page';
 import { callsTable, isColdTrace, reportData, reportTraceId, SLOW_TRACE } from '../helpers/report-traces';
 
 let data: ViewData;
-let dir: string;
-let context: BrowserContext;
+let report: ReportPage;
 let page: Page;
-const problems: string[] = [];
 
 beforeAll(async () => {
   data = await reportData();
-  dir = mkdtempSync(join(tmpdir(), 'hoptrace-report-views-'));
-  const file = join(dir, 'report.html');
-  writeFileSync(file, renderReport(data));
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  await page.goto(pathToFileURL(file).href);
+  report = await openReport(renderReport(data), 'hoptrace-report-views-');
+  page = report.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await report?.close();
 });
 
 const count = () => page.getByTestId('trace-count').textContent();
@@ -72,7 +52,6 @@ describe('the report’s views from aggregates to examples, in Chromium', { time
       const trace = data.traces.find((t) => t.traceId === id)!;
       expect(inBrush(brush, trace, Date.parse(trace.startTime))).toBe(true);
     }
-    await page.screenshot({ path: join(dir, 'chart.png') });
     await page.getByRole('button', { name: 'Reset selection' }).click();
     await expect.poll(count).toBe(`${total()} of ${total()} traces`);
   });
@@ -136,7 +115,7 @@ describe('the report’s views from aggregates to examples, in Chromium', { time
     await page.getByLabel('Span name').fill('');
   });
 
-  it('logged no console error', () => {
-    expect(problems).toEqual([]);
+  it('logged no console error and made no request', () => {
+    expect(report.problems).toEqual([]);
   });
 });

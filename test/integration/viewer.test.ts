@@ -2,56 +2,32 @@
 // renders with no console error and no request, a click opens a waterfall, the searches find
 // spans, a hostile span name stays text, and 10,000 spans or 5,000 traces stay virtualised.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../cli/src/view/report';
+import { openReport, type ReportPage } from '../helpers/report-page';
 import { bigTraceId, bigTraceSpans, checkoutTrace, checkoutTraceId, deepTraceId, deepTraceLevels, hostileName, sampleViewData } from '../helpers/view-data';
 
 const data = sampleViewData(5_000);
 const checkout = checkoutTrace();
-let dir: string;
-let url: string;
-let context: BrowserContext;
+let report: ReportPage;
 let page: Page;
-const problems: string[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hoptrace-viewer-'));
-  const file = join(dir, 'report.html');
-  writeFileSync(file, renderReport(data));
-  url = pathToFileURL(file).href;
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  // A broken page fails each step in seconds, not in Playwright's default 30.
-  page.setDefaultTimeout(15_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  context.on('request', (request) => {
-    if (!request.url().startsWith('file:')) problems.push(`request: ${request.url()}`);
-  });
-  await page.goto(url);
+  report = await openReport(renderReport(data), 'hoptrace-viewer-');
+  page = report.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await report?.close();
 });
 
 const countText = (testId: string) => page.getByTestId(testId).textContent();
 
 type Box = { x: number; y: number; width: number; height: number };
+// The page's getComputedStyle, for code run in it (the tests compile with Node's types only).
+type Styles = { getComputedStyle(element: unknown): { backgroundColor: string; fill: string } };
 const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** The hue (0–360) of a computed `rgb(r, g, b)` colour. */
@@ -156,7 +132,7 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     const hues = new Map<string, number>();
     for (const dot of await page.locator('.wf-row .dot').all()) {
       const service = await dot.evaluate((d) => d.nextElementSibling!.textContent!);
-      hues.set(service, hueOf(await dot.evaluate((d) => getComputedStyle(d).backgroundColor)));
+      hues.set(service, hueOf(await dot.evaluate((d) => (globalThis as unknown as Styles).getComputedStyle(d).backgroundColor)));
     }
     expect([...hues.keys()].sort()).toEqual(['api', 'inventory', 'worker']);
     for (const [service, hue] of hues) expect(hue >= 315 || hue < 35, `${service} at ${hue}°`).toBe(false);
@@ -246,7 +222,7 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
       for (const node of nodes) expect(overlaps(box, node), await label.textContent() ?? '').toBe(false);
     }
     const hues = await page.locator('.map-node[data-kind="service"]').evaluateAll((gs) =>
-      gs.map((g) => [g.getAttribute('data-service')!, getComputedStyle(g.querySelectorAll('rect')[1]!).fill] as [string, string]),
+      gs.map((g) => [g.getAttribute('data-service')!, (globalThis as unknown as Styles).getComputedStyle(g.querySelectorAll('rect')[1]!).fill] as [string, string]),
     );
     const byService = new Map(hues.map(([service, fill]) => [service, hueOf(fill)]));
     // svc-0 … svc-4 call one another: each pair of them tells apart (280° of hues shared by the 8 services: 35° apart).
@@ -288,7 +264,7 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('logged no console error and made no request', () => {
-    expect(problems).toEqual([]);
+    expect(report.problems).toEqual([]);
   });
 });
 

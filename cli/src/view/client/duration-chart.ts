@@ -4,22 +4,11 @@
 // range; the list then shows only them until the selection is reset.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useElementSize } from './element-size';
 import type { TraceSummary } from '../../model';
+import { responseMs, type Brush } from './brush';
 import { formatMs, formatTime } from './format';
-
-/** A brushed range: start times (epoch ms) and response times (ms), bounds included. */
-export interface Brush {
-  fromMs: number;
-  toMs: number;
-  minMs: number;
-  maxMs: number;
-}
-
-export const responseMs = (t: TraceSummary): number => t.rootDurationMs ?? t.durationMs;
-
-export const inBrush = (brush: Brush, t: TraceSummary, startMs: number): boolean =>
-  startMs >= brush.fromMs && startMs <= brush.toMs && responseMs(t) >= brush.minMs && responseMs(t) <= brush.maxMs;
 
 const HEIGHT = 150;
 const PAD = { left: 56, right: 10, top: 8, bottom: 20 };
@@ -109,22 +98,13 @@ function draw(canvas: HTMLCanvasElement, s: Scale, traces: readonly TraceSummary
 
 export function DurationChart(props: { traces: readonly TraceSummary[]; shown: readonly TraceSummary[]; brush: Brush | undefined; onBrush: (brush: Brush | undefined) => void }): VNode {
   const { traces, brush, onBrush } = props;
-  const box = useRef<HTMLDivElement>(null);
+  const [box, { width }] = useElementSize<HTMLDivElement>({ width: 800, height: HEIGHT });
   const canvas = useRef<HTMLCanvasElement>(null);
-  const [width, setWidth] = useState(800);
   const [drag, setDrag] = useState<{ x0: number; y0: number; x1: number; y1: number } | undefined>(undefined);
   const starts = useMemo(() => Float64Array.from(traces, (t) => Date.parse(t.startTime)), [traces]);
   const scale = useMemo(() => scaleOf(starts, traces, width), [starts, traces, width]);
   const shown = useMemo(() => new Set(props.shown), [props.shown]);
 
-  useLayoutEffect(() => {
-    const element = box.current;
-    if (!element) return;
-    const observer = new ResizeObserver(() => setWidth(element.clientWidth));
-    observer.observe(element);
-    setWidth(element.clientWidth);
-    return () => observer.disconnect();
-  }, []);
   useEffect(() => {
     if (canvas.current && traces.length > 0) draw(canvas.current, scale, traces, starts, shown);
   }, [scale, traces, starts, shown]);
