@@ -39,7 +39,10 @@ export class ReportIndexer {
       const ms = durationMs(span);
       const failed = (span.flags & Flag.Error) !== 0;
       if (!known) facts.operations.set(key, { ms, failed });
-      else (known.ms = Math.max(known.ms, ms)), (known.failed ||= failed);
+      else {
+        known.ms = Math.max(known.ms, ms);
+        known.failed ||= failed;
+      }
       if (span.flags & Flag.Cold) facts.coldServices.add(span.service);
     }
     this.facts.set(view.traceId, facts);
@@ -64,7 +67,7 @@ export class ReportIndexer {
       operations: stats.operations.map(({ service, name }) => {
         const key = operationKey({ service, name });
         const having = factsOf.filter(({ facts }) => facts.operations.has(key));
-        const slowest = [...having].sort((a, b) => b.facts.operations.get(key)!.ms - a.facts.operations.get(key)!.ms);
+        const slowest = having.toSorted((a, b) => b.facts.operations.get(key)!.ms - a.facts.operations.get(key)!.ms);
         return {
           service,
           name,

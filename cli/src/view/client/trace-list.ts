@@ -171,7 +171,7 @@ export function TraceList(props: {
   const sortBy = (key: SortKey): void => set(filters.sort === key ? { descending: !filters.descending } : { sort: key, descending: true });
 
   return html`<section class="list">
-    <${DurationChart} traces=${traces} shown=${shown} brush=${filters.brush} onBrush=${(brush: Brush | undefined) => set({ brush })} />
+    ${traces.length > 0 ? html`<${DurationChart} traces=${traces} shown=${shown} brush=${filters.brush} onBrush=${(brush: Brush | undefined) => set({ brush })} />` : null}
     <form class="filters" onSubmit=${(event: Event) => event.preventDefault()}>
       <label>Service <select value=${filters.service} onChange=${(event: Event) => set({ service: (event.currentTarget as HTMLSelectElement).value })}>
         <option value="">any</option>
