@@ -72,6 +72,16 @@ describe('the report’s views from aggregates to examples, in Chromium', { time
     expect(await page.getByTestId('map-pick').textContent()).toContain('traces through database stock');
     await page.getByTestId('map-pick').getByRole('button').click();
     await expect.poll(count).toBe(`${total()} of ${total()} traces`);
+
+    // An edge likewise: the calls from inventory to the table.
+    await page.getByRole('button', { name: 'Service map' }).click();
+    const call = data.map.edges.find((e) => e.from === 'inventory' && e.to === 'database:stock')!;
+    await page.locator('.map-edge[data-from="inventory"][data-to="database:stock"] .edge-label').click();
+    await expect.poll(() => details.locator('h3').textContent()).toBe('inventory → database stock (sync)');
+    expect(await details.locator('p').first().textContent()).toContain(`${call.count} calls · ${call.errors} errors (${call.errors} throttled)`);
+    await details.getByTestId('list-traces').click();
+    await expect.poll(count).toBe(`${through} of ${total()} traces`);
+    await page.getByTestId('map-pick').getByRole('button').click();
   });
 
   it('opens an operation’s slowest and failed traces, a function’s cold starts, and an operation’s timeline', async () => {

@@ -96,14 +96,23 @@ export function ServiceMapView(props: { map: ServiceMap; index: ReportIndex | un
           </g>`;
         })}
       </svg>
-      ${selected ? html`<${Picked} selected=${selected} index=${'node' in selected ? nodeIndex.get(selected.node.service) : edgeIndex.get(edgeId(selected.edge))} onList=${props.onListTraces} onClose=${() => setSelected(undefined)} />` : null}
+      ${selected ? html`<${Picked} selected=${selected} label=${pickedLabel(selected, layout.nodes)} index=${'node' in selected ? nodeIndex.get(selected.node.service) : edgeIndex.get(edgeId(selected.edge))} onList=${props.onListTraces} onClose=${() => setSelected(undefined)} />` : null}
     </div>
   </section>`;
 }
 
-function Picked(props: { selected: Selected; index: MapElementIndex | undefined; onList: (pick: MapPick) => void; onClose: () => void }): VNode {
-  const { selected, index } = props;
-  const label = 'node' in selected ? nodeLabel(selected.node) : `${selected.edge.from} → ${selected.edge.to} (${selected.edge.kind})`;
+/** What the panel calls the picked node or edge: the nodes' own names (`database stock`), not their ids. */
+function pickedLabel(selected: Selected, nodes: readonly MapNode[]): string {
+  if ('node' in selected) return nodeLabel(selected.node);
+  const name = (id: string): string => {
+    const node = nodes.find((n) => n.service === id);
+    return node ? nodeLabel(node) : id;
+  };
+  return `${name(selected.edge.from)} → ${name(selected.edge.to)} (${selected.edge.kind})`;
+}
+
+function Picked(props: { selected: Selected; label: string; index: MapElementIndex | undefined; onList: (pick: MapPick) => void; onClose: () => void }): VNode {
+  const { selected, label, index } = props;
   const { count, errors, p95Ms } = 'node' in selected ? selected.node : selected.edge;
   const kinds = splitText(index?.failures);
   return html`<aside class="details map-details" data-testid="map-details">
