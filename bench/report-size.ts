@@ -15,7 +15,8 @@ import { viewData } from '../cli/src/report-data';
 import type { Source } from '../cli/src/sources/source';
 import { renderReport } from '../cli/src/view/report';
 import { otlpPayload } from './payload';
-import { firstRowMs, launchChromium, median } from './viewer';
+import { median } from './stats';
+import { firstRowMs, launchChromium } from './viewer';
 
 export interface ReportSizeFigures {
   traces: number;

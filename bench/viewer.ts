@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { dataElementId } from '../cli/src/view/data-element';
 import { renderReport } from '../cli/src/view/report';
+import { median } from './stats';
 import { bigTraceId, sampleViewData } from '../test/helpers/view-data';
 
 export interface ViewerFigures {
@@ -77,7 +78,6 @@ export async function firstRowMs(page: Page, url: string): Promise<number> {
   return page.evaluate(() => performance.now());
 }
 
-export const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 export async function viewerReport(runs: number): Promise<ViewerFigures> {
   const data = sampleViewData(5_000);

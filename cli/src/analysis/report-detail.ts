@@ -11,7 +11,8 @@ export const SAMPLE_EVERY = 10;
 /** A trace past this percentile of the listed traces' response time or extent is slow (at it is not: when all take the same time, none is). */
 export const SLOW_PERCENTILE = 95;
 
-const responseMs = (t: TraceSummary): number => t.rootDurationMs ?? t.durationMs;
+/** A trace's response time: its root's duration, else (no root) its extent. */
+export const responseMs = (t: TraceSummary): number => t.rootDurationMs ?? t.durationMs;
 
 /** The ids of the listed traces (newest first) to hold in full: failed, rootless, slow, sampled, and the examples. */
 export function tracesInFull(listed: readonly TraceSummary[], examples: ReadonlySet<string>): Set<string> {

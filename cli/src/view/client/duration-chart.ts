@@ -7,7 +7,8 @@ import type { VNode } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useElementSize } from './element-size';
 import type { TraceSummary } from '../../model';
-import { responseMs, type Brush } from './brush';
+import { responseMs } from '../../analysis/report-detail';
+import type { Brush } from './brush';
 import { formatMs, formatTime } from './format';
 
 const HEIGHT = 150;

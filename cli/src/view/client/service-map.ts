@@ -23,7 +23,7 @@ export interface MapPick {
 type Selected = { node: MapNode } | { edge: MapEdge };
 
 /** Failures by class, where the spans said which: `2 throttled · 1 4xx`. */
-export function splitText(split: FailureSplit | undefined): string {
+function splitText(split: FailureSplit | undefined): string {
   if (!split) return '';
   return [split.throttle > 0 ? `${split.throttle} throttled` : '', split['4xx'] > 0 ? `${split['4xx']} 4xx` : '', split['5xx'] > 0 ? `${split['5xx']} 5xx` : ''].filter((p) => p !== '').join(' · ');
 }
