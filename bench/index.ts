@@ -17,6 +17,7 @@ import { lambdaExtension } from './lambda-extension';
 import { logCorrelationCost } from './log-correlation';
 import { costTables, lambdaCost, PRICES } from './lambda-cost';
 import { bundleInputs, buildVariants } from './variants';
+import { reportSize } from './report-size';
 import { viewerReport } from './viewer';
 import { warm } from './warm';
 
@@ -102,6 +103,8 @@ async function main(): Promise<void> {
     say(`read side: record files through hoptrace's analysis; ${read.millionSpans.toLocaleString('en')} spans in a fresh process for memory`);
     const viewer = await viewerReport(QUICK ? 1 : 5);
     say(`HTML report: 5,000 traces, ${viewer.spans} spans, in headless Chromium`);
+    const reportBytes = await reportSize(QUICK ? 1 : 3);
+    say(`HTML report size: ${reportBytes.traces} traces read from stream records, ${reportBytes.inFull} of them held in full`);
     const lambda = await lambdaExtension(LAMBDA_SANDBOXES, LAMBDA_INVOCATIONS);
     say(`hoptrace/lambda: ${LAMBDA_SANDBOXES} sandboxes of the runtime interface client × ${LAMBDA_INVOCATIONS} invocations per variant, exporting to the local ingest`);
     const cost = await lambdaCost(QUICK, archive);
@@ -242,6 +245,14 @@ async function main(): Promise<void> {
         ['renderReport vs JSON.stringify of the data (ms)', f(viewer.renderMs), f(viewer.stringifyMs), (viewer.renderMs / viewer.stringifyMs).toFixed(2)],
         ['page open to trace list shown vs JSON.parse of the data in the page (ms)', f(viewer.listMs), f(viewer.parseMs), (viewer.listMs / viewer.parseMs).toFixed(2)],
         ['10,000-span trace: click to waterfall shown vs JSON.parse of the data (ms)', f(viewer.bigTraceMs), f(viewer.parseMs), (viewer.bigTraceMs / viewer.parseMs).toFixed(2)],
+        ['10,000-span waterfall scrolling a screenful a frame: frame vs the still page’s frame (ms; 16.7 is 60 fps)', f(viewer.scrollFrameMs), f(viewer.stillFrameMs), (viewer.scrollFrameMs / viewer.stillFrameMs).toFixed(2)],
+        [
+          `\`hoptrace view\` of ${reportBytes.traces.toLocaleString('en')} traces (${reportBytes.spans.toLocaleString('en')} spans, one in ten failed) from stream records, ${reportBytes.inFull.toLocaleString('en')} held in full, vs every trace in full (MB)`,
+          f(reportBytes.reportBytes / 2 ** 20, 2),
+          f(reportBytes.fullBytes / 2 ** 20, 2),
+          (reportBytes.reportBytes / reportBytes.fullBytes).toFixed(3),
+        ],
+        ['that report: page open to trace list shown, as written vs every trace in full (ms)', f(reportBytes.reportFirstRowMs), f(reportBytes.fullFirstRowMs), (reportBytes.reportFirstRowMs / reportBytes.fullFirstRowMs).toFixed(2)],
       ],
     );
 

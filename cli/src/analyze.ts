@@ -1,5 +1,5 @@
 import { OtlpSpanKind } from '../../src/otlp/types';
-import { Aggregator, byValue, type LinkResolver } from './analysis/aggregate';
+import { Aggregator, byValue, type LinkResolver, type MapCounted } from './analysis/aggregate';
 import { matches, type Filters } from './analysis/filters';
 import { traceDetail } from './analysis/trace-detail';
 import { summarize, traceView, type TraceView } from './analysis/trace-view';
@@ -35,6 +35,8 @@ export interface AnalyzeOptions {
   facets?: boolean;
   /** Called with each trace that passes the filters, with its values of `by` and its facets. */
   each?: (view: TraceView, values: ReadonlySet<string>, facets: ReadonlySet<string>) => void;
+  /** Shown each span the map counts (the report's index). */
+  mapCounted?: MapCounted;
 }
 
 const NONE: ReadonlySet<string> = new Set();
@@ -70,8 +72,8 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
       if (parent?.kind === OtlpSpanKind.Producer) deliveries.add(`${traceId}/${parent.spanId}\0${span.service}`);
     }
   }
-  const aggregate = (): Aggregator => new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs);
-  const aggregator = aggregate();
+  const aggregate = (mapCounted?: MapCounted): Aggregator => new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs, mapCounted);
+  const aggregator = aggregate(options.mapCounted);
   const groups = new Map<string, Aggregator>();
   let without = 0;
   const traces: TraceSummary[] = [];

@@ -101,6 +101,34 @@ export interface ServiceMap {
   edges: Array<{ from: string; to: string; kind: 'sync' | 'async'; count: number; errors: number; p95Ms: number }>;
 }
 
+/** Failed spans told apart where they say so (HTTP status, throttling error codes); the rest of `errors` said nothing of their class. */
+export interface FailureSplit {
+  throttle: number;
+  '4xx': number;
+  '5xx': number;
+}
+
+/** What the report knows of one map node or edge beyond `map`. */
+export interface MapElementIndex {
+  /** The listed traces it counts a span of, as indexes into `ViewData.traces`. */
+  traces: number[];
+  failures: FailureSplit;
+  /** Its counted spans' durations, log-scaled as `stats` histograms are. */
+  histogram: Array<{ leMs: number | null; count: number }>;
+}
+
+/** The report's links from aggregates to examples (the page's own: no command prints it). */
+export interface ReportIndex {
+  /** Per operation of `stats`: its slowest listed traces (slowest first) and its newest failed ones. */
+  operations: Array<{ service: string; name: string; slowest: string[]; failed: string[] }>;
+  /** Per function: its newest listed cold starts. */
+  functions: Array<{ service: string; coldStarts: string[] }>;
+  nodes: Array<MapElementIndex & { service: string }>;
+  edges: Array<MapElementIndex & { from: string; to: string; kind: 'sync' | 'async' }>;
+  /** Each listed trace held as a summary only (not in `details`): its distinct span names, for the list's span-name filter. */
+  spanNames: Record<string, string[]>;
+}
+
 /** Everything one HTML report shows: written into the page as JSON, read by the viewer. */
 export interface ViewData {
   /** ISO 8601. */
@@ -109,7 +137,7 @@ export interface ViewData {
   source: string;
   /** Newest first. */
   traces: TraceSummary[];
-  /** One detail per listed trace, by trace id. */
+  /** Listed traces held in full, by trace id: all of them, or (with `index`) those that need it. */
   details: Record<string, TraceDetail>;
   stats: Stats;
   map: ServiceMap;
@@ -117,4 +145,6 @@ export interface ViewData {
   skipped: { records: number; firstReason?: string; firstOrigin?: string; spans?: number };
   /** Spans delivered more than once and dropped (delivery into the stream is at least once). */
   duplicates?: number;
+  /** Absent from a report of the span table (`--archive`, `--athena`), whose engine computes none. */
+  index?: ReportIndex;
 }

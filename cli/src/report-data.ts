@@ -1,5 +1,7 @@
 import { analyze, type AnalyzeOptions } from './analyze';
 import type { Filters } from './analysis/filters';
+import { tracesInFull } from './analysis/report-detail';
+import { exampleIds, ReportIndexer } from './analysis/report-index';
 import type { ViewData } from './model';
 import type { ReadCounts } from './read/span-store';
 import type { Source } from './sources/source';
@@ -15,14 +17,17 @@ export function skippedOf(counts: ReadCounts): ViewData['skipped'] {
 }
 
 /**
- * What one HTML report shows: the newest `limit` traces that pass the filters, each in full.
- * Two reads of the source (the first picks the traces, the second keeps their details), so
- * memory holds full spans only for the traces shown.
+ * What one HTML report shows: the newest `limit` traces that pass the filters, those that
+ * need it in full (failed, slow, sampled, the stats' examples: report-detail.ts) and the others
+ * as summaries, with the index from aggregates to examples. Two reads of the source (the first
+ * picks the traces, the second keeps their details), so memory holds full spans only for those.
  */
 export async function viewData(source: Source, filters: Filters, limit: number, progress?: AnalyzeOptions['progress']): Promise<ViewData> {
-  const first = await analyze(source, { filters, ...(progress ? { progress } : {}) });
+  const indexer = new ReportIndexer();
+  const first = await analyze(source, { filters, each: (view) => indexer.trace(view), mapCounted: indexer.mapCounted, ...(progress ? { progress } : {}) });
   const shown = first.traces.slice(0, limit);
-  const ids = new Set(shown.map((t) => t.traceId));
+  const examples = indexer.examples(shown, first.stats);
+  const ids = tracesInFull(shown, exampleIds(examples));
   const second = await analyze(source, { filters, detail: (id) => ids.has(id) });
   const { counts } = first;
   return {
@@ -34,5 +39,6 @@ export async function viewData(source: Source, filters: Filters, limit: number, 
     map: first.map,
     skipped: skippedOf(counts),
     duplicates: counts.duplicates,
+    index: indexer.index(shown, first.map, examples, ids),
   };
 }

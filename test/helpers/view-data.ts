@@ -7,6 +7,8 @@ export const checkoutTraceId = 'a'.repeat(32);
 export const bigTraceId = 'b'.repeat(32);
 export const hostileName = '<img src=x onerror="window.__pwned=1"></script><script>window.__pwned=2</script>';
 export const bigTraceSpans = 10_000;
+export const deepTraceId = 'd'.repeat(32);
+export const deepTraceLevels = 47;
 
 function span(fields: Partial<TraceSpan> & Pick<TraceSpan, 'spanId' | 'service' | 'name' | 'startMs' | 'durationMs'>): TraceSpan {
   return {
@@ -98,6 +100,27 @@ export function bigTrace(): TraceDetail {
   return { traceId: bigTraceId, durationMs: 4000, orphans: [], spans };
 }
 
+/** A chain 47 calls deep (each span the only child of the one before), over two services. */
+export function deepTrace(): TraceDetail {
+  const spans: TraceSpan[] = [];
+  for (let i = 0; i < deepTraceLevels; i++) {
+    spans.push(
+      span({
+        spanId: (0xd00 + i).toString(16).padStart(16, '0'),
+        ...(i > 0 ? { parentSpanId: spans[i - 1]!.spanId } : {}),
+        service: i % 2 === 0 ? 'api' : 'inventory',
+        name: `level-${i} handler`,
+        startMs: i,
+        durationMs: 2 * (deepTraceLevels - i),
+        critical: true,
+        ...(i === 0 ? { attributes: { 'faas.coldstart': true } } : {}),
+        ...(i === deepTraceLevels - 1 ? { status: 'error' as const } : {}),
+      }),
+    );
+  }
+  return { traceId: deepTraceId, durationMs: 2 * deepTraceLevels, orphans: [], spans };
+}
+
 function smallTrace(n: number): TraceDetail {
   const traceId = n.toString(16).padStart(32, '0');
   const error = n % 10 === 0;
@@ -126,10 +149,10 @@ function smallTrace(n: number): TraceDetail {
   };
 }
 
-/** The report's data: `traceCount` traces, the checkout one newest, the big one next. */
+/** The report's data: `traceCount` traces, the checkout one newest, the big one next, then the deep one. */
 export function sampleViewData(traceCount = 5_000): ViewData {
   const start = Date.parse('2026-11-22T03:00:00.000Z');
-  const details = [checkoutTrace(), bigTrace()];
+  const details = [checkoutTrace(), bigTrace(), deepTrace()];
   for (let n = 1; details.length < traceCount; n++) details.push(smallTrace(n));
   const traces = details.map((d, i) => summarize(d, new Date(start - i * 1000).toISOString()));
   return {

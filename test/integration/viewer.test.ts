@@ -2,54 +2,43 @@
 // renders with no console error and no request, a click opens a waterfall, the searches find
 // spans, a hostile span name stays text, and 10,000 spans or 5,000 traces stay virtualised.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../cli/src/view/report';
-import { bigTraceId, bigTraceSpans, checkoutTrace, checkoutTraceId, hostileName, sampleViewData } from '../helpers/view-data';
+import { openReport, type ReportPage } from '../helpers/report-page';
+import { bigTraceId, bigTraceSpans, checkoutTrace, checkoutTraceId, deepTraceId, deepTraceLevels, hostileName, sampleViewData } from '../helpers/view-data';
 
 const data = sampleViewData(5_000);
 const checkout = checkoutTrace();
-let dir: string;
-let url: string;
-let context: BrowserContext;
+let report: ReportPage;
 let page: Page;
-const problems: string[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hoptrace-viewer-'));
-  const file = join(dir, 'report.html');
-  writeFileSync(file, renderReport(data));
-  url = pathToFileURL(file).href;
-  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 900 },
-  });
-  page = context.pages()[0] ?? (await context.newPage());
-  // A broken page fails each step in seconds, not in Playwright's default 30.
-  page.setDefaultTimeout(15_000);
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  context.on('request', (request) => {
-    if (!request.url().startsWith('file:')) problems.push(`request: ${request.url()}`);
-  });
-  await page.goto(url);
+  report = await openReport(renderReport(data), 'hoptrace-viewer-');
+  page = report.page;
 });
 
 afterAll(async () => {
-  await context?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await report?.close();
 });
 
 const countText = (testId: string) => page.getByTestId(testId).textContent();
+
+type Box = { x: number; y: number; width: number; height: number };
+// The page's getComputedStyle, for code run in it (the tests compile with Node's types only).
+type Styles = { getComputedStyle(element: unknown): { backgroundColor: string; fill: string } };
+const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+
+/** The hue (0–360) of a computed `rgb(r, g, b)` colour. */
+function hueOf(rgb: string): number {
+  const [r, g, b] = rgb.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((c) => Number(c) / 255) as [number, number, number];
+  const max = Math.max(r, g, b);
+  const d = max - Math.min(r, g, b);
+  if (d === 0) return 0;
+  const h = max === r ? ((g - b) / d) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+  return (h * 60 + 360) % 360;
+}
 
 describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
   it('lists 5,000 traces, rendering only the rows in view, and filters them', async () => {
@@ -128,6 +117,40 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('.wf-row').count()).toBe(checkout.spans.length);
   });
 
+  it('keeps each duration label in the time column, off the badges, and colours no error-free service red', async () => {
+    const rows = page.locator('.wf-row');
+    for (let i = 0; i < (await rows.count()); i++) {
+      const row = rows.nth(i);
+      const label = (await row.locator('.dur').boundingBox())!;
+      const time = (await row.locator('.wf-time').boundingBox())!;
+      expect(label.x, `row ${i}`).toBeGreaterThanOrEqual(time.x - 1);
+      expect(label.x + label.width, `row ${i}`).toBeLessThanOrEqual(time.x + time.width + 60);
+      for (const badge of await row.locator('.badge').all()) expect(overlaps(label, (await badge.boundingBox())!), `row ${i}`).toBe(false);
+    }
+    // The root (cold start, across the whole axis) carries its label inside its bar.
+    expect(await rows.first().locator('.dur').getAttribute('class')).toContain('inside');
+    const hues = new Map<string, number>();
+    for (const dot of await page.locator('.wf-row .dot').all()) {
+      const service = await dot.evaluate((d) => d.nextElementSibling!.textContent!);
+      hues.set(service, hueOf(await dot.evaluate((d) => (globalThis as unknown as Styles).getComputedStyle(d).backgroundColor)));
+    }
+    expect([...hues.keys()].sort()).toEqual(['api', 'inventory', 'worker']);
+    for (const [service, hue] of hues) expect(hue >= 315 || hue < 35, `${service} at ${hue}°`).toBe(false);
+  });
+
+  it('links the span panel’s parent to the parent span', async () => {
+    await page.locator('.wf-row', { hasText: 'GET /inventory' }).click();
+    const details = page.getByTestId('span-details');
+    await expect.poll(() => details.locator('h3').textContent()).toBe('GET /inventory');
+    await details.getByTestId('parent-link').click();
+    await expect.poll(() => details.locator('h3').textContent()).toBe('GET inventory');
+    await details.getByTestId('parent-link').click();
+    await expect.poll(() => details.locator('h3').textContent()).toBe('POST /checkout');
+    expect(await details.getByTestId('parent-link').count()).toBe(0);
+    expect(await details.locator('tr', { hasText: 'parent' }).locator('td').textContent()).toBe('(root)');
+    await details.getByTitle('Close').click();
+  });
+
   it('shows a hostile span name and attribute as text, running nothing', async () => {
     const hostileId = checkout.spans.find((s) => s.name === hostileName)!.spanId;
     const row = page.locator(`.wf-row[data-span-id="${hostileId}"]`);
@@ -192,6 +215,25 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     expect(await page.locator('.map-node[data-service="inventory"] .node-stats').textContent()).toBe('5000 requests · 500 err · p95 198ms');
   });
 
+  it('puts every edge label clear of the nodes, and gives neighbouring services distinct hues', async () => {
+    const nodes = await page.locator('.map-node > rect:first-child').evaluateAll((rects) => rects.map((r) => r.getBoundingClientRect().toJSON() as Box));
+    for (const label of await page.locator('.edge-label').all()) {
+      const box = (await label.boundingBox())!;
+      for (const node of nodes) expect(overlaps(box, node), await label.textContent() ?? '').toBe(false);
+    }
+    const hues = await page.locator('.map-node[data-kind="service"]').evaluateAll((gs) =>
+      gs.map((g) => [g.getAttribute('data-service')!, (globalThis as unknown as Styles).getComputedStyle(g.querySelectorAll('rect')[1]!).fill] as [string, string]),
+    );
+    const byService = new Map(hues.map(([service, fill]) => [service, hueOf(fill)]));
+    // svc-0 … svc-4 call one another: each pair of them tells apart (280° of hues shared by the 8 services: 35° apart).
+    for (let i = 0; i < 5; i++) {
+      for (let j = i + 1; j < 5; j++) {
+        const apart = Math.abs(byService.get(`svc-${i}`)! - byService.get(`svc-${j}`)!);
+        expect(Math.min(apart, 360 - apart), `svc-${i} / svc-${j}`).toBeGreaterThanOrEqual(30);
+      }
+    }
+  });
+
   it('shows the stats tables', async () => {
     await page.getByRole('button', { name: 'Stats' }).click();
     await expect.poll(() => page.getByTestId('operations').locator('tbody tr').count()).toBe(data.stats.operations.length);
@@ -199,8 +241,30 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     expect(await page.getByTestId('completeness').textContent()).toContain('4999 (>99.9%)');
   });
 
+  it('shows every name of a waterfall 47 levels deep at 1280 px with the span panel open', async () => {
+    await page.setViewportSize({ width: 1280, height: 1400 });
+    await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/trace/${id}/waterfall`), deepTraceId);
+    await expect.poll(() => page.locator('.wf-row').count()).toBe(deepTraceLevels);
+    await page.locator('.wf-row').last().click();
+    await expect.poll(() => page.getByTestId('span-details').count()).toBe(1);
+    const rows = await page.locator('.wf-row .wf-name').evaluateAll((cells) =>
+      cells.map((cell) => {
+        const name = cell.querySelector('.span-name')!.getBoundingClientRect();
+        const box = cell.getBoundingClientRect();
+        return { text: cell.querySelector('.span-name')!.textContent, width: name.width, inside: name.left >= box.left && name.right <= box.right + 0.5 };
+      }),
+    );
+    expect(rows.map((r) => r.text)).toEqual(Array.from({ length: deepTraceLevels }, (_, i) => `level-${i} handler`));
+    // Each name keeps room for its first characters ("level-46" at least), inside its cell.
+    for (const row of rows) {
+      expect(row.width, row.text!).toBeGreaterThanOrEqual(50);
+      expect(row.inside, row.text!).toBe(true);
+    }
+    await page.setViewportSize({ width: 1400, height: 900 });
+  });
+
   it('logged no console error and made no request', () => {
-    expect(problems).toEqual([]);
+    expect(report.problems).toEqual([]);
   });
 });
 

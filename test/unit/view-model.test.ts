@@ -103,7 +103,7 @@ describe('the service map’s layout', () => {
         { from: 'orders', to: 'orders', kind: 'async', count: 1, errors: 0, p95Ms: 1 },
         { from: 'api', to: 'orders', kind: 'async', count: 1, errors: 0, p95Ms: 1 },
       ],
-    });
+    }, () => 100);
     const x = (s: string): number => layout.nodes.find((n) => n.service === s)!.x;
     expect(layout.nodes.map((n) => n.service).sort()).toEqual(['api', 'db', 'orders']);
     expect(x('api')).toBeLessThan(x('orders'));
@@ -118,4 +118,20 @@ describe('the service map’s layout', () => {
       expect(node.y + nodeHeight).toBeLessThanOrEqual(layout.height);
     }
   });
+
+  it('puts each edge label clear of every node and of the other labels, an edge that skips a layer too', () => {
+    // api → auth → db, and api → db straight across auth's layer at auth's height.
+    const node = (service: string) => ({ service, name: service, kind: 'service' as const, count: 1, errors: 0, p95Ms: 1 });
+    const edge = (from: string, to: string) => ({ from, to, kind: 'sync' as const, count: 1, errors: 0, p95Ms: 1 });
+    const width = 150;
+    const layout = layoutMap({ nodes: ['api', 'auth', 'db'].map(node), edges: [edge('api', 'auth'), edge('auth', 'db'), edge('api', 'db'), edge('db', 'api')] }, () => width);
+    const boxes = layout.edges.map((e) => ({ x: e.labelX - width / 2, y: e.labelY - 13, width, height: 17 }));
+    const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean =>
+      a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+    for (const [i, box] of boxes.entries()) {
+      for (const n of layout.nodes) expect(overlaps(box, { x: n.x, y: n.y, width: nodeWidth, height: nodeHeight }), `${layout.edges[i]!.from} → ${layout.edges[i]!.to} on ${n.service}`).toBe(false);
+      for (const other of boxes.slice(i + 1)) expect(overlaps(box, other)).toBe(false);
+    }
+  });
 });
+

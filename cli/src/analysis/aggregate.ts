@@ -50,6 +50,12 @@ export type LinkResolver = (ref: string) => CompactSpan | undefined;
  */
 export type DeliveredTo = (ref: string, service: string) => boolean;
 
+/** A map element's id: a node's (its `service`), or an edge's from its ends and kind. */
+export const edgeKey = (edge: { from: string; to: string; kind: string }): string => `${edge.from}\0${edge.to}\0${edge.kind}`;
+
+/** Told of each span a map node or edge (by `edgeKey`) counts, with its trace: the report indexes the map by it. */
+export type MapCounted = (element: string, span: CompactSpan, traceId: string) => void;
+
 /**
  * `stats` and `map`, accumulated trace by trace. Durations are kept as numbers so the
  * percentiles are exact (nearest rank), not estimated from buckets.
@@ -68,11 +74,14 @@ export class Aggregator {
     private readonly delivered: DeliveredTo = () => false,
     /** `--bucket`: the timeline's step; chosen from the spans' range without it. */
     private readonly bucketMs?: number,
+    private readonly counted: MapCounted = () => {},
   ) {}
 
-  private edge(from: string, to: string, kind: 'sync' | 'async', span: CompactSpan): void {
+  private edge(from: string, to: string, kind: 'sync' | 'async', span: CompactSpan, traceId: string): void {
     if (from === to) return;
-    count(getOr(this.edges, `${from}\0${to}\0${kind}`, () => ({ ...tally(), from, to, kind })), span);
+    const key = edgeKey({ from, to, kind });
+    count(getOr(this.edges, key, () => ({ ...tally(), from, to, kind })), span);
+    this.counted(key, span, traceId);
   }
 
   add(view: TraceView): void {
@@ -97,12 +106,13 @@ export class Aggregator {
       for (const ref of span.links ?? []) {
         const linked = this.resolve(ref);
         // The batch's link to a message's producer is the same delivery as the message's own span under it.
-        if (linked && linked.spanId !== span.parentSpanId && !this.delivered(ref, span.service)) this.edge(linked.service, span.service, 'async', span);
+        if (linked && linked.spanId !== span.parentSpanId && !this.delivered(ref, span.service)) this.edge(linked.service, span.service, 'async', span, view.traceId);
       }
       if (span.dependency && !callsTracedService(view, span)) {
         const node = dependencyNode(span.dependency);
         count(getOr(this.dependencies, node, () => ({ ...tally(), ...span.dependency! })), span);
-        this.edge(span.service, node, span.kind === OtlpSpanKind.Producer ? 'async' : 'sync', span);
+        this.counted(node, span, view.traceId);
+        this.edge(span.service, node, span.kind === OtlpSpanKind.Producer ? 'async' : 'sync', span, view.traceId);
       }
       const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
       const key = requestKey(span, span.service, parent?.service);
@@ -111,7 +121,8 @@ export class Aggregator {
     for (const { span, parent } of entries.values()) {
       // A service's node counts the requests it served: spans entering it from elsewhere.
       count(getOr(this.nodes, span.service, tally), span);
-      if (parent) this.edge(parent.service, span.service, isAsyncHop(span, parent) ? 'async' : 'sync', span);
+      this.counted(span.service, span, view.traceId);
+      if (parent) this.edge(parent.service, span.service, isAsyncHop(span, parent) ? 'async' : 'sync', span, view.traceId);
     }
   }
 

@@ -1,4 +1,4 @@
-import { isAsyncHop, type CompactSpan } from '../read/spans';
+import { Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import type { TraceView } from './trace-view';
 
 interface Node {
@@ -19,7 +19,9 @@ interface Node {
  * critical path works on. As in Jaeger, a synchronous child is clipped to its parent's
  * window (clock skew), and one entirely outside it is left out with its descendants. A
  * child across an asynchronous hop (a consumer, or a producer's child) keeps its own times:
- * it runs after its parent may have ended, and the trace's end-to-end time includes it.
+ * it runs after its parent may have ended, and the trace's end-to-end time includes it. So
+ * does the sandbox's `init` span, a child of the cold start's invocation that runs before it:
+ * the caller waited for it (X-Ray draws Initialization inside the invocation).
  */
 function arrange(view: TraceView): Node[][] {
   const trees: Node[][] = [];
@@ -31,7 +33,7 @@ function arrange(view: TraceView): Node[][] {
       for (const child of view.children.get(node.span.spanId) ?? []) {
         let start = child.startUs;
         let end = child.endUs;
-        if (!isAsyncHop(child, node.span)) {
+        if (!isAsyncHop(child, node.span) && !(child.flags & Flag.Init)) {
           if (start >= node.end || end <= node.start) continue;
           start = Math.max(start, node.start);
           end = Math.min(end, node.end);

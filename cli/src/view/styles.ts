@@ -86,6 +86,7 @@ th .sort{width:100%;text-align:inherit}
 .bar.crit{opacity:1;box-shadow:0 0 0 2px #1d2330}
 .bar.err{background-image:repeating-linear-gradient(135deg,transparent 0 4px,rgba(198,40,40,.55) 4px 7px)!important}
 .dur{position:absolute;top:5px;font-size:11px;color:#4a5262;padding:0 4px;white-space:nowrap}
+.dur.inside{color:#1d2330;background:rgba(255,255,255,.8);border-radius:2px;margin-left:2px;line-height:14px;top:6px}
 .wf-orphans{height:26px;display:flex;align-items:center;padding:0 8px;background:#fff3e0;color:#8a4b00;font-weight:600;border-top:2px solid #f0b060}
 .details{overflow:auto;background:#fff;border:1px solid #c9ced8;padding:8px 12px}
 .details header{display:flex;align-items:center;gap:4px}
@@ -118,6 +119,37 @@ th .sort{width:100%;text-align:inherit}
 .head.sync{fill:#5b6b8c}
 .head.async{fill:#d08400}
 .edge-label{font-size:11px;fill:#1d2330;text-anchor:middle;paint-order:stroke;stroke:#fff;stroke-width:4px}
+.chart{flex:none;background:#fff;border:1px solid #c9ced8;margin-bottom:8px;padding:4px 8px 0}
+.chart-head{display:flex;gap:12px;align-items:baseline;flex-wrap:wrap}
+.chart-plot{position:relative;cursor:crosshair;user-select:none;touch-action:none}
+.chart-plot canvas{display:block}
+.brush{position:absolute;background:rgba(59,111,216,.12);border:1px solid #3b6fd8;pointer-events:none}
+.pick{background:#dfe8fb;border-radius:10px;padding:1px 4px 1px 10px;white-space:nowrap}
+.pick button{border:none;background:none;padding:0 4px}
+.map-body{display:flex;gap:10px;align-items:flex-start;min-height:0}
+.map-body>.map-svg{flex:0 1 auto;min-width:0}
+.map-details{flex:none;width:320px}
+.map-edge,.map-node{cursor:pointer}
+.edge-hit{fill:none;stroke:transparent;stroke-width:12}
+.map-edge.picked .edge{stroke:#1b4fb8}
+.map-node.picked rect:first-child{stroke:#1b4fb8;stroke-width:3}
+.node-split{font-size:11px;fill:#b71c1c}
+.histogram{display:flex;gap:3px;align-items:flex-end;padding:4px 0}
+.histogram-bar{display:flex;flex-direction:column;align-items:center;font-size:10px;color:#4a5262;min-width:34px}
+.histogram-bar i{display:block;width:22px;background:#3b6fd8;border-radius:2px 2px 0 0}
+.histogram-le{white-space:nowrap}
+.examples{margin-right:10px;white-space:nowrap}
+.examples .linkish{margin-right:6px;font-family:inherit}
+tr.operation{cursor:pointer}
+tr.operation:hover,tr.operation.picked{background:#eef3fd}
+.timeline h2{display:flex;align-items:center;gap:4px}
+.tcell{width:120px}
+.tbar{display:block;height:8px;border-radius:2px}
+.tbar.count{background:#3b6fd8}
+.tbar.errors{background:#c62828}
+.tbar.p95{background:#9a5b00}
+.summary-only{padding:12px 4px}
+.summary-only h2{font-size:16px;margin:0 0 8px}
 .stats{overflow:auto}
 .stats h2{font-size:15px;margin:12px 0 4px}
 .table{background:#fff;border:1px solid #c9ced8;min-width:60%}

@@ -80,6 +80,20 @@ describe('critical path (Jaeger walk)', () => {
     expect(trace.spans.find((s) => s.spanId === spanId(5))!.async).toBeUndefined();
   });
 
+  it('puts a cold start\'s init on the path when it runs before its invocation, as X-Ray draws it inside', async () => {
+    // The wrapper's init I [0,300] is a child of the invocation R [300,500], which calls A [320,480].
+    // The cold request took 500 ms: the init is part of what the caller waited for.
+    const init = [{ key: 'hoptrace.init_type', value: { stringValue: 'on-demand' } }];
+    const specs: Spec[] = [
+      { id: 1, start: 300, end: 500, kind: SERVER },
+      { id: 2, parent: 1, name: 'init', start: 0, end: 300, attributes: init },
+      { id: 3, parent: 1, start: 320, end: 480 },
+    ];
+    expect(await criticalIds(specs)).toEqual([1, 2, 3]);
+    // Inside the invocation it is an ordinary child: on the path when nothing later covers it.
+    expect(await criticalIds([{ id: 1, start: 0, end: 500, kind: SERVER }, { id: 2, parent: 1, name: 'init', start: 10, end: 300, attributes: init }, { id: 3, parent: 1, start: 320, end: 480 }])).toEqual([1, 2, 3]);
+  });
+
   it('lists orphans apart, computes their own path, and keeps the contract fields', async () => {
     const trace = await detail([
       { id: 1, start: 0, end: 10, kind: SERVER },

@@ -3,9 +3,10 @@
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { ViewData } from '../../model';
-import { formatTime } from './format';
-import { ServiceMapView } from './service-map';
+import type { TraceSummary, ViewData } from '../../model';
+import { SAMPLE_EVERY } from '../../analysis/report-detail';
+import { formatMs, formatTime } from './format';
+import { ServiceMapView, type MapPick } from './service-map';
 import { StatsView } from './stats-view';
 import { initialFilters, TraceList, type ListFilters } from './trace-list';
 import { TraceView, type TracePane } from './trace-view';
@@ -47,6 +48,12 @@ export function App(props: { data: ViewData }): VNode {
   // Trace ids come from the data: look them up as own keys only ("constructor" is no trace).
   const hasTrace = (id: string): boolean => Object.hasOwn(data.details, id);
   const detail = route.tab === 'trace' && hasTrace(route.traceId) ? data.details[route.traceId] : undefined;
+  const summaryOnly = route.tab === 'trace' && !detail ? summaries.get(route.traceId) : undefined;
+  const spanNames = data.index?.spanNames ?? {};
+  const listThrough = (pick: MapPick): void => {
+    setFilters({ ...filters, pick });
+    go({ tab: 'traces' });
+  };
 
   return html`<div class="app">
     <header class="top">
@@ -70,11 +77,11 @@ export function App(props: { data: ViewData }): VNode {
     </nav>
     <main>
       ${route.tab === 'traces'
-        ? html`<${TraceList} traces=${data.traces} details=${data.details} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
+        ? html`<${TraceList} traces=${data.traces} details=${data.details} spanNames=${spanNames} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
         : route.tab === 'map'
-          ? html`<${ServiceMapView} map=${data.map} />`
+          ? html`<${ServiceMapView} map=${data.map} index=${data.index} onListTraces=${listThrough} />`
           : route.tab === 'stats'
-            ? html`<${StatsView} stats=${data.stats} traces=${data.traces} />`
+            ? html`<${StatsView} stats=${data.stats} traces=${data.traces} index=${data.index} onOpen=${open} />`
             : detail
               ? html`<${TraceView}
                   key=${route.traceId}
@@ -85,7 +92,25 @@ export function App(props: { data: ViewData }): VNode {
                   hasTrace=${hasTrace}
                   onOpenTrace=${open}
                 />`
-              : html`<p class="empty">Trace ${route.traceId} is not in this report.</p>`}
+              : summaryOnly
+                ? html`<${SummaryOnly} summary=${summaryOnly} />`
+                : html`<p class="empty">Trace ${route.traceId} is not in this report.</p>`}
     </main>
   </div>`;
+}
+
+/** A listed trace the report holds as its summary row only (neither failed, slow nor sampled). */
+function SummaryOnly(props: { summary: TraceSummary }): VNode {
+  const { summary } = props;
+  return html`<section class="summary-only" data-testid="summary-only">
+    <h2>${summary.rootName} <span class="mono">${summary.traceId}</span></h2>
+    <p>
+      ${formatTime(summary.startTime)} UTC · response ${summary.rootDurationMs === null ? '–' : formatMs(summary.rootDurationMs)} · extent ${formatMs(summary.durationMs)} ·
+      ${summary.spanCount} spans · ${summary.services.join(', ')}
+    </p>
+    <p class="muted">
+      This report holds its spans only for the traces that need them (failed, slow, the stats' examples, and one in ${SAMPLE_EVERY} of the others), so that it stays small enough to mail.
+      This trace is held as its summary: read it in full with <code>hoptrace trace ${summary.traceId}</code> on the same source.
+    </p>
+  </section>`;
 }

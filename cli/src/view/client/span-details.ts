@@ -30,7 +30,7 @@ export function SpanDetails(props: {
         ['duration', formatMs(span.durationMs)],
         ['critical path', span.critical ? 'yes' : 'no'],
         ['span id', span.spanId],
-        ['parent', span.parentSpanId ?? '(root)'],
+        ['parent', parentCell(span.parentSpanId, props)],
       ]}
     />
     <h4>Attributes</h4>
@@ -57,6 +57,13 @@ export function SpanDetails(props: {
   </aside>`;
 }
 
+/** The parent's id, a link that selects it when it is in this trace. */
+function parentCell(parentSpanId: string | undefined, props: { hasSpan: (spanId: string) => boolean; onSelect: (spanId: string) => void }): string | VNode {
+  if (parentSpanId === undefined) return '(root)';
+  if (!props.hasSpan(parentSpanId)) return `${parentSpanId} (never received)`;
+  return html`<button type="button" class="linkish" data-testid="parent-link" onClick=${() => props.onSelect(parentSpanId)}>${parentSpanId}</button>`;
+}
+
 function Attributes(props: { values: Record<string, PlainValue> }): VNode {
   const rows = Object.entries(props.values)
     .sort(([a], [b]) => a.localeCompare(b))
@@ -64,7 +71,7 @@ function Attributes(props: { values: Record<string, PlainValue> }): VNode {
   return rows.length === 0 ? html`<p class="muted">none</p>` : html`<${Table} rows=${rows} />`;
 }
 
-function Table(props: { rows: Array<[string, string]> }): VNode {
+function Table(props: { rows: Array<[string, string | VNode]> }): VNode {
   return html`<table class="kv">
     <tbody>
       ${props.rows.map(([key, value]) => html`<tr><th>${key}</th><td>${value}</td></tr>`)}

@@ -1,6 +1,7 @@
-// The trace list: filters (service, span name, minimum duration, errors, cold starts, and a
-// search box that takes text anywhere in the trace or a span query as the command's --query
-// does), sortable columns, and a click that opens a trace.
+// The trace list: the response-time chart (brushing it selects traces), filters (service, span
+// name, minimum duration, errors, cold starts, a map node or edge, and a search box that takes
+// text anywhere in the trace or a span query as the command's --query does), sortable columns,
+// and a click that opens a trace.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo } from 'preact/hooks';
@@ -9,7 +10,10 @@ import type { TraceDetail, TraceSummary } from '../../model';
 import { compile, spansetBits, traceMatches, type CompiledQuery } from '../../query/evaluate';
 import { detailFacts } from '../../query/facts';
 import { parseQuery, QuerySyntaxError } from '../../query/parse';
+import { inBrush, type Brush } from './brush';
+import { DurationChart } from './duration-chart';
 import { formatMs, formatTime, formatValue, serviceColor } from './format';
+import type { MapPick } from './service-map';
 import { VirtualRows } from './virtual-rows';
 
 export interface ListFilters {
@@ -21,6 +25,10 @@ export interface ListFilters {
   text: string;
   sort: SortKey;
   descending: boolean;
+  /** The chart's selection. */
+  brush: Brush | undefined;
+  /** The map node or edge whose traces are listed. */
+  pick: MapPick | undefined;
 }
 
 type SortKey = 'startTime' | 'rootName' | 'services' | 'spanCount' | 'rootDurationMs' | 'durationMs' | 'errorCount' | 'error' | 'coldStarts';
@@ -34,6 +42,8 @@ export const initialFilters: ListFilters = {
   text: '',
   sort: 'startTime',
   descending: true,
+  brush: undefined,
+  pick: undefined,
 };
 
 const columns: Array<{ key: SortKey; label: string }> = [
@@ -58,10 +68,11 @@ function errorLabel(error: TraceSummary['error']): string {
 // Built once per trace, on the first text search: everything a user may look for in it.
 const haystacks = new WeakMap<TraceSummary, string>();
 
-function haystack(trace: TraceSummary, detail: TraceDetail | undefined): string {
+function haystack(trace: TraceSummary, detail: TraceDetail | undefined, names: readonly string[] | undefined): string {
   let text = haystacks.get(trace);
   if (text === undefined) {
-    const parts = [trace.traceId, trace.rootName, ...trace.services];
+    // A trace held as a summary only: its ids, names and first error are all there is to find.
+    const parts = [trace.traceId, trace.rootName, ...trace.services, ...(names ?? []), trace.error?.message ?? '', trace.error?.type ?? ''];
     for (const span of detail?.spans ?? []) {
       parts.push(span.name, span.spanId);
       if (span.statusMessage !== undefined) parts.push(span.statusMessage);
@@ -113,20 +124,29 @@ function queryMatches(query: CompiledQuery, detail: TraceDetail | undefined): bo
   return traceMatches(query.query, bits);
 }
 
-function filterTraces(traces: readonly TraceSummary[], details: Record<string, TraceDetail>, f: ListFilters, search: ReturnType<typeof searchQuery>): TraceSummary[] {
+/** The traces held as summaries only: their distinct span names, by trace id. */
+type SpanNames = Record<string, string[]>;
+
+const spanNamesOf = (traceId: string, details: Record<string, TraceDetail>, names: SpanNames): string[] =>
+  Object.hasOwn(details, traceId) ? details[traceId]!.spans.map((s) => s.name) : Object.hasOwn(names, traceId) ? names[traceId]! : [];
+
+function filterTraces(traces: readonly TraceSummary[], details: Record<string, TraceDetail>, names: SpanNames, f: ListFilters, search: ReturnType<typeof searchQuery>): TraceSummary[] {
+  const picked = f.pick ? new Set(f.pick.traces) : undefined;
   const minMs = Number(f.minDurationMs);
   const name = f.name.trim().toLowerCase();
   // A query (or one being typed that does not parse yet) is not text to look for.
   const { query } = search;
   const text = query || search.error ? '' : f.text.trim().toLowerCase();
   const kept = traces.filter(
-    (t) =>
+    (t, i) =>
+      (!picked || picked.has(i)) &&
+      (!f.brush || inBrush(f.brush, t, Date.parse(t.startTime))) &&
       (f.service === '' || t.services.includes(f.service)) &&
-      (name === '' || (details[t.traceId]?.spans ?? []).some((s) => s.name.toLowerCase().includes(name))) &&
+      (name === '' || spanNamesOf(t.traceId, details, names).some((s) => s.toLowerCase().includes(name))) &&
       (!(minMs > 0) || t.durationMs >= minMs) &&
       (!f.errors || t.errorCount > 0) &&
       (!f.cold || t.coldStarts > 0) &&
-      (text === '' || haystack(t, details[t.traceId]).includes(text)) &&
+      (text === '' || haystack(t, details[t.traceId], Object.hasOwn(names, t.traceId) ? names[t.traceId] : undefined).includes(text)) &&
       (!query || queryMatches(query, details[t.traceId])),
   );
   const sign = f.descending ? -1 : 1;
@@ -136,19 +156,22 @@ function filterTraces(traces: readonly TraceSummary[], details: Record<string, T
 export function TraceList(props: {
   traces: readonly TraceSummary[];
   details: Record<string, TraceDetail>;
+  spanNames: SpanNames;
   filters: ListFilters;
   onFilters: (next: ListFilters) => void;
   onOpen: (traceId: string) => void;
 }): VNode {
-  const { traces, details, filters, onFilters, onOpen } = props;
+  const { traces, details, spanNames, filters, onFilters, onOpen } = props;
   const services = useMemo(() => [...new Set(traces.flatMap((t) => t.services))].sort(), [traces]);
   const search = useMemo(() => searchQuery(filters.text), [filters.text]);
-  const shown = useMemo(() => filterTraces(traces, details, filters, search), [traces, details, filters, search]);
+  const shown = useMemo(() => filterTraces(traces, details, spanNames, filters, search), [traces, details, spanNames, filters, search]);
+  const summariesOnly = Object.keys(spanNames).length;
   const set = (patch: Partial<ListFilters>): void => onFilters({ ...filters, ...patch });
   const input = (key: 'name' | 'minDurationMs' | 'text') => (event: Event) => set({ [key]: (event.currentTarget as HTMLInputElement).value });
   const sortBy = (key: SortKey): void => set(filters.sort === key ? { descending: !filters.descending } : { sort: key, descending: true });
 
   return html`<section class="list">
+    ${traces.length > 0 ? html`<${DurationChart} traces=${traces} shown=${shown} brush=${filters.brush} onBrush=${(brush: Brush | undefined) => set({ brush })} />` : null}
     <form class="filters" onSubmit=${(event: Event) => event.preventDefault()}>
       <label>Service <select value=${filters.service} onChange=${(event: Event) => set({ service: (event.currentTarget as HTMLSelectElement).value })}>
         <option value="">any</option>
@@ -160,6 +183,12 @@ export function TraceList(props: {
       <label><input type="checkbox" checked=${filters.cold} onChange=${() => set({ cold: !filters.cold })} /> cold starts</label>
       <label class="grow">Search <input type="search" value=${filters.text} onInput=${input('text')} placeholder='text (id, name, attribute=value, error message, event), or a query: { duration > 500ms && status = error }' /></label>
       ${search.error ? html`<span class="bad" data-testid="query-error">${search.error}</span>` : null}
+      ${search.query && summariesOnly > 0
+        ? html`<span class="muted" title="the report holds failed, slow and sampled traces in full, the others as their summary row">the query reads the ${traces.length - summariesOnly} traces held in full</span>`
+        : null}
+      ${filters.pick
+        ? html`<span class="pick" data-testid="map-pick">traces through ${filters.pick.label} <button type="button" title="Show all traces" onClick=${() => set({ pick: undefined })}>×</button></span>`
+        : null}
       <span class="count" data-testid="trace-count">${shown.length} of ${traces.length} traces</span>
     </form>
     <div class="grid-head trace-grid" role="row">

@@ -2,7 +2,8 @@
 // 10,000-span waterfall stay as quick as ten.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
+import { useElementSize } from './element-size';
 
 const overscan = 12;
 
@@ -15,18 +16,8 @@ export function VirtualRows<T>(props: {
   class?: string;
 }): VNode {
   const { items, rowHeight, row, revealIndex } = props;
-  const box = useRef<HTMLDivElement>(null);
+  const [box, { height }] = useElementSize<HTMLDivElement>({ width: 0, height: 600 });
   const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(600);
-
-  useLayoutEffect(() => {
-    const element = box.current;
-    if (!element) return;
-    const observer = new ResizeObserver(() => setHeight(element.clientHeight));
-    observer.observe(element);
-    setHeight(element.clientHeight);
-    return () => observer.disconnect();
-  }, []);
 
   useEffect(() => {
     const element = box.current;

@@ -13,6 +13,10 @@ const rowHeight = 26;
 // indentation stops growing, so a deep chain keeps its names readable.
 const maxIndent = 32;
 const ticks = [0, 0.25, 0.5, 0.75, 1];
+// Where a bar's duration label fits (shares of the time axis, in %): after a bar ending before
+// LABEL_AFTER, before one starting at or past LABEL_BEFORE.
+const LABEL_AFTER = 80;
+const LABEL_BEFORE = 15;
 
 export function Waterfall(props: TracePaneProps): VNode {
   const { detail, tree, selectedId, onSelect } = props;
@@ -110,7 +114,10 @@ function SpanRow(props: {
   const { span } = node;
   const left = Math.min(100, (span.startMs / total) * 100);
   const width = Math.min(100 - left, (span.durationMs / total) * 100);
-  const labelStyle = left + width > 80 ? { right: `${100 - left}%` } : { left: `${left + width}%` };
+  // The duration goes after the bar, else before it, else (a bar across the whole axis) inside
+  // it: never out of the time column, where it would run over the name column's badges.
+  const place = left + width <= LABEL_AFTER ? 'after' : left >= LABEL_BEFORE ? 'before' : 'inside';
+  const labelStyle = place === 'after' ? { left: `${left + width}%` } : place === 'before' ? { right: `${100 - left}%` } : { left: `${left}%` };
   const classes = ['wf-grid', 'wf-row', selected ? 'selected' : '', match ? 'match' : '', span.critical ? 'critical' : ''];
   return html`<div
     class=${classes.join(' ')}
@@ -145,7 +152,7 @@ function SpanRow(props: {
         class=${`bar ${span.critical ? 'crit' : ''} ${span.status === 'error' ? 'err' : ''}`}
         style=${{ left: `${left}%`, width: `max(${width}%, 2px)`, background: serviceColor(span.service) }}
       ></div>
-      <span class="dur" style=${labelStyle}>${formatMs(span.durationMs)}</span>
+      <span class=${`dur ${place}`} style=${labelStyle}>${formatMs(span.durationMs)}</span>
     </div>
   </div>`;
 }

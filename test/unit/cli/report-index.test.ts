@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../../../cli/src/analyze';
+import { SAMPLE_EVERY } from '../../../cli/src/analysis/report-detail';
+import { renderReport } from '../../../cli/src/view/report';
+import { callsTable, inventoryStatus, isColdTrace, isThrottled, REPORT_TRACES, reportData, reportSource, reportTraceId, SLOW_TRACE } from '../../helpers/report-traces';
+
+const all = Array.from({ length: REPORT_TRACES }, (_, i) => i);
+// The list is newest first: trace i is at this index.
+const listed = (i: number): number => REPORT_TRACES - 1 - i;
+
+describe('the report’s index and the traces it holds in full', async () => {
+  const data = await reportData();
+
+  it('holds failed, slow, sampled and example traces in full, and the others as summaries with their span names', () => {
+    const inFull = new Set(Object.keys(data.details));
+    const failed = all.filter((i) => inventoryStatus(i) !== undefined || (callsTable(i) && isThrottled(i)));
+    for (const i of [...failed, SLOW_TRACE, ...all.filter(isColdTrace)]) expect(inFull.has(reportTraceId(i)), `trace ${i}`).toBe(true);
+    for (let n = 0; n < REPORT_TRACES; n += SAMPLE_EVERY) expect(inFull.has(data.traces[n]!.traceId)).toBe(true);
+    const summaries = data.traces.filter((t) => !inFull.has(t.traceId));
+    expect(summaries.length).toBeGreaterThan(10);
+    expect(Object.keys(data.index!.spanNames).sort()).toEqual(summaries.map((t) => t.traceId).sort());
+    const plain = all.find((i) => !inFull.has(reportTraceId(i)) && callsTable(i))!;
+    expect(data.index!.spanNames[reportTraceId(plain)]!.sort()).toEqual(['DynamoDB.GetItem', 'GET /stock', 'GET inventory', 'POST /orders']);
+  });
+
+  it('is smaller than the report with every trace in full', async () => {
+    const full = await analyze(reportSource(), { detail: () => true });
+    expect(full.details.size).toBe(REPORT_TRACES);
+    const fullBytes = Buffer.byteLength(renderReport({ ...data, details: Object.fromEntries(full.details) }));
+    expect(Buffer.byteLength(renderReport(data))).toBeLessThan(fullBytes);
+  });
+
+  it('splits the map’s failures by class and lists each element’s traces and latency', () => {
+    const node = (id: string) => data.index!.nodes.find((n) => n.service === id)!;
+    const status = (code: number) => all.filter((i) => inventoryStatus(i) === code).length;
+    expect(node('inventory').failures).toEqual({ throttle: 0, '4xx': status(404), '5xx': status(503) });
+    const throttled = all.filter((i) => callsTable(i) && isThrottled(i)).length;
+    expect(node('database:stock').failures).toEqual({ throttle: throttled, '4xx': 0, '5xx': 0 });
+    expect(node('database:stock').traces).toEqual(all.filter(callsTable).map(listed).sort((a, b) => a - b));
+    const edge = data.index!.edges.find((e) => e.from === 'inventory' && e.to === 'database:stock')!;
+    expect(edge.failures.throttle).toBe(throttled);
+    for (const n of data.map.nodes) expect(node(n.service).histogram.reduce((sum, b) => sum + b.count, 0), n.service).toBe(n.count);
+  });
+
+  it('links each stats row to its slowest and newest failed traces, and each function to its cold starts', () => {
+    const operation = (name: string) => data.index!.operations.find((o) => o.name === name)!;
+    expect(operation('POST /orders').slowest[0]).toBe(reportTraceId(SLOW_TRACE));
+    const newestFailed = all.filter((i) => inventoryStatus(i) !== undefined).reverse().slice(0, 3);
+    expect(operation('GET /stock').failed).toEqual(newestFailed.map(reportTraceId));
+    expect(operation('POST /orders').failed).toEqual([]);
+    expect(data.index!.functions).toEqual([{ service: 'api', coldStarts: all.filter(isColdTrace).reverse().slice(0, 3).map(reportTraceId) }]);
+  });
+
+  it('puts a cold start’s init, which ran before its invocation, on the critical path', () => {
+    const cold = data.details[reportTraceId(20)]!;
+    expect(cold.spans.find((s) => s.name === 'init')!.critical).toBe(true);
+  });
+});
