@@ -6,6 +6,7 @@ import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';
 import { decodeRecord, spansOf, type TracePart } from './parts';
+import { PipelineSlis } from './pipeline-slis';
 import { piecesOf, type Piece } from './pieces';
 import { inSampledFraction, interest, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
@@ -217,12 +218,19 @@ function finish(parts: TracePart[], failed: Set<string>, counters: Counters, dep
   // A span counts once, by its real copy when the batch has it; were that copy's record to
   // fail, the provisional one is not counted either, and the redelivery counts the real one.
   const metrics = new RedMetrics();
+  const slis = new PipelineSlis();
   const requests = dropSuperseded(parts.map((p) => p.request));
   const byTrace = new Map<string, OtlpExportRequest[]>();
   parts.forEach((part, i) => {
-    if (!failed.has(part.sequenceNumber)) byTrace.set(part.traceId, [...(byTrace.get(part.traceId) ?? []), requests[i]!]);
+    if (failed.has(part.sequenceNumber)) return;
+    byTrace.set(part.traceId, [...(byTrace.get(part.traceId) ?? []), requests[i]!]);
+    slis.stored(part.request);
   });
-  for (const traceRequests of byTrace.values()) metrics.add(...traceRequests);
-  for (const line of metrics.lines(deps.metricsNamespace, (deps.now ?? Date.now)(), { ...counters })) deps.emit(line);
+  for (const traceRequests of byTrace.values()) {
+    metrics.add(...traceRequests);
+    slis.trace(traceRequests);
+  }
+  const now = (deps.now ?? Date.now)();
+  for (const line of [...metrics.lines(deps.metricsNamespace, now, { ...counters }), ...slis.lines(deps.metricsNamespace, now)]) deps.emit(line);
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
 }
