@@ -10,6 +10,7 @@ import { PipelineSlis } from './pipeline-slis';
 import { piecesOf, type Piece } from './pieces';
 import { inSampledFraction, interest, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
+import { keptProbability, WEIGHT_BYTES_PER_SPAN, weightedPiece } from './sampling-weight';
 import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
 
 export type Log = (level: 'error' | 'warn', message: string, fields?: Record<string, unknown>) => void;
@@ -93,7 +94,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
   }
   const all = [...traces.values()].flat();
   const piecesOfPart = (p: { recordId: string; request: OtlpExportRequest; jsonBytes: number }, traceId: string): Piece[] =>
-    piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes);
+    piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes, WEIGHT_BYTES_PER_SPAN);
   const pieces = new Map(all.map((p) => [p, piecesOfPart(p, p.traceId)]));
   const storeDown = (error: unknown): KinesisStreamBatchResponse => {
     counters.StoreFailures++;
@@ -178,7 +179,9 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
     // The backend cannot tell a provisional copy from the real one: only the real one goes.
     const requests = dropSuperseded(unit.pieces.map((piece) => piece.request), among);
-    unit.pieces = unit.pieces.map((piece, i) => ({ ...piece, request: requests[i]! }));
+    // Each span says how many it stands for, so the backend can scale its counts back.
+    const probability = keptProbability(reason, deps.policies);
+    unit.pieces = unit.pieces.map((piece, i) => weightedPiece({ ...piece, request: requests[i]! }, probability));
     if (unit.pieces.length > 0 || unit.parkedKeys.length > 0) units.push(unit);
   }
 

@@ -12,6 +12,7 @@ import { StreamRecordError } from '../../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../../handlers/tail-sampler/policy';
 import { RedMetrics } from '../../handlers/tail-sampler/red-metrics';
 import { dropSuperseded, isProvisional, withoutSuperseded } from '../../handlers/tail-sampler/superseded';
+import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
 import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { seededRandom } from '../helpers/split-traces';
@@ -258,7 +259,9 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
 
     it('keeps and counts a provisional copy alone as the timeout error it is', async () => {
       const out = await consume([record(1, request(copy))]);
-      expect(out).toMatchObject({ kept: ['error'], forwarded: [copy], red: [[1, 1]] });
+      // Kept as an error: it stands for itself alone (th:0, an adjusted count of 1).
+      const weighted = { ...copy, traceState: 'ot=th:0', attributes: [...copy.attributes, { key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 } }] };
+      expect(out).toMatchObject({ kept: ['error'], forwarded: [weighted], red: [[1, 1]] });
     });
   });
 });
