@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Policies } from '../../handlers/tail-sampler/config';
+import { consumeBatch } from '../../handlers/tail-sampler/consume';
+import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
 import { encodeStreamRecord, stampReceived } from '../../src/otlp/stream-record';
 import { OtlpSpanKind, OtlpStatusCode, type OtlpExportRequest, type OtlpSpan } from '../../src/otlp/types';
 
@@ -131,3 +134,27 @@ export class SyntheticStream {
 
 /** Records as one Kinesis event (one batch). */
 export const batchOf = (records: KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: records });
+
+/** What the tail sampler wrote and forwarded for one batch, with a store that has seen nothing and a backend that takes everything. */
+export async function consumeFresh(records: KinesisStreamRecord[], policies: Policies): Promise<{ lines: string[]; forwarded: OtlpSpan[] }> {
+  const lines: string[] = [];
+  const forwarded: OtlpSpan[] = [];
+  const store = {
+    lookup: async () => ({ decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() }),
+    keep: async () => undefined,
+    park: async () => undefined,
+    parked: async () => ({ parts: [], keys: [] }),
+    markSent: async () => undefined,
+  } as unknown as DecisionStore;
+  await consumeBatch(records, {
+    policies,
+    store,
+    forward: async (request) => void forwarded.push(...request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
+    maxRequestBytes: 1 << 20,
+    retryWindowMs: 300_000,
+    metricsNamespace: 'hoptrace',
+    emit: (line) => lines.push(line),
+    log: () => undefined,
+  });
+  return { lines, forwarded };
+}

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerDeadline } from '../../handlers/ingest/answer-deadline';
@@ -16,8 +15,8 @@ import { createDecisionTable, startDynalite, type LocalDynamo } from '../../loca
 import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
 import { OtlpExporter } from '../../src/exporter/exporter';
 import { Redactor } from '../../src/redaction';
-import { RecordingSpan } from '../../src/tracer/span';
 import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { endedSpan } from '../helpers/recording-spans';
 
 // The pipeline SLIs end to end: the real exporter stamps its exports, the ingest (behind a
 // loopback HTTP server) writes them to kinesalite, and the tail sampler reads the stream
@@ -37,7 +36,7 @@ beforeAll(async () => {
   [kinesis, dynamo, backend] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
   await Promise.all([createStream(kinesis.client, STREAM, 2), createDecisionTable(dynamo.client, 'slis-decisions')]);
   const put: PutRecords = async (input) => {
-    if (losing) return { FailedRecordCount: 0, Records: input.Records.map(() => ({ SequenceNumber: '0', ShardId: 'lost' })) };
+    if (losing) return { FailedRecordCount: 0, Records: input.Records.map(() => ({})) };
     return kinesis.client.send(new PutRecordsCommand(input));
   };
   front = http.createServer((req, res) => {
@@ -58,26 +57,17 @@ afterAll(async () => {
   await Promise.all([kinesis.close(), dynamo.close(), backend.close()]);
 });
 
-const rules = { limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 }, redactor: new Redactor([]) };
-
-function span(traceId: string, name: string, parent?: RecordingSpan, error = false): RecordingSpan {
-  const s = new RecordingSpan({ traceId, spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED }, name, parent ? SpanKind.INTERNAL : SpanKind.SERVER, parent?.spanContext().spanId, Date.now(), { name: 'slis' }, rules, { onEnd: () => undefined });
-  if (error) s.setStatus({ code: SpanStatusCode.ERROR });
-  s.end();
-  return s;
-}
-
 const exporterFor = (service: string): OtlpExporter =>
   new OtlpExporter({ endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}/v1/traces`, headers: {}, compression: 'gzip', requestTimeoutMs: 5000, maxExportBytes: 1 << 20, resource: { 'service.name': service }, redactor: new Redactor([]), spool: undefined });
 
 describe('pipeline SLIs through the ingest, kinesalite and the tail sampler', () => {
   it('give coverage, orphans, error traces, export latency and loss their known values on a stream with a lost flush', async () => {
     const [t1, t2, t3] = [1, 2, 3].map(() => randomBytes(16).toString('hex')) as [string, string, string];
-    const r1 = span(t1, 'GET /one');
-    const c1 = span(t1, 'db', r1);
-    const r2 = span(t2, 'GET /two', undefined, true);
-    const r3 = span(t3, 'GET /three');
-    const w = [span(t1, 'job', c1), span(t2, 'job', r2), span(t3, 'job', r3)];
+    const r1 = endedSpan('GET /one', { traceId: t1 });
+    const c1 = endedSpan('db', { traceId: t1, parent: r1 });
+    const r2 = endedSpan('GET /two', { traceId: t2, error: true });
+    const r3 = endedSpan('GET /three', { traceId: t3 });
+    const w = [endedSpan('job', { traceId: t1, parent: c1 }), endedSpan('job', { traceId: t2, parent: r2 }), endedSpan('job', { traceId: t3, parent: r3 })];
     const api = exporterFor('api');
     const worker = exporterFor('worker');
     await api.export([r1, c1, r2], Date.now() + 5000);

@@ -1,23 +1,13 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { consumeBatch } from '../../handlers/tail-sampler/consume';
-import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
 import { OtlpSpanKind } from '../../src/otlp/types';
-import { SyntheticStream } from '../helpers/synthetic-stream';
+import { consumeFresh, SyntheticStream } from '../helpers/synthetic-stream';
 
 const POLICIES = { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0 };
 
 /** The consumer with a store that has seen nothing, and a backend that takes everything; the SLI documents it wrote, by service ('' for the pipeline). */
 async function slisOf(records: KinesisStreamRecord[]): Promise<Map<string, Record<string, unknown>>> {
-  const lines: string[] = [];
-  const store = {
-    lookup: async () => ({ decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() }),
-    keep: async () => undefined,
-    park: async () => undefined,
-    parked: async () => ({ parts: [], keys: [] }),
-    markSent: async () => undefined,
-  } as unknown as DecisionStore;
-  await consumeBatch(records, { policies: POLICIES, store, forward: async () => undefined, maxRequestBytes: 1 << 20, retryWindowMs: 300_000, metricsNamespace: 'hoptrace', emit: (l) => lines.push(l), log: () => undefined });
+  const { lines } = await consumeFresh(records, POLICIES);
   const docs = lines.map((l) => JSON.parse(l) as Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> } });
   const slis = docs.filter((d) => d._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === 'Spans'));
   return new Map(slis.map((d) => [String(d.service ?? ''), d]));

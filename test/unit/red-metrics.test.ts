@@ -3,11 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../../cli/src/analyze';
 import { nearestRank } from '../../cli/src/analysis/percentiles';
 import type { Source } from '../../cli/src/sources/source';
-import { consumeBatch } from '../../handlers/tail-sampler/consume';
-import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
 import { OtlpSpanKind } from '../../src/otlp/types';
 import { seededRandom } from '../helpers/split-traces';
-import { SyntheticStream } from '../helpers/synthetic-stream';
+import { consumeFresh, SyntheticStream } from '../helpers/synthetic-stream';
 
 interface Doc {
   _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> };
@@ -22,16 +20,7 @@ interface Doc {
 
 /** The tail sampler's documents for these records, consumed in one batch with nothing stored before. */
 async function consumed(records: KinesisStreamRecord[]): Promise<Doc[]> {
-  const lines: string[] = [];
-  const store = {
-    lookup: async () => ({ decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() }),
-    keep: async () => undefined,
-    park: async () => undefined,
-    parked: async () => ({ parts: [], keys: [] }),
-    markSent: async () => undefined,
-  } as unknown as DecisionStore;
-  const policies = { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0.5 };
-  await consumeBatch(records, { policies, store, forward: async () => undefined, maxRequestBytes: 1 << 20, retryWindowMs: 300_000, metricsNamespace: 'hoptrace', emit: (l) => lines.push(l), log: () => undefined });
+  const { lines } = await consumeFresh(records, { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0.5 });
   return lines.map((l) => JSON.parse(l) as Doc);
 }
 

@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { consumeBatch } from '../../handlers/tail-sampler/consume';
-import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
 import { inSampledFraction } from '../../handlers/tail-sampler/policy';
 import { piecesOf } from '../../handlers/tail-sampler/pieces';
 import { probabilityOf, thresholdOf, WEIGHT_BYTES_PER_SPAN, weightedPiece, weightedTraceState } from '../../handlers/tail-sampler/sampling-weight';
 import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
 import type { OtlpSpan } from '../../src/otlp/types';
-import { SyntheticStream } from '../helpers/synthetic-stream';
+import { consumeFresh, SyntheticStream } from '../helpers/synthetic-stream';
 
 describe('the sampling weight on forwarded spans (OpenTelemetry\'s th in the ot tracestate member)', () => {
   it('writes the rejection threshold (1 - p) * 2^56 in hex, trailing zeros left out, and reads it back', () => {
@@ -52,25 +50,8 @@ describe('the sampling weight on forwarded spans (OpenTelemetry\'s th in the ot 
     const ratio = 0.5;
     const routine = stream.trace([{ id: 'r', service: 'api', name: 'GET /', durationMs: 5 }], 0, stream.traceId((id) => inSampledFraction(id, ratio)));
     const failed = stream.trace([{ id: 'e', service: 'api', name: 'GET /', durationMs: 5, error: true }], 0, stream.traceId((id) => !inSampledFraction(id, ratio)));
-    const forwarded: OtlpSpan[] = [];
-    const store = {
-      lookup: async () => ({ decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() }),
-      keep: async () => undefined,
-      park: async () => undefined,
-      parked: async () => ({ parts: [], keys: [] }),
-      markSent: async () => undefined,
-    } as unknown as DecisionStore;
     const records = [stream.record(routine.spans), stream.record(failed.spans)];
-    await consumeBatch(records, {
-      policies: { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: ratio },
-      store,
-      forward: async (request) => void forwarded.push(...request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
-      maxRequestBytes: 1 << 20,
-      retryWindowMs: 300_000,
-      metricsNamespace: 'hoptrace',
-      emit: () => undefined,
-      log: () => undefined,
-    });
+    const { forwarded } = await consumeFresh(records, { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: ratio });
     const weight = (s: OtlpSpan) => [s.traceId, s.traceState, s.attributes.find((kv) => kv.key === ADJUSTED_COUNT_ATTRIBUTE)?.value];
     expect(forwarded.map(weight).sort()).toEqual(
       [
