@@ -14,7 +14,7 @@ interface Operation {
 }
 
 /** A span's duration as the command's `stats` computes it: from whole microseconds. */
-export function spanDurationMs(span: OtlpSpan): number {
+function spanDurationMs(span: OtlpSpan): number {
   return durationMsBetween(micros(span.startTimeUnixNano), micros(span.endTimeUnixNano));
 }
 
