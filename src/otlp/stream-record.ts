@@ -49,7 +49,8 @@ export function receivedMsOf(resource: OtlpEntity | undefined): number | undefin
     if (!isObject(kv) || kv.key !== RECEIVED_ATTRIBUTE || !isObject(kv.value)) continue;
     const raw = kv.value.intValue;
     if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw / 1e6;
-    if (typeof raw === 'string' && NANOS.test(raw)) return Number(raw) / 1e6;
+    // Whole ms from the digits, the rest as a fraction: a double holds ns since 1970 only to ~256 ns.
+    if (typeof raw === 'string' && NANOS.test(raw)) return Number(raw.slice(0, -6) || '0') + Number(raw.slice(-6)) / 1e6;
   }
   return undefined;
 }
