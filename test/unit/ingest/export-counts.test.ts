@@ -82,5 +82,7 @@ describe('the receipt time on a stream record\'s resource', () => {
     expect(receivedMsOf({ attributes: [] })).toBeUndefined();
     expect(receivedMsOf({ attributes: [{ key: 'hoptrace.received_time_unix_nano', value: { stringValue: 'soon' } }] })).toBeUndefined();
     expect(receivedMsOf({ attributes: [{ key: 'hoptrace.received_time_unix_nano', value: { intValue: '1800000000123000000' } }] })).toBe(1_800_000_000_123);
+    // Exact to the ms, which ns since 1970 divided as a double is not.
+    expect(receivedMsOf({ attributes: [{ key: 'hoptrace.received_time_unix_nano', value: { intValue: '1796182890722000000' } }] })).toBe(1_796_182_890_722);
   });
 });
