@@ -5,6 +5,8 @@ const MAX_REQUEST_AGE_MS = 29_000;
 
 /** The two instants that bound one request's waiting. */
 export interface IngestDeadline {
+  /** When the request was received: API Gateway's stamp, or when the handler started without a usable one. */
+  receivedAt: number;
   /** When waiting must have ended, counted from the sender's side: `answerWithinMs` after receipt. */
   answerAt: number;
   /** The latest the ingest may still be working: `deadlineMarginMs` before Lambda cuts it off. */
@@ -24,7 +26,7 @@ export function answerDeadline(requestTimeEpoch: unknown, now: number, remaining
   const stamped = typeof requestTimeEpoch === 'number' && Number.isFinite(requestTimeEpoch) && requestTimeEpoch > now - MAX_REQUEST_AGE_MS;
   const received = stamped ? Math.min(requestTimeEpoch, now) : now;
   const cutOffAt = now + remainingMs - config.deadlineMarginMs;
-  return { answerAt: Math.min(received + config.answerWithinMs, cutOffAt), cutOffAt };
+  return { receivedAt: received, answerAt: Math.min(received + config.answerWithinMs, cutOffAt), cutOffAt };
 }
 
 /**

@@ -33,6 +33,8 @@ export interface IngestConfig {
   streamWindowMs: number;
   /** Time kept back from the Lambda deadline for answering. */
   deadlineMarginMs: number;
+  /** Namespace of the embedded metrics (what senders say they sent), the tail sampler's too. */
+  metricsNamespace: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -78,5 +80,6 @@ export function readIngestConfig(env: Env): IngestConfig {
     answerWithinMs: positive(env, 'HOPTRACE_INGEST_ANSWER_MS', 350),
     streamWindowMs: positive(env, 'HOPTRACE_INGEST_STREAM_MS', 250),
     deadlineMarginMs: positive(env, 'HOPTRACE_DEADLINE_MARGIN_MS', 500),
+    metricsNamespace: env.HOPTRACE_METRICS_NAMESPACE?.trim() || 'hoptrace',
   };
 }

@@ -1,5 +1,6 @@
 import { isObject } from '../../src/guards';
 import { cleanKeyValues, type AttributeRules, type CleanStats } from './attributes';
+import { exportCountsOf, type ExportCounts } from './export-counts';
 import { HttpError } from './http-error';
 import { readExportRequest, WireError } from './protobuf';
 import type { OtlpBody } from './request';
@@ -12,6 +13,8 @@ export interface DecodedRequest {
   /** The first rejection reasons, for the partial-success message. */
   reasons: string[];
   stats: CleanStats;
+  /** Per resource, what its sender says it sent (spans later rejected included). */
+  exports: ExportCounts[];
 }
 
 const TRACE_ID = /^[0-9a-f]{32}$/i;
@@ -190,7 +193,7 @@ export function decodeExportRequest(body: OtlpBody, rules: AttributeRules, limit
   if (!isObject(parsed) || (parsed.resourceSpans !== undefined && !Array.isArray(parsed.resourceSpans))) {
     throw new HttpError(400, 'the body is not an OTLP ExportTraceServiceRequest: expected an object with a "resourceSpans" array');
   }
-  const result: DecodedRequest = { groups: [], rejected: 0, reasons: [], stats: { truncatedValues: 0, redactedValues: 0 } };
+  const result: DecodedRequest = { groups: [], rejected: 0, reasons: [], stats: { truncatedValues: 0, redactedValues: 0 }, exports: [] };
   const resourceSpans = (parsed.resourceSpans ?? []) as unknown[];
   checkCounts(resourceSpans, limits);
   resourceSpans.forEach((rawResource, r) => {
@@ -198,11 +201,13 @@ export function decodeExportRequest(body: OtlpBody, rules: AttributeRules, limit
       throw new HttpError(400, `resourceSpans[${r}] must be an object with a "scopeSpans" array`);
     }
     const scopes: ScopeGroup[] = [];
+    let arrived = 0;
     rawResource.scopeSpans.forEach((rawScope, s) => {
       if (!isObject(rawScope) || !Array.isArray(rawScope.spans)) {
         throw new HttpError(400, `resourceSpans[${r}].scopeSpans[${s}] must be an object with a "spans" array`);
       }
       const spans: OtlpSpan[] = [];
+      arrived += rawScope.spans.length;
       rawScope.spans.forEach((rawSpan, i) => {
         try {
           spans.push(decodeSpan(rawSpan, rules, result.stats));
@@ -214,7 +219,9 @@ export function decodeExportRequest(body: OtlpBody, rules: AttributeRules, limit
       });
       if (spans.length > 0) scopes.push({ scope: entity(rawScope.scope, rules, result.stats), ...schemaUrl(rawScope), spans });
     });
-    if (scopes.length > 0) result.groups.push({ resource: entity(rawResource.resource, rules, result.stats), ...schemaUrl(rawResource), scopes });
+    const resource = entity(rawResource.resource, rules, result.stats);
+    result.exports.push(exportCountsOf(resource, arrived));
+    if (scopes.length > 0) result.groups.push({ resource, ...schemaUrl(rawResource), scopes });
   });
   return result;
 }

@@ -2,6 +2,7 @@ import { presentedKey } from './auth';
 import { streamDeadline, type IngestDeadline } from './answer-deadline';
 import type { IngestConfig } from './config';
 import { decodeExportRequest } from './decode';
+import { exportMetricLines, stampReceipt } from './export-counts';
 import { HttpError } from './http-error';
 import { writeRecords, type PutRecords } from './kinesis-writer';
 import { log } from './log';
@@ -12,6 +13,9 @@ import { ANONYMOUS_TENANT, stampTenant } from './tenant';
 import { KeysUnavailable, type TenantKeyCache } from './tenant-keys';
 
 const RETRY_AFTER_SECONDS = '2';
+
+/** Embedded metric format lines go to stdout, where CloudWatch Logs extracts them. */
+const writeLine = (line: string): void => void process.stdout.write(`${line}\n`);
 
 /** The tenants' keys; undefined when auth is off. */
 type TenantKeys = Pick<TenantKeyCache, 'tenantOf'> | undefined;
@@ -31,7 +35,14 @@ async function tenantFor(headers: Record<string, string>, keys: TenantKeys, dead
 }
 
 /** The ingest's work for one request, with its dependencies passed in (tests give fakes). */
-export async function ingest(event: HttpEvent, config: IngestConfig, putRecords: PutRecords, deadline: IngestDeadline, keys: TenantKeys): Promise<HttpResponse> {
+export async function ingest(
+  event: HttpEvent,
+  config: IngestConfig,
+  putRecords: PutRecords,
+  deadline: IngestDeadline,
+  keys: TenantKeys,
+  emit: (line: string) => void = writeLine,
+): Promise<HttpResponse> {
   const headers = lowerCaseHeaders(event.headers);
   // Errors answer in the request's encoding; JSON when it names neither.
   const format = formatOf(headers) ?? 'json';
@@ -44,6 +55,7 @@ export async function ingest(event: HttpEvent, config: IngestConfig, putRecords:
       { maxSpans: config.maxSpansPerRequest, maxItems: config.maxItemsPerRequest, maxTraces: config.maxRecordsPerRequest },
     );
     stampTenant(decoded.groups, tenant);
+    stampReceipt(decoded.groups, deadline.receivedAt);
     const { records, oversized } = buildRecords(decoded.groups);
     // Traces were counted before decoding; a trace split over several records may still pass the limit.
     if (records.length > config.maxRecordsPerRequest) {
@@ -68,6 +80,8 @@ export async function ingest(event: HttpEvent, config: IngestConfig, putRecords:
     if (truncatedValues > 0 || redactedValues > 0 || decoded.rejected > 0) {
       log('warn', 'request partly refused, cut or redacted', { tenant, rejected: decoded.rejected, truncatedValues, redactedValues, reasons: decoded.reasons });
     }
+    // Counted once the request is taken: a request answered 503 comes again, and counts then.
+    for (const line of exportMetricLines(decoded.exports, config.metricsNamespace, Date.now())) emit(line);
     return exportResponse(format, decoded.rejected, decoded.reasons);
   } catch (error) {
     if (error instanceof HttpError) return errorResponse(format, error);

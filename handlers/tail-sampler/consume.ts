@@ -6,9 +6,11 @@ import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';
 import { decodeRecord, spansOf, type TracePart } from './parts';
+import { PipelineSlis } from './pipeline-slis';
 import { piecesOf, type Piece } from './pieces';
 import { inSampledFraction, interest, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
+import { keptProbability, WEIGHT_BYTES_PER_SPAN, weightedPiece } from './sampling-weight';
 import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
 
 export type Log = (level: 'error' | 'warn', message: string, fields?: Record<string, unknown>) => void;
@@ -92,7 +94,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
   }
   const all = [...traces.values()].flat();
   const piecesOfPart = (p: { recordId: string; request: OtlpExportRequest; jsonBytes: number }, traceId: string): Piece[] =>
-    piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes);
+    piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes, WEIGHT_BYTES_PER_SPAN);
   const pieces = new Map(all.map((p) => [p, piecesOfPart(p, p.traceId)]));
   const storeDown = (error: unknown): KinesisStreamBatchResponse => {
     counters.StoreFailures++;
@@ -177,7 +179,9 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
     // The backend cannot tell a provisional copy from the real one: only the real one goes.
     const requests = dropSuperseded(unit.pieces.map((piece) => piece.request), among);
-    unit.pieces = unit.pieces.map((piece, i) => ({ ...piece, request: requests[i]! }));
+    // Each span says how many it stands for, so the backend can scale its counts back.
+    const probability = keptProbability(reason, deps.policies);
+    unit.pieces = unit.pieces.map((piece, i) => weightedPiece({ ...piece, request: requests[i]! }, probability));
     if (unit.pieces.length > 0 || unit.parkedKeys.length > 0) units.push(unit);
   }
 
@@ -217,12 +221,19 @@ function finish(parts: TracePart[], failed: Set<string>, counters: Counters, dep
   // A span counts once, by its real copy when the batch has it; were that copy's record to
   // fail, the provisional one is not counted either, and the redelivery counts the real one.
   const metrics = new RedMetrics();
+  const slis = new PipelineSlis();
   const requests = dropSuperseded(parts.map((p) => p.request));
   const byTrace = new Map<string, OtlpExportRequest[]>();
   parts.forEach((part, i) => {
-    if (!failed.has(part.sequenceNumber)) byTrace.set(part.traceId, [...(byTrace.get(part.traceId) ?? []), requests[i]!]);
+    if (failed.has(part.sequenceNumber)) return;
+    byTrace.set(part.traceId, [...(byTrace.get(part.traceId) ?? []), requests[i]!]);
+    slis.stored(part.request);
   });
-  for (const traceRequests of byTrace.values()) metrics.add(...traceRequests);
-  for (const line of metrics.lines(deps.metricsNamespace, (deps.now ?? Date.now)(), { ...counters })) deps.emit(line);
+  for (const traceRequests of byTrace.values()) {
+    metrics.add(...traceRequests);
+    slis.trace(traceRequests);
+  }
+  const now = (deps.now ?? Date.now)();
+  for (const line of [...metrics.lines(deps.metricsNamespace, now, { ...counters }), ...slis.lines(deps.metricsNamespace, now)]) deps.emit(line);
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
 }

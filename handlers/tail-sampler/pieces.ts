@@ -1,4 +1,5 @@
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
+import { spansOf } from './parts';
 
 /**
  * The unit the tail sampler forwards and marks sent: a whole record, or a slice of a record
@@ -33,11 +34,12 @@ function assemble(spans: ReadonlyArray<{ rs: ResourceSpans; ss: ScopeSpans; span
 }
 
 /**
- * A record's spans as pieces of at most `maxBytes` of JSON each, in order. A span whose
+ * A record's spans as pieces of at most `maxBytes` of JSON each, in order, with room for
+ * `spanOverhead` more bytes per span (what the caller adds before sending). A span whose
  * piece alone is over the bound is a piece of its own, over the bound: the caller sets it aside.
  */
-export function piecesOf(traceId: string, recordId: string, request: OtlpExportRequest, jsonBytes: number, maxBytes: number): Piece[] {
-  if (jsonBytes <= maxBytes) return [{ traceId, key: recordId, request, jsonBytes }];
+export function piecesOf(traceId: string, recordId: string, request: OtlpExportRequest, jsonBytes: number, maxBytes: number, spanOverhead = 0): Piece[] {
+  if (jsonBytes + spansOf(request).length * spanOverhead <= maxBytes) return [{ traceId, key: recordId, request, jsonBytes }];
   const slices: Array<Array<{ rs: ResourceSpans; ss: ScopeSpans; span: OtlpSpan }>> = [];
   let current: Array<{ rs: ResourceSpans; ss: ScopeSpans; span: OtlpSpan }> = [];
   let bytes = 0;
@@ -48,7 +50,7 @@ export function piecesOf(traceId: string, recordId: string, request: OtlpExportR
       // A scope's envelope (its resource and scope) is counted once in each slice it appears in.
       const envelopeBytes = resourceBytes + jsonSize({ ...ss, spans: [] });
       for (const span of ss.spans) {
-        const spanBytes = jsonSize(span) + 1 + (envelopes.has(ss) ? 0 : envelopeBytes);
+        const spanBytes = jsonSize(span) + 1 + spanOverhead + (envelopes.has(ss) ? 0 : envelopeBytes);
         if (current.length > 0 && bytes + spanBytes > maxBytes) {
           slices.push(current);
           current = [];
@@ -60,7 +62,7 @@ export function piecesOf(traceId: string, recordId: string, request: OtlpExportR
           bytes += envelopeBytes;
         }
         current.push({ rs, ss, span });
-        bytes += jsonSize(span) + 1;
+        bytes += jsonSize(span) + 1 + spanOverhead;
       }
     }
   }

@@ -6,6 +6,7 @@ import { suppressTracing } from '../tracer/suppress';
 import { nowMs } from '../tracer/time';
 import { settledWithin } from '../lambda/settled-by';
 import { CircuitBreaker } from './circuit-breaker';
+import { ExportTrouble } from './export-trouble';
 import { HttpTransport } from './http-transport';
 import { encodeBatches, mergeBodies } from './otlp-json';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs } from './retry';
@@ -56,6 +57,9 @@ export class OtlpExporter {
   private readonly transport: HttpTransport | undefined;
   private readonly spool: Spool | undefined;
   private readonly breaker = new CircuitBreaker();
+  private readonly trouble = new ExportTrouble();
+  /** Spooled bodies whose failed delivery was counted, so a body waiting through many drains counts once. */
+  private readonly countedSpooled = new Set<string>();
   /** The probe of an endpoint taken for dead, while it runs: deliveries meanwhile wait for its verdict. */
   private probe: Promise<unknown> | undefined;
 
@@ -110,8 +114,14 @@ export class OtlpExporter {
         while (waiting.length > 0) {
           const group = this.nextGroup(waiting);
           const sent = await this.resend(spool, transport, group, deadlineMs, send);
-          if (!sent) break;
+          if (!sent) {
+            const fresh = group.filter((entry) => !this.countedSpooled.has(entry.name));
+            fresh.forEach((entry) => this.countedSpooled.add(entry.name));
+            this.trouble.spooledSpans(fresh.reduce((n, entry) => n + entry.spans, 0));
+            break;
+          }
         }
+        if (spool.pendingBytes() === 0) this.countedSpooled.clear();
       } catch (error) {
         logger.warn('spool:internal', `resending the spool failed: ${(error as Error).message}`);
       }
@@ -127,13 +137,21 @@ export class OtlpExporter {
     if (!this.spool || !this.transport) return false;
     if (spans.length === 0) return true;
     try {
-      const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor);
+      const { bodies, oversized, unencodable } = this.encode(spans);
       this.reportUnsendable(oversized, unencodable);
       this.spool.append(bodies);
     } catch (error) {
       logger.warn('export:internal', `batching spans failed unexpectedly: ${(error as Error).message}`);
     }
     return true;
+  }
+
+  /** Request bodies of the spans, the first carrying the trouble since the last export. */
+  private encode(spans: RecordingSpan[]): ReturnType<typeof encodeBatches> {
+    const stamps = this.trouble.take(this.spoolDropped());
+    const encoded = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor, stamps);
+    if (encoded.bodies.length === 0) this.trouble.giveBack(stamps);
+    return encoded;
   }
 
   /** The oldest bodies that fit one request, taken off `waiting`. */
@@ -185,10 +203,12 @@ export class OtlpExporter {
 
   private refused(spool: Spool, entry: { name: string; spans: number }, reason: string | undefined): void {
     spool.remove(entry.name);
+    this.trouble.droppedSpans(entry.spans);
     logger.warn(`spool:${reason}`, `${entry.spans} spooled span(s) refused by ${this.settings.endpoint}: ${reason}; dropped.`);
   }
 
   private reportUnsendable(oversized: number, unencodable: number): void {
+    this.trouble.droppedSpans(oversized + unencodable);
     if (oversized > 0) logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
     if (unencodable > 0) logger.warn('unencodable', `${unencodable} span(s) with a start time that is not a time were dropped.`);
   }
@@ -211,7 +231,7 @@ export class OtlpExporter {
       return;
     }
     try {
-      const { bodies, oversized, unencodable } = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor);
+      const { bodies, oversized, unencodable } = this.encode(spans);
       this.reportUnsendable(oversized, unencodable);
       const undelivered = [];
       let failing: Delivery | undefined;
@@ -220,12 +240,20 @@ export class OtlpExporter {
         const delivery = failing ?? (await this.deliver(this.transport, body.json, deadlineMs, { role: 'flush', background: false }));
         if (delivery.transient) failing = delivery;
         if (!delivery.ok) {
-          if (delivery.transient && this.spool) undelivered.push(body);
+          if (delivery.transient && this.spool) {
+            undelivered.push(body);
+            this.trouble.spooledSpans(body.spans);
+          } else this.trouble.droppedSpans(body.spans);
           const fate = delivery.transient && this.spool ? 'kept in the spool for a later invocation' : 'dropped';
           logger.warn(`export:${delivery.reason}`, `export of ${body.spans} span(s) to ${this.settings.endpoint} failed: ${delivery.reason}; ${fate}.`);
         }
       }
-      this.spool?.save(undelivered);
+      if (this.spool && undelivered.length > 0) {
+        // Counted as spooled here: the drains that fail to send them later do not count them again.
+        const known = new Set(this.spool.pending().map((entry) => entry.name));
+        this.spool.save(undelivered);
+        for (const entry of this.spool.pending()) if (!known.has(entry.name)) this.countedSpooled.add(entry.name);
+      }
     } catch (error) {
       logger.warn('export:internal', `export failed unexpectedly: ${(error as Error).message}`);
     }
@@ -257,6 +285,7 @@ export class OtlpExporter {
     else if (role === 'flush' || this.breaker.probing) {
       const probeAfterMs = this.breaker.failed();
       if (probeAfterMs !== undefined) {
+        this.trouble.breakerOpened();
         logger.warn(
           'circuit-open',
           `${this.settings.endpoint} failed several flushes in a row (${delivery.reason}); spans go to the spool without a request until a probe, first in ${probeAfterMs / 1000} s, finds it back.`,

@@ -1,4 +1,5 @@
 import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import { EXPORT_SPANS_ATTRIBUTE } from '../otlp/pipeline-attributes';
 import type { Redactor } from '../redaction';
 import type { InstrumentationScope, RecordingSpan } from '../tracer/span';
 import { msToNanoString } from '../tracer/time';
@@ -95,15 +96,19 @@ interface Encoded {
 }
 
 // The resource and the scopes are the same for every export of a sandbox: each is encoded once.
-let resourceCache: { resource: Attributes; prefix: Encoded } | undefined;
+// The resource's attributes are left open: each body adds its own stamps (its span count).
+let resourceCache: { resource: Attributes; head: Encoded } | undefined;
 const scopeHeaders = new WeakMap<InstrumentationScope, Encoded>();
+const RESOURCE_TAIL = ']},"scopeSpans":[';
+// Room for the span count's key-value: `,{"key":"hoptrace.export.spans","value":{"intValue":"<up to 20 digits>"}}`.
+const COUNT_STAMP_BYTES = 80;
 
-function resourcePrefix(resource: Attributes, redactor: Redactor): Encoded {
+function resourceHead(resource: Attributes, redactor: Redactor): Encoded {
   if (resourceCache?.resource !== resource) {
-    const json = `{"resourceSpans":[{"resource":{"attributes":${keyValues(resource, redactor)}},"scopeSpans":[`;
-    resourceCache = { resource, prefix: { json, bytes: Buffer.byteLength(json) } };
+    const json = `{"resourceSpans":[{"resource":{"attributes":${keyValues(resource, redactor).slice(0, -1)}`;
+    resourceCache = { resource, head: { json, bytes: Buffer.byteLength(json) } };
   }
-  return resourceCache.prefix;
+  return resourceCache.head;
 }
 
 function scopeHeader(scope: InstrumentationScope): Encoded {
@@ -119,11 +124,16 @@ function scopeHeader(scope: InstrumentationScope): Encoded {
 /**
  * Encodes spans into as few request bodies as fit `maxBytes` each. Every span is encoded
  * once; bodies are assembled from the encoded fragments, grouped by instrumentation scope.
+ * Each body's resource says how many spans it holds (`hoptrace.export.spans`), and the first
+ * one also carries `stamps` (the exporter's trouble since its last export), so the ingest can
+ * count what was sent against what the stream stored.
  */
-export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number, redactor: Redactor): EncodedBatches {
-  const prefix = resourcePrefix(resource, redactor);
+export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number, redactor: Redactor, stamps: Attributes = {}): EncodedBatches {
+  const head = resourceHead(resource, redactor);
+  const comma = head.json.endsWith('[') ? '' : ',';
+  const extra = keyValues(stamps, redactor).slice(1, -1);
   const suffix = ']}]}';
-  const baseBytes = prefix.bytes + suffix.length;
+  const baseBytes = head.bytes + COUNT_STAMP_BYTES + (extra ? extra.length + 1 : 0) + RESOURCE_TAIL.length + suffix.length;
   const bodies: EncodedBatches['bodies'] = [];
   let oversized = 0;
   let unencodable = 0;
@@ -135,7 +145,8 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
   const close = (): void => {
     if (count === 0) return;
     const scopes = [...groups].map(([header, fragments]) => `${header}${fragments.join(',')}]}`);
-    bodies.push({ json: `${prefix.json}${scopes.join(',')}${suffix}`, spans: count });
+    const stamp = `${comma}{"key":"${EXPORT_SPANS_ATTRIBUTE}","value":{"intValue":"${count}"}}${bodies.length === 0 && extra ? `,${extra}` : ''}`;
+    bodies.push({ json: `${head.json}${stamp}${RESOURCE_TAIL}${scopes.join(',')}${suffix}`, spans: count });
     groups = new Map();
     bytes = baseBytes;
     count = 0;

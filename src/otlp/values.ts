@@ -31,3 +31,18 @@ export function attributeMap(list: readonly OtlpKeyValue[] | undefined): Record<
   for (const kv of list as readonly unknown[]) if (isObject(kv) && typeof kv.key === 'string') out[kv.key] = plainValue(kv.value as OtlpAnyValue);
   return out;
 }
+
+/** OpenTelemetry's `service.name` for a resource that names none. */
+export const UNKNOWN_SERVICE = 'unknown_service';
+
+/** A resource's `service.name` as every reader shows it: its text (another value as JSON), `unknown_service` without one. */
+export function serviceNameOf(resourceAttributes: readonly OtlpKeyValue[] | undefined): string {
+  if (!Array.isArray(resourceAttributes)) return UNKNOWN_SERVICE;
+  let service = UNKNOWN_SERVICE;
+  for (const kv of resourceAttributes as readonly unknown[]) {
+    if (!isObject(kv) || kv.key !== 'service.name') continue;
+    const plain = plainValue(kv.value as OtlpAnyValue);
+    service = typeof plain === 'string' ? plain : JSON.stringify(plain);
+  }
+  return service;
+}

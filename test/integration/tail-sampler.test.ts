@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { createConsumer } from '../../handlers/tail-sampler/consumer';
 import { inSampledFraction } from '../../handlers/tail-sampler/policy';
+import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
 import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
 import { startEventSource, type LocalEventSource } from '../../local/consumer';
 import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
@@ -178,7 +179,8 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     await source!.idle();
     const spans = receiver.spans();
     expect(spans.map((s) => s.spanId).sort()).toEqual(['e'.repeat(16), 'f'.repeat(16)]);
-    expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual(big.attributes);
+    // Whole, with the weight of a trace kept as interesting.
+    expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual([...big.attributes, { key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 } }]);
   });
 
   it('neither keeps, forwards nor counts a provisional copy whose real copy is at hand, and keeps one that stands alone', async () => {

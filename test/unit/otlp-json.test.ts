@@ -34,7 +34,10 @@ describe('OTLP JSON encoding', () => {
     const { bodies } = encodeBatches([s], { 'service.name': 'svc' }, 1_000_000, none);
     const body = JSON.parse(bodies[0]!.json);
     const [resourceSpans] = body.resourceSpans;
-    expect(resourceSpans.resource.attributes).toEqual([{ key: 'service.name', value: { stringValue: 'svc' } }]);
+    expect(resourceSpans.resource.attributes).toEqual([
+      { key: 'service.name', value: { stringValue: 'svc' } },
+      { key: 'hoptrace.export.spans', value: { intValue: '1' } },
+    ]);
     expect(resourceSpans.scopeSpans[0].scope).toEqual({ name: 'lib', version: '1.0.0' });
     const encoded = resourceSpans.scopeSpans[0].spans[0];
     expect(encoded).toMatchObject({
@@ -93,6 +96,23 @@ describe('OTLP JSON encoding', () => {
       names.push(...spansIn);
     }
     expect(names.sort()).toEqual(spans.map((s) => s.name).sort());
+  });
+
+  it('stamps each body with its span count, and the first one with the exporter\'s trouble, within the size limit', () => {
+    const spans = Array.from({ length: 100 }, (_, i) => span(`s${i}`, undefined, { pad: 'p'.repeat(100) }));
+    const trouble = { 'hoptrace.export.spans_dropped': 7, 'hoptrace.export.breaker_opens': 1 };
+    for (const resource of [{}, { 'service.name': 'svc' }]) {
+      const { bodies } = encodeBatches(spans, resource, 3_000, none, trouble);
+      expect(bodies.length).toBeGreaterThan(3);
+      const stamps = bodies.map((body) => {
+        expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(3_000);
+        const attributes = JSON.parse(body.json).resourceSpans[0].resource.attributes as Array<{ key: string; value: { intValue?: string } }>;
+        return Object.fromEntries(attributes.filter((kv) => kv.key.startsWith('hoptrace.')).map((kv) => [kv.key, Number(kv.value.intValue)]));
+      });
+      expect(stamps[0]).toEqual({ 'hoptrace.export.spans': bodies[0]!.spans, 'hoptrace.export.spans_dropped': 7, 'hoptrace.export.breaker_opens': 1 });
+      expect(stamps.slice(1)).toEqual(bodies.slice(1).map((b) => ({ 'hoptrace.export.spans': b.spans })));
+      expect(stamps.reduce((n, s) => n + s['hoptrace.export.spans']!, 0)).toBe(100);
+    }
   });
 
   it('counts multi-byte characters as bytes when splitting', () => {

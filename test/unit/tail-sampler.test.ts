@@ -12,6 +12,7 @@ import { StreamRecordError } from '../../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../../handlers/tail-sampler/policy';
 import { RedMetrics } from '../../handlers/tail-sampler/red-metrics';
 import { dropSuperseded, isProvisional, withoutSuperseded } from '../../handlers/tail-sampler/superseded';
+import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
 import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { seededRandom } from '../helpers/split-traces';
@@ -156,7 +157,8 @@ describe('RED metrics as embedded metric format', () => {
         operation: 'POST /orders',
         Requests: 2,
         Errors: 1,
-        Duration: { Values: [120], Counts: [2] },
+        // To the microsecond, as the command's stats reads them: a latency threshold is not blurred by rounding.
+        Duration: { Values: [120, 124], Counts: [1, 1] },
       },
       expect.objectContaining({ service: 'worker', operation: 'orders process', Requests: 1, Errors: 0, Duration: { Values: [3], Counts: [1] } }),
       { _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [['function']], Metrics: [{ Name: 'ColdStarts', Unit: 'Count' }] }] }, function: 'orders-fn', ColdStarts: 1 },
@@ -164,7 +166,7 @@ describe('RED metrics as embedded metric format', () => {
     ]);
   });
 
-  it('spreads more than 100 duration buckets over several documents, as CloudWatch requires', () => {
+  it('spreads more than 100 distinct durations over several documents, as CloudWatch requires', () => {
     const metrics = new RedMetrics();
     const spans = Array.from({ length: 250 }, (_, i) => span({ spanId: (i + 1).toString(16).padStart(16, '0'), name: 'op', endTimeUnixNano: String(1700000000000000000n + BigInt(i + 1) * 1_000_000n) }));
     metrics.add(request('svc', spans));
@@ -257,7 +259,9 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
 
     it('keeps and counts a provisional copy alone as the timeout error it is', async () => {
       const out = await consume([record(1, request(copy))]);
-      expect(out).toMatchObject({ kept: ['error'], forwarded: [copy], red: [[1, 1]] });
+      // Kept as an error: it stands for itself alone (th:0, an adjusted count of 1).
+      const weighted = { ...copy, traceState: 'ot=th:0', attributes: [...copy.attributes, { key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 } }] };
+      expect(out).toMatchObject({ kept: ['error'], forwarded: [weighted], red: [[1, 1]] });
     });
   });
 });

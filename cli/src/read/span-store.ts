@@ -1,7 +1,8 @@
 import { isObject } from '../../../src/guards';
 import { OtlpSpanKind, OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
 import { PROVISIONAL_ATTRIBUTE } from '../../../src/otlp/provisional';
-import { attributeMap, plainValue, type PlainValue } from '../../../src/otlp/values';
+import { micros } from '../../../src/otlp/micros';
+import { attributeMap, plainValue, serviceNameOf, type PlainValue } from '../../../src/otlp/values';
 import { dependencyOf } from '../analysis/dependency';
 import { failureOf, type Failure } from '../analysis/failure';
 import { facetOf } from '../analysis/lift';
@@ -36,13 +37,6 @@ export interface ReadCounts {
   firstOrigin?: string;
 }
 
-/** Nanoseconds (decimal string or number) as microseconds, or NaN. */
-function micros(value: unknown): number {
-  if (typeof value === 'number') return Math.floor(value / 1000);
-  if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) return Number.NaN;
-  return value.length <= 3 ? 0 : Number(value.slice(0, -3));
-}
-
 /** Client and producer spans: the ones that call something. */
 const isCaller = (kind: unknown): boolean => kind === OtlpSpanKind.Client || kind === OtlpSpanKind.Producer;
 
@@ -51,11 +45,6 @@ function valueIn(list: readonly OtlpKeyValue[] | undefined, key: string): PlainV
   if (!Array.isArray(list)) return undefined;
   for (const kv of list) if (isObject(kv) && kv.key === key) return plainValue(kv.value as OtlpAnyValue);
   return undefined;
-}
-
-function textOf(value: OtlpAnyValue | undefined): string {
-  const plain = plainValue(value);
-  return typeof plain === 'string' ? plain : JSON.stringify(plain);
 }
 
 function addTo(sets: Map<string, Set<string>>, traceId: string, value: string): void {
@@ -116,9 +105,7 @@ export class SpanStore {
         continue;
       }
       const resource = isObject(group.resource) && Array.isArray(group.resource.attributes) ? group.resource.attributes : [];
-      let service = 'unknown_service';
-      for (const kv of resource) if (isObject(kv) && kv.key === 'service.name') service = textOf(kv.value as OtlpAnyValue);
-      service = this.intern(service);
+      const service = this.intern(serviceNameOf(resource));
       for (const scope of group.scopeSpans) {
         if (!isObject(scope) || !Array.isArray(scope.spans)) {
           this.skipSpan('a scopeSpans entry without spans');

@@ -1,3 +1,4 @@
+import { durationMsBetween } from '../../../src/otlp/micros';
 import { OtlpSpanKind } from '../../../src/otlp/types';
 import type { Dependency } from '../analysis/dependency';
 import type { Failure } from '../analysis/failure';
@@ -54,7 +55,7 @@ export function statusOf(span: Pick<CompactSpan, 'flags'>): SpanStatus {
   return span.flags & Flag.Error ? 'error' : span.flags & Flag.Ok ? 'ok' : 'unset';
 }
 
-export const durationMs = (span: Pick<CompactSpan, 'startUs' | 'endUs'>): number => (span.endUs - span.startUs) / 1000;
+export const durationMs = (span: Pick<CompactSpan, 'startUs' | 'endUs'>): number => durationMsBetween(span.startUs, span.endUs);
 
 /** A span across an asynchronous hop: a consumer, or the child of a producer. */
 export function isAsyncHop(span: CompactSpan, parent: CompactSpan): boolean {

@@ -24,7 +24,7 @@ describe('the ingest’s answer deadline', () => {
   });
 
   it('keeps a margin before Lambda cuts the function off', () => {
-    expect(answerDeadline(NOW, NOW, 700, config)).toEqual({ answerAt: NOW + 200, cutOffAt: NOW + 200 });
+    expect(answerDeadline(NOW, NOW, 700, config)).toEqual({ receivedAt: NOW, answerAt: NOW + 200, cutOffAt: NOW + 200 });
     expect(answerDeadline(NOW, NOW, 3000, config).cutOffAt).toBe(NOW + 2500);
   });
 });

@@ -182,7 +182,7 @@ describe('ingest', () => {
   it('writes a request whose decoding outlasted the answer window: the window bounds waiting, not the ingest’s own work', async () => {
     await keys.tenantOf(KEY, Date.now() + 1000);
     const kinesis = capture();
-    const spent = { answerAt: Date.now() - 1, cutOffAt: Date.now() + 5000 };
+    const spent = { receivedAt: Date.now() - 400, answerAt: Date.now() - 1, cutOffAt: Date.now() + 5000 };
     const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, kinesis.put, spent, keys);
     expect(response.statusCode).toBe(200);
     expect(kinesis.written).toHaveLength(1);
@@ -190,7 +190,7 @@ describe('ingest', () => {
 
   it('still answers 503 at Lambda’s cut-off when the stream hangs after a long decode', async () => {
     const hanging: PutRecords = (_input, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, hanging, { answerAt: Date.now() - 1, cutOffAt: Date.now() + 100 }, keys);
+    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, hanging, { receivedAt: Date.now() - 400, answerAt: Date.now() - 1, cutOffAt: Date.now() + 100 }, keys);
     expect(response.statusCode).toBe(503);
     expect(JSON.parse(response.body).message).toContain('did not answer before the deadline');
   });

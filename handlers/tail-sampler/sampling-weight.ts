@@ -1,0 +1,76 @@
+import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
+import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
+import type { Policies } from './config';
+import { spansOf } from './parts';
+import type { Piece } from './pieces';
+import type { KeepReason } from './policy';
+
+// Each forwarded span says how many spans it stands for, so a backend can scale counts back:
+// OpenTelemetry's `th` sub-key of the `ot` tracestate member (TraceState: Probability Sampling,
+// https://opentelemetry.io/docs/specs/otel/trace/tracestate-probability-sampling/): the
+// rejection threshold (1 - p) * 2^56 as 14 hex digits, trailing zeros left out, `th:0` for
+// everything kept; and, for backends and archives that read attributes, the adjusted count 1 / p.
+
+/** Most bytes the weight adds to one span's OTLP JSON: pieces are cut with room for it. */
+export const WEIGHT_BYTES_PER_SPAN = 160;
+
+const TWO_56 = 2n ** 56n;
+// W3C Trace Context: at most 512 characters, 32 members.
+const MAX_TRACESTATE = 512;
+const MAX_MEMBERS = 32;
+
+/** The probability a kept trace was kept with: 1 for an interesting one, the sampled fraction for the rest. */
+export function keptProbability(reason: KeepReason, policies: Policies): number {
+  return reason === 'ratio' ? policies.sampleRatio : 1;
+}
+
+/** `th` for a probability in (0, 1]. */
+export function thresholdOf(probability: number): string {
+  // p * 2^56 is exact in floating point (a power of two): the threshold is exact for the p given.
+  const kept = BigInt(Math.min(2 ** 56, Math.max(1, Math.round(probability * 2 ** 56))));
+  const t = TWO_56 - kept;
+  return t === 0n ? '0' : t.toString(16).padStart(14, '0').replace(/0+$/, '');
+}
+
+/** The probability a `th` value stands for; undefined when it is not one. */
+export function probabilityOf(threshold: string): number | undefined {
+  if (!/^[0-9a-f]{1,14}$/.test(threshold)) return undefined;
+  return Number(TWO_56 - BigInt(`0x${threshold.padEnd(14, '0')}`)) / 2 ** 56;
+}
+
+/**
+ * The tracestate with `th` set in the `ot` member, which moves first (other `ot` sub-keys and
+ * other members kept, in order), and the probability it says. A threshold an earlier sampler
+ * set (head sampling) is combined: the span was kept by both, so its probability is the product.
+ */
+export function weightedTraceState(traceState: string | undefined, probability: number): { traceState: string; probability: number } {
+  const members = (traceState ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+  const ot = members.find((m) => m.startsWith('ot='));
+  const keys = ot ? ot.slice(3).split(';').filter((k) => k !== '') : [];
+  const before = keys.find((k) => k.startsWith('th:'));
+  const earlier = before === undefined ? undefined : probabilityOf(before.slice(3));
+  const th = thresholdOf(probability * (earlier ?? 1));
+  const out = [`ot=${[`th:${th}`, ...keys.filter((k) => !k.startsWith('th:'))].join(';')}`, ...members.filter((m) => m !== ot)].slice(0, MAX_MEMBERS);
+  // Over the limit, members go from the right, as W3C Trace Context allows.
+  while (out.length > 1 && out.join(',').length > MAX_TRACESTATE) out.pop();
+  return { traceState: out.join(','), probability: probabilityOf(th)! };
+}
+
+function weighted(span: OtlpSpan, probability: number): OtlpSpan {
+  const weight = weightedTraceState(span.traceState, probability);
+  const attributes = (Array.isArray(span.attributes) ? span.attributes : []).filter((kv) => kv.key !== ADJUSTED_COUNT_ATTRIBUTE);
+  attributes.push({ key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 / weight.probability } });
+  return { ...span, traceState: weight.traceState, attributes };
+}
+
+/** The request with every span weighted by the probability its trace was kept with; the spans are copies. */
+export function withSamplingWeight(request: OtlpExportRequest, probability: number): OtlpExportRequest {
+  return {
+    resourceSpans: request.resourceSpans.map((rs) => ({ ...rs, scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.map((s) => weighted(s, probability)) })) })),
+  };
+}
+
+/** A piece as it is forwarded: weighted, its size bound grown by the room `piecesOf` left for the weight. */
+export function weightedPiece(piece: Piece, probability: number): Piece {
+  return { ...piece, request: withSamplingWeight(piece.request, probability), jsonBytes: piece.jsonBytes + spansOf(piece.request).length * WEIGHT_BYTES_PER_SPAN };
+}
