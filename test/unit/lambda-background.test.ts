@@ -1,31 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { SpanKind, TraceFlags } from '@opentelemetry/api';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OtlpExporter } from '../../src/exporter/exporter';
 import { SpanBatcher } from '../../src/lambda/batcher';
 import { tenantId, xrayTraceHeader } from '../../src/lambda/request-data';
 import { Redactor } from '../../src/redaction';
-import { RecordingSpan } from '../../src/tracer/span';
+import { finishedSpans as spans } from '../helpers/finished-spans';
 import { OtlpReceiver } from '../helpers/otlp-receiver';
-
-const limits = { limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 }, redactor: new Redactor([]) };
-
-function spans(count: number): RecordingSpan[] {
-  return Array.from({ length: count }, (_, i) => {
-    const s = new RecordingSpan(
-      { traceId: randomBytes(16).toString('hex'), spanId: randomBytes(8).toString('hex'), traceFlags: TraceFlags.SAMPLED },
-      `op ${i}`,
-      SpanKind.INTERNAL,
-      undefined,
-      Date.now(),
-      { name: 'test' },
-      limits,
-      { onEnd: () => undefined },
-    );
-    s.end();
-    return s;
-  });
-}
 
 describe('SpanBatcher (Managed Instances)', () => {
   let receiver: OtlpReceiver;
