@@ -167,6 +167,8 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
       const lines = logLines(sandbox, '[hoptrace]');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('exporting before each invocation returns');
+      // What that costs per invocation: the first export's own wait, in ms.
+      expect(lines[0]).toMatch(/billed \(this one: \d+\.\d ms\)/);
       expect(lines[0]).toMatch(line);
     });
   }
