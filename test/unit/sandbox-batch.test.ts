@@ -3,7 +3,8 @@ import type { OtlpExporter } from '../../src/exporter/exporter';
 import type { LambdaExtension } from '../../src/lambda/handoff';
 import { SandboxBatch } from '../../src/lambda/sandbox-batch';
 
-// The shutdown's export, when a background drain (one attempt) is already under way and fails.
+// When hoptrace/lambda's batch waits for an export, against fake exporters: the shutdown's, when a
+// background drain (one attempt) is already under way and fails; and the size bound's.
 
 interface DrainCall {
   background: boolean;
