@@ -36,6 +36,11 @@ export class CircuitBreaker {
     return true;
   }
 
+  /** Whether a delivery now would be turned away (open, no probe due); unlike `allows`, changes nothing. */
+  refusing(): boolean {
+    return this.probeAtMs !== undefined && (this.isProbing || this.now() < this.probeAtMs);
+  }
+
   /** The endpoint answered (even with a final error): it is alive. */
   succeeded(): void {
     this.failures = 0;

@@ -8,7 +8,7 @@ import { settledWithin } from '../lambda/settled-by';
 import { CircuitBreaker } from './circuit-breaker';
 import { ExportTrouble } from './export-trouble';
 import { HttpTransport } from './http-transport';
-import { encodeBatches, mergeBodies } from './otlp-json';
+import { encodeBatches, mergeBodies, spansIn } from './otlp-json';
 import { isRetryableNetworkError, isRetryableStatus, retryDelayMs } from './retry';
 import { openSpool, type Spool } from './spool';
 
@@ -38,6 +38,16 @@ export interface DrainOptions {
   batch?: boolean;
   /** The sandbox's last chance (SIGTERM): tried even while the circuit is open. */
   last?: boolean;
+  /** See ExportOptions. */
+  afterResponse?: boolean;
+}
+
+export interface ExportOptions {
+  /**
+   * Runs after the response, the freeze held off by the extension: nothing it waits on keeps
+   * the event loop alive, as the runtime answers a callback handler only once the loop is empty.
+   */
+  afterResponse?: boolean;
 }
 
 interface Send {
@@ -45,9 +55,15 @@ interface Send {
   /** Not waited for: one attempt, no retry (the next interval's export is the retry). */
   background: boolean;
   last?: boolean;
+  /** Neither its socket nor its timers keep the event loop alive: background, or after the response. */
+  unref: boolean;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number, unref: boolean): Promise<void> =>
+  new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    if (unref) timer.unref();
+  });
 
 /**
  * Ships finished spans as OTLP/HTTP JSON. Never throws: every failure becomes a count and a
@@ -78,6 +94,11 @@ export class OtlpExporter {
     this.settings.resource = resource;
   }
 
+  /** Bytes `persist` wrote so far in this process, a running total: a batch is what it grew by since its export began. */
+  journaledBytes(): number {
+    return this.spool?.journaledBytes ?? 0;
+  }
+
   /** Spans the spool had to drop in this sandbox so far (full, or unwritable). */
   spoolDropped(): number {
     return this.spool?.droppedSpans ?? 0;
@@ -100,12 +121,13 @@ export class OtlpExporter {
    * written meanwhile waits for the next drain. One drain at a time per spool: a second
    * caller gets the running one. `background`: see HttpTransport.send. `batch`: the spool
    * holds the sandbox's batch (hoptrace/lambda), so its failures count as a flush's for the
-   * circuit breaker.
+   * circuit breaker. While the breaker turns deliveries away, a drain reads no file: that would
+   * cost every invocation of an outage, for nothing.
    */
-  drainSpool(deadline: () => number, { background = false, batch = false, last = false }: DrainOptions = {}): Promise<void> {
-    const send: Send = { background, role: batch ? 'flush' : 'resend', last };
+  drainSpool(deadline: () => number, { background = false, batch = false, last = false, afterResponse = false }: DrainOptions = {}): Promise<void> {
+    const send: Send = { background, role: batch ? 'flush' : 'resend', last, unref: background || afterResponse };
     const { spool, transport } = this;
-    if (!spool || !transport || spool.pendingBytes() === 0) return Promise.resolve();
+    if (!spool || !transport || spool.pendingBytes() === 0 || (!last && this.breaker.refusing())) return Promise.resolve();
     return spool.exclusively(async () => {
       const deadlineMs = deadline();
       try {
@@ -176,35 +198,58 @@ export class OtlpExporter {
     if (delivery.ok) for (const x of present) spool.remove(x.entry.name);
     else if (delivery.transient) return false;
     else if (present.length > 1) return this.resendEach(spool, transport, present, deadlineMs, send);
-    else this.refused(spool, present[0]!.entry, delivery.reason);
+    else return this.afterRefusal(spool, transport, present[0]!, delivery.reason, deadlineMs, send);
     return true;
   }
 
   private async resendEach(spool: Spool, transport: HttpTransport, bodies: ReadonlyArray<{ entry: { name: string; spans: number }; jsons: string[] }>, deadlineMs: number, send: Send): Promise<boolean> {
     for (const { entry, jsons } of bodies) {
+      // Lines of other versions that cannot be merged go one by one at once.
       const json = mergeBodies(jsons);
-      // Lines of other versions that cannot be merged: sent one by one, all or none acknowledged.
-      const delivery = json !== undefined ? await this.deliver(transport, json, deadlineMs, send) : await this.sendLines(transport, jsons, deadlineMs, send);
-      if (delivery.ok) spool.remove(entry.name);
-      else if (delivery.transient) return false;
-      else this.refused(spool, entry, delivery.reason);
+      const delivery = json === undefined ? undefined : await this.deliver(transport, json, deadlineMs, send);
+      if (delivery?.ok) spool.remove(entry.name);
+      else if (delivery?.transient) return false;
+      else if (!(await this.afterRefusal(spool, transport, { entry, jsons }, delivery?.reason, deadlineMs, send))) return false;
     }
     return true;
   }
 
-  private async sendLines(transport: HttpTransport, jsons: string[], deadlineMs: number, send: Send): Promise<Delivery> {
-    let last: Delivery = { ok: true, transient: false };
-    for (const json of jsons) {
-      last = await this.deliver(transport, json, deadlineMs, send);
-      if (!last.ok && last.transient) return last;
-    }
-    return last;
+  /** An entry refused whole (or never sent whole): dropped if it is one body, else sent body by body. */
+  private afterRefusal(spool: Spool, transport: HttpTransport, { entry, jsons }: { entry: { name: string; spans: number }; jsons: string[] }, reason: string | undefined, deadlineMs: number, send: Send): Promise<boolean> {
+    if (jsons.length > 1 || reason === undefined) return this.resendLines(spool, transport, entry.name, jsons, deadlineMs, send);
+    spool.remove(entry.name);
+    this.reportRefused(entry.spans, reason);
+    return Promise.resolve(true);
   }
 
-  private refused(spool: Spool, entry: { name: string; spans: number }, reason: string | undefined): void {
-    spool.remove(entry.name);
-    this.trouble.droppedSpans(entry.spans);
-    logger.warn(`spool:${reason}`, `${entry.spans} spooled span(s) refused by ${this.settings.endpoint}: ${reason}; dropped.`);
+  /**
+   * A journal's bodies one by one, so that one the endpoint refuses does not take the others
+   * along. A failure that may pass stops it: the entry keeps only the bodies not yet sent, so
+   * none is sent twice. What was refused is counted by its own spans and said once.
+   */
+  private async resendLines(spool: Spool, transport: HttpTransport, name: string, jsons: string[], deadlineMs: number, send: Send): Promise<boolean> {
+    let refused = 0;
+    let reason: string | undefined;
+    let stopped = false;
+    for (let i = 0; i < jsons.length && !stopped; i++) {
+      const delivery = await this.deliver(transport, jsons[i]!, deadlineMs, send);
+      if (delivery.ok) continue;
+      if (delivery.transient) {
+        stopped = true;
+        if (i > 0) spool.keep(name, jsons.slice(i));
+      } else {
+        refused += spansIn(jsons[i]!);
+        reason = delivery.reason;
+      }
+    }
+    if (!stopped) spool.remove(name);
+    if (reason !== undefined) this.reportRefused(refused, reason);
+    return !stopped;
+  }
+
+  private reportRefused(spans: number, reason: string | undefined): void {
+    this.trouble.droppedSpans(spans);
+    logger.warn(`spool:${reason}`, `${spans} spooled span(s) refused by ${this.settings.endpoint}: ${reason}; dropped.`);
   }
 
   private reportUnsendable(oversized: number, unencodable: number): void {
@@ -222,7 +267,7 @@ export class OtlpExporter {
    * Sends the spans, giving up at `deadlineMs` (epoch ms). What is not delivered goes to the
    * spool when the failure may pass, and is dropped otherwise; either way it is logged.
    */
-  async export(spans: RecordingSpan[], deadlineMs: number): Promise<void> {
+  async export(spans: RecordingSpan[], deadlineMs: number, { afterResponse = false }: ExportOptions = {}): Promise<void> {
     if (spans.length === 0) return;
     if (!this.transport) {
       if (!this.settings.endpoint) {
@@ -237,7 +282,7 @@ export class OtlpExporter {
       let failing: Delivery | undefined;
       for (const body of bodies) {
         // Once the endpoint failed this flush, the rest waits in the spool: one failure per flush for the breaker.
-        const delivery = failing ?? (await this.deliver(this.transport, body.json, deadlineMs, { role: 'flush', background: false }));
+        const delivery = failing ?? (await this.deliver(this.transport, body.json, deadlineMs, { role: 'flush', background: false, unref: afterResponse }));
         if (delivery.transient) failing = delivery;
         if (!delivery.ok) {
           if (delivery.transient && this.spool) {
@@ -263,11 +308,11 @@ export class OtlpExporter {
    * One body, retried within the deadline. The breaker hears every answer, and the failures
    * of flushes and probes: a resend that fails at the start of an invocation only delays.
    */
-  private async deliver(transport: HttpTransport, json: string, deadlineMs: number, { role, background, last }: Send): Promise<Delivery> {
+  private async deliver(transport: HttpTransport, json: string, deadlineMs: number, { role, background, last, unref }: Send): Promise<Delivery> {
     if (this.probe && !last) await settledWithin(this.probe, deadlineMs - nowMs());
     if (deadlineMs <= nowMs()) return { ok: false, transient: true, reason: 'flush deadline reached' };
     if (!last && !this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
-    const sending = this.sendWithRetries(transport, json, deadlineMs, background)
+    const sending = this.sendWithRetries(transport, json, deadlineMs, background, unref)
       // Whatever happens, the breaker hears of it: a probe that never reports would keep it open for good.
       .catch((error: unknown): Delivery => ({ ok: false, transient: true, reason: (error as Error).message }))
       .then((delivery) => this.tellBreaker(delivery, role));
@@ -295,7 +340,7 @@ export class OtlpExporter {
     return delivery;
   }
 
-  private async sendWithRetries(transport: HttpTransport, json: string, deadlineMs: number, background: boolean): Promise<Delivery> {
+  private async sendWithRetries(transport: HttpTransport, json: string, deadlineMs: number, background: boolean, unref: boolean): Promise<Delivery> {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadlineMs - nowMs();
       if (remaining <= 0) return { ok: false, transient: true, reason: 'flush deadline reached' };
@@ -304,7 +349,7 @@ export class OtlpExporter {
       let body: string;
       try {
         // Suppressed: an export must never be traced itself (no recursion).
-        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () => transport.send(json, Math.min(remaining, this.settings.requestTimeoutMs), background)));
+        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () => transport.send(json, Math.min(remaining, this.settings.requestTimeoutMs), unref)));
       } catch (error) {
         // A reset kept-alive socket is retried at once on a fresh one; other errors are final.
         if (attempt === 0 && isRetryableNetworkError(error)) continue;
@@ -325,7 +370,7 @@ export class OtlpExporter {
       if (background) return { ok: false, transient: true, reason: `HTTP ${status}` };
       const delay = retryDelayMs(attempt, retryAfter);
       if (nowMs() + delay >= deadlineMs) return { ok: false, transient: true, reason: `HTTP ${status}, no time left to retry` };
-      await sleep(delay);
+      await sleep(delay, unref);
     }
   }
 }

@@ -63,11 +63,10 @@ export class HttpTransport {
   }
 
   /**
-   * `timeoutMs` counts awake time (a freeze does not use it up). A `background` send neither
-   * keeps the event loop alive (a callback handler's answer waits for an empty loop) nor
-   * delays the freeze.
+   * `timeoutMs` counts awake time (a freeze does not use it up). An `unref` send does not keep
+   * the event loop alive (a callback handler's answer waits for an empty loop).
    */
-  async send(json: string, timeoutMs: number, background = false): Promise<TransportResponse> {
+  async send(json: string, timeoutMs: number, unref = false): Promise<TransportResponse> {
     this.client ??= this.load();
     const client = await this.client;
     const gzip = this.compression === 'gzip' ? client.gzip : undefined;
@@ -94,10 +93,10 @@ export class HttpTransport {
           if (left >= 1) arm(left);
           else req.destroy(new TransportTimeoutError(timeoutMs));
         }, Math.max(1, ms));
-        if (background) timer.unref();
+        if (unref) timer.unref();
       };
       arm(timeoutMs);
-      if (background) req.on('socket', (socket) => socket.unref());
+      if (unref) req.on('socket', (socket) => socket.unref());
       const fail = (error: Error): void => {
         clearTimeout(timer);
         reject(error);

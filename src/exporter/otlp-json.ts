@@ -200,3 +200,13 @@ export function mergeBodies(jsons: readonly string[]): string | undefined {
   }
   return `${BODY_HEAD}${inner.join(',')}${BODY_TAIL}`;
 }
+
+/** How many spans a request body holds (0 when it is not one): what a refusal or an adoption counts. */
+export function spansIn(json: string): number {
+  try {
+    const body = JSON.parse(json) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> };
+    return body.resourceSpans.reduce((n, rs) => rs.scopeSpans.reduce((m, ss) => m + ss.spans.length, n), 0);
+  } catch {
+    return 0;
+  }
+}

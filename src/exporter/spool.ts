@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { logger } from '../logger';
+import { spansIn } from './otlp-json';
 
 /** An encoded export request body and the spans it holds. */
 export interface Body {
@@ -35,7 +36,26 @@ const TEMP_SUFFIX = '.tmp';
 const JOURNAL = /^journal-([0-9a-z]+)\.ndjson$/;
 // A temporary file older than this was left by a process killed mid-write: never renamed, never sent.
 const STALE_TEMP_MS = 60_000;
-const processTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
+// The pid, then four random characters: a journal names its owner, whose death is checked before its journal is adopted.
+const processTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+
+/**
+ * Whether the process that tagged a journal may still write to it. Another process of the
+ * sandbox (a runtime started while the old one exits, a second process sharing /tmp) keeps
+ * its journal until it is gone; one of this pid is this process (another copy of hoptrace).
+ */
+function ownerAlive(tag: string): boolean {
+  const pid = Number.parseInt(tag.slice(0, -4), 36);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, another user's.
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
 
 function removeQuietly(path: string): void {
   try {
@@ -91,6 +111,7 @@ class Spool {
   private dropped = 0;
   private draining: Promise<void> | undefined;
   private journal: { fd: number; bytes: number; spans: number } | undefined;
+  private journaled = 0;
 
   constructor(
     private readonly dir: string,
@@ -118,6 +139,11 @@ class Spool {
    */
   get droppedSpans(): number {
     return this.dropped;
+  }
+
+  /** Bytes appended to journals by this process so far. */
+  get journaledBytes(): number {
+    return this.journaled;
   }
 
   /** Bodies waiting, oldest first (the journal once sealed). */
@@ -150,6 +176,7 @@ class Spool {
         writeFully(this.journal.fd, line);
         this.journal.bytes += bytes;
         this.journal.spans += body.spans;
+        this.journaled += bytes;
       } catch (error) {
         this.drop(body.spans, `the spool cannot write to ${this.dir}: ${(error as Error).message}`);
       }
@@ -201,6 +228,27 @@ class Spool {
     } catch {
       this.forget(name);
       return undefined;
+    }
+  }
+
+  /**
+   * Keeps only `jsons` of a journal's entry, the others delivered or refused: written aside,
+   * then renamed in its place in the order. Should that fail, the entry stays whole, and what
+   * was delivered is sent again: a duplicate rather than a loss.
+   */
+  keep(name: string, jsons: readonly string[]): void {
+    const text = jsons.map((json) => `${json}\n`).join('');
+    const spans = jsons.reduce((n, json) => n + spansIn(json), 0);
+    const kept = name.replace(/-\d+\.json$/, `-${spans}.json`);
+    const temp = join(this.dir, `.${kept}${TEMP_SUFFIX}`);
+    try {
+      writeAside(temp, text, this.dir);
+      renameSync(temp, join(this.dir, kept));
+      if (kept !== name) removeQuietly(join(this.dir, name));
+      const entry = this.load().find((e) => e.name === name);
+      if (entry) Object.assign(entry, { name: kept, bytes: Buffer.byteLength(text), spans });
+    } catch {
+      removeQuietly(temp);
     }
   }
 
@@ -280,13 +328,16 @@ class Spool {
         const match = NAME.exec(name);
         if (match) this.entries.push({ name, bytes: statSync(join(this.dir, name)).size, spans: Number(match[4]) });
         else if (name.endsWith(TEMP_SUFFIX)) this.removeIfStale(name);
-        else if (JOURNAL.exec(name)?.[1] !== undefined && JOURNAL.exec(name)![1] !== processTag) orphans.push(name);
+        else {
+          const owner = JOURNAL.exec(name)?.[1];
+          if (owner !== undefined && owner !== processTag && !ownerAlive(owner)) orphans.push(name);
+        }
       }
       // Journals of runtimes that died: sealed now, sent by the next drain, after what was already waiting.
       for (const name of orphans) {
         const path = join(this.dir, name);
         const text = readFileSync(path, 'utf8');
-        this.adopt(path, Buffer.byteLength(text), text.split('"spanId"').length - 1);
+        this.adopt(path, Buffer.byteLength(text), text.split('\n').reduce((n, line) => n + spansIn(line), 0));
       }
     } catch {
       // No directory yet: nothing waits.

@@ -73,7 +73,7 @@ export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanReco
   extension.onShutdown(async (deadlineMs) => {
     const spans = sandboxRecorder.drain();
     if (!exporter.persist(spans)) await exporter.export(spans, deadlineMs);
-    await batch.exportNow(deadlineMs, true);
+    await batch.exportNow(deadlineMs, { last: true });
   });
   extension.attach();
   return batch;

@@ -59,6 +59,8 @@ export class Extension implements LambdaExtension {
   private readonly released: string[] = [];
   private asleep = 0;
   private waitingSince: number | undefined;
+  /** Thawed for good (SIGTERM): the wait in next is awake time from then on. */
+  private shuttingDown = false;
 
   constructor(
     private readonly api: ExtensionsApi,
@@ -109,6 +111,8 @@ export class Extension implements LambdaExtension {
    * running (it puts the last invocation's spans in the batch), then the shutdown work.
    */
   async shutdown(deadlineMs: number): Promise<void> {
+    this.shuttingDown = true;
+    this.stopWaiting();
     const work = (async () => {
       await Promise.all(this.running);
       await Promise.all([...this.shutdownWork.map((w) => w(deadlineMs).catch(() => undefined)), this.workers?.shutdown(deadlineMs)]);
@@ -121,7 +125,7 @@ export class Extension implements LambdaExtension {
     for (;;) {
       let event: InvokeEvent;
       // Managed Instances are never frozen: there the wait in next is awake time.
-      if (!this.workers) this.waitingSince = nowMs();
+      if (!this.workers && !this.shuttingDown) this.waitingSince = nowMs();
       try {
         event = await this.api.next(this.id);
       } catch (error) {
@@ -129,11 +133,15 @@ export class Extension implements LambdaExtension {
         await sleep(RETRY_MS);
         continue;
       } finally {
-        if (this.waitingSince !== undefined) this.asleep += nowMs() - this.waitingSince;
-        this.waitingSince = undefined;
+        this.stopWaiting();
       }
       if (event.eventType === 'INVOKE' && typeof event.requestId === 'string') await this.hold(event.requestId, event.deadlineMs);
     }
+  }
+
+  private stopWaiting(): void {
+    if (this.waitingSince !== undefined) this.asleep += nowMs() - this.waitingSince;
+    this.waitingSince = undefined;
   }
 
   /** A claimed invocation: until its work after the response settles or its deadline is near. */

@@ -40,7 +40,8 @@ export class OtlpReceiver {
   private fallback: Behaviour = { kind: 'ok' };
   private refusal: Refusal | undefined;
   private readonly server: http.Server;
-  private readonly hanging = new Set<http.ServerResponse>();
+  /** Requests left hanging, and how to answer each (200, recorded) on `release`. */
+  private readonly hanging = new Map<http.ServerResponse, () => void>();
 
   private constructor() {
     this.server = http.createServer((req, res) => this.handle(req, res));
@@ -79,6 +80,16 @@ export class OtlpReceiver {
     return this;
   }
 
+  /** Hanging requests whose sender still waits for the answer. */
+  get held(): number {
+    return this.hanging.size;
+  }
+
+  /** Answers every hanging request at last (200, recorded). */
+  release(): void {
+    for (const answer of [...this.hanging.values()]) answer();
+  }
+
   spans(): OtlpSpan[] {
     return this.requests.flatMap((r) => r.body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)));
   }
@@ -92,7 +103,7 @@ export class OtlpReceiver {
   }
 
   async close(): Promise<void> {
-    for (const res of this.hanging) res.destroy();
+    for (const res of this.hanging.keys()) res.destroy();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -123,7 +134,12 @@ export class OtlpReceiver {
           res.writeHead(behaviour.status, behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}).end('{}');
           return;
         case 'hang':
-          this.hanging.add(res);
+          this.hanging.set(res, () => {
+            this.hanging.delete(res);
+            record();
+            res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+          });
+          res.on('close', () => this.hanging.delete(res));
           return;
         case 'slow':
           setTimeout(() => {

@@ -22,5 +22,5 @@ export function endedSpan(name: string, { traceId = randomBytes(16).toString('he
   return span;
 }
 
-/** `count` ended spans, each in a trace of its own. */
-export const endedSpans = (count: number): RecordingSpan[] => Array.from({ length: count }, (_, i) => endedSpan(`op ${i}`));
+/** `count` ended spans, each in a trace of its own, named `${name} 0`, `${name} 1`, …, as an invocation hands them over. */
+export const endedSpans = (count: number, name = 'op'): RecordingSpan[] => Array.from({ length: count }, (_, i) => endedSpan(`${name} ${i}`));

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { arrivals, RIC, sandboxes, spansOf, type Sandbox } from '../helpers/lambda-sandbox';
 import { OtlpReceiver } from '../helpers/otlp-receiver';
 
@@ -49,6 +49,16 @@ import { withTracing } from 'hoptrace';
 import { trace } from '@opentelemetry/api';
 export const handler = withTracing((event, context, callback) => {
   trace.getTracer('orders').startSpan('charge card').end();
+});
+`;
+
+// One that calls back: on nodejs20.x/22.x the runtime posts the answer once the event loop is empty.
+const CALLING_BACK_HANDLER = `import 'hoptrace/lambda';
+import { withTracing } from 'hoptrace';
+import { trace } from '@opentelemetry/api';
+export const handler = withTracing((event, context, callback) => {
+  trace.getTracer('orders').startSpan('charge card').end();
+  callback(null, { ok: true });
 });
 `;
 
@@ -124,6 +134,21 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
     }
   });
 
+  it.runIf(RIC === 3)('answers a callback handler at once while its export after the response still waits on the ingest', async () => {
+    const receiver = (await OtlpReceiver.start()).always({ kind: 'hang' });
+    onTestFinished(() => receiver.close());
+    // A budget longer than the test: were the export to keep the event loop alive, the answer would wait for it.
+    const { api } = await boot({ 'index.mjs': CALLING_BACK_HANDLER }, { timeoutMs: 60_000 }, { HOPTRACE_FLUSH_TIMEOUT_MS: '60000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000' }, receiver);
+    // The first invocation is sporadic: its export is waited for, after the response.
+    const response = await api.invoke({ n: 1 });
+    expect(JSON.parse(response.body.toString())).toEqual({ ok: true });
+    await vi.waitFor(() => expect(receiver.held).toBe(1));
+    expect(api.isFrozen()).toBe(false);
+    receiver.release();
+    await api.nextFreeze();
+    expect(spansOf(receiver, response.requestId).length).toBeGreaterThan(0);
+  }, 20_000);
+
   const fallbacks: Array<[string, Record<string, string>, { refuseRegistration?: boolean }, RegExp]> = [
     ['the registration is refused', { 'index.mjs': ESM_HANDLER }, { refuseRegistration: true }, /refused the extension's registration \(HTTP 403/],
     ['hoptrace/lambda is not loaded', { 'index.js': CJS_HANDLER }, {}, /hoptrace\/lambda was not loaded/],
@@ -142,6 +167,8 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
       const lines = logLines(sandbox, '[hoptrace]');
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain('exporting before each invocation returns');
+      // What that costs per invocation: the first export's own wait, in ms.
+      expect(lines[0]).toMatch(/billed \(this one: \d+\.\d ms\)/);
       expect(lines[0]).toMatch(line);
     });
   }

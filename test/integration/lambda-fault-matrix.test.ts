@@ -26,6 +26,9 @@ export const handler = withTracing(async (event) => {
   if (event.die === 'throw') setTimeout(() => { throw new Error('uncaught'); }, 0);
   if (event.die === 'oom') { const hog = []; for (;;) hog.push(new Array(1e5).fill(Math.random())); }
   if (event.die) await new Promise((resolve) => setTimeout(resolve, 2000));
+  // Two turns after the return: the response has gone, the spans are not yet in the journal.
+  if (event.dieAfterResponse === 'exit') setImmediate(() => setImmediate(() => process.exit(1)));
+  if (event.dieAfterResponse === 'throw') setImmediate(() => setImmediate(() => { throw new Error('uncaught'); }));
   if (event.sleepMs) await new Promise((resolve) => setTimeout(resolve, event.sleepMs));
   return { ids };
 });
@@ -57,9 +60,26 @@ function lost(receiver: OtlpReceiver, made: string[]): string[] {
   return made.filter((id) => !landed.has(id));
 }
 
+/** The spans made against those received, by span id: the ones lost, and the ones received more than once. */
+function tally(receiver: OtlpReceiver, made: string[]): { lost: string[]; duplicates: string[] } {
+  const times = new Map<string, number>();
+  for (const id of received(receiver)) times.set(id, (times.get(id) ?? 0) + 1);
+  return { lost: lost(receiver, made), duplicates: [...times].filter(([, n]) => n > 1).map(([id]) => id) };
+}
+
+const NOTHING_LOST = { lost: [], duplicates: [] };
+
 function exited(sandbox: Sandbox): Promise<void> {
   if (sandbox.child.exitCode !== null || sandbox.child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => sandbox.child.once('exit', () => resolve()));
+}
+
+/** The environment that preloads test/helpers/clock-shift.mjs, and a way to move the sandbox's clocks ahead while it is frozen. */
+function clockShift(): { clock: Record<string, string>; shift: (ms: number) => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'hoptrace-clock-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'shift-ms');
+  return { clock: { CLOCK_SHIFT_FILE: file, NODE_OPTIONS: `--import ${CLOCK_SHIFT}` }, shift: (ms) => writeFileSync(file, String(ms)) };
 }
 
 function spoolBytes(root: string): number {
@@ -73,7 +93,7 @@ function spoolBytes(root: string): number {
 }
 
 describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`, () => {
-  it('steady traffic (20/s): exports on the interval, a fraction of a request per invocation, and SIGTERM sends the rest', async () => {
+  it('steady traffic (20/s): exports on the interval, a fraction of a request per invocation, and SIGTERM (500 ms) sends the rest', async () => {
     const { api, receiver, sandbox } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '500' });
     const made: string[] = [];
     await traffic(api, 40, 50, made);
@@ -82,49 +102,62 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     // The last invocations' spans wait in the batch while the sandbox sleeps.
     expect(lost(receiver, made).length).toBeGreaterThan(0);
     expect(await api.shutdown(sandbox.child, 500)).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(lost(receiver, made)).toEqual([]);
+    expect(tally(receiver, made)).toEqual(NOTHING_LOST);
     // Four sporadic invocations first (flushed at their end), then one export per interval.
     expect(beforeShutdown).toBeLessThanOrEqual(40 / 4);
-    expect(new Set(received(receiver)).size).toBe(received(receiver).length);
   }, 60_000);
 
   it('sporadic traffic (gaps over the interval): each invocation is exported before its freeze', async () => {
     const { api, receiver } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '100' });
+    const made: string[] = [];
     for (let n = 0; n < 4; n++) {
       const response = await api.invoke({ n });
       const frozenAt = await api.nextFreeze();
       const ids = (JSON.parse(response.body.toString()) as { ids: string[] }).ids;
-      expect(lost(receiver, ids)).toEqual([]);
+      made.push(...ids);
+      expect(tally(receiver, made)).toEqual(NOTHING_LOST);
       const arrived = receiver.requests.filter((r) => r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => ids.includes(s.spanId)))));
       for (const request of arrived) expect(request.at > response.at && request.at < frozenAt).toBe(true);
       await sleep(250);
     }
   }, 60_000);
 
-  const deaths: Array<[string, string, Record<string, string>]> = [
-    ['process.exit', 'exit', {}],
-    ['an uncaught exception', 'throw', {}],
-    ['running out of memory', 'oom', { NODE_OPTIONS: '--max-old-space-size=64' }],
+  const deaths: Array<[string, Record<string, unknown>, Record<string, string>]> = [
+    ['process.exit in a later invocation', { die: 'exit' }, {}],
+    ['an uncaught exception in a later invocation', { die: 'throw' }, {}],
+    ['running out of memory in a later invocation', { die: 'oom' }, { NODE_OPTIONS: '--max-old-space-size=64' }],
+    // Between the response and the journal: the spans are written on the way out.
+    ['process.exit right after a response', { dieAfterResponse: 'exit' }, {}],
+    ['an uncaught exception right after a response', { dieAfterResponse: 'throw' }, {}],
   ];
-  for (const [label, die, env] of deaths) {
-    it(`a runtime that dies by ${label} in a later invocation loses no span of the completed ones`, async () => {
+  for (const [label, event, env] of deaths) {
+    it(`a runtime that dies by ${label} loses no span of the completed invocations`, async () => {
       // An interval longer than the test: nothing batched leaves on its own.
-      const { api, receiver, sandbox, restart } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '60000', ...env });
+      const { api, receiver, sandbox, restart } = await boot({ 'index.mjs': HANDLER }, { timeoutMs: 1000 }, { HOPTRACE_EXPORT_INTERVAL_MS: '60000', ...env });
       const made: string[] = [];
       await traffic(api, 10, 50, made);
       const dead = exited(sandbox);
-      const failed = api.invoke({ die });
+      const failed = api.invoke(event);
+      if ('dieAfterResponse' in event) {
+        // It answers, then dies; its extension never calls next again (the runtime client,
+        // blocked in its long poll, keeps the exiting process), and Lambda resets the sandbox
+        // at the deadline.
+        const answer = await failed;
+        expect(answer.error).toBe(false);
+        made.push(...(JSON.parse(answer.body.toString()) as { ids: string[] }).ids);
+        await sleep(answer.deadlineMs - Date.now());
+        sandbox.kill();
+      }
       await dead;
       // The dead runtime never sent the last completed invocations' spans.
       expect(lost(receiver, made).length).toBeGreaterThan(0);
       const next = restart();
       onTestFinished(() => next.kill());
-      expect((await failed).error).toBe(true);
+      if (!('dieAfterResponse' in event)) expect((await failed).error).toBe(true);
       // The next runtime of the sandbox sends what the dead one left in /tmp.
       await traffic(api, 1, 0, made);
       await api.nextFreeze();
-      expect(lost(receiver, made)).toEqual([]);
-      expect(new Set(received(receiver)).size).toBe(received(receiver).length);
+      expect(tally(receiver, made)).toEqual(NOTHING_LOST);
     }, 60_000);
   }
 
@@ -136,7 +169,7 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     const timedOut = api.invoke({ sleepMs: 5000 });
     // Lambda ends a timed-out runtime at the deadline: whatever is not out by then stays in /tmp.
     await sleep(1500);
-    expect(lost(receiver, made)).toEqual([]);
+    expect(tally(receiver, made)).toEqual(NOTHING_LOST);
     const provisional = receiver.spans().filter((s) => attr(s, 'hoptrace.provisional') === true && attr(s, 'faas.invocation_id') !== undefined);
     expect(provisional).toHaveLength(1);
     sandbox.kill();
@@ -155,7 +188,8 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     expect(spoolBytes(root)).toBeLessThanOrEqual(CAP);
     receiver.always({ kind: 'ok' });
     await api.shutdown(sandbox.child, 500);
-    const missing = lost(receiver, made);
+    const { lost: missing, duplicates } = tally(receiver, made);
+    expect(duplicates).toEqual([]);
     expect(missing.length).toBeGreaterThan(0);
     // Every missing span is one the spool counted as dropped: the latest root carries the running total.
     const roots = receiver.spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
@@ -169,19 +203,44 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     expect(dropLines).toHaveLength(1);
   }, 90_000);
 
+  it('the ingest slower than the traffic (each request 300 ms, an invocation every 50 ms): far fewer requests than invocations, every span once', async () => {
+    const receiver = (await OtlpReceiver.start()).always({ kind: 'slow', ms: 300 });
+    onTestFinished(() => receiver.close());
+    const { api, sandbox } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '100' }, receiver);
+    const made: string[] = [];
+    await traffic(api, 30, 50, made);
+    await api.nextFreeze();
+    expect(await api.shutdown(sandbox.child, 500)).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(tally(receiver, made)).toEqual(NOTHING_LOST);
+    // Far fewer requests than invocations: a slow ingest does not make every invocation send.
+    expect(receiver.attempts).toBeLessThan(30 / 2);
+  }, 60_000);
+
+  it('invoked once, idle for 15 minutes (clocks moved, not waited), then shut down: its spans, held by a hanging ingest, leave at SIGTERM', async () => {
+    // The invocation's export hangs until the flush budget ends: its spans stay in /tmp.
+    const receiver = (await OtlpReceiver.start()).next({ kind: 'hang' });
+    onTestFinished(() => receiver.close());
+    const { clock, shift } = clockShift();
+    const { api, sandbox } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '1000', ...clock }, receiver);
+    const made: string[] = [];
+    await traffic(api, 1, 0, made);
+    await api.nextFreeze();
+    expect(receiver.attempts).toBe(1);
+    expect(lost(receiver, made)).toEqual(made);
+    shift(15 * 60_000);
+    // Frozen longer than the clock helper caches its shift (20 ms), so the thawed process reads
+    // it at once, as it would find its clocks after a real freeze.
+    await sleep(100);
+    expect(await api.shutdown(sandbox.child, 500)).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(tally(receiver, made)).toEqual(NOTHING_LOST);
+  }, 60_000);
+
   it('a freeze of 15 minutes (clocks moved, not waited) with an export in flight: no spurious timeout, no duplicate, and the shutdown sends the rest', async () => {
     // Slower than the gap between invocations, within the flush budget (500 ms) of a sporadic one.
     const receiver = (await OtlpReceiver.start()).always({ kind: 'slow', ms: 300 });
     onTestFinished(() => receiver.close());
-    const clockDir = mkdtempSync(join(tmpdir(), 'hoptrace-clock-'));
-    onTestFinished(() => rmSync(clockDir, { recursive: true, force: true }));
-    const shiftFile = join(clockDir, 'shift-ms');
-    const { api, sandbox } = await boot(
-      { 'index.mjs': HANDLER },
-      {},
-      { HOPTRACE_EXPORT_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '1000', CLOCK_SHIFT_FILE: shiftFile, NODE_OPTIONS: `--import ${CLOCK_SHIFT}` },
-      receiver,
-    );
+    const { clock, shift } = clockShift();
+    const { api, sandbox } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '1000', ...clock }, receiver);
     const made: string[] = [];
     await traffic(api, 8, 50, made);
     // Until the sandbox freezes with an export in flight: its request arrived, its answer comes while frozen.
@@ -194,10 +253,9 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     receiver.always({ kind: 'ok' });
     // Longer than the request timeout in real time, so its timer is due at the thaw, as after 15 minutes.
     await sleep(3000);
-    writeFileSync(shiftFile, String(15 * 60_000));
+    shift(15 * 60_000);
     expect(await api.shutdown(sandbox.child, 500)).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(lost(receiver, made)).toEqual([]);
-    expect(new Set(received(receiver)).size).toBe(received(receiver).length);
+    expect(tally(receiver, made)).toEqual(NOTHING_LOST);
     expect(receiver.attempts).toBe(receiver.requests.length);
   }, 60_000);
 });

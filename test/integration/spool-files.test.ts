@@ -82,24 +82,42 @@ describe('spool file names', () => {
 });
 
 describe("hoptrace/lambda's journal", () => {
-  it('is appended to, sealed into an entry by a drain; a dead process journal is sealed by the next one, after what waited', async () => {
+  it('is appended to, and sealed into an entry by a drain', async () => {
     const { openSpool } = await freshSpoolModule();
-    const first = openSpool(dir, ENDPOINT, 1024 * 1024);
-    first.save([{ json: '{"older":true}', spans: 1 }]);
-    first.append([{ json: '{"resourceSpans":[1]}', spans: 2 }, { json: '{"resourceSpans":[2]}', spans: 3 }]);
+    const spool = openSpool(dir, ENDPOINT, 1024 * 1024);
+    spool.save([{ json: '{"older":true}', spans: 1 }]);
+    spool.append([{ json: '{"resourceSpans":[1]}', spans: 2 }, { json: '{"resourceSpans":[2]}', spans: 3 }]);
     expect(files().filter((f) => f.includes('journal-'))).toHaveLength(1);
-    expect(first.pendingBytes()).toBeGreaterThan(0);
-    // The process dies here: its journal stays in /tmp, never sealed.
+    expect(spool.pendingBytes()).toBeGreaterThan(0);
+    spool.seal();
+    expect(files().filter((f) => f.includes('journal-'))).toHaveLength(0);
+    expect(spool.pending().map((e) => e.spans)).toEqual([1, 5]);
+    expect(spool.pending().flatMap((e) => spool.read(e.name) ?? [])).toEqual(['{"older":true}', '{"resourceSpans":[1]}', '{"resourceSpans":[2]}']);
+  });
+
+  it("is adopted by another process only once its owner is dead, and then sealed after what waited", async () => {
+    const older = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024);
+    older.save([{ json: '{"older":true}', spans: 1 }]);
+    const span = '{"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{},"spans":[{"spanId":"01"},{"spanId":"02"}]}]}]}';
+    const owner = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fixtures/spool/write-journal.ts', import.meta.url)), dir, span, '{"resourceSpans":[]}'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise((resolve) => owner.on('exit', resolve));
+    await new Promise((resolve) => owner.stdout!.once('data', resolve));
+    // The owner lives: another runtime of the sandbox leaves its journal alone.
+    const meanwhile = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024);
+    expect(meanwhile.pending().map((e) => e.spans)).toEqual([1]);
+    expect(files().filter((f) => f.includes('journal-'))).toHaveLength(1);
+    owner.stdin!.end();
+    await exited;
     const next = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024);
-    const entries = next.pending();
-    expect(entries.map((e) => e.spans)).toEqual([1, 0]);
-    expect(entries.flatMap((e) => next.read(e.name) ?? [])).toEqual(['{"older":true}', '{"resourceSpans":[1]}', '{"resourceSpans":[2]}']);
+    // Its spans counted from the bodies themselves.
+    expect(next.pending().map((e) => e.spans)).toEqual([1, 2]);
+    expect(next.pending().flatMap((e) => next.read(e.name) ?? [])).toEqual(['{"older":true}', span, '{"resourceSpans":[]}']);
     expect(files().filter((f) => f.includes('journal-'))).toHaveLength(0);
     next.append([{ json: '{"resourceSpans":[3]}', spans: 1 }]);
     next.seal();
     expect(next.pending()).toHaveLength(3);
     expect(next.read(next.pending()[2]!.name)).toEqual(['{"resourceSpans":[3]}']);
-  });
+  }, 30_000);
 
   it('keeps within the byte limit, dropping the oldest and counting their spans', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);

@@ -113,3 +113,16 @@ describe('Extension.run', () => {
     await vi.waitFor(() => expect(calls).toHaveLength(2));
   });
 });
+
+describe('Extension.shutdown', () => {
+  it('counts the wait in next as awake from SIGTERM on: Lambda thawed the sandbox to send it', async () => {
+    const { api: client, calls } = await api([]);
+    const extension = new Extension(client, 'ext-1', undefined);
+    void extension.run();
+    await vi.waitFor(() => expect(calls).toHaveLength(1));
+    await extension.shutdown(Date.now() + 100);
+    const atShutdown = extension.asleepMs();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(extension.asleepMs()).toBe(atShutdown);
+  });
+});
