@@ -7,12 +7,12 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
-import type { KeepReason } from './policy';
+import type { Decision, KeepReason } from './policy';
 
 /**
  * The table (one partition per trace: `pk` = trace id) holds three kinds of items, each
  * expiring by DynamoDB TTL on `expiresAt`:
- * - `decision`: the trace is kept, and why; later parts look it up.
+ * - `decision`: the trace is kept, why, and with what probability; later parts look it up.
  * - `part#<recordId>#<n>`: a routine part parked until an interesting part of its trace
  *   arrives and forwards it; left to expire when none does. `parked` says the trace has some,
  *   so that an interesting part looks for them only when there are.
@@ -29,7 +29,7 @@ export interface ParkedPart {
 }
 
 export interface Lookup {
-  decisions: Map<string, KeepReason>;
+  decisions: Map<string, Decision>;
   /** Traces with parked parts. */
   parked: Set<string>;
   /** Of those, the ones the backend failed to take lately: some of their parked parts may be half sent. */
@@ -92,7 +92,7 @@ export class DecisionStore {
         const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.settings.table]: { Keys: pending, ConsistentRead: true } } }));
         for (const item of out.Responses?.[this.settings.table] ?? []) {
           const sk = item.sk?.S ?? '';
-          if (sk === 'decision') result.decisions.set(item.pk!.S!, item.reason!.S as KeepReason);
+          if (sk === 'decision') result.decisions.set(item.pk!.S!, { reason: item.reason!.S as KeepReason, probability: item.probability?.N ? Number(item.probability.N) : 1 });
           else if (sk === 'parked') result.parked.add(item.pk!.S!);
           else if (sk === 'failing') result.failing.add(item.pk!.S!);
           else result.sent.add(sk.slice('sent#'.length));
@@ -103,9 +103,11 @@ export class DecisionStore {
     return result;
   }
 
-  async keep(decisions: Array<{ traceId: string; reason: KeepReason }>): Promise<void> {
+  async keep(decisions: Array<{ traceId: string } & Decision>): Promise<void> {
     const expiresAt = this.expiresAt(this.settings.decisionTtlSeconds);
-    await this.write(decisions.map((d): WriteRequest => ({ PutRequest: { Item: { pk: { S: d.traceId }, sk: { S: 'decision' }, reason: { S: d.reason }, expiresAt } } })));
+    await this.write(
+      decisions.map((d): WriteRequest => ({ PutRequest: { Item: { pk: { S: d.traceId }, sk: { S: 'decision' }, reason: { S: d.reason }, probability: { N: String(d.probability) }, expiresAt } } })),
+    );
   }
 
   /** Keeps routine parts, whole, until their trace is decided or they expire. */

@@ -4,10 +4,13 @@ import { deliver, type Outcome } from './delivery';
 import type { Forward } from './forwarder';
 import { spansOf, type TracePart } from './parts';
 import type { Piece } from './pieces';
+import type { Decision } from './policy';
 
 /** A kept trace's pieces still to send, the records that fail if they cannot be, and its parked items. */
 export interface Unit {
   traceId: string;
+  /** Why it is kept, and the probability it was sampled with (1 when always kept). */
+  decision: Decision;
   owners: TracePart[];
   pieces: Piece[];
   parkedKeys: string[];
