@@ -142,7 +142,7 @@ export function nextPlan(previous: Plan | undefined, observed: Map<string, Opera
     const before = previous?.operations[key];
     const counts = observed.get(key) ?? emptyCounts();
     const seen = counts.traces > 0 ? (previous?.interval ?? interval - 1) : (before?.lastSeen ?? interval - 1);
-    if (interval - seen > FORGET_AFTER_INTERVALS) continue;
+    if (interval - 1 - seen >= FORGET_AFTER_INTERVALS) continue;
     const old = before?.probability ?? settings.initialProbability;
     const burning = counts.traces >= settings.minTraces && burnRate(counts, settings.objective) >= settings.boostBurn;
     operations[key] = {
