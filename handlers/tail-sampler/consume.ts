@@ -2,7 +2,7 @@ import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { keptLines, rootOf, type AdaptiveSampler, type Root } from './adaptive-sampler';
 import type { Policies } from './config';
-import type { DecisionStore, Lookup } from './decision-store';
+import { rangesOf, type DecisionStore, type Lookup, type StoredPart } from './decision-store';
 import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';
@@ -109,6 +109,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
   }
   const all = [...traces.values()].flat();
+  const ranges = rangesOf(all);
   const piecesOfPart = (p: { recordId: string; request: OtlpExportRequest; jsonBytes: number }, traceId: string): Piece[] =>
     piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes);
   const pieces = new Map(all.map((p) => [p, piecesOfPart(p, p.traceId)]));
@@ -147,7 +148,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
       // A tentative trace's stored decision counts if its provisional copies turn out superseded.
       [...traces.keys()].filter((id) => local.get(id) === undefined || tentative.has(id)),
       [...traces.keys()].filter(isInteresting),
-      all.flatMap((p) => pieces.get(p)!.map((piece) => ({ traceId: p.traceId, recordId: piece.key }))),
+      ranges,
     );
   } catch (error) {
     return storeDown(error);
@@ -155,7 +156,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
 
   const parkedReads = new Map<string, Promise<Parked>>();
   const parkedOf = (traceId: string): Promise<Parked> => {
-    const read = parkedReads.get(traceId) ?? readParked(deps, traceId, traces.get(traceId)!);
+    const read = parkedReads.get(traceId) ?? readParked(deps, traceId, traces.get(traceId)!, lookup.parked.get(traceId)!);
     parkedReads.set(traceId, read);
     return read;
   };
@@ -190,11 +191,9 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
       try {
         const parked = await parkedOf(traceId);
         unit.parkedKeys.push(...parked.keys);
-        const parkedPieces = parked.parts.flatMap((part) => piecesOfPart(part, traceId));
-        // A parked part half forwarded before (only while its trace was failing) keeps its
-        // markers: only the rest goes.
-        const sent = parkedPieces.length > 0 && lookup.failing.has(traceId) ? (await deps.store.lookup([], [], parkedPieces.map((piece) => ({ traceId, recordId: piece.key })))).sent : new Set<string>();
-        unit.pieces.push(...parkedPieces.filter((piece) => !sent.has(piece.key)));
+        // A parked part half forwarded before (while its trace was failing) is in a sent set
+        // of this batch's earlier delivery: only the rest goes.
+        unit.pieces.push(...parked.parts.flatMap((part) => piecesOfPart(part, traceId)).filter((piece) => !lookup.sent.has(piece.key)));
         among.push(...parked.parts.map((part) => part.request));
       } catch (error) {
         parkedReadFailed(traceId, error);
@@ -209,7 +208,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
 
   if (toPark.length > 0) {
     try {
-      await deps.store.park(toPark);
+      await deps.store.park(toPark, lookup.parked);
       counters.ParkedParts += toPark.length;
     } catch (error) {
       counters.StoreFailures++;
@@ -218,7 +217,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
   }
 
-  fail(await forwardUnits(units, { ...deps, now: deps.now ?? Date.now }, counters));
+  fail(await forwardUnits(units, { ...deps, now: deps.now ?? Date.now, ranges }, counters));
   try {
     await deps.sampler?.flush();
   } catch (error) {
@@ -241,8 +240,8 @@ function keptPerOperation(units: Unit[], failed: Set<string>): Map<string, numbe
 }
 
 /** A trace's parked parts, parsed, except copies of records in this batch. */
-async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePart[]): Promise<Parked> {
-  const { parts, keys } = await deps.store.parked(traceId);
+async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePart[], stored: StoredPart[]): Promise<Parked> {
+  const { parts, keys } = await deps.store.parked(traceId, stored);
   const here = new Set(inBatch.map((p) => p.recordId));
   const parsed: Parked['parts'] = [];
   for (const part of parts) {
