@@ -70,8 +70,9 @@ function restsOnProvisional(spans: OtlpSpan[], policies: Policies): boolean {
 
 /**
  * One batch of stream records, all from one shard. Per trace: kept when a part in the batch
- * is interesting (the decision is stored, and the trace's parked parts are swept out with
- * it), when its id is in the sampled fraction, or when an earlier part stored a decision;
+ * is interesting, or, with adaptive sampling, when its root's operation's plan keeps it (the
+ * decision is stored, and the trace's parked parts are swept out with it), when its id is in
+ * the fixed ratio's sampled fraction, or when an earlier part stored a decision;
  * otherwise the part is parked, to be sent if an interesting part comes later. A provisional
  * copy of a span (the timeout guard's) whose real copy is in the batch or parked neither makes
  * its trace interesting nor is forwarded; nor is it counted in the RED metrics when the real

@@ -85,6 +85,7 @@ export function shardOf(key: string): string {
 
 // Sequence numbers are decimal strings of up to 128 digits: padded, they sort as numbers.
 const sortable = (sequenceNumber: string): string => sequenceNumber.padStart(128, '0');
+const compareSequence = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 /** Per shard, the first and last sequence numbers of these records. */
 export function rangesOf(records: ReadonlyArray<{ recordId: string; sequenceNumber: string }>): Map<string, ShardRange> {
@@ -93,8 +94,8 @@ export function rangesOf(records: ReadonlyArray<{ recordId: string; sequenceNumb
     const shard = shardOf(recordId);
     const range = ranges.get(shard);
     if (!range) ranges.set(shard, { first: sequenceNumber, last: sequenceNumber });
-    else if (sortable(sequenceNumber) < sortable(range.first)) range.first = sequenceNumber;
-    else if (sortable(sequenceNumber) > sortable(range.last)) range.last = sequenceNumber;
+    else if (compareSequence(sequenceNumber, range.first) < 0) range.first = sequenceNumber;
+    else if (compareSequence(sequenceNumber, range.last) > 0) range.last = sequenceNumber;
   }
   return ranges;
 }
