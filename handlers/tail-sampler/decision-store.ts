@@ -72,8 +72,10 @@ export interface StoreSettings {
 const GET_BATCH = 100;
 const WRITE_BATCH = 25;
 const CHUNK_BYTES = 350 * 1024;
-// A part larger than this is parked in chunks of its own, so that the `parked` item stays under the item limit.
+// A part larger than this, or one that would take the trace's `parked` item past INLINE_TOTAL,
+// is parked in chunks of its own: the item stays under DynamoDB's 400 KB.
 const INLINE_BYTES = 32 * 1024;
+const INLINE_TOTAL = 256 * 1024;
 const SENT_KEYS_PER_ITEM = 3000;
 const UNPROCESSED_ATTEMPTS = 8;
 
@@ -192,7 +194,8 @@ export class DecisionStore {
       byTrace.set(part.traceId, stored);
       // A redelivered record is parked once.
       if (stored.some((p) => p.recordId === part.recordId)) continue;
-      if (part.gzipped.length <= INLINE_BYTES) {
+      const inline = stored.reduce((sum, p) => sum + (p.data?.length ?? 0), 0);
+      if (part.gzipped.length <= INLINE_BYTES && inline + part.gzipped.length <= INLINE_TOTAL) {
         stored.push({ recordId: part.recordId, data: part.gzipped });
         continue;
       }
