@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
-  QueryCommand,
   type AttributeValue,
   type BatchGetItemCommandOutput,
   type DynamoDBClient,
@@ -10,6 +9,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
+import { queryItems } from './query-items';
 import type { Decision, KeepReason } from './policy';
 
 /**
@@ -141,22 +141,13 @@ export class DecisionStore {
 
   /** The pieces named by the sent sets of batches of this shard that ended at or after `range.first`. */
   private async sentSince(shard: string, range: ShardRange): Promise<string[]> {
-    const keys: string[] = [];
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.settings.table,
-          KeyConditionExpression: 'pk = :pk AND sk >= :from',
-          ExpressionAttributeValues: { ':pk': { S: `shard#${shard}` }, ':from': { S: `sent#${sortable(range.first)}` } },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) keys.push(...(item.keys?.SS ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
-    return keys;
+    const items = await queryItems(this.client, {
+      TableName: this.settings.table,
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: { ':pk': { S: `shard#${shard}` }, ':from': { S: `sent#${sortable(range.first)}` } },
+      ConsistentRead: true,
+    });
+    return items.flatMap((item) => item.keys?.SS ?? []);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { queryItems } from './query-items';
 import { addCounts, emptyCounts, nextPlan, type AdaptiveSettings, type OperationCounts, type Plan } from './sampling-plan';
 
 /**
@@ -57,24 +58,17 @@ export class SamplingState {
   /** Every sandbox's counts of `interval`, added up per operation. */
   async observed(interval: number): Promise<Map<string, OperationCounts>> {
     const total = new Map<string, OperationCounts>();
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.settings.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :counts)',
-          ExpressionAttributeValues: { ':pk': { S: PARTITION }, ':counts': { S: `counts#${pad(interval)}#` } },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      for (const item of out.Items ?? []) {
-        for (const [key, counts] of Object.entries(JSON.parse(item.data!.S!) as Record<string, OperationCounts>)) {
-          total.set(key, addCounts(total.get(key) ?? emptyCounts(), counts));
-        }
+    const items = await queryItems(this.client, {
+      TableName: this.settings.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :counts)',
+      ExpressionAttributeValues: { ':pk': { S: PARTITION }, ':counts': { S: `counts#${pad(interval)}#` } },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      for (const [key, counts] of Object.entries(JSON.parse(item.data!.S!) as Record<string, OperationCounts>)) {
+        total.set(key, addCounts(total.get(key) ?? emptyCounts(), counts));
       }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    }
     return total;
   }
 
