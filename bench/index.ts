@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { adaptiveSampling } from './adaptive-sampling';
 import { archiveThroughput } from './archive';
 import { coldStart } from './cold-start';
 import { endToEnd } from './end-to-end';
@@ -12,6 +13,7 @@ import { bundleNote, footprintRows, referenceNote, type TargetRow } from './foot
 import { ingestThroughput, streamEfficiency } from './ingest';
 import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
+import { TARGET_PER_INTERVAL } from '../test/helpers/adaptive-scenario';
 import { readSide } from './read-side';
 import { lambdaExtension } from './lambda-extension';
 import { logCorrelationCost } from './log-correlation';
@@ -99,6 +101,8 @@ async function main(): Promise<void> {
     say(`tail sampler: ${sampler.spans} spans in batches of 500 records, decisions in dynalite`);
     const whole = await tailSamplerCompleteness(QUICK ? 200 : 1000);
     say(`tail sampler: ${whole.kept} kept traces arriving in three parts, out of order, through kinesalite`);
+    const adaptive = await adaptiveSampling();
+    say(`adaptive sampling: ${adaptive.outcomes.length} intervals of steady traffic, an incident and a 10× spike, through kinesalite and dynalite`);
     const read = await readSide(QUICK);
     say(`read side: record files through hoptrace's analysis; ${read.millionSpans.toLocaleString('en')} spans in a fresh process for memory`);
     const viewer = await viewerReport(QUICK ? 1 : 5);
@@ -145,6 +149,10 @@ async function main(): Promise<void> {
       }),
       { figure: 'tail sampler spans/s per core vs gunzip+parse+stringify+gzip', hoptrace: f(sampler.spansPerSecond, 0), reference: f(sampler.boundSpansPerSecond, 0), ratio: sampler.spansPerSecond / sampler.boundSpansPerSecond, target: '(context)', met: true },
       { figure: 'kept traces arriving complete vs deciding each record alone', hoptrace: `${whole.complete} / ${whole.kept}`, reference: `${whole.statelessComplete} / ${whole.kept}`, ratio: whole.complete / whole.kept, target: '100%, no duplicates', met: whole.complete === whole.kept && whole.duplicates === 0 },
+      { figure: 'adaptive sampling: kept routine traces per interval at steady state vs the target', hoptrace: f(adaptive.steadyRatio * TARGET_PER_INTERVAL), reference: String(TARGET_PER_INTERVAL), ratio: adaptive.steadyRatio, target: '±30%', met: Math.abs(adaptive.steadyRatio - 1) <= 0.3 },
+      { figure: 'adaptive sampling: error traces kept, through an incident and a 10× spike', hoptrace: String(adaptive.errorsKept), reference: String(adaptive.errorsSent), ratio: adaptive.errorsKept / adaptive.errorsSent, target: '100%', met: adaptive.errorsKept === adaptive.errorsSent },
+      { figure: 'adaptive sampling: intervals from an incident to its boost', hoptrace: String(adaptive.intervalsToBoost), reference: '1', ratio: adaptive.intervalsToBoost, target: '≤ 1', met: adaptive.intervalsToBoost === 1 },
+      { figure: 'adaptive sampling: kept routine traces per interval after the boost vs the target', hoptrace: f(adaptive.afterCooldownRatio * TARGET_PER_INTERVAL), reference: String(TARGET_PER_INTERVAL), ratio: adaptive.afterCooldownRatio, target: '±30%', met: Math.abs(adaptive.afterCooldownRatio - 1) <= 0.3 },
       { figure: 'read side spans/s per core vs gunzip + JSON.parse', hoptrace: f(read.spansPerSecond, 0), reference: f(read.boundSpansPerSecond, 0), ratio: read.spansPerSecond / read.boundSpansPerSecond, target: '≥ 50%', met: read.spansPerSecond / read.boundSpansPerSecond >= 0.5 },
       { figure: `read side peak RSS for ${read.millionSpans.toLocaleString('en')} spans vs the OTLP JSON read (MB)`, hoptrace: f(read.peakRssMb), reference: f(read.jsonMb), ratio: read.peakRssMb / read.jsonMb, target: '(context)', met: true },
       { figure: `\`stats --archive\` vs \`stats --dir\`, ${read.archive.spans.toLocaleString('en')} spans, wall time (ms)`, hoptrace: f(read.archive.archiveWallMs, 0), reference: f(read.archive.filesWallMs, 0), ratio: read.archive.archiveWallMs / read.archive.filesWallMs, target: '(context)', met: true },
@@ -222,6 +230,14 @@ async function main(): Promise<void> {
         ['the same, each record decided on its own spans (no store)', `${whole.statelessComplete} / ${whole.kept}`],
         ['spans forwarded twice', String(whole.duplicates)],
       ],
+    );
+    lines.push(
+      `Adaptive sampling, per interval (10 s on a fake clock, a target of ${TARGET_PER_INTERVAL} kept routine traces an interval, one operation, two shards each with its own consumer): the plan's probability, and what reached the backend.`,
+      '',
+    );
+    table(
+      ['interval', 'phase', 'traces', 'probability', 'boosted', 'routine kept', 'errors kept / sent', 'slow kept / sent'],
+      adaptive.outcomes.map((o) => [String(o.interval), o.phase, String(o.traces), o.probability[0] === undefined ? 'new' : o.probability[0].toPrecision(2), o.boostActive[0] === 1 ? 'yes' : '', String(o.kept.routine), `${o.kept.error} / ${o.sent.error}`, `${o.kept.slow} / ${o.sent.slow}`]),
     );
     lines.push('## Read side', '', 'The hoptrace command\'s analysis (`stats`: read, decode, de-duplicate, group, stats and map) on files of stream records as the ingest writes them (10 spans a trace), against gunzip + JSON.parse of the same files; then a million spans (20 a trace) in a fresh process.', '');
     table(

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { readConsumerConfig } from '../handlers/tail-sampler/config';
 import { createConsumer } from '../handlers/tail-sampler/consumer';
+import { decisionTableClient } from '../handlers/tail-sampler/dynamodb-client';
 import { decodeStreamRecord } from '../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../handlers/tail-sampler/policy';
 import { startEventSource } from '../local/consumer';
@@ -53,7 +53,7 @@ export interface TailSamplerThroughput {
  */
 export async function tailSamplerThroughput(receiverUrl: string, rounds: number): Promise<TailSamplerThroughput> {
   const dynalite = await childDynalite();
-  const client = new DynamoDBClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
+  const client = decisionTableClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
   try {
     await createDecisionTable(client, 'bench-decisions');
     const consume = createConsumer(readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiverUrl, HOPTRACE_DECISION_TABLE: 'bench-decisions', HOPTRACE_SAMPLE_RATIO: String(RATIO) }), client, SILENT);

@@ -1,6 +1,7 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import dynalite from 'dynalite';
+import { decisionTableClient } from '../handlers/tail-sampler/dynamodb-client';
 import { serveEmulator, type LocalEmulator } from './emulator';
 import { LOCAL_CREDENTIALS } from './kinesis';
 
@@ -10,7 +11,7 @@ export type LocalDynamo = LocalEmulator<DynamoDBClient>;
 export async function startDynalite(): Promise<LocalDynamo> {
   return serveEmulator(
     dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }),
-    (endpoint) => new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() }),
+    (endpoint) => decisionTableClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() }),
   );
 }
 

@@ -1,4 +1,6 @@
 import { readKeyValueList } from '../../src/config/env';
+import { isObject } from '../../src/guards';
+import type { AdaptiveSettings } from './sampling-plan';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -8,8 +10,10 @@ export interface Policies {
   /** Keep a trace with a span longer than this; undefined: the policy is off. */
   latencyThresholdMs: number | undefined;
   keepColdStarts: boolean;
-  /** Fraction of the remaining traces kept, 0 to 1, decided by trace id. */
+  /** Fraction of the remaining traces kept, 0 to 1, decided by trace id; with adaptive sampling, each new operation's first probability. */
   sampleRatio: number;
+  /** Adaptive sampling of the remaining traces, per root operation, instead of the fixed ratio; undefined: off. */
+  adaptive?: AdaptiveSettings | undefined;
 }
 
 export interface ForwardSettings {
@@ -65,6 +69,43 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
 
 const positive = (n: number): boolean => n > 0;
 
+/** HOPTRACE_TAIL_TARGETS: `{"service": {"operation": targetPerSecond}}`. */
+function targets(env: Env): Record<string, Record<string, number>> {
+  const raw = env.HOPTRACE_TAIL_TARGETS?.trim();
+  if (!raw) return {};
+  const rule = 'a JSON object of services, each an object of operation names to kept traces per second, e.g. {"orders":{"POST /orders":5}}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`HOPTRACE_TAIL_TARGETS is not JSON; it must be ${rule}`);
+  }
+  if (!isObject(parsed)) throw new Error(`HOPTRACE_TAIL_TARGETS must be ${rule}`);
+  for (const [service, operations] of Object.entries(parsed)) {
+    if (!isObject(operations)) throw new Error(`HOPTRACE_TAIL_TARGETS: "${service}" must be an object of operation names to kept traces per second`);
+    for (const [operation, target] of Object.entries(operations)) {
+      if (typeof target !== 'number' || !(target > 0)) throw new Error(`HOPTRACE_TAIL_TARGETS: "${service}" / "${operation}" must be a positive number of traces per second`);
+    }
+  }
+  return parsed as Record<string, Record<string, number>>;
+}
+
+/** Adaptive sampling, on when HOPTRACE_TAIL_TARGET_PER_S is set. */
+function adaptive(env: Env, initialProbability: number): AdaptiveSettings | undefined {
+  if (!env.HOPTRACE_TAIL_TARGET_PER_S?.trim()) return undefined;
+  return {
+    targetPerSecond: number(env, 'HOPTRACE_TAIL_TARGET_PER_S', 1, positive, 'a positive number of traces per second'),
+    targets: targets(env),
+    intervalMs: number(env, 'HOPTRACE_TAIL_INTERVAL_S', 60, positive, 'a positive number of seconds') * 1000,
+    initialProbability: Math.max(initialProbability, 1e-5),
+    minTraces: number(env, 'HOPTRACE_TAIL_MIN_TRACES', 10, (n) => n >= 0, 'a number of traces, 0 or more'),
+    keepOverP99: flag(env, 'HOPTRACE_TAIL_KEEP_OVER_P99', true),
+    objective: number(env, 'HOPTRACE_TAIL_OBJECTIVE', 0.999, (n) => n > 0 && n < 1, 'between 0 and 1, exclusive (0.999 for 99.9%)'),
+    boostBurn: number(env, 'HOPTRACE_TAIL_BOOST_BURN', 14.4, positive, 'a positive burn rate (1 spends the error budget exactly)'),
+    boostMs: number(env, 'HOPTRACE_TAIL_BOOST_S', 600, positive, 'a positive number of seconds') * 1000,
+  };
+}
+
 /**
  * The consumer's settings, from its environment. Fails loudly on a misconfiguration: a
  * consumer that cannot forward or remember decisions must not start and lose spans.
@@ -80,12 +121,14 @@ export function readConsumerConfig(env: Env): ConsumerConfig {
   if (compression !== 'gzip' && compression !== 'none') throw new Error(`HOPTRACE_FORWARD_COMPRESSION="${compression}" must be gzip or none`);
   const protocol = env.HOPTRACE_FORWARD_PROTOCOL?.trim().toLowerCase() || 'http/json';
   if (protocol !== 'http/json' && protocol !== 'http/protobuf') throw new Error(`HOPTRACE_FORWARD_PROTOCOL="${protocol}" must be http/json or http/protobuf`);
+  const sampleRatio = number(env, 'HOPTRACE_SAMPLE_RATIO', 0.1, (n) => n >= 0 && n <= 1, 'between 0 and 1');
   return {
     policies: {
       keepErrors: flag(env, 'HOPTRACE_KEEP_ERRORS', true),
       latencyThresholdMs: latency === 'off' ? undefined : number(env, 'HOPTRACE_KEEP_LATENCY_MS', 1000, positive, 'a positive number of ms or "off"'),
       keepColdStarts: flag(env, 'HOPTRACE_KEEP_COLD_STARTS', true),
-      sampleRatio: number(env, 'HOPTRACE_SAMPLE_RATIO', 0.1, (n) => n >= 0 && n <= 1, 'between 0 and 1'),
+      sampleRatio,
+      adaptive: adaptive(env, sampleRatio),
     },
     forward: {
       endpoint,

@@ -1,14 +1,15 @@
 import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
+import { keptLines, rootOf, type AdaptiveSampler, type Root } from './adaptive-sampler';
 import type { Policies } from './config';
-import type { DecisionStore, Lookup } from './decision-store';
+import { rangesOf, type DecisionStore, type Lookup, type StoredPart } from './decision-store';
 import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';
 import { decodeRecord, spansOf, type TracePart } from './parts';
 import { PipelineSlis } from './pipeline-slis';
 import { piecesOf, type Piece } from './pieces';
-import { inSampledFraction, interest, type KeepReason } from './policy';
+import { inSampledFraction, interest, type Decision, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
 import { keptProbability, WEIGHT_BYTES_PER_SPAN, weightedPiece } from './sampling-weight';
 import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
@@ -17,6 +18,8 @@ export type Log = (level: 'error' | 'warn', message: string, fields?: Record<str
 
 export interface ConsumerDeps {
   policies: Policies;
+  /** Adaptive sampling of routine traces, when configured; otherwise the fixed ratio. */
+  sampler?: AdaptiveSampler | undefined;
   store: DecisionStore;
   forward: Forward;
   maxRequestBytes: number;
@@ -42,20 +45,36 @@ interface Parked {
   keys: string[];
 }
 
-/** A provisional copy counts only while its real copy is not at hand: a reader keeps the real one. */
-function decisionOf(traceId: string, spans: OtlpSpan[], policies: Policies): KeepReason | undefined {
-  return interest(withoutSuperseded(spans), policies) ?? (inSampledFraction(traceId, policies.sampleRatio) ? 'ratio' : undefined);
+/**
+ * A provisional copy counts only while its real copy is not at hand: a reader keeps the real
+ * one. Adaptive sampling decides by the root's operation, so a part without the root is
+ * decided only by interest (or by a decision stored when its root was consumed).
+ */
+function judge(traceId: string, requests: OtlpExportRequest[], deps: ConsumerDeps): { decision: Decision | undefined; spans: OtlpSpan[]; found: KeepReason | undefined; root: Root | undefined } {
+  const spans = withoutSuperseded(requests.flatMap(spansOf));
+  const found = interest(spans, deps.policies);
+  if (deps.sampler) {
+    const root = rootOf(dropSuperseded(requests));
+    return { decision: root ? deps.sampler.decide(traceId, root, found) : found && { reason: found, probability: 1 }, spans, found, root };
+  }
+  const decision: Decision | undefined = found
+    ? { reason: found, probability: 1 }
+    : inSampledFraction(traceId, deps.policies.sampleRatio)
+      ? { reason: 'ratio', probability: deps.policies.sampleRatio }
+      : undefined;
+  return { decision, spans, found, root: undefined };
 }
 
 /** Interesting only through provisional copies: their real copies may be among the trace's parked parts. */
-function restsOnProvisional(spans: OtlpSpan[], reason: KeepReason | undefined, policies: Policies): boolean {
-  return reason !== undefined && reason !== 'ratio' && interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
+function restsOnProvisional(spans: OtlpSpan[], policies: Policies): boolean {
+  return interest(spans, policies) !== undefined && interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
 }
 
 /**
  * One batch of stream records, all from one shard. Per trace: kept when a part in the batch
- * is interesting (the decision is stored, and the trace's parked parts are swept out with
- * it), when its id is in the sampled fraction, or when an earlier part stored a decision;
+ * is interesting, or, with adaptive sampling, when its root's operation's plan keeps it (the
+ * decision is stored, and the trace's parked parts are swept out with it), when its id is in
+ * the fixed ratio's sampled fraction, or when an earlier part stored a decision;
  * otherwise the part is parked, to be sent if an interesting part comes later. A provisional
  * copy of a span (the timeout guard's) whose real copy is in the batch or parked neither makes
  * its trace interesting nor is forwarded; nor is it counted in the RED metrics when the real
@@ -93,6 +112,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
   }
   const all = [...traces.values()].flat();
+  const ranges = rangesOf(all);
   const piecesOfPart = (p: { recordId: string; request: OtlpExportRequest; jsonBytes: number }, traceId: string): Piece[] =>
     piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes, WEIGHT_BYTES_PER_SPAN);
   const pieces = new Map(all.map((p) => [p, piecesOfPart(p, p.traceId)]));
@@ -108,22 +128,30 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     fail(traces.get(traceId)!);
   };
 
-  const spans = new Map([...traces].map(([traceId, parts]) => [traceId, parts.flatMap((p) => spansOf(p.request))]));
-  const local = new Map<string, KeepReason | undefined>();
-  const tentative = new Set<string>();
-  for (const [traceId, traceSpans] of spans) {
-    const reason = decisionOf(traceId, traceSpans, deps.policies);
-    local.set(traceId, reason);
-    if (restsOnProvisional(traceSpans, reason, deps.policies)) tentative.add(traceId);
+  try {
+    for (const line of (await deps.sampler?.prepare(deps.metricsNamespace)) ?? []) deps.emit(line);
+  } catch (error) {
+    return storeDown(error);
   }
-  const isInteresting = (id: string): boolean => local.get(id) !== undefined && local.get(id) !== 'ratio';
+  const requestsOf = new Map([...traces].map(([traceId, parts]) => [traceId, parts.map((p) => p.request)]));
+  const local = new Map<string, Decision | undefined>();
+  const tentative = new Set<string>();
+  for (const [traceId, requests] of requestsOf) {
+    const { decision, spans, found, root } = judge(traceId, requests, deps);
+    local.set(traceId, decision);
+    if (root) deps.sampler!.count(traceId, root, found);
+    if (restsOnProvisional(spans, deps.policies)) tentative.add(traceId);
+  }
+  // Kept by id alone (the fixed ratio), every part of a trace decides alike with no store;
+  // any other decision is stored, and sweeps out the parts parked before it.
+  const isInteresting = (id: string): boolean => local.get(id) !== undefined && local.get(id)!.reason !== 'ratio';
   let lookup: Lookup;
   try {
     lookup = await deps.store.lookup(
       // A tentative trace's stored decision counts if its provisional copies turn out superseded.
       [...traces.keys()].filter((id) => local.get(id) === undefined || tentative.has(id)),
       [...traces.keys()].filter(isInteresting),
-      all.flatMap((p) => pieces.get(p)!.map((piece) => ({ traceId: p.traceId, recordId: piece.key }))),
+      ranges,
     );
   } catch (error) {
     return storeDown(error);
@@ -131,14 +159,14 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
 
   const parkedReads = new Map<string, Promise<Parked>>();
   const parkedOf = (traceId: string): Promise<Parked> => {
-    const read = parkedReads.get(traceId) ?? readParked(deps, traceId, traces.get(traceId)!);
+    const read = parkedReads.get(traceId) ?? readParked(deps, traceId, traces.get(traceId)!, lookup.parked.get(traceId)!);
     parkedReads.set(traceId, read);
     return read;
   };
   for (const traceId of [...tentative].filter((id) => lookup.parked.has(id))) {
     try {
       const parked = await parkedOf(traceId);
-      local.set(traceId, decisionOf(traceId, [...spans.get(traceId)!, ...parked.parts.flatMap((p) => spansOf(p.request))], deps.policies));
+      local.set(traceId, judge(traceId, [...requestsOf.get(traceId)!, ...parked.parts.map((p) => p.request)], deps).decision);
     } catch (error) {
       parkedReadFailed(traceId, error);
       traces.delete(traceId);
@@ -146,7 +174,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
   }
   try {
     // Stored before anything is forwarded: a later part of these traces finds it.
-    await deps.store.keep([...traces.keys()].filter(isInteresting).map((traceId) => ({ traceId, reason: local.get(traceId)! })));
+    await deps.store.keep([...traces.keys()].filter(isInteresting).map((traceId) => ({ traceId, ...local.get(traceId)! })));
   } catch (error) {
     return storeDown(error);
   }
@@ -154,23 +182,21 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
   const toPark: TracePart[] = [];
   const units: Unit[] = [];
   for (const [traceId, parts] of traces) {
-    const reason = local.get(traceId) ?? lookup.decisions.get(traceId);
-    if (!reason) {
+    const decision = local.get(traceId) ?? lookup.decisions.get(traceId);
+    if (!decision) {
       toPark.push(...parts);
       continue;
     }
     counters.KeptTraces++;
-    const unit: Unit = { traceId, owners: parts, pieces: parts.flatMap((p) => pieces.get(p)!).filter((piece) => !lookup.sent.has(piece.key)), parkedKeys: [] };
+    const unit: Unit = { traceId, decision, owners: parts, pieces: parts.flatMap((p) => pieces.get(p)!).filter((piece) => !lookup.sent.has(piece.key)), parkedKeys: [] };
     const among = parts.map((p) => p.request);
     if (lookup.parked.has(traceId)) {
       try {
         const parked = await parkedOf(traceId);
         unit.parkedKeys.push(...parked.keys);
-        const parkedPieces = parked.parts.flatMap((part) => piecesOfPart(part, traceId));
-        // A parked part half forwarded before (only while its trace was failing) keeps its
-        // markers: only the rest goes.
-        const sent = parkedPieces.length > 0 && lookup.failing.has(traceId) ? (await deps.store.lookup([], [], parkedPieces.map((piece) => ({ traceId, recordId: piece.key })))).sent : new Set<string>();
-        unit.pieces.push(...parkedPieces.filter((piece) => !sent.has(piece.key)));
+        // A parked part half forwarded before (while its trace was failing) is in a sent set
+        // of this batch's earlier delivery: only the rest goes.
+        unit.pieces.push(...parked.parts.flatMap((part) => piecesOfPart(part, traceId)).filter((piece) => !lookup.sent.has(piece.key)));
         among.push(...parked.parts.map((part) => part.request));
       } catch (error) {
         parkedReadFailed(traceId, error);
@@ -187,7 +213,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
 
   if (toPark.length > 0) {
     try {
-      await deps.store.park(toPark);
+      await deps.store.park(toPark, lookup.parked);
       counters.ParkedParts += toPark.length;
     } catch (error) {
       counters.StoreFailures++;
@@ -196,13 +222,31 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
   }
 
-  fail(await forwardUnits(units, { ...deps, now: deps.now ?? Date.now }, counters));
+  fail(await forwardUnits(units, { ...deps, now: deps.now ?? Date.now, ranges }, counters));
+  try {
+    await deps.sampler?.flush();
+  } catch (error) {
+    counters.StoreFailures++;
+    deps.log('warn', `storing the sampling counts failed; the next plan misses this batch: ${(error as Error).message}`);
+  }
+  if (deps.sampler) for (const line of keptLines(deps.metricsNamespace, (deps.now ?? Date.now)(), keptPerOperation(units, failed))) deps.emit(line);
   return finish(all, failed, counters, deps);
 }
 
+/** Kept traces whose root went out in this batch, per root operation (a trace's root goes once). */
+function keptPerOperation(units: Unit[], failed: Set<string>): Map<string, number> {
+  const kept = new Map<string, number>();
+  for (const unit of units) {
+    if (unit.owners.some((p) => failed.has(p.sequenceNumber))) continue;
+    const root = rootOf(unit.pieces.map((piece) => piece.request));
+    if (root) kept.set(root.key, (kept.get(root.key) ?? 0) + 1);
+  }
+  return kept;
+}
+
 /** A trace's parked parts, parsed, except copies of records in this batch. */
-async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePart[]): Promise<Parked> {
-  const { parts, keys } = await deps.store.parked(traceId);
+async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePart[], stored: StoredPart[]): Promise<Parked> {
+  const { parts, keys } = await deps.store.parked(traceId, stored);
   const here = new Set(inBatch.map((p) => p.recordId));
   const parsed: Parked['parts'] = [];
   for (const part of parts) {

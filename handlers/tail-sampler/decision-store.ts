@@ -1,39 +1,59 @@
+import { randomUUID } from 'node:crypto';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
-  QueryCommand,
   type AttributeValue,
+  type BatchGetItemCommandOutput,
   type DynamoDBClient,
+  type KeysAndAttributes,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
-import type { KeepReason } from './policy';
+import { queryItems } from './query-items';
+import type { Decision, KeepReason } from './policy';
 
 /**
- * The table (one partition per trace: `pk` = trace id) holds three kinds of items, each
- * expiring by DynamoDB TTL on `expiresAt`:
- * - `decision`: the trace is kept, and why; later parts look it up.
- * - `part#<recordId>#<n>`: a routine part parked until an interesting part of its trace
- *   arrives and forwards it; left to expire when none does. `parked` says the trace has some,
- *   so that an interesting part looks for them only when there are.
- * - `sent#<piece>`: the record (or its k-th slice, `<recordId>#k`) was forwarded or set
- *   aside; a redelivered record is not sent again.
+ * The table holds, per trace (`pk` = trace id), items each expiring by DynamoDB TTL on `expiresAt`:
+ * - `decision`: the trace is kept, why, and with what probability; later parts look it up.
+ * - `parked`: the routine parts parked until an interesting part of the trace arrives and
+ *   forwards them; left to expire when none does. Each part is in the item itself (`parts`),
+ *   or, when large, in `part#<recordId>#<n>` chunks the item names, so that one read of the
+ *   item, in the batch's lookup round, brings a trace's parked parts.
  * - `aside#<piece>#<n>`: spans the backend refused for good, or did not take within the retry
  *   window, kept with the `reason` for someone to look at (`aws dynamodb query`, pk = trace id).
  * - `failing`: since when (`since`, ms) the trace's spans have not reached the backend.
+ *
+ * and per shard (`pk` = `shard#<shardId>`):
+ * - `sent#<last sequence number of the batch>#<invocation>#<n>`: the pieces (records, or the
+ *   k-th slice of a record, `<recordId>#k`) one invocation forwarded or set aside. The stream
+ *   redelivers from a record of a failed batch onward, so a redelivery's sets are those whose
+ *   batch ended at or after its first record: one query finds them, and what they name is not
+ *   sent again.
  */
+
+/** A parked part as stored: its gzipped record, or the number of chunk items it is in. */
+export interface StoredPart {
+  recordId: string;
+  data?: Buffer | undefined;
+  chunks?: number | undefined;
+}
+
 export interface ParkedPart {
   recordId: string;
   gzipped: Buffer;
-  keys: string[];
+}
+
+/** A batch's records of one shard: the first and last sequence numbers. */
+export interface ShardRange {
+  first: string;
+  last: string;
 }
 
 export interface Lookup {
-  decisions: Map<string, KeepReason>;
-  /** Traces with parked parts. */
-  parked: Set<string>;
-  /** Of those, the ones the backend failed to take lately: some of their parked parts may be half sent. */
-  failing: Set<string>;
+  decisions: Map<string, Decision>;
+  /** The parked parts of the traces asked for, by trace. */
+  parked: Map<string, StoredPart[]>;
+  /** Pieces forwarded or set aside by an earlier delivery of these records. */
   sent: Set<string>;
 }
 
@@ -52,7 +72,35 @@ export interface StoreSettings {
 const GET_BATCH = 100;
 const WRITE_BATCH = 25;
 const CHUNK_BYTES = 350 * 1024;
+// A part larger than this, or one that would take the trace's `parked` item past INLINE_TOTAL,
+// is parked in chunks of its own: the item stays under DynamoDB's 400 KB.
+const INLINE_BYTES = 32 * 1024;
+const INLINE_TOTAL = 256 * 1024;
+const SENT_KEYS_PER_ITEM = 3000;
 const UNPROCESSED_ATTEMPTS = 8;
+
+/** The shard of a record id (Lambda's eventID, `shardId:sequenceNumber`) or of a piece key (`recordId#k`). */
+export function shardOf(key: string): string {
+  const at = key.lastIndexOf(':');
+  return at < 0 ? '' : key.slice(0, at);
+}
+
+// Sequence numbers are decimal strings of up to 128 digits: padded, they sort as numbers.
+const sortable = (sequenceNumber: string): string => sequenceNumber.padStart(128, '0');
+const compareSequence = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+/** Per shard, the first and last sequence numbers of these records. */
+export function rangesOf(records: ReadonlyArray<{ recordId: string; sequenceNumber: string }>): Map<string, ShardRange> {
+  const ranges = new Map<string, ShardRange>();
+  for (const { recordId, sequenceNumber } of records) {
+    const shard = shardOf(recordId);
+    const range = ranges.get(shard);
+    if (!range) ranges.set(shard, { first: sequenceNumber, last: sequenceNumber });
+    else if (compareSequence(sequenceNumber, range.first) < 0) range.first = sequenceNumber;
+    else if (compareSequence(sequenceNumber, range.last) > 0) range.last = sequenceNumber;
+  }
+  return ranges;
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -73,52 +121,105 @@ export class DecisionStore {
     return { N: String(Math.floor(this.now() / 1000) + ttlSeconds) };
   }
 
-  /** In one round: stored decisions of undecided traces, whether interesting ones have parked parts, which records were forwarded. */
-  async lookup(undecided: string[], interesting: string[], records: Array<{ traceId: string; recordId: string }>): Promise<Lookup> {
-    const keys = [
-      ...undecided.map((pk) => ({ pk, sk: 'decision' })),
-      ...interesting.flatMap((pk) => [
-        { pk, sk: 'parked' },
-        { pk, sk: 'failing' },
-      ]),
-      ...records.map((r) => ({ pk: r.traceId, sk: `sent#${r.recordId}` })),
-    ];
-    const result: Lookup = { decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() };
-    for (const batch of chunks(keys, GET_BATCH)) {
-      let pending: Array<Record<string, AttributeValue>> = batch.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= UNPROCESSED_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} key(s) unprocessed after ${attempt} attempts`);
-        if (attempt > 0) await sleep(backoffMs(attempt));
-        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.settings.table]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[this.settings.table] ?? []) {
-          const sk = item.sk?.S ?? '';
-          if (sk === 'decision') result.decisions.set(item.pk!.S!, item.reason!.S as KeepReason);
-          else if (sk === 'parked') result.parked.add(item.pk!.S!);
-          else if (sk === 'failing') result.failing.add(item.pk!.S!);
-          else result.sent.add(sk.slice('sent#'.length));
+  /** Gets the items, in batches, again for the keys DynamoDB leaves unprocessed. */
+  private async getItems(keys: Array<{ pk: string; sk: string }>): Promise<Array<Record<string, AttributeValue>>> {
+    const items: Array<Record<string, AttributeValue>> = [];
+    await Promise.all(
+      chunks(keys, GET_BATCH).map(async (batch) => {
+        let pending: KeysAndAttributes['Keys'] = batch.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
+        for (let attempt = 0; pending && pending.length > 0; attempt++) {
+          if (attempt >= UNPROCESSED_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} key(s) unprocessed after ${attempt} attempts`);
+          if (attempt > 0) await sleep(backoffMs(attempt));
+          const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.settings.table]: { Keys: pending, ConsistentRead: true } } }));
+          items.push(...(out.Responses?.[this.settings.table] ?? []));
+          pending = out.UnprocessedKeys?.[this.settings.table]?.Keys;
         }
-        pending = out.UnprocessedKeys?.[this.settings.table]?.Keys ?? [];
-      }
+      }),
+    );
+    return items;
+  }
+
+  /** The pieces named by the sent sets of batches of this shard that ended at or after `range.first`. */
+  private async sentSince(shard: string, range: ShardRange): Promise<string[]> {
+    const items = await queryItems(this.client, {
+      TableName: this.settings.table,
+      KeyConditionExpression: 'pk = :pk AND sk >= :from',
+      ExpressionAttributeValues: { ':pk': { S: `shard#${shard}` }, ':from': { S: `sent#${sortable(range.first)}` } },
+      ConsistentRead: true,
+    });
+    return items.flatMap((item) => item.keys?.SS ?? []);
+  }
+
+  /**
+   * In one round, concurrently: the stored decisions of undecided traces, the parked parts of
+   * these and of the interesting ones, and the pieces an earlier delivery of the batch's records sent.
+   */
+  async lookup(undecided: string[], interesting: string[], ranges: Map<string, ShardRange>): Promise<Lookup> {
+    const keys = [...undecided.map((pk) => ({ pk, sk: 'decision' })), ...[...new Set([...undecided, ...interesting])].map((pk) => ({ pk, sk: 'parked' }))];
+    const [items, sent] = await Promise.all([this.getItems(keys), Promise.all([...ranges].map(([shard, range]) => this.sentSince(shard, range)))]);
+    const result: Lookup = { decisions: new Map(), parked: new Map(), sent: new Set(sent.flat()) };
+    for (const item of items) {
+      if (item.sk?.S === 'decision') result.decisions.set(item.pk!.S!, { reason: item.reason!.S as KeepReason, probability: item.probability?.N ? Number(item.probability.N) : 1 });
+      else result.parked.set(item.pk!.S!, (item.parts?.L ?? []).map((p) => ({ recordId: p.M!.id!.S!, data: p.M!.data?.B ? Buffer.from(p.M!.data.B) : undefined, chunks: p.M!.chunks?.N ? Number(p.M!.chunks.N) : undefined })));
     }
     return result;
   }
 
-  async keep(decisions: Array<{ traceId: string; reason: KeepReason }>): Promise<void> {
+  async keep(decisions: Array<{ traceId: string } & Decision>): Promise<void> {
     const expiresAt = this.expiresAt(this.settings.decisionTtlSeconds);
-    await this.write(decisions.map((d): WriteRequest => ({ PutRequest: { Item: { pk: { S: d.traceId }, sk: { S: 'decision' }, reason: { S: d.reason }, expiresAt } } })));
+    await this.write(
+      decisions.map((d): WriteRequest => ({ PutRequest: { Item: { pk: { S: d.traceId }, sk: { S: 'decision' }, reason: { S: d.reason }, probability: { N: String(d.probability) }, expiresAt } } })),
+    );
   }
 
-  /** Keeps routine parts, whole, until their trace is decided or they expire. */
-  async park(parts: Array<{ traceId: string; recordId: string; gzipped: Buffer }>): Promise<void> {
+  /**
+   * Keeps routine parts, whole, until their trace is decided or they expire: each trace's
+   * `parked` item is written again with the parts it had (`before`, from the lookup) and the new ones.
+   */
+  async park(parts: Array<{ traceId: string; recordId: string; gzipped: Buffer }>, before: Map<string, StoredPart[]>): Promise<void> {
     const expiresAt = this.expiresAt(this.settings.parkTtlSeconds);
-    const requests: WriteRequest[] = [...new Set(parts.map((p) => p.traceId))].map((traceId) => ({ PutRequest: { Item: { pk: { S: traceId }, sk: { S: 'parked' }, expiresAt } } }));
+    const requests: WriteRequest[] = [];
+    const byTrace = new Map<string, StoredPart[]>();
     for (const part of parts) {
-      for (let n = 0; n * CHUNK_BYTES < part.gzipped.length; n++) {
+      const stored = byTrace.get(part.traceId) ?? [...(before.get(part.traceId) ?? [])];
+      byTrace.set(part.traceId, stored);
+      // A redelivered record is parked once.
+      if (stored.some((p) => p.recordId === part.recordId)) continue;
+      const inline = stored.reduce((sum, p) => sum + (p.data?.length ?? 0), 0);
+      if (part.gzipped.length <= INLINE_BYTES && inline + part.gzipped.length <= INLINE_TOTAL) {
+        stored.push({ recordId: part.recordId, data: part.gzipped });
+        continue;
+      }
+      const count = Math.ceil(part.gzipped.length / CHUNK_BYTES);
+      for (let n = 0; n < count; n++) {
         const data = part.gzipped.subarray(n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES);
         requests.push({ PutRequest: { Item: { pk: { S: part.traceId }, sk: { S: `part#${part.recordId}#${String(n).padStart(3, '0')}` }, data: { B: data }, expiresAt } } });
       }
+      stored.push({ recordId: part.recordId, chunks: count });
+    }
+    for (const [traceId, stored] of byTrace) {
+      const list: AttributeValue[] = stored.map((p) => ({ M: { id: { S: p.recordId }, ...(p.data ? { data: { B: p.data } } : { chunks: { N: String(p.chunks) } }) } }));
+      requests.push({ PutRequest: { Item: { pk: { S: traceId }, sk: { S: 'parked' }, parts: { L: list }, expiresAt } } });
     }
     await this.write(requests);
+  }
+
+  /** Parked parts, with the chunked ones read back, and the keys to delete once they are forwarded. */
+  async parked(traceId: string, stored: StoredPart[]): Promise<{ parts: ParkedPart[]; keys: string[] }> {
+    const chunkKey = (recordId: string, n: number): string => `part#${recordId}#${String(n).padStart(3, '0')}`;
+    const chunked = stored.flatMap((p) => Array.from({ length: p.data ? 0 : (p.chunks ?? 0) }, (_, n) => chunkKey(p.recordId, n)));
+    const data = new Map<string, Buffer>((await this.getItems(chunked.map((sk) => ({ pk: traceId, sk })))).map((item) => [item.sk!.S!, Buffer.from(item.data!.B!)]));
+    const parts: ParkedPart[] = [];
+    for (const p of stored) {
+      if (p.data) {
+        parts.push({ recordId: p.recordId, gzipped: p.data });
+        continue;
+      }
+      const pieces = Array.from({ length: p.chunks ?? 0 }, (_, n) => data.get(chunkKey(p.recordId, n)));
+      // A chunk gone (expired) loses its part only: the rest of the trace still goes.
+      if (pieces.every((b): b is Buffer => b !== undefined)) parts.push({ recordId: p.recordId, gzipped: Buffer.concat(pieces) });
+    }
+    return { parts, keys: ['parked', ...chunked] };
   }
 
   /** Keeps spans that will not be forwarded, whole, with the reason. */
@@ -142,18 +243,9 @@ export class DecisionStore {
   async failingSince(traceIds: string[], staleMs: number): Promise<Map<string, number>> {
     const now = this.now();
     const since = new Map<string, number>();
-    for (const batch of chunks(traceIds, GET_BATCH)) {
-      let pending: Array<Record<string, AttributeValue>> = batch.map((pk) => ({ pk: { S: pk }, sk: { S: 'failing' } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= UNPROCESSED_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} key(s) unprocessed after ${attempt} attempts`);
-        if (attempt > 0) await sleep(backoffMs(attempt));
-        const out = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.settings.table]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[this.settings.table] ?? []) {
-          const at = Number(item.since?.N);
-          if (Number.isFinite(at) && now - at < staleMs) since.set(item.pk!.S!, at);
-        }
-        pending = out.UnprocessedKeys?.[this.settings.table]?.Keys ?? [];
-      }
+    for (const item of await this.getItems(traceIds.map((pk) => ({ pk, sk: 'failing' })))) {
+      const at = Number(item.since?.N);
+      if (Number.isFinite(at) && now - at < staleMs) since.set(item.pk!.S!, at);
     }
     const first = traceIds.filter((id) => !since.has(id));
     const expiresAt = this.expiresAt(Math.ceil(staleMs / 1000));
@@ -162,53 +254,38 @@ export class DecisionStore {
     return since;
   }
 
-  /** The parts of a trace parked so far, reassembled, and the keys to delete once they are forwarded. */
-  async parked(traceId: string): Promise<{ parts: ParkedPart[]; keys: string[] }> {
-    const byRecord = new Map<string, ParkedPart & { pieces: Buffer[] }>();
-    let start: Record<string, AttributeValue> | undefined;
-    do {
-      const out = await this.client.send(
-        new QueryCommand({
-          TableName: this.settings.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :part)',
-          ExpressionAttributeValues: { ':pk': { S: traceId }, ':part': { S: 'part#' } },
-          ConsistentRead: true,
-          ...(start ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      // Sort keys come back in order, so a record's chunks arrive in sequence.
-      for (const item of out.Items ?? []) {
-        const sk = item.sk!.S!;
-        const recordId = sk.slice('part#'.length, sk.lastIndexOf('#'));
-        const entry = byRecord.get(recordId) ?? { recordId, gzipped: Buffer.alloc(0), keys: [], pieces: [] };
-        entry.keys.push(sk);
-        entry.pieces.push(Buffer.from(item.data!.B!));
-        byRecord.set(recordId, entry);
-      }
-      start = out.LastEvaluatedKey;
-    } while (start);
-    const parts = [...byRecord.values()].map(({ recordId, keys, pieces }) => ({ recordId, keys, gzipped: Buffer.concat(pieces) }));
-    return { parts, keys: ['parked', ...parts.flatMap((p) => p.keys)] };
-  }
-
-  /** Marks records forwarded, and removes the parked copies that went with them. */
-  async markSent(records: Array<{ traceId: string; recordId: string }>, parkedKeys: Array<{ traceId: string; key: string }>): Promise<void> {
+  /**
+   * Records the pieces forwarded or set aside, in one sent set per shard (see above) named by
+   * the batch's last record there, and removes the parked items that went with them.
+   */
+  async markSent(pieces: string[], parkedKeys: Array<{ traceId: string; key: string }>, ranges: Map<string, ShardRange>): Promise<void> {
     const expiresAt = this.expiresAt(this.settings.sentTtlSeconds);
-    await this.write([
-      ...records.map((r): WriteRequest => ({ PutRequest: { Item: { pk: { S: r.traceId }, sk: { S: `sent#${r.recordId}` }, expiresAt } } })),
-      ...parkedKeys.map((p): WriteRequest => ({ DeleteRequest: { Key: { pk: { S: p.traceId }, sk: { S: p.key } } } })),
-    ]);
+    const invocation = randomUUID();
+    const byShard = new Map<string, string[]>();
+    for (const key of new Set(pieces)) {
+      const shard = ranges.has(shardOf(key)) ? shardOf(key) : [...ranges.keys()][0] ?? '';
+      byShard.set(shard, [...(byShard.get(shard) ?? []), key]);
+    }
+    const sets = [...byShard].flatMap(([shard, keys]) =>
+      chunks(keys, SENT_KEYS_PER_ITEM).map((batch, n): WriteRequest => {
+        const last = ranges.get(shard)?.last ?? '0';
+        return { PutRequest: { Item: { pk: { S: `shard#${shard}` }, sk: { S: `sent#${sortable(last)}#${invocation}#${n}` }, keys: { SS: batch }, expiresAt } } };
+      }),
+    );
+    await this.write([...sets, ...parkedKeys.map((p): WriteRequest => ({ DeleteRequest: { Key: { pk: { S: p.traceId }, sk: { S: p.key } } } }))]);
   }
 
   private async write(requests: WriteRequest[]): Promise<void> {
-    for (const batch of chunks(requests, WRITE_BATCH)) {
-      let pending = batch;
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= UNPROCESSED_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} write(s) unprocessed after ${attempt} attempts`);
-        if (attempt > 0) await sleep(backoffMs(attempt));
-        const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.settings.table]: pending } }));
-        pending = out.UnprocessedItems?.[this.settings.table] ?? [];
-      }
-    }
+    await Promise.all(
+      chunks(requests, WRITE_BATCH).map(async (batch) => {
+        let pending = batch;
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= UNPROCESSED_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} write(s) unprocessed after ${attempt} attempts`);
+          if (attempt > 0) await sleep(backoffMs(attempt));
+          const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.settings.table]: pending } }));
+          pending = out.UnprocessedItems?.[this.settings.table] ?? [];
+        }
+      }),
+    );
   }
 }

@@ -1,13 +1,16 @@
 import { gzipSync } from 'node:zlib';
-import type { DecisionStore } from './decision-store';
+import type { DecisionStore, ShardRange } from './decision-store';
 import { deliver, type Outcome } from './delivery';
 import type { Forward } from './forwarder';
 import { spansOf, type TracePart } from './parts';
 import type { Piece } from './pieces';
+import type { Decision } from './policy';
 
 /** A kept trace's pieces still to send, the records that fail if they cannot be, and its parked items. */
 export interface Unit {
   traceId: string;
+  /** Why it is kept, and the probability it was sampled with (1 when always kept). */
+  decision: Decision;
   owners: TracePart[];
   pieces: Piece[];
   parkedKeys: string[];
@@ -33,6 +36,8 @@ export interface ForwardDeps {
   retryWindowMs: number;
   log: (level: 'error' | 'warn', message: string, fields?: Record<string, unknown>) => void;
   now: () => number;
+  /** The batch's records per shard, which name the sent sets. */
+  ranges: Map<string, ShardRange>;
 }
 
 // Within one invocation: the first send and two more, each wait at most this long.
@@ -122,9 +127,10 @@ export async function forwardUnits(units: Unit[], deps: ForwardDeps, counters: F
   const marked = settled.map((s) => ({ ...s, marks: [...s.done, ...(asideStored ? s.aside.map((a) => a.piece) : [])] }));
   try {
     await deps.store.markSent(
-      marked.flatMap((s) => s.marks.map((p) => ({ traceId: s.unit.traceId, recordId: p.key }))),
+      marked.flatMap((s) => s.marks.map((p) => p.key)),
       // Parked items go only with the last of their trace's pieces: a redelivery reads them again.
       marked.filter((s) => s.complete && (asideStored || s.aside.length === 0)).flatMap((s) => s.unit.parkedKeys.map((key) => ({ traceId: s.unit.traceId, key }))),
+      deps.ranges,
     );
   } catch (error) {
     // The spans are at the backend: failing the records would send them again. Without the

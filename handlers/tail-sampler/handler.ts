@@ -1,13 +1,13 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { readConsumerConfig } from './config';
 import { createConsumer } from './consumer';
+import { decisionTableClient } from './dynamodb-client';
 import { forwardHeaders } from './forward-headers';
 
 // Created once per sandbox: config is read, and connections are reused, across invocations.
 const config = readConsumerConfig(process.env);
-const dynamodb = new DynamoDBClient({
+const dynamodb = decisionTableClient({
   region: config.forward.region,
   ...(config.dynamodbEndpoint ? { endpoint: config.dynamodbEndpoint } : {}),
   requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),

@@ -2,8 +2,21 @@ import { attributeMap } from '../../src/otlp/values';
 import { OtlpStatusCode, type OtlpSpan } from '../../src/otlp/types';
 import type { Policies } from './config';
 
-/** Why a trace is kept. */
-export type KeepReason = 'error' | 'latency' | 'cold-start' | 'ratio';
+/**
+ * Why a trace is kept: an interest policy met by its spans; the fixed ratio (`ratio`, decided
+ * by trace id alone); or adaptive sampling, by its root's operation (`rare`, `boost`, `p99`,
+ * or `target`: inside the operation's probability).
+ */
+export type KeepReason = 'error' | 'latency' | 'cold-start' | 'ratio' | 'rare' | 'boost' | 'p99' | 'target';
+
+/**
+ * A kept trace: why, and the probability it was kept with (1 unless sampled), so that a
+ * backend can count it as 1 / probability traces.
+ */
+export interface Decision {
+  reason: KeepReason;
+  probability: number;
+}
 
 /** Span duration in ms from OTLP's decimal nanosecond strings (sub-µs precision is not needed). */
 export function durationMs(span: OtlpSpan): number {

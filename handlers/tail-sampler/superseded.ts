@@ -17,6 +17,8 @@ const spanKey = (span: OtlpSpan): string => `${span.traceId}/${span.spanId}`;
  * alone (the invocation did time out) is kept.
  */
 export function supersededAmong(spans: readonly OtlpSpan[]): (span: OtlpSpan) => boolean {
+  // The usual case, no timeout guard copy: nothing to index.
+  if (!spans.some(isProvisional)) return () => false;
   const real = new Set(spans.filter((s) => !isProvisional(s)).map(spanKey));
   return (span) => isProvisional(span) && real.has(spanKey(span));
 }

@@ -178,6 +178,8 @@ describe('serverless package (no AWS account)', () => {
     expect(fn.Handler).toBe('handlers/tail-sampler/handler.handler');
     expect(fn.Environment.Variables.HOPTRACE_DECISION_TABLE).toEqual({ Ref: 'DecisionTable' });
     expect(fn.Environment.Variables.HOPTRACE_FORWARD_RETRY_S).toBe('300');
+    // Adaptive sampling is off unless its target is given; its other settings have the code's defaults.
+    expect(fn.Environment.Variables).toMatchObject({ HOPTRACE_TAIL_TARGET_PER_S: '', HOPTRACE_TAIL_INTERVAL_S: '60', HOPTRACE_TAIL_OBJECTIVE: '0.999', HOPTRACE_TAIL_BOOST_BURN: '14.4', HOPTRACE_TAIL_BOOST_S: '600' });
   });
 
   it('deploys the on-call and debug dashboards, and no SLO alarm while no SLO is set', () => {
@@ -207,7 +209,7 @@ describe('serverless package (no AWS account)', () => {
     const statements = resources.TailSamplerRole!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }) => p.PolicyDocument.Statement);
     const byService = (prefix: string) => statements.filter((s: { Action: string[] }) => s.Action.every((a) => a.startsWith(prefix)));
     expect(byService('dynamodb:')).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': ['DecisionTable', 'Arn'] } },
+      { Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': ['DecisionTable', 'Arn'] } },
     ]);
     expect(byService('kinesis:')).toEqual([
       {

@@ -183,6 +183,22 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual([...big.attributes, { key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 } }]);
   });
 
+  it('parks more routine parts of one trace than one DynamoDB item holds, and forwards them all when the trace turns out interesting', async () => {
+    const [traceId] = routineIds(1) as [string];
+    const { stream } = await pipeline();
+    // 15 parts of ~30 KB gzipped each (random hex): 450 KB, past what one DynamoDB item may hold.
+    const part = (i: number, status = 0): Buffer =>
+      gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [{ traceId, spanId: i.toString(16).padStart(16, '0'), name: `part ${i}`, kind: 1, startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: [{ key: 'blob', value: { stringValue: randomBytes(28_000).toString('hex') } }], status: { code: status } }] }] }] }));
+    const routine = Array.from({ length: 15 }, (_, i) => part(i + 1));
+    expect(routine.reduce((n, b) => n + b.length, 0)).toBeGreaterThan(400_000);
+    for (const data of routine) await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: data }] }));
+    await source!.idle();
+    expect(receiver.spans()).toEqual([]);
+    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: part(99, 2) }] }));
+    await source!.idle();
+    expect(receiver.spans().map((s) => s.name).sort()).toEqual([...Array.from({ length: 15 }, (_, i) => `part ${i + 1}`), 'part 99'].sort());
+  });
+
   it('neither keeps, forwards nor counts a provisional copy whose real copy is at hand, and keeps one that stands alone', async () => {
     const [routine, cold, timedOut, parkedFirst] = routineIds(4) as [string, string, string, string];
     // One batch: the guard's copy, then the real end of the same span, as the wrapper sends them.
