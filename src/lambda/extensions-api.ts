@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import { connect, type Socket } from 'node:net';
 
 // Taken when this module loads, as a preload before the handler: hoptrace's node:http
-// instrumentation, installed later, must not trace the extension's own long polls.
+// instrumentation, installed later, must not trace the extension's registration (the long
+// polls do not go through node:http at all).
 const send = http.request;
 
 const BASE = '/2020-01-01/extension';
@@ -44,7 +45,7 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  * body comes with Content-Length, or chunked; one with neither ends with the connection
  * (`ended`). `close`: the connection cannot carry another request.
  */
-export function readResponse(data: Buffer, ended = false): { reply: Reply; rest: Buffer; close: boolean } | undefined {
+function readResponse(data: Buffer, ended = false): { reply: Reply; rest: Buffer; close: boolean } | undefined {
   const headEnd = data.indexOf(HEAD_END);
   if (headEnd < 0) return undefined;
   const [statusLine = '', ...lines] = data.toString('latin1', 0, headEnd).split('\r\n');
