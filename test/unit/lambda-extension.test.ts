@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Extension } from '../../src/lambda/extension';
 import { ExtensionsApi } from '../../src/lambda/extensions-api';
@@ -46,6 +46,75 @@ describe('ExtensionsApi.register', () => {
   ])('rejects with why on %s', async (_, answer, why) => {
     const { api: client } = await api([answer]);
     await expect(client.register('hoptrace', ['INVOKE'])).rejects.toThrow(why);
+  });
+});
+
+/** A server that writes each request's answer as the raw pieces given (END ends the connection), and counts connections. */
+async function rawApi(answers: Array<string[] | 'close'>): Promise<{ api: ExtensionsApi; connections: () => number; requests: string[] }> {
+  const requests: string[] = [];
+  let connections = 0;
+  const server = createServer((socket: Socket) => {
+    connections++;
+    let seen = '';
+    socket.on('data', async (chunk) => {
+      seen += chunk.toString('latin1');
+      for (let end = seen.indexOf('\r\n\r\n'); end >= 0; end = seen.indexOf('\r\n\r\n')) {
+        requests.push(seen.slice(0, end));
+        seen = seen.slice(end + 4);
+        const answer = answers.shift();
+        if (answer === undefined) return;
+        if (answer === 'close') return socket.destroy();
+        // Each piece in a write of its own, a turn apart: the client gets them as separate reads.
+        for (const piece of answer) {
+          if (piece === END) socket.end();
+          else socket.write(piece);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return { api: new ExtensionsApi(`127.0.0.1:${(server.address() as AddressInfo).port}`), connections: () => connections, requests };
+}
+
+const END = '<end>';
+const event = (requestId: string): string => JSON.stringify({ eventType: 'INVOKE', requestId, deadlineMs: 1 });
+const withLength = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+
+describe('ExtensionsApi.next', () => {
+  it('polls on one kept-alive connection, answers split anywhere, chunked ones too', async () => {
+    const split = withLength(event('b'));
+    const chunked = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n${event('c').slice(0, 5)}\r\n${(event('c').length - 5).toString(16)}\r\n${event('c').slice(5)}\r\n0\r\n\r\n`;
+    const { api: client, connections, requests } = await rawApi([[withLength(event('a'))], [split.slice(0, 10), split.slice(10, 60), split.slice(60)], [chunked.slice(0, 40), chunked.slice(40)]]);
+    await expect(client.next('ext-1')).resolves.toMatchObject({ eventType: 'INVOKE', requestId: 'a' });
+    await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'b' });
+    await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'c' });
+    expect(connections()).toBe(1);
+    expect(requests).toHaveLength(3);
+    for (const request of requests) expect(request).toMatch(/^GET \/2020-01-01\/extension\/event\/next HTTP\/1\.1\r\n[^]*\r\nLambda-Extension-Identifier: ext-1$/);
+  });
+
+  it('rejects when the connection closes before the answer, and the next poll connects again', async () => {
+    const { api: client, connections } = await rawApi(['close', [withLength(event('a'))]]);
+    await expect(client.next('ext-1')).rejects.toThrow(/closed before the answer|ECONNRESET/);
+    await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'a' });
+    expect(connections()).toBe(2);
+  });
+
+  it('opens a new connection after an answer that closes its own, or one whose body ends with it', async () => {
+    const noLength = `HTTP/1.1 200 OK\r\n\r\n${event('b')}`;
+    const { api: client, connections } = await rawApi([[withLength(event('a'), 'Connection: close\r\n')], [noLength, END], [withLength(event('c'))]]);
+    await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'a' });
+    await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'b' });
+    await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'c' });
+    expect(connections()).toBe(3);
+  });
+
+  it('rejects an answer that is not HTTP, or has a malformed length, with why', async () => {
+    const { api: client } = await rawApi([['SSH-2.0-OpenSSH\r\n\r\n'], ['HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n']]);
+    await expect(client.next('ext-1')).rejects.toThrow(/not an HTTP response: "SSH-2.0-OpenSSH"/);
+    await expect(client.next('ext-1')).rejects.toThrow(/malformed Content-Length: -3/);
   });
 });
 
