@@ -15,9 +15,20 @@ export interface Distribution {
 // CloudWatch takes at most 100 distinct values per metric in one document.
 const MAX_VALUES = 100;
 
-/** One EMF document: `fields` holds the dimension values and the metrics' values. */
-export function emfLine(namespace: string, timestamp: number, dimensions: readonly string[], metrics: readonly MetricDefinition[], fields: Record<string, unknown>): string {
-  return JSON.stringify({ _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [dimensions], Metrics: metrics }] }, ...fields });
+/**
+ * One EMF document: `fields` holds the dimension values and the metrics' values. `rollups` are
+ * coarser dimension sets CloudWatch also files the metrics under (a service's figures over all
+ * its operations), from the same values.
+ */
+export function emfLine(
+  namespace: string,
+  timestamp: number,
+  dimensions: readonly string[],
+  metrics: readonly MetricDefinition[],
+  fields: Record<string, unknown>,
+  rollups: ReadonlyArray<readonly string[]> = [],
+): string {
+  return JSON.stringify({ _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [dimensions, ...rollups], Metrics: metrics }] }, ...fields });
 }
 
 /** Value → count as distributions of at most 100 values each, one per document. */

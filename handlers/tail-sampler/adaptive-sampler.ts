@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { attributeMap } from '../../src/otlp/values';
 import { OtlpStatusCode, type OtlpExportRequest } from '../../src/otlp/types';
-import { emfLine } from './emf';
+import { emfLine } from '../embedded-metrics';
 import { durationMs, inSampledFraction, type Decision, type KeepReason } from './policy';
 import { bucketOf, emptyCounts, MAX_OPERATIONS, operationKey, splitOperationKey, type AdaptiveSettings, type OperationCounts, type Plan } from './sampling-plan';
 import type { SamplingState } from './sampling-state';

@@ -11,7 +11,7 @@ import { PipelineSlis } from './pipeline-slis';
 import { piecesOf, type Piece } from './pieces';
 import { inSampledFraction, interest, type Decision, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
-import { keptProbability, WEIGHT_BYTES_PER_SPAN, weightedPiece } from './sampling-weight';
+import { WEIGHT_BYTES_PER_SPAN, weightedPiece } from './sampling-weight';
 import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
 
 export type Log = (level: 'error' | 'warn', message: string, fields?: Record<string, unknown>) => void;
@@ -206,8 +206,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     // The backend cannot tell a provisional copy from the real one: only the real one goes.
     const requests = dropSuperseded(unit.pieces.map((piece) => piece.request), among);
     // Each span says how many it stands for, so the backend can scale its counts back.
-    const probability = keptProbability(reason, deps.policies);
-    unit.pieces = unit.pieces.map((piece, i) => weightedPiece({ ...piece, request: requests[i]! }, probability));
+    unit.pieces = unit.pieces.map((piece, i) => weightedPiece({ ...piece, request: requests[i]! }, decision.probability));
     if (unit.pieces.length > 0 || unit.parkedKeys.length > 0) units.push(unit);
   }
 

@@ -4,6 +4,9 @@ import { attributeMap, serviceNameOf } from '../../src/otlp/values';
 import { OtlpStatusCode, type OtlpExportRequest, type OtlpSpan } from '../../src/otlp/types';
 import { distributions, emfLine, tally } from '../embedded-metrics';
 
+// Each operation's figures are also filed per service: an SLO over a whole service reads them.
+const SERVICE_ROLLUP = [['service']];
+
 interface Operation {
   service: string;
   operation: string;
@@ -75,9 +78,9 @@ export class RedMetrics {
       const dims = { service: op.service, operation: op.operation };
       distributions(op.durations).forEach((Duration, i) => {
         if (i === 0) {
-          out.push(emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Errors', Unit: 'Count' }, { Name: 'Duration', Unit: 'Milliseconds' }], { ...dims, Requests: op.requests, Errors: op.errors, Duration }));
+          out.push(emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Errors', Unit: 'Count' }, { Name: 'Duration', Unit: 'Milliseconds' }], { ...dims, Requests: op.requests, Errors: op.errors, Duration }, SERVICE_ROLLUP));
         } else {
-          out.push(emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'Duration', Unit: 'Milliseconds' }], { ...dims, Duration }));
+          out.push(emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'Duration', Unit: 'Milliseconds' }], { ...dims, Duration }, SERVICE_ROLLUP));
         }
       });
     }

@@ -1,9 +1,7 @@
 import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
-import type { Policies } from './config';
 import { spansOf } from './parts';
 import type { Piece } from './pieces';
-import type { KeepReason } from './policy';
 
 // Each forwarded span says how many spans it stands for, so a backend can scale counts back:
 // OpenTelemetry's `th` sub-key of the `ot` tracestate member (TraceState: Probability Sampling,
@@ -18,11 +16,6 @@ const TWO_56 = 2n ** 56n;
 // W3C Trace Context: at most 512 characters, 32 members.
 const MAX_TRACESTATE = 512;
 const MAX_MEMBERS = 32;
-
-/** The probability a kept trace was kept with: 1 for an interesting one, the sampled fraction for the rest. */
-export function keptProbability(reason: KeepReason, policies: Policies): number {
-  return reason === 'ratio' ? policies.sampleRatio : 1;
-}
 
 /** `th` for a probability in (0, 1]. */
 export function thresholdOf(probability: number): string {

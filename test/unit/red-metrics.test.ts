@@ -103,4 +103,11 @@ describe('RED metrics before sampling and the command\'s stats on the same spans
     expect(coldStarts).toEqual(Object.fromEntries(stats.functions.map((f) => [f.service, f.coldStarts])));
     expect(stats.functions.find((f) => f.service === 'worker')!.coldStarts).toBe(75);
   });
+
+  it('files every operation\'s figures under its service too, which an SLO over a whole service reads', async () => {
+    const docs = await consumed(syntheticRecords(20));
+    const operations = docs.filter((d) => d.operation !== undefined);
+    expect(operations.length).toBeGreaterThan(0);
+    for (const d of operations) expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'operation'], ['service']]);
+  });
 });
