@@ -44,7 +44,7 @@ describe('OTLP JSON encoding of any strings and numbers', () => {
   it('always parses, and holds the names, keys and values given', () => {
     fc.assert(
       fc.property(text, fc.dictionary(text, value, { maxKeys: 6 }), text, text, (name, attributes, eventName, message) => {
-        const span = new RecordingSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED }, name, SpanKind.SERVER, undefined, 1_700_000_000_000, { name: 'fuzz' }, rules, { onEnd: () => undefined }, attributes);
+        const span = new RecordingSpan({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED }, name, SpanKind.SERVER, undefined, 1_700_000_000_000, { name: 'fuzz' }, rules, { onEnd: () => undefined }, attributes as never);
         span.addEvent(eventName, { [eventName]: message });
         span.setStatus({ code: 2, message });
         span.end(1_700_000_000_001);

@@ -3,7 +3,8 @@ import { ANY_VALUE_TYPES_ATTRIBUTE, attributeText, plainAttributes } from '../..
 import { capRow } from '../../../handlers/archive/row-limits';
 import { spanRows } from '../../../handlers/archive/span-table';
 import { attributeMap } from '../../../src/otlp/values';
-import type { OtlpKeyValue } from '../../../src/otlp/types';
+import type { OtlpExportRequest, OtlpKeyValue } from '../../../src/otlp/types';
+import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
 
 const attributes: OtlpKeyValue[] = [
   { key: 'plain', value: { stringValue: '{"a":1}' } },
@@ -34,22 +35,8 @@ describe('AnyValue attributes in the span table', () => {
 
   it('reads a row cut to fit as text, never failing on JSON the cut broke', () => {
     const long = 'x'.repeat(3000);
-    const span = {
-      traceId: 'a'.repeat(32),
-      spanId: 'b'.repeat(16),
-      name: 'op',
-      kind: 1,
-      startTimeUnixNano: '1700000000000000000',
-      endTimeUnixNano: '1700000000000000001',
-      attributes: [{ key: 'map', value: { kvlistValue: { values: [{ key: 'long', value: { stringValue: long } }] } } }],
-      droppedAttributesCount: 0,
-      events: [],
-      droppedEventsCount: 0,
-      links: [],
-      droppedLinksCount: 0,
-      status: { code: 0 },
-    };
-    const [row] = spanRows({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [span] }] }] });
+    const span = otlpSpan({ attributes: [{ key: 'map', value: { kvlistValue: { values: [{ key: 'long', value: { stringValue: long } }] } } }] });
+    const [row] = spanRows(exportRequest([span]) as unknown as OtlpExportRequest);
     const { row: cut } = capRow(row!, 2048);
     const read = plainAttributes(cut.span_attributes);
     expect(typeof read.map).toBe('string');
