@@ -90,7 +90,8 @@ function cleanValue(value: unknown, walk: ValueWalk, depth: number): OtlpAnyValu
 
 /**
  * Keeps valid key-values up to the count cap (a complex value counts as one, as in the
- * SDK), truncates long values and replaces the values of sensitive keys. `dropped` counts what was left out, for droppedAttributesCount.
+ * SDK), truncates long values and replaces the values of sensitive keys. `dropped` counts
+ * what was left out, for droppedAttributesCount.
  */
 export function cleanKeyValues(list: unknown, rules: AttributeRules, stats: CleanStats): { kept: OtlpKeyValue[]; dropped: number } {
   if (!Array.isArray(list)) return { kept: [], dropped: 0 };
