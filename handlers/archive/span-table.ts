@@ -1,14 +1,14 @@
-import type { OtlpEntity, OtlpExportRequest, OtlpKeyValue, OtlpSpan } from '../../src/otlp/types';
-import { attributeMap, type PlainValue } from '../../src/otlp/values';
+import type { OtlpEntity, OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { TENANT_ATTRIBUTE } from '../../src/otlp/stream-record';
+import { attributeText, type TextMap } from './attribute-text';
 
 // The span table: one row per span, columns after the OpenTelemetry Collector ClickHouse
 // exporter's `otel_traces`, in snake_case (DESIGN.md, "Span table"). Attribute values are
 // text in a string map (as ClickHouse's Map(String, String)), so one column type holds
-// every attribute and Athena and DuckDB read it alike.
+// every attribute and Athena and DuckDB read it alike (attribute-text.ts says how each value is
+// written).
 
-/** Attributes as the table stores them. */
-export type TextMap = Record<string, string>;
+export type { TextMap } from './attribute-text';
 
 export interface SpanRow {
   trace_id: string;
@@ -62,17 +62,6 @@ export const PARTITION_COLUMN = 'dt';
 const KINDS = ['Unspecified', 'Internal', 'Server', 'Client', 'Producer', 'Consumer'];
 const STATUSES = ['Unset', 'Ok', 'Error'];
 
-function text(value: PlainValue): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-function textMap(list: readonly OtlpKeyValue[] | undefined): TextMap {
-  const out = Object.create(null) as TextMap;
-  const plain = attributeMap(list);
-  for (const key of Object.keys(plain)) out[key] = text(plain[key]!);
-  return out;
-}
-
 /** Nanoseconds since the epoch (decimal string) as ISO 8601 UTC, keeping all nine digits. */
 export function nanosToIso(nanos: string): string {
   const ns = BigInt(nanos);
@@ -93,13 +82,13 @@ function row(span: OtlpSpan, service: string, resource: TextMap, scope: OtlpEnti
     resource_attributes: resource,
     scope_name: typeof scope?.name === 'string' ? scope.name : '',
     scope_version: typeof scope?.version === 'string' ? scope.version : '',
-    span_attributes: textMap(span.attributes),
+    span_attributes: attributeText(span.attributes),
     start_time: nanosToIso(span.startTimeUnixNano),
     duration_ns: Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)),
     status_code: STATUSES[span.status?.code ?? 0] ?? 'Unset',
     status_message: span.status?.message ?? '',
-    events: (span.events ?? []).map((e) => ({ time: nanosToIso(e.timeUnixNano), name: e.name, attributes: textMap(e.attributes) })),
-    links: (span.links ?? []).map((l) => ({ trace_id: l.traceId, span_id: l.spanId, trace_state: l.traceState ?? '', attributes: textMap(l.attributes) })),
+    events: (span.events ?? []).map((e) => ({ time: nanosToIso(e.timeUnixNano), name: e.name, attributes: attributeText(e.attributes) })),
+    links: (span.links ?? []).map((l) => ({ trace_id: l.traceId, span_id: l.spanId, trace_state: l.traceState ?? '', attributes: attributeText(l.attributes) })),
     tenant,
   };
 }
@@ -111,7 +100,7 @@ function row(span: OtlpSpan, service: string, resource: TextMap, scope: OtlpEnti
 export function spanRows(request: OtlpExportRequest): SpanRow[] {
   const rows: SpanRow[] = [];
   for (const rs of request.resourceSpans) {
-    const resource = textMap(rs.resource?.attributes);
+    const resource = attributeText(rs.resource?.attributes);
     const service = resource['service.name'] ?? 'unknown_service';
     const tenant = resource[TENANT_ATTRIBUTE] ?? null;
     for (const ss of rs.scopeSpans) for (const span of ss.spans) rows.push(row(span, service, resource, ss.scope, tenant));

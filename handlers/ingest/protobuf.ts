@@ -1,4 +1,4 @@
-import { MAX_DEPTH } from './attributes';
+import { MAX_VALUE_DEPTH } from '../../src/otlp/value-bounds';
 import type { WorkBudget } from './request-limits';
 
 // Reads a protobuf `ExportTraceServiceRequest` (opentelemetry/proto trace v1) into the object
@@ -202,7 +202,7 @@ function repeatedValues<T>(r: Reader, end: number, field: string, read: (stop: n
 function anyValue(r: Reader, end: number, depth: number): Raw | undefined {
   // Validation drops what nests deeper than this; the reader need not build it, and must
   // not recurse as deep as a hostile body nests.
-  if (depth > MAX_DEPTH) {
+  if (depth > MAX_VALUE_DEPTH) {
     r.pos = end;
     return undefined;
   }

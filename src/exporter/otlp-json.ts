@@ -1,6 +1,7 @@
-import type { AttributeValue, Attributes } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { EXPORT_SPANS_ATTRIBUTE } from '../otlp/pipeline-attributes';
 import type { Redactor } from '../redaction';
+import type { StoredAttributes, StoredValue } from '../tracer/attributes';
 import type { InstrumentationScope, RecordingSpan } from '../tracer/span';
 import { msToNanoString } from '../tracer/time';
 
@@ -29,17 +30,23 @@ function numberValue(value: number): string {
 // application go through `quote`; ids are hex, times and counts digits.
 const quote = (value: string): string => JSON.stringify(value);
 
-function anyValue(value: AttributeValue | null | undefined, redactor: Redactor): string {
+// Byte arrays are base64 in OTLP JSON, as protobuf's JSON mapping writes `bytes`.
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+function anyValue(value: StoredValue | undefined, redactor: Redactor): string {
   if (typeof value === 'string') return `{"stringValue":${quote(redactor.scrub(value))}}`;
   if (typeof value === 'boolean') return `{"boolValue":${value}}`;
   if (typeof value === 'number') return numberValue(value);
+  // null (and an array's hole) is the empty value.
+  if (value === null || value === undefined) return '{}';
+  if (value instanceof Uint8Array) return `{"bytesValue":"${base64(value)}"}`;
   if (Array.isArray(value)) return `{"arrayValue":{"values":[${value.map((v) => anyValue(v, redactor)).join(',')}]}}`;
-  return '{}';
+  return `{"kvlistValue":{"values":${keyValues(value, redactor)}}}`;
 }
 
-function keyValues(attributes: Attributes, redactor: Redactor): string {
+function keyValues(attributes: Attributes | StoredAttributes, redactor: Redactor): string {
   let out = '';
-  for (const key of Object.keys(attributes)) out += `${out ? ',' : ''}{"key":${quote(key)},"value":${anyValue(attributes[key], redactor)}}`;
+  for (const key of Object.keys(attributes)) out += `${out ? ',' : ''}{"key":${quote(key)},"value":${anyValue(attributes[key] as StoredValue | undefined, redactor)}}`;
   return `[${out}]`;
 }
 

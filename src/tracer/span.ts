@@ -10,7 +10,7 @@ import {
   type SpanStatus,
   type TimeInput,
 } from '@opentelemetry/api';
-import { AttributeMap, truncateString, type AttributeRules } from './attributes';
+import { AttributeMap, truncateString, type AttributeRules, type StoredAttributes } from './attributes';
 import { toEpochMs } from './time';
 
 export interface InstrumentationScope {
@@ -61,7 +61,7 @@ export class RecordingSpan implements Span {
     readonly scope: InstrumentationScope,
     private readonly rules: AttributeRules,
     private readonly sink: SpanSink,
-    attributes?: Attributes,
+    attributes?: Attributes | StoredAttributes,
     links?: Link[],
   ) {
     this.name = this.bounded(name);

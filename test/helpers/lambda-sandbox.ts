@@ -17,14 +17,15 @@ const RIC_ENTRY = { 3: 'tools/lambda-runtime-client/node_modules/aws-lambda-ric-
 /**
  * A function's deployment in a temporary task root: hoptrace installed in its node_modules as
  * the package is published (the `exports` of package.json, bundles built from src/), beside
- * `@opentelemetry/api` and middy, and the handler files given.
+ * `@opentelemetry/api` and middy, and the handler files given. `api` is the installed package
+ * that stands as `@opentelemetry/api` (`otel-api-110`: API 1.10 where the checkout pins 1.9).
  */
-export async function deployment(files: Record<string, string>): Promise<{ root: string; remove: () => void }> {
+export async function deployment(files: Record<string, string>, api = '@opentelemetry/api'): Promise<{ root: string; remove: () => void }> {
   const root = mkdtempSync(join(tmpdir(), 'hoptrace-task-'));
   const pkg = join(root, 'node_modules/hoptrace');
-  for (const dependency of ['@opentelemetry/api', '@middy/core']) {
+  for (const [dependency, installed] of [['@opentelemetry/api', api], ['@middy/core', '@middy/core']] as const) {
     mkdirSync(join(root, 'node_modules', dependency, '..'), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules', dependency), join(root, 'node_modules', dependency));
+    symlinkSync(join(ROOT, 'node_modules', installed), join(root, 'node_modules', dependency));
   }
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   mkdirSync(pkg, { recursive: true });
@@ -96,8 +97,9 @@ export interface Booted {
 /**
  * Boots sandboxes for one test file: a Runtime API, a deployment of `files`, the runtime
  * client, and an ingest (a fresh receiver unless one is given). `cleanup` stops them all.
+ * `apiPackage`: as `deployment`'s `api`.
  */
-export function sandboxes(ric: 3 | 4 = RIC): { boot: (files: Record<string, string>, options?: RuntimeApiOptions, env?: Record<string, string>, receiver?: OtlpReceiver) => Promise<Booted>; cleanup: () => Promise<void> } {
+export function sandboxes(ric: 3 | 4 = RIC, apiPackage?: string): { boot: (files: Record<string, string>, options?: RuntimeApiOptions, env?: Record<string, string>, receiver?: OtlpReceiver) => Promise<Booted>; cleanup: () => Promise<void> } {
   const cleanups: Array<() => Promise<void> | void> = [];
   return {
     async boot(files, options = {}, env = {}, receiver) {
@@ -105,7 +107,7 @@ export function sandboxes(ric: 3 | 4 = RIC): { boot: (files: Record<string, stri
       if (!receiver) cleanups.push(() => ingest.close());
       const api = await LambdaRuntimeApi.start(options);
       cleanups.push(() => api.close());
-      const task = await deployment(files);
+      const task = await deployment(files, apiPackage);
       cleanups.push(task.remove);
       const start = (): Sandbox => {
         const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env }, ric, env._HANDLER ?? 'index.handler');

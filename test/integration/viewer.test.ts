@@ -171,6 +171,10 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     await page.getByPlaceholder('Find in trace').press('Enter');
     await expect.poll(() => page.getByTestId('span-details').locator('h3').textContent()).toBe('GET /inventory');
     expect(await page.locator('.wf-row.match').count()).toBe(1);
+    // An API 1.10 map or list attribute: indented JSON, as text.
+    const messages = page.getByTestId('span-details').locator('tr', { hasText: 'gen_ai.input.messages' }).locator('pre.json');
+    expect(await messages.textContent()).toBe(JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: '<img src=x>' }] }], null, 2));
+    expect(await page.locator('img').count()).toBe(0);
   });
 
   it('follows a span link to the linked span', async () => {

@@ -2,6 +2,8 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { encodeExportRequestProtobuf } from '../../src/otlp/protobuf-encode';
 import type { OtlpExportRequest } from '../../src/otlp/types';
+import { readExportRequest } from '../../handlers/ingest/protobuf';
+import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../handlers/ingest/request-limits';
 
 // The messages of opentelemetry-proto's collector/trace/v1 request, with their field numbers,
 // decoded by protobufjs: an independent reader of what the encoder writes.
@@ -124,5 +126,18 @@ describe('OTLP protobuf encoding', () => {
     expect(encodeExportRequestProtobuf({ resourceSpans: [] }).length).toBe(0);
     const minimal = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, name: 'x', kind: 0, startTimeUnixNano: '0', endTimeUnixNano: '0', status: { code: 0 } }] }] }] } as unknown as OtlpExportRequest;
     expect(decode(encodeExportRequestProtobuf(minimal))).toEqual({ resource_spans: [{ scope_spans: [{ spans: [{ trace_id: b64(TRACE), span_id: b64(SPAN), name: 'x', status: {} }] }] }] });
+  });
+});
+
+describe('AnyValue through the protobuf the tail sampler forwards', () => {
+  it('comes back unchanged through the ingest reader: nested lists, arrays of maps, bytes and empty values', () => {
+    const attributes = [
+      { key: 'empty', value: {} },
+      { key: 'none', value: { arrayValue: { values: [] } } },
+      { key: 'mixed', value: { arrayValue: { values: [{ intValue: '1' }, {}, { kvlistValue: { values: [{ key: 'k', value: { arrayValue: { values: [{ bytesValue: 'AAEC/w==' }, { boolValue: true }] } } }] } }] } } },
+    ];
+    const request = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans: [{ ...REQUEST.resourceSpans[0]!.scopeSpans[0]!.spans[0]!, attributes }] }] }] } as OtlpExportRequest;
+    const read = readExportRequest(encodeExportRequestProtobuf(request), new WorkBudget(DEFAULT_REQUEST_LIMITS)) as unknown as OtlpExportRequest;
+    expect(read.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes).toEqual(attributes);
   });
 });

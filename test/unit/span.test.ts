@@ -68,12 +68,16 @@ describe('RecordingSpan', () => {
     expect(span.links[0]!.attributes.values).toEqual({ apiKey: REDACTED });
   });
 
-  it('refuses values the API does not allow', () => {
+  it('refuses what no AnyValue can hold, counting it dropped', () => {
     const { span } = make();
-    span.setAttribute('obj', { nested: true } as never);
-    span.setAttribute('mixed', ['a', 1] as never);
+    span.setAttribute('date', new Date() as never);
+    span.setAttribute('map', new Map() as never);
+    span.setAttribute('fn', (() => 1) as never);
+    span.setAttribute('big', 1n as never);
     span.setAttribute('', 'empty key');
+    span.setAttribute('unset', undefined as never);
     expect(Object.keys(span.attributes.values)).toEqual([]);
+    expect(span.attributes.dropped).toBe(4);
   });
 
   it('keeps prototype-polluting keys as plain data', () => {

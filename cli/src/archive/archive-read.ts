@@ -28,6 +28,7 @@ import {
   type Statement,
 } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
+import { plainAttributes } from '../../../handlers/archive/attribute-text';
 
 // The commands' answers from the span table: the engine computes `traces`, `stats` and `map`
 // (archive-sql.ts); `trace <id>` and the report's traces read only their own rows and go
@@ -166,8 +167,8 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
     const traceId = text(row.trace_id);
     let trace = traces.get(traceId);
     if (!trace) traces.set(traceId, (trace = { compact: new Map(), details: new Map() }));
-    const attributes = parseJson<TextMap>(row.span_attributes, {});
-    const resource = parseJson<TextMap>(row.resource_attributes, {});
+    const attributes = plainAttributes(parseJson<TextMap>(row.span_attributes, {}));
+    const resource = plainAttributes(parseJson<TextMap>(row.resource_attributes, {}));
     const events = parseJson<Array<{ time: string; name: string; attributes: TextMap | null }>>(row.events, []);
     const links = parseJson<Array<{ trace_id: string; span_id: string; attributes: TextMap | null }>>(row.links, []);
     let flags = row.status_code === 'Error' ? Flag.Error : row.status_code === 'Ok' ? Flag.Ok : 0;
@@ -195,8 +196,8 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
       ...(message !== '' ? { statusMessage: message } : {}),
       attributes,
       resource,
-      events: events.map((e) => ({ timeMs: timestampMicros(e.time) / 1000, name: e.name, attributes: e.attributes ?? {} })),
-      links: links.map((l) => ({ traceId: l.trace_id, spanId: l.span_id, attributes: l.attributes ?? {} })),
+      events: events.map((e) => ({ timeMs: timestampMicros(e.time) / 1000, name: e.name, attributes: plainAttributes(e.attributes) })),
+      links: links.map((l) => ({ traceId: l.trace_id, spanId: l.span_id, attributes: plainAttributes(l.attributes) })),
     });
   }
   return traces;

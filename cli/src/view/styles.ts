@@ -96,6 +96,7 @@ th .sort{width:100%;text-align:inherit}
 .kv{width:100%;font-size:12px}
 .kv th{text-align:left;font-weight:500;color:#4a5262;padding:2px 8px 2px 0;vertical-align:top;width:38%;word-break:break-word}
 .kv td{padding:2px 0;overflow-wrap:anywhere;font-family:ui-monospace,Menlo,Consolas,monospace}
+.kv pre.json{margin:0;font:inherit;white-space:pre-wrap}
 .event{border-left:3px solid #e4e7ec;padding:2px 0 2px 8px;margin:4px 0}
 .linkish{border:none;background:none;color:#1b4fb8;text-decoration:underline;padding:0;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 .flame-scroll{flex:1;min-height:0;overflow:auto;background:#fff;border:1px solid #c9ced8;padding:4px}

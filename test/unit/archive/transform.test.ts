@@ -70,7 +70,7 @@ describe('span rows', () => {
       resource_attributes: { 'service.name': 'orders' },
       scope_name: 'test',
       scope_version: '1',
-      span_attributes: { 'http.response.status_code': '503', 'faas.coldstart': 'true', tags: '["a",2]' },
+      span_attributes: { 'http.response.status_code': '503', 'faas.coldstart': 'true', tags: '["a",2]', 'hoptrace.anyvalue': '{"tags":"array"}' },
       start_time: '2025-11-22T02:45:15.123456789Z',
       duration_ns: 250_000_000,
       status_code: 'Error',

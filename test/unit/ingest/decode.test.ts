@@ -97,11 +97,53 @@ describe('decodeExportRequest', () => {
       { key: 'deep', value: deep },
     ];
     const span = decode(exportRequest([otlpSpan({ attributes })])).groups[0]!.scopes[0]!.spans[0]!;
-    expect(span.attributes.map((a) => a.key)).toEqual(['ok', 'num', 'big-num', 'deep']);
+    // A value nested too deep goes whole, as the library drops it: never a part of it.
+    expect(span.attributes.map((a) => a.key)).toEqual(['ok', 'num', 'big-num']);
+    expect(span.droppedAttributesCount).toBe(5);
     expect(span.attributes[1]!.value).toEqual({ intValue: '7' });
     // As OpenTelemetry JS sends a 64-bit integer in JSON: a number, not a string.
     expect(span.attributes[2]!.value).toEqual({ intValue: '1152921504606846976' });
-    expect(JSON.stringify(span.attributes[3]!.value)).not.toContain('bottom');
+  });
+
+  it('keeps AnyValue attributes whole: nested lists are not capped by the attribute count, each string and byte array inside is cut', () => {
+    const bytes = Buffer.from('0123456789abcdef');
+    const list = (values: unknown[]): unknown => ({ arrayValue: { values } });
+    const kvlist = (values: Array<[string, unknown]>): unknown => ({ kvlistValue: { values: values.map(([key, value]) => ({ key, value })) } });
+    const attributes = [
+      { key: 'many', value: list(Array.from({ length: 20 }, (_, i) => ({ intValue: String(i) }))) },
+      { key: 'map', value: kvlist([['long', str('0123456789abcdef')], ['bytes', { bytesValue: bytes.toString('base64') }], ['unset', undefined], ['holes', list([{}, str('x')])]]) },
+      { key: 'omitted', value: { arrayValue: {} } },
+      { key: 'bad-inside', value: list([str('x'), { intValue: 'nope' }]) },
+      { key: 'bad-key', value: { kvlistValue: { values: [{ key: 7, value: str('x') }] } } },
+    ];
+    const result = decode(exportRequest([otlpSpan({ attributes })]));
+    const span = result.groups[0]!.scopes[0]!.spans[0]!;
+    expect(span.attributes.map((a) => a.key)).toEqual(['many', 'map', 'omitted']);
+    expect(span.droppedAttributesCount).toBe(2);
+    expect((span.attributes[0]!.value.arrayValue!.values)).toHaveLength(20);
+    expect(span.attributes[1]!.value).toEqual(
+      kvlist([['long', str('0123456789')], ['bytes', { bytesValue: bytes.subarray(0, 10).toString('base64') }], ['unset', {}], ['holes', list([{}, str('x')])]]),
+    );
+    expect(span.attributes[2]!.value).toEqual({ arrayValue: { values: [] } });
+    expect(result.stats.truncatedValues).toBe(2);
+  });
+
+  it('redacts inside AnyValue: sensitive keys of lists at any depth, secrets in strings of arrays', () => {
+    const body = exportRequest([
+      otlpSpan({
+        attributes: [
+          {
+            key: 'request',
+            value: { arrayValue: { values: [{ kvlistValue: { values: [{ key: 'headers', value: { kvlistValue: { values: [{ key: 'Authorization', value: str('hunter2') }] } } }] } }, str('https://u:hunter2@host/')] } },
+          },
+        ],
+      }),
+    ]);
+    const result = decodeExportRequest({ format: 'json', text: JSON.stringify(body) }, { ...rules, maxValueLength: 100 });
+    const text = JSON.stringify(result.groups);
+    expect(text).not.toContain('hunter2');
+    expect(text).toContain('host/');
+    expect(result.stats.redactedValues).toBe(1);
   });
 
   it('redacts sensitive keys everywhere before anything is stored', () => {

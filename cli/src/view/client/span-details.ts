@@ -64,10 +64,15 @@ function parentCell(parentSpanId: string | undefined, props: { hasSpan: (spanId:
   return html`<button type="button" class="linkish" data-testid="parent-link" onClick=${() => props.onSelect(parentSpanId)}>${parentSpanId}</button>`;
 }
 
+/** A map or list (OpenTelemetry API 1.10's AnyValue attributes) laid out as indented JSON, a scalar as its text. */
+function valueCell(value: PlainValue): string | VNode {
+  return value !== null && typeof value === 'object' ? html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>` : formatValue(value);
+}
+
 function Attributes(props: { values: Record<string, PlainValue> }): VNode {
   const rows = Object.entries(props.values)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([key, value]): [string, string] => [key, formatValue(value)]);
+    .map(([key, value]): [string, string | VNode] => [key, valueCell(value)]);
   return rows.length === 0 ? html`<p class="muted">none</p>` : html`<${Table} rows=${rows} />`;
 }
 
