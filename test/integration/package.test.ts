@@ -32,7 +32,7 @@ describe('serverless package (no AWS account)', () => {
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('handlers/ingest/handler.handler');
     // No --enable-source-maps: parsing the map at init is on the first request's clock.
-    expect(fn.Environment.Variables).toEqual({ HOPTRACE_STREAM_NAME: 'hoptrace-ingest-ci-spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/ci/ingest-keys' });
+    expect(fn.Environment.Variables).toEqual({ HOPTRACE_STREAM_NAME: 'hoptrace-ingest-ci-spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/ci/ingest-keys', HOPTRACE_METRICS_NAMESPACE: 'hoptrace' });
     for (const other of ['ArchiveLambdaFunction', 'TailSamplerLambdaFunction']) expect(resources[other]!.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     expect(template).not.toMatch(/API_KEYS/);
   });

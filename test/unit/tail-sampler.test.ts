@@ -152,7 +152,7 @@ describe('RED metrics as embedded metric format', () => {
     const docs = metrics.lines('hoptrace', 1234, { Records: 2 }).map((l) => JSON.parse(l));
     expect(docs).toEqual([
       {
-        _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [['service', 'operation']], Metrics: [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Errors', Unit: 'Count' }, { Name: 'Duration', Unit: 'Milliseconds' }] }] },
+        _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [['service', 'operation'], ['service']], Metrics: [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Errors', Unit: 'Count' }, { Name: 'Duration', Unit: 'Milliseconds' }] }] },
         service: 'orders',
         operation: 'POST /orders',
         Requests: 2,
