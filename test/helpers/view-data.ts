@@ -52,7 +52,7 @@ export function checkoutTrace(): TraceDetail {
     durationMs: 120,
     orphans: [id(7)],
     spans: [
-      span({ spanId: id(1), service: 'api', name: 'POST /checkout', kind: 'server', startMs: 0, durationMs: 120, critical: true, attributes: { 'faas.coldstart': true, 'http.route': '/checkout', 'order.id': 'order-7731' } }),
+      span({ spanId: id(1), service: 'api', name: 'POST /checkout', kind: 'server', startMs: 0, durationMs: 120, critical: true, attributes: { 'faas.coldstart': true, 'http.route': '/checkout', 'order.id': 'order-7731', 'faas.invocation_id': 'req-checkout-1', 'faas.name': 'api', 'cloud.region': 'eu-west-1' } }),
       span({ spanId: id(2), parentSpanId: id(1), service: 'api', name: 'GET inventory', kind: 'client', startMs: 5, durationMs: 35, critical: true }),
       span({ spanId: id(3), parentSpanId: id(2), service: 'inventory', name: 'GET /inventory', kind: 'server', startMs: 8, durationMs: 30, critical: true, attributes: { 'http.status_code': 200, 'gen_ai.input.messages': [{ role: 'user', parts: [{ type: 'text', content: '<img src=x>' }] }] } }),
       span({ spanId: id(4), parentSpanId: id(1), service: 'api', name: 'SQS SendMessage orders', kind: 'producer', startMs: 45, durationMs: 10, critical: true }),

@@ -151,6 +151,19 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     await details.getByTitle('Close').click();
   });
 
+  it('links a trace and an invocation to their lines in CloudWatch Logs Insights', async () => {
+    const traceLink = page.locator('.trace-head').getByTestId('logs-link');
+    expect(await traceLink.textContent()).toBe('Logs (eu-west-1)');
+    expect(await traceLink.getAttribute('title')).toContain(`filter @message like "${checkoutTraceId}"`);
+    expect(await traceLink.getAttribute('href')).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#logsV2:logs-insights/);
+    await page.locator('.wf-row', { hasText: 'POST /checkout' }).first().click();
+    const details = page.getByTestId('span-details');
+    await expect.poll(() => details.locator('h3').textContent()).toBe('POST /checkout');
+    expect(await details.getByTestId('logs-query').textContent()).toContain('filter @requestId = "req-checkout-1"');
+    expect(await details.getByTestId('logs-link').getAttribute('href')).toContain('*2Faws*2Flambda*2Fapi');
+    await details.getByTitle('Close').click();
+  });
+
   it('shows a hostile span name and attribute as text, running nothing', async () => {
     const hostileId = checkout.spans.find((s) => s.name === hostileName)!.spanId;
     const row = page.locator(`.wf-row[data-span-id="${hostileId}"]`);

@@ -2,8 +2,10 @@
 // span of this trace selects it, one to another listed trace opens that trace).
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
+import type { LogsQuery } from '../../analysis/logs-link';
 import type { PlainValue, TraceSpan } from '../../model';
 import { formatMs, formatValue, serviceColor } from './format';
+import { LogsLink } from './logs-link';
 
 export function SpanDetails(props: {
   span: TraceSpan;
@@ -13,6 +15,8 @@ export function SpanDetails(props: {
   onSelect: (spanId: string) => void;
   onOpenTrace: (traceId: string) => void;
   onClose: () => void;
+  /** The Logs Insights query of the invocation this span is the root of. */
+  logs?: LogsQuery | undefined;
 }): VNode {
   const { span, traceId } = props;
   return html`<aside class="details" data-testid="span-details">
@@ -33,6 +37,11 @@ export function SpanDetails(props: {
         ['parent', parentCell(span.parentSpanId, props)],
       ]}
     />
+    ${props.logs
+      ? html`<h4>Logs of this invocation</h4>
+          <pre class="json" data-testid="logs-query">${props.logs.query}</pre>
+          <${LogsLink} query=${props.logs} label="Open in CloudWatch Logs Insights" />`
+      : null}
     <h4>Attributes</h4>
     <${Attributes} values=${span.attributes} />
     <h4>Resource</h4>

@@ -2,8 +2,10 @@
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
+import { logsQueries } from '../../analysis/logs-link';
 import type { TraceDetail, TraceSummary } from '../../model';
 import { FlameGraph } from './flame-graph';
+import { LogsLink } from './logs-link';
 import { formatMs, formatTime } from './format';
 import { SpanDetails } from './span-details';
 import { buildTree } from './trace-tree';
@@ -24,6 +26,7 @@ export function TraceView(props: {
   const [selectedId, setSelectedId] = useState<string | undefined>(undefined);
   const selected = selectedId === undefined ? undefined : tree.byId.get(selectedId)?.span;
   const errors = detail.spans.filter((s) => s.status === 'error').length;
+  const logs = useMemo(() => logsQueries(detail), [detail]);
   const View = pane === 'flame' ? FlameGraph : Waterfall;
 
   return html`<section class="trace">
@@ -35,6 +38,7 @@ export function TraceView(props: {
       <span>${detail.spans.length} spans</span>
       <span class=${errors > 0 ? 'bad' : ''}>${errors} errors</span>
       ${tree.orphans.length > 0 ? html`<span class="bad">${tree.orphans.length} orphans</span>` : null}
+      ${logs.filter((q) => q.scope === 'trace').map((q) => html`<${LogsLink} query=${q} label=${q.region ? `Logs (${q.region})` : 'Logs'} />`)}
       <nav class="panes">
         <button type="button" class=${pane === 'waterfall' ? 'on' : ''} onClick=${() => props.onPane('waterfall')}>Waterfall</button>
         <button type="button" class=${pane === 'flame' ? 'on' : ''} onClick=${() => props.onPane('flame')}>Flame graph</button>
@@ -51,6 +55,7 @@ export function TraceView(props: {
             onSelect=${setSelectedId}
             onOpenTrace=${props.onOpenTrace}
             onClose=${() => setSelectedId(undefined)}
+            logs=${logs.find((q) => q.scope === 'invocation' && q.spanId === selected.spanId)}
           />`
         : null}
     </div>
