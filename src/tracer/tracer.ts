@@ -65,7 +65,9 @@ export class HoptraceTracer implements Tracer {
     const ctx = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;
     const parentCtx = ctx ?? contextApi.active();
     const span = this.startSpan(name, options, parentCtx);
-    // The chosen id was this span's; its children get their own.
-    return contextApi.with(trace.setSpan(parentCtx.deleteValue(CHOSEN_IDS), span), fn as (span: Span) => ReturnType<F>, undefined, span);
+    // The chosen ids were this span's; its children get their own. Only a context that holds
+    // them is copied: every other startActiveSpan keeps its one context allocation.
+    const childBase = parentCtx.getValue(CHOSEN_IDS) === undefined ? parentCtx : parentCtx.deleteValue(CHOSEN_IDS);
+    return contextApi.with(trace.setSpan(childBase, span), fn as (span: Span) => ReturnType<F>, undefined, span);
   }
 }
