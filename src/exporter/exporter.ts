@@ -40,6 +40,8 @@ export interface DrainOptions {
   last?: boolean;
   /** See ExportOptions. */
   afterResponse?: boolean;
+  /** A drain under way is not joined: what it did not take goes beside it (see Spool.drain). */
+  beside?: boolean;
 }
 
 export interface ExportOptions {
@@ -118,21 +120,20 @@ export class OtlpExporter {
    * Sends what the spool holds, oldest first, as few requests as `maxExportBytes` allows,
    * until the deadline or the first failure that may pass; each body is deleted once
    * acknowledged, so it is never sent twice. Only the bodies there when it starts: one
-   * written meanwhile waits for the next drain. One drain at a time per spool: a second
-   * caller gets the running one. `background`: see HttpTransport.send. `batch`: the spool
+   * written meanwhile waits for the next drain. A second caller gets the running drain, or
+   * with `beside` sends what it did not take beside it. `background`: see HttpTransport.send. `batch`: the spool
    * holds the sandbox's batch (hoptrace/lambda), so its failures count as a flush's for the
    * circuit breaker. While the breaker turns deliveries away, a drain reads no file: that would
    * cost every invocation of an outage, for nothing.
    */
-  drainSpool(deadline: () => number, { background = false, batch = false, last = false, afterResponse = false }: DrainOptions = {}): Promise<void> {
+  drainSpool(deadline: () => number, { background = false, batch = false, last = false, afterResponse = false, beside = false }: DrainOptions = {}): Promise<void> {
     const send: Send = { background, role: batch ? 'flush' : 'resend', last, unref: background || afterResponse };
     const { spool, transport } = this;
     if (!spool || !transport || spool.pendingBytes() === 0 || (!last && this.breaker.refusing())) return Promise.resolve();
-    return spool.exclusively(async () => {
+    return spool.drain(async (entries) => {
       const deadlineMs = deadline();
       try {
-        spool.seal();
-        const waiting = [...spool.pending()];
+        const waiting = [...entries];
         while (waiting.length > 0) {
           const group = this.nextGroup(waiting);
           const sent = await this.resend(spool, transport, group, deadlineMs, send);
@@ -147,7 +148,7 @@ export class OtlpExporter {
       } catch (error) {
         logger.warn('spool:internal', `resending the spool failed: ${(error as Error).message}`);
       }
-    });
+    }, beside);
   }
 
   /**

@@ -109,7 +109,9 @@ class Spool {
   private entries: Entry[] | undefined;
   private seq = 0;
   private dropped = 0;
-  private draining: Promise<void> | undefined;
+  private readonly drains = new Set<Promise<void>>();
+  /** Entries a running drain is sending. */
+  private readonly held = new Set<string>();
   private journal: { fd: number; bytes: number; spans: number } | undefined;
   private journaled = 0;
 
@@ -122,15 +124,28 @@ class Spool {
 
   /** Whether a drain is under way: a caller that joins it gets its outcome, not a try of its own. */
   get busy(): boolean {
-    return this.draining !== undefined;
+    return this.drains.size > 0;
   }
 
-  /** Runs `drain` unless one is running, then returns that one: a body is never sent twice at once. */
-  exclusively(drain: () => Promise<void>): Promise<void> {
-    this.draining ??= drain().finally(() => {
-      this.draining = undefined;
+  /**
+   * Seals the journal and runs `send` on the entries no running drain holds, so a body is
+   * never sent twice at once. A caller joins the drains under way instead, unless `beside`:
+   * one that must have everything out by a deadline (the shutdown's 500 ms) sends what they
+   * did not take beside them, rather than a whole round trip behind a slow one.
+   */
+  drain(send: (entries: readonly Entry[]) => Promise<void>, beside: boolean): Promise<void> {
+    const running = [...this.drains];
+    if (running.length > 0 && !beside) return Promise.all(running).then(() => undefined);
+    this.seal();
+    const taken = this.load().filter((entry) => !this.held.has(entry.name));
+    if (taken.length === 0) return Promise.all(running).then(() => undefined);
+    for (const entry of taken) this.held.add(entry.name);
+    const own: Promise<void> = send(taken).finally(() => {
+      for (const entry of taken) this.held.delete(entry.name);
+      this.drains.delete(own);
     });
-    return this.draining;
+    this.drains.add(own);
+    return Promise.all([own, ...running]).then(() => undefined);
   }
 
   /**

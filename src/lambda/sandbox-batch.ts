@@ -101,12 +101,13 @@ export class SandboxBatch implements Delivery {
     this.lastExportMs = nowMs();
     this.journaledAtExport = this.exporter.journaledBytes();
     const exported = (async () => {
-      // A drain in flight sends only what it found when it began: then one more for the rest.
-      // One that was joined (a background drain, one attempt) is not this caller's try: after
-      // it, this caller's own drain runs, with its retries and, at shutdown, past the breaker.
+      // A drain in flight sends only what it found when it began: the rest goes beside it, not
+      // a round trip behind (a slow ingest's in-flight request and one more outlast SIGTERM's
+      // 500 ms). What that one held is not this caller's try: if it failed, this caller's own
+      // drain runs after, with its retries and, at shutdown, past the breaker.
       for (let left = this.exporter.spooledBytes(); left > 0 && nowMs() < deadlineMs; ) {
         const joined = this.exporter.drainingSpool();
-        await this.exporter.drainSpool(() => deadlineMs, { batch: true, ...options });
+        await this.exporter.drainSpool(() => deadlineMs, { batch: true, beside: true, ...options });
         const now = this.exporter.spooledBytes();
         if (now >= left && !joined) return;
         left = now;

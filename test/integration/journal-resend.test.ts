@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { OtlpExporter } from '../../src/exporter/exporter';
 import { Redactor } from '../../src/redaction';
 import type { RecordingSpan } from '../../src/tracer/span';
@@ -97,5 +97,23 @@ describe("hoptrace/lambda's journal, resent", () => {
     receiver.always({ kind: 'ok' });
     await sent.drainSpool(() => Date.now() + 2000, { batch: true, last: true });
     expect(receiver.spans()).toHaveLength(4);
+  });
+
+  it('a drain that must be done by a deadline does not wait behind one under way: what that one did not take goes beside it, no body twice', async () => {
+    const sent = exporter();
+    const first = endedSpans(2);
+    const later = endedSpans(3);
+    receiver.next({ kind: 'hang' });
+    sent.persist(first);
+    const background = sent.drainSpool(() => Date.now() + 5000, { batch: true, background: true });
+    // Written after the background drain began: not among what it sends.
+    sent.persist(later);
+    const must = sent.drainSpool(() => Date.now() + 5000, { batch: true, beside: true });
+    await vi.waitFor(() => expect(receiver.spans().map((s) => s.spanId)).toEqual(ids(later)), { timeout: 2000 });
+    receiver.release();
+    await Promise.all([background, must]);
+    expect(receiver.spans().map((s) => s.spanId).sort()).toEqual(ids([...first, ...later]).sort());
+    expect(receiver.attempts).toBe(2);
+    expect(sent.spooledBytes()).toBe(0);
   });
 });
