@@ -152,6 +152,9 @@ export class Extension implements LambdaExtension {
     slot.held = true;
     try {
       if (!slot.claimed) await settledWithin(slot.whenClaimed, CLAIM_GRACE_MS);
+      // A process starved of CPU wakes to find its timer due before the runtime's invocation,
+      // which arrived meanwhile: one turn of I/O first, so that the claim is not missed.
+      if (!slot.claimed) await new Promise((resolve) => setImmediate(resolve));
       if (!slot.claimed) {
         this.released.push(requestId);
         if (this.released.length > 16) this.released.shift();

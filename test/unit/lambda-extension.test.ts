@@ -1,7 +1,7 @@
 import http from 'node:http';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Extension } from '../../src/lambda/extension';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { CLAIM_GRACE_MS, Extension } from '../../src/lambda/extension';
 import { ExtensionsApi } from '../../src/lambda/extensions-api';
 
 type Answer = { status: number; body: string; headers?: Record<string, string> } | 'reset';
@@ -164,6 +164,30 @@ describe('Extension.run', () => {
     // A claim after the release is refused: that invocation then exports before its return.
     expect(extension.claim('req-1')).toBe(false);
     expect(extension.claim('req-2')).toBe(true);
+  });
+
+  it('takes a claim that arrived while the process was starved past the grace: its I/O runs before the grace is judged over', async () => {
+    const { api: client, calls } = await api([invoke('req-1', Date.now() + 60_000)]);
+    const extension = new Extension(client, 'ext-1', undefined);
+    extension.attach();
+    // The claim comes as I/O, as the runtime's invocation does: a byte on a loopback socket.
+    const claims: boolean[] = [];
+    const server = createServer((socket) => socket.on('data', () => claims.push(extension.claim('req-1'))));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => void server.close());
+    const sender = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    onTestFinished(() => void sender.destroy());
+    await new Promise((resolve) => sender.once('connect', resolve));
+    void extension.run();
+    const slots = (extension as unknown as { slots: Map<string, { held: boolean }> }).slots;
+    await vi.waitFor(() => expect(slots.get('req-1')?.held).toBe(true), { interval: 1 });
+    // The byte is on its way, then the process gets no CPU for longer than the grace: on waking,
+    // the grace's timer is due before the byte's callback runs.
+    sender.write('x');
+    const until = performance.now() + CLAIM_GRACE_MS * 2;
+    while (performance.now() < until);
+    await vi.waitFor(() => expect(claims).toEqual([true]));
+    expect(calls).toHaveLength(1);
   });
 
   it('counts the time spent waiting in next as asleep', async () => {
