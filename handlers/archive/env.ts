@@ -1,0 +1,7 @@
+// The archive transformation's variables. A bad value refuses start; rendered by `npm run docs:env`.
+import { required, text } from '../../src/config/env';
+
+export { kinesisEndpoint } from '../env';
+
+/** The stream the transformation puts records too large for one answer back into. */
+export const streamName = required('HOPTRACE_STREAM_NAME', text);
