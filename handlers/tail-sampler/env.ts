@@ -17,7 +17,7 @@ const targetsJson: Parser<Targets> = {
     try {
       parsed = JSON.parse(raw);
     } catch {
-      throw new InvalidValueError(`JSON: ${TARGETS_RULE}`);
+      throw new InvalidValueError(`${TARGETS_RULE} (this is not JSON)`);
     }
     if (!isObject(parsed)) throw new InvalidValueError();
     for (const [service, operations] of Object.entries(parsed)) {
@@ -63,10 +63,7 @@ export const sampleRatio = variable(['HOPTRACE_SAMPLE_RATIO'], ratio, 0.1);
  */
 export const targetPerSecond = variable(['HOPTRACE_TAIL_TARGET_PER_S'], positive('traces per second'), undefined);
 
-/**
- * Adaptive sampling: targets per operation, overriding `HOPTRACE_TAIL_TARGET_PER_S`.
- * @default none
- */
+/** Adaptive sampling: targets per operation, overriding `HOPTRACE_TAIL_TARGET_PER_S`. */
 export const targets = variable(['HOPTRACE_TAIL_TARGETS'], targetsJson, {});
 
 /** Adaptive sampling: how often each operation's probability is recomputed, in seconds. */

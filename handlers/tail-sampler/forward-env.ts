@@ -8,8 +8,8 @@ export { region, ssmEndpoint } from '../env';
 export const endpoint = required('HOPTRACE_FORWARD_ENDPOINT', httpUrl);
 
 /**
- * The SSM `SecureString` of `k=v,k2=v2` headers sent with each request (API keys), which win over `HOPTRACE_FORWARD_HEADERS`; deployed: `/hoptrace/<stage>/forward-headers`.
- * @default none
+ * The SSM `SecureString` of `k=v,k2=v2` headers sent with each request (API keys), which win over
+ * `HOPTRACE_FORWARD_HEADERS`; deployed: `/hoptrace/<stage>/forward-headers`.
  */
 export const headersParameter = variable(['HOPTRACE_FORWARD_HEADERS_PARAMETER'], text, undefined);
 

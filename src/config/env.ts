@@ -156,7 +156,7 @@ export const httpUrl: Parser<string> = { rule: 'an http(s) URL', parse: (raw) =>
 /* @__NO_SIDE_EFFECTS__ */
 export function oneOf<const V extends string>(values: readonly V[]): Parser<V> {
   return {
-    rule: values.join(' or '),
+    rule: `${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`,
     parse: (raw) => {
       const value = raw.toLowerCase() as V;
       return values.includes(value) ? value : invalid();
