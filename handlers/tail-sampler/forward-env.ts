@@ -34,5 +34,8 @@ export const timeoutMs = variable(['HOPTRACE_FORWARD_TIMEOUT_MS'], positive('ms'
 /** Largest request body before gzip, in bytes; larger records go in slices, a larger span is set aside. */
 export const maxRequestBytes = variable(['HOPTRACE_FORWARD_MAX_BYTES'], positive('bytes'), 4 * 1024 * 1024);
 
-/** How long a trace the backend does not take (429, 502-504, no answer) is redelivered before it is set aside, in seconds; deployed: the `forwardRetrySeconds` parameter. */
+/**
+ * How long a trace the backend does not take (429, 502-504, no answer) is redelivered before it is set aside, in
+ * seconds; deployed: the `forwardRetrySeconds` parameter (`HOPTRACE_FORWARD_RETRY_S` in the shell at package time).
+ */
 export const retryWindowSeconds = variable(['HOPTRACE_FORWARD_RETRY_S'], positive('seconds'), 300);
