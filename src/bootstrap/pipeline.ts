@@ -1,6 +1,6 @@
 import { propagation, type Attributes, type Tracer } from '@opentelemetry/api';
 import { readVariable, warnOnce, type Env } from '../config/env';
-import { logLevel } from '../config/library-env';
+import { logLevel } from '../config/log-level';
 import { resolveConfig, type TracingConfig, type TracingOptions } from '../config/options';
 import { OtlpExporter } from '../exporter/exporter';
 import { chooseDelivery, type Delivery } from '../lambda/delivery';

@@ -43,7 +43,8 @@ export interface Variable<T> {
 /** What a bad value becomes: the value to use, or a throw. */
 export type Policy = <T>(variable: Variable<T>, name: string, raw: string, error: InvalidValueError) => T;
 
-// Marked free of side effects so that a bundle drops the variables its entry never reads.
+// These factories are free of side effects: a bundle drops what an entry never reads. esbuild
+// takes the mark only within this file; other modules mark their calls `/* @__PURE__ */`.
 /* @__NO_SIDE_EFFECTS__ */
 export function variable<T, D extends T | undefined>(names: Variable<T>['names'], parser: Parser<T>, fallback: D): Variable<T | D> {
   return { names, parser, default: fallback };

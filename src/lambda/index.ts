@@ -4,7 +4,7 @@
 // `NODE_OPTIONS=--import hoptrace/lambda`. Registration closes when the runtime first asks
 // for an invocation, hence the top-level await.
 import { readVariable, warnOnce } from '../config/env';
-import { logLevel } from '../config/library-env';
+import { logLevel } from '../config/log-level';
 import { logger } from '../logger';
 import { Extension, SHUTDOWN_WINDOW_MS } from './extension';
 import { isMainThread } from 'node:worker_threads';
