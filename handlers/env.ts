@@ -1,6 +1,7 @@
 // Variables more than one handler reads, each with one meaning: defined once, re-exported by
 // each handler's env module so that its section of docs/environment-variables.md lists them.
-import { text, variable } from '../src/config/env';
+import { variable } from '../src/config/env';
+import { text } from '../src/config/parsers';
 
 /** The region the AWS clients call. Lambda sets it. */
 export const region = variable(['AWS_REGION'], text, 'us-east-1');

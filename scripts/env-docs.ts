@@ -20,7 +20,8 @@ interface Section {
 }
 
 const HANDLER_POLICY =
-  'A bad value, or a required variable unset, stops the function at start with an error naming the variable and its value.';
+  'A bad value, or a required variable unset, stops the function at start with an error naming the variable ' +
+  'and its value.';
 
 const SECTIONS: Section[] = [
   {
@@ -28,16 +29,36 @@ const SECTIONS: Section[] = [
     id: 'library',
     source: 'src/config/library-env.ts',
     intro:
-      'Read by `withTracing`, `tracing` and `hoptrace/lambda`. The OpenTelemetry variables first; `HOPTRACE_*` only where ' +
-      'OpenTelemetry has none. An option passed in code (`withTracing(handler, options)`, `tracing(options)`) overrides its ' +
-      'variable. A bad value never breaks a handler: it is reported once (`[hoptrace] NAME="value" must be …`) and the ' +
-      'default is used (for a list of `k=v` pairs, the well-formed pairs). Process-wide choices (the propagators) come from ' +
-      'the first wrapper created.',
+      'Read by `withTracing`, `tracing` and `hoptrace/lambda`. The OpenTelemetry variables first; `HOPTRACE_*` ' +
+      'only where OpenTelemetry has none. An option passed in code (`withTracing(handler, options)`, ' +
+      '`tracing(options)`) overrides its variable. A bad value never breaks a handler: it is reported once ' +
+      '(`[hoptrace] NAME="value" must be …`) and the default is used (for a list of `k=v` pairs, the ' +
+      'well-formed pairs). Process-wide choices (the propagators) come from the first wrapper created.',
   },
-  { title: 'Ingest', id: 'ingest', source: 'handlers/ingest/env.ts', intro: `Read once per sandbox by the ingest function. ${HANDLER_POLICY}` },
-  { title: 'Archive', id: 'archive', source: 'handlers/archive/env.ts', intro: `Read by the archive's Firehose transformation. ${HANDLER_POLICY}` },
-  { title: 'Tail sampler', id: 'tail-sampler', source: 'handlers/tail-sampler/env.ts', intro: `Read by the stream consumer: which traces are kept, and where decisions live. ${HANDLER_POLICY}` },
-  { title: 'Forwarder', id: 'forwarder', source: 'handlers/tail-sampler/forward-env.ts', intro: `The tail sampler's sending half: where kept traces go, and how. ${HANDLER_POLICY}` },
+  {
+    title: 'Ingest',
+    id: 'ingest',
+    source: 'handlers/ingest/env.ts',
+    intro: `Read once per sandbox by the ingest function. ${HANDLER_POLICY}`,
+  },
+  {
+    title: 'Archive',
+    id: 'archive',
+    source: 'handlers/archive/env.ts',
+    intro: `Read by the archive's Firehose transformation. ${HANDLER_POLICY}`,
+  },
+  {
+    title: 'Tail sampler',
+    id: 'tail-sampler',
+    source: 'handlers/tail-sampler/env.ts',
+    intro: `Read by the stream consumer: which traces are kept, and where decisions live. ${HANDLER_POLICY}`,
+  },
+  {
+    title: 'Forwarder',
+    id: 'forwarder',
+    source: 'handlers/tail-sampler/forward-env.ts',
+    intro: `The tail sampler's sending half: where kept traces go, and how. ${HANDLER_POLICY}`,
+  },
 ];
 
 interface Doc {
@@ -75,11 +96,13 @@ function entries(file: string): Entry[] {
         if (ts.isIdentifier(declaration.name)) result.push({ name: declaration.name.text, doc: jsDoc(statement) });
       }
     }
-    if (ts.isExportDeclaration(statement) && statement.moduleSpecifier && ts.isStringLiteral(statement.moduleSpecifier) && statement.exportClause && ts.isNamedExports(statement.exportClause)) {
-      const origin = new Map(entries(resolve(dirname(file), `${statement.moduleSpecifier.text}.ts`)).map((e) => [e.name, e]));
-      for (const specifier of statement.exportClause.elements) {
-        const original = origin.get((specifier.propertyName ?? specifier.name).text);
-        shared.push({ name: specifier.name.text, doc: original?.doc });
+    const specifier = ts.isExportDeclaration(statement) ? statement.moduleSpecifier : undefined;
+    const clause = ts.isExportDeclaration(statement) ? statement.exportClause : undefined;
+    if (specifier && ts.isStringLiteral(specifier) && clause && ts.isNamedExports(clause)) {
+      const origin = new Map(entries(resolve(dirname(file), `${specifier.text}.ts`)).map((e) => [e.name, e]));
+      for (const element of clause.elements) {
+        const original = origin.get((element.propertyName ?? element.name).text);
+        shared.push({ name: element.name.text, doc: original?.doc });
       }
     }
   }
@@ -90,7 +113,9 @@ function entries(file: string): Entry[] {
 function tracingOptions(): Set<string> {
   const file = resolve(ROOT, 'src/config/options.ts');
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.ES2022, true);
-  const options = source.statements.find((s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'TracingOptions');
+  const options = source.statements.find(
+    (s): s is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(s) && s.name.text === 'TracingOptions',
+  );
   return new Set(options?.members.flatMap((m) => (m.name && ts.isIdentifier(m.name) ? [m.name.text] : [])) ?? []);
 }
 
@@ -112,7 +137,8 @@ function renderDefault(v: Variable<unknown>): string {
 
 function defaultCell(where: string, v: Variable<unknown>, doc: Doc): string {
   if (doc.defaultText !== undefined && v.default !== undefined) {
-    throw new Error(`${where}: @default "${doc.defaultText}" describes a default the code sets (${renderDefault(v)}); drop the tag`);
+    const set = renderDefault(v);
+    throw new Error(`${where}: @default "${doc.defaultText}" describes a default the code sets (${set}); drop the tag`);
   }
   if (v.required) return 'required';
   return doc.defaultText ?? renderDefault(v);
@@ -122,16 +148,20 @@ async function renderSection(section: Section, options: Set<string>): Promise<st
   const file = resolve(ROOT, section.source);
   const module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   const library = section.id === 'library';
-  const header = library ? '| variable | option | accepts | default | meaning |\n| --- | --- | --- | --- | --- |' : '| variable | accepts | default | meaning |\n| --- | --- | --- | --- |';
+  const columns = ['variable', ...(library ? ['option'] : []), 'accepts', 'default', 'meaning'];
+  const header = `| ${columns.join(' | ')} |\n|${' --- |'.repeat(columns.length)}`;
   const rows = entries(file).flatMap(({ name, doc }) => {
     const v = module[name];
     if (!isVariable(v)) return [];
     const where = `${section.source}: ${name}`;
     if (!doc?.description) throw new Error(`${where}: a variable needs a one-line TSDoc description`);
-    if (doc.option !== undefined && !options.has(doc.option.split('.')[0]!)) throw new Error(`${where}: @option ${doc.option} is not a TracingOptions member`);
+    if (doc.option !== undefined && !options.has(doc.option.split('.')[0]!)) {
+      throw new Error(`${where}: @option ${doc.option} is not a TracingOptions member`);
+    }
     const [first, ...others] = v.names.map(code);
     const names = others.length > 0 ? `${first} (or ${others.join(', ')})` : first!;
-    const cells = [names, ...(library ? [doc.option ? code(doc.option) : ''] : []), v.parser.rule, defaultCell(where, v, doc), doc.description];
+    const option = library ? [doc.option ? code(doc.option) : ''] : [];
+    const cells = [names, ...option, v.parser.rule, defaultCell(where, v, doc), doc.description];
     return [`| ${cells.map(cell).join(' | ')} |`];
   });
   return `## ${section.title}\n\n${section.intro} Defined in \`${section.source}\`.\n\n${header}\n${rows.join('\n')}\n`;

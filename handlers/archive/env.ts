@@ -1,5 +1,6 @@
 // The archive transformation's variables. A bad value refuses start; rendered by `npm run docs:env`.
-import { required, text } from '../../src/config/env';
+import { required } from '../../src/config/env';
+import { text } from '../../src/config/parsers';
 
 export { kinesisEndpoint } from '../env';
 

@@ -46,12 +46,18 @@ export function readIngestConfig(env: Env): IngestConfig {
   const read = <T>(v: Variable<T>): T => readOrRefuse(env, v);
   const streamName = read(ENV.streamName)!;
   if (env.HOPTRACE_INGEST_API_KEYS !== undefined) {
-    throw new EnvironmentError('HOPTRACE_INGEST_API_KEYS is not read: keys in plain environment variables leak; store them in the SSM parameter named by HOPTRACE_INGEST_KEYS_PARAMETER');
+    throw new EnvironmentError(
+      'HOPTRACE_INGEST_API_KEYS is not read: keys in plain environment variables leak; ' +
+        'store them in the SSM parameter named by HOPTRACE_INGEST_KEYS_PARAMETER',
+    );
   }
   const authOff = read(ENV.auth) === 'none';
   const keysParameter = read(ENV.keysParameter);
   if (!authOff && keysParameter === undefined) {
-    throw new EnvironmentError('HOPTRACE_INGEST_KEYS_PARAMETER is not set; name the SSM SecureString holding the keys, or set HOPTRACE_INGEST_AUTH=none to run without auth (local use only)');
+    throw new EnvironmentError(
+      'HOPTRACE_INGEST_KEYS_PARAMETER is not set; name the SSM SecureString holding the keys, ' +
+        'or set HOPTRACE_INGEST_AUTH=none to run without auth (local use only)',
+    );
   }
   return {
     streamName,

@@ -1,5 +1,6 @@
 // The ingest's variables. A bad value refuses start (`readOrRefuse`); rendered by `npm run docs:env`.
-import { oneOf, positive, required, text, variable } from '../../src/config/env';
+import { required, variable } from '../../src/config/env';
+import { oneOf, positive, text } from '../../src/config/parsers';
 import { DEFAULT_REQUEST_LIMITS } from './request-limits';
 
 export { kinesisEndpoint, metricsNamespace, region, ssmEndpoint } from '../env';
@@ -17,10 +18,16 @@ export const keysParameter = variable(['HOPTRACE_INGEST_KEYS_PARAMETER'], text, 
 /** `none` turns auth off (tenant `anonymous`): only for the local pipeline. */
 export const auth = variable(['HOPTRACE_INGEST_AUTH'], oneOf(['on', 'none']), 'on');
 
-/** The longest the ingest waits (cold start, keys, stream), from API Gateway's receipt, before it answers, in ms; decoding is not counted. */
+/**
+ * The longest the ingest waits (cold start, keys, stream), from API Gateway's receipt, before it answers, in ms;
+ * decoding is not counted.
+ */
 export const answerWithinMs = variable(['HOPTRACE_INGEST_ANSWER_MS'], positive('ms'), 350);
 
-/** The least time the stream write gets once the request is decoded, in ms, capped by the deadline less `HOPTRACE_DEADLINE_MARGIN_MS`. */
+/**
+ * The least time the stream write gets once the request is decoded, in ms, capped by the deadline less
+ * `HOPTRACE_DEADLINE_MARGIN_MS`.
+ */
 export const streamWindowMs = variable(['HOPTRACE_INGEST_STREAM_MS'], positive('ms'), 250);
 
 /** Shortest time between reads of the keys prompted by a key not among them (a key just added), in ms. */
@@ -30,13 +37,28 @@ export const keysRecheckMs = variable(['HOPTRACE_INGEST_KEYS_RECHECK_MS'], posit
 export const keysRefreshMs = variable(['HOPTRACE_INGEST_KEYS_REFRESH_MS'], positive('ms'), 300_000);
 
 /** Traces (stream records) one request may become, counted before any span is validated. */
-export const maxRecordsPerRequest = variable(['HOPTRACE_MAX_RECORDS_PER_REQUEST'], positive(), DEFAULT_REQUEST_LIMITS.maxTraces);
+export const maxRecordsPerRequest = variable(
+  ['HOPTRACE_MAX_RECORDS_PER_REQUEST'],
+  positive(),
+  DEFAULT_REQUEST_LIMITS.maxTraces,
+);
 
 /** Spans one request may hold, counted before any is validated. */
-export const maxSpansPerRequest = variable(['HOPTRACE_MAX_SPANS_PER_REQUEST'], positive(), DEFAULT_REQUEST_LIMITS.maxSpans);
+export const maxSpansPerRequest = variable(
+  ['HOPTRACE_MAX_SPANS_PER_REQUEST'],
+  positive(),
+  DEFAULT_REQUEST_LIMITS.maxSpans,
+);
 
-/** Messages one request may hold (resource spans, scope spans, spans, key-values, values, events, links, statuses), counted before they are built. */
-export const maxItemsPerRequest = variable(['HOPTRACE_MAX_ITEMS_PER_REQUEST'], positive(), DEFAULT_REQUEST_LIMITS.maxItems);
+/**
+ * Messages one request may hold (resource spans, scope spans, spans, key-values, values, events, links,
+ * statuses), counted before they are built.
+ */
+export const maxItemsPerRequest = variable(
+  ['HOPTRACE_MAX_ITEMS_PER_REQUEST'],
+  positive(),
+  DEFAULT_REQUEST_LIMITS.maxItems,
+);
 
 /** Largest body accepted, in bytes, after base64 decoding and after inflating gzip. */
 export const maxBodyBytes = variable(['HOPTRACE_MAX_BODY_BYTES'], positive('bytes'), 5 * 1024 * 1024);

@@ -1,13 +1,27 @@
 // The tail sampler's variables (its forwarder's are in forward-env.ts). A bad value refuses
 // start; rendered by `npm run docs:env`.
-import { boolean, InvalidValueError, numberWhere, orOff, positive, ratio, required, text, variable, type Parser } from '../../src/config/env';
+import { required, variable } from '../../src/config/env';
+import {
+  boolean,
+  InvalidValueError,
+  numberWhere,
+  orOff,
+  positive,
+  ratio,
+  text,
+  type Parser,
+} from '../../src/config/parsers';
 import { isObject } from '../../src/guards';
 
 export { metricsNamespace } from '../env';
 
 type Targets = Record<string, Record<string, number>>;
 
-const TARGETS_RULE = 'a JSON object of services, each an object of operation names to kept traces per second, e.g. {"orders":{"POST /orders":5}}';
+const TARGETS_RULE =
+  'a JSON object of services, each an object of operation names to kept traces per second, ' +
+  'e.g. {"orders":{"POST /orders":5}}';
+
+const targetsError = (what: string): InvalidValueError => new InvalidValueError(`${TARGETS_RULE}; ${what}`);
 
 /** `{"service": {"operation": targetPerSecond}}`, each target a positive number. */
 const targetsJson: Parser<Targets> = {
@@ -21,9 +35,13 @@ const targetsJson: Parser<Targets> = {
     }
     if (!isObject(parsed)) throw new InvalidValueError();
     for (const [service, operations] of Object.entries(parsed)) {
-      if (!isObject(operations)) throw new InvalidValueError(`${TARGETS_RULE}; "${service}" is not an object of operation names to kept traces per second`);
+      if (!isObject(operations)) {
+        throw targetsError(`"${service}" is not an object of operation names to traces per second`);
+      }
       for (const [operation, target] of Object.entries(operations)) {
-        if (typeof target !== 'number' || !(target > 0)) throw new InvalidValueError(`${TARGETS_RULE}; "${service}" / "${operation}" is not a positive number of traces per second`);
+        if (typeof target !== 'number' || !(target > 0)) {
+          throw targetsError(`"${service}" / "${operation}" is not a positive number of traces per second`);
+        }
       }
     }
     return parsed as Targets;
@@ -70,16 +88,28 @@ export const targets = variable(['HOPTRACE_TAIL_TARGETS'], targetsJson, {});
 export const intervalSeconds = variable(['HOPTRACE_TAIL_INTERVAL_S'], positive('seconds'), 60);
 
 /** Adaptive sampling: an operation with fewer traces in an interval is kept whole in the next. */
-export const minTraces = variable(['HOPTRACE_TAIL_MIN_TRACES'], numberWhere('a number of traces, 0 or more', (n) => n >= 0), 10);
+export const minTraces = variable(
+  ['HOPTRACE_TAIL_MIN_TRACES'],
+  numberWhere('a number of traces, 0 or more', (n) => n >= 0),
+  10,
+);
 
 /** Adaptive sampling: keep a root slower than its operation's p99 of the interval before. */
 export const keepOverP99 = variable(['HOPTRACE_TAIL_KEEP_OVER_P99'], boolean, true);
 
 /** Adaptive sampling: availability objective of each operation, for the error-budget burn. */
-export const objective = variable(['HOPTRACE_TAIL_OBJECTIVE'], numberWhere('between 0 and 1, exclusive (0.999 for 99.9%)', (n) => n > 0 && n < 1), 0.999);
+export const objective = variable(
+  ['HOPTRACE_TAIL_OBJECTIVE'],
+  numberWhere('between 0 and 1, exclusive (0.999 for 99.9%)', (n) => n > 0 && n < 1),
+  0.999,
+);
 
 /** Adaptive sampling: burn over one interval at which an operation's traces are all kept. */
-export const boostBurn = variable(['HOPTRACE_TAIL_BOOST_BURN'], numberWhere('a positive burn rate (1 spends the error budget exactly)', (n) => n > 0), 14.4);
+export const boostBurn = variable(
+  ['HOPTRACE_TAIL_BOOST_BURN'],
+  numberWhere('a positive burn rate (1 spends the error budget exactly)', (n) => n > 0),
+  14.4,
+);
 
 /** Adaptive sampling: how long such a boost lasts (extended while the burn stays over), in seconds. */
 export const boostSeconds = variable(['HOPTRACE_TAIL_BOOST_S'], positive('seconds'), 600);

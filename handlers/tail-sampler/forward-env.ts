@@ -1,6 +1,7 @@
 // The forwarder's variables (the tail sampler's sending half). A bad value refuses start;
 // rendered by `npm run docs:env`.
-import { httpUrl, keyValues, oneOf, positive, required, secret, text, variable } from '../../src/config/env';
+import { required, secret, variable } from '../../src/config/env';
+import { httpUrl, keyValues, oneOf, positive, text } from '../../src/config/parsers';
 
 export { region, ssmEndpoint } from '../env';
 

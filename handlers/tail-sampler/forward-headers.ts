@@ -1,4 +1,4 @@
-import { InvalidValueError, keyValues } from '../../src/config/env';
+import { InvalidValueError, keyValues } from '../../src/config/parsers';
 import { ParameterNotFound, readSecureString } from '../ssm-secure-string';
 import type { ForwardSettings } from './config';
 
@@ -24,7 +24,9 @@ export function forwardHeaders(settings: ForwardSettings, read: Read = (name) =>
     } catch (error) {
       if (error instanceof ParameterNotFound) return settings.headers;
       // Its value holds the backend's key: the message names the parameter, never the value.
-      if (error instanceof InvalidValueError) throw new Error(`SSM parameter ${headersParameter} must hold ${error.rule ?? keyValues.rule}`);
+      if (error instanceof InvalidValueError) {
+        throw new Error(`SSM parameter ${headersParameter} must hold ${error.rule ?? keyValues.rule}`);
+      }
       throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${(error as Error).message}`);
     }
   };

@@ -4,14 +4,16 @@
 // describes a default the code computes. Rendered by `npm run docs:env`.
 import { DEFAULT_REDACT_KEYS, parseRedactKeys } from '../redaction';
 import { SAMPLER_NAMES } from '../tracer/sampler';
-import { boolean, keyValues, names, nonNegative, oneOf, ratio, secret, text, variable } from './env';
+import { secret, variable } from './env';
+import { boolean, keyValues, names, nonNegative, oneOf, ratio, text } from './parsers';
 
 export { logLevel } from './log-level';
 
 /**
  * `service.name` of every span.
  * @option serviceName
- * @default `service.name` of `OTEL_RESOURCE_ATTRIBUTES`, else `AWS_LAMBDA_FUNCTION_NAME`, else the function name in the first invocation's Lambda context
+ * @default `service.name` of `OTEL_RESOURCE_ATTRIBUTES`, else `AWS_LAMBDA_FUNCTION_NAME`, else the function name
+ * in the first invocation's Lambda context
  */
 export const serviceName = /* @__PURE__ */ variable(['OTEL_SERVICE_NAME'], text, undefined);
 
@@ -32,25 +34,39 @@ export const endpoint = /* @__PURE__ */ variable(['OTEL_EXPORTER_OTLP_ENDPOINT']
  * Headers sent with each export (the ingest's API key goes here).
  * @option headers
  */
-export const headers = /* @__PURE__ */ secret(/* @__PURE__ */ variable(['OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'], keyValues, {}));
+export const headers = /* @__PURE__ */ secret(
+  /* @__PURE__ */ variable(['OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'], keyValues, {}),
+);
 
 /**
  * Whether export bodies are gzipped.
  * @option compression
  */
-export const compression = /* @__PURE__ */ variable(['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION'], /* @__PURE__ */ oneOf(['gzip', 'none']), 'none');
+export const compression = /* @__PURE__ */ variable(
+  ['OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION'],
+  /* @__PURE__ */ oneOf(['gzip', 'none']),
+  'none',
+);
 
 /**
  * The longest one export request may take, in ms, within the flush budget.
  * @option requestTimeoutMs
  */
-export const requestTimeoutMs = /* @__PURE__ */ variable(['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'], nonNegative, 10_000);
+export const requestTimeoutMs = /* @__PURE__ */ variable(
+  ['OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT'],
+  nonNegative,
+  10_000,
+);
 
 /**
  * Which traces are recorded, decided at the root.
  * @option sampler
  */
-export const sampler = /* @__PURE__ */ variable(['OTEL_TRACES_SAMPLER'], /* @__PURE__ */ oneOf(SAMPLER_NAMES), 'parentbased_always_on');
+export const sampler = /* @__PURE__ */ variable(
+  ['OTEL_TRACES_SAMPLER'],
+  /* @__PURE__ */ oneOf(SAMPLER_NAMES),
+  'parentbased_always_on',
+);
 
 /**
  * Ratio of the `traceidratio` samplers.
@@ -80,13 +96,21 @@ export const disabled = /* @__PURE__ */ variable(['OTEL_SDK_DISABLED'], boolean,
  * Attributes per span.
  * @option spanLimits.attributeCount
  */
-export const attributeCount = /* @__PURE__ */ variable(['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'], nonNegative, 128);
+export const attributeCount = /* @__PURE__ */ variable(
+  ['OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT'],
+  nonNegative,
+  128,
+);
 
 /**
  * Characters per string value (OpenTelemetry: unlimited; one runaway value must not make a span unexportable).
  * @option spanLimits.attributeValueLength
  */
-export const attributeValueLength = /* @__PURE__ */ variable(['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'], nonNegative, 8192);
+export const attributeValueLength = /* @__PURE__ */ variable(
+  ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'],
+  nonNegative,
+  8192,
+);
 
 /**
  * Events per span.
@@ -119,7 +143,8 @@ export const flushTimeoutMs = /* @__PURE__ */ variable(['HOPTRACE_FLUSH_TIMEOUT_
 export const flushMarginMs = /* @__PURE__ */ variable(['HOPTRACE_FLUSH_MARGIN_MS'], nonNegative, 50);
 
 /**
- * With `hoptrace/lambda` under frequent traffic, the batch is exported at most this often, in ms: how long a span may wait.
+ * With `hoptrace/lambda` under frequent traffic, the batch is exported at most this often, in ms: how long a
+ * span may wait.
  * @option exportIntervalMs
  */
 export const exportIntervalMs = /* @__PURE__ */ variable(['HOPTRACE_EXPORT_INTERVAL_MS'], nonNegative, 1000);
@@ -152,7 +177,11 @@ export const spoolMaxBytes = /* @__PURE__ */ variable(['HOPTRACE_SPOOL_MAX_BYTES
  * Keys (matched by word) whose values are redacted; `none` turns redaction off.
  * @option redactKeys
  */
-export const redactKeys = /* @__PURE__ */ variable(['HOPTRACE_REDACT_KEYS'], { rule: 'comma-separated keys, or none', parse: parseRedactKeys }, DEFAULT_REDACT_KEYS);
+export const redactKeys = /* @__PURE__ */ variable(
+  ['HOPTRACE_REDACT_KEYS'],
+  { rule: 'comma-separated keys, or none', parse: parseRedactKeys },
+  DEFAULT_REDACT_KEYS,
+);
 
 /**
  * `false` leaves `console.*` lines without `trace_id` and `span_id`; process-wide.

@@ -161,6 +161,8 @@ export function resolveConfig(options: TracingOptions, env: Env): TracingConfig 
     spool: resolveSpool(options, env),
     logCorrelation: options.logCorrelation ?? read(env, ENV.logCorrelation),
     extractContext: options.extractContext,
-    redactKeys: options.redactKeys ? parseRedactKeys(options.redactKeys.join(',') || 'none') : read(env, ENV.redactKeys),
+    redactKeys: options.redactKeys
+      ? parseRedactKeys(options.redactKeys.join(',') || 'none')
+      : read(env, ENV.redactKeys),
   };
 }

@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
-  boolean,
   EnvironmentError,
+  readOrRefuse,
+  readVariable,
+  required,
+  secret,
+  variable,
+  warnOnce,
+} from '../../../src/config/env';
+import {
+  boolean,
   httpUrl,
   keyValues,
   names,
@@ -10,15 +18,9 @@ import {
   orOff,
   positive,
   ratio,
-  readOrRefuse,
-  readVariable,
-  required,
-  secret,
   text,
-  variable,
-  warnOnce,
   type Parser,
-} from '../../../src/config/env';
+} from '../../../src/config/parsers';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -32,6 +34,8 @@ function warnings(): () => string[] {
   return () => warn.mock.calls.map((c) => String(c[0]));
 }
 
+const KEY_VALUES = 'k=v pairs, comma-separated, values percent-encoded';
+
 // Each parser with values it refuses, a default, and a value it reads.
 const CASES: Array<{ parser: Parser<unknown>; fallback: unknown; bad: string[]; good: [string, unknown] }> = [
   { parser: boolean, fallback: true, bad: ['yes', '1', 'on'], good: ['FALSE', false] },
@@ -41,23 +45,26 @@ const CASES: Array<{ parser: Parser<unknown>; fallback: unknown; bad: string[]; 
   { parser: oneOf(['gzip', 'none']), fallback: 'none', bad: ['br', 'gzip,none'], good: ['GZIP', 'gzip'] },
   { parser: names, fallback: ['a'], bad: [',', ' , ,'], good: ['B, c', ['b', 'c']] },
   { parser: orOff(positive('ms')), fallback: 1000, bad: ['-5', 'of'], good: ['OFF', undefined] },
-  { parser: httpUrl, fallback: undefined, bad: ['jaeger:4318', 'ftp://x'], good: ['https://x/v1/traces', 'https://x/v1/traces'] },
+  { parser: httpUrl, fallback: undefined, bad: ['jaeger:4318', 'ftp://x'], good: ['https://x/v1', 'https://x/v1'] },
 ];
+const BAD = CASES.flatMap((c) => c.bad.map((bad) => [c.parser.rule, bad.trim(), c] as const));
 
 describe('the parsers under the library policy: warn once, keep the default', () => {
-  it.each(CASES.flatMap((c) => c.bad.map((bad) => [c.parser.rule, bad, c] as const)))('%s refuses "%s"', (rule, bad, c) => {
+  it.each(BAD)('%s refuses "%s"', (rule, bad, c) => {
     const seen = warnings();
     const name = fresh();
     const v = variable([name], c.parser, c.fallback);
     expect(readVariable({ [name]: ` ${bad} ` }, v, warnOnce)).toEqual(c.fallback);
     expect(readVariable({ [name]: bad }, v, warnOnce)).toEqual(c.fallback);
-    expect(seen()).toEqual([`[hoptrace] ${name}="${bad.trim()}" must be ${rule}; the default is used.`]);
+    expect(seen()).toEqual([`[hoptrace] ${name}="${bad}" must be ${rule}; the default is used.`]);
   });
 
-  it.each(CASES.map((c) => [c.parser.rule, c] as const))('%s reads a good value, trimmed, without a warning', (_rule, c) => {
+  const GOOD = CASES.map((c) => [c.parser.rule, c] as const);
+  it.each(GOOD)('%s reads a good value, trimmed, without a warning', (_rule, c) => {
     const seen = warnings();
     const name = fresh();
-    expect(readVariable({ [name]: ` ${c.good[0]} ` }, variable([name], c.parser, c.fallback), warnOnce)).toEqual(c.good[1]);
+    const v = variable([name], c.parser, c.fallback);
+    expect(readVariable({ [name]: ` ${c.good[0]} ` }, v, warnOnce)).toEqual(c.good[1]);
     expect(seen()).toEqual([]);
   });
 
@@ -73,37 +80,46 @@ describe('the parsers under the library policy: warn once, keep the default', ()
     const seen = warnings();
     const name = fresh();
     const v = secret(variable([name], keyValues, {}));
-    expect(readVariable({ [name]: 'x-api-key=abc%3D,broken-secret, =v,y=%E0%A4%A' }, v, warnOnce)).toEqual({ 'x-api-key': 'abc=', y: '%E0%A4%A' });
-    expect(seen()).toEqual([`[hoptrace] ${name} (value not shown) must be k=v pairs, comma-separated, values percent-encoded (member 2, 3, 4 is not); the rest is used.`]);
+    const read = readVariable({ [name]: 'x-api-key=abc%3D,broken-secret, =v,y=%E0%A4%A' }, v, warnOnce);
+    expect(read).toEqual({ 'x-api-key': 'abc=', y: '%E0%A4%A' });
+    const message = `${name} (value not shown) must be ${KEY_VALUES} (members 2, 3, 4 are not); the rest is used.`;
+    expect(seen()).toEqual([`[hoptrace] ${message}`]);
     expect(seen().join()).not.toMatch(/abc|broken-secret/);
   });
 
   it('reads a k=v list with blank members and spaces without a warning', () => {
     const seen = warnings();
     const name = fresh();
-    expect(readVariable({ [name]: 'a=1, b = x%20y ,' }, variable([name], keyValues, {}), warnOnce)).toEqual({ a: '1', b: 'x y' });
+    const v = variable([name], keyValues, {});
+    expect(readVariable({ [name]: 'a=1, b = x%20y ,' }, v, warnOnce)).toEqual({ a: '1', b: 'x y' });
     expect(seen()).toEqual([]);
   });
 
   it('lets a parser error that is not a bad value through: a bug, not a configuration', () => {
     const name = fresh();
-    const broken: Parser<number> = { rule: 'anything', parse: () => { throw new TypeError('bug'); } };
+    const broken: Parser<number> = {
+      rule: 'anything',
+      parse: () => {
+        throw new TypeError('bug');
+      },
+    };
     expect(() => readVariable({ [name]: 'x' }, variable([name], broken, 0), warnOnce)).toThrow(TypeError);
   });
 });
 
-describe('the parsers under the handlers\' policy: refuse at start', () => {
-  it.each(CASES.flatMap((c) => c.bad.map((bad) => [c.parser.rule, bad, c] as const)))('%s refuses "%s"', (rule, bad, c) => {
+describe("the parsers under the handlers' policy: refuse at start", () => {
+  it.each(BAD)('%s refuses "%s"', (rule, bad, c) => {
     const name = fresh();
-    const read = (): unknown => readOrRefuse({ [name]: bad }, variable([name], c.parser, c.fallback));
+    const read = (): unknown => readOrRefuse({ [name]: ` ${bad} ` }, variable([name], c.parser, c.fallback));
     expect(read).toThrow(EnvironmentError);
-    expect(read).toThrow(`${name}="${bad.trim()}" must be ${rule}`);
+    expect(read).toThrow(`${name}="${bad}" must be ${rule}`);
   });
 
   it('refuses a k=v list with a malformed pair, without writing the value of a secret one', () => {
     const name = fresh();
-    const read = (): unknown => readOrRefuse({ [name]: 'authorization=Bearer%20abc,oops' }, secret(variable([name], keyValues, {})));
-    expect(read).toThrow(`${name} (value not shown) must be k=v pairs, comma-separated, values percent-encoded (member 2 is not)`);
+    const v = secret(variable([name], keyValues, {}));
+    const read = (): unknown => readOrRefuse({ [name]: 'authorization=Bearer%20abc,oops' }, v);
+    expect(read).toThrow(`${name} (value not shown) must be ${KEY_VALUES} (member 2 is not)`);
     expect(read).not.toThrow(/abc/);
   });
 
@@ -114,7 +130,7 @@ describe('the parsers under the handlers\' policy: refuse at start', () => {
     expect(readOrRefuse({ HOPTRACE_NEEDED: ' s ' }, v)).toBe('s');
   });
 
-  it('names the error and keeps the parser\'s as its cause', () => {
+  it("names the error and keeps the parser's as its cause", () => {
     const name = fresh();
     try {
       readOrRefuse({ [name]: 'x' }, variable([name], boolean, true));

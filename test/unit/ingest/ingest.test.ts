@@ -223,7 +223,8 @@ describe('readIngestConfig', () => {
 
   it('refuses an auth mode it does not know, where anything but none meant on', () => {
     const base = { HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_KEYS_PARAMETER: '/k' };
-    expect(() => readIngestConfig({ ...base, HOPTRACE_INGEST_AUTH: 'off' })).toThrow('HOPTRACE_INGEST_AUTH="off" must be on or none');
+    const off = () => readIngestConfig({ ...base, HOPTRACE_INGEST_AUTH: 'off' });
+    expect(off).toThrow('HOPTRACE_INGEST_AUTH="off" must be on or none');
     expect(readIngestConfig({ ...base, HOPTRACE_INGEST_AUTH: 'ON' }).keysParameter).toBe('/k');
     expect(() => readIngestConfig({ ...base, HOPTRACE_METRICS_NAMESPACE: ' ' })).not.toThrow();
   });
