@@ -1,4 +1,4 @@
-// The archive transformation's variables. A bad value refuses start; rendered by `npm run docs:env`.
+// The archive transformation's variables. A bad value refuses start; rendered by `npm run render:env`.
 import { required } from '../../src/config/env';
 import { text } from '../../src/config/parsers';
 

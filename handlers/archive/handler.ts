@@ -12,7 +12,7 @@ interface LambdaContextLike {
 // Kept back from the function's deadline to answer Firehose.
 const DEADLINE_MARGIN_MS = 1000;
 
-const streamName = readOrRefuse(process.env, ENV.streamName)!;
+const streamName = readOrRefuse(process.env, ENV.streamName);
 const endpoint = readOrRefuse(process.env, ENV.kinesisEndpoint);
 // Created once per sandbox; only used for the rare record too large for one answer.
 const kinesis = new KinesisClient({ ...(endpoint ? { endpoint } : {}), maxAttempts: 1, requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }) });

@@ -44,7 +44,7 @@ export interface IngestConfig {
  */
 export function readIngestConfig(env: Env): IngestConfig {
   const read = <T>(v: Variable<T>): T => readOrRefuse(env, v);
-  const streamName = read(ENV.streamName)!;
+  const streamName = readOrRefuse(env, ENV.streamName);
   if (env.HOPTRACE_INGEST_API_KEYS !== undefined) {
     throw new EnvironmentError(
       'HOPTRACE_INGEST_API_KEYS is not read: keys in plain environment variables leak; ' +

@@ -1,4 +1,4 @@
-// The ingest's variables. A bad value refuses start (`readOrRefuse`); rendered by `npm run docs:env`.
+// The ingest's variables. A bad value refuses start (`readOrRefuse`); rendered by `npm run render:env`.
 import { required, variable } from '../../src/config/env';
 import { oneOf, positive, text } from '../../src/config/parsers';
 import { DEFAULT_REQUEST_LIMITS } from './request-limits';

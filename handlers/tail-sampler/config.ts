@@ -75,8 +75,8 @@ function adaptive(read: Read, initialProbability: number): AdaptiveSettings | un
  */
 export function readConsumerConfig(env: Env): ConsumerConfig {
   const read: Read = (v) => readOrRefuse(env, v);
-  const endpoint = read(FORWARD.endpoint)!;
-  const table = read(ENV.decisionTable)!;
+  const endpoint = readOrRefuse(env, FORWARD.endpoint);
+  const table = readOrRefuse(env, ENV.decisionTable);
   const sampleRatio = read(ENV.sampleRatio);
   return {
     policies: {

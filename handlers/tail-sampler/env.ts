@@ -1,5 +1,5 @@
 // The tail sampler's variables (its forwarder's are in forward-env.ts). A bad value refuses
-// start; rendered by `npm run docs:env`.
+// start; rendered by `npm run render:env`.
 import { required, variable } from '../../src/config/env';
 import {
   boolean,

@@ -1,5 +1,5 @@
 // The forwarder's variables (the tail sampler's sending half). A bad value refuses start;
-// rendered by `npm run docs:env`.
+// rendered by `npm run render:env`.
 import { required, secret, variable } from '../../src/config/env';
 import { httpUrl, keyValues, oneOf, positive, text } from '../../src/config/parsers';
 

@@ -40,9 +40,11 @@ export function secret<T>(v: Variable<T>): Variable<T> {
   return { ...v, secret: true };
 }
 
-/** A variable without which a handler cannot start. */
+/** A variable without which a handler cannot start: `readOrRefuse` returns it set. */
+export type RequiredVariable<T> = Variable<T | undefined> & { readonly required: true };
+
 /* @__NO_SIDE_EFFECTS__ */
-export function required<T>(name: string, parser: Parser<T>): Variable<T | undefined> {
+export function required<T>(name: string, parser: Parser<T>): RequiredVariable<T> {
   return { names: [name], parser, default: undefined, required: true };
 }
 
@@ -89,6 +91,8 @@ export const refuse: Policy = (v, name, raw, error) => {
 };
 
 /** A handler's read: a required variable unset, or a bad value, refuses start. */
+export function readOrRefuse<T>(env: Env, v: RequiredVariable<T>): T;
+export function readOrRefuse<T>(env: Env, v: Variable<T>): T;
 export function readOrRefuse<T>(env: Env, v: Variable<T>): T {
   if (v.required && !rawValue(env, v)) throw new EnvironmentError(`${v.names[0]} is not set`);
   return readVariable(env, v, refuse);

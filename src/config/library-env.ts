@@ -1,7 +1,7 @@
 // The library's variables, one export each, each call marked pure, so that a bundle keeps only
 // those its entry reads (the `hoptrace/lambda` preload reads one).
 // `@option` names the `withTracing` / `tracing` option that overrides the variable; `@default`
-// describes a default the code computes. Rendered by `npm run docs:env`.
+// describes a default the code computes. Rendered by `npm run render:env`.
 import { DEFAULT_REDACT_KEYS, parseRedactKeys } from '../redaction';
 import { SAMPLER_NAMES } from '../tracer/sampler';
 import { secret, variable } from './env';
