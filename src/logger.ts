@@ -1,6 +1,9 @@
 const LEVELS = { none: 0, error: 1, warn: 2, info: 3, debug: 4, verbose: 5, all: 6 } as const;
 type Level = keyof typeof LEVELS;
 
+/** The `OTEL_LOG_LEVEL` values, least verbose first. */
+export const LOG_LEVELS = Object.keys(LEVELS) as Level[];
+
 const INTERVAL_MS = 60_000;
 
 interface Throttle {

@@ -1,5 +1,6 @@
-import { parseRedactKeys, Redactor } from '../../src/redaction';
-import { DEFAULT_REQUEST_LIMITS } from './request-limits';
+import { EnvironmentError, readOrRefuse, type Env, type Variable } from '../../src/config/env';
+import { Redactor } from '../../src/redaction';
+import * as ENV from './env';
 
 /** The ingest's settings, from its environment. Read once per sandbox. */
 export interface IngestConfig {
@@ -37,49 +38,45 @@ export interface IngestConfig {
   metricsNamespace: string;
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-function positive(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
-  if (!raw) return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}="${raw}" must be a positive number`);
-  return value;
-}
-
 /**
  * Fails loudly on a misconfiguration: an ingest without a stream, or without a key source
  * while auth is not explicitly off, must not start at all.
  */
 export function readIngestConfig(env: Env): IngestConfig {
-  const streamName = env.HOPTRACE_STREAM_NAME?.trim();
-  if (!streamName) throw new Error('HOPTRACE_STREAM_NAME is not set');
+  const read = <T>(v: Variable<T>): T => readOrRefuse(env, v);
+  const streamName = readOrRefuse(env, ENV.streamName);
   if (env.HOPTRACE_INGEST_API_KEYS !== undefined) {
-    throw new Error('HOPTRACE_INGEST_API_KEYS is not read: keys in plain environment variables leak; store them in the SSM parameter named by HOPTRACE_INGEST_KEYS_PARAMETER');
+    throw new EnvironmentError(
+      'HOPTRACE_INGEST_API_KEYS is not read: keys in plain environment variables leak; ' +
+        'store them in the SSM parameter named by HOPTRACE_INGEST_KEYS_PARAMETER',
+    );
   }
-  const authOff = env.HOPTRACE_INGEST_AUTH?.trim().toLowerCase() === 'none';
-  const keysParameter = env.HOPTRACE_INGEST_KEYS_PARAMETER?.trim() || undefined;
+  const authOff = read(ENV.auth) === 'none';
+  const keysParameter = read(ENV.keysParameter);
   if (!authOff && keysParameter === undefined) {
-    throw new Error('HOPTRACE_INGEST_KEYS_PARAMETER is not set; name the SSM SecureString holding the keys, or set HOPTRACE_INGEST_AUTH=none to run without auth (local use only)');
+    throw new EnvironmentError(
+      'HOPTRACE_INGEST_KEYS_PARAMETER is not set; name the SSM SecureString holding the keys, ' +
+        'or set HOPTRACE_INGEST_AUTH=none to run without auth (local use only)',
+    );
   }
   return {
     streamName,
-    kinesisEndpoint: env.HOPTRACE_KINESIS_ENDPOINT?.trim() || undefined,
-    region: env.AWS_REGION?.trim() || 'us-east-1',
+    kinesisEndpoint: read(ENV.kinesisEndpoint),
+    region: read(ENV.region),
     keysParameter: authOff ? undefined : keysParameter,
-    keysRecheckMs: positive(env, 'HOPTRACE_INGEST_KEYS_RECHECK_MS', 30_000),
-    keysRefreshMs: positive(env, 'HOPTRACE_INGEST_KEYS_REFRESH_MS', 300_000),
-    ssmEndpoint: env.HOPTRACE_SSM_ENDPOINT?.trim() || undefined,
-    maxBodyBytes: positive(env, 'HOPTRACE_MAX_BODY_BYTES', 5 * 1024 * 1024),
-    maxRecordsPerRequest: positive(env, 'HOPTRACE_MAX_RECORDS_PER_REQUEST', DEFAULT_REQUEST_LIMITS.maxTraces),
-    maxSpansPerRequest: positive(env, 'HOPTRACE_MAX_SPANS_PER_REQUEST', DEFAULT_REQUEST_LIMITS.maxSpans),
-    maxItemsPerRequest: positive(env, 'HOPTRACE_MAX_ITEMS_PER_REQUEST', DEFAULT_REQUEST_LIMITS.maxItems),
-    maxAttributesPerSpan: positive(env, 'HOPTRACE_MAX_ATTRIBUTES', 128),
-    maxAttributeValueLength: positive(env, 'HOPTRACE_MAX_ATTRIBUTE_LENGTH', 8192),
-    redactor: new Redactor(parseRedactKeys(env.HOPTRACE_REDACT_KEYS)),
-    answerWithinMs: positive(env, 'HOPTRACE_INGEST_ANSWER_MS', 350),
-    streamWindowMs: positive(env, 'HOPTRACE_INGEST_STREAM_MS', 250),
-    deadlineMarginMs: positive(env, 'HOPTRACE_DEADLINE_MARGIN_MS', 500),
-    metricsNamespace: env.HOPTRACE_METRICS_NAMESPACE?.trim() || 'hoptrace',
+    keysRecheckMs: read(ENV.keysRecheckMs),
+    keysRefreshMs: read(ENV.keysRefreshMs),
+    ssmEndpoint: read(ENV.ssmEndpoint),
+    maxBodyBytes: read(ENV.maxBodyBytes),
+    maxRecordsPerRequest: read(ENV.maxRecordsPerRequest),
+    maxSpansPerRequest: read(ENV.maxSpansPerRequest),
+    maxItemsPerRequest: read(ENV.maxItemsPerRequest),
+    maxAttributesPerSpan: read(ENV.maxAttributesPerSpan),
+    maxAttributeValueLength: read(ENV.maxAttributeValueLength),
+    redactor: new Redactor(read(ENV.redactKeys)),
+    answerWithinMs: read(ENV.answerWithinMs),
+    streamWindowMs: read(ENV.streamWindowMs),
+    deadlineMarginMs: read(ENV.deadlineMarginMs),
+    metricsNamespace: read(ENV.metricsNamespace),
   };
 }

@@ -1,4 +1,4 @@
-import { readKeyValueList } from '../../src/config/env';
+import { InvalidValueError, keyValues } from '../../src/config/parsers';
 import { ParameterNotFound, readSecureString } from '../ssm-secure-string';
 import type { ForwardSettings } from './config';
 
@@ -19,10 +19,14 @@ export function forwardHeaders(settings: ForwardSettings, read: Read = (name) =>
   if (headersParameter === undefined) return () => Promise.resolve(settings.headers);
   const readOnce = async (): Promise<Record<string, string>> => {
     try {
-      const value = await read(headersParameter);
-      return { ...settings.headers, ...readKeyValueList({ [headersParameter]: value }, headersParameter) };
+      const value = (await read(headersParameter)).trim();
+      return { ...settings.headers, ...(value ? keyValues.parse(value) : {}) };
     } catch (error) {
       if (error instanceof ParameterNotFound) return settings.headers;
+      // Its value holds the backend's key: the message names the parameter, never the value.
+      if (error instanceof InvalidValueError) {
+        throw new Error(`SSM parameter ${headersParameter} must hold ${error.rule ?? keyValues.rule}`);
+      }
       throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${(error as Error).message}`);
     }
   };

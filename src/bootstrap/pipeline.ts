@@ -1,5 +1,6 @@
 import { propagation, type Attributes, type Tracer } from '@opentelemetry/api';
-import type { Env } from '../config/env';
+import { readVariable, warnOnce, type Env } from '../config/env';
+import { logLevel } from '../config/log-level';
 import { resolveConfig, type TracingConfig, type TracingOptions } from '../config/options';
 import { OtlpExporter } from '../exporter/exporter';
 import { chooseDelivery, type Delivery } from '../lambda/delivery';
@@ -60,7 +61,7 @@ function resource(config: TracingConfig, fn: FunctionEnv, redactor: Redactor, se
 
 /** Undefined when tracing is disabled. */
 export function createPipeline(options: TracingOptions, env: Env = process.env): Pipeline | undefined {
-  logger.setLevel(env.OTEL_LOG_LEVEL);
+  logger.setLevel(readVariable(env, logLevel, warnOnce));
   const config = resolveConfig(options, env);
   if (config.disabled) return undefined;
   const redactor = new Redactor(config.redactKeys);

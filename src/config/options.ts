@@ -1,10 +1,11 @@
 import type { Attributes, Context } from '@opentelemetry/api';
 import type { SpanLimits } from '../tracer/limits';
-import { SAMPLER_NAMES, type SamplerName } from '../tracer/sampler';
-import { logger } from '../logger';
+import type { SamplerName } from '../tracer/sampler';
+import { str } from '../guards';
 import type { LambdaContext } from '../wrapper/lambda-context';
 import { parseRedactKeys } from '../redaction';
-import { readBoolean, readKeyValueList, readNumber, readString, type Env } from './env';
+import { readVariable, warnOnce, type Env, type Variable } from './env';
+import * as ENV from './library-env';
 
 /** Options of `withTracing` and `tracing`; each overrides its environment variable. */
 export interface TracingOptions {
@@ -81,6 +82,8 @@ export interface TracingOptions {
   extractContext?: (event: unknown, context: LambdaContext | undefined) => Context | undefined;
 }
 
+const read = <T>(env: Env, v: Variable<T>): T => readVariable(env, v, warnOnce);
+
 export interface TracingConfig {
   disabled: boolean;
   /** Undefined when nothing names the service: the Lambda context's function name then does. */
@@ -109,83 +112,57 @@ export interface TracingConfig {
   extractContext: TracingOptions['extractContext'];
 }
 
-const DEFAULT_PROPAGATORS = ['tracecontext', 'baggage'];
-
+/** `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` as is, else `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`. */
 function tracesEndpoint(env: Env): string | undefined {
-  const specific = readString(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
-  if (specific) return specific;
-  const base = readString(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-  return base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined;
-}
-
-function readSampler(env: Env): SamplerName | undefined {
-  const name = readString(env, 'OTEL_TRACES_SAMPLER')?.toLowerCase();
-  if (name === undefined) return undefined;
-  if ((SAMPLER_NAMES as readonly string[]).includes(name)) return name as SamplerName;
-  logger.warnOnce('env:OTEL_TRACES_SAMPLER', `OTEL_TRACES_SAMPLER="${name}" is not supported; using parentbased_always_on.`);
-  return undefined;
-}
-
-function readCompression(env: Env): 'gzip' | 'none' | undefined {
-  const value = readString(env, 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION')?.toLowerCase();
-  return value === 'gzip' || value === 'none' ? value : undefined;
-}
-
-/** Merges options over environment over defaults. Pure: reads only `env`. */
-function readList(env: Env, name: string): string[] | undefined {
-  return readString(env, name)
-    ?.split(',')
-    .map((p) => p.trim().toLowerCase())
-    .filter(Boolean);
+  const base = read(env, ENV.endpoint);
+  return read(env, ENV.tracesEndpoint) ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
 }
 
 function resolveSpool(options: TracingOptions, env: Env): TracingConfig['spool'] {
   if (options.spool === false) return undefined;
-  const maxBytes = options.spool?.maxBytes ?? readNumber(env, 'HOPTRACE_SPOOL_MAX_BYTES') ?? 10 * 1024 * 1024;
+  const maxBytes = options.spool?.maxBytes ?? read(env, ENV.spoolMaxBytes);
   if (maxBytes <= 0) return undefined;
-  return { dir: options.spool?.dir ?? readString(env, 'HOPTRACE_SPOOL_DIR') ?? '/tmp/hoptrace-spool', maxBytes };
+  return { dir: options.spool?.dir ?? read(env, ENV.spoolDir), maxBytes };
 }
 
+/** Merges options over environment over defaults. Pure: reads only `env`. */
 export function resolveConfig(options: TracingOptions, env: Env): TracingConfig {
-  const propagators = readList(env, 'OTEL_PROPAGATORS');
-  const resourceAttributes: Attributes = { ...readKeyValueList(env, 'OTEL_RESOURCE_ATTRIBUTES'), ...options.resourceAttributes };
+  const resourceAttributes: Attributes = { ...read(env, ENV.resourceAttributes), ...options.resourceAttributes };
+  const limits = options.spanLimits;
   return {
-    disabled: options.disabled ?? readBoolean(env, 'OTEL_SDK_DISABLED') ?? false,
+    disabled: options.disabled ?? read(env, ENV.disabled),
     serviceName:
       options.serviceName ??
-      readString(env, 'OTEL_SERVICE_NAME') ??
+      read(env, ENV.serviceName) ??
       (typeof resourceAttributes['service.name'] === 'string' ? resourceAttributes['service.name'] : undefined) ??
-      readString(env, 'AWS_LAMBDA_FUNCTION_NAME'),
+      str(env.AWS_LAMBDA_FUNCTION_NAME?.trim()),
     endpoint: options.endpoint ?? tracesEndpoint(env),
-    headers: { ...readKeyValueList(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS'), ...options.headers },
-    compression: options.compression ?? readCompression(env) ?? 'none',
-    sampler: options.sampler ?? readSampler(env) ?? 'parentbased_always_on',
-    samplerRatio: options.samplerRatio ?? readNumber(env, 'OTEL_TRACES_SAMPLER_ARG') ?? 1,
-    propagators: propagators && propagators.length > 0 ? propagators : DEFAULT_PROPAGATORS,
-    acceptInboundBaggage: options.acceptInboundBaggage ?? readBoolean(env, 'HOPTRACE_ACCEPT_INBOUND_BAGGAGE') ?? true,
-    disabledInstrumentations: readList(env, 'OTEL_NODE_DISABLED_INSTRUMENTATIONS') ?? [],
+    headers: { ...read(env, ENV.headers), ...options.headers },
+    compression: options.compression ?? read(env, ENV.compression),
+    sampler: options.sampler ?? read(env, ENV.sampler),
+    samplerRatio: options.samplerRatio ?? read(env, ENV.samplerRatio),
+    propagators: read(env, ENV.propagators),
+    acceptInboundBaggage: options.acceptInboundBaggage ?? read(env, ENV.acceptInboundBaggage),
+    disabledInstrumentations: read(env, ENV.disabledInstrumentations),
     resourceAttributes,
-    flushTimeoutMs: options.flushTimeoutMs ?? readNumber(env, 'HOPTRACE_FLUSH_TIMEOUT_MS') ?? 500,
-    requestTimeoutMs: options.requestTimeoutMs ?? readNumber(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT') ?? 10_000,
-    flushMarginMs: options.flushMarginMs ?? readNumber(env, 'HOPTRACE_FLUSH_MARGIN_MS') ?? 50,
-    timeoutGuardMs: options.timeoutGuardMs ?? readNumber(env, 'HOPTRACE_TIMEOUT_GUARD_MS') ?? 500,
-    exportIntervalMs: options.exportIntervalMs ?? readNumber(env, 'HOPTRACE_EXPORT_INTERVAL_MS') ?? 1000,
-    maxSpansPerInvocation: options.maxSpansPerInvocation ?? readNumber(env, 'HOPTRACE_MAX_SPANS') ?? 1000,
-    maxExportBytes: options.maxExportBytes ?? readNumber(env, 'HOPTRACE_MAX_EXPORT_BYTES') ?? 1024 * 1024,
+    flushTimeoutMs: options.flushTimeoutMs ?? read(env, ENV.flushTimeoutMs),
+    requestTimeoutMs: options.requestTimeoutMs ?? read(env, ENV.requestTimeoutMs),
+    flushMarginMs: options.flushMarginMs ?? read(env, ENV.flushMarginMs),
+    timeoutGuardMs: options.timeoutGuardMs ?? read(env, ENV.timeoutGuardMs),
+    exportIntervalMs: options.exportIntervalMs ?? read(env, ENV.exportIntervalMs),
+    maxSpansPerInvocation: options.maxSpansPerInvocation ?? read(env, ENV.maxSpansPerInvocation),
+    maxExportBytes: options.maxExportBytes ?? read(env, ENV.maxExportBytes),
     spanLimits: {
-      attributeCount:
-        options.spanLimits?.attributeCount ?? readNumber(env, 'OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT', 'OTEL_ATTRIBUTE_COUNT_LIMIT') ?? 128,
-      // OpenTelemetry's default is unlimited; one runaway value must not make a span unexportable.
-      attributeValueLength:
-        options.spanLimits?.attributeValueLength ??
-        readNumber(env, 'OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT') ??
-        8192,
-      eventCount: options.spanLimits?.eventCount ?? readNumber(env, 'OTEL_SPAN_EVENT_COUNT_LIMIT') ?? 128,
-      linkCount: options.spanLimits?.linkCount ?? readNumber(env, 'OTEL_SPAN_LINK_COUNT_LIMIT') ?? 128,
+      attributeCount: limits?.attributeCount ?? read(env, ENV.attributeCount),
+      attributeValueLength: limits?.attributeValueLength ?? read(env, ENV.attributeValueLength),
+      eventCount: limits?.eventCount ?? read(env, ENV.eventCount),
+      linkCount: limits?.linkCount ?? read(env, ENV.linkCount),
     },
     spool: resolveSpool(options, env),
-    logCorrelation: options.logCorrelation ?? readBoolean(env, 'HOPTRACE_LOG_CORRELATION') ?? true,
+    logCorrelation: options.logCorrelation ?? read(env, ENV.logCorrelation),
     extractContext: options.extractContext,
-    redactKeys: options.redactKeys ? parseRedactKeys(options.redactKeys.join(',') || 'none') : parseRedactKeys(env.HOPTRACE_REDACT_KEYS),
+    redactKeys: options.redactKeys
+      ? parseRedactKeys(options.redactKeys.join(',') || 'none')
+      : read(env, ENV.redactKeys),
   };
 }

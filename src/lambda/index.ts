@@ -3,6 +3,8 @@
 // first: `import 'hoptrace/lambda'` at the top of an ES module handler, or
 // `NODE_OPTIONS=--import hoptrace/lambda`. Registration closes when the runtime first asks
 // for an invocation, hence the top-level await.
+import { readVariable, warnOnce } from '../config/env';
+import { logLevel } from '../config/log-level';
 import { logger } from '../logger';
 import { Extension, SHUTDOWN_WINDOW_MS } from './extension';
 import { isMainThread } from 'node:worker_threads';
@@ -47,6 +49,6 @@ async function activate(env: NodeJS.ProcessEnv): Promise<ExtensionState> {
   return { extension };
 }
 
-logger.setLevel(process.env.OTEL_LOG_LEVEL);
+logger.setLevel(readVariable(process.env, logLevel, warnOnce));
 // Loaded twice (a preload and an import), the first registration stands.
 if (!extensionState()) publishExtensionState(await activate(process.env));

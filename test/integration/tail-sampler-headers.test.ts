@@ -68,6 +68,20 @@ describe('the tail sampler’s backend headers, from an SSM SecureString', () =>
     await expect(forwardHeaders(settings())()).rejects.toThrow(`SSM parameter ${PARAMETER} must be a SecureString, not String`);
   });
 
+  it('refuses a parameter that is not a k=v list, naming the parameter and never its value', async () => {
+    ssm.put(PARAMETER, { type: 'SecureString', value: 'x-honeycomb-team: s3cret' });
+    const failed = forwardHeaders(settings())();
+    const rule = 'k=v pairs, comma-separated, values percent-encoded (member 1 is not)';
+    await expect(failed).rejects.toThrow(`SSM parameter ${PARAMETER} must hold ${rule}`);
+    await expect(failed).rejects.not.toThrow(/s3cret/);
+  });
+
+  it('refuses malformed headers in the environment at start, naming the variable and never its value', () => {
+    const read = () => settings({ HOPTRACE_FORWARD_HEADERS: 'x-env=1,x-key s3cret' });
+    expect(read).toThrow('HOPTRACE_FORWARD_HEADERS (value not shown) must be k=v pairs');
+    expect(read).not.toThrow(/s3cret/);
+  });
+
   it('forwards with the environment’s headers alone when the parameter does not exist', async () => {
     const headers = forwardHeaders(settings({ HOPTRACE_FORWARD_HEADERS_PARAMETER: '/hoptrace/test/none', HOPTRACE_FORWARD_HEADERS: 'x-env=1' }));
     expect(await headers()).toEqual({ 'x-env': '1' });

@@ -37,10 +37,11 @@ describe('adaptive sampling configuration', () => {
 
   it.each([
     [{ HOPTRACE_TAIL_TARGET_PER_S: '0' }, 'HOPTRACE_TAIL_TARGET_PER_S="0" must be a positive number of traces per second'],
-    [{ HOPTRACE_TAIL_TARGETS: '{orders' }, 'HOPTRACE_TAIL_TARGETS is not JSON'],
-    [{ HOPTRACE_TAIL_TARGETS: '[1]' }, 'HOPTRACE_TAIL_TARGETS must be a JSON object of services'],
-    [{ HOPTRACE_TAIL_TARGETS: '{"orders":5}' }, '"orders" must be an object of operation names'],
-    [{ HOPTRACE_TAIL_TARGETS: '{"orders":{"GET /":-1}}' }, '"orders" / "GET /" must be a positive number'],
+    [{ HOPTRACE_TAIL_TARGETS: '{orders' }, 'HOPTRACE_TAIL_TARGETS="{orders" must be a JSON object of services'],
+    [{ HOPTRACE_TAIL_TARGETS: '{orders' }, 'e.g. {"orders":{"POST /orders":5}} (this is not JSON)'],
+    [{ HOPTRACE_TAIL_TARGETS: '[1]' }, 'HOPTRACE_TAIL_TARGETS="[1]" must be a JSON object of services'],
+    [{ HOPTRACE_TAIL_TARGETS: '{"orders":5}' }, '; "orders" is not an object of operation names to traces per second'],
+    [{ HOPTRACE_TAIL_TARGETS: '{"orders":{"GET /":-1}}' }, '; "orders" / "GET /" is not a positive number'],
     [{ HOPTRACE_TAIL_OBJECTIVE: '99.9' }, 'HOPTRACE_TAIL_OBJECTIVE="99.9" must be between 0 and 1, exclusive'],
     [{ HOPTRACE_TAIL_BOOST_BURN: 'high' }, 'HOPTRACE_TAIL_BOOST_BURN="high" must be a positive burn rate'],
     [{ HOPTRACE_TAIL_INTERVAL_S: '-1' }, 'HOPTRACE_TAIL_INTERVAL_S="-1" must be a positive number of seconds'],

@@ -1,7 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../../src/config/options';
 
 describe('resolveConfig', () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it('uses the defaults on an empty environment', () => {
     const c = resolveConfig({}, {});
     expect(c).toMatchObject({
@@ -86,5 +88,49 @@ describe('resolveConfig', () => {
     expect(resolveConfig({}, { HOPTRACE_ACCEPT_INBOUND_BAGGAGE: 'false' }).acceptInboundBaggage).toBe(false);
     expect(resolveConfig({ acceptInboundBaggage: true }, { HOPTRACE_ACCEPT_INBOUND_BAGGAGE: 'false' }).acceptInboundBaggage).toBe(true);
     expect(resolveConfig({ acceptInboundBaggage: false }, {}).acceptInboundBaggage).toBe(false);
+  });
+
+  it('warns once of a compression it does not know and sends uncompressed, where it ignored it silently', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const both = { OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'br', OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip' };
+    expect(resolveConfig({}, both).compression).toBe('none');
+    expect(resolveConfig({}, { OTEL_EXPORTER_OTLP_TRACES_COMPRESSION: 'br' }).compression).toBe('none');
+    expect(warn.mock.calls).toEqual([
+      ['[hoptrace] OTEL_EXPORTER_OTLP_TRACES_COMPRESSION="br" must be gzip or none; the default is used.'],
+    ]);
+    expect(resolveConfig({ compression: 'gzip' }, { OTEL_EXPORTER_OTLP_COMPRESSION: 'zstd' }).compression).toBe('gzip');
+  });
+
+  // Each case names variables no other case sets badly: the library warns once per variable per process.
+  it('keeps the well-formed export headers of a list with a malformed one, and never logs their values', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const env = { OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'x-api-key=s3cret,Authorization: Bearer t0ken' };
+    expect(resolveConfig({}, env).headers).toEqual({ 'x-api-key': 's3cret' });
+    const logged = warn.mock.calls.join();
+    expect(logged).toMatch(/OTEL_EXPORTER_OTLP_TRACES_HEADERS \(value not shown\) must be k=v pairs/);
+    expect(logged).toMatch(/\(member 2 is not\); the rest is used\.$/);
+    expect(logged).not.toMatch(/s3cret|t0ken/);
+  });
+
+  it('warns of bad propagators, instrumentations, limits and spool sizes, keeping their defaults', () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const c = resolveConfig({}, {
+      OTEL_PROPAGATORS: ' , ',
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: ',',
+      HOPTRACE_SPOOL_MAX_BYTES: 'big',
+      OTEL_SPAN_LINK_COUNT_LIMIT: '-2',
+    });
+    expect(c).toMatchObject({
+      propagators: ['tracecontext', 'baggage'],
+      disabledInstrumentations: [],
+      spool: { maxBytes: 10 * 1024 * 1024 },
+      spanLimits: { linkCount: 128 },
+    });
+    expect(warn.mock.calls.map((call) => String(call[0]).split('=')[0])).toEqual([
+      '[hoptrace] OTEL_PROPAGATORS',
+      '[hoptrace] OTEL_NODE_DISABLED_INSTRUMENTATIONS',
+      '[hoptrace] OTEL_SPAN_LINK_COUNT_LIMIT',
+      '[hoptrace] HOPTRACE_SPOOL_MAX_BYTES',
+    ]);
   });
 });

@@ -220,4 +220,12 @@ describe('readIngestConfig', () => {
     expect(config).toMatchObject({ keysParameter: '/k', answerWithinMs: 350, streamWindowMs: 250, maxRecordsPerRequest: 2000 });
     expect(config.redactor.isSensitive('password')).toBe(false);
   });
+
+  it('refuses an auth mode it does not know, where anything but none meant on', () => {
+    const base = { HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_KEYS_PARAMETER: '/k' };
+    const off = () => readIngestConfig({ ...base, HOPTRACE_INGEST_AUTH: 'off' });
+    expect(off).toThrow('HOPTRACE_INGEST_AUTH="off" must be on or none');
+    expect(readIngestConfig({ ...base, HOPTRACE_INGEST_AUTH: 'ON' }).keysParameter).toBe('/k');
+    expect(() => readIngestConfig({ ...base, HOPTRACE_METRICS_NAMESPACE: ' ' })).not.toThrow();
+  });
 });
