@@ -125,7 +125,8 @@ function parsed(text: string, flag: string): ReturnType<typeof parseQuery> {
     return parseQuery(text);
   } catch (error) {
     if (!(error instanceof QuerySyntaxError)) throw error;
-    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n  ${text}\n  ${' '.repeat(error.column - 1)}^`, 2);
+    const pointer = `${text}\n  ${' '.repeat(error.column - 1)}^`;
+    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n  ${pointer}`, 2, { cause: error });
   }
 }
 
@@ -193,7 +194,7 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
       },
     });
   } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2);
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2, { cause: error });
   }
   const { values, positionals } = parsed;
   const [command, ...rest] = positionals;

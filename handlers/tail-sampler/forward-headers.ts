@@ -1,5 +1,5 @@
 import { readKeyValueList } from '../../src/config/env';
-import { ParameterNotFound, readSecureString } from '../ssm-secure-string';
+import { ParameterNotFoundError, readSecureString } from '../ssm-secure-string';
 import type { ForwardSettings } from './config';
 
 const READ_TIMEOUT_MS = 5000;
@@ -22,7 +22,7 @@ export function forwardHeaders(settings: ForwardSettings, read: Read = (name) =>
       const value = await read(headersParameter);
       return { ...settings.headers, ...readKeyValueList({ [headersParameter]: value }, headersParameter) };
     } catch (error) {
-      if (error instanceof ParameterNotFound) return settings.headers;
+      if (error instanceof ParameterNotFoundError) return settings.headers;
       throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${(error as Error).message}`);
     }
   };
