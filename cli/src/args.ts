@@ -158,10 +158,10 @@ function comparisonOf(by: string | undefined, rest: readonly string[]): Comparis
   return { traces: [a, b] };
 }
 
-export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLine {
-  let parsed;
+/** The arguments as `parseArgs` reads them; what it refuses is a usage error. */
+function readArgv(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -196,7 +196,10 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
   } catch (error) {
     throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2, { cause: error });
   }
-  const { values, positionals } = parsed;
+}
+
+export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLine {
+  const { values, positionals } = readArgv(argv);
   const [command, ...rest] = positionals;
   if (values.help || command === undefined) throw new CliError(USAGE, values.help ? 0 : 2);
   if (!COMMANDS.includes(command)) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
