@@ -125,8 +125,8 @@ function parsed(text: string, flag: string): ReturnType<typeof parseQuery> {
     return parseQuery(text);
   } catch (error) {
     if (!(error instanceof QuerySyntaxError)) throw error;
-    const pointer = `${text}\n  ${' '.repeat(error.column - 1)}^`;
-    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n  ${pointer}`, 2, { cause: error });
+    const pointer = `  ${text}\n  ${' '.repeat(error.column - 1)}^`;
+    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n${pointer}`, 2, { cause: error });
   }
 }
 

@@ -33,8 +33,14 @@ export function commonAwsProblem(error: unknown, service: string, endpoint: stri
   const e = error as { name?: string; message?: string; code?: string };
   const cause = { cause: error };
   if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message ?? ''))
-    return new CliError(`no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${e.message})`, 1, cause);
-  if (/region is missing/i.test(e.message ?? '')) return new CliError('no AWS region: pass --region or set AWS_REGION', 1, cause);
+    return new CliError(
+      `no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${e.message})`,
+      1,
+      cause,
+    );
+  if (/region is missing/i.test(e.message ?? '')) {
+    return new CliError('no AWS region: pass --region or set AWS_REGION', 1, cause);
+  }
   if (e.code === 'ECONNREFUSED' || e.name === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? ''))
     return new CliError(`cannot reach ${service}${endpoint ? ` at ${endpoint}` : ''}: connection refused`, 1, cause);
   return undefined;

@@ -142,7 +142,12 @@ function entity(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpEnt
 const schemaUrl = (raw: Record<string, unknown>): { schemaUrl?: string } => (typeof raw.schemaUrl === 'string' && raw.schemaUrl ? { schemaUrl: raw.schemaUrl.slice(0, 1024) } : {});
 
 const tooLarge = (error: RequestLimitError): HttpError =>
-  new HttpError(413, `${error.message}, the most one request may carry; send smaller batches (the Collector: send_batch_max_size)`, {}, { cause: error });
+  new HttpError(
+    413,
+    `${error.message}, the most one request may carry; send smaller batches (the Collector: send_batch_max_size)`,
+    {},
+    { cause: error },
+  );
 
 /** The body as the object JSON parses to, refused (413) before it is built when it holds too much. */
 function parse(body: OtlpBody, limits: RequestLimits): unknown {
@@ -151,7 +156,9 @@ function parse(body: OtlpBody, limits: RequestLimits): unknown {
     checkJsonItems(body.text, limits.maxItems);
   } catch (error) {
     if (error instanceof RequestLimitError) throw tooLarge(error);
-    if (error instanceof WireError) throw new HttpError(400, `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`, {}, { cause: error });
+    if (error instanceof WireError) {
+      throw new HttpError(400, `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`, {}, { cause: error });
+    }
     throw error;
   }
   try {

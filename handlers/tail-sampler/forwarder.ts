@@ -87,12 +87,14 @@ export function httpForwarder(settings: ForwardSettings): Forward {
       response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(settings.timeoutMs) });
     } catch (error) {
       const code = (error as { cause?: { code?: string } }).cause?.code;
-      throw new ForwardError(`POST ${url.origin}${url.pathname} failed: ${(error as Error).message}${code ? ` (${code})` : ''}`, { cause: error });
+      const reason = `${(error as Error).message}${code ? ` (${code})` : ''}`;
+      throw new ForwardError(`POST ${url.origin}${url.pathname} failed: ${reason}`, { cause: error });
     }
     const text = await response.text();
     if (!response.ok) {
       const failure = { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
-      throw new ForwardError(`POST ${url.origin}${url.pathname} answered ${response.status}: ${text.slice(0, 200)}`, failure);
+      const answered = `answered ${response.status}: ${text.slice(0, 200)}`;
+      throw new ForwardError(`POST ${url.origin}${url.pathname} ${answered}`, failure);
     }
   };
 }

@@ -94,7 +94,8 @@ describe('errors that answer for another keep it as their cause', () => {
   it('the ingest: a gzip body that does not inflate', () => {
     const truncated = gzipSync('{"resourceSpans":[]}').subarray(0, 12);
     const event = { body: truncated.toString('base64'), isBase64Encoded: true };
-    const error = thrown(() => decodeRequest(event, 1024, { 'content-type': 'application/json', 'content-encoding': 'gzip' }));
+    const headers = { 'content-type': 'application/json', 'content-encoding': 'gzip' };
+    const error = thrown(() => decodeRequest(event, 1024, headers));
     expect((error as HttpError).status).toBe(400);
     expect(error.cause).toBeInstanceOf(Error);
   });

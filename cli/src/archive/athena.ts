@@ -66,7 +66,8 @@ export function athenaArchive(options: AthenaOptions, client = new AthenaClient(
       if (common) throw common;
       const e = error as { name?: string; message?: string };
       const where = `workgroup "${options.workgroup}", database "${options.database}"`;
-      throw new CliError(`Athena (${where}) refused the query: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`, 1, { cause: error });
+      const reason = `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+      throw new CliError(`Athena (${where}) refused the query: ${reason}`, 1, { cause: error });
     }
   };
 
