@@ -23,7 +23,8 @@ export function forwardHeaders(settings: ForwardSettings, read: Read = (name) =>
       return { ...settings.headers, ...readKeyValueList({ [headersParameter]: value }, headersParameter) };
     } catch (error) {
       if (error instanceof ParameterNotFoundError) return settings.headers;
-      throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${(error as Error).message}`);
+      const reason = (error as Error).message;
+      throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${reason}`, { cause: error });
     }
   };
   let pending: Promise<Record<string, string>> | undefined = readOnce();

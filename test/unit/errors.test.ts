@@ -10,6 +10,7 @@ import { decodeRequest } from '../../handlers/ingest/request';
 import { RequestLimitError } from '../../handlers/ingest/request-limits';
 import { KeysUnavailableError } from '../../handlers/ingest/tenant-keys';
 import { ParameterNotFoundError } from '../../handlers/ssm-secure-string';
+import { forwardHeaders } from '../../handlers/tail-sampler/forward-headers';
 import { ForwardError, httpForwarder } from '../../handlers/tail-sampler/forwarder';
 import { TransportTimeoutError } from '../../src/exporter/http-transport';
 import { UnencodableSpanError } from '../../src/exporter/otlp-json';
@@ -100,27 +101,43 @@ describe('errors that answer for another keep it as their cause', () => {
     expect(error.cause).toBeInstanceOf(Error);
   });
 
+  const forward = {
+    endpoint: 'http://127.0.0.1:1/v1/traces',
+    headers: {},
+    headersParameter: undefined,
+    ssmEndpoint: undefined,
+    gzip: false,
+    protobuf: false,
+    sigv4Service: undefined,
+    region: 'us-east-1',
+    timeoutMs: 2000,
+    maxRequestBytes: 1024,
+    retryWindowSeconds: 60,
+  };
+
   it('the tail sampler: a backend that cannot be reached', async () => {
-    const settings = {
-      endpoint: 'http://127.0.0.1:1/v1/traces',
-      headers: {},
-      headersParameter: undefined,
-      ssmEndpoint: undefined,
-      gzip: false,
-      protobuf: false,
-      sigv4Service: undefined,
-      region: 'us-east-1',
-      timeoutMs: 2000,
-      maxRequestBytes: 1024,
-      retryWindowSeconds: 60,
-    };
-    const error = await httpForwarder(settings)({ resourceSpans: [] }).then(
+    const error = await httpForwarder(forward)({ resourceSpans: [] }).then(
       () => undefined,
       (e: unknown) => e as ForwardError,
     );
     expect(error).toBeInstanceOf(ForwardError);
     expect(error?.retryable).toBe(true);
     expect(error?.cause).toBeInstanceOf(Error);
+  });
+
+  it('the tail sampler: backend headers that cannot be read', async () => {
+    const denied = new Error('AccessDeniedException');
+    const read = forwardHeaders({ ...forward, headersParameter: '/hoptrace/forward-headers' }, () =>
+      Promise.reject(denied),
+    );
+    const error = await read().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(
+      /could not be read from SSM parameter \/hoptrace\/forward-headers: AccessDeniedException/,
+    );
+    expect(error?.cause).toBe(denied);
   });
 
   it('the command: a query that does not parse', () => {
