@@ -9,8 +9,8 @@ export interface SecureStringSource {
 }
 
 /** The parameter does not exist (a secret that is optional may be absent). */
-export class ParameterNotFound extends Error {
-  override name = 'ParameterNotFound';
+export class ParameterNotFoundError extends Error {
+  override readonly name = 'ParameterNotFoundError';
 }
 
 /**
@@ -31,7 +31,9 @@ export async function readSecureString(name: string, source: SecureStringSource)
     if (Parameter?.Type !== 'SecureString') throw new Error(`SSM parameter ${name} must be a SecureString, not ${Parameter?.Type ?? 'missing'}`);
     return Parameter.Value ?? '';
   } catch (error) {
-    if ((error as Error).name === 'ParameterNotFound') throw new ParameterNotFound(`SSM parameter ${name} does not exist`);
+    if ((error as Error).name === 'ParameterNotFound') {
+      throw new ParameterNotFoundError(`SSM parameter ${name} does not exist`, { cause: error });
+    }
     throw error;
   } finally {
     ssm.destroy();

@@ -79,6 +79,7 @@ export async function startEventSource(client: KinesisClient, stream: string, ha
       try {
         const response = await handler({ Records: records.map((r) => lambdaRecord(stream, shardId, r)) });
         const failed = (response?.batchItemFailures ?? []).map((f) => BigInt(f.itemIdentifier));
+        // biome-ignore lint/complexity/useMathMinMax: sequence numbers are BigInts, which Math.min refuses.
         if (failed.length > 0) retryFrom = String(failed.reduce((a, b) => (b < a ? b : a)));
       } catch {
         retryFrom = records[0]!.SequenceNumber;

@@ -1,6 +1,7 @@
 import { trace } from '@opentelemetry/api';
 
 // Where the handler's short-lived objects go, so that the engine cannot skip making them.
+// biome-ignore lint/correctness/noUnusedVariables: written, never read, on purpose.
 let lastItem: unknown;
 
 /**

@@ -5,7 +5,7 @@ import { traceDetail } from './analysis/trace-detail';
 import { summarize, traceView, type TraceView } from './analysis/trace-view';
 import { CliError } from './errors';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary } from './model';
-import { Progress } from './progress';
+import type { Progress } from './progress';
 import { readInto } from './read/read';
 import { SpanStore, type ReadCounts } from './read/span-store';
 import type { Source } from './sources/source';

@@ -125,7 +125,8 @@ function parsed(text: string, flag: string): ReturnType<typeof parseQuery> {
     return parseQuery(text);
   } catch (error) {
     if (!(error instanceof QuerySyntaxError)) throw error;
-    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n  ${text}\n  ${' '.repeat(error.column - 1)}^`, 2);
+    const pointer = `  ${text}\n  ${' '.repeat(error.column - 1)}^`;
+    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n${pointer}`, 2, { cause: error });
   }
 }
 
@@ -157,10 +158,10 @@ function comparisonOf(by: string | undefined, rest: readonly string[]): Comparis
   return { traces: [a, b] };
 }
 
-export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLine {
-  let parsed;
+/** The arguments as `parseArgs` reads them; what it refuses is a usage error. */
+function readArgv(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -193,9 +194,12 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
       },
     });
   } catch (error) {
-    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2);
+    throw new CliError(`${(error as Error).message}\n\n${USAGE}`, 2, { cause: error });
   }
-  const { values, positionals } = parsed;
+}
+
+export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLine {
+  const { values, positionals } = readArgv(argv);
   const [command, ...rest] = positionals;
   if (values.help || command === undefined) throw new CliError(USAGE, values.help ? 0 : 2);
   if (!COMMANDS.includes(command)) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);

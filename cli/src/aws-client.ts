@@ -31,10 +31,17 @@ export function clientConfig(options: ClientOptions): Record<string, unknown> {
 /** The failure any AWS call can meet (credentials, region, an endpoint not there), or undefined. */
 export function commonAwsProblem(error: unknown, service: string, endpoint: string | undefined): CliError | undefined {
   const e = error as { name?: string; message?: string; code?: string };
+  const cause = { cause: error };
   if (e.name === 'CredentialsProviderError' || /credential/i.test(e.message ?? ''))
-    return new CliError(`no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${e.message})`);
-  if (/region is missing/i.test(e.message ?? '')) return new CliError('no AWS region: pass --region or set AWS_REGION');
+    return new CliError(
+      `no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${e.message})`,
+      1,
+      cause,
+    );
+  if (/region is missing/i.test(e.message ?? '')) {
+    return new CliError('no AWS region: pass --region or set AWS_REGION', 1, cause);
+  }
   if (e.code === 'ECONNREFUSED' || e.name === 'ECONNREFUSED' || /ECONNREFUSED/.test(e.message ?? ''))
-    return new CliError(`cannot reach ${service}${endpoint ? ` at ${endpoint}` : ''}: connection refused`);
+    return new CliError(`cannot reach ${service}${endpoint ? ` at ${endpoint}` : ''}: connection refused`, 1, cause);
   return undefined;
 }

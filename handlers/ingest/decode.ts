@@ -35,11 +35,14 @@ const SPAN_KINDS: Record<string, number> = {
 };
 const STATUS_CODES: Record<string, number> = { STATUS_CODE_UNSET: 0, STATUS_CODE_OK: 1, STATUS_CODE_ERROR: 2 };
 
-class SpanError extends Error {}
+/** A span the ingest rejects alone (the request's other spans go through). */
+export class InvalidSpanError extends Error {
+  override readonly name = 'InvalidSpanError';
+}
 
 function id(value: unknown, pattern: RegExp, field: string): string {
   if (typeof value !== 'string' || !pattern.test(value) || ZERO.test(value)) {
-    throw new SpanError(`${field} must be ${pattern === TRACE_ID ? 32 : 16} hex digits, not all zero`);
+    throw new InvalidSpanError(`${field} must be ${pattern === TRACE_ID ? 32 : 16} hex digits, not all zero`);
   }
   return value.toLowerCase();
 }
@@ -47,14 +50,14 @@ function id(value: unknown, pattern: RegExp, field: string): string {
 function nanos(value: unknown, field: string): string {
   if (typeof value === 'string' && NANOS.test(value)) return value.replace(/^0+(?=\d)/, '');
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
-  throw new SpanError(`${field} must be a non-negative integer of nanoseconds`);
+  throw new InvalidSpanError(`${field} must be a non-negative integer of nanoseconds`);
 }
 
 function enumValue(value: unknown, names: Record<string, number>, max: number, field: string): number {
   if (value === undefined) return 0;
   if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= max) return value;
   if (typeof value === 'string' && value in names) return names[value]!;
-  throw new SpanError(`${field} ${JSON.stringify(value)} is not valid`);
+  throw new InvalidSpanError(`${field} ${JSON.stringify(value)} is not valid`);
 }
 
 function count(value: unknown): number {
@@ -62,14 +65,14 @@ function count(value: unknown): number {
 }
 
 function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpSpan {
-  if (!isObject(raw)) throw new SpanError('a span must be an object');
+  if (!isObject(raw)) throw new InvalidSpanError('a span must be an object');
   const traceId = id(raw.traceId, TRACE_ID, 'traceId');
   const spanId = id(raw.spanId, SPAN_ID, 'spanId');
   const parentSpanId = raw.parentSpanId === undefined || raw.parentSpanId === '' ? undefined : id(raw.parentSpanId, SPAN_ID, 'parentSpanId');
-  if (typeof raw.name !== 'string') throw new SpanError('name must be a string');
+  if (typeof raw.name !== 'string') throw new InvalidSpanError('name must be a string');
   const start = nanos(raw.startTimeUnixNano, 'startTimeUnixNano');
   const end = nanos(raw.endTimeUnixNano, 'endTimeUnixNano');
-  if (BigInt(end) < BigInt(start)) throw new SpanError('endTimeUnixNano is before startTimeUnixNano');
+  if (BigInt(end) < BigInt(start)) throw new InvalidSpanError('endTimeUnixNano is before startTimeUnixNano');
   const attributes = cleanKeyValues(raw.attributes, rules, stats);
   const events: OtlpEvent[] = [];
   const rawEvents = Array.isArray(raw.events) ? raw.events : [];
@@ -88,7 +91,7 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
   let badLinks = 0;
   for (const l of rawLinks.slice(0, MAX_LINKS)) {
     try {
-      if (!isObject(l)) throw new SpanError('link');
+      if (!isObject(l)) throw new InvalidSpanError('link');
       const linkAttributes = cleanKeyValues(l.attributes, rules, stats);
       links.push({
         traceId: id(l.traceId, TRACE_ID, 'link traceId'),
@@ -139,7 +142,12 @@ function entity(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpEnt
 const schemaUrl = (raw: Record<string, unknown>): { schemaUrl?: string } => (typeof raw.schemaUrl === 'string' && raw.schemaUrl ? { schemaUrl: raw.schemaUrl.slice(0, 1024) } : {});
 
 const tooLarge = (error: RequestLimitError): HttpError =>
-  new HttpError(413, `${error.message}, the most one request may carry; send smaller batches (the Collector: send_batch_max_size)`);
+  new HttpError(
+    413,
+    `${error.message}, the most one request may carry; send smaller batches (the Collector: send_batch_max_size)`,
+    {},
+    { cause: error },
+  );
 
 /** The body as the object JSON parses to, refused (413) before it is built when it holds too much. */
 function parse(body: OtlpBody, limits: RequestLimits): unknown {
@@ -148,13 +156,15 @@ function parse(body: OtlpBody, limits: RequestLimits): unknown {
     checkJsonItems(body.text, limits.maxItems);
   } catch (error) {
     if (error instanceof RequestLimitError) throw tooLarge(error);
-    if (error instanceof WireError) throw new HttpError(400, `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`);
+    if (error instanceof WireError) {
+      throw new HttpError(400, `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`, {}, { cause: error });
+    }
     throw error;
   }
   try {
     return JSON.parse(body.text);
   } catch (error) {
-    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`);
+    throw new HttpError(400, `the body is not valid JSON: ${(error as Error).message}`, {}, { cause: error });
   }
 }
 
@@ -212,7 +222,7 @@ export function decodeExportRequest(body: OtlpBody, rules: AttributeRules, limit
         try {
           spans.push(decodeSpan(rawSpan, rules, result.stats));
         } catch (error) {
-          if (!(error instanceof SpanError)) throw error;
+          if (!(error instanceof InvalidSpanError)) throw error;
           result.rejected++;
           if (result.reasons.length < MAX_REASONS) result.reasons.push(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]: ${error.message}`);
         }

@@ -10,7 +10,7 @@ import { buildRecords } from './records';
 import { decodeRequest, formatOf, lowerCaseHeaders, type HttpEvent } from './request';
 import { errorResponse, exportResponse, type HttpResponse } from './response';
 import { ANONYMOUS_TENANT, stampTenant } from './tenant';
-import { KeysUnavailable, type TenantKeyCache } from './tenant-keys';
+import { KeysUnavailableError, type TenantKeyCache } from './tenant-keys';
 
 const RETRY_AFTER_SECONDS = '2';
 
@@ -26,7 +26,7 @@ async function tenantFor(headers: Record<string, string>, keys: TenantKeys, dead
   try {
     tenant = await keys.tenantOf(presentedKey(headers), deadlineMs);
   } catch (error) {
-    if (!(error instanceof KeysUnavailable)) throw error;
+    if (!(error instanceof KeysUnavailableError)) throw error;
     log('error', 'the API key could not be checked', { reason: error.message });
     throw new HttpError(503, 'the ingest could not read its API keys in time; retry later', { 'retry-after': RETRY_AFTER_SECONDS });
   }

@@ -10,7 +10,9 @@ import type { WorkBudget } from './request-limits';
 // request's budget before its object is made.
 
 /** A body that is not well-formed protobuf: truncated, a wrong wire type, a length past the end. */
-export class WireError extends Error {}
+export class WireError extends Error {
+  override readonly name = 'WireError';
+}
 
 type Raw = Record<string, unknown>;
 

@@ -41,9 +41,9 @@ function inflate(raw: Buffer, maxBytes: number): Buffer {
     return gunzipSync(raw, { maxOutputLength: maxBytes });
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      throw new HttpError(413, `the gzip body inflates past the limit of ${maxBytes} bytes`);
+      throw new HttpError(413, `the gzip body inflates past the limit of ${maxBytes} bytes`, {}, { cause: error });
     }
-    throw new HttpError(400, `the body is not valid gzip: ${(error as Error).message}`);
+    throw new HttpError(400, `the body is not valid gzip: ${(error as Error).message}`, {}, { cause: error });
   }
 }
 

@@ -1,4 +1,4 @@
-import { HttpError } from './http-error';
+import type { HttpError } from './http-error';
 import type { OtlpFormat } from './request';
 
 export interface HttpResponse {

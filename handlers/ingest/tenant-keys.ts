@@ -18,7 +18,9 @@ export async function readTenantKeys(config: IngestConfig, parameter: string): P
 }
 
 /** The keys could not be checked in time: the ingest answers 503, never 401, for this. */
-export class KeysUnavailable extends Error {}
+export class KeysUnavailableError extends Error {
+  override readonly name = 'KeysUnavailableError';
+}
 
 /**
  * The tenants' keys, kept per sandbox and read again when they are older than `keysRefreshMs`,
@@ -44,13 +46,13 @@ export class TenantKeyCache {
 
   /**
    * The tenant whose key was presented, or undefined when the keys, current, do not hold it.
-   * Throws KeysUnavailable when that cannot be known by `deadlineMs`.
+   * Throws KeysUnavailableError when that cannot be known by `deadlineMs`.
    */
   async tenantOf(presented: string | undefined, deadlineMs: number): Promise<string | undefined> {
     if (presented === undefined) return undefined;
     const stale = this.keys !== undefined && Date.now() - this.keys.readAt >= this.times.keysRefreshMs;
     if (this.keys === undefined || (stale && this.mayRead())) await this.readBefore(deadlineMs);
-    if (this.keys === undefined) throw new KeysUnavailable('the keys could not be read');
+    if (this.keys === undefined) throw new KeysUnavailableError('the keys could not be read');
     const known = tenantOf(presented, this.keys.list);
     if (known !== undefined) return known;
     // Perhaps a key added since the last read.
@@ -59,7 +61,7 @@ export class TenantKeyCache {
       const added = tenantOf(presented, this.keys.list);
       if (added !== undefined) return added;
     }
-    if (this.lastRead?.failed) throw new KeysUnavailable('the key is not among the last keys read, and reading them again failed');
+    if (this.lastRead?.failed) throw new KeysUnavailableError('the key is not among the last keys read, and reading them again failed');
     return undefined;
   }
 
@@ -70,8 +72,8 @@ export class TenantKeyCache {
   private async readBefore(deadlineMs: number): Promise<void> {
     try {
       await beforeDeadline(deadlineMs, Date.now, () => this.startRead());
-    } catch {
-      throw new KeysUnavailable('SSM did not answer before the deadline');
+    } catch (error) {
+      throw new KeysUnavailableError('SSM did not answer before the deadline', { cause: error });
     }
   }
 

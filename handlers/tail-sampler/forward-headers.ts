@@ -1,5 +1,5 @@
 import { InvalidValueError, keyValues } from '../../src/config/parsers';
-import { ParameterNotFound, readSecureString } from '../ssm-secure-string';
+import { ParameterNotFoundError, readSecureString } from '../ssm-secure-string';
 import type { ForwardSettings } from './config';
 
 const READ_TIMEOUT_MS = 5000;
@@ -22,12 +22,13 @@ export function forwardHeaders(settings: ForwardSettings, read: Read = (name) =>
       const value = (await read(headersParameter)).trim();
       return { ...settings.headers, ...(value ? keyValues.parse(value) : {}) };
     } catch (error) {
-      if (error instanceof ParameterNotFound) return settings.headers;
+      if (error instanceof ParameterNotFoundError) return settings.headers;
       // Its value holds the backend's key: the message names the parameter, never the value.
       if (error instanceof InvalidValueError) {
         throw new Error(`SSM parameter ${headersParameter} must hold ${error.rule ?? keyValues.rule}`);
       }
-      throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${(error as Error).message}`);
+      const reason = (error as Error).message;
+      throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${reason}`, { cause: error });
     }
   };
   let pending: Promise<Record<string, string>> | undefined = readOnce();

@@ -26,20 +26,26 @@ export function retryAfterMs(header: string | null, now: number = Date.now()): n
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** What a failed forward learnt: the backend's answer, or the network error (as `cause`). */
+export interface ForwardFailure extends ErrorOptions {
+  /** The backend's status; undefined when it did not answer. */
+  status?: number;
+  /** What the backend's `Retry-After` asked for. */
+  retryAfterMs?: number;
+}
+
 export class ForwardError extends Error {
   override readonly name = 'ForwardError';
+  readonly status: number | undefined;
+  readonly retryAfterMs: number | undefined;
   /** The backend may accept the same request later (OTLP's retryable answers, network errors). */
   readonly retryable: boolean;
 
-  constructor(
-    message: string,
-    /** The backend's status; undefined when it did not answer. */
-    readonly status?: number,
-    /** What the backend's `Retry-After` asked for. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.retryable = isRetryableStatus(status);
+  constructor(message: string, failure: ForwardFailure = {}) {
+    super(message, failure);
+    this.status = failure.status;
+    this.retryAfterMs = failure.retryAfterMs;
+    this.retryable = isRetryableStatus(failure.status);
   }
 }
 
@@ -80,12 +86,15 @@ export function httpForwarder(settings: ForwardSettings): Forward {
     try {
       response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(settings.timeoutMs) });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string } }).cause?.code;
-      throw new ForwardError(`POST ${url.origin}${url.pathname} failed: ${(error as Error).message}${cause ? ` (${cause})` : ''}`);
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      const reason = `${(error as Error).message}${code ? ` (${code})` : ''}`;
+      throw new ForwardError(`POST ${url.origin}${url.pathname} failed: ${reason}`, { cause: error });
     }
     const text = await response.text();
     if (!response.ok) {
-      throw new ForwardError(`POST ${url.origin}${url.pathname} answered ${response.status}: ${text.slice(0, 200)}`, response.status, retryAfterMs(response.headers.get('retry-after')));
+      const failure = { status: response.status, retryAfterMs: retryAfterMs(response.headers.get('retry-after')) };
+      const answered = `answered ${response.status}: ${text.slice(0, 200)}`;
+      throw new ForwardError(`POST ${url.origin}${url.pathname} ${answered}`, failure);
     }
   };
 }

@@ -20,7 +20,7 @@ interface PlacedWidget {
   properties: Record<string, any>;
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
@@ -76,7 +76,7 @@ export function layoutPicture(name: string, body: string): string {
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="DejaVu Sans, Arial, sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
-    `<text x="${PAD}" y="18" font-size="14" font-weight="bold">${escape(name)} (${widgets.length} widgets, 24-column grid)</text>`,
+    `<text x="${PAD}" y="18" font-size="14" font-weight="bold">${escapeXml(name)} (${widgets.length} widgets, 24-column grid)</text>`,
   ];
   for (const w of widgets) {
     const x = w.x * COLUMN + PAD;
@@ -84,18 +84,18 @@ export function layoutPicture(name: string, body: string): string {
     const boxWidth = w.width * COLUMN - 2 * PAD;
     const boxHeight = w.height * ROW - 2 * PAD;
     out.push(`<rect x="${x}" y="${y}" width="${boxWidth}" height="${boxHeight}" rx="3" fill="${FILL[w.type] ?? '#ffffff'}" stroke="#8a9bb0"/>`);
-    out.push(`<text x="${x + boxWidth - PAD}" y="${y + 13}" text-anchor="end" fill="#5b6b7f" font-size="10">${escape(KIND[w.type] ?? w.type)}</text>`);
+    out.push(`<text x="${x + boxWidth - PAD}" y="${y + 13}" text-anchor="end" fill="#5b6b7f" font-size="10">${escapeXml(KIND[w.type] ?? w.type)}</text>`);
     const heading = title(w);
     let lineY = y + 14;
     if (heading) {
-      out.push(`<text x="${x + PAD}" y="${lineY}" font-weight="bold">${escape(fit(heading, boxWidth - 90))}</text>`);
+      out.push(`<text x="${x + PAD}" y="${lineY}" font-weight="bold">${escapeXml(fit(heading, boxWidth - 90))}</text>`);
       lineY += LINE + 2;
     }
     const room = Math.floor((y + boxHeight - lineY) / LINE) + 1;
     const lines = contents(w);
     const shown = lines.length > room ? [...lines.slice(0, room - 1), `… ${lines.length - room + 1} more`] : lines;
     for (const line of shown) {
-      out.push(`<text x="${x + PAD}" y="${lineY}" fill="#223">${escape(fit(line, boxWidth - 2 * PAD))}</text>`);
+      out.push(`<text x="${x + PAD}" y="${lineY}" fill="#223">${escapeXml(fit(line, boxWidth - 2 * PAD))}</text>`);
       lineY += LINE;
     }
   }

@@ -25,7 +25,7 @@ function canonical(value) {
 /** The logical id of the REST API a resource belongs to: itself, or its RestApiId's Ref. */
 function apiOf(id, resource) {
   if (resource.Type === 'AWS::ApiGateway::RestApi') return id;
-  const ref = resource.Properties && resource.Properties.RestApiId;
+  const ref = resource.Properties?.RestApiId;
   return ref && typeof ref === 'object' ? ref.Ref : undefined;
 }
 

@@ -1,4 +1,13 @@
-/** The attributes `hoptrace/durable` sets; the execution's ARN is on every span it records. */
+/**
+ * The attributes `hoptrace/durable` sets; the execution's ARN is on every span it records.
+ *
+ * @example
+ * ```typescript
+ * import { DURABLE_ATTRIBUTES } from 'hoptrace/durable';
+ *
+ * const query = `{ span.${DURABLE_ATTRIBUTES.executionArn} = "${executionArn}" }`;
+ * ```
+ */
 export const DURABLE_ATTRIBUTES = {
   executionArn: 'hoptrace.durable.execution_arn',
   firstInvocation: 'hoptrace.durable.first_invocation',

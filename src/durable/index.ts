@@ -18,7 +18,15 @@ export { DURABLE_ATTRIBUTES } from './attributes';
  * root, steps are recorded once, where they ran, and waits and callbacks as the time they took.
  * `config` is the SDK's own; `tracing` is `withTracing`'s.
  *
- * @example export const handler = withDurableTracing(async (event, context) => context.step('charge', () => charge(event)));
+ * @example
+ * ```typescript
+ * import { withDurableTracing } from 'hoptrace/durable';
+ *
+ * export const handler = withDurableTracing(async (event, context) => context.step('charge', () => charge(event)));
+ * ```
+ *
+ * @param config - `withDurableExecution`'s configuration; its plugins run after hoptrace's. Default `{}`
+ * @param tracing - `withTracing`'s options, see `TracingOptions`. Default `{}`: everything from the environment
  */
 export function withDurableTracing<TEvent = unknown, TResult = unknown>(
   handler: DurableExecutionHandler<TEvent, TResult>,

@@ -14,7 +14,16 @@ interface DurableInvocationEvent {
 /**
  * The invocation's parent, read from the durable invocation event before the SDK runs: the
  * execution's root. Lambda passes the execution's input, checkpointed at its start, with every
- * invocation, as the EXECUTION operation's payload. Undefined for any other event.
+ * invocation, as the EXECUTION operation's payload. Undefined for any other event. Give it
+ * to `withTracing` as `extractContext` (`withDurableTracing` does).
+ *
+ * @example
+ * ```typescript
+ * import { withTracing } from 'hoptrace';
+ * import { durableInvocationContext } from 'hoptrace/durable';
+ *
+ * export const handler = withTracing(durableHandler, { extractContext: durableInvocationContext });
+ * ```
  */
 export function durableInvocationContext(event: unknown): Context | undefined {
   if (typeof event !== 'object' || event === null) return undefined;

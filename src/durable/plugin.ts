@@ -67,6 +67,17 @@ function resumedSuspensions(info: InvocationInfo): OperationInfo[] {
  * start to its end, is recorded by the invocation that ends it. The plugin keeps no state
  * between invocations: everything comes from the execution's checkpointed state, so a replay in
  * another sandbox continues the same trace. Every hook swallows its own failures.
+ * `withDurableTracing` installs it; install it yourself where you call `withDurableExecution`.
+ *
+ * @example
+ * ```typescript
+ * import { withDurableExecution } from '@aws/durable-execution-sdk-js';
+ * import { withTracing } from 'hoptrace';
+ * import { DurableTracingPlugin, durableInvocationContext } from 'hoptrace/durable';
+ *
+ * const durable = withDurableExecution(handle, { plugins: [new DurableTracingPlugin()] });
+ * export const handler = withTracing(durable, { extractContext: durableInvocationContext });
+ * ```
  */
 export class DurableTracingPlugin implements DurableInstrumentationPlugin {
   async onInvocationStart(info: InvocationInfo): Promise<void> {

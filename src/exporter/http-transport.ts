@@ -9,7 +9,8 @@ export interface TransportResponse {
   body: string;
 }
 
-class TransportTimeoutError extends Error {
+export class TransportTimeoutError extends Error {
+  override readonly name = 'TransportTimeoutError';
   readonly code = 'ETIMEDOUT';
   constructor(ms: number) {
     super(`export timed out after ${Math.round(ms)} ms`);

@@ -58,7 +58,9 @@ function nanos(ms: number | undefined, fallback: string): string {
   return ms !== undefined && ms >= 0 && ms < MAX_TIME_MS ? msToNanoString(ms) : fallback;
 }
 
-class UnencodableSpan extends Error {}
+export class UnencodableSpanError extends Error {
+  override readonly name = 'UnencodableSpanError';
+}
 
 const traceStateField = (traceState: string | undefined): string => (traceState ? `,"traceState":${quote(traceState)}` : '');
 // Enums come from the API's caller: anything but an integer is written as 0 (unspecified, unset).
@@ -68,7 +70,7 @@ const isInt = (value: unknown): value is number => Number.isInteger(value);
 function encodeSpan(span: RecordingSpan, redactor: Redactor): string {
   const context = span.spanContext();
   const start = nanos(span.startMs, '');
-  if (start === '') throw new UnencodableSpan(`start time ${span.startMs} is not a time`);
+  if (start === '') throw new UnencodableSpanError(`start time ${span.startMs} is not a time`);
   const events = span.events.map(
     (e) => `{"timeUnixNano":"${nanos(e.timeMs, start)}","name":${quote(redactor.scrub(e.name))},"attributes":${keyValues(e.attributes.values, redactor)},"droppedAttributesCount":${e.attributes.dropped}}`,
   );

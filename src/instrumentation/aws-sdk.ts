@@ -19,6 +19,15 @@ interface MiddlewareStack {
  * Any AWS SDK v3 client: it has a middleware stack and a config with a region. Typed
  * loosely on purpose, so every client's overloaded `middlewareStack.add` fits without
  * hoptrace depending on the SDK's types.
+ *
+ * @example
+ * ```typescript
+ * import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+ * import { instrumentAwsClient, type AwsClientLike } from 'hoptrace';
+ *
+ * const traced = <T extends AwsClientLike>(client: T): T => instrumentAwsClient(client);
+ * const dynamodb = traced(new DynamoDBClient({}));
+ * ```
  */
 export interface AwsClientLike {
   middlewareStack: { add(middleware: never, options: never): void };
@@ -99,7 +108,14 @@ function tracingMiddleware(client: AwsClientLike, tracer: Tracer) {
  * messages also carry the trace context to their consumer. Returns the same client;
  * instrumenting it twice is harmless.
  *
- * @example const sqs = instrumentAwsClient(new SQSClient({}));
+ * @example
+ * ```typescript
+ * import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+ * import { instrumentAwsClient } from 'hoptrace';
+ *
+ * const sqs = instrumentAwsClient(new SQSClient({}));
+ * await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{}' })); // the message carries the trace
+ * ```
  */
 export function instrumentAwsClient<T extends AwsClientLike>(client: T): T {
   try {

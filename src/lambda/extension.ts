@@ -1,7 +1,7 @@
 import { logger } from '../logger';
 import { nowMs } from '../tracer/time';
 import { settledWithin } from './settled-by';
-import { ExtensionsApi, type InvokeEvent } from './extensions-api';
+import type { ExtensionsApi, InvokeEvent } from './extensions-api';
 import type { LambdaExtension } from './handoff';
 import type { ShutdownCoordinator } from './shutdown-channel';
 

@@ -128,7 +128,7 @@ class EventPoll {
 
   private read(chunk: Buffer, ended: boolean): void {
     this.data = this.data.length === 0 ? chunk : Buffer.concat([this.data, chunk]);
-    let answer;
+    let answer: ReturnType<typeof readResponse>;
     try {
       answer = readResponse(this.data, ended);
     } catch (error) {

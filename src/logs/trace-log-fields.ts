@@ -1,7 +1,17 @@
 import { context, trace, type Context, type SpanContext } from '@opentelemetry/api';
 import { activeInvocation } from '../wrapper/active-invocation';
 
-/** The ids a log line carries to find its trace: OpenTelemetry's log data model's names. */
+/**
+ * The ids a log line carries to find its trace: OpenTelemetry's log data model's names.
+ *
+ * @example
+ * ```typescript
+ * import { traceLogFields, type TraceLogFields } from 'hoptrace';
+ *
+ * const fields: TraceLogFields | Record<string, never> = traceLogFields();
+ * console.info(JSON.stringify({ message: 'charged', ...fields }));
+ * ```
+ */
 export type TraceLogFields = {
   /** 32 lowercase hex digits. */
   trace_id: string;
@@ -18,9 +28,30 @@ export function invocationSpanContext(ctx: Context = context.active()): SpanCont
  * The trace and span a log line written now belongs to, inside a traced invocation; `{}`
  * outside one, so that it can be spread or merged into any logger's fields as is.
  *
- * @example pino({ mixin: () => traceLogFields() })
- * @example winston.format((info) => Object.assign(info, traceLogFields()))()
- * @example logger.appendKeys(traceLogFields()) // Powertools Logger, first line of the handler
+ * @example
+ * ```typescript
+ * import pino from 'pino';
+ * import { traceLogFields } from 'hoptrace';
+ *
+ * const logger = pino({ mixin: () => traceLogFields() });
+ * ```
+ *
+ * @example
+ * ```typescript
+ * import winston from 'winston';
+ * import { traceLogFields } from 'hoptrace';
+ *
+ * const withTrace = winston.format((info) => Object.assign(info, traceLogFields()));
+ * const logger = winston.createLogger({ format: winston.format.combine(withTrace(), winston.format.json()) });
+ * ```
+ *
+ * @example
+ * ```typescript
+ * // Powertools Logger: on the first line of the handler.
+ * logger.appendKeys(traceLogFields());
+ * ```
+ *
+ * @param ctx - the context whose span the line belongs to; default: the active one
  */
 export function traceLogFields(ctx: Context = context.active()): TraceLogFields | Record<string, never> {
   const span = invocationSpanContext(ctx);

@@ -33,8 +33,19 @@ function startRecordSpan(record: unknown): RecordSpan {
 /**
  * Runs `fn` for one batch record inside a CONSUMER span that continues the trace of the
  * record's producer and links back to the invocation, so per-message work shows up in each
- * producer's own trace. A record without a context gets a span under the invocation.
- * `fn`'s result or error passes through unchanged.
+ * producer's own trace. The context is read from SQS and SNS records and EventBridge events;
+ * a record without one (Kinesis and DynamoDB stream records have no place for it) gets a span
+ * under the invocation. `fn`'s result or error passes through unchanged.
+ *
+ * @example
+ * ```typescript
+ * import type { SQSEvent } from 'aws-lambda';
+ * import { traceRecord, withTracing } from 'hoptrace';
+ *
+ * export const handler = withTracing(async (event: SQSEvent) => {
+ *   for (const record of event.Records) await traceRecord(record, () => handle(record));
+ * });
+ * ```
  */
 export async function traceRecord<T>(record: unknown, fn: () => T | Promise<T>): Promise<T> {
   let started: RecordSpan;

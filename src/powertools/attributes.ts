@@ -1,11 +1,28 @@
 import type { AttributeValue } from '@opentelemetry/api';
 
 /**
- * Where Powertools' X-Ray annotations and metadata land among span attributes: an annotation
- * `key` as `xray.annotation.<key>`, a metadata `key` of a namespace (the service name unless
- * given) as `xray.metadata.<namespace>.<key>`.
+ * Where Powertools' X-Ray annotations land among span attributes: an annotation `key` as
+ * `xray.annotation.<key>`. For queries over the spans.
+ *
+ * @example
+ * ```typescript
+ * import { ANNOTATION_PREFIX } from 'hoptrace/powertools';
+ *
+ * const query = `{ span.${ANNOTATION_PREFIX}successfulBooking = true }`;
+ * ```
  */
 export const ANNOTATION_PREFIX = 'xray.annotation.';
+/**
+ * Where Powertools' X-Ray metadata land among span attributes: a metadata `key` of a namespace
+ * (the service name unless given) as `xray.metadata.<namespace>.<key>`.
+ *
+ * @example
+ * ```typescript
+ * import { METADATA_PREFIX } from 'hoptrace/powertools';
+ *
+ * const attribute = `${METADATA_PREFIX}serverlessAirline.paymentResponse`;
+ * ```
+ */
 export const METADATA_PREFIX = 'xray.metadata.';
 
 export function annotationKey(key: string): string {

@@ -5,6 +5,13 @@ export type AnyMethod = (this: any, ...args: any[]) => any;
  * A method decorator for both decorator flavours: TypeScript's `experimentalDecorators`
  * (what Powertools supports: target, key, descriptor) and the standard ones of TypeScript 5
  * and esbuild (method, context).
+ *
+ * @example
+ * ```typescript
+ * import { Tracer, type MethodDecorator } from 'hoptrace/powertools';
+ *
+ * const traced: MethodDecorator = new Tracer().captureMethod();
+ * ```
  */
 export interface MethodDecorator {
   (target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor): PropertyDescriptor;

@@ -109,7 +109,7 @@ export class AttributeMap {
       );
       return;
     }
-    const exists = Object.prototype.hasOwnProperty.call(this.values, key);
+    const exists = Object.hasOwn(this.values, key);
     if (!exists && this.count >= this.rules.limits.attributeCount) {
       this.dropped++;
       return;

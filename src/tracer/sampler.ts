@@ -8,6 +8,19 @@ export const SAMPLER_NAMES = [
   'parentbased_always_off',
   'parentbased_traceidratio',
 ] as const;
+/**
+ * OpenTelemetry's sampler names (`OTEL_TRACES_SAMPLER`). The `parentbased_*` ones follow the
+ * caller's decision when there is one; `traceidratio` keeps `samplerRatio` of the traces,
+ * deciding on the trace id, so that every hop of a trace decides alike.
+ *
+ * @example
+ * ```typescript
+ * import { withTracing, type SamplerName } from 'hoptrace';
+ *
+ * const sampler: SamplerName = 'parentbased_traceidratio';
+ * export const handler = withTracing(handle, { sampler, samplerRatio: 0.25 });
+ * ```
+ */
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** Decides at span start whether a span is recorded and exported. */

@@ -139,7 +139,7 @@ export class RecordingSpan implements Span {
   end(endTime?: TimeInput): void {
     if (this.ended) return;
     const endMs = toEpochMs(endTime);
-    this.endMs = endMs < this.startMs ? this.startMs : endMs;
+    this.endMs = Math.max(endMs, this.startMs);
     this.sink.onEnd(this);
   }
 

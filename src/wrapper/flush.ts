@@ -7,6 +7,19 @@ import { latestPipeline } from '../bootstrap/pipeline';
  * Sends every finished span now. Inside an invocation, that invocation's spans (the wrapper
  * already does this before returning); outside, spans recorded outside any invocation.
  * Never rejects.
+ *
+ * @example
+ * ```typescript
+ * import { trace } from '@opentelemetry/api';
+ * import { flush } from 'hoptrace';
+ *
+ * // Work at init, outside any invocation: its span leaves now rather than with the first invocation's.
+ * await trace.getTracer('init').startActiveSpan('load config', async (span) => {
+ *   await loadConfig();
+ *   span.end();
+ * });
+ * await flush();
+ * ```
  */
 export async function flush(): Promise<void> {
   const invocation = activeInvocation(context.active());

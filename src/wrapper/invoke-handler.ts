@@ -1,8 +1,31 @@
 import type { LambdaContext } from './lambda-context';
 
+/**
+ * The callback Lambda's Node.js 20 and 22 runtimes pass a handler: `callback(error)` fails the
+ * invocation, `callback(null, result)` answers it.
+ *
+ * @example
+ * ```typescript
+ * import { withTracing, type LambdaCallback } from 'hoptrace';
+ *
+ * export const handler = withTracing((event: unknown, context: unknown, callback: LambdaCallback<string>) =>
+ *   callback(null, 'ok'),
+ * );
+ * ```
+ */
 export type LambdaCallback<TResult> = (error?: unknown, result?: TResult) => void;
 
-/** A handler in any of the shapes Lambda's Node.js runtime accepts. */
+/**
+ * A handler in any of the shapes Lambda's Node.js runtime accepts: async, returning a promise,
+ * or answering through the callback (where the runtime passes one).
+ *
+ * @example
+ * ```typescript
+ * import type { LambdaHandler } from 'hoptrace';
+ *
+ * const handle: LambdaHandler<{ id: string }, { ok: boolean }> = async (event) => ({ ok: event.id !== '' });
+ * ```
+ */
 export type LambdaHandler<TEvent, TResult, TContext extends LambdaContext = LambdaContext> = (
   event: TEvent,
   context: TContext,

@@ -3,7 +3,19 @@ import type { Env } from '../config/env';
 import { str } from '../guards';
 import { setIfPresent } from './conventions';
 
-/** The parts of the Lambda context hoptrace reads; structurally compatible with `aws-lambda`'s `Context`. */
+/**
+ * The parts of the Lambda context hoptrace reads; structurally compatible with `aws-lambda`'s
+ * `Context`, so either may be the handler's context type.
+ *
+ * @example
+ * ```typescript
+ * import { withTracing, type LambdaContext } from 'hoptrace';
+ *
+ * export const handler = withTracing(async (event: unknown, context: LambdaContext) => ({
+ *   requestId: context.awsRequestId,
+ * }));
+ * ```
+ */
 export interface LambdaContext {
   awsRequestId?: string;
   functionName?: string;

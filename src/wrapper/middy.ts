@@ -8,7 +8,18 @@ import type { LambdaContext } from './lambda-context';
 /**
  * The parts of a middy request the middleware uses, structurally middy's `Request`. The
  * context type is open (`any` by default) so that middy's `use()` keeps the handler's own
- * context type instead of narrowing it to ours.
+ * context type instead of narrowing it to ours. After `before`, `internal['hoptrace.rootSpanContext']`
+ * holds the root span's context for other middlewares.
+ *
+ * @example
+ * ```typescript
+ * import type { SpanContext } from '@opentelemetry/api';
+ * import type { MiddyRequest } from 'hoptrace';
+ *
+ * const logIds = {
+ *   before: (request: MiddyRequest) => console.log(request.internal['hoptrace.rootSpanContext'] as SpanContext),
+ * };
+ * ```
  */
 export interface MiddyRequest<TContext extends LambdaContext = any> {
   event: unknown;
@@ -18,6 +29,19 @@ export interface MiddyRequest<TContext extends LambdaContext = any> {
   internal: Record<string, unknown>;
 }
 
+/**
+ * A middy middleware object, as `tracing()` returns it: structurally middy's `MiddlewareObj`,
+ * without hoptrace depending on middy.
+ *
+ * @example
+ * ```typescript
+ * import middy from '@middy/core';
+ * import { tracing, type MiddyMiddleware } from 'hoptrace';
+ *
+ * const traced: MiddyMiddleware = tracing();
+ * export const handler = middy(handle).use(traced);
+ * ```
+ */
 export interface MiddyMiddleware<TContext extends LambdaContext = any> {
   before: (request: MiddyRequest<TContext>) => void;
   after: (request: MiddyRequest<TContext>) => Promise<void>;
@@ -165,7 +189,19 @@ function start(pipeline: Pipeline, request: MiddyRequest): void {
 
 /**
  * The middy middleware: `middy(handler).use(tracing())`. Use it first, so its `before`
- * runs before, and its `after`/`onError` after, every other middleware.
+ * runs before, and its `after`/`onError` after, every other middleware (it warns once when
+ * it is not).
+ *
+ * @example
+ * ```typescript
+ * import middy from '@middy/core';
+ * import { tracing } from 'hoptrace';
+ *
+ * export const handler = middy(async (event) => ({ statusCode: 200 })).use(tracing({ serviceName: 'orders' }));
+ * ```
+ *
+ * @param options - override the environment's configuration, see {@link TracingOptions}; default `{}`,
+ *   everything from the environment
  */
 export function tracing(options: TracingOptions = {}): MiddyMiddleware {
   const pipeline = pipelineForHandler(options);

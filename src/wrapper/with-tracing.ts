@@ -7,9 +7,19 @@ import type { LambdaContext } from './lambda-context';
 import { copyStreamingMarks, isStreaming, traceStreamingCall, type ResponseStream, type StreamingHandler } from './streaming';
 
 /**
- * A wrapped handler. Called with two arguments it returns a promise. Lambda's Node.js 20 and
- * 22 runtimes also pass their callback: a callback-style handler then answers through it, so
- * `context.callbackWaitsForEmptyEventLoop` keeps its meaning.
+ * A wrapped handler, as `withTracing` returns it. Called with two arguments it returns a
+ * promise. Lambda's Node.js 20 and 22 runtimes also pass their callback: a callback-style
+ * handler then answers through it, so `context.callbackWaitsForEmptyEventLoop` keeps its meaning.
+ *
+ * @example
+ * ```typescript
+ * import { withTracing, type TracedHandler } from 'hoptrace';
+ * import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+ *
+ * export const handler: TracedHandler<APIGatewayProxyEvent, APIGatewayProxyResult, Context> = withTracing(
+ *   async () => ({ statusCode: 200, body: 'ok' }),
+ * );
+ * ```
  */
 export interface TracedHandler<TEvent, TResult, TContext extends LambdaContext> {
   (event: TEvent, context: TContext): Promise<TResult>;
@@ -22,7 +32,26 @@ export interface TracedHandler<TEvent, TResult, TContext extends LambdaContext> 
  * handler's result or error passes through as is. Response-streaming handlers work wrapped
  * before or after `awslambda.streamifyResponse`.
  *
- * @example export const handler = withTracing(async (event, context) => ({ statusCode: 200 }));
+ * @example
+ * ```typescript
+ * import { withTracing } from 'hoptrace';
+ *
+ * export const handler = withTracing(async (event, context) => ({ statusCode: 200 }));
+ * ```
+ *
+ * @example
+ * ```typescript
+ * // Options override the environment (here OTEL_SERVICE_NAME and OTEL_TRACES_SAMPLER_ARG).
+ * export const handler = withTracing(handle, {
+ *   serviceName: 'orders',
+ *   sampler: 'parentbased_traceidratio',
+ *   samplerRatio: 0.1,
+ * });
+ * ```
+ *
+ * @param handler - the handler, in any shape Lambda's Node.js runtime accepts
+ * @param options - override the environment's configuration, see {@link TracingOptions}; default `{}`,
+ *   everything from the environment
  */
 export function withTracing<TEvent = unknown, TResult = unknown, TContext extends LambdaContext = LambdaContext>(
   handler: LambdaHandler<TEvent, TResult, TContext>,

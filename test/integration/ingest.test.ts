@@ -150,11 +150,11 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
     const protobuf = { 'content-type': 'application/x-protobuf' };
     const cases: Array<[number, string, () => Promise<Response>]> = [
       [401, 'application/json', () => post(good, { 'x-api-key': '' })],
-      [401, 'application/json', () => post(good, { 'x-api-key': API_KEY.slice(0, -1) + 'g' })],
+      [401, 'application/json', () => post(good, { 'x-api-key': `${API_KEY.slice(0, -1)}g` })],
       [401, 'application/x-protobuf', () => post(toProtobuf(exportRequest([otlpSpan()])), { ...protobuf, 'x-api-key': 'x'.repeat(8000) })],
       [404, 'application/json', () => fetch(url(), { method: 'PUT', headers: { 'x-api-key': API_KEY }, body: good })],
       [415, 'application/json', () => post(good, { 'content-type': 'text/plain' })],
-      [413, 'application/json', () => post(gzipSync('{"resourceSpans":[],"pad":"' + 'x'.repeat(5.5 * 1024 * 1024) + '"}'), { 'content-encoding': 'gzip' })],
+      [413, 'application/json', () => post(gzipSync(`{"resourceSpans":[],"pad":"${'x'.repeat(5.5 * 1024 * 1024)}"}`), { 'content-encoding': 'gzip' })],
       [413, 'application/x-protobuf', () => post(gzipSync(Buffer.alloc(20 * 1024 * 1024)), { ...protobuf, 'content-encoding': 'gzip' })],
       [400, 'application/json', () => post('{"resourceSpans": [')],
       [400, 'application/json', () => post('{"hello": "world", "resourceSpans": 5}')],

@@ -10,7 +10,6 @@ import { TenantKeyCache } from '../../handlers/ingest/tenant-keys';
 import { withTracing } from '../../src/index';
 import { httpApiEvent, lambdaContext } from '../helpers/lambda';
 import { attr } from '../helpers/otlp-receiver';
-import { toProtobuf } from '../helpers/otlp-protobuf';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
 import { useReceiver } from '../helpers/test-bed';
 

@@ -13,6 +13,7 @@ describe('W3C baggage', () => {
   it('stores __proto__ and constructor as plain keys, never touching prototypes', () => {
     const entries = parseBaggage('__proto__=polluted,constructor=x');
     expect(Object.getPrototypeOf(entries)).toBeNull();
+    // biome-ignore lint/complexity/useLiteralKeys lint/suspicious/noProto: the own key `__proto__` is what is tested.
     expect(entries['__proto__']!.value).toBe('polluted');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     const ctx = new W3CBaggagePropagator().extract(ROOT_CONTEXT, { baggage: '__proto__=polluted' }, defaultTextMapGetter);

@@ -54,7 +54,7 @@ describe('recordCarrier', () => {
   });
 
   it('never throws, even on hostile objects', () => {
-    const hostile = new Proxy({ eventSource: 'aws:sqs' }, { get: (t, k) => (k === 'eventSource' ? 'aws:sqs' : (() => { throw new Error('boom'); })()) });
+    const hostile = new Proxy({ eventSource: 'aws:sqs' }, { get: (_t, k) => (k === 'eventSource' ? 'aws:sqs' : (() => { throw new Error('boom'); })()) });
     expect(recordCarrier(hostile)).toBeUndefined();
   });
 

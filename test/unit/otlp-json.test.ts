@@ -218,6 +218,7 @@ describe('msToNanoString', () => {
   it.each([
     [1_700_000_000_123.456, '1700000000123456000'],
     [1_700_000_000_000, '1700000000000000000'],
+    // biome-ignore lint/correctness/noPrecisionLoss: a time finer than a double holds, rounded as JavaScript reads it.
     [1_700_000_000_999.9999999, '1700000001000000000'],
     [0.5, '500000'],
   ])('%d ms is %s ns', (ms, ns) => {

@@ -290,7 +290,7 @@ describe('forwarding: request bound, final and retryable refusals', () => {
   it('retries only what OTLP/HTTP says may be retried, after the wait the backend asks', () => {
     expect([400, 401, 403, 404, 413, 500, 501, 505].filter(isRetryableStatus)).toEqual([]);
     expect([429, 502, 503, 504, undefined].every(isRetryableStatus)).toBe(true);
-    expect(new ForwardError('x', 400).retryable).toBe(false);
+    expect(new ForwardError('x', { status: 400 }).retryable).toBe(false);
     expect(new ForwardError('x').retryable).toBe(true);
     expect(retryAfterMs('3')).toBe(3000);
     expect(retryAfterMs(new Date(10_000).toUTCString(), 4000)).toBe(6000);
@@ -304,7 +304,7 @@ describe('forwarding: request bound, final and retryable refusals', () => {
     const forward: Forward = async (req) => {
       const ids = spansOf(req).map((s) => s.spanId);
       sent.push(ids);
-      if (ids.includes('0000000000000003')) throw new ForwardError('answered 400', 400);
+      if (ids.includes('0000000000000003')) throw new ForwardError('answered 400', { status: 400 });
     };
     const out = await deliver([...pieces, big], { forward, maxRequestBytes: 2000, attempts: 3, maxWaitMs: 0 });
     expect([...pieces, big].map((p) => out.get(p)!.kind)).toEqual(['sent', 'sent', 'sent', 'refused', 'sent', 'refused']);
@@ -319,7 +319,7 @@ describe('forwarding: request bound, final and retryable refusals', () => {
     let sends = 0;
     const forward: Forward = async () => {
       sends++;
-      throw new ForwardError('answered 503', 503, 2000);
+      throw new ForwardError('answered 503', { status: 503, retryAfterMs: 2000 });
     };
     const out = await deliver(pieces, { forward, maxRequestBytes: 400, attempts: 3, maxWaitMs: 1500, sleep: async (ms) => void waits.push(ms) });
     expect(pieces.map((p) => out.get(p)!.kind)).toEqual(['unavailable', 'unavailable']);

@@ -1,7 +1,7 @@
 import { byEdge, byOperation, byService, byValue, type LinkResolver } from '../analysis/aggregate';
 import { matches } from '../analysis/filters';
 import { traceDetail } from '../analysis/trace-detail';
-import { summarize, traceView } from '../analysis/trace-view';
+import { traceView } from '../analysis/trace-view';
 import type { RootOf } from '../analysis/compare-traces';
 import type { SideTrace } from '../analysis/compare-sides';
 import { facetOf } from '../analysis/lift';

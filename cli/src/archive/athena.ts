@@ -65,7 +65,9 @@ export function athenaArchive(options: AthenaOptions, client = new AthenaClient(
       const common = commonAwsProblem(error, 'Athena', options.endpoint);
       if (common) throw common;
       const e = error as { name?: string; message?: string };
-      throw new CliError(`Athena (workgroup "${options.workgroup}", database "${options.database}") refused the query: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`);
+      const where = `workgroup "${options.workgroup}", database "${options.database}"`;
+      const reason = `${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
+      throw new CliError(`Athena (${where}) refused the query: ${reason}`, 1, { cause: error });
     }
   };
 

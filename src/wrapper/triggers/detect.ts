@@ -2,7 +2,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { detectEvent } from './events';
 import { detectHttp } from './http';
 import { isObject } from '../../guards';
-import { type Trigger } from './trigger';
+import type { Trigger } from './trigger';
 
 const DIRECT: Trigger = {
   faasTrigger: 'other',

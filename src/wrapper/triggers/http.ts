@@ -1,7 +1,7 @@
 import { SpanKind, type Attributes } from '@opentelemetry/api';
 import { isObject, str, type Json } from '../../guards';
 import { setIfPresent } from '../conventions';
-import { type EventSource, type Trigger } from './trigger';
+import type { EventSource, Trigger } from './trigger';
 
 /**
  * Collects the named headers (lower-cased) from single- and multi-value header maps, so a

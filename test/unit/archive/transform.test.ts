@@ -153,7 +153,7 @@ describe('the Firehose transformation', () => {
     // Each part comes back small enough for an answer of its own.
     for (const p of put) {
       const rows = spanRows(JSON.parse(gunzipSync(p.Data).toString()) as OtlpExportRequest);
-      expect(rows.map((r) => JSON.stringify(r) + '\n').join('').length).toBeLessThanOrEqual(8 * 1024);
+      expect(rows.map((r) => `${JSON.stringify(r)}\n`).join('').length).toBeLessThanOrEqual(8 * 1024);
     }
   });
 

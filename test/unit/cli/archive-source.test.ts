@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nearestRank, sortedCopy } from '../../../cli/src/analysis/percentiles';
 import { writeSpanTable } from '../../../cli/src/archive/duckdb-table';
-import { CliError } from '../../../cli/src/errors';
+import type { CliError } from '../../../cli/src/errors';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary } from '../../../cli/src/model';
 import { spanRows } from '../../../handlers/archive/span-table';
 import type { OtlpExportRequest } from '../../../src/otlp/types';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyze } from '../../../cli/src/analyze';
-import { CliError } from '../../../cli/src/errors';
+import type { CliError } from '../../../cli/src/errors';
 import type { TraceDetail, TraceSummary } from '../../../cli/src/model';
 import { fileSource } from '../../../cli/src/sources/files';
 import { failureOf, hoptrace } from './run-cli';
