@@ -229,7 +229,8 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     expect(await page.locator('.map-edge[data-kind="async"]').count()).toBe(async);
     const edge = page.locator('.map-edge[data-from="api"][data-to="inventory"]');
     expect(await edge.locator('text').textContent()).toBe('5000× · 500 err · 190.0 ms');
-    expect(await page.locator('.map-node[data-service="inventory"] .node-stats').textContent()).toBe('5000 requests · 500 err · p95 198.0 ms');
+    const nodeStats = page.locator('.map-node[data-service="inventory"] .node-stats');
+    expect(await nodeStats.textContent()).toBe('5000 requests · 500 err · p95 198.0 ms');
   });
 
   it('puts every edge label clear of the nodes, and gives neighbouring services distinct hues', async () => {

@@ -15,7 +15,8 @@ import { type CodeBlock, codeBlocks, markdownFiles, ROOT } from './markdown';
 const blocks = markdownFiles().flatMap(codeBlocks);
 const where = (b: CodeBlock): string => `${b.file}:${b.line}`;
 const unchecked = (b: CodeBlock): boolean => b.marker?.startsWith('unchecked') ?? false;
-const checked = (langs: readonly string[]): CodeBlock[] => blocks.filter((b) => langs.includes(b.lang) && !unchecked(b));
+const checked = (langs: readonly string[]): CodeBlock[] =>
+  blocks.filter((b) => langs.includes(b.lang) && !unchecked(b));
 
 const TS = ['ts', 'typescript'];
 const JS = ['js', 'javascript'];
@@ -69,20 +70,23 @@ function typeCheck(list: readonly CodeBlock[]): string[] {
 }
 
 /** `NAME=` assignments of hoptrace's and OpenTelemetry's variables in a shell block. */
-const assignedVariables = (code: string): string[] => [...code.matchAll(/(?:^|\s)((?:HOPTRACE|OTEL)_[A-Z0-9_]+)=/g)].map((m) => m[1]!);
+const assignedVariables = (code: string): string[] =>
+  [...code.matchAll(/(?:^|\s)((?:HOPTRACE|OTEL)_[A-Z0-9_]+)=/g)].map((m) => m[1]!);
 
 // Where the code reads its variables. A name the code only refuses (it tests that the name is
 // set, then throws that it is not read) is not one it reads.
 const CODE = ['src', 'handlers', 'cli/src', 'infra', 'local', 'serverless.yml'];
 const REFUSAL = /!== undefined|is not read/;
 function readByTheCode(name: string): boolean {
-  const grep = spawnSync('grep', ['-rn', '--include=*.ts', '--include=*.yml', '--include=*.cjs', name, ...CODE], { cwd: ROOT, encoding: 'utf8' });
+  const args = ['-rn', '--include=*.ts', '--include=*.yml', '--include=*.cjs', name, ...CODE];
+  const grep = spawnSync('grep', args, { cwd: ROOT, encoding: 'utf8' });
   return grep.stdout.split('\n').some((line) => line !== '' && !REFUSAL.test(line));
 }
 
 describe('the code blocks of README.md and docs/', () => {
   it('name a language each, one this test checks, or say why they are not checked', () => {
-    const bad = blocks.filter((b) => !KNOWN.includes(b.lang) && !unchecked(b)).map((b) => `${where(b)}: \`\`\`${b.lang}`);
+    const unknown = blocks.filter((b) => !KNOWN.includes(b.lang) && !unchecked(b));
+    const bad = unknown.map((b) => `${where(b)}: \`\`\`${b.lang}`);
     expect(bad).toEqual([]);
     const noReason = blocks.filter((b) => unchecked(b) && !/^unchecked,\s*\S/.test(b.marker!)).map(where);
     expect(noReason).toEqual([]);
@@ -103,13 +107,19 @@ describe('the code blocks of README.md and docs/', () => {
   });
 
   it('set no variable the code does not read (HOPTRACE_INGEST_API_KEYS, say)', () => {
-    const unread = checked(SHELL).flatMap((b) => assignedVariables(b.code).filter((name) => !readByTheCode(name)).map((name) => `${where(b)}: ${name}`));
+    const unread = checked(SHELL).flatMap((b) =>
+      assignedVariables(b.code)
+        .filter((name) => !readByTheCode(name))
+        .map((name) => `${where(b)}: ${name}`),
+    );
     expect(unread).toEqual([]);
   });
 
   it('parse as YAML and JSON', () => {
     const bad = [
-      ...checked(['yaml', 'yml']).flatMap((b) => parseAllDocuments(b.code).flatMap((d) => d.errors.map((e) => `${where(b)}: ${e.message}`))),
+      ...checked(['yaml', 'yml']).flatMap((b) =>
+        parseAllDocuments(b.code).flatMap((d) => d.errors.map((e) => `${where(b)}: ${e.message}`)),
+      ),
       ...checked(['json']).flatMap((b) => {
         try {
           JSON.parse(b.code);
