@@ -27,6 +27,8 @@ describe('docs/contracts.md', () => {
     const page = readFileSync(join(ROOT, 'docs/contracts.md'), 'utf8');
     const names = namesInTheCode();
     expect(names.size).toBeGreaterThan(20);
-    expect([...names].filter((name) => !page.includes(name)).sort()).toEqual([]);
+    // Whole names: `hoptrace.export.spans` is not named by `hoptrace.export.spans_spooled`.
+    const named = new Set([...page.matchAll(/hoptrace\.[A-Za-z_.]*[A-Za-z_]/g)].map((m) => m[0]));
+    expect([...names].filter((name) => !named.has(name)).sort()).toEqual([]);
   });
 });
