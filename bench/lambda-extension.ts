@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { nearestRank, sortedCopy } from '../cli/src/analysis/percentiles';
 import { startLocalIngest } from '../local/ingest-stack';
 import { LambdaRuntimeApi } from '../test/helpers/lambda-runtime-api';
 import { deployment, startSandbox } from '../test/helpers/lambda-sandbox';
-import { median, percentile } from './stats';
+import { median } from './stats';
 
 // The same handler (a root and 3 child spans) three ways, each in a sandbox of the real
 // runtime interface client against the Runtime API of test/helpers, with the freeze modelled;
@@ -57,7 +58,7 @@ async function measure(variant: LambdaVariant, endpoint: string, invocations: nu
     const initMs = api.moments.find((m) => m.kind === 'runtime-next')!.at - started;
     return {
       responseP50Ms: median(responseMs),
-      responseP99Ms: percentile(responseMs, 0.99),
+      responseP99Ms: nearestRank(sortedCopy(responseMs), 99),
       freezeP50Ms: median(freezeMs),
       initMs,
       rssMb: rssMb(sandbox.child.pid!),

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { nearestRank, sortedCopy } from '../cli/src/analysis/percentiles';
 import { median } from './stats';
 import { PROBES, type Variant } from './variants';
 
@@ -21,9 +22,15 @@ export function warm(variants: Variant[], spans: number, count: number, warmup: 
       const out = execFileSync(process.execPath, [...v.nodeArgs, resolve(PROBES, 'warm.cjs'), v.module, String(warmup), String(count), String(spans)], {
         env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env },
         stdio: ['ignore', 'pipe', 'ignore'],
-        maxBuffer: 1024 * 1024,
+        maxBuffer: 16 * 1024 * 1024,
       });
-      runs.get(v.name)!.push(JSON.parse(out.toString()) as WarmResult);
+      const probe = JSON.parse(out.toString()) as { wallMs: number[]; cpuUs: number; afterHandlerMs: number[] };
+      runs.get(v.name)!.push({
+        wallMs: median(probe.wallMs),
+        wallP99Ms: nearestRank(sortedCopy(probe.wallMs), 99),
+        cpuUs: probe.cpuUs,
+        afterHandlerMs: median(probe.afterHandlerMs),
+      });
     }
   }
   const results: Record<string, WarmResult> = {};

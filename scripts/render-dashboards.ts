@@ -1,6 +1,6 @@
 // Writes docs/dashboards/{on-call,debug}.{json,svg,png}: the dashboards' bodies for the example
-// SLOs, a picture of each layout, and that picture rasterised by headless Chromium for the
-// README. A test fails when the JSON or the SVG is stale.
+// SLOs, a picture of each layout, and that picture rasterised by headless Chromium for
+// docs/operations/dashboards.md. A test fails when the JSON or the SVG is stale.
 import { writeFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { dashboardDocuments, DOCS_DIR } from '../infra/observability/dashboard-docs';

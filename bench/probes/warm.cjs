@@ -1,16 +1,12 @@
 // Warm invocations in one process: after warm-up, each invocation's wall time, the CPU time
-// of them all, and the time tracing adds after the handler's own work (root end + flush).
+// of them all, and the time tracing adds after the handler's own work (root end + flush). The
+// figures are taken of them in bench/warm.ts, by the percentile function the command uses.
 const [bundle, warmupArg, countArg, spansArg] = process.argv.slice(2);
 const mod = require(bundle);
 const warmup = Number(warmupArg);
 const count = Number(countArg);
 const spans = Number(spansArg);
 const context = require('./lambda-context.cjs')('r');
-const median = (v) => {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
-const percentile = (v, p) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * p))];
 
 (async () => {
   for (let i = 0; i < warmup; i++) await mod.handler({ id: `w${i}`, spans }, { ...context, awsRequestId: `w${i}` });
@@ -27,10 +23,9 @@ const percentile = (v, p) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1,
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(
     JSON.stringify({
-      wallMs: median(wall),
-      wallP99Ms: percentile(wall, 0.99),
+      wallMs: wall,
       cpuUs: (cpu.user + cpu.system) / count,
-      afterHandlerMs: median(after),
+      afterHandlerMs: after,
     }),
   );
 })();

@@ -54,7 +54,7 @@ export function skippedNote(skipped: ViewData['skipped']): string | undefined {
 /** Prints a result: as JSON with `--json`, else as the text `text` renders. */
 export type Print = (json: unknown, text: () => string) => void;
 
-/** Past this a report is too big to mail or attach to an incident, as the README says it can be. */
+/** Past this a report is too big to mail or attach to an incident, as docs/read-side/report.md says it can be. */
 export const MAILABLE_REPORT_BYTES = 20 * 1024 * 1024;
 
 /** The line that says a report is too big to mail, with what makes it smaller; nothing when it is not. */

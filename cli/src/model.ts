@@ -1,5 +1,5 @@
 // What the read side computes from spans. The shapes marked "contract" are what `--json`
-// prints (DESIGN.md, "The hoptrace command"): fields may be added, never removed or renamed.
+// prints (docs/contracts.md, "The hoptrace command"): fields may be added, never removed or renamed.
 // The HTML viewer is rendered from one ViewData.
 
 /** A span's outcome as readers show it. */

@@ -12,7 +12,10 @@ import { plainValue, type PlainValue } from '../../src/otlp/values';
 // type (`{"payload":"kvlist","blob":"bytes"}`). An equality on the JSON text finds a value in
 // SQL as it does in the command's in-memory read, which compares the same text.
 
-/** The entry of an attribute map that names the keys whose text is an AnyValue's (DESIGN.md, "Span table"). */
+/**
+ * The entry of an attribute map that names the keys whose text is an AnyValue's
+ * (docs/pipeline/archive.md, "Columns").
+ */
 export const ANY_VALUE_TYPES_ATTRIBUTE = 'hoptrace.anyvalue';
 
 /** Attributes as the table stores them. */

@@ -3,7 +3,7 @@ import { TENANT_ATTRIBUTE } from '../../src/otlp/stream-record';
 import { attributeText, type TextMap } from './attribute-text';
 
 // The span table: one row per span, columns after the OpenTelemetry Collector ClickHouse
-// exporter's `otel_traces`, in snake_case (DESIGN.md, "Span table"). Attribute values are
+// exporter's `otel_traces`, in snake_case (docs/pipeline/archive.md, "Columns"). Attribute values are
 // text in a string map (as ClickHouse's Map(String, String)), so one column type holds
 // every attribute and Athena and DuckDB read it alike (attribute-text.ts says how each value is
 // written).

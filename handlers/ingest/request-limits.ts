@@ -17,7 +17,7 @@ export interface RequestLimits {
 
 // A 5 MiB body of spans shaped like a real Lambda's holds ~13,500 spans and ~200,000
 // messages in protobuf (~6,300 and ~95,000 in JSON): these leave room for that and bound the
-// worst request within them (bench/ingest-worst.ts, README "Limits and the worst request").
+// worst request within them (bench/ingest-worst.ts, docs/pipeline/ingest.md, "The worst request").
 export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxSpans: 25_000, maxItems: 250_000, maxTraces: 2000 };
 
 /** A request that holds more than a limit allows; the ingest answers 413. */

@@ -29,8 +29,8 @@ const COUNTS: ReadonlyArray<[keyof Omit<Figures, 'exportLatency'>, string]> = [
 
 /**
  * The pipeline's service level indicators, counted over every span before sampling, per
- * service and for the whole pipeline, written as embedded metric format lines (README, "Pipeline
- * SLIs"). A trace is judged on what the consumer holds of it when it decides: its records in
+ * service and for the whole pipeline, written as embedded metric format lines (docs/operations/slis.md,
+ * "Pipeline SLIs"). A trace is judged on what the consumer holds of it when it decides: its records in
  * the batch (the event source mapping's batching window is the wait); a part that comes later
  * is another sighting of the trace.
  */

@@ -79,7 +79,11 @@ export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
       widgets: [
         alerts.length > 0
           ? { type: 'alarm', width: 24, title: 'SLO alerts (page: 14.4x over 1 h and 5 min, or 6x over 6 h and 30 min; ticket: 1x over 3 d and 6 h)', alarms: alerts }
-          : { type: 'text', width: 24, markdown: 'No SLO is set: add objectives to the `slos` parameter in serverless.yml (README, "Setting an SLO").' },
+          : {
+              type: 'text',
+              width: 24,
+              markdown: 'No SLO is set: add objectives to the `slos` parameter in serverless.yml (docs/operations/slos-and-alarms.md).',
+            },
       ],
     },
     ...pairs(slis).map((two) => ({ height: 6, widgets: two.map((sli) => burnRateWidget(ns, sli)) })),

@@ -18,7 +18,7 @@ export interface Slo {
 
 export class SloDefinitionError extends Error {
   constructor(message: string) {
-    super(`slos parameter: ${message} (see the README, "Setting an SLO")`);
+    super(`slos parameter: ${message} (see docs/operations/slos-and-alarms.md, "Setting an SLO")`);
     this.name = 'SloDefinitionError';
   }
 }

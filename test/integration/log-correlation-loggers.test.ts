@@ -9,7 +9,7 @@ import { lambdaContext } from '../helpers/lambda';
 import { attr } from '../helpers/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
-// The README's one line for each logger that writes to stdout itself, run on the real library:
+// The one line docs/library/logs.md gives each logger that writes to stdout itself, run on the real library:
 // its lines carry the ids of the span active when written, and lines outside an invocation none.
 const receiver = useReceiver();
 
@@ -42,7 +42,7 @@ async function traced(log: (where: string) => void): Promise<{ root: Record<stri
 
 const byMessage = (records: Array<Record<string, unknown>>, key: string, text: string) => records.find((r) => r[key] === text)!;
 
-describe('trace ids in the lines of other loggers, as the README sets them up', () => {
+describe('trace ids in the lines of other loggers, as docs/library/logs.md sets them up', () => {
   afterEach(() => vi.restoreAllMocks());
 
   it('pino, with traceLogFields as its mixin', async () => {

@@ -111,7 +111,7 @@ for (const ric of [3, 4] as const) {
       expect(line('failed:')[2]).toBe('ERROR');
       expect(line('failed:')[3]).toMatch(new RegExp(`^trace_id=${root.trace_id} span_id=${root.span_id} failed: Error: boom`));
       expect(line('in the child')).toEqual([expect.any(String), response.requestId, 'WARN', `trace_id=${child.trace_id} span_id=${child.span_id} in the child`]);
-      // What a Logs Insights parse of the README reads back.
+      // What the Logs Insights parse of docs/library/logs.md reads back.
       const parsed = /trace_id=(?<trace_id>[0-9a-f]{32}) span_id=(?<span_id>[0-9a-f]{16})/.exec(line('in the child')[3]!)!.groups;
       expect(parsed).toEqual(child);
       expect(line('loaded').slice(2)).toEqual(['INFO', 'loaded outside']);

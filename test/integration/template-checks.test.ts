@@ -9,7 +9,7 @@ import { packageStack, type Packaged } from '../helpers/packaged-template';
 const run = promisify(execFile);
 const STAGES = ['dev', 'prod'] as const;
 const packaged: Partial<Record<(typeof STAGES)[number], Packaged>> = {};
-// dev as it comes (no SLO); prod with the README's example SLOs, so that their burn-rate
+// dev as it comes (no SLO); prod with the example SLOs of docs/dashboards/, so that their burn-rate
 // alarms and dashboard widgets are linted and checked too.
 const EXAMPLE_SLOS = JSON.stringify(parse(readFileSync(new URL('../../docs/dashboards/example-slos.yml', import.meta.url), 'utf8')));
 const ARGS = { dev: [], prod: [`--param=slos=${EXAMPLE_SLOS}`] };

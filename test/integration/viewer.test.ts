@@ -61,7 +61,7 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('.trace-row').first().getAttribute('data-trace-id')).toBe(bigTraceId);
     // The response time (the root's own duration) beside the extent.
     const first = page.locator('.trace-row').first().locator('.num');
-    expect(await first.nth(1).textContent()).toBe('4.00s');
+    expect(await first.nth(1).textContent()).toBe('4.00 s');
 
     // Text anywhere in a trace: an attribute value of one span.
     await page.getByLabel('Search').fill('order-7731');
@@ -228,8 +228,9 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     const async = data.map.edges.filter((e) => e.kind === 'async').length;
     expect(await page.locator('.map-edge[data-kind="async"]').count()).toBe(async);
     const edge = page.locator('.map-edge[data-from="api"][data-to="inventory"]');
-    expect(await edge.locator('text').textContent()).toBe('5000× · 500 err · 190ms');
-    expect(await page.locator('.map-node[data-service="inventory"] .node-stats').textContent()).toBe('5000 requests · 500 err · p95 198ms');
+    expect(await edge.locator('text').textContent()).toBe('5000× · 500 err · 190.0 ms');
+    const nodeStats = page.locator('.map-node[data-service="inventory"] .node-stats');
+    expect(await nodeStats.textContent()).toBe('5000 requests · 500 err · p95 198.0 ms');
   });
 
   it('puts every edge label clear of the nodes, and gives neighbouring services distinct hues', async () => {

@@ -1,4 +1,4 @@
-// The span query language: a subset of TraceQL (README, "Reading traces back"). One parse
+// The span query language: a subset of TraceQL (docs/read-side/command.md, "Span queries"). One parse
 // gives this tree; the command, the archive's SQL and the report's search box all read it.
 
 export type Operator = '=' | '!=' | '>' | '>=' | '<' | '<=' | '=~' | '!~';

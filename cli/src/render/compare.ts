@@ -1,7 +1,8 @@
 import type { SideComparison } from '../analysis/compare-sides';
 import type { Lift } from '../analysis/lift';
 import type { ComparedSpan, TraceComparison } from '../analysis/compare-traces';
-import { formatMs, table } from './text';
+import { formatMs } from '../format-duration';
+import { table } from './text';
 
 /** Matched spans with a different duration shown in text (all of them are in --json). */
 const CHANGES_SHOWN = 20;

@@ -1,5 +1,6 @@
 import type { ServiceMap, Stats, TraceSummary } from '../model';
-import { formatMs, share, table } from './text';
+import { formatMs } from '../format-duration';
+import { share, table } from './text';
 
 export function renderTraces(traces: TraceSummary[]): string {
   if (traces.length === 0) return 'no traces match';

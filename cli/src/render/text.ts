@@ -3,13 +3,6 @@ export function fit(text: string, width: number): string {
   return text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width);
 }
 
-/** Milliseconds for a person: 0.42 ms, 12.3 ms, 1.25 s. */
-export function formatMs(ms: number): string {
-  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (ms >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
-}
-
 /** A share in percent to one decimal that never rounds a partial share to 0% or 100%. */
 export function share(part: number, whole: number): string {
   if (!(whole > 0)) return '-';

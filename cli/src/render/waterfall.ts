@@ -2,7 +2,8 @@ import type { BreakdownRow } from '../analysis/breakdown';
 import type { LogsQuery } from '../analysis/logs-link';
 import { spanDepths, type FocusedTrace } from '../analysis/trace-focus';
 import type { TraceDetail, TraceSpan } from '../model';
-import { fit, formatMs, table } from './text';
+import { formatMs } from '../format-duration';
+import { fit, table } from './text';
 
 const BAR_WIDTH = 36;
 const NAME_WIDTH = 44;

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../../cli/src/args';
 import { analyze } from '../../../cli/src/analyze';
@@ -116,6 +117,19 @@ describe('percentiles (nearest rank)', () => {
     expect(nearestRank(sortedCopy([]), 50)).toBe(0);
     // Numeric order, not string order (10 after 9).
     expect(nearestRank(sortedCopy([10, 9, 8]), 100)).toBe(10);
+  });
+
+  it('is the one formula: the benchmarks take their percentiles from it too', () => {
+    const bench = new URL('../../../bench/', import.meta.url);
+    const modules = readdirSync(bench, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(ts|cjs)$/.test(f))
+      .map((f) => [f, readFileSync(new URL(f, bench), 'utf8')] as const);
+    const ownFormula = /percentile = |function percentile|Math\.floor\([^)]*\* ?p\)/;
+    expect(modules.filter(([, text]) => ownFormula.test(text)).map(([f]) => f)).toEqual([]);
+    const reporting = modules.filter(([, text]) => /P9\dMs:/.test(text));
+    expect(reporting.length).toBeGreaterThan(0);
+    const shared = "from '../cli/src/analysis/percentiles'";
+    expect(reporting.filter(([, text]) => !text.includes(shared)).map(([f]) => f)).toEqual([]);
   });
 
   it('stats: per operation count, errors, p50/p95/p99; per function invocations, cold starts and init', async () => {

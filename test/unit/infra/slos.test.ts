@@ -43,7 +43,7 @@ describe('the slos parameter', () => {
   ])('refuses %s, naming the place', (_, input, message) => {
     expect(() => parseSlos(input)).toThrow(SloDefinitionError);
     expect(() => parseSlos(input)).toThrow(message);
-    expect(() => parseSlos(input)).toThrow(/see the README, "Setting an SLO"/);
+    expect(() => parseSlos(input)).toThrow(/see docs\/operations\/slos-and-alarms.md, "Setting an SLO"/);
   });
 });
 

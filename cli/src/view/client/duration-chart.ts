@@ -9,7 +9,8 @@ import { useElementSize } from './element-size';
 import type { TraceSummary } from '../../model';
 import { responseMs } from '../../analysis/report-detail';
 import type { Brush } from './brush';
-import { formatMs, formatTime } from './format';
+import { formatMs } from '../../format-duration';
+import { formatTime } from './format';
 
 const HEIGHT = 150;
 const PAD = { left: 56, right: 10, top: 8, bottom: 20 };

@@ -1,12 +1,5 @@
-// How the viewer writes durations, times and values, and the colour each service gets.
-
-export function formatMs(ms: number): string {
-  if (!Number.isFinite(ms)) return '–';
-  if (ms === 0) return '0ms';
-  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10_000 ? 1 : 2)}s`;
-  if (ms >= 10) return `${Math.round(ms)}ms`;
-  return `${ms.toFixed(ms >= 1 ? 1 : 2)}ms`;
-}
+// How the viewer writes times and values, and the colour each service gets (durations: as the
+// terminal writes them, ../../format-duration).
 
 /** ISO 8601 to `YYYY-MM-DD HH:MM:SS.mmm` (UTC, as the command prints it). */
 export function formatTime(iso: string): string {

@@ -2,7 +2,7 @@
 // tallest full height, each labelled with its bound and count.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
-import { formatMs } from './format';
+import { formatMs } from '../../format-duration';
 
 export function Histogram(props: { buckets: ReadonlyArray<{ leMs: number | null; count: number }> }): VNode {
   const { buckets } = props;

@@ -6,7 +6,8 @@ import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import type { FailureSplit, MapElementIndex, ReportIndex, ServiceMap } from '../../model';
-import { formatMs, serviceColor } from './format';
+import { formatMs } from '../../format-duration';
+import { serviceColor } from './format';
 import { Histogram } from './histogram-bars';
 import { layoutMap, nodeHeight, nodeWidth } from './map-layout';
 

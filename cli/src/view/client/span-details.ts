@@ -4,7 +4,8 @@ import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import type { LogsQuery } from '../../analysis/logs-link';
 import type { PlainValue, TraceSpan } from '../../model';
-import { formatMs, formatValue, serviceColor } from './format';
+import { formatMs } from '../../format-duration';
+import { formatValue, serviceColor } from './format';
 import { LogsLink } from './logs-link';
 
 export function SpanDetails(props: {

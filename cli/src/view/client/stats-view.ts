@@ -5,7 +5,8 @@ import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useState } from 'preact/hooks';
 import type { ReportIndex, Stats, TraceSummary } from '../../model';
-import { formatMs, formatTime, percent, serviceColor } from './format';
+import { formatMs } from '../../format-duration';
+import { formatTime, percent, serviceColor } from './format';
 
 type Operation = Stats['operations'][number];
 type OperationKey = keyof Operation;

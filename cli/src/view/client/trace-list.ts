@@ -12,7 +12,8 @@ import { detailFacts } from '../../query/facts';
 import { parseQuery, QuerySyntaxError } from '../../query/parse';
 import { inBrush, type Brush } from './brush';
 import { DurationChart } from './duration-chart';
-import { formatMs, formatTime, formatValue, serviceColor } from './format';
+import { formatMs } from '../../format-duration';
+import { formatTime, formatValue, serviceColor } from './format';
 import type { MapPick } from './service-map';
 import { VirtualRows } from './virtual-rows';
 

@@ -4,7 +4,8 @@
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import { formatMs, serviceColor } from './format';
+import { formatMs } from '../../format-duration';
+import { serviceColor } from './format';
 import { ancestors, searchSpans, visibleRows, type Row, type SpanNode, type TracePaneProps } from './trace-tree';
 import { VirtualRows } from './virtual-rows';
 
