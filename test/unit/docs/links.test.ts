@@ -5,9 +5,6 @@ import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { anchors, markdownFiles, relativeLinks, ROOT } from './markdown';
 
-// Written by the configuration kit's generator; its anchors are checked once it is there.
-const GENERATED = 'docs/environment-variables.md';
-
 describe('the links of README.md and docs/', () => {
   const links = markdownFiles().flatMap(relativeLinks);
 
@@ -19,9 +16,8 @@ describe('the links of README.md and docs/', () => {
     const broken = links.flatMap(({ file, line, target }) => {
       const [path, anchor] = target.split('#') as [string, string | undefined];
       const resolved = path === '' ? file : normalize(join(dirname(file), path));
-      const generatedLater = resolved === GENERATED && !existsSync(join(ROOT, GENERATED));
-      if (!generatedLater && !existsSync(join(ROOT, resolved))) return [`${file}:${line}: ${target} (no such file)`];
-      if (anchor === undefined || generatedLater || !resolved.endsWith('.md')) return [];
+      if (!existsSync(join(ROOT, resolved))) return [`${file}:${line}: ${target} (no such file)`];
+      if (anchor === undefined || !resolved.endsWith('.md')) return [];
       return anchors(resolved).has(anchor) ? [] : [`${file}:${line}: ${target} (no such heading)`];
     });
     expect(broken).toEqual([]);
