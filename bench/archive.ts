@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { writeSpanTable, type PartitionedRows } from '../cli/src/archive/duckdb-table';
-import type { SpanRow } from '../handlers/archive/span-table';
+import type { SpanRow } from '../span-table/rows';
 import { transform, type TransformedRecord } from '../handlers/archive/transform';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { decodeExportRequest } from '../handlers/ingest/decode';

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { table } from '../cli/src/render/text';
 import { openSpanTable, writeSpanTable, type PartitionedRows } from '../cli/src/archive/duckdb-table';
-import { NAMED_QUERIES } from '../handlers/archive/queries';
-import type { SpanRow } from '../handlers/archive/span-table';
+import { NAMED_QUERIES } from '../span-table/queries';
+import type { SpanRow } from '../span-table/rows';
 import type { FirehoseTransformationEvent, TransformedRecord } from '../handlers/archive/transform';
 import type { StoredRecord } from './kinesis';
 

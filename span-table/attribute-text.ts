@@ -1,6 +1,6 @@
-import { isObject } from '../../src/guards';
-import type { OtlpAnyValue, OtlpKeyValue } from '../../src/otlp/types';
-import { plainValue, type PlainValue } from '../../src/otlp/values';
+import { isObject } from '../src/guards';
+import type { OtlpAnyValue, OtlpKeyValue } from '../src/otlp/types';
+import { plainValue, type PlainValue } from '../src/otlp/values';
 
 // The span table keeps every attribute as text in a string map (ClickHouse's Map(String,
 // String), Athena's and DuckDB's map<string,string>). A string is itself, a number or a boolean

@@ -1,5 +1,5 @@
 import { NAMED_QUERIES, renderQuery } from './queries';
-import { PARTITION_COLUMN, SPAN_COLUMNS } from './span-table';
+import { PARTITION_COLUMN, SPAN_COLUMNS } from './rows';
 
 // The CloudFormation for the span table's catalogue side, made from the same definitions
 // the transformation and the local engine use: the Glue database and table (partition

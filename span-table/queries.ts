@@ -1,5 +1,5 @@
-import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
-import { PARTITION_COLUMN } from './span-table';
+import { PROVISIONAL_ATTRIBUTE } from '../src/otlp/provisional';
+import { PARTITION_COLUMN } from './rows';
 
 // The archive's named questions, one definition each, rendered for Athena (Trino SQL, in
 // the deployed workgroup) and for DuckDB (the same table read locally from Parquet). They

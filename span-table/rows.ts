@@ -1,5 +1,5 @@
-import type { OtlpEntity, OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
-import { TENANT_ATTRIBUTE } from '../../src/otlp/stream-record';
+import type { OtlpEntity, OtlpExportRequest, OtlpSpan } from '../src/otlp/types';
+import { TENANT_ATTRIBUTE } from '../src/otlp/stream-record';
 import { attributeText, type TextMap } from './attribute-text';
 
 // The span table: one row per span, columns after the OpenTelemetry Collector ClickHouse

@@ -8,7 +8,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransformedRecord } from '../../handlers/archive/transform';
 import { openSpanTable, writeSpanTable, type PartitionedRows } from '../../cli/src/archive/duckdb-table';
-import type { SpanRow } from '../../handlers/archive/span-table';
+import type { SpanRow } from '../../span-table/rows';
 import { startLocalIngest, type LocalIngest } from '../../local/ingest-stack';
 import { readStream } from '../../local/kinesis';
 import { withTracing } from '../../src/index';

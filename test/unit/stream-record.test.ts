@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { spanRows } from '../../handlers/archive/span-table';
+import { spanRows } from '../../span-table/rows';
 import { SpanStore } from '../../cli/src/read/span-store';
 import { compile } from '../../cli/src/query/evaluate';
 import { parseQuery } from '../../cli/src/query/parse';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ANY_VALUE_TYPES_ATTRIBUTE, attributeText, plainAttributes } from '../../../handlers/archive/attribute-text';
+import { ANY_VALUE_TYPES_ATTRIBUTE, attributeText, plainAttributes } from '../../../span-table/attribute-text';
 import { capRow } from '../../../handlers/archive/row-limits';
-import { spanRows } from '../../../handlers/archive/span-table';
+import { spanRows } from '../../../span-table/rows';
 import { attributeMap } from '../../../src/otlp/values';
 import type { OtlpExportRequest, OtlpKeyValue } from '../../../src/otlp/types';
 import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalogResources } from '../../../handlers/archive/catalog';
+import { catalogResources } from '../../../span-table/catalog';
 import { duckdbType } from '../../../cli/src/archive/duckdb-table';
-import { NAMED_QUERIES, renderQuery } from '../../../handlers/archive/queries';
+import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
 
 describe('the span table catalogue', () => {
   it('is what infra/span-table.json holds (run `npm run render:catalog` after changing the table or a query)', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSpanTable, writeSpanTable } from '../../../cli/src/archive/duckdb-table';
-import type { SpanRow } from '../../../handlers/archive/span-table';
+import type { SpanRow } from '../../../span-table/rows';
 import { transform } from '../../../handlers/archive/transform';
 import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
 

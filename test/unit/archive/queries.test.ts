@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { partitionOf, spanRows } from '../../../handlers/archive/span-table';
+import { partitionOf, spanRows } from '../../../span-table/rows';
 import { openSpanTable, writeSpanTable, type SpanTable } from '../../../cli/src/archive/duckdb-table';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';

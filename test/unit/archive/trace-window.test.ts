@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sameRootStatement, spansOfTracesStatement, TRACE_WINDOW_DAYS, type Scope } from '../../../cli/src/archive/archive-sql';
-import { TABLE_NAME } from '../../../handlers/archive/catalog';
-import { NAMED_QUERIES, renderQuery } from '../../../handlers/archive/queries';
+import { TABLE_NAME } from '../../../span-table/catalog';
+import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
 
 // A read by trace id on Athena opens a bounded set of day partitions, so that its cost does
 // not grow with the retention and the workgroup's bytes-scanned cap never cancels it.

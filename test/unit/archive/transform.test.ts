@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { capRow, TRUNCATED_ATTRIBUTE } from '../../../handlers/archive/row-limits';
 import { SENT_START_ATTRIBUTE } from '../../../handlers/archive/span-time';
 import { OUTPUT_BUDGET_BYTES, transform, type FirehoseTransformationEvent } from '../../../handlers/archive/transform';
-import { nanosToIso, spanRows, type SpanRow } from '../../../handlers/archive/span-table';
+import { nanosToIso, spanRows, type SpanRow } from '../../../span-table/rows';
 import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';

@@ -6,8 +6,8 @@ import type { Filters } from '../../../cli/src/analysis/filters';
 import { compile } from '../../../cli/src/query/evaluate';
 import { parseQuery } from '../../../cli/src/query/parse';
 import { shorthandQuery } from '../../../cli/src/query/shorthands';
-import { TABLE_NAME } from '../../../handlers/archive/catalog';
-import { NAMED_QUERIES, renderQuery } from '../../../handlers/archive/queries';
+import { TABLE_NAME } from '../../../span-table/catalog';
+import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
 
 // Every statement Athena is sent, parsed with a parser generated from Trino's own grammar
 // (dt-sql-parser's TrinoSQL, from SqlBase.g4): the named queries of the template and each
