@@ -1,7 +1,7 @@
-import { startDynalite } from '../local/decision-table';
-import { startKinesalite } from '../local/kinesis';
-import { runAdaptiveScenario, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../test/helpers/adaptive-scenario';
-import { OtlpReceiver } from '../test/helpers/otlp-receiver';
+import { startDynalite } from '../testing/decision-table';
+import { startKinesalite } from '../testing/kinesis';
+import { runAdaptiveScenario, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../testing/adaptive-scenario';
+import { OtlpReceiver } from '../testing/otlp-receiver';
 
 export interface AdaptiveMeasure {
   outcomes: IntervalOutcome[];
@@ -17,7 +17,7 @@ export interface AdaptiveMeasure {
 }
 
 /**
- * Adaptive sampling on synthetic traffic (test/helpers/adaptive-scenario.ts): steady, an
+ * Adaptive sampling on synthetic traffic (testing/adaptive-scenario.ts): steady, an
  * incident, a 10× spike, through kinesalite (two shards, two consumers), dynalite and an OTLP
  * receiver, on a fake clock of 10 s intervals and a target of 2 kept traces per second.
  */

@@ -1,6 +1,6 @@
 import { trace } from '@opentelemetry/api';
-import { startLocalIngest } from '../local/ingest-stack';
-import { readStream, spansFromRecords } from '../local/kinesis';
+import { startLocalIngest } from '../testing/ingest-stack';
+import { readStream, spansFromRecords } from '../testing/kinesis';
 import { withTracing } from '../src/index';
 import { median, percentile } from './stats';
 

@@ -8,11 +8,11 @@ import { createConsumer } from '../handlers/tail-sampler/consumer';
 import { decisionTableClient } from '../handlers/tail-sampler/dynamodb-client';
 import { decodeStreamRecord } from '../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../handlers/tail-sampler/policy';
-import { startEventSource } from '../local/consumer';
-import { createDecisionTable, startDynalite } from '../local/decision-table';
-import { createStream, LOCAL_CREDENTIALS, startKinesalite } from '../local/kinesis';
-import { OtlpReceiver } from '../test/helpers/otlp-receiver';
-import { seededRandom, shuffle, splitTraces, type SplitTrace } from '../test/helpers/split-traces';
+import { startEventSource } from '../testing/event-source';
+import { createDecisionTable, startDynalite } from '../testing/decision-table';
+import { createStream, LOCAL_CREDENTIALS, startKinesalite } from '../testing/kinesis';
+import { OtlpReceiver } from '../testing/otlp-receiver';
+import { seededRandom, shuffle, splitTraces, type SplitTrace } from '../testing/split-traces';
 import { spansPerCpuSecond } from './ingest';
 
 const SILENT = { emit: (): void => undefined, log: (): void => undefined };

@@ -1,10 +1,10 @@
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { readConsumerConfig } from '../../handlers/tail-sampler/config';
-import { createConsumer } from '../../handlers/tail-sampler/consumer';
-import { startEventSource } from '../../local/consumer';
-import { createDecisionTable, type LocalDynamo } from '../../local/decision-table';
-import { createStream, type LocalKinesis } from '../../local/kinesis';
+import { readConsumerConfig } from '../handlers/tail-sampler/config';
+import { createConsumer } from '../handlers/tail-sampler/consumer';
+import { startEventSource } from './event-source';
+import { createDecisionTable, type LocalDynamo } from './decision-table';
+import { createStream, type LocalKinesis } from './kinesis';
 import { intervalTraffic, OPERATION, SERVICE, type TraceKind } from './adaptive-traffic';
 import type { OtlpReceiver } from './otlp-receiver';
 

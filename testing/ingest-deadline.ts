@@ -1,4 +1,4 @@
-import type { IngestDeadline } from '../../handlers/ingest/answer-deadline';
+import type { IngestDeadline } from '../handlers/ingest/answer-deadline';
 
 /** A deadline `ms` from now for both the answer and Lambda's cut-off: the write gets no more than that. */
 export function deadlineIn(ms: number): IngestDeadline {

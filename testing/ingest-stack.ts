@@ -4,8 +4,9 @@ import { createStream, startKinesalite, type LocalKinesis } from './kinesis';
 import { startRestFrontDoor } from './rest-front-door';
 import { freePort, startOffline, type Offline } from './serverless-offline';
 
-const LOCAL = fileURLToPath(new URL('.', import.meta.url));
-const SERVICE = 'hoptrace-local-local';
+// testing/serverless.yml: the ingest and the archive's transformation.
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const SERVICE = 'hoptrace-testing-local';
 
 export interface LocalIngest {
   /**
@@ -22,19 +23,18 @@ export interface LocalIngest {
 /** kinesalite with a stream, and the bundled ingest in serverless-offline writing to it. */
 export async function startLocalIngest(stream: string, shards: number): Promise<LocalIngest> {
   await Promise.all([
-    bundleHandler(`${LOCAL}../handlers/ingest/handler.ts`, `${LOCAL}.build/ingest.cjs`),
-    bundleHandler(`${LOCAL}../handlers/archive/handler.ts`, `${LOCAL}.build/archive.cjs`),
+    bundleHandler(`${HERE}../handlers/ingest/handler.ts`, `${HERE}.build/ingest.cjs`),
+    bundleHandler(`${HERE}../handlers/archive/handler.ts`, `${HERE}.build/archive.cjs`),
   ]);
   const kinesis = await startKinesalite();
   await createStream(kinesis.client, stream, shards);
   const httpPort = await freePort();
-  const http = `http://127.0.0.1:${httpPort}`;
   let offline: Offline | undefined;
   const frontDoor = await startRestFrontDoor((fn, event) => offline!.invoke(fn, event), { local: `${SERVICE}-ingest` });
   const url = `${frontDoor.url}/local`;
   offline = await startOffline(
-    LOCAL,
-    { HOPTRACE_LOCAL_HTTP: http, HOPTRACE_LOCAL_OTLP: url, HOPTRACE_LOCAL_BUS: http, HOPTRACE_LOCAL_STREAM: stream, HOPTRACE_LOCAL_KINESIS: kinesis.endpoint },
+    HERE,
+    { HOPTRACE_LOCAL_STREAM: stream, HOPTRACE_LOCAL_KINESIS: kinesis.endpoint },
     { httpPort },
   ).catch(async (error: unknown) => {
     await frontDoor.close();

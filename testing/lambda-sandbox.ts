@@ -7,7 +7,7 @@ import { build } from 'esbuild';
 import { LambdaRuntimeApi, type RuntimeApiOptions } from './lambda-runtime-api';
 import { attr, OtlpReceiver, type OtlpSpan } from './otlp-receiver';
 
-const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const ROOT = resolve(fileURLToPath(new URL('../', import.meta.url)));
 
 /** The runtime interface client Lambda uses on demand on this Node: 3.x on nodejs20.x and 22.x, 4.x on 24.x. */
 export const RIC: 3 | 4 = Number(process.versions.node.split('.')[0]) >= 24 ? 4 : 3;

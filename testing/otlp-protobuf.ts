@@ -1,5 +1,5 @@
-import { encodeExportRequestProtobuf } from '../../src/otlp/protobuf-encode';
-import type { OtlpExportRequest } from '../../src/otlp/types';
+import { encodeExportRequestProtobuf } from '../src/otlp/protobuf-encode';
+import type { OtlpExportRequest } from '../src/otlp/types';
 
 /**
  * An OTLP JSON `ExportTraceServiceRequest` (as the test payload helpers make them) in

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
-import type { OtlpKeyValue, OtlpSpan } from '../../src/otlp/types';
+import type { OtlpKeyValue, OtlpSpan } from '../src/otlp/types';
 
 export type { OtlpSpan };
 

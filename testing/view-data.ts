@@ -1,7 +1,7 @@
 // Hand-made ViewData for the HTML viewer's tests and bench: a checkout trace of known shape
 // (sync and async hops, a link, an error, a cold start, an orphan, a hostile span name), a
 // small trace, a 10,000-span trace and enough small traces to list 5,000.
-import type { TraceDetail, TraceSpan, TraceSummary, ViewData } from '../../cli/src/model';
+import type { TraceDetail, TraceSpan, TraceSummary, ViewData } from '../cli/src/model';
 
 export const checkoutTraceId = 'a'.repeat(32);
 export const bigTraceId = 'b'.repeat(32);

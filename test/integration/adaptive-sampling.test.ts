@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { SamplingState } from '../../handlers/tail-sampler/sampling-state';
 import { operationKey } from '../../handlers/tail-sampler/sampling-plan';
-import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
-import { startKinesalite, type LocalKinesis } from '../../local/kinesis';
-import { runAdaptiveScenario, SCENARIO_ENV, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../helpers/adaptive-scenario';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { createDecisionTable, startDynalite, type LocalDynamo } from '../../testing/decision-table';
+import { startKinesalite, type LocalKinesis } from '../../testing/kinesis';
+import { runAdaptiveScenario, SCENARIO_ENV, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../../testing/adaptive-scenario';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 
 let kinesis: LocalKinesis;
 let dynamo: LocalDynamo;

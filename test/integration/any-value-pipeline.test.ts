@@ -8,8 +8,8 @@ import { writeSpanTable, type PartitionedRows } from '../../cli/src/archive/duck
 import { ANY_VALUE_TYPES_ATTRIBUTE } from '../../span-table/attribute-text';
 import type { SpanRow } from '../../span-table/rows';
 import type { TransformedRecord } from '../../handlers/archive/transform';
-import { startLocalIngest, type LocalIngest } from '../../local/ingest-stack';
-import { readStream } from '../../local/kinesis';
+import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
+import { readStream } from '../../testing/kinesis';
 import { decodeStreamRecord } from '../../src/otlp/stream-record';
 import type { OtlpSpan } from '../../src/otlp/types';
 import { withTracing } from '../../src/index';

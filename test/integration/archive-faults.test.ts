@@ -9,8 +9,8 @@ import type { SpanRow } from '../../span-table/rows';
 import { SENT_START_ATTRIBUTE } from '../../handlers/archive/span-time';
 import { transform, type FirehoseTransformationEvent, type TransformedRecord } from '../../handlers/archive/transform';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
-import { startLocalIngest, type LocalIngest } from '../../local/ingest-stack';
-import { createStream, readStream } from '../../local/kinesis';
+import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
+import { createStream, readStream } from '../../testing/kinesis';
 import { startFaultProxy } from '../helpers/kinesis-fault-proxy';
 
 // The archive transformation's faults with the real parts: the OpenTelemetry JS exporter

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransformedRecord } from '../../handlers/archive/transform';
 import { openSpanTable, writeSpanTable, type PartitionedRows } from '../../cli/src/archive/duckdb-table';
 import type { SpanRow } from '../../span-table/rows';
-import { startLocalIngest, type LocalIngest } from '../../local/ingest-stack';
-import { readStream } from '../../local/kinesis';
+import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
+import { readStream } from '../../testing/kinesis';
 import { withTracing } from '../../src/index';
 import { lambdaContext } from '../helpers/lambda';
 

@@ -10,12 +10,12 @@ import { ingest } from '../../handlers/ingest/ingest';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { createConsumer } from '../../handlers/tail-sampler/consumer';
-import { startEventSource } from '../../local/consumer';
-import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
-import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
+import { startEventSource } from '../../testing/event-source';
+import { createDecisionTable, startDynalite, type LocalDynamo } from '../../testing/decision-table';
+import { createStream, startKinesalite, type LocalKinesis } from '../../testing/kinesis';
 import { OtlpExporter } from '../../src/exporter/exporter';
 import { Redactor } from '../../src/redaction';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 import { endedSpan } from '../helpers/recording-spans';
 
 // The pipeline SLIs end to end: the real exporter stamps its exports, the ingest (behind a

@@ -9,11 +9,11 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { createConsumer } from '../../handlers/tail-sampler/consumer';
-import { startEventSource, type LocalEventSource } from '../../local/consumer';
-import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
-import { startLocalIngest } from '../../local/ingest-stack';
-import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { startEventSource, type LocalEventSource } from '../../testing/event-source';
+import { createDecisionTable, startDynalite, type LocalDynamo } from '../../testing/decision-table';
+import { startLocalIngest } from '../../testing/ingest-stack';
+import { createStream, startKinesalite, type LocalKinesis } from '../../testing/kinesis';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 
 // The tail sampler's faults, each with the real parts: kinesalite, dynalite, the AWS SDK
 // clients, an OTLP/HTTP backend on loopback. In each: no good span lost, none sent twice, and

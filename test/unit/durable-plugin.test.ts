@@ -6,7 +6,7 @@ import { DurableTracingPlugin } from '../../src/durable/plugin';
 import { trace } from '@opentelemetry/api';
 import type { InvocationInfo, OperationInfo } from '@aws/durable-execution-sdk-js';
 import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
-import { attr } from '../helpers/otlp-receiver';
+import { attr } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 // The plugin's hooks and the event reading, driven directly (the SDK itself needs Node >= 22:

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OtlpExporter } from '../../src/exporter/exporter';
 import { Redactor } from '../../src/redaction';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 import { endedSpans as spans } from '../helpers/recording-spans';
 
 describe('the exporter\'s own trouble, carried on its exports', () => {

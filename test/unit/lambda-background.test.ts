@@ -3,7 +3,7 @@ import { OtlpExporter } from '../../src/exporter/exporter';
 import { SpanBatcher } from '../../src/lambda/batcher';
 import { tenantId, xrayTraceHeader } from '../../src/lambda/request-data';
 import { Redactor } from '../../src/redaction';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 import { endedSpans as spans } from '../helpers/recording-spans';
 
 describe('SpanBatcher (Managed Instances)', () => {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { metadataValue } from '../../src/powertools/attributes';
 import { Tracer } from '../../src/powertools/index';
 import { lambdaContext } from '../helpers/lambda';
-import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 const receiver = useReceiver();

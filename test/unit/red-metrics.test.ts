@@ -4,7 +4,7 @@ import { analyze } from '../../cli/src/analyze';
 import { nearestRank } from '../../cli/src/analysis/percentiles';
 import type { Source } from '../../cli/src/sources/source';
 import { OtlpSpanKind } from '../../src/otlp/types';
-import { seededRandom } from '../helpers/split-traces';
+import { seededRandom } from '../../testing/split-traces';
 import { consumeFresh, SyntheticStream } from '../helpers/synthetic-stream';
 
 interface Doc {

@@ -15,7 +15,7 @@ import { dropSuperseded, isProvisional, withoutSuperseded } from '../../handlers
 import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
 import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
-import { seededRandom } from '../helpers/split-traces';
+import { seededRandom } from '../../testing/split-traces';
 
 const BASE = { HOPTRACE_FORWARD_ENDPOINT: 'http://127.0.0.1:4318/v1/traces', HOPTRACE_DECISION_TABLE: 'decisions' };
 const POLICIES = { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0.1 };

@@ -6,7 +6,7 @@ import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
 import { receivedMsOf } from '../../../src/otlp/stream-record';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { attributeMap } from '../../../src/otlp/values';
-import { deadlineIn } from '../../helpers/ingest-deadline';
+import { deadlineIn } from '../../../testing/ingest-deadline';
 import { otlpSpan } from '../../helpers/otlp-payload';
 
 const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_METRICS_NAMESPACE: 'ops' });

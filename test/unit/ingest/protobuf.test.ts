@@ -5,7 +5,7 @@ import { HttpError } from '../../../handlers/ingest/http-error';
 import { readExportRequest } from '../../../handlers/ingest/protobuf';
 import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../../handlers/ingest/request-limits';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../../src/redaction';
-import { toProtobuf } from '../../helpers/otlp-protobuf';
+import { toProtobuf } from '../../../testing/otlp-protobuf';
 import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
 
 const rules = { maxCount: 128, maxValueLength: 8192, redactor: new Redactor(DEFAULT_REDACT_KEYS) };
