@@ -1,12 +1,9 @@
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { readConsumerConfig } from '../handlers/tail-sampler/config';
 import { createConsumer } from '../handlers/tail-sampler/consumer';
 import { startEventSource } from './event-source';
-import { createDecisionTable, type LocalDynamo } from './decision-table';
-import { createStream, type LocalKinesis } from './kinesis';
 import { intervalTraffic, OPERATION, SERVICE, type TraceKind } from './adaptive-traffic';
-import type { OtlpReceiver } from './otlp-receiver';
+import type { TailSamplerBed } from './tail-sampler-bed';
 
 /** One interval of synthetic traffic: how many traces, how many failed, how many slow. */
 export interface IntervalLoad {
@@ -60,8 +57,9 @@ const START_MS = 1_800_000_000_000;
  * fake clock: each interval's traffic is put on the stream and consumed with the clock inside
  * that interval. Returns what reached the backend per interval.
  */
-export async function runAdaptiveScenario(kinesis: LocalKinesis, dynamo: LocalDynamo, receiver: OtlpReceiver, name: string, scenario: IntervalLoad[] = SCENARIO): Promise<IntervalOutcome[]> {
-  await Promise.all([createStream(kinesis.client, name, 2), createDecisionTable(dynamo.client, name)]);
+export async function runAdaptiveScenario(bed: TailSamplerBed, name: string, scenario: IntervalLoad[] = SCENARIO): Promise<IntervalOutcome[]> {
+  const { kinesis, dynamo, receiver } = bed;
+  await bed.lane(name, 2);
   let clock = START_MS;
   const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: name, ...SCENARIO_ENV });
   const lines: Array<{ at: number; doc: Record<string, unknown> }> = [];
@@ -78,9 +76,7 @@ export async function runAdaptiveScenario(kinesis: LocalKinesis, dynamo: LocalDy
     for (const [i, load] of scenario.entries()) {
       clock = START_MS + i * INTERVAL_S * 1000 + 1000;
       const traffic = intervalTraffic(name, i, load.traces, load.errors, load.slow);
-      for (let k = 0; k < traffic.length; k += 500) {
-        await kinesis.client.send(new PutRecordsCommand({ StreamName: name, Records: traffic.slice(k, k + 500).map((t) => ({ PartitionKey: t.traceId, Data: t.data })) }));
-      }
+      await bed.put(name, traffic);
       await source.idle();
       const got = new Set(receiver.spans().map((s) => s.traceId));
       const tally = (filter: (t: (typeof traffic)[number]) => boolean): Record<TraceKind, number> => {
