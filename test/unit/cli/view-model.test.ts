@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TraceDetail, TraceSpan } from '../../cli/src/model';
-import { layoutFlame } from '../../cli/src/view/client/flame-layout';
-import { layoutMap, nodeHeight, nodeWidth } from '../../cli/src/view/client/map-layout';
-import { ancestors, buildTree, searchSpans, visibleRows } from '../../cli/src/view/client/trace-tree';
-import { checkoutTrace, hostileName } from '../../testing/view-data';
+import type { TraceDetail, TraceSpan } from '../../../cli/src/model';
+import { layoutFlame } from '../../../cli/src/view/client/flame-layout';
+import { layoutMap, nodeHeight, nodeWidth } from '../../../cli/src/view/client/map-layout';
+import { ancestors, buildTree, searchSpans, visibleRows } from '../../../cli/src/view/client/trace-tree';
+import { checkoutTrace, hostileName } from '../../../testing/view-data';
 
 const base = checkoutTrace().spans[0]!;
 const detailOf = (durationMs: number, spans: Array<Partial<TraceSpan> & { spanId: string; name: string }>): TraceDetail => ({

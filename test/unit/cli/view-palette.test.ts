@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { serviceColor, serviceHue, setPalette } from '../../cli/src/view/client/format';
+import { serviceColor, serviceHue, setPalette } from '../../../cli/src/view/client/format';
 
 const services = ['api', 'inventory', 'worker', 'svc-0', 'svc-1', 'svc-2', 'svc-3', 'svc-4'];
 // Red and the hues next to it mark errors.

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { dataElementId } from '../../cli/src/view/data-element';
-import { escapeHtml, jsonForScript } from '../../cli/src/view/embed';
-import { renderReport } from '../../cli/src/view/report';
-import { hostileName, sampleViewData } from '../../testing/view-data';
+import { dataElementId } from '../../../cli/src/view/data-element';
+import { escapeHtml, jsonForScript } from '../../../cli/src/view/embed';
+import { renderReport } from '../../../cli/src/view/report';
+import { hostileName, sampleViewData } from '../../../testing/view-data';
 
 describe('the HTML report', () => {
   it('embeds JSON that cannot close its script element and parses back unchanged', () => {

@@ -1,10 +1,10 @@
 import { SpanKind, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { cleanKeyValues } from '../../handlers/ingest/attributes';
-import { resolveConfig } from '../../src/config/options';
-import { encodeBatches } from '../../src/exporter/otlp-json';
-import { DEFAULT_REDACT_KEYS, parseRedactKeys, REDACTED, Redactor } from '../../src/redaction';
-import { RecordingSpan } from '../../src/tracer/span';
+import { cleanKeyValues } from '../../../handlers/ingest/attributes';
+import { resolveConfig } from '../../../src/config/options';
+import { encodeBatches } from '../../../src/exporter/otlp-json';
+import { DEFAULT_REDACT_KEYS, parseRedactKeys, REDACTED, Redactor } from '../../../src/redaction';
+import { RecordingSpan } from '../../../src/tracer/span';
 
 const R = REDACTED;
 const redactor = new Redactor(DEFAULT_REDACT_KEYS);

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoReceiver, type DemoReceiver } from '../../testing/demo-receiver';
+import { startDemoReceiver, type DemoReceiver } from '../../../testing/demo-receiver';
 
 // npm start's demo OTLP receiver: every body it cannot read gets a 4xx with an OTLP Status,
 // is logged, and the receiver goes on serving.

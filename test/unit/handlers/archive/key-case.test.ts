@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSpanTable, writeSpanTable } from '../../../cli/src/archive/duckdb-table';
-import type { SpanRow } from '../../../span-table/rows';
-import { transform } from '../../../handlers/archive/transform';
-import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
+import { openSpanTable, writeSpanTable } from '../../../../cli/src/archive/duckdb-table';
+import type { SpanRow } from '../../../../span-table/rows';
+import { transform } from '../../../../handlers/archive/transform';
+import { exportRequest, otlpSpan } from '../../../helpers/otlp-payload';
 
 // Attribute keys reach the span table as sent, case included: `userId` alone, and `userId`
 // beside `userid`, through the archive function's rows and the local DuckDB table. (On AWS,

@@ -1,12 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { capRow, TRUNCATED_ATTRIBUTE } from '../../../handlers/archive/row-limits';
-import { SENT_START_ATTRIBUTE } from '../../../handlers/archive/span-time';
-import { OUTPUT_BUDGET_BYTES, transform, type FirehoseTransformationEvent } from '../../../handlers/archive/transform';
-import { nanosToIso, spanRows, type SpanRow } from '../../../span-table/rows';
-import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
-import type { OtlpExportRequest } from '../../../src/otlp/types';
-import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';
+import { capRow, TRUNCATED_ATTRIBUTE } from '../../../../handlers/archive/row-limits';
+import { SENT_START_ATTRIBUTE } from '../../../../handlers/archive/span-time';
+import { OUTPUT_BUDGET_BYTES, transform, type FirehoseTransformationEvent } from '../../../../handlers/archive/transform';
+import { nanosToIso, spanRows, type SpanRow } from '../../../../span-table/rows';
+import type { PutRecords } from '../../../../handlers/ingest/kinesis-writer';
+import type { OtlpExportRequest } from '../../../../src/otlp/types';
+import { exportRequest, hex, otlpSpan } from '../../../helpers/otlp-payload';
 
 const TRACE = 'a'.repeat(32);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { answerDeadline, streamDeadline } from '../../../handlers/ingest/answer-deadline';
+import { answerDeadline, streamDeadline } from '../../../../handlers/ingest/answer-deadline';
 
 const config = { answerWithinMs: 350, deadlineMarginMs: 500, streamWindowMs: 250 };
 const NOW = 1_800_000_000_000;

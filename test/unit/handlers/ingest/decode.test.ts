@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../../src/redaction';
-import { decodeExportRequest } from '../../../handlers/ingest/decode';
-import { HttpError } from '../../../handlers/ingest/http-error';
-import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
+import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../../../src/redaction';
+import { decodeExportRequest } from '../../../../handlers/ingest/decode';
+import { HttpError } from '../../../../handlers/ingest/http-error';
+import { exportRequest, otlpSpan } from '../../../helpers/otlp-payload';
 
 const rules = { maxCount: 5, maxValueLength: 10, redactor: new Redactor(DEFAULT_REDACT_KEYS) };
 const decode = (body: unknown) => decodeExportRequest({ format: 'json', text: typeof body === 'string' ? body : JSON.stringify(body) }, rules);

@@ -1,13 +1,13 @@
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { readIngestConfig } from '../../../handlers/ingest/config';
-import { ingest } from '../../../handlers/ingest/ingest';
-import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
-import { receivedMsOf } from '../../../src/otlp/stream-record';
-import type { OtlpExportRequest } from '../../../src/otlp/types';
-import { attributeMap } from '../../../src/otlp/values';
-import { deadlineIn } from '../../../testing/ingest-deadline';
-import { otlpSpan } from '../../helpers/otlp-payload';
+import { readIngestConfig } from '../../../../handlers/ingest/config';
+import { ingest } from '../../../../handlers/ingest/ingest';
+import type { PutRecords } from '../../../../handlers/ingest/kinesis-writer';
+import { receivedMsOf } from '../../../../src/otlp/stream-record';
+import type { OtlpExportRequest } from '../../../../src/otlp/types';
+import { attributeMap } from '../../../../src/otlp/values';
+import { deadlineIn } from '../../../../testing/ingest-deadline';
+import { otlpSpan } from '../../../helpers/otlp-payload';
 
 const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_METRICS_NAMESPACE: 'ops' });
 

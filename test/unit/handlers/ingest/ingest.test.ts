@@ -1,14 +1,14 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { parseTenantKeys } from '../../../handlers/ingest/auth';
-import { readIngestConfig } from '../../../handlers/ingest/config';
-import { ingest } from '../../../handlers/ingest/ingest';
-import { deadlineIn } from '../../../testing/ingest-deadline';
-import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
-import { TenantKeyCache } from '../../../handlers/ingest/tenant-keys';
-import { attributeMap } from '../../../src/otlp/values';
-import { toProtobuf } from '../../../testing/otlp-protobuf';
-import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';
+import { parseTenantKeys } from '../../../../handlers/ingest/auth';
+import { readIngestConfig } from '../../../../handlers/ingest/config';
+import { ingest } from '../../../../handlers/ingest/ingest';
+import { deadlineIn } from '../../../../testing/ingest-deadline';
+import type { PutRecords } from '../../../../handlers/ingest/kinesis-writer';
+import { TenantKeyCache } from '../../../../handlers/ingest/tenant-keys';
+import { attributeMap } from '../../../../src/otlp/values';
+import { toProtobuf } from '../../../../testing/otlp-protobuf';
+import { exportRequest, hex, otlpSpan } from '../../../helpers/otlp-payload';
 
 const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/keys' });
 const KEY = 'secret-key-0123456789';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { batches, writeRecords, type PutRecords } from '../../../handlers/ingest/kinesis-writer';
-import type { StreamRecord } from '../../../handlers/ingest/records';
+import { batches, writeRecords, type PutRecords } from '../../../../handlers/ingest/kinesis-writer';
+import type { StreamRecord } from '../../../../handlers/ingest/records';
 
 const record = (i: number, bytes = 10): StreamRecord => ({ partitionKey: `k${i}`, data: Buffer.alloc(bytes, i % 256), spans: 1 });
 const instant = { sleep: async () => undefined, random: () => 0.5 };

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import protobuf from 'protobufjs';
-import { decodeExportRequest } from '../../../handlers/ingest/decode';
-import { HttpError } from '../../../handlers/ingest/http-error';
-import { readExportRequest } from '../../../handlers/ingest/protobuf';
-import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../../handlers/ingest/request-limits';
-import { DEFAULT_REDACT_KEYS, Redactor } from '../../../src/redaction';
-import { toProtobuf } from '../../../testing/otlp-protobuf';
-import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
+import { decodeExportRequest } from '../../../../handlers/ingest/decode';
+import { HttpError } from '../../../../handlers/ingest/http-error';
+import { readExportRequest } from '../../../../handlers/ingest/protobuf';
+import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../../../handlers/ingest/request-limits';
+import { DEFAULT_REDACT_KEYS, Redactor } from '../../../../src/redaction';
+import { toProtobuf } from '../../../../testing/otlp-protobuf';
+import { exportRequest, otlpSpan } from '../../../helpers/otlp-payload';
 
 const rules = { maxCount: 128, maxValueLength: 8192, redactor: new Redactor(DEFAULT_REDACT_KEYS) };
 const fromJson = (request: unknown) => decodeExportRequest({ format: 'json', text: JSON.stringify(request) }, rules);

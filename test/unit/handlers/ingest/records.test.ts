@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { decodeExportRequest } from '../../../handlers/ingest/decode';
-import { buildRecords } from '../../../handlers/ingest/records';
-import { MAX_RECORD_BYTES } from '../../../src/otlp/stream-record';
-import { Redactor } from '../../../src/redaction';
-import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';
+import { decodeExportRequest } from '../../../../handlers/ingest/decode';
+import { buildRecords } from '../../../../handlers/ingest/records';
+import { MAX_RECORD_BYTES } from '../../../../src/otlp/stream-record';
+import { Redactor } from '../../../../src/redaction';
+import { exportRequest, hex, otlpSpan } from '../../../helpers/otlp-payload';
 
 const rules = { maxCount: 128, maxValueLength: 10_000_000, redactor: new Redactor([]) };
 const groupsOf = (spans: Array<Record<string, unknown>>) => decodeExportRequest({ format: 'json', text: JSON.stringify(exportRequest(spans)) }, rules).groups;

@@ -1,20 +1,20 @@
 import { gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { readIngestConfig } from '../../../handlers/ingest/config';
-import { decodeExportRequest } from '../../../handlers/ingest/decode';
-import { HttpError } from '../../../handlers/ingest/http-error';
-import { ingest } from '../../../handlers/ingest/ingest';
-import { deadlineIn } from '../../../testing/ingest-deadline';
-import type { PutRecords } from '../../../handlers/ingest/kinesis-writer';
-import { buildRecords } from '../../../handlers/ingest/records';
-import { checkJsonItems, RequestLimitError } from '../../../handlers/ingest/request-limits';
-import { DEFAULT_REDACT_KEYS, Redactor } from '../../../src/redaction';
-import { toProtobuf } from '../../../testing/otlp-protobuf';
-import { exportRequest, hex, otlpSpan } from '../../helpers/otlp-payload';
+import { readIngestConfig } from '../../../../handlers/ingest/config';
+import { decodeExportRequest } from '../../../../handlers/ingest/decode';
+import { HttpError } from '../../../../handlers/ingest/http-error';
+import { ingest } from '../../../../handlers/ingest/ingest';
+import { deadlineIn } from '../../../../testing/ingest-deadline';
+import type { PutRecords } from '../../../../handlers/ingest/kinesis-writer';
+import { buildRecords } from '../../../../handlers/ingest/records';
+import { checkJsonItems, RequestLimitError } from '../../../../handlers/ingest/request-limits';
+import { DEFAULT_REDACT_KEYS, Redactor } from '../../../../src/redaction';
+import { toProtobuf } from '../../../../testing/otlp-protobuf';
+import { exportRequest, hex, otlpSpan } from '../../../helpers/otlp-payload';
 
 // The record builder, watched: a request over a limit must be refused before it is called.
-vi.mock('../../../handlers/ingest/records', async (importOriginal) => {
-  const real = await importOriginal<typeof import('../../../handlers/ingest/records')>();
+vi.mock('../../../../handlers/ingest/records', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../../handlers/ingest/records')>();
   return { ...real, buildRecords: vi.fn(real.buildRecords) };
 });
 

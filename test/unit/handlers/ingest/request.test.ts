@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../../handlers/ingest/http-error';
-import { decodeRequest as decodeWith, lowerCaseHeaders, type HttpEvent, type OtlpBody } from '../../../handlers/ingest/request';
+import { HttpError } from '../../../../handlers/ingest/http-error';
+import { decodeRequest as decodeWith, lowerCaseHeaders, type HttpEvent, type OtlpBody } from '../../../../handlers/ingest/request';
 
 const MAX = 64 * 1024;
 const json = '{"resourceSpans":[]}';

@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { OtlpSpanKind } from '../../src/otlp/types';
-import { consumeFresh, SyntheticStream } from '../helpers/synthetic-stream';
+import { OtlpSpanKind } from '../../../../src/otlp/types';
+import { consumeFresh, SyntheticStream } from '../../../helpers/synthetic-stream';
 
 const POLICIES = { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0 };
 

@@ -1,11 +1,11 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { analyze } from '../../cli/src/analyze';
-import { nearestRank } from '../../cli/src/analysis/percentiles';
-import type { Source } from '../../cli/src/sources/source';
-import { OtlpSpanKind } from '../../src/otlp/types';
-import { seededRandom } from '../../testing/split-traces';
-import { consumeFresh, SyntheticStream } from '../helpers/synthetic-stream';
+import { analyze } from '../../../../cli/src/analyze';
+import { nearestRank } from '../../../../cli/src/analysis/percentiles';
+import type { Source } from '../../../../cli/src/sources/source';
+import { OtlpSpanKind } from '../../../../src/otlp/types';
+import { seededRandom } from '../../../../testing/split-traces';
+import { consumeFresh, SyntheticStream } from '../../../helpers/synthetic-stream';
 
 interface Doc {
   _aws: { CloudWatchMetrics: Array<{ Dimensions: string[][] }> };

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { inSampledFraction } from '../../handlers/tail-sampler/policy';
-import { piecesOf } from '../../handlers/tail-sampler/pieces';
-import { probabilityOf, thresholdOf, WEIGHT_BYTES_PER_SPAN, weightedPiece, weightedTraceState } from '../../handlers/tail-sampler/sampling-weight';
-import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
-import type { OtlpSpan } from '../../src/otlp/types';
-import { consumeFresh, SyntheticStream } from '../helpers/synthetic-stream';
+import { inSampledFraction } from '../../../../handlers/tail-sampler/policy';
+import { piecesOf } from '../../../../handlers/tail-sampler/pieces';
+import { probabilityOf, thresholdOf, WEIGHT_BYTES_PER_SPAN, weightedPiece, weightedTraceState } from '../../../../handlers/tail-sampler/sampling-weight';
+import { ADJUSTED_COUNT_ATTRIBUTE } from '../../../../src/otlp/pipeline-attributes';
+import type { OtlpSpan } from '../../../../src/otlp/types';
+import { consumeFresh, SyntheticStream } from '../../../helpers/synthetic-stream';
 
 describe('the sampling weight on forwarded spans (OpenTelemetry\'s th in the ot tracestate member)', () => {
   it('writes the rejection threshold (1 - p) * 2^56 in hex, trailing zeros left out, and reads it back', () => {

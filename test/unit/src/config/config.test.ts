@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/options';
+import { resolveConfig } from '../../../../src/config/options';
 
 describe('resolveConfig', () => {
   it('uses the defaults on an empty environment', () => {

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { withTracing } from '../../src/index';
-import { durableInvocationContext } from '../../src/durable/invocation-event';
-import { DurableTracingPlugin } from '../../src/durable/plugin';
+import { withTracing } from '../../../../src/index';
+import { durableInvocationContext } from '../../../../src/durable/invocation-event';
+import { DurableTracingPlugin } from '../../../../src/durable/plugin';
 import { trace } from '@opentelemetry/api';
 import type { InvocationInfo, OperationInfo } from '@aws/durable-execution-sdk-js';
-import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
-import { attr } from '../../testing/otlp-receiver';
-import { useReceiver } from '../helpers/test-bed';
+import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../../../helpers/lambda';
+import { attr } from '../../../../testing/otlp-receiver';
+import { useReceiver } from '../../../helpers/test-bed';
 
 // The plugin's hooks and the event reading, driven directly (the SDK itself needs Node >= 22:
 // test/integration/durable.test.ts runs them under it).

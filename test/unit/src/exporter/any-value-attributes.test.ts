@@ -1,9 +1,9 @@
 import { SpanKind, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { encodeBatches } from '../../src/exporter/otlp-json';
-import { MAX_VALUE_DEPTH, MAX_VALUE_NODES } from '../../src/otlp/value-bounds';
-import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../src/redaction';
-import { RecordingSpan } from '../../src/tracer/span';
+import { encodeBatches } from '../../../../src/exporter/otlp-json';
+import { MAX_VALUE_DEPTH, MAX_VALUE_NODES } from '../../../../src/otlp/value-bounds';
+import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../../../src/redaction';
+import { RecordingSpan } from '../../../../src/tracer/span';
 
 // API 1.10's AnyValue attributes as the library holds and exports them (OTLP kvlistValue,
 // arrayValue, bytesValue, empty), bounded as the OpenTelemetry JS SDK 3 bounds them.

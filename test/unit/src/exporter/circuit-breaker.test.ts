@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CircuitBreaker } from '../../src/exporter/circuit-breaker';
+import { CircuitBreaker } from '../../../../src/exporter/circuit-breaker';
 
 function breakerWithClock() {
   const clock = { ms: 0 };

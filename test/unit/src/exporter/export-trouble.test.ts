@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpExporter } from '../../src/exporter/exporter';
-import { Redactor } from '../../src/redaction';
-import { OtlpReceiver } from '../../testing/otlp-receiver';
-import { endedSpans as spans } from '../helpers/recording-spans';
+import { OtlpExporter } from '../../../../src/exporter/exporter';
+import { Redactor } from '../../../../src/redaction';
+import { OtlpReceiver } from '../../../../testing/otlp-receiver';
+import { endedSpans as spans } from '../../../helpers/recording-spans';
 
 describe('the exporter\'s own trouble, carried on its exports', () => {
   let receiver: OtlpReceiver;

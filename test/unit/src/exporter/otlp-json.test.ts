@@ -1,9 +1,9 @@
 import { SpanKind, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { encodeBatches } from '../../src/exporter/otlp-json';
-import { Redactor } from '../../src/redaction';
-import { RecordingSpan, type InstrumentationScope } from '../../src/tracer/span';
-import { msToNanoString } from '../../src/tracer/time';
+import { encodeBatches } from '../../../../src/exporter/otlp-json';
+import { Redactor } from '../../../../src/redaction';
+import { RecordingSpan, type InstrumentationScope } from '../../../../src/tracer/span';
+import { msToNanoString } from '../../../../src/tracer/time';
 
 const limits = { limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 }, redactor: new Redactor([]) };
 const sink = { onEnd: () => undefined };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, messageBytes, withContextAttributes } from '../../src/instrumentation/message-attributes';
+import { MAX_MESSAGE_BYTES, messageBytes, withContextAttributes } from '../../../../src/instrumentation/message-attributes';
 
 const attrs = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: String(i) }]));
 const carrier = { traceparent: 'tp', tracestate: 'ts', baggage: 'bg' };

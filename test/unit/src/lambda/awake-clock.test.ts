@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { OtlpExporter } from '../../src/exporter/exporter';
-import { awakeMs } from '../../src/lambda/awake-clock';
-import { publishExtensionState, type LambdaExtension } from '../../src/lambda/handoff';
-import { SandboxBatch } from '../../src/lambda/sandbox-batch';
+import type { OtlpExporter } from '../../../../src/exporter/exporter';
+import { awakeMs } from '../../../../src/lambda/awake-clock';
+import { publishExtensionState, type LambdaExtension } from '../../../../src/lambda/handoff';
+import { SandboxBatch } from '../../../../src/lambda/sandbox-batch';
 
 // The awake clock, by which an export's request times out: it stops while the extension waits
 // in next, as Lambda freezes the sandbox then, but only while nothing else of the process runs.

@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { OtlpExporter } from '../../src/exporter/exporter';
-import { SpanBatcher } from '../../src/lambda/batcher';
-import { tenantId, xrayTraceHeader } from '../../src/lambda/request-data';
-import { Redactor } from '../../src/redaction';
-import { OtlpReceiver } from '../../testing/otlp-receiver';
-import { endedSpans as spans } from '../helpers/recording-spans';
+import { OtlpExporter } from '../../../../src/exporter/exporter';
+import { SpanBatcher } from '../../../../src/lambda/batcher';
+import { tenantId, xrayTraceHeader } from '../../../../src/lambda/request-data';
+import { Redactor } from '../../../../src/redaction';
+import { OtlpReceiver } from '../../../../testing/otlp-receiver';
+import { endedSpans as spans } from '../../../helpers/recording-spans';
 
 describe('SpanBatcher (Managed Instances)', () => {
   let receiver: OtlpReceiver;
@@ -93,7 +93,7 @@ describe('per-request data', () => {
     expect(xrayTraceHeader({})).toBe(HEADER);
     vi.resetModules();
     vi.stubEnv('AWS_LAMBDA_MAX_CONCURRENCY', '8');
-    const managed = await import('../../src/lambda/request-data');
+    const managed = await import('../../../../src/lambda/request-data');
     expect(managed.xrayTraceHeader({})).toBeUndefined();
   });
 });

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Extension } from '../../src/lambda/extension';
-import { ExtensionsApi } from '../../src/lambda/extensions-api';
+import { Extension } from '../../../../src/lambda/extension';
+import { ExtensionsApi } from '../../../../src/lambda/extensions-api';
 
 type Answer = { status: number; body: string; headers?: Record<string, string> } | 'reset';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { OtlpExporter } from '../../src/exporter/exporter';
-import type { LambdaExtension } from '../../src/lambda/handoff';
-import { SandboxBatch } from '../../src/lambda/sandbox-batch';
+import type { OtlpExporter } from '../../../../src/exporter/exporter';
+import type { LambdaExtension } from '../../../../src/lambda/handoff';
+import { SandboxBatch } from '../../../../src/lambda/sandbox-batch';
 
 // When hoptrace/lambda's batch waits for an export, against fake exporters: the shutdown's, when a
 // background drain (one attempt) is already under way and fails; and the size bound's.

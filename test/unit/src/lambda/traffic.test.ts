@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TrafficHistory } from '../../src/lambda/traffic';
+import { TrafficHistory } from '../../../../src/lambda/traffic';
 
 describe('TrafficHistory', () => {
   it('is sporadic until three idle gaps in a row fit the interval', () => {

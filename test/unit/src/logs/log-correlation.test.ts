@@ -2,8 +2,8 @@ import { format } from 'node:util';
 import middy from '@middy/core';
 import { trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { traceLogFields, tracing, withTracing } from '../../src/index';
-import { lambdaContext } from '../helpers/lambda';
+import { traceLogFields, tracing, withTracing } from '../../../../src/index';
+import { lambdaContext } from '../../../helpers/lambda';
 
 // Stand-ins for the console methods Lambda's runtime client installs: the same record,
 // serialised by JSON.stringify with a replacer, or the same text line.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { clientContextCarrier, recordCarrier } from '../../src/messaging/event-carrier';
-import { formatXRayHeader, parseXRayHeader } from '../../src/propagation/xray';
-import { VALID_TRACEPARENT } from '../helpers/lambda';
+import { clientContextCarrier, recordCarrier } from '../../../../src/messaging/event-carrier';
+import { formatXRayHeader, parseXRayHeader } from '../../../../src/propagation/xray';
+import { VALID_TRACEPARENT } from '../../../helpers/lambda';
 
 const sqs = (messageAttributes: unknown, body = 'x', attributes: unknown = {}) => ({ eventSource: 'aws:sqs', messageAttributes, body, attributes });
 const attribute = (value: string, dataType = 'String') => ({ stringValue: value, dataType });

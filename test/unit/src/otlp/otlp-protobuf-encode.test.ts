@@ -1,9 +1,9 @@
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { encodeExportRequestProtobuf } from '../../src/otlp/protobuf-encode';
-import type { OtlpExportRequest } from '../../src/otlp/types';
-import { readExportRequest } from '../../handlers/ingest/protobuf';
-import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../handlers/ingest/request-limits';
+import { encodeExportRequestProtobuf } from '../../../../src/otlp/protobuf-encode';
+import type { OtlpExportRequest } from '../../../../src/otlp/types';
+import { readExportRequest } from '../../../../handlers/ingest/protobuf';
+import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../../../handlers/ingest/request-limits';
 
 // The messages of opentelemetry-proto's collector/trace/v1 request, with their field numbers,
 // decoded by protobufjs: an independent reader of what the encoder writes.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attributeMap, plainValue } from '../../src/otlp/values';
+import { attributeMap, plainValue } from '../../../../src/otlp/values';
 
 describe('OTLP values as plain values', () => {
   it('reads every AnyValue kind, nested ones too', () => {

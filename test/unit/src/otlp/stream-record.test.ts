@@ -1,10 +1,10 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { spanRows } from '../../span-table/rows';
-import { SpanStore } from '../../cli/src/read/span-store';
-import { compile } from '../../cli/src/query/evaluate';
-import { parseQuery } from '../../cli/src/query/parse';
-import { shorthandQuery } from '../../cli/src/query/shorthands';
+import { spanRows } from '../../../../span-table/rows';
+import { SpanStore } from '../../../../cli/src/read/span-store';
+import { compile } from '../../../../cli/src/query/evaluate';
+import { parseQuery } from '../../../../cli/src/query/parse';
+import { shorthandQuery } from '../../../../cli/src/query/shorthands';
 import {
   decodeStreamRecord,
   encodeStreamRecord,
@@ -12,9 +12,9 @@ import {
   parseExportRequest,
   StreamRecordError,
   TENANT_ATTRIBUTE,
-} from '../../src/otlp/stream-record';
-import type { OtlpExportRequest } from '../../src/otlp/types';
-import { otlpSpan } from '../helpers/otlp-payload';
+} from '../../../../src/otlp/stream-record';
+import type { OtlpExportRequest } from '../../../../src/otlp/types';
+import { otlpSpan } from '../../../helpers/otlp-payload';
 
 const tenant = (value: string) => ({ key: TENANT_ATTRIBUTE, value: { stringValue: value } });
 

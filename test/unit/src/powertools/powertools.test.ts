@@ -1,10 +1,10 @@
 import { trace } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { metadataValue } from '../../src/powertools/attributes';
-import { Tracer } from '../../src/powertools/index';
-import { lambdaContext } from '../helpers/lambda';
-import { attr, type OtlpSpan } from '../../testing/otlp-receiver';
-import { useReceiver } from '../helpers/test-bed';
+import { metadataValue } from '../../../../src/powertools/attributes';
+import { Tracer } from '../../../../src/powertools/index';
+import { lambdaContext } from '../../../helpers/lambda';
+import { attr, type OtlpSpan } from '../../../../testing/otlp-receiver';
+import { useReceiver } from '../../../helpers/test-bed';
 
 const receiver = useReceiver();
 

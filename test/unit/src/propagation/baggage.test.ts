@@ -1,6 +1,6 @@
 import { propagation, ROOT_CONTEXT, defaultTextMapGetter, defaultTextMapSetter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { parseBaggage, serializeBaggage, W3CBaggagePropagator } from '../../src/propagation/baggage';
+import { parseBaggage, serializeBaggage, W3CBaggagePropagator } from '../../../../src/propagation/baggage';
 
 describe('W3C baggage', () => {
   it('parses members with percent-encoding and properties', () => {

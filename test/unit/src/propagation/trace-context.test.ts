@@ -1,7 +1,7 @@
 import { ROOT_CONTEXT, trace, type TextMapGetter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { formatTraceParent, parseTraceParent, W3CTraceContextPropagator } from '../../src/propagation/trace-context';
-import { W3CTraceState } from '../../src/propagation/trace-state';
+import { formatTraceParent, parseTraceParent, W3CTraceContextPropagator } from '../../../../src/propagation/trace-context';
+import { W3CTraceState } from '../../../../src/propagation/trace-state';
 
 const VALID = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 

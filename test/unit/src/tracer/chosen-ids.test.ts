@@ -1,9 +1,9 @@
 import { context, trace } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { withTracing } from '../../src/index';
-import { CHOSEN_IDS } from '../../src/tracer/chosen-ids';
-import { lambdaContext } from '../helpers/lambda';
-import { useReceiver } from '../helpers/test-bed';
+import { withTracing } from '../../../../src/index';
+import { CHOSEN_IDS } from '../../../../src/tracer/chosen-ids';
+import { lambdaContext } from '../../../helpers/lambda';
+import { useReceiver } from '../../../helpers/test-bed';
 
 const receiver = useReceiver();
 const IDS = { traceId: 'a1'.repeat(16), spanId: 'b2'.repeat(8) };

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { createContextKey, ROOT_CONTEXT } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { AsyncLocalStorageContextManager } from '../../src/tracer/context-manager';
+import { AsyncLocalStorageContextManager } from '../../../../src/tracer/context-manager';
 
 const KEY = createContextKey('test');
 

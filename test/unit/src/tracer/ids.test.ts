@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newSpanId, newTraceId } from '../../src/tracer/ids';
+import { newSpanId, newTraceId } from '../../../../src/tracer/ids';
 
 describe('ids', () => {
   it('are lowercase hex of the W3C lengths, and unique', () => {

@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, TraceFlags } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../src/redaction';
-import { RecordingSpan } from '../../src/tracer/span';
+import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../../../src/redaction';
+import { RecordingSpan } from '../../../../src/tracer/span';
 
 const limits = { limits: { attributeCount: 3, attributeValueLength: 5, eventCount: 2, linkCount: 1 }, redactor: new Redactor(DEFAULT_REDACT_KEYS) };
 
@@ -144,7 +144,7 @@ describe('RecordingSpan', () => {
 
 describe('time inputs', () => {
   it('reads small numbers as performance.now() and large ones as epoch ms, even before process start', async () => {
-    const { toEpochMs, processStartMs } = await import('../../src/tracer/time');
+    const { toEpochMs, processStartMs } = await import('../../../../src/tracer/time');
     expect(toEpochMs(1_600_000_000_000)).toBe(1_600_000_000_000);
     // Offsets from the process start, as performance.now() readings are (no clock compared
     // with another: two readings of a loaded machine's clocks differ by milliseconds).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { invokeHandler, type LambdaCallback } from '../../src/wrapper/invoke-handler';
+import { invokeHandler, type LambdaCallback } from '../../../../src/wrapper/invoke-handler';
 
 const later = (callback: LambdaCallback<string>, value: string): void => {
   setTimeout(() => callback(null, value), 1);

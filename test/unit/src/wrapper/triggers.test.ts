@@ -1,8 +1,8 @@
 import { SpanKind } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { detectTrigger } from '../../src/wrapper/triggers/detect';
-import { responseStatus } from '../../src/wrapper/triggers/http';
-import { httpApiEvent, VALID_TRACEPARENT } from '../helpers/lambda';
+import { detectTrigger } from '../../../../src/wrapper/triggers/detect';
+import { responseStatus } from '../../../../src/wrapper/triggers/http';
+import { httpApiEvent, VALID_TRACEPARENT } from '../../../helpers/lambda';
 
 const HEADERS = new Set(['traceparent', 'tracestate', 'baggage']);
 const detect = (event: unknown) => detectTrigger(event, HEADERS);
