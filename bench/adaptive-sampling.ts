@@ -1,7 +1,5 @@
-import { startDynalite } from '../local/decision-table';
-import { startKinesalite } from '../local/kinesis';
-import { runAdaptiveScenario, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../test/helpers/adaptive-scenario';
-import { OtlpReceiver } from '../test/helpers/otlp-receiver';
+import { runAdaptiveScenario, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../testing/adaptive-scenario';
+import { startTailSamplerBed } from '../testing/tail-sampler-bed';
 
 export interface AdaptiveMeasure {
   outcomes: IntervalOutcome[];
@@ -17,14 +15,14 @@ export interface AdaptiveMeasure {
 }
 
 /**
- * Adaptive sampling on synthetic traffic (test/helpers/adaptive-scenario.ts): steady, an
+ * Adaptive sampling on synthetic traffic (testing/adaptive-scenario.ts): steady, an
  * incident, a 10× spike, through kinesalite (two shards, two consumers), dynalite and an OTLP
  * receiver, on a fake clock of 10 s intervals and a target of 2 kept traces per second.
  */
 export async function adaptiveSampling(): Promise<AdaptiveMeasure> {
-  const [kinesis, dynamo, receiver] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
+  const bed = await startTailSamplerBed();
   try {
-    const outcomes = await runAdaptiveScenario(kinesis, dynamo, receiver, 'bench-adaptive');
+    const outcomes = await runAdaptiveScenario(bed, 'bench-adaptive');
     const mean = (intervals: number[]): number => intervals.reduce((sum, i) => sum + outcomes[i]!.kept.routine, 0) / intervals.length;
     const incident = outcomes.findIndex((o) => o.phase === 'incident');
     return {
@@ -36,6 +34,6 @@ export async function adaptiveSampling(): Promise<AdaptiveMeasure> {
       afterCooldownRatio: mean([7, 8]) / TARGET_PER_INTERVAL,
     };
   } finally {
-    await Promise.all([kinesis.close(), dynamo.close(), receiver.close()]);
+    await bed.close();
   }
 }

@@ -2,13 +2,12 @@ import { readdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { writeSpanTable, type PartitionedRows } from '../cli/src/archive/duckdb-table';
-import type { SpanRow } from '../handlers/archive/span-table';
+import { writeSpanTable } from '../cli/src/archive/duckdb-table';
 import { transform, type TransformedRecord } from '../handlers/archive/transform';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { decodeExportRequest } from '../handlers/ingest/decode';
 import { buildRecords } from '../handlers/ingest/records';
-import { firehoseBatches } from '../local/archive';
+import { answeredRows, firehoseEvents } from '../testing/firehose';
 import { spansPerCpuSecond } from './ingest';
 import { otlpPayload } from './payload';
 
@@ -39,7 +38,7 @@ export async function archiveThroughput(seconds: number): Promise<ArchiveResult>
   const built = buildRecords(decoded.groups).records;
   const spans = built.reduce((n, r) => n + r.spans, 0);
   const records = built.map((r) => ({ shardId: 's', partitionKey: r.partitionKey, data: r.data }));
-  const events = firehoseBatches(records).map((batch) => ({ records: batch.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })) }));
+  const events = firehoseEvents(records);
   const refuse = async (): Promise<never> => {
     throw new Error('nothing is put back at this size');
   };
@@ -48,12 +47,8 @@ export async function archiveThroughput(seconds: number): Promise<ArchiveResult>
     answered = [];
     for (const event of events) answered.push(...(await transform(event, { streamName: 'bench', putRecords: refuse, deadlineMs: Date.now() + 10_000 })).records);
   });
-  let rowBytes = 0;
-  const answers: PartitionedRows[] = answered.map((r) => {
-    const text = Buffer.from(r.data, 'base64');
-    rowBytes += text.length;
-    return { partition: r.metadata!.partitionKeys.dt!, rows: text.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SpanRow) };
-  });
+  const rowBytes = answered.reduce((n, r) => n + Buffer.byteLength(r.data, 'base64'), 0);
+  const answers = answeredRows(answered);
   const boundSpansPerSecond = await spansPerCpuSecond(spans, seconds, () => {
     for (const r of records) JSON.stringify(JSON.parse(gunzipSync(r.data).toString('utf8')));
   });

@@ -1,5 +1,5 @@
-import { startLocalIngest } from '../local/ingest-stack';
-import { readStream, spansFromRecords } from '../local/kinesis';
+import { startLocalIngest } from '../testing/ingest-stack';
+import { readStream, spansFromRecords } from '../testing/kinesis';
 import { otlpPayload } from './payload';
 
 export interface EndToEndResult {

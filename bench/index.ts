@@ -14,7 +14,7 @@ import { ingestThroughput, streamEfficiency } from './ingest';
 import { hasValgrind, initInstructions, type InitInstructions } from './init-instructions';
 import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
-import { TARGET_PER_INTERVAL } from '../test/helpers/adaptive-scenario';
+import { TARGET_PER_INTERVAL } from '../testing/adaptive-scenario';
 import { readSide } from './read-side';
 import { lambdaExtension } from './lambda-extension';
 import { logCorrelationCost } from './log-correlation';
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     lines.push(
       '## Export after the response (hoptrace/lambda)',
       '',
-      `The same handler (a root and 3 child spans) in sandboxes of the real runtime interface client (aws-lambda-ric ${process.versions.node.startsWith('20.') ? '3.x' : '4.x'}) against the Runtime and Extensions APIs of test/helpers, the freeze modelled with SIGSTOP; the traced variants export to the local ingest (serverless-offline into kinesalite). ${LAMBDA_SANDBOXES} sandboxes × ${LAMBDA_INVOCATIONS} invocations per variant after 20 of warm-up, medians across sandboxes. Response: from the invocation's dispatch to its response at the Runtime API. Freeze: from the response to the moment the runtime and every extension wait in next. Init: from the process's start to the runtime's first next.`,
+      `The same handler (a root and 3 child spans) in sandboxes of the real runtime interface client (aws-lambda-ric ${process.versions.node.startsWith('20.') ? '3.x' : '4.x'}) against the Runtime and Extensions APIs of testing/, the freeze modelled with SIGSTOP; the traced variants export to the local ingest (serverless-offline into kinesalite). ${LAMBDA_SANDBOXES} sandboxes × ${LAMBDA_INVOCATIONS} invocations per variant after 20 of warm-up, medians across sandboxes. Response: from the invocation's dispatch to its response at the Runtime API. Freeze: from the response to the moment the runtime and every extension wait in next. Init: from the process's start to the runtime's first next.`,
       '',
     );
     table(

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { createStream, startKinesalite } from '../local/kinesis';
-import { startSsmEndpoint } from '../test/helpers/ssm-endpoint';
+import { createStream, startKinesalite } from '../testing/kinesis';
+import { startSsmEndpoint } from '../testing/ssm-endpoint';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));

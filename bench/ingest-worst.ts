@@ -9,11 +9,11 @@ import { gzipSync } from 'node:zlib';
 import { parseTenantKeys } from '../handlers/ingest/auth';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { ingest } from '../handlers/ingest/ingest';
-import { deadlineIn } from '../test/helpers/ingest-deadline';
+import { deadlineIn } from '../testing/ingest-deadline';
 import type { PutRecords } from '../handlers/ingest/kinesis-writer';
 import { DEFAULT_REQUEST_LIMITS } from '../handlers/ingest/request-limits';
 import { TenantKeyCache } from '../handlers/ingest/tenant-keys';
-import { toProtobuf } from '../test/helpers/otlp-protobuf';
+import { toProtobuf } from '../testing/otlp-protobuf';
 import { otlpPayload } from './payload';
 
 const KEY = 'bench-key-0123456789';

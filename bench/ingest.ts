@@ -3,13 +3,13 @@ import { parseTenantKeys } from '../handlers/ingest/auth';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { decodeExportRequest } from '../handlers/ingest/decode';
 import { ingest } from '../handlers/ingest/ingest';
-import { deadlineIn } from '../test/helpers/ingest-deadline';
+import { deadlineIn } from '../testing/ingest-deadline';
 import { batches, type PutRecords } from '../handlers/ingest/kinesis-writer';
 import { readExportRequest } from '../handlers/ingest/protobuf';
 import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../handlers/ingest/request-limits';
 import { buildRecords } from '../handlers/ingest/records';
 import { TenantKeyCache } from '../handlers/ingest/tenant-keys';
-import { toProtobuf } from '../test/helpers/otlp-protobuf';
+import { toProtobuf } from '../testing/otlp-protobuf';
 import { otlpPayload } from './payload';
 
 const KEY = 'bench-key-0123456789';

@@ -1,5 +1,5 @@
 // What tracing costs a function, under the real runtime interface client against the
-// freezing Runtime + Extensions API of test/helpers, with an OTLP endpoint that answers in
+// freezing Runtime + Extensions API of testing/, with an OTLP endpoint that answers in
 // 40 ms (about the deployed ingest: REST API, Lambda, PutRecords). Three variants of the same
 // handler (a root and 3 child spans): bare, the OpenTelemetry SDK (BatchSpanProcessor and
 // forceFlush before each return, as bench/handlers/otel-sdk.ts), and hoptrace with
@@ -16,9 +16,9 @@ import { nearestRank, sortedCopy } from '../cli/src/analysis/percentiles';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { decodeExportRequest } from '../handlers/ingest/decode';
 import { buildRecords } from '../handlers/ingest/records';
-import { LambdaRuntimeApi } from '../test/helpers/lambda-runtime-api';
-import { deployment, RIC, startSandbox } from '../test/helpers/lambda-sandbox';
-import { OtlpReceiver } from '../test/helpers/otlp-receiver';
+import { LambdaRuntimeApi } from '../testing/lambda-runtime-api';
+import { deployment, RIC, startSandbox } from '../testing/lambda-sandbox';
+import { OtlpReceiver } from '../testing/otlp-receiver';
 import { median } from './stats';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -262,7 +262,7 @@ export function costTables(result: LambdaCostResult): string[] {
   const lines = [
     '## What tracing costs a function (billed time, requests, CPU, dollars)',
     '',
-    `The same handler (a root and 3 child spans) in one sandbox of the real runtime interface client (aws-lambda-ric ${RIC}.x) against the freezing Runtime + Extensions API of test/helpers, at 20 invocations/s, exporting to an OTLP endpoint that answers in ${INGEST_MS} ms; ${steady.bare.invocations} invocations after 20 of warm-up, then the shutdown. Billed: from the dispatch to the sandbox done with the invocation (frozen, or on to the next one), medians. CPU counts the runtime client's own work. Spans lost: sent spans counted by id at the endpoint after the shutdown.`,
+    `The same handler (a root and 3 child spans) in one sandbox of the real runtime interface client (aws-lambda-ric ${RIC}.x) against the freezing Runtime + Extensions API of testing/, at 20 invocations/s, exporting to an OTLP endpoint that answers in ${INGEST_MS} ms; ${steady.bare.invocations} invocations after 20 of warm-up, then the shutdown. Billed: from the dispatch to the sandbox done with the invocation (frozen, or on to the next one), medians. CPU counts the runtime client's own work. Spans lost: sent spans counted by id at the endpoint after the shutdown.`,
     '',
     '| variant | billed per invocation (ms) | of it after the response (ms) | ingest requests per invocation | CPU per invocation (ms) | spans lost |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { nearestRank, sortedCopy } from '../cli/src/analysis/percentiles';
-import { startLocalIngest } from '../local/ingest-stack';
-import { LambdaRuntimeApi } from '../test/helpers/lambda-runtime-api';
-import { deployment, startSandbox } from '../test/helpers/lambda-sandbox';
+import { startLocalIngest } from '../testing/ingest-stack';
+import { LambdaRuntimeApi } from '../testing/lambda-runtime-api';
+import { deployment, startSandbox } from '../testing/lambda-sandbox';
 import { median } from './stats';
 
 // The same handler (a root and 3 child spans) three ways, each in a sandbox of the real
-// runtime interface client against the Runtime API of test/helpers, with the freeze modelled;
+// runtime interface client against the Runtime API of testing/, with the freeze modelled;
 // the traced ones export to the real local ingest (serverless-offline into kinesalite).
 
 const BODY = `async () => {

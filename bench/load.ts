@@ -1,7 +1,7 @@
 import { trace } from '@opentelemetry/api';
 import { nearestRank, sortedCopy } from '../cli/src/analysis/percentiles';
-import { startLocalIngest } from '../local/ingest-stack';
-import { readStream, spansFromRecords } from '../local/kinesis';
+import { startLocalIngest } from '../testing/ingest-stack';
+import { readStream, spansFromRecords } from '../testing/kinesis';
 import { withTracing } from '../src/index';
 import { median } from './stats';
 

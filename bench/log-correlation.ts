@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
-import { LambdaRuntimeApi } from '../test/helpers/lambda-runtime-api';
-import { deployment, RIC, startSandbox, type Sandbox } from '../test/helpers/lambda-sandbox';
+import { LambdaRuntimeApi } from '../testing/lambda-runtime-api';
+import { deployment, RIC, startSandbox, type Sandbox } from '../testing/lambda-sandbox';
 import { median } from './stats';
 
 // The cost of trace ids in log lines, per console.log line, under the real runtime interface

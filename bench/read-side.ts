@@ -7,7 +7,7 @@ import { gunzipSync } from 'node:zlib';
 import { analyze } from '../cli/src/analyze';
 import { writeSpanTable, type PartitionedRows } from '../cli/src/archive/duckdb-table';
 import { fileSource } from '../cli/src/sources/files';
-import { partitionOf, spanRows } from '../handlers/archive/span-table';
+import { partitionOf, spanRows } from '../span-table/rows';
 import type { OtlpExportRequest } from '../src/otlp/types';
 import { writeRecordFiles } from './read-records';
 import { median } from './stats';

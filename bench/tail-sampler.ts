@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { readConsumerConfig } from '../handlers/tail-sampler/config';
@@ -8,11 +7,10 @@ import { createConsumer } from '../handlers/tail-sampler/consumer';
 import { decisionTableClient } from '../handlers/tail-sampler/dynamodb-client';
 import { decodeStreamRecord } from '../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../handlers/tail-sampler/policy';
-import { startEventSource } from '../local/consumer';
-import { createDecisionTable, startDynalite } from '../local/decision-table';
-import { createStream, LOCAL_CREDENTIALS, startKinesalite } from '../local/kinesis';
-import { OtlpReceiver } from '../test/helpers/otlp-receiver';
-import { seededRandom, shuffle, splitTraces, type SplitTrace } from '../test/helpers/split-traces';
+import { createDecisionTable } from '../testing/decision-table';
+import { LOCAL_CREDENTIALS } from '../testing/kinesis';
+import { seededRandom, shuffle, splitTraces, type SplitTrace } from '../testing/split-traces';
+import { startTailSamplerBed } from '../testing/tail-sampler-bed';
 import { spansPerCpuSecond } from './ingest';
 
 const SILENT = { emit: (): void => undefined, log: (): void => undefined };
@@ -96,22 +94,22 @@ export interface Completeness {
  * arrive whole. The reference is the same workload decided record by record, with no store.
  */
 export async function tailSamplerCompleteness(count: number): Promise<Completeness> {
-  const [kinesis, dynamo, receiver] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
+  const bed = await startTailSamplerBed();
   try {
-    await Promise.all([createStream(kinesis.client, 'bench-spans', 2), createDecisionTable(dynamo.client, 'bench-decisions')]);
-    const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: 'bench-decisions', HOPTRACE_SAMPLE_RATIO: String(RATIO) });
-    const source = await startEventSource(kinesis.client, 'bench-spans', createConsumer(config, dynamo.client, SILENT), { batchSize: 100 });
+    const lane = await bed.lane('bench-spans');
+    const env = { HOPTRACE_SAMPLE_RATIO: String(RATIO) };
+    const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: bed.receiver.url, HOPTRACE_DECISION_TABLE: lane.table, ...env });
+    const { source } = await bed.consume(lane, { env, batchSize: 100 });
     const traces = splitTraces(count, 42);
     const random = seededRandom(43);
     for (let wave = 0; wave < 3; wave++) {
-      const records = shuffle(traces.map((t) => ({ PartitionKey: t.traceId, Data: t.parts[wave]! })), random);
-      for (let i = 0; i < records.length; i += 500) await kinesis.client.send(new PutRecordsCommand({ StreamName: 'bench-spans', Records: records.slice(i, i + 500) }));
+      await bed.put(lane.stream, shuffle(traces.map((t) => ({ traceId: t.traceId, data: t.parts[wave]! })), random));
       await source.idle();
     }
     await source.stop();
 
     const got = new Map<string, Set<string>>();
-    const spans = receiver.spans();
+    const spans = bed.receiver.spans();
     for (const s of spans) got.set(s.traceId, (got.get(s.traceId) ?? new Set()).add(s.spanId));
     const kept = traces.filter((t) => t.outcome !== 'routine' || inSampledFraction(t.traceId, RATIO));
     const complete = kept.filter((t) => got.get(t.traceId)?.size === t.spanIds.length).length;
@@ -123,6 +121,6 @@ export async function tailSamplerCompleteness(count: number): Promise<Completene
     const distinct = new Set(spans.map((s) => `${s.traceId}/${s.spanId}`)).size;
     return { kept: kept.length, complete, statelessComplete, duplicates: spans.length - distinct };
   } finally {
-    await Promise.all([kinesis.close(), dynamo.close(), receiver.close()]);
+    await bed.close();
   }
 }

@@ -9,7 +9,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { dataElementId } from '../cli/src/view/data-element';
 import { renderReport } from '../cli/src/view/report';
 import { median } from './stats';
-import { bigTraceId, sampleViewData } from '../test/helpers/view-data';
+import { bigTraceId, sampleViewData } from '../testing/view-data';
 
 export interface ViewerFigures {
   spans: number;

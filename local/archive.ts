@@ -1,33 +1,14 @@
 import { rmSync } from 'node:fs';
 import { table } from '../cli/src/render/text';
 import { openSpanTable, writeSpanTable, type PartitionedRows } from '../cli/src/archive/duckdb-table';
-import { NAMED_QUERIES } from '../handlers/archive/queries';
-import type { SpanRow } from '../handlers/archive/span-table';
+import { NAMED_QUERIES } from '../span-table/queries';
 import type { FirehoseTransformationEvent, TransformedRecord } from '../handlers/archive/transform';
-import type { StoredRecord } from './kinesis';
+import { answeredRows, firehoseEvents } from '../testing/firehose';
+import type { StoredRecord } from '../testing/kinesis';
 
 // The demo's span table: the stream's records through the archive function, invoked as
 // Firehose invokes it in AWS, written as the date-partitioned Parquet Firehose would write,
 // then the archive's named queries on the embedded engine.
-
-// As the deployed Firehose processor buffers (infra/archive.yml): about half a megabyte of
-// records per invocation of the transformation.
-const BATCH_BYTES = 512 * 1024;
-
-/** Records grouped as Firehose hands them to the transformation. */
-export function firehoseBatches(records: readonly StoredRecord[]): StoredRecord[][] {
-  const out: StoredRecord[][] = [[]];
-  let bytes = 0;
-  for (const record of records) {
-    if (bytes + record.data.length > BATCH_BYTES && out.at(-1)!.length > 0) {
-      out.push([]);
-      bytes = 0;
-    }
-    out.at(-1)!.push(record);
-    bytes += record.data.length;
-  }
-  return out;
-}
 
 export interface LocalArchive {
   rows: number;
@@ -44,14 +25,10 @@ export async function writeLocalArchive(records: readonly StoredRecord[], dir: s
   rmSync(dir, { recursive: true, force: true });
   const parts: PartitionedRows[] = [];
   let failedRecords = 0;
-  for (const batch of firehoseBatches(records)) {
-    const out = (await transformation({ records: batch.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })) })) as { records: TransformedRecord[] };
-    for (const r of out.records) {
-      if (r.result === 'ProcessingFailed') failedRecords++;
-      if (r.result !== 'Ok') continue;
-      const rows = Buffer.from(r.data, 'base64').toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as SpanRow);
-      parts.push({ partition: r.metadata!.partitionKeys.dt!, rows });
-    }
+  for (const event of firehoseEvents(records)) {
+    const { records: answer } = (await transformation(event)) as { records: TransformedRecord[] };
+    failedRecords += answer.filter((r) => r.result === 'ProcessingFailed').length;
+    parts.push(...answeredRows(answer));
   }
   const rows = await writeSpanTable(parts, dir);
   const table = await openSpanTable(dir);

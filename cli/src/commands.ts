@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { TABLE_NAME } from '../../handlers/archive/catalog';
+import { TABLE_NAME } from '../../span-table/catalog';
 import { analyze, type Analysis, type AnalyzeOptions } from './analyze';
 import { archiveMap, archiveSameRoot, archiveSideTraces, archiveStats, archiveStatsBy, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
 import { TRACE_WINDOW_DAYS, traceScope, type Scope } from './archive/archive-sql';

@@ -1,4 +1,4 @@
-import type { SpanRow, TextMap } from './span-table';
+import type { SpanRow, TextMap } from '../../span-table/rows';
 
 /** Says how a row was cut to fit: which limits applied and what was dropped. */
 export const TRUNCATED_ATTRIBUTE = 'hoptrace.truncated';

@@ -1,4 +1,4 @@
-import { nanosToIso, type SpanRow } from './span-table';
+import { nanosToIso, type SpanRow } from '../../span-table/rows';
 
 /** Set on a row whose start time was outside the sane window: the start time as sent. */
 export const SENT_START_ATTRIBUTE = 'hoptrace.sent_start_time_unix_nano';

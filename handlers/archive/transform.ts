@@ -5,7 +5,7 @@ import type { OtlpExportRequest, OtlpSpan, ResourceGroup, ScopeGroup } from '../
 import { writeRecords, type PutRecords } from '../ingest/kinesis-writer';
 import { buildRecords, type StreamRecord } from '../ingest/records';
 import { capRow, type RowLine } from './row-limits';
-import { spanRows } from './span-table';
+import { spanRows, type SpanRow } from '../../span-table/rows';
 import { dayOf, placedRow } from './span-time';
 
 /** A Firehose data-transformation invocation (only the fields used). */

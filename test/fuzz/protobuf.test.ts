@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeExportRequest } from '../../handlers/ingest/decode';
 import { HttpError } from '../../handlers/ingest/http-error';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../src/redaction';
-import { toProtobuf } from '../helpers/otlp-protobuf';
+import { toProtobuf } from '../../testing/otlp-protobuf';
 
 // Property-based, as test/fuzz/parsers.test.ts does for the JSON decoder: random and
 // mutated protobuf bodies never throw anything but a 400 out of the ingest's decoder, and

@@ -7,7 +7,7 @@ import { varint } from '../../handlers/ingest/response';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../src/redaction';
 import { decodeStreamRecord, encodeStreamRecord, StreamRecordError, TENANT_ATTRIBUTE } from '../../src/otlp/stream-record';
 import type { OtlpExportRequest } from '../../src/otlp/types';
-import { toProtobuf } from '../helpers/otlp-protobuf';
+import { toProtobuf } from '../../testing/otlp-protobuf';
 
 // Property-based, as the other fuzz suites: the work-limit scan of JSON bodies, protobuf
 // groups, and the one stream-record reader. FUZZ_RUNS raises the run count.

@@ -1,11 +1,11 @@
 import { createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { bundleHandler } from '../../local/bundle';
-import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
-import { startOffline, type Offline } from '../../local/serverless-offline';
+import { bundleHandler } from '../../testing/bundle';
+import { createStream, startKinesalite, type LocalKinesis } from '../../testing/kinesis';
+import { startOffline, type Offline } from '../../testing/serverless-offline';
 import { startFaultProxy, type FaultPlan, type FaultProxy } from './kinesis-fault-proxy';
-import { startRestFrontDoor, type FrontDoor } from '../../local/rest-front-door';
-import { startSsmEndpoint, type SsmEndpoint } from './ssm-endpoint';
+import { startRestFrontDoor, type FrontDoor } from '../../testing/rest-front-door';
+import { startSsmEndpoint, type SsmEndpoint } from '../../testing/ssm-endpoint';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/ingest/', import.meta.url));
 const SERVICE = 'hoptrace-ingest-test-dev';

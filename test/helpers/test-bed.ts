@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { OtlpReceiver } from './otlp-receiver';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 
 /**
  * One loopback OTLP receiver for the test file, emptied before each test. Each wrapper keeps

@@ -2,26 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { SamplingState } from '../../handlers/tail-sampler/sampling-state';
 import { operationKey } from '../../handlers/tail-sampler/sampling-plan';
-import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
-import { startKinesalite, type LocalKinesis } from '../../local/kinesis';
-import { runAdaptiveScenario, SCENARIO_ENV, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../helpers/adaptive-scenario';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { createDecisionTable } from '../../testing/decision-table';
+import { runAdaptiveScenario, SCENARIO_ENV, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../../testing/adaptive-scenario';
+import { startTailSamplerBed, type TailSamplerBed } from '../../testing/tail-sampler-bed';
 
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
-let receiver: OtlpReceiver;
+let bed: TailSamplerBed;
 
 beforeAll(async () => {
-  [kinesis, dynamo, receiver] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
+  bed = await startTailSamplerBed();
 });
-afterAll(async () => {
-  await Promise.all([kinesis.close(), dynamo.close(), receiver.close()]);
-});
+afterAll(() => bed.close());
 
 describe('adaptive sampling through kinesalite and dynalite, two shards, on a fake clock', () => {
   let outcomes: IntervalOutcome[];
   beforeAll(async () => {
-    outcomes = await runAdaptiveScenario(kinesis, dynamo, receiver, 'adaptive-scenario');
+    outcomes = await runAdaptiveScenario(bed, 'adaptive-scenario');
   }, 120_000);
   const routine = (intervals: number[]): number[] => intervals.map((i) => outcomes[i]!.kept.routine);
 
@@ -63,9 +58,9 @@ describe('adaptive sampling through kinesalite and dynalite, two shards, on a fa
 
 describe('the shared sampling state', () => {
   it('stores one plan per interval when consumers race for it, and each follows the stored one', async () => {
-    await createDecisionTable(dynamo.client, 'adaptive-race');
+    await createDecisionTable(bed.dynamo.client, 'adaptive-race');
     const { adaptive } = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: 'http://127.0.0.1:1/v1/traces', HOPTRACE_DECISION_TABLE: 'adaptive-race', ...SCENARIO_ENV }).policies;
-    const states = Array.from({ length: 4 }, () => new SamplingState(dynamo.client, { table: 'adaptive-race', adaptive: adaptive! }));
+    const states = Array.from({ length: 4 }, () => new SamplingState(bed.dynamo.client, { table: 'adaptive-race', adaptive: adaptive! }));
     const key = operationKey('orders-api', 'GET /orders');
     // Two sandboxes' counts for interval 7; the plans of interval 8 follow from their sum.
     await states[0]!.writeCounts(7, 'a', new Map([[key, { traces: 300, errors: 0, routine: 300, sampled: 30, durations: { '14': 300 } }]]));

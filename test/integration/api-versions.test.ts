@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { RIC, sandboxes, spansOf } from '../helpers/lambda-sandbox';
+import { RIC, sandboxes, spansOf } from '../../testing/lambda-sandbox';
 
 // The peer range allows @opentelemetry/api 1.9 and 1.10: the same handler runs in a real
 // sandbox (the runtime interface client, the published bundle with the API external) with

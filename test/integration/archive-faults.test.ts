@@ -5,12 +5,12 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TRUNCATED_ATTRIBUTE } from '../../handlers/archive/row-limits';
-import type { SpanRow } from '../../handlers/archive/span-table';
+import type { SpanRow } from '../../span-table/rows';
 import { SENT_START_ATTRIBUTE } from '../../handlers/archive/span-time';
 import { transform, type FirehoseTransformationEvent, type TransformedRecord } from '../../handlers/archive/transform';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
-import { startLocalIngest, type LocalIngest } from '../../local/ingest-stack';
-import { createStream, readStream } from '../../local/kinesis';
+import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
+import { createStream, readStream } from '../../testing/kinesis';
 import { startFaultProxy } from '../helpers/kinesis-fault-proxy';
 
 // The archive transformation's faults with the real parts: the OpenTelemetry JS exporter

@@ -8,9 +8,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TransformedRecord } from '../../handlers/archive/transform';
 import { openSpanTable, writeSpanTable, type PartitionedRows } from '../../cli/src/archive/duckdb-table';
-import type { SpanRow } from '../../handlers/archive/span-table';
-import { startLocalIngest, type LocalIngest } from '../../local/ingest-stack';
-import { readStream } from '../../local/kinesis';
+import type { SpanRow } from '../../span-table/rows';
+import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
+import { readStream } from '../../testing/kinesis';
 import { withTracing } from '../../src/index';
 import { lambdaContext } from '../helpers/lambda';
 

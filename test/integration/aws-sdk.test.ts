@@ -5,10 +5,10 @@ import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk
 import { context, propagation, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentAwsClient, withTracing } from '../../src/index';
-import { AwsBus as AwsCapture } from '../../local/aws-bus';
-import { formAttributes as snsAttributes } from '../../local/lambda-events';
+import { AwsBus as AwsCapture } from '../../testing/aws-bus';
+import { formAttributes as snsAttributes } from '../../testing/lambda-events';
 import { lambdaContext } from '../helpers/lambda';
-import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 import { warningsWhile } from '../helpers/warnings';
 

@@ -10,7 +10,7 @@ import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/arch
 import type { Filters } from '../../cli/src/analysis/filters';
 import { parseCommandLine } from '../../cli/src/args';
 import { withValues } from '../../cli/src/query/with-values';
-import { TABLE_NAME } from '../../handlers/archive/catalog';
+import { TABLE_NAME } from '../../span-table/catalog';
 import { writeBothWays } from '../unit/cli/archive-fixture';
 import { failureOf, hoptraceJson as json } from '../unit/cli/run-cli';
 import { traceId } from '../unit/cli/traces';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SideComparison } from '../../cli/src/analysis/compare-sides';
 import type { TraceComparison } from '../../cli/src/analysis/compare-traces';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
+import { createStream, startKinesalite, type LocalKinesis } from '../../testing/kinesis';
 import { canary, canaryTrace, writeCanary } from '../unit/cli/canary-fixture';
 import { hoptraceJson } from '../unit/cli/run-cli';
 import { record, traceId } from '../unit/cli/traces';

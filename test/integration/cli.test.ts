@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary } from '../../cli/src/model';
-import { startLocalIngest, type LocalIngest } from '../../local/ingest-stack';
+import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
 import { withTracing } from '../../src/index';
 import { httpApiEvent, lambdaContext } from '../helpers/lambda';
 

@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { attr, type OtlpSpan, type ReceivedRequest } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan, type ReceivedRequest } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 // The durable execution SDK and its local runner need Node >= 22 (their engines field): CI

@@ -10,7 +10,7 @@ import { resolveConfig } from '../../src/config/options';
 import { withTracing } from '../../src/index';
 import { advanceWallClock } from '../helpers/clock';
 import { lambdaContext } from '../helpers/lambda';
-import { OtlpReceiver, type Behaviour } from '../helpers/otlp-receiver';
+import { OtlpReceiver, type Behaviour } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 import { warningsWhile } from '../helpers/warnings';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStream, readStream, spansFromRecords } from '../../local/kinesis';
+import { createStream, readStream, spansFromRecords } from '../../testing/kinesis';
 import { withTracing } from '../../src/index';
 import { startIngestBed, TENANT_KEYS, type IngestBed } from '../helpers/ingest-bed';
 import type { FaultPlan } from '../helpers/kinesis-fault-proxy';

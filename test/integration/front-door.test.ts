@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startIngestBed, TENANT_KEYS, type IngestBed } from '../helpers/ingest-bed';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
-import { toProtobuf } from '../helpers/otlp-protobuf';
-import { startRestFrontDoor, type FrontDoor } from '../../local/rest-front-door';
+import { toProtobuf } from '../../testing/otlp-protobuf';
+import { startRestFrontDoor, type FrontDoor } from '../../testing/rest-front-door';
 
 // The REST API stand-in answers with infra/front-door.yml's own gateway responses when the
 // function is not reached; these are what a sender meets on AWS in the same cases.

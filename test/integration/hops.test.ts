@@ -4,10 +4,10 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { instrumentAwsClient, traceRecord, withTracing } from '../../src/index';
-import { AwsBus as AwsCapture } from '../../local/aws-bus';
-import { formAttributes as snsAttributes, snsRecord, snsToSqsRecord, sqsRecord } from '../../local/lambda-events';
+import { AwsBus as AwsCapture } from '../../testing/aws-bus';
+import { formAttributes as snsAttributes, snsRecord, snsToSqsRecord, sqsRecord } from '../../testing/lambda-events';
 import { httpApiEvent, lambdaContext } from '../helpers/lambda';
-import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 const receiver = useReceiver();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTracing } from '../../src/index';
 import { hasRequestCreatedChannel } from '../../src/instrumentation/node-http';
 import { lambdaContext } from '../helpers/lambda';
-import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 const receiver = useReceiver();

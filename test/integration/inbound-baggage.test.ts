@@ -4,7 +4,7 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { context, propagation } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentAwsClient, withTracing } from '../../src/index';
-import { AwsBus } from '../../local/aws-bus';
+import { AwsBus } from '../../testing/aws-bus';
 import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
 import { useReceiver } from '../helpers/test-bed';
 

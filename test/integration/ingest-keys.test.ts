@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { readIngestConfig } from '../../handlers/ingest/config';
 import { ingest } from '../../handlers/ingest/ingest';
-import { deadlineIn } from '../helpers/ingest-deadline';
+import { deadlineIn } from '../../testing/ingest-deadline';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
 import { readTenantKeys, TenantKeyCache } from '../../handlers/ingest/tenant-keys';
 import { advanceWallClock } from '../helpers/clock';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
-import { startSsmEndpoint, type SsmEndpoint } from '../helpers/ssm-endpoint';
+import { startSsmEndpoint, type SsmEndpoint } from '../../testing/ssm-endpoint';
 
 const PARAMETER = '/hoptrace/test/ingest-keys';
 const OLD_KEY = 'checkout-key-0123456789';

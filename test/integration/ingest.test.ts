@@ -6,13 +6,13 @@ import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-t
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readStream, spansFromRecords, type StoredRecord } from '../../local/kinesis';
+import { readStream, spansFromRecords, type StoredRecord } from '../../testing/kinesis';
 import { withTracing } from '../../src/index';
 import type { OtlpExportRequest } from '../../src/otlp/types';
 import { attributeMap } from '../../src/otlp/values';
 import { startIngestBed, TENANT_KEYS, type IngestBed } from '../helpers/ingest-bed';
 import { lambdaContext } from '../helpers/lambda';
-import { toProtobuf } from '../helpers/otlp-protobuf';
+import { toProtobuf } from '../../testing/otlp-protobuf';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
 
 const STREAM = 'spans';

@@ -6,7 +6,7 @@ import { OtlpExporter } from '../../src/exporter/exporter';
 import { Redactor } from '../../src/redaction';
 import type { RecordingSpan } from '../../src/tracer/span';
 import { endedSpans } from '../helpers/recording-spans';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 import { warningsWhile } from '../helpers/warnings';
 
 // hoptrace/lambda's journal (one export body per line, one line per invocation) on its way to

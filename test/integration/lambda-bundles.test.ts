@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LambdaRuntimeApi } from '../helpers/lambda-runtime-api';
-import { arrivals, deployment, RIC, spansOf, startSandbox } from '../helpers/lambda-sandbox';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { LambdaRuntimeApi } from '../../testing/lambda-runtime-api';
+import { arrivals, deployment, RIC, spansOf, startSandbox } from '../../testing/lambda-sandbox';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 
 // Bundled handlers, deployed without node_modules: the preload copied beside the bundle and
 // loaded by path, or inlined into an ES module bundle.

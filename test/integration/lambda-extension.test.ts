@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { arrivals, RIC, sandboxes, spansOf, type Sandbox } from '../helpers/lambda-sandbox';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { arrivals, RIC, sandboxes, spansOf, type Sandbox } from '../../testing/lambda-sandbox';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 
 // The real runtime interface client (aws-lambda-ric, the version Lambda runs on this Node)
 // runs wrapped handlers against the Runtime and Extensions APIs of test/helpers.

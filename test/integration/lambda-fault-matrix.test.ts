@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
-import type { LambdaRuntimeApi } from '../helpers/lambda-runtime-api';
-import { RIC, sandboxes, type Sandbox } from '../helpers/lambda-sandbox';
-import { attr, OtlpReceiver } from '../helpers/otlp-receiver';
+import type { LambdaRuntimeApi } from '../../testing/lambda-runtime-api';
+import { RIC, sandboxes, type Sandbox } from '../../testing/lambda-sandbox';
+import { attr, OtlpReceiver } from '../../testing/otlp-receiver';
 
 // hoptrace/lambda's batch across invocations, case by case, under the real runtime interface
 // client against the freezing Runtime + Extensions API of test/helpers: every span of every

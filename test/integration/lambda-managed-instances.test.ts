@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sandboxes, spansOf } from '../helpers/lambda-sandbox';
-import { attr, type OtlpReceiver } from '../helpers/otlp-receiver';
+import { sandboxes, spansOf } from '../../testing/lambda-sandbox';
+import { attr, type OtlpReceiver } from '../../testing/otlp-receiver';
 
 // Lambda Managed Instances: aws-lambda-ric 4.x (the client of every runtime that offers them)
 // serves concurrent invocations from worker threads of one process that is never frozen.

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { httpApiEvent } from '../helpers/lambda';
-import { RIC, sandboxes, spansOf } from '../helpers/lambda-sandbox';
-import { attr } from '../helpers/otlp-receiver';
+import { RIC, sandboxes, spansOf } from '../../testing/lambda-sandbox';
+import { attr } from '../../testing/otlp-receiver';
 
 // Response streaming under the real runtime client, both wrap orders, with and without the
 // extension. The handler returns before its stream ends: the root must end with the stream.

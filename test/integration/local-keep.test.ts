@@ -9,7 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeStreamRecord } from '../../src/otlp/stream-record';
-import { kinesisClient, readStream } from '../../local/kinesis';
+import { kinesisClient, readStream } from '../../testing/kinesis';
 
 // `npm start -- --keep` as a user runs it: the stock OpenTelemetry JS exporters pointed at the
 // URL it prints, in each of their four modes; something that is not JSON sent to its demo

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import winston from 'winston';
 import { traceLogFields, withTracing } from '../../src/index';
 import { lambdaContext } from '../helpers/lambda';
-import { attr } from '../helpers/otlp-receiver';
+import { attr } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 // The one line docs/library/logs.md gives each logger that writes to stdout itself, run on the real library:

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { sandboxes, spansOf, type Sandbox } from '../helpers/lambda-sandbox';
-import type { OtlpSpan } from '../helpers/otlp-receiver';
+import { sandboxes, spansOf, type Sandbox } from '../../testing/lambda-sandbox';
+import type { OtlpSpan } from '../../testing/otlp-receiver';
 
 // Handlers run under the real runtime interface clients (3.x: nodejs20.x/22.x, 4.x: nodejs24.x),
 // which patch the console themselves; hoptrace's ids must land in the lines they write.

@@ -3,7 +3,7 @@ import { context, trace } from '@opentelemetry/api';
 import { describe, expect, it, vi } from 'vitest';
 import { flush, tracing } from '../../src/index';
 import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
-import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 import { warningsWhile } from '../helpers/warnings';
 

@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SPAN_COLUMNS } from '../../handlers/archive/span-table';
+import { SPAN_COLUMNS } from '../../span-table/rows';
 import { packageStack, type Resource } from '../helpers/packaged-template';
 
 const run = promisify(execFile);

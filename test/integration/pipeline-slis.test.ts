@@ -2,28 +2,21 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerDeadline } from '../../handlers/ingest/answer-deadline';
 import { readIngestConfig } from '../../handlers/ingest/config';
 import { ingest } from '../../handlers/ingest/ingest';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
-import { readConsumerConfig } from '../../handlers/tail-sampler/config';
-import { createConsumer } from '../../handlers/tail-sampler/consumer';
-import { startEventSource } from '../../local/consumer';
-import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
-import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
 import { OtlpExporter } from '../../src/exporter/exporter';
 import { Redactor } from '../../src/redaction';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { startTailSamplerBed, type Lane, type TailSamplerBed } from '../../testing/tail-sampler-bed';
 import { endedSpan } from '../helpers/recording-spans';
 
 // The pipeline SLIs end to end: the real exporter stamps its exports, the ingest (behind a
 // loopback HTTP server) writes them to kinesalite, and the tail sampler reads the stream
 // through the event source stand-in, with its decisions in dynalite.
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
-let backend: OtlpReceiver;
+let bed: TailSamplerBed;
+let lane: Lane;
 let front: http.Server;
 const metrics: string[] = [];
 /** While set, the ingest's records are taken and lost: a flush the stream never got. */
@@ -33,11 +26,11 @@ const STREAM = 'slis-spans';
 const config = readIngestConfig({ HOPTRACE_STREAM_NAME: STREAM, HOPTRACE_INGEST_AUTH: 'none' });
 
 beforeAll(async () => {
-  [kinesis, dynamo, backend] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
-  await Promise.all([createStream(kinesis.client, STREAM, 2), createDecisionTable(dynamo.client, 'slis-decisions')]);
+  bed = await startTailSamplerBed();
+  lane = await bed.lane(STREAM);
   const put: PutRecords = async (input) => {
     if (losing) return { FailedRecordCount: 0, Records: input.Records.map(() => ({})) };
-    return kinesis.client.send(new PutRecordsCommand(input));
+    return bed.kinesis.client.send(new PutRecordsCommand(input));
   };
   front = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -54,7 +47,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => front.close(() => resolve()));
-  await Promise.all([kinesis.close(), dynamo.close(), backend.close()]);
+  await bed.close();
 });
 
 const exporterFor = (service: string): OtlpExporter =>
@@ -76,9 +69,7 @@ describe('pipeline SLIs through the ingest, kinesalite and the tail sampler', ()
     losing = false;
     await worker.export(w, Date.now() + 5000);
 
-    const lines: string[] = [];
-    const consume = createConsumer(readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: backend.url, HOPTRACE_DECISION_TABLE: 'slis-decisions', HOPTRACE_SAMPLE_RATIO: '0' }), dynamo.client, { emit: (line) => lines.push(line), log: () => undefined });
-    const source = await startEventSource(kinesis.client, STREAM, (event: KinesisStreamEvent) => consume(event), { batchSize: 50 });
+    const { source, lines } = await bed.consume(lane, { env: { HOPTRACE_SAMPLE_RATIO: '0' }, batchSize: 50 });
     await source.idle();
     await source.stop();
 
@@ -93,7 +84,7 @@ describe('pipeline SLIs through the ingest, kinesalite and the tail sampler', ()
     const latencies = docs.filter((d) => d.service === undefined && d.ExportLatency).flatMap((d) => (d.ExportLatency as { Counts: number[] }).Counts);
     expect(latencies.reduce((a, b) => a + b, 0)).toBe(6);
     // The error trace was kept whole, each span weighted as standing for itself alone.
-    expect(backend.spans().map((s) => [s.traceId, s.traceState])).toEqual([
+    expect(bed.receiver.spans().map((s) => [s.traceId, s.traceState])).toEqual([
       [t2, 'ot=th:0'],
       [t2, 'ot=th:0'],
     ]);

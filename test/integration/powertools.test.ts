@@ -5,9 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { build, transform } from 'esbuild';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LambdaRuntimeApi } from '../helpers/lambda-runtime-api';
-import { deployment, startSandbox } from '../helpers/lambda-sandbox';
-import { attr, OtlpReceiver, type OtlpSpan } from '../helpers/otlp-receiver';
+import { LambdaRuntimeApi } from '../../testing/lambda-runtime-api';
+import { deployment, startSandbox } from '../../testing/lambda-sandbox';
+import { attr, OtlpReceiver, type OtlpSpan } from '../../testing/otlp-receiver';
 
 // Handlers written after Powertools Tracer's documented examples run under the real runtime
 // interface client twice: as written, on @aws-lambda-powertools/tracer 2.36 and the X-Ray SDK

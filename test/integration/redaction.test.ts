@@ -4,7 +4,7 @@ import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTracing } from '../../src/index';
 import { lambdaContext } from '../helpers/lambda';
-import { attr } from '../helpers/otlp-receiver';
+import { attr } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 const receiver = useReceiver();

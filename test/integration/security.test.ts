@@ -4,12 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { parseTenantKeys } from '../../handlers/ingest/auth';
 import { readIngestConfig } from '../../handlers/ingest/config';
 import { ingest } from '../../handlers/ingest/ingest';
-import { deadlineIn } from '../helpers/ingest-deadline';
+import { deadlineIn } from '../../testing/ingest-deadline';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
 import { TenantKeyCache } from '../../handlers/ingest/tenant-keys';
 import { withTracing } from '../../src/index';
 import { httpApiEvent, lambdaContext } from '../helpers/lambda';
-import { attr } from '../helpers/otlp-receiver';
+import { attr } from '../../testing/otlp-receiver';
 import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
 import { useReceiver } from '../helpers/test-bed';
 

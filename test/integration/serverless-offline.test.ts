@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bundleHandler } from '../../local/bundle';
-import { attr, OtlpReceiver } from '../helpers/otlp-receiver';
-import { startOffline, type Offline } from '../../local/serverless-offline';
+import { bundleHandler } from '../../testing/bundle';
+import { attr, OtlpReceiver } from '../../testing/otlp-receiver';
+import { startOffline, type Offline } from '../../testing/serverless-offline';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/offline/', import.meta.url));
 

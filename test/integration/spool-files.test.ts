@@ -7,7 +7,7 @@ import { trace } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withTracing } from '../../src/index';
 import { lambdaContext } from '../helpers/lambda';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 
 // The spool's files: names that never collide, an order that survives a reload, no
 // truncated body after a kill.

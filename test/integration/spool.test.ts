@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { withTracing } from '../../src/index';
 import { advanceWallClock } from '../helpers/clock';
 import { lambdaContext } from '../helpers/lambda';
-import { attr, OtlpReceiver } from '../helpers/otlp-receiver';
+import { attr, OtlpReceiver } from '../../testing/otlp-receiver';
 import { warningsWhile } from '../helpers/warnings';
 
 let dir: string;

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { withTracing } from '../../src/index';
 import { lambdaContext } from '../helpers/lambda';
-import { attr } from '../helpers/otlp-receiver';
+import { attr } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 // Response-streaming handlers at their edges, on an in-process stream (the runtime's own

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -9,33 +9,28 @@ import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-tra
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { createConsumer } from '../../handlers/tail-sampler/consumer';
-import { startEventSource, type LocalEventSource } from '../../local/consumer';
-import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
-import { startLocalIngest } from '../../local/ingest-stack';
-import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { startEventSource, type LocalEventSource } from '../../testing/event-source';
+import { createDecisionTable } from '../../testing/decision-table';
+import { startLocalIngest } from '../../testing/ingest-stack';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
+import { startTailSamplerBed, type TailSamplerBed } from '../../testing/tail-sampler-bed';
 
 // The tail sampler's faults, each with the real parts: kinesalite, dynalite, the AWS SDK
 // clients, an OTLP/HTTP backend on loopback. In each: no good span lost, none sent twice, and
 // the shard moves on within its retry bound.
 
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
-let receiver: OtlpReceiver;
+let bed: TailSamplerBed;
 let source: LocalEventSource | undefined;
 let n = 0;
 
 beforeAll(async () => {
-  [kinesis, dynamo, receiver] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
+  bed = await startTailSamplerBed();
 });
 afterEach(async () => {
-  await source?.stop();
+  await bed.reset();
   source = undefined;
-  receiver.reset();
 });
-afterAll(async () => {
-  await Promise.all([kinesis.close(), dynamo.close(), receiver.close()]);
-});
+afterAll(() => bed.close());
 
 const traceIdOf = (seed: string): string => createHash('sha256').update(seed).digest('hex').slice(0, 32);
 
@@ -49,19 +44,12 @@ function span(traceId: string, i: number, name = 'handle', padding = 0): Record<
 const record = (spans: Array<Record<string, unknown>>): Buffer =>
   gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: { name: 'test' }, spans }] }] }));
 
-async function pipeline(env: Record<string, string> = {}, endpoint = receiver.url) {
-  const stream = `fault-spans-${++n}`;
-  const table = `fault-decisions-${n}`;
-  await Promise.all([createStream(kinesis.client, stream, 1), createDecisionTable(dynamo.client, table)]);
-  const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_DECISION_TABLE: table, HOPTRACE_SAMPLE_RATIO: '0', ...env });
-  const lines: string[] = [];
-  const logs: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-  const consume = createConsumer(config, dynamo.client, { emit: (line) => lines.push(line), log: (_level, message, fields) => logs.push({ message, ...(fields ? { fields } : {}) }) });
-  source = await startEventSource(kinesis.client, stream, (event: KinesisStreamEvent) => consume(event), { batchSize: 100 });
-  const put = (records: Array<{ traceId: string; data: Buffer }>) =>
-    kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: records.map((r) => ({ PartitionKey: r.traceId, Data: r.data })) }));
-  const counter = (name: string): number => lines.map((l) => JSON.parse(l) as Record<string, unknown>).reduce((sum, d) => sum + (typeof d[name] === 'number' ? (d[name] as number) : 0), 0);
-  return { stream, table, consume, logs, put, counter };
+async function pipeline(env: Record<string, string> = {}, endpoint = bed.receiver.url) {
+  const lane = await bed.lane(`fault-spans-${++n}`, 1);
+  const run = await bed.consume(lane, { env: { HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_SAMPLE_RATIO: '0', ...env }, batchSize: 100 });
+  source = run.source;
+  const put = (records: Array<{ traceId: string; data: Buffer }>) => bed.put(lane.stream, records);
+  return { ...lane, ...run, put };
 }
 
 /** Fails with `what` rather than waiting for the test's timeout: a stuck shard never gets idle. */
@@ -75,11 +63,11 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
-const receivedIds = (r: OtlpReceiver = receiver): string[] => r.spans().map((s) => s.spanId);
+const receivedIds = (r: OtlpReceiver = bed.receiver): string[] => r.spans().map((s) => s.spanId);
 const idsOf = (spans: Array<Record<string, unknown>>): string[] => spans.map((s) => s.spanId as string);
 
 async function setAside(table: string, traceId: string): Promise<Array<{ sk: string; reason: string; spans: string[] }>> {
-  const out = await dynamo.client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :aside)', ExpressionAttributeValues: { ':pk': { S: traceId }, ':aside': { S: 'aside#' } } }));
+  const out = await bed.dynamo.client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :aside)', ExpressionAttributeValues: { ':pk': { S: traceId }, ':aside': { S: 'aside#' } } }));
   return (out.Items ?? []).map((item) => {
     const body = JSON.parse(gunzipSync(Buffer.from(item.data!.B!)).toString()) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string }> }> }> };
     return { sk: item.sk!.S!, reason: item.reason!.S!, spans: body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.spanId))) };
@@ -88,11 +76,11 @@ async function setAside(table: string, traceId: string): Promise<Array<{ sk: str
 
 /** The shard's records as the event source mapping hands them over, to deliver a batch again. */
 async function readBack(stream: string): Promise<KinesisStreamEvent> {
-  const { Shards = [] } = await kinesis.client.send(new ListShardsCommand({ StreamName: stream }));
+  const { Shards = [] } = await bed.kinesis.client.send(new ListShardsCommand({ StreamName: stream }));
   const records: KinesisStreamRecord[] = [];
   for (const shard of Shards) {
-    const { ShardIterator } = await kinesis.client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
-    const page = await kinesis.client.send(new GetRecordsCommand({ ShardIterator: ShardIterator! }));
+    const { ShardIterator } = await bed.kinesis.client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+    const page = await bed.kinesis.client.send(new GetRecordsCommand({ ShardIterator: ShardIterator! }));
     for (const r of page.Records ?? []) {
       records.push({ eventID: `${shard.ShardId}:${r.SequenceNumber}`, kinesis: { data: Buffer.from(r.Data!).toString('base64'), partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber! } } as KinesisStreamRecord);
     }
@@ -104,7 +92,7 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
   it('sends a kept trace larger than the request bound in requests within it, sets a span alone over it aside, and the shard moves on', async () => {
     const MAX = 20_000;
     // The backend's own limit, as a Collector's max request size: a larger body gets 413.
-    receiver.refuseWhen((_body, bytes) => (bytes > MAX ? 413 : undefined));
+    bed.receiver.refuseWhen((_body, bytes) => (bytes > MAX ? 413 : undefined));
     const { table, logs, put, counter } = await pipeline({ HOPTRACE_FORWARD_MAX_BYTES: String(MAX) });
     const large = traceIdOf('large');
     const largeSpans = Array.from({ length: 60 }, (_, i) => span(large, i, 'handle', 1000));
@@ -120,8 +108,8 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
     await within(source!.idle(), 10_000, 'the shard got past the large trace');
 
     expect(receivedIds().sort()).toEqual([...idsOf(largeSpans), idsOf(oversizedSpans)[1]!, idsOf([span(after, 0)])[0]!].sort());
-    expect(Math.max(...receiver.requests.map((r) => r.bytes))).toBeLessThanOrEqual(MAX);
-    expect(receiver.attempts).toBe(receiver.requests.length);
+    expect(Math.max(...bed.receiver.requests.map((r) => r.bytes))).toBeLessThanOrEqual(MAX);
+    expect(bed.receiver.attempts).toBe(bed.receiver.requests.length);
     const aside = await setAside(table, oversized);
     expect(aside).toEqual([{ sk: expect.stringMatching(/^aside#/), reason: expect.stringContaining('over HOPTRACE_FORWARD_MAX_BYTES'), spans: [idsOf(oversizedSpans)[0]] }]);
     expect(logs.filter((l) => l.message === 'spans set aside, not forwarded').map((l) => l.fields?.traceId)).toEqual([oversized]);
@@ -129,7 +117,7 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
   });
 
   it('sets aside a trace the backend refuses for good, logged once, delivers the rest of its batch once, and a redelivered batch sends nothing again', async () => {
-    receiver.refuseWhen((body) => (body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.name === 'poison'))) ? 400 : undefined));
+    bed.receiver.refuseWhen((body) => (body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.name === 'poison'))) ? 400 : undefined));
     const { stream, table, consume, logs, put, counter } = await pipeline();
     const good = Array.from({ length: 6 }, (_, i) => traceIdOf(`good-${i}`));
     const poisoned = traceIdOf('poisoned');
@@ -146,13 +134,13 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
     expect((await setAside(table, poisoned)).flatMap((a) => a.spans).sort()).toEqual(idsOf(poisonSpans).sort());
     expect(counter('RefusedSpans')).toBe(2);
     // A final refusal is not sent again: one request for the whole batch, then its halves down to the poisoned trace.
-    const refusedSends = receiver.attempts - receiver.requests.length;
+    const refusedSends = bed.receiver.attempts - bed.receiver.requests.length;
     expect(refusedSends).toBeLessThanOrEqual(Math.ceil(Math.log2(7)) + 1);
 
     // The mapping delivers the same batch again (a timeout after the work was done).
-    const before = { sent: receiver.attempts, logged: refusals.length };
+    const before = { sent: bed.receiver.attempts, logged: refusals.length };
     expect((await consume(await readBack(stream))).batchItemFailures).toEqual([]);
-    expect(receiver.attempts).toBe(before.sent);
+    expect(bed.receiver.attempts).toBe(before.sent);
     expect(logs.filter((l) => l.message === 'spans set aside, not forwarded').length).toBe(before.logged);
   });
 
@@ -238,10 +226,10 @@ describe('tail sampler behind the ingest (the OpenTelemetry exporter, serverless
       await provider.shutdown();
 
       const table = `fault-decisions-ingest`;
-      await createDecisionTable(dynamo.client, table);
+      await createDecisionTable(bed.dynamo.client, table);
       const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: backend.url, HOPTRACE_DECISION_TABLE: table, HOPTRACE_SAMPLE_RATIO: '0' });
       const logs: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-      const consume = createConsumer(config, dynamo.client, { emit: () => undefined, log: (_level, message, fields) => logs.push({ message, ...(fields ? { fields } : {}) }) });
+      const consume = createConsumer(config, bed.dynamo.client, { emit: () => undefined, log: (_level, message, fields) => logs.push({ message, ...(fields ? { fields } : {}) }) });
       sampler = await startEventSource(ingest.kinesis.client, stream, (event: KinesisStreamEvent) => consume(event));
       await within(sampler.idle(), 20_000, 'the shard got past the oversized span');
 

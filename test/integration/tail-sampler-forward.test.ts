@@ -6,7 +6,7 @@ import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { ForwardError, httpForwarder } from '../../handlers/tail-sampler/forwarder';
 import { encodeExportRequestProtobuf } from '../../src/otlp/protobuf-encode';
 import type { OtlpExportRequest } from '../../src/otlp/types';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
 
 const REQUEST = {
   resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: { name: 'hoptrace' }, spans: [] }] }],

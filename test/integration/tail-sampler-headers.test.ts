@@ -3,8 +3,8 @@ import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { forwardHeaders } from '../../handlers/tail-sampler/forward-headers';
 import { httpForwarder } from '../../handlers/tail-sampler/forwarder';
 import type { OtlpExportRequest } from '../../src/otlp/types';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
-import { startSsmEndpoint, type SsmEndpoint } from '../helpers/ssm-endpoint';
+import { OtlpReceiver } from '../../testing/otlp-receiver';
+import { startSsmEndpoint, type SsmEndpoint } from '../../testing/ssm-endpoint';
 
 // The backend's key reaches the tail sampler from an SSM SecureString, as the ingest's keys
 // do, read by the real SSM client from a loopback SSM; never from the template.

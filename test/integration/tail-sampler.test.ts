@@ -1,57 +1,41 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { readConsumerConfig } from '../../handlers/tail-sampler/config';
-import { createConsumer } from '../../handlers/tail-sampler/consumer';
 import { inSampledFraction } from '../../handlers/tail-sampler/policy';
 import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
 import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
-import { startEventSource, type LocalEventSource } from '../../local/consumer';
-import { createDecisionTable, startDynalite, type LocalDynamo } from '../../local/decision-table';
-import { createStream, startKinesalite, type LocalKinesis } from '../../local/kinesis';
-import { OtlpReceiver } from '../helpers/otlp-receiver';
-import { seededRandom, shuffle, splitTraces, type SplitTrace } from '../helpers/split-traces';
+import { createDecisionTable } from '../../testing/decision-table';
+import type { LocalEventSource } from '../../testing/event-source';
+import { startTailSamplerBed, type ConsumerRun, type Lane, type TailSamplerBed } from '../../testing/tail-sampler-bed';
+import { seededRandom, shuffle, splitTraces, type SplitTrace } from '../../testing/split-traces';
 
 const RATIO = 0.25;
-let kinesis: LocalKinesis;
-let dynamo: LocalDynamo;
-let receiver: OtlpReceiver;
+let bed: TailSamplerBed;
 let source: LocalEventSource | undefined;
 let n = 0;
 
 beforeAll(async () => {
-  [kinesis, dynamo, receiver] = await Promise.all([startKinesalite(), startDynalite(), OtlpReceiver.start()]);
+  bed = await startTailSamplerBed();
 });
 afterEach(async () => {
-  await source?.stop();
+  await bed.reset();
   source = undefined;
-  receiver.reset();
 });
-afterAll(async () => {
-  await Promise.all([kinesis.close(), dynamo.close(), receiver.close()]);
-});
+afterAll(() => bed.close());
 
 /** A fresh stream and decision table, and the consumer reading the one and using the other. */
-async function pipeline(env: Record<string, string> = {}, before?: (stream: string) => Promise<void>, withTable = true): Promise<{ stream: string; table: string; lines: string[]; logs: string[] }> {
-  const stream = `spans-${++n}`;
-  const table = `decisions-${n}`;
-  await Promise.all([createStream(kinesis.client, stream, 2), withTable ? createDecisionTable(dynamo.client, table) : undefined]);
-  await before?.(stream);
-  const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: table, HOPTRACE_SAMPLE_RATIO: String(RATIO), ...env });
-  const lines: string[] = [];
-  const logs: string[] = [];
-  const consume = createConsumer(config, dynamo.client, { emit: (line) => lines.push(line), log: (_level, message) => logs.push(message) });
-  source = await startEventSource(kinesis.client, stream, (event: KinesisStreamEvent) => consume(event), { batchSize: 50 });
-  return { stream, table, lines, logs };
+async function pipeline(env: Record<string, string> = {}, before?: (stream: string) => Promise<void>, withTable = true): Promise<Lane & Pick<ConsumerRun, 'lines' | 'logs'>> {
+  const lane = await bed.lane(`spans-${++n}`, 2, withTable);
+  await before?.(lane.stream);
+  const run = await bed.consume(lane, { env: { HOPTRACE_SAMPLE_RATIO: String(RATIO), ...env }, batchSize: 50 });
+  source = run.source;
+  return { ...lane, lines: run.lines, logs: run.logs };
 }
 
 /** Parts `waves` of every trace, in a shuffled order, onto the stream. */
 async function putWave(stream: string, traces: SplitTrace[], waves: number | number[], random: () => number): Promise<void> {
-  const records = [waves].flat().flatMap((wave) => traces.map((t) => ({ PartitionKey: t.traceId, Data: t.parts[wave]! })));
-  shuffle(records, random);
-  for (let i = 0; i < records.length; i += 500) await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: records.slice(i, i + 500) }));
+  const records = [waves].flat().flatMap((wave) => traces.map((t) => ({ traceId: t.traceId, data: t.parts[wave]! })));
+  await bed.put(stream, shuffle(records, random));
 }
 
 function expectedKept(traces: SplitTrace[]): SplitTrace[] {
@@ -60,7 +44,7 @@ function expectedKept(traces: SplitTrace[]): SplitTrace[] {
 
 function received(): Map<string, string[]> {
   const byTrace = new Map<string, string[]>();
-  for (const span of receiver.spans()) byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span.spanId]);
+  for (const span of bed.receiver.spans()) byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span.spanId]);
   return byTrace;
 }
 
@@ -107,7 +91,7 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     for (const t of kept) expect([t.traceId, [...(got.get(t.traceId) ?? [])].sort()]).toEqual([t.traceId, [...t.spanIds].sort()]);
     // Every part got the same answer: a trace is at the backend whole or not at all.
     expect([...got.keys()].sort()).toEqual(kept.map((t) => t.traceId).sort());
-    expect(receiver.spans().length).toBe(kept.length * 6);
+    expect(bed.receiver.spans().length).toBe(kept.length * 6);
     // 100 routine traces at 0.25: binomial sd 4.3; the id-derived decision gives 25 ± 13 (3 sd).
     const routineKept = kept.filter((t) => t.outcome === 'routine').length;
     expect(Math.abs(routineKept - 100 * RATIO)).toBeLessThanOrEqual(13);
@@ -129,34 +113,34 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
   it('loses nothing kept while the backend is down, and sends nothing twice after a partial retry', async () => {
     const traces = splitTraces(120, 3);
     const random = seededRandom(11);
-    receiver.next({ kind: 'ok' }, { kind: 'ok' }, { kind: 'ok' }).always({ kind: 'status', status: 503 });
+    bed.receiver.next({ kind: 'ok' }, { kind: 'ok' }, { kind: 'ok' }).always({ kind: 'status', status: 503 });
     // All parts on the stream before the consumer starts: a batch holds several parts of a
     // trace, so a request that succeeds carries records that come after one that fails, and
     // the redelivery from the failed one brings them again. Small requests: a batch needs several.
     const { stream, logs } = await pipeline({ HOPTRACE_FORWARD_MAX_BYTES: '8000' }, (name) => putWave(name, traces, [0, 1], random));
-    await until(() => receiver.attempts >= 12);
-    expect(receiver.requests.length).toBe(3);
-    receiver.always({ kind: 'status', status: 429, retryAfter: '1' });
+    await until(() => bed.receiver.attempts >= 12);
+    expect(bed.receiver.requests.length).toBe(3);
+    bed.receiver.always({ kind: 'status', status: 429, retryAfter: '1' });
     await putWave(stream, traces, 2, random);
-    await until(() => receiver.attempts >= 20);
-    receiver.always({ kind: 'ok' });
+    await until(() => bed.receiver.attempts >= 20);
+    bed.receiver.always({ kind: 'ok' });
     await source!.idle();
 
     const got = received();
     for (const t of expectedKept(traces)) expect([t.traceId, [...(got.get(t.traceId) ?? [])].sort()]).toEqual([t.traceId, [...t.spanIds].sort()]);
-    const ids = receiver.spans().map((s) => `${s.traceId}/${s.spanId}`);
+    const ids = bed.receiver.spans().map((s) => `${s.traceId}/${s.spanId}`);
     expect(ids.length).toBe(new Set(ids).size);
-    expect(logs.some((m) => m.includes('answered 503'))).toBe(true);
-    expect(logs.some((m) => m.includes('answered 429'))).toBe(true);
+    expect(logs.some((l) => l.message.includes('answered 503'))).toBe(true);
+    expect(logs.some((l) => l.message.includes('answered 429'))).toBe(true);
   });
 
   it('redelivers every record while the decision store fails, and loses nothing once it is back', async () => {
     const traces = splitTraces(40, 6);
     const { stream, table, logs } = await pipeline({}, undefined, false);
     await putWave(stream, traces, [0, 1, 2], seededRandom(13));
-    await until(() => logs.filter((m) => m.startsWith('decision store unavailable')).length >= 4);
-    expect(receiver.spans()).toEqual([]);
-    await createDecisionTable(dynamo.client, table);
+    await until(() => logs.filter((l) => l.message.startsWith('decision store unavailable')).length >= 4);
+    expect(bed.receiver.spans()).toEqual([]);
+    await createDecisionTable(bed.dynamo.client, table);
     await source!.idle();
     const got = received();
     for (const t of expectedKept(traces)) expect([t.traceId, [...(got.get(t.traceId) ?? [])].sort()]).toEqual([t.traceId, [...t.spanIds].sort()]);
@@ -172,12 +156,12 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     const routine = gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [big] }] }] }));
     expect(routine.length).toBeGreaterThan(400_000);
     const error = gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [{ ...big, spanId: 'e'.repeat(16), attributes: [], status: { code: 2 } }] }] }] }));
-    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: routine }] }));
+    await bed.put(stream, [{ traceId, data: routine }]);
     await source!.idle();
-    expect(receiver.spans()).toEqual([]);
-    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: error }] }));
+    expect(bed.receiver.spans()).toEqual([]);
+    await bed.put(stream, [{ traceId, data: error }]);
     await source!.idle();
-    const spans = receiver.spans();
+    const spans = bed.receiver.spans();
     expect(spans.map((s) => s.spanId).sort()).toEqual(['e'.repeat(16), 'f'.repeat(16)]);
     // Whole, with the weight of a trace kept as interesting.
     expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual([...big.attributes, { key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 } }]);
@@ -191,31 +175,26 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
       gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [{ traceId, spanId: i.toString(16).padStart(16, '0'), name: `part ${i}`, kind: 1, startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: [{ key: 'blob', value: { stringValue: randomBytes(28_000).toString('hex') } }], status: { code: status } }] }] }] }));
     const routine = Array.from({ length: 15 }, (_, i) => part(i + 1));
     expect(routine.reduce((n, b) => n + b.length, 0)).toBeGreaterThan(400_000);
-    for (const data of routine) await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: data }] }));
+    for (const data of routine) await bed.put(stream, [{ traceId, data: data }]);
     await source!.idle();
-    expect(receiver.spans()).toEqual([]);
-    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: traceId, Data: part(99, 2) }] }));
+    expect(bed.receiver.spans()).toEqual([]);
+    await bed.put(stream, [{ traceId, data: part(99, 2) }]);
     await source!.idle();
-    expect(receiver.spans().map((s) => s.name).sort()).toEqual([...Array.from({ length: 15 }, (_, i) => `part ${i + 1}`), 'part 99'].sort());
+    expect(bed.receiver.spans().map((s) => s.name).sort()).toEqual([...Array.from({ length: 15 }, (_, i) => `part ${i + 1}`), 'part 99'].sort());
   });
 
   it('neither keeps, forwards nor counts a provisional copy whose real copy is at hand, and keeps one that stands alone', async () => {
     const [routine, cold, timedOut, parkedFirst] = routineIds(4) as [string, string, string, string];
     // One batch: the guard's copy, then the real end of the same span, as the wrapper sends them.
     const { stream, lines } = await pipeline({}, async (name) => {
-      await kinesis.client.send(
-        new PutRecordsCommand({
-          StreamName: name,
-          Records: [
-            { PartitionKey: routine, Data: invocation(routine, 'routine', 'provisional') },
-            { PartitionKey: routine, Data: invocation(routine, 'routine', 'real') },
-            { PartitionKey: cold, Data: invocation(cold, 'cold', 'provisional', true) },
-            { PartitionKey: cold, Data: invocation(cold, 'cold', 'real', true) },
-            { PartitionKey: timedOut, Data: invocation(timedOut, 'timed-out', 'provisional') },
-            { PartitionKey: parkedFirst, Data: invocation(parkedFirst, 'parked', 'real') },
-          ],
-        }),
-      );
+      await bed.put(name, [
+        { traceId: routine, data: invocation(routine, 'routine', 'provisional') },
+        { traceId: routine, data: invocation(routine, 'routine', 'real') },
+        { traceId: cold, data: invocation(cold, 'cold', 'provisional', true) },
+        { traceId: cold, data: invocation(cold, 'cold', 'real', true) },
+        { traceId: timedOut, data: invocation(timedOut, 'timed-out', 'provisional') },
+        { traceId: parkedFirst, data: invocation(parkedFirst, 'parked', 'real') },
+      ]);
     });
     await source!.idle();
     const red = (operation: string): unknown[] => lines.map((l) => JSON.parse(l)).filter((d) => d.operation === operation).map((d) => [d.Requests, d.Errors]);
@@ -223,7 +202,7 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     expect(received().has(routine)).toBe(false);
     expect(red('routine')).toEqual([[1, 0]]);
     // Kept for its cold start: only the real copy reaches the backend, and counts.
-    const spanOf = (traceId: string) => receiver.spans().filter((s) => s.traceId === traceId).map((s) => ({ status: s.status.code, provisional: s.attributes.some((kv) => kv.key === PROVISIONAL_ATTRIBUTE) }));
+    const spanOf = (traceId: string) => bed.receiver.spans().filter((s) => s.traceId === traceId).map((s) => ({ status: s.status.code, provisional: s.attributes.some((kv) => kv.key === PROVISIONAL_ATTRIBUTE) }));
     expect(spanOf(cold)).toEqual([{ status: 0, provisional: false }]);
     expect(red('cold')).toEqual([[1, 0]]);
     // The invocation that did time out: its provisional copy alone is the error.
@@ -233,12 +212,12 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     // The real copy parked first (routine), the provisional copy after it, in a later batch:
     // the parked real copy supersedes it, and the trace stays parked.
     expect(received().has(parkedFirst)).toBe(false);
-    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: parkedFirst, Data: invocation(parkedFirst, 'parked', 'provisional') }] }));
+    await bed.put(stream, [{ traceId: parkedFirst, data: invocation(parkedFirst, 'parked', 'provisional') }]);
     await source!.idle();
     expect(received().has(parkedFirst)).toBe(false);
     // When an interesting part comes, the trace goes with the real copy only.
     const error = gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [{ traceId: parkedFirst, spanId: 'e'.repeat(16), name: 'child', kind: 3, startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: [], status: { code: 2 } }] }] }] }));
-    await kinesis.client.send(new PutRecordsCommand({ StreamName: stream, Records: [{ PartitionKey: parkedFirst, Data: error }] }));
+    await bed.put(stream, [{ traceId: parkedFirst, data: error }]);
     await source!.idle();
     expect(spanOf(parkedFirst).sort((a, b) => a.status - b.status)).toEqual([{ status: 0, provisional: false }, { status: 2, provisional: false }]);
   });
@@ -246,18 +225,13 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
   it('skips a record that is not a trace, with an error naming it, and loses none of the batch', async () => {
     const traces = splitTraces(8, 4).filter((t) => t.outcome === 'error');
     const { stream, logs } = await pipeline();
-    await kinesis.client.send(
-      new PutRecordsCommand({
-        StreamName: stream,
-        Records: [
-          { PartitionKey: traces[0]!.traceId, Data: Buffer.from('not gzip') },
-          { PartitionKey: 'not-a-trace-id', Data: traces[1]!.parts[0]! },
-          ...traces.flatMap((t) => t.parts.map((Data) => ({ PartitionKey: t.traceId, Data }))),
-        ],
-      }),
-    );
+    await bed.put(stream, [
+      { traceId: traces[0]!.traceId, data: Buffer.from('not gzip') },
+      { traceId: 'not-a-trace-id', data: traces[1]!.parts[0]! },
+      ...traces.flatMap((t) => t.parts.map((data) => ({ traceId: t.traceId, data }))),
+    ]);
     await source!.idle();
-    expect(receiver.spans().length).toBe(traces.length * 6);
-    expect(logs.filter((m) => m.startsWith('record skipped'))).toEqual([expect.stringContaining('not gzip (a stream record starts with 1f 8b)'), expect.stringContaining('partition key "not-a-trace-id" is not a trace id')]);
+    expect(bed.receiver.spans().length).toBe(traces.length * 6);
+    expect(logs.map((l) => l.message).filter((m) => m.startsWith('record skipped'))).toEqual([expect.stringContaining('not gzip (a stream record starts with 1f 8b)'), expect.stringContaining('partition key "not-a-trace-id" is not a trace id')]);
   });
 });

@@ -7,7 +7,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../cli/src/view/report';
 import { openReport, type ReportPage } from '../helpers/report-page';
-import { bigTraceId, bigTraceSpans, checkoutTrace, checkoutTraceId, deepTraceId, deepTraceLevels, hostileName, sampleViewData } from '../helpers/view-data';
+import { bigTraceId, bigTraceSpans, checkoutTrace, checkoutTraceId, deepTraceId, deepTraceLevels, hostileName, sampleViewData } from '../../testing/view-data';
 
 const data = sampleViewData(5_000);
 const checkout = checkoutTrace();

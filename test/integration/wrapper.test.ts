@@ -9,7 +9,7 @@ import { latestPipeline } from '../../src/bootstrap/pipeline';
 import { ColdStartClaim } from '../../src/wrapper/cold-start';
 import { RUNTIME_RUNS_CALLBACK_HANDLERS } from '../../src/wrapper/invoke-handler';
 import { httpApiEvent, lambdaContext, PARENT_SPAN_ID, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../helpers/lambda';
-import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 import { warningsWhile } from '../helpers/warnings';
 

@@ -2,10 +2,10 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { instrumentAwsClient, withTracing } from '../../src/index';
-import { AwsBus as AwsCapture } from '../../local/aws-bus';
-import { sqsRecord } from '../../local/lambda-events';
+import { AwsBus as AwsCapture } from '../../testing/aws-bus';
+import { sqsRecord } from '../../testing/lambda-events';
 import { httpApiEvent, lambdaContext, VALID_TRACEPARENT } from '../helpers/lambda';
-import { attr, type OtlpSpan } from '../helpers/otlp-receiver';
+import { attr, type OtlpSpan } from '../../testing/otlp-receiver';
 import { useReceiver } from '../helpers/test-bed';
 
 // Propagators are chosen once per process, by the first wrapper: set them before it.

@@ -28,7 +28,7 @@ import {
   type Statement,
 } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
-import { plainAttributes } from '../../../handlers/archive/attribute-text';
+import { plainAttributes } from '../../../span-table/attribute-text';
 
 // The commands' answers from the span table: the engine computes `traces`, `stats` and `map`
 // (archive-sql.ts); `trace <id>` and the report's traces read only their own rows and go

@@ -1,5 +1,5 @@
-import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../handlers/archive/queries';
-import { PARTITION_COLUMN } from '../../../handlers/archive/span-table';
+import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../span-table/queries';
+import { PARTITION_COLUMN } from '../../../span-table/rows';
 import type { Filters } from '../analysis/filters';
 import { EXAMPLES_PER_ROW } from '../analysis/examples';
 import { BUCKET_BOUNDS_MS } from '../analysis/histogram';

@@ -6,7 +6,7 @@ import {
   type ColumnInfo,
   type QueryExecution,
 } from '@aws-sdk/client-athena';
-import { TABLE_NAME } from '../../../handlers/archive/catalog';
+import { TABLE_NAME } from '../../../span-table/catalog';
 import { clientConfig, commonAwsProblem } from '../aws-client';
 import { CliError } from '../errors';
 import type { ArchiveEngine } from './archive-read';

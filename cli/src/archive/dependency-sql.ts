@@ -1,4 +1,4 @@
-import type { Dialect, Syntax } from '../../../handlers/archive/queries';
+import type { Dialect, Syntax } from '../../../span-table/queries';
 
 // What a client or producer span calls, in SQL over the span table's row, rule for rule as
 // cli/src/analysis/dependency.ts reads it from the span's attributes.

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { NAMED_QUERIES, renderQuery } from '../../../handlers/archive/queries';
-import { PARTITION_COLUMN, SPAN_COLUMNS, type SpanRow } from '../../../handlers/archive/span-table';
+import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
+import { PARTITION_COLUMN, SPAN_COLUMNS, type SpanRow } from '../../../span-table/rows';
 
 // The span table on the embedded engine: the same rows the Firehose transformation emits,
 // written as date-partitioned Parquet (the layout Firehose writes to S3), and the archive's

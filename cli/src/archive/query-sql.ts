@@ -1,4 +1,4 @@
-import type { Dialect, Syntax } from '../../../handlers/archive/queries';
+import type { Dialect, Syntax } from '../../../span-table/queries';
 import type { Condition, Field, Literal, Operator, Query } from '../query/ast';
 
 // The span query as SQL over the span table, rule for rule as cli/src/query/evaluate.ts

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeSpanTable } from '../../../cli/src/archive/duckdb-table';
-import { partitionOf, spanRows } from '../../../handlers/archive/span-table';
+import { partitionOf, spanRows } from '../../../span-table/rows';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { request, type Spec } from './traces';
 

@@ -6,7 +6,7 @@ import { nearestRank, sortedCopy } from '../../../cli/src/analysis/percentiles';
 import { writeSpanTable } from '../../../cli/src/archive/duckdb-table';
 import type { CliError } from '../../../cli/src/errors';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary } from '../../../cli/src/model';
-import { spanRows } from '../../../handlers/archive/span-table';
+import { spanRows } from '../../../span-table/rows';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { calls, writeBothWays } from './archive-fixture';
 import { failureOf, hoptrace, hoptraceJson as json } from './run-cli';

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { spansFromRecords, type StoredRecord } from '../../../local/kinesis';
+import { spansFromRecords, type StoredRecord } from '../../../testing/kinesis';
 
 const TRACE = 'a'.repeat(32);
 

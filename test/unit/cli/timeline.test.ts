@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSpanTable } from '../../../cli/src/archive/duckdb-table';
 import type { Stats } from '../../../cli/src/model';
-import { partitionOf, spanRows } from '../../../handlers/archive/span-table';
+import { partitionOf, spanRows } from '../../../span-table/rows';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { failureOf, hoptrace, hoptraceJson as json } from './run-cli';
 import { request, type Spec } from './traces';

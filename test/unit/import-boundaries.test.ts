@@ -1,0 +1,145 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, posix, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+// Which part of the tree may import which, read from every source file's imports (static,
+// `export … from`, `import()`, `require()`, type-only ones too) by the TypeScript compiler's
+// own scanner, so that a dependency that runs the wrong way fails here and not in a bundle.
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * The library's modules the deployed handlers, the command and the span table's contract may
+ * import: the OTLP model and the stream record, and the few helpers they share with the
+ * library. Anything else in src/ is the library's own (and would grow what a handler bundles).
+ */
+const SHARED_MODULES = [
+  'src/backoff',
+  'src/config/env',
+  'src/guards',
+  'src/otlp/micros',
+  'src/otlp/pipeline-attributes',
+  'src/otlp/protobuf-encode',
+  'src/otlp/provisional',
+  'src/otlp/service-requests',
+  'src/otlp/stream-record',
+  'src/otlp/types',
+  'src/otlp/value-bounds',
+  'src/otlp/values',
+  'src/redaction',
+];
+
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+/** What the published library may import from outside itself: Node's modules and its peers. */
+const LIBRARY_PACKAGES = new Set([...builtinModules, ...Object.keys(PACKAGE.peerDependencies ?? {})]);
+
+interface SourceFile {
+  /** Repository-relative, with forward slashes. */
+  path: string;
+  text: string;
+}
+
+const areaOf = (path: string): string => path.split('/')[0]!;
+const inArea = (target: string, area: string): boolean => target === area || target.startsWith(`${area}/`);
+/** A package specifier's package: `@scope/name` or `name`, without `node:` and subpaths. */
+const packageOf = (specifier: string): string => {
+  const bare = specifier.replace(/^node:/, '');
+  return bare.split('/').slice(0, bare.startsWith('@') ? 2 : 1).join('/');
+};
+
+/** Why `file` may not import `specifier`, or undefined when it may. */
+function refusal(file: string, specifier: string): string | undefined {
+  const area = areaOf(file);
+  if (!specifier.startsWith('.')) {
+    if (area === 'src' && !LIBRARY_PACKAGES.has(packageOf(specifier))) return 'src/ imports no package but Node\'s and its peer dependencies';
+    return undefined;
+  }
+  const target = posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.(m|c)?[jt]sx?$/, '');
+  if (area === 'src' && !inArea(target, 'src')) return 'src/ imports nothing outside itself';
+  if (area !== 'local' && inArea(target, 'local')) return 'nothing outside local/ imports from local/';
+  if (['handlers', 'cli', 'span-table'].includes(area) && inArea(target, 'src') && !SHARED_MODULES.some((m) => target === m || target === `${m}/index`)) {
+    return `${area}/ imports from src/ only the shared modules`;
+  }
+  return undefined;
+}
+
+/** Every import that breaks a boundary, as `file: 'specifier' (rule)`. */
+function boundaryViolations(files: readonly SourceFile[]): string[] {
+  const out: string[] = [];
+  for (const file of files) {
+    for (const { fileName } of ts.preProcessFile(file.text, true, true).importedFiles) {
+      const why = refusal(file.path, fileName);
+      if (why) out.push(`${file.path}: '${fileName}' (${why})`);
+    }
+  }
+  return out;
+}
+
+function* sourceFiles(dir: string): Generator<SourceFile> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    // Installed packages, and what builds and runs leave (.build, .serverless, .hoptrace, dist).
+    if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* sourceFiles(path);
+    else if (/\.(m|c)?[jt]sx?$/.test(entry.name)) yield { path: relative(ROOT, path).split(sep).join('/'), text: readFileSync(path, 'utf8') };
+  }
+}
+
+describe('import boundaries', () => {
+  it('hold across the repository', () => {
+    const files = [...sourceFiles(ROOT)];
+    expect(files.length).toBeGreaterThan(300);
+    expect(boundaryViolations(files)).toEqual([]);
+  });
+
+  it('reads every kind of import, type-only and dynamic ones too', () => {
+    const text = [
+      "import type { A } from '../handlers/a';",
+      "export { b } from '../cli/b';",
+      "const c = await import('../local/c');",
+      "const d = require('../bench/d');",
+      "type E = typeof import('../test/e');",
+    ].join('\n');
+    expect(boundaryViolations([{ path: 'src/x.ts', text }])).toHaveLength(5);
+  });
+
+  it('fails src/ importing from outside itself, or a package that is not its peer', () => {
+    expect(boundaryViolations([
+      { path: 'src/otlp/x.ts', text: "import { y } from '../../span-table/rows';\nimport { z } from '@aws-sdk/client-kinesis';" },
+    ])).toEqual([
+      "src/otlp/x.ts: '../../span-table/rows' (src/ imports nothing outside itself)",
+      "src/otlp/x.ts: '@aws-sdk/client-kinesis' (src/ imports no package but Node's and its peer dependencies)",
+    ]);
+    expect(boundaryViolations([
+      { path: 'src/otlp/x.ts', text: "import { a } from './types';\nimport { trace } from '@opentelemetry/api';\nimport { gzip } from 'node:zlib';\nimport http from 'http';" },
+    ])).toEqual([]);
+  });
+
+  it('fails handlers/, cli/ and span-table/ importing a module of src/ that is not shared', () => {
+    expect(boundaryViolations([
+      { path: 'handlers/ingest/x.ts', text: "import { withTracing } from '../../src/wrapper/wrap';\nimport type { OtlpSpan } from '../../src/otlp/types';" },
+      { path: 'cli/src/sources/x.ts', text: "import { Tracer } from '../../../src/tracer/tracer';\nimport { isObject } from '../../../src/guards.ts';" },
+      { path: 'span-table/x.ts', text: "import { flush } from '../src';" },
+    ])).toEqual([
+      "handlers/ingest/x.ts: '../../src/wrapper/wrap' (handlers/ imports from src/ only the shared modules)",
+      "cli/src/sources/x.ts: '../../../src/tracer/tracer' (cli/ imports from src/ only the shared modules)",
+      "span-table/x.ts: '../src' (span-table/ imports from src/ only the shared modules)",
+    ]);
+  });
+
+  it('fails anything outside local/ importing from it, and lets local/ import its own', () => {
+    expect(boundaryViolations([
+      { path: 'test/integration/x.test.ts', text: "import { startLocalTailSampler } from '../../local/tail-sampler';" },
+      { path: 'bench/x.ts', text: "import { formatRows } from '../local/archive';" },
+      { path: 'testing/x.ts', text: "import { writeLocalArchive } from '../local/archive';" },
+      { path: 'local/start.ts', text: "import { formatRows } from './archive';\nimport { startKinesalite } from '../testing/kinesis';" },
+    ])).toEqual([
+      "test/integration/x.test.ts: '../../local/tail-sampler' (nothing outside local/ imports from local/)",
+      "bench/x.ts: '../local/archive' (nothing outside local/ imports from local/)",
+      "testing/x.ts: '../local/archive' (nothing outside local/ imports from local/)",
+    ]);
+  });
+});

@@ -1,0 +1,102 @@
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { spanRows } from '../../../../span-table/rows';
+import { SpanStore } from '../../../../cli/src/read/span-store';
+import { compile } from '../../../../cli/src/query/evaluate';
+import { parseQuery } from '../../../../cli/src/query/parse';
+import { shorthandQuery } from '../../../../cli/src/query/shorthands';
+import {
+  decodeStreamRecord,
+  encodeStreamRecord,
+  MAX_INFLATED_BYTES,
+  parseExportRequest,
+  StreamRecordError,
+  TENANT_ATTRIBUTE,
+} from '../../../../src/otlp/stream-record';
+import type { OtlpExportRequest } from '../../../../src/otlp/types';
+import { otlpSpan } from '../../../helpers/otlp-payload';
+
+const tenant = (value: string) => ({ key: TENANT_ATTRIBUTE, value: { stringValue: value } });
+
+/** A record under tenant `search` whose scope, span, event and link claim `checkout`. */
+function posing(): OtlpExportRequest {
+  const span = otlpSpan({
+    attributes: [tenant('checkout'), { key: 'http.route', value: { stringValue: '/pay' } }],
+    events: [{ timeUnixNano: '1700000000050000000', name: 'e', attributes: [tenant('checkout')] }],
+    links: [{ traceId: 'b'.repeat(32), spanId: 'c'.repeat(16), attributes: [tenant('checkout')] }],
+  });
+  return {
+    resourceSpans: [{ resource: { attributes: [tenant('search')] }, scopeSpans: [{ scope: { name: 's', attributes: [tenant('checkout')] }, spans: [span as never] }] }],
+  };
+}
+
+describe('the stream record', () => {
+  it('reads what it writes', () => {
+    const request = { resourceSpans: [{ resource: { attributes: [tenant('search')] }, scopeSpans: [{ scope: { name: 's' }, spans: [otlpSpan() as never] }] }] };
+    const data = encodeStreamRecord(request);
+    expect([data[0], data[1]]).toEqual([0x1f, 0x8b]);
+    const { request: read, jsonBytes } = decodeStreamRecord(data);
+    expect(read).toEqual(request);
+    expect(jsonBytes).toBe(Buffer.byteLength(JSON.stringify(request)));
+  });
+
+  it('reads lists OTLP JSON leaves out as empty', () => {
+    expect(parseExportRequest('{"resourceSpans":[{"resource":{}},{"scopeSpans":[{"scope":{}}]}]}')).toEqual({
+      resourceSpans: [{ resource: {}, scopeSpans: [] }, { scopeSpans: [{ scope: {}, spans: [] }] }],
+    });
+  });
+
+  it('refuses what is not a record with one error class, its name and cause set', () => {
+    const cases: Array<[Buffer, string]> = [
+      [Buffer.from('{"resourceSpans":[]}'), 'not gzip'],
+      [gzipSync('{"resourceSpans":[]}').subarray(0, 12), 'gzip that does not decompress'],
+      [gzipSync(Buffer.alloc(MAX_INFLATED_BYTES + 1, 0x20)), 'gzip that inflates past'],
+      [gzipSync('{"resourceSpans":'), 'not JSON'],
+      [gzipSync('{"resourceSpans":[1]}'), 'a resourceSpans entry is not an object'],
+      [gzipSync('{"resourceSpans":[{"scopeSpans":[{"spans":{}}]}]}'), 'a spans field is not an array'],
+    ];
+    for (const [data, message] of cases) {
+      const error = (() => {
+        try {
+          decodeStreamRecord(data);
+        } catch (e) {
+          return e as Error;
+        }
+        throw new Error(`accepted: ${message}`);
+      })();
+      expect(error).toBeInstanceOf(StreamRecordError);
+      expect(error.name).toBe('StreamRecordError');
+      expect(error.message).toContain(message);
+      if (!message.startsWith('not gzip') && !message.startsWith('a ')) expect(error.cause).toBeDefined();
+    }
+  });
+
+  it('leaves the tenant on the resource only, for every reader: the archive and the command', () => {
+    const { request } = decodeStreamRecord(encodeStreamRecord(posing()));
+    expect(JSON.stringify(request).match(/hoptrace\.tenant/g)).toHaveLength(1);
+    expect(JSON.stringify(request)).toContain('/pay');
+
+    const [row] = spanRows(request);
+    expect(row!.tenant).toBe('search');
+    expect(row!.span_attributes).toEqual({ 'http.route': '/pay' });
+
+    for (const [value, matches] of [['checkout', 0], ['search', 1]] as const) {
+      const store = new SpanStore({ query: compile(parseQuery(shorthandQuery({ attr: { key: TENANT_ATTRIBUTE, value } })!)) });
+      store.add(decodeStreamRecord(encodeStreamRecord(posing())).request);
+      const matched = [...store.traces.values()].flatMap((spans) => [...spans.values()]).filter((s) => s.spansets !== 0);
+      expect({ value, matched: matched.length }).toEqual({ value, matched: matches });
+    }
+  });
+});
+
+describe("the library's bundles", () => {
+  it('carry no stream-record code: only handlers and the command import it', async () => {
+    const { build } = await import('esbuild');
+    for (const entry of ['src/index.ts', 'src/lambda/index.ts']) {
+      const { metafile } = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, external: ['@opentelemetry/api'], logLevel: 'silent' });
+      const inputs = Object.keys(metafile.inputs);
+      expect(inputs.length).toBeGreaterThan(5);
+      expect(inputs.filter((input) => input.includes('stream-record'))).toEqual([]);
+    }
+  });
+});
