@@ -13,14 +13,14 @@ export function hasValgrind(): boolean {
 }
 
 /** The builtins the runtime client has loaded before the handler, as a preload (see the file). */
-export const RUNTIME_CLIENT_BUILTINS = resolve(PROBES, 'runtime-client-builtins.cjs');
+export const RUNTIME_CLIENT_BUILTINS = resolve(PROBES, 'runtime-client-builtins.mjs');
 
 /**
  * The instructions Node runs from its start to the handler module loaded, counted by
  * valgrind's callgrind: on a shared machine a count repeats where a time does not. V8 runs
  * with --predictable (no concurrent compiler or GC threads, every step on the main thread)
  * and fixed seeds, so one run gives the figure to a few thousand instructions. `preload`:
- * a module every variant loads first (--require), such as RUNTIME_CLIENT_BUILTINS.
+ * a module every variant loads first (--import), such as RUNTIME_CLIENT_BUILTINS.
  */
 export function initInstructions(variants: Variant[], preload?: string): InitInstructions {
   const dir = mkdtempSync(join(tmpdir(), 'hoptrace-callgrind-'));
@@ -37,7 +37,7 @@ export function initInstructions(variants: Variant[], preload?: string): InitIns
           '--predictable',
           '--hash-seed=1',
           '--random-seed=1',
-          ...(preload ? ['--require', preload] : []),
+          ...(preload ? ['--import', preload] : []),
           ...v.nodeArgs,
           resolve(PROBES, 'load.cjs'),
           v.module,

@@ -29,7 +29,7 @@ describe(`the bench's stand-in for aws-lambda-ric ${RIC}.x's builtins`, () => {
     api.attach(sandbox.child.pid!);
     await api.invoke({});
     const underClient = JSON.parse(readFileSync(join(task.root, 'loaded.json'), 'utf8')) as string[];
-    const preloaded = JSON.parse(execFileSync(process.execPath, ['--require', RUNTIME_CLIENT_BUILTINS, '-p', `JSON.stringify(${PUBLIC_BUILTINS})`]).toString()) as string[];
+    const preloaded = JSON.parse(execFileSync(process.execPath, ['--import', RUNTIME_CLIENT_BUILTINS, '-p', `JSON.stringify(${PUBLIC_BUILTINS})`]).toString()) as string[];
     expect(underClient).toContain('http');
     expect(underClient.filter((id) => !preloaded.includes(id))).toEqual([]);
     expect(preloaded.filter((id) => !underClient.includes(id))).toEqual([]);
