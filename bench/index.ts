@@ -11,7 +11,7 @@ import { coldStart } from './cold-start';
 import { endToEnd } from './end-to-end';
 import { bundleNote, footprintRows, referenceNote, type TargetRow } from './footprint';
 import { ingestThroughput, streamEfficiency } from './ingest';
-import { hasValgrind, initInstructions, type InitInstructions } from './init-instructions';
+import { hasValgrind, initInstructions, RUNTIME_CLIENT_BUILTINS, type InitInstructions } from './init-instructions';
 import { redactionCost } from './redaction';
 import { tailSamplerCompleteness, tailSamplerThroughput } from './tail-sampler';
 import { TARGET_PER_INTERVAL } from '../testing/adaptive-scenario';
@@ -63,12 +63,14 @@ async function main(): Promise<void> {
     const cold = coldStart(variants, COLD_RUNS);
     say(`cold start: ${COLD_RUNS} fresh processes per variant`);
     const counting = hasValgrind();
-    const instructions: InitInstructions = counting ? initInstructions(variants.filter((v) => v.name === 'bare' || v.name === 'hoptrace' || v.name === 'otel-sdk')) : {};
-    say(counting ? 'init instructions: bare, hoptrace and OTel SDK under callgrind' : 'init instructions: not counted (valgrind is not installed)');
+    const counted = variants.filter((v) => v.name === 'bare' || v.name === 'hoptrace' || v.name === 'otel-sdk');
+    const instructions: InitInstructions = counting ? initInstructions(counted) : {};
+    const underRuntimeClient: InitInstructions = counting ? initInstructions(counted, RUNTIME_CLIENT_BUILTINS) : {};
+    say(counting ? "init instructions: bare, hoptrace and OTel SDK under callgrind, alone and after the runtime client's builtins" : 'init instructions: not counted (valgrind is not installed)');
     if (FOOTPRINT) {
       const warm3 = warm(variants.filter((v) => v.name !== 'otel-auto'), 3, WARM_COUNT, 300, WARM_REPEATS);
       console.log(`\n${referenceNote()}\n`);
-      for (const r of footprintRows(cold, warm3, instructions)) console.log(`| ${[r.figure, r.hoptrace, r.reference, r.ratio.toFixed(3), r.target, r.target === '(context)' ? '' : r.met ? 'yes' : '**no**'].join(' | ')} |`);
+      for (const r of footprintRows(cold, warm3, instructions, underRuntimeClient)) console.log(`| ${[r.figure, r.hoptrace, r.reference, r.ratio.toFixed(3), r.target, r.target === '(context)' ? '' : r.met ? 'yes' : '**no**'].join(' | ')} |`);
       for (const v of variants) {
         const c = cold[v.name];
         console.log(`${v.label}: ${f(c.bytes / 1024)} KB, init ${f(c.initMs, 2)} ms, over bare ${f(c.initAddedMs, 2)} ms, first invocation ${f(c.firstInvocationMs, 2)} ms${warm3[v.name] ? `, warm CPU ${f(warm3[v.name]!.cpuUs, 0)} µs` : ''}`);
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
       { figure: 'spans lost, 20/s and the three shapes, shutdown included: hoptrace/lambda vs OTel SDK', hoptrace: String(lostSpans), reference: String(costSdk.spansLost), ratio: lostSpans, target: '0', met: lostSpans === 0 },
       { figure: 'CPU per invocation added over bare under the runtime client, 20/s (ms): hoptrace/lambda vs OTel SDK', hoptrace: f(cpuAddedLambda.hoptrace, 2), reference: f(cpuAddedLambda.sdk, 2), ratio: cpuAddedLambda.hoptrace / cpuAddedLambda.sdk, target: '≤ 1/5', met: cpuAddedLambda.hoptrace / cpuAddedLambda.sdk <= 1 / 5 },
       { figure: 'dollars per million traced invocations at 50/s per sandbox vs X-Ray', hoptrace: `$${f(at50.total, 3)}`, reference: `$${f(PRICES.xrayPerMillionTraces, 2)}`, ratio: at50.total / PRICES.xrayPerMillionTraces, target: '≤ $0.25', met: at50.total <= 0.25 },
-      ...footprintRows(cold, warm3, instructions),
+      ...footprintRows(cold, warm3, instructions, underRuntimeClient),
       { figure: 'resident memory over bare (MB)', hoptrace: f(hoptrace.rssMb - bare.rssMb), reference: f(sdk.rssMb - bare.rssMb), ratio: (hoptrace.rssMb - bare.rssMb) / 3, target: '≤ 3 MB', met: hoptrace.rssMb - bare.rssMb <= 3 },
       { figure: 'resident memory over bare, handler allocating ~4 MB itself (MB)', hoptrace: f(busy.hoptrace.rssMb - busy.bare.rssMb), reference: f(busy['otel-sdk'].rssMb - busy.bare.rssMb), ratio: (busy.hoptrace.rssMb - busy.bare.rssMb) / 3, target: '(context)', met: true },
       { figure: 'resident memory over bare + one POST (MB)', hoptrace: f(hoptrace.rssMb - barePost.rssMb), reference: f(sdk.rssMb - barePost.rssMb), ratio: (hoptrace.rssMb - barePost.rssMb) / (sdk.rssMb - barePost.rssMb), target: '(context)', met: true },

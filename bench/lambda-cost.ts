@@ -37,6 +37,8 @@ export const PRICES = {
   lambdaGbSecondArm: 0.0000133334,
   restApiPerMillion: 3.5,
   kinesisOnDemandPerGbIn: 0.08,
+  /** Kinesis on-demand bills each record's data in rounded up to 1 KB (the pricing page's "Data-In"). */
+  kinesisRecordRoundingBytes: 1024,
   firehosePerGbIn: 0.029,
   /** Firehose bills each record rounded up to 5 KB. */
   firehoseRecordRoundingBytes: 5 * 1024,
@@ -78,9 +80,9 @@ export interface CostFigures {
   latencyMaxMs: number;
   /** Spans still in the batch when traffic stopped, sent by the shutdown. */
   spansAtShutdown: number;
-  /** Kinesis records (one per trace) and their bytes, as the ingest would write them. */
+  /** Kinesis records (one per trace), as the ingest would write them, and the bytes Kinesis and Firehose bill for them. */
   recordsPerInvocation: number;
-  recordBytesPerInvocation: number;
+  kinesisBilledBytesPerInvocation: number;
   firehoseBilledBytesPerInvocation: number;
 }
 
@@ -161,8 +163,7 @@ export async function costRun(variant: CostVariant, rate: number, count: number,
     }
     const records = receiver.requests.flatMap((r) => buildRecords(decodeExportRequest({ format: 'json', text: JSON.stringify(r.body) }, rules).groups).records);
     const invocationsSent = warmup + count;
-    const recordBytes = records.reduce((n, r) => n + r.data.length + r.partitionKey.length, 0);
-    const firehoseBytes = records.reduce((n, r) => n + Math.ceil((r.data.length + r.partitionKey.length) / PRICES.firehoseRecordRoundingBytes) * PRICES.firehoseRecordRoundingBytes, 0);
+    const sizes = records.map((r) => r.data.length + r.partitionKey.length);
     return {
       variant,
       rate,
@@ -176,8 +177,8 @@ export async function costRun(variant: CostVariant, rate: number, count: number,
       latencyMaxMs: nearestRank(sortedCopy(latencies), 100),
       spansAtShutdown: atShutdown,
       recordsPerInvocation: records.length / invocationsSent,
-      recordBytesPerInvocation: recordBytes / invocationsSent,
-      firehoseBilledBytesPerInvocation: firehoseBytes / invocationsSent,
+      kinesisBilledBytesPerInvocation: billedBytes(sizes, PRICES.kinesisRecordRoundingBytes) / invocationsSent,
+      firehoseBilledBytesPerInvocation: billedBytes(sizes, PRICES.firehoseRecordRoundingBytes) / invocationsSent,
     };
   } finally {
     sandbox.kill();
@@ -207,6 +208,11 @@ export interface CostLine {
 
 const GB = 2 ** 30;
 
+/** The bytes billed for records of these sizes when each is rounded up to a multiple of `increment`. */
+export function billedBytes(sizes: readonly number[], increment: number): number {
+  return sizes.reduce((n, size) => n + Math.ceil(size / increment) * increment, 0);
+}
+
 /** Dollars per million traced invocations, from one shape's measured hoptrace and bare runs. */
 export function costPerMillion(shape: string, traced: CostFigures, bare: CostFigures, archive: ArchiveBytes): CostLine {
   const m = 1e6;
@@ -215,7 +221,7 @@ export function costPerMillion(shape: string, traced: CostFigures, bare: CostFig
   const requests = traced.requestsPerInvocation * m;
   const api = (requests / 1e6) * PRICES.restApiPerMillion;
   const ingest = (requests / 1e6) * PRICES.lambdaRequestPerMillion + requests * (ASSUMPTIONS.ingestBilledMs / 1000) * ASSUMPTIONS.ingestMemoryGb * PRICES.lambdaGbSecondArm;
-  const stream = ((traced.recordBytesPerInvocation * m) / GB) * PRICES.kinesisOnDemandPerGbIn + ((traced.firehoseBilledBytesPerInvocation * m) / GB) * PRICES.firehosePerGbIn;
+  const stream = ((traced.kinesisBilledBytesPerInvocation * m) / GB) * PRICES.kinesisOnDemandPerGbIn + ((traced.firehoseBilledBytesPerInvocation * m) / GB) * PRICES.firehosePerGbIn;
   const parquetBytes = archive.parquetBytesPerSpan * SPANS_PER_INVOCATION * m;
   const archiveCost = (parquetBytes / GB) * PRICES.s3PerGbMonth * ASSUMPTIONS.archiveMonths;
   const athena = ((parquetBytes * ASSUMPTIONS.athenaScansPerSpan) / 2 ** 40) * PRICES.athenaPerTbScanned;
@@ -277,7 +283,7 @@ export function costTables(result: LambdaCostResult): string[] {
     '',
     `hoptrace's export latency at 20/s (span end to the endpoint's answer): median ${f(h.latencyP50Ms, 0)} ms, at most ${f(h.latencyMaxMs, 0)} ms; when the traffic stopped, ${h.spansAtShutdown} spans were still in the batch (on disk in /tmp) and left with the shutdown.`,
     '',
-    `Dollars per million traced invocations, hoptrace + hoptrace/lambda, from the counts measured at each shape (a bare and a traced sandbox each): billed time added over bare at ${ASSUMPTIONS.functionMemoryGb * 1024} MB (x86), the REST API and the ingest function (${ASSUMPTIONS.ingestMemoryGb * 1024} MB arm64, ${ASSUMPTIONS.ingestBilledMs} ms) per ingest request, Kinesis on-demand and Firehose for the stream records the ingest writes (one per trace, Firehose rounding each to 5 KB), the Parquet archive kept ${ASSUMPTIONS.archiveMonths} month and scanned by Athena ${ASSUMPTIONS.athenaScansPerSpan}× (Parquet bytes per span from the archive benchmark). X-Ray: ${usd(PRICES.xrayPerMillionTraces)} per million traces recorded.`,
+    `Dollars per million traced invocations, hoptrace + hoptrace/lambda, from the counts measured at each shape (a bare and a traced sandbox each): billed time added over bare at ${ASSUMPTIONS.functionMemoryGb * 1024} MB (x86), the REST API and the ingest function (${ASSUMPTIONS.ingestMemoryGb * 1024} MB arm64, ${ASSUMPTIONS.ingestBilledMs} ms) per ingest request, Kinesis on-demand and Firehose for the stream records the ingest writes (one per trace, Kinesis rounding each up to 1 KB and Firehose to 5 KB), the Parquet archive kept ${ASSUMPTIONS.archiveMonths} month and scanned by Athena ${ASSUMPTIONS.athenaScansPerSpan}× (Parquet bytes per span from the archive benchmark). X-Ray: ${usd(PRICES.xrayPerMillionTraces)} per million traces recorded.`,
     '',
     '| shape (per sandbox) | billed added (ms) | ingest requests per invocation | function time | REST API | ingest function | stream | archive | Athena | total | vs X-Ray |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -292,7 +298,7 @@ export function costTables(result: LambdaCostResult): string[] {
     ['Lambda duration, x86', `$${PRICES.lambdaGbSecondX86} per GB-second`],
     ['Lambda duration, arm64', `$${PRICES.lambdaGbSecondArm} per GB-second`],
     ['API Gateway REST API', `$${PRICES.restApiPerMillion} per million requests`],
-    ['Kinesis Data Streams on-demand, data in', `$${PRICES.kinesisOnDemandPerGbIn} per GB (plus a per-stream hourly charge, not per invocation)`],
+    ['Kinesis Data Streams on-demand, data in', `$${PRICES.kinesisOnDemandPerGbIn} per GB, each record rounded up to 1 KB (plus a per-stream hourly charge, not per invocation)`],
     ['Data Firehose, data in', `$${PRICES.firehosePerGbIn} per GB, each record rounded up to 5 KB`],
     ['S3 Standard', `$${PRICES.s3PerGbMonth} per GB-month`],
     ['Athena', `$${PRICES.athenaPerTbScanned} per TB scanned`],
