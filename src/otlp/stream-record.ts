@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isObject } from '../guards';
-import { RECEIVED_ATTRIBUTE } from './pipeline-attributes';
+import { HoptraceAttribute } from './hoptrace-attributes';
 import type { OtlpEntity, OtlpExportRequest, OtlpKeyValue } from './types';
 
 // The stream record (DESIGN.md, "Stream record format"): the spans of one trace as one OTLP
@@ -20,12 +20,6 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
  */
 export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
-/**
- * The resource attribute naming the tenant whose key sent the spans. The ingest stamps it on
- * the resource and removes it everywhere else; readers take it from the resource only.
- */
-export const TENANT_ATTRIBUTE = 'hoptrace.tenant';
-
 const NANOS = /^\d{1,20}$/;
 
 /**
@@ -33,8 +27,8 @@ const NANOS = /^\d{1,20}$/;
  * replacing whatever a sender put there under that key.
  */
 export function stampReceived(resource: OtlpEntity, receivedMs: number): void {
-  const attributes = (resource.attributes ?? []).filter((kv) => kv.key !== RECEIVED_ATTRIBUTE);
-  attributes.push({ key: RECEIVED_ATTRIBUTE, value: { intValue: `${Math.floor(receivedMs)}000000` } });
+  const attributes = (resource.attributes ?? []).filter((kv) => kv.key !== HoptraceAttribute.ReceivedTime);
+  attributes.push({ key: HoptraceAttribute.ReceivedTime, value: { intValue: `${Math.floor(receivedMs)}000000` } });
   resource.attributes = attributes;
 }
 
@@ -46,7 +40,7 @@ export function receivedMsOf(resource: OtlpEntity | undefined): number | undefin
   const attributes = resource?.attributes;
   if (!Array.isArray(attributes)) return undefined;
   for (const kv of attributes as unknown[]) {
-    if (!isObject(kv) || kv.key !== RECEIVED_ATTRIBUTE || !isObject(kv.value)) continue;
+    if (!isObject(kv) || kv.key !== HoptraceAttribute.ReceivedTime || !isObject(kv.value)) continue;
     const raw = kv.value.intValue;
     if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw / 1e6;
     // Whole ms from the digits, the rest as a fraction: a double holds ns since 1970 only to ~256 ns.
@@ -90,7 +84,7 @@ export function inflateStreamRecord(data: Buffer): Buffer {
 function withoutTenant(list: unknown): void {
   if (!Array.isArray(list)) return;
   // Most lists hold no tenant: they are left as they are, not copied.
-  for (let i = list.length - 1; i >= 0; i--) if (isObject(list[i]) && (list[i] as OtlpKeyValue).key === TENANT_ATTRIBUTE) list.splice(i, 1);
+  for (let i = list.length - 1; i >= 0; i--) if (isObject(list[i]) && (list[i] as OtlpKeyValue).key === HoptraceAttribute.Tenant) list.splice(i, 1);
 }
 
 /**

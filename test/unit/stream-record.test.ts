@@ -11,12 +11,12 @@ import {
   MAX_INFLATED_BYTES,
   parseExportRequest,
   StreamRecordError,
-  TENANT_ATTRIBUTE,
 } from '../../src/otlp/stream-record';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import type { OtlpExportRequest } from '../../src/otlp/types';
 import { otlpSpan } from '../helpers/otlp-payload';
 
-const tenant = (value: string) => ({ key: TENANT_ATTRIBUTE, value: { stringValue: value } });
+const tenant = (value: string) => ({ key: HoptraceAttribute.Tenant, value: { stringValue: value } });
 
 /** A record under tenant `search` whose scope, span, event and link claim `checkout`. */
 function posing(): OtlpExportRequest {
@@ -81,7 +81,7 @@ describe('the stream record', () => {
     expect(row!.span_attributes).toEqual({ 'http.route': '/pay' });
 
     for (const [value, matches] of [['checkout', 0], ['search', 1]] as const) {
-      const store = new SpanStore({ query: compile(parseQuery(shorthandQuery({ attr: { key: TENANT_ATTRIBUTE, value } })!)) });
+      const store = new SpanStore({ query: compile(parseQuery(shorthandQuery({ attr: { key: HoptraceAttribute.Tenant, value } })!)) });
       store.add(decodeStreamRecord(encodeStreamRecord(posing())).request);
       const matched = [...store.traces.values()].flatMap((spans) => [...spans.values()]).filter((s) => s.spansets !== 0);
       expect({ value, matched: matched.length }).toEqual({ value, matched: matches });
