@@ -4,11 +4,12 @@ import { HoptraceAttribute } from './hoptrace-attributes';
 import type { OtlpEntity, OtlpExportRequest, OtlpKeyValue } from './types';
 
 // The stream record (DESIGN.md, "Stream record format"): the spans of one trace as one OTLP
-// JSON `ExportTraceServiceRequest`, gzipped, at most 1 MiB. Its writer and its reader side by
-// side, with one set of limits and one error, for every component that touches the stream:
-// the ingest writes records, the archive writes them back split, and the archive, the tail
-// sampler and the command read them. The library never imports this module, so its Lambda
-// bundle carries neither zlib's wrappers nor any reader.
+// JSON `ExportTraceServiceRequest`, gzipped, at most 1 MiB, keyed by its trace id. Its writer
+// and its reader side by side, with one set of limits and one error, for every component that
+// touches the stream: the ingest writes records, the archive writes them back split, the tail
+// sampler sets spans aside in the same form, and the archive, the tail sampler and the command
+// read them. The library never imports this module, so its Lambda bundle carries neither
+// zlib's wrappers nor any reader; the names it stamps are in `hoptrace-attributes.ts`.
 
 /** Kinesis's limit on one record: data plus partition key. */
 export const MAX_RECORD_BYTES = 1024 * 1024;
@@ -21,6 +22,7 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
 const NANOS = /^\d{1,20}$/;
+const TRACE_ID_KEY = /^[0-9a-f]{32}$/;
 
 /**
  * Stamps when the ingest received these spans on their resource (`hoptrace.received_time_unix_nano`),
@@ -56,6 +58,15 @@ const GZIP_LEVEL = 3;
 /** Content that is not a stream record (nor, for the command, an OTLP JSON request): the reader skips it and says why. */
 export class StreamRecordError extends Error {
   override readonly name = 'StreamRecordError';
+}
+
+/**
+ * The trace id a record's partition key names: the ingest keys each record by its trace's id
+ * (32 lowercase hex digits), so that a trace's records land on one shard.
+ */
+export function traceIdOfKey(partitionKey: string): string {
+  if (!TRACE_ID_KEY.test(partitionKey)) throw new StreamRecordError(`partition key "${partitionKey.slice(0, 64)}" is not a trace id`);
+  return partitionKey;
 }
 
 /** Stream records, and OTLP JSON files written gzipped, start with gzip's magic bytes. */
