@@ -60,7 +60,7 @@ export const enum HoptraceAttribute {
 
   // Set by the pipeline's consumers.
 
-  /** On a span the tail sampler forwards: how many spans it stands for (1 / the probability its trace was kept with). */
+  /** On a span the tail sampler forwards: how many spans it stands for (1 / the probability its trace was kept). */
   SamplingAdjustedCount = 'hoptrace.sampling.adjusted_count',
   /** Span table: says how a row was cut to fit (which limits applied and what was dropped). */
   Truncated = 'hoptrace.truncated',

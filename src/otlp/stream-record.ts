@@ -65,8 +65,8 @@ export class StreamRecordError extends Error {
  * (32 lowercase hex digits), so that a trace's records land on one shard.
  */
 export function traceIdOfKey(partitionKey: string): string {
-  if (!TRACE_ID_KEY.test(partitionKey)) throw new StreamRecordError(`partition key "${partitionKey.slice(0, 64)}" is not a trace id`);
-  return partitionKey;
+  if (TRACE_ID_KEY.test(partitionKey)) return partitionKey;
+  throw new StreamRecordError(`partition key "${partitionKey.slice(0, 64)}" is not a trace id`);
 }
 
 /** Stream records, and OTLP JSON files written gzipped, start with gzip's magic bytes. */

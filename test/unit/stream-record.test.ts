@@ -50,27 +50,29 @@ describe('the stream record', () => {
 
   it("reads what the ingest writes: its records' spans, tenant, receipt time and trace id keys", () => {
     const [t1, t2] = [hex(16), hex(16)];
-    const spans = [otlpSpan({ traceId: t1 }), otlpSpan({ traceId: t2, name: 'second' }), otlpSpan({ traceId: t1, name: 'third' })];
+    const spans = [otlpSpan({ traceId: t1 }), otlpSpan({ traceId: t2, name: 'second' }), otlpSpan({ traceId: t1, name: 'x' })];
     const rules = { maxCount: 128, maxValueLength: 10_000, redactor: new Redactor([]) };
     const { groups } = decodeExportRequest({ format: 'json', text: JSON.stringify(exportRequest(spans)) }, rules);
     stampTenant(groups, 'search');
     stampReceipt(groups, 1_700_000_000_123);
     const { records } = buildRecords(groups);
 
-    const read = records.map((r) => ({ key: traceIdOfKey(r.partitionKey), ...decodeStreamRecord(r.data) }));
-    expect(read.map((r) => r.key).sort()).toEqual([t1, t2].sort());
-    for (const { key, request, jsonBytes } of read) {
+    const decoded = records.map((r) => ({ key: traceIdOfKey(r.partitionKey), ...decodeStreamRecord(r.data) }));
+    expect(decoded.map((r) => r.key).sort()).toEqual([t1, t2].sort());
+    for (const { key, request, jsonBytes } of decoded) {
       const [rs] = request.resourceSpans;
       expect(rs!.resource!.attributes).toContainEqual(tenant('search'));
       expect(receivedMsOf(rs!.resource)).toBe(1_700_000_000_123);
-      const names = request.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((ss) => ss.spans)).map((span) => [span.traceId, span.name]);
-      expect(names).toEqual(spans.filter((span) => span.traceId === key).map((span) => [key, span.name]));
+      const read = request.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((ss) => ss.spans));
+      const written = spans.filter((span) => span.traceId === key);
+      expect(read.map((span) => [span.traceId, span.name])).toEqual(written.map((span) => [key, span.name]));
       expect(jsonBytes).toBe(Buffer.byteLength(JSON.stringify(request)));
     }
     // The tail sampler's reader takes the same record as the Kinesis event delivers it.
     const [first] = records;
-    const event = { eventID: 'shardId-0:1', kinesis: { partitionKey: first!.partitionKey, sequenceNumber: '1', data: first!.data.toString('base64') } };
-    expect(decodeRecord(event as never)).toMatchObject({ traceId: first!.partitionKey, request: decodeStreamRecord(first!.data).request });
+    const { partitionKey, data } = first!;
+    const event = { eventID: 'shardId-0:1', kinesis: { partitionKey, sequenceNumber: '1', data: data.toString('base64') } };
+    expect(decodeRecord(event as never)).toMatchObject({ traceId: partitionKey, request: decodeStreamRecord(data).request });
   });
 
   it('reads lists OTLP JSON leaves out as empty', () => {
