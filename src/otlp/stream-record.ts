@@ -3,7 +3,7 @@ import { isObject } from '../guards';
 import { HoptraceAttribute } from './hoptrace-attributes';
 import type { OtlpEntity, OtlpExportRequest, OtlpKeyValue } from './types';
 
-// The stream record (DESIGN.md, "Stream record format"): the spans of one trace as one OTLP
+// The stream record (docs/pipeline/stream-record.md): the spans of one trace as one OTLP
 // JSON `ExportTraceServiceRequest`, gzipped, at most 1 MiB, keyed by its trace id. Its writer
 // and its reader side by side, with one set of limits and one error, for every component that
 // touches the stream: the ingest writes records, the archive writes them back split, the tail
