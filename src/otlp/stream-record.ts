@@ -4,12 +4,14 @@ import { HoptraceAttribute } from './hoptrace-attributes';
 import type { OtlpEntity, OtlpExportRequest, OtlpKeyValue } from './types';
 
 // The stream record (docs/pipeline/stream-record.md): the spans of one trace as one OTLP
-// JSON `ExportTraceServiceRequest`, gzipped, at most 1 MiB, keyed by its trace id. Its writer
-// and its reader side by side, with one set of limits and one error, for every component that
-// touches the stream: the ingest writes records, the archive writes them back split, the tail
-// sampler sets spans aside in the same form, and the archive, the tail sampler and the command
-// read them. The library never imports this module, so its Lambda bundle carries neither
-// zlib's wrappers nor any reader; the names it stamps are in `hoptrace-attributes.ts`.
+// JSON `ExportTraceServiceRequest`, gzipped, at most 1 MiB. Its writer and its reader side by
+// side, with one set of limits and one error, for every component that touches the stream:
+// the ingest writes records, the archive writes them back split, and the archive, the tail
+// sampler and the command read them. The library never imports this module, so its Lambda
+// bundle carries neither zlib's wrappers nor any reader.
+//
+// The partition key is the trace id (`traceIdOfKey`); the tail sampler sets spans aside in the
+// same form; the names stamped on a record's resource are in `hoptrace-attributes.ts`.
 
 /** Kinesis's limit on one record: data plus partition key. */
 export const MAX_RECORD_BYTES = 1024 * 1024;
