@@ -64,7 +64,10 @@ export const enum HoptraceAttribute {
   SamplingAdjustedCount = 'hoptrace.sampling.adjusted_count',
   /** Span table: says how a row was cut to fit (which limits applied and what was dropped). */
   Truncated = 'hoptrace.truncated',
-  /** Span table: the entry of an attribute map that names the keys whose text is an AnyValue's. */
+  /**
+   * Span table: the entry of an attribute map that names the keys whose text is an AnyValue's
+   * (docs/pipeline/archive.md, "Columns").
+   */
   AnyValueTypes = 'hoptrace.anyvalue',
   /** Span table: set on a row whose start time was outside the sane window, the start time as sent. */
   SentStartTime = 'hoptrace.sent_start_time_unix_nano',
