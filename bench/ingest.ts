@@ -5,7 +5,7 @@ import { decodeExportRequest } from '../handlers/ingest/decode';
 import { ingest } from '../handlers/ingest/ingest';
 import { deadlineIn } from '../testing/ingest-deadline';
 import { batches, type PutRecords } from '../handlers/ingest/kinesis-writer';
-import { readExportRequest } from '../handlers/ingest/protobuf';
+import { readExportRequest } from '../src/otlp/protobuf-decode';
 import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../handlers/ingest/request-limits';
 import { buildRecords } from '../handlers/ingest/records';
 import { TenantKeyCache } from '../handlers/ingest/tenant-keys';

@@ -1,4 +1,5 @@
 import { isObject } from '../src/guards';
+import { HoptraceAttribute } from '../src/otlp/hoptrace-attributes';
 import type { OtlpAnyValue, OtlpKeyValue } from '../src/otlp/types';
 import { plainValue, type PlainValue } from '../src/otlp/values';
 
@@ -11,12 +12,6 @@ import { plainValue, type PlainValue } from '../src/otlp/values';
 // and the map gets one more entry, `hoptrace.anyvalue`, a JSON object naming each such key's
 // type (`{"payload":"kvlist","blob":"bytes"}`). An equality on the JSON text finds a value in
 // SQL as it does in the command's in-memory read, which compares the same text.
-
-/**
- * The entry of an attribute map that names the keys whose text is an AnyValue's
- * (docs/pipeline/archive.md, "Columns").
- */
-export const ANY_VALUE_TYPES_ATTRIBUTE = 'hoptrace.anyvalue';
 
 /** Attributes as the table stores them. */
 export type TextMap = Record<string, string>;
@@ -50,14 +45,14 @@ export function attributeText(list: readonly OtlpKeyValue[] | undefined): TextMa
       marked = true;
     } else delete types[kv.key];
   }
-  if (marked) out[ANY_VALUE_TYPES_ATTRIBUTE] = JSON.stringify(types);
+  if (marked) out[HoptraceAttribute.AnyValueTypes] = JSON.stringify(types);
   return out;
 }
 
 function markedTypes(map: TextMap): Record<string, unknown> {
-  if (!Object.hasOwn(map, ANY_VALUE_TYPES_ATTRIBUTE)) return {};
+  if (!Object.hasOwn(map, HoptraceAttribute.AnyValueTypes)) return {};
   try {
-    const types: unknown = JSON.parse(map[ANY_VALUE_TYPES_ATTRIBUTE]!);
+    const types: unknown = JSON.parse(map[HoptraceAttribute.AnyValueTypes]!);
     return isObject(types) ? types : {};
   } catch {
     // A row cut to fit (hoptrace.truncated) may have cut the marker: its keys read as text.
@@ -75,7 +70,7 @@ export function plainAttributes(map: TextMap | null | undefined): Record<string,
   if (!isObject(map)) return out;
   const types = markedTypes(map);
   for (const key of Object.keys(map)) {
-    if (key === ANY_VALUE_TYPES_ATTRIBUTE) continue;
+    if (key === HoptraceAttribute.AnyValueTypes) continue;
     const stored = map[key]!;
     const type = Object.hasOwn(types, key) ? types[key] : undefined;
     if (type === 'empty') out[key] = null;

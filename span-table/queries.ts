@@ -1,4 +1,4 @@
-import { PROVISIONAL_ATTRIBUTE } from '../src/otlp/provisional';
+import { HoptraceAttribute } from '../src/otlp/hoptrace-attributes';
 import { PARTITION_COLUMN } from './rows';
 
 // The archive's named questions, one definition each, rendered for Athena (Trino SQL, in
@@ -69,7 +69,7 @@ export function deduplicated(table: string, s: Syntax, where = `${PARTITION_COLU
   SELECT * FROM (
     SELECT *, row_number() OVER (
       PARTITION BY trace_id, span_id
-      ORDER BY CASE WHEN ${s.lookup('span_attributes', PROVISIONAL_ATTRIBUTE)} = 'true' THEN 1 ELSE 0 END, start_time
+      ORDER BY CASE WHEN ${s.lookup('span_attributes', HoptraceAttribute.Provisional)} = 'true' THEN 1 ELSE 0 END, start_time
     ) AS copy
     FROM ${table}
     WHERE ${where}

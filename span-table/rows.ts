@@ -1,5 +1,5 @@
 import type { OtlpEntity, OtlpExportRequest, OtlpSpan } from '../src/otlp/types';
-import { TENANT_ATTRIBUTE } from '../src/otlp/stream-record';
+import { HoptraceAttribute } from '../src/otlp/hoptrace-attributes';
 import { attributeText, type TextMap } from './attribute-text';
 
 // The span table: one row per span, columns after the OpenTelemetry Collector ClickHouse
@@ -102,7 +102,7 @@ export function spanRows(request: OtlpExportRequest): SpanRow[] {
   for (const rs of request.resourceSpans) {
     const resource = attributeText(rs.resource?.attributes);
     const service = resource['service.name'] ?? 'unknown_service';
-    const tenant = resource[TENANT_ATTRIBUTE] ?? null;
+    const tenant = resource[HoptraceAttribute.Tenant] ?? null;
     for (const ss of rs.scopeSpans) for (const span of ss.spans) rows.push(row(span, service, resource, ss.scope, tenant));
   }
   return rows;

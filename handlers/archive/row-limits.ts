@@ -1,7 +1,5 @@
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import type { SpanRow, TextMap } from '../../span-table/rows';
-
-/** Says how a row was cut to fit: which limits applied and what was dropped. */
-export const TRUNCATED_ATTRIBUTE = 'hoptrace.truncated';
 
 interface Limits {
   /** Characters kept of each text: names, attribute keys and values. */
@@ -72,7 +70,7 @@ function applyLimits(row: SpanRow, limits: Limits): SpanRow {
     events,
     links,
   };
-  capped.span_attributes[TRUNCATED_ATTRIBUTE] =
+  capped.span_attributes[HoptraceAttribute.Truncated] =
     `texts cut at ${limits.chars} characters: ${cut.cutValues}; dropped: ${cut.droppedAttributes} attributes, ` +
     `${row.events.length - events.length} events, ${row.links.length - links.length} links`;
   return capped;

@@ -1,7 +1,5 @@
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import { nanosToIso, type SpanRow } from '../../span-table/rows';
-
-/** Set on a row whose start time was outside the sane window: the start time as sent. */
-export const SENT_START_ATTRIBUTE = 'hoptrace.sent_start_time_unix_nano';
 
 // A span starts at most this long before the stream received it (a sandbox frozen with spans
 // spooled, a sender retrying), and at most this far after (clock skew).
@@ -22,7 +20,7 @@ export function placedRow(row: SpanRow, startTimeUnixNano: string, receivedMs: n
     ...row,
     start_time: nanosToIso((BigInt(Math.floor(receivedMs)) * 1_000_000n).toString()),
     duration_ns: 0,
-    span_attributes: { ...row.span_attributes, [SENT_START_ATTRIBUTE]: startTimeUnixNano },
+    span_attributes: { ...row.span_attributes, [HoptraceAttribute.SentStartTime]: startTimeUnixNano },
   };
 }
 

@@ -2,7 +2,7 @@ import { isObject } from '../../src/guards';
 import { cleanKeyValues, type AttributeRules, type CleanStats } from './attributes';
 import { exportCountsOf, type ExportCounts } from './export-counts';
 import { HttpError } from './http-error';
-import { readExportRequest, WireError } from './protobuf';
+import { readExportRequest, WireError } from '../../src/otlp/protobuf-decode';
 import type { OtlpBody } from './request';
 import { checkJsonItems, DEFAULT_REQUEST_LIMITS, RequestLimitError, WorkBudget, type RequestLimits } from './request-limits';
 import type { OtlpEntity, OtlpEvent, OtlpLink, OtlpSpan, ResourceGroup, ScopeGroup } from '../../src/otlp/types';

@@ -1,10 +1,4 @@
-import {
-  EXPORT_BREAKER_OPENS_ATTRIBUTE,
-  EXPORT_DROPPED_ATTRIBUTE,
-  EXPORT_SPANS_ATTRIBUTE,
-  EXPORT_SPOOLED_ATTRIBUTE,
-  EXPORT_STAMP_PREFIX,
-} from '../../src/otlp/pipeline-attributes';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import { stampReceived } from '../../src/otlp/stream-record';
 import type { OtlpEntity, ResourceGroup } from '../../src/otlp/types';
 import { plainValue, serviceNameOf } from '../../src/otlp/values';
@@ -32,10 +26,10 @@ function count(resource: OtlpEntity, key: string): number | undefined {
 export function exportCountsOf(resource: OtlpEntity, arrivedSpans: number): ExportCounts {
   return {
     service: serviceNameOf(resource.attributes),
-    sent: count(resource, EXPORT_SPANS_ATTRIBUTE) ?? arrivedSpans,
-    spooled: count(resource, EXPORT_SPOOLED_ATTRIBUTE) ?? 0,
-    dropped: count(resource, EXPORT_DROPPED_ATTRIBUTE) ?? 0,
-    breakerOpens: count(resource, EXPORT_BREAKER_OPENS_ATTRIBUTE) ?? 0,
+    sent: count(resource, HoptraceAttribute.ExportSpans) ?? arrivedSpans,
+    spooled: count(resource, HoptraceAttribute.ExportSpansSpooled) ?? 0,
+    dropped: count(resource, HoptraceAttribute.ExportSpansDropped) ?? 0,
+    breakerOpens: count(resource, HoptraceAttribute.ExportBreakerOpens) ?? 0,
   };
 }
 
@@ -45,7 +39,7 @@ export function exportCountsOf(resource: OtlpEntity, arrivedSpans: number): Expo
  */
 export function stampReceipt(groups: ResourceGroup[], receivedMs: number): void {
   for (const group of groups) {
-    group.resource.attributes = (group.resource.attributes ?? []).filter((kv) => !kv.key.startsWith(EXPORT_STAMP_PREFIX));
+    group.resource.attributes = (group.resource.attributes ?? []).filter((kv) => !kv.key.startsWith(HoptraceAttribute.ExportPrefix));
     stampReceived(group.resource, receivedMs);
   }
 }

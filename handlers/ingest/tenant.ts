@@ -1,4 +1,5 @@
-import { keepTenantOnResource, TENANT_ATTRIBUTE } from '../../src/otlp/stream-record';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
+import { keepTenantOnResource } from '../../src/otlp/stream-record';
 import type { ResourceGroup } from '../../src/otlp/types';
 
 /** The tenant of every request when auth is off (local use). */
@@ -11,8 +12,8 @@ export const ANONYMOUS_TENANT = 'anonymous';
  */
 export function stampTenant(groups: ResourceGroup[], tenant: string): void {
   for (const group of groups) {
-    const attributes = (group.resource.attributes ?? []).filter((kv) => kv.key !== TENANT_ATTRIBUTE);
-    attributes.push({ key: TENANT_ATTRIBUTE, value: { stringValue: tenant } });
+    const attributes = (group.resource.attributes ?? []).filter((kv) => kv.key !== HoptraceAttribute.Tenant);
+    attributes.push({ key: HoptraceAttribute.Tenant, value: { stringValue: tenant } });
     group.resource.attributes = attributes;
     keepTenantOnResource(group.scopes);
   }

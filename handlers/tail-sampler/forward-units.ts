@@ -1,4 +1,4 @@
-import { gzipSync } from 'node:zlib';
+import { encodeStreamRecord } from '../../src/otlp/stream-record';
 import type { DecisionStore, ShardRange } from './decision-store';
 import { deliver, type Outcome } from './delivery';
 import type { Forward } from './forwarder';
@@ -104,7 +104,7 @@ export async function forwardUnits(units: Unit[], deps: ForwardDeps, counters: F
   if (asides.length > 0) {
     try {
       await deps.store.setAside(
-        asides.flatMap((s) => s.aside.map((a) => ({ traceId: s.unit.traceId, key: a.piece.key, gzipped: gzipSync(JSON.stringify(a.piece.request)), reason: a.reason }))),
+        asides.flatMap((s) => s.aside.map((a) => ({ traceId: s.unit.traceId, key: a.piece.key, gzipped: encodeStreamRecord(a.piece.request), reason: a.reason }))),
       );
     } catch (error) {
       asideStored = false;

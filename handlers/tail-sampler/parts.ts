@@ -1,5 +1,5 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
+import { decodeStreamRecord, traceIdOfKey } from '../../src/otlp/stream-record';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 
 /** One stream record: the spans of one trace that one function flushed. */
@@ -22,8 +22,7 @@ export function spansOf(request: OtlpExportRequest): OtlpSpan[] {
 
 /** A stream record as a trace part; the partition key is the trace id (the stream's contract). */
 export function decodeRecord(record: KinesisStreamRecord): TracePart {
-  const traceId = record.kinesis.partitionKey;
-  if (!/^[0-9a-f]{32}$/.test(traceId)) throw new StreamRecordError(`partition key "${traceId.slice(0, 64)}" is not a trace id`);
+  const traceId = traceIdOfKey(record.kinesis.partitionKey);
   const gzipped = Buffer.from(record.kinesis.data, 'base64');
   return { traceId, recordId: record.eventID, sequenceNumber: record.kinesis.sequenceNumber, gzipped, ...decodeStreamRecord(gzipped) };
 }

@@ -1,4 +1,4 @@
-import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { spansOf } from './parts';
 import type { Piece } from './pieces';
@@ -51,8 +51,8 @@ export function weightedTraceState(traceState: string | undefined, probability: 
 
 function weighted(span: OtlpSpan, probability: number): OtlpSpan {
   const weight = weightedTraceState(span.traceState, probability);
-  const attributes = (Array.isArray(span.attributes) ? span.attributes : []).filter((kv) => kv.key !== ADJUSTED_COUNT_ATTRIBUTE);
-  attributes.push({ key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 / weight.probability } });
+  const attributes = (Array.isArray(span.attributes) ? span.attributes : []).filter((kv) => kv.key !== HoptraceAttribute.SamplingAdjustedCount);
+  attributes.push({ key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 1 / weight.probability } });
   return { ...span, traceState: weight.traceState, attributes };
 }
 

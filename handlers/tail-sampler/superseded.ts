@@ -1,12 +1,12 @@
 import { isObject } from '../../src/guards';
-import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { spansOf } from './parts';
 
 /** The timeout guard's copy of a span still open (`hoptrace.provisional: true`). */
 export function isProvisional(span: OtlpSpan): boolean {
   // Attributes come from the stream unchecked: anything but a list of key-values is no mark.
-  return Array.isArray(span.attributes) && span.attributes.some((kv) => isObject(kv) && kv.key === PROVISIONAL_ATTRIBUTE && isObject(kv.value) && kv.value.boolValue === true);
+  return Array.isArray(span.attributes) && span.attributes.some((kv) => isObject(kv) && kv.key === HoptraceAttribute.Provisional && isObject(kv.value) && kv.value.boolValue === true);
 }
 
 const spanKey = (span: OtlpSpan): string => `${span.traceId}/${span.spanId}`;

@@ -11,7 +11,7 @@ type DurableResult = Awaited<ReturnType<DurableLambdaHandler>>;
 
 export { DurableTracingPlugin } from './plugin';
 export { durableInvocationContext } from './invocation-event';
-export { DURABLE_ATTRIBUTES } from './attributes';
+export { DURABLE_ATTRIBUTES } from '../otlp/hoptrace-attributes';
 
 /**
  * `withDurableExecution` with tracing: each invocation's root span hangs from the execution's

@@ -8,7 +8,7 @@ import type {
   OperationInfo,
 } from '@aws/durable-execution-sdk-js';
 import { CHOSEN_IDS, type ChosenIds } from '../tracer/chosen-ids';
-import { DURABLE_ATTRIBUTES as A } from './attributes';
+import { DURABLE_ATTRIBUTES as A } from '../otlp/hoptrace-attributes';
 import { executionTrace, rootParent } from './execution-trace';
 
 type CustomerFn = Parameters<NonNullable<DurableInstrumentationPlugin['wrapOperationAttemptFn']>>[1];

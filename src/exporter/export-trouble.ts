@@ -1,5 +1,11 @@
 import type { Attributes } from '@opentelemetry/api';
-import { EXPORT_BREAKER_OPENS_ATTRIBUTE, EXPORT_DROPPED_ATTRIBUTE, EXPORT_SPOOLED_ATTRIBUTE } from '../otlp/pipeline-attributes';
+import { HoptraceAttribute } from '../otlp/hoptrace-attributes';
+
+// Each name is used twice below: held in a variable, it is in the bundle once (esbuild writes
+// an enum member out at every use).
+const SPOOLED = HoptraceAttribute.ExportSpansSpooled;
+const DROPPED = HoptraceAttribute.ExportSpansDropped;
+const BREAKER_OPENS = HoptraceAttribute.ExportBreakerOpens;
 
 /**
  * What went wrong with exports since the last export was encoded: spans a failed delivery left
@@ -30,9 +36,9 @@ export class ExportTrouble {
   take(spoolDropped: number): Attributes {
     const dropped = this.dropped + Math.max(0, spoolDropped - this.spoolDroppedTaken);
     const stamps: Attributes = {};
-    if (this.spooled > 0) stamps[EXPORT_SPOOLED_ATTRIBUTE] = this.spooled;
-    if (dropped > 0) stamps[EXPORT_DROPPED_ATTRIBUTE] = dropped;
-    if (this.breakerOpens > 0) stamps[EXPORT_BREAKER_OPENS_ATTRIBUTE] = this.breakerOpens;
+    if (this.spooled > 0) stamps[SPOOLED] = this.spooled;
+    if (dropped > 0) stamps[DROPPED] = dropped;
+    if (this.breakerOpens > 0) stamps[BREAKER_OPENS] = this.breakerOpens;
     this.spooled = this.dropped = this.breakerOpens = 0;
     this.spoolDroppedTaken = spoolDropped;
     return stamps;
@@ -40,8 +46,8 @@ export class ExportTrouble {
 
   /** Stamps that no export carried (nothing was encodable): they wait for the next. */
   giveBack(stamps: Attributes): void {
-    this.spooled += Number(stamps[EXPORT_SPOOLED_ATTRIBUTE] ?? 0);
-    this.dropped += Number(stamps[EXPORT_DROPPED_ATTRIBUTE] ?? 0);
-    this.breakerOpens += Number(stamps[EXPORT_BREAKER_OPENS_ATTRIBUTE] ?? 0);
+    this.spooled += Number(stamps[SPOOLED] ?? 0);
+    this.dropped += Number(stamps[DROPPED] ?? 0);
+    this.breakerOpens += Number(stamps[BREAKER_OPENS] ?? 0);
   }
 }

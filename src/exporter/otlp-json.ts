@@ -1,5 +1,5 @@
 import type { Attributes } from '@opentelemetry/api';
-import { EXPORT_SPANS_ATTRIBUTE } from '../otlp/pipeline-attributes';
+import { HoptraceAttribute } from '../otlp/hoptrace-attributes';
 import type { Redactor } from '../redaction';
 import type { StoredAttributes, StoredValue } from '../tracer/attributes';
 import type { InstrumentationScope, RecordingSpan } from '../tracer/span';
@@ -154,7 +154,7 @@ export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxB
   const close = (): void => {
     if (count === 0) return;
     const scopes = [...groups].map(([header, fragments]) => `${header}${fragments.join(',')}]}`);
-    const stamp = `${comma}{"key":"${EXPORT_SPANS_ATTRIBUTE}","value":{"intValue":"${count}"}}${bodies.length === 0 && extra ? `,${extra}` : ''}`;
+    const stamp = `${comma}{"key":"${HoptraceAttribute.ExportSpans}","value":{"intValue":"${count}"}}${bodies.length === 0 && extra ? `,${extra}` : ''}`;
     bodies.push({ json: `${head.json}${stamp}${RESOURCE_TAIL}${scopes.join(',')}${suffix}`, spans: count });
     groups = new Map();
     bytes = baseBytes;

@@ -2,6 +2,7 @@ import { propagation, SpanKind, trace, type Attributes, type Context, type Trace
 import { isObject, str, type Json } from '../guards';
 import { logger } from '../logger';
 import { detailShape, detailWithContext } from '../messaging/eventbridge-detail';
+import { HoptraceAttribute } from '../otlp/hoptrace-attributes';
 import type { Carrier } from '../propagation/carrier';
 import { XRAY_HEADER } from '../propagation/xray';
 import { contextFields, fitContext } from './context-fit';
@@ -37,8 +38,8 @@ const WHY: Record<DropReason, string> = {
 function recordDropped(ctx: Context, message: string, dropped: readonly string[], reason: DropReason): void {
   if (dropped.length === 0) return;
   const span = trace.getSpan(ctx);
-  span?.setAttribute('hoptrace.context.dropped', [...dropped]);
-  span?.setAttribute('hoptrace.context.drop_reason', reason);
+  span?.setAttribute(HoptraceAttribute.ContextDropped, [...dropped]);
+  span?.setAttribute(HoptraceAttribute.ContextDropReason, reason);
   const what = dropped.includes('traceparent') ? 'the trace context (the consumer starts a new trace)' : dropped.join(' and ');
   logger.warnOnce(`context-dropped:${message}:${reason}:${dropped.join()}`, `${message} ${WHY[reason]}: sent without ${what}.`);
 }

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { isObject } from '../guards';
-import { RECEIVED_ATTRIBUTE } from './pipeline-attributes';
+import { HoptraceAttribute } from './hoptrace-attributes';
 import type { OtlpEntity, OtlpExportRequest, OtlpKeyValue } from './types';
 
 // The stream record (docs/pipeline/stream-record.md): the spans of one trace as one OTLP
@@ -9,6 +9,9 @@ import type { OtlpEntity, OtlpExportRequest, OtlpKeyValue } from './types';
 // the ingest writes records, the archive writes them back split, and the archive, the tail
 // sampler and the command read them. The library never imports this module, so its Lambda
 // bundle carries neither zlib's wrappers nor any reader.
+//
+// The partition key is the trace id (`traceIdOfKey`); the tail sampler sets spans aside in the
+// same form; the names stamped on a record's resource are in `hoptrace-attributes.ts`.
 
 /** Kinesis's limit on one record: data plus partition key. */
 export const MAX_RECORD_BYTES = 1024 * 1024;
@@ -20,21 +23,16 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
  */
 export const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
 
-/**
- * The resource attribute naming the tenant whose key sent the spans. The ingest stamps it on
- * the resource and removes it everywhere else; readers take it from the resource only.
- */
-export const TENANT_ATTRIBUTE = 'hoptrace.tenant';
-
 const NANOS = /^\d{1,20}$/;
+const TRACE_ID_KEY = /^[0-9a-f]{32}$/;
 
 /**
  * Stamps when the ingest received these spans on their resource (`hoptrace.received_time_unix_nano`),
  * replacing whatever a sender put there under that key.
  */
 export function stampReceived(resource: OtlpEntity, receivedMs: number): void {
-  const attributes = (resource.attributes ?? []).filter((kv) => kv.key !== RECEIVED_ATTRIBUTE);
-  attributes.push({ key: RECEIVED_ATTRIBUTE, value: { intValue: `${Math.floor(receivedMs)}000000` } });
+  const attributes = (resource.attributes ?? []).filter((kv) => kv.key !== HoptraceAttribute.ReceivedTime);
+  attributes.push({ key: HoptraceAttribute.ReceivedTime, value: { intValue: `${Math.floor(receivedMs)}000000` } });
   resource.attributes = attributes;
 }
 
@@ -46,7 +44,7 @@ export function receivedMsOf(resource: OtlpEntity | undefined): number | undefin
   const attributes = resource?.attributes;
   if (!Array.isArray(attributes)) return undefined;
   for (const kv of attributes as unknown[]) {
-    if (!isObject(kv) || kv.key !== RECEIVED_ATTRIBUTE || !isObject(kv.value)) continue;
+    if (!isObject(kv) || kv.key !== HoptraceAttribute.ReceivedTime || !isObject(kv.value)) continue;
     const raw = kv.value.intValue;
     if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw / 1e6;
     // Whole ms from the digits, the rest as a fraction: a double holds ns since 1970 only to ~256 ns.
@@ -62,6 +60,15 @@ const GZIP_LEVEL = 3;
 /** Content that is not a stream record (nor, for the command, an OTLP JSON request): the reader skips it and says why. */
 export class StreamRecordError extends Error {
   override readonly name = 'StreamRecordError';
+}
+
+/**
+ * The trace id a record's partition key names: the ingest keys each record by its trace's id
+ * (32 lowercase hex digits), so that a trace's records land on one shard.
+ */
+export function traceIdOfKey(partitionKey: string): string {
+  if (TRACE_ID_KEY.test(partitionKey)) return partitionKey;
+  throw new StreamRecordError(`partition key "${partitionKey.slice(0, 64)}" is not a trace id`);
 }
 
 /** Stream records, and OTLP JSON files written gzipped, start with gzip's magic bytes. */
@@ -90,7 +97,7 @@ export function inflateStreamRecord(data: Buffer): Buffer {
 function withoutTenant(list: unknown): void {
   if (!Array.isArray(list)) return;
   // Most lists hold no tenant: they are left as they are, not copied.
-  for (let i = list.length - 1; i >= 0; i--) if (isObject(list[i]) && (list[i] as OtlpKeyValue).key === TENANT_ATTRIBUTE) list.splice(i, 1);
+  for (let i = list.length - 1; i >= 0; i--) if (isObject(list[i]) && (list[i] as OtlpKeyValue).key === HoptraceAttribute.Tenant) list.splice(i, 1);
 }
 
 /**

@@ -10,7 +10,7 @@ import { refreshInstrumentations } from '../instrumentation/install';
 import { str } from '../guards';
 import { tenantId, xrayTraceHeader } from '../lambda/request-data';
 import { logger } from '../logger';
-import { PROVISIONAL_ATTRIBUTE } from '../otlp/provisional';
+import { HoptraceAttribute } from '../otlp/hoptrace-attributes';
 import { SpanRecorder, setRecorder } from '../tracer/recorder';
 import type { RecordingSpan } from '../tracer/span';
 import { nowMs } from '../tracer/time';
@@ -81,16 +81,16 @@ export class Invocation {
       'faas.coldstart': cold.coldStart,
       ...trigger.attributes,
     };
-    if (cold.proactive) attributes['hoptrace.proactive_initialization'] = true;
+    if (cold.proactive) attributes[HoptraceAttribute.ProactiveInitialization] = true;
     const tenant = tenantId(lambdaContext);
     if (tenant) attributes['aws.lambda.tenant_id'] = tenant;
     const spoolDropped = pipeline.exporter.spoolDropped();
-    if (spoolDropped > 0) attributes['hoptrace.spool.dropped_spans'] = spoolDropped;
+    if (spoolDropped > 0) attributes[HoptraceAttribute.SpoolDroppedSpans] = spoolDropped;
     const name = trigger.spanName ?? (attributes['faas.name'] as string | undefined) ?? 'invocation';
     this.root = pipeline.tracer.startSpan(name, { kind: trigger.kind, attributes, links: incoming.links, startTime: startMs }, base);
     const withRoot = trace.setSpan(base, this.root);
     if (cold.init && this.root.isRecording()) {
-      const init = pipeline.tracer.startSpan('init', { startTime: cold.init.startMs, attributes: { 'hoptrace.init_type': cold.init.type } }, withRoot);
+      const init = pipeline.tracer.startSpan('init', { startTime: cold.init.startMs, attributes: { [HoptraceAttribute.InitType]: cold.init.type } }, withRoot);
       init.end(cold.init.endMs);
     }
     this.context = withRoot.setValue(INVOCATION_KEY, this);
@@ -172,7 +172,7 @@ export class Invocation {
   finish(): Promise<void> {
     if (!this.finishing) {
       this.disarm();
-      if (this.recorder.dropped > 0) this.root.setAttribute('hoptrace.spans_dropped', this.recorder.dropped);
+      if (this.recorder.dropped > 0) this.root.setAttribute(HoptraceAttribute.SpansDropped, this.recorder.dropped);
       this.endLeftovers();
       this.root.end();
       // After a timeout flush only what ended since is left; the delivery decides whether
@@ -228,12 +228,12 @@ export class Invocation {
     if (open.length === 0) return;
     const endMs = nowMs();
     for (const span of open) {
-      span.setAttribute('hoptrace.unfinished', true);
+      span.setAttribute(HoptraceAttribute.Unfinished, true);
       span.end(endMs);
     }
     logger.warnOnce(
       'unfinished',
-      `${open.length} span(s) were still open when the invocation ended (first: "${open[0]!.name}"); hoptrace ended them, marked hoptrace.unfinished. An unread HTTP response body or a missing span.end() leaves a span open.`,
+      `${open.length} span(s) were still open when the invocation ended (first: "${open[0]!.name}"); hoptrace ended them, marked ${HoptraceAttribute.Unfinished}. An unread HTTP response body or a missing span.end() leaves a span open.`,
     );
   }
 
@@ -248,7 +248,7 @@ export class Invocation {
     const now = nowMs();
     const copies = this.recorder
       .openSpans()
-      .map((span) => span.provisionalCopy(now, TIMED_OUT, { 'error.type': 'timeout', [PROVISIONAL_ATTRIBUTE]: true }));
+      .map((span) => span.provisionalCopy(now, TIMED_OUT, { 'error.type': 'timeout', [HoptraceAttribute.Provisional]: true }));
     // The sandbox's batch too: a runtime cut off at its timeout sends nothing more.
     this.timeoutFlush = Promise.all([this.flush(copies), this.pipeline.exporter.drainSpool(() => this.flushDeadline(), { batch: true })]).then(() => undefined);
   }

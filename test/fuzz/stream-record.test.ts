@@ -5,7 +5,8 @@ import { decodeExportRequest } from '../../handlers/ingest/decode';
 import { checkJsonItems, DEFAULT_REQUEST_LIMITS, RequestLimitError } from '../../handlers/ingest/request-limits';
 import { varint } from '../../handlers/ingest/response';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../src/redaction';
-import { decodeStreamRecord, encodeStreamRecord, StreamRecordError, TENANT_ATTRIBUTE } from '../../src/otlp/stream-record';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
+import { decodeStreamRecord, encodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import type { OtlpExportRequest } from '../../src/otlp/types';
 import { toProtobuf } from '../../testing/otlp-protobuf';
 
@@ -70,7 +71,7 @@ const span = fc
     spanId: hex(16),
     name: fc.string(),
     startTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 63n }).map(String),
-    attributes: fc.array(fc.record({ key: fc.constantFrom('k', 'v', TENANT_ATTRIBUTE), value: fc.string().map((s) => ({ stringValue: s })) }), { maxLength: 4 }),
+    attributes: fc.array(fc.record({ key: fc.constantFrom('k', 'v', HoptraceAttribute.Tenant), value: fc.string().map((s) => ({ stringValue: s })) }), { maxLength: 4 }),
   })
   .map((s) => ({ ...s, endTimeUnixNano: s.startTimeUnixNano }));
 const request = fc.array(span, { maxLength: 6 }).map((spans) => ({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans }] }] }));
@@ -105,7 +106,7 @@ describe('the stream-record reader', () => {
       fc.property(request, (req) => {
         const { request: read } = decodeStreamRecord(encodeStreamRecord(req as unknown as OtlpExportRequest));
         const expected = structuredClone(req);
-        for (const s of expected.resourceSpans[0]!.scopeSpans[0]!.spans) s.attributes = s.attributes.filter((kv) => kv.key !== TENANT_ATTRIBUTE);
+        for (const s of expected.resourceSpans[0]!.scopeSpans[0]!.spans) s.attributes = s.attributes.filter((kv) => kv.key !== HoptraceAttribute.Tenant);
         expect(read).toEqual(expected);
       }),
       opts,

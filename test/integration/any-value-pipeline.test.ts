@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { trace } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSpanTable, type PartitionedRows } from '../../cli/src/archive/duckdb-table';
-import { ANY_VALUE_TYPES_ATTRIBUTE } from '../../span-table/attribute-text';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import type { SpanRow } from '../../span-table/rows';
 import type { TransformedRecord } from '../../handlers/archive/transform';
 import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
@@ -109,7 +109,7 @@ describe.each(senders)('AnyValue attributes sent by $sender', ({ span, sdk3 }) =
     expect(attributes.bytes).toBe('AAEC/w==');
     expect(attributes.mixed).toBe('[1,"two",{"three":3}]');
     expect(attributes.empty).toBe('null');
-    expect(JSON.parse(attributes[ANY_VALUE_TYPES_ATTRIBUTE]!)).toEqual({ map: 'kvlist', bytes: 'bytes', mixed: 'array', empty: 'empty', request: 'kvlist' });
+    expect(JSON.parse(attributes[HoptraceAttribute.AnyValueTypes]!)).toEqual({ map: 'kvlist', bytes: 'bytes', mixed: 'array', empty: 'empty', request: 'kvlist' });
   });
 });
 
@@ -124,7 +124,7 @@ describe('the command', () => {
       const detail = (await hoptraceJson('trace', traceIds.hoptrace!, ...source)) as { spans: Array<{ name: string; attributes: Record<string, unknown> }> };
       const chat = detail.spans.find((s) => s.name === 'hoptrace chat')!;
       expect(chat.attributes).toMatchObject(SHOWN);
-      expect(chat.attributes).not.toHaveProperty(ANY_VALUE_TYPES_ATTRIBUTE);
+      expect(chat.attributes).not.toHaveProperty(HoptraceAttribute.AnyValueTypes);
     }
   });
 

@@ -4,9 +4,8 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TRUNCATED_ATTRIBUTE } from '../../handlers/archive/row-limits';
 import type { SpanRow } from '../../span-table/rows';
-import { SENT_START_ATTRIBUTE } from '../../handlers/archive/span-time';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import { transform, type FirehoseTransformationEvent, type TransformedRecord } from '../../handlers/archive/transform';
 import type { PutRecords } from '../../handlers/ingest/kinesis-writer';
 import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
@@ -85,10 +84,10 @@ describe('archive transformation faults', () => {
     const upload = rows.find((r) => r.span_id === huge.spanContext().spanId)!;
     expect(upload.span_attributes.keep).toBe('me');
     expect(upload.events).toHaveLength(64);
-    expect(upload.span_attributes[TRUNCATED_ATTRIBUTE]).toBe('texts cut at 1024 characters: 256; dropped: 0 attributes, 64 events, 0 links');
+    expect(upload.span_attributes[HoptraceAttribute.Truncated]).toBe('texts cut at 1024 characters: 256; dropped: 0 attributes, 64 events, 0 links');
     const today = new Date().toISOString().slice(0, 10);
     const noClock = rows.find((r) => r.span_id === epoch.spanContext().spanId)!;
-    expect([noClock.dt, noClock.span_attributes[SENT_START_ATTRIBUTE]]).toEqual([today, '1000000']);
+    expect([noClock.dt, noClock.span_attributes[HoptraceAttribute.SentStartTime]]).toEqual([today, '1000000']);
     expect(rows.find((r) => r.span_id === good.spanContext().spanId)!.dt).toBe(today);
   }, 60_000);
 

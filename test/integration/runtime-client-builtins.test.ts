@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RUNTIME_CLIENT_BUILTINS } from '../../bench/init-instructions';
-import { LambdaRuntimeApi } from '../helpers/lambda-runtime-api';
-import { deployment, RIC, startSandbox } from '../helpers/lambda-sandbox';
+import { LambdaRuntimeApi } from '../../testing/lambda-runtime-api';
+import { deployment, RIC, startSandbox } from '../../testing/lambda-sandbox';
 
 // The bench counts init instructions a second way, with the builtins the runtime client has
 // loaded before the handler preloaded: its list must not go stale as the client changes.

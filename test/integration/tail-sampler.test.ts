@@ -2,8 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inSampledFraction } from '../../handlers/tail-sampler/policy';
-import { ADJUSTED_COUNT_ATTRIBUTE } from '../../src/otlp/pipeline-attributes';
-import { PROVISIONAL_ATTRIBUTE } from '../../src/otlp/provisional';
+import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
 import { createDecisionTable } from '../../testing/decision-table';
 import type { LocalEventSource } from '../../testing/event-source';
 import { startTailSamplerBed, type ConsumerRun, type Lane, type TailSamplerBed } from '../../testing/tail-sampler-bed';
@@ -69,7 +68,7 @@ function routineIds(count: number): string[] {
 function invocation(traceId: string, name: string, copy: 'real' | 'provisional', cold = false): Buffer {
   const attributes = [
     { key: 'faas.coldstart', value: { boolValue: cold } },
-    ...(copy === 'provisional' ? [{ key: 'error.type', value: { stringValue: 'timeout' } }, { key: PROVISIONAL_ATTRIBUTE, value: { boolValue: true } }] : []),
+    ...(copy === 'provisional' ? [{ key: 'error.type', value: { stringValue: 'timeout' } }, { key: HoptraceAttribute.Provisional, value: { boolValue: true } }] : []),
   ];
   const span = { traceId, spanId: traceId.slice(0, 16), name, kind: 2, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: copy === 'real' ? '1700000000600000000' : '1700000000500000000', attributes, status: { code: copy === 'real' ? 0 : 2 } };
   return gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: {}, spans: [span] }] }] }));
@@ -164,7 +163,7 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     const spans = bed.receiver.spans();
     expect(spans.map((s) => s.spanId).sort()).toEqual(['e'.repeat(16), 'f'.repeat(16)]);
     // Whole, with the weight of a trace kept as interesting.
-    expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual([...big.attributes, { key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 } }]);
+    expect(spans.find((s) => s.spanId === 'f'.repeat(16))!.attributes).toEqual([...big.attributes, { key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 1 } }]);
   });
 
   it('parks more routine parts of one trace than one DynamoDB item holds, and forwards them all when the trace turns out interesting', async () => {
@@ -202,7 +201,7 @@ describe('tail sampler on the stream (kinesalite, dynalite, a loopback OTLP rece
     expect(received().has(routine)).toBe(false);
     expect(red('routine')).toEqual([[1, 0]]);
     // Kept for its cold start: only the real copy reaches the backend, and counts.
-    const spanOf = (traceId: string) => bed.receiver.spans().filter((s) => s.traceId === traceId).map((s) => ({ status: s.status.code, provisional: s.attributes.some((kv) => kv.key === PROVISIONAL_ATTRIBUTE) }));
+    const spanOf = (traceId: string) => bed.receiver.spans().filter((s) => s.traceId === traceId).map((s) => ({ status: s.status.code, provisional: s.attributes.some((kv) => kv.key === HoptraceAttribute.Provisional) }));
     expect(spanOf(cold)).toEqual([{ status: 0, provisional: false }]);
     expect(red('cold')).toEqual([[1, 0]]);
     // The invocation that did time out: its provisional copy alone is the error.

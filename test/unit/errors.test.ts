@@ -5,7 +5,7 @@ import { parseCommandLine } from '../../cli/src/args';
 import { QuerySyntaxError } from '../../cli/src/query/parse';
 import { decodeExportRequest, InvalidSpanError } from '../../handlers/ingest/decode';
 import { HttpError } from '../../handlers/ingest/http-error';
-import { WireError } from '../../handlers/ingest/protobuf';
+import { WireError } from '../../src/otlp/protobuf-decode';
 import { decodeRequest } from '../../handlers/ingest/request';
 import { RequestLimitError } from '../../handlers/ingest/request-limits';
 import { KeysUnavailableError } from '../../handlers/ingest/tenant-keys';

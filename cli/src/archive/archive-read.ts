@@ -29,6 +29,7 @@ import {
 } from './archive-sql';
 import type { PlainRow } from './duckdb-table';
 import { plainAttributes } from '../../../span-table/attribute-text';
+import { HoptraceAttribute } from '../../../src/otlp/hoptrace-attributes';
 
 // The commands' answers from the span table: the engine computes `traces`, `stats` and `map`
 // (archive-sql.ts); `trace <id>` and the report's traces read only their own rows and go
@@ -173,7 +174,7 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
     const links = parseJson<Array<{ trace_id: string; span_id: string; attributes: TextMap | null }>>(row.links, []);
     let flags = row.status_code === 'Error' ? Flag.Error : row.status_code === 'Ok' ? Flag.Ok : 0;
     if ('faas.coldstart' in attributes) flags |= Flag.Invocation | (attributes['faas.coldstart'] === 'true' ? Flag.Cold : 0);
-    if ('hoptrace.init_type' in attributes) flags |= Flag.Init;
+    if (HoptraceAttribute.InitType in attributes) flags |= Flag.Init;
     const spanId = text(row.span_id);
     const startUs = num(row.start_us);
     const compact = {

@@ -1,5 +1,6 @@
 import { deduplicated, SYNTAX, type Dialect, type Syntax } from '../../../span-table/queries';
 import { PARTITION_COLUMN } from '../../../span-table/rows';
+import { HoptraceAttribute } from '../../../src/otlp/hoptrace-attributes';
 import type { Filters } from '../analysis/filters';
 import { EXAMPLES_PER_ROW } from '../analysis/examples';
 import { BUCKET_BOUNDS_MS } from '../analysis/histogram';
@@ -85,7 +86,7 @@ spans AS (
          status_code = 'Error' AS error,
          ${s.lookup('span_attributes', 'faas.coldstart')} IS NOT NULL AS invocation,
          coalesce(${s.lookup('span_attributes', 'faas.coldstart')} = 'true', false) AS cold,
-         ${s.lookup('span_attributes', 'hoptrace.init_type')} IS NOT NULL AS init,
+         ${s.lookup('span_attributes', HoptraceAttribute.InitType)} IS NOT NULL AS init,
          ${spansets.join('\n         ')}
          ${dependency.kind} AS dep_kind, ${dependency.name} AS dep_name,
          links

@@ -1,6 +1,6 @@
 import { isObject } from '../../../src/guards';
 import { OtlpSpanKind, OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
-import { PROVISIONAL_ATTRIBUTE } from '../../../src/otlp/provisional';
+import { HoptraceAttribute } from '../../../src/otlp/hoptrace-attributes';
 import { micros } from '../../../src/otlp/micros';
 import { attributeMap, plainValue, serviceNameOf, type PlainValue } from '../../../src/otlp/values';
 import { dependencyOf } from '../analysis/dependency';
@@ -136,8 +136,8 @@ export class SpanStore {
       for (const kv of span.attributes) {
         if (!isObject(kv)) continue;
         if (kv.key === 'faas.coldstart') flags |= Flag.Invocation | (kv.value?.boolValue === true ? Flag.Cold : 0);
-        else if (kv.key === 'hoptrace.init_type') flags |= Flag.Init;
-        else if (kv.key === PROVISIONAL_ATTRIBUTE && kv.value?.boolValue === true) flags |= Flag.Provisional;
+        else if (kv.key === HoptraceAttribute.InitType) flags |= Flag.Init;
+        else if (kv.key === HoptraceAttribute.Provisional && kv.value?.boolValue === true) flags |= Flag.Provisional;
       }
     }
     const kept = trace.get(spanId);

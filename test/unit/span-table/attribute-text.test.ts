@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ANY_VALUE_TYPES_ATTRIBUTE, attributeText, plainAttributes } from '../../../span-table/attribute-text';
+import { attributeText, plainAttributes } from '../../../span-table/attribute-text';
+import { HoptraceAttribute } from '../../../src/otlp/hoptrace-attributes';
 import { capRow } from '../../../handlers/archive/row-limits';
 import { spanRows } from '../../../span-table/rows';
 import { attributeMap } from '../../../src/otlp/values';
@@ -22,15 +23,15 @@ describe('AnyValue attributes in the span table', () => {
     expect(map.map).toBe('{"a":1,"b":["x",2,true]}');
     expect(map.bytes).toBe('AAEC/w==');
     expect(map.empty).toBe('null');
-    expect(JSON.parse(map[ANY_VALUE_TYPES_ATTRIBUTE]!)).toEqual({ map: 'kvlist', bytes: 'bytes', empty: 'empty' });
-    expect(attributeText([{ key: 'only', value: { stringValue: 's' } }])).not.toHaveProperty(ANY_VALUE_TYPES_ATTRIBUTE);
+    expect(JSON.parse(map[HoptraceAttribute.AnyValueTypes]!)).toEqual({ map: 'kvlist', bytes: 'bytes', empty: 'empty' });
+    expect(attributeText([{ key: 'only', value: { stringValue: 's' } }])).not.toHaveProperty(HoptraceAttribute.AnyValueTypes);
   });
 
   it('reads back as the stream readers see the value', () => {
     const read = plainAttributes(attributeText(attributes));
     expect({ ...read }).toEqual({ ...attributeMap(attributes), count: '3' });
     expect(read.plain).toBe('{"a":1}');
-    expect(read).not.toHaveProperty(ANY_VALUE_TYPES_ATTRIBUTE);
+    expect(read).not.toHaveProperty(HoptraceAttribute.AnyValueTypes);
   });
 
   it('reads a row cut to fit as text, never failing on JSON the cut broke', () => {

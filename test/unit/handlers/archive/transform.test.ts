@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { capRow, TRUNCATED_ATTRIBUTE } from '../../../../handlers/archive/row-limits';
-import { SENT_START_ATTRIBUTE } from '../../../../handlers/archive/span-time';
+import { capRow } from '../../../../handlers/archive/row-limits';
+import { HoptraceAttribute } from '../../../../src/otlp/hoptrace-attributes';
 import { OUTPUT_BUDGET_BYTES, transform, type FirehoseTransformationEvent } from '../../../../handlers/archive/transform';
 import { nanosToIso, spanRows, type SpanRow } from '../../../../span-table/rows';
 import type { PutRecords } from '../../../../handlers/ingest/kinesis-writer';
@@ -202,7 +202,7 @@ describe('rows that fit, partitions by each span, and the answer budget', () => 
     expect(row!.span_attributes.body!.length).toBe(8192);
     expect(row!.span_attributes.small).toBe('kept');
     expect(row!.events).toHaveLength(128);
-    expect(row!.span_attributes[TRUNCATED_ATTRIBUTE]).toBe('texts cut at 8192 characters: 1; dropped: 0 attributes, 172 events, 0 links');
+    expect(row!.span_attributes[HoptraceAttribute.Truncated]).toBe('texts cut at 8192 characters: 1; dropped: 0 attributes, 172 events, 0 links');
   });
 
   it('leaves a row within the budget as it is', () => {
@@ -216,7 +216,7 @@ describe('rows that fit, partitions by each span, and the answer budget', () => 
       const capped = capRow(row!, max);
       expect(Buffer.byteLength(JSON.stringify(capped.row)) + 1).toBeLessThanOrEqual(max);
       expect(Buffer.byteLength(capped.line)).toBeLessThanOrEqual(max);
-      expect(capped.row.span_attributes[TRUNCATED_ATTRIBUTE]).toMatch(/^texts cut at \d+ characters/);
+      expect(capped.row.span_attributes[HoptraceAttribute.Truncated]).toMatch(/^texts cut at \d+ characters/);
     }
   });
 
@@ -227,7 +227,7 @@ describe('rows that fit, partitions by each span, and the answer budget', () => 
     expect(out.records.map((r) => [r.result, r.metadata?.partitionKeys.dt])).toEqual([['Ok', '2023-11-14']]);
     const rows = decodeRows(out.records[0]!.data);
     expect(rows.find((r) => r.span_id === today.spanId)).toMatchObject({ start_time: '2023-11-14T22:13:20.000000000Z', duration_ns: 500_000_000 });
-    expect(rows.find((r) => r.span_id === zero.spanId)).toMatchObject({ start_time: nanosToIso(`${ARRIVAL_MS}000000`), duration_ns: 0, span_attributes: { [SENT_START_ATTRIBUTE]: '0' } });
+    expect(rows.find((r) => r.span_id === zero.spanId)).toMatchObject({ start_time: nanosToIso(`${ARRIVAL_MS}000000`), duration_ns: 0, span_attributes: { [HoptraceAttribute.SentStartTime]: '0' } });
   });
 
   it('puts a record of spans from several days back as one record per day, each answered in its own partition', async () => {

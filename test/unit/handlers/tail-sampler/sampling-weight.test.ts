@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { inSampledFraction } from '../../../../handlers/tail-sampler/policy';
 import { piecesOf } from '../../../../handlers/tail-sampler/pieces';
 import { probabilityOf, thresholdOf, WEIGHT_BYTES_PER_SPAN, weightedPiece, weightedTraceState } from '../../../../handlers/tail-sampler/sampling-weight';
-import { ADJUSTED_COUNT_ATTRIBUTE } from '../../../../src/otlp/pipeline-attributes';
+import { HoptraceAttribute } from '../../../../src/otlp/hoptrace-attributes';
 import type { OtlpSpan } from '../../../../src/otlp/types';
 import { consumeFresh, SyntheticStream } from '../../../helpers/synthetic-stream';
 
@@ -52,7 +52,7 @@ describe('the sampling weight on forwarded spans (OpenTelemetry\'s th in the ot 
     const failed = stream.trace([{ id: 'e', service: 'api', name: 'GET /', durationMs: 5, error: true }], 0, stream.traceId((id) => !inSampledFraction(id, ratio)));
     const records = [stream.record(routine.spans), stream.record(failed.spans)];
     const { forwarded } = await consumeFresh(records, { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: ratio });
-    const weight = (s: OtlpSpan) => [s.traceId, s.traceState, s.attributes.find((kv) => kv.key === ADJUSTED_COUNT_ATTRIBUTE)?.value];
+    const weight = (s: OtlpSpan) => [s.traceId, s.traceState, s.attributes.find((kv) => kv.key === HoptraceAttribute.SamplingAdjustedCount)?.value];
     expect(forwarded.map(weight).sort()).toEqual(
       [
         [routine.traceId, 'ot=th:8', { doubleValue: 2 }],

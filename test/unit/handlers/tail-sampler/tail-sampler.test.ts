@@ -12,8 +12,7 @@ import { StreamRecordError } from '../../../../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../../../../handlers/tail-sampler/policy';
 import { RedMetrics } from '../../../../handlers/tail-sampler/red-metrics';
 import { dropSuperseded, isProvisional, withoutSuperseded } from '../../../../handlers/tail-sampler/superseded';
-import { ADJUSTED_COUNT_ATTRIBUTE } from '../../../../src/otlp/pipeline-attributes';
-import { PROVISIONAL_ATTRIBUTE } from '../../../../src/otlp/provisional';
+import { HoptraceAttribute } from '../../../../src/otlp/hoptrace-attributes';
 import type { OtlpExportRequest, OtlpSpan } from '../../../../src/otlp/types';
 import { seededRandom } from '../../../../testing/split-traces';
 
@@ -179,7 +178,7 @@ describe('RED metrics as embedded metric format', () => {
 });
 
 describe('provisional copies (the timeout guard\'s) and their real copies', () => {
-  const MARK = { key: PROVISIONAL_ATTRIBUTE, value: { boolValue: true } };
+  const MARK = { key: HoptraceAttribute.Provisional, value: { boolValue: true } };
   const real = span({ name: 'handler', endTimeUnixNano: '1700000000600000000' });
   const copy = span({ name: 'handler', endTimeUnixNano: '1700000000500000000', status: { code: 2 }, attributes: [{ key: 'error.type', value: { stringValue: 'timeout' } }, MARK] });
   const other = span({ spanId: 'c'.repeat(16), name: 'other', status: { code: 2 }, attributes: [MARK] });
@@ -188,7 +187,7 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
   it('recognises the mark only as a true boolean in a list of key-values', () => {
     expect(isProvisional(copy)).toBe(true);
     expect(isProvisional(real)).toBe(false);
-    expect(isProvisional(span({ attributes: [{ key: PROVISIONAL_ATTRIBUTE, value: { stringValue: 'true' } }] }))).toBe(false);
+    expect(isProvisional(span({ attributes: [{ key: HoptraceAttribute.Provisional, value: { stringValue: 'true' } }] }))).toBe(false);
     expect(isProvisional(span({ attributes: 'x' as unknown as OtlpSpan['attributes'] }))).toBe(false);
     expect(isProvisional(span({ attributes: [null, MARK] as unknown as OtlpSpan['attributes'] }))).toBe(true);
   });
@@ -260,7 +259,7 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
     it('keeps and counts a provisional copy alone as the timeout error it is', async () => {
       const out = await consume([record(1, request(copy))]);
       // Kept as an error: it stands for itself alone (th:0, an adjusted count of 1).
-      const weighted = { ...copy, traceState: 'ot=th:0', attributes: [...copy.attributes, { key: ADJUSTED_COUNT_ATTRIBUTE, value: { doubleValue: 1 } }] };
+      const weighted = { ...copy, traceState: 'ot=th:0', attributes: [...copy.attributes, { key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 1 } }] };
       expect(out).toMatchObject({ kept: ['error'], forwarded: [weighted], red: [[1, 1]] });
     });
   });

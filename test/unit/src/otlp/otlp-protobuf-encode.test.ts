@@ -2,7 +2,7 @@ import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import { encodeExportRequestProtobuf } from '../../../../src/otlp/protobuf-encode';
 import type { OtlpExportRequest } from '../../../../src/otlp/types';
-import { readExportRequest } from '../../../../handlers/ingest/protobuf';
+import { readExportRequest } from '../../../../src/otlp/protobuf-decode';
 import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../../../handlers/ingest/request-limits';
 
 // The messages of opentelemetry-proto's collector/trace/v1 request, with their field numbers,

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ENV_DOCS_PATH, renderEnvDocs } from '../../../scripts/env-docs';
+import { ENV_DOCS_PATH, renderEnvDocs } from '../../../../scripts/env-docs';
 
 describe('docs/environment-variables.md', () => {
   it('is what the variables\' definitions render (run `npm run render:env` after changing a variable)', async () => {

@@ -1,5 +1,4 @@
-import { MAX_VALUE_DEPTH } from '../../src/otlp/value-bounds';
-import type { WorkBudget } from './request-limits';
+import { MAX_VALUE_DEPTH } from './value-bounds';
 
 // Reads a protobuf `ExportTraceServiceRequest` (opentelemetry/proto trace v1) into the object
 // `JSON.parse` makes of the same request in OTLP JSON (ids as hex, times and int64 as decimal
@@ -7,11 +6,23 @@ import type { WorkBudget } from './request-limits';
 // A small hand-written reader: measured faster than protobufjs once its output is turned into
 // that shape, and some 85 KB smaller in the bundle. Unknown fields are skipped, groups
 // (wire types 3 and 4, deprecated but valid) included. Every message is counted against the
-// request's budget before its object is made.
+// request's budget before its object is made. The ingest reads with it; its writer, for the
+// tail sampler's forwarding, is `protobuf-encode.ts` beside it.
 
 /** A body that is not well-formed protobuf: truncated, a wrong wire type, a length past the end. */
 export class WireError extends Error {
   override readonly name = 'WireError';
+}
+
+/**
+ * Counts the messages of a request as the reader opens them, and throws once the caller's
+ * limits are passed (the ingest's `WorkBudget`): the reader bounds its work, the caller says how far.
+ */
+export interface MessageBudget {
+  /** One message of any kind (resource spans, scope spans, key-values, values, events, links, statuses). */
+  item(): void;
+  /** One span: a message that also counts against the span limit. */
+  span(): void;
 }
 
 type Raw = Record<string, unknown>;
@@ -25,7 +36,7 @@ class Reader {
 
   constructor(
     private readonly buf: Buffer,
-    readonly budget: WorkBudget,
+    readonly budget: MessageBudget,
   ) {}
 
   fail(what: string): never {
@@ -471,9 +482,9 @@ function resourceSpans(r: Reader, end: number): Raw {
 
 /**
  * An `ExportTraceServiceRequest` in protobuf as the object its OTLP JSON form parses to.
- * Throws `RequestLimitError` as soon as it holds more than `budget` allows.
+ * Throws what `budget` throws as soon as the request holds more than it allows.
  */
-export function readExportRequest(bytes: Buffer, budget: WorkBudget): { resourceSpans: unknown[] } {
+export function readExportRequest(bytes: Buffer, budget: MessageBudget): { resourceSpans: unknown[] } {
   const r = new Reader(bytes, budget);
   const end = bytes.length;
   const list: unknown[] = [];

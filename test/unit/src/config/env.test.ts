@@ -7,7 +7,7 @@ import {
   secret,
   variable,
   warnOnce,
-} from '../../../src/config/env';
+} from '../../../../src/config/env';
 import {
   boolean,
   httpUrl,
@@ -20,7 +20,7 @@ import {
   ratio,
   text,
   type Parser,
-} from '../../../src/config/parsers';
+} from '../../../../src/config/parsers';
 
 afterEach(() => vi.restoreAllMocks());
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import protobuf from 'protobufjs';
 import { decodeExportRequest } from '../../../../handlers/ingest/decode';
 import { HttpError } from '../../../../handlers/ingest/http-error';
-import { readExportRequest } from '../../../../handlers/ingest/protobuf';
+import { readExportRequest } from '../../../../src/otlp/protobuf-decode';
 import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../../../handlers/ingest/request-limits';
 import { DEFAULT_REDACT_KEYS, Redactor } from '../../../../src/redaction';
 import { toProtobuf } from '../../../../testing/otlp-protobuf';
