@@ -19,6 +19,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SHARED_MODULES = [
   'src/backoff',
   'src/config/env',
+  'src/config/library-env',
+  'src/config/parsers',
   'src/guards',
   'src/otlp/micros',
   'src/otlp/hoptrace-attributes',
