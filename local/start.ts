@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   };
   // Ctrl-C (or a SIGTERM) ends `--keep`'s wait; at any other moment it stops what runs and
   // leaves. serverless-offline's process group is killed on exit whatever the moment
-  // (local/serverless-offline.ts), so a second Ctrl-C may leave at once; but the first one
+  // (testing/serverless-offline.ts), so a second Ctrl-C may leave at once; but the first one
   // arrives twice (the terminal signals the whole group, and tsx relays it to this process a
   // moment later), so a repeat within a second is that same one.
   let interrupted: (() => void) | undefined;
