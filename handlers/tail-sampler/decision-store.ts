@@ -9,6 +9,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
+import { KnownDecisions } from './known-decisions';
 import { queryItems } from './query-items';
 import type { Decision, KeepReason } from './policy';
 
@@ -78,6 +79,8 @@ const INLINE_BYTES = 32 * 1024;
 const INLINE_TOTAL = 256 * 1024;
 const SENT_KEYS_PER_ITEM = 3000;
 const UNPROCESSED_ATTEMPTS = 8;
+// Decisions held in memory (a few MB): more than a batch of 10,000 records decides.
+const KNOWN_DECISIONS = 50_000;
 
 /** The shard of a record id (Lambda's eventID, `shardId:sequenceNumber`) or of a piece key (`recordId#k`). */
 export function shardOf(key: string): string {
@@ -111,6 +114,8 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 export class DecisionStore {
+  private readonly known = new KnownDecisions(KNOWN_DECISIONS);
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly settings: StoreSettings,
@@ -153,14 +158,27 @@ export class DecisionStore {
   /**
    * In one round, concurrently: the stored decisions of undecided traces, the parked parts of
    * these and of the interesting ones, and the pieces an earlier delivery of the batch's records sent.
+   * An undecided trace whose decision this sandbox knows is not looked up: its parts went when
+   * it was decided, so nothing of it is parked.
    */
   async lookup(undecided: string[], interesting: string[], ranges: Map<string, ShardRange>): Promise<Lookup> {
-    const keys = [...undecided.map((pk) => ({ pk, sk: 'decision' })), ...[...new Set([...undecided, ...interesting])].map((pk) => ({ pk, sk: 'parked' }))];
+    const decisions = new Map<string, Decision>();
+    const now = this.now();
+    const unknown = undecided.filter((traceId) => {
+      const decision = this.known.get(traceId, now);
+      if (decision) decisions.set(traceId, decision);
+      return decision === undefined;
+    });
+    const keys = [...unknown.map((pk) => ({ pk, sk: 'decision' })), ...[...new Set([...unknown, ...interesting])].map((pk) => ({ pk, sk: 'parked' }))];
     const [items, sent] = await Promise.all([this.getItems(keys), Promise.all([...ranges].map(([shard, range]) => this.sentSince(shard, range)))]);
-    const result: Lookup = { decisions: new Map(), parked: new Map(), sent: new Set(sent.flat()) };
+    const result: Lookup = { decisions, parked: new Map(), sent: new Set(sent.flat()) };
     for (const item of items) {
-      if (item.sk?.S === 'decision') result.decisions.set(item.pk!.S!, { reason: item.reason!.S as KeepReason, probability: item.probability?.N ? Number(item.probability.N) : 1 });
-      else result.parked.set(item.pk!.S!, (item.parts?.L ?? []).map((p) => ({ recordId: p.M!.id!.S!, data: p.M!.data?.B ? Buffer.from(p.M!.data.B) : undefined, chunks: p.M!.chunks?.N ? Number(p.M!.chunks.N) : undefined })));
+      if (item.sk?.S === 'decision') {
+        const decision: Decision = { reason: item.reason!.S as KeepReason, probability: item.probability?.N ? Number(item.probability.N) : 1 };
+        result.decisions.set(item.pk!.S!, decision);
+        const expiresAt = Number(item.expiresAt?.N);
+        if (Number.isFinite(expiresAt)) this.known.set(item.pk!.S!, decision, expiresAt * 1000);
+      } else result.parked.set(item.pk!.S!, (item.parts?.L ?? []).map((p) => ({ recordId: p.M!.id!.S!, data: p.M!.data?.B ? Buffer.from(p.M!.data.B) : undefined, chunks: p.M!.chunks?.N ? Number(p.M!.chunks.N) : undefined })));
     }
     return result;
   }
@@ -170,6 +188,7 @@ export class DecisionStore {
     await this.write(
       decisions.map((d): WriteRequest => ({ PutRequest: { Item: { pk: { S: d.traceId }, sk: { S: 'decision' }, reason: { S: d.reason }, probability: { N: String(d.probability) }, expiresAt } } })),
     );
+    for (const { traceId, reason, probability } of decisions) this.known.set(traceId, { reason, probability }, Number(expiresAt.N) * 1000);
   }
 
   /**
