@@ -20,10 +20,10 @@ describe('decisions known in memory', () => {
     const known = new KnownDecisions(2);
     known.set(T1, ERROR, 9000);
     known.set(T2, ERROR, 9000);
-    known.set(T1, { reason: 'slow', probability: 1 }, 9000);
+    known.set(T1, { reason: 'latency', probability: 1 }, 9000);
     known.set('3'.repeat(32), ERROR, 9000);
     expect(known.get(T2, 0)).toBeUndefined();
-    expect(known.get(T1, 0)).toEqual({ reason: 'slow', probability: 1 });
+    expect(known.get(T1, 0)).toEqual({ reason: 'latency', probability: 1 });
   });
 });
 
@@ -51,25 +51,25 @@ describe('the decision store with known decisions', () => {
     await store.keep([{ traceId: T1, ...ERROR }]);
     const lookup = await store.lookup([T1, T2], [], new Map());
     expect(lookup.decisions.get(T1)).toEqual(ERROR);
-    expect(keys).toEqual([`${T2}/decision`, `${T2}/parked`]);
+    expect(keys).toEqual([`${T2}/trace`]);
     now += 61_000;
     keys.length = 0;
     expect((await store.lookup([T1], [], new Map())).decisions.has(T1)).toBe(false);
-    expect(keys).toEqual([`${T1}/decision`, `${T1}/parked`]);
+    expect(keys).toEqual([`${T1}/trace`]);
   });
 
   it('remembers a decision read from the table until the item expires', async () => {
     let now = 1_000_000;
-    const stored = { pk: { S: T1 }, sk: { S: 'decision' }, reason: { S: 'slow' }, probability: { N: '1' }, expiresAt: { N: String(now / 1000 + 30) } };
+    const stored = { pk: { S: T1 }, sk: { S: 'trace' }, reason: { S: 'latency' }, probability: { N: '1' }, expiresAt: { N: String(now / 1000 + 30) } };
     const { client, keys } = tableClient([stored]);
     const store = new DecisionStore(client, SETTINGS, () => now);
-    expect((await store.lookup([T1], [], new Map())).decisions.get(T1)).toEqual({ reason: 'slow', probability: 1 });
+    expect((await store.lookup([T1], [], new Map())).decisions.get(T1)).toEqual({ reason: 'latency', probability: 1 });
     keys.length = 0;
-    expect((await store.lookup([T1], [], new Map())).decisions.get(T1)).toEqual({ reason: 'slow', probability: 1 });
+    expect((await store.lookup([T1], [], new Map())).decisions.get(T1)).toEqual({ reason: 'latency', probability: 1 });
     expect(keys).toEqual([]);
     now += 30_000;
     await store.lookup([T1], [], new Map());
-    expect(keys).toEqual([`${T1}/decision`, `${T1}/parked`]);
+    expect(keys).toEqual([`${T1}/trace`]);
   });
 
   it('still reads the parked parts of an interesting trace it knows, to sweep them', async () => {
@@ -77,6 +77,6 @@ describe('the decision store with known decisions', () => {
     const store = new DecisionStore(client, SETTINGS, () => 1_000_000);
     await store.keep([{ traceId: T1, ...ERROR }]);
     await store.lookup([], [T1], new Map());
-    expect(keys).toEqual([`${T1}/parked`]);
+    expect(keys).toEqual([`${T1}/trace`]);
   });
 });
