@@ -191,7 +191,8 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
       continue;
     }
     counters.KeptTraces++;
-    const unit: Unit = { traceId, decision, owners: parts, pieces: parts.flatMap((p) => pieces.get(p)!).filter((piece) => !lookup.sent.has(piece.key)) };
+    const unsent = parts.flatMap((p) => pieces.get(p)!).filter((piece) => !lookup.sent.has(piece.key));
+    const unit: Unit = { traceId, decision, owners: parts, pieces: unsent };
     const among = parts.map((p) => p.request);
     if (lookup.parked.has(traceId)) {
       try {

@@ -185,22 +185,32 @@ export class DecisionStore {
     const result: Lookup = { decisions, parked: new Map(), sent: new Set(sent.flat()) };
     for (const item of items) {
       if (item.reason?.S) {
-        const decision: Decision = { reason: item.reason.S as KeepReason, probability: item.probability?.N ? Number(item.probability.N) : 1 };
+        const probability = item.probability?.N ? Number(item.probability.N) : 1;
+        const decision: Decision = { reason: item.reason.S as KeepReason, probability };
         result.decisions.set(item.pk!.S!, decision);
         const expiresAt = Number(item.expiresAt?.N);
         if (Number.isFinite(expiresAt)) this.known.set(item.pk!.S!, decision, expiresAt * 1000);
-      } else if (item.parts?.L) result.parked.set(item.pk!.S!, item.parts.L.map((p) => ({ recordId: p.M!.id!.S!, data: p.M!.data?.B ? Buffer.from(p.M!.data.B) : undefined, chunks: p.M!.chunks?.N ? Number(p.M!.chunks.N) : undefined })));
+      } else if (item.parts?.L) {
+        const parts = item.parts.L.map((p) => ({
+          recordId: p.M!.id!.S!,
+          data: p.M!.data?.B ? Buffer.from(p.M!.data.B) : undefined,
+          chunks: p.M!.chunks?.N ? Number(p.M!.chunks.N) : undefined,
+        }));
+        result.parked.set(item.pk!.S!, parts);
+      }
     }
     return result;
   }
 
   private decisionItem(traceId: string, decision: Decision): WriteRequest {
     const expiresAt = this.expiresAt(this.settings.decisionTtlSeconds);
-    return { PutRequest: { Item: { pk: { S: traceId }, sk: { S: TRACE }, reason: { S: decision.reason }, probability: { N: String(decision.probability) }, expiresAt } } };
+    const item = { pk: { S: traceId }, sk: { S: TRACE }, reason: { S: decision.reason } };
+    return { PutRequest: { Item: { ...item, probability: { N: String(decision.probability) }, expiresAt } } };
   }
 
   private remember(traceId: string, decision: Decision): void {
-    this.known.set(traceId, { reason: decision.reason, probability: decision.probability }, Number(this.expiresAt(this.settings.decisionTtlSeconds).N) * 1000);
+    const expiresMs = Number(this.expiresAt(this.settings.decisionTtlSeconds).N) * 1000;
+    this.known.set(traceId, { reason: decision.reason, probability: decision.probability }, expiresMs);
   }
 
   /**

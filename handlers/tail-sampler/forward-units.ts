@@ -140,7 +140,8 @@ export async function forwardUnits(units: Unit[], deps: ForwardDeps, counters: F
     // the swept traces, whose decision is stored with the sweep: without it their later parts
     // would be parked, the trace incomplete.
     counters.StoreFailures++;
-    deps.log('warn', `forwarded, but the sent markers were not stored${swept.length > 0 ? `; ${swept.length} swept trace(s) are redelivered` : ''}: ${(error as Error).message}`);
+    const redelivered = swept.length > 0 ? `; ${swept.length} swept trace(s) are redelivered` : '';
+    deps.log('warn', `forwarded, but the sent markers were not stored${redelivered}: ${(error as Error).message}`);
     for (const s of swept) toFail.push(...s.unit.owners);
   }
   return toFail;

@@ -28,7 +28,9 @@ describe('decisions known in memory', () => {
 });
 
 /** A table client that answers every read with the items given and counts the keys asked for. */
-function tableClient(items: Array<Record<string, { S?: string; N?: string }>>): { client: DynamoDBClient; keys: string[] } {
+type Item = Record<string, { S?: string; N?: string }>;
+
+function tableClient(items: Item[]): { client: DynamoDBClient; keys: string[] } {
   const keys: string[] = [];
   const send = async (command: unknown): Promise<unknown> => {
     if (command instanceof BatchGetItemCommand) {
@@ -41,10 +43,16 @@ function tableClient(items: Array<Record<string, { S?: string; N?: string }>>): 
   return { client: { send } as unknown as DynamoDBClient, keys };
 }
 
-const SETTINGS = { table: 'decisions', decisionTtlSeconds: 60, parkTtlSeconds: 60, sentTtlSeconds: 60, asideTtlSeconds: 60 };
+const SETTINGS = {
+  table: 'decisions',
+  decisionTtlSeconds: 60,
+  parkTtlSeconds: 60,
+  sentTtlSeconds: 60,
+  asideTtlSeconds: 60,
+};
 
 describe('the decision store with known decisions', () => {
-  it('looks up neither the decision nor the parked parts of a trace it kept itself, until the decision expires', async () => {
+  it('does not look up a trace it kept itself, until the decision expires', async () => {
     let now = 1_000_000;
     const { client, keys } = tableClient([]);
     const store = new DecisionStore(client, SETTINGS, () => now);
@@ -60,7 +68,8 @@ describe('the decision store with known decisions', () => {
 
   it('remembers a decision read from the table until the item expires', async () => {
     let now = 1_000_000;
-    const stored = { pk: { S: T1 }, sk: { S: 'trace' }, reason: { S: 'latency' }, probability: { N: '1' }, expiresAt: { N: String(now / 1000 + 30) } };
+    const expiresAt = { N: String(now / 1000 + 30) };
+    const stored = { pk: { S: T1 }, sk: { S: 'trace' }, reason: { S: 'latency' }, probability: { N: '1' }, expiresAt };
     const { client, keys } = tableClient([stored]);
     const store = new DecisionStore(client, SETTINGS, () => now);
     expect((await store.lookup([T1], [], new Map())).decisions.get(T1)).toEqual({ reason: 'latency', probability: 1 });

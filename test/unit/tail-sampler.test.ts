@@ -228,7 +228,7 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
         lookup: async () => ({ decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() }),
         keep: async (decisions: Array<{ reason: string }>) => void kept.push(...decisions.map((d) => d.reason)),
         park: async (parts: Array<{ recordId: string }>) => void parked.push(...parts.map((p) => p.recordId)),
-        parked: async () => ({ parts: [], keys: [] }),
+        parked: async () => ({ parts: [], chunks: [] }),
         markSent: async () => undefined,
       } as unknown as DecisionStore;
       const result = await consumeBatch(records, {
