@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
 import { KnownDecisions } from './known-decisions';
+import { decodeParkedParts, encodeParkedParts, type StoredPart } from './parked-parts';
 import { queryItems } from './query-items';
 import type { Decision, KeepReason } from './policy';
 
@@ -17,10 +18,10 @@ import type { Decision, KeepReason } from './policy';
  * The table holds, per trace (`pk` = trace id), items each expiring by DynamoDB TTL on `expiresAt`:
  * - `trace`: one of two things, so that one read in the batch's lookup round brings either.
  *   Until the trace is kept, its routine parts, parked until an interesting part arrives and
- *   forwards them, or left to expire when none does: each part in the item itself (`parts`),
- *   or, when large, in `part#<recordId>#<n>` chunks the item names. Once it is kept, the
- *   decision (`reason`, `probability`), which later parts look up; it replaces the parked
- *   parts once they are forwarded.
+ *   forwards them, or left to expire when none does: each part in the item itself (`parts`,
+ *   one binary attribute: parked-parts.ts), or, when large, in `part#<recordId>#<n>` chunks
+ *   the item names. Once it is kept, the decision (`reason`, `probability`), which later
+ *   parts look up; it replaces the parked parts once they are forwarded.
  * - `aside#<piece>#<n>`: spans the backend refused for good, or did not take within the retry
  *   window, kept with the `reason` for someone to look at (`aws dynamodb query`, pk = trace id).
  * - `failing`: since when (`since`, ms) the trace's spans have not reached the backend.
@@ -34,11 +35,7 @@ import type { Decision, KeepReason } from './policy';
  */
 
 /** A parked part as stored: its gzipped record, or the number of chunk items it is in. */
-export interface StoredPart {
-  recordId: string;
-  data?: Buffer | undefined;
-  chunks?: number | undefined;
-}
+export type { StoredPart } from './parked-parts';
 
 export interface ParkedPart {
   recordId: string;
@@ -190,14 +187,7 @@ export class DecisionStore {
         result.decisions.set(item.pk!.S!, decision);
         const expiresAt = Number(item.expiresAt?.N);
         if (Number.isFinite(expiresAt)) this.known.set(item.pk!.S!, decision, expiresAt * 1000);
-      } else if (item.parts?.L) {
-        const parts = item.parts.L.map((p) => ({
-          recordId: p.M!.id!.S!,
-          data: p.M!.data?.B ? Buffer.from(p.M!.data.B) : undefined,
-          chunks: p.M!.chunks?.N ? Number(p.M!.chunks.N) : undefined,
-        }));
-        result.parked.set(item.pk!.S!, parts);
-      }
+      } else if (item.parts?.B) result.parked.set(item.pk!.S!, decodeParkedParts(item.parts.B, item.pk!.S!));
     }
     return result;
   }
@@ -248,8 +238,8 @@ export class DecisionStore {
       stored.push({ recordId: part.recordId, chunks: count });
     }
     for (const [traceId, stored] of byTrace) {
-      const list: AttributeValue[] = stored.map((p) => ({ M: { id: { S: p.recordId }, ...(p.data ? { data: { B: p.data } } : { chunks: { N: String(p.chunks) } }) } }));
-      requests.push({ PutRequest: { Item: { pk: { S: traceId }, sk: { S: TRACE }, parts: { L: list }, expiresAt } } });
+      const parts = { B: encodeParkedParts(stored) };
+      requests.push({ PutRequest: { Item: { pk: { S: traceId }, sk: { S: TRACE }, parts, expiresAt } } });
     }
     await this.write(requests);
   }
