@@ -3,6 +3,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { consumeBatch } from '../../handlers/tail-sampler/consume';
 import type { DecisionStore, StoredPart, Swept } from '../../handlers/tail-sampler/decision-store';
+import { spansOf } from '../../handlers/tail-sampler/parts';
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 
 const POLICIES = { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0 };
@@ -50,11 +51,14 @@ async function consume(markSent: (pieces: string[], swept: Swept[]) => Promise<v
     }),
     markSent,
   } as unknown as DecisionStore;
-  const records = [record(1, PARKED, request(PARKED, '1'.repeat(16), true)), record(2, FRESH, request(FRESH, '2'.repeat(16), true))];
+  const records = [
+    record(1, PARKED, request(PARKED, '1'.repeat(16), true)),
+    record(2, FRESH, request(FRESH, '2'.repeat(16), true)),
+  ];
   const result = await consumeBatch(records, {
     policies: POLICIES,
     store,
-    forward: async (r) => void forwarded.push(...r.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.spanId)))),
+    forward: async (r) => void forwarded.push(...spansOf(r).map((s) => s.spanId)),
     maxRequestBytes: 1 << 20,
     retryWindowMs: 300_000,
     metricsNamespace: 'hoptrace',
@@ -74,7 +78,7 @@ describe('a kept trace with parts parked', () => {
     expect(sweeps).toEqual([{ traceId: PARKED, decision: { reason: 'error', probability: 1 }, chunks: [] }]);
   });
 
-  it('is redelivered when the sweep cannot be stored, so that its decision is; a trace whose decision is stored is not', async () => {
+  it('is redelivered when the sweep cannot be stored, so that its decision is; one stored before is not', async () => {
     const out = await consume(async () => {
       throw new Error('ProvisionedThroughputExceededException');
     });
