@@ -65,9 +65,13 @@ function judge(traceId: string, requests: OtlpExportRequest[], deps: ConsumerDep
   return { decision, spans, found, root: undefined };
 }
 
-/** Interesting only through provisional copies: their real copies may be among the trace's parked parts. */
-function restsOnProvisional(spans: OtlpSpan[], policies: Policies): boolean {
-  return interest(spans, policies) !== undefined && interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
+/**
+ * Interesting (`found`, the spans' interest) only through provisional copies: their real copies
+ * may be among the trace's parked parts. Without a provisional copy there is nothing to weigh again.
+ */
+function restsOnProvisional(spans: OtlpSpan[], found: KeepReason | undefined, policies: Policies): boolean {
+  if (found === undefined || !spans.some(isProvisional)) return false;
+  return interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
 }
 
 /**
@@ -140,7 +144,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     const { decision, spans, found, root } = judge(traceId, requests, deps);
     local.set(traceId, decision);
     if (root) deps.sampler!.count(traceId, root, found);
-    if (restsOnProvisional(spans, deps.policies)) tentative.add(traceId);
+    if (restsOnProvisional(spans, found, deps.policies)) tentative.add(traceId);
   }
   // Kept by id alone (the fixed ratio), every part of a trace decides alike with no store;
   // any other decision is stored, and sweeps out the parts parked before it.
