@@ -39,10 +39,10 @@ interface Counters extends ForwardCounters {
   ParkedParts: number;
 }
 
-/** A trace's parked parts, read at most once a batch, and the keys to delete once they are forwarded. */
+/** A trace's parked parts, read at most once a batch, and their chunk items, to delete once they are forwarded. */
 interface Parked {
   parts: Array<{ recordId: string; request: OtlpExportRequest; jsonBytes: number }>;
-  keys: string[];
+  chunks: string[];
 }
 
 /**
@@ -65,9 +65,13 @@ function judge(traceId: string, requests: OtlpExportRequest[], deps: ConsumerDep
   return { decision, spans, found, root: undefined };
 }
 
-/** Interesting only through provisional copies: their real copies may be among the trace's parked parts. */
-function restsOnProvisional(spans: OtlpSpan[], policies: Policies): boolean {
-  return interest(spans, policies) !== undefined && interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
+/**
+ * Interesting (`found`, the spans' interest) only through provisional copies: their real copies
+ * may be among the trace's parked parts. Without a provisional copy there is nothing to weigh again.
+ */
+function restsOnProvisional(spans: OtlpSpan[], found: KeepReason | undefined, policies: Policies): boolean {
+  if (found === undefined || !spans.some(isProvisional)) return false;
+  return interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
 }
 
 /**
@@ -140,7 +144,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     const { decision, spans, found, root } = judge(traceId, requests, deps);
     local.set(traceId, decision);
     if (root) deps.sampler!.count(traceId, root, found);
-    if (restsOnProvisional(spans, deps.policies)) tentative.add(traceId);
+    if (restsOnProvisional(spans, found, deps.policies)) tentative.add(traceId);
   }
   // Kept by id alone (the fixed ratio), every part of a trace decides alike with no store;
   // any other decision is stored, and sweeps out the parts parked before it.
@@ -173,8 +177,11 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     }
   }
   try {
-    // Stored before anything is forwarded: a later part of these traces finds it.
-    await deps.store.keep([...traces.keys()].filter(isInteresting).map((traceId) => ({ traceId, ...local.get(traceId)! })));
+    // Stored before anything is forwarded: a later part of these traces finds it. A trace with
+    // parts parked has its decision stored in their place once they are forwarded (markSent):
+    // until then its records are not done with, and no later part is read before they are.
+    const kept = [...traces.keys()].filter((id) => isInteresting(id) && !lookup.parked.has(id));
+    await deps.store.keep(kept.map((traceId) => ({ traceId, ...local.get(traceId)! })));
   } catch (error) {
     return storeDown(error);
   }
@@ -188,12 +195,13 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
       continue;
     }
     counters.KeptTraces++;
-    const unit: Unit = { traceId, decision, owners: parts, pieces: parts.flatMap((p) => pieces.get(p)!).filter((piece) => !lookup.sent.has(piece.key)), parkedKeys: [] };
+    const unsent = parts.flatMap((p) => pieces.get(p)!).filter((piece) => !lookup.sent.has(piece.key));
+    const unit: Unit = { traceId, decision, owners: parts, pieces: unsent };
     const among = parts.map((p) => p.request);
     if (lookup.parked.has(traceId)) {
       try {
         const parked = await parkedOf(traceId);
-        unit.parkedKeys.push(...parked.keys);
+        unit.sweep = parked.chunks;
         // A parked part half forwarded before (while its trace was failing) is in a sent set
         // of this batch's earlier delivery: only the rest goes.
         unit.pieces.push(...parked.parts.flatMap((part) => piecesOfPart(part, traceId)).filter((piece) => !lookup.sent.has(piece.key)));
@@ -207,7 +215,7 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     const requests = dropSuperseded(unit.pieces.map((piece) => piece.request), among);
     // Each span says how many it stands for, so the backend can scale its counts back.
     unit.pieces = unit.pieces.map((piece, i) => weightedPiece({ ...piece, request: requests[i]! }, decision.probability));
-    if (unit.pieces.length > 0 || unit.parkedKeys.length > 0) units.push(unit);
+    if (unit.pieces.length > 0 || unit.sweep) units.push(unit);
   }
 
   if (toPark.length > 0) {
@@ -245,7 +253,7 @@ function keptPerOperation(units: Unit[], failed: Set<string>): Map<string, numbe
 
 /** A trace's parked parts, parsed, except copies of records in this batch. */
 async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePart[], stored: StoredPart[]): Promise<Parked> {
-  const { parts, keys } = await deps.store.parked(traceId, stored);
+  const { parts, chunks } = await deps.store.parked(traceId, stored);
   const here = new Set(inBatch.map((p) => p.recordId));
   const parsed: Parked['parts'] = [];
   for (const part of parts) {
@@ -256,7 +264,7 @@ async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePar
       deps.log('error', `parked part dropped: ${(error as Error).message}`, { traceId, recordId: part.recordId });
     }
   }
-  return { parts: parsed, keys };
+  return { parts: parsed, chunks };
 }
 
 function finish(parts: TracePart[], failed: Set<string>, counters: Counters, deps: ConsumerDeps): KinesisStreamBatchResponse {

@@ -9,16 +9,19 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
+import { KnownDecisions } from './known-decisions';
+import { decodeParkedParts, encodeParkedParts, type StoredPart } from './parked-parts';
 import { queryItems } from './query-items';
 import type { Decision, KeepReason } from './policy';
 
 /**
  * The table holds, per trace (`pk` = trace id), items each expiring by DynamoDB TTL on `expiresAt`:
- * - `decision`: the trace is kept, why, and with what probability; later parts look it up.
- * - `parked`: the routine parts parked until an interesting part of the trace arrives and
- *   forwards them; left to expire when none does. Each part is in the item itself (`parts`),
- *   or, when large, in `part#<recordId>#<n>` chunks the item names, so that one read of the
- *   item, in the batch's lookup round, brings a trace's parked parts.
+ * - `trace`: one of two things, so that one read in the batch's lookup round brings either.
+ *   Until the trace is kept, its routine parts, parked until an interesting part arrives and
+ *   forwards them, or left to expire when none does: each part in the item itself (`parts`,
+ *   one binary attribute: parked-parts.ts), or, when large, in `part#<recordId>#<n>` chunks
+ *   the item names. Once it is kept, the decision (`reason`, `probability`), which later
+ *   parts look up; it replaces the parked parts once they are forwarded.
  * - `aside#<piece>#<n>`: spans the backend refused for good, or did not take within the retry
  *   window, kept with the `reason` for someone to look at (`aws dynamodb query`, pk = trace id).
  * - `failing`: since when (`since`, ms) the trace's spans have not reached the backend.
@@ -32,11 +35,7 @@ import type { Decision, KeepReason } from './policy';
  */
 
 /** A parked part as stored: its gzipped record, or the number of chunk items it is in. */
-export interface StoredPart {
-  recordId: string;
-  data?: Buffer | undefined;
-  chunks?: number | undefined;
-}
+export type { StoredPart } from './parked-parts';
 
 export interface ParkedPart {
   recordId: string;
@@ -47,6 +46,14 @@ export interface ParkedPart {
 export interface ShardRange {
   first: string;
   last: string;
+}
+
+/** A kept trace whose parked parts went: its decision replaces them, and their chunks go. */
+export interface Swept {
+  traceId: string;
+  decision: Decision;
+  /** The chunk items of its parked parts. */
+  chunks: string[];
 }
 
 export interface Lookup {
@@ -78,6 +85,9 @@ const INLINE_BYTES = 32 * 1024;
 const INLINE_TOTAL = 256 * 1024;
 const SENT_KEYS_PER_ITEM = 3000;
 const UNPROCESSED_ATTEMPTS = 8;
+// Decisions held in memory (a few MB): more than a batch of 10,000 records decides.
+const KNOWN_DECISIONS = 50_000;
+const TRACE = 'trace';
 
 /** The shard of a record id (Lambda's eventID, `shardId:sequenceNumber`) or of a piece key (`recordId#k`). */
 export function shardOf(key: string): string {
@@ -111,6 +121,8 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 export class DecisionStore {
+  private readonly known = new KnownDecisions(KNOWN_DECISIONS);
+
   constructor(
     private readonly client: DynamoDBClient,
     private readonly settings: StoreSettings,
@@ -153,23 +165,51 @@ export class DecisionStore {
   /**
    * In one round, concurrently: the stored decisions of undecided traces, the parked parts of
    * these and of the interesting ones, and the pieces an earlier delivery of the batch's records sent.
+   * An undecided trace whose decision this sandbox knows is not looked up: a kept trace has
+   * nothing parked (its parked parts went with the part that decided it, or go with that part's
+   * redelivery).
    */
   async lookup(undecided: string[], interesting: string[], ranges: Map<string, ShardRange>): Promise<Lookup> {
-    const keys = [...undecided.map((pk) => ({ pk, sk: 'decision' })), ...[...new Set([...undecided, ...interesting])].map((pk) => ({ pk, sk: 'parked' }))];
+    const decisions = new Map<string, Decision>();
+    const now = this.now();
+    const unknown = undecided.filter((traceId) => {
+      const decision = this.known.get(traceId, now);
+      if (decision) decisions.set(traceId, decision);
+      return decision === undefined;
+    });
+    const keys = [...new Set([...unknown, ...interesting])].map((pk) => ({ pk, sk: TRACE }));
     const [items, sent] = await Promise.all([this.getItems(keys), Promise.all([...ranges].map(([shard, range]) => this.sentSince(shard, range)))]);
-    const result: Lookup = { decisions: new Map(), parked: new Map(), sent: new Set(sent.flat()) };
+    const result: Lookup = { decisions, parked: new Map(), sent: new Set(sent.flat()) };
     for (const item of items) {
-      if (item.sk?.S === 'decision') result.decisions.set(item.pk!.S!, { reason: item.reason!.S as KeepReason, probability: item.probability?.N ? Number(item.probability.N) : 1 });
-      else result.parked.set(item.pk!.S!, (item.parts?.L ?? []).map((p) => ({ recordId: p.M!.id!.S!, data: p.M!.data?.B ? Buffer.from(p.M!.data.B) : undefined, chunks: p.M!.chunks?.N ? Number(p.M!.chunks.N) : undefined })));
+      if (item.reason?.S) {
+        const probability = item.probability?.N ? Number(item.probability.N) : 1;
+        const decision: Decision = { reason: item.reason.S as KeepReason, probability };
+        result.decisions.set(item.pk!.S!, decision);
+        const expiresAt = Number(item.expiresAt?.N);
+        if (Number.isFinite(expiresAt)) this.known.set(item.pk!.S!, decision, expiresAt * 1000);
+      } else if (item.parts?.B) result.parked.set(item.pk!.S!, decodeParkedParts(item.parts.B, item.pk!.S!));
     }
     return result;
   }
 
-  async keep(decisions: Array<{ traceId: string } & Decision>): Promise<void> {
+  private decisionItem(traceId: string, decision: Decision): WriteRequest {
     const expiresAt = this.expiresAt(this.settings.decisionTtlSeconds);
-    await this.write(
-      decisions.map((d): WriteRequest => ({ PutRequest: { Item: { pk: { S: d.traceId }, sk: { S: 'decision' }, reason: { S: d.reason }, probability: { N: String(d.probability) }, expiresAt } } })),
-    );
+    const item = { pk: { S: traceId }, sk: { S: TRACE }, reason: { S: decision.reason } };
+    return { PutRequest: { Item: { ...item, probability: { N: String(decision.probability) }, expiresAt } } };
+  }
+
+  private remember(traceId: string, decision: Decision): void {
+    const expiresMs = Number(this.expiresAt(this.settings.decisionTtlSeconds).N) * 1000;
+    this.known.set(traceId, { reason: decision.reason, probability: decision.probability }, expiresMs);
+  }
+
+  /**
+   * Stores the decisions of kept traces that have nothing parked (the lookup found none): a
+   * trace with parked parts has its decision stored as they are swept (`markSent`).
+   */
+  async keep(decisions: Array<{ traceId: string } & Decision>): Promise<void> {
+    await this.write(decisions.map((d) => this.decisionItem(d.traceId, d)));
+    for (const d of decisions) this.remember(d.traceId, d);
   }
 
   /**
@@ -198,14 +238,14 @@ export class DecisionStore {
       stored.push({ recordId: part.recordId, chunks: count });
     }
     for (const [traceId, stored] of byTrace) {
-      const list: AttributeValue[] = stored.map((p) => ({ M: { id: { S: p.recordId }, ...(p.data ? { data: { B: p.data } } : { chunks: { N: String(p.chunks) } }) } }));
-      requests.push({ PutRequest: { Item: { pk: { S: traceId }, sk: { S: 'parked' }, parts: { L: list }, expiresAt } } });
+      const parts = { B: encodeParkedParts(stored) };
+      requests.push({ PutRequest: { Item: { pk: { S: traceId }, sk: { S: TRACE }, parts, expiresAt } } });
     }
     await this.write(requests);
   }
 
-  /** Parked parts, with the chunked ones read back, and the keys to delete once they are forwarded. */
-  async parked(traceId: string, stored: StoredPart[]): Promise<{ parts: ParkedPart[]; keys: string[] }> {
+  /** Parked parts, with the chunked ones read back, and their chunk items, to delete once they are forwarded. */
+  async parked(traceId: string, stored: StoredPart[]): Promise<{ parts: ParkedPart[]; chunks: string[] }> {
     const chunkKey = (recordId: string, n: number): string => `part#${recordId}#${String(n).padStart(3, '0')}`;
     const chunked = stored.flatMap((p) => Array.from({ length: p.data ? 0 : (p.chunks ?? 0) }, (_, n) => chunkKey(p.recordId, n)));
     const data = new Map<string, Buffer>((await this.getItems(chunked.map((sk) => ({ pk: traceId, sk })))).map((item) => [item.sk!.S!, Buffer.from(item.data!.B!)]));
@@ -219,7 +259,7 @@ export class DecisionStore {
       // A chunk gone (expired) loses its part only: the rest of the trace still goes.
       if (pieces.every((b): b is Buffer => b !== undefined)) parts.push({ recordId: p.recordId, gzipped: Buffer.concat(pieces) });
     }
-    return { parts, keys: ['parked', ...chunked] };
+    return { parts, chunks: chunked };
   }
 
   /** Keeps spans that will not be forwarded, whole, with the reason. */
@@ -256,9 +296,10 @@ export class DecisionStore {
 
   /**
    * Records the pieces forwarded or set aside, in one sent set per shard (see above) named by
-   * the batch's last record there, and removes the parked items that went with them.
+   * the batch's last record there, and replaces the parked parts that went with them by their
+   * trace's decision.
    */
-  async markSent(pieces: string[], parkedKeys: Array<{ traceId: string; key: string }>, ranges: Map<string, ShardRange>): Promise<void> {
+  async markSent(pieces: string[], swept: Swept[], ranges: Map<string, ShardRange>): Promise<void> {
     const expiresAt = this.expiresAt(this.settings.sentTtlSeconds);
     const invocation = randomUUID();
     const byShard = new Map<string, string[]>();
@@ -272,7 +313,12 @@ export class DecisionStore {
         return { PutRequest: { Item: { pk: { S: `shard#${shard}` }, sk: { S: `sent#${sortable(last)}#${invocation}#${n}` }, keys: { SS: batch }, expiresAt } } };
       }),
     );
-    await this.write([...sets, ...parkedKeys.map((p): WriteRequest => ({ DeleteRequest: { Key: { pk: { S: p.traceId }, sk: { S: p.key } } } }))]);
+    const sweeps = swept.flatMap((s) => [
+      this.decisionItem(s.traceId, s.decision),
+      ...s.chunks.map((sk): WriteRequest => ({ DeleteRequest: { Key: { pk: { S: s.traceId }, sk: { S: sk } } } })),
+    ]);
+    await this.write([...sets, ...sweeps]);
+    for (const s of swept) this.remember(s.traceId, s.decision);
   }
 
   private async write(requests: WriteRequest[]): Promise<void> {

