@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ColdResult } from '../../bench/cold-start';
-import { footprintRows } from '../../bench/footprint';
-import type { VariantName } from '../../bench/variants';
-import type { WarmResult } from '../../bench/warm';
+import type { ColdResult } from '../../../bench/cold-start';
+import { footprintRows } from '../../../bench/footprint';
+import type { VariantName } from '../../../bench/variants';
+import type { WarmResult } from '../../../bench/warm';
 
 const coldOf = (bytes: number, initAddedMs: number): ColdResult => ({ bytes, gzipBytes: 0, initMs: 0, initAddedMs, firstInvocationMs: 0, rssMb: 0 });
 const cold = { bare: coldOf(1, 0), 'bare-post': coldOf(1, 0), hoptrace: coldOf(75, 8), 'otel-sdk': coldOf(300, 62), 'otel-auto': coldOf(3000, 900) } as Record<VariantName, ColdResult>;

@@ -1,7 +1,7 @@
 import { BatchGetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { DecisionStore } from '../../handlers/tail-sampler/decision-store';
-import { KnownDecisions } from '../../handlers/tail-sampler/known-decisions';
+import { DecisionStore } from '../../../../handlers/tail-sampler/decision-store';
+import { KnownDecisions } from '../../../../handlers/tail-sampler/known-decisions';
 
 const ERROR = { reason: 'error', probability: 1 } as const;
 const T1 = '1'.repeat(32);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { billedBytes, PRICES } from '../../bench/lambda-cost';
+import { billedBytes, PRICES } from '../../../bench/lambda-cost';
 
 describe('the cost model: stream bytes as AWS bills them', () => {
   it('rounds each record up on its own: 1 KB for Kinesis on-demand data in, 5 KB for Firehose', () => {

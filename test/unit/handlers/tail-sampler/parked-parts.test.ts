@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeParkedParts, encodeParkedParts } from '../../handlers/tail-sampler/parked-parts';
+import { decodeParkedParts, encodeParkedParts } from '../../../../handlers/tail-sampler/parked-parts';
 
 const TRACE = 'a'.repeat(32);
 
