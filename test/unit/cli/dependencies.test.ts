@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceMap } from '../../../cli/src/model';
+import { SpanStore } from '../../../cli/src/read/span-store';
+import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { writeRequestsBothWays } from './archive-fixture';
 import { hoptraceJson as json } from './run-cli';
 import { request, type Spec } from './traces';
@@ -83,5 +85,16 @@ describe('map --json: dependencies as nodes', () => {
 
   it('the same answer from both', async () => {
     expect(await json('map', '--archive', archive)).toEqual(await json('map', '--dir', records));
+  });
+});
+
+describe('the spans read: dependencies', () => {
+  it('hold one object per dependency, however many spans call it (a million calls to one table keep one)', () => {
+    const store = new SpanStore();
+    store.add(request(checkout) as unknown as OtlpExportRequest);
+    store.add(request(worker) as unknown as OtlpExportRequest);
+    const calls = [...store.traces.values()].flatMap((spans) => [...spans.values()]).filter((s) => s.dependency?.name === 'orders');
+    expect(calls.map((s) => s.dependency)).toEqual([{ kind: 'database', name: 'orders' }, { kind: 'database', name: 'orders' }]);
+    expect(calls[0]!.dependency).toBe(calls[1]!.dependency);
   });
 });
