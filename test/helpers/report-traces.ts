@@ -5,7 +5,7 @@
 import type { ViewData } from '../../cli/src/model';
 import { viewData } from '../../cli/src/report-data';
 import type { Source } from '../../cli/src/sources/source';
-import { memorySource, record, traceId, type Spec } from '../unit/cli/traces';
+import { memorySource, record, request, traceId, type Spec } from '../unit/cli/traces';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -62,6 +62,9 @@ function traceSpecs(i: number): Spec[] {
 }
 
 export const reportTraceId = (i: number): string => traceId(i + 1);
+
+/** The traces as export requests, one a trace. */
+export const reportRequests = (): Array<Record<string, unknown>> => Array.from({ length: REPORT_TRACES }, (_, i) => request(traceSpecs(i)));
 
 /** The traces as stream records (gzipped OTLP JSON), one a trace. */
 export const reportSource = (): Source => memorySource(Array.from({ length: REPORT_TRACES }, (_, i) => record(traceSpecs(i))));

@@ -1,9 +1,10 @@
 import { requestKey, ServiceRequests } from '../../../src/otlp/service-requests';
-import type { ServiceMap, Stats } from '../model';
+import type { FailureSplit, ServiceMap, Stats } from '../model';
 import { OtlpSpanKind } from '../../../src/otlp/types';
 import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import { dependencyNode, type Dependency } from './dependency';
 import { Examples } from './examples';
+import { failureClass, noFailures } from './failure';
 import { bucketOf, histogramOf } from './histogram';
 import { timelineOf } from './timeline';
 import { nearestRank, sortedCopy } from './percentiles';
@@ -13,13 +14,19 @@ interface Tally {
   count: number;
   errors: number;
   durations: number[];
+  /** The failed spans told apart by class, where they say which (the map's nodes and edges). */
+  failures: FailureSplit;
 }
 
-const tally = (): Tally => ({ count: 0, errors: 0, durations: [] });
+const tally = (): Tally => ({ count: 0, errors: 0, durations: [], failures: noFailures() });
 
 function count(t: Tally, span: CompactSpan): void {
   t.count++;
-  if (span.flags & Flag.Error) t.errors++;
+  if (span.flags & Flag.Error) {
+    t.errors++;
+    const kind = span.failure ? failureClass(span.failure) : 'error';
+    if (kind !== 'error') t.failures[kind]++;
+  }
   t.durations.push(durationMs(span));
 }
 
@@ -180,10 +187,10 @@ export class Aggregator {
     const p95 = (t: Tally): number => nearestRank(sortedCopy(t.durations), 95);
     return {
       nodes: [
-        ...[...this.nodes.entries()].map(([service, t]) => ({ service, name: service, kind: 'service' as const, count: t.count, errors: t.errors, p95Ms: p95(t) })),
-        ...[...this.dependencies.entries()].map(([node, t]) => ({ service: node, name: t.name, kind: t.kind, count: t.count, errors: t.errors, p95Ms: p95(t) })),
+        ...[...this.nodes.entries()].map(([service, t]) => ({ service, name: service, kind: 'service' as const, count: t.count, errors: t.errors, failures: t.failures, p95Ms: p95(t) })),
+        ...[...this.dependencies.entries()].map(([node, t]) => ({ service: node, name: t.name, kind: t.kind, count: t.count, errors: t.errors, failures: t.failures, p95Ms: p95(t) })),
       ].sort(byService),
-      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, p95Ms: p95(e) })).sort(byEdge),
+      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, failures: e.failures, p95Ms: p95(e) })).sort(byEdge),
     };
   }
 }

@@ -1,13 +1,12 @@
-import type { FailureSplit, MapElementIndex, ReportIndex, ServiceMap, Stats, TraceSummary } from '../model';
+import type { MapElementIndex, ReportIndex, ServiceMap, Stats, TraceSummary } from '../model';
 import { durationMs, Flag, type CompactSpan } from '../read/spans';
 import { edgeKey, type MapCounted } from './aggregate';
-import { failureClass } from './failure';
 import { bucketOf, histogramOf } from './histogram';
 import type { TraceView } from './trace-view';
 
 // The HTML report's links from aggregates to examples: each stats row to its slowest and
 // failed traces, each function to its cold starts, each map node and edge to the traces it
-// counts, with its failures split by class and its latency histogram. Fed while `analyze`
+// counts, with its latency histogram (its failures by class are the map's own). Fed while `analyze`
 // reads (every trace that passes the filters), then narrowed to the traces the report lists.
 
 /** Examples per stats row: enough to compare, few enough to read. */
@@ -21,7 +20,6 @@ interface TraceFacts {
 
 interface ElementTally {
   traces: Set<string>;
-  failures: FailureSplit;
   buckets: Map<number, number>;
 }
 
@@ -50,12 +48,8 @@ export class ReportIndexer {
 
   readonly mapCounted: MapCounted = (element: string, span: CompactSpan, traceId: string): void => {
     let tally = this.elements.get(element);
-    if (!tally) this.elements.set(element, (tally = { traces: new Set(), failures: { throttle: 0, '4xx': 0, '5xx': 0 }, buckets: new Map() }));
+    if (!tally) this.elements.set(element, (tally = { traces: new Set(), buckets: new Map() }));
     tally.traces.add(traceId);
-    if (span.flags & Flag.Error && span.failure) {
-      const kind = failureClass(span.failure);
-      if (kind !== 'error') tally.failures[kind]++;
-    }
     const bucket = bucketOf(durationMs(span));
     tally.buckets.set(bucket, (tally.buckets.get(bucket) ?? 0) + 1);
   };
@@ -89,7 +83,6 @@ export class ReportIndexer {
       const tally = this.elements.get(key);
       return {
         traces: tally ? [...tally.traces].flatMap((id) => (position.has(id) ? [position.get(id)!] : [])).sort((a, b) => a - b) : [],
-        failures: tally?.failures ?? { throttle: 0, '4xx': 0, '5xx': 0 },
         histogram: histogramOf(tally?.buckets ?? new Map<number, number>()),
       };
     };
@@ -97,7 +90,7 @@ export class ReportIndexer {
     for (const { traceId } of listed) {
       if (inFull.has(traceId)) continue;
       const keys = [...this.facts.get(traceId)!.operations.keys()];
-      spanNames[traceId] = [...new Set(keys.map((key) => key.slice(key.indexOf('\0') + 1)))];
+      spanNames[traceId] = [...new Set(keys.map((key) => key.slice(key.indexOf('\0') + 1)))].sort();
     }
     return {
       ...examples,

@@ -1,5 +1,5 @@
 import { isObject } from '../../../src/guards';
-import { OtlpSpanKind, OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
+import { OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
 import { PROVISIONAL_ATTRIBUTE } from '../../../src/otlp/provisional';
 import { micros } from '../../../src/otlp/micros';
 import { attributeMap, plainValue, serviceNameOf, type PlainValue } from '../../../src/otlp/values';
@@ -8,7 +8,7 @@ import { failureOf, type Failure } from '../analysis/failure';
 import { facetOf } from '../analysis/lift';
 import { attributeText, spansetBits, type CompiledQuery } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
-import { Flag, type CompactSpan, type SpanDetail } from './spans';
+import { Flag, isCaller, type CompactSpan, type SpanDetail } from './spans';
 
 // All zeros is invalid in W3C Trace Context and OTLP: no trace or span has that id.
 const TRACE_ID = /^(?!0{32})[0-9a-fA-F]{32}$/;
@@ -36,9 +36,6 @@ export interface ReadCounts {
   /** Where the first refused record or span came from (a file, its line, a stream record). */
   firstOrigin?: string;
 }
-
-/** Client and producer spans: the ones that call something. */
-const isCaller = (kind: unknown): boolean => kind === OtlpSpanKind.Client || kind === OtlpSpanKind.Producer;
 
 /** The value of `key` in OTLP key-values, undefined when absent. */
 function valueIn(list: readonly OtlpKeyValue[] | undefined, key: string): PlainValue | undefined {
