@@ -19,10 +19,13 @@ export const isThrottled = (i: number): boolean => i % 10 === 6;
 
 const text = (value: string) => ({ stringValue: value });
 
+/** Trace i's root duration (ms). */
+export const durationOf = (i: number): number => (i === SLOW_TRACE ? 3000 : 50 + ((i * 37) % 400));
+
 function traceSpecs(i: number): Spec[] {
   const trace = i + 1;
   const start = i * 40_000;
-  const ms = i === SLOW_TRACE ? 3000 : 50 + ((i * 37) % 400);
+  const ms = durationOf(i);
   const status = inventoryStatus(i);
   const specs: Spec[] = [
     { trace, id: 1, name: 'POST /orders', kind: SERVER, start, end: start + ms, attributes: [{ key: 'faas.coldstart', value: { boolValue: isColdTrace(i) } }] },

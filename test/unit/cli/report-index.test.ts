@@ -6,8 +6,9 @@ import { analyze } from '../../../cli/src/analyze';
 import { archiveViewData } from '../../../cli/src/archive/archive-read';
 import { LOCAL_TABLE, localArchive } from '../../../cli/src/archive/local-archive';
 import { SAMPLE_EVERY } from '../../../cli/src/analysis/report-detail';
+import { viewData } from '../../../cli/src/report-data';
 import { renderReport } from '../../../cli/src/view/report';
-import { callsTable, inventoryStatus, isColdTrace, isThrottled, REPORT_TRACES, reportData, reportRequests, reportSource, reportTraceId, SLOW_TRACE } from '../../helpers/report-traces';
+import { callsTable, durationOf, inventoryStatus, isColdTrace, isThrottled, REPORT_TRACES, reportData, reportRequests, reportSource, reportTraceId, SLOW_TRACE } from '../../helpers/report-traces';
 import { writeRequestsBothWays } from './archive-fixture';
 
 const all = Array.from({ length: REPORT_TRACES }, (_, i) => i);
@@ -56,6 +57,27 @@ describe('the report’s index and the traces it holds in full', async () => {
     expect(operation('GET /stock').failed).toEqual(newestFailed.map(reportTraceId));
     expect(operation('POST /orders').failed).toEqual([]);
     expect(data.index!.functions).toEqual([{ service: 'api', coldStarts: all.filter(isColdTrace).reverse().slice(0, 3).map(reportTraceId) }]);
+  });
+
+  it('picks its examples as stats picks its own: the same traces when it lists every one', () => {
+    for (const [i, o] of data.stats.operations.entries()) {
+      expect(data.index!.operations[i], o.name).toEqual({ service: o.service, name: o.name, slowest: o.slowestTraceIds, failed: o.failedTraceIds });
+    }
+    expect(data.index!.functions).toEqual(data.stats.functions.map((f) => ({ service: f.service, coldStarts: f.coldStartTraceIds })));
+  });
+
+  it('with --limit, picks its examples among the traces it lists, by the same rule', async () => {
+    const limited = await viewData(reportSource(), {}, 10);
+    const listedIds = new Set(limited.traces.map((t) => t.traceId));
+    // The 10 newest are traces 50…59: the slowest POST /orders among them, and their failures newest first.
+    const newest = all.slice(-10);
+    const slowest = newest.toSorted((a, b) => durationOf(b) - durationOf(a) || reportTraceId(a).localeCompare(reportTraceId(b))).slice(0, 3);
+    const operation = (name: string) => limited.index!.operations.find((o) => o.name === name)!;
+    expect(operation('POST /orders').slowest).toEqual(slowest.map(reportTraceId));
+    expect(operation('GET /stock').failed).toEqual(newest.filter((i) => inventoryStatus(i) !== undefined).reverse().slice(0, 3).map(reportTraceId));
+    for (const o of limited.index!.operations) for (const id of [...o.slowest, ...o.failed]) expect(listedIds.has(id), id).toBe(true);
+    // The stats' own picks still range over every trace read.
+    expect(limited.stats.operations.find((o) => o.name === 'POST /orders')!.slowestTraceIds[0]).toBe(reportTraceId(SLOW_TRACE));
   });
 
   it('puts a cold start’s init, which ran before its invocation, on the critical path', () => {
