@@ -60,6 +60,15 @@ export async function analyze(source: Source, options: AnalyzeOptions = {}): Pro
   });
   await readInto(source, store, options.progress);
   if (store.counts.spans === 0) throw nothingRead(source, store.counts);
+  return analyzeSpans(store, options);
+}
+
+/** Spans read, grouped by trace: a source's records in a `SpanStore`, or the archive's rows arranged alike. */
+export type ReadSpans = Pick<SpanStore, 'traces' | 'details' | 'values' | 'facets' | 'counts'>;
+
+/** Every view the commands print of spans already read (the query's spansets evaluated as they were). */
+export function analyzeSpans(store: ReadSpans, options: AnalyzeOptions = {}): Analysis {
+  const filters = options.filters ?? {};
   const resolve: LinkResolver = (ref) => {
     const slash = ref.indexOf('/');
     return store.traces.get(ref.slice(0, slash))?.get(ref.slice(slash + 1));

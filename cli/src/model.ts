@@ -96,9 +96,10 @@ export interface ServiceMap {
    * `service` is the node's id: the service's name, or `kind:name` for a dependency (a
    * table, queue, topic, bus, bucket, other AWS service or external host) that client and
    * producer spans call. `count` is requests served for a service, calls for a dependency.
+   * `failures` splits `errors` into throttles, 4xx and 5xx where the failed spans say which.
    */
-  nodes: Array<{ service: string; name: string; kind: 'service' | 'database' | 'queue' | 'topic' | 'bus' | 'bucket' | 'aws' | 'external'; count: number; errors: number; p95Ms: number }>;
-  edges: Array<{ from: string; to: string; kind: 'sync' | 'async'; count: number; errors: number; p95Ms: number }>;
+  nodes: Array<{ service: string; name: string; kind: 'service' | 'database' | 'queue' | 'topic' | 'bus' | 'bucket' | 'aws' | 'external'; count: number; errors: number; failures: FailureSplit; p95Ms: number }>;
+  edges: Array<{ from: string; to: string; kind: 'sync' | 'async'; count: number; errors: number; failures: FailureSplit; p95Ms: number }>;
 }
 
 /** Failed spans told apart where they say so (HTTP status, throttling error codes); the rest of `errors` said nothing of their class. */
@@ -112,7 +113,6 @@ export interface FailureSplit {
 export interface MapElementIndex {
   /** The listed traces it counts a span of, as indexes into `ViewData.traces`. */
   traces: number[];
-  failures: FailureSplit;
   /** Its counted spans' durations, log-scaled as `stats` histograms are. */
   histogram: Array<{ leMs: number | null; count: number }>;
 }

@@ -1,8 +1,8 @@
-import { analyze, type AnalyzeOptions } from './analyze';
+import { analyze, type Analysis, type AnalyzeOptions } from './analyze';
 import type { Filters } from './analysis/filters';
 import { tracesInFull } from './analysis/report-detail';
 import { exampleIds, ReportIndexer } from './analysis/report-index';
-import type { ViewData } from './model';
+import type { TraceDetail, ViewData } from './model';
 import type { ReadCounts } from './read/span-store';
 import type { Source } from './sources/source';
 
@@ -17,24 +17,46 @@ export function skippedOf(counts: ReadCounts): ViewData['skipped'] {
 }
 
 /**
+ * What a report is read from: every trace that passes the filters (summarised, aggregated and
+ * fed to the report's index), then the chosen ones in full. Record sources and the span table
+ * each say how; `reportData` builds the same report from either.
+ */
+export interface ReportReader {
+  /** For the page's header. */
+  description: string;
+  analyze(options: Pick<AnalyzeOptions, 'each' | 'mapCounted'>): Promise<Analysis>;
+  /** The traces `ids` names, in full. */
+  details(ids: ReadonlySet<string>): Promise<Map<string, TraceDetail>>;
+}
+
+/** A record source as a report's reader: two reads, so memory holds full spans only for the traces chosen. */
+export function sourceReader(source: Source, filters: Filters, progress?: AnalyzeOptions['progress']): ReportReader {
+  return {
+    description: source.description,
+    analyze: (options) => analyze(source, { filters, ...options, ...(progress ? { progress } : {}) }),
+    details: async (ids) => (await analyze(source, { filters, detail: (id) => ids.has(id) })).details,
+  };
+}
+
+/**
  * What one HTML report shows: the newest `limit` traces that pass the filters, those that
  * need it in full (failed, slow, sampled, the stats' examples: report-detail.ts) and the others
- * as summaries, with the index from aggregates to examples. Two reads of the source (the first
- * picks the traces, the second keeps their details), so memory holds full spans only for those.
+ * as summaries, with the index from aggregates to examples. `stats` and `map` count every
+ * trace that passes the filters, listed or not.
  */
-export async function viewData(source: Source, filters: Filters, limit: number, progress?: AnalyzeOptions['progress']): Promise<ViewData> {
+export async function reportData(reader: ReportReader, limit: number): Promise<ViewData> {
   const indexer = new ReportIndexer();
-  const first = await analyze(source, { filters, each: (view) => indexer.trace(view), mapCounted: indexer.mapCounted, ...(progress ? { progress } : {}) });
+  const first = await reader.analyze({ each: (view) => indexer.trace(view), mapCounted: indexer.mapCounted });
   const shown = first.traces.slice(0, limit);
   const examples = indexer.examples(shown, first.stats);
   const ids = tracesInFull(shown, exampleIds(examples));
-  const second = await analyze(source, { filters, detail: (id) => ids.has(id) });
+  const details = await reader.details(ids);
   const { counts } = first;
   return {
     generatedAt: new Date().toISOString(),
-    source: source.description,
+    source: reader.description,
     traces: shown,
-    details: Object.fromEntries([...second.details].filter(([id]) => ids.has(id))),
+    details: Object.fromEntries([...details].filter(([id]) => ids.has(id))),
     stats: first.stats,
     map: first.map,
     skipped: skippedOf(counts),
@@ -42,3 +64,7 @@ export async function viewData(source: Source, filters: Filters, limit: number, 
     index: indexer.index(shown, first.map, examples, ids),
   };
 }
+
+/** A record source's report. */
+export const viewData = (source: Source, filters: Filters, limit: number, progress?: AnalyzeOptions['progress']): Promise<ViewData> =>
+  reportData(sourceReader(source, filters, progress), limit);

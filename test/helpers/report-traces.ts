@@ -5,7 +5,7 @@
 import type { ViewData } from '../../cli/src/model';
 import { viewData } from '../../cli/src/report-data';
 import type { Source } from '../../cli/src/sources/source';
-import { memorySource, record, traceId, type Spec } from '../unit/cli/traces';
+import { memorySource, record, request, traceId, type Spec } from '../unit/cli/traces';
 
 const SERVER = 2;
 const CLIENT = 3;
@@ -19,10 +19,13 @@ export const isThrottled = (i: number): boolean => i % 10 === 6;
 
 const text = (value: string) => ({ stringValue: value });
 
+/** Trace i's root duration (ms). */
+export const durationOf = (i: number): number => (i === SLOW_TRACE ? 3000 : 50 + ((i * 37) % 400));
+
 function traceSpecs(i: number): Spec[] {
   const trace = i + 1;
   const start = i * 40_000;
-  const ms = i === SLOW_TRACE ? 3000 : 50 + ((i * 37) % 400);
+  const ms = durationOf(i);
   const status = inventoryStatus(i);
   const specs: Spec[] = [
     { trace, id: 1, name: 'POST /orders', kind: SERVER, start, end: start + ms, attributes: [{ key: 'faas.coldstart', value: { boolValue: isColdTrace(i) } }] },
@@ -62,6 +65,9 @@ function traceSpecs(i: number): Spec[] {
 }
 
 export const reportTraceId = (i: number): string => traceId(i + 1);
+
+/** The traces as export requests, one a trace. */
+export const reportRequests = (): Array<Record<string, unknown>> => Array.from({ length: REPORT_TRACES }, (_, i) => request(traceSpecs(i)));
 
 /** The traces as stream records (gzipped OTLP JSON), one a trace. */
 export const reportSource = (): Source => memorySource(Array.from({ length: REPORT_TRACES }, (_, i) => record(traceSpecs(i))));

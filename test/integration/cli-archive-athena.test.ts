@@ -9,7 +9,8 @@ import { athenaLiteral } from '../../cli/src/archive/athena';
 import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/archive/duckdb-table';
 import type { Filters } from '../../cli/src/analysis/filters';
 import { parseCommandLine } from '../../cli/src/args';
-import { withValues } from '../../cli/src/query/with-values';
+import { withError, withValues } from '../../cli/src/query/with-values';
+import { archiveViewData, type ArchiveEngine } from '../../cli/src/archive/archive-read';
 import { TABLE_NAME } from '../../span-table/catalog';
 import { writeBothWays } from '../unit/cli/archive-fixture';
 import { failureOf, hoptraceJson as json } from '../unit/cli/run-cli';
@@ -186,9 +187,10 @@ describe('hoptrace --athena', () => {
     expect(found.map((t) => t.traceId)).toEqual([traceId(2)]);
   });
 
-  it('stats and map: one statement each, as --archive answers', async () => {
+  it('stats and map: one statement for stats, two for the map (its figures, then the traces with failures for their split), as --archive answers', async () => {
     await can((scope) => summaryStatement(scope, ['stats']));
     await can((scope) => summaryStatement(scope, ['map']));
+    await can((scope) => spansOfNewestStatement(scope), { query: withError(undefined) });
     expect(await athena('stats')).toEqual(await json('stats', '--archive', archive));
     expect(await athena('map')).toEqual(await json('map', '--archive', archive));
   });
@@ -223,12 +225,25 @@ describe('hoptrace --athena', () => {
     expect(standIn.parameters.at(-1)).toEqual([`'${missing}'`, `'${firstDay}'`]);
   });
 
-  it('view: the list, the summary and the shown traces in full', async () => {
-    await canTraces(2);
-    await can((scope) => summaryStatement(scope, ['stats', 'map']));
-    await can((scope) => spansOfNewestStatement(scope, 2));
+  it('view: every span in scope, then the traces the report holds in full, as --archive reads them', async () => {
+    // The traces in full, as the same report on the local table asks for them.
+    const asked: string[][] = [];
+    const local: ArchiveEngine = {
+      description: 'local',
+      select: ({ sql, parameters }) => {
+        const ids = parameters.filter((p): p is string => typeof p === 'string' && /^[0-9a-f]{32}$/.test(p));
+        if (ids.length > 0) asked.push(ids);
+        return table.select(sql, parameters);
+      },
+      close: () => {},
+    };
+    const expected = await archiveViewData(local, { dialect: 'duckdb', table: 'otel_traces', filters: {} }, 2);
+    await can((scope) => spansOfNewestStatement(scope));
+    for (const ids of asked) await can((scope) => spansOfTracesStatement(scope, ids));
     const out = join(dir, 'report.html');
     expect(await athena('view', '--limit', '2', '--out', out)).toEqual({ out, traces: 2 });
+    expect(expected.traces).toHaveLength(2);
+    expect(expected.index?.nodes.length).toBe(expected.map.nodes.length);
   });
 });
 

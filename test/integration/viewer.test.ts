@@ -221,6 +221,39 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => page.locator('.flame-block').count()).toBeGreaterThan(100);
   });
 
+  it('fills the 10,000-span waterfall’s view on every frame scrolled a screenful, with a few rows to spare', async () => {
+    await page.getByRole('button', { name: 'Waterfall' }).click();
+    await expect.poll(() => page.locator('.wf-row').count()).toBeGreaterThan(10);
+    // Each frame: scroll, let the page draw, then the rows must cover the view (no blank band).
+    const frames = await page.evaluate(`(async () => {
+      const box = document.querySelector('.wf-rows');
+      box.scrollTop = 0;
+      const out = [];
+      for (let i = 0; i < 20; i++) {
+        box.scrollTop += 780;
+        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+        const view = box.getBoundingClientRect();
+        const rows = [...box.querySelectorAll('.wf-row')].map((r) => r.getBoundingClientRect());
+        out.push({
+          rows: rows.length,
+          viewRows: Math.ceil(box.clientHeight / 26),
+          covered: Math.min(...rows.map((r) => r.top)) <= view.top && Math.max(...rows.map((r) => r.bottom)) >= view.top + box.clientHeight,
+        });
+      }
+      return out;
+    })()`);
+    for (const [i, frame] of (frames as { rows: number; viewRows: number; covered: boolean }[]).entries()) {
+      expect(frame.covered, `frame ${i}`).toBe(true);
+      expect(frame.rows, `frame ${i}`).toBeLessThanOrEqual(frame.viewRows + 1 + 2 * 4);
+    }
+    // A row's click is read by the list (no listener of its own): it selects that row's span.
+    const row = page.locator('.wf-row').nth(10);
+    const spanId = await row.getAttribute('data-span-id');
+    await row.locator('.span-name').click();
+    await expect.poll(() => page.locator('.wf-row.selected').getAttribute('data-span-id')).toBe(spanId);
+    await page.getByTestId('span-details').getByTitle('Close').click();
+  });
+
   it('draws the service map as a graph, sync and async edges apart', async () => {
     await page.getByRole('button', { name: 'Service map' }).click();
     await expect.poll(() => page.locator('.map-node').count()).toBe(data.map.nodes.length);

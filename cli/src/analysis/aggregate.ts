@@ -1,11 +1,12 @@
 import { requestKey, ServiceRequests } from '../../../src/otlp/service-requests';
-import type { ServiceMap, Stats } from '../model';
+import type { FailureSplit, ServiceMap, Stats } from '../model';
 import { OtlpSpanKind } from '../../../src/otlp/types';
 import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import { dependencyNode, type Dependency } from './dependency';
 import { Examples } from './examples';
+import { failureClass, noFailures } from './failure';
 import { bucketOf, histogramOf } from './histogram';
-import { timelineOf, type TimedSpan } from './timeline';
+import { timelineOf } from './timeline';
 import { nearestRank, sortedCopy } from './percentiles';
 import type { TraceView } from './trace-view';
 
@@ -13,13 +14,19 @@ interface Tally {
   count: number;
   errors: number;
   durations: number[];
+  /** The failed spans told apart by class, where they say which (the map's nodes and edges). */
+  failures: FailureSplit;
 }
 
-const tally = (): Tally => ({ count: 0, errors: 0, durations: [] });
+const tally = (): Tally => ({ count: 0, errors: 0, durations: [], failures: noFailures() });
 
 function count(t: Tally, span: CompactSpan): void {
   t.count++;
-  if (span.flags & Flag.Error) t.errors++;
+  if (span.flags & Flag.Error) {
+    t.errors++;
+    const kind = span.failure ? failureClass(span.failure) : 'error';
+    if (kind !== 'error') t.failures[kind]++;
+  }
   t.durations.push(durationMs(span));
 }
 
@@ -38,7 +45,9 @@ export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][nu
 
 /** A call answered by a service we trace: the span has a child in another service. */
 function callsTracedService(view: TraceView, span: CompactSpan): boolean {
-  return (view.children.get(span.spanId) ?? []).some((child) => child.service !== span.service);
+  const children = view.children.get(span.spanId);
+  if (children) for (const child of children) if (child.service !== span.service) return true;
+  return false;
 }
 
 /** Looks a span up by `traceId/spanId` in everything read (links may cross traces). */
@@ -51,17 +60,30 @@ export type LinkResolver = (ref: string) => CompactSpan | undefined;
 export type DeliveredTo = (ref: string, service: string) => boolean;
 
 /** A map element's id: a node's (its `service`), or an edge's from its ends and kind. */
-export const edgeKey = (edge: { from: string; to: string; kind: string }): string => `${edge.from}\0${edge.to}\0${edge.kind}`;
+export const edgeKey = (edge: { from: string; to: string; kind: string }): string => edgeKeyOf(edge.from, edge.to, edge.kind);
+const edgeKeyOf = (from: string, to: string, kind: string): string => `${from}\0${to}\0${kind}`;
 
 /** Told of each span a map node or edge (by `edgeKey`) counts, with its trace: the report indexes the map by it. */
 export type MapCounted = (element: string, span: CompactSpan, traceId: string) => void;
+
+/** An operation's figures; its spans' starts and failures line up with its `durations`, for the timeline. */
+interface Operation extends Tally {
+  service: string;
+  name: string;
+  startsUs: number[];
+  failedFlags: boolean[];
+  slowest: Examples;
+  failed: Examples;
+}
+
+const newOperation = (span: CompactSpan): Operation => ({ ...tally(), service: span.service, name: span.name, startsUs: [], failedFlags: [], slowest: new Examples(), failed: new Examples() });
 
 /**
  * `stats` and `map`, accumulated trace by trace. Durations are kept as numbers so the
  * percentiles are exact (nearest rank), not estimated from buckets.
  */
 export class Aggregator {
-  private readonly operations = new Map<string, Tally & { service: string; name: string; spans: TimedSpan[]; slowest: Examples; failed: Examples }>();
+  private readonly operations = new Map<string, Operation>();
   private readonly functions = new Map<string, { invocations: number; coldStarts: number; inits: number[]; cold: Examples }>();
   private readonly nodes = new Map<string, Tally>();
   private readonly dependencies = new Map<string, Tally & Dependency>();
@@ -79,8 +101,10 @@ export class Aggregator {
 
   private edge(from: string, to: string, kind: 'sync' | 'async', span: CompactSpan, traceId: string): void {
     if (from === to) return;
-    const key = edgeKey({ from, to, kind });
-    count(getOr(this.edges, key, () => ({ ...tally(), from, to, kind })), span);
+    const key = edgeKeyOf(from, to, kind);
+    let edge = this.edges.get(key);
+    if (!edge) this.edges.set(key, (edge = { ...tally(), from, to, kind }));
+    count(edge, span);
     this.counted(key, span, traceId);
   }
 
@@ -89,9 +113,12 @@ export class Aggregator {
     if (view.orphans.length > 0) this.withOrphans++;
     const entries = new ServiceRequests<{ span: CompactSpan; parent: CompactSpan | undefined }>();
     for (const span of view.byId.values()) {
-      const operation = getOr(this.operations, `${span.service}\0${span.name}`, () => ({ ...tally(), service: span.service, name: span.name, spans: [] as TimedSpan[], slowest: new Examples(), failed: new Examples() }));
+      const key = `${span.service}\0${span.name}`;
+      let operation = this.operations.get(key);
+      if (!operation) this.operations.set(key, (operation = newOperation(span)));
       count(operation, span);
-      operation.spans.push({ startUs: span.startUs, durationMs: durationMs(span), error: (span.flags & Flag.Error) !== 0 });
+      operation.startsUs.push(span.startUs);
+      operation.failedFlags.push((span.flags & Flag.Error) !== 0);
       operation.slowest.note(view.traceId, span.endUs - span.startUs);
       if (span.flags & Flag.Error) operation.failed.note(view.traceId, span.startUs);
       if (span.flags & (Flag.Invocation | Flag.Init)) {
@@ -110,13 +137,15 @@ export class Aggregator {
       }
       if (span.dependency && !callsTracedService(view, span)) {
         const node = dependencyNode(span.dependency);
-        count(getOr(this.dependencies, node, () => ({ ...tally(), ...span.dependency! })), span);
+        let dependency = this.dependencies.get(node);
+        if (!dependency) this.dependencies.set(node, (dependency = { ...tally(), ...span.dependency }));
+        count(dependency, span);
         this.counted(node, span, view.traceId);
         this.edge(span.service, node, span.kind === OtlpSpanKind.Producer ? 'async' : 'sync', span, view.traceId);
       }
       const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
-      const key = requestKey(span, span.service, parent?.service);
-      if (key !== undefined) entries.offer(key, { span, parent }, span.startUs);
+      const request = requestKey(span, span.service, parent?.service);
+      if (request !== undefined) entries.offer(request, { span, parent }, span.startUs);
     }
     for (const { span, parent } of entries.values()) {
       // A service's node counts the requests it served: spans entering it from elsewhere.
@@ -158,10 +187,10 @@ export class Aggregator {
     const p95 = (t: Tally): number => nearestRank(sortedCopy(t.durations), 95);
     return {
       nodes: [
-        ...[...this.nodes.entries()].map(([service, t]) => ({ service, name: service, kind: 'service' as const, count: t.count, errors: t.errors, p95Ms: p95(t) })),
-        ...[...this.dependencies.entries()].map(([node, t]) => ({ service: node, name: t.name, kind: t.kind, count: t.count, errors: t.errors, p95Ms: p95(t) })),
+        ...[...this.nodes.entries()].map(([service, t]) => ({ service, name: service, kind: 'service' as const, count: t.count, errors: t.errors, failures: t.failures, p95Ms: p95(t) })),
+        ...[...this.dependencies.entries()].map(([node, t]) => ({ service: node, name: t.name, kind: t.kind, count: t.count, errors: t.errors, failures: t.failures, p95Ms: p95(t) })),
       ].sort(byService),
-      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, p95Ms: p95(e) })).sort(byEdge),
+      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, failures: e.failures, p95Ms: p95(e) })).sort(byEdge),
     };
   }
 }

@@ -36,27 +36,29 @@ export function firstOfList(text: string): string | undefined {
   return text.startsWith('[') ? listElements(text)?.[0] : text;
 }
 
+/** An attribute as text, undefined when absent (a module function: a closure per span costs). */
+function textOf(attributes: Lookup, key: string): string | undefined {
+  const value = attributes(key);
+  return value === undefined ? undefined : attributeText(value);
+}
+
 export function dependencyOf(attributes: Lookup): Dependency | undefined {
-  const text = (key: string): string | undefined => {
-    const value = attributes(key);
-    return value === undefined ? undefined : attributeText(value);
-  };
-  const tables = text('aws.dynamodb.table_names');
+  const tables = textOf(attributes, 'aws.dynamodb.table_names');
   const table = tables === undefined ? undefined : firstOfList(tables);
-  const dbSystem = text('db.system');
-  if (dbSystem !== undefined) return { kind: 'database', name: table ?? text('db.name') ?? text('db.namespace') ?? dbSystem };
-  const messaging = text('messaging.system');
-  const destination = text('messaging.destination.name');
+  const dbSystem = textOf(attributes, 'db.system');
+  if (dbSystem !== undefined) return { kind: 'database', name: table ?? textOf(attributes, 'db.name') ?? textOf(attributes, 'db.namespace') ?? dbSystem };
+  const messaging = textOf(attributes, 'messaging.system');
+  const destination = textOf(attributes, 'messaging.destination.name');
   if (messaging !== undefined || destination !== undefined) {
     const system = (messaging ?? '').toLowerCase();
     return { kind: TOPICS.includes(system) ? 'topic' : BUSES.includes(system) ? 'bus' : 'queue', name: destination ?? messaging! };
   }
-  const rpc = text('rpc.service');
+  const rpc = textOf(attributes, 'rpc.service');
   if (rpc !== undefined) {
     const kind = RPC_KINDS[rpc] ?? 'aws';
-    return { kind, name: rpc === 'S3' ? (text('aws.s3.bucket') ?? rpc) : rpc === 'DynamoDB' ? (table ?? rpc) : rpc };
+    return { kind, name: rpc === 'S3' ? (textOf(attributes, 'aws.s3.bucket') ?? rpc) : rpc === 'DynamoDB' ? (table ?? rpc) : rpc };
   }
-  const host = text('server.address') ?? text('net.peer.name') ?? text('http.host');
+  const host = textOf(attributes, 'server.address') ?? textOf(attributes, 'net.peer.name') ?? textOf(attributes, 'http.host');
   return host === undefined ? undefined : { kind: 'external', name: host };
 }
 

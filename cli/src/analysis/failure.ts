@@ -1,5 +1,5 @@
 import type { PlainValue } from '../../../src/otlp/values';
-import type { TraceSummary } from '../model';
+import type { FailureSplit, TraceSummary } from '../model';
 import { attributeNumber, attributeText } from '../query/evaluate';
 
 // What a failed span says about its failure, read the same way from every source: the
@@ -43,3 +43,6 @@ export function failureClass(error: Pick<Failure, 'message' | 'type' | 'httpStat
   if (error.httpStatus !== null && error.httpStatus >= 500 && error.httpStatus < 600) return '5xx';
   return 'error';
 }
+
+/** A split of no failures, for a map element to count into. */
+export const noFailures = (): FailureSplit => ({ throttle: 0, '4xx': 0, '5xx': 0 });

@@ -1,27 +1,27 @@
-import type { FailureSplit, MapElementIndex, ReportIndex, ServiceMap, Stats, TraceSummary } from '../model';
+import type { MapElementIndex, ReportIndex, ServiceMap, Stats, TraceSummary } from '../model';
 import { durationMs, Flag, type CompactSpan } from '../read/spans';
 import { edgeKey, type MapCounted } from './aggregate';
-import { failureClass } from './failure';
+import { Examples } from './examples';
 import { bucketOf, histogramOf } from './histogram';
 import type { TraceView } from './trace-view';
 
 // The HTML report's links from aggregates to examples: each stats row to its slowest and
 // failed traces, each function to its cold starts, each map node and edge to the traces it
-// counts, with its failures split by class and its latency histogram. Fed while `analyze`
+// counts, with its latency histogram (its failures by class are the map's own). Fed while `analyze`
 // reads (every trace that passes the filters), then narrowed to the traces the report lists.
 
-/** Examples per stats row: enough to compare, few enough to read. */
-export const EXAMPLES = 3;
-
 interface TraceFacts {
-  /** Per operation (`service\0name`): its slowest span's duration in the trace, and whether one failed. */
-  operations: Map<string, { ms: number; failed: boolean }>;
-  coldServices: Set<string>;
+  /**
+   * Per operation (`service\0name`): the scores `Examples` ranks by, as `stats` does: its
+   * slowest span's duration in the trace (µs), its latest failure's start (undefined: none).
+   */
+  operations: Map<string, { slowestUs: number; failedUs: number | undefined }>;
+  /** Per function: its latest cold start in the trace (µs). */
+  coldStarts: Map<string, number>;
 }
 
 interface ElementTally {
   traces: Set<string>;
-  failures: FailureSplit;
   buckets: Map<number, number>;
 }
 
@@ -32,64 +32,63 @@ export class ReportIndexer {
   private readonly elements = new Map<string, ElementTally>();
 
   trace(view: TraceView): void {
-    const facts: TraceFacts = { operations: new Map(), coldServices: new Set() };
+    const facts: TraceFacts = { operations: new Map(), coldStarts: new Map() };
     for (const span of view.byId.values()) {
       const key = operationKey(span);
+      const us = span.endUs - span.startUs;
+      const failedUs = span.flags & Flag.Error ? span.startUs : undefined;
       const known = facts.operations.get(key);
-      const ms = durationMs(span);
-      const failed = (span.flags & Flag.Error) !== 0;
-      if (!known) facts.operations.set(key, { ms, failed });
+      if (!known) facts.operations.set(key, { slowestUs: us, failedUs });
       else {
-        known.ms = Math.max(known.ms, ms);
-        known.failed ||= failed;
+        known.slowestUs = Math.max(known.slowestUs, us);
+        if (failedUs !== undefined) known.failedUs = Math.max(known.failedUs ?? failedUs, failedUs);
       }
-      if (span.flags & Flag.Cold) facts.coldServices.add(span.service);
+      if (span.flags & Flag.Cold) facts.coldStarts.set(span.service, Math.max(facts.coldStarts.get(span.service) ?? span.startUs, span.startUs));
     }
     this.facts.set(view.traceId, facts);
   }
 
   readonly mapCounted: MapCounted = (element: string, span: CompactSpan, traceId: string): void => {
     let tally = this.elements.get(element);
-    if (!tally) this.elements.set(element, (tally = { traces: new Set(), failures: { throttle: 0, '4xx': 0, '5xx': 0 }, buckets: new Map() }));
+    if (!tally) this.elements.set(element, (tally = { traces: new Set(), buckets: new Map() }));
     tally.traces.add(traceId);
-    if (span.flags & Flag.Error && span.failure) {
-      const kind = failureClass(span.failure);
-      if (kind !== 'error') tally.failures[kind]++;
-    }
     const bucket = bucketOf(durationMs(span));
     tally.buckets.set(bucket, (tally.buckets.get(bucket) ?? 0) + 1);
   };
 
-  /** Each stats row's examples among the `listed` traces (newest first). */
-  examples(listed: readonly TraceSummary[], stats: Stats): Examples {
-    const factsOf = listed.map((t) => ({ traceId: t.traceId, facts: this.facts.get(t.traceId)! }));
+  /**
+   * Each stats row's examples among the `listed` traces, picked as `stats` picks its own
+   * (examples.ts): so every link opens a trace the report lists, and when it lists every
+   * trace they are `stats`' `slowestTraceIds`, `failedTraceIds` and `coldStartTraceIds`.
+   */
+  examples(listed: readonly TraceSummary[], stats: Stats): IndexExamples {
+    const operations = new Map(stats.operations.map((o) => [operationKey(o), { slowest: new Examples(), failed: new Examples() }]));
+    const functions = new Map(stats.functions.map((f) => [f.service, new Examples()]));
+    for (const { traceId } of listed) {
+      const facts = this.facts.get(traceId)!;
+      for (const [key, { slowestUs, failedUs }] of facts.operations) {
+        const picks = operations.get(key);
+        picks?.slowest.offer(traceId, slowestUs);
+        if (failedUs !== undefined) picks?.failed.offer(traceId, failedUs);
+      }
+      for (const [service, startUs] of facts.coldStarts) functions.get(service)?.offer(traceId, startUs);
+    }
     return {
       operations: stats.operations.map(({ service, name }) => {
-        const key = operationKey({ service, name });
-        const having = factsOf.filter(({ facts }) => facts.operations.has(key));
-        const slowest = having.toSorted((a, b) => b.facts.operations.get(key)!.ms - a.facts.operations.get(key)!.ms);
-        return {
-          service,
-          name,
-          slowest: slowest.slice(0, EXAMPLES).map((t) => t.traceId),
-          failed: having.filter(({ facts }) => facts.operations.get(key)!.failed).slice(0, EXAMPLES).map((t) => t.traceId),
-        };
+        const picks = operations.get(operationKey({ service, name }))!;
+        return { service, name, slowest: picks.slowest.traceIds(), failed: picks.failed.traceIds() };
       }),
-      functions: stats.functions.map(({ service }) => ({
-        service,
-        coldStarts: factsOf.filter(({ facts }) => facts.coldServices.has(service)).slice(0, EXAMPLES).map((t) => t.traceId),
-      })),
+      functions: stats.functions.map(({ service }) => ({ service, coldStarts: functions.get(service)!.traceIds() })),
     };
   }
 
   /** The report's index: the examples, the map's elements, and the span names of the traces not held in full. */
-  index(listed: readonly TraceSummary[], map: ServiceMap, examples: Examples, inFull: ReadonlySet<string>): ReportIndex {
+  index(listed: readonly TraceSummary[], map: ServiceMap, examples: IndexExamples, inFull: ReadonlySet<string>): ReportIndex {
     const position = new Map(listed.map((t, i) => [t.traceId, i]));
     const element = (key: string): MapElementIndex => {
       const tally = this.elements.get(key);
       return {
         traces: tally ? [...tally.traces].flatMap((id) => (position.has(id) ? [position.get(id)!] : [])).sort((a, b) => a - b) : [],
-        failures: tally?.failures ?? { throttle: 0, '4xx': 0, '5xx': 0 },
         histogram: histogramOf(tally?.buckets ?? new Map<number, number>()),
       };
     };
@@ -97,7 +96,7 @@ export class ReportIndexer {
     for (const { traceId } of listed) {
       if (inFull.has(traceId)) continue;
       const keys = [...this.facts.get(traceId)!.operations.keys()];
-      spanNames[traceId] = [...new Set(keys.map((key) => key.slice(key.indexOf('\0') + 1)))];
+      spanNames[traceId] = [...new Set(keys.map((key) => key.slice(key.indexOf('\0') + 1)))].sort();
     }
     return {
       ...examples,
@@ -108,8 +107,8 @@ export class ReportIndexer {
   }
 }
 
-export type Examples = Pick<ReportIndex, 'operations' | 'functions'>;
+export type IndexExamples = Pick<ReportIndex, 'operations' | 'functions'>;
 
 /** The trace ids the examples name, which the report holds in full. */
-export const exampleIds = (examples: Examples): Set<string> =>
+export const exampleIds = (examples: IndexExamples): Set<string> =>
   new Set([...examples.operations.flatMap((o) => [...o.slowest, ...o.failed]), ...examples.functions.flatMap((f) => f.coldStarts)]);

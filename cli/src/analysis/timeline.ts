@@ -16,29 +16,36 @@ export function stepFor(rangeUs: number): number {
 /** A bucket's start (epoch microseconds) for a span starting at `startUs`. */
 export const bucketStart = (startUs: number, stepMs: number): number => Math.floor(startUs / (stepMs * 1000)) * stepMs * 1000;
 
-export interface TimedSpan {
-  startUs: number;
-  durationMs: number;
-  error: boolean;
+/**
+ * An operation's spans, column by column (an object per span would cost a million of them
+ * for a million spans): the i-th span started at `startsUs[i]`, lasted `durations[i]` ms and
+ * failed when `failedFlags[i]`.
+ */
+export interface TimedSpans {
+  service: string;
+  name: string;
+  startsUs: readonly number[];
+  durations: readonly number[];
+  failedFlags: readonly boolean[];
 }
 
 /** The timeline of operations' spans, ordered by bucket start, service, name. */
-export function timelineOf(operations: ReadonlyArray<{ service: string; name: string; spans: readonly TimedSpan[] }>, stepMs: number | undefined): Stats['timeline'] {
+export function timelineOf(operations: readonly TimedSpans[], stepMs: number | undefined): Stats['timeline'] {
   let min = Infinity;
   let max = -Infinity;
-  for (const op of operations) for (const s of op.spans) (min = Math.min(min, s.startUs)), (max = Math.max(max, s.startUs));
+  for (const op of operations) for (const start of op.startsUs) (min = Math.min(min, start)), (max = Math.max(max, start));
   if (min === Infinity) return [];
   const step = stepMs ?? stepFor(max - min);
   const out: Stats['timeline'] = [];
-  for (const { service, name, spans } of operations) {
+  for (const { service, name, startsUs, durations, failedFlags } of operations) {
     const buckets = new Map<number, { count: number; errors: number; durations: number[] }>();
-    for (const s of spans) {
-      const start = bucketStart(s.startUs, step);
+    for (let i = 0; i < startsUs.length; i++) {
+      const start = bucketStart(startsUs[i]!, step);
       let b = buckets.get(start);
       if (!b) buckets.set(start, (b = { count: 0, errors: 0, durations: [] }));
       b.count++;
-      if (s.error) b.errors++;
-      b.durations.push(s.durationMs);
+      if (failedFlags[i]) b.errors++;
+      b.durations.push(durations[i]!);
     }
     for (const [start, b] of buckets) out.push({ start: new Date(start / 1000).toISOString(), service, name, count: b.count, errors: b.errors, p95Ms: nearestRank(sortedCopy(b.durations), 95) });
   }

@@ -1,4 +1,4 @@
-import { byEdge, byOperation, byService, byValue, type LinkResolver } from '../analysis/aggregate';
+import { byEdge, byOperation, byService, byValue, edgeKey, type LinkResolver } from '../analysis/aggregate';
 import { matches } from '../analysis/filters';
 import { traceDetail } from '../analysis/trace-detail';
 import { traceView } from '../analysis/trace-view';
@@ -6,15 +6,19 @@ import type { RootOf } from '../analysis/compare-traces';
 import type { SideTrace } from '../analysis/compare-sides';
 import { facetOf } from '../analysis/lift';
 import type { ServiceMap, Stats, TraceDetail, TraceSummary, ViewData } from '../model';
-import { withValues } from '../query/with-values';
+import { withError, withValues } from '../query/with-values';
 import { spansetBits } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
-import { Flag, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
-import type { DependencyKind } from '../analysis/dependency';
+import { Flag, isCaller, kindNumber, type CompactSpan, type SpanDetail } from '../read/spans';
+import { dependencyOf, type DependencyKind } from '../analysis/dependency';
 import { rankedTraceIds } from '../analysis/examples';
 import { histogramOf } from '../analysis/histogram';
 import { byBucket } from '../analysis/timeline';
-import { failureOf, type Failure } from '../analysis/failure';
+import { failureOf, noFailures, type Failure } from '../analysis/failure';
+import { analyzeSpans, type ReadSpans } from '../analyze';
+import { CliError } from '../errors';
+import { reportData, type ReportReader } from '../report-data';
+import type { PlainValue } from '../../../src/otlp/values';
 import {
   failuresOfTracesStatement,
   sameRootStatement,
@@ -50,6 +54,7 @@ const text = (value: Value): string => (value === null || value === undefined ? 
 type TextMap = Record<string, string>;
 
 const parseJson = <T>(value: Value, empty: T): T => (value === null || value === undefined ? empty : (JSON.parse(String(value)) as T));
+const own = (map: Record<string, PlainValue>) => (key: string): PlainValue | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
 const lookupIn = (map: TextMap | null) => (key: string) => (map !== null && Object.hasOwn(map, key) ? map[key] : undefined);
 
 /** A failed span's row as `failureOf` reads it, as the in-memory read does. */
@@ -131,11 +136,11 @@ function statsOf(rows: readonly PlainRow[]): Stats {
 function mapOf(rows: readonly PlainRow[]): ServiceMap {
   return {
     nodes: [
-      ...section(rows, 'node').map((r) => ({ service: text(r.a), name: text(r.a), kind: 'service' as const, count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) })),
-      ...section(rows, 'dependency').map((r) => ({ service: text(r.a), name: text(r.b), kind: text(r.c) as DependencyKind, count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) })),
+      ...section(rows, 'node').map((r) => ({ service: text(r.a), name: text(r.a), kind: 'service' as const, count: num(r.n), errors: num(r.errors), failures: noFailures(), p95Ms: ms(r.p95) })),
+      ...section(rows, 'dependency').map((r) => ({ service: text(r.a), name: text(r.b), kind: text(r.c) as DependencyKind, count: num(r.n), errors: num(r.errors), failures: noFailures(), p95Ms: ms(r.p95) })),
     ].sort(byService),
     edges: section(rows, 'edge')
-      .map((r) => ({ from: text(r.a), to: text(r.b), kind: r.c === 'async' ? ('async' as const) : ('sync' as const), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
+      .map((r) => ({ from: text(r.a), to: text(r.b), kind: r.c === 'async' ? ('async' as const) : ('sync' as const), count: num(r.n), errors: num(r.errors), failures: noFailures(), p95Ms: ms(r.p95) }))
       .sort(byEdge),
   };
 }
@@ -147,7 +152,31 @@ export async function archiveStats(engine: ArchiveEngine, scope: Scope): Promise
 
 /** `map` of the traces that pass the filters. */
 export async function archiveMap(engine: ArchiveEngine, scope: Scope): Promise<ServiceMap> {
-  return mapOf(await engine.select(summaryStatement(scope, ['map'])));
+  return withFailureSplit(engine, scope, mapOf(await engine.select(summaryStatement(scope, ['map']))));
+}
+
+/**
+ * The map's failures by class, as the in-memory map counts them (the class is read from a
+ * failed span's message, exception and HTTP status, and an element's spans from its trace's
+ * tree): that map of the traces with a failed span, read from their rows.
+ */
+async function withFailureSplit(engine: ArchiveEngine, scope: Scope, map: ServiceMap): Promise<ServiceMap> {
+  const failing: Scope = { ...scope, filters: { ...scope.filters, query: withError(scope.filters.query) } };
+  const spans = await readSpans(engine, failing);
+  const split = spans.traces.size > 0 ? analyzeSpans(spans, { filters: failing.filters }).map : { nodes: [], edges: [] };
+  const nodes = new Map(split.nodes.map((n) => [n.service, n.failures]));
+  const edges = new Map(split.edges.map((e) => [edgeKey(e), e.failures]));
+  return {
+    nodes: map.nodes.map((n) => ({ ...n, failures: nodes.get(n.service) ?? noFailures() })),
+    edges: map.edges.map((e) => ({ ...e, failures: edges.get(edgeKey(e)) ?? noFailures() })),
+  };
+}
+
+/** Every span of the traces in scope, arranged as the in-memory read holds them (no details). */
+async function readSpans(engine: ArchiveEngine, scope: Scope): Promise<ReadSpans> {
+  const rows = await engine.select(spansOfNewestStatement(scope));
+  const traces = new Map([...spansByTrace(rows, scope.filters.query, false)].map(([id, { compact }]) => [id, compact]));
+  return { traces, details: new Map(), values: new Map(), facets: new Map(), counts: { records: 0, spans: rows.length, duplicates: 0, skippedRecords: 0, skippedSpans: 0 } };
 }
 
 /** `YYYY-MM-DD HH:MM:SS[.fraction]` (UTC, as the engines print a timestamp in JSON) as whole microseconds. */
@@ -161,8 +190,8 @@ interface Spans {
   details: Map<string, SpanDetail>;
 }
 
-/** One trace's rows as the in-memory analysis holds them, by trace id. */
-function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query']): Map<string, Spans> {
+/** One trace's rows as the in-memory analysis holds them, by trace id (without `inFull`, no details). */
+function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'], inFull = true): Map<string, Spans> {
   const traces = new Map<string, Spans>();
   for (const row of rows) {
     const traceId = text(row.trace_id);
@@ -177,21 +206,24 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
     if (HoptraceAttribute.InitType in attributes) flags |= Flag.Init;
     const spanId = text(row.span_id);
     const startUs = num(row.start_us);
-    const compact = {
+    const kind = kindNumber(text(row.span_kind));
+    const compact: CompactSpan = {
       spanId,
       parentSpanId: text(row.parent_span_id) || undefined,
       service: text(row.service_name),
       name: text(row.span_name),
-      kind: kindNumber(text(row.span_kind)),
+      kind,
       startUs,
       endUs: Math.max(num(row.end_us), startUs),
       flags,
-      dependency: undefined,
+      dependency: isCaller(kind) ? dependencyOf(own(attributes)) : undefined,
       failure: flags & Flag.Error ? rowFailure(row) : undefined,
       links: links.length > 0 ? links.map((l) => `${l.trace_id}/${l.span_id}`) : undefined,
+      spansets: 0,
     };
-    const spansets = query ? spansetBits(query, compactFacts(compact, (key) => (Object.hasOwn(attributes, key) ? attributes[key] : undefined), (key) => (Object.hasOwn(resource, key) ? resource[key] : undefined))) : 0;
-    trace.compact.set(spanId, { ...compact, spansets });
+    if (query) compact.spansets = spansetBits(query, compactFacts(compact, own(attributes), own(resource)));
+    trace.compact.set(spanId, compact);
+    if (!inFull) continue;
     const message = text(row.status_message);
     trace.details.set(spanId, {
       ...(message !== '' ? { statusMessage: message } : {}),
@@ -232,24 +264,32 @@ export async function archiveTrace(engine: ArchiveEngine, scope: Scope, traceId:
   return found?.passes ? found.detail : undefined;
 }
 
-/** What one HTML report shows: the newest `limit` traces that pass the filters, each in full. */
-export async function archiveViewData(engine: ArchiveEngine, scope: Scope, limit: number): Promise<ViewData> {
-  const traces = await archiveTraces(engine, scope, limit);
-  const rows = await engine.select(summaryStatement(scope, ['stats', 'map']));
-  const details = await detailsOf(engine, scope, await engine.select(spansOfNewestStatement(scope, limit)));
+// Ids a statement names at most: the report's traces in full are read in slices of this many.
+const IDS_PER_READ = 1000;
+
+/** The span table as a report's reader: the same report as from record files (report-data.ts). */
+export function archiveReader(engine: ArchiveEngine, scope: Scope): ReportReader {
   return {
-    generatedAt: new Date().toISOString(),
-    source: engine.description,
-    traces,
-    details: Object.fromEntries(traces.flatMap((t) => {
-      const found = details.get(t.traceId);
-      return found ? [[t.traceId, found.detail]] : [];
-    })),
-    stats: statsOf(rows),
-    map: mapOf(rows),
-    skipped: { records: 0, spans: 0 },
+    description: engine.description,
+    async analyze(options) {
+      const spans = await readSpans(engine, scope);
+      if (spans.traces.size === 0) throw new CliError(`no spans in ${engine.description}${scope.filters.query ? ' that pass the query' : ''}`);
+      return analyzeSpans(spans, { filters: scope.filters, ...options });
+    },
+    async details(ids) {
+      const list = [...ids];
+      const out = new Map<string, TraceDetail>();
+      for (let at = 0; at < list.length; at += IDS_PER_READ) {
+        const rows = await engine.select(spansOfTracesStatement(scope, list.slice(at, at + IDS_PER_READ)));
+        for (const [id, { detail }] of await detailsOf(engine, scope, rows)) out.set(id, detail);
+      }
+      return out;
+    },
   };
 }
+
+/** What one HTML report of the span table shows: as from record files. */
+export const archiveViewData = (engine: ArchiveEngine, scope: Scope, limit: number): Promise<ViewData> => reportData(archiveReader(engine, scope), limit);
 
 /** `compare <trace>`: the traces whose root is the same service and operation as `traceId`'s, with their root's duration. */
 export async function archiveSameRoot(engine: ArchiveEngine, scope: Scope, traceId: string): Promise<RootOf[]> {

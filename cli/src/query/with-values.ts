@@ -10,6 +10,16 @@ export function withValues(query: CompiledQuery | undefined, key: string, values
   const condition = values
     .map((value): Condition => ({ type: 'compare', field: { type: 'attribute', scope: 'any', key }, op: '=', value: { type: 'string', value } }))
     .reduce((left, right) => ({ type: 'or', left, right }));
+  return withSpanset(query, condition);
+}
+
+/** A query narrowed to the traces with a failed span, as `{ status = error }` reads (the map's failure split on the archive). */
+export function withError(query: CompiledQuery | undefined): CompiledQuery {
+  return withSpanset(query, { type: 'compare', field: { type: 'status' }, op: '=', value: { type: 'status', value: 'error' } });
+}
+
+/** The query and one more spanset of `condition`. */
+function withSpanset(query: CompiledQuery | undefined, condition: Condition): CompiledQuery {
   const spanset: Query = { type: 'spanset', index: query?.spansets.length ?? 0, condition };
   return compile(query ? { type: 'and', left: query.query, right: spanset } : spanset);
 }

@@ -1,14 +1,14 @@
 import { isObject } from '../../../src/guards';
-import { OtlpSpanKind, OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
+import { OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
 import { HoptraceAttribute } from '../../../src/otlp/hoptrace-attributes';
 import { micros } from '../../../src/otlp/micros';
 import { attributeMap, plainValue, serviceNameOf, type PlainValue } from '../../../src/otlp/values';
-import { dependencyOf } from '../analysis/dependency';
+import { dependencyNode, dependencyOf, type Dependency } from '../analysis/dependency';
 import { failureOf, type Failure } from '../analysis/failure';
 import { facetOf } from '../analysis/lift';
 import { attributeText, spansetBits, type CompiledQuery } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
-import { Flag, type CompactSpan, type SpanDetail } from './spans';
+import { Flag, isCaller, type CompactSpan, type SpanDetail } from './spans';
 
 // All zeros is invalid in W3C Trace Context and OTLP: no trace or span has that id.
 const TRACE_ID = /^(?!0{32})[0-9a-fA-F]{32}$/;
@@ -37,9 +37,6 @@ export interface ReadCounts {
   firstOrigin?: string;
 }
 
-/** Client and producer spans: the ones that call something. */
-const isCaller = (kind: unknown): boolean => kind === OtlpSpanKind.Client || kind === OtlpSpanKind.Producer;
-
 /** The value of `key` in OTLP key-values, undefined when absent. */
 function valueIn(list: readonly OtlpKeyValue[] | undefined, key: string): PlainValue | undefined {
   if (!Array.isArray(list)) return undefined;
@@ -67,6 +64,7 @@ export class SpanStore {
   readonly facets = new Map<string, Set<string>>();
   readonly counts: ReadCounts = { records: 0, spans: 0, duplicates: 0, skippedRecords: 0, skippedSpans: 0 };
   private readonly strings = new Map<string, string>();
+  private readonly dependencies = new Map<string, Dependency>();
 
   constructor(private readonly options: StoreOptions = {}) {}
 
@@ -152,7 +150,7 @@ export class SpanStore {
     const links = Array.isArray(span.links) && span.links.length > 0
       ? span.links.filter((l) => isObject(l) && typeof l.traceId === 'string' && typeof l.spanId === 'string').map((l) => `${l.traceId.toLowerCase()}/${l.spanId.toLowerCase()}`)
       : undefined;
-    const compact = {
+    const compact: CompactSpan = {
       spanId,
       parentSpanId: parent,
       service,
@@ -161,13 +159,14 @@ export class SpanStore {
       startUs,
       endUs: Math.max(endUs, startUs),
       flags,
-      dependency: isCaller(span.kind) ? dependencyOf((key) => valueIn(span.attributes, key)) : undefined,
+      dependency: isCaller(span.kind) ? this.dependency(span.attributes) : undefined,
       failure: flags & Flag.Error ? this.failure(span) : undefined,
       links: links && links.length > 0 ? links : undefined,
+      spansets: 0,
     };
     const query = this.options.query;
-    const spansets = query ? spansetBits(query, compactFacts(compact, (key) => valueIn(span.attributes, key), (key) => valueIn(resource, key))) : 0;
-    trace.set(spanId, { ...compact, spansets });
+    if (query) compact.spansets = spansetBits(query, compactFacts(compact, (key) => valueIn(span.attributes, key), (key) => valueIn(resource, key)));
+    trace.set(spanId, compact);
     if (this.options.detail?.(traceId)) this.keepDetail(traceId, spanId, span, resource);
     const { by } = this.options;
     if (by !== undefined) {
@@ -180,6 +179,17 @@ export class SpanStore {
         for (const kv of list) if (isObject(kv) && typeof kv.key === 'string') addTo(this.facets, traceId, this.intern(facetOf(kv.key, plainValue(kv.value as OtlpAnyValue))));
       }
     }
+  }
+
+  /** What a caller span calls, one object per dependency however many spans call it. */
+  private dependency(attributes: readonly OtlpKeyValue[] | undefined): Dependency | undefined {
+    const found = dependencyOf((key) => valueIn(attributes, key));
+    if (found === undefined) return undefined;
+    const node = dependencyNode(found);
+    const known = this.dependencies.get(node);
+    if (known !== undefined) return known;
+    this.dependencies.set(node, found);
+    return found;
   }
 
   private failure(span: OtlpSpan): Failure {

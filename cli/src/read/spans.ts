@@ -57,6 +57,9 @@ export function statusOf(span: Pick<CompactSpan, 'flags'>): SpanStatus {
 
 export const durationMs = (span: Pick<CompactSpan, 'startUs' | 'endUs'>): number => durationMsBetween(span.startUs, span.endUs);
 
+/** Client and producer spans: the ones that call something. */
+export const isCaller = (kind: unknown): boolean => kind === OtlpSpanKind.Client || kind === OtlpSpanKind.Producer;
+
 /** A span across an asynchronous hop: a consumer, or the child of a producer. */
 export function isAsyncHop(span: CompactSpan, parent: CompactSpan): boolean {
   return span.kind === OtlpSpanKind.Consumer || parent.kind === OtlpSpanKind.Producer;

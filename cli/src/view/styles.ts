@@ -64,14 +64,16 @@ th .sort{width:100%;text-align:inherit}
 .badge.fail-5xx,.badge.fail-error{background:#fde2e2;color:#b71c1c;margin-left:0}
 .bar-key{display:inline-block;width:22px;height:8px;border-radius:2px;background:#9aa3b5}
 .bar-key.crit{box-shadow:0 0 0 2px #1d2330}
-.wf-grid{display:grid;grid-template-columns:minmax(260px,38%) 1fr;align-items:center}
+.wf-grid{display:flex;align-items:center}
+.wf-grid>.wf-name{flex:0 0 max(260px,38%)}
+.wf-grid>.wf-time{flex:1 1 0}
 .wf-head{background:#e4e7ec;border:1px solid #c9ced8;border-bottom:none;height:26px}
 .wf-head .wf-name{padding-left:8px;font-weight:600}
 .wf-time{position:relative;height:100%;margin-right:60px;margin-left:8px}
 .wf-head .wf-time{border-left:1px solid #c9ced8}
 .tick{position:absolute;top:5px;font-size:11px;color:#6b7385;transform:translateX(-50%);white-space:nowrap}
 .tick:first-child{transform:none}
-.wf-row{height:26px;border-bottom:1px solid #f0f1f4;cursor:pointer}
+.wf-row{height:26px;border-bottom:1px solid #f0f1f4;cursor:pointer;contain:strict}
 .wf-row:hover{background:#f3f6fc}
 .wf-row.selected{background:#dfe8fb}
 .wf-row.match{background:#fff6c4}

@@ -5,6 +5,8 @@ import { analyze } from '../../../cli/src/analyze';
 import { nearestRank, sortedCopy } from '../../../cli/src/analysis/percentiles';
 import { memorySource, record, spanId, traceId, type Spec } from './traces';
 
+const NO_FAILURES = { throttle: 0, '4xx': 0, '5xx': 0 };
+
 const PRODUCER = 4;
 const CONSUMER = 5;
 const CLIENT = 3;
@@ -201,15 +203,15 @@ describe('service map', () => {
     const { map, counts } = await analyze(memorySource(records));
     expect(counts.duplicates).toBe(1);
     expect(map.edges).toEqual([
-      { from: 'api', to: 'fulfilment', kind: 'async', count: 1, errors: 0, p95Ms: 15 },
-      { from: 'api', to: 'inventory', kind: 'sync', count: 1, errors: 1, p95Ms: 28 },
-      { from: 'api', to: 'notifier', kind: 'async', count: 1, errors: 0, p95Ms: 30 },
+      { from: 'api', to: 'fulfilment', kind: 'async', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 15 },
+      { from: 'api', to: 'inventory', kind: 'sync', count: 1, errors: 1, failures: NO_FAILURES, p95Ms: 28 },
+      { from: 'api', to: 'notifier', kind: 'async', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 30 },
     ]);
     expect(map.nodes).toEqual([
-      { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, p95Ms: 100 },
-      { service: 'fulfilment', name: 'fulfilment', kind: 'service', count: 1, errors: 0, p95Ms: 15 },
-      { service: 'inventory', name: 'inventory', kind: 'service', count: 1, errors: 1, p95Ms: 28 },
-      { service: 'notifier', name: 'notifier', kind: 'service', count: 1, errors: 0, p95Ms: 30 },
+      { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 100 },
+      { service: 'fulfilment', name: 'fulfilment', kind: 'service', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 15 },
+      { service: 'inventory', name: 'inventory', kind: 'service', count: 1, errors: 1, failures: NO_FAILURES, p95Ms: 28 },
+      { service: 'notifier', name: 'notifier', kind: 'service', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 30 },
     ]);
   });
 });
@@ -224,7 +226,7 @@ describe('map: a batch handled with traceRecord', () => {
     ];
     const batch: Spec = { trace: 9, id: 90, service: 'worker', name: 'batch', start: 95, end: 140, kind: CONSUMER, links: [{ trace: 1, id: 2 }, { trace: 2, id: 2 }] };
     const { map } = await analyze(memorySource([record(send(1)), record(send(2)), record([batch])]));
-    expect(map.edges).toEqual([{ from: 'api', to: 'worker', kind: 'async', count: 2, errors: 0, p95Ms: 30 }]);
+    expect(map.edges).toEqual([{ from: 'api', to: 'worker', kind: 'async', count: 2, errors: 0, failures: NO_FAILURES, p95Ms: 30 }]);
   });
 });
 

@@ -10,6 +10,8 @@ import { fileSource } from '../../../cli/src/sources/files';
 import { failureOf, hoptrace } from './run-cli';
 import { record, request, spanId, traceId, type Spec } from './traces';
 
+const NO_FAILURES = { throttle: 0, '4xx': 0, '5xx': 0 };
+
 let dir: string;
 const good: Spec[] = [
   { id: 1, name: 'POST /orders', start: 0, end: 100, kind: 2 },
@@ -120,7 +122,7 @@ describe('hoptrace on files', () => {
     expect(stats.operations[0]).toEqual({ service: 'api', name: 'POST /orders', count: 1, errors: 0, p50Ms: 100, p95Ms: 100, p99Ms: 100, histogram: [{ leMs: 100, count: 1 }], slowestTraceIds: [traceId(1)], failedTraceIds: [] });
     expect(stats.traces).toMatchObject({ count: 1, withOrphans: 0 });
     const map = JSON.parse((await hoptrace('map', '--json', '--file', file)).out);
-    expect(map.edges).toEqual([{ from: 'api', to: 'inventory', kind: 'sync', count: 1, errors: 0, p95Ms: 50 }]);
+    expect(map.edges).toEqual([{ from: 'api', to: 'inventory', kind: 'sync', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 50 }]);
     expect((await hoptrace('map', '--file', file)).out).toContain('api ───sync──▶ inventory  (1 call(s), 0 error(s), p95 50.0 ms)');
   });
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceMap } from '../../../cli/src/model';
+import { SpanStore } from '../../../cli/src/read/span-store';
+import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { writeRequestsBothWays } from './archive-fixture';
 import { hoptraceJson as json } from './run-cli';
 import { request, type Spec } from './traces';
@@ -83,5 +85,56 @@ describe('map --json: dependencies as nodes', () => {
 
   it('the same answer from both', async () => {
     expect(await json('map', '--archive', archive)).toEqual(await json('map', '--dir', records));
+  });
+});
+
+describe('the spans read: dependencies', () => {
+  it('hold one object per dependency, however many spans call it (a million calls to one table keep one)', () => {
+    const store = new SpanStore();
+    store.add(request(checkout) as unknown as OtlpExportRequest);
+    store.add(request(worker) as unknown as OtlpExportRequest);
+    const calls = [...store.traces.values()].flatMap((spans) => [...spans.values()]).filter((s) => s.dependency?.name === 'orders');
+    expect(calls.map((s) => s.dependency)).toEqual([{ kind: 'database', name: 'orders' }, { kind: 'database', name: 'orders' }]);
+    expect(calls[0]!.dependency).toBe(calls[1]!.dependency);
+  });
+});
+
+describe('map --json: failures by class', () => {
+  const num = (key: string, value: number) => ({ key, value: { intValue: String(value) } });
+  const payment: Spec[] = [
+    { trace: 70, id: 1, name: 'POST /pay', start: 0, end: 100, kind: SERVER },
+    {
+      trace: 70, id: 2, parent: 1, name: 'DynamoDB.PutItem', start: 5, end: 15, kind: CLIENT, error: '', attributes: [str('rpc.service', 'DynamoDB'), tables('ledger')],
+      events: [{ at: 14, name: 'exception', attributes: [str('exception.type', 'ProvisionedThroughputExceededException'), str('exception.message', 'Rate of requests exceeds the allowed throughput')] }],
+    },
+    { trace: 70, id: 3, parent: 1, name: 'POST', start: 20, end: 40, kind: CLIENT, error: 'Service Unavailable', attributes: [str('server.address', 'api.bank.com'), num('http.response.status_code', 503)] },
+    { trace: 70, id: 4, parent: 1, name: 'GET inventory', start: 50, end: 90, kind: CLIENT, attributes: [str('server.address', 'inventory.internal')] },
+    { trace: 70, id: 5, parent: 4, service: 'inventory', name: 'GET /stock', start: 51, end: 89, kind: SERVER, error: 'no such item', attributes: [num('http.status_code', 404)] },
+  ];
+  let failuresDir: string;
+
+  beforeAll(async () => {
+    failuresDir = mkdtempSync(join(tmpdir(), 'hoptrace-deps-failures-'));
+    await writeRequestsBothWays([request(payment)], join(failuresDir, 'records'), join(failuresDir, 'span-table'));
+  });
+  afterAll(() => rmSync(failuresDir, { recursive: true, force: true }));
+
+  it.each([
+    ['records', () => ['--dir', join(failuresDir, 'records')]],
+    ['the archive (DuckDB)', () => ['--archive', join(failuresDir, 'span-table')]],
+  ])('from %s: throttles, 4xx and 5xx on each node and edge, as the report counts them', async (_name, source) => {
+    const map = (await json('map', ...source())) as ServiceMap;
+    const split = (throttle: number, c4: number, c5: number) => ({ throttle, '4xx': c4, '5xx': c5 });
+    expect(map.nodes.map((n) => [n.service, n.errors, n.failures])).toEqual([
+      ['api', 0, split(0, 0, 0)],
+      ['database:ledger', 1, split(1, 0, 0)],
+      ['external:api.bank.com', 1, split(0, 0, 1)],
+      ['inventory', 1, split(0, 1, 0)],
+    ]);
+    expect(map.edges.map((e) => [`${e.from}>${e.to}`, e.errors, e.failures])).toEqual([
+      ['api>database:ledger', 1, split(1, 0, 0)],
+      ['api>external:api.bank.com', 1, split(0, 0, 1)],
+      ['api>inventory', 1, split(0, 1, 0)],
+    ]);
   });
 });

@@ -93,15 +93,15 @@ describe('the service map’s layout', () => {
   it('places callers left of callees, survives cycles and self edges, and routes every edge', () => {
     const layout = layoutMap({
       nodes: [
-        { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, p95Ms: 1 },
-        { service: 'db', name: 'db', kind: 'service', count: 1, errors: 0, p95Ms: 1 },
+        { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
+        { service: 'db', name: 'db', kind: 'service', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
       ],
       edges: [
-        { from: 'api', to: 'orders', kind: 'sync', count: 1, errors: 0, p95Ms: 1 },
-        { from: 'orders', to: 'db', kind: 'sync', count: 1, errors: 0, p95Ms: 1 },
-        { from: 'db', to: 'orders', kind: 'async', count: 1, errors: 0, p95Ms: 1 },
-        { from: 'orders', to: 'orders', kind: 'async', count: 1, errors: 0, p95Ms: 1 },
-        { from: 'api', to: 'orders', kind: 'async', count: 1, errors: 0, p95Ms: 1 },
+        { from: 'api', to: 'orders', kind: 'sync', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
+        { from: 'orders', to: 'db', kind: 'sync', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
+        { from: 'db', to: 'orders', kind: 'async', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
+        { from: 'orders', to: 'orders', kind: 'async', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
+        { from: 'api', to: 'orders', kind: 'async', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
       ],
     }, () => 100);
     const x = (s: string): number => layout.nodes.find((n) => n.service === s)!.x;
@@ -121,8 +121,8 @@ describe('the service map’s layout', () => {
 
   it('puts each edge label clear of every node and of the other labels, an edge that skips a layer too', () => {
     // api → auth → db, and api → db straight across auth's layer at auth's height.
-    const node = (service: string) => ({ service, name: service, kind: 'service' as const, count: 1, errors: 0, p95Ms: 1 });
-    const edge = (from: string, to: string) => ({ from, to, kind: 'sync' as const, count: 1, errors: 0, p95Ms: 1 });
+    const node = (service: string) => ({ service, name: service, kind: 'service' as const, count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 });
+    const edge = (from: string, to: string) => ({ from, to, kind: 'sync' as const, count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 });
     const width = 150;
     const layout = layoutMap({ nodes: ['api', 'auth', 'db'].map(node), edges: [edge('api', 'auth'), edge('auth', 'db'), edge('api', 'db'), edge('db', 'api')] }, () => width);
     const boxes = layout.edges.map((e) => ({ x: e.labelX - width / 2, y: e.labelY - 13, width, height: 17 }));

@@ -2,6 +2,7 @@
 // broken where a depth-first walk finds them), each layer ordered by the barycentre of its
 // neighbours to cut crossings, and edges drawn as curves with a label point clear of the nodes.
 import type { ServiceMap } from '../../model';
+import { noFailures } from '../../analysis/failure';
 
 export const nodeWidth = 215;
 export const nodeHeight = 66;
@@ -40,7 +41,7 @@ export function layoutMap(map: ServiceMap, labelWidth: (edge: MapEdge) => number
   for (const node of map.nodes) stats.set(node.service, node);
   for (const edge of map.edges) {
     for (const service of [edge.from, edge.to]) {
-      if (!stats.has(service)) stats.set(service, { service, name: service, kind: 'service', count: 0, errors: 0, p95Ms: 0 });
+      if (!stats.has(service)) stats.set(service, { service, name: service, kind: 'service', count: 0, errors: 0, failures: noFailures(), p95Ms: 0 });
     }
   }
   const names = [...stats.keys()].sort();

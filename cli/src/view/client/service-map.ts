@@ -31,8 +31,8 @@ function splitText(split: FailureSplit | undefined): string {
 
 const edgeId = (e: Pick<MapEdge, 'from' | 'to' | 'kind'>): string => `${e.from}\u0000${e.to}\u0000${e.kind}`;
 
-function edgeLabel(edge: MapEdge, split: FailureSplit | undefined): string {
-  const kinds = splitText(split);
+function edgeLabel(edge: MapEdge): string {
+  const kinds = splitText(edge.failures);
   return `${edge.count}× · ${edge.errors} err${kinds ? ` (${kinds})` : ''} · ${formatMs(edge.p95Ms)}`;
 }
 
@@ -45,7 +45,7 @@ export function ServiceMapView(props: { map: ServiceMap; index: ReportIndex | un
   const { map, index } = props;
   const nodeIndex = useMemo(() => new Map((index?.nodes ?? []).map((n) => [n.service, n])), [index]);
   const edgeIndex = useMemo(() => new Map((index?.edges ?? []).map((e) => [edgeId(e), e])), [index]);
-  const layout = useMemo(() => layoutMap(map, (e) => labelWidth(edgeLabel(e, edgeIndex.get(edgeId(e))?.failures))), [map, edgeIndex]);
+  const layout = useMemo(() => layoutMap(map, (e) => labelWidth(edgeLabel(e))), [map]);
   const [selected, setSelected] = useState<Selected | undefined>(undefined);
   if (layout.nodes.length === 0) return html`<p class="empty">No service in this report.</p>`;
   const isSelected = (s: Selected): boolean =>
@@ -77,11 +77,11 @@ export function ServiceMapView(props: { map: ServiceMap; index: ReportIndex | un
           >
             <path d=${e.path} class="edge-hit" />
             <path d=${e.path} class=${`edge ${e.kind} ${e.errors > 0 ? 'bad' : ''}`} marker-end=${`url(#arrow-${e.kind})`} />
-            <text x=${e.labelX} y=${e.labelY} class="edge-label">${edgeLabel(e, edgeIndex.get(edgeId(e))?.failures)}</text>
+            <text x=${e.labelX} y=${e.labelY} class="edge-label">${edgeLabel(e)}</text>
           </g>`,
         )}
         ${layout.nodes.map((n) => {
-          const kinds = splitText(nodeIndex.get(n.service)?.failures);
+          const kinds = splitText(n.failures);
           return html`<g
             class=${`map-node ${isSelected({ node: n }) ? 'picked' : ''}`}
             data-service=${n.service}
@@ -115,7 +115,7 @@ function pickedLabel(selected: Selected, nodes: readonly MapNode[]): string {
 function Picked(props: { selected: Selected; label: string; index: MapElementIndex | undefined; onList: (pick: MapPick) => void; onClose: () => void }): VNode {
   const { selected, label, index } = props;
   const { count, errors, p95Ms } = 'node' in selected ? selected.node : selected.edge;
-  const kinds = splitText(index?.failures);
+  const kinds = splitText('node' in selected ? selected.node.failures : selected.edge.failures);
   return html`<aside class="details map-details" data-testid="map-details">
     <header><h3>${label}</h3><button type="button" class="close" title="Close" onClick=${props.onClose}>×</button></header>
     <p>${count} ${'node' in selected && selected.node.kind === 'service' ? 'requests' : 'calls'} · ${errors} errors${kinds ? ` (${kinds})` : ''} · p95 ${formatMs(p95Ms)}</p>
@@ -127,7 +127,7 @@ function Picked(props: { selected: Selected; label: string; index: MapElementInd
               List its ${index.traces.length} trace${index.traces.length === 1 ? '' : 's'}
             </button>
           </p>`
-      : html`<p class="muted">This report holds no index of its map (a report of the span table): its latency and traces are not in it.</p>`}
+      : html`<p class="muted">This report holds no index of its map: its latency and traces are not in it.</p>`}
   </aside>`;
 }
 

@@ -5,7 +5,7 @@ import type { VNode } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { useElementSize } from './element-size';
 
-const overscan = 12;
+const overscan = 4;
 
 export function VirtualRows<T>(props: {
   items: readonly T[];
@@ -14,6 +14,9 @@ export function VirtualRows<T>(props: {
   /** Scrolled into view when it changes. */
   revealIndex?: number;
   class?: string;
+  /** One listener for every row's clicks and keys (a row's own would be renewed each frame). */
+  onClick?: (event: MouseEvent) => void;
+  onKeyDown?: (event: KeyboardEvent) => void;
 }): VNode {
   const { items, rowHeight, row, revealIndex } = props;
   const [box, { height }] = useElementSize<HTMLDivElement>({ width: 0, height: 600 });
@@ -37,6 +40,8 @@ export function VirtualRows<T>(props: {
   return html`<div
     class=${`vrows ${props.class ?? ''}`}
     ref=${box}
+    onClick=${props.onClick}
+    onKeyDown=${props.onKeyDown}
     onScroll=${(event: Event) => setScrollTop((event.currentTarget as HTMLElement).scrollTop)}
   >
     <div class="vrows-space" style=${{ height: `${items.length * rowHeight}px` }}>

@@ -11,8 +11,10 @@ import { VirtualRows } from './virtual-rows';
 
 const rowHeight = 26;
 // Past this depth, or 40% of the name column (a narrow one, with the span panel open), the
-// indentation stops growing, so a deep chain keeps its names readable.
+// indentation stops growing, so a deep chain keeps its names readable. The column is
+// max(260px, 38%) of the row (styles.ts), and a padding's percentage is of the row.
 const maxIndent = 32;
+const indentCap = 'max(104px, 15.2%)';
 const ticks = [0, 0.25, 0.5, 0.75, 1];
 // Where a bar's duration label fits (shares of the time axis, in %): after a bar ending before
 // LABEL_AFTER, before one starting at or past LABEL_BEFORE.
@@ -52,6 +54,21 @@ export function Waterfall(props: TracePaneProps): VNode {
   };
   const selectedIndex = rows.findIndex((r) => r.kind === 'span' && r.node.span.spanId === selectedId);
 
+  // Rows are renewed on every scrolled frame: their clicks and keys are read here, from the
+  // row's span id, rather than by listeners of each row's own.
+  const rowSpanId = (event: Event): string | undefined =>
+    (event.target as HTMLElement).closest<HTMLElement>('.wf-row')?.dataset['spanId'];
+  const onRowClick = (event: MouseEvent): void => {
+    const spanId = rowSpanId(event);
+    if (spanId === undefined) return;
+    if ((event.target as HTMLElement).closest('button.toggle')) toggle(spanId);
+    else onSelect(spanId);
+  };
+  const onRowKey = (event: KeyboardEvent): void => {
+    const spanId = rowSpanId(event);
+    if (spanId !== undefined && event.key === 'Enter' && (event.target as HTMLElement).classList.contains('wf-row')) onSelect(spanId);
+  };
+
   return html`<section class="waterfall">
     <div class="toolbar">
       <input
@@ -86,6 +103,8 @@ export function Waterfall(props: TracePaneProps): VNode {
       items=${rows}
       rowHeight=${rowHeight}
       revealIndex=${selectedIndex}
+      onClick=${onRowClick}
+      onKeyDown=${onRowKey}
       row=${(row: Row) =>
         row.kind === 'orphans'
           ? html`<div class="wf-orphans">Orphans: ${row.count} span${row.count === 1 ? '' : 's'} whose parent was never received</div>`
@@ -95,8 +114,6 @@ export function Waterfall(props: TracePaneProps): VNode {
               collapsed=${collapsed.has(row.node.span.spanId)}
               selected=${row.node.span.spanId === selectedId}
               match=${matchSet.has(row.node.span.spanId)}
-              onToggle=${toggle}
-              onSelect=${onSelect}
             />`}
     />
   </section>`;
@@ -108,10 +125,8 @@ function SpanRow(props: {
   collapsed: boolean;
   selected: boolean;
   match: boolean;
-  onToggle: (spanId: string) => void;
-  onSelect: (spanId: string) => void;
 }): VNode {
-  const { node, total, collapsed, selected, match, onToggle, onSelect } = props;
+  const { node, total, collapsed, selected, match } = props;
   const { span } = node;
   const left = Math.min(100, (span.startMs / total) * 100);
   const width = Math.min(100 - left, (span.durationMs / total) * 100);
@@ -119,27 +134,15 @@ function SpanRow(props: {
   // it: never out of the time column, where it would run over the name column's badges.
   const place = left + width <= LABEL_AFTER ? 'after' : left >= LABEL_BEFORE ? 'before' : 'inside';
   const labelStyle = place === 'after' ? { left: `${left + width}%` } : place === 'before' ? { right: `${100 - left}%` } : { left: `${left}%` };
+  const color = serviceColor(span.service);
   const classes = ['wf-grid', 'wf-row', selected ? 'selected' : '', match ? 'match' : '', span.critical ? 'critical' : ''];
-  return html`<div
-    class=${classes.join(' ')}
-    tabIndex=${0}
-    data-span-id=${span.spanId}
-    onClick=${() => onSelect(span.spanId)}
-    onKeyDown=${(event: KeyboardEvent) => event.key === 'Enter' && onSelect(span.spanId)}
-  >
-    <div class="wf-name" style=${{ paddingLeft: `min(${Math.min(node.depth, maxIndent) * 12 + 4}px, 40%)` }} title=${node.depth > 0 ? `depth ${node.depth}` : undefined}>
+  // The service colour once, as a variable the dot and the bar read.
+  return html`<div class=${classes.join(' ')} tabIndex=${0} data-span-id=${span.spanId}>
+    <div class="wf-name" style=${{ paddingLeft: `min(${Math.min(node.depth, maxIndent) * 12 + 4}px, ${indentCap})` }} title=${node.depth > 0 ? `depth ${node.depth}` : undefined}>
       ${node.children.length > 0
-        ? html`<button
-            type="button"
-            class="toggle"
-            title=${collapsed ? 'Expand' : 'Collapse'}
-            onClick=${(event: Event) => {
-              event.stopPropagation();
-              onToggle(span.spanId);
-            }}
-          >${collapsed ? '▸' : '▾'}</button>`
+        ? html`<button type="button" class="toggle" title=${collapsed ? 'Expand' : 'Collapse'}>${collapsed ? '▸' : '▾'}</button>`
         : html`<span class="toggle"></span>`}
-      <i class="dot" style=${{ background: serviceColor(span.service) }}></i>
+      <i class="dot" style=${{ background: color }}></i>
       <span class="svc">${span.service}</span>
       <span class="span-name" title=${span.name}>${span.name}</span>
       ${span.status === 'error' ? html`<b class="badge err">ERR</b>` : null}
@@ -151,7 +154,7 @@ function SpanRow(props: {
     <div class="wf-time">
       <div
         class=${`bar ${span.critical ? 'crit' : ''} ${span.status === 'error' ? 'err' : ''}`}
-        style=${{ left: `${left}%`, width: `max(${width}%, 2px)`, background: serviceColor(span.service) }}
+        style=${{ left: `${left}%`, width: `max(${width}%, 2px)`, background: color }}
       ></div>
       <span class=${`dur ${place}`} style=${labelStyle}>${formatMs(span.durationMs)}</span>
     </div>
