@@ -1,4 +1,9 @@
-import { runAdaptiveScenario, STEADY_INTERVALS, TARGET_PER_INTERVAL, type IntervalOutcome } from '../testing/adaptive-scenario';
+import {
+  runAdaptiveScenario,
+  STEADY_INTERVALS,
+  TARGET_PER_INTERVAL,
+  type IntervalOutcome,
+} from '../testing/adaptive-scenario';
 import { startTailSamplerBed } from '../testing/tail-sampler-bed';
 
 export interface AdaptiveMeasure {
@@ -23,7 +28,8 @@ export async function adaptiveSampling(): Promise<AdaptiveMeasure> {
   const bed = await startTailSamplerBed();
   try {
     const outcomes = await runAdaptiveScenario(bed, 'bench-adaptive');
-    const mean = (intervals: number[]): number => intervals.reduce((sum, i) => sum + outcomes[i]!.kept.routine, 0) / intervals.length;
+    const mean = (intervals: number[]): number =>
+      intervals.reduce((sum, i) => sum + outcomes[i]!.kept.routine, 0) / intervals.length;
     const incident = outcomes.findIndex((o) => o.phase === 'incident');
     return {
       outcomes,

@@ -34,7 +34,10 @@ function sizeOf(dir: string): number {
  */
 export async function archiveThroughput(seconds: number): Promise<ArchiveResult> {
   const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST_AUTH: 'none' });
-  const decoded = decodeExportRequest({ format: 'json', text: otlpPayload(1000, 10) }, { maxCount: 128, maxValueLength: 8192, redactor: config.redactor });
+  const decoded = decodeExportRequest(
+    { format: 'json', text: otlpPayload(1000, 10) },
+    { maxCount: 128, maxValueLength: 8192, redactor: config.redactor },
+  );
   const built = buildRecords(decoded.groups).records;
   const spans = built.reduce((n, r) => n + r.spans, 0);
   const records = built.map((r) => ({ shardId: 's', partitionKey: r.partitionKey, data: r.data }));
@@ -45,7 +48,11 @@ export async function archiveThroughput(seconds: number): Promise<ArchiveResult>
   let answered: TransformedRecord[] = [];
   const spansPerSecond = await spansPerCpuSecond(spans, seconds, async () => {
     answered = [];
-    for (const event of events) answered.push(...(await transform(event, { streamName: 'bench', putRecords: refuse, deadlineMs: Date.now() + 10_000 })).records);
+    for (const event of events)
+      answered.push(
+        ...(await transform(event, { streamName: 'bench', putRecords: refuse, deadlineMs: Date.now() + 10_000 }))
+          .records,
+      );
   });
   const rowBytes = answered.reduce((n, r) => n + Buffer.byteLength(r.data, 'base64'), 0);
   const answers = answeredRows(answered);
@@ -56,7 +63,13 @@ export async function archiveThroughput(seconds: number): Promise<ArchiveResult>
   const dir = mkdtempSync(join(tmpdir(), 'hoptrace-bench-table-'));
   try {
     await writeSpanTable(answers, dir);
-    return { spansPerSecond, boundSpansPerSecond, rowBytesPerRecordByte: rowBytes / streamBytes, streamBytesPerSpan: streamBytes / spans, parquetBytesPerSpan: sizeOf(dir) / spans };
+    return {
+      spansPerSecond,
+      boundSpansPerSecond,
+      rowBytesPerRecordByte: rowBytes / streamBytes,
+      streamBytesPerSpan: streamBytes / spans,
+      parquetBytesPerSpan: sizeOf(dir) / spans,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

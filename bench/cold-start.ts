@@ -32,10 +32,14 @@ export function coldStart(variants: Variant[], runs: number, garbage = 0): Recor
   const samples = new Map<VariantName, Sample[]>(variants.map((v) => [v.name, []]));
   for (let round = 0; round < runs + 2; round++) {
     for (const v of variants) {
-      const out = execFileSync(process.execPath, [...v.nodeArgs, resolve(PROBES, 'cold.cjs'), v.module, String(garbage)], {
-        env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env },
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      const out = execFileSync(
+        process.execPath,
+        [...v.nodeArgs, resolve(PROBES, 'cold.cjs'), v.module, String(garbage)],
+        {
+          env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env },
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
       if (round >= 2) samples.get(v.name)!.push(JSON.parse(out.toString()) as Sample);
     }
   }

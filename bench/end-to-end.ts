@@ -17,7 +17,11 @@ export async function endToEnd(requests: number): Promise<EndToEndResult> {
   try {
     const bodies = Array.from({ length: requests }, () => otlpPayload(100, 10));
     const send = async (body: string): Promise<void> => {
-      const res = await fetch(`${ingest.url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const res = await fetch(`${ingest.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
       if (res.status !== 200) throw new Error(`ingest answered ${res.status}: ${await res.text()}`);
     };
     await send(bodies[0]!);

@@ -23,7 +23,8 @@ export interface TargetRow {
 
 /** The installed version of a reference package, read so that the text never goes stale. */
 function installed(name: string): string {
-  return (JSON.parse(readFileSync(resolve(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(resolve(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+    .version;
 }
 
 export function referenceNote(): string {
@@ -37,10 +38,23 @@ export function referenceNote(): string {
 const f = (n: number, digits = 1): string => n.toFixed(digits);
 
 /** Init instructions added over bare, hoptrace's and the SDK's; none when valgrind counted nothing. */
-function instructionRow(figure: string, target: string, { bare, hoptrace, 'otel-sdk': sdk }: InitInstructions): TargetRow[] {
+function instructionRow(
+  figure: string,
+  target: string,
+  { bare, hoptrace, 'otel-sdk': sdk }: InitInstructions,
+): TargetRow[] {
   if (bare === undefined || hoptrace === undefined || sdk === undefined) return [];
   const ratio = (hoptrace - bare) / (sdk - bare);
-  return [{ figure, hoptrace: f((hoptrace - bare) / 1e6), reference: f((sdk - bare) / 1e6), ratio, target, met: ratio <= 1 / 10 }];
+  return [
+    {
+      figure,
+      hoptrace: f((hoptrace - bare) / 1e6),
+      reference: f((sdk - bare) / 1e6),
+      ratio,
+      target,
+      met: ratio <= 1 / 10,
+    },
+  ];
 }
 
 /**
@@ -68,11 +82,46 @@ export function footprintRows(
       '(context)',
       underRuntimeClient,
     ),
-    { figure: 'init time added over bare (ms)', hoptrace: f(hoptrace.initAddedMs, 2), reference: f(sdk.initAddedMs, 2), ratio: initRatio, target: '≤ 1/10', met: initRatio <= 1 / 10 },
-    { figure: 'bundle size, minified (KB)', hoptrace: f(hoptrace.bytes / 1024), reference: f(sdk.bytes / 1024), ratio: bundleRatio, target: '≤ 1/6', met: bundleRatio <= 1 / 6 },
-    { figure: 'warm CPU per invocation (µs)', hoptrace: f(warm.hoptrace!.cpuUs, 0), reference: f(warm['otel-sdk']!.cpuUs, 0), ratio: warm.hoptrace!.cpuUs / warm['otel-sdk']!.cpuUs, target: '(context)', met: true },
-    { figure: 'warm CPU added over bare (µs)', hoptrace: f(cpuAdded('hoptrace'), 0), reference: f(cpuAdded('otel-sdk'), 0), ratio: cpuAdded('hoptrace') / cpuAdded('otel-sdk'), target: '(context)', met: true },
-    { figure: 'warm CPU added over bare + one POST: spans, encoding, wrapper (µs)', hoptrace: f(overPost('hoptrace'), 0), reference: f(overPost('otel-sdk'), 0), ratio: overPost('hoptrace') / overPost('otel-sdk'), target: '(context)', met: true },
+    {
+      figure: 'init time added over bare (ms)',
+      hoptrace: f(hoptrace.initAddedMs, 2),
+      reference: f(sdk.initAddedMs, 2),
+      ratio: initRatio,
+      target: '≤ 1/10',
+      met: initRatio <= 1 / 10,
+    },
+    {
+      figure: 'bundle size, minified (KB)',
+      hoptrace: f(hoptrace.bytes / 1024),
+      reference: f(sdk.bytes / 1024),
+      ratio: bundleRatio,
+      target: '≤ 1/6',
+      met: bundleRatio <= 1 / 6,
+    },
+    {
+      figure: 'warm CPU per invocation (µs)',
+      hoptrace: f(warm.hoptrace!.cpuUs, 0),
+      reference: f(warm['otel-sdk']!.cpuUs, 0),
+      ratio: warm.hoptrace!.cpuUs / warm['otel-sdk']!.cpuUs,
+      target: '(context)',
+      met: true,
+    },
+    {
+      figure: 'warm CPU added over bare (µs)',
+      hoptrace: f(cpuAdded('hoptrace'), 0),
+      reference: f(cpuAdded('otel-sdk'), 0),
+      ratio: cpuAdded('hoptrace') / cpuAdded('otel-sdk'),
+      target: '(context)',
+      met: true,
+    },
+    {
+      figure: 'warm CPU added over bare + one POST: spans, encoding, wrapper (µs)',
+      hoptrace: f(overPost('hoptrace'), 0),
+      reference: f(overPost('otel-sdk'), 0),
+      ratio: overPost('hoptrace') / overPost('otel-sdk'),
+      target: '(context)',
+      met: true,
+    },
   ];
 }
 
@@ -80,7 +129,13 @@ export function footprintRows(
 export function bundleNote(inputs: Record<string, number>): string {
   const own = Object.entries(inputs).filter(([path]) => path.startsWith('src/'));
   const ownBytes = own.reduce((sum, [, bytes]) => sum + bytes, 0);
-  const apiBytes = Object.entries(inputs).reduce((sum, [path, bytes]) => sum + (path.includes('@opentelemetry/api') ? bytes : 0), 0);
-  const largest = own.sort((a, b) => b[1] - a[1]).slice(0, 3).map(([path, bytes]) => `${path.slice(4)} ${f(bytes / 1024)} KB`);
+  const apiBytes = Object.entries(inputs).reduce(
+    (sum, [path, bytes]) => sum + (path.includes('@opentelemetry/api') ? bytes : 0),
+    0,
+  );
+  const largest = own
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([path, bytes]) => `${path.slice(4)} ${f(bytes / 1024)} KB`);
   return `- **Bundle.** hoptrace's own code is ${f(ownBytes / 1024)} KB minified over ${own.length} modules (esbuild metafile; largest ${largest.join(', ')}), with no single large part; \`@opentelemetry/api\` is another ${f(apiBytes / 1024)} KB.`;
 }

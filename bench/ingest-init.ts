@@ -32,12 +32,42 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'hoptrace-ingest-init-'));
   const bundle = join(dir, 'handler.js');
-  await build({ entryPoints: [join(ROOT, 'handlers/ingest/handler.ts')], outfile: bundle, bundle: true, minify: true, sourcemap: 'linked', target: 'node24', platform: 'node', format: 'cjs', logLevel: 'silent' });
+  await build({
+    entryPoints: [join(ROOT, 'handlers/ingest/handler.ts')],
+    outfile: bundle,
+    bundle: true,
+    minify: true,
+    sourcemap: 'linked',
+    target: 'node24',
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'silent',
+  });
   const kinesis = await startKinesalite();
   await createStream(kinesis.client, 'spans', 1);
-  const ssm = await startSsmEndpoint({ '/bench/keys': { type: 'SecureString', value: JSON.stringify({ bench: [KEY] }) } });
+  const ssm = await startSsmEndpoint({
+    '/bench/keys': { type: 'SecureString', value: JSON.stringify({ bench: [KEY] }) },
+  });
   const body = JSON.stringify({
-    resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ spans: [{ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', name: 'bench', kind: 1, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000100000000' }] }] }],
+    resourceSpans: [
+      {
+        resource: { attributes: [] },
+        scopeSpans: [
+          {
+            spans: [
+              {
+                traceId: '0af7651916cd43dd8448eb211c80319c',
+                spanId: 'b7ad6b7169203331',
+                name: 'bench',
+                kind: 1,
+                startTimeUnixNano: '1700000000000000000',
+                endTimeUnixNano: '1700000000100000000',
+              },
+            ],
+          },
+        ],
+      },
+    ],
   });
   const env = {
     ...process.env,
@@ -66,14 +96,24 @@ async function main(): Promise<void> {
     await ssm.close();
     await kinesis.close();
   }
-  console.log(`ingest bundle: ${(statSync(bundle).size / 1024).toFixed(0)} KiB, map ${(statSync(`${bundle}.map`).size / 1024).toFixed(0)} KiB; ${NODE}; ${RUNS} cold starts per case`);
+  console.log(
+    `ingest bundle: ${(statSync(bundle).size / 1024).toFixed(0)} KiB, map ${(statSync(`${bundle}.map`).size / 1024).toFixed(0)} KiB; ${NODE}; ${RUNS} cold starts per case`,
+  );
   console.log('case                 node boot   load wall   load CPU   first answer (from process start)   statuses');
   for (const [name, probes] of Object.entries(results)) {
-    const m = (k: keyof Probe) => median(probes.map((p) => p[k])).toFixed(1).padStart(8);
-    console.log(`${name.padEnd(20)} ${m('bootMs')} ms ${m('loadMs')} ms ${m('loadCpuMs')} ms ${m('firstAnswerMs')} ms                      ${[...new Set(probes.map((p) => p.status))].join(',')}`);
+    const m = (k: keyof Probe) =>
+      median(probes.map((p) => p[k]))
+        .toFixed(1)
+        .padStart(8);
+    console.log(
+      `${name.padEnd(20)} ${m('bootMs')} ms ${m('loadMs')} ms ${m('loadCpuMs')} ms ${m('firstAnswerMs')} ms                      ${[...new Set(probes.map((p) => p.status))].join(',')}`,
+    );
   }
-  const ratio = (k: keyof Probe) => (median(results['enable-source-maps']!.map((p) => p[k])) / median(results.plain!.map((p) => p[k]))).toFixed(2);
-  console.log(`--enable-source-maps / plain: load CPU ${ratio('loadCpuMs')}x, load wall ${ratio('loadMs')}x, first answer ${ratio('firstAnswerMs')}x`);
+  const ratio = (k: keyof Probe) =>
+    (median(results['enable-source-maps']!.map((p) => p[k])) / median(results.plain!.map((p) => p[k]))).toFixed(2);
+  console.log(
+    `--enable-source-maps / plain: load CPU ${ratio('loadCpuMs')}x, load wall ${ratio('loadMs')}x, first answer ${ratio('firstAnswerMs')}x`,
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 

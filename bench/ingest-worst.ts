@@ -60,7 +60,8 @@ function bodies(): Record<string, () => { body: Buffer; contentType: string }> {
   // Protobuf: an empty span (or key-value, or event) is two bytes, tag and zero length.
   const repeated = (tag: number, count: number): Buffer => Buffer.alloc(count * 2).fill(Buffer.from([tag, 0]));
   const wrap = (scopeContent: Buffer) => field(1, field(2, scopeContent));
-  const nested = (depth: number) => `{"resourceSpans":[{"scopeSpans":[{"spans":[${spanJson(`"attributes":[{"key":"deep","value":${'{"arrayValue":{"values":['.repeat(depth)}${']}}'.repeat(depth)}}]`)}]}]}]}`;
+  const nested = (depth: number) =>
+    `{"resourceSpans":[{"scopeSpans":[{"spans":[${spanJson(`"attributes":[{"key":"deep","value":${'{"arrayValue":{"values":['.repeat(depth)}${']}}'.repeat(depth)}}]`)}]}]}]}`;
   return {
     'json: 5 MiB of empty spans': () => json(jsonOf('{}', fill(3, 200), 'spans')),
     'json: 5 MiB of one-span traces': () => json(otlpPayload(Math.floor((BODY_LIMIT - 1000) / 830), 1)),
@@ -94,7 +95,11 @@ function spanWith(inner: Buffer): Buffer {
     out.writeBigUInt64LE(BigInt(value), 1);
     return out;
   };
-  const ids = Buffer.concat([field(1, Buffer.alloc(16, 0xab)), field(2, Buffer.alloc(8, 0xcd)), field(5, Buffer.from('x'))]);
+  const ids = Buffer.concat([
+    field(1, Buffer.alloc(16, 0xab)),
+    field(2, Buffer.alloc(8, 0xcd)),
+    field(5, Buffer.from('x')),
+  ]);
   return field(2, Buffer.concat([ids, fixed64(0x39, 1), fixed64(0x41, 2), inner]));
 }
 
@@ -103,7 +108,9 @@ function oneTraceMinimal(count: number): string {
   const traceId = 'ab'.repeat(16);
   const spans: string[] = [];
   for (let i = 0; i < count; i++) {
-    spans.push(`{"traceId":"${traceId}","spanId":"${(i + 1).toString(16).padStart(16, '0')}","name":"","startTimeUnixNano":"1","endTimeUnixNano":"1"}`);
+    spans.push(
+      `{"traceId":"${traceId}","spanId":"${(i + 1).toString(16).padStart(16, '0')}","name":"","startTimeUnixNano":"1","endTimeUnixNano":"1"}`,
+    );
   }
   return `{"resourceSpans":[{"scopeSpans":[{"spans":[${spans.join(',')}]}]}]}`;
 }
@@ -122,9 +129,17 @@ async function runOne(name: string): Promise<Figure> {
   const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST_KEYS_PARAMETER: '/bench/keys' });
   const keys = new TenantKeyCache(async () => parseTenantKeys(JSON.stringify({ bench: [KEY] }), 'bench'), config);
   const accept: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
-  const { body, contentType } = name === 'reference' ? { body: Buffer.from(otlpPayload(100, 10)), contentType: 'application/json' } : bodies()[name]!();
+  const { body, contentType } =
+    name === 'reference'
+      ? { body: Buffer.from(otlpPayload(100, 10)), contentType: 'application/json' }
+      : bodies()[name]!();
   const gzipped = gzipSync(body, { level: 9 });
-  const event = { httpMethod: 'POST', headers: { 'content-type': contentType, 'content-encoding': 'gzip', 'x-api-key': KEY }, body: gzipped.toString('base64'), isBase64Encoded: true };
+  const event = {
+    httpMethod: 'POST',
+    headers: { 'content-type': contentType, 'content-encoding': 'gzip', 'x-api-key': KEY },
+    body: gzipped.toString('base64'),
+    isBase64Encoded: true,
+  };
   await keys.tenantOf(KEY, Date.now() + 10_000);
   global.gc?.();
   const cpu = process.cpuUsage();
@@ -143,11 +158,16 @@ async function runOne(name: string): Promise<Figure> {
 
 function inChild(name: string): Figure | string {
   const self = fileURLToPath(import.meta.url);
-  const run = spawnSync(process.execPath, [`--max-old-space-size=${LAMBDA_MEMORY_MB - 64}`, '--expose-gc', '--import', 'tsx', self, '--one', name], {
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  if (run.status !== 0) return `failed (exit ${run.status ?? run.signal}): ${(run.stderr.match(/FATAL ERROR[^\n]*|heap out of memory/) ?? [run.stderr.slice(-200)])[0]}`;
+  const run = spawnSync(
+    process.execPath,
+    [`--max-old-space-size=${LAMBDA_MEMORY_MB - 64}`, '--expose-gc', '--import', 'tsx', self, '--one', name],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  if (run.status !== 0)
+    return `failed (exit ${run.status ?? run.signal}): ${(run.stderr.match(/FATAL ERROR[^\n]*|heap out of memory/) ?? [run.stderr.slice(-200)])[0]}`;
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as Figure;
 }
 
@@ -159,7 +179,9 @@ async function main(): Promise<void> {
   }
   const reference = inChild('reference');
   if (typeof reference === 'string') throw new Error(`reference ${reference}`);
-  console.log(`reference (1,000 spans, 100 traces, JSON): ${reference.cpuMs.toFixed(0)} ms CPU, peak RSS ${reference.peakRssMb.toFixed(0)} MB`);
+  console.log(
+    `reference (1,000 spans, 100 traces, JSON): ${reference.cpuMs.toFixed(0)} ms CPU, peak RSS ${reference.peakRssMb.toFixed(0)} MB`,
+  );
   console.log('| request (gzip → inflated) | answer | CPU ms | × reference | peak RSS MB |');
   console.log('| --- | --- | --- | --- | --- |');
   for (const name of Object.keys(bodies())) {
@@ -169,7 +191,9 @@ async function main(): Promise<void> {
       continue;
     }
     const size = `${(figure.gzipBytes / 1024).toFixed(0)} KB → ${(figure.inflatedBytes / MiB).toFixed(1)} MiB`;
-    console.log(`| ${name} (${size}) | ${figure.status} | ${figure.cpuMs.toFixed(0)} | ${(figure.cpuMs / reference.cpuMs).toFixed(1)} | ${figure.peakRssMb.toFixed(0)} |`);
+    console.log(
+      `| ${name} (${size}) | ${figure.status} | ${figure.cpuMs.toFixed(0)} | ${(figure.cpuMs / reference.cpuMs).toFixed(1)} | ${figure.peakRssMb.toFixed(0)} |`,
+    );
   }
 }
 

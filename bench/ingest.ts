@@ -13,7 +13,11 @@ import { toProtobuf } from '../testing/otlp-protobuf';
 import { otlpPayload } from './payload';
 
 const KEY = 'bench-key-0123456789';
-const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST_KEYS_PARAMETER: '/bench/keys', HOPTRACE_MAX_RECORDS_PER_REQUEST: '1000000' });
+const config = readIngestConfig({
+  HOPTRACE_STREAM_NAME: 'bench',
+  HOPTRACE_INGEST_KEYS_PARAMETER: '/bench/keys',
+  HOPTRACE_MAX_RECORDS_PER_REQUEST: '1000000',
+});
 const keys = new TenantKeyCache(async () => parseTenantKeys(JSON.stringify({ bench: [KEY] }), 'bench'), config);
 const accept: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
 const rules = { maxCount: 128, maxValueLength: 8192, redactor: config.redactor };
@@ -70,7 +74,9 @@ export async function ingestThroughput(seconds: number): Promise<IngestResult> {
   };
   return {
     json: await measure(Buffer.from(json), 'application/json', () => JSON.parse(json)),
-    protobuf: await measure(protobuf, 'application/x-protobuf', () => readExportRequest(protobuf, new WorkBudget(DEFAULT_REQUEST_LIMITS))),
+    protobuf: await measure(protobuf, 'application/x-protobuf', () =>
+      readExportRequest(protobuf, new WorkBudget(DEFAULT_REQUEST_LIMITS)),
+    ),
   };
 }
 
@@ -94,13 +100,20 @@ export function streamEfficiency(): StreamResult {
   const single = otlpPayload(1, 1);
   const perTrace = Buffer.byteLength(single);
   const oneSpan = otlpPayload(Math.floor((5 * 1024 * 1024) / perTrace), 1);
-  const oneSpanRecords = buildRecords(decodeExportRequest({ format: 'json', text: oneSpan }, rules, { ...DEFAULT_REQUEST_LIMITS, maxTraces: Infinity }).groups).records;
+  const oneSpanRecords = buildRecords(
+    decodeExportRequest({ format: 'json', text: oneSpan }, rules, { ...DEFAULT_REQUEST_LIMITS, maxTraces: Infinity })
+      .groups,
+  ).records;
   return {
     rawBytesPerSpan: Buffer.byteLength(json) / spans,
     protobufBytesPerSpan: toProtobuf(JSON.parse(json)).length / spans,
     streamBytesPerSpan: streamBytes / spans,
     records: records.length,
     putRecordsCalls: batches(records).length,
-    oneSpanTraces: { spans: oneSpanRecords.length, records: oneSpanRecords.length, putRecordsCalls: batches(oneSpanRecords).length },
+    oneSpanTraces: {
+      spans: oneSpanRecords.length,
+      records: oneSpanRecords.length,
+      putRecordsCalls: batches(oneSpanRecords).length,
+    },
   };
 }

@@ -42,7 +42,10 @@ export function initInstructions(variants: Variant[], preload?: string): InitIns
           resolve(PROBES, 'load.cjs'),
           v.module,
         ],
-        { env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env }, stdio: 'ignore' },
+        {
+          env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env },
+          stdio: 'ignore',
+        },
       );
       const summary = /^summary: (\d+)$/m.exec(readFileSync(out, 'utf8'));
       if (!summary) throw new Error(`callgrind wrote no summary for ${v.name}`);

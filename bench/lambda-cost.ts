@@ -61,7 +61,8 @@ export type CostVariant = 'bare' | 'otel-sdk' | 'hoptrace';
 const ENTRIES: Record<CostVariant, string> = {
   bare: "export { handler } from './bare';",
   'otel-sdk': "export { handler } from './otel-sdk';",
-  hoptrace: "import { withTracing } from 'hoptrace';\nimport { work } from './logic';\nexport const handler = withTracing(work);",
+  hoptrace:
+    "import { withTracing } from 'hoptrace';\nimport { work } from './logic';\nexport const handler = withTracing(work);",
 };
 
 export interface CostFigures {
@@ -108,16 +109,38 @@ function cpuMs(pid: number): number {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
-const ingestConfig = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST_KEYS_PARAMETER: '/bench/keys', HOPTRACE_MAX_RECORDS_PER_REQUEST: '1000000' });
+const ingestConfig = readIngestConfig({
+  HOPTRACE_STREAM_NAME: 'bench',
+  HOPTRACE_INGEST_KEYS_PARAMETER: '/bench/keys',
+  HOPTRACE_MAX_RECORDS_PER_REQUEST: '1000000',
+});
 const rules = { maxCount: 128, maxValueLength: 8192, redactor: ingestConfig.redactor };
 
 /** One sandbox of `variant`, `count` invocations dispatched at `rate` per second after a warm-up, then the shutdown. */
-export async function costRun(variant: CostVariant, rate: number, count: number, warmup = 20, env: Record<string, string> = {}): Promise<CostFigures> {
+export async function costRun(
+  variant: CostVariant,
+  rate: number,
+  count: number,
+  warmup = 20,
+  env: Record<string, string> = {},
+): Promise<CostFigures> {
   const receiver = (await OtlpReceiver.start()).always({ kind: 'slow', ms: INGEST_MS });
   const api = await LambdaRuntimeApi.start({ timeoutMs: 10_000 });
   const task = await deployment({ 'index.js': await bundle(variant) });
-  const extension: Record<string, string> = variant === 'hoptrace' ? { NODE_OPTIONS: `--import hoptrace/lambda ${env.NODE_OPTIONS ?? ''}`.trim() } : {};
-  const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url, OTEL_LOG_LEVEL: 'none', OTEL_SERVICE_NAME: 'bench', ...env, ...extension }, RIC);
+  const extension: Record<string, string> =
+    variant === 'hoptrace' ? { NODE_OPTIONS: `--import hoptrace/lambda ${env.NODE_OPTIONS ?? ''}`.trim() } : {};
+  const sandbox = startSandbox(
+    api.address,
+    task.root,
+    {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: receiver.url,
+      OTEL_LOG_LEVEL: 'none',
+      OTEL_SERVICE_NAME: 'bench',
+      ...env,
+      ...extension,
+    },
+    RIC,
+  );
   const pid = sandbox.child.pid!;
   api.attach(pid);
   try {
@@ -141,14 +164,21 @@ export async function costRun(variant: CostVariant, rate: number, count: number,
     const after: number[] = [];
     for (const response of responses) {
       const dispatchIndex = api.moments.findIndex((m) => m.kind === 'invoke' && m.requestId === response.requestId);
-      const responseIndex = api.moments.findIndex((m, i) => i > dispatchIndex && m.kind === 'response' && m.requestId === response.requestId);
+      const responseIndex = api.moments.findIndex(
+        (m, i) => i > dispatchIndex && m.kind === 'response' && m.requestId === response.requestId,
+      );
       const done = api.moments.find((m, i) => i > responseIndex && (m.kind === 'freeze' || m.kind === 'invoke'))!;
       billed.push(done.at - api.moments[dispatchIndex]!.at);
       after.push(done.at - response.at);
     }
     const shutdownAt = performance.now();
     await api.shutdown(sandbox.child, 500);
-    const ids = new Set(receiver.spans().filter((s) => s.name !== 'init').map((s) => s.spanId));
+    const ids = new Set(
+      receiver
+        .spans()
+        .filter((s) => s.name !== 'init')
+        .map((s) => s.spanId),
+    );
     const expected = variant === 'bare' ? 0 : (warmup + count) * SPANS_PER_INVOCATION;
     const latencies: number[] = [];
     let atShutdown = 0;
@@ -161,7 +191,9 @@ export async function costRun(variant: CostVariant, rate: number, count: number,
             else latencies.push(answeredMs - Number(BigInt(span.endTimeUnixNano) / 1_000_000n));
           }
     }
-    const records = receiver.requests.flatMap((r) => buildRecords(decodeExportRequest({ format: 'json', text: JSON.stringify(r.body) }, rules).groups).records);
+    const records = receiver.requests.flatMap(
+      (r) => buildRecords(decodeExportRequest({ format: 'json', text: JSON.stringify(r.body) }, rules).groups).records,
+    );
     const invocationsSent = warmup + count;
     const sizes = records.map((r) => r.data.length + r.partitionKey.length);
     return {
@@ -217,15 +249,30 @@ export function billedBytes(sizes: readonly number[], increment: number): number
 export function costPerMillion(shape: string, traced: CostFigures, bare: CostFigures, archive: ArchiveBytes): CostLine {
   const m = 1e6;
   const billedAddedMs = Math.max(0, traced.billedMs - bare.billedMs);
-  const lambda = ((billedAddedMs / 1000) * ASSUMPTIONS.functionMemoryGb * PRICES.lambdaGbSecondX86) * m;
+  const lambda = (billedAddedMs / 1000) * ASSUMPTIONS.functionMemoryGb * PRICES.lambdaGbSecondX86 * m;
   const requests = traced.requestsPerInvocation * m;
   const api = (requests / 1e6) * PRICES.restApiPerMillion;
-  const ingest = (requests / 1e6) * PRICES.lambdaRequestPerMillion + requests * (ASSUMPTIONS.ingestBilledMs / 1000) * ASSUMPTIONS.ingestMemoryGb * PRICES.lambdaGbSecondArm;
-  const stream = ((traced.kinesisBilledBytesPerInvocation * m) / GB) * PRICES.kinesisOnDemandPerGbIn + ((traced.firehoseBilledBytesPerInvocation * m) / GB) * PRICES.firehosePerGbIn;
+  const ingest =
+    (requests / 1e6) * PRICES.lambdaRequestPerMillion +
+    requests * (ASSUMPTIONS.ingestBilledMs / 1000) * ASSUMPTIONS.ingestMemoryGb * PRICES.lambdaGbSecondArm;
+  const stream =
+    ((traced.kinesisBilledBytesPerInvocation * m) / GB) * PRICES.kinesisOnDemandPerGbIn +
+    ((traced.firehoseBilledBytesPerInvocation * m) / GB) * PRICES.firehosePerGbIn;
   const parquetBytes = archive.parquetBytesPerSpan * SPANS_PER_INVOCATION * m;
   const archiveCost = (parquetBytes / GB) * PRICES.s3PerGbMonth * ASSUMPTIONS.archiveMonths;
   const athena = ((parquetBytes * ASSUMPTIONS.athenaScansPerSpan) / 2 ** 40) * PRICES.athenaPerTbScanned;
-  return { shape, billedAddedMs, requestsPerInvocation: traced.requestsPerInvocation, lambda, api, ingest, stream, archive: archiveCost, athena, total: lambda + api + ingest + stream + archiveCost + athena };
+  return {
+    shape,
+    billedAddedMs,
+    requestsPerInvocation: traced.requestsPerInvocation,
+    lambda,
+    api,
+    ingest,
+    stream,
+    archive: archiveCost,
+    athena,
+    total: lambda + api + ingest + stream + archiveCost + athena,
+  };
 }
 
 export interface LambdaCostResult {
@@ -244,7 +291,8 @@ export interface LambdaCostResult {
 export async function lambdaCost(quick: boolean, archive: ArchiveBytes): Promise<LambdaCostResult> {
   const steadyCount = quick ? 100 : 400;
   const steady = {} as Record<CostVariant, CostFigures>;
-  for (const variant of ['bare', 'otel-sdk', 'hoptrace'] as const) steady[variant] = await costRun(variant, 20, steadyCount);
+  for (const variant of ['bare', 'otel-sdk', 'hoptrace'] as const)
+    steady[variant] = await costRun(variant, 20, steadyCount);
   const shapes: Array<[string, number, number]> = [
     ['1/min', 1 / 1.5, quick ? 5 : 12],
     ['5/s', 5, quick ? 50 : 150],
@@ -273,10 +321,16 @@ export function costTables(result: LambdaCostResult): string[] {
     '| variant | billed per invocation (ms) | of it after the response (ms) | ingest requests per invocation | CPU per invocation (ms) | spans lost |',
     '| --- | --- | --- | --- | --- | --- |',
   ];
-  const labels: Record<CostVariant, string> = { bare: 'bare handler', 'otel-sdk': 'OpenTelemetry SDK (BatchSpanProcessor, forceFlush before each return)', hoptrace: 'hoptrace + hoptrace/lambda' };
+  const labels: Record<CostVariant, string> = {
+    bare: 'bare handler',
+    'otel-sdk': 'OpenTelemetry SDK (BatchSpanProcessor, forceFlush before each return)',
+    hoptrace: 'hoptrace + hoptrace/lambda',
+  };
   for (const v of ['bare', 'otel-sdk', 'hoptrace'] as const) {
     const x = steady[v];
-    lines.push(`| ${labels[v]} | ${f(x.billedMs)} | ${f(x.afterResponseMs)} | ${f(x.requestsPerInvocation, 3)} | ${f(x.cpuMsPerInvocation)} | ${v === 'bare' ? '–' : x.spansLost} |`);
+    lines.push(
+      `| ${labels[v]} | ${f(x.billedMs)} | ${f(x.afterResponseMs)} | ${f(x.requestsPerInvocation, 3)} | ${f(x.cpuMsPerInvocation)} | ${v === 'bare' ? '–' : x.spansLost} |`,
+    );
   }
   const h = steady.hoptrace;
   lines.push(
@@ -289,16 +343,30 @@ export function costTables(result: LambdaCostResult): string[] {
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
   for (const c of shapes) {
-    lines.push(`| ${c.shape} | ${f(c.billedAddedMs)} | ${f(c.requestsPerInvocation, 3)} | ${usd(c.lambda)} | ${usd(c.api)} | ${usd(c.ingest)} | ${usd(c.stream)} | ${usd(c.archive)} | ${usd(c.athena)} | **${usd(c.total)}** | 1/${f(PRICES.xrayPerMillionTraces / c.total, 1)} |`);
+    lines.push(
+      `| ${c.shape} | ${f(c.billedAddedMs)} | ${f(c.requestsPerInvocation, 3)} | ${usd(c.lambda)} | ${usd(c.api)} | ${usd(c.ingest)} | ${usd(c.stream)} | ${usd(c.archive)} | ${usd(c.athena)} | **${usd(c.total)}** | 1/${f(PRICES.xrayPerMillionTraces / c.total, 1)} |`,
+    );
   }
-  lines.push('', `Runs behind it: ${shapeRuns.map((r) => `${r.shape}: ${r.traced.invocations} invocations, ${r.traced.spansLost} spans lost`).join('; ')}.`, '');
-  lines.push(`AWS list prices used (${PRICES.region}, as published on ${PRICES.date}; not fetched by the run):`, '', '| item | price |', '| --- | --- |');
+  lines.push(
+    '',
+    `Runs behind it: ${shapeRuns.map((r) => `${r.shape}: ${r.traced.invocations} invocations, ${r.traced.spansLost} spans lost`).join('; ')}.`,
+    '',
+  );
+  lines.push(
+    `AWS list prices used (${PRICES.region}, as published on ${PRICES.date}; not fetched by the run):`,
+    '',
+    '| item | price |',
+    '| --- | --- |',
+  );
   const rows: Array<[string, string]> = [
     ['Lambda requests', `$${PRICES.lambdaRequestPerMillion} per million`],
     ['Lambda duration, x86', `$${PRICES.lambdaGbSecondX86} per GB-second`],
     ['Lambda duration, arm64', `$${PRICES.lambdaGbSecondArm} per GB-second`],
     ['API Gateway REST API', `$${PRICES.restApiPerMillion} per million requests`],
-    ['Kinesis Data Streams on-demand, data in', `$${PRICES.kinesisOnDemandPerGbIn} per GB, each record rounded up to 1 KB (plus a per-stream hourly charge, not per invocation)`],
+    [
+      'Kinesis Data Streams on-demand, data in',
+      `$${PRICES.kinesisOnDemandPerGbIn} per GB, each record rounded up to 1 KB (plus a per-stream hourly charge, not per invocation)`,
+    ],
     ['Data Firehose, data in', `$${PRICES.firehosePerGbIn} per GB, each record rounded up to 5 KB`],
     ['S3 Standard', `$${PRICES.s3PerGbMonth} per GB-month`],
     ['Athena', `$${PRICES.athenaPerTbScanned} per TB scanned`],
@@ -314,17 +382,26 @@ export function costTables(result: LambdaCostResult): string[] {
  * each interval; requests per invocation against export latency.
  */
 export async function intervalSweep(intervals: readonly number[], rates: readonly number[]): Promise<string[]> {
-  const lines = ['| interval (ms) | invocations/s | ingest requests per invocation | billed (ms) | latency median / max (ms) | spans lost |', '| --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| interval (ms) | invocations/s | ingest requests per invocation | billed (ms) | latency median / max (ms) | spans lost |',
+    '| --- | --- | --- | --- | --- | --- |',
+  ];
   for (const interval of intervals) {
     for (const rate of rates) {
       const r = await costRun('hoptrace', rate, rate * 10, 20, { HOPTRACE_EXPORT_INTERVAL_MS: String(interval) });
-      lines.push(`| ${interval} | ${rate} | ${f(r.requestsPerInvocation, 3)} | ${f(r.billedMs)} | ${f(r.latencyP50Ms, 0)} / ${f(r.latencyMaxMs, 0)} | ${r.spansLost} |`);
+      lines.push(
+        `| ${interval} | ${rate} | ${f(r.requestsPerInvocation, 3)} | ${f(r.billedMs)} | ${f(r.latencyP50Ms, 0)} / ${f(r.latencyMaxMs, 0)} | ${r.spansLost} |`,
+      );
     }
   }
   return lines;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url) && process.argv.includes('--intervals')) {
+if (
+  process.argv[1] &&
+  resolve(process.argv[1]) === fileURLToPath(import.meta.url) &&
+  process.argv.includes('--intervals')
+) {
   console.log((await intervalSweep([250, 500, 1000, 2000], [5, 20, 50])).join('\n'));
 } else if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');

@@ -34,15 +34,25 @@ export interface LambdaFigures {
 }
 
 function rssMb(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.replace(/\D+/g, '') ?? 0) / 1024;
 }
 
-async function measure(variant: LambdaVariant, endpoint: string, invocations: number, warmup: number): Promise<LambdaFigures> {
+async function measure(
+  variant: LambdaVariant,
+  endpoint: string,
+  invocations: number,
+  warmup: number,
+): Promise<LambdaFigures> {
   const task = await deployment({ 'index.mjs': VARIANTS[variant] });
   const api = await LambdaRuntimeApi.start();
   const started = performance.now();
-  const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint, OTEL_LOG_LEVEL: 'none' });
+  const sandbox = startSandbox(api.address, task.root, {
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
+    OTEL_LOG_LEVEL: 'none',
+  });
   api.attach(sandbox.child.pid!);
   try {
     const responseMs: number[] = [];
@@ -74,13 +84,17 @@ async function measure(variant: LambdaVariant, endpoint: string, invocations: nu
  * Each variant in `sandboxes` fresh sandboxes of `invocations` invocations each (after a
  * warm-up); medians across sandboxes of the per-sandbox figures.
  */
-export async function lambdaExtension(sandboxes: number, invocations: number): Promise<Record<LambdaVariant, LambdaFigures>> {
+export async function lambdaExtension(
+  sandboxes: number,
+  invocations: number,
+): Promise<Record<LambdaVariant, LambdaFigures>> {
   const ingest = await startLocalIngest('bench-extension', 1);
   try {
     const runs: Record<LambdaVariant, LambdaFigures[]> = { bare: [], 'before-return': [], extension: [] };
     // Interleaved, so that a noisy neighbour hits every variant alike.
     for (let s = 0; s < sandboxes; s++) {
-      for (const variant of Object.keys(VARIANTS) as LambdaVariant[]) runs[variant].push(await measure(variant, `${ingest.url}/v1/traces`, invocations, 20));
+      for (const variant of Object.keys(VARIANTS) as LambdaVariant[])
+        runs[variant].push(await measure(variant, `${ingest.url}/v1/traces`, invocations, 20));
     }
     const summary = (list: LambdaFigures[]): LambdaFigures => ({
       responseP50Ms: median(list.map((x) => x.responseP50Ms)),
@@ -89,7 +103,11 @@ export async function lambdaExtension(sandboxes: number, invocations: number): P
       initMs: median(list.map((x) => x.initMs)),
       rssMb: median(list.map((x) => x.rssMb)),
     });
-    return { bare: summary(runs.bare), 'before-return': summary(runs['before-return']), extension: summary(runs.extension) };
+    return {
+      bare: summary(runs.bare),
+      'before-return': summary(runs['before-return']),
+      extension: summary(runs.extension),
+    };
   } finally {
     await ingest.stop();
   }

@@ -49,7 +49,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         return performance.now();
       },
       // A generous budget: this run measures the flush, and counts every span.
-      { endpoint: `${ingest.url}/v1/traces`, flushTimeoutMs: 10_000, spool: false, maxSpansPerInvocation: options.spansPerInvocation + 1 },
+      {
+        endpoint: `${ingest.url}/v1/traces`,
+        flushTimeoutMs: 10_000,
+        spool: false,
+        maxSpansPerInvocation: options.spansPerInvocation + 1,
+      },
     );
     const start = performance.now();
     let next = 0;
@@ -57,7 +62,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       Array.from({ length: options.concurrency }, async () => {
         while (next < options.invocations) {
           const n = next++;
-          const handlerEnd = await handler({ n }, { awsRequestId: `load-${n}`, functionName: 'load', getRemainingTimeInMillis: () => 30_000 });
+          const handlerEnd = await handler(
+            { n },
+            { awsRequestId: `load-${n}`, functionName: 'load', getRemainingTimeInMillis: () => 30_000 },
+          );
           flushMs.push(performance.now() - handlerEnd);
           if (n > 0 && n % 500 === 0) log(`${n} invocations`);
         }
@@ -65,7 +73,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     );
     const seconds = (performance.now() - start) / 1000;
     // Spans made outside the count (the cold start's init span) are not the load's.
-    const landed = (await spansFromRecords(await readStream(ingest.kinesis.client, 'load'))).filter((s) => s.name !== 'init');
+    const landed = (await spansFromRecords(await readStream(ingest.kinesis.client, 'load'))).filter(
+      (s) => s.name !== 'init',
+    );
     const ids = landed.map((s) => s.spanId);
     const unique = new Set(ids);
     let lost = 0;

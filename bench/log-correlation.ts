@@ -53,13 +53,19 @@ async function boot(handler: string, format: 'TEXT' | 'JSON', ric: 3 | 4): Promi
 }
 
 /** `rounds` invocations of `lines` lines each per sandbox, sandboxes interleaved; medians. */
-export async function logCorrelationCost(rounds: number, discard: boolean, ric: 3 | 4 = RIC, lines = 2000): Promise<LogCorrelationCost> {
+export async function logCorrelationCost(
+  rounds: number,
+  discard: boolean,
+  ric: 3 | 4 = RIC,
+  lines = 2000,
+): Promise<LogCorrelationCost> {
   const formats = ['TEXT', 'JSON'] as const;
   const kinds = ['traced', 'untraced'] as const;
   const booted = new Map<string, Booted>();
   const samples = new Map<string, number[]>();
   try {
-    for (const format of formats) for (const kind of kinds) booted.set(`${format}:${kind}`, await boot(HANDLERS[kind], format, ric));
+    for (const format of formats)
+      for (const kind of kinds) booted.set(`${format}:${kind}`, await boot(HANDLERS[kind], format, ric));
     for (let round = 0; round < rounds + 1; round++) {
       for (const [key, { api, sandbox }] of booted) {
         const response = await api.invoke({ lines, discard });
@@ -84,9 +90,13 @@ if (import.meta.url === pathToFileURL(process.argv[1]!).href) {
   const ric = (Number(process.argv[3]) || RIC) as 3 | 4;
   for (const discard of [true, false]) {
     const cost = await logCorrelationCost(rounds, discard, ric);
-    console.log(`aws-lambda-ric ${ric}.x, Node ${process.versions.node}, ns per console.log line, median of ${rounds}, lines ${discard ? 'discarded' : 'written to a pipe'}:`);
+    console.log(
+      `aws-lambda-ric ${ric}.x, Node ${process.versions.node}, ns per console.log line, median of ${rounds}, lines ${discard ? 'discarded' : 'written to a pipe'}:`,
+    );
     for (const [format, c] of Object.entries(cost)) {
-      console.log(`  ${format}: traced ${c.tracedNs.toFixed(0)}, untraced ${c.untracedNs.toFixed(0)}, ratio ${(c.tracedNs / c.untracedNs).toFixed(2)}, added ${(c.tracedNs - c.untracedNs).toFixed(0)} ns`);
+      console.log(
+        `  ${format}: traced ${c.tracedNs.toFixed(0)}, untraced ${c.untracedNs.toFixed(0)}, ratio ${(c.tracedNs / c.untracedNs).toFixed(2)}, added ${(c.tracedNs - c.untracedNs).toFixed(0)} ns`,
+      );
     }
   }
 }

@@ -27,11 +27,40 @@ export function otlpPayload(traces: number, spansPerTrace: number): string {
         startTimeUnixNano: String(start),
         endTimeUnixNano: String(start + 2_500_000n),
         attributes: root
-          ? [str('http.request.method', 'GET'), str('http.route', '/orders/{id}'), str('url.path', `/orders/${t}`), int('http.response.status_code', 200), str('faas.trigger', 'http'), str('faas.invocation_id', hex(16)), { key: 'faas.coldstart', value: { boolValue: false } }, str('user_agent.original', 'Mozilla/5.0 (X11; Linux x86_64)'), str('client.address', '203.0.113.9')]
+          ? [
+              str('http.request.method', 'GET'),
+              str('http.route', '/orders/{id}'),
+              str('url.path', `/orders/${t}`),
+              int('http.response.status_code', 200),
+              str('faas.trigger', 'http'),
+              str('faas.invocation_id', hex(16)),
+              { key: 'faas.coldstart', value: { boolValue: false } },
+              str('user_agent.original', 'Mozilla/5.0 (X11; Linux x86_64)'),
+              str('client.address', '203.0.113.9'),
+            ]
           : s % 2
-            ? [str('db.system', 'postgresql'), str('db.query.text', `SELECT * FROM orders WHERE id = $1 /* ${t} */`), str('server.address', 'orders.cluster-abc.eu-west-1.rds.amazonaws.com'), int('server.port', 5432)]
-            : [str('http.request.method', 'GET'), str('url.full', `https://inventory.internal/items/${s}`), int('http.response.status_code', 200), str('server.address', 'inventory.internal')],
-        events: s === 3 ? [{ timeUnixNano: String(start + 1_000_000n), name: 'cache miss', attributes: [str('cache.key', `order:${t}`)] }] : [],
+            ? [
+                str('db.system', 'postgresql'),
+                str('db.query.text', `SELECT * FROM orders WHERE id = $1 /* ${t} */`),
+                str('server.address', 'orders.cluster-abc.eu-west-1.rds.amazonaws.com'),
+                int('server.port', 5432),
+              ]
+            : [
+                str('http.request.method', 'GET'),
+                str('url.full', `https://inventory.internal/items/${s}`),
+                int('http.response.status_code', 200),
+                str('server.address', 'inventory.internal'),
+              ],
+        events:
+          s === 3
+            ? [
+                {
+                  timeUnixNano: String(start + 1_000_000n),
+                  name: 'cache miss',
+                  attributes: [str('cache.key', `order:${t}`)],
+                },
+              ]
+            : [],
         status: { code: 0 },
       });
     }
@@ -48,5 +77,7 @@ export function otlpPayload(traces: number, spansPerTrace: number): string {
       str('faas.version', '42'),
     ],
   };
-  return JSON.stringify({ resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'hoptrace', version: '0.1.0' }, spans }] }] });
+  return JSON.stringify({
+    resourceSpans: [{ resource, scopeSpans: [{ scope: { name: 'hoptrace', version: '0.1.0' }, spans }] }],
+  });
 }

@@ -12,4 +12,12 @@ await run(['stats', flag, dir, '--json'], { out: (text) => (out += text), note: 
 const wallMs = performance.now() - start;
 const stats = JSON.parse(out) as Stats;
 const spans = stats.operations.reduce((sum, o) => sum + o.count, 0);
-console.log(JSON.stringify({ spans, traces: stats.traces.count, wallMs, baselineRss: before, peakRss: process.resourceUsage().maxRSS * 1024 }));
+console.log(
+  JSON.stringify({
+    spans,
+    traces: stats.traces.count,
+    wallMs,
+    baselineRss: before,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+  }),
+);

@@ -5,4 +5,11 @@ import { fileSource } from '../cli/src/sources/files';
 
 const before = process.memoryUsage().rss;
 const analysis = await analyze(await fileSource([], [process.argv[2]!]));
-console.log(JSON.stringify({ spans: analysis.counts.spans, traces: analysis.stats.traces.count, baselineRss: before, peakRss: process.resourceUsage().maxRSS * 1024 }));
+console.log(
+  JSON.stringify({
+    spans: analysis.counts.spans,
+    traces: analysis.stats.traces.count,
+    baselineRss: before,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+  }),
+);

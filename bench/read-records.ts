@@ -13,16 +13,24 @@ const TRACES_PER_CHUNK = 1000;
  * one file each, under `dir`: `traces` traces of `spansPerTrace` spans. Returns the bytes of
  * OTLP JSON they hold, for the memory figure's reference.
  */
-export function writeRecordFiles(dir: string, traces: number, spansPerTrace: number): { files: number; jsonBytes: number } {
+export function writeRecordFiles(
+  dir: string,
+  traces: number,
+  spansPerTrace: number,
+): { files: number; jsonBytes: number } {
   let files = 0;
   let jsonBytes = 0;
   for (let done = 0; done < traces; done += TRACES_PER_CHUNK) {
     const json = otlpPayload(Math.min(TRACES_PER_CHUNK, traces - done), spansPerTrace);
     jsonBytes += Buffer.byteLength(json);
-    const decoded = decodeExportRequest({ format: 'json', text: json }, { maxCount: 128, maxValueLength: 8192, redactor: config.redactor });
+    const decoded = decodeExportRequest(
+      { format: 'json', text: json },
+      { maxCount: 128, maxValueLength: 8192, redactor: config.redactor },
+    );
     const sub = join(dir, String(done / TRACES_PER_CHUNK).padStart(4, '0'));
     mkdirSync(sub, { recursive: true });
-    for (const record of buildRecords(decoded.groups).records) writeFileSync(join(sub, `${String(files++).padStart(7, '0')}.gz`), record.data);
+    for (const record of buildRecords(decoded.groups).records)
+      writeFileSync(join(sub, `${String(files++).padStart(7, '0')}.gz`), record.data);
   }
   return { files, jsonBytes };
 }

@@ -22,7 +22,14 @@ export interface ReadSideResult {
   baselineRssMb: number;
   jsonMb: number;
   /** `stats` on the million spans: from record files, and from the Parquet span table (`--archive`). */
-  archive: { spans: number; filesWallMs: number; filesPeakRssMb: number; archiveWallMs: number; archivePeakRssMb: number; parquetMb: number };
+  archive: {
+    spans: number;
+    filesWallMs: number;
+    filesPeakRssMb: number;
+    archiveWallMs: number;
+    archivePeakRssMb: number;
+    parquetMb: number;
+  };
 }
 
 interface ChildRun {
@@ -33,7 +40,11 @@ interface ChildRun {
 
 /** `hoptrace stats` with this source flag, in a fresh process. */
 function statsRun(flag: '--archive' | '--dir', dir: string): ChildRun {
-  const out = execFileSync(process.execPath, [`${ROOT}node_modules/tsx/dist/cli.mjs`, `${ROOT}bench/read-archive.ts`, flag, dir], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(
+    process.execPath,
+    [`${ROOT}node_modules/tsx/dist/cli.mjs`, `${ROOT}bench/read-archive.ts`, flag, dir],
+    { encoding: 'utf8', maxBuffer: 1 << 20 },
+  );
   return JSON.parse(out) as ChildRun;
 }
 
@@ -98,7 +109,9 @@ export async function readSide(quick: boolean): Promise<ReadSideResult> {
         spans = (await analyze(source)).counts.spans;
       });
       const b = await cpuSeconds(() => {
-        for (const file of files) parsed += (JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { resourceSpans: unknown[] }).resourceSpans.length;
+        for (const file of files)
+          parsed += (JSON.parse(gunzipSync(readFileSync(file)).toString('utf8')) as { resourceSpans: unknown[] })
+            .resourceSpans.length;
       });
       if (run > 0) analysed.push(a), bound.push(b);
     }
@@ -106,13 +119,18 @@ export async function readSide(quick: boolean): Promise<ReadSideResult> {
 
     const million = join(dir, 'million');
     const { jsonBytes } = writeRecordFiles(million, quick ? 10_000 : 50_000, 20);
-    const out = execFileSync(process.execPath, [`${ROOT}node_modules/tsx/dist/cli.mjs`, `${ROOT}bench/read-memory.ts`, million], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    const out = execFileSync(
+      process.execPath,
+      [`${ROOT}node_modules/tsx/dist/cli.mjs`, `${ROOT}bench/read-memory.ts`, million],
+      { encoding: 'utf8', maxBuffer: 1 << 20 },
+    );
     const memory = JSON.parse(out) as { spans: number; peakRss: number; baselineRss: number };
     const table = join(dir, 'span-table');
     await recordsToTable(million, table);
     const fromFiles = statsRun('--dir', million);
     const archived = statsRun('--archive', table);
-    if (archived.spans !== fromFiles.spans) throw new Error(`--archive counted ${archived.spans} spans, the record files ${fromFiles.spans}`);
+    if (archived.spans !== fromFiles.spans)
+      throw new Error(`--archive counted ${archived.spans} spans, the record files ${fromFiles.spans}`);
     return {
       spansPerSecond: spans / median(analysed),
       boundSpansPerSecond: spans / median(bound),

@@ -15,16 +15,47 @@ const SPANS = 100;
 
 /** Spans shaped like a Lambda's: an HTTP root, HTTP and database children, one exception. */
 function spans(redactor: Redactor): RecordingSpan[] {
-  const rules = { limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 }, redactor };
+  const rules = {
+    limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 },
+    redactor,
+  };
   const sink = { onEnd: () => undefined };
   return Array.from({ length: SPANS }, (_, i) => {
     const attributes =
       i % 3 === 0
-        ? { 'http.request.method': 'GET', 'url.full': `https://api.example.com/v1/orders/${i}?expand=items&page=2`, 'http.route': '/v1/orders/{id}', 'http.response.status_code': 200, 'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64)', 'client.address': '203.0.113.9', 'faas.invocation_id': `req-${i}` }
+        ? {
+            'http.request.method': 'GET',
+            'url.full': `https://api.example.com/v1/orders/${i}?expand=items&page=2`,
+            'http.route': '/v1/orders/{id}',
+            'http.response.status_code': 200,
+            'user_agent.original': 'Mozilla/5.0 (X11; Linux x86_64)',
+            'client.address': '203.0.113.9',
+            'faas.invocation_id': `req-${i}`,
+          }
         : i % 3 === 1
-          ? { 'db.system': 'postgresql', 'db.query.text': 'SELECT * FROM orders WHERE id = $1', 'server.address': 'orders.cluster-abc.eu-west-1.rds.amazonaws.com', 'server.port': 5432 }
-          : { 'http.request.method': 'POST', 'url.full': 'https://inventory.internal/items', 'http.response.status_code': 200, 'server.address': 'inventory.internal' };
-    const span = new RecordingSpan({ traceId: 'a'.repeat(32), spanId: String(i).padStart(16, '0'), traceFlags: TraceFlags.SAMPLED }, i % 3 === 0 ? 'GET /v1/orders/{id}' : 'SELECT orders', SpanKind.CLIENT, undefined, 1_700_000_000_000 + i, { name: 'bench' }, rules, sink, attributes);
+          ? {
+              'db.system': 'postgresql',
+              'db.query.text': 'SELECT * FROM orders WHERE id = $1',
+              'server.address': 'orders.cluster-abc.eu-west-1.rds.amazonaws.com',
+              'server.port': 5432,
+            }
+          : {
+              'http.request.method': 'POST',
+              'url.full': 'https://inventory.internal/items',
+              'http.response.status_code': 200,
+              'server.address': 'inventory.internal',
+            };
+    const span = new RecordingSpan(
+      { traceId: 'a'.repeat(32), spanId: String(i).padStart(16, '0'), traceFlags: TraceFlags.SAMPLED },
+      i % 3 === 0 ? 'GET /v1/orders/{id}' : 'SELECT orders',
+      SpanKind.CLIENT,
+      undefined,
+      1_700_000_000_000 + i,
+      { name: 'bench' },
+      rules,
+      sink,
+      attributes,
+    );
     if (i === 7) span.recordException(new Error('connect ECONNREFUSED 10.0.0.7:5432'));
     span.end();
     return span;

@@ -34,7 +34,9 @@ const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST
 /** Every `failEvery`-th trace's root marked failed, as a report's traces are. */
 function records(traces: number, spansPerTrace: number, failEvery: number): Buffer[] {
   type Span = { parentSpanId?: string; status: unknown; startTimeUnixNano: string; endTimeUnixNano: string };
-  const request = JSON.parse(otlpPayload(traces, spansPerTrace)) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Span[] }> }> };
+  const request = JSON.parse(otlpPayload(traces, spansPerTrace)) as {
+    resourceSpans: Array<{ scopeSpans: Array<{ spans: Span[] }> }>;
+  };
   let roots = 0;
   for (const span of request.resourceSpans[0]!.scopeSpans[0]!.spans) {
     if (span.parentSpanId !== undefined) continue;
@@ -42,13 +44,19 @@ function records(traces: number, spansPerTrace: number, failEvery: number): Buff
     span.endTimeUnixNano = String(BigInt(span.startTimeUnixNano) + BigInt(20 + ((roots * 7919) % 400)) * 1_000_000n);
     if (roots++ % failEvery === 0) span.status = { code: 2, message: 'card_declined' };
   }
-  const decoded = decodeExportRequest({ format: 'json', text: JSON.stringify(request) }, { maxCount: 128, maxValueLength: 8192, redactor: config.redactor });
+  const decoded = decodeExportRequest(
+    { format: 'json', text: JSON.stringify(request) },
+    { maxCount: 128, maxValueLength: 8192, redactor: config.redactor },
+  );
   return buildRecords(decoded.groups).records.map((r) => Buffer.from(r.data));
 }
 
 export async function reportSize(runs: number): Promise<ReportSizeFigures> {
   // In requests of 500 traces, as an ingest takes them.
-  const data = [...Array.from({ length: 10 }, (_, i) => records(i < 9 ? 500 : 499, 11, 10)).flat(), ...records(1, 10_000, 1_000_000)];
+  const data = [
+    ...Array.from({ length: 10 }, (_, i) => records(i < 9 ? 500 : 499, 11, 10)).flat(),
+    ...records(1, 10_000, 1_000_000),
+  ];
   const source: Source = {
     description: 'bench records',
     async *records() {
@@ -57,7 +65,10 @@ export async function reportSize(runs: number): Promise<ReportSizeFigures> {
   };
   const report = await viewData(source, {}, 5_000);
   const full = await analyze(source, { detail: () => true });
-  const pages = { report: renderReport(report), full: renderReport({ ...report, details: Object.fromEntries(full.details) }) };
+  const pages = {
+    report: renderReport(report),
+    full: renderReport({ ...report, details: Object.fromEntries(full.details) }),
+  };
   const dir = mkdtempSync(join(tmpdir(), 'hoptrace-bench-report-size-'));
   const times = { report: [] as number[], full: [] as number[] };
   const context = await launchChromium(dir);
@@ -65,7 +76,9 @@ export async function reportSize(runs: number): Promise<ReportSizeFigures> {
     const page = context.pages()[0] ?? (await context.newPage());
     for (const name of ['report', 'full'] as const) writeFileSync(join(dir, `${name}.html`), pages[name]);
     // Alternating, so both see the same load on the machine.
-    for (let i = 0; i < runs; i++) for (const name of ['report', 'full'] as const) times[name].push(await firstRowMs(page, pathToFileURL(join(dir, `${name}.html`)).href));
+    for (let i = 0; i < runs; i++)
+      for (const name of ['report', 'full'] as const)
+        times[name].push(await firstRowMs(page, pathToFileURL(join(dir, `${name}.html`)).href));
   } finally {
     await context.close();
     rmSync(dir, { recursive: true, force: true });

@@ -19,16 +19,26 @@ const BATCH = 500;
 const RATIO = 0.1;
 
 function lambdaRecords(traces: SplitTrace[], random: () => number, firstSequence: number): KinesisStreamRecord[] {
-  const parts = shuffle(traces.flatMap((t) => t.parts.map((data) => ({ traceId: t.traceId, data }))), random);
+  const parts = shuffle(
+    traces.flatMap((t) => t.parts.map((data) => ({ traceId: t.traceId, data }))),
+    random,
+  );
   return parts.map((p, i) => {
     const sequenceNumber = String(firstSequence + i);
-    return { eventID: `shardId-000000000000:${sequenceNumber}`, kinesis: { data: p.data.toString('base64'), partitionKey: p.traceId, sequenceNumber } } as KinesisStreamRecord;
+    return {
+      eventID: `shardId-000000000000:${sequenceNumber}`,
+      kinesis: { data: p.data.toString('base64'), partitionKey: p.traceId, sequenceNumber },
+    } as KinesisStreamRecord;
   });
 }
 
 /** dynalite in a process of its own, so that its CPU is not counted as the consumer's. */
 async function childDynalite(): Promise<{ endpoint: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['-e', "require('dynalite')({createTableMs:0}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    ['-e', "require('dynalite')({createTableMs:0}).listen(0,'127.0.0.1',function(){console.log(this.address().port)})"],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const port = await new Promise<string>((resolve, reject) => {
     child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
     child.once('exit', (code) => reject(new Error(`dynalite exited with ${code}`)));
@@ -51,13 +61,28 @@ export interface TailSamplerThroughput {
  */
 export async function tailSamplerThroughput(receiverUrl: string, rounds: number): Promise<TailSamplerThroughput> {
   const dynalite = await childDynalite();
-  const client = decisionTableClient({ endpoint: dynalite.endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
+  const client = decisionTableClient({
+    endpoint: dynalite.endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: new NodeHttpHandler(),
+  });
   try {
     await createDecisionTable(client, 'bench-decisions');
-    const consume = createConsumer(readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiverUrl, HOPTRACE_DECISION_TABLE: 'bench-decisions', HOPTRACE_SAMPLE_RATIO: String(RATIO) }), client, SILENT);
+    const consume = createConsumer(
+      readConsumerConfig({
+        HOPTRACE_FORWARD_ENDPOINT: receiverUrl,
+        HOPTRACE_DECISION_TABLE: 'bench-decisions',
+        HOPTRACE_SAMPLE_RATIO: String(RATIO),
+      }),
+      client,
+      SILENT,
+    );
     const random = seededRandom(21);
     // Fresh traces each round: the consumer remembers what it forwarded.
-    const workload = Array.from({ length: rounds + 1 }, (_, r) => lambdaRecords(splitTraces(1000, 100 + r), random, r * 10_000));
+    const workload = Array.from({ length: rounds + 1 }, (_, r) =>
+      lambdaRecords(splitTraces(1000, 100 + r), random, r * 10_000),
+    );
     const run = async (records: KinesisStreamRecord[]): Promise<void> => {
       for (let i = 0; i < records.length; i += BATCH) {
         const { batchItemFailures } = await consume({ Records: records.slice(i, i + BATCH) });
@@ -71,7 +96,9 @@ export async function tailSamplerThroughput(receiverUrl: string, rounds: number)
     const spans = rounds * 1000 * SPANS_PER_TRACE;
     const spansPerSecond = spans / ((cpu.user + cpu.system) / 1e6);
     const sample = workload[1]!.slice(0, BATCH).map((r) => Buffer.from(r.kinesis.data, 'base64'));
-    const boundSpansPerSecond = await spansPerCpuSecond(BATCH * 2, 2, () => gzipSync(JSON.stringify(sample.map((b) => JSON.parse(gunzipSync(b).toString('utf8'))))));
+    const boundSpansPerSecond = await spansPerCpuSecond(BATCH * 2, 2, () =>
+      gzipSync(JSON.stringify(sample.map((b) => JSON.parse(gunzipSync(b).toString('utf8'))))),
+    );
     return { spansPerSecond, boundSpansPerSecond, spans };
   } finally {
     client.destroy();
@@ -98,12 +125,22 @@ export async function tailSamplerCompleteness(count: number): Promise<Completene
   try {
     const lane = await bed.lane('bench-spans');
     const env = { HOPTRACE_SAMPLE_RATIO: String(RATIO) };
-    const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: bed.receiver.url, HOPTRACE_DECISION_TABLE: lane.table, ...env });
+    const config = readConsumerConfig({
+      HOPTRACE_FORWARD_ENDPOINT: bed.receiver.url,
+      HOPTRACE_DECISION_TABLE: lane.table,
+      ...env,
+    });
     const { source } = await bed.consume(lane, { env, batchSize: 100 });
     const traces = splitTraces(count, 42);
     const random = seededRandom(43);
     for (let wave = 0; wave < 3; wave++) {
-      await bed.put(lane.stream, shuffle(traces.map((t) => ({ traceId: t.traceId, data: t.parts[wave]! })), random));
+      await bed.put(
+        lane.stream,
+        shuffle(
+          traces.map((t) => ({ traceId: t.traceId, data: t.parts[wave]! })),
+          random,
+        ),
+      );
       await source.idle();
     }
     await source.stop();
@@ -115,7 +152,12 @@ export async function tailSamplerCompleteness(count: number): Promise<Completene
     const complete = kept.filter((t) => got.get(t.traceId)?.size === t.spanIds.length).length;
     const partKept = (t: SplitTrace, part: Buffer): boolean => {
       const { request } = decodeStreamRecord(part);
-      return interest(request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)), config.policies) !== undefined || inSampledFraction(t.traceId, RATIO);
+      return (
+        interest(
+          request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans)),
+          config.policies,
+        ) !== undefined || inSampledFraction(t.traceId, RATIO)
+      );
     };
     const statelessComplete = kept.filter((t) => t.parts.every((p) => partKept(t, p))).length;
     const distinct = new Set(spans.map((s) => `${s.traceId}/${s.spanId}`)).size;

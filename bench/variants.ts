@@ -21,9 +21,26 @@ export interface Variant {
 }
 
 async function bundle(entry: string, outfile: string): Promise<void> {
-  const { metafile } = await build({ entryPoints: [resolve(ROOT, entry)], outfile, bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent', metafile: true });
+  const { metafile } = await build({
+    entryPoints: [resolve(ROOT, entry)],
+    outfile,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'silent',
+    metafile: true,
+  });
   // What takes the bytes, by input module, for the notes (esbuild's metafile).
-  writeFileSync(`${outfile}.inputs.json`, JSON.stringify(Object.fromEntries(Object.entries(Object.values(metafile.outputs)[0]!.inputs).map(([path, input]) => [path, input.bytesInOutput]))));
+  writeFileSync(
+    `${outfile}.inputs.json`,
+    JSON.stringify(
+      Object.fromEntries(
+        Object.entries(Object.values(metafile.outputs)[0]!.inputs).map(([path, input]) => [path, input.bytesInOutput]),
+      ),
+    ),
+  );
 }
 
 /** Minified bytes of a variant's bundle by input module path. */
@@ -49,12 +66,37 @@ export async function buildVariants(endpoint: string): Promise<Variant[]> {
   ]);
   // The layer patches a plain CommonJS handler module (esbuild's exports are getters it cannot wrap).
   writeFileSync(file('otel-auto'), "exports.handler = require('./bare.cjs').handler;\n");
-  const exporting = { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint, OTEL_LOG_LEVEL: 'none', OTEL_SERVICE_NAME: 'bench' };
+  const exporting = {
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: endpoint,
+    OTEL_LOG_LEVEL: 'none',
+    OTEL_SERVICE_NAME: 'bench',
+  };
   return [
     { name: 'bare', label: 'bare', module: file('bare'), bundle: file('bare'), nodeArgs: [], env: {} },
-    { name: 'bare-post', label: 'bare + one POST', module: file('bare-post'), bundle: file('bare-post'), nodeArgs: [], env: exporting },
-    { name: 'hoptrace', label: 'hoptrace', module: file('hoptrace'), bundle: file('hoptrace'), nodeArgs: [], env: exporting },
-    { name: 'otel-sdk', label: 'OTel SDK', module: file('otel-sdk'), bundle: file('otel-sdk'), nodeArgs: [], env: exporting },
+    {
+      name: 'bare-post',
+      label: 'bare + one POST',
+      module: file('bare-post'),
+      bundle: file('bare-post'),
+      nodeArgs: [],
+      env: exporting,
+    },
+    {
+      name: 'hoptrace',
+      label: 'hoptrace',
+      module: file('hoptrace'),
+      bundle: file('hoptrace'),
+      nodeArgs: [],
+      env: exporting,
+    },
+    {
+      name: 'otel-sdk',
+      label: 'OTel SDK',
+      module: file('otel-sdk'),
+      bundle: file('otel-sdk'),
+      nodeArgs: [],
+      env: exporting,
+    },
     {
       name: 'otel-auto',
       label: 'OTel auto-instr.',

@@ -32,7 +32,10 @@ export interface ViewerFigures {
 // What the timed page code uses of the browser (the bench compiles with Node's types only).
 interface Browser {
   location: { hash: string };
-  document: { querySelector(selector: string): unknown; getElementById(id: string): { textContent: string | null } | null };
+  document: {
+    querySelector(selector: string): unknown;
+    getElementById(id: string): { textContent: string | null } | null;
+  };
 }
 
 /**
@@ -61,7 +64,15 @@ export function launchChromium(dir: string): Promise<BrowserContext> {
   return chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
     viewport: { width: 1400, height: 900 },
   });
 }
@@ -77,7 +88,6 @@ export async function firstRowMs(page: Page, url: string): Promise<number> {
   await page.waitForSelector('.trace-row');
   return page.evaluate(() => performance.now());
 }
-
 
 export async function viewerReport(runs: number): Promise<ViewerFigures> {
   const data = sampleViewData(5_000);

@@ -15,15 +15,25 @@ export interface WarmResult {
  * Warm invocations (`spans` child spans each, flushed to the receiver in another process),
  * in `repeats` fresh processes per variant, interleaved; the median of their figures.
  */
-export function warm(variants: Variant[], spans: number, count: number, warmup: number, repeats: number): Record<string, WarmResult> {
+export function warm(
+  variants: Variant[],
+  spans: number,
+  count: number,
+  warmup: number,
+  repeats: number,
+): Record<string, WarmResult> {
   const runs = new Map<string, WarmResult[]>(variants.map((v) => [v.name, []]));
   for (let r = 0; r < repeats; r++) {
     for (const v of variants) {
-      const out = execFileSync(process.execPath, [...v.nodeArgs, resolve(PROBES, 'warm.cjs'), v.module, String(warmup), String(count), String(spans)], {
-        env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env },
-        stdio: ['ignore', 'pipe', 'ignore'],
-        maxBuffer: 16 * 1024 * 1024,
-      });
+      const out = execFileSync(
+        process.execPath,
+        [...v.nodeArgs, resolve(PROBES, 'warm.cjs'), v.module, String(warmup), String(count), String(spans)],
+        {
+          env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'bench', AWS_REGION: 'us-east-1', ...v.env },
+          stdio: ['ignore', 'pipe', 'ignore'],
+          maxBuffer: 16 * 1024 * 1024,
+        },
+      );
       const probe = JSON.parse(out.toString()) as { wallMs: number[]; cpuUs: number; afterHandlerMs: number[] };
       runs.get(v.name)!.push({
         wallMs: median(probe.wallMs),

@@ -28,7 +28,13 @@ export function emfLine(
   fields: Record<string, unknown>,
   rollups: ReadonlyArray<readonly string[]> = [],
 ): string {
-  return JSON.stringify({ _aws: { Timestamp: timestamp, CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [dimensions, ...rollups], Metrics: metrics }] }, ...fields });
+  return JSON.stringify({
+    _aws: {
+      Timestamp: timestamp,
+      CloudWatchMetrics: [{ Namespace: namespace, Dimensions: [dimensions, ...rollups], Metrics: metrics }],
+    },
+    ...fields,
+  });
 }
 
 /** Value → count as distributions of at most 100 values each, one per document. */

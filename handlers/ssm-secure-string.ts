@@ -27,8 +27,11 @@ export async function readSecureString(name: string, source: SecureStringSource)
     maxAttempts: 1,
   });
   try {
-    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), { abortSignal: AbortSignal.timeout(source.timeoutMs) });
-    if (Parameter?.Type !== 'SecureString') throw new Error(`SSM parameter ${name} must be a SecureString, not ${Parameter?.Type ?? 'missing'}`);
+    const { Parameter } = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }), {
+      abortSignal: AbortSignal.timeout(source.timeoutMs),
+    });
+    if (Parameter?.Type !== 'SecureString')
+      throw new Error(`SSM parameter ${name} must be a SecureString, not ${Parameter?.Type ?? 'missing'}`);
     return Parameter.Value ?? '';
   } catch (error) {
     if ((error as Error).name === 'ParameterNotFound') {

@@ -21,7 +21,12 @@ export interface LocalArchive {
 export type Transformation = (event: FirehoseTransformationEvent) => Promise<unknown>;
 
 /** Writes the span table under `dir` (replacing it) from the stream's records, and asks it the named questions. */
-export async function writeLocalArchive(records: readonly StoredRecord[], dir: string, transformation: Transformation, since: string): Promise<LocalArchive> {
+export async function writeLocalArchive(
+  records: readonly StoredRecord[],
+  dir: string,
+  transformation: Transformation,
+  since: string,
+): Promise<LocalArchive> {
   rmSync(dir, { recursive: true, force: true });
   const parts: PartitionedRows[] = [];
   let failedRecords = 0;

@@ -25,7 +25,9 @@ async function body(req: IncomingMessage): Promise<Buffer> {
 function spansIn(data: Buffer): string[] {
   try {
     const request = parseExportRequest(recordText(data));
-    return request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => `${s.traceId}/${s.spanId}`)));
+    return request.resourceSpans.flatMap((rs) =>
+      rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => `${s.traceId}/${s.spanId}`)),
+    );
   } catch {
     // Not OTLP JSON (protobuf from another SDK): the ingest's answer still counts it as refused or not.
     return [];
@@ -39,15 +41,23 @@ export async function startExportTally(ingestUrl: string): Promise<ExportTally> 
     void (async () => {
       const data = await body(req);
       for (const id of spansIn(data)) spans.add(id);
-      const headers = Object.fromEntries(Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && k !== 'host' && k !== 'content-length')) as Record<string, string>;
-      const answer = await fetch(`${ingestUrl}${req.url ?? ''}`, { method: req.method ?? 'POST', headers, body: data }).catch(() => undefined);
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k, v]) => typeof v === 'string' && k !== 'host' && k !== 'content-length'),
+      ) as Record<string, string>;
+      const answer = await fetch(`${ingestUrl}${req.url ?? ''}`, {
+        method: req.method ?? 'POST',
+        headers,
+        body: data,
+      }).catch(() => undefined);
       if (!answer) {
         refused++;
         res.writeHead(502).end();
         return;
       }
       if (!answer.ok) refused++;
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' }).end(Buffer.from(await answer.arrayBuffer()));
+      res
+        .writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' })
+        .end(Buffer.from(await answer.arrayBuffer()));
     })();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

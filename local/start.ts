@@ -40,7 +40,8 @@ const ORDERS = [
 ];
 
 const started = Date.now();
-const step = (message: string): void => console.log(`  ${`${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(6)}  ${message}`);
+const step = (message: string): void =>
+  console.log(`  ${`${((Date.now() - started) / 1000).toFixed(1)}s`.padStart(6)}  ${message}`);
 
 async function main(): Promise<void> {
   const keep = process.argv.includes('--keep');
@@ -90,9 +91,11 @@ async function main(): Promise<void> {
     await createStream(kinesis.client, STREAM);
     step(`kinesalite on ${kinesis.endpoint}, stream "${STREAM}" active`);
 
-    const invoke = (fn: string) => async (event: unknown): Promise<void> => {
-      await offline!.invoke(`${SERVICE}-${fn}`, event);
-    };
+    const invoke =
+      (fn: string) =>
+      async (event: unknown): Promise<void> => {
+        await offline!.invoke(`${SERVICE}-${fn}`, event);
+      };
     bus = await AwsBus.start({
       queues: { orders: invoke('fulfilment'), 'shipments-notify': invoke('notifier') },
       topics: { shipments: [{ queue: 'shipments-notify', raw: false }] },
@@ -106,21 +109,33 @@ async function main(): Promise<void> {
     frontDoor = await startRestFrontDoor((fn, event) => offline!.invoke(fn, event), { [STAGE]: `${SERVICE}-ingest` });
     const ingestUrl = `${frontDoor.url}/${STAGE}`;
     tally = await startExportTally(ingestUrl);
-    offline = await startOffline(HERE, {
-      HOPTRACE_LOCAL_HTTP: http,
-      HOPTRACE_LOCAL_OTLP: tally.url,
-      HOPTRACE_LOCAL_BUS: bus.url,
-      HOPTRACE_LOCAL_STREAM: STREAM,
-      HOPTRACE_LOCAL_KINESIS: kinesis.endpoint,
-    }, { httpPort });
-    step(`serverless-offline on ${http}: ${FUNCTIONS.join(', ')}; the ingest behind the REST API's stand-in, POST ${ingestUrl}/v1/traces`);
+    offline = await startOffline(
+      HERE,
+      {
+        HOPTRACE_LOCAL_HTTP: http,
+        HOPTRACE_LOCAL_OTLP: tally.url,
+        HOPTRACE_LOCAL_BUS: bus.url,
+        HOPTRACE_LOCAL_STREAM: STREAM,
+        HOPTRACE_LOCAL_KINESIS: kinesis.endpoint,
+      },
+      { httpPort },
+    );
+    step(
+      `serverless-offline on ${http}: ${FUNCTIONS.join(', ')}; the ingest behind the REST API's stand-in, POST ${ingestUrl}/v1/traces`,
+    );
 
     for (const order of ORDERS) {
-      const res = await fetch(`${http}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(order) });
+      const res = await fetch(`${http}/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(order),
+      });
       step(`POST /orders ${JSON.stringify(order)} → ${res.status} ${await res.text()}`);
     }
     await bus.idle();
-    step(`queue and topic deliveries done (${bus.deliveryErrors.length} consumer invocation(s) failed, as the demo intends)`);
+    step(
+      `queue and topic deliveries done (${bus.deliveryErrors.length} consumer invocation(s) failed, as the demo intends)`,
+    );
 
     const source = streamSource({ stream: STREAM, endpoint: kinesis.endpoint }, kinesis.client);
     await settled(source, tally.spans().size);
@@ -135,9 +150,19 @@ async function main(): Promise<void> {
     console.log(completeness(tally.spans(), landed, tally.refused(), data, offline.output()));
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const archive = await writeLocalArchive(await readStream(kinesis.client, STREAM), ARCHIVE, (event) => offline!.invoke(`${SERVICE}-archive`, event), yesterday);
-    step(`span table: ${archive.rows} row(s) as Parquet in ${ARCHIVE} (${archive.failedRecords} record(s) refused); its named queries on DuckDB:`);
-    for (const answer of archive.answers) console.log(`\n  ${answer.name}: ${answer.description.replace(/ since a day.*$/, ' since yesterday')}\n${formatRows(answer.rows)}`);
+    const archive = await writeLocalArchive(
+      await readStream(kinesis.client, STREAM),
+      ARCHIVE,
+      (event) => offline!.invoke(`${SERVICE}-archive`, event),
+      yesterday,
+    );
+    step(
+      `span table: ${archive.rows} row(s) as Parquet in ${ARCHIVE} (${archive.failedRecords} record(s) refused); its named queries on DuckDB:`,
+    );
+    for (const answer of archive.answers)
+      console.log(
+        `\n  ${answer.name}: ${answer.description.replace(/ since a day.*$/, ' since yesterday')}\n${formatRows(answer.rows)}`,
+      );
 
     if (keep) {
       sampler = await startLocalTailSampler(kinesis, STREAM);
@@ -163,7 +188,10 @@ async function main(): Promise<void> {
 async function settled(source: Source, sent: number): Promise<void> {
   const until = Date.now() + SETTLE_MS;
   while (Date.now() < until) {
-    const landed = await analyze(source).then((a) => a.counts.spans, () => 0);
+    const landed = await analyze(source).then(
+      (a) => a.counts.spans,
+      () => 0,
+    );
     if (landed >= sent) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -174,15 +202,36 @@ async function settled(source: Source, sent: number): Promise<void> {
  * (its lines are otherwise lost in serverless-offline's output): a span the functions kept
  * back (spooled after an overrun flush, dropped) shows up here, not as a silently shorter trace.
  */
-function completeness(sent: ReadonlySet<string>, landed: ReadonlySet<string>, refused: number, data: ViewData, offlineOutput: string): string {
+function completeness(
+  sent: ReadonlySet<string>,
+  landed: ReadonlySet<string>,
+  refused: number,
+  data: ViewData,
+  offlineOutput: string,
+): string {
   const missing = [...sent].filter((id) => !landed.has(id));
-  const lines = [`spans: ${sent.size} sent by the functions, ${landed.size} landed in the stream${data.duplicates ? ` (${data.duplicates} duplicate(s) dropped)` : ''}`];
-  if (missing.length > 0) lines.push(`  MISSING from the stream: ${missing.length} span(s) sent: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`);
+  const lines = [
+    `spans: ${sent.size} sent by the functions, ${landed.size} landed in the stream${data.duplicates ? ` (${data.duplicates} duplicate(s) dropped)` : ''}`,
+  ];
+  if (missing.length > 0)
+    lines.push(
+      `  MISSING from the stream: ${missing.length} span(s) sent: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
+    );
   if (refused > 0) lines.push(`  the ingest refused ${refused} export request(s)`);
   const skipped = skippedNote(data.skipped);
   if (skipped) lines.push(`  ${skipped}`);
-  const warnings = [...new Set(offlineOutput.split('\n').filter((line) => line.includes('[hoptrace]')).map((line) => line.slice(line.indexOf('[hoptrace]')).trim()))];
-  lines.push(warnings.length === 0 ? "hoptrace's warnings: none" : `hoptrace's warnings (${warnings.length}):`, ...warnings.map((w) => `  ${w}`));
+  const warnings = [
+    ...new Set(
+      offlineOutput
+        .split('\n')
+        .filter((line) => line.includes('[hoptrace]'))
+        .map((line) => line.slice(line.indexOf('[hoptrace]')).trim()),
+    ),
+  ];
+  lines.push(
+    warnings.length === 0 ? "hoptrace's warnings: none" : `hoptrace's warnings (${warnings.length}):`,
+    ...warnings.map((w) => `  ${w}`),
+  );
   return lines.join('\n');
 }
 

@@ -24,16 +24,25 @@ export async function startLocalTailSampler(kinesis: LocalKinesis, stream: strin
   const forward = process.env.HOPTRACE_FORWARD_ENDPOINT || undefined;
   const receiver = forward ? undefined : await startDemoReceiver((line) => console.error(`  ${line}`));
   const endpoint = forward ?? receiver!.url;
-  const config = readConsumerConfig({ ...process.env, HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_DECISION_TABLE: LOCAL_TABLE });
+  const config = readConsumerConfig({
+    ...process.env,
+    HOPTRACE_FORWARD_ENDPOINT: endpoint,
+    HOPTRACE_DECISION_TABLE: LOCAL_TABLE,
+  });
   const consume = createConsumer(config, dynamo.client, {
     emit: (line) => {
       const doc = JSON.parse(line) as { ForwardedSpans?: number; KeptTraces?: number; ParkedParts?: number };
-      if (doc.ForwardedSpans) console.log(`  tail sampler: ${doc.KeptTraces} trace(s) kept, ${doc.ForwardedSpans} span(s) forwarded to ${endpoint}`);
+      if (doc.ForwardedSpans)
+        console.log(
+          `  tail sampler: ${doc.KeptTraces} trace(s) kept, ${doc.ForwardedSpans} span(s) forwarded to ${endpoint}`,
+        );
     },
     log: (level, message) => console.error(`  tail sampler ${level}: ${message}`),
   });
   const source = await startEventSource(kinesis.client, stream, consume, { pollMs: 250, retryMs: 1000 });
-  console.log(`  tail sampler on stream "${stream}": decisions in dynalite ${dynamo.endpoint}, kept traces to ${endpoint}`);
+  console.log(
+    `  tail sampler on stream "${stream}": decisions in dynalite ${dynamo.endpoint}, kept traces to ${endpoint}`,
+  );
   return {
     forwardUrl: endpoint,
     stop: async () => {

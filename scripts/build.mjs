@@ -17,7 +17,9 @@ const ADDON_EXTERNALS = ['@opentelemetry/api', 'hoptrace', '@aws/durable-executi
 const importsHoptrace = {
   name: 'imports-hoptrace',
   setup(b) {
-    b.onResolve({ filter: /^\.\.\/index$/ }, (args) => (/\/src\/(powertools|durable)\//.test(args.importer) ? { path: 'hoptrace', external: true } : undefined));
+    b.onResolve({ filter: /^\.\.\/index$/ }, (args) =>
+      /\/src\/(powertools|durable)\//.test(args.importer) ? { path: 'hoptrace', external: true } : undefined,
+    );
   },
 };
 // The extension's entry point: ES module only, since it awaits its registration at top level;
@@ -78,4 +80,21 @@ for (const [name, entry] of Object.entries(HANDLERS)) {
 }
 
 // The bundled declarations must themselves type-check against the API's.
-execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '--strict', '--skipLibCheck', 'false', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--types', 'node', ...Object.keys(DECLARED).map((n) => `dist/${n}.d.mts`)], { stdio: 'inherit' });
+execFileSync(
+  process.execPath,
+  [
+    'node_modules/typescript/bin/tsc',
+    '--noEmit',
+    '--strict',
+    '--skipLibCheck',
+    'false',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--types',
+    'node',
+    ...Object.keys(DECLARED).map((n) => `dist/${n}.d.mts`),
+  ],
+  { stdio: 'inherit' },
+);

@@ -12,12 +12,17 @@ const STAMP = `${CLIENT}/node_modules/.installed-from`;
 
 // Only in the checkout itself: npm also runs prepare for a git or file dependency, in a
 // directory of its own (INIT_CWD is then the project that depends on hoptrace).
-const inCheckout = process.env.INIT_CWD === process.cwd() && existsSync('.git') && existsSync(`${CLIENT}/package-lock.json`);
+const inCheckout =
+  process.env.INIT_CWD === process.cwd() && existsSync('.git') && existsSync(`${CLIENT}/package-lock.json`);
 if (!['ci', 'install'].includes(process.env.npm_command ?? '') || !inCheckout) process.exit(0);
 execFileSync('bash', ['scripts/setup-system.sh'], { stdio: 'inherit' });
 // A rebuild takes minutes: only when the client's lock file changed since the last one.
-const lock = createHash('sha256').update(readFileSync(`${CLIENT}/package-lock.json`)).digest('hex');
+const lock = createHash('sha256')
+  .update(readFileSync(`${CLIENT}/package-lock.json`))
+  .digest('hex');
 if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === lock) process.exit(0);
-console.error('hoptrace: building the Lambda runtime interface clients for the tests (tools/lambda-runtime-client, a few minutes)');
+console.error(
+  'hoptrace: building the Lambda runtime interface clients for the tests (tools/lambda-runtime-client, a few minutes)',
+);
 execFileSync('npm', ['ci', '--prefix', CLIENT, '--no-audit', '--no-fund'], { stdio: 'inherit' });
 writeFileSync(STAMP, lock);

@@ -20,7 +20,13 @@ type MarkedType = 'kvlist' | 'array' | 'bytes' | 'empty';
 
 function markedType(value: OtlpAnyValue | undefined): MarkedType | undefined {
   if (!isObject(value)) return 'empty';
-  if (typeof value.stringValue === 'string' || typeof value.boolValue === 'boolean' || value.intValue !== undefined || value.doubleValue !== undefined) return undefined;
+  if (
+    typeof value.stringValue === 'string' ||
+    typeof value.boolValue === 'boolean' ||
+    value.intValue !== undefined ||
+    value.doubleValue !== undefined
+  )
+    return undefined;
   if (isObject(value.kvlistValue)) return 'kvlist';
   if (isObject(value.arrayValue)) return 'array';
   if (typeof value.bytesValue === 'string') return 'bytes';

@@ -35,7 +35,9 @@ export function catalogResources(): { Resources: Record<string, unknown> } {
             [`projection.${PARTITION_COLUMN}.range`]: `${FIRST_DAY},NOW`,
             [`projection.${PARTITION_COLUMN}.interval`]: '1',
             [`projection.${PARTITION_COLUMN}.interval.unit`]: 'DAYS',
-            'storage.location.template': { 'Fn::Sub': `s3://\${SpanArchiveBucket}/spans/${PARTITION_COLUMN}=\${!${PARTITION_COLUMN}}/` },
+            'storage.location.template': {
+              'Fn::Sub': `s3://\${SpanArchiveBucket}/spans/${PARTITION_COLUMN}=\${!${PARTITION_COLUMN}}/`,
+            },
           },
           PartitionKeys: [{ Name: PARTITION_COLUMN, Type: 'string' }],
           StorageDescriptor: {

@@ -27,7 +27,8 @@ export interface Syntax {
 }
 
 const literal = (key: string): string => (key === '?' ? key : `'${key}'`);
-const athenaMicros = (ts: string): string => `(CAST(floor(to_unixtime(${ts})) AS bigint) * 1000000 + CAST(date_format(${ts}, '%f') AS bigint))`;
+const athenaMicros = (ts: string): string =>
+  `(CAST(floor(to_unixtime(${ts})) AS bigint) * 1000000 + CAST(date_format(${ts}, '%f') AS bigint))`;
 
 export const SYNTAX: Record<Dialect, Syntax> = {
   athena: {
@@ -90,7 +91,8 @@ export const NAMED_QUERIES: readonly NamedQuery[] = [
     name: 'trace-by-id',
     // Only the days given are read (a trace id says nothing of its time): the scan is of a
     // day or two whatever the retention, far under the workgroup's cap.
-    description: "Every span of one trace, in start order, from the days given (YYYY-MM-DD): the trace's day, to the next for one that crossed midnight",
+    description:
+      "Every span of one trace, in start order, from the days given (YYYY-MM-DD): the trace's day, to the next for one that crossed midnight",
     parameters: ['trace id (32 lowercase hex)', 'first day (YYYY-MM-DD)', 'last day (YYYY-MM-DD)'],
     sql: (table, s) => `WITH ${deduplicated(table, s, `trace_id = ? AND ${PARTITION_COLUMN} BETWEEN ? AND ?`)}
 SELECT trace_id, span_id, parent_span_id, service_name, span_name, span_kind, start_time,

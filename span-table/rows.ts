@@ -70,7 +70,13 @@ export function nanosToIso(nanos: string): string {
   return `${new Date(ms).toISOString().slice(0, 19)}.${fraction}Z`;
 }
 
-function row(span: OtlpSpan, service: string, resource: TextMap, scope: OtlpEntity | undefined, tenant: string | null): SpanRow {
+function row(
+  span: OtlpSpan,
+  service: string,
+  resource: TextMap,
+  scope: OtlpEntity | undefined,
+  tenant: string | null,
+): SpanRow {
   return {
     trace_id: span.traceId,
     span_id: span.spanId,
@@ -87,8 +93,17 @@ function row(span: OtlpSpan, service: string, resource: TextMap, scope: OtlpEnti
     duration_ns: Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)),
     status_code: STATUSES[span.status?.code ?? 0] ?? 'Unset',
     status_message: span.status?.message ?? '',
-    events: (span.events ?? []).map((e) => ({ time: nanosToIso(e.timeUnixNano), name: e.name, attributes: attributeText(e.attributes) })),
-    links: (span.links ?? []).map((l) => ({ trace_id: l.traceId, span_id: l.spanId, trace_state: l.traceState ?? '', attributes: attributeText(l.attributes) })),
+    events: (span.events ?? []).map((e) => ({
+      time: nanosToIso(e.timeUnixNano),
+      name: e.name,
+      attributes: attributeText(e.attributes),
+    })),
+    links: (span.links ?? []).map((l) => ({
+      trace_id: l.traceId,
+      span_id: l.spanId,
+      trace_state: l.traceState ?? '',
+      attributes: attributeText(l.attributes),
+    })),
     tenant,
   };
 }
@@ -103,7 +118,8 @@ export function spanRows(request: OtlpExportRequest): SpanRow[] {
     const resource = attributeText(rs.resource?.attributes);
     const service = resource['service.name'] ?? 'unknown_service';
     const tenant = resource[HoptraceAttribute.Tenant] ?? null;
-    for (const ss of rs.scopeSpans) for (const span of ss.spans) rows.push(row(span, service, resource, ss.scope, tenant));
+    for (const ss of rs.scopeSpans)
+      for (const span of ss.spans) rows.push(row(span, service, resource, ss.scope, tenant));
   }
   return rows;
 }

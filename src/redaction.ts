@@ -56,14 +56,19 @@ const SHAPES: ReadonlyArray<[RegExp | string, RegExp, string]> = [
   // A JSON Web Token: base64url of '{"' starts its header.
   ['eyJ', /\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/g, REDACTED],
   // AWS access key ids, GitHub, Slack, Stripe, Google and npm tokens.
-  [/AKIA|ASIA|gh[pousr]_|github_pat_|xox|k_(?:live|test)_|AIza|npm_/, /\b(?:(?:AKIA|ASIA)[A-Z0-9]{16}\b|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|[rs]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[\w-]{35}|npm_[A-Za-z0-9]{36})/g, REDACTED],
+  [
+    /AKIA|ASIA|gh[pousr]_|github_pat_|xox|k_(?:live|test)_|AIza|npm_/,
+    /\b(?:(?:AKIA|ASIA)[A-Z0-9]{16}\b|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|[rs]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[\w-]{35}|npm_[A-Za-z0-9]{36})/g,
+    REDACTED,
+  ],
   // Tokens that are path segments: Telegram bots, Slack and Discord webhooks.
   ['/bot', /\/bot\d{5,}:[\w-]{30,}/g, `/bot${REDACTED}`],
   ['/services/', /(\/services\/)T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/g, `$1${REDACTED}`],
   ['/webhooks/', /(\/webhooks\/\d+\/)[\w-]{20,}/g, `$1${REDACTED}`],
 ];
 // Any of the shapes above: one test for the values (most) that hold none.
-const ANY_SHAPE = /@|Bearer|eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|xox|k_(?:live|test)_|AIza|npm_|\/bot|\/services\/|\/webhooks\//;
+const ANY_SHAPE =
+  /@|Bearer|eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|xox|k_(?:live|test)_|AIza|npm_|\/bot|\/services\/|\/webhooks\//;
 // "name": "value" in JSON text (an error message quoting a request body).
 const JSON_MEMBER = /"([A-Za-z][\w.-]*)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
 
@@ -71,10 +76,12 @@ function mayHold(text: string, gate: RegExp | string): boolean {
   return typeof gate === 'string' ? text.includes(gate) : gate.test(text);
 }
 
-const isNameChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
+const isNameChar = (c: number): boolean =>
+  (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46 || c === 45;
 const isLetter = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 // Where a value after `=` ends: the next parameter, a fragment, a separator, a quote or a space.
-const isValueEnd = (c: number): boolean => c === 38 || c === 35 || c === 59 || c === 44 || c === 34 || c === 39 || c === 60 || c === 62 || c <= 32;
+const isValueEnd = (c: number): boolean =>
+  c === 38 || c === 35 || c === 59 || c === 44 || c === 34 || c === 39 || c === 60 || c === 62 || c <= 32;
 
 /**
  * Replaces the values of `name=value` pairs (query strings, form bodies, connection strings,
@@ -127,13 +134,18 @@ export class Redactor {
   scrub(text: string): string {
     if (this.keys.length === 0) return text;
     let out = text;
-    if (ANY_SHAPE.test(out)) for (const [gate, shape, replacement] of SHAPES) if (mayHold(out, gate)) out = out.replace(shape, replacement);
+    if (ANY_SHAPE.test(out))
+      for (const [gate, shape, replacement] of SHAPES) if (mayHold(out, gate)) out = out.replace(shape, replacement);
     if (out.includes('=')) out = scrubAssignments(out, this.isSensitiveParameter);
-    if (out.includes('"')) out = out.replace(JSON_MEMBER, (whole, name: string) => (this.isSensitiveParameter(name) ? `"${name}":"${REDACTED}"` : whole));
+    if (out.includes('"'))
+      out = out.replace(JSON_MEMBER, (whole, name: string) =>
+        this.isSensitiveParameter(name) ? `"${name}":"${REDACTED}"` : whole,
+      );
     return out;
   }
 
-  private readonly isSensitiveParameter = (name: string): boolean => SENSITIVE_PARAMETERS.has(name.toLowerCase()) || this.isSensitive(name);
+  private readonly isSensitiveParameter = (name: string): boolean =>
+    SENSITIVE_PARAMETERS.has(name.toLowerCase()) || this.isSensitive(name);
 
   /** True when consecutive words, written together, spell one of the keys. */
   private spellsKey(words: string[]): boolean {

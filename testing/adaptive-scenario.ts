@@ -57,17 +57,32 @@ const START_MS = 1_800_000_000_000;
  * fake clock: each interval's traffic is put on the stream and consumed with the clock inside
  * that interval. Returns what reached the backend per interval.
  */
-export async function runAdaptiveScenario(bed: TailSamplerBed, name: string, scenario: IntervalLoad[] = SCENARIO): Promise<IntervalOutcome[]> {
+export async function runAdaptiveScenario(
+  bed: TailSamplerBed,
+  name: string,
+  scenario: IntervalLoad[] = SCENARIO,
+): Promise<IntervalOutcome[]> {
   const { kinesis, dynamo, receiver } = bed;
   await bed.lane(name, 2);
   let clock = START_MS;
-  const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: name, ...SCENARIO_ENV });
+  const config = readConsumerConfig({
+    HOPTRACE_FORWARD_ENDPOINT: receiver.url,
+    HOPTRACE_DECISION_TABLE: name,
+    ...SCENARIO_ENV,
+  });
   const lines: Array<{ at: number; doc: Record<string, unknown> }> = [];
-  const output = { emit: (line: string) => lines.push({ at: clock, doc: JSON.parse(line) as Record<string, unknown> }), log: () => undefined };
+  const output = {
+    emit: (line: string) => lines.push({ at: clock, doc: JSON.parse(line) as Record<string, unknown> }),
+    log: () => undefined,
+  };
   const sandboxes = new Map<string, ReturnType<typeof createConsumer>>();
   const consume = (event: KinesisStreamEvent) => {
     const shard = event.Records[0]!.eventID.split(':')[0]!;
-    if (!sandboxes.has(shard)) sandboxes.set(shard, createConsumer(config, dynamo.client, output, () => clock));
+    if (!sandboxes.has(shard))
+      sandboxes.set(
+        shard,
+        createConsumer(config, dynamo.client, output, () => clock),
+      );
     return sandboxes.get(shard)!(event);
   };
   const source = await startEventSource(kinesis.client, name, consume, { batchSize: 500, pollMs: 20 });
@@ -84,7 +99,15 @@ export async function runAdaptiveScenario(bed: TailSamplerBed, name: string, sce
         for (const t of traffic) if (filter(t)) out[t.kind]++;
         return out;
       };
-      const plan = lines.filter((l) => l.at === clock && l.doc.service === SERVICE && l.doc.operation === OPERATION && 'SampledProbability' in l.doc).map((l) => l.doc);
+      const plan = lines
+        .filter(
+          (l) =>
+            l.at === clock &&
+            l.doc.service === SERVICE &&
+            l.doc.operation === OPERATION &&
+            'SampledProbability' in l.doc,
+        )
+        .map((l) => l.doc);
       outcomes.push({
         ...load,
         interval: i,

@@ -19,8 +19,15 @@ const T0 = 1_700_000_000_000_000_000n;
  * than the others by far (200 ms against 24 ms, all others in one p99 bucket), spread evenly.
  * Ids are derived from `seed`, `interval` and the index, so every run deals the same traces.
  */
-export function intervalTraffic(seed: string, interval: number, count: number, errors: number, slow = 0): TrafficTrace[] {
-  const spread = (n: number, offset: number): Set<number> => new Set(Array.from({ length: n }, (_, k) => Math.floor((k * count) / n) + offset));
+export function intervalTraffic(
+  seed: string,
+  interval: number,
+  count: number,
+  errors: number,
+  slow = 0,
+): TrafficTrace[] {
+  const spread = (n: number, offset: number): Set<number> =>
+    new Set(Array.from({ length: n }, (_, k) => Math.floor((k * count) / n) + offset));
   const errorAt = spread(errors, 0);
   const slowAt = spread(slow, 1);
   return Array.from({ length: count }, (_, i) => {
@@ -37,7 +44,14 @@ export function intervalTraffic(seed: string, interval: number, count: number, e
       attributes: [],
       status: { code: kind === 'error' ? 2 : 0 },
     };
-    const request = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: SERVICE } }] }, scopeSpans: [{ scope: { name: 'traffic' }, spans: [span] }] }] };
+    const request = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: SERVICE } }] },
+          scopeSpans: [{ scope: { name: 'traffic' }, spans: [span] }],
+        },
+      ],
+    };
     return { traceId, kind, data: gzipSync(JSON.stringify(request)) };
   });
 }

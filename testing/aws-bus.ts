@@ -21,7 +21,11 @@ export interface Routes {
 }
 
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
-const lastSegment = (value: unknown): string => String(value ?? '').split(/[/:]/).filter(Boolean).at(-1) ?? '';
+const lastSegment = (value: unknown): string =>
+  String(value ?? '')
+    .split(/[/:]/)
+    .filter(Boolean)
+    .at(-1) ?? '';
 
 /**
  * A loopback stand-in for SQS, SNS, EventBridge and Lambda: answers the real AWS SDK v3
@@ -47,8 +51,18 @@ export class AwsBus {
   }
 
   /** SDK client settings pointing here. */
-  get clientConfig(): { endpoint: string; region: string; credentials: { accessKeyId: string; secretAccessKey: string }; maxAttempts: number } {
-    return { endpoint: this.url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 };
+  get clientConfig(): {
+    endpoint: string;
+    region: string;
+    credentials: { accessKeyId: string; secretAccessKey: string };
+    maxAttempts: number;
+  } {
+    return {
+      endpoint: this.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    };
   }
 
   /** The last call of an operation. */
@@ -100,7 +114,11 @@ export class AwsBus {
       }
       if (req.url?.startsWith('/2015-03-31/functions/')) {
         record('Invoke', { payload: raw });
-        res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': requestId, 'x-amz-executed-version': '$LATEST' });
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'x-amzn-requestid': requestId,
+          'x-amz-executed-version': '$LATEST',
+        });
         res.end('{"ok":true}');
         return;
       }
@@ -115,14 +133,27 @@ export class AwsBus {
     const queue = lastSegment(body.QueueUrl);
     switch (operation) {
       case 'SendMessage': {
-        const message = body as { MessageBody: string; MessageAttributes?: WireAttributes; MessageSystemAttributes?: { AWSTraceHeader?: { StringValue?: string } } };
-        this.deliver(queue, sqsRecord({ ...message, AWSTraceHeader: message.MessageSystemAttributes?.AWSTraceHeader?.StringValue }, queue));
+        const message = body as {
+          MessageBody: string;
+          MessageAttributes?: WireAttributes;
+          MessageSystemAttributes?: { AWSTraceHeader?: { StringValue?: string } };
+        };
+        this.deliver(
+          queue,
+          sqsRecord(
+            { ...message, AWSTraceHeader: message.MessageSystemAttributes?.AWSTraceHeader?.StringValue },
+            queue,
+          ),
+        );
         return { MessageId: randomUUID(), MD5OfMessageBody: md5(message.MessageBody) };
       }
       case 'SendMessageBatch': {
         const entries = body.Entries as Array<{ Id: string; MessageBody: string; MessageAttributes?: WireAttributes }>;
         for (const entry of entries) this.deliver(queue, sqsRecord(entry, queue));
-        return { Successful: entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: md5(e.MessageBody) })), Failed: [] };
+        return {
+          Successful: entries.map((e) => ({ Id: e.Id, MessageId: randomUUID(), MD5OfMessageBody: md5(e.MessageBody) })),
+          Failed: [],
+        };
       }
       case 'PutEvents':
         return { FailedEntryCount: 0, Entries: (body.Entries as unknown[]).map(() => ({ EventId: randomUUID() })) };
@@ -135,10 +166,16 @@ export class AwsBus {
     const meta = `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata>`;
     if (form.Action === 'PublishBatch') {
       const ids = Object.keys(form).filter((k) => /^PublishBatchRequestEntries\.member\.\d+\.Id$/.test(k));
-      const members = ids.map((k) => `<member><Id>${form[k]}</Id><MessageId>${randomUUID()}</MessageId></member>`).join('');
+      const members = ids
+        .map((k) => `<member><Id>${form[k]}</Id><MessageId>${randomUUID()}</MessageId></member>`)
+        .join('');
       return `<PublishBatchResponse><PublishBatchResult><Successful>${members}</Successful><Failed/></PublishBatchResult>${meta}</PublishBatchResponse>`;
     }
-    const publication: Publication = { TopicArn: form.TopicArn ?? '', Message: form.Message ?? '', MessageAttributes: formAttributes(form) };
+    const publication: Publication = {
+      TopicArn: form.TopicArn ?? '',
+      Message: form.Message ?? '',
+      MessageAttributes: formAttributes(form),
+    };
     for (const subscription of this.routes.topics?.[lastSegment(form.TopicArn)] ?? []) {
       this.deliver(subscription.queue, snsToSqsRecord(publication, subscription.raw, subscription.queue));
     }

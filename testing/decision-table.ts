@@ -9,9 +9,13 @@ export type LocalDynamo = LocalEmulator<DynamoDBClient>;
 
 /** Starts dynalite, DynamoDB on an in-memory leveldb, on a free loopback port. */
 export async function startDynalite(): Promise<LocalDynamo> {
-  return serveEmulator(
-    dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }),
-    (endpoint) => decisionTableClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() }),
+  return serveEmulator(dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }), (endpoint) =>
+    decisionTableClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: LOCAL_CREDENTIALS,
+      requestHandler: new NodeHttpHandler(),
+    }),
   );
 }
 

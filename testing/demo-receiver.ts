@@ -21,14 +21,17 @@ const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 function countSpans(body: unknown): number {
   const resourceSpans = (body as { resourceSpans?: unknown } | null)?.resourceSpans;
-  if (!Array.isArray(resourceSpans)) throw new HttpError(400, 'not an ExportTraceServiceRequest: no resourceSpans array');
+  if (!Array.isArray(resourceSpans))
+    throw new HttpError(400, 'not an ExportTraceServiceRequest: no resourceSpans array');
   let spans = 0;
   for (const rs of resourceSpans as unknown[]) {
     const scopes = (rs as { scopeSpans?: unknown } | null)?.scopeSpans;
-    if (!Array.isArray(scopes)) throw new HttpError(400, 'not an ExportTraceServiceRequest: a resourceSpans entry without a scopeSpans array');
+    if (!Array.isArray(scopes))
+      throw new HttpError(400, 'not an ExportTraceServiceRequest: a resourceSpans entry without a scopeSpans array');
     for (const ss of scopes as unknown[]) {
       const list = (ss as { spans?: unknown } | null)?.spans;
-      if (!Array.isArray(list)) throw new HttpError(400, 'not an ExportTraceServiceRequest: a scopeSpans entry without a spans array');
+      if (!Array.isArray(list))
+        throw new HttpError(400, 'not an ExportTraceServiceRequest: a scopeSpans entry without a spans array');
       spans += list.length;
     }
   }
@@ -37,9 +40,14 @@ function countSpans(body: unknown): number {
 
 /** The spans of one OTLP/HTTP JSON request, or why it cannot be read. */
 function read(req: IncomingMessage, raw: Buffer): number {
-  if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/v1/traces') throw new HttpError(404, `${req.method} ${req.url}: only POST /v1/traces is served`);
+  if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/v1/traces')
+    throw new HttpError(404, `${req.method} ${req.url}: only POST /v1/traces is served`);
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json') throw new HttpError(415, `content-type "${type}" not served: this demo receiver reads OTLP/HTTP JSON (application/json) only`);
+  if (type !== 'application/json')
+    throw new HttpError(
+      415,
+      `content-type "${type}" not served: this demo receiver reads OTLP/HTTP JSON (application/json) only`,
+    );
   const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
   let body = raw;
   if (encoding === 'gzip') {
@@ -80,7 +88,10 @@ export async function startDemoReceiver(log: (line: string) => void): Promise<De
         spans += received;
         answer(res, 200, {});
       } catch (error) {
-        const refused = error instanceof HttpError ? error : new HttpError(500, `could not be handled: ${(error as Error).message}`, {}, { cause: error });
+        const refused =
+          error instanceof HttpError
+            ? error
+            : new HttpError(500, `could not be handled: ${(error as Error).message}`, {}, { cause: error });
         log(`demo receiver: refused a request (${refused.status}): ${refused.message}`);
         answer(res, refused.status, { code: refused.status === 500 ? 13 : 3, message: refused.message });
       }

@@ -9,7 +9,10 @@ export interface LocalEmulator<C> {
 }
 
 /** Serves `server` on a free loopback port and makes its client; `close` ends both. */
-export async function serveEmulator<C extends { destroy(): void }>(server: Server, makeClient: (endpoint: string) => C): Promise<LocalEmulator<C>> {
+export async function serveEmulator<C extends { destroy(): void }>(
+  server: Server,
+  makeClient: (endpoint: string) => C,
+): Promise<LocalEmulator<C>> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const client = makeClient(endpoint);

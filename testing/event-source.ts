@@ -1,4 +1,10 @@
-import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  ListShardsCommand,
+  type KinesisClient,
+  type _Record,
+} from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 
 export type StreamHandler = (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse | void>;
@@ -44,7 +50,12 @@ function lambdaRecord(stream: string, shardId: string, r: _Record): KinesisStrea
  * to the handler, and on reported item failures (or a throw) the shard read again from the
  * lowest failed sequence number, as Lambda does with ReportBatchItemFailures.
  */
-export async function startEventSource(client: KinesisClient, stream: string, handler: StreamHandler, options: EventSourceOptions = {}): Promise<LocalEventSource> {
+export async function startEventSource(
+  client: KinesisClient,
+  stream: string,
+  handler: StreamHandler,
+  options: EventSourceOptions = {},
+): Promise<LocalEventSource> {
   const { batchSize = 100, pollMs = 50, retryMs = 50 } = options;
   const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: stream }));
   let stopped = false;
@@ -53,7 +64,17 @@ export async function startEventSource(client: KinesisClient, stream: string, ha
   const caughtUpAt = new Map<string, number>();
 
   const iterator = async (shardId: string, at?: string): Promise<string | undefined> =>
-    (await client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shardId, ...(at ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: at } : { ShardIteratorType: 'TRIM_HORIZON' }) }))).ShardIterator;
+    (
+      await client.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: shardId,
+          ...(at
+            ? { ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: at }
+            : { ShardIteratorType: 'TRIM_HORIZON' }),
+        }),
+      )
+    ).ShardIterator;
 
   const poll = async (shardId: string): Promise<void> => {
     let position = await iterator(shardId);

@@ -22,7 +22,9 @@ export function firehoseEvents(records: readonly StoredRecord[]): FirehoseTransf
     batches.at(-1)!.push(record);
     bytes += record.data.length;
   }
-  return batches.map((batch) => ({ records: batch.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })) }));
+  return batches.map((batch) => ({
+    records: batch.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })),
+  }));
 }
 
 /** The rows of the records answered `Ok`, each set in the partition the answer names. */
@@ -31,6 +33,10 @@ export function answeredRows(answer: readonly TransformedRecord[]): PartitionedR
     .filter((r) => r.result === 'Ok')
     .map((r) => ({
       partition: r.metadata!.partitionKeys.dt!,
-      rows: Buffer.from(r.data, 'base64').toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as SpanRow),
+      rows: Buffer.from(r.data, 'base64')
+        .toString('utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as SpanRow),
     }));
 }

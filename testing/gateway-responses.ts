@@ -32,14 +32,23 @@ interface GatewayResponseProperties {
  * A header mapping is a quoted static value ("'2'"), as API Gateway takes it.
  */
 export function gatewayAnswers(file = FRONT_DOOR): Record<GatewayResponseType, GatewayAnswer> {
-  const resources = (parse(readFileSync(file, 'utf8')) as { Resources: Record<string, { Type: string; Properties: GatewayResponseProperties }> }).Resources;
+  const resources = (
+    parse(readFileSync(file, 'utf8')) as {
+      Resources: Record<string, { Type: string; Properties: GatewayResponseProperties }>;
+    }
+  ).Resources;
   const out = { ...API_GATEWAY_DEFAULTS };
   for (const { Type, Properties: p } of Object.values(resources)) {
     if (Type !== 'AWS::ApiGateway::GatewayResponse' || !(p.ResponseType in out)) continue;
     const type = p.ResponseType as GatewayResponseType;
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    for (const [name, value] of Object.entries(p.ResponseParameters ?? {})) headers[name.replace(/^gatewayresponse\.header\./, '').toLowerCase()] = value.replace(/^'(.*)'$/, '$1');
-    out[type] = { status: Number(p.StatusCode ?? out[type].status), headers, body: p.ResponseTemplates?.['application/json'] ?? out[type].body };
+    for (const [name, value] of Object.entries(p.ResponseParameters ?? {}))
+      headers[name.replace(/^gatewayresponse\.header\./, '').toLowerCase()] = value.replace(/^'(.*)'$/, '$1');
+    out[type] = {
+      status: Number(p.StatusCode ?? out[type].status),
+      headers,
+      body: p.ResponseTemplates?.['application/json'] ?? out[type].body,
+    };
   }
   return out;
 }

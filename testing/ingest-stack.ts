@@ -43,10 +43,16 @@ export async function startLocalIngest(stream: string, shards: number): Promise<
   // The first call starts the ingest's worker, on a loaded machine slower than an exporter's
   // timeout: an export that gives up then still lands, after its sender read the stream. One
   // empty request (it writes nothing) makes that first call before any sender's.
-  const warm = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"resourceSpans":[]}' }).catch((error: unknown) => error as Error);
+  const warm = await fetch(`${url}/v1/traces`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"resourceSpans":[]}',
+  }).catch((error: unknown) => error as Error);
   if (warm instanceof Error || warm.status !== 200) {
     await Promise.all([offline.stop(), frontDoor.close(), kinesis.close()]);
-    throw new Error(`the local ingest does not answer: ${warm instanceof Error ? warm.message : `HTTP ${warm.status}`}`);
+    throw new Error(
+      `the local ingest does not answer: ${warm instanceof Error ? warm.message : `HTTP ${warm.status}`}`,
+    );
   }
   return {
     url,

@@ -18,12 +18,20 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export function kinesisClient(endpoint: string): KinesisClient {
-  return new KinesisClient({ endpoint, region: 'us-east-1', credentials: LOCAL_CREDENTIALS, requestHandler: new NodeHttpHandler() });
+  return new KinesisClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: LOCAL_CREDENTIALS,
+    requestHandler: new NodeHttpHandler(),
+  });
 }
 
 /** Starts kinesalite, an in-memory Kinesis, on a free loopback port. */
 export async function startKinesalite(): Promise<LocalKinesis> {
-  return serveEmulator(kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }), kinesisClient);
+  return serveEmulator(
+    kinesalite({ createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 }),
+    kinesisClient,
+  );
 }
 
 export async function createStream(client: KinesisClient, name: string, shards = 2): Promise<void> {

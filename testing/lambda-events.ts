@@ -6,10 +6,18 @@ export type WireAttributes = Record<string, { DataType: string; StringValue?: st
 const md5 = (text: string): string => createHash('md5').update(text).digest('hex');
 
 /** The SQS record Lambda delivers for a message sent with these fields. */
-export function sqsRecord(message: { MessageBody: string; MessageAttributes?: WireAttributes; AWSTraceHeader?: string }, queue = 'orders'): Record<string, unknown> {
+export function sqsRecord(
+  message: { MessageBody: string; MessageAttributes?: WireAttributes; AWSTraceHeader?: string },
+  queue = 'orders',
+): Record<string, unknown> {
   const messageAttributes: Record<string, unknown> = {};
   for (const [name, a] of Object.entries(message.MessageAttributes ?? {})) {
-    messageAttributes[name] = { stringValue: a.StringValue, stringListValues: [], binaryListValues: [], dataType: a.DataType };
+    messageAttributes[name] = {
+      stringValue: a.StringValue,
+      stringListValues: [],
+      binaryListValues: [],
+      dataType: a.DataType,
+    };
   }
   const now = String(Date.now());
   return {
@@ -41,8 +49,13 @@ const snsAttributes = (attributes: WireAttributes): Record<string, { Type: strin
   Object.fromEntries(Object.entries(attributes).map(([k, a]) => [k, { Type: a.DataType, Value: a.StringValue }]));
 
 /** The SQS record of an SNS → SQS delivery: the SNS envelope in the body, or the raw message. */
-export function snsToSqsRecord(publication: Publication, raw: boolean, queue = 'shipments-queue'): Record<string, unknown> {
-  if (raw) return sqsRecord({ MessageBody: publication.Message, MessageAttributes: publication.MessageAttributes }, queue);
+export function snsToSqsRecord(
+  publication: Publication,
+  raw: boolean,
+  queue = 'shipments-queue',
+): Record<string, unknown> {
+  if (raw)
+    return sqsRecord({ MessageBody: publication.Message, MessageAttributes: publication.MessageAttributes }, queue);
   const envelope = {
     Type: 'Notification',
     MessageId: randomUUID(),
@@ -80,7 +93,10 @@ export function formAttributes(form: Record<string, unknown>, prefix = 'MessageA
     const match = pattern.exec(key);
     if (!match) continue;
     const base = `${prefix}.entry.${match[1]}.Value`;
-    out[String(value)] = { DataType: String(form[`${base}.DataType`]), StringValue: form[`${base}.StringValue`] as string | undefined };
+    out[String(value)] = {
+      DataType: String(form[`${base}.DataType`]),
+      StringValue: form[`${base}.StringValue`] as string | undefined,
+    };
   }
   return out;
 }

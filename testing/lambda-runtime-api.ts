@@ -42,7 +42,16 @@ export interface InvokeResult {
 
 /** One thing that happened, with `performance.now()`. */
 export interface Moment {
-  kind: 'registered' | 'refused' | 'runtime-next' | 'extension-next' | 'invoke' | 'response' | 'freeze' | 'thaw' | 'init-error';
+  kind:
+    | 'registered'
+    | 'refused'
+    | 'runtime-next'
+    | 'extension-next'
+    | 'invoke'
+    | 'response'
+    | 'freeze'
+    | 'thaw'
+    | 'init-error';
   at: number;
   requestId?: string;
   detail?: string;
@@ -117,7 +126,14 @@ export class LambdaRuntimeApi {
     for (const [requestId, pending] of this.running) {
       this.running.delete(requestId);
       this.note('response', requestId, 'runtime exited');
-      pending.resolve({ requestId, body: Buffer.from('{"errorType":"Runtime.ExitError"}'), contentType: 'application/json', error: true, deadlineMs: pending.deadlineMs, at: performance.now() });
+      pending.resolve({
+        requestId,
+        body: Buffer.from('{"errorType":"Runtime.ExitError"}'),
+        contentType: 'application/json',
+        error: true,
+        deadlineMs: pending.deadlineMs,
+        at: performance.now(),
+      });
     }
     for (const res of this.runtimeWaiting.splice(0)) res.destroy();
     for (const extension of this.extensions.values()) extension.waiting?.destroy();
@@ -146,12 +162,23 @@ export class LambdaRuntimeApi {
   /** Resolves at the next freeze (at once when frozen), with its time. */
   nextFreeze(): Promise<number> {
     if (this.frozen) return Promise.resolve(this.moments.findLast((m) => m.kind === 'freeze')!.at);
-    return new Promise((resolve) => this.freezeWaiters.push(() => resolve(this.moments.findLast((m) => m.kind === 'freeze')!.at)));
+    return new Promise((resolve) =>
+      this.freezeWaiters.push(() => resolve(this.moments.findLast((m) => m.kind === 'freeze')!.at)),
+    );
   }
 
   /** Lambda's shutdown: thaw, SIGTERM, and SIGKILL after `windowMs`. Resolves with how the process ended. */
-  async shutdown(child: { pid?: number; exitCode: number | null; once: (e: 'exit', l: (code: number | null, signal: string | null) => void) => void }, windowMs = 500): Promise<{ code: number | null; signal: string | null }> {
-    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  async shutdown(
+    child: {
+      pid?: number;
+      exitCode: number | null;
+      once: (e: 'exit', l: (code: number | null, signal: string | null) => void) => void;
+    },
+    windowMs = 500,
+  ): Promise<{ code: number | null; signal: string | null }> {
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+      child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
     this.thaw();
     process.kill(child.pid!, 'SIGTERM');
     const timer = setTimeout(() => child.exitCode === null && process.kill(child.pid!, 'SIGKILL'), windowMs);
@@ -167,7 +194,12 @@ export class LambdaRuntimeApi {
   }
 
   private note(kind: Moment['kind'], requestId?: string, detail?: string): void {
-    this.moments.push({ kind, at: performance.now(), ...(requestId ? { requestId } : {}), ...(detail ? { detail } : {}) });
+    this.moments.push({
+      kind,
+      at: performance.now(),
+      ...(requestId ? { requestId } : {}),
+      ...(detail ? { detail } : {}),
+    });
   }
 
   private get concurrency(): number {
@@ -199,15 +231,24 @@ export class LambdaRuntimeApi {
       };
       if (pending.options.traceId) headers['Lambda-Runtime-Trace-Id'] = pending.options.traceId;
       if (pending.options.tenantId) headers['Lambda-Runtime-Aws-Tenant-Id'] = pending.options.tenantId;
-      if (pending.options.clientContext) headers['Lambda-Runtime-Client-Context'] = JSON.stringify(pending.options.clientContext);
+      if (pending.options.clientContext)
+        headers['Lambda-Runtime-Client-Context'] = JSON.stringify(pending.options.clientContext);
       this.runtimeWaiting.shift()!.writeHead(200, headers).end(JSON.stringify(pending.event));
       for (const extension of this.invokeExtensions()) {
         const waiting = extension.waiting!;
         extension.waiting = undefined;
-        const tracing = pending.options.traceId ? { type: 'X-Amzn-Trace-Id', value: pending.options.traceId } : undefined;
-        waiting
-          .writeHead(200, { 'Content-Type': 'application/json' })
-          .end(JSON.stringify({ eventType: 'INVOKE', deadlineMs: pending.deadlineMs, requestId: pending.requestId, invokedFunctionArn: headers['Lambda-Runtime-Invoked-Function-Arn'], tracing }));
+        const tracing = pending.options.traceId
+          ? { type: 'X-Amzn-Trace-Id', value: pending.options.traceId }
+          : undefined;
+        waiting.writeHead(200, { 'Content-Type': 'application/json' }).end(
+          JSON.stringify({
+            eventType: 'INVOKE',
+            deadlineMs: pending.deadlineMs,
+            requestId: pending.requestId,
+            invokedFunctionArn: headers['Lambda-Runtime-Invoked-Function-Arn'],
+            tracing,
+          }),
+        );
       }
     }
     this.maybeFreeze();
@@ -255,23 +296,31 @@ export class LambdaRuntimeApi {
     const events = Array.isArray(body.events) ? body.events : undefined;
     const refuse = (status: number, message: string): void => {
       this.note('refused', undefined, message);
-      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errorType: 'Extension.RegistrationRefused', errorMessage: message }));
+      res
+        .writeHead(status, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify({ errorType: 'Extension.RegistrationRefused', errorMessage: message }));
     };
     if (this.options.refuseRegistration) return refuse(403, 'registration refused');
     if (!this.registrationOpen) return refuse(403, 'registration closed: the runtime already asked for an invocation');
-    if (typeof name !== 'string' || name === '' || !events) return refuse(400, 'a Lambda-Extension-Name header and an events list are required');
+    if (typeof name !== 'string' || name === '' || !events)
+      return refuse(400, 'a Lambda-Extension-Name header and an events list are required');
     if (events.includes('SHUTDOWN')) return refuse(400, 'internal extensions cannot subscribe to SHUTDOWN');
-    if (this.options.maxConcurrency !== undefined && events.length > 0) return refuse(400, 'on Managed Instances internal extensions subscribe to no events');
+    if (this.options.maxConcurrency !== undefined && events.length > 0)
+      return refuse(400, 'on Managed Instances internal extensions subscribe to no events');
     const id = randomUUID();
     this.extensions.set(id, { name, invoke: events.includes('INVOKE'), waiting: undefined });
     this.note('registered', undefined, name);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Lambda-Extension-Identifier': id }).end(JSON.stringify({ functionName: 'traced', functionVersion: '$LATEST', handler: 'index.handler' }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json', 'Lambda-Extension-Identifier': id })
+      .end(JSON.stringify({ functionName: 'traced', functionVersion: '$LATEST', handler: 'index.handler' }));
   }
 
   private extensionNext(req: http.IncomingMessage, res: http.ServerResponse): void {
     const extension = this.extensions.get(String(req.headers['lambda-extension-identifier']));
     if (!extension) {
-      res.writeHead(403, { 'Content-Type': 'application/json' }).end('{"errorType":"Extension.UnknownExtensionIdentifier","errorMessage":"unknown extension"}');
+      res
+        .writeHead(403, { 'Content-Type': 'application/json' })
+        .end('{"errorType":"Extension.UnknownExtensionIdentifier","errorMessage":"unknown extension"}');
       return;
     }
     this.note('extension-next', undefined, extension.name);
@@ -279,7 +328,12 @@ export class LambdaRuntimeApi {
     this.pump();
   }
 
-  private async finish(req: http.IncomingMessage, res: http.ServerResponse, requestId: string, error: boolean): Promise<void> {
+  private async finish(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    requestId: string,
+    error: boolean,
+  ): Promise<void> {
     const pending = this.running.get(requestId);
     const body = await readBody(req);
     if (!pending) {
@@ -289,7 +343,14 @@ export class LambdaRuntimeApi {
     this.running.delete(requestId);
     this.note('response', requestId);
     res.writeHead(202, { 'Content-Type': 'application/json' }).end('{"status":"OK"}');
-    pending.resolve({ requestId, body, contentType: req.headers['content-type'], error, deadlineMs: pending.deadlineMs, at: performance.now() });
+    pending.resolve({
+      requestId,
+      body,
+      contentType: req.headers['content-type'],
+      error,
+      deadlineMs: pending.deadlineMs,
+      at: performance.now(),
+    });
     this.pump();
   }
 }

@@ -12,7 +12,10 @@ const ROOT = resolve(fileURLToPath(new URL('../', import.meta.url)));
 /** The runtime interface client Lambda uses on demand on this Node: 3.x on nodejs20.x and 22.x, 4.x on 24.x. */
 export const RIC: 3 | 4 = Number(process.versions.node.split('.')[0]) >= 24 ? 4 : 3;
 // Installed by the checkout's npm ci into a project of its own (tools/lambda-runtime-client/).
-const RIC_ENTRY = { 3: 'tools/lambda-runtime-client/node_modules/aws-lambda-ric-3/bin/index.mjs', 4: 'tools/lambda-runtime-client/node_modules/aws-lambda-ric-4/index.mjs' } as const;
+const RIC_ENTRY = {
+  3: 'tools/lambda-runtime-client/node_modules/aws-lambda-ric-3/bin/index.mjs',
+  4: 'tools/lambda-runtime-client/node_modules/aws-lambda-ric-4/index.mjs',
+} as const;
 
 /**
  * A function's deployment in a temporary task root: hoptrace installed in its node_modules as
@@ -20,21 +23,47 @@ const RIC_ENTRY = { 3: 'tools/lambda-runtime-client/node_modules/aws-lambda-ric-
  * `@opentelemetry/api` and middy, and the handler files given. `api` is the installed package
  * that stands as `@opentelemetry/api` (`otel-api-110`: API 1.10 where the checkout pins 1.9).
  */
-export async function deployment(files: Record<string, string>, api = '@opentelemetry/api'): Promise<{ root: string; remove: () => void }> {
+export async function deployment(
+  files: Record<string, string>,
+  api = '@opentelemetry/api',
+): Promise<{ root: string; remove: () => void }> {
   const root = mkdtempSync(join(tmpdir(), 'hoptrace-task-'));
   const pkg = join(root, 'node_modules/hoptrace');
-  for (const [dependency, installed] of [['@opentelemetry/api', api], ['@middy/core', '@middy/core']] as const) {
+  for (const [dependency, installed] of [
+    ['@opentelemetry/api', api],
+    ['@middy/core', '@middy/core'],
+  ] as const) {
     mkdirSync(join(root, 'node_modules', dependency, '..'), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules', installed), join(root, 'node_modules', dependency));
   }
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
   mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'hoptrace', type: manifest.type, main: manifest.main, exports: manifest.exports }));
+  writeFileSync(
+    join(pkg, 'package.json'),
+    JSON.stringify({ name: 'hoptrace', type: manifest.type, main: manifest.main, exports: manifest.exports }),
+  );
   const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: false, logLevel: 'silent' } as const;
   await Promise.all([
-    build({ ...common, entryPoints: [join(ROOT, 'src/index.ts')], external: ['@opentelemetry/api'], format: 'esm', outfile: join(pkg, 'dist/index.mjs') }),
-    build({ ...common, entryPoints: [join(ROOT, 'src/index.ts')], external: ['@opentelemetry/api'], format: 'cjs', outfile: join(pkg, 'dist/index.cjs') }),
-    build({ ...common, entryPoints: [join(ROOT, 'src/lambda/index.ts')], format: 'esm', outfile: join(pkg, 'dist/lambda.mjs') }),
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'src/index.ts')],
+      external: ['@opentelemetry/api'],
+      format: 'esm',
+      outfile: join(pkg, 'dist/index.mjs'),
+    }),
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'src/index.ts')],
+      external: ['@opentelemetry/api'],
+      format: 'cjs',
+      outfile: join(pkg, 'dist/index.cjs'),
+    }),
+    build({
+      ...common,
+      entryPoints: [join(ROOT, 'src/lambda/index.ts')],
+      format: 'esm',
+      outfile: join(pkg, 'dist/lambda.mjs'),
+    }),
   ]);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(root, name), text);
   return { root, remove: () => rmSync(root, { recursive: true, force: true }) };
@@ -49,7 +78,13 @@ export interface Sandbox {
 }
 
 /** Starts the runtime interface client on `handler` in `root`, as Lambda starts a sandbox. */
-export function startSandbox(runtimeApi: string, root: string, env: Record<string, string> = {}, ric: 3 | 4 = RIC, handler = 'index.handler'): Sandbox {
+export function startSandbox(
+  runtimeApi: string,
+  root: string,
+  env: Record<string, string> = {},
+  ric: 3 | 4 = RIC,
+  handler = 'index.handler',
+): Sandbox {
   const child = spawn(process.execPath, [join(ROOT, RIC_ENTRY[ric]), handler], {
     cwd: root,
     env: {
@@ -99,7 +134,18 @@ export interface Booted {
  * client, and an ingest (a fresh receiver unless one is given). `cleanup` stops them all.
  * `apiPackage`: as `deployment`'s `api`.
  */
-export function sandboxes(ric: 3 | 4 = RIC, apiPackage?: string): { boot: (files: Record<string, string>, options?: RuntimeApiOptions, env?: Record<string, string>, receiver?: OtlpReceiver) => Promise<Booted>; cleanup: () => Promise<void> } {
+export function sandboxes(
+  ric: 3 | 4 = RIC,
+  apiPackage?: string,
+): {
+  boot: (
+    files: Record<string, string>,
+    options?: RuntimeApiOptions,
+    env?: Record<string, string>,
+    receiver?: OtlpReceiver,
+  ) => Promise<Booted>;
+  cleanup: () => Promise<void>;
+} {
   const cleanups: Array<() => Promise<void> | void> = [];
   return {
     async boot(files, options = {}, env = {}, receiver) {
@@ -110,7 +156,13 @@ export function sandboxes(ric: 3 | 4 = RIC, apiPackage?: string): { boot: (files
       const task = await deployment(files, apiPackage);
       cleanups.push(task.remove);
       const start = (): Sandbox => {
-        const sandbox = startSandbox(api.address, task.root, { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env }, ric, env._HANDLER ?? 'index.handler');
+        const sandbox = startSandbox(
+          api.address,
+          task.root,
+          { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ingest.url, ...env },
+          ric,
+          env._HANDLER ?? 'index.handler',
+        );
         cleanups.push(sandbox.kill);
         return sandbox;
       };
@@ -139,5 +191,9 @@ export function spansOf(receiver: OtlpReceiver, requestId: string): OtlpSpan[] {
 /** When each export request carrying one of `spans` arrived. */
 export function arrivals(receiver: OtlpReceiver, spans: OtlpSpan[]): number[] {
   const ids = new Set(spans.map((s) => s.spanId));
-  return receiver.requests.filter((r) => r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => ids.has(s.spanId))))).map((r) => r.at);
+  return receiver.requests
+    .filter((r) =>
+      r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => ids.has(s.spanId)))),
+    )
+    .map((r) => r.at);
 }

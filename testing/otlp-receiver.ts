@@ -123,7 +123,13 @@ export class OtlpReceiver {
         return;
       }
       const record = (): void => {
-        this.requests.push({ headers: req.headers, body: JSON.parse(raw.toString('utf8')) as ReceivedRequest['body'], bytes: raw.length, remotePort: req.socket.remotePort, at });
+        this.requests.push({
+          headers: req.headers,
+          body: JSON.parse(raw.toString('utf8')) as ReceivedRequest['body'],
+          bytes: raw.length,
+          remotePort: req.socket.remotePort,
+          at,
+        });
       };
       switch (behaviour.kind) {
         case 'ok':
@@ -131,7 +137,9 @@ export class OtlpReceiver {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
           return;
         case 'status':
-          res.writeHead(behaviour.status, behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {}).end('{}');
+          res
+            .writeHead(behaviour.status, behaviour.retryAfter ? { 'retry-after': behaviour.retryAfter } : {})
+            .end('{}');
           return;
         case 'hang':
           this.hanging.set(res, () => {

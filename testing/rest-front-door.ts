@@ -33,7 +33,8 @@ const LAMBDA_MAX_EVENT_BYTES = 6 * 1024 * 1024;
  */
 export async function startRestFrontDoor(invoke: Invoke, functions: Record<string, string>): Promise<FrontDoor> {
   const answers = gatewayAnswers();
-  const answer = (res: http.ServerResponse, { status, headers, body }: GatewayAnswer) => res.writeHead(status, headers).end(body);
+  const answer = (res: http.ServerResponse, { status, headers, body }: GatewayAnswer) =>
+    res.writeHead(status, headers).end(body);
   const server = http.createServer((req, res) => {
     const receivedAt = Date.now();
     const chunks: Buffer[] = [];
@@ -58,7 +59,12 @@ export async function startRestFrontDoor(invoke: Invoke, functions: Record<strin
         httpMethod: 'POST',
         headers,
         queryStringParameters: null,
-        requestContext: { resourcePath: '/v1/traces', httpMethod: 'POST', stage: 'local', requestTimeEpoch: receivedAt },
+        requestContext: {
+          resourcePath: '/v1/traces',
+          httpMethod: 'POST',
+          stage: 'local',
+          requestTimeEpoch: receivedAt,
+        },
         body: body.length > 0 ? body.toString('base64') : null,
         isBase64Encoded: body.length > 0,
       };
@@ -68,18 +74,33 @@ export async function startRestFrontDoor(invoke: Invoke, functions: Record<strin
       }
       // API Gateway's own call to Lambda, not a hop of a function traced in this process (the
       // tests and the load bench run wrapped handlers beside the stand-in): never traced.
-      context.with(suppressTracing(context.active()), () => invoke(fn, event)).then(
-        (result) => {
-          const { statusCode, headers: out, body: text, isBase64Encoded } = (result ?? {}) as { statusCode?: unknown; headers?: Record<string, string>; body?: string; isBase64Encoded?: boolean };
-          // Not a proxy answer: Lambda refused the call (no such function, throttled) or the function answered nonsense.
-          if (typeof statusCode !== 'number') answer(res, answers.DEFAULT_5XX);
-          else res.writeHead(statusCode, out ?? {}).end(Buffer.from(text ?? '', isBase64Encoded ? 'base64' : 'utf8'));
-        },
-        () => answer(res, answers.DEFAULT_5XX),
-      );
+      context
+        .with(suppressTracing(context.active()), () => invoke(fn, event))
+        .then(
+          (result) => {
+            const {
+              statusCode,
+              headers: out,
+              body: text,
+              isBase64Encoded,
+            } = (result ?? {}) as {
+              statusCode?: unknown;
+              headers?: Record<string, string>;
+              body?: string;
+              isBase64Encoded?: boolean;
+            };
+            // Not a proxy answer: Lambda refused the call (no such function, throttled) or the function answered nonsense.
+            if (typeof statusCode !== 'number') answer(res, answers.DEFAULT_5XX);
+            else res.writeHead(statusCode, out ?? {}).end(Buffer.from(text ?? '', isBase64Encoded ? 'base64' : 'utf8'));
+          },
+          () => answer(res, answers.DEFAULT_5XX),
+        );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

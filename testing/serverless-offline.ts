@@ -60,13 +60,27 @@ function killRunning(): void {
   running.clear();
 }
 
-export async function startOffline(dir: string, env: Record<string, string>, options: OfflineOptions = {}): Promise<Offline> {
+export async function startOffline(
+  dir: string,
+  env: Record<string, string>,
+  options: OfflineOptions = {},
+): Promise<Offline> {
   const httpPort = options.httpPort ?? (await freePort());
   const lambdaPort = options.lambdaPort ?? (await freePort());
   const readyTimeoutMs = options.readyTimeoutMs ?? 90_000;
   const child: ChildProcess = spawn(
     process.execPath,
-    [SERVERLESS_BIN, 'offline', 'start', '--host', '127.0.0.1', '--httpPort', String(httpPort), '--lambdaPort', String(lambdaPort)],
+    [
+      SERVERLESS_BIN,
+      'offline',
+      'start',
+      '--host',
+      '127.0.0.1',
+      '--httpPort',
+      String(httpPort),
+      '--lambdaPort',
+      String(lambdaPort),
+    ],
     {
       cwd: dir,
       env: {
@@ -87,7 +101,10 @@ export async function startOffline(dir: string, env: Record<string, string>, opt
   if (child.pid !== undefined) killOnExit(child.pid);
   let output = '';
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serverless offline not ready after ${readyTimeoutMs} ms:\n${output}`)), readyTimeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`serverless offline not ready after ${readyTimeoutMs} ms:\n${output}`)),
+      readyTimeoutMs,
+    );
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
       if (output.includes('Server ready')) {
@@ -127,7 +144,10 @@ export async function startOffline(dir: string, env: Record<string, string>, opt
     throw error;
   }
   const invoke = async (functionName: string, event: unknown): Promise<unknown> => {
-    const res = await fetch(`http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${functionName}/invocations`, { method: 'POST', body: JSON.stringify(event) });
+    const res = await fetch(`http://127.0.0.1:${lambdaPort}/2015-03-31/functions/${functionName}/invocations`, {
+      method: 'POST',
+      body: JSON.stringify(event),
+    });
     const text = await res.text();
     if (res.headers.get('x-amz-function-error')) throw new Error(`${functionName} failed: ${text}`);
     return text ? (JSON.parse(text) as unknown) : undefined;

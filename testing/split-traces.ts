@@ -16,7 +16,8 @@ const OUTCOMES: Outcome[] = ['error', 'slow', 'cold', 'routine'];
 const SERVICES = ['orders-api', 'fulfilment', 'notifier'];
 const T0 = 1_700_000_000_000_000_000n;
 
-const id = (seed: string, hexChars: number): string => createHash('sha256').update(seed).digest('hex').slice(0, hexChars);
+const id = (seed: string, hexChars: number): string =>
+  createHash('sha256').update(seed).digest('hex').slice(0, hexChars);
 
 /** A deterministic pseudo-random sequence (mulberry32), so every run deals the same workload. */
 export function seededRandom(seed: number): () => number {
@@ -57,7 +58,14 @@ export function splitTraces(count: number, seed = 1): SplitTrace[] {
       spanIds.push(entry, child);
       const start = T0 + BigInt(p) * 50_000_000n;
       const durationNs = outcome === 'slow' && p === special ? 2_500_000_000n : 20_000_000n;
-      const span = (spanId: string, parentSpanId: string | undefined, name: string, kind: number, ns: bigint, extra: object = {}): object => ({
+      const span = (
+        spanId: string,
+        parentSpanId: string | undefined,
+        name: string,
+        kind: number,
+        ns: bigint,
+        extra: object = {},
+      ): object => ({
         traceId,
         spanId,
         ...(parentSpanId ? { parentSpanId } : {}),
@@ -69,9 +77,19 @@ export function splitTraces(count: number, seed = 1): SplitTrace[] {
         status: { code: outcome === 'error' && p === special ? 2 : 0 },
         ...extra,
       });
-      const spans = [span(entry, parent, `${service} handle`, p === 0 ? 2 : 5, durationNs), span(child, entry, `${service} work`, 1, durationNs / 2n)];
+      const spans = [
+        span(entry, parent, `${service} handle`, p === 0 ? 2 : 5, durationNs),
+        span(child, entry, `${service} work`, 1, durationNs / 2n),
+      ];
       parent = entry;
-      const request = { resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: { name: 'hoptrace' }, spans }] }] };
+      const request = {
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+            scopeSpans: [{ scope: { name: 'hoptrace' }, spans }],
+          },
+        ],
+      };
       return gzipSync(JSON.stringify(request));
     });
     return { traceId, outcome, spanIds, parts: shuffle(parts, random) };

@@ -51,14 +51,29 @@ export async function startSsmEndpoint(initial: Record<string, Parameter>): Prom
         res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'local' });
         res.end(JSON.stringify(body));
       };
-      if (endpoint.fault === 'fail') return answer(500, { __type: 'InternalServerError', message: 'An internal error occurred' });
-      if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter') return answer(400, { __type: 'UnknownOperationException', message: String(req.headers['x-amz-target']) });
-      const { Name, WithDecryption } = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { Name?: string; WithDecryption?: boolean };
+      if (endpoint.fault === 'fail')
+        return answer(500, { __type: 'InternalServerError', message: 'An internal error occurred' });
+      if (req.headers['x-amz-target'] !== 'AmazonSSM.GetParameter')
+        return answer(400, { __type: 'UnknownOperationException', message: String(req.headers['x-amz-target']) });
+      const { Name, WithDecryption } = JSON.parse(Buffer.concat(chunks).toString() || '{}') as {
+        Name?: string;
+        WithDecryption?: boolean;
+      };
       const parameter = Name === undefined ? undefined : parameters[Name];
-      if (Name === undefined || parameter === undefined) return answer(400, { __type: 'ParameterNotFound', message: `Parameter ${Name} not found.` });
+      if (Name === undefined || parameter === undefined)
+        return answer(400, { __type: 'ParameterNotFound', message: `Parameter ${Name} not found.` });
       reads.set(Name, (reads.get(Name) ?? 0) + 1);
       const value = parameter.type === 'SecureString' && !WithDecryption ? 'AQICAHencrypted' : parameter.value;
-      return answer(200, { Parameter: { Name, Type: parameter.type, Value: value, Version: 1, ARN: `arn:aws:ssm:us-east-1:000000000000:parameter${Name}`, DataType: 'text' } });
+      return answer(200, {
+        Parameter: {
+          Name,
+          Type: parameter.type,
+          Value: value,
+          Version: 1,
+          ARN: `arn:aws:ssm:us-east-1:000000000000:parameter${Name}`,
+          DataType: 'text',
+        },
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

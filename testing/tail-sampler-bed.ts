@@ -79,7 +79,10 @@ export async function startTailSamplerBed(): Promise<TailSamplerBed> {
     dynamo,
     receiver,
     lane: async (name, shards = 2, withTable = true) => {
-      await Promise.all([createStream(kinesis.client, name, shards), withTable ? createDecisionTable(dynamo.client, name) : undefined]);
+      await Promise.all([
+        createStream(kinesis.client, name, shards),
+        withTable ? createDecisionTable(dynamo.client, name) : undefined,
+      ]);
       return { stream: name, table: name };
     },
     put,
@@ -89,7 +92,8 @@ export async function startTailSamplerBed(): Promise<TailSamplerBed> {
       const logs: ConsumerLog[] = [];
       const output = {
         emit: (line: string) => lines.push(line),
-        log: (level: string, message: string, fields?: Record<string, unknown>) => logs.push({ level, message, ...(fields ? { fields } : {}) }),
+        log: (level: string, message: string, fields?: Record<string, unknown>) =>
+          logs.push({ level, message, ...(fields ? { fields } : {}) }),
       };
       const consume = createConsumer(readConsumerConfig(env), dynamo.client, output, options.now);
       const source = await startEventSource(kinesis.client, lane.stream, consume, {
@@ -98,7 +102,9 @@ export async function startTailSamplerBed(): Promise<TailSamplerBed> {
       });
       running.add(source);
       const counter = (name: string): number =>
-        lines.map((l) => JSON.parse(l) as Record<string, unknown>).reduce((sum, d) => sum + (typeof d[name] === 'number' ? d[name] : 0), 0);
+        lines
+          .map((l) => JSON.parse(l) as Record<string, unknown>)
+          .reduce((sum, d) => sum + (typeof d[name] === 'number' ? d[name] : 0), 0);
       return { source, consume, lines, logs, counter };
     },
     reset: async () => {

@@ -9,14 +9,25 @@ const BODY = JSON.stringify({ resourceSpans: [], padding: 'x'.repeat(2_950) });
 let client: Promise<{ request: typeof httpRequest; agent: Agent }> | undefined;
 
 function post(url: string): Promise<void> {
-  client ??= import('node:http').then((http) => ({ request: http.request, agent: new http.Agent({ keepAlive: true }) }));
+  client ??= import('node:http').then((http) => ({
+    request: http.request,
+    agent: new http.Agent({ keepAlive: true }),
+  }));
   return client.then(
     ({ request, agent }) =>
       new Promise<void>((resolve, reject) => {
-        const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) } }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-        });
+        const req = request(
+          url,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', resolve);
+          },
+        );
         req.on('error', reject);
         req.end(BODY);
       }),

@@ -9,7 +9,11 @@ let lastItem: unknown;
  * through the standard API (no-ops in the bare variant), `garbage` short-lived objects of the
  * handler's own (~250 bytes each), then a small JSON response.
  */
-export async function work(event: { id?: string; spans?: number; garbage?: number }): Promise<{ statusCode: number; body: string }> {
+export async function work(event: {
+  id?: string;
+  spans?: number;
+  garbage?: number;
+}): Promise<{ statusCode: number; body: string }> {
   for (let i = 0; i < (event.garbage ?? 0); i++) lastItem = { id: `item-${i}`, values: [i, i + 1], meta: { n: i } };
   const tracer = trace.getTracer('bench');
   const count = event.spans ?? 3;

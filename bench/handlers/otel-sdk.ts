@@ -15,7 +15,10 @@ provider.register();
 const tracer = trace.getTracer('@opentelemetry/instrumentation-aws-lambda');
 let coldStart = true;
 
-export async function handler(event: { id?: string; spans?: number }, lambdaContext: { awsRequestId: string; functionName: string }) {
+export async function handler(
+  event: { id?: string; spans?: number },
+  lambdaContext: { awsRequestId: string; functionName: string },
+) {
   const span = tracer.startSpan(lambdaContext.functionName, {
     kind: SpanKind.SERVER,
     attributes: { 'faas.execution': lambdaContext.awsRequestId, 'faas.coldstart': coldStart, 'cloud.provider': 'aws' },

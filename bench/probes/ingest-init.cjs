@@ -18,6 +18,8 @@ const event = {
 };
 handler(event, { getRemainingTimeInMillis: () => 3000 }).then((answer) => {
   const firstAnswerMs = Date.now() - startedAt;
-  process.stdout.write(`${JSON.stringify({ bootMs: t0, loadMs, loadCpuMs: (cpu.user + cpu.system) / 1000, status: answer.statusCode, firstAnswerMs })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bootMs: t0, loadMs, loadCpuMs: (cpu.user + cpu.system) / 1000, status: answer.statusCode, firstAnswerMs })}\n`,
+  );
   process.exit(0);
 });

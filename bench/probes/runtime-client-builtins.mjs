@@ -7,5 +7,12 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 const ric4 = Number(process.versions.node.split('.')[0]) >= 24;
-const ids = ['http', 'net', 'stream/promises', 'string_decoder', 'diagnostics_channel', ...(ric4 ? ['os', 'worker_threads'] : ['assert'])];
+const ids = [
+  'http',
+  'net',
+  'stream/promises',
+  'string_decoder',
+  'diagnostics_channel',
+  ...(ric4 ? ['os', 'worker_threads'] : ['assert']),
+];
 for (const id of ids) require(`node:${id}`);

@@ -44,8 +44,14 @@ const NONE: ReadonlySet<string> = new Set();
 /** Why nothing could be read, when nothing could. */
 function nothingRead(source: Source, counts: ReadCounts): CliError {
   const where = counts.firstOrigin !== undefined ? ` (${counts.firstOrigin})` : '';
-  if (counts.skippedRecords > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedRecords} record(s) skipped, the first${where} because: ${counts.firstReason}`);
-  if (counts.skippedSpans > 0) return new CliError(`nothing readable in ${source.description}: ${counts.skippedSpans} span(s) skipped, the first${where} because: ${counts.firstReason}`);
+  if (counts.skippedRecords > 0)
+    return new CliError(
+      `nothing readable in ${source.description}: ${counts.skippedRecords} record(s) skipped, the first${where} because: ${counts.firstReason}`,
+    );
+  if (counts.skippedSpans > 0)
+    return new CliError(
+      `nothing readable in ${source.description}: ${counts.skippedSpans} span(s) skipped, the first${where} because: ${counts.firstReason}`,
+    );
   return new CliError(`no spans in ${source.description}`);
 }
 
@@ -81,7 +87,8 @@ export function analyzeSpans(store: ReadSpans, options: AnalyzeOptions = {}): An
       if (parent?.kind === OtlpSpanKind.Producer) deliveries.add(`${traceId}/${parent.spanId}\0${span.service}`);
     }
   }
-  const aggregate = (mapCounted?: MapCounted): Aggregator => new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs, mapCounted);
+  const aggregate = (mapCounted?: MapCounted): Aggregator =>
+    new Aggregator(resolve, (ref, service) => deliveries.has(`${ref}\0${service}`), options.bucketMs, mapCounted);
   const aggregator = aggregate(options.mapCounted);
   const groups = new Map<string, Aggregator>();
   let without = 0;
@@ -104,13 +111,24 @@ export function analyzeSpans(store: ReadSpans, options: AnalyzeOptions = {}): An
     options.each?.(view, values, store.facets.get(traceId) ?? NONE);
     if (store.details.has(traceId)) details.set(traceId, traceDetail(view, store.details.get(traceId), resolve));
   }
-  traces.sort((a, b) => (a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : a.traceId.localeCompare(b.traceId)));
+  traces.sort((a, b) =>
+    a.startTime < b.startTime ? 1 : a.startTime > b.startTime ? -1 : a.traceId.localeCompare(b.traceId),
+  );
   return {
     traces,
     stats: aggregator.stats(),
     map: aggregator.map(),
     details,
     counts: store.counts,
-    ...(options.by !== undefined ? { groups: { byValue: new Map([...groups].sort(([a], [b]) => byValue(a, b)).map(([value, group]) => [value, group.stats()])), without } } : {}),
+    ...(options.by !== undefined
+      ? {
+          groups: {
+            byValue: new Map(
+              [...groups].sort(([a], [b]) => byValue(a, b)).map(([value, group]) => [value, group.stats()]),
+            ),
+            without,
+          },
+        }
+      : {}),
   };
 }

@@ -106,7 +106,11 @@ function parseTime(text: string, flag: string, nowMs: number): number {
   if (DURATION.test(trimmed)) return Math.round((nowMs - parseDuration(trimmed, flag)) * 1000);
   const zoned = /(?:Z|[+-]\d{2}:?\d{2})$/i.test(trimmed) || !trimmed.includes(':') ? trimmed : `${trimmed}Z`;
   const ms = ISO_8601.test(trimmed) ? Date.parse(zoned.replace(' ', 'T')) : Number.NaN;
-  if (Number.isNaN(ms)) throw new CliError(`${flag} ${text}: expected a duration ago (15m, 2h, 7d) or an ISO 8601 time (2026-12-01T10:00:00Z)`, 2);
+  if (Number.isNaN(ms))
+    throw new CliError(
+      `${flag} ${text}: expected a duration ago (15m, 2h, 7d) or an ISO 8601 time (2026-12-01T10:00:00Z)`,
+      2,
+    );
   return ms * 1000;
 }
 
@@ -116,7 +120,8 @@ function windowOf(since: string | undefined, until: string | undefined, nowMs: n
     ...(since !== undefined ? { fromUs: parseTime(since, '--since', nowMs) } : {}),
     ...(until !== undefined ? { toUs: parseTime(until, '--until', nowMs) } : {}),
   };
-  if (window.fromUs !== undefined && window.toUs !== undefined && window.fromUs >= window.toUs) throw new CliError(`--since ${since} is not before --until ${until}`, 2);
+  if (window.fromUs !== undefined && window.toUs !== undefined && window.fromUs >= window.toUs)
+    throw new CliError(`--since ${since} is not before --until ${until}`, 2);
   return window;
 }
 
@@ -126,7 +131,9 @@ function parsed(text: string, flag: string): ReturnType<typeof parseQuery> {
   } catch (error) {
     if (!(error instanceof QuerySyntaxError)) throw error;
     const pointer = `  ${text}\n  ${' '.repeat(error.column - 1)}^`;
-    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n${pointer}`, 2, { cause: error });
+    throw new CliError(`${flag} does not parse at column ${error.column}: ${error.reason}\n${pointer}`, 2, {
+      cause: error,
+    });
   }
 }
 
@@ -141,20 +148,26 @@ function queryOf(shorthands: Shorthands, query: string | undefined): Filters['qu
 
 function traceIdOf(text: string): string {
   const id = text.toLowerCase();
-  if (!/^(?!0{32})[0-9a-f]{32}$/.test(id)) throw new CliError(`"${text}" is not a trace id (32 hex digits, not all zeros)`, 2);
+  if (!/^(?!0{32})[0-9a-f]{32}$/.test(id))
+    throw new CliError(`"${text}" is not a trace id (32 hex digits, not all zeros)`, 2);
   return id;
 }
 
 function comparisonOf(by: string | undefined, rest: readonly string[]): Comparison {
   if (by !== undefined) {
     const [a, b] = rest as [string, string];
-    if (a === b) throw new CliError(`compare --by ${by} ${a} ${b}: the two values are the same; give two different values`, 2);
+    if (a === b)
+      throw new CliError(`compare --by ${by} ${a} ${b}: the two values are the same; give two different values`, 2);
     return { by, values: [a, b] };
   }
   if (rest.length === 1) return { trace: traceIdOf(rest[0]!) };
   const a = traceIdOf(rest[0]!);
   const b = traceIdOf(rest[1]!);
-  if (a === b) throw new CliError(`compare ${rest[0]} ${rest[1]}: the same trace twice; give two traces, or one to compare with its operation's typical trace`, 2);
+  if (a === b)
+    throw new CliError(
+      `compare ${rest[0]} ${rest[1]}: the same trace twice; give two traces, or one to compare with its operation's typical trace`,
+      2,
+    );
   return { traces: [a, b] };
 }
 
@@ -205,24 +218,43 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
   if (!COMMANDS.includes(command)) throw new CliError(`unknown command "${command}"\n\n${USAGE}`, 2);
   if (command === 'trace' && rest.length !== 1) throw new CliError('usage: hoptrace trace <trace id> [source]', 2);
   if (command === 'compare' && (rest.length < 1 || rest.length > 2 || (values.by !== undefined && rest.length !== 2))) {
-    throw new CliError('usage: hoptrace compare <trace id> [<trace id>] [source], or hoptrace compare --by <attribute> <value a> <value b> [source]', 2);
+    throw new CliError(
+      'usage: hoptrace compare <trace id> [<trace id>] [source], or hoptrace compare --by <attribute> <value a> <value b> [source]',
+      2,
+    );
   }
-  if (command !== 'trace' && command !== 'compare' && rest.length > 0) throw new CliError(`unexpected argument "${rest[0]}"\n\n${USAGE}`, 2);
-  if (values.by !== undefined && command !== 'stats' && command !== 'compare') throw new CliError('--by goes with stats and compare', 2);
-  if (values.by !== undefined && values.by.trim() === '') throw new CliError('--by needs an attribute name, e.g. --by faas.version', 2);
-  if ((values.critical || values.depth !== undefined) && command !== 'trace') throw new CliError('--critical and --depth go with trace <id>', 2);
+  if (command !== 'trace' && command !== 'compare' && rest.length > 0)
+    throw new CliError(`unexpected argument "${rest[0]}"\n\n${USAGE}`, 2);
+  if (values.by !== undefined && command !== 'stats' && command !== 'compare')
+    throw new CliError('--by goes with stats and compare', 2);
+  if (values.by !== undefined && values.by.trim() === '')
+    throw new CliError('--by needs an attribute name, e.g. --by faas.version', 2);
+  if ((values.critical || values.depth !== undefined) && command !== 'trace')
+    throw new CliError('--critical and --depth go with trace <id>', 2);
   let depth: number | undefined;
   if (values.depth !== undefined) {
     depth = Number(values.depth);
-    if (!/^\d+$/.test(values.depth) || depth < 1) throw new CliError(`--depth ${values.depth}: expected a whole number of levels, at least 1`, 2);
+    if (!/^\d+$/.test(values.depth) || depth < 1)
+      throw new CliError(`--depth ${values.depth}: expected a whole number of levels, at least 1`, 2);
   }
   const files = values.file ?? [];
   const dirs = values.dir ?? [];
-  const sources = [values.stream !== undefined, files.length + dirs.length > 0, values.archive !== undefined, values.athena === true].filter(Boolean).length;
-  if (sources !== 1) throw new CliError(`give one source: --stream NAME, --file/--dir PATH, --archive PATH or --athena\n\n${USAGE}`, 2);
+  const sources = [
+    values.stream !== undefined,
+    files.length + dirs.length > 0,
+    values.archive !== undefined,
+    values.athena === true,
+  ].filter(Boolean).length;
+  if (sources !== 1)
+    throw new CliError(`give one source: --stream NAME, --file/--dir PATH, --archive PATH or --athena\n\n${USAGE}`, 2);
   const { workgroup, database } = values;
-  if (values.athena && (workgroup === undefined || database === undefined)) throw new CliError('--athena needs --workgroup W and --database D (the span archive\'s workgroup and Glue database)', 2);
-  if (!values.athena && (workgroup !== undefined || database !== undefined)) throw new CliError('--workgroup and --database go with --athena', 2);
+  if (values.athena && (workgroup === undefined || database === undefined))
+    throw new CliError(
+      "--athena needs --workgroup W and --database D (the span archive's workgroup and Glue database)",
+      2,
+    );
+  if (!values.athena && (workgroup !== undefined || database !== undefined))
+    throw new CliError('--workgroup and --database go with --athena', 2);
   let attr: Shorthands['attr'];
   if (values.attr !== undefined) {
     const eq = values.attr.indexOf('=');
@@ -232,7 +264,9 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
   const shorthands: Shorthands = {
     ...(values.service !== undefined ? { service: values.service } : {}),
     ...(values.name !== undefined ? { name: values.name } : {}),
-    ...(values['min-duration'] !== undefined ? { minDurationMs: parseDuration(values['min-duration'], '--min-duration') } : {}),
+    ...(values['min-duration'] !== undefined
+      ? { minDurationMs: parseDuration(values['min-duration'], '--min-duration') }
+      : {}),
     // On `trace <id>`, --errors narrows the waterfall to the failed spans instead.
     ...(values.errors && command !== 'trace' ? { errors: true } : {}),
     ...(values.cold ? { cold: true } : {}),
@@ -243,7 +277,8 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
   let limit: number | undefined;
   if (values.limit !== undefined) {
     limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1) throw new CliError(`--limit ${values.limit}: expected a whole number of at least 1`, 2);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new CliError(`--limit ${values.limit}: expected a whole number of at least 1`, 2);
   }
   const traceId = command === 'trace' ? traceIdOf(rest[0]!) : undefined;
   let comparison: Comparison | undefined;
@@ -267,7 +302,13 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
     ...(limit !== undefined ? { limit } : {}),
     ...(values.bucket !== undefined ? { bucketMs: parseDuration(values.bucket, '--bucket') } : {}),
     ...(command === 'trace' && (values.critical || values.errors || depth !== undefined)
-      ? { focus: { ...(values.critical ? { critical: true } : {}), ...(values.errors ? { errors: true } : {}), ...(depth !== undefined ? { depth } : {}) } }
+      ? {
+          focus: {
+            ...(values.critical ? { critical: true } : {}),
+            ...(values.errors ? { errors: true } : {}),
+            ...(depth !== undefined ? { depth } : {}),
+          },
+        }
       : {}),
     ...(command === 'stats' && values.by !== undefined ? { by: values.by } : {}),
     ...(comparison ? { comparison } : {}),

@@ -2,7 +2,17 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TABLE_NAME } from '../../span-table/catalog';
 import { analyze, type Analysis, type AnalyzeOptions } from './analyze';
-import { archiveMap, archiveSameRoot, archiveSideTraces, archiveStats, archiveStatsBy, archiveTrace, archiveTraces, archiveViewData, type ArchiveEngine } from './archive/archive-read';
+import {
+  archiveMap,
+  archiveSameRoot,
+  archiveSideTraces,
+  archiveStats,
+  archiveStatsBy,
+  archiveTrace,
+  archiveTraces,
+  archiveViewData,
+  type ArchiveEngine,
+} from './archive/archive-read';
 import { TRACE_WINDOW_DAYS, traceScope, type Scope } from './archive/archive-sql';
 import { athenaArchive } from './archive/athena';
 import { LOCAL_TABLE, localArchive } from './archive/local-archive';
@@ -87,7 +97,13 @@ function printStatsBy(by: string, groups: { byValue: Map<string, Stats>; without
 }
 
 /** The commands on the span table: the engine answers, Node only shapes the rows. */
-async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope: Scope, print: Print, io: Output): Promise<void> {
+async function executeOnArchive(
+  line: CommandLine,
+  engine: ArchiveEngine,
+  scope: Scope,
+  print: Print,
+  io: Output,
+): Promise<void> {
   switch (line.command) {
     case 'view':
       return writeView(line, await archiveViewData(engine, scope, line.limit ?? DEFAULT_LIMIT.view), io, print);
@@ -102,11 +118,15 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
       return;
     }
     case 'compare':
-      return executeCompare(line.comparison!, {
-        read: (ids) => readFromArchive(engine, scope, line, ids),
-        sameRoot: (id) => archiveSameRoot(engine, scope, id),
-        sides: (by, values) => archiveSideTraces(engine, scope, by, values),
-      }, print);
+      return executeCompare(
+        line.comparison!,
+        {
+          read: (ids) => readFromArchive(engine, scope, line, ids),
+          sameRoot: (id) => archiveSameRoot(engine, scope, id),
+          sides: (by, values) => archiveSideTraces(engine, scope, by, values),
+        },
+        print,
+      );
     case 'stats': {
       if (line.by !== undefined) return printStatsBy(line.by, await archiveStatsBy(engine, scope, line.by), print);
       const stats = await archiveStats(engine, scope);
@@ -121,13 +141,23 @@ async function executeOnArchive(line: CommandLine, engine: ArchiveEngine, scope:
 }
 
 /** Traces by id from the span table, each found or a clear error. */
-async function readFromArchive(engine: ArchiveEngine, scope: Scope, line: CommandLine, ids: readonly string[]): Promise<Map<string, TraceDetail>> {
+async function readFromArchive(
+  engine: ArchiveEngine,
+  scope: Scope,
+  line: CommandLine,
+  ids: readonly string[],
+): Promise<Map<string, TraceDetail>> {
   const out = new Map<string, TraceDetail>();
   for (const id of ids) {
     const detail = await archiveTrace(engine, scope, id);
     if (!detail) {
-      const window = traceScope(scope).sinceDay !== scope.sinceDay ? ` in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)` : '';
-      throw new CliError(`trace ${id} not found in ${engine.description}${window}${hasFilters(line.filters) ? ' among the traces that pass the filters' : ''}`);
+      const window =
+        traceScope(scope).sinceDay !== scope.sinceDay
+          ? ` in the last ${TRACE_WINDOW_DAYS} days (a read by id opens only those; --since reads further back)`
+          : '';
+      throw new CliError(
+        `trace ${id} not found in ${engine.description}${window}${hasFilters(line.filters) ? ' among the traces that pass the filters' : ''}`,
+      );
     }
     out.set(id, detail);
   }
@@ -139,7 +169,9 @@ const dayOf = (us: number): string => new Date(us / 1000).toISOString().slice(0,
 
 /** Why a trace asked for by id is not among those read. */
 function notFound(id: string, source: Source, line: CommandLine, analysis: Analysis): CliError {
-  return new CliError(`trace ${id} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`);
+  return new CliError(
+    `trace ${id} not found in ${source.description} (${analysis.traces.length} trace(s) read${hasFilters(line.filters) ? ' that pass the filters' : ''})`,
+  );
 }
 
 /** `compare` on a source read in memory: each question is one read of it. */
@@ -150,11 +182,16 @@ function compareInMemory(line: CommandLine, source: Source, io: Output, print: P
     if (note) io.note(note);
     return analysis;
   };
-  return executeCompare(line.comparison!, memorySources(read, (id, analysis) => notFound(id, source, line, analysis)), print);
+  return executeCompare(
+    line.comparison!,
+    memorySources(read, (id, analysis) => notFound(id, source, line, analysis)),
+    print,
+  );
 }
 
 async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
-  if (line.command === 'view') return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
+  if (line.command === 'view')
+    return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
   if (line.command === 'compare') return compareInMemory(line, source, io, print);
   const traceId = line.traceId;
   const analysis = await analyze(source, {
@@ -192,9 +229,19 @@ export async function run(argv: string[], io: Output): Promise<void> {
   const print: Print = (json, text) => io.out(line.json ? JSON.stringify(json, null, 2) : text());
   const { archive, athena, endpoint, region } = line.source;
   const { window } = line.filters;
-  if (archive === undefined && athena === undefined) return execute(line, await openSource(line.source, window), io, print);
-  const engine = athena ? athenaArchive({ ...athena, ...(endpoint !== undefined ? { endpoint } : {}), ...(region !== undefined ? { region } : {}) }) : await localArchive(archive!);
-  const scope: Scope = { dialect: athena ? 'athena' : 'duckdb', table: athena ? TABLE_NAME : LOCAL_TABLE, filters: line.filters,
+  if (archive === undefined && athena === undefined)
+    return execute(line, await openSource(line.source, window), io, print);
+  const engine = athena
+    ? athenaArchive({
+        ...athena,
+        ...(endpoint !== undefined ? { endpoint } : {}),
+        ...(region !== undefined ? { region } : {}),
+      })
+    : await localArchive(archive!);
+  const scope: Scope = {
+    dialect: athena ? 'athena' : 'duckdb',
+    table: athena ? TABLE_NAME : LOCAL_TABLE,
+    filters: line.filters,
     ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
     ...(window?.fromUs !== undefined ? { sinceDay: dayOf(window.fromUs) } : {}),
     // The window's end is exclusive: a window ending at midnight does not open that day.

@@ -30,7 +30,10 @@ export async function executeCompare(comparison: Comparison, sources: Comparison
     const [a, b] = comparison.values;
     const result = compareSides(comparison.by, a, b, await sources.sides(comparison.by, comparison.values));
     if (result.a.traces === 0 || result.b.traces === 0) {
-      const missing = [result.a, result.b].filter((side) => side.traces === 0).map((side) => `"${side.value}"`).join(' and ');
+      const missing = [result.a, result.b]
+        .filter((side) => side.traces === 0)
+        .map((side) => `"${side.value}"`)
+        .join(' and ');
       throw new CliError(`no trace has ${comparison.by} = ${missing} (among the traces read that pass the filters)`);
     }
     print(result, () => renderSideComparison(result));
@@ -43,10 +46,15 @@ export async function executeCompare(comparison: Comparison, sources: Comparison
     const own = roots.find((r) => r.traceId === comparison.trace);
     if (!own) {
       await sources.read([comparison.trace]);
-      throw new CliError(`trace ${comparison.trace} has no root span, so no operation to find a typical trace of: compare it with another trace (compare <a> <b>)`);
+      throw new CliError(
+        `trace ${comparison.trace} has no root span, so no operation to find a typical trace of: compare it with another trace (compare <a> <b>)`,
+      );
     }
     const typical = typicalTrace(roots, comparison.trace);
-    if (typical === undefined) throw new CliError(`no other trace has the root ${own.service}: ${own.name} to compare trace ${comparison.trace} with`);
+    if (typical === undefined)
+      throw new CliError(
+        `no other trace has the root ${own.service}: ${own.name} to compare trace ${comparison.trace} with`,
+      );
     ids = [comparison.trace, typical];
   }
   const details = await sources.read(ids);
@@ -55,7 +63,10 @@ export async function executeCompare(comparison: Comparison, sources: Comparison
 }
 
 /** The three questions answered by reads of a source in memory (`read` is one read, with its notes). */
-export function memorySources(read: (options: AnalyzeOptions) => Promise<Analysis>, notFound: (traceId: string, analysis: Analysis) => CliError): ComparisonSources {
+export function memorySources(
+  read: (options: AnalyzeOptions) => Promise<Analysis>,
+  notFound: (traceId: string, analysis: Analysis) => CliError,
+): ComparisonSources {
   return {
     read: async (ids) => {
       const analysis = await read({ detail: (id) => ids.includes(id) });
@@ -67,7 +78,8 @@ export function memorySources(read: (options: AnalyzeOptions) => Promise<Analysi
       const analysis = await read({
         each: (view) => {
           const root = rootOf(view);
-          if (root && view.roots.length > 0) roots.push({ traceId: view.traceId, service: root.service, name: root.name, durationMs: durationMs(root) });
+          if (root && view.roots.length > 0)
+            roots.push({ traceId: view.traceId, service: root.service, name: root.name, durationMs: durationMs(root) });
         },
       });
       if (!analysis.traces.some((t) => t.traceId === traceId)) throw notFound(traceId, analysis);

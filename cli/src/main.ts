@@ -19,6 +19,8 @@ try {
   });
 } catch (error) {
   if (!(error instanceof CliError)) throw error;
-  (error.exitCode === 0 ? process.stdout : process.stderr).write(`${error.exitCode === 0 ? '' : 'hoptrace: '}${error.message}\n`);
+  (error.exitCode === 0 ? process.stdout : process.stderr).write(
+    `${error.exitCode === 0 ? '' : 'hoptrace: '}${error.message}\n`,
+  );
   process.exitCode = error.exitCode;
 }

@@ -25,7 +25,13 @@ export interface TraceSummary {
   /** The root never arrived: the trace is listed under its first orphan's name. */
   rootMissing: boolean;
   /** The first failed span, by start time, or null. */
-  error: { service: string; name: string; message: string | null; type: string | null; httpStatus: number | null } | null;
+  error: {
+    service: string;
+    name: string;
+    message: string | null;
+    type: string | null;
+    httpStatus: number | null;
+  } | null;
 }
 
 /** One span of `trace <id> --json` (contract fields first). */
@@ -47,7 +53,13 @@ export interface TraceSpan {
   /** `timeMs` from the trace's start. */
   events: Array<{ timeMs: number; name: string; attributes: Record<string, PlainValue> }>;
   /** The linked span's service and name when it was read too (batch consumers link to their producers). */
-  links: Array<{ traceId: string; spanId: string; attributes: Record<string, PlainValue>; service?: string; name?: string }>;
+  links: Array<{
+    traceId: string;
+    spanId: string;
+    attributes: Record<string, PlainValue>;
+    service?: string;
+    name?: string;
+  }>;
   /** Reached across an asynchronous hop: a consumer, or the child of a producer. */
   async?: boolean;
   /** `trace <id> --depth N`: the descendants of this span (on the last level shown) left out. */
@@ -84,7 +96,14 @@ export interface Stats {
     failedTraceIds: string[];
   }>;
   /** `coldStartTraceIds`: the traces of the function's latest cold starts (a few, newest first). */
-  functions: Array<{ service: string; invocations: number; coldStarts: number; initP50Ms: number | null; initP95Ms: number | null; coldStartTraceIds: string[] }>;
+  functions: Array<{
+    service: string;
+    invocations: number;
+    coldStarts: number;
+    initP50Ms: number | null;
+    initP95Ms: number | null;
+    coldStartTraceIds: string[];
+  }>;
   traces: { count: number; withOrphans: number; spansPerTrace?: { p50: number; p95: number; max: number } };
   /** Per operation and time bucket (`start` ISO 8601, the bucket's start), by start, service, name. */
   timeline: Array<{ start: string; service: string; name: string; count: number; errors: number; p95Ms: number }>;
@@ -98,8 +117,24 @@ export interface ServiceMap {
    * producer spans call. `count` is requests served for a service, calls for a dependency.
    * `failures` splits `errors` into throttles, 4xx and 5xx where the failed spans say which.
    */
-  nodes: Array<{ service: string; name: string; kind: 'service' | 'database' | 'queue' | 'topic' | 'bus' | 'bucket' | 'aws' | 'external'; count: number; errors: number; failures: FailureSplit; p95Ms: number }>;
-  edges: Array<{ from: string; to: string; kind: 'sync' | 'async'; count: number; errors: number; failures: FailureSplit; p95Ms: number }>;
+  nodes: Array<{
+    service: string;
+    name: string;
+    kind: 'service' | 'database' | 'queue' | 'topic' | 'bus' | 'bucket' | 'aws' | 'external';
+    count: number;
+    errors: number;
+    failures: FailureSplit;
+    p95Ms: number;
+  }>;
+  edges: Array<{
+    from: string;
+    to: string;
+    kind: 'sync' | 'async';
+    count: number;
+    errors: number;
+    failures: FailureSplit;
+    p95Ms: number;
+  }>;
 }
 
 /** Failed spans told apart where they say so (HTTP status, throttling error codes); the rest of `errors` said nothing of their class. */

@@ -26,7 +26,9 @@ export class Progress {
     this.last = now;
     this.shown = true;
     const seconds = ((now - this.started) / 1000).toFixed(0);
-    this.stream.write(`\r\x1b[2Kreading: ${counts.records.toLocaleString('en')} records, ${counts.spans.toLocaleString('en')} spans, ${traces.toLocaleString('en')} traces (${seconds} s)`);
+    this.stream.write(
+      `\r\x1b[2Kreading: ${counts.records.toLocaleString('en')} records, ${counts.spans.toLocaleString('en')} spans, ${traces.toLocaleString('en')} traces (${seconds} s)`,
+    );
   }
 
   done(): void {

@@ -66,5 +66,9 @@ export async function reportData(reader: ReportReader, limit: number): Promise<V
 }
 
 /** A record source's report. */
-export const viewData = (source: Source, filters: Filters, limit: number, progress?: AnalyzeOptions['progress']): Promise<ViewData> =>
-  reportData(sourceReader(source, filters, progress), limit);
+export const viewData = (
+  source: Source,
+  filters: Filters,
+  limit: number,
+  progress?: AnalyzeOptions['progress'],
+): Promise<ViewData> => reportData(sourceReader(source, filters, progress), limit);

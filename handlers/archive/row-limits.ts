@@ -28,7 +28,8 @@ export interface RowLine {
 const lineOf = (row: SpanRow): RowLine => ({ row, line: `${JSON.stringify(row)}\n` });
 
 // UTF-8 takes at most 3 bytes per UTF-16 unit: most rows are known to fit without counting.
-const fits = (line: string, maxBytes: number): boolean => line.length * 3 <= maxBytes || Buffer.byteLength(line) <= maxBytes;
+const fits = (line: string, maxBytes: number): boolean =>
+  line.length * 3 <= maxBytes || Buffer.byteLength(line) <= maxBytes;
 
 class Cutter {
   cutValues = 0;
@@ -55,8 +56,12 @@ class Cutter {
 
 function applyLimits(row: SpanRow, limits: Limits): SpanRow {
   const cut = new Cutter(limits);
-  const events = row.events.slice(0, limits.entries).map((e) => ({ time: e.time, name: cut.text(e.name), attributes: cut.map(e.attributes) }));
-  const links = row.links.slice(0, limits.entries).map((l) => ({ ...l, trace_state: cut.text(l.trace_state), attributes: cut.map(l.attributes) }));
+  const events = row.events
+    .slice(0, limits.entries)
+    .map((e) => ({ time: e.time, name: cut.text(e.name), attributes: cut.map(e.attributes) }));
+  const links = row.links
+    .slice(0, limits.entries)
+    .map((l) => ({ ...l, trace_state: cut.text(l.trace_state), attributes: cut.map(l.attributes) }));
   const capped: SpanRow = {
     ...row,
     trace_state: cut.text(row.trace_state),

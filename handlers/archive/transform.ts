@@ -5,7 +5,7 @@ import type { OtlpExportRequest, OtlpSpan, ResourceGroup, ScopeGroup } from '../
 import { writeRecords, type PutRecords } from '../ingest/kinesis-writer';
 import { buildRecords, type StreamRecord } from '../ingest/records';
 import { capRow, type RowLine } from './row-limits';
-import { spanRows, type SpanRow } from '../../span-table/rows';
+import { spanRows } from '../../span-table/rows';
 import { dayOf, placedRow } from './span-time';
 
 /** A Firehose data-transformation invocation (only the fields used). */
@@ -69,7 +69,11 @@ function asGroups(request: OtlpExportRequest): ResourceGroup[] {
   return request.resourceSpans.map((rs) => ({
     resource: rs.resource ?? {},
     ...(rs.schemaUrl ? { schemaUrl: rs.schemaUrl } : {}),
-    scopes: rs.scopeSpans.map((ss) => ({ scope: ss.scope ?? {}, ...(ss.schemaUrl ? { schemaUrl: ss.schemaUrl } : {}), spans: ss.spans })),
+    scopes: rs.scopeSpans.map((ss) => ({
+      scope: ss.scope ?? {},
+      ...(ss.schemaUrl ? { schemaUrl: ss.schemaUrl } : {}),
+      spans: ss.spans,
+    })),
   }));
 }
 
@@ -102,7 +106,8 @@ function place(request: OtlpExportRequest, receivedMs: number, maxRowBytes: numb
  */
 function splitForStream(request: OtlpExportRequest, placed: readonly Placed[], budget: number): StreamRecord[] {
   const where = new Map<OtlpSpan, { group: ResourceGroup; scope: ScopeGroup }>();
-  for (const group of asGroups(request)) for (const scope of group.scopes) for (const span of scope.spans) where.set(span, { group, scope });
+  for (const group of asGroups(request))
+    for (const scope of group.scopes) for (const span of scope.spans) where.set(span, { group, scope });
   const sets = new Map<string, Array<{ spans: Placed[]; bytes: number }>>();
   for (const p of placed) {
     const key = `${dayOf(p.row)}/${p.byArrival}`;
@@ -126,7 +131,10 @@ function splitForStream(request: OtlpExportRequest, placed: readonly Placed[], b
       if (!spans) scopes.set(scope, (spans = []));
       spans.push(span);
     }
-    const groups = [...byGroup].map(([group, scopes]) => ({ ...group, scopes: [...scopes].map(([scope, spans]) => ({ ...scope, spans })) }));
+    const groups = [...byGroup].map(([group, scopes]) => ({
+      ...group,
+      scopes: [...scopes].map(([scope, spans]) => ({ ...scope, spans })),
+    }));
     records.push(...buildRecords(groups).records);
   }
   return records;
@@ -144,7 +152,10 @@ function splitForStream(request: OtlpExportRequest, placed: readonly Placed[], b
  * smaller than the record, so no record goes round unchanged for good. The original is
  * `Dropped` only once the stream has its parts: never lost.
  */
-export async function transform(event: FirehoseTransformationEvent, config: TransformerConfig): Promise<{ records: TransformedRecord[] }> {
+export async function transform(
+  event: FirehoseTransformationEvent,
+  config: TransformerConfig,
+): Promise<{ records: TransformedRecord[] }> {
   const budget = config.outputBudgetBytes ?? OUTPUT_BUDGET_BYTES;
   const log = config.log ?? ((message, fields) => console.warn(JSON.stringify({ level: 'warn', message, ...fields })));
   const now = config.now ?? Date.now;
@@ -156,13 +167,25 @@ export async function transform(event: FirehoseTransformationEvent, config: Tran
     if (fits) used += bytes;
     out.push({ recordId: record.recordId, result: 'ProcessingFailed', data: fits ? record.data : '' });
   };
-  const putBack = async (record: FirehoseTransformationEvent['records'][number], again: StreamRecord[], fields: Record<string, unknown>, bytes: number): Promise<void> => {
+  const putBack = async (
+    record: FirehoseTransformationEvent['records'][number],
+    again: StreamRecord[],
+    fields: Record<string, unknown>,
+    bytes: number,
+  ): Promise<void> => {
     const written = await writeRecords(again, config.streamName, config.putRecords, config.deadlineMs);
     if (written.failed.length === 0) {
-      log('record put back into the stream to fit the answer', { recordId: record.recordId, parts: again.length, ...fields });
+      log('record put back into the stream to fit the answer', {
+        recordId: record.recordId,
+        parts: again.length,
+        ...fields,
+      });
       out.push({ recordId: record.recordId, result: 'Dropped', data: '' });
     } else {
-      log('record could not be put back; sent to the error prefix', { recordId: record.recordId, lastError: written.lastError });
+      log('record could not be put back; sent to the error prefix', {
+        recordId: record.recordId,
+        lastError: written.lastError,
+      });
       processingFailed(record, bytes);
     }
   };
@@ -174,12 +197,16 @@ export async function transform(event: FirehoseTransformationEvent, config: Tran
       request = readRecord(data);
     } catch (error) {
       if (!(error instanceof StreamRecordError)) throw error;
-      log('record is not a stream record; sent to the error prefix', { recordId: record.recordId, reason: error.message });
+      log('record is not a stream record; sent to the error prefix', {
+        recordId: record.recordId,
+        reason: error.message,
+      });
       if (used + data.length <= budget) {
         processingFailed(record, data.length);
       } else {
         // Its bytes belong under the error prefix, in an answer with room for them.
-        const partitionKey = record.kinesisRecordMetadata?.partitionKey ?? createHash('sha256').update(data).digest('hex').slice(0, 32);
+        const partitionKey =
+          record.kinesisRecordMetadata?.partitionKey ?? createHash('sha256').update(data).digest('hex').slice(0, 32);
         await putBack(record, [{ partitionKey, data, spans: 0 }], { unreadable: true }, data.length);
       }
       continue;
@@ -194,10 +221,18 @@ export async function transform(event: FirehoseTransformationEvent, config: Tran
     const days = new Set(placed.map((p) => dayOf(p.row)));
     if (days.size === 1 && used + bytes <= budget) {
       used += bytes;
-      out.push({ recordId: record.recordId, result: 'Ok', data: Buffer.from(text).toString('base64'), metadata: { partitionKeys: { dt: [...days][0]! } } });
+      out.push({
+        recordId: record.recordId,
+        result: 'Ok',
+        data: Buffer.from(text).toString('base64'),
+        metadata: { partitionKeys: { dt: [...days][0]! } },
+      });
       continue;
     }
-    const again = days.size === 1 && bytes <= budget ? [{ partitionKey: placed[0]!.span.traceId, data, spans: placed.length }] : splitForStream(request, placed, budget);
+    const again =
+      days.size === 1 && bytes <= budget
+        ? [{ partitionKey: placed[0]!.span.traceId, data, spans: placed.length }]
+        : splitForStream(request, placed, budget);
     await putBack(record, again, { rowBytes: bytes, days: days.size }, data.length);
   }
   return { records: out };

@@ -22,8 +22,16 @@ type DeadlineSettings = Pick<IngestConfig, 'answerWithinMs' | 'deadlineMarginMs'
  * `answerWithinMs` after API Gateway received the request, and in any case before Lambda cuts
  * the function off. Without a usable stamp (another front door, a clock far off), it runs from now.
  */
-export function answerDeadline(requestTimeEpoch: unknown, now: number, remainingMs: number, config: DeadlineSettings): IngestDeadline {
-  const stamped = typeof requestTimeEpoch === 'number' && Number.isFinite(requestTimeEpoch) && requestTimeEpoch > now - MAX_REQUEST_AGE_MS;
+export function answerDeadline(
+  requestTimeEpoch: unknown,
+  now: number,
+  remainingMs: number,
+  config: DeadlineSettings,
+): IngestDeadline {
+  const stamped =
+    typeof requestTimeEpoch === 'number' &&
+    Number.isFinite(requestTimeEpoch) &&
+    requestTimeEpoch > now - MAX_REQUEST_AGE_MS;
   const received = stamped ? Math.min(requestTimeEpoch, now) : now;
   const cutOffAt = now + remainingMs - config.deadlineMarginMs;
   return { receivedAt: received, answerAt: Math.min(received + config.answerWithinMs, cutOffAt), cutOffAt };
@@ -37,6 +45,10 @@ export function answerDeadline(requestTimeEpoch: unknown, now: number, remaining
  * ingest's own work: the write keeps what is left of the answer window, and at least
  * `streamWindowMs` after the work, short of Lambda's cut-off.
  */
-export function streamDeadline(deadline: IngestDeadline, readyAt: number, config: Pick<IngestConfig, 'streamWindowMs'>): number {
+export function streamDeadline(
+  deadline: IngestDeadline,
+  readyAt: number,
+  config: Pick<IngestConfig, 'streamWindowMs'>,
+): number {
   return Math.min(Math.max(deadline.answerAt, readyAt + config.streamWindowMs), deadline.cutOffAt);
 }

@@ -38,7 +38,8 @@ function cleanValue(value: unknown, walk: ValueWalk, depth: number): OtlpAnyValu
   if (!isObject(value) || depth > MAX_VALUE_DEPTH || ++walk.nodes > MAX_VALUE_NODES) return undefined;
   const { rules, stats } = walk;
   if (typeof value.stringValue === 'string') {
-    if (value.stringValue.length <= rules.maxValueLength) return { stringValue: rules.redactor.scrub(value.stringValue) };
+    if (value.stringValue.length <= rules.maxValueLength)
+      return { stringValue: rules.redactor.scrub(value.stringValue) };
     stats.truncatedValues++;
     return { stringValue: rules.redactor.scrub(value.stringValue.slice(0, rules.maxValueLength)) };
   }
@@ -46,8 +47,18 @@ function cleanValue(value: unknown, walk: ValueWalk, depth: number): OtlpAnyValu
   if (typeof value.intValue === 'string' && INT.test(value.intValue)) return { intValue: value.intValue };
   // OpenTelemetry JS sends intValue as a JSON number: past 2^53 it has already been rounded by
   // JSON.parse, which is still closer than dropping it.
-  if (typeof value.intValue === 'number' && Number.isInteger(value.intValue) && value.intValue >= -INT64_LIMIT && value.intValue < INT64_LIMIT) return { intValue: BigInt(value.intValue).toString() };
-  if (typeof value.doubleValue === 'number' || (typeof value.doubleValue === 'string' && SPECIAL_DOUBLES.has(value.doubleValue))) return { doubleValue: value.doubleValue };
+  if (
+    typeof value.intValue === 'number' &&
+    Number.isInteger(value.intValue) &&
+    value.intValue >= -INT64_LIMIT &&
+    value.intValue < INT64_LIMIT
+  )
+    return { intValue: BigInt(value.intValue).toString() };
+  if (
+    typeof value.doubleValue === 'number' ||
+    (typeof value.doubleValue === 'string' && SPECIAL_DOUBLES.has(value.doubleValue))
+  )
+    return { doubleValue: value.doubleValue };
   if (typeof value.bytesValue === 'string') {
     // The limit counts bytes, as the SDK counts a Uint8Array's; base64 is 4 characters per 3.
     const bytes = Buffer.from(value.bytesValue, 'base64');
@@ -93,7 +104,11 @@ function cleanValue(value: unknown, walk: ValueWalk, depth: number): OtlpAnyValu
  * SDK), truncates long values and replaces the values of sensitive keys. `dropped` counts
  * what was left out, for droppedAttributesCount.
  */
-export function cleanKeyValues(list: unknown, rules: AttributeRules, stats: CleanStats): { kept: OtlpKeyValue[]; dropped: number } {
+export function cleanKeyValues(
+  list: unknown,
+  rules: AttributeRules,
+  stats: CleanStats,
+): { kept: OtlpKeyValue[]; dropped: number } {
   if (!Array.isArray(list)) return { kept: [], dropped: 0 };
   const kept: OtlpKeyValue[] = [];
   let dropped = 0;

@@ -26,10 +26,13 @@ export function parseTenantKeys(json: string, source: string): TenantKey[] {
   const owners = new Map<string, string>();
   const out: TenantKey[] = [];
   for (const [tenant, keys] of Object.entries(parsed)) {
-    if (!TENANT.test(tenant)) throw new Error(`${source}: tenant name "${tenant}" must be 1-64 letters, digits, ".", "_" or "-"`);
-    if (!Array.isArray(keys) || keys.length === 0) throw new Error(`${source}: tenant "${tenant}" needs a non-empty list of keys`);
+    if (!TENANT.test(tenant))
+      throw new Error(`${source}: tenant name "${tenant}" must be 1-64 letters, digits, ".", "_" or "-"`);
+    if (!Array.isArray(keys) || keys.length === 0)
+      throw new Error(`${source}: tenant "${tenant}" needs a non-empty list of keys`);
     for (const key of keys) {
-      if (typeof key !== 'string' || key.length < 16) throw new Error(`${source}: every key of tenant "${tenant}" must be a string of 16 characters or more`);
+      if (typeof key !== 'string' || key.length < 16)
+        throw new Error(`${source}: every key of tenant "${tenant}" must be a string of 16 characters or more`);
       const owner = owners.get(key);
       if (owner !== undefined) throw new Error(`${source}: one key is given to both "${owner}" and "${tenant}"`);
       owners.set(key, tenant);

@@ -4,7 +4,13 @@ import { exportCountsOf, type ExportCounts } from './export-counts';
 import { HttpError } from './http-error';
 import { readExportRequest, WireError } from '../../src/otlp/protobuf-decode';
 import type { OtlpBody } from './request';
-import { checkJsonItems, DEFAULT_REQUEST_LIMITS, RequestLimitError, WorkBudget, type RequestLimits } from './request-limits';
+import {
+  checkJsonItems,
+  DEFAULT_REQUEST_LIMITS,
+  RequestLimitError,
+  WorkBudget,
+  type RequestLimits,
+} from './request-limits';
 import type { OtlpEntity, OtlpEvent, OtlpLink, OtlpSpan, ResourceGroup, ScopeGroup } from '../../src/otlp/types';
 
 export interface DecodedRequest {
@@ -68,7 +74,10 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
   if (!isObject(raw)) throw new InvalidSpanError('a span must be an object');
   const traceId = id(raw.traceId, TRACE_ID, 'traceId');
   const spanId = id(raw.spanId, SPAN_ID, 'spanId');
-  const parentSpanId = raw.parentSpanId === undefined || raw.parentSpanId === '' ? undefined : id(raw.parentSpanId, SPAN_ID, 'parentSpanId');
+  const parentSpanId =
+    raw.parentSpanId === undefined || raw.parentSpanId === ''
+      ? undefined
+      : id(raw.parentSpanId, SPAN_ID, 'parentSpanId');
   if (typeof raw.name !== 'string') throw new InvalidSpanError('name must be a string');
   const start = nanos(raw.startTimeUnixNano, 'startTimeUnixNano');
   const end = nanos(raw.endTimeUnixNano, 'endTimeUnixNano');
@@ -109,7 +118,9 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
     traceId,
     spanId,
     ...(parentSpanId ? { parentSpanId } : {}),
-    ...(typeof raw.traceState === 'string' && raw.traceState !== '' ? { traceState: raw.traceState.slice(0, 512) } : {}),
+    ...(typeof raw.traceState === 'string' && raw.traceState !== ''
+      ? { traceState: raw.traceState.slice(0, 512) }
+      : {}),
     name: rules.redactor.scrub(raw.name.slice(0, MAX_NAME_LENGTH)),
     kind: enumValue(raw.kind, SPAN_KINDS, 5, 'kind'),
     startTimeUnixNano: start,
@@ -122,7 +133,9 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
     droppedLinksCount: count(raw.droppedLinksCount) + Math.max(0, rawLinks.length - MAX_LINKS) + badLinks,
     status: {
       code: enumValue(status.code, STATUS_CODES, 2, 'status code'),
-      ...(typeof status.message === 'string' && status.message !== '' ? { message: rules.redactor.scrub(status.message.slice(0, rules.maxValueLength)) } : {}),
+      ...(typeof status.message === 'string' && status.message !== ''
+        ? { message: rules.redactor.scrub(status.message.slice(0, rules.maxValueLength)) }
+        : {}),
     },
   };
 }
@@ -139,7 +152,8 @@ function entity(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpEnt
   return out;
 }
 
-const schemaUrl = (raw: Record<string, unknown>): { schemaUrl?: string } => (typeof raw.schemaUrl === 'string' && raw.schemaUrl ? { schemaUrl: raw.schemaUrl.slice(0, 1024) } : {});
+const schemaUrl = (raw: Record<string, unknown>): { schemaUrl?: string } =>
+  typeof raw.schemaUrl === 'string' && raw.schemaUrl ? { schemaUrl: raw.schemaUrl.slice(0, 1024) } : {};
 
 const tooLarge = (error: RequestLimitError): HttpError =>
   new HttpError(
@@ -157,7 +171,12 @@ function parse(body: OtlpBody, limits: RequestLimits): unknown {
   } catch (error) {
     if (error instanceof RequestLimitError) throw tooLarge(error);
     if (error instanceof WireError) {
-      throw new HttpError(400, `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`, {}, { cause: error });
+      throw new HttpError(
+        400,
+        `the body is not a protobuf ExportTraceServiceRequest: ${error.message}`,
+        {},
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -180,12 +199,16 @@ function checkCounts(resourceSpans: unknown[], limits: RequestLimits): void {
     for (const ss of rs.scopeSpans) {
       if (!isObject(ss) || !Array.isArray(ss.spans)) continue;
       spans += ss.spans.length;
-      if (spans > limits.maxSpans) throw tooLarge(new RequestLimitError(`the request holds more than ${limits.maxSpans} spans`));
+      if (spans > limits.maxSpans)
+        throw tooLarge(new RequestLimitError(`the request holds more than ${limits.maxSpans} spans`));
       for (const span of ss.spans) {
         if (!isObject(span) || typeof span.traceId !== 'string') continue;
         traces.add(span.traceId.toLowerCase());
         if (traces.size > limits.maxTraces) {
-          throw new HttpError(413, `the request holds more than ${limits.maxTraces} traces, the most one request may write; send smaller batches (the Collector: send_batch_max_size)`);
+          throw new HttpError(
+            413,
+            `the request holds more than ${limits.maxTraces} traces, the most one request may write; send smaller batches (the Collector: send_batch_max_size)`,
+          );
         }
       }
     }
@@ -198,12 +221,25 @@ function checkCounts(resourceSpans: unknown[], limits: RequestLimits): void {
  * is a 400; one that holds more than `limits` allow is a 413, answered before the work it
  * would cost; a bad span is rejected alone, with its reason, and the good ones go through.
  */
-export function decodeExportRequest(body: OtlpBody, rules: AttributeRules, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): DecodedRequest {
+export function decodeExportRequest(
+  body: OtlpBody,
+  rules: AttributeRules,
+  limits: RequestLimits = DEFAULT_REQUEST_LIMITS,
+): DecodedRequest {
   const parsed = parse(body, limits);
   if (!isObject(parsed) || (parsed.resourceSpans !== undefined && !Array.isArray(parsed.resourceSpans))) {
-    throw new HttpError(400, 'the body is not an OTLP ExportTraceServiceRequest: expected an object with a "resourceSpans" array');
+    throw new HttpError(
+      400,
+      'the body is not an OTLP ExportTraceServiceRequest: expected an object with a "resourceSpans" array',
+    );
   }
-  const result: DecodedRequest = { groups: [], rejected: 0, reasons: [], stats: { truncatedValues: 0, redactedValues: 0 }, exports: [] };
+  const result: DecodedRequest = {
+    groups: [],
+    rejected: 0,
+    reasons: [],
+    stats: { truncatedValues: 0, redactedValues: 0 },
+    exports: [],
+  };
   const resourceSpans = (parsed.resourceSpans ?? []) as unknown[];
   checkCounts(resourceSpans, limits);
   resourceSpans.forEach((rawResource, r) => {
@@ -224,10 +260,12 @@ export function decodeExportRequest(body: OtlpBody, rules: AttributeRules, limit
         } catch (error) {
           if (!(error instanceof InvalidSpanError)) throw error;
           result.rejected++;
-          if (result.reasons.length < MAX_REASONS) result.reasons.push(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]: ${error.message}`);
+          if (result.reasons.length < MAX_REASONS)
+            result.reasons.push(`resourceSpans[${r}].scopeSpans[${s}].spans[${i}]: ${error.message}`);
         }
       });
-      if (spans.length > 0) scopes.push({ scope: entity(rawScope.scope, rules, result.stats), ...schemaUrl(rawScope), spans });
+      if (spans.length > 0)
+        scopes.push({ scope: entity(rawScope.scope, rules, result.stats), ...schemaUrl(rawScope), spans });
     });
     const resource = entity(rawResource.resource, rules, result.stats);
     result.exports.push(exportCountsOf(resource, arrived));
@@ -235,4 +273,3 @@ export function decodeExportRequest(body: OtlpBody, rules: AttributeRules, limit
   });
   return result;
 }
-

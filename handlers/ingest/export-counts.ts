@@ -39,7 +39,9 @@ export function exportCountsOf(resource: OtlpEntity, arrivedSpans: number): Expo
  */
 export function stampReceipt(groups: ResourceGroup[], receivedMs: number): void {
   for (const group of groups) {
-    group.resource.attributes = (group.resource.attributes ?? []).filter((kv) => !kv.key.startsWith(HoptraceAttribute.ExportPrefix));
+    group.resource.attributes = (group.resource.attributes ?? []).filter(
+      (kv) => !kv.key.startsWith(HoptraceAttribute.ExportPrefix),
+    );
     stampReceived(group.resource, receivedMs);
   }
 }
@@ -65,7 +67,12 @@ export function exportMetricLines(counts: readonly ExportCounts[], namespace: st
   });
   const services = [...new Set(counts.map((c) => c.service))];
   return [
-    ...services.map((service) => emfLine(namespace, timestamp, ['service'], METRICS, { service, ...sum(counts.filter((c) => c.service === service)) })),
+    ...services.map((service) =>
+      emfLine(namespace, timestamp, ['service'], METRICS, {
+        service,
+        ...sum(counts.filter((c) => c.service === service)),
+      }),
+    ),
     emfLine(namespace, timestamp, [], METRICS, sum(counts)),
   ];
 }

@@ -15,7 +15,8 @@ interface LambdaContextLike {
 // Created once per sandbox: config and keys are read, and the client's connections are reused, across invocations.
 const config = readIngestConfig(process.env);
 const keysParameter = config.keysParameter;
-const keys = keysParameter === undefined ? undefined : new TenantKeyCache(() => readTenantKeys(config, keysParameter), config);
+const keys =
+  keysParameter === undefined ? undefined : new TenantKeyCache(() => readTenantKeys(config, keysParameter), config);
 keys?.prefetch();
 // A write ends by the answer deadline or its own window after decoding, whichever is later.
 const longestWrite = Math.max(config.answerWithinMs, config.streamWindowMs);
@@ -32,7 +33,8 @@ const kinesis = new KinesisClient({
 const putRecords: PutRecords = (input, abortSignal) => kinesis.send(new PutRecordsCommand(input), { abortSignal });
 
 export async function handler(event: HttpEvent, context: LambdaContextLike): Promise<HttpResponse> {
-  const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
+  const remaining =
+    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : Infinity;
   const deadline = answerDeadline(event?.requestContext?.requestTimeEpoch, Date.now(), remaining, config);
   return ingest(event, config, putRecords, deadline, keys);
 }

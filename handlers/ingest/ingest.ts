@@ -28,9 +28,14 @@ async function tenantFor(headers: Record<string, string>, keys: TenantKeys, dead
   } catch (error) {
     if (!(error instanceof KeysUnavailableError)) throw error;
     log('error', 'the API key could not be checked', { reason: error.message });
-    throw new HttpError(503, 'the ingest could not read its API keys in time; retry later', { 'retry-after': RETRY_AFTER_SECONDS });
+    throw new HttpError(503, 'the ingest could not read its API keys in time; retry later', {
+      'retry-after': RETRY_AFTER_SECONDS,
+    });
   }
-  if (tenant === undefined) throw new HttpError(401, 'missing or invalid API key: send it as x-api-key or Authorization: Bearer', { 'www-authenticate': 'Bearer' });
+  if (tenant === undefined)
+    throw new HttpError(401, 'missing or invalid API key: send it as x-api-key or Authorization: Bearer', {
+      'www-authenticate': 'Bearer',
+    });
   return tenant;
 }
 
@@ -51,8 +56,16 @@ export async function ingest(
     const body = decodeRequest(event, config.maxBodyBytes, headers);
     const decoded = decodeExportRequest(
       body,
-      { maxCount: config.maxAttributesPerSpan, maxValueLength: config.maxAttributeValueLength, redactor: config.redactor },
-      { maxSpans: config.maxSpansPerRequest, maxItems: config.maxItemsPerRequest, maxTraces: config.maxRecordsPerRequest },
+      {
+        maxCount: config.maxAttributesPerSpan,
+        maxValueLength: config.maxAttributeValueLength,
+        redactor: config.redactor,
+      },
+      {
+        maxSpans: config.maxSpansPerRequest,
+        maxItems: config.maxItemsPerRequest,
+        maxTraces: config.maxRecordsPerRequest,
+      },
     );
     stampTenant(decoded.groups, tenant);
     stampReceipt(decoded.groups, deadline.receivedAt);
@@ -68,17 +81,38 @@ export async function ingest(
       decoded.rejected += oversized;
       decoded.reasons.push(`${oversized} span(s) larger than a 1 MiB stream record`);
     }
-    const written = await writeRecords(records, config.streamName, putRecords, streamDeadline(deadline, Date.now(), config));
+    const written = await writeRecords(
+      records,
+      config.streamName,
+      putRecords,
+      streamDeadline(deadline, Date.now(), config),
+    );
     if (written.failed.length > 0) {
       const spans = written.failed.reduce((n, r) => n + r.spans, 0);
-      log('error', 'records not accepted by the stream', { records: written.failed.length, spans, lastError: written.lastError, stream: config.streamName, tenant });
-      throw new HttpError(503, `the stream did not accept ${spans} span(s) in time (${written.lastError ?? 'unknown error'}); retry later`, {
-        'retry-after': RETRY_AFTER_SECONDS,
+      log('error', 'records not accepted by the stream', {
+        records: written.failed.length,
+        spans,
+        lastError: written.lastError,
+        stream: config.streamName,
+        tenant,
       });
+      throw new HttpError(
+        503,
+        `the stream did not accept ${spans} span(s) in time (${written.lastError ?? 'unknown error'}); retry later`,
+        {
+          'retry-after': RETRY_AFTER_SECONDS,
+        },
+      );
     }
     const { truncatedValues, redactedValues } = decoded.stats;
     if (truncatedValues > 0 || redactedValues > 0 || decoded.rejected > 0) {
-      log('warn', 'request partly refused, cut or redacted', { tenant, rejected: decoded.rejected, truncatedValues, redactedValues, reasons: decoded.reasons });
+      log('warn', 'request partly refused, cut or redacted', {
+        tenant,
+        rejected: decoded.rejected,
+        truncatedValues,
+        redactedValues,
+        reasons: decoded.reasons,
+      });
     }
     // Counted once the request is taken: a request answered 503 comes again, and counts then.
     for (const line of exportMetricLines(decoded.exports, config.metricsNamespace, Date.now())) emit(line);

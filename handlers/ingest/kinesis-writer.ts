@@ -26,7 +26,15 @@ export interface WriteResult {
 const MAX_RECORDS_PER_CALL = 500;
 const MAX_BYTES_PER_CALL = 5 * 1024 * 1024;
 // Retrying these cannot help: the stream is missing or the function may not write to it.
-const FINAL_ERRORS = new Set(['ResourceNotFoundException', 'AccessDeniedException', 'ValidationException', 'InvalidArgumentException', 'KMSAccessDeniedException', 'KMSDisabledException', 'KMSNotFoundException']);
+const FINAL_ERRORS = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'ValidationException',
+  'InvalidArgumentException',
+  'KMSAccessDeniedException',
+  'KMSDisabledException',
+  'KMSNotFoundException',
+]);
 
 export interface WriterOptions {
   now?: () => number;
@@ -59,7 +67,13 @@ export function batches(records: StreamRecord[]): StreamRecord[][] {
  * starts after it, and a call still under way then is aborted. At least once: a record may
  * be written twice, never dropped silently.
  */
-export async function writeRecords(records: StreamRecord[], streamName: string, putRecords: PutRecords, deadlineMs: number, options: WriterOptions = {}): Promise<WriteResult> {
+export async function writeRecords(
+  records: StreamRecord[],
+  streamName: string,
+  putRecords: PutRecords,
+  deadlineMs: number,
+  options: WriterOptions = {},
+): Promise<WriteResult> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
@@ -77,19 +91,27 @@ export async function writeRecords(records: StreamRecord[], streamName: string, 
         await sleep(delay);
       }
       try {
-        const input = { StreamName: streamName, Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })) };
+        const input = {
+          StreamName: streamName,
+          Records: pending.map((r) => ({ Data: r.data, PartitionKey: r.partitionKey })),
+        };
         const response = await beforeDeadline(deadlineMs, now, (signal) => putRecords(input, signal));
         const entries = response.Records ?? [];
         const retry = pending.filter((_, i) => entries[i]?.ErrorCode !== undefined || entries[i] === undefined);
         result.written += pending.length - retry.length;
         if (retry.length > 0) {
           const sample = entries.find((e) => e.ErrorCode);
-          result.lastError = sample ? `${sample.ErrorCode}: ${sample.ErrorMessage ?? ''}`.trim() : 'entries missing from the response';
+          result.lastError = sample
+            ? `${sample.ErrorCode}: ${sample.ErrorMessage ?? ''}`.trim()
+            : 'entries missing from the response';
         }
         pending = retry;
       } catch (error) {
         const name = (error as { name?: string }).name ?? 'Error';
-        result.lastError = name === 'AbortError' ? 'the stream did not answer before the deadline' : `${name}: ${(error as Error).message}`;
+        result.lastError =
+          name === 'AbortError'
+            ? 'the stream did not answer before the deadline'
+            : `${name}: ${(error as Error).message}`;
         if (FINAL_ERRORS.has(name)) break;
       }
       if (now() >= deadlineMs) break;

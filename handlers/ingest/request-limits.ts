@@ -33,12 +33,16 @@ export class WorkBudget {
   constructor(private readonly limits: RequestLimits) {}
 
   item(): void {
-    if (++this.items > this.limits.maxItems) throw new RequestLimitError(`the request holds more than ${this.limits.maxItems} messages (spans, attributes, events, ...)`);
+    if (++this.items > this.limits.maxItems)
+      throw new RequestLimitError(
+        `the request holds more than ${this.limits.maxItems} messages (spans, attributes, events, ...)`,
+      );
   }
 
   span(): void {
     this.item();
-    if (++this.spans > this.limits.maxSpans) throw new RequestLimitError(`the request holds more than ${this.limits.maxSpans} spans`);
+    if (++this.spans > this.limits.maxSpans)
+      throw new RequestLimitError(`the request holds more than ${this.limits.maxSpans} spans`);
   }
 }
 
@@ -61,7 +65,8 @@ export function checkJsonItems(text: string, maxItems: number): void {
         else if (d === 0x22) break;
       }
     } else if (c === 0x7b) {
-      if (++objects > maxItems) throw new RequestLimitError(`the request holds more than ${maxItems} objects (spans, attributes, events, ...)`);
+      if (++objects > maxItems)
+        throw new RequestLimitError(`the request holds more than ${maxItems} objects (spans, attributes, events, ...)`);
     } else if (c === 0x5b) {
       if (++arrays > maxItems) throw new RequestLimitError(`the request holds more than ${maxItems} arrays`);
     }

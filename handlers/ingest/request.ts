@@ -27,7 +27,8 @@ const FORMATS: Record<string, OtlpFormat> = { 'application/json': 'json', 'appli
 
 export function lowerCaseHeaders(headers: HttpEvent['headers']): Record<string, string> {
   const out = Object.create(null) as Record<string, string>;
-  for (const [key, value] of Object.entries(headers ?? {})) if (typeof value === 'string') out[key.toLowerCase()] = value;
+  for (const [key, value] of Object.entries(headers ?? {}))
+    if (typeof value === 'string') out[key.toLowerCase()] = value;
   return out;
 }
 
@@ -60,14 +61,19 @@ function body(format: OtlpFormat, raw: Buffer): OtlpBody {
  */
 export function decodeRequest(event: HttpEvent, maxBodyBytes: number, headers: Record<string, string>): OtlpBody {
   const method = (event.httpMethod ?? event.requestContext?.http?.method ?? 'POST').toUpperCase();
-  if (method !== 'POST') throw new HttpError(405, `method ${method} is not allowed; POST OTLP/HTTP to /v1/traces`, { allow: 'POST' });
+  if (method !== 'POST')
+    throw new HttpError(405, `method ${method} is not allowed; POST OTLP/HTTP to /v1/traces`, { allow: 'POST' });
   const format = formatOf(headers);
   if (format === undefined) {
     const contentType = headers['content-type']?.trim();
-    throw new HttpError(415, `content type "${contentType || '(none)'}" is not supported; send OTLP/HTTP as application/x-protobuf or application/json`);
+    throw new HttpError(
+      415,
+      `content type "${contentType || '(none)'}" is not supported; send OTLP/HTTP as application/x-protobuf or application/json`,
+    );
   }
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
-  if (encoding !== 'gzip' && encoding !== 'identity') throw new HttpError(415, `content encoding "${encoding}" is not supported; use gzip or none`);
+  if (encoding !== 'gzip' && encoding !== 'identity')
+    throw new HttpError(415, `content encoding "${encoding}" is not supported; use gzip or none`);
   const text = event.body ?? '';
   const checkSize = (bytes: number): void => {
     if (bytes > maxBodyBytes) throw new HttpError(413, `the body is larger than the limit of ${maxBodyBytes} bytes`);
@@ -93,6 +99,7 @@ export function decodeRequest(event: HttpEvent, maxBodyBytes: number, headers: R
   // A REST API inflates a gzip request itself and passes the body on under the same header.
   // Neither a JSON object nor an ExportTraceServiceRequest (field 1, length-delimited) starts
   // with the gzip magic, so the two cases cannot be confused.
-  if (format === 'json' && raw[0] !== 0x7b) throw new HttpError(400, 'Content-Encoding is gzip but the body is neither gzip nor JSON');
+  if (format === 'json' && raw[0] !== 0x7b)
+    throw new HttpError(400, 'Content-Encoding is gzip but the body is neither gzip nor JSON');
   return body(format, raw);
 }

@@ -30,9 +30,21 @@ function stringField(field: number, value: string): Buffer {
 
 const varintField = (field: number, value: number): Buffer => Buffer.from([field << 3, ...varint(value)]);
 
-function respond(format: OtlpFormat, statusCode: number, json: unknown, protobuf: Buffer, headers: Record<string, string> = {}): HttpResponse {
-  if (format === 'json') return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(json) };
-  return { statusCode, headers: { 'content-type': 'application/x-protobuf', ...headers }, body: protobuf.toString('base64'), isBase64Encoded: true };
+function respond(
+  format: OtlpFormat,
+  statusCode: number,
+  json: unknown,
+  protobuf: Buffer,
+  headers: Record<string, string> = {},
+): HttpResponse {
+  if (format === 'json')
+    return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(json) };
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/x-protobuf', ...headers },
+    body: protobuf.toString('base64'),
+    isBase64Encoded: true,
+  };
 }
 
 /** An `ExportTraceServiceResponse`, with partial success when some spans were rejected. */
@@ -48,5 +60,11 @@ export function exportResponse(format: OtlpFormat, rejected: number, reasons: st
 /** A `google.rpc.Status` error body (code = 1, message = 2) in the request's encoding. */
 export function errorResponse(format: OtlpFormat, error: HttpError): HttpResponse {
   const code = RPC_CODES[error.status] ?? 2;
-  return respond(format, error.status, { code, message: error.message }, Buffer.concat([varintField(1, code), stringField(2, error.message)]), error.headers);
+  return respond(
+    format,
+    error.status,
+    { code, message: error.message },
+    Buffer.concat([varintField(1, code), stringField(2, error.message)]),
+    error.headers,
+  );
 }

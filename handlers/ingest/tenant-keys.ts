@@ -13,7 +13,11 @@ const READ_TIMEOUT_MS = 2000;
 
 /** Reads the tenants' keys from their SSM SecureString parameter, decrypted. */
 export async function readTenantKeys(config: IngestConfig, parameter: string): Promise<TenantKey[]> {
-  const value = await readSecureString(parameter, { region: config.region, endpoint: config.ssmEndpoint, timeoutMs: READ_TIMEOUT_MS });
+  const value = await readSecureString(parameter, {
+    region: config.region,
+    endpoint: config.ssmEndpoint,
+    timeoutMs: READ_TIMEOUT_MS,
+  });
   return parseTenantKeys(value, `SSM parameter ${parameter}`);
 }
 
@@ -61,7 +65,8 @@ export class TenantKeyCache {
       const added = tenantOf(presented, this.keys.list);
       if (added !== undefined) return added;
     }
-    if (this.lastRead?.failed) throw new KeysUnavailableError('the key is not among the last keys read, and reading them again failed');
+    if (this.lastRead?.failed)
+      throw new KeysUnavailableError('the key is not among the last keys read, and reading them again failed');
     return undefined;
   }
 
@@ -91,8 +96,17 @@ export class TenantKeyCache {
       this.lastRead = { at, failed: false };
     } catch (error) {
       this.lastRead = { at, failed: true };
-      const fields = { error: `${(error as Error).name}: ${(error as Error).message}`, ...(this.keys ? { keptKeysAgeMs: at - this.keys.readAt } : {}) };
-      log('error', this.keys ? 'the API keys could not be read again; keeping the last ones read' : 'the API keys could not be read', fields);
+      const fields = {
+        error: `${(error as Error).name}: ${(error as Error).message}`,
+        ...(this.keys ? { keptKeysAgeMs: at - this.keys.readAt } : {}),
+      };
+      log(
+        'error',
+        this.keys
+          ? 'the API keys could not be read again; keeping the last ones read'
+          : 'the API keys could not be read',
+        fields,
+      );
     }
   }
 }

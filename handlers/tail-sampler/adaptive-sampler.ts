@@ -3,7 +3,16 @@ import { attributeMap } from '../../src/otlp/values';
 import { OtlpStatusCode, type OtlpExportRequest } from '../../src/otlp/types';
 import { emfLine } from '../embedded-metrics';
 import { durationMs, inSampledFraction, type Decision, type KeepReason } from './policy';
-import { bucketOf, emptyCounts, MAX_OPERATIONS, operationKey, splitOperationKey, type AdaptiveSettings, type OperationCounts, type Plan } from './sampling-plan';
+import {
+  bucketOf,
+  emptyCounts,
+  MAX_OPERATIONS,
+  operationKey,
+  splitOperationKey,
+  type AdaptiveSettings,
+  type OperationCounts,
+  type Plan,
+} from './sampling-plan';
 import type { SamplingState } from './sampling-state';
 
 /** A trace's root span, as adaptive sampling reads it. */
@@ -22,7 +31,11 @@ export function rootOf(requests: readonly OtlpExportRequest[]): Root | undefined
         for (const span of ss.spans) {
           if (span.parentSpanId) continue;
           const service = String(attributeMap(rs.resource?.attributes)['service.name'] ?? 'unknown');
-          return { key: operationKey(service, span.name), durationMs: durationMs(span), error: span.status?.code === OtlpStatusCode.Error };
+          return {
+            key: operationKey(service, span.name),
+            durationMs: durationMs(span),
+            error: span.status?.code === OtlpStatusCode.Error,
+          };
         }
       }
     }
@@ -79,7 +92,9 @@ export class AdaptiveSampler {
     if (!op) {
       // Unknown to the plan: new (rare until counted), or beyond the plan's size.
       if (Object.keys(this.plan?.operations ?? {}).length < MAX_OPERATIONS) return { reason: 'rare', probability: 1 };
-      return inSampledFraction(traceId, this.settings.initialProbability) ? { reason: 'target', probability: this.settings.initialProbability } : undefined;
+      return inSampledFraction(traceId, this.settings.initialProbability)
+        ? { reason: 'target', probability: this.settings.initialProbability }
+        : undefined;
     }
     if (op.rare) return { reason: 'rare', probability: 1 };
     if (op.boostUntil > this.now()) return { reason: 'boost', probability: 1 };
@@ -122,12 +137,21 @@ export class AdaptiveSampler {
     const timestamp = plan.interval * this.settings.intervalMs;
     return Object.entries(plan.operations).map(([key, op]) => {
       const [service, operation] = splitOperationKey(key);
-      return emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'SampledProbability', Unit: 'None' }, { Name: 'BoostActive', Unit: 'Count' }], {
-        service,
-        operation,
-        SampledProbability: op.rare || op.boostUntil > timestamp ? 1 : op.probability,
-        BoostActive: op.boostUntil > timestamp ? 1 : 0,
-      });
+      return emfLine(
+        namespace,
+        timestamp,
+        ['service', 'operation'],
+        [
+          { Name: 'SampledProbability', Unit: 'None' },
+          { Name: 'BoostActive', Unit: 'Count' },
+        ],
+        {
+          service,
+          operation,
+          SampledProbability: op.rare || op.boostUntil > timestamp ? 1 : op.probability,
+          BoostActive: op.boostUntil > timestamp ? 1 : 0,
+        },
+      );
     });
   }
 }
@@ -136,6 +160,10 @@ export class AdaptiveSampler {
 export function keptLines(namespace: string, timestamp: number, kept: Map<string, number>): string[] {
   return [...kept].map(([key, count]) => {
     const [service, operation] = splitOperationKey(key);
-    return emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'KeptTraces', Unit: 'Count' }], { service, operation, KeptTraces: count });
+    return emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'KeptTraces', Unit: 'Count' }], {
+      service,
+      operation,
+      KeptTraces: count,
+    });
   });
 }

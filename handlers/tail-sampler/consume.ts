@@ -50,12 +50,21 @@ interface Parked {
  * one. Adaptive sampling decides by the root's operation, so a part without the root is
  * decided only by interest (or by a decision stored when its root was consumed).
  */
-function judge(traceId: string, requests: OtlpExportRequest[], deps: ConsumerDeps): { decision: Decision | undefined; spans: OtlpSpan[]; found: KeepReason | undefined; root: Root | undefined } {
+function judge(
+  traceId: string,
+  requests: OtlpExportRequest[],
+  deps: ConsumerDeps,
+): { decision: Decision | undefined; spans: OtlpSpan[]; found: KeepReason | undefined; root: Root | undefined } {
   const spans = withoutSuperseded(requests.flatMap(spansOf));
   const found = interest(spans, deps.policies);
   if (deps.sampler) {
     const root = rootOf(dropSuperseded(requests));
-    return { decision: root ? deps.sampler.decide(traceId, root, found) : found && { reason: found, probability: 1 }, spans, found, root };
+    return {
+      decision: root ? deps.sampler.decide(traceId, root, found) : found && { reason: found, probability: 1 },
+      spans,
+      found,
+      root,
+    };
   }
   const decision: Decision | undefined = found
     ? { reason: found, probability: 1 }
@@ -71,7 +80,12 @@ function judge(traceId: string, requests: OtlpExportRequest[], deps: ConsumerDep
  */
 function restsOnProvisional(spans: OtlpSpan[], found: KeepReason | undefined, policies: Policies): boolean {
   if (found === undefined || !spans.some(isProvisional)) return false;
-  return interest(spans.filter((s) => !isProvisional(s)), policies) === undefined;
+  return (
+    interest(
+      spans.filter((s) => !isProvisional(s)),
+      policies,
+    ) === undefined
+  );
 }
 
 /**
@@ -87,7 +101,10 @@ function restsOnProvisional(spans: OtlpSpan[], found: KeepReason | undefined, po
  * take yet, or that could not be stored, are reported as failed, so the stream redelivers
  * them; a record (or slice) sent before is recognised by its marker and not sent again.
  */
-export async function consumeBatch(records: KinesisStreamRecord[], deps: ConsumerDeps): Promise<KinesisStreamBatchResponse> {
+export async function consumeBatch(
+  records: KinesisStreamRecord[],
+  deps: ConsumerDeps,
+): Promise<KinesisStreamBatchResponse> {
   const failed = new Set<string>();
   const fail = (parts: TracePart[]): void => parts.forEach((p) => failed.add(p.sequenceNumber));
   const counters: Counters = {
@@ -117,8 +134,10 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
   }
   const all = [...traces.values()].flat();
   const ranges = rangesOf(all);
-  const piecesOfPart = (p: { recordId: string; request: OtlpExportRequest; jsonBytes: number }, traceId: string): Piece[] =>
-    piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes, WEIGHT_BYTES_PER_SPAN);
+  const piecesOfPart = (
+    p: { recordId: string; request: OtlpExportRequest; jsonBytes: number },
+    traceId: string,
+  ): Piece[] => piecesOf(traceId, p.recordId, p.request, p.jsonBytes, deps.maxRequestBytes, WEIGHT_BYTES_PER_SPAN);
   const pieces = new Map(all.map((p) => [p, piecesOfPart(p, p.traceId)]));
   const storeDown = (error: unknown): KinesisStreamBatchResponse => {
     counters.StoreFailures++;
@@ -128,7 +147,9 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
   };
   const parkedReadFailed = (traceId: string, error: unknown): void => {
     counters.StoreFailures++;
-    deps.log('error', `reading parked parts failed; the trace's records are redelivered: ${(error as Error).message}`, { traceId });
+    deps.log('error', `reading parked parts failed; the trace's records are redelivered: ${(error as Error).message}`, {
+      traceId,
+    });
     fail(traces.get(traceId)!);
   };
 
@@ -163,14 +184,18 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
 
   const parkedReads = new Map<string, Promise<Parked>>();
   const parkedOf = (traceId: string): Promise<Parked> => {
-    const read = parkedReads.get(traceId) ?? readParked(deps, traceId, traces.get(traceId)!, lookup.parked.get(traceId)!);
+    const read =
+      parkedReads.get(traceId) ?? readParked(deps, traceId, traces.get(traceId)!, lookup.parked.get(traceId)!);
     parkedReads.set(traceId, read);
     return read;
   };
   for (const traceId of [...tentative].filter((id) => lookup.parked.has(id))) {
     try {
       const parked = await parkedOf(traceId);
-      local.set(traceId, judge(traceId, [...requestsOf.get(traceId)!, ...parked.parts.map((p) => p.request)], deps).decision);
+      local.set(
+        traceId,
+        judge(traceId, [...requestsOf.get(traceId)!, ...parked.parts.map((p) => p.request)], deps).decision,
+      );
     } catch (error) {
       parkedReadFailed(traceId, error);
       traces.delete(traceId);
@@ -204,7 +229,9 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
         unit.sweep = parked.chunks;
         // A parked part half forwarded before (while its trace was failing) is in a sent set
         // of this batch's earlier delivery: only the rest goes.
-        unit.pieces.push(...parked.parts.flatMap((part) => piecesOfPart(part, traceId)).filter((piece) => !lookup.sent.has(piece.key)));
+        unit.pieces.push(
+          ...parked.parts.flatMap((part) => piecesOfPart(part, traceId)).filter((piece) => !lookup.sent.has(piece.key)),
+        );
         among.push(...parked.parts.map((part) => part.request));
       } catch (error) {
         parkedReadFailed(traceId, error);
@@ -212,9 +239,14 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
       }
     }
     // The backend cannot tell a provisional copy from the real one: only the real one goes.
-    const requests = dropSuperseded(unit.pieces.map((piece) => piece.request), among);
+    const requests = dropSuperseded(
+      unit.pieces.map((piece) => piece.request),
+      among,
+    );
     // Each span says how many it stands for, so the backend can scale its counts back.
-    unit.pieces = unit.pieces.map((piece, i) => weightedPiece({ ...piece, request: requests[i]! }, decision.probability));
+    unit.pieces = unit.pieces.map((piece, i) =>
+      weightedPiece({ ...piece, request: requests[i]! }, decision.probability),
+    );
     if (unit.pieces.length > 0 || unit.sweep) units.push(unit);
   }
 
@@ -234,9 +266,14 @@ export async function consumeBatch(records: KinesisStreamRecord[], deps: Consume
     await deps.sampler?.flush();
   } catch (error) {
     counters.StoreFailures++;
-    deps.log('warn', `storing the sampling counts failed; the next plan misses this batch: ${(error as Error).message}`);
+    deps.log(
+      'warn',
+      `storing the sampling counts failed; the next plan misses this batch: ${(error as Error).message}`,
+    );
   }
-  if (deps.sampler) for (const line of keptLines(deps.metricsNamespace, (deps.now ?? Date.now)(), keptPerOperation(units, failed))) deps.emit(line);
+  if (deps.sampler)
+    for (const line of keptLines(deps.metricsNamespace, (deps.now ?? Date.now)(), keptPerOperation(units, failed)))
+      deps.emit(line);
   return finish(all, failed, counters, deps);
 }
 
@@ -252,7 +289,12 @@ function keptPerOperation(units: Unit[], failed: Set<string>): Map<string, numbe
 }
 
 /** A trace's parked parts, parsed, except copies of records in this batch. */
-async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePart[], stored: StoredPart[]): Promise<Parked> {
+async function readParked(
+  deps: ConsumerDeps,
+  traceId: string,
+  inBatch: TracePart[],
+  stored: StoredPart[],
+): Promise<Parked> {
   const { parts, chunks } = await deps.store.parked(traceId, stored);
   const here = new Set(inBatch.map((p) => p.recordId));
   const parsed: Parked['parts'] = [];
@@ -267,7 +309,12 @@ async function readParked(deps: ConsumerDeps, traceId: string, inBatch: TracePar
   return { parts: parsed, chunks };
 }
 
-function finish(parts: TracePart[], failed: Set<string>, counters: Counters, deps: ConsumerDeps): KinesisStreamBatchResponse {
+function finish(
+  parts: TracePart[],
+  failed: Set<string>,
+  counters: Counters,
+  deps: ConsumerDeps,
+): KinesisStreamBatchResponse {
   // Counted once a record is done with, so a redelivered failure is not counted twice.
   // A span counts once, by its real copy when the batch has it; were that copy's record to
   // fail, the provisional one is not counted either, and the redelivery counts the real one.
@@ -285,6 +332,10 @@ function finish(parts: TracePart[], failed: Set<string>, counters: Counters, dep
     slis.trace(traceRequests);
   }
   const now = (deps.now ?? Date.now)();
-  for (const line of [...metrics.lines(deps.metricsNamespace, now, { ...counters }), ...slis.lines(deps.metricsNamespace, now)]) deps.emit(line);
+  for (const line of [
+    ...metrics.lines(deps.metricsNamespace, now, { ...counters }),
+    ...slis.lines(deps.metricsNamespace, now),
+  ])
+    deps.emit(line);
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
 }

@@ -33,9 +33,20 @@ export function createConsumer(
   output: ConsumerOutput = lambdaOutput,
   now: () => number = Date.now,
 ): (event: KinesisStreamEvent) => Promise<KinesisStreamBatchResponse> {
-  const store = new DecisionStore(dynamodb, { table: config.table, decisionTtlSeconds: config.decisionTtlSeconds, parkTtlSeconds: config.parkTtlSeconds, sentTtlSeconds: SENT_TTL_SECONDS, asideTtlSeconds: ASIDE_TTL_SECONDS }, now);
+  const store = new DecisionStore(
+    dynamodb,
+    {
+      table: config.table,
+      decisionTtlSeconds: config.decisionTtlSeconds,
+      parkTtlSeconds: config.parkTtlSeconds,
+      sentTtlSeconds: SENT_TTL_SECONDS,
+      asideTtlSeconds: ASIDE_TTL_SECONDS,
+    },
+    now,
+  );
   const adaptive = config.policies.adaptive;
-  const sampler = adaptive && new AdaptiveSampler(adaptive, new SamplingState(dynamodb, { table: config.table, adaptive }, now), now);
+  const sampler =
+    adaptive && new AdaptiveSampler(adaptive, new SamplingState(dynamodb, { table: config.table, adaptive }, now), now);
   const forward = httpForwarder(config.forward);
   return (event) =>
     consumeBatch(event.Records, {

@@ -100,7 +100,9 @@ const sortable = (sequenceNumber: string): string => sequenceNumber.padStart(128
 const compareSequence = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 
 /** Per shard, the first and last sequence numbers of these records. */
-export function rangesOf(records: ReadonlyArray<{ recordId: string; sequenceNumber: string }>): Map<string, ShardRange> {
+export function rangesOf(
+  records: ReadonlyArray<{ recordId: string; sequenceNumber: string }>,
+): Map<string, ShardRange> {
   const ranges = new Map<string, ShardRange>();
   for (const { recordId, sequenceNumber } of records) {
     const shard = shardOf(recordId);
@@ -140,9 +142,14 @@ export class DecisionStore {
       chunks(keys, GET_BATCH).map(async (batch) => {
         let pending: KeysAndAttributes['Keys'] = batch.map((k) => ({ pk: { S: k.pk }, sk: { S: k.sk } }));
         for (let attempt = 0; pending && pending.length > 0; attempt++) {
-          if (attempt >= UNPROCESSED_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} key(s) unprocessed after ${attempt} attempts`);
+          if (attempt >= UNPROCESSED_ATTEMPTS)
+            throw new Error(`DynamoDB left ${pending.length} key(s) unprocessed after ${attempt} attempts`);
           if (attempt > 0) await sleep(backoffMs(attempt));
-          const out: BatchGetItemCommandOutput = await this.client.send(new BatchGetItemCommand({ RequestItems: { [this.settings.table]: { Keys: pending, ConsistentRead: true } } }));
+          const out: BatchGetItemCommandOutput = await this.client.send(
+            new BatchGetItemCommand({
+              RequestItems: { [this.settings.table]: { Keys: pending, ConsistentRead: true } },
+            }),
+          );
           items.push(...(out.Responses?.[this.settings.table] ?? []));
           pending = out.UnprocessedKeys?.[this.settings.table]?.Keys;
         }
@@ -178,7 +185,10 @@ export class DecisionStore {
       return decision === undefined;
     });
     const keys = [...new Set([...unknown, ...interesting])].map((pk) => ({ pk, sk: TRACE }));
-    const [items, sent] = await Promise.all([this.getItems(keys), Promise.all([...ranges].map(([shard, range]) => this.sentSince(shard, range)))]);
+    const [items, sent] = await Promise.all([
+      this.getItems(keys),
+      Promise.all([...ranges].map(([shard, range]) => this.sentSince(shard, range))),
+    ]);
     const result: Lookup = { decisions, parked: new Map(), sent: new Set(sent.flat()) };
     for (const item of items) {
       if (item.reason?.S) {
@@ -216,7 +226,10 @@ export class DecisionStore {
    * Keeps routine parts, whole, until their trace is decided or they expire: each trace's
    * `parked` item is written again with the parts it had (`before`, from the lookup) and the new ones.
    */
-  async park(parts: Array<{ traceId: string; recordId: string; gzipped: Buffer }>, before: Map<string, StoredPart[]>): Promise<void> {
+  async park(
+    parts: Array<{ traceId: string; recordId: string; gzipped: Buffer }>,
+    before: Map<string, StoredPart[]>,
+  ): Promise<void> {
     const expiresAt = this.expiresAt(this.settings.parkTtlSeconds);
     const requests: WriteRequest[] = [];
     const byTrace = new Map<string, StoredPart[]>();
@@ -233,7 +246,16 @@ export class DecisionStore {
       const count = Math.ceil(part.gzipped.length / CHUNK_BYTES);
       for (let n = 0; n < count; n++) {
         const data = part.gzipped.subarray(n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES);
-        requests.push({ PutRequest: { Item: { pk: { S: part.traceId }, sk: { S: `part#${part.recordId}#${String(n).padStart(3, '0')}` }, data: { B: data }, expiresAt } } });
+        requests.push({
+          PutRequest: {
+            Item: {
+              pk: { S: part.traceId },
+              sk: { S: `part#${part.recordId}#${String(n).padStart(3, '0')}` },
+              data: { B: data },
+              expiresAt,
+            },
+          },
+        });
       }
       stored.push({ recordId: part.recordId, chunks: count });
     }
@@ -247,8 +269,15 @@ export class DecisionStore {
   /** Parked parts, with the chunked ones read back, and their chunk items, to delete once they are forwarded. */
   async parked(traceId: string, stored: StoredPart[]): Promise<{ parts: ParkedPart[]; chunks: string[] }> {
     const chunkKey = (recordId: string, n: number): string => `part#${recordId}#${String(n).padStart(3, '0')}`;
-    const chunked = stored.flatMap((p) => Array.from({ length: p.data ? 0 : (p.chunks ?? 0) }, (_, n) => chunkKey(p.recordId, n)));
-    const data = new Map<string, Buffer>((await this.getItems(chunked.map((sk) => ({ pk: traceId, sk })))).map((item) => [item.sk!.S!, Buffer.from(item.data!.B!)]));
+    const chunked = stored.flatMap((p) =>
+      Array.from({ length: p.data ? 0 : (p.chunks ?? 0) }, (_, n) => chunkKey(p.recordId, n)),
+    );
+    const data = new Map<string, Buffer>(
+      (await this.getItems(chunked.map((sk) => ({ pk: traceId, sk })))).map((item) => [
+        item.sk!.S!,
+        Buffer.from(item.data!.B!),
+      ]),
+    );
     const parts: ParkedPart[] = [];
     for (const p of stored) {
       if (p.data) {
@@ -257,7 +286,8 @@ export class DecisionStore {
       }
       const pieces = Array.from({ length: p.chunks ?? 0 }, (_, n) => data.get(chunkKey(p.recordId, n)));
       // A chunk gone (expired) loses its part only: the rest of the trace still goes.
-      if (pieces.every((b): b is Buffer => b !== undefined)) parts.push({ recordId: p.recordId, gzipped: Buffer.concat(pieces) });
+      if (pieces.every((b): b is Buffer => b !== undefined))
+        parts.push({ recordId: p.recordId, gzipped: Buffer.concat(pieces) });
     }
     return { parts, chunks: chunked };
   }
@@ -270,7 +300,17 @@ export class DecisionStore {
       for (let n = 0; n * CHUNK_BYTES < piece.gzipped.length; n++) {
         const data = piece.gzipped.subarray(n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES);
         const sk = `aside#${piece.key}#${String(n).padStart(3, '0')}`;
-        requests.push({ PutRequest: { Item: { pk: { S: piece.traceId }, sk: { S: sk }, data: { B: data }, reason: { S: piece.reason.slice(0, 1000) }, expiresAt } } });
+        requests.push({
+          PutRequest: {
+            Item: {
+              pk: { S: piece.traceId },
+              sk: { S: sk },
+              data: { B: data },
+              reason: { S: piece.reason.slice(0, 1000) },
+              expiresAt,
+            },
+          },
+        });
       }
     }
     await this.write(requests);
@@ -289,7 +329,13 @@ export class DecisionStore {
     }
     const first = traceIds.filter((id) => !since.has(id));
     const expiresAt = this.expiresAt(Math.ceil(staleMs / 1000));
-    await this.write(first.map((pk): WriteRequest => ({ PutRequest: { Item: { pk: { S: pk }, sk: { S: 'failing' }, since: { N: String(now) }, expiresAt } } })));
+    await this.write(
+      first.map(
+        (pk): WriteRequest => ({
+          PutRequest: { Item: { pk: { S: pk }, sk: { S: 'failing' }, since: { N: String(now) }, expiresAt } },
+        }),
+      ),
+    );
     first.forEach((id) => since.set(id, now));
     return since;
   }
@@ -304,13 +350,22 @@ export class DecisionStore {
     const invocation = randomUUID();
     const byShard = new Map<string, string[]>();
     for (const key of new Set(pieces)) {
-      const shard = ranges.has(shardOf(key)) ? shardOf(key) : [...ranges.keys()][0] ?? '';
+      const shard = ranges.has(shardOf(key)) ? shardOf(key) : ([...ranges.keys()][0] ?? '');
       byShard.set(shard, [...(byShard.get(shard) ?? []), key]);
     }
     const sets = [...byShard].flatMap(([shard, keys]) =>
       chunks(keys, SENT_KEYS_PER_ITEM).map((batch, n): WriteRequest => {
         const last = ranges.get(shard)?.last ?? '0';
-        return { PutRequest: { Item: { pk: { S: `shard#${shard}` }, sk: { S: `sent#${sortable(last)}#${invocation}#${n}` }, keys: { SS: batch }, expiresAt } } };
+        return {
+          PutRequest: {
+            Item: {
+              pk: { S: `shard#${shard}` },
+              sk: { S: `sent#${sortable(last)}#${invocation}#${n}` },
+              keys: { SS: batch },
+              expiresAt,
+            },
+          },
+        };
       }),
     );
     const sweeps = swept.flatMap((s) => [
@@ -326,9 +381,12 @@ export class DecisionStore {
       chunks(requests, WRITE_BATCH).map(async (batch) => {
         let pending = batch;
         for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt >= UNPROCESSED_ATTEMPTS) throw new Error(`DynamoDB left ${pending.length} write(s) unprocessed after ${attempt} attempts`);
+          if (attempt >= UNPROCESSED_ATTEMPTS)
+            throw new Error(`DynamoDB left ${pending.length} write(s) unprocessed after ${attempt} attempts`);
           if (attempt > 0) await sleep(backoffMs(attempt));
-          const out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.settings.table]: pending } }));
+          const out = await this.client.send(
+            new BatchWriteItemCommand({ RequestItems: { [this.settings.table]: pending } }),
+          );
           pending = out.UnprocessedItems?.[this.settings.table] ?? [];
         }
       }),

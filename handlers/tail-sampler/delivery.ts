@@ -38,7 +38,9 @@ function pack(pieces: Piece[], maxBytes: number): Piece[][] {
   return groups;
 }
 
-const requestOf = (group: Piece[]): OtlpExportRequest => ({ resourceSpans: group.flatMap((p) => p.request.resourceSpans) });
+const requestOf = (group: Piece[]): OtlpExportRequest => ({
+  resourceSpans: group.flatMap((p) => p.request.resourceSpans),
+});
 
 /**
  * Sends the pieces to the backend, as OTLP/HTTP asks of a sender: a retryable failure is
@@ -91,7 +93,11 @@ export async function deliver(pieces: Piece[], settings: DeliverySettings): Prom
   const fitting: Piece[] = [];
   for (const piece of pieces) {
     if (piece.request.resourceSpans.length === 0) outcomes.set(piece, { kind: 'sent' });
-    else if (piece.jsonBytes > settings.maxRequestBytes) outcomes.set(piece, { kind: 'refused', reason: `one span is ${piece.jsonBytes} bytes of OTLP JSON, over HOPTRACE_FORWARD_MAX_BYTES (${settings.maxRequestBytes})` });
+    else if (piece.jsonBytes > settings.maxRequestBytes)
+      outcomes.set(piece, {
+        kind: 'refused',
+        reason: `one span is ${piece.jsonBytes} bytes of OTLP JSON, over HOPTRACE_FORWARD_MAX_BYTES (${settings.maxRequestBytes})`,
+      });
     else fitting.push(piece);
   }
   for (const group of pack(fitting, settings.maxRequestBytes)) await send(group);

@@ -14,7 +14,11 @@ type Read = (name: string) => Promise<string>;
  * the stream rather than forwarded without the backend's key. A parameter that does not
  * exist means no extra headers.
  */
-export function forwardHeaders(settings: ForwardSettings, read: Read = (name) => readSecureString(name, { region: settings.region, endpoint: settings.ssmEndpoint, timeoutMs: READ_TIMEOUT_MS })): () => Promise<Record<string, string>> {
+export function forwardHeaders(
+  settings: ForwardSettings,
+  read: Read = (name) =>
+    readSecureString(name, { region: settings.region, endpoint: settings.ssmEndpoint, timeoutMs: READ_TIMEOUT_MS }),
+): () => Promise<Record<string, string>> {
   const { headersParameter } = settings;
   if (headersParameter === undefined) return () => Promise.resolve(settings.headers);
   const readOnce = async (): Promise<Record<string, string>> => {
@@ -28,7 +32,9 @@ export function forwardHeaders(settings: ForwardSettings, read: Read = (name) =>
         throw new Error(`SSM parameter ${headersParameter} must hold ${error.rule ?? keyValues.rule}`);
       }
       const reason = (error as Error).message;
-      throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${reason}`, { cause: error });
+      throw new Error(`the forward headers could not be read from SSM parameter ${headersParameter}: ${reason}`, {
+        cause: error,
+      });
     }
   };
   let pending: Promise<Record<string, string>> | undefined = readOnce();

@@ -61,20 +61,34 @@ const spanCount = (pieces: Piece[]): number => pieces.reduce((n, p) => n + spans
 export async function forwardUnits(units: Unit[], deps: ForwardDeps, counters: ForwardCounters): Promise<TracePart[]> {
   const outcomes = await deliver(
     units.flatMap((u) => u.pieces),
-    { forward: deps.forward, maxRequestBytes: deps.maxRequestBytes, attempts: ATTEMPTS, maxWaitMs: MAX_WAIT_MS, onRetry: () => counters.ForwardRetries++ },
+    {
+      forward: deps.forward,
+      maxRequestBytes: deps.maxRequestBytes,
+      attempts: ATTEMPTS,
+      maxWaitMs: MAX_WAIT_MS,
+      onRetry: () => counters.ForwardRetries++,
+    },
   );
   const outcome = (piece: Piece): Outcome => outcomes.get(piece)!;
   const stalled = units.filter((u) => u.pieces.some((p) => outcome(p).kind === 'unavailable'));
   let since = new Map<string, number>();
   if (stalled.length > 0) {
-    const reason = stalled.flatMap((u) => u.pieces.map(outcome)).find((o) => o.kind === 'unavailable') as { reason: string };
+    const reason = stalled.flatMap((u) => u.pieces.map(outcome)).find((o) => o.kind === 'unavailable') as {
+      reason: string;
+    };
     deps.log('warn', `forwarding failed; ${stalled.length} kept trace(s) wait for a redelivery: ${reason.reason}`);
     try {
       // A trace that failed within the last two windows is in the same outage.
-      since = await deps.store.failingSince(stalled.map((u) => u.traceId), 2 * deps.retryWindowMs);
+      since = await deps.store.failingSince(
+        stalled.map((u) => u.traceId),
+        2 * deps.retryWindowMs,
+      );
     } catch (error) {
       counters.StoreFailures++;
-      deps.log('error', `reading when forwarding started failing failed; the records are redelivered: ${(error as Error).message}`);
+      deps.log(
+        'error',
+        `reading when forwarding started failing failed; the records are redelivered: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -105,7 +119,14 @@ export async function forwardUnits(units: Unit[], deps: ForwardDeps, counters: F
   if (asides.length > 0) {
     try {
       await deps.store.setAside(
-        asides.flatMap((s) => s.aside.map((a) => ({ traceId: s.unit.traceId, key: a.piece.key, gzipped: encodeStreamRecord(a.piece.request), reason: a.reason }))),
+        asides.flatMap((s) =>
+          s.aside.map((a) => ({
+            traceId: s.unit.traceId,
+            key: a.piece.key,
+            gzipped: encodeStreamRecord(a.piece.request),
+            reason: a.reason,
+          })),
+        ),
       );
     } catch (error) {
       asideStored = false;
@@ -122,10 +143,18 @@ export async function forwardUnits(units: Unit[], deps: ForwardDeps, counters: F
     counters.RefusedSpans += spanCount(refused.map((a) => a.piece));
     counters.SetAsideSpans += spanCount(s.aside.map((a) => a.piece));
     // Once per trace: its pieces are marked, so a redelivery neither sends nor logs them again.
-    deps.log('error', 'spans set aside, not forwarded', { traceId: s.unit.traceId, spans: spanCount(s.aside.map((a) => a.piece)), pieces: s.aside.map((a) => a.piece.key), reason: s.aside[0]!.reason });
+    deps.log('error', 'spans set aside, not forwarded', {
+      traceId: s.unit.traceId,
+      spans: spanCount(s.aside.map((a) => a.piece)),
+      pieces: s.aside.map((a) => a.piece.key),
+      reason: s.aside[0]!.reason,
+    });
   }
 
-  const marked = settled.map((s) => ({ ...s, marks: [...s.done, ...(asideStored ? s.aside.map((a) => a.piece) : [])] }));
+  const marked = settled.map((s) => ({
+    ...s,
+    marks: [...s.done, ...(asideStored ? s.aside.map((a) => a.piece) : [])],
+  }));
   // Parked parts go only with the last of their trace's pieces: a redelivery reads them again.
   const swept = marked.filter((s) => s.unit.sweep && s.complete && (asideStored || s.aside.length === 0));
   try {

@@ -53,7 +53,12 @@ type Sign = (url: URL, headers: Record<string, string>, body: Buffer) => Promise
 
 /** SigV4 with the function's own credentials, as the AWS SDK signs its requests. */
 function sigv4Signer(service: string, region: string): Sign {
-  const signer = new SignatureV4({ service, region, credentials: defaultProvider(), sha256: Hash.bind(null, 'sha256') });
+  const signer = new SignatureV4({
+    service,
+    region,
+    credentials: defaultProvider(),
+    sha256: Hash.bind(null, 'sha256'),
+  });
   return async (url, headers, body) => {
     const signed = await signer.sign({
       method: 'POST',

@@ -27,5 +27,11 @@ export function spansOf(request: OtlpExportRequest): OtlpSpan[] {
 export function decodeRecord(record: KinesisStreamRecord): TracePart {
   const traceId = traceIdOfKey(record.kinesis.partitionKey);
   const gzipped = Buffer.from(record.kinesis.data, 'base64');
-  return { traceId, recordId: record.eventID, sequenceNumber: record.kinesis.sequenceNumber, gzipped, ...decodeStreamRecord(gzipped) };
+  return {
+    traceId,
+    recordId: record.eventID,
+    sequenceNumber: record.kinesis.sequenceNumber,
+    gzipped,
+    ...decodeStreamRecord(gzipped),
+  };
 }

@@ -30,7 +30,12 @@ function assemble(spans: ReadonlyArray<{ rs: ResourceSpans; ss: ScopeSpans; span
     if (!list) scopes.set(ss, (list = []));
     list.push(span);
   }
-  return { resourceSpans: [...resources].map(([rs, scopes]) => ({ ...rs, scopeSpans: [...scopes].map(([ss, list]) => ({ ...ss, spans: list })) })) };
+  return {
+    resourceSpans: [...resources].map(([rs, scopes]) => ({
+      ...rs,
+      scopeSpans: [...scopes].map(([ss, list]) => ({ ...ss, spans: list })),
+    })),
+  };
 }
 
 /**
@@ -38,8 +43,16 @@ function assemble(spans: ReadonlyArray<{ rs: ResourceSpans; ss: ScopeSpans; span
  * `spanOverhead` more bytes per span (what the caller adds before sending). A span whose
  * piece alone is over the bound is a piece of its own, over the bound: the caller sets it aside.
  */
-export function piecesOf(traceId: string, recordId: string, request: OtlpExportRequest, jsonBytes: number, maxBytes: number, spanOverhead = 0): Piece[] {
-  if (jsonBytes + spansOf(request).length * spanOverhead <= maxBytes) return [{ traceId, key: recordId, request, jsonBytes }];
+export function piecesOf(
+  traceId: string,
+  recordId: string,
+  request: OtlpExportRequest,
+  jsonBytes: number,
+  maxBytes: number,
+  spanOverhead = 0,
+): Piece[] {
+  if (jsonBytes + spansOf(request).length * spanOverhead <= maxBytes)
+    return [{ traceId, key: recordId, request, jsonBytes }];
   const slices: Array<Array<{ rs: ResourceSpans; ss: ScopeSpans; span: OtlpSpan }>> = [];
   let current: Array<{ rs: ResourceSpans; ss: ScopeSpans; span: OtlpSpan }> = [];
   let bytes = 0;

@@ -16,7 +16,15 @@ interface Figures {
   exportLatency: Map<number, number>;
 }
 
-const figures = (): Figures => ({ spans: 0, traces: 0, tracesWithRoot: 0, orphanSpans: 0, errorTraces: 0, spansStored: 0, exportLatency: new Map() });
+const figures = (): Figures => ({
+  spans: 0,
+  traces: 0,
+  tracesWithRoot: 0,
+  orphanSpans: 0,
+  errorTraces: 0,
+  spansStored: 0,
+  exportLatency: new Map(),
+});
 
 const COUNTS: ReadonlyArray<[keyof Omit<Figures, 'exportLatency'>, string]> = [
   ['spans', 'Spans'],
@@ -55,7 +63,10 @@ export class PipelineSlis {
 
   /** One trace as the reader keeps it (superseded provisional copies dropped): each span once. */
   trace(requests: readonly OtlpExportRequest[]): void {
-    const spans = new Map<string, { service: string; parentSpanId: string | undefined; error: boolean; latencyMs: number | undefined }>();
+    const spans = new Map<
+      string,
+      { service: string; parentSpanId: string | undefined; error: boolean; latencyMs: number | undefined }
+    >();
     for (const request of requests) {
       for (const rs of request.resourceSpans) {
         const service = serviceNameOf(rs.resource?.attributes);
@@ -65,8 +76,14 @@ export class PipelineSlis {
             if (spans.has(span.spanId)) continue;
             const endMs = micros(span.endTimeUnixNano) / 1000;
             // A sender's clock ahead of the ingest's is no negative latency: it counts as none.
-            const latencyMs = receivedMs === undefined || Number.isNaN(endMs) ? undefined : Math.max(0, Math.round(receivedMs - endMs));
-            spans.set(span.spanId, { service, parentSpanId: span.parentSpanId || undefined, error: span.status?.code === OtlpStatusCode.Error, latencyMs });
+            const latencyMs =
+              receivedMs === undefined || Number.isNaN(endMs) ? undefined : Math.max(0, Math.round(receivedMs - endMs));
+            spans.set(span.spanId, {
+              service,
+              parentSpanId: span.parentSpanId || undefined,
+              error: span.status?.code === OtlpStatusCode.Error,
+              latencyMs,
+            });
           }
         }
       }
@@ -106,8 +123,15 @@ export class PipelineSlis {
       const values = Object.fromEntries(COUNTS.map(([key, name]) => [name, f[key]]));
       const latency = distributions(f.exportLatency);
       const latencyMetric: MetricDefinition = { Name: 'ExportLatency', Unit: 'Milliseconds' };
-      out.push(emfLine(namespace, timestamp, dimensions, latency.length > 0 ? [...metrics, latencyMetric] : metrics, { ...fields, ...values, ...(latency.length > 0 ? { ExportLatency: latency[0] } : {}) }));
-      for (const more of latency.slice(1)) out.push(emfLine(namespace, timestamp, dimensions, [latencyMetric], { ...fields, ExportLatency: more }));
+      out.push(
+        emfLine(namespace, timestamp, dimensions, latency.length > 0 ? [...metrics, latencyMetric] : metrics, {
+          ...fields,
+          ...values,
+          ...(latency.length > 0 ? { ExportLatency: latency[0] } : {}),
+        }),
+      );
+      for (const more of latency.slice(1))
+        out.push(emfLine(namespace, timestamp, dimensions, [latencyMetric], { ...fields, ExportLatency: more }));
     };
     for (const [service, f] of this.services) write(['service'], { service }, f);
     write([], {}, this.total);

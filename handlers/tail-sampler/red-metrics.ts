@@ -58,12 +58,22 @@ export class RedMetrics {
     }
     const entries = new ServiceRequests<{ span: OtlpSpan; service: string }>();
     for (const entry of spans) {
-      const key = requestKey(entry.span, entry.service, entry.span.parentSpanId ? serviceOf.get(entry.span.parentSpanId) : undefined);
+      const key = requestKey(
+        entry.span,
+        entry.service,
+        entry.span.parentSpanId ? serviceOf.get(entry.span.parentSpanId) : undefined,
+      );
       if (key !== undefined) entries.offer(key, entry, micros(entry.span.startTimeUnixNano));
     }
     for (const { span, service } of entries.values()) {
       const key = `${service}\u0000${span.name}`;
-      const op = this.operations.get(key) ?? { service, operation: span.name, requests: 0, errors: 0, durations: new Map() };
+      const op = this.operations.get(key) ?? {
+        service,
+        operation: span.name,
+        requests: 0,
+        errors: 0,
+        durations: new Map(),
+      };
       op.requests++;
       if (span.status?.code === OtlpStatusCode.Error) op.errors++;
       tally(op.durations, spanDurationMs(span));
@@ -78,14 +88,50 @@ export class RedMetrics {
       const dims = { service: op.service, operation: op.operation };
       distributions(op.durations).forEach((Duration, i) => {
         if (i === 0) {
-          out.push(emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Errors', Unit: 'Count' }, { Name: 'Duration', Unit: 'Milliseconds' }], { ...dims, Requests: op.requests, Errors: op.errors, Duration }, SERVICE_ROLLUP));
+          out.push(
+            emfLine(
+              namespace,
+              timestamp,
+              ['service', 'operation'],
+              [
+                { Name: 'Requests', Unit: 'Count' },
+                { Name: 'Errors', Unit: 'Count' },
+                { Name: 'Duration', Unit: 'Milliseconds' },
+              ],
+              { ...dims, Requests: op.requests, Errors: op.errors, Duration },
+              SERVICE_ROLLUP,
+            ),
+          );
         } else {
-          out.push(emfLine(namespace, timestamp, ['service', 'operation'], [{ Name: 'Duration', Unit: 'Milliseconds' }], { ...dims, Duration }, SERVICE_ROLLUP));
+          out.push(
+            emfLine(
+              namespace,
+              timestamp,
+              ['service', 'operation'],
+              [{ Name: 'Duration', Unit: 'Milliseconds' }],
+              { ...dims, Duration },
+              SERVICE_ROLLUP,
+            ),
+          );
         }
       });
     }
-    for (const [fn, count] of this.coldStarts) out.push(emfLine(namespace, timestamp, ['function'], [{ Name: 'ColdStarts', Unit: 'Count' }], { function: fn, ColdStarts: count }));
-    out.push(emfLine(namespace, timestamp, [], Object.keys(counters).map((Name) => ({ Name, Unit: 'Count' as const })), counters));
+    for (const [fn, count] of this.coldStarts)
+      out.push(
+        emfLine(namespace, timestamp, ['function'], [{ Name: 'ColdStarts', Unit: 'Count' }], {
+          function: fn,
+          ColdStarts: count,
+        }),
+      );
+    out.push(
+      emfLine(
+        namespace,
+        timestamp,
+        [],
+        Object.keys(counters).map((Name) => ({ Name, Unit: 'Count' as const })),
+        counters,
+      ),
+    );
     return out;
   }
 }

@@ -93,7 +93,9 @@ export function addCounts(into: OperationCounts, from: OperationCounts): Operati
 
 /** The upper bound of the bucket holding the nearest-rank 99th percentile. */
 export function p99Of(durations: Record<string, number>): number | undefined {
-  const buckets = Object.entries(durations).map(([b, n]) => [Number(b), n] as const).sort((a, b) => a[0] - b[0]);
+  const buckets = Object.entries(durations)
+    .map(([b, n]) => [Number(b), n] as const)
+    .sort((a, b) => a[0] - b[0]);
   const total = buckets.reduce((sum, [, n]) => sum + n, 0);
   if (total === 0) return undefined;
   const rank = Math.ceil(0.99 * total);
@@ -134,7 +136,12 @@ export function burnRate(counts: OperationCounts, objective: number): number {
  * counts of every shard for `previous.interval`). An operation is boosted from the interval
  * after the one its burn passed the threshold in, for `boostMs`, extended while it stays over.
  */
-export function nextPlan(previous: Plan | undefined, observed: Map<string, OperationCounts>, interval: number, settings: AdaptiveSettings): Plan {
+export function nextPlan(
+  previous: Plan | undefined,
+  observed: Map<string, OperationCounts>,
+  interval: number,
+  settings: AdaptiveSettings,
+): Plan {
   const start = interval * settings.intervalMs;
   const operations: Record<string, OperationPlan> = {};
   const keys = new Set([...Object.keys(previous?.operations ?? {}), ...observed.keys()]);
@@ -153,6 +160,8 @@ export function nextPlan(previous: Plan | undefined, observed: Map<string, Opera
       lastSeen: seen,
     };
   }
-  const busiest = Object.entries(operations).sort((a, b) => (observed.get(b[0])?.traces ?? 0) - (observed.get(a[0])?.traces ?? 0));
+  const busiest = Object.entries(operations).sort(
+    (a, b) => (observed.get(b[0])?.traces ?? 0) - (observed.get(a[0])?.traces ?? 0),
+  );
   return { interval, operations: Object.fromEntries(busiest.slice(0, MAX_OPERATIONS)) };
 }

@@ -1,6 +1,20 @@
-import { ConditionalCheckFailedException, GetItemCommand, PutItemCommand, QueryCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
 import { queryItems } from './query-items';
-import { addCounts, emptyCounts, nextPlan, type AdaptiveSettings, type OperationCounts, type Plan } from './sampling-plan';
+import {
+  addCounts,
+  emptyCounts,
+  nextPlan,
+  type AdaptiveSettings,
+  type OperationCounts,
+  type Plan,
+} from './sampling-plan';
 
 /**
  * Adaptive sampling's state, shared by every shard's consumer through the decision table, in
@@ -35,7 +49,13 @@ export class SamplingState {
   }
 
   private async get(sk: string): Promise<Plan | undefined> {
-    const out = await this.client.send(new GetItemCommand({ TableName: this.settings.table, Key: { pk: { S: PARTITION }, sk: { S: sk } }, ConsistentRead: true }));
+    const out = await this.client.send(
+      new GetItemCommand({
+        TableName: this.settings.table,
+        Key: { pk: { S: PARTITION }, sk: { S: sk } },
+        ConsistentRead: true,
+      }),
+    );
     return out.Item?.data?.S ? (JSON.parse(out.Item.data.S) as Plan) : undefined;
   }
 
@@ -45,7 +65,11 @@ export class SamplingState {
       new QueryCommand({
         TableName: this.settings.table,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: { ':pk': { S: PARTITION }, ':from': { S: 'plan#' }, ':to': { S: `plan#${pad(interval - 1)}` } },
+        ExpressionAttributeValues: {
+          ':pk': { S: PARTITION },
+          ':from': { S: 'plan#' },
+          ':to': { S: `plan#${pad(interval - 1)}` },
+        },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,
@@ -77,12 +101,22 @@ export class SamplingState {
     const stored = await this.get(`plan#${pad(interval)}`);
     if (stored) return { plan: stored, computed: false };
     const previous = await this.previous(interval);
-    const plan = nextPlan(previous, await this.observed(previous?.interval ?? interval - 1), interval, this.settings.adaptive);
+    const plan = nextPlan(
+      previous,
+      await this.observed(previous?.interval ?? interval - 1),
+      interval,
+      this.settings.adaptive,
+    );
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.settings.table,
-          Item: { pk: { S: PARTITION }, sk: { S: `plan#${pad(interval)}` }, data: { S: JSON.stringify(plan) }, expiresAt: this.expiresAt() },
+          Item: {
+            pk: { S: PARTITION },
+            sk: { S: `plan#${pad(interval)}` },
+            data: { S: JSON.stringify(plan) },
+            expiresAt: this.expiresAt(),
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -91,7 +125,10 @@ export class SamplingState {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Another shard's consumer stored its plan first: every shard follows that one.
       const winner = await this.get(`plan#${pad(interval)}`);
-      if (!winner) throw new Error(`the sampling plan of interval ${interval} was stored by another consumer but cannot be read back`);
+      if (!winner)
+        throw new Error(
+          `the sampling plan of interval ${interval} was stored by another consumer but cannot be read back`,
+        );
       return { plan: winner, computed: false };
     }
   }
@@ -101,7 +138,12 @@ export class SamplingState {
     await this.client.send(
       new PutItemCommand({
         TableName: this.settings.table,
-        Item: { pk: { S: PARTITION }, sk: { S: `counts#${pad(interval)}#${sandbox}` }, data: { S: JSON.stringify(Object.fromEntries(counts)) }, expiresAt: this.expiresAt() },
+        Item: {
+          pk: { S: PARTITION },
+          sk: { S: `counts#${pad(interval)}#${sandbox}` },
+          data: { S: JSON.stringify(Object.fromEntries(counts)) },
+          expiresAt: this.expiresAt(),
+        },
       }),
     );
   }

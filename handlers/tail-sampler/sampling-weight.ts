@@ -36,14 +36,28 @@ export function probabilityOf(threshold: string): number | undefined {
  * other members kept, in order), and the probability it says. A threshold an earlier sampler
  * set (head sampling) is combined: the span was kept by both, so its probability is the product.
  */
-export function weightedTraceState(traceState: string | undefined, probability: number): { traceState: string; probability: number } {
-  const members = (traceState ?? '').split(',').map((m) => m.trim()).filter((m) => m !== '');
+export function weightedTraceState(
+  traceState: string | undefined,
+  probability: number,
+): { traceState: string; probability: number } {
+  const members = (traceState ?? '')
+    .split(',')
+    .map((m) => m.trim())
+    .filter((m) => m !== '');
   const ot = members.find((m) => m.startsWith('ot='));
-  const keys = ot ? ot.slice(3).split(';').filter((k) => k !== '') : [];
+  const keys = ot
+    ? ot
+        .slice(3)
+        .split(';')
+        .filter((k) => k !== '')
+    : [];
   const before = keys.find((k) => k.startsWith('th:'));
   const earlier = before === undefined ? undefined : probabilityOf(before.slice(3));
   const th = thresholdOf(probability * (earlier ?? 1));
-  const out = [`ot=${[`th:${th}`, ...keys.filter((k) => !k.startsWith('th:'))].join(';')}`, ...members.filter((m) => m !== ot)].slice(0, MAX_MEMBERS);
+  const out = [
+    `ot=${[`th:${th}`, ...keys.filter((k) => !k.startsWith('th:'))].join(';')}`,
+    ...members.filter((m) => m !== ot),
+  ].slice(0, MAX_MEMBERS);
   // Over the limit, members go from the right, as W3C Trace Context allows.
   while (out.length > 1 && out.join(',').length > MAX_TRACESTATE) out.pop();
   return { traceState: out.join(','), probability: probabilityOf(th)! };
@@ -53,7 +67,9 @@ type Weigh = (traceState: string | undefined) => { traceState: string; probabili
 
 function weighted(span: OtlpSpan, weigh: Weigh): OtlpSpan {
   const weight = weigh(span.traceState);
-  const attributes = (Array.isArray(span.attributes) ? span.attributes : []).filter((kv) => kv.key !== HoptraceAttribute.SamplingAdjustedCount);
+  const attributes = (Array.isArray(span.attributes) ? span.attributes : []).filter(
+    (kv) => kv.key !== HoptraceAttribute.SamplingAdjustedCount,
+  );
   attributes.push({ key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 1 / weight.probability } });
   return { ...span, traceState: weight.traceState, attributes };
 }
@@ -77,5 +93,9 @@ export function withSamplingWeight(request: OtlpExportRequest, probability: numb
 
 /** A piece as it is forwarded: weighted, its size bound grown by the room `piecesOf` left for the weight. */
 export function weightedPiece(piece: Piece, probability: number): Piece {
-  return { ...piece, request: withSamplingWeight(piece.request, probability), jsonBytes: piece.jsonBytes + spansOf(piece.request).length * WEIGHT_BYTES_PER_SPAN };
+  return {
+    ...piece,
+    request: withSamplingWeight(piece.request, probability),
+    jsonBytes: piece.jsonBytes + spansOf(piece.request).length * WEIGHT_BYTES_PER_SPAN,
+  };
 }

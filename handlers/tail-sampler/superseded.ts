@@ -6,7 +6,13 @@ import { spansOf } from './parts';
 /** The timeout guard's copy of a span still open (`hoptrace.provisional: true`). */
 export function isProvisional(span: OtlpSpan): boolean {
   // Attributes come from the stream unchecked: anything but a list of key-values is no mark.
-  return Array.isArray(span.attributes) && span.attributes.some((kv) => isObject(kv) && kv.key === HoptraceAttribute.Provisional && isObject(kv.value) && kv.value.boolValue === true);
+  return (
+    Array.isArray(span.attributes) &&
+    span.attributes.some(
+      (kv) =>
+        isObject(kv) && kv.key === HoptraceAttribute.Provisional && isObject(kv.value) && kv.value.boolValue === true,
+    )
+  );
 }
 
 const spanKey = (span: OtlpSpan): string => `${span.traceId}/${span.spanId}`;
@@ -33,12 +39,20 @@ export function withoutSuperseded(spans: readonly OtlpSpan[]): OtlpSpan[] {
  * The requests without the provisional copies that a real copy in any of `among` supersedes;
  * scopes and resources left without spans go too. Requests with nothing to drop are returned as they are.
  */
-export function dropSuperseded(requests: readonly OtlpExportRequest[], among: readonly OtlpExportRequest[] = requests): OtlpExportRequest[] {
+export function dropSuperseded(
+  requests: readonly OtlpExportRequest[],
+  among: readonly OtlpExportRequest[] = requests,
+): OtlpExportRequest[] {
   const superseded = supersededAmong(among.flatMap(spansOf));
   return requests.map((request) => {
     if (!spansOf(request).some(superseded)) return request;
     const resourceSpans = request.resourceSpans
-      .map((rs) => ({ ...rs, scopeSpans: rs.scopeSpans.map((ss) => ({ ...ss, spans: ss.spans.filter((s) => !superseded(s)) })).filter((ss) => ss.spans.length > 0) }))
+      .map((rs) => ({
+        ...rs,
+        scopeSpans: rs.scopeSpans
+          .map((ss) => ({ ...ss, spans: ss.spans.filter((s) => !superseded(s)) }))
+          .filter((ss) => ss.spans.length > 0),
+      }))
       .filter((rs) => rs.scopeSpans.length > 0);
     return { ...request, resourceSpans };
   });

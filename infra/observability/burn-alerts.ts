@@ -39,7 +39,11 @@ export function windowLabel(seconds: number): string {
  * at most 7 days from an hour up (PutMetricAlarm).
  */
 export function checkAlarmWindow(seconds: number): void {
-  if (!Number.isInteger(seconds) || seconds <= 0 || seconds % MINUTE !== 0) throw new Error(`an alarm window of ${seconds} s is not a multiple of 60 s`);
+  if (!Number.isInteger(seconds) || seconds <= 0 || seconds % MINUTE !== 0)
+    throw new Error(`an alarm window of ${seconds} s is not a multiple of 60 s`);
   const limit = seconds < HOUR ? DAY : 7 * DAY;
-  if (seconds > limit) throw new Error(`an alarm window of ${windowLabel(seconds)} is past CloudWatch's ${windowLabel(limit)} for a period of that length`);
+  if (seconds > limit)
+    throw new Error(
+      `an alarm window of ${windowLabel(seconds)} is past CloudWatch's ${windowLabel(limit)} for a period of that length`,
+    );
 }

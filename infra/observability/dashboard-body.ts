@@ -78,7 +78,11 @@ function properties(widget: Widget): Record<string, unknown> {
     case 'text':
       return { markdown: widget.markdown };
     case 'alarm':
-      return { title: widget.title, alarms: widget.alarms.map((id) => ref(`${id}.Arn`)), sortBy: 'stateUpdatedTimestamp' };
+      return {
+        title: widget.title,
+        alarms: widget.alarms.map((id) => ref(`${id}.Arn`)),
+        sortBy: 'stateUpdatedTimestamp',
+      };
   }
 }
 
@@ -89,7 +93,10 @@ export function layout(rows: Row[]): Array<Record<string, unknown>> {
   for (const row of rows) {
     let x = 0;
     for (const widget of row.widgets) {
-      if (x + widget.width > GRID_COLUMNS) throw new Error(`a dashboard row is wider than ${GRID_COLUMNS} columns (${row.widgets.map((w) => w.width).join(' + ')})`);
+      if (x + widget.width > GRID_COLUMNS)
+        throw new Error(
+          `a dashboard row is wider than ${GRID_COLUMNS} columns (${row.widgets.map((w) => w.width).join(' + ')})`,
+        );
       placed.push({ type: widget.type, x, y, width: widget.width, height: row.height, properties: properties(widget) });
       x += widget.width;
     }

@@ -16,12 +16,21 @@ export interface DashboardDocument {
 
 export function dashboardDocuments(): DashboardDocument[] {
   const slos = parse(readFileSync(new URL('example-slos.yml', DOCS_DIR), 'utf8')) as unknown;
-  const resources = observabilityResources({ slos, metricsNamespace: 'hoptrace', errorLogGroups: '/aws/lambda/hoptrace-ingest-dev-ingest,/aws/lambda/hoptrace-ingest-dev-archive,/aws/lambda/hoptrace-ingest-dev-tailSampler' });
+  const resources = observabilityResources({
+    slos,
+    metricsNamespace: 'hoptrace',
+    errorLogGroups:
+      '/aws/lambda/hoptrace-ingest-dev-ingest,/aws/lambda/hoptrace-ingest-dev-archive,/aws/lambda/hoptrace-ingest-dev-tailSampler',
+  });
   return [
     ['on-call', 'OnCallDashboard'],
     ['debug', 'DebugDashboard'],
   ].map(([name, id]) => {
     const body = (resources[id!]!.Properties.DashboardBody as { 'Fn::Sub': string })['Fn::Sub'];
-    return { name: name!, json: `${JSON.stringify(JSON.parse(body), null, 2)}\n`, svg: layoutPicture(`hoptrace ${name} dashboard`, body) };
+    return {
+      name: name!,
+      json: `${JSON.stringify(JSON.parse(body), null, 2)}\n`,
+      svg: layoutPicture(`hoptrace ${name} dashboard`, body),
+    };
   });
 }

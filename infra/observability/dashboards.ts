@@ -31,15 +31,32 @@ function hidden(namespace: string, metricName: string, id: string, stat = 'Sum')
 
 function sliLine(namespace: string, sli: Sli, which: 'bad' | 'total', id: string, period: number): MetricLine {
   const metric = sli[which];
-  return [namespace, metric.metricName, ...sli.dimensions.flatMap((d) => [d.Name, d.Value]), { id, stat: metric.stat, period, visible: false }];
+  return [
+    namespace,
+    metric.metricName,
+    ...sli.dimensions.flatMap((d) => [d.Name, d.Value]),
+    { id, stat: metric.stat, period, visible: false },
+  ];
 }
 
 /** The SLI's burn rate over 5 min and over 1 h, against the alerts' factors. */
 function burnRateWidget(namespace: string, sli: Sli): Widget {
   const lines: MetricLine[] = [];
-  for (const [suffix, period] of [['5m', 300], ['1h', 3600]] as const) {
-    lines.push(sliLine(namespace, sli, 'bad', `bad${suffix}`, period), sliLine(namespace, sli, 'total', `total${suffix}`, period));
-    lines.push([{ expression: burnRateExpression(sli, `bad${suffix}`, `total${suffix}`), label: `burn rate over ${suffix}`, id: `burn${suffix}` }]);
+  for (const [suffix, period] of [
+    ['5m', 300],
+    ['1h', 3600],
+  ] as const) {
+    lines.push(
+      sliLine(namespace, sli, 'bad', `bad${suffix}`, period),
+      sliLine(namespace, sli, 'total', `total${suffix}`, period),
+    );
+    lines.push([
+      {
+        expression: burnRateExpression(sli, `bad${suffix}`, `total${suffix}`),
+        label: `burn rate over ${suffix}`,
+        id: `burn${suffix}`,
+      },
+    ]);
   }
   return {
     type: 'metric',
@@ -62,7 +79,10 @@ function pairs<T>(items: T[]): T[][] {
 export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
   const ns = settings.namespace;
   const alerts = slis.flatMap((sli) => [alertAlarmId(sli, 'page'), alertAlarmId(sli, 'ticket')]);
-  if (alerts.length > MAX_ALARMS) throw new Error(`${slis.length} SLIs make ${alerts.length} alerts, more than the ${MAX_ALARMS} an alarm widget shows (each SLI has a page and a ticket): set fewer`);
+  if (alerts.length > MAX_ALARMS)
+    throw new Error(
+      `${slis.length} SLIs make ${alerts.length} alerts, more than the ${MAX_ALARMS} an alarm widget shows (each SLI has a page and a ticket): set fewer`,
+    );
   return [
     {
       height: 2,
@@ -78,11 +98,18 @@ export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
       height: 4,
       widgets: [
         alerts.length > 0
-          ? { type: 'alarm', width: 24, title: 'SLO alerts (page: 14.4x over 1 h and 5 min, or 6x over 6 h and 30 min; ticket: 1x over 3 d and 6 h)', alarms: alerts }
+          ? {
+              type: 'alarm',
+              width: 24,
+              title:
+                'SLO alerts (page: 14.4x over 1 h and 5 min, or 6x over 6 h and 30 min; ticket: 1x over 3 d and 6 h)',
+              alarms: alerts,
+            }
           : {
               type: 'text',
               width: 24,
-              markdown: 'No SLO is set: add objectives to the `slos` parameter in serverless.yml (docs/operations/slos-and-alarms.md).',
+              markdown:
+                'No SLO is set: add objectives to the `slos` parameter in serverless.yml (docs/operations/slos-and-alarms.md).',
             },
       ],
     },
@@ -94,32 +121,80 @@ export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
           type: 'metric',
           width: 12,
           title: 'Error traces (% of traces)',
-          metrics: [hidden(ns, 'ErrorTraces', 'errorTraces'), hidden(ns, 'Traces', 'traces'), [{ expression: 'IF(traces > 0, 100 * errorTraces / traces, 0)', label: 'all services', id: 'rate' }]],
+          metrics: [
+            hidden(ns, 'ErrorTraces', 'errorTraces'),
+            hidden(ns, 'Traces', 'traces'),
+            [{ expression: 'IF(traces > 0, 100 * errorTraces / traces, 0)', label: 'all services', id: 'rate' }],
+          ],
           period: PERIOD,
           yAxis: { left: { min: 0, label: '%' } },
         },
-        { type: 'metric', width: 12, title: 'Error traces per service', metrics: [search(ns, ['service'], 'ErrorTraces', 'Sum')], period: PERIOD, stat: 'Sum' },
+        {
+          type: 'metric',
+          width: 12,
+          title: 'Error traces per service',
+          metrics: [search(ns, ['service'], 'ErrorTraces', 'Sum')],
+          period: PERIOD,
+          stat: 'Sum',
+        },
       ],
     },
     {
       height: 6,
       widgets: [
-        { type: 'metric', width: 12, title: 'p99 per operation (ms)', metrics: [search(ns, ['service', 'operation'], 'Duration', 'p99')], period: PERIOD },
-        { type: 'metric', width: 12, title: 'p99 per function (ms, AWS/Lambda Duration)', metrics: [search('AWS/Lambda', ['FunctionName'], 'Duration', 'p99')], period: PERIOD },
+        {
+          type: 'metric',
+          width: 12,
+          title: 'p99 per operation (ms)',
+          metrics: [search(ns, ['service', 'operation'], 'Duration', 'p99')],
+          period: PERIOD,
+        },
+        {
+          type: 'metric',
+          width: 12,
+          title: 'p99 per function (ms, AWS/Lambda Duration)',
+          metrics: [search('AWS/Lambda', ['FunctionName'], 'Duration', 'p99')],
+          period: PERIOD,
+        },
       ],
     },
     {
       height: 6,
       widgets: [
-        { type: 'metric', width: 12, title: 'Cold starts per function', metrics: [search(ns, ['function'], 'ColdStarts', 'Sum')], period: PERIOD, stat: 'Sum' },
+        {
+          type: 'metric',
+          width: 12,
+          title: 'Cold starts per function',
+          metrics: [search(ns, ['function'], 'ColdStarts', 'Sum')],
+          period: PERIOD,
+          stat: 'Sum',
+        },
         {
           type: 'metric',
           width: 12,
           title: 'Cold-start rate (% of requests)',
           metrics: [
-            [{ expression: `SUM(${searchExpression(ns, ['function'], 'ColdStarts', 'Sum')})`, id: 'cold', visible: false }],
-            [{ expression: `SUM(${searchExpression(ns, ['service', 'operation'], 'Requests', 'Sum')})`, id: 'requests', visible: false }],
-            [{ expression: 'IF(requests > 0, 100 * cold / requests, 0)', label: 'cold starts per request', id: 'rate' }],
+            [
+              {
+                expression: `SUM(${searchExpression(ns, ['function'], 'ColdStarts', 'Sum')})`,
+                id: 'cold',
+                visible: false,
+              },
+            ],
+            [
+              {
+                expression: `SUM(${searchExpression(ns, ['service', 'operation'], 'Requests', 'Sum')})`,
+                id: 'requests',
+                visible: false,
+              },
+            ],
+            [
+              {
+                expression: 'IF(requests > 0, 100 * cold / requests, 0)',
+                label: 'cold starts per request',
+                id: 'rate',
+              },
+            ],
           ],
           period: PERIOD,
           yAxis: { left: { min: 0, label: '%' } },
@@ -140,9 +215,29 @@ export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
             hidden(ns, 'OrphanSpans', 'orphans'),
             hidden(ns, 'SpansSent', 'sent'),
             hidden(ns, 'SpansStored', 'stored'),
-            [{ expression: 'IF(traces > 0, 100 * withRoot / traces, 100)', label: 'coverage: traces with their root', id: 'coverage' }],
-            [{ expression: 'IF(spans > 0, 100 * orphans / spans, 0)', label: 'orphan spans', id: 'orphanRatio', yAxis: 'right' }],
-            [{ expression: 'IF(sent > 0, 100 * (1 - stored / sent), 0)', label: 'loss: sent, not stored', id: 'loss', yAxis: 'right' }],
+            [
+              {
+                expression: 'IF(traces > 0, 100 * withRoot / traces, 100)',
+                label: 'coverage: traces with their root',
+                id: 'coverage',
+              },
+            ],
+            [
+              {
+                expression: 'IF(spans > 0, 100 * orphans / spans, 0)',
+                label: 'orphan spans',
+                id: 'orphanRatio',
+                yAxis: 'right',
+              },
+            ],
+            [
+              {
+                expression: 'IF(sent > 0, 100 * (1 - stored / sent), 0)',
+                label: 'loss: sent, not stored',
+                id: 'loss',
+                yAxis: 'right',
+              },
+            ],
           ],
           period: PERIOD,
         },
@@ -160,7 +255,15 @@ export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
           type: 'metric',
           width: 8,
           title: 'Tail sampler iterator age (ms)',
-          metrics: [['AWS/Lambda', 'IteratorAge', 'FunctionName', ref(TAIL_SAMPLER), { stat: 'Maximum', label: 'oldest record read' }]],
+          metrics: [
+            [
+              'AWS/Lambda',
+              'IteratorAge',
+              'FunctionName',
+              ref(TAIL_SAMPLER),
+              { stat: 'Maximum', label: 'oldest record read' },
+            ],
+          ],
           period: PERIOD,
           horizontal: [{ label: 'alarm', value: 900000 }],
         },
@@ -173,7 +276,11 @@ export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
           type: 'metric',
           width: 12,
           title: 'Wrappers: spooled, dropped, breaker opens',
-          metrics: ['SpansSpooled', 'SpansDropped', 'BreakerOpens'].map((name) => [ns, name, { stat: 'Sum', label: name }]),
+          metrics: ['SpansSpooled', 'SpansDropped', 'BreakerOpens'].map((name) => [
+            ns,
+            name,
+            { stat: 'Sum', label: name },
+          ]),
           period: PERIOD,
           stat: 'Sum',
         },
@@ -181,7 +288,11 @@ export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
           type: 'metric',
           width: 12,
           title: 'Tail sampler: forward failures, spans set aside',
-          metrics: ['ForwardFailures', 'RefusedSpans', 'SetAsideSpans'].map((name) => [ns, name, { stat: 'Sum', label: name }]),
+          metrics: ['ForwardFailures', 'RefusedSpans', 'SetAsideSpans'].map((name) => [
+            ns,
+            name,
+            { stat: 'Sum', label: name },
+          ]),
           period: PERIOD,
           stat: 'Sum',
         },
@@ -193,7 +304,9 @@ export function onCallRows(slis: Sli[], settings: DashboardSettings): Row[] {
 /** Where to look next: each operation's latency distribution, its requests and errors, the errors by type. */
 export function debugRows(slis: Sli[], settings: DashboardSettings): Row[] {
   if (settings.errorLogGroups.length === 0 || settings.errorLogGroups.length > MAX_LOG_GROUPS) {
-    throw new Error(`errorLogGroups names ${settings.errorLogGroups.length} log groups; Logs Insights reads 1 to ${MAX_LOG_GROUPS}`);
+    throw new Error(
+      `errorLogGroups names ${settings.errorLogGroups.length} log groups; Logs Insights reads 1 to ${MAX_LOG_GROUPS}`,
+    );
   }
   const ns = settings.namespace;
   const percentiles = ['p50', 'p90', 'p99', 'p99.9'];
@@ -201,11 +314,25 @@ export function debugRows(slis: Sli[], settings: DashboardSettings): Row[] {
   return [
     {
       height: 2,
-      widgets: [{ type: 'text', width: 24, markdown: `# hoptrace debug\nEach operation's latency distribution, requests and errors, and the errors by type. Back to [on call](#dashboards:name=${ref('AWS::StackName')}-on-call).` }],
+      widgets: [
+        {
+          type: 'text',
+          width: 24,
+          markdown: `# hoptrace debug\nEach operation's latency distribution, requests and errors, and the errors by type. Back to [on call](#dashboards:name=${ref('AWS::StackName')}-on-call).`,
+        },
+      ],
     },
     ...pairs(percentiles).map((two) => ({
       height: 6,
-      widgets: two.map((p): Widget => ({ type: 'metric', width: 12, title: `Latency ${p} per operation (ms)`, metrics: [search(ns, ['service', 'operation'], 'Duration', p)], period: PERIOD })),
+      widgets: two.map(
+        (p): Widget => ({
+          type: 'metric',
+          width: 12,
+          title: `Latency ${p} per operation (ms)`,
+          metrics: [search(ns, ['service', 'operation'], 'Duration', p)],
+          period: PERIOD,
+        }),
+      ),
     })),
     ...latencySlis.map((sli) => ({
       height: 6,
@@ -214,7 +341,12 @@ export function debugRows(slis: Sli[], settings: DashboardSettings): Row[] {
           type: 'metric' as const,
           width: 12,
           title: `Latency distribution: ${sli.slo.name} (ms)`,
-          metrics: [...percentiles, 'Maximum'].map((stat) => [ns, 'Duration', ...sli.dimensions.flatMap((d) => [d.Name, d.Value]), { stat, label: stat }]),
+          metrics: [...percentiles, 'Maximum'].map((stat) => [
+            ns,
+            'Duration',
+            ...sli.dimensions.flatMap((d) => [d.Name, d.Value]),
+            { stat, label: stat },
+          ]),
           period: PERIOD,
           horizontal: [{ label: 'SLO threshold', value: sli.slo.latency!.thresholdMs }],
         },
@@ -222,7 +354,17 @@ export function debugRows(slis: Sli[], settings: DashboardSettings): Row[] {
           type: 'metric' as const,
           width: 12,
           title: `Over the threshold: ${describeSli(sli)} (% of requests)`,
-          metrics: [sliLine(ns, sli, 'bad', 'bad', PERIOD), sliLine(ns, sli, 'total', 'total', PERIOD), [{ expression: 'IF(total > 0, 100 * bad / total, 0)', label: `over ${sli.slo.latency!.thresholdMs} ms`, id: 'share' }]],
+          metrics: [
+            sliLine(ns, sli, 'bad', 'bad', PERIOD),
+            sliLine(ns, sli, 'total', 'total', PERIOD),
+            [
+              {
+                expression: 'IF(total > 0, 100 * bad / total, 0)',
+                label: `over ${sli.slo.latency!.thresholdMs} ms`,
+                id: 'share',
+              },
+            ],
+          ],
           period: PERIOD,
           horizontal: [{ label: 'budget', value: Number((100 * (1 - sli.objective)).toPrecision(10)) }],
         },
@@ -231,8 +373,22 @@ export function debugRows(slis: Sli[], settings: DashboardSettings): Row[] {
     {
       height: 6,
       widgets: [
-        { type: 'metric', width: 12, title: 'Requests per operation', metrics: [search(ns, ['service', 'operation'], 'Requests', 'Sum')], period: PERIOD, stat: 'Sum' },
-        { type: 'metric', width: 12, title: 'Errors per operation', metrics: [search(ns, ['service', 'operation'], 'Errors', 'Sum')], period: PERIOD, stat: 'Sum' },
+        {
+          type: 'metric',
+          width: 12,
+          title: 'Requests per operation',
+          metrics: [search(ns, ['service', 'operation'], 'Requests', 'Sum')],
+          period: PERIOD,
+          stat: 'Sum',
+        },
+        {
+          type: 'metric',
+          width: 12,
+          title: 'Errors per operation',
+          metrics: [search(ns, ['service', 'operation'], 'Errors', 'Sum')],
+          period: PERIOD,
+          stat: 'Sum',
+        },
       ],
     },
     {
@@ -243,7 +399,8 @@ export function debugRows(slis: Sli[], settings: DashboardSettings): Row[] {
           width: 12,
           title: 'Top error types (uncaught errors in the functions’ logs)',
           logGroups: settings.errorLogGroups,
-          query: 'parse @message /"errorType"\\s*:\\s*"(?<errorType>[^"]+)"/ | filter ispresent(errorType) | stats count(*) as errors by errorType | sort errors desc | limit 20',
+          query:
+            'parse @message /"errorType"\\s*:\\s*"(?<errorType>[^"]+)"/ | filter ispresent(errorType) | stats count(*) as errors by errorType | sort errors desc | limit 20',
         },
         {
           type: 'log',
@@ -263,5 +420,8 @@ export function dashboards(slis: Sli[], settings: DashboardSettings) {
     Type: 'AWS::CloudWatch::Dashboard',
     Properties: { DashboardName: { 'Fn::Sub': `\${AWS::StackName}-${suffix}` }, DashboardBody: dashboardBody(rows) },
   });
-  return { OnCallDashboard: dashboard('on-call', onCallRows(slis, settings)), DebugDashboard: dashboard('debug', debugRows(slis, settings)) };
+  return {
+    OnCallDashboard: dashboard('on-call', onCallRows(slis, settings)),
+    DebugDashboard: dashboard('debug', debugRows(slis, settings)),
+  };
 }

@@ -36,7 +36,8 @@ function describeLine(line: Array<string | Record<string, any>>): string | undef
   if (options.visible === false) return undefined;
   if (typeof options.expression === 'string') {
     const search = /SEARCH\('\{[^,]+,?([^}]*)\} MetricName="([^"]+)"', '([^']+)'/.exec(options.expression);
-    if (search) return `${search[2]} ${search[3]}${search[1] ? ` per ${search[1].replace(/,/g, ', ')}` : ''}${options.expression.startsWith('SUM(') ? ', summed' : ''}`;
+    if (search)
+      return `${search[2]} ${search[3]}${search[1] ? ` per ${search[1].replace(/,/g, ', ')}` : ''}${options.expression.startsWith('SUM(') ? ', summed' : ''}`;
     return options.label ?? options.expression;
   }
   return options.label ?? `${line[1]} ${options.stat ?? ''}`.trim();
@@ -46,8 +47,12 @@ function contents(widget: PlacedWidget): string[] {
   const p = widget.properties;
   switch (widget.type) {
     case 'metric': {
-      const lines = (p.metrics as Array<Array<string | Record<string, any>>>).map(describeLine).filter((l): l is string => l !== undefined);
-      const annotations = (p.annotations?.horizontal ?? []).map((h: { label: string; value: number }) => `- - ${h.label} (${h.value})`);
+      const lines = (p.metrics as Array<Array<string | Record<string, any>>>)
+        .map(describeLine)
+        .filter((l): l is string => l !== undefined);
+      const annotations = (p.annotations?.horizontal ?? []).map(
+        (h: { label: string; value: number }) => `- - ${h.label} (${h.value})`,
+      );
       return [...lines.map((l) => `• ${l}`), ...annotations];
     }
     case 'alarm':
@@ -55,7 +60,13 @@ function contents(widget: PlacedWidget): string[] {
     case 'log': {
       const query = String(p.query);
       const sources = (query.match(/SOURCE '[^']+'/g) ?? []).length;
-      return [`${sources} log group${sources === 1 ? '' : 's'}`, ...query.replace(/SOURCE '[^']+' \| /g, '').split(' | ').map((step) => `| ${step}`)];
+      return [
+        `${sources} log group${sources === 1 ? '' : 's'}`,
+        ...query
+          .replace(/SOURCE '[^']+' \| /g, '')
+          .split(' | ')
+          .map((step) => `| ${step}`),
+      ];
     }
     default:
       return String(p.markdown).replace(/^# /, '').split('\n');
@@ -83,8 +94,12 @@ export function layoutPicture(name: string, body: string): string {
     const y = w.y * ROW + 28 + PAD;
     const boxWidth = w.width * COLUMN - 2 * PAD;
     const boxHeight = w.height * ROW - 2 * PAD;
-    out.push(`<rect x="${x}" y="${y}" width="${boxWidth}" height="${boxHeight}" rx="3" fill="${FILL[w.type] ?? '#ffffff'}" stroke="#8a9bb0"/>`);
-    out.push(`<text x="${x + boxWidth - PAD}" y="${y + 13}" text-anchor="end" fill="#5b6b7f" font-size="10">${escapeXml(KIND[w.type] ?? w.type)}</text>`);
+    out.push(
+      `<rect x="${x}" y="${y}" width="${boxWidth}" height="${boxHeight}" rx="3" fill="${FILL[w.type] ?? '#ffffff'}" stroke="#8a9bb0"/>`,
+    );
+    out.push(
+      `<text x="${x + boxWidth - PAD}" y="${y + 13}" text-anchor="end" fill="#5b6b7f" font-size="10">${escapeXml(KIND[w.type] ?? w.type)}</text>`,
+    );
     const heading = title(w);
     let lineY = y + 14;
     if (heading) {

@@ -13,7 +13,8 @@ export interface ObservabilityInput {
 
 function logGroups(value: unknown): string[] {
   const list = typeof value === 'string' ? value.split(',') : value;
-  if (!Array.isArray(list) || list.some((g) => typeof g !== 'string')) throw new Error(`errorLogGroups must be log group names, a list or comma-separated, not ${JSON.stringify(value)}`);
+  if (!Array.isArray(list) || list.some((g) => typeof g !== 'string'))
+    throw new Error(`errorLogGroups must be log group names, a list or comma-separated, not ${JSON.stringify(value)}`);
   return list.map((g: string) => g.trim()).filter(Boolean);
 }
 

@@ -27,10 +27,21 @@ export interface Sli {
  * against its SampleCount.
  */
 export function slisOf(slo: Slo): Sli[] {
-  const dimensions = [{ Name: 'service', Value: slo.service }, ...(slo.operation === undefined ? [] : [{ Name: 'operation', Value: slo.operation }])];
+  const dimensions = [
+    { Name: 'service', Value: slo.service },
+    ...(slo.operation === undefined ? [] : [{ Name: 'operation', Value: slo.operation }]),
+  ];
   const out: Sli[] = [];
   if (slo.availability !== undefined) {
-    out.push({ slo, kind: 'availability', id: `${sloId(slo)}Availability`, objective: slo.availability, bad: { metricName: 'Errors', stat: 'Sum' }, total: { metricName: 'Requests', stat: 'Sum' }, dimensions });
+    out.push({
+      slo,
+      kind: 'availability',
+      id: `${sloId(slo)}Availability`,
+      objective: slo.availability,
+      bad: { metricName: 'Errors', stat: 'Sum' },
+      total: { metricName: 'Requests', stat: 'Sum' },
+      dimensions,
+    });
   }
   if (slo.latency !== undefined) {
     out.push({
@@ -59,5 +70,7 @@ export function burnRateExpression(sli: Sli, bad = 'bad', total = 'total'): stri
 /** `checkout POST /orders: availability 99.9%`, `…: latency 99% ≤ 300 ms`. */
 export function describeSli(sli: Sli): string {
   const percent = `${Number((sli.objective * 100).toPrecision(10))}%`;
-  return sli.kind === 'availability' ? `${sli.slo.name}: availability ${percent}` : `${sli.slo.name}: latency ${percent} ≤ ${sli.slo.latency!.thresholdMs} ms`;
+  return sli.kind === 'availability'
+    ? `${sli.slo.name}: availability ${percent}`
+    : `${sli.slo.name}: latency ${percent} ≤ ${sli.slo.latency!.thresholdMs} ms`;
 }

@@ -23,7 +23,11 @@ function windowAlarm(sli: Sli, alert: BurnAlert, seconds: number, settings: Alar
   checkAlarmWindow(seconds);
   const stat = (id: string, metric: Sli['bad']) => ({
     Id: id,
-    MetricStat: { Metric: { Namespace: settings.namespace, MetricName: metric.metricName, Dimensions: sli.dimensions }, Period: seconds, Stat: metric.stat },
+    MetricStat: {
+      Metric: { Namespace: settings.namespace, MetricName: metric.metricName, Dimensions: sli.dimensions },
+      Period: seconds,
+      Stat: metric.stat,
+    },
     ReturnData: false,
   });
   return {
@@ -31,7 +35,16 @@ function windowAlarm(sli: Sli, alert: BurnAlert, seconds: number, settings: Alar
     Properties: {
       AlarmName: { 'Fn::Sub': `\${AWS::StackName}-slo-${sli.id}-${alert.severity}-${windowLabel(seconds)}` },
       AlarmDescription: `${describeSli(sli)}. Burn rate over ${windowLabel(seconds)} at least ${alert.factor}: one window of the ${alert.severity} alert, which notifies`,
-      Metrics: [stat('bad', sli.bad), stat('total', sli.total), { Id: 'burn', Expression: burnRateExpression(sli), Label: `burn rate ${windowLabel(seconds)}`, ReturnData: true }],
+      Metrics: [
+        stat('bad', sli.bad),
+        stat('total', sli.total),
+        {
+          Id: 'burn',
+          Expression: burnRateExpression(sli),
+          Label: `burn rate ${windowLabel(seconds)}`,
+          ReturnData: true,
+        },
+      ],
       Threshold: alert.factor,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 1,

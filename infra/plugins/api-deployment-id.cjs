@@ -8,7 +8,14 @@
 const { createHash } = require('node:crypto');
 
 /** The resource types that make up what a deployment snapshots. */
-const DEFINITION_TYPES = new Set(['AWS::ApiGateway::RestApi', 'AWS::ApiGateway::Resource', 'AWS::ApiGateway::Method', 'AWS::ApiGateway::GatewayResponse', 'AWS::ApiGateway::Model', 'AWS::ApiGateway::RequestValidator']);
+const DEFINITION_TYPES = new Set([
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::GatewayResponse',
+  'AWS::ApiGateway::Model',
+  'AWS::ApiGateway::RequestValidator',
+]);
 
 /** JSON with object keys sorted, so that the hash depends on content alone. */
 function canonical(value) {
@@ -37,7 +44,8 @@ function renameReferences(node, from, to) {
   for (const [key, value] of Object.entries(node)) {
     if (key === 'Ref' && value === from) out[key] = to;
     else if (key === 'Fn::GetAtt' && Array.isArray(value) && value[0] === from) out[key] = [to, ...value.slice(1)];
-    else if (key === 'DependsOn') out[key] = Array.isArray(value) ? value.map((d) => (d === from ? to : d)) : value === from ? to : value;
+    else if (key === 'DependsOn')
+      out[key] = Array.isArray(value) ? value.map((d) => (d === from ? to : d)) : value === from ? to : value;
     else out[key] = renameReferences(value, from, to);
   }
   return out;
@@ -53,7 +61,10 @@ function hashDeploymentIds(template) {
     const definition = Object.entries(template.Resources)
       .filter(([otherId, other]) => DEFINITION_TYPES.has(other.Type) && apiOf(otherId, other) === api)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const hash = createHash('sha256').update(canonical([resource, definition])).digest('hex').slice(0, 12);
+    const hash = createHash('sha256')
+      .update(canonical([resource, definition]))
+      .digest('hex')
+      .slice(0, 12);
     const renamed = `${id}${hash}`;
     const { [id]: deployment, ...others } = out.Resources;
     out = renameReferences({ ...out, Resources: { ...others, [renamed]: deployment } }, id, renamed);

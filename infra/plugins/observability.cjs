@@ -21,7 +21,10 @@ class Observability {
       'after:aws:package:finalize:mergeCustomProviderResources': () => {
         const template = serverless.service.provider.compiledCloudFormationTemplate;
         const clash = Object.keys(added).filter((id) => id in template.Resources);
-        if (clash.length > 0) throw new serverless.classes.Error(`the SLO alarms and dashboards would replace resources of the template: ${clash.join(', ')}`);
+        if (clash.length > 0)
+          throw new serverless.classes.Error(
+            `the SLO alarms and dashboards would replace resources of the template: ${clash.join(', ')}`,
+          );
         Object.assign(template.Resources, added);
       },
     };

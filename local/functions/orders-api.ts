@@ -16,7 +16,8 @@ function parseOrder(body: string | undefined): Order | undefined {
   return tracer.startActiveSpan('parse order', (span) => {
     try {
       const order = JSON.parse(body ?? '') as Partial<Order>;
-      if (typeof order.sku !== 'string' || typeof order.quantity !== 'number') throw new Error('sku and quantity are required');
+      if (typeof order.sku !== 'string' || typeof order.quantity !== 'number')
+        throw new Error('sku and quantity are required');
       span.setAttribute('order.sku', order.sku);
       return { id: order.id ?? `o-${Date.now()}`, sku: order.sku, quantity: order.quantity };
     } catch (error) {
@@ -33,6 +34,8 @@ export const handler = withTracing(async (event: { body?: string }) => {
   if (!order) return { statusCode: 400, body: '{"error":"invalid order"}' };
   const stock = await fetch(`${process.env.INVENTORY_URL}/${encodeURIComponent(order.sku)}`);
   if (stock.status === 404) return { statusCode: 422, body: JSON.stringify({ error: `unknown sku ${order.sku}` }) };
-  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.ORDERS_QUEUE_URL, MessageBody: JSON.stringify(order) }));
+  await sqs.send(
+    new SendMessageCommand({ QueueUrl: process.env.ORDERS_QUEUE_URL, MessageBody: JSON.stringify(order) }),
+  );
   return { statusCode: 202, body: JSON.stringify({ accepted: order.id }) };
 });

@@ -47,7 +47,8 @@ const UNKNOWN_SERVICE = 'unknown_service:nodejs';
 
 function resource(config: TracingConfig, fn: FunctionEnv, redactor: Redactor, serviceName: string): Attributes {
   const extra: Attributes = {};
-  for (const [key, value] of Object.entries(config.resourceAttributes)) extra[key] = redactor.isSensitive(key) ? REDACTED : value;
+  for (const [key, value] of Object.entries(config.resourceAttributes))
+    extra[key] = redactor.isSensitive(key) ? REDACTED : value;
   // Frozen: the exporter encodes each resource once.
   return Object.freeze({
     ...functionResource(fn),

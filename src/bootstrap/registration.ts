@@ -27,7 +27,9 @@ export function register(config: TracingConfig, settings: RecorderSettings): Reg
   const manager = new AsyncLocalStorageContextManager();
   const tracesOk = trace.setGlobalTracerProvider(provider);
   const contextOk = context.setGlobalContextManager(manager);
-  const propagationOk = propagation.setGlobalPropagator(propagatorFromConfig(config.propagators, config.acceptInboundBaggage));
+  const propagationOk = propagation.setGlobalPropagator(
+    propagatorFromConfig(config.propagators, config.acceptInboundBaggage),
+  );
   if (!tracesOk || !contextOk || !propagationOk) {
     logger.warnOnce(
       'registration',

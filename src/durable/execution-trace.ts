@@ -53,5 +53,10 @@ export function executionTrace(arn: string, input: unknown): ExecutionTrace {
 /** The execution's root as a parent: what every invocation, wait and callback hangs from. */
 export function rootParent(execution: ExecutionTrace, base: Context = ROOT_CONTEXT): Context {
   const flags = execution.caller ? execution.caller.traceFlags : TraceFlags.SAMPLED;
-  return trace.setSpanContext(base, { traceId: execution.traceId, spanId: execution.rootSpanId, traceFlags: flags, isRemote: true });
+  return trace.setSpanContext(base, {
+    traceId: execution.traceId,
+    spanId: execution.rootSpanId,
+    traceFlags: flags,
+    isRemote: true,
+  });
 }

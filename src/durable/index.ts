@@ -1,6 +1,11 @@
 // `hoptrace/durable`: one trace per AWS Lambda durable execution, across all its invocations,
 // replays and sandboxes. Built on the public API of `hoptrace`, which it imports.
-import { withDurableExecution, type DurableExecutionConfig, type DurableExecutionHandler, type DurableLambdaHandler } from '@aws/durable-execution-sdk-js';
+import {
+  withDurableExecution,
+  type DurableExecutionConfig,
+  type DurableExecutionHandler,
+  type DurableLambdaHandler,
+} from '@aws/durable-execution-sdk-js';
 import { withTracing, type LambdaContext, type TracingOptions } from '../index';
 import { durableInvocationContext } from './invocation-event';
 import { DurableTracingPlugin } from './plugin';
@@ -33,8 +38,14 @@ export function withDurableTracing<TEvent = unknown, TResult = unknown>(
   config: DurableExecutionConfig = {},
   tracing: TracingOptions = {},
 ): DurableLambdaHandler {
-  const durable = withDurableExecution(handler, { ...config, plugins: [new DurableTracingPlugin(), ...(config.plugins ?? [])] });
-  const traced = withTracing<DurableEvent, DurableResult, DurableContext & LambdaContext>(durable, { ...tracing, extractContext: durableInvocationContext });
+  const durable = withDurableExecution(handler, {
+    ...config,
+    plugins: [new DurableTracingPlugin(), ...(config.plugins ?? [])],
+  });
+  const traced = withTracing<DurableEvent, DurableResult, DurableContext & LambdaContext>(durable, {
+    ...tracing,
+    extractContext: durableInvocationContext,
+  });
   // The same call shape: `aws-lambda`'s Context lacks only LambdaContext's index signature.
   return traced as unknown as DurableLambdaHandler;
 }

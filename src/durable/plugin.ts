@@ -1,4 +1,12 @@
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  createContextKey,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import type {
   AttemptInfo,
   DurableExecutionInvocationOutput,
@@ -48,9 +56,11 @@ function fail(span: Span, error: unknown): void {
  */
 function resumedSuspensions(info: InvocationInfo): OperationInfo[] {
   const ops = Object.values(info.operations);
-  const ended = (op: OperationInfo): boolean => SUSPENDING.has(op.type) && op.status !== undefined && ENDED.has(op.status);
+  const ended = (op: OperationInfo): boolean =>
+    SUSPENDING.has(op.type) && op.status !== undefined && ENDED.has(op.status);
   const updated = Object.keys(info.updatedOperations);
-  if (updated.length > 0) return updated.map((id) => info.operations[id]).filter((op): op is OperationInfo => op !== undefined && ended(op));
+  if (updated.length > 0)
+    return updated.map((id) => info.operations[id]).filter((op): op is OperationInfo => op !== undefined && ended(op));
   if (info.isFirstInvocation) return [];
   let last: OperationInfo | undefined;
   for (const op of ops) {
@@ -84,14 +94,25 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
     try {
       const invocationStart = Date.now();
       const invocation = trace.getActiveSpan();
-      const replayed = Object.values(info.operations).filter((op) => op.type !== 'EXECUTION' && op.status !== undefined && ENDED.has(op.status)).length;
-      invocation?.setAttributes({ [A.executionArn]: info.executionArn, [A.firstInvocation]: info.isFirstInvocation, [A.replayedOperations]: replayed });
+      const replayed = Object.values(info.operations).filter(
+        (op) => op.type !== 'EXECUTION' && op.status !== undefined && ENDED.has(op.status),
+      ).length;
+      invocation?.setAttributes({
+        [A.executionArn]: info.executionArn,
+        [A.firstInvocation]: info.isFirstInvocation,
+        [A.replayedOperations]: replayed,
+      });
       const execution = executionTrace(info.executionArn, info.executionInput);
       const parent = rootParent(execution, context.active());
       for (const op of resumedSuspensions(info)) {
         const start = op.startTimestamp?.getTime() ?? invocationStart;
-        const span = tracer().startSpan(operationName(op), { startTime: start, attributes: { ...operationAttributes(info.executionArn, op), [A.status]: op.status } }, parent);
-        if (op.status !== 'SUCCEEDED') fail(span, op.error ?? new Error(`${op.type.toLowerCase()} ${String(op.status).toLowerCase()}`));
+        const span = tracer().startSpan(
+          operationName(op),
+          { startTime: start, attributes: { ...operationAttributes(info.executionArn, op), [A.status]: op.status } },
+          parent,
+        );
+        if (op.status !== 'SUCCEEDED')
+          fail(span, op.error ?? new Error(`${op.type.toLowerCase()} ${String(op.status).toLowerCase()}`));
         span.end(Math.max(start, op.endTimestamp?.getTime() ?? invocationStart));
       }
     } catch {
@@ -99,7 +120,10 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
     }
   }
 
-  wrapInvocation(info: InvocationInfo, fn: () => Promise<DurableExecutionInvocationOutput>): Promise<DurableExecutionInvocationOutput> {
+  wrapInvocation(
+    info: InvocationInfo,
+    fn: () => Promise<DurableExecutionInvocationOutput>,
+  ): Promise<DurableExecutionInvocationOutput> {
     return context.with(context.active().setValue(EXECUTION_ARN, info.executionArn), fn);
   }
 
@@ -107,7 +131,9 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
     let span: Span;
     try {
       const arn = String(context.active().getValue(EXECUTION_ARN) ?? '');
-      span = tracer().startSpan(operationName(info), { attributes: { ...operationAttributes(arn, info), [A.attempt]: info.attempt } });
+      span = tracer().startSpan(operationName(info), {
+        attributes: { ...operationAttributes(arn, info), [A.attempt]: info.attempt },
+      });
     } catch {
       return fn();
     }
@@ -146,7 +172,11 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
       const name = `${process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'durable'} execution`;
       const root = tracer().startSpan(
         name,
-        { kind: SpanKind.SERVER, startTime: info.executionStartTimestamp ?? Date.now(), attributes: { [A.executionArn]: info.executionArn, [A.status]: info.status } },
+        {
+          kind: SpanKind.SERVER,
+          startTime: info.executionStartTimestamp ?? Date.now(),
+          attributes: { [A.executionArn]: info.executionArn, [A.status]: info.status },
+        },
         base.setValue(CHOSEN_IDS, ids),
       );
       if (info.status === 'FAILED') fail(root, info.executionError ?? new Error('durable execution failed'));

@@ -85,9 +85,13 @@ export class OtlpExporter {
     if (!settings.endpoint) return;
     try {
       this.transport = new HttpTransport(settings.endpoint, settings.headers, settings.compression);
-      if (settings.spool) this.spool = openSpool(settings.spool.dir, settings.endpoint, settings.spool.maxBytes, settings.maxExportBytes);
+      if (settings.spool)
+        this.spool = openSpool(settings.spool.dir, settings.endpoint, settings.spool.maxBytes, settings.maxExportBytes);
     } catch (error) {
-      logger.warnOnce('endpoint', `invalid OTLP endpoint "${settings.endpoint}": ${(error as Error).message}; spans will be dropped.`);
+      logger.warnOnce(
+        'endpoint',
+        `invalid OTLP endpoint "${settings.endpoint}": ${(error as Error).message}; spans will be dropped.`,
+      );
     }
   }
 
@@ -126,10 +130,14 @@ export class OtlpExporter {
    * circuit breaker. While the breaker turns deliveries away, a drain reads no file: that would
    * cost every invocation of an outage, for nothing.
    */
-  drainSpool(deadline: () => number, { background = false, batch = false, last = false, afterResponse = false, beside = false }: DrainOptions = {}): Promise<void> {
+  drainSpool(
+    deadline: () => number,
+    { background = false, batch = false, last = false, afterResponse = false, beside = false }: DrainOptions = {},
+  ): Promise<void> {
     const send: Send = { background, role: batch ? 'flush' : 'resend', last, unref: background || afterResponse };
     const { spool, transport } = this;
-    if (!spool || !transport || spool.pendingBytes() === 0 || (!last && this.breaker.refusing())) return Promise.resolve();
+    if (!spool || !transport || spool.pendingBytes() === 0 || (!last && this.breaker.refusing()))
+      return Promise.resolve();
     return spool.drain(async (entries) => {
       const deadlineMs = deadline();
       try {
@@ -172,13 +180,21 @@ export class OtlpExporter {
   /** Request bodies of the spans, the first carrying the trouble since the last export. */
   private encode(spans: RecordingSpan[]): ReturnType<typeof encodeBatches> {
     const stamps = this.trouble.take(this.spoolDropped());
-    const encoded = encodeBatches(spans, this.settings.resource, this.settings.maxExportBytes, this.settings.redactor, stamps);
+    const encoded = encodeBatches(
+      spans,
+      this.settings.resource,
+      this.settings.maxExportBytes,
+      this.settings.redactor,
+      stamps,
+    );
     if (encoded.bodies.length === 0) this.trouble.giveBack(stamps);
     return encoded;
   }
 
   /** The oldest bodies that fit one request, taken off `waiting`. */
-  private nextGroup(waiting: Array<{ name: string; bytes: number; spans: number }>): Array<{ name: string; bytes: number; spans: number }> {
+  private nextGroup(
+    waiting: Array<{ name: string; bytes: number; spans: number }>,
+  ): Array<{ name: string; bytes: number; spans: number }> {
     const group = [waiting.shift()!];
     let bytes = group[0]!.bytes;
     while (waiting.length > 0 && bytes + waiting[0]!.bytes <= this.settings.maxExportBytes) {
@@ -189,8 +205,16 @@ export class OtlpExporter {
   }
 
   /** Sends a group of spooled bodies as one request; false when the drain should stop. */
-  private async resend(spool: Spool, transport: HttpTransport, group: ReadonlyArray<{ name: string; spans: number }>, deadlineMs: number, send: Send): Promise<boolean> {
-    const present = group.map((entry) => ({ entry, jsons: spool.read(entry.name) })).filter((x): x is { entry: { name: string; spans: number }; jsons: string[] } => x.jsons !== undefined);
+  private async resend(
+    spool: Spool,
+    transport: HttpTransport,
+    group: ReadonlyArray<{ name: string; spans: number }>,
+    deadlineMs: number,
+    send: Send,
+  ): Promise<boolean> {
+    const present = group
+      .map((entry) => ({ entry, jsons: spool.read(entry.name) }))
+      .filter((x): x is { entry: { name: string; spans: number }; jsons: string[] } => x.jsons !== undefined);
     if (present.length === 0) return true;
     const merged = mergeBodies(present.flatMap((x) => x.jsons));
     // Bodies that cannot be merged, or that were refused together (one bad body must not take the others along), go one by one.
@@ -203,21 +227,36 @@ export class OtlpExporter {
     return true;
   }
 
-  private async resendEach(spool: Spool, transport: HttpTransport, bodies: ReadonlyArray<{ entry: { name: string; spans: number }; jsons: string[] }>, deadlineMs: number, send: Send): Promise<boolean> {
+  private async resendEach(
+    spool: Spool,
+    transport: HttpTransport,
+    bodies: ReadonlyArray<{ entry: { name: string; spans: number }; jsons: string[] }>,
+    deadlineMs: number,
+    send: Send,
+  ): Promise<boolean> {
     for (const { entry, jsons } of bodies) {
       // Lines of other versions that cannot be merged go one by one at once.
       const json = mergeBodies(jsons);
       const delivery = json === undefined ? undefined : await this.deliver(transport, json, deadlineMs, send);
       if (delivery?.ok) spool.remove(entry.name);
       else if (delivery?.transient) return false;
-      else if (!(await this.afterRefusal(spool, transport, { entry, jsons }, delivery?.reason, deadlineMs, send))) return false;
+      else if (!(await this.afterRefusal(spool, transport, { entry, jsons }, delivery?.reason, deadlineMs, send)))
+        return false;
     }
     return true;
   }
 
   /** An entry refused whole (or never sent whole): dropped if it is one body, else sent body by body. */
-  private afterRefusal(spool: Spool, transport: HttpTransport, { entry, jsons }: { entry: { name: string; spans: number }; jsons: string[] }, reason: string | undefined, deadlineMs: number, send: Send): Promise<boolean> {
-    if (jsons.length > 1 || reason === undefined) return this.resendLines(spool, transport, entry.name, jsons, deadlineMs, send);
+  private afterRefusal(
+    spool: Spool,
+    transport: HttpTransport,
+    { entry, jsons }: { entry: { name: string; spans: number }; jsons: string[] },
+    reason: string | undefined,
+    deadlineMs: number,
+    send: Send,
+  ): Promise<boolean> {
+    if (jsons.length > 1 || reason === undefined)
+      return this.resendLines(spool, transport, entry.name, jsons, deadlineMs, send);
     spool.remove(entry.name);
     this.reportRefused(entry.spans, reason);
     return Promise.resolve(true);
@@ -228,7 +267,14 @@ export class OtlpExporter {
    * along. A failure that may pass stops it: the entry keeps only the bodies not yet sent, so
    * none is sent twice. What was refused is counted by its own spans and said once.
    */
-  private async resendLines(spool: Spool, transport: HttpTransport, name: string, jsons: string[], deadlineMs: number, send: Send): Promise<boolean> {
+  private async resendLines(
+    spool: Spool,
+    transport: HttpTransport,
+    name: string,
+    jsons: string[],
+    deadlineMs: number,
+    send: Send,
+  ): Promise<boolean> {
     let refused = 0;
     let reason: string | undefined;
     let stopped = false;
@@ -250,13 +296,18 @@ export class OtlpExporter {
 
   private reportRefused(spans: number, reason: string | undefined): void {
     this.trouble.droppedSpans(spans);
-    logger.warn(`spool:${reason}`, `${spans} spooled span(s) refused by ${this.settings.endpoint}: ${reason}; dropped.`);
+    logger.warn(
+      `spool:${reason}`,
+      `${spans} spooled span(s) refused by ${this.settings.endpoint}: ${reason}; dropped.`,
+    );
   }
 
   private reportUnsendable(oversized: number, unencodable: number): void {
     this.trouble.droppedSpans(oversized + unencodable);
-    if (oversized > 0) logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
-    if (unencodable > 0) logger.warn('unencodable', `${unencodable} span(s) with a start time that is not a time were dropped.`);
+    if (oversized > 0)
+      logger.warn('oversized', `${oversized} span(s) larger than ${this.settings.maxExportBytes} bytes were dropped.`);
+    if (unencodable > 0)
+      logger.warn('unencodable', `${unencodable} span(s) with a start time that is not a time were dropped.`);
   }
 
   /** Prepares the connection machinery in the background, ahead of the next export. */
@@ -268,11 +319,18 @@ export class OtlpExporter {
    * Sends the spans, giving up at `deadlineMs` (epoch ms). What is not delivered goes to the
    * spool when the failure may pass, and is dropped otherwise; either way it is logged.
    */
-  async export(spans: RecordingSpan[], deadlineMs: number, { afterResponse = false }: ExportOptions = {}): Promise<void> {
+  async export(
+    spans: RecordingSpan[],
+    deadlineMs: number,
+    { afterResponse = false }: ExportOptions = {},
+  ): Promise<void> {
     if (spans.length === 0) return;
     if (!this.transport) {
       if (!this.settings.endpoint) {
-        logger.warnOnce('no-endpoint', 'no OTLP endpoint configured (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); spans are dropped.');
+        logger.warnOnce(
+          'no-endpoint',
+          'no OTLP endpoint configured (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT); spans are dropped.',
+        );
       }
       return;
     }
@@ -283,7 +341,13 @@ export class OtlpExporter {
       let failing: Delivery | undefined;
       for (const body of bodies) {
         // Once the endpoint failed this flush, the rest waits in the spool: one failure per flush for the breaker.
-        const delivery = failing ?? (await this.deliver(this.transport, body.json, deadlineMs, { role: 'flush', background: false, unref: afterResponse }));
+        const delivery =
+          failing ??
+          (await this.deliver(this.transport, body.json, deadlineMs, {
+            role: 'flush',
+            background: false,
+            unref: afterResponse,
+          }));
         if (delivery.transient) failing = delivery;
         if (!delivery.ok) {
           if (delivery.transient && this.spool) {
@@ -291,7 +355,10 @@ export class OtlpExporter {
             this.trouble.spooledSpans(body.spans);
           } else this.trouble.droppedSpans(body.spans);
           const fate = delivery.transient && this.spool ? 'kept in the spool for a later invocation' : 'dropped';
-          logger.warn(`export:${delivery.reason}`, `export of ${body.spans} span(s) to ${this.settings.endpoint} failed: ${delivery.reason}; ${fate}.`);
+          logger.warn(
+            `export:${delivery.reason}`,
+            `export of ${body.spans} span(s) to ${this.settings.endpoint} failed: ${delivery.reason}; ${fate}.`,
+          );
         }
       }
       if (this.spool && undelivered.length > 0) {
@@ -309,10 +376,16 @@ export class OtlpExporter {
    * One body, retried within the deadline. The breaker hears every answer, and the failures
    * of flushes and probes: a resend that fails at the start of an invocation only delays.
    */
-  private async deliver(transport: HttpTransport, json: string, deadlineMs: number, { role, background, last, unref }: Send): Promise<Delivery> {
+  private async deliver(
+    transport: HttpTransport,
+    json: string,
+    deadlineMs: number,
+    { role, background, last, unref }: Send,
+  ): Promise<Delivery> {
     if (this.probe && !last) await settledWithin(this.probe, deadlineMs - nowMs());
     if (deadlineMs <= nowMs()) return { ok: false, transient: true, reason: 'flush deadline reached' };
-    if (!last && !this.breaker.allows()) return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
+    if (!last && !this.breaker.allows())
+      return { ok: false, transient: true, reason: 'endpoint unreachable, not tried (circuit open)' };
     const sending = this.sendWithRetries(transport, json, deadlineMs, background, unref)
       // Whatever happens, the breaker hears of it: a probe that never reports would keep it open for good.
       .catch((error: unknown): Delivery => ({ ok: false, transient: true, reason: (error as Error).message }))
@@ -341,7 +414,13 @@ export class OtlpExporter {
     return delivery;
   }
 
-  private async sendWithRetries(transport: HttpTransport, json: string, deadlineMs: number, background: boolean, unref: boolean): Promise<Delivery> {
+  private async sendWithRetries(
+    transport: HttpTransport,
+    json: string,
+    deadlineMs: number,
+    background: boolean,
+    unref: boolean,
+  ): Promise<Delivery> {
     for (let attempt = 0; ; attempt++) {
       const remaining = deadlineMs - nowMs();
       if (remaining <= 0) return { ok: false, transient: true, reason: 'flush deadline reached' };
@@ -350,7 +429,9 @@ export class OtlpExporter {
       let body: string;
       try {
         // Suppressed: an export must never be traced itself (no recursion).
-        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () => transport.send(json, Math.min(remaining, this.settings.requestTimeoutMs), unref)));
+        ({ status, retryAfter, body } = await context.with(suppressTracing(context.active()), () =>
+          transport.send(json, Math.min(remaining, this.settings.requestTimeoutMs), unref),
+        ));
       } catch (error) {
         // A reset kept-alive socket is retried at once on a fresh one; other errors are final.
         if (attempt === 0 && isRetryableNetworkError(error)) continue;
@@ -364,13 +445,17 @@ export class OtlpExporter {
       // Some gateways (HTTP APIs, serverless-offline) mangle gzip bodies into text; the
       // hoptrace ingest says so with 415. Resend uncompressed, and stay uncompressed.
       if (status === 415 && transport.stopCompressing()) {
-        logger.warnOnce('gzip-refused', `${this.settings.endpoint} refused a gzip body (HTTP 415); sending uncompressed from now on.`);
+        logger.warnOnce(
+          'gzip-refused',
+          `${this.settings.endpoint} refused a gzip body (HTTP 415); sending uncompressed from now on.`,
+        );
         continue;
       }
       if (!isRetryableStatus(status)) return { ok: false, transient: false, reason: `HTTP ${status}` };
       if (background) return { ok: false, transient: true, reason: `HTTP ${status}` };
       const delay = retryDelayMs(attempt, retryAfter);
-      if (nowMs() + delay >= deadlineMs) return { ok: false, transient: true, reason: `HTTP ${status}, no time left to retry` };
+      if (nowMs() + delay >= deadlineMs)
+        return { ok: false, transient: true, reason: `HTTP ${status}, no time left to retry` };
       await sleep(delay, unref);
     }
   }
@@ -379,9 +464,15 @@ export class OtlpExporter {
 function reportPartialSuccess(body: string): void {
   if (!body.includes('partialSuccess')) return;
   try {
-    const partial = (JSON.parse(body) as { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } }).partialSuccess;
+    const partial = (
+      JSON.parse(body) as { partialSuccess?: { rejectedSpans?: string | number; errorMessage?: string } }
+    ).partialSuccess;
     const rejected = Number(partial?.rejectedSpans ?? 0);
-    if (rejected > 0) logger.warn('partial-success', `the endpoint rejected ${rejected} span(s): ${partial?.errorMessage ?? 'no reason given'}`);
+    if (rejected > 0)
+      logger.warn(
+        'partial-success',
+        `the endpoint rejected ${rejected} span(s): ${partial?.errorMessage ?? 'no reason given'}`,
+      );
   } catch {
     // A 2xx with a body we cannot read is still a success.
   }

@@ -89,11 +89,14 @@ export class HttpTransport {
       // Re-armed for what is left when it fires early by the awake clock: at a thaw, timers
       // fire before the answer that came during the freeze is read.
       const arm = (ms: number): void => {
-        timer = setTimeout(() => {
-          const left = timeoutMs - (awakeMs() - started);
-          if (left >= 1) arm(left);
-          else req.destroy(new TransportTimeoutError(timeoutMs));
-        }, Math.max(1, ms));
+        timer = setTimeout(
+          () => {
+            const left = timeoutMs - (awakeMs() - started);
+            if (left >= 1) arm(left);
+            else req.destroy(new TransportTimeoutError(timeoutMs));
+          },
+          Math.max(1, ms),
+        );
         if (unref) timer.unref();
       };
       arm(timeoutMs);

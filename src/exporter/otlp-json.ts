@@ -31,7 +31,8 @@ function numberValue(value: number): string {
 const quote = (value: string): string => JSON.stringify(value);
 
 // Byte arrays are base64 in OTLP JSON, as protobuf's JSON mapping writes `bytes`.
-const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+const base64 = (bytes: Uint8Array): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 
 function anyValue(value: StoredValue | undefined, redactor: Redactor): string {
   if (typeof value === 'string') return `{"stringValue":${quote(redactor.scrub(value))}}`;
@@ -46,7 +47,8 @@ function anyValue(value: StoredValue | undefined, redactor: Redactor): string {
 
 function keyValues(attributes: Attributes | StoredAttributes, redactor: Redactor): string {
   let out = '';
-  for (const key of Object.keys(attributes)) out += `${out ? ',' : ''}{"key":${quote(key)},"value":${anyValue(attributes[key] as StoredValue | undefined, redactor)}}`;
+  for (const key of Object.keys(attributes))
+    out += `${out ? ',' : ''}{"key":${quote(key)},"value":${anyValue(attributes[key] as StoredValue | undefined, redactor)}}`;
   return `[${out}]`;
 }
 
@@ -62,7 +64,8 @@ export class UnencodableSpanError extends Error {
   override readonly name = 'UnencodableSpanError';
 }
 
-const traceStateField = (traceState: string | undefined): string => (traceState ? `,"traceState":${quote(traceState)}` : '');
+const traceStateField = (traceState: string | undefined): string =>
+  traceState ? `,"traceState":${quote(traceState)}` : '';
 // Enums come from the API's caller: anything but an integer is written as 0 (unspecified, unset).
 const isInt = (value: unknown): value is number => Number.isInteger(value);
 
@@ -72,7 +75,8 @@ function encodeSpan(span: RecordingSpan, redactor: Redactor): string {
   const start = nanos(span.startMs, '');
   if (start === '') throw new UnencodableSpanError(`start time ${span.startMs} is not a time`);
   const events = span.events.map(
-    (e) => `{"timeUnixNano":"${nanos(e.timeMs, start)}","name":${quote(redactor.scrub(e.name))},"attributes":${keyValues(e.attributes.values, redactor)},"droppedAttributesCount":${e.attributes.dropped}}`,
+    (e) =>
+      `{"timeUnixNano":"${nanos(e.timeMs, start)}","name":${quote(redactor.scrub(e.name))},"attributes":${keyValues(e.attributes.values, redactor)},"droppedAttributesCount":${e.attributes.dropped}}`,
   );
   const links = span.links.map(
     (l) =>
@@ -137,12 +141,19 @@ function scopeHeader(scope: InstrumentationScope): Encoded {
  * one also carries `stamps` (the exporter's trouble since its last export), so the ingest can
  * count what was sent against what the stream stored.
  */
-export function encodeBatches(spans: RecordingSpan[], resource: Attributes, maxBytes: number, redactor: Redactor, stamps: Attributes = {}): EncodedBatches {
+export function encodeBatches(
+  spans: RecordingSpan[],
+  resource: Attributes,
+  maxBytes: number,
+  redactor: Redactor,
+  stamps: Attributes = {},
+): EncodedBatches {
   const head = resourceHead(resource, redactor);
   const comma = head.json.endsWith('[') ? '' : ',';
   const extra = keyValues(stamps, redactor).slice(1, -1);
   const suffix = ']}]}';
-  const baseBytes = head.bytes + COUNT_STAMP_BYTES + (extra ? extra.length + 1 : 0) + RESOURCE_TAIL.length + suffix.length;
+  const baseBytes =
+    head.bytes + COUNT_STAMP_BYTES + (extra ? extra.length + 1 : 0) + RESOURCE_TAIL.length + suffix.length;
   const bodies: EncodedBatches['bodies'] = [];
   let oversized = 0;
   let unencodable = 0;

@@ -1,4 +1,15 @@
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { logger } from '../logger';
 import { spansIn } from './otlp-json';
@@ -37,7 +48,9 @@ const JOURNAL = /^journal-([0-9a-z]+)\.ndjson$/;
 // A temporary file older than this was left by a process killed mid-write: never renamed, never sent.
 const STALE_TEMP_MS = 60_000;
 // The pid, then four random characters: a journal names its owner, whose death is checked before its journal is adopted.
-const processTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36).padStart(4, '0')}`;
+const processTag = `${process.pid.toString(36)}${Math.floor(Math.random() * 36 ** 4)
+  .toString(36)
+  .padStart(4, '0')}`;
 
 /**
  * Whether the process that tagged a journal may still write to it. Another process of the
@@ -352,7 +365,11 @@ class Spool {
       for (const name of orphans) {
         const path = join(this.dir, name);
         const text = readFileSync(path, 'utf8');
-        this.adopt(path, Buffer.byteLength(text), text.split('\n').reduce((n, line) => n + spansIn(line), 0));
+        this.adopt(
+          path,
+          Buffer.byteLength(text),
+          text.split('\n').reduce((n, line) => n + spansIn(line), 0),
+        );
       }
     } catch {
       // No directory yet: nothing waits.

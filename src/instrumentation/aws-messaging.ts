@@ -40,8 +40,13 @@ function recordDropped(ctx: Context, message: string, dropped: readonly string[]
   const span = trace.getSpan(ctx);
   span?.setAttribute(HoptraceAttribute.ContextDropped, [...dropped]);
   span?.setAttribute(HoptraceAttribute.ContextDropReason, reason);
-  const what = dropped.includes('traceparent') ? 'the trace context (the consumer starts a new trace)' : dropped.join(' and ');
-  logger.warnOnce(`context-dropped:${message}:${reason}:${dropped.join()}`, `${message} ${WHY[reason]}: sent without ${what}.`);
+  const what = dropped.includes('traceparent')
+    ? 'the trace context (the consumer starts a new trace)'
+    : dropped.join(' and ');
+  logger.warnOnce(
+    `context-dropped:${message}:${reason}:${dropped.join()}`,
+    `${message} ${WHY[reason]}: sent without ${what}.`,
+  );
 }
 
 /** Bytes a batch (or one message) may still take for the context, shared by its entries. */
@@ -77,9 +82,20 @@ type Inject = (entry: Json, ctx: Context) => Json;
  * Batch calls get one `create` span per entry, each entry carrying its own context, so a
  * consumer's per-message span joins the right message.
  */
-function perEntry(entries: Json[], ctx: Context, tracer: Tracer, destination: string, base: Attributes, inject: Inject): Json[] {
+function perEntry(
+  entries: Json[],
+  ctx: Context,
+  tracer: Tracer,
+  destination: string,
+  base: Attributes,
+  inject: Inject,
+): Json[] {
   return entries.map((entry) => {
-    const span = tracer.startSpan(`create ${destination}`, { kind: SpanKind.PRODUCER, attributes: { ...base, 'messaging.operation.type': 'create' } }, ctx);
+    const span = tracer.startSpan(
+      `create ${destination}`,
+      { kind: SpanKind.PRODUCER, attributes: { ...base, 'messaging.operation.type': 'create' } },
+      ctx,
+    );
     const next = inject(entry, trace.setSpan(ctx, span));
     span.end();
     return next;
@@ -118,9 +134,13 @@ function snsMessage(entry: Json, ctx: Context, room: Room): Json {
 
 /** EventBridge's own measure of an entry (PutEvents entry size). */
 function eventBridgeEntryBytes(entry: Json): number {
-  const resources = Array.isArray(entry.Resources) ? entry.Resources.reduce<number>((sum, r) => sum + (typeof r === 'string' ? Buffer.byteLength(r) : 0), 0) : 0;
+  const resources = Array.isArray(entry.Resources)
+    ? entry.Resources.reduce<number>((sum, r) => sum + (typeof r === 'string' ? Buffer.byteLength(r) : 0), 0)
+    : 0;
   const text = (value: unknown): number => (typeof value === 'string' ? Buffer.byteLength(value) : 0);
-  return (entry.Time !== undefined ? 14 : 0) + text(entry.Source) + text(entry.DetailType) + text(entry.Detail) + resources;
+  return (
+    (entry.Time !== undefined ? 14 : 0) + text(entry.Source) + text(entry.DetailType) + text(entry.Detail) + resources
+  );
 }
 
 function eventBridgeEntry(entry: Json, ctx: Context): Json {
@@ -166,9 +186,18 @@ function lambdaClientContext(input: Json, ctx: Context): Json {
   if (custom.traceparent !== undefined) return input;
   const carrier = carrierOf(ctx);
   const xray = carrier[XRAY_HEADER] ? { [XRAY_HEADER]: carrier[XRAY_HEADER] } : {};
-  const fitted = fitContext(carrier, (c) => encodeClientContext({ ...existing, custom: { ...custom, ...c, ...xray } }).length <= MAX_CLIENT_CONTEXT_BASE64);
+  const fitted = fitContext(
+    carrier,
+    (c) =>
+      encodeClientContext({ ...existing, custom: { ...custom, ...c, ...xray } }).length <= MAX_CLIENT_CONTEXT_BASE64,
+  );
   recordDropped(ctx, 'a Lambda Invoke', fitted.dropped, 'client_context_limit');
-  return fitted.carrier ? { ...input, ClientContext: encodeClientContext({ ...existing, custom: { ...custom, ...fitted.carrier, ...xray } }) } : input;
+  return fitted.carrier
+    ? {
+        ...input,
+        ClientContext: encodeClientContext({ ...existing, custom: { ...custom, ...fitted.carrier, ...xray } }),
+      }
+    : input;
 }
 
 function messaging(system: string, destination: string, operation: string, count: number | undefined): Attributes {
@@ -187,7 +216,11 @@ export function messagingPlan(service: string, operation: string, input: Json): 
   switch (`${service}.${operation}`) {
     case 'SQS.SendMessage': {
       const queue = lastSegment(input.QueueUrl) ?? 'unknown';
-      return { name: `send ${queue}`, attributes: messaging('aws_sqs', queue, operation, undefined), inject: (ctx) => sqsMessage(input, ctx, roomLeft([input], sqsBytes)) };
+      return {
+        name: `send ${queue}`,
+        attributes: messaging('aws_sqs', queue, operation, undefined),
+        inject: (ctx) => sqsMessage(input, ctx, roomLeft([input], sqsBytes)),
+      };
     }
     case 'SQS.SendMessageBatch': {
       const queue = lastSegment(input.QueueUrl) ?? 'unknown';
@@ -198,13 +231,20 @@ export function messagingPlan(service: string, operation: string, input: Json): 
         attributes,
         inject: (ctx, tracer) => {
           const room = roomLeft(entries, sqsBytes);
-          return { ...input, Entries: perEntry(entries, ctx, tracer, queue, attributes, (entry, c) => sqsMessage(entry, c, room)) };
+          return {
+            ...input,
+            Entries: perEntry(entries, ctx, tracer, queue, attributes, (entry, c) => sqsMessage(entry, c, room)),
+          };
         },
       };
     }
     case 'SNS.Publish': {
       const topic = lastSegment(input.TopicArn ?? input.TargetArn) ?? 'phone_number';
-      return { name: `publish ${topic}`, attributes: messaging('aws_sns', topic, operation, undefined), inject: (ctx) => snsMessage(input, ctx, roomLeft([input], snsBytes)) };
+      return {
+        name: `publish ${topic}`,
+        attributes: messaging('aws_sns', topic, operation, undefined),
+        inject: (ctx) => snsMessage(input, ctx, roomLeft([input], snsBytes)),
+      };
     }
     case 'SNS.PublishBatch': {
       const topic = lastSegment(input.TopicArn) ?? 'unknown';
@@ -215,7 +255,12 @@ export function messagingPlan(service: string, operation: string, input: Json): 
         attributes,
         inject: (ctx, tracer) => {
           const room = roomLeft(entries, snsBytes);
-          return { ...input, PublishBatchRequestEntries: perEntry(entries, ctx, tracer, topic, attributes, (entry, c) => snsMessage(entry, c, room)) };
+          return {
+            ...input,
+            PublishBatchRequestEntries: perEntry(entries, ctx, tracer, topic, attributes, (entry, c) =>
+              snsMessage(entry, c, room),
+            ),
+          };
         },
       };
     }
@@ -223,7 +268,14 @@ export function messagingPlan(service: string, operation: string, input: Json): 
       const entries = entriesOf(input.Entries);
       const bus = lastSegment(entries[0]?.EventBusName) ?? 'default';
       const attributes = messaging('aws_eventbridge', bus, operation, entries.length);
-      return { name: `send ${bus}`, attributes, inject: (ctx, tracer) => ({ ...input, Entries: perEntry(entries, ctx, tracer, bus, attributes, eventBridgeEntry) }) };
+      return {
+        name: `send ${bus}`,
+        attributes,
+        inject: (ctx, tracer) => ({
+          ...input,
+          Entries: perEntry(entries, ctx, tracer, bus, attributes, eventBridgeEntry),
+        }),
+      };
     }
     case 'Lambda.Invoke': {
       const fn = functionName(input.FunctionName) ?? 'unknown';

@@ -12,7 +12,10 @@ interface HandlerContext {
   commandName?: string;
 }
 interface MiddlewareStack {
-  add(middleware: (next: Handler, context: HandlerContext) => Handler, options: { step: 'initialize'; name: string; override: boolean }): void;
+  add(
+    middleware: (next: Handler, context: HandlerContext) => Handler,
+    options: { step: 'initialize'; name: string; override: boolean },
+  ): void;
 }
 
 /**
@@ -48,7 +51,12 @@ async function regionOf(client: AwsClientLike): Promise<string | undefined> {
 
 function metadataOf(value: unknown): { requestId?: string; httpStatusCode?: number } {
   const metadata = isObject(value) ? value.$metadata : undefined;
-  return isObject(metadata) ? { requestId: str(metadata.requestId), httpStatusCode: typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined } : {};
+  return isObject(metadata)
+    ? {
+        requestId: str(metadata.requestId),
+        httpStatusCode: typeof metadata.httpStatusCode === 'number' ? metadata.httpStatusCode : undefined,
+      }
+    : {};
 }
 
 function recordMetadata(span: Span, value: unknown): void {
@@ -57,13 +65,27 @@ function recordMetadata(span: Span, value: unknown): void {
   if (httpStatusCode) span.setAttribute('http.response.status_code', httpStatusCode);
 }
 
-function startSpan(tracer: Tracer, service: string, operation: string, region: string | undefined, plan: MessagingPlan | undefined): Span {
-  const attributes: Attributes = { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation, ...plan?.attributes };
+function startSpan(
+  tracer: Tracer,
+  service: string,
+  operation: string,
+  region: string | undefined,
+  plan: MessagingPlan | undefined,
+): Span {
+  const attributes: Attributes = {
+    'rpc.system': 'aws-api',
+    'rpc.service': service,
+    'rpc.method': operation,
+    ...plan?.attributes,
+  };
   if (region) {
     attributes['cloud.region'] = region;
     if (plan && attributes['faas.invoked_name']) attributes['faas.invoked_region'] = region;
   }
-  return tracer.startSpan(plan?.name ?? `${service}.${operation}`, { kind: plan ? SpanKind.PRODUCER : SpanKind.CLIENT, attributes });
+  return tracer.startSpan(plan?.name ?? `${service}.${operation}`, {
+    kind: plan ? SpanKind.PRODUCER : SpanKind.CLIENT,
+    attributes,
+  });
 }
 
 function tracingMiddleware(client: AwsClientLike, tracer: Tracer) {
@@ -120,11 +142,14 @@ function tracingMiddleware(client: AwsClientLike, tracer: Tracer) {
 export function instrumentAwsClient<T extends AwsClientLike>(client: T): T {
   try {
     if (instrumented.has(client)) return client;
-    (client.middlewareStack as unknown as MiddlewareStack).add(tracingMiddleware(client, trace.getTracer('hoptrace', VERSION)), {
-      step: 'initialize',
-      name: MIDDLEWARE_NAME,
-      override: true,
-    });
+    (client.middlewareStack as unknown as MiddlewareStack).add(
+      tracingMiddleware(client, trace.getTracer('hoptrace', VERSION)),
+      {
+        step: 'initialize',
+        name: MIDDLEWARE_NAME,
+        override: true,
+      },
+    );
     instrumented.add(client);
   } catch (error) {
     logger.warn('aws-sdk', `could not instrument an AWS client: ${(error as Error).message}`);

@@ -1,6 +1,12 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { Span } from '@opentelemetry/api';
-import { injectTraceHeaders, recordHttpError, recordHttpStatus, startHttpSpan, type OutgoingRequest } from './http-span';
+import {
+  injectTraceHeaders,
+  recordHttpError,
+  recordHttpStatus,
+  startHttpSpan,
+  type OutgoingRequest,
+} from './http-span';
 
 /** The parts of undici's request object its diagnostics channels hand out. */
 interface UndiciRequest {

@@ -1,4 +1,13 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
 import { isTracingSuppressed } from '../tracer/suppress';
 import { VERSION } from '../version';
 
@@ -51,7 +60,10 @@ export function startHttpSpan(request: OutgoingRequest): Span | undefined {
 /** Adds the trace context headers of `span` to the request, unless it is signed with SigV4 (a new header would break the signature). */
 export function injectTraceHeaders(request: OutgoingRequest, span: Span): void {
   const signed = SIGV4.test(request.header('authorization') ?? '') || request.path.includes('X-Amz-Signature=');
-  if (!signed) propagation.inject(trace.setSpan(context.active(), span), request, { set: (r, key, value) => r.setHeader(key, value) });
+  if (!signed)
+    propagation.inject(trace.setSpan(context.active(), span), request, {
+      set: (r, key, value) => r.setHeader(key, value),
+    });
 }
 
 /** Client spans: a 4xx or 5xx response is an error. */
@@ -65,6 +77,9 @@ export function recordHttpStatus(span: Span, status: number): void {
 
 export function recordHttpError(span: Span, error: unknown): void {
   span.recordException(error as Error);
-  span.setAttribute('error.type', (error as { code?: string } | null)?.code ?? (error instanceof Error ? error.name : 'error'));
+  span.setAttribute(
+    'error.type',
+    (error as { code?: string } | null)?.code ?? (error instanceof Error ? error.name : 'error'),
+  );
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }

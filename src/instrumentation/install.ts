@@ -1,5 +1,10 @@
 import { instrumentFetch } from './fetch';
-import { allHttpModulesPatched, hasRequestCreatedChannel, patchLoadedHttpModules, subscribeHttpChannels } from './node-http';
+import {
+  allHttpModulesPatched,
+  hasRequestCreatedChannel,
+  patchLoadedHttpModules,
+  subscribeHttpChannels,
+} from './node-http';
 
 /** node:http/https are traced by patching them (Node before 22.12), as the application loads them. */
 let patchHttp = false;

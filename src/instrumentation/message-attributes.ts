@@ -24,7 +24,8 @@ function attributeBytes(attributes: unknown): number {
   let bytes = 0;
   for (const [name, attribute] of Object.entries(attributes)) {
     bytes += Buffer.byteLength(name);
-    if (isObject(attribute)) bytes += valueBytes(attribute.DataType) + valueBytes(attribute.StringValue) + valueBytes(attribute.BinaryValue);
+    if (isObject(attribute))
+      bytes += valueBytes(attribute.DataType) + valueBytes(attribute.StringValue) + valueBytes(attribute.BinaryValue);
   }
   return bytes;
 }
@@ -57,10 +58,14 @@ export interface ContextAttributes {
  */
 export function withContextAttributes(existing: unknown, carrier: Carrier, roomBytes: number): ContextAttributes {
   const current = isObject(existing) ? (existing as Record<string, MessageAttribute>) : {};
-  if (current.traceparent !== undefined || !carrier.traceparent) return { attributes: undefined, bytes: 0, dropped: [], reason: 'attribute_limit' };
+  if (current.traceparent !== undefined || !carrier.traceparent)
+    return { attributes: undefined, bytes: 0, dropped: [], reason: 'attribute_limit' };
   const slots = MAX_MESSAGE_ATTRIBUTES - Object.keys(current).length;
   const bySlots = fitContext(carrier, (c) => Object.keys(c).length <= slots);
-  const fitted = fitContext(carrier, (c) => Object.keys(c).length <= slots && attributeBytes(asAttributes(c)) <= roomBytes);
+  const fitted = fitContext(
+    carrier,
+    (c) => Object.keys(c).length <= slots && attributeBytes(asAttributes(c)) <= roomBytes,
+  );
   const reason = fitted.dropped.length > bySlots.dropped.length ? 'size_limit' : 'attribute_limit';
   if (!fitted.carrier) return { attributes: undefined, bytes: 0, dropped: fitted.dropped, reason };
   const added = asAttributes(fitted.carrier);

@@ -1,7 +1,13 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import type { Span } from '@opentelemetry/api';
-import { injectTraceHeaders, recordHttpError, recordHttpStatus, startHttpSpan, type OutgoingRequest } from './http-span';
+import {
+  injectTraceHeaders,
+  recordHttpError,
+  recordHttpStatus,
+  startHttpSpan,
+  type OutgoingRequest,
+} from './http-span';
 
 type HttpModule = typeof import('node:http');
 type GetBuiltinModule = (id: string) => unknown;

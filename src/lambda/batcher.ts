@@ -49,6 +49,8 @@ export class SpanBatcher {
     if (this.spans.length === 0) return;
     const batch = this.spans;
     this.spans = [];
-    this.sending = this.sending.then(() => this.exporter.export(batch, deadlineMs ?? Date.now() + this.limits.timeoutMs));
+    this.sending = this.sending.then(() =>
+      this.exporter.export(batch, deadlineMs ?? Date.now() + this.limits.timeoutMs),
+    );
   }
 }

@@ -42,7 +42,9 @@ export interface DeliverySettings {
 const BATCH = { maxSpans: 512, maxAgeMs: 1000 };
 
 function exportAll(exporter: OtlpExporter, handover: Handover): Promise<void> {
-  return Promise.all([...handover.pending, exporter.export(handover.spans, handover.deadlineMs())]).then(() => undefined);
+  return Promise.all([...handover.pending, exporter.export(handover.spans, handover.deadlineMs())]).then(
+    () => undefined,
+  );
 }
 
 /**
@@ -50,8 +52,14 @@ function exportAll(exporter: OtlpExporter, handover: Handover): Promise<void> {
  * response when `hoptrace/lambda` registered its extension; before the return otherwise
  * (said once, with why, when the extension was asked for or a Lambda runtime runs us).
  */
-export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanRecorder, settings: DeliverySettings, inLambdaRuntime: boolean): Delivery {
-  const resend = (_requestId: string | undefined, deadlineMs: () => number): Promise<void> => exporter.drainSpool(deadlineMs);
+export function chooseDelivery(
+  exporter: OtlpExporter,
+  sandboxRecorder: SpanRecorder,
+  settings: DeliverySettings,
+  inLambdaRuntime: boolean,
+): Delivery {
+  const resend = (_requestId: string | undefined, deadlineMs: () => number): Promise<void> =>
+    exporter.drainSpool(deadlineMs);
   if (MULTI_CONCURRENT) {
     const batcher = new SpanBatcher(exporter, { ...BATCH, timeoutMs: settings.flushTimeoutMs });
     // Loaded here only: its worker_threads and crypto would cost every other cold start.
@@ -65,11 +73,23 @@ export function chooseDelivery(exporter: OtlpExporter, sandboxRecorder: SpanReco
   }
   const state = extensionState();
   if (!state || 'reason' in state) {
-    const why = state ? state.reason : inLambdaRuntime ? "hoptrace/lambda was not loaded (import it first, or NODE_OPTIONS='--import hoptrace/lambda')" : undefined;
-    return { name: 'before-return', begin: resend, deliver: why === undefined ? (handover) => exportAll(exporter, handover) : sayingWhatItCosts(exporter, why) };
+    const why = state
+      ? state.reason
+      : inLambdaRuntime
+        ? "hoptrace/lambda was not loaded (import it first, or NODE_OPTIONS='--import hoptrace/lambda')"
+        : undefined;
+    return {
+      name: 'before-return',
+      begin: resend,
+      deliver: why === undefined ? (handover) => exportAll(exporter, handover) : sayingWhatItCosts(exporter, why),
+    };
   }
   const { extension } = state;
-  const batch = new SandboxBatch(exporter, extension, { intervalMs: settings.exportIntervalMs, maxBytes: settings.maxExportBytes, requestTimeoutMs: settings.requestTimeoutMs });
+  const batch = new SandboxBatch(exporter, extension, {
+    intervalMs: settings.exportIntervalMs,
+    maxBytes: settings.maxExportBytes,
+    requestTimeoutMs: settings.requestTimeoutMs,
+  });
   extension.onShutdown(async (deadlineMs) => {
     const spans = sandboxRecorder.drain();
     if (!exporter.persist(spans)) await exporter.export(spans, deadlineMs);

@@ -91,15 +91,19 @@ export class Extension implements LambdaExtension {
     // The runtime client posts the response synchronously once the handler settles: in the
     // next microtask (aws-lambda-ric 3.x) or after one setImmediate (4.x). Two turns later,
     // the work comes after the response has gone.
-    setImmediate(() => setImmediate(() => {
-      const running = work().catch((error: unknown) => logger.warn('extension:work', `work after the response failed: ${(error as Error).message}`));
-      this.running.add(running);
-      void running.then(() => {
-        this.running.delete(running);
-        slot?.settle();
-        if (slot && !slot.held) this.slots.delete(requestId!);
-      });
-    }));
+    setImmediate(() =>
+      setImmediate(() => {
+        const running = work().catch((error: unknown) =>
+          logger.warn('extension:work', `work after the response failed: ${(error as Error).message}`),
+        );
+        this.running.add(running);
+        void running.then(() => {
+          this.running.delete(running);
+          slot?.settle();
+          if (slot && !slot.held) this.slots.delete(requestId!);
+        });
+      }),
+    );
   }
 
   onShutdown(work: (deadlineMs: number) => Promise<void>): void {
@@ -115,7 +119,10 @@ export class Extension implements LambdaExtension {
     this.stopWaiting();
     const work = (async () => {
       await Promise.all(this.running);
-      await Promise.all([...this.shutdownWork.map((w) => w(deadlineMs).catch(() => undefined)), this.workers?.shutdown(deadlineMs)]);
+      await Promise.all([
+        ...this.shutdownWork.map((w) => w(deadlineMs).catch(() => undefined)),
+        this.workers?.shutdown(deadlineMs),
+      ]);
     })();
     await Promise.race([work, sleep(deadlineMs - Date.now())]);
   }
@@ -129,13 +136,17 @@ export class Extension implements LambdaExtension {
       try {
         event = await this.api.next(this.id);
       } catch (error) {
-        logger.warn('extension:next', `the Lambda Extensions API failed: ${(error as Error).message}; calling next again.`);
+        logger.warn(
+          'extension:next',
+          `the Lambda Extensions API failed: ${(error as Error).message}; calling next again.`,
+        );
         await sleep(RETRY_MS);
         continue;
       } finally {
         this.stopWaiting();
       }
-      if (event.eventType === 'INVOKE' && typeof event.requestId === 'string') await this.hold(event.requestId, event.deadlineMs);
+      if (event.eventType === 'INVOKE' && typeof event.requestId === 'string')
+        await this.hold(event.requestId, event.deadlineMs);
     }
   }
 
@@ -160,7 +171,10 @@ export class Extension implements LambdaExtension {
         if (this.released.length > 16) this.released.shift();
         return;
       }
-      const limit = typeof deadlineMs === 'number' && Number.isFinite(deadlineMs) ? deadlineMs - DEADLINE_MARGIN_MS - Date.now() : 0;
+      const limit =
+        typeof deadlineMs === 'number' && Number.isFinite(deadlineMs)
+          ? deadlineMs - DEADLINE_MARGIN_MS - Date.now()
+          : 0;
       await settledWithin(slot.settled, limit);
     } finally {
       this.slots.delete(requestId);

@@ -20,11 +20,24 @@ interface Reply {
   body: string;
 }
 
-function call(api: string, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Reply> {
+function call(
+  api: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const colon = api.lastIndexOf(':');
     const request = send(
-      { host: api.slice(0, colon), port: Number(api.slice(colon + 1)), method, path: `${BASE}${path}`, headers, agent: false },
+      {
+        host: api.slice(0, colon),
+        port: Number(api.slice(colon + 1)),
+        method,
+        path: `${BASE}${path}`,
+        headers,
+        agent: false,
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8');
@@ -73,7 +86,8 @@ function readResponse(data: Buffer, ended = false): { reply: Reply; rest: Buffer
     body = Buffer.concat(chunks);
   } else if (headers['content-length'] !== undefined) {
     const length = Number(headers['content-length']);
-    if (!Number.isSafeInteger(length) || length < 0) throw new Error(`a malformed Content-Length: ${String(headers['content-length'])}`);
+    if (!Number.isSafeInteger(length) || length < 0)
+      throw new Error(`a malformed Content-Length: ${String(headers['content-length'])}`);
     if (data.length < at + length) return undefined;
     body = data.subarray(at, at + length);
     at += length;
@@ -107,7 +121,9 @@ class EventPoll {
     const socket = this.socket ?? this.open();
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
-      socket.write(`GET ${BASE}/event/next HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nLambda-Extension-Identifier: ${id}\r\n\r\n`);
+      socket.write(
+        `GET ${BASE}/event/next HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nLambda-Extension-Identifier: ${id}\r\n\r\n`,
+      );
     });
   }
 
@@ -172,9 +188,16 @@ export class ExtensionsApi {
 
   /** Resolves with the extension's identifier; rejects with why Lambda refused. */
   async register(name: string, events: readonly string[]): Promise<string> {
-    const reply = await call(this.api, 'POST', '/register', { 'Lambda-Extension-Name': name, 'Content-Type': 'application/json' }, JSON.stringify({ events }));
+    const reply = await call(
+      this.api,
+      'POST',
+      '/register',
+      { 'Lambda-Extension-Name': name, 'Content-Type': 'application/json' },
+      JSON.stringify({ events }),
+    );
     const id = reply.headers['lambda-extension-identifier'];
-    if (reply.status !== 200) throw new Error(`HTTP ${reply.status}${reply.body ? `: ${reply.body.slice(0, 200)}` : ''}`);
+    if (reply.status !== 200)
+      throw new Error(`HTTP ${reply.status}${reply.body ? `: ${reply.body.slice(0, 200)}` : ''}`);
     if (typeof id !== 'string' || id === '') throw new Error('no Lambda-Extension-Identifier in the reply');
     return id;
   }

@@ -30,7 +30,11 @@ function fromStore(read: (store: InvokeStore) => unknown): string | undefined {
  * (process-wide variables belong to no invocation on Managed Instances).
  */
 export function xrayTraceHeader(context: LambdaContext | undefined): string | undefined {
-  return str(context?.xRayTraceId) ?? fromStore((s) => s.getXRayTraceId?.()) ?? (MULTI_CONCURRENT ? undefined : str(process.env._X_AMZN_TRACE_ID));
+  return (
+    str(context?.xRayTraceId) ??
+    fromStore((s) => s.getXRayTraceId?.()) ??
+    (MULTI_CONCURRENT ? undefined : str(process.env._X_AMZN_TRACE_ID))
+  );
 }
 
 /** The tenant of a multi-tenant function's invocation, from its context or the invoke store. */

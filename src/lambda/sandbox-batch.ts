@@ -76,7 +76,8 @@ export class SandboxBatch implements Delivery {
         return this.exporter.export(handover.spans, handover.deadlineMs(), { afterResponse });
       }
       const batchBytes = this.exporter.journaledBytes() - this.journaledAtExport;
-      if (!this.traffic.frequent() || batchBytes >= this.settings.maxBytes) await this.exportNow(handover.deadlineMs(), { afterResponse });
+      if (!this.traffic.frequent() || batchBytes >= this.settings.maxBytes)
+        await this.exportNow(handover.deadlineMs(), { afterResponse });
       else this.exportIfDue();
       this.traffic.idle(nowMs());
     };

@@ -9,7 +9,13 @@ export async function settledWithin(promise: Promise<unknown>, ms: number): Prom
     timer.unref();
   });
   try {
-    await Promise.race([promise.then(() => undefined, () => undefined), elapsed]);
+    await Promise.race([
+      promise.then(
+        () => undefined,
+        () => undefined,
+      ),
+      elapsed,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -43,7 +43,12 @@ const prefixIds: Correlate = (original) =>
 function isRuntimeRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
-  return typeof record.timestamp === 'string' && typeof record.level === 'string' && 'requestId' in record && 'message' in record;
+  return (
+    typeof record.timestamp === 'string' &&
+    typeof record.level === 'string' &&
+    'requestId' in record &&
+    'message' in record
+  );
 }
 
 /**

@@ -7,7 +7,11 @@ import { EVENTBRIDGE_CONTEXT_KEY } from './eventbridge-detail';
 // must not cost a JSON.parse, in a batch of up to 10,000 records.
 const ENVELOPE_HINTS = ['"TopicArn"', '"traceparent"'];
 
-function fromAttributes(attributes: unknown, read: (value: unknown) => string | undefined, fields: readonly string[] = CONTEXT_FIELDS): Carrier | undefined {
+function fromAttributes(
+  attributes: unknown,
+  read: (value: unknown) => string | undefined,
+  fields: readonly string[] = CONTEXT_FIELDS,
+): Carrier | undefined {
   if (!isObject(attributes)) return undefined;
   let carrier: Carrier | undefined;
   for (const field of fields) {
@@ -18,10 +22,12 @@ function fromAttributes(attributes: unknown, read: (value: unknown) => string | 
 }
 
 /** SQS message attribute in a Lambda event: `{ dataType: 'String', stringValue }`. Binary and Number are ignored. */
-const sqsValue = (a: unknown): string | undefined => (isObject(a) && str(a.dataType)?.startsWith('String') ? str(a.stringValue) : undefined);
+const sqsValue = (a: unknown): string | undefined =>
+  isObject(a) && str(a.dataType)?.startsWith('String') ? str(a.stringValue) : undefined;
 
 /** SNS message attribute, in a Lambda event or an SNS envelope: `{ Type: 'String', Value }`. */
-const snsValue = (a: unknown): string | undefined => (isObject(a) && str(a.Type)?.startsWith('String') ? str(a.Value) : undefined);
+const snsValue = (a: unknown): string | undefined =>
+  isObject(a) && str(a.Type)?.startsWith('String') ? str(a.Value) : undefined;
 
 function snsEnvelope(body: unknown): Json | undefined {
   if (typeof body !== 'string' || body[0] !== '{' || !ENVELOPE_HINTS.every((h) => body.includes(h))) return undefined;
@@ -56,7 +62,8 @@ export function recordCarrier(record: unknown): Carrier | undefined {
   if (!isObject(record)) return undefined;
   try {
     if (record.eventSource === 'aws:sqs') return sqsCarrier(record);
-    if (record.EventSource === 'aws:sns') return isObject(record.Sns) ? fromAttributes(record.Sns.MessageAttributes, snsValue) : undefined;
+    if (record.EventSource === 'aws:sns')
+      return isObject(record.Sns) ? fromAttributes(record.Sns.MessageAttributes, snsValue) : undefined;
     if (typeof record['detail-type'] === 'string') return eventBridgeCarrier(record);
     return undefined;
   } catch {
@@ -66,5 +73,7 @@ export function recordCarrier(record: unknown): Carrier | undefined {
 
 /** The context a direct invoke carries in its client context (`ClientContext.custom`). */
 export function clientContextCarrier(clientContext: unknown): Carrier | undefined {
-  return isObject(clientContext) ? fromAttributes(clientContext.custom, str, [...CONTEXT_FIELDS, XRAY_HEADER]) : undefined;
+  return isObject(clientContext)
+    ? fromAttributes(clientContext.custom, str, [...CONTEXT_FIELDS, XRAY_HEADER])
+    : undefined;
 }

@@ -194,7 +194,6 @@ function decimal(lo: number, hi: number, signed: boolean): string {
   return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 
-
 // Each reader below reads one message from `r.pos` to `end`, the way the .proto numbers its fields.
 
 function repeatedValues<T>(r: Reader, end: number, field: string, read: (stop: number) => T): { values: T[] } {
@@ -242,11 +241,15 @@ function anyValue(r: Reader, end: number, depth: number): Raw | undefined {
         break;
       case 5:
         r.expect(tag, 2, 'AnyValue.array_value');
-        value.arrayValue = repeatedValues(r, r.delimited(end), 'ArrayValue.values', (stop) => anyValue(r, stop, depth + 1));
+        value.arrayValue = repeatedValues(r, r.delimited(end), 'ArrayValue.values', (stop) =>
+          anyValue(r, stop, depth + 1),
+        );
         break;
       case 6:
         r.expect(tag, 2, 'AnyValue.kvlist_value');
-        value.kvlistValue = repeatedValues(r, r.delimited(end), 'KeyValueList.values', (stop) => keyValue(r, stop, depth + 1));
+        value.kvlistValue = repeatedValues(r, r.delimited(end), 'KeyValueList.values', (stop) =>
+          keyValue(r, stop, depth + 1),
+        );
         break;
       case 7:
         r.expect(tag, 2, 'AnyValue.bytes_value');
@@ -372,7 +375,17 @@ function span(r: Reader, end: number): Raw {
   const attributes: unknown[] = [];
   const events: unknown[] = [];
   const links: unknown[] = [];
-  const out: Raw = { traceId: '', spanId: '', name: '', kind: 0, startTimeUnixNano: '0', endTimeUnixNano: '0', attributes, events, links };
+  const out: Raw = {
+    traceId: '',
+    spanId: '',
+    name: '',
+    kind: 0,
+    startTimeUnixNano: '0',
+    endTimeUnixNano: '0',
+    attributes,
+    events,
+    links,
+  };
   while (r.pos < end) {
     const tag = r.tag(end);
     switch (tag >>> 3) {

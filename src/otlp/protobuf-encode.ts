@@ -106,7 +106,8 @@ function keyValues(w: Writer, field: number, list: readonly OtlpKeyValue[] | und
   }
 }
 
-const count = (entity: OtlpEntity, key: string): number | undefined => (typeof entity[key] === 'number' ? (entity[key] as number) : undefined);
+const count = (entity: OtlpEntity, key: string): number | undefined =>
+  typeof entity[key] === 'number' ? (entity[key] as number) : undefined;
 
 function event(w: Writer, e: OtlpEvent): void {
   w.fixed64(1, e.timeUnixNano);

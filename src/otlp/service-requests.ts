@@ -23,7 +23,8 @@ export interface RequestSpan {
 export function requestKey(span: RequestSpan, service: string, parentService: string | undefined): string | undefined {
   if (!span.parentSpanId) return span.spanId;
   if (parentService === service) return undefined;
-  if (parentService === undefined && span.kind !== OtlpSpanKind.Server && span.kind !== OtlpSpanKind.Consumer) return undefined;
+  if (parentService === undefined && span.kind !== OtlpSpanKind.Server && span.kind !== OtlpSpanKind.Consumer)
+    return undefined;
   return `${span.parentSpanId}\u0000${service}`;
 }
 

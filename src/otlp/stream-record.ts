@@ -48,7 +48,8 @@ export function receivedMsOf(resource: OtlpEntity | undefined): number | undefin
     const raw = kv.value.intValue;
     if (typeof raw === 'number' && Number.isSafeInteger(raw) && raw >= 0) return raw / 1e6;
     // Whole ms from the digits, the rest as a fraction: a double holds ns since 1970 only to ~256 ns.
-    if (typeof raw === 'string' && NANOS.test(raw)) return Number(raw.slice(0, -6) || '0') + Number(raw.slice(-6)) / 1e6;
+    if (typeof raw === 'string' && NANOS.test(raw))
+      return Number(raw.slice(0, -6) || '0') + Number(raw.slice(-6)) / 1e6;
   }
   return undefined;
 }
@@ -88,16 +89,22 @@ export function inflateStreamRecord(data: Buffer): Buffer {
     return gunzipSync(data, { maxOutputLength: MAX_INFLATED_BYTES });
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || error instanceof RangeError) {
-      throw new StreamRecordError(`gzip that inflates past ${MAX_INFLATED_BYTES} bytes, far more than a stream record holds`, { cause: error });
+      throw new StreamRecordError(
+        `gzip that inflates past ${MAX_INFLATED_BYTES} bytes, far more than a stream record holds`,
+        { cause: error },
+      );
     }
-    throw new StreamRecordError(`gzip that does not decompress (truncated or corrupt): ${(error as Error).message}`, { cause: error });
+    throw new StreamRecordError(`gzip that does not decompress (truncated or corrupt): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }
 
 function withoutTenant(list: unknown): void {
   if (!Array.isArray(list)) return;
   // Most lists hold no tenant: they are left as they are, not copied.
-  for (let i = list.length - 1; i >= 0; i--) if (isObject(list[i]) && (list[i] as OtlpKeyValue).key === HoptraceAttribute.Tenant) list.splice(i, 1);
+  for (let i = list.length - 1; i >= 0; i--)
+    if (isObject(list[i]) && (list[i] as OtlpKeyValue).key === HoptraceAttribute.Tenant) list.splice(i, 1);
 }
 
 /**
@@ -113,7 +120,8 @@ export function keepTenantOnResource(scopes: ReadonlyArray<{ scope?: OtlpEntity;
     for (const span of scope.spans) {
       if (!isObject(span)) continue;
       withoutTenant(span.attributes);
-      for (const list of [span.events, span.links]) if (Array.isArray(list)) for (const item of list) if (isObject(item)) withoutTenant(item.attributes);
+      for (const list of [span.events, span.links])
+        if (Array.isArray(list)) for (const item of list) if (isObject(item)) withoutTenant(item.attributes);
     }
   }
 }
@@ -138,7 +146,8 @@ export function parseExportRequest(json: string): OtlpExportRequest {
   } catch (error) {
     throw new StreamRecordError(`not JSON (${(error as Error).message})`, { cause: error });
   }
-  if (!isObject(body) || !Array.isArray(body.resourceSpans)) throw new StreamRecordError('JSON that is not an OTLP ExportTraceServiceRequest (no resourceSpans array)');
+  if (!isObject(body) || !Array.isArray(body.resourceSpans))
+    throw new StreamRecordError('JSON that is not an OTLP ExportTraceServiceRequest (no resourceSpans array)');
   for (const rs of body.resourceSpans as unknown[]) {
     if (!isObject(rs)) throw new StreamRecordError('a resourceSpans entry is not an object');
     const scopes = list(rs, 'scopeSpans', 'a scopeSpans field');

@@ -19,8 +19,10 @@ export function plainValue(value: OtlpAnyValue | undefined): PlainValue {
   }
   if (value.doubleValue !== undefined) return Number(value.doubleValue);
   if (typeof value.bytesValue === 'string') return value.bytesValue;
-  if (isObject(value.arrayValue) && Array.isArray(value.arrayValue.values)) return value.arrayValue.values.map(plainValue);
-  if (isObject(value.kvlistValue) && Array.isArray(value.kvlistValue.values)) return attributeMap(value.kvlistValue.values);
+  if (isObject(value.arrayValue) && Array.isArray(value.arrayValue.values))
+    return value.arrayValue.values.map(plainValue);
+  if (isObject(value.kvlistValue) && Array.isArray(value.kvlistValue.values))
+    return attributeMap(value.kvlistValue.values);
   return null;
 }
 
@@ -28,7 +30,8 @@ export function plainValue(value: OtlpAnyValue | undefined): PlainValue {
 export function attributeMap(list: readonly OtlpKeyValue[] | undefined): Record<string, PlainValue> {
   const out = Object.create(null) as Record<string, PlainValue>;
   if (!Array.isArray(list)) return out;
-  for (const kv of list as readonly unknown[]) if (isObject(kv) && typeof kv.key === 'string') out[kv.key] = plainValue(kv.value as OtlpAnyValue);
+  for (const kv of list as readonly unknown[])
+    if (isObject(kv) && typeof kv.key === 'string') out[kv.key] = plainValue(kv.value as OtlpAnyValue);
   return out;
 }
 

@@ -1,5 +1,12 @@
 import { SpanStatusCode, trace, TraceFlags, type Span } from '@opentelemetry/api';
-import { instrumentAwsClient, tracing, withTracing, type AwsClientLike, type MiddyMiddleware, type TracingOptions } from '../index';
+import {
+  instrumentAwsClient,
+  tracing,
+  withTracing,
+  type AwsClientLike,
+  type MiddyMiddleware,
+  type TracingOptions,
+} from '../index';
 import { annotationKey, metadataKey, metadataValue } from './attributes';
 import { methodDecorator, type AnyMethod, type MethodDecorator } from './decorators';
 import { readPowertoolsEnv, type PowertoolsEnv } from './env';
@@ -193,7 +200,8 @@ export class Tracer {
   putMetadata(key: string, value: unknown, namespace?: string): void {
     if (!this.tracingEnabled) return;
     const attribute = metadataValue(value);
-    if (attribute !== undefined) trace.getActiveSpan()?.setAttribute(metadataKey(namespace || this.serviceName, key), attribute);
+    if (attribute !== undefined)
+      trace.getActiveSpan()?.setAttribute(metadataKey(namespace || this.serviceName, key), attribute);
   }
 
   /**
@@ -396,7 +404,8 @@ export class Tracer {
    * ```
    */
   middleware(options?: CaptureLambdaHandlerOptions): MiddyMiddleware {
-    if (!this.tracingEnabled) return { before: () => undefined, after: async () => undefined, onError: async () => undefined };
+    if (!this.tracingEnabled)
+      return { before: () => undefined, after: async () => undefined, onError: async () => undefined };
     const base = tracing(this.wrapperOptions);
     return {
       // hoptrace's own, uncalled through: it tells whether it runs first from its stack frames.
@@ -421,5 +430,8 @@ export class Tracer {
 
 function markError(span: Span, error: unknown, withDetails: boolean): void {
   if (withDetails) span.recordException(error as Error);
-  span.setStatus({ code: SpanStatusCode.ERROR, ...(withDetails && error instanceof Error ? { message: error.message } : {}) });
+  span.setStatus({
+    code: SpanStatusCode.ERROR,
+    ...(withDetails && error instanceof Error ? { message: error.message } : {}),
+  });
 }

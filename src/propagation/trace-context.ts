@@ -27,7 +27,14 @@ export function parseTraceParent(header: string): SpanContext | undefined {
   if (value.length < VERSION_00_LENGTH || value.length > MAX_TRACEPARENT_LENGTH) return undefined;
   const match = FIELDS.exec(value);
   if (!match) return undefined;
-  const [, version, traceId, spanId, flags, rest] = match as unknown as [string, string, string, string, string, string | undefined];
+  const [, version, traceId, spanId, flags, rest] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
   if (version === 'ff') return undefined;
   if (version === '00' && rest !== undefined) return undefined;
   const spanContext: SpanContext = {

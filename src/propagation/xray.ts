@@ -40,7 +40,12 @@ export function parseXRayHeader(header: string): SpanContext | undefined {
     }
   }
   if (!traceId || !spanId) return undefined;
-  const spanContext: SpanContext = { traceId, spanId, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true };
+  const spanContext: SpanContext = {
+    traceId,
+    spanId,
+    traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+    isRemote: true,
+  };
   return isSpanContextValid(spanContext) ? spanContext : undefined;
 }
 

@@ -16,7 +16,14 @@ export interface AttributeRules {
  * caller set. Primitives, byte arrays, arrays of any mix of these, maps (null-prototype
  * objects) and the empty value (null).
  */
-export type StoredValue = string | number | boolean | null | Uint8Array | StoredValue[] | { [key: string]: StoredValue };
+export type StoredValue =
+  | string
+  | number
+  | boolean
+  | null
+  | Uint8Array
+  | StoredValue[]
+  | { [key: string]: StoredValue };
 
 /** A span's attributes, keyed in a null-prototype object. */
 export type StoredAttributes = Record<string, StoredValue>;

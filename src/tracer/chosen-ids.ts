@@ -21,7 +21,11 @@ const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
 /** The ids the context fixes, when both are valid. */
 export function chosenIds(ctx: Context): ChosenIds | undefined {
   const ids = ctx.getValue(CHOSEN_IDS) as Partial<ChosenIds> | undefined;
-  return ids && typeof ids.traceId === 'string' && TRACE_ID.test(ids.traceId) && typeof ids.spanId === 'string' && SPAN_ID.test(ids.spanId)
+  return ids &&
+    typeof ids.traceId === 'string' &&
+    TRACE_ID.test(ids.traceId) &&
+    typeof ids.spanId === 'string' &&
+    SPAN_ID.test(ids.spanId)
     ? { traceId: ids.traceId, spanId: ids.spanId }
     : undefined;
 }

@@ -46,8 +46,10 @@ export function createSampler(name: SamplerName, ratio: number): Sampler {
     case 'traceidratio':
       return traceIdRatio(ratio);
     default: {
-      const root = name === 'parentbased_always_off' ? never : name === 'parentbased_traceidratio' ? traceIdRatio(ratio) : always;
-      return (traceId, parent) => (parent ? (parent.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED : root(traceId, parent));
+      const root =
+        name === 'parentbased_always_off' ? never : name === 'parentbased_traceidratio' ? traceIdRatio(ratio) : always;
+      return (traceId, parent) =>
+        parent ? (parent.traceFlags & TraceFlags.SAMPLED) === TraceFlags.SAMPLED : root(traceId, parent);
     }
   }
 }

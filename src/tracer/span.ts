@@ -158,7 +158,17 @@ export class RecordingSpan implements Span {
    * exported later under the same ids and replaces the copy.
    */
   provisionalCopy(endMs: number, status: SpanStatus, attributes: Attributes): RecordingSpan {
-    const copy = new RecordingSpan(this.context, this.name, this.kind, this.parentSpanId, this.startMs, this.scope, this.rules, DETACHED, this.attributes.values);
+    const copy = new RecordingSpan(
+      this.context,
+      this.name,
+      this.kind,
+      this.parentSpanId,
+      this.startMs,
+      this.scope,
+      this.rules,
+      DETACHED,
+      this.attributes.values,
+    );
     copy.attributes.dropped = this.attributes.dropped;
     copy.setAttributes(attributes);
     copy.events.push(...this.events);
@@ -176,16 +186,31 @@ export class RecordingSpan implements Span {
 }
 
 function isTimeInput(value: unknown): value is TimeInput {
-  return typeof value === 'number' || value instanceof Date || (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number');
+  return (
+    typeof value === 'number' ||
+    value instanceof Date ||
+    (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number')
+  );
 }
 
 /** The semantic-convention attributes of an `exception` event. */
 function exceptionAttributes(exception: unknown): Attributes {
   if (typeof exception === 'string') return { 'exception.message': exception };
   if (exception === null || typeof exception !== 'object') return { 'exception.message': String(exception) };
-  const e = exception as { name?: unknown; code?: unknown; message?: unknown; stack?: unknown; constructor?: { name?: unknown } };
+  const e = exception as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    stack?: unknown;
+    constructor?: { name?: unknown };
+  };
   const attributes: Attributes = {};
-  const type = typeof e.name === 'string' ? e.name : typeof e.code === 'string' || typeof e.code === 'number' ? String(e.code) : undefined;
+  const type =
+    typeof e.name === 'string'
+      ? e.name
+      : typeof e.code === 'string' || typeof e.code === 'number'
+        ? String(e.code)
+        : undefined;
   if (type) attributes['exception.type'] = type;
   if (typeof e.message === 'string') attributes['exception.message'] = e.message;
   if (typeof e.stack === 'string') attributes['exception.stacktrace'] = e.stack;

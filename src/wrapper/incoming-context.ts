@@ -45,7 +45,12 @@ function batchContext(messages: readonly unknown[]): Incoming {
  * client context, and last the X-Ray header Lambda sets (`_X_AMZN_TRACE_ID`, passed only when
  * the xray propagator is on) when it is sampled.
  */
-export function incomingContext(trigger: Trigger, lambdaContext: LambdaContext | undefined, xrayHeader: string | undefined, extracted?: Context): Incoming {
+export function incomingContext(
+  trigger: Trigger,
+  lambdaContext: LambdaContext | undefined,
+  xrayHeader: string | undefined,
+  extracted?: Context,
+): Incoming {
   let incoming: Incoming = { parent: ROOT_CONTEXT, links: [] };
   if (extracted && trace.getSpanContext(extracted)) return { parent: extracted, links: [] };
   if (trigger.carrier) incoming = { parent: propagation.extract(ROOT_CONTEXT, trigger.carrier), links: [] };

@@ -1,11 +1,4 @@
-import {
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Context,
-  type Span,
-  type SpanContext,
-} from '@opentelemetry/api';
+import { SpanStatusCode, trace, type Attributes, type Context, type Span, type SpanContext } from '@opentelemetry/api';
 import { refreshInstrumentations } from '../instrumentation/install';
 import { str } from '../guards';
 import { tenantId, xrayTraceHeader } from '../lambda/request-data';
@@ -37,13 +30,20 @@ function errorMessage(error: unknown): string {
 }
 
 /** The handler's `extractContext` answer; its failure is logged and leaves hoptrace's own reading. */
-function extractedContext(pipeline: Pipeline, event: unknown, lambdaContext: LambdaContext | undefined): Context | undefined {
+function extractedContext(
+  pipeline: Pipeline,
+  event: unknown,
+  lambdaContext: LambdaContext | undefined,
+): Context | undefined {
   const extract = pipeline.config.extractContext;
   if (!extract) return undefined;
   try {
     return extract(event, lambdaContext);
   } catch (error) {
-    logger.warn('invocation:extract-context', `extractContext failed, the event's own context is used: ${(error as Error).message}`);
+    logger.warn(
+      'invocation:extract-context',
+      `extractContext failed, the event's own context is used: ${(error as Error).message}`,
+    );
     return undefined;
   }
 }
@@ -69,10 +69,19 @@ export class Invocation {
   ) {
     const startMs = nowMs();
     pipeline.nameService(str(lambdaContext?.functionName));
-    const cold = pipeline.coldStart.claim(startMs, pipeline.functionEnv.initializationType, pipeline.functionEnv.inLambdaRuntime);
+    const cold = pipeline.coldStart.claim(
+      startMs,
+      pipeline.functionEnv.initializationType,
+      pipeline.functionEnv.inLambdaRuntime,
+    );
     // Lambda sets the X-Ray header per invocation; read only when the xray propagator is on.
     const xrayHeader = pipeline.xrayEnabled ? xrayTraceHeader(lambdaContext) : undefined;
-    const incoming = incomingContext(trigger, lambdaContext, xrayHeader, extractedContext(pipeline, event, lambdaContext));
+    const incoming = incomingContext(
+      trigger,
+      lambdaContext,
+      xrayHeader,
+      extractedContext(pipeline, event, lambdaContext),
+    );
     this.recorder = new SpanRecorder(pipeline.settings);
     const base = setRecorder(incoming.parent, this.recorder);
     const attributes: Attributes = {
@@ -87,10 +96,18 @@ export class Invocation {
     const spoolDropped = pipeline.exporter.spoolDropped();
     if (spoolDropped > 0) attributes[HoptraceAttribute.SpoolDroppedSpans] = spoolDropped;
     const name = trigger.spanName ?? (attributes['faas.name'] as string | undefined) ?? 'invocation';
-    this.root = pipeline.tracer.startSpan(name, { kind: trigger.kind, attributes, links: incoming.links, startTime: startMs }, base);
+    this.root = pipeline.tracer.startSpan(
+      name,
+      { kind: trigger.kind, attributes, links: incoming.links, startTime: startMs },
+      base,
+    );
     const withRoot = trace.setSpan(base, this.root);
     if (cold.init && this.root.isRecording()) {
-      const init = pipeline.tracer.startSpan('init', { startTime: cold.init.startMs, attributes: { [HoptraceAttribute.InitType]: cold.init.type } }, withRoot);
+      const init = pipeline.tracer.startSpan(
+        'init',
+        { startTime: cold.init.startMs, attributes: { [HoptraceAttribute.InitType]: cold.init.type } },
+        withRoot,
+      );
       init.end(cold.init.endMs);
     }
     this.context = withRoot.setValue(INVOCATION_KEY, this);
@@ -99,7 +116,9 @@ export class Invocation {
     refreshInstrumentations();
     // What earlier invocations could not deliver (or batched) goes out while the handler runs.
     this.resending = pipeline.delivery.begin(str(lambdaContext?.awsRequestId), () => this.flushDeadline());
-    this.disarm = armTimeoutGuard(remainingTimeMs(lambdaContext), pipeline.config.timeoutGuardMs, () => this.onTimeout());
+    this.disarm = armTimeoutGuard(remainingTimeMs(lambdaContext), pipeline.config.timeoutGuardMs, () =>
+      this.onTimeout(),
+    );
   }
 
   /** Undefined when hoptrace itself failed: the caller then runs the handler untraced. */
@@ -248,8 +267,13 @@ export class Invocation {
     const now = nowMs();
     const copies = this.recorder
       .openSpans()
-      .map((span) => span.provisionalCopy(now, TIMED_OUT, { 'error.type': 'timeout', [HoptraceAttribute.Provisional]: true }));
+      .map((span) =>
+        span.provisionalCopy(now, TIMED_OUT, { 'error.type': 'timeout', [HoptraceAttribute.Provisional]: true }),
+      );
     // The sandbox's batch too: a runtime cut off at its timeout sends nothing more.
-    this.timeoutFlush = Promise.all([this.flush(copies), this.pipeline.exporter.drainSpool(() => this.flushDeadline(), { batch: true })]).then(() => undefined);
+    this.timeoutFlush = Promise.all([
+      this.flush(copies),
+      this.pipeline.exporter.drainSpool(() => this.flushDeadline(), { batch: true }),
+    ]).then(() => undefined);
   }
 }

@@ -48,7 +48,8 @@ export interface HandlerOutcome<TResult> {
  * answer is what the handler returns, awaited, and a handler that declares a callback is
  * refused. Read once: Lambda sets the environment before the process starts.
  */
-export const RUNTIME_RUNS_CALLBACK_HANDLERS = Number(process.versions.node.split('.')[0]) < 24 && process.env.AWS_LAMBDA_MAX_CONCURRENCY === undefined;
+export const RUNTIME_RUNS_CALLBACK_HANDLERS =
+  Number(process.versions.node.split('.')[0]) < 24 && process.env.AWS_LAMBDA_MAX_CONCURRENCY === undefined;
 
 const CALLBACK_HANDLER_UNSUPPORTED =
   'the handler declares a callback and returned no promise: it is a callback handler, and Node.js 24 and later (Lambda nodejs24.x) and Lambda Managed Instances no longer run those. Make it an async function that returns its result.';

@@ -31,7 +31,8 @@ export interface LambdaContext {
 /** Remaining time as Lambda reports it; undefined when the context cannot tell. */
 export function remainingTimeMs(context: LambdaContext | undefined): number | undefined {
   try {
-    const remaining = typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
+    const remaining =
+      typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : undefined;
     return typeof remaining === 'number' && Number.isFinite(remaining) ? remaining : undefined;
   } catch {
     return undefined;

@@ -182,7 +182,11 @@ function start(pipeline: Pipeline, request: MiddyRequest): void {
   request.internal[INTERNAL_KEY] = invocation.rootSpanContext();
   const manager = pipeline.registration.contextManager;
   if (manager) manager.enterWith(new InvocationScope(invocation, InvocationScope.callerOf(manager.active())));
-  else logger.warnOnce('middy:context', 'another context manager is registered; child spans may not nest under the root span.');
+  else
+    logger.warnOnce(
+      'middy:context',
+      'another context manager is registered; child spans may not nest under the root span.',
+    );
   watchEarlyResponse(request, invocation);
   watchRethrow(request, invocation);
 }

@@ -30,7 +30,8 @@ export function isStreaming(handler: unknown): boolean {
 /** Gives `to` the streaming marker and options of `from`, so the runtime streams it too. */
 export function copyStreamingMarks<T>(from: unknown, to: T): T {
   (to as Marked)[STREAMING] = (from as Marked)[STREAMING];
-  if ((from as Marked)[HIGH_WATER_MARK] !== undefined) (to as Marked)[HIGH_WATER_MARK] = (from as Marked)[HIGH_WATER_MARK];
+  if ((from as Marked)[HIGH_WATER_MARK] !== undefined)
+    (to as Marked)[HIGH_WATER_MARK] = (from as Marked)[HIGH_WATER_MARK];
   return to;
 }
 

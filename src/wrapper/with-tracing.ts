@@ -4,7 +4,13 @@ import { pipelineForHandler } from '../bootstrap/pipeline';
 import { Invocation } from './invocation';
 import { invokeHandler, type HandlerOutcome, type LambdaCallback, type LambdaHandler } from './invoke-handler';
 import type { LambdaContext } from './lambda-context';
-import { copyStreamingMarks, isStreaming, traceStreamingCall, type ResponseStream, type StreamingHandler } from './streaming';
+import {
+  copyStreamingMarks,
+  isStreaming,
+  traceStreamingCall,
+  type ResponseStream,
+  type StreamingHandler,
+} from './streaming';
 
 /**
  * A wrapped handler, as `withTracing` returns it. Called with two arguments it returns a
@@ -62,20 +68,32 @@ export function withTracing<TEvent = unknown, TResult = unknown, TContext extend
   if (isStreaming(handler)) {
     if (!pipeline) return handler as never;
     const streaming = handler as unknown as StreamingHandler<TEvent, TContext>;
-    return copyStreamingMarks(handler, (event: TEvent, stream: ResponseStream, context: TContext) => traceStreamingCall(pipeline, streaming, event, stream, context)) as never;
+    return copyStreamingMarks(handler, (event: TEvent, stream: ResponseStream, context: TContext) =>
+      traceStreamingCall(pipeline, streaming, event, stream, context),
+    ) as never;
   }
   // Two declared parameters: Lambda's Node.js 24 runtime refuses a handler that declares a callback.
-  return function tracedHandler(this: unknown, event: TEvent, context: TContext, ...rest: unknown[]): Promise<TResult> | undefined {
+  return function tracedHandler(
+    this: unknown,
+    event: TEvent,
+    context: TContext,
+    ...rest: unknown[]
+  ): Promise<TResult> | undefined {
     // awslambda.streamifyResponse(withTracing(fn)): marked after wrapping, called as (event, stream, context).
     if (isStreaming(tracedHandler)) {
       const streaming = handler as unknown as StreamingHandler<TEvent, TContext>;
       const stream = context as unknown as ResponseStream;
       const lambdaContext = rest[0] as TContext;
-      return (pipeline ? traceStreamingCall(pipeline, streaming, event, stream, lambdaContext) : streaming(event, stream, lambdaContext)) as Promise<TResult>;
+      return (
+        pipeline
+          ? traceStreamingCall(pipeline, streaming, event, stream, lambdaContext)
+          : streaming(event, stream, lambdaContext)
+      ) as Promise<TResult>;
     }
     const invocation = pipeline ? Invocation.start(pipeline, event, context) : undefined;
     // A class method wrapped as a handler (decorators) keeps its `this`.
-    const run = (): HandlerOutcome<TResult> => invokeHandler(this === undefined ? handler : handler.bind(this), event, context);
+    const run = (): HandlerOutcome<TResult> =>
+      invokeHandler(this === undefined ? handler : handler.bind(this), event, context);
     const outcome = invocation ? contextApi.with(invocation.context, run) : run();
     const result = invocation ? invocation.follow(outcome.result) : outcome.result;
     const lambdaCallback = rest[0];

@@ -21,28 +21,38 @@ const hex = (length: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${length
 const spanContext = fc
   .record({ traceId: hex(32), spanId: hex(16), sampled: fc.boolean() })
   .filter(({ traceId, spanId }) => !/^0+$/.test(traceId) && !/^0+$/.test(spanId))
-  .map(({ traceId, spanId, sampled }) => ({ traceId, spanId, traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE, isRemote: true }));
+  .map(({ traceId, spanId, sampled }) => ({
+    traceId,
+    spanId,
+    traceFlags: sampled ? TraceFlags.SAMPLED : TraceFlags.NONE,
+    isRemote: true,
+  }));
 
 /** A string with a few characters replaced, inserted or removed. */
 function mutate(base: fc.Arbitrary<string>): fc.Arbitrary<string> {
-  return fc.tuple(base, fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 2 }), fc.nat(3)), { maxLength: 4 })).map(([s, edits]) =>
-    edits.reduce((acc, [pos, text, cut]) => {
-      const at = acc.length === 0 ? 0 : pos % acc.length;
-      return acc.slice(0, at) + text + acc.slice(at + cut);
-    }, s),
-  );
+  return fc
+    .tuple(base, fc.array(fc.tuple(fc.nat(), fc.string({ maxLength: 2 }), fc.nat(3)), { maxLength: 4 }))
+    .map(([s, edits]) =>
+      edits.reduce((acc, [pos, text, cut]) => {
+        const at = acc.length === 0 ? 0 : pos % acc.length;
+        return acc.slice(0, at) + text + acc.slice(at + cut);
+      }, s),
+    );
 }
 
 describe('W3C traceparent', () => {
   it('never throws on any string, and only yields valid contexts', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), mutate(spanContext.map(formatTraceParent))), (input) => {
-        const parsed = parseTraceParent(input);
-        if (parsed) {
-          expect(parsed.traceId).toMatch(/^[0-9a-f]{32}$/);
-          expect(parsed.spanId).toMatch(/^[0-9a-f]{16}$/);
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), mutate(spanContext.map(formatTraceParent))),
+        (input) => {
+          const parsed = parseTraceParent(input);
+          if (parsed) {
+            expect(parsed.traceId).toMatch(/^[0-9a-f]{32}$/);
+            expect(parsed.spanId).toMatch(/^[0-9a-f]{16}$/);
+          }
+        },
+      ),
       opts,
     );
   });
@@ -62,7 +72,9 @@ describe('EventBridge detail', () => {
   it('adds the context field to any JSON object text, changing nothing else, and leaves anything else alone', () => {
     const objectText = fc
       .tuple(whitespace, fc.dictionary(fc.string(), fc.jsonValue()), fc.boolean(), whitespace)
-      .map(([before, value, pretty, after]) => `${before}${JSON.stringify(value, null, pretty ? 2 : undefined)}${after}`);
+      .map(
+        ([before, value, pretty, after]) => `${before}${JSON.stringify(value, null, pretty ? 2 : undefined)}${after}`,
+      );
     fc.assert(
       fc.property(fc.oneof(objectText, fc.json(), mutate(objectText)), (detail) => {
         const shape = detailShape(detail);
@@ -74,7 +86,9 @@ describe('EventBridge detail', () => {
         const at = out.lastIndexOf(field);
         const removed = out.slice(0, at) + out.slice(at + field.length);
         // Taking the field (and the one comma added before it) out gives back the user's text.
-        expect(removed === detail || (out[at - 1] === ',' && removed.slice(0, at - 1) + removed.slice(at) === detail)).toBe(true);
+        expect(
+          removed === detail || (out[at - 1] === ',' && removed.slice(0, at - 1) + removed.slice(at) === detail),
+        ).toBe(true);
       }),
       opts,
     );
@@ -83,15 +97,24 @@ describe('EventBridge detail', () => {
 
 describe('W3C tracestate', () => {
   it('never throws, stays within the W3C limits, and is stable once parsed', () => {
-    const member = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9_\-*/]{0,20}$/), fc.stringMatching(/^[!-+\--<>-~]{1,30}$/)).map(([k, v]) => `${k}=${v}`);
+    const member = fc
+      .tuple(fc.stringMatching(/^[a-z][a-z0-9_\-*/]{0,20}$/), fc.stringMatching(/^[!-+\--<>-~]{1,30}$/))
+      .map(([k, v]) => `${k}=${v}`);
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 2000 }), fc.array(member, { maxLength: 50 }).map((m) => m.join(',')), mutate(fc.array(member, { maxLength: 10 }).map((m) => m.join(',')))), (input) => {
-        const state = W3CTraceState.parse(input);
-        const serialized = state.serialize();
-        expect(serialized.length).toBeLessThanOrEqual(512);
-        expect(serialized === '' ? 0 : serialized.split(',').length).toBeLessThanOrEqual(32);
-        expect(W3CTraceState.parse(serialized).serialize()).toBe(serialized);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 2000 }),
+          fc.array(member, { maxLength: 50 }).map((m) => m.join(',')),
+          mutate(fc.array(member, { maxLength: 10 }).map((m) => m.join(','))),
+        ),
+        (input) => {
+          const state = W3CTraceState.parse(input);
+          const serialized = state.serialize();
+          expect(serialized.length).toBeLessThanOrEqual(512);
+          expect(serialized === '' ? 0 : serialized.split(',').length).toBeLessThanOrEqual(32);
+          expect(W3CTraceState.parse(serialized).serialize()).toBe(serialized);
+        },
+      ),
       opts,
     );
   });
@@ -100,17 +123,23 @@ describe('W3C tracestate', () => {
 describe('W3C baggage', () => {
   it('never throws and never pollutes prototypes', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 3000 }), mutate(fc.constant('__proto__=x,constructor=y;p=1,k=%E2%82%AC'))), (input) => {
-        const entries = parseBaggage(input);
-        expect(Object.keys(entries).length).toBeLessThanOrEqual(64);
-        expect(({} as Record<string, unknown>).x).toBeUndefined();
-      }),
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 3000 }), mutate(fc.constant('__proto__=x,constructor=y;p=1,k=%E2%82%AC'))),
+        (input) => {
+          const entries = parseBaggage(input);
+          expect(Object.keys(entries).length).toBeLessThanOrEqual(64);
+          expect(({} as Record<string, unknown>).x).toBeUndefined();
+        },
+      ),
       opts,
     );
   });
 
   it('round-trips token keys with any unicode values', () => {
-    const entry = fc.tuple(fc.stringMatching(/^[a-zA-Z0-9!#$&'*+\-.^_`|~]{1,12}$/), fc.string({ unit: 'grapheme', maxLength: 20 }));
+    const entry = fc.tuple(
+      fc.stringMatching(/^[a-zA-Z0-9!#$&'*+\-.^_`|~]{1,12}$/),
+      fc.string({ unit: 'grapheme', maxLength: 20 }),
+    );
     fc.assert(
       fc.property(fc.uniqueArray(entry, { selector: ([k]) => k, maxLength: 10 }), (pairs) => {
         const serialized = serializeBaggage(pairs.map(([k, v]) => [k, { value: v }]));
@@ -124,7 +153,13 @@ describe('W3C baggage', () => {
 
 describe('X-Ray header', () => {
   it('never throws, and round-trips valid contexts', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), mutate(spanContext.map(formatXRayHeader))), (input) => void parseXRayHeader(input)), opts);
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string(), mutate(spanContext.map(formatXRayHeader))),
+        (input) => void parseXRayHeader(input),
+      ),
+      opts,
+    );
     fc.assert(
       fc.property(spanContext, (ctx) => {
         expect(parseXRayHeader(formatXRayHeader(ctx))).toEqual(ctx);
@@ -138,14 +173,22 @@ describe('SQS/SNS message attributes and SNS envelopes', () => {
   const anything = fc.anything({ maxDepth: 3 });
   it('never throw, whatever the record holds', () => {
     fc.assert(
-      fc.property(anything, anything, fc.oneof(fc.string(), mutate(fc.constant('{"TopicArn":"a","MessageAttributes":{"traceparent":{"Type":"String","Value":"x"}}}'))), (attributes, sns, body) => {
-        recordCarrier({ eventSource: 'aws:sqs', messageAttributes: attributes, body, attributes });
-        recordCarrier({ EventSource: 'aws:sns', Sns: sns });
-        recordCarrier({ 'detail-type': 'x', detail: attributes });
-        clientContextCarrier(sns);
-        detectTrigger({ Records: [attributes, sns] }, new Set(['traceparent']));
-        detectTrigger(attributes, new Set(['traceparent']));
-      }),
+      fc.property(
+        anything,
+        anything,
+        fc.oneof(
+          fc.string(),
+          mutate(fc.constant('{"TopicArn":"a","MessageAttributes":{"traceparent":{"Type":"String","Value":"x"}}}')),
+        ),
+        (attributes, sns, body) => {
+          recordCarrier({ eventSource: 'aws:sqs', messageAttributes: attributes, body, attributes });
+          recordCarrier({ EventSource: 'aws:sns', Sns: sns });
+          recordCarrier({ 'detail-type': 'x', detail: attributes });
+          clientContextCarrier(sns);
+          detectTrigger({ Records: [attributes, sns] }, new Set(['traceparent']));
+          detectTrigger(attributes, new Set(['traceparent']));
+        },
+      ),
       opts,
     );
   });
@@ -154,9 +197,17 @@ describe('SQS/SNS message attributes and SNS envelopes', () => {
     fc.assert(
       fc.property(spanContext, (ctx) => {
         const tp = formatTraceParent(ctx);
-        const envelope = JSON.stringify({ TopicArn: 'arn:aws:sns:x:1:t', MessageAttributes: { traceparent: { Type: 'String', Value: tp } } });
+        const envelope = JSON.stringify({
+          TopicArn: 'arn:aws:sns:x:1:t',
+          MessageAttributes: { traceparent: { Type: 'String', Value: tp } },
+        });
         expect(recordCarrier({ eventSource: 'aws:sqs', body: envelope })?.traceparent).toBe(tp);
-        expect(recordCarrier({ eventSource: 'aws:sqs', messageAttributes: { traceparent: { dataType: 'String', stringValue: tp } } })?.traceparent).toBe(tp);
+        expect(
+          recordCarrier({
+            eventSource: 'aws:sqs',
+            messageAttributes: { traceparent: { dataType: 'String', stringValue: tp } },
+          })?.traceparent,
+        ).toBe(tp);
       }),
       opts,
     );
@@ -174,15 +225,29 @@ describe("the ingest's OTLP JSON decoder", () => {
     }
   };
 
-  const span = fc.record({
-    traceId: hex(32).filter((h) => !/^0+$/.test(h)),
-    spanId: hex(16).filter((h) => !/^0+$/.test(h)),
-    name: fc.string(),
-    kind: fc.integer({ min: 0, max: 5 }),
-    startTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 62n }).map(String),
-    attributes: fc.array(fc.record({ key: fc.string({ minLength: 1 }), value: fc.oneof(fc.string().map((s) => ({ stringValue: s })), fc.boolean().map((b) => ({ boolValue: b })), fc.integer().map((i) => ({ intValue: String(i) }))) }), { maxLength: 5 }),
-  }).map((s) => ({ ...s, endTimeUnixNano: s.startTimeUnixNano }));
-  const request = fc.array(span, { maxLength: 20 }).map((spans) => ({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans }] }] }));
+  const span = fc
+    .record({
+      traceId: hex(32).filter((h) => !/^0+$/.test(h)),
+      spanId: hex(16).filter((h) => !/^0+$/.test(h)),
+      name: fc.string(),
+      kind: fc.integer({ min: 0, max: 5 }),
+      startTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 62n }).map(String),
+      attributes: fc.array(
+        fc.record({
+          key: fc.string({ minLength: 1 }),
+          value: fc.oneof(
+            fc.string().map((s) => ({ stringValue: s })),
+            fc.boolean().map((b) => ({ boolValue: b })),
+            fc.integer().map((i) => ({ intValue: String(i) })),
+          ),
+        }),
+        { maxLength: 5 },
+      ),
+    })
+    .map((s) => ({ ...s, endTimeUnixNano: s.startTimeUnixNano }));
+  const request = fc.array(span, { maxLength: 20 }).map((spans) => ({
+    resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans }] }],
+  }));
 
   it('accepts every valid request whole', () => {
     fc.assert(
@@ -198,8 +263,18 @@ describe("the ingest's OTLP JSON decoder", () => {
   it('only ever answers a 400, for random JSON, mutated requests and hostile nesting', () => {
     fc.assert(fc.property(fc.json({ maxDepth: 4 }), onlyHttpErrors), opts);
     fc.assert(fc.property(mutate(request.map((r) => JSON.stringify(r))), onlyHttpErrors), opts);
-    fc.assert(fc.property(fc.anything({ maxDepth: 4 }).map((v) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [v] }] }] }) ?? 'null'), onlyHttpErrors), opts);
+    fc.assert(
+      fc.property(
+        fc
+          .anything({ maxDepth: 4 })
+          .map((v) => JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [v] }] }] }) ?? 'null'),
+        onlyHttpErrors,
+      ),
+      opts,
+    );
     onlyHttpErrors('['.repeat(100_000) + ']'.repeat(100_000));
-    onlyHttpErrors(`{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"k","value":${'{"arrayValue":{"values":['.repeat(5000)}{"stringValue":"x"}${']}}'.repeat(5000)}}]}]}]}]}`);
+    onlyHttpErrors(
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{"attributes":[{"key":"k","value":${'{"arrayValue":{"values":['.repeat(5000)}{"stringValue":"x"}${']}}'.repeat(5000)}}]}]}]}]}`,
+    );
   });
 });

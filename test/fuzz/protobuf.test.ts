@@ -23,7 +23,9 @@ const anyValue: fc.Arbitrary<Record<string, unknown>> = fc.letrec((tie) => ({
     fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => ({ doubleValue: d })),
     fc.uint8Array({ maxLength: 8 }).map((b) => ({ bytesValue: Buffer.from(b).toString('base64') })),
     fc.array(tie('value'), { maxLength: 3 }).map((values) => ({ arrayValue: { values } })),
-    fc.array(fc.record({ key: fc.string({ minLength: 1 }), value: tie('value') }), { maxLength: 3 }).map((values) => ({ kvlistValue: { values } })),
+    fc
+      .array(fc.record({ key: fc.string({ minLength: 1 }), value: tie('value') }), { maxLength: 3 })
+      .map((values) => ({ kvlistValue: { values } })),
   ),
 })).value;
 
@@ -36,11 +38,25 @@ const span = fc
     kind: fc.integer({ min: 0, max: 5 }),
     startTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
     attributes: fc.array(fc.record({ key: fc.string({ minLength: 1 }), value: anyValue }), { maxLength: 5 }),
-    events: fc.array(fc.record({ timeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String), name: fc.string(), attributes: fc.constant([]) }), { maxLength: 2 }),
+    events: fc.array(
+      fc.record({
+        timeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String),
+        name: fc.string(),
+        attributes: fc.constant([]),
+      }),
+      { maxLength: 2 },
+    ),
     status: fc.record({ code: fc.integer({ min: 0, max: 2 }), message: fc.string() }),
   })
   .map((s) => ({ ...s, endTimeUnixNano: s.startTimeUnixNano }));
-const request = fc.array(span, { maxLength: 10 }).map((spans) => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] }, scopeSpans: [{ scope: { name: 's', version: '1' }, spans }] }] }));
+const request = fc.array(span, { maxLength: 10 }).map((spans) => ({
+  resourceSpans: [
+    {
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+      scopeSpans: [{ scope: { name: 's', version: '1' }, spans }],
+    },
+  ],
+}));
 
 function onlyBadRequests(bytes: Uint8Array): void {
   try {
@@ -54,7 +70,13 @@ function onlyBadRequests(bytes: Uint8Array): void {
 
 /** A valid body cut, with bytes flipped, dropped or inserted: truncations, wrong wire types, bad lengths, unknown fields. */
 const mutated = fc
-  .tuple(request.map((r) => toProtobuf(r)), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'drop', 'insert', 'cut')), { minLength: 1, maxLength: 6 }))
+  .tuple(
+    request.map((r) => toProtobuf(r)),
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 }), fc.constantFrom('set', 'drop', 'insert', 'cut')), {
+      minLength: 1,
+      maxLength: 6,
+    }),
+  )
   .map(([body, edits]) => {
     let bytes = [...body];
     for (const [at, byte, kind] of edits) {
@@ -74,7 +96,9 @@ describe("the ingest's protobuf decoder", () => {
       fc.property(request, (req) => {
         // Compared as the stream holds them, in JSON (where -0 is 0, as a JSON sender sends it).
         const fromJson = JSON.stringify(decodeExportRequest({ format: 'json', text: JSON.stringify(req) }, rules));
-        expect(JSON.stringify(decodeExportRequest({ format: 'protobuf', bytes: toProtobuf(req) }, rules))).toBe(fromJson);
+        expect(JSON.stringify(decodeExportRequest({ format: 'protobuf', bytes: toProtobuf(req) }, rules))).toBe(
+          fromJson,
+        );
       }),
       opts,
     );

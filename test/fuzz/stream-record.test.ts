@@ -48,7 +48,15 @@ describe('the JSON work-limit scan', () => {
     // Strings full of quotes, backslashes, braces and brackets: the scan must skip them all.
     const tricky = fc.string({ unit: fc.constantFrom('"', '\\', '{', '}', '[', ']', 'a', '\u00e9', '\n') });
     const value = fc.letrec((tie) => ({
-      v: fc.oneof({ depthSize: 'small' }, tricky, fc.integer(), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(tricky, tie('v'), { maxKeys: 4 })),
+      v: fc.oneof(
+        { depthSize: 'small' },
+        tricky,
+        fc.integer(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(tie('v'), { maxLength: 4 }),
+        fc.dictionary(tricky, tie('v'), { maxKeys: 4 }),
+      ),
     })).v;
     fc.assert(
       fc.property(value, fc.nat(12), (v, max) => {
@@ -61,7 +69,10 @@ describe('the JSON work-limit scan', () => {
   });
 
   it('never throws anything but its own error on any text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.nat(5), (text, max) => void refuses(text, max)), opts);
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.nat(5), (text, max) => void refuses(text, max)),
+      opts,
+    );
   });
 });
 
@@ -71,18 +82,30 @@ const span = fc
     spanId: hex(16),
     name: fc.string(),
     startTimeUnixNano: fc.bigInt({ min: 0n, max: 2n ** 63n }).map(String),
-    attributes: fc.array(fc.record({ key: fc.constantFrom('k', 'v', HoptraceAttribute.Tenant), value: fc.string().map((s) => ({ stringValue: s })) }), { maxLength: 4 }),
+    attributes: fc.array(
+      fc.record({
+        key: fc.constantFrom('k', 'v', HoptraceAttribute.Tenant),
+        value: fc.string().map((s) => ({ stringValue: s })),
+      }),
+      { maxLength: 4 },
+    ),
   })
   .map((s) => ({ ...s, endTimeUnixNano: s.startTimeUnixNano }));
-const request = fc.array(span, { maxLength: 6 }).map((spans) => ({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans }] }] }));
+const request = fc.array(span, { maxLength: 6 }).map((spans) => ({
+  resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans }] }],
+}));
 
 /** Unknown fields (numbers 16-1000) as a proto2 sender may write them: groups, nested, among varints and strings. */
 const unknownGroup: fc.Arbitrary<number[]> = fc.letrec((tie) => ({
-  group: fc.tuple(fc.integer({ min: 16, max: 1000 }), fc.array(tie('field'), { maxLength: 3 })).map(([n, fields]) => [...varint((n << 3) | 3), ...fields.flat(), ...varint((n << 3) | 4)]),
+  group: fc
+    .tuple(fc.integer({ min: 16, max: 1000 }), fc.array(tie('field'), { maxLength: 3 }))
+    .map(([n, fields]) => [...varint((n << 3) | 3), ...fields.flat(), ...varint((n << 3) | 4)]),
   field: fc.oneof(
     { depthSize: 'small' },
     fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.nat()).map(([n, v]) => [...varint(n << 3), ...varint(v)]),
-    fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.uint8Array({ maxLength: 6 })).map(([n, b]) => [...varint((n << 3) | 2), b.length, ...b]),
+    fc
+      .tuple(fc.integer({ min: 1, max: 1000 }), fc.uint8Array({ maxLength: 6 }))
+      .map(([n, b]) => [...varint((n << 3) | 2), b.length, ...b]),
     tie('group'),
   ),
 })).group as fc.Arbitrary<number[]>;
@@ -90,11 +113,18 @@ const unknownGroup: fc.Arbitrary<number[]> = fc.letrec((tie) => ({
 describe('protobuf groups', () => {
   it('are skipped wherever they sit between fields: the request decodes as it does without them', () => {
     fc.assert(
-      fc.property(request, fc.array(unknownGroup, { maxLength: 3 }), fc.array(unknownGroup, { maxLength: 3 }), (req, before, after) => {
-        const plain = toProtobuf(req);
-        const withGroups = Buffer.concat([Buffer.from(before.flat()), plain, Buffer.from(after.flat())]);
-        expect(decodeExportRequest({ format: 'protobuf', bytes: withGroups }, rules)).toEqual(decodeExportRequest({ format: 'protobuf', bytes: plain }, rules));
-      }),
+      fc.property(
+        request,
+        fc.array(unknownGroup, { maxLength: 3 }),
+        fc.array(unknownGroup, { maxLength: 3 }),
+        (req, before, after) => {
+          const plain = toProtobuf(req);
+          const withGroups = Buffer.concat([Buffer.from(before.flat()), plain, Buffer.from(after.flat())]);
+          expect(decodeExportRequest({ format: 'protobuf', bytes: withGroups }, rules)).toEqual(
+            decodeExportRequest({ format: 'protobuf', bytes: plain }, rules),
+          );
+        },
+      ),
       opts,
     );
   });
@@ -106,7 +136,8 @@ describe('the stream-record reader', () => {
       fc.property(request, (req) => {
         const { request: read } = decodeStreamRecord(encodeStreamRecord(req as unknown as OtlpExportRequest));
         const expected = structuredClone(req);
-        for (const s of expected.resourceSpans[0]!.scopeSpans[0]!.spans) s.attributes = s.attributes.filter((kv) => kv.key !== HoptraceAttribute.Tenant);
+        for (const s of expected.resourceSpans[0]!.scopeSpans[0]!.spans)
+          s.attributes = s.attributes.filter((kv) => kv.key !== HoptraceAttribute.Tenant);
         expect(read).toEqual(expected);
       }),
       opts,
@@ -121,8 +152,14 @@ describe('the stream-record reader', () => {
         expect(error).toBeInstanceOf(StreamRecordError);
       }
     };
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => onlyRecordErrors(Buffer.from(bytes))), opts);
-    fc.assert(fc.property(fc.json({ maxDepth: 4 }), (json) => onlyRecordErrors(gzipSync(json))), opts);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => onlyRecordErrors(Buffer.from(bytes))),
+      opts,
+    );
+    fc.assert(
+      fc.property(fc.json({ maxDepth: 4 }), (json) => onlyRecordErrors(gzipSync(json))),
+      opts,
+    );
     fc.assert(
       fc.property(request, fc.nat(), fc.integer({ min: 0, max: 255 }), (req, at, byte) => {
         const data = Buffer.from(encodeStreamRecord(req as unknown as OtlpExportRequest));
@@ -140,7 +177,10 @@ describe("the ingest's limits", () => {
       fc.property(request, fc.nat(8), (req, maxSpans) => {
         const spans = req.resourceSpans[0]!.scopeSpans[0]!.spans.length;
         const limits = { ...DEFAULT_REQUEST_LIMITS, maxSpans };
-        for (const body of [{ format: 'json' as const, text: JSON.stringify(req) }, { format: 'protobuf' as const, bytes: toProtobuf(req) }]) {
+        for (const body of [
+          { format: 'json' as const, text: JSON.stringify(req) },
+          { format: 'protobuf' as const, bytes: toProtobuf(req) },
+        ]) {
           let status: number | 'accepted' = 'accepted';
           try {
             decodeExportRequest(body, rules, limits);

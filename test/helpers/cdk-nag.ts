@@ -33,7 +33,8 @@ export function suppressionsOf(template: Template): Suppression[] {
   for (const [resource, { Metadata }] of Object.entries(template.Resources)) {
     const rules = (Metadata?.cdk_nag?.rules_to_suppress ?? []) as MetadataRule[];
     for (const { id, reason, applies_to } of rules) {
-      for (const rule of applies_to?.map((finding) => `${id}[${finding}]`) ?? [id]) out.push({ resource, rule, reason: reason ?? '' });
+      for (const rule of applies_to?.map((finding) => `${id}[${finding}]`) ?? [id])
+        out.push({ resource, rule, reason: reason ?? '' });
     }
   }
   return out;
@@ -45,15 +46,25 @@ export function suppressionsOf(template: Template): Suppression[] {
  * from the template, so the template's own `cdk_nag` suppressions are handed to it as such,
  * each on its resource; `honourSuppressions: false` reports every finding.
  */
-export function runCdkNag(templateFile: string, template: Template, options: { honourSuppressions: boolean }): Finding[] {
+export function runCdkNag(
+  templateFile: string,
+  template: Template,
+  options: { honourSuppressions: boolean },
+): Finding[] {
   const app = new App();
   const stack = new Stack(app, 'hoptrace');
   const included = new CfnInclude(stack, 'template', { templateFile });
   if (options.honourSuppressions) {
-    for (const { resource, rule, reason } of suppressionsOf(template)) Validations.of(included.getResource(resource)).acknowledge({ id: rule, reason });
+    for (const { resource, rule, reason } of suppressionsOf(template))
+      Validations.of(included.getResource(resource)).acknowledge({ id: rule, reason });
   }
   const prefix = `${included.node.path}/`;
   return [new AwsSolutionsChecks(), new ServerlessChecks()].flatMap((pack) =>
-    pack.validateScope(stack).violations.flatMap((violation) => violation.violatingResources.map((r) => ({ rule: violation.ruleName, resource: (r.constructPath ?? '').replace(prefix, '') }))),
+    pack.validateScope(stack).violations.flatMap((violation) =>
+      violation.violatingResources.map((r) => ({
+        rule: violation.ruleName,
+        resource: (r.constructPath ?? '').replace(prefix, ''),
+      })),
+    ),
   );
 }

@@ -44,7 +44,8 @@ function tokens(expression: string): Token[] {
     else if (match[2] !== undefined) out.push({ kind: 'name', value: match[2] });
     else out.push({ kind: 'op', value: match[3]! });
   }
-  if (pattern.lastIndex !== expression.length && expression.slice(pattern.lastIndex).trim() !== '') throw new Error(`cannot read "${expression}" at ${pattern.lastIndex}`);
+  if (pattern.lastIndex !== expression.length && expression.slice(pattern.lastIndex).trim() !== '')
+    throw new Error(`cannot read "${expression}" at ${pattern.lastIndex}`);
   return out;
 }
 
@@ -104,7 +105,12 @@ export function compileExpression(expression: string): Compiled {
   };
   const product = binary(primary, { '*': (a, b) => a * b, '/': (a, b) => a / b });
   const sum = binary(product, { '+': (a, b) => a + b, '-': (a, b) => a - b });
-  const comparisons: Record<string, (a: number, b: number) => number> = { '>': (a, b) => +(a > b), '<': (a, b) => +(a < b), '>=': (a, b) => +(a >= b), '<=': (a, b) => +(a <= b) };
+  const comparisons: Record<string, (a: number, b: number) => number> = {
+    '>': (a, b) => +(a > b),
+    '<': (a, b) => +(a < b),
+    '>=': (a, b) => +(a >= b),
+    '<=': (a, b) => +(a <= b),
+  };
   // One comparison at most, as in CloudWatch's metric math.
   const comparison = (): Compiled => {
     const left = sum();
@@ -127,7 +133,11 @@ interface MetricQuery {
   Id: string;
   Expression?: string;
   ReturnData?: boolean;
-  MetricStat?: { Metric: { MetricName: string; Dimensions: Array<{ Name: string; Value: string }> }; Period: number; Stat: string };
+  MetricStat?: {
+    Metric: { MetricName: string; Dimensions: Array<{ Name: string; Value: string }> };
+    Period: number;
+    Stat: string;
+  };
 }
 
 /** Running sums of one statistic of one metric, and of the minutes it was published in. */
@@ -147,8 +157,17 @@ function prefixOf(series: Series, key: string, stat: string): Prefix {
   return { sums, published };
 }
 
-function metricAlarmState(alarm: Record<string, any>, expression: Compiled, prefix: (key: string, stat: string) => Prefix, minute: number): AlarmState {
-  if (alarm.EvaluationPeriods !== 1 || alarm.ComparisonOperator !== 'GreaterThanOrEqualToThreshold' || alarm.TreatMissingData !== 'notBreaching') {
+function metricAlarmState(
+  alarm: Record<string, any>,
+  expression: Compiled,
+  prefix: (key: string, stat: string) => Prefix,
+  minute: number,
+): AlarmState {
+  if (
+    alarm.EvaluationPeriods !== 1 ||
+    alarm.ComparisonOperator !== 'GreaterThanOrEqualToThreshold' ||
+    alarm.TreatMissingData !== 'notBreaching'
+  ) {
     throw new Error('only one-period, >= threshold, missing-is-not-breaching alarms are simulated');
   }
   const queries = alarm.Metrics as MetricQuery[];
@@ -167,7 +186,12 @@ function metricAlarmState(alarm: Record<string, any>, expression: Compiled, pref
 /** `(ALARM("${A.Arn}") AND ALARM("${B.Arn}")) OR (…)`, as metric math over the alarms' states (1: ALARM). */
 function compileRule(rule: string): Compiled {
   // AND binds tighter than OR, as in CloudWatch's rule syntax.
-  return compileExpression(rule.replace(/ALARM\("\$\{([A-Za-z0-9]+)\.Arn\}"\)/g, '$1').replaceAll(' AND ', ' * ').replaceAll(' OR ', ' + '));
+  return compileExpression(
+    rule
+      .replace(/ALARM\("\$\{([A-Za-z0-9]+)\.Arn\}"\)/g, '$1')
+      .replaceAll(' AND ', ' * ')
+      .replaceAll(' OR ', ' + '),
+  );
 }
 
 /** Each alarm's state at the end of each minute of the series. */
@@ -183,7 +207,12 @@ export function simulateAlarms(resources: Record<string, Resource>, series: Seri
     if (p === undefined) prefixes.set(id, (p = prefixOf(series, key, stat)));
     return p;
   };
-  const expressions = new Map(metricAlarms.map(([id, alarm]) => [id, compileExpression((alarm.Properties.Metrics as MetricQuery[]).find((q) => q.ReturnData)!.Expression!)]));
+  const expressions = new Map(
+    metricAlarms.map(([id, alarm]) => [
+      id,
+      compileExpression((alarm.Properties.Metrics as MetricQuery[]).find((q) => q.ReturnData)!.Expression!),
+    ]),
+  );
   const rules = new Map(composites.map(([id, alarm]) => [id, compileRule(alarm.Properties.AlarmRule['Fn::Sub'])]));
   for (let minute = 0; minute < series.length; minute++) {
     const inAlarm: Record<string, number> = {};

@@ -52,8 +52,13 @@ export async function startIngestBed(stream: string, plan: FaultPlan): Promise<I
   const proxy = await startFaultProxy(kinesis.endpoint, plan);
   const blackhole = await startBlackhole();
   const keys = Object.fromEntries(Object.entries(TENANT_KEYS).map(([tenant, key]) => [tenant, [key]]));
-  const ssm = await startSsmEndpoint({ '/hoptrace/test/ingest-keys': { type: 'SecureString', value: JSON.stringify(keys) } });
-  await bundleHandler(fileURLToPath(new URL('../../handlers/ingest/handler.ts', import.meta.url)), `${FIXTURE}.build/handler.cjs`);
+  const ssm = await startSsmEndpoint({
+    '/hoptrace/test/ingest-keys': { type: 'SecureString', value: JSON.stringify(keys) },
+  });
+  await bundleHandler(
+    fileURLToPath(new URL('../../handlers/ingest/handler.ts', import.meta.url)),
+    `${FIXTURE}.build/handler.cjs`,
+  );
   const offline = await startOffline(FIXTURE, {
     INGEST_STREAM: stream,
     INGEST_SSM_ENDPOINT: ssm.url,
@@ -62,7 +67,10 @@ export async function startIngestBed(stream: string, plan: FaultPlan): Promise<I
     INGEST_BLACKHOLE_ENDPOINT: blackhole.url,
   });
   const routes = ['ingest', 'faulty', 'patient', 'missing', 'blackhole', 'spent'] as const;
-  const frontDoor: FrontDoor = await startRestFrontDoor((fn, event) => offline.invoke(fn, event), Object.fromEntries(routes.map((r) => [r, `${SERVICE}-${r}`])));
+  const frontDoor: FrontDoor = await startRestFrontDoor(
+    (fn, event) => offline.invoke(fn, event),
+    Object.fromEntries(routes.map((r) => [r, `${SERVICE}-${r}`])),
+  );
   return {
     kinesis,
     proxy,

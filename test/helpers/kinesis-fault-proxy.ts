@@ -23,14 +23,22 @@ export interface FaultProxy {
 export async function startFaultProxy(upstream: string, plan: FaultPlan): Promise<FaultProxy> {
   const target = new URL(upstream);
   const stats = { calls: 0, failedEntries: 0, failedCalls: 0 };
-  const forward = (req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
+  const forward = (
+    req: http.IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
     new Promise((resolve, reject) => {
       const headers = { ...req.headers, host: target.host, 'content-length': String(body.length) };
-      const up = http.request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }));
-      });
+      const up = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 500, headers: res.headers, body: Buffer.concat(chunks) }),
+          );
+        },
+      );
       up.on('error', reject);
       up.end(body);
     });
@@ -53,7 +61,9 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan): Promis
         const call = stats.calls++;
         if (plan.failCall?.(call)) {
           stats.failedCalls++;
-          res.writeHead(500, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ __type: 'InternalFailure', message: 'injected' }));
+          res
+            .writeHead(500, { 'content-type': 'application/x-amz-json-1.1' })
+            .end(JSON.stringify({ __type: 'InternalFailure', message: 'injected' }));
           return;
         }
         const input = JSON.parse(body.toString()) as { StreamName: string; Records: unknown[] };
@@ -68,10 +78,16 @@ export async function startFaultProxy(upstream: string, plan: FaultPlan): Promis
           }
           upstreamEntries = (JSON.parse(up.body.toString()) as { Records: Array<Record<string, unknown>> }).Records;
         }
-        const entries = failed.map((f) => (f ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded (injected)' } : upstreamEntries.shift()!));
+        const entries = failed.map((f) =>
+          f
+            ? { ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded (injected)' }
+            : upstreamEntries.shift()!,
+        );
         const failedCount = entries.filter((e) => 'ErrorCode' in e).length;
         stats.failedEntries += failed.filter(Boolean).length;
-        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ FailedRecordCount: failedCount, Records: entries }));
+        res
+          .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+          .end(JSON.stringify({ FailedRecordCount: failedCount, Records: entries }));
       })().catch((error: Error) => res.writeHead(502).end(error.message));
     });
   });

@@ -18,7 +18,10 @@ export function lambdaContext(overrides: Partial<LambdaContext> & { timeoutMs?: 
   };
 }
 
-export function httpApiEvent(headers: Record<string, string> = {}, routeKey = 'GET /items/{id}'): Record<string, unknown> {
+export function httpApiEvent(
+  headers: Record<string, string> = {},
+  routeKey = 'GET /items/{id}',
+): Record<string, unknown> {
   return {
     version: '2.0',
     routeKey,

@@ -28,7 +28,15 @@ function traceSpecs(i: number): Spec[] {
   const ms = durationOf(i);
   const status = inventoryStatus(i);
   const specs: Spec[] = [
-    { trace, id: 1, name: 'POST /orders', kind: SERVER, start, end: start + ms, attributes: [{ key: 'faas.coldstart', value: { boolValue: isColdTrace(i) } }] },
+    {
+      trace,
+      id: 1,
+      name: 'POST /orders',
+      kind: SERVER,
+      start,
+      end: start + ms,
+      attributes: [{ key: 'faas.coldstart', value: { boolValue: isColdTrace(i) } }],
+    },
     { trace, id: 2, parent: 1, name: 'GET inventory', kind: CLIENT, start: start + 2, end: start + ms - 2 },
     {
       trace,
@@ -39,10 +47,24 @@ function traceSpecs(i: number): Spec[] {
       kind: SERVER,
       start: start + 3,
       end: start + ms - 3,
-      ...(status !== undefined ? { error: status === 503 ? 'unavailable' : 'no such item', attributes: [{ key: 'http.response.status_code', value: { intValue: status } }] } : {}),
+      ...(status !== undefined
+        ? {
+            error: status === 503 ? 'unavailable' : 'no such item',
+            attributes: [{ key: 'http.response.status_code', value: { intValue: status } }],
+          }
+        : {}),
     },
   ];
-  if (isColdTrace(i)) specs.push({ trace, id: 9, parent: 1, name: 'init', start: start - 400, end: start, attributes: [{ key: 'hoptrace.init_type', value: text('on-demand') }] });
+  if (isColdTrace(i))
+    specs.push({
+      trace,
+      id: 9,
+      parent: 1,
+      name: 'init',
+      start: start - 400,
+      end: start,
+      attributes: [{ key: 'hoptrace.init_type', value: text('on-demand') }],
+    });
   if (callsTable(i)) {
     specs.push({
       trace,
@@ -58,7 +80,18 @@ function traceSpecs(i: number): Spec[] {
         { key: 'rpc.service', value: text('DynamoDB') },
         { key: 'aws.dynamodb.table_names', value: { arrayValue: { values: [text('stock')] } } },
       ],
-      ...(isThrottled(i) ? { error: 'Rate of requests exceeds the allowed throughput', events: [{ at: start + 14, name: 'exception', attributes: [{ key: 'exception.type', value: text('ThrottlingException') }] }] } : {}),
+      ...(isThrottled(i)
+        ? {
+            error: 'Rate of requests exceeds the allowed throughput',
+            events: [
+              {
+                at: start + 14,
+                name: 'exception',
+                attributes: [{ key: 'exception.type', value: text('ThrottlingException') }],
+              },
+            ],
+          }
+        : {}),
     });
   }
   return specs;
@@ -67,10 +100,12 @@ function traceSpecs(i: number): Spec[] {
 export const reportTraceId = (i: number): string => traceId(i + 1);
 
 /** The traces as export requests, one a trace. */
-export const reportRequests = (): Array<Record<string, unknown>> => Array.from({ length: REPORT_TRACES }, (_, i) => request(traceSpecs(i)));
+export const reportRequests = (): Array<Record<string, unknown>> =>
+  Array.from({ length: REPORT_TRACES }, (_, i) => request(traceSpecs(i)));
 
 /** The traces as stream records (gzipped OTLP JSON), one a trace. */
-export const reportSource = (): Source => memorySource(Array.from({ length: REPORT_TRACES }, (_, i) => record(traceSpecs(i))));
+export const reportSource = (): Source =>
+  memorySource(Array.from({ length: REPORT_TRACES }, (_, i) => record(traceSpecs(i))));
 
 /** The report's data, read from the traces' records by the command's own code. */
 export const reportData = (): Promise<ViewData> => viewData(reportSource(), {}, 5_000);

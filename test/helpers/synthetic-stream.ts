@@ -101,7 +101,12 @@ export class SyntheticStream {
       resourceSpans: services.map((service) => {
         const resource = { attributes: [{ key: 'service.name', value: { stringValue: service } }] };
         if (receivedMs !== undefined) stampReceived(resource, receivedMs);
-        return { resource, scopeSpans: [{ scope: { name: 'synthetic' }, spans: spans.filter((s) => s.service === service).map((s) => s.span) }] };
+        return {
+          resource,
+          scopeSpans: [
+            { scope: { name: 'synthetic' }, spans: spans.filter((s) => s.service === service).map((s) => s.span) },
+          ],
+        };
       }),
     };
   }
@@ -127,7 +132,13 @@ export class SyntheticStream {
       eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/synthetic',
       awsRegion: 'eu-west-1',
       invokeIdentityArn: 'arn:aws:iam::123456789012:role/synthetic',
-      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: traceId, sequenceNumber, data: data.toString('base64'), approximateArrivalTimestamp: 0 },
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: traceId,
+        sequenceNumber,
+        data: data.toString('base64'),
+        approximateArrivalTimestamp: 0,
+      },
     };
   }
 }
@@ -136,7 +147,10 @@ export class SyntheticStream {
 export const batchOf = (records: KinesisStreamRecord[]): KinesisStreamEvent => ({ Records: records });
 
 /** What the tail sampler wrote and forwarded for one batch, with a store that has seen nothing and a backend that takes everything. */
-export async function consumeFresh(records: KinesisStreamRecord[], policies: Policies): Promise<{ lines: string[]; forwarded: OtlpSpan[] }> {
+export async function consumeFresh(
+  records: KinesisStreamRecord[],
+  policies: Policies,
+): Promise<{ lines: string[]; forwarded: OtlpSpan[] }> {
   const lines: string[] = [];
   const forwarded: OtlpSpan[] = [];
   const store = {
@@ -149,7 +163,8 @@ export async function consumeFresh(records: KinesisStreamRecord[], policies: Pol
   await consumeBatch(records, {
     policies,
     store,
-    forward: async (request) => void forwarded.push(...request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
+    forward: async (request) =>
+      void forwarded.push(...request.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
     maxRequestBytes: 1 << 20,
     retryWindowMs: 300_000,
     metricsNamespace: 'hoptrace',

@@ -25,22 +25,60 @@ const STREAM = 'any-value';
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 // The SDK 3 packages require Node >= 22.15 (their engines field).
 const SDK3 = major > 22 || (major === 22 && minor >= 15);
-const SDK3_SKIP = SDK3 ? '' : ` (skipped on Node ${process.versions.node}: the OpenTelemetry JS SDK 3 needs Node >= 22.15)`;
+const SDK3_SKIP = SDK3
+  ? ''
+  : ` (skipped on Node ${process.versions.node}: the OpenTelemetry JS SDK 3 needs Node >= 22.15)`;
 
-const ATTRIBUTES = { map: { a: 1, b: ['x', 2, true] }, bytes: new Uint8Array([0, 1, 2, 255]), mixed: [1, 'two', { three: 3 }], empty: null, request: { headers: { authorization: 'Bearer sk-123' } } };
+const ATTRIBUTES = {
+  map: { a: 1, b: ['x', 2, true] },
+  bytes: new Uint8Array([0, 1, 2, 255]),
+  mixed: [1, 'two', { three: 3 }],
+  empty: null,
+  request: { headers: { authorization: 'Bearer sk-123' } },
+};
 
 const str = (stringValue: string): unknown => ({ stringValue });
 const int = (n: number): unknown => ({ intValue: String(n) });
 /** What the stream holds for ATTRIBUTES, whoever sent them: the secret redacted by the ingest if not before. */
 const ON_THE_STREAM = [
-  { key: 'map', value: { kvlistValue: { values: [{ key: 'a', value: int(1) }, { key: 'b', value: { arrayValue: { values: [str('x'), int(2), { boolValue: true }] } } }] } } },
+  {
+    key: 'map',
+    value: {
+      kvlistValue: {
+        values: [
+          { key: 'a', value: int(1) },
+          { key: 'b', value: { arrayValue: { values: [str('x'), int(2), { boolValue: true }] } } },
+        ],
+      },
+    },
+  },
   { key: 'bytes', value: { bytesValue: 'AAEC/w==' } },
-  { key: 'mixed', value: { arrayValue: { values: [int(1), str('two'), { kvlistValue: { values: [{ key: 'three', value: int(3) }] } }] } } },
+  {
+    key: 'mixed',
+    value: {
+      arrayValue: { values: [int(1), str('two'), { kvlistValue: { values: [{ key: 'three', value: int(3) }] } }] },
+    },
+  },
   { key: 'empty', value: {} },
-  { key: 'request', value: { kvlistValue: { values: [{ key: 'headers', value: { kvlistValue: { values: [{ key: 'authorization', value: str('[REDACTED]') }] } } }] } } },
+  {
+    key: 'request',
+    value: {
+      kvlistValue: {
+        values: [
+          { key: 'headers', value: { kvlistValue: { values: [{ key: 'authorization', value: str('[REDACTED]') }] } } },
+        ],
+      },
+    },
+  },
 ];
 /** What the command shows for them, from either source. */
-const SHOWN = { map: { a: 1, b: ['x', 2, true] }, bytes: 'AAEC/w==', mixed: [1, 'two', { three: 3 }], empty: null, request: { headers: { authorization: '[REDACTED]' } } };
+const SHOWN = {
+  map: { a: 1, b: ['x', 2, true] },
+  bytes: 'AAEC/w==',
+  mixed: [1, 'two', { three: 3 }],
+  empty: null,
+  request: { headers: { authorization: '[REDACTED]' } },
+};
 
 let ingest: LocalIngest;
 let dir: string;
@@ -75,14 +113,25 @@ beforeAll(async () => {
   for (let reads = 1; ; reads++) {
     records = await readStream(ingest.kinesis.client, STREAM);
     spans.clear();
-    for (const record of records) for (const rs of decodeStreamRecord(record.data).request.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.set(s.name, s);
+    for (const record of records)
+      for (const rs of decodeStreamRecord(record.data).request.resourceSpans)
+        for (const ss of rs.scopeSpans) for (const s of ss.spans) spans.set(s.name, s);
     const missing = names.filter((name) => !spans.has(name));
     if (missing.length === 0) break;
     if (reads === 240) throw new Error(`never on the stream: ${missing.join(', ')}`);
     await sleep(250);
   }
-  const out = (await ingest.invoke('archive', { records: records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })) })) as { records: TransformedRecord[] };
-  const parts: PartitionedRows[] = out.records.map((r) => ({ partition: r.metadata!.partitionKeys.dt!, rows: Buffer.from(r.data, 'base64').toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SpanRow) }));
+  const out = (await ingest.invoke('archive', {
+    records: records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })),
+  })) as { records: TransformedRecord[] };
+  const parts: PartitionedRows[] = out.records.map((r) => ({
+    partition: r.metadata!.partitionKeys.dt!,
+    rows: Buffer.from(r.data, 'base64')
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as SpanRow),
+  }));
   for (const part of parts) for (const row of part.rows) rows.set(row.span_name, row);
   await writeSpanTable(parts, join(dir, 'table'));
 }, 180_000);
@@ -99,9 +148,12 @@ const senders = [
 ];
 
 describe.each(senders)('AnyValue attributes sent by $sender', ({ span, sdk3 }) => {
-  it.skipIf(sdk3 && !SDK3)(`land on the stream as OTLP kvlist, array, bytes and empty values, redacted inside${sdk3 ? SDK3_SKIP : ''}`, () => {
-    expect(spans.get(span)?.attributes).toEqual(ON_THE_STREAM);
-  });
+  it.skipIf(sdk3 && !SDK3)(
+    `land on the stream as OTLP kvlist, array, bytes and empty values, redacted inside${sdk3 ? SDK3_SKIP : ''}`,
+    () => {
+      expect(spans.get(span)?.attributes).toEqual(ON_THE_STREAM);
+    },
+  );
 
   it.skipIf(sdk3 && !SDK3)(`are stored in the archive as marked JSON text${sdk3 ? SDK3_SKIP : ''}`, () => {
     const attributes = rows.get(span)!.span_attributes;
@@ -109,7 +161,13 @@ describe.each(senders)('AnyValue attributes sent by $sender', ({ span, sdk3 }) =
     expect(attributes.bytes).toBe('AAEC/w==');
     expect(attributes.mixed).toBe('[1,"two",{"three":3}]');
     expect(attributes.empty).toBe('null');
-    expect(JSON.parse(attributes[HoptraceAttribute.AnyValueTypes]!)).toEqual({ map: 'kvlist', bytes: 'bytes', mixed: 'array', empty: 'empty', request: 'kvlist' });
+    expect(JSON.parse(attributes[HoptraceAttribute.AnyValueTypes]!)).toEqual({
+      map: 'kvlist',
+      bytes: 'bytes',
+      mixed: 'array',
+      empty: 'empty',
+      request: 'kvlist',
+    });
   });
 });
 
@@ -121,7 +179,9 @@ describe('the command', () => {
 
   it('shows the values alike from the stream and from the archive', async () => {
     for (const [, source] of sources()) {
-      const detail = (await hoptraceJson('trace', traceIds.hoptrace!, ...source)) as { spans: Array<{ name: string; attributes: Record<string, unknown> }> };
+      const detail = (await hoptraceJson('trace', traceIds.hoptrace!, ...source)) as {
+        spans: Array<{ name: string; attributes: Record<string, unknown> }>;
+      };
       const chat = detail.spans.find((s) => s.name === 'hoptrace chat')!;
       expect(chat.attributes).toMatchObject(SHOWN);
       expect(chat.attributes).not.toHaveProperty(HoptraceAttribute.AnyValueTypes);
@@ -131,7 +191,12 @@ describe('the command', () => {
   it('finds a trace by equality on the JSON text of a nested value, from either source', async () => {
     const expected = Object.values(traceIds).sort();
     for (const [, source] of sources()) {
-      const found = (await hoptraceJson('traces', ...source, '--query', '{ span.map = "{\\"a\\":1,\\"b\\":[\\"x\\",2,true]}" }')) as Array<{ traceId: string }>;
+      const found = (await hoptraceJson(
+        'traces',
+        ...source,
+        '--query',
+        '{ span.map = "{\\"a\\":1,\\"b\\":[\\"x\\",2,true]}" }',
+      )) as Array<{ traceId: string }>;
       expect(found.map((t) => t.traceId).sort()).toEqual(expected);
       const none = (await hoptraceJson('traces', ...source, '--query', '{ span.map = "{\\"a\\":2}" }')) as unknown[];
       expect(none).toEqual([]);

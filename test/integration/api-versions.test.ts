@@ -30,21 +30,53 @@ const cases = [
   { installed: 'otel-api-110', version: /^1\.10\./ },
 ];
 
-describe.each(cases)(`hoptrace with $installed installed as @opentelemetry/api (aws-lambda-ric ${RIC}.x)`, ({ installed, version }) => {
-  const { boot, cleanup } = sandboxes(RIC, installed);
-  afterAll(cleanup);
+describe.each(cases)(
+  `hoptrace with $installed installed as @opentelemetry/api (aws-lambda-ric ${RIC}.x)`,
+  ({ installed, version }) => {
+    const { boot, cleanup } = sandboxes(RIC, installed);
+    afterAll(cleanup);
 
-  it('registers with that API and exports AnyValue attributes as OTLP kvlist, array, bytes and empty values', async () => {
-    const { api, receiver } = await boot({ 'index.mjs': HANDLER });
-    const response = await api.invoke({});
-    expect((JSON.parse(response.body.toString()) as { api: string }).api).toMatch(version);
-    const chat = spansOf(receiver, response.requestId).find((s) => s.name === 'chat')!;
-    expect(chat.attributes).toEqual([
-      { key: 'map', value: { kvlistValue: { values: [{ key: 'a', value: int(1) }, { key: 'b', value: { arrayValue: { values: [str('x'), int(2), { boolValue: true }] } } }] } } },
-      { key: 'bytes', value: { bytesValue: 'AAEC/w==' } },
-      { key: 'mixed', value: { arrayValue: { values: [int(1), str('two'), { kvlistValue: { values: [{ key: 'three', value: int(3) }] } }] } } },
-      { key: 'empty', value: {} },
-      { key: 'request', value: { kvlistValue: { values: [{ key: 'headers', value: { kvlistValue: { values: [{ key: 'authorization', value: str('[REDACTED]') }] } } }] } } },
-    ]);
-  });
-});
+    it('registers with that API and exports AnyValue attributes as OTLP kvlist, array, bytes and empty values', async () => {
+      const { api, receiver } = await boot({ 'index.mjs': HANDLER });
+      const response = await api.invoke({});
+      expect((JSON.parse(response.body.toString()) as { api: string }).api).toMatch(version);
+      const chat = spansOf(receiver, response.requestId).find((s) => s.name === 'chat')!;
+      expect(chat.attributes).toEqual([
+        {
+          key: 'map',
+          value: {
+            kvlistValue: {
+              values: [
+                { key: 'a', value: int(1) },
+                { key: 'b', value: { arrayValue: { values: [str('x'), int(2), { boolValue: true }] } } },
+              ],
+            },
+          },
+        },
+        { key: 'bytes', value: { bytesValue: 'AAEC/w==' } },
+        {
+          key: 'mixed',
+          value: {
+            arrayValue: {
+              values: [int(1), str('two'), { kvlistValue: { values: [{ key: 'three', value: int(3) }] } }],
+            },
+          },
+        },
+        { key: 'empty', value: {} },
+        {
+          key: 'request',
+          value: {
+            kvlistValue: {
+              values: [
+                {
+                  key: 'headers',
+                  value: { kvlistValue: { values: [{ key: 'authorization', value: str('[REDACTED]') }] } },
+                },
+              ],
+            },
+          },
+        },
+      ]);
+    });
+  },
+);

@@ -33,28 +33,47 @@ interface Round {
 }
 
 /** Firehose over the stream: every record not yet read, through the archive function, until no record comes back. */
-async function firehose(stream: string, invoke: (event: FirehoseTransformationEvent) => Promise<{ records: TransformedRecord[] }>): Promise<Round[]> {
+async function firehose(
+  stream: string,
+  invoke: (event: FirehoseTransformationEvent) => Promise<{ records: TransformedRecord[] }>,
+): Promise<Round[]> {
   const rounds: Round[] = [];
   let read = 0;
   for (let round = 0; round < 6; round++) {
     const records = (await readStream(ingest.kinesis.client, stream)).slice(read);
     if (records.length === 0) return rounds;
     read += records.length;
-    const event = { records: records.map((r, i) => ({ recordId: `${round}-${i}`, data: r.data.toString('base64'), approximateArrivalTimestamp: Date.now(), kinesisRecordMetadata: { partitionKey: r.partitionKey } })) };
+    const event = {
+      records: records.map((r, i) => ({
+        recordId: `${round}-${i}`,
+        data: r.data.toString('base64'),
+        approximateArrivalTimestamp: Date.now(),
+        kinesisRecordMetadata: { partitionKey: r.partitionKey },
+      })),
+    };
     const { records: answers } = await invoke(event);
     const rows = answers
       .filter((a) => a.result === 'Ok')
-      .flatMap((a) => Buffer.from(a.data, 'base64').toString().split('\n').filter(Boolean).map((line) => ({ ...(JSON.parse(line) as SpanRow), dt: a.metadata!.partitionKeys.dt! })));
+      .flatMap((a) =>
+        Buffer.from(a.data, 'base64')
+          .toString()
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => ({ ...(JSON.parse(line) as SpanRow), dt: a.metadata!.partitionKeys.dt! })),
+      );
     rounds.push({ answers, rows });
   }
   throw new Error('records still coming back after 6 rounds');
 }
 
-const archiveFunction = (event: FirehoseTransformationEvent) => ingest.invoke('archive', event) as Promise<{ records: TransformedRecord[] }>;
+const archiveFunction = (event: FirehoseTransformationEvent) =>
+  ingest.invoke('archive', event) as Promise<{ records: TransformedRecord[] }>;
 
 describe('archive transformation faults', () => {
   it('archives every span of the OpenTelemetry exporter once: an oversized one cut to fit, one without a real start placed today, a poison record set apart', async () => {
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` }))] });
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` }))],
+    });
     const tracer = provider.getTracer('faults', '1.0.0');
     const good = tracer.startSpan('GET /orders', { kind: SpanKind.SERVER });
     good.setStatus({ code: SpanStatusCode.OK });
@@ -70,7 +89,12 @@ describe('archive transformation faults', () => {
     epoch.end();
     await provider.forceFlush();
     await provider.shutdown();
-    await ingest.kinesis.client.send(new PutRecordsCommand({ StreamName: STREAM, Records: [{ PartitionKey: 'a'.repeat(32), Data: Buffer.from('poison') }] }));
+    await ingest.kinesis.client.send(
+      new PutRecordsCommand({
+        StreamName: STREAM,
+        Records: [{ PartitionKey: 'a'.repeat(32), Data: Buffer.from('poison') }],
+      }),
+    );
 
     const rounds = await firehose(STREAM, archiveFunction);
     const rows = rounds.flatMap((r) => r.rows);
@@ -84,7 +108,9 @@ describe('archive transformation faults', () => {
     const upload = rows.find((r) => r.span_id === huge.spanContext().spanId)!;
     expect(upload.span_attributes.keep).toBe('me');
     expect(upload.events).toHaveLength(64);
-    expect(upload.span_attributes[HoptraceAttribute.Truncated]).toBe('texts cut at 1024 characters: 256; dropped: 0 attributes, 64 events, 0 links');
+    expect(upload.span_attributes[HoptraceAttribute.Truncated]).toBe(
+      'texts cut at 1024 characters: 256; dropped: 0 attributes, 64 events, 0 links',
+    );
     const today = new Date().toISOString().slice(0, 10);
     const noClock = rows.find((r) => r.span_id === epoch.spanContext().spanId)!;
     expect([noClock.dt, noClock.span_attributes[HoptraceAttribute.SentStartTime]]).toEqual([today, '1000000']);
@@ -92,13 +118,21 @@ describe('archive transformation faults', () => {
   }, 60_000);
 
   it('answers a redelivered batch the same way', async () => {
-    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` }))] });
+    const provider = new BasicTracerProvider({
+      spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` }))],
+    });
     for (let i = 0; i < 5; i++) provider.getTracer('faults').startSpan(`op ${i}`).end();
     await provider.forceFlush();
     await provider.shutdown();
     // The ingest writes to its own stream: read its newest records.
     const records = (await readStream(ingest.kinesis.client, STREAM)).slice(-5);
-    const event = { records: records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64'), approximateArrivalTimestamp: Date.now() })) };
+    const event = {
+      records: records.map((r, i) => ({
+        recordId: String(i),
+        data: r.data.toString('base64'),
+        approximateArrivalTimestamp: Date.now(),
+      })),
+    };
     const first = await archiveFunction(event);
     const again = await archiveFunction(event);
     expect(again).toEqual(first);
@@ -117,20 +151,46 @@ describe('archive transformation faults', () => {
         endTimeUnixNano: `${BigInt(Date.now()) * 1_000_000n + 1000n}`,
         attributes: [{ key: 'pad', value: { stringValue: 'p'.repeat(300) } }],
       }));
-      return import('node:zlib').then(({ gzipSync }) => gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }] })));
+      return import('node:zlib').then(({ gzipSync }) =>
+        gzipSync(
+          JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }] }),
+        ),
+      );
     };
 
-    async function run(plan: Parameters<typeof startFaultProxy>[1], deadlineMs: number): Promise<{ result: string; data: string; stored: number }> {
+    async function run(
+      plan: Parameters<typeof startFaultProxy>[1],
+      deadlineMs: number,
+    ): Promise<{ result: string; data: string; stored: number }> {
       const stream = `archive-fault-put-${Math.random().toString(16).slice(2, 8)}`;
       await createStream(ingest.kinesis.client, stream, 1);
       const proxy = await startFaultProxy(ingest.kinesis.endpoint, plan);
-      const client = new KinesisClient({ endpoint: proxy.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1, requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 2000 }) });
+      const client = new KinesisClient({
+        endpoint: proxy.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+        maxAttempts: 1,
+        requestHandler: new NodeHttpHandler({ connectionTimeout: 500, requestTimeout: 2000 }),
+      });
       try {
         const putRecords: PutRecords = (input) => client.send(new PutRecordsCommand(input));
         const data = await bigRecord();
-        const out = await transform({ records: [{ recordId: 'r', data: data.toString('base64'), approximateArrivalTimestamp: Date.now() }] }, { streamName: stream, putRecords, deadlineMs: Date.now() + deadlineMs, outputBudgetBytes: 8 * 1024, log: () => {} });
+        const out = await transform(
+          { records: [{ recordId: 'r', data: data.toString('base64'), approximateArrivalTimestamp: Date.now() }] },
+          {
+            streamName: stream,
+            putRecords,
+            deadlineMs: Date.now() + deadlineMs,
+            outputBudgetBytes: 8 * 1024,
+            log: () => {},
+          },
+        );
         const stored = (await readStream(ingest.kinesis.client, stream)).length;
-        return { result: out.records[0]!.result, data: out.records[0]!.data === data.toString('base64') ? 'original' : out.records[0]!.data, stored };
+        return {
+          result: out.records[0]!.result,
+          data: out.records[0]!.data === data.toString('base64') ? 'original' : out.records[0]!.data,
+          stored,
+        };
       } finally {
         client.destroy();
         await proxy.close();
@@ -138,7 +198,11 @@ describe('archive transformation faults', () => {
     }
 
     it('keeps the record whole under the error prefix when the stream refuses for good, never dropped', async () => {
-      expect(await run({ failCall: () => true }, 1500)).toEqual({ result: 'ProcessingFailed', data: 'original', stored: 0 });
+      expect(await run({ failCall: () => true }, 1500)).toEqual({
+        result: 'ProcessingFailed',
+        data: 'original',
+        stored: 0,
+      });
     });
 
     it('puts the record back once the stream is back within the deadline', async () => {

@@ -46,10 +46,27 @@ beforeAll(async () => {
   const context = lambdaContext();
   await expect(handler({}, context)).rejects.toThrow('card declined');
 
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` })), new SimpleSpanProcessor(sdkExporter)] });
+  const provider = new BasicTracerProvider({
+    spanProcessors: [
+      new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` })),
+      new SimpleSpanProcessor(sdkExporter),
+    ],
+  });
   const tracer = provider.getTracer('otel-sdk', '2.0.0');
-  const parent = tracer.startSpan('GET /stock', { kind: SpanKind.SERVER, attributes: { 'http.route': '/stock', tags: ['a', 'b'] } });
-  const child = tracer.startSpan('SELECT stock', { kind: SpanKind.CLIENT, links: [{ context: { traceId: 'f'.repeat(32), spanId: 'e'.repeat(16), traceFlags: 1 }, attributes: { why: 'batch' } }] }, otelTrace.setSpan(ROOT_CONTEXT, parent));
+  const parent = tracer.startSpan('GET /stock', {
+    kind: SpanKind.SERVER,
+    attributes: { 'http.route': '/stock', tags: ['a', 'b'] },
+  });
+  const child = tracer.startSpan(
+    'SELECT stock',
+    {
+      kind: SpanKind.CLIENT,
+      links: [
+        { context: { traceId: 'f'.repeat(32), spanId: 'e'.repeat(16), traceFlags: 1 }, attributes: { why: 'batch' } },
+      ],
+    },
+    otelTrace.setSpan(ROOT_CONTEXT, parent),
+  );
   child.setStatus({ code: SpanStatusCode.ERROR, message: 'deadlock' });
   child.end();
   parent.end();
@@ -61,14 +78,21 @@ beforeAll(async () => {
   const records = await readStream(ingest.kinesis.client, STREAM);
   // The bundled archive function, invoked as Firehose invokes it.
   const out = (await ingest.invoke('archive', {
-    records: [...records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })), { recordId: 'garbage', data: Buffer.from('garbage').toString('base64') }],
+    records: [
+      ...records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })),
+      { recordId: 'garbage', data: Buffer.from('garbage').toString('base64') },
+    ],
   })) as { records: TransformedRecord[] };
   expect(out.records.find((r) => r.recordId === 'garbage')!.result).toBe('ProcessingFailed');
   const parts: PartitionedRows[] = out.records
     .filter((r) => r.result === 'Ok')
     .map((r) => ({
       partition: r.metadata!.partitionKeys.dt!,
-      rows: Buffer.from(r.data, 'base64').toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as SpanRow),
+      rows: Buffer.from(r.data, 'base64')
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as SpanRow),
     }));
   await writeSpanTable(parts, dir);
 
@@ -82,7 +106,11 @@ beforeAll(async () => {
     rows.set(String(row.span_id), row);
   }
   connection.closeSync();
-  const root = [...rows.values()].find((r) => (r.span_attributes as Array<{ key: string; value: string }>).some((kv) => kv.key === 'faas.invocation_id' && kv.value === context.awsRequestId))!;
+  const root = [...rows.values()].find((r) =>
+    (r.span_attributes as Array<{ key: string; value: string }>).some(
+      (kv) => kv.key === 'faas.invocation_id' && kv.value === context.awsRequestId,
+    ),
+  )!;
   hoptraceRoot = { traceId: String(root.trace_id), invocation: String(context.awsRequestId), day: String(root.dt) };
 }, 180_000);
 
@@ -99,10 +127,20 @@ describe('the span table from real stream records', () => {
     const spans = [...rows.values()].filter((r) => r.trace_id === hoptraceRoot.traceId);
     const root = spans.find((r) => r.parent_span_id === '')!;
     const charge = spans.find((r) => r.span_name === 'charge card')!;
-    expect(root).toMatchObject({ service_name: 'checkout', span_kind: 'Server', status_code: 'Error', status_message: 'card declined' });
+    expect(root).toMatchObject({
+      service_name: 'checkout',
+      span_kind: 'Server',
+      status_code: 'Error',
+      status_message: 'card declined',
+    });
     expect(attrs(root)['faas.coldstart']).toMatch(/^(true|false)$/);
     expect(charge.parent_span_id).toBe(root.span_id);
-    expect(attrs(charge)).toMatchObject({ 'order.id': 'o-42', 'order.items': '3', 'order.total': '12.5', 'order.gift': 'false' });
+    expect(attrs(charge)).toMatchObject({
+      'order.id': 'o-42',
+      'order.items': '3',
+      'order.total': '12.5',
+      'order.gift': 'false',
+    });
     expect((charge.events as Array<{ name: string }>).map((e) => e.name)).toEqual(['card checked']);
     expect(attrs(root, 'resource_attributes')['service.name']).toBe('checkout');
     expect(Number(root.duration_ns)).toBeGreaterThan(0);
@@ -126,8 +164,18 @@ describe('the span table from real stream records', () => {
     }
     const select = [...rows.values()].find((r) => r.span_name === 'SELECT stock')!;
     expect(select).toMatchObject({ status_code: 'Error', status_message: 'deadlock' });
-    expect(select.links).toEqual([{ trace_id: 'f'.repeat(32), span_id: 'e'.repeat(16), trace_state: '', attributes: [{ key: 'why', value: 'batch' }] }]);
-    expect(attrs(rows.get(sdkSpans.find((s) => s.name === 'GET /stock')!.spanContext().spanId)!)).toMatchObject({ 'http.route': '/stock', tags: '["a","b"]' });
+    expect(select.links).toEqual([
+      {
+        trace_id: 'f'.repeat(32),
+        span_id: 'e'.repeat(16),
+        trace_state: '',
+        attributes: [{ key: 'why', value: 'batch' }],
+      },
+    ]);
+    expect(attrs(rows.get(sdkSpans.find((s) => s.name === 'GET /stock')!.spanContext().spanId)!)).toMatchObject({
+      'http.route': '/stock',
+      tags: '["a","b"]',
+    });
   });
 
   it('answers trace-by-id from the Parquet files', async () => {

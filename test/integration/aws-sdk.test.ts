@@ -24,11 +24,15 @@ const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:shipments';
 
 /** Runs `fn` inside a wrapped invocation and returns the spans it exported. */
-async function inInvocation(fn: () => Promise<unknown>, options: { baggage?: string; tracestate?: string } = {}): Promise<OtlpSpan[]> {
+async function inInvocation(
+  fn: () => Promise<unknown>,
+  options: { baggage?: string; tracestate?: string } = {},
+): Promise<OtlpSpan[]> {
   const handler = withTracing(
     async () => {
       let ctx = context.active();
-      if (options.baggage) ctx = propagation.setBaggage(ctx, propagation.createBaggage({ tenant: { value: options.baggage } }));
+      if (options.baggage)
+        ctx = propagation.setBaggage(ctx, propagation.createBaggage({ tenant: { value: options.baggage } }));
       await context.with(ctx, fn);
     },
     { endpoint: receiver().url },
@@ -36,18 +40,30 @@ async function inInvocation(fn: () => Promise<unknown>, options: { baggage?: str
   const headers = options.tracestate
     ? { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', tracestate: options.tracestate }
     : {};
-  await handler({ version: '2.0', routeKey: '$default', rawPath: '/', headers, requestContext: { http: { method: 'POST', path: '/' } } }, lambdaContext());
+  await handler(
+    {
+      version: '2.0',
+      routeKey: '$default',
+      rawPath: '/',
+      headers,
+      requestContext: { http: { method: 'POST', path: '/' } },
+    },
+    lambdaContext(),
+  );
   return receiver().spans();
 }
 
 /** `hoptrace.context.dropped`: the context fields a message went without. */
 const dropped = (span: OtlpSpan): string[] | undefined =>
-  (attr(span, 'hoptrace.context.dropped') as { values: Array<{ stringValue: string }> } | undefined)?.values.map((v) => v.stringValue);
+  (attr(span, 'hoptrace.context.dropped') as { values: Array<{ stringValue: string }> } | undefined)?.values.map(
+    (v) => v.stringValue,
+  );
 
 /** The size SQS and SNS count for a message on the wire: body, then each attribute's name, data type and value. */
 function wireBytes(body: string, attributes: Record<string, { DataType: string; StringValue?: string }> = {}): number {
   let bytes = Buffer.byteLength(body);
-  for (const [name, a] of Object.entries(attributes)) bytes += Buffer.byteLength(name) + Buffer.byteLength(a.DataType) + Buffer.byteLength(a.StringValue ?? '');
+  for (const [name, a] of Object.entries(attributes))
+    bytes += Buffer.byteLength(name) + Buffer.byteLength(a.DataType) + Buffer.byteLength(a.StringValue ?? '');
   return bytes;
 }
 
@@ -61,7 +77,11 @@ const CLIENT = 3;
 describe('instrumentAwsClient: SQS', () => {
   it('sends SendMessage with the PRODUCER span context in its message attributes, on the wire', async () => {
     const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
-    const input = { QueueUrl: QUEUE_URL, MessageBody: 'order 42', MessageAttributes: { kind: { DataType: 'String', StringValue: 'new' } } };
+    const input = {
+      QueueUrl: QUEUE_URL,
+      MessageBody: 'order 42',
+      MessageAttributes: { kind: { DataType: 'String', StringValue: 'new' } },
+    };
     const before = JSON.stringify(input);
     const spans = await inInvocation(() => sqs.send(new SendMessageCommand(input)));
 
@@ -77,7 +97,9 @@ describe('instrumentAwsClient: SQS', () => {
     expect(attr(producer!, 'aws.request_id')).toBe(aws.call('SendMessage').requestId);
     expect(attr(producer!, 'http.response.status_code')).toBe(200);
 
-    const wire = aws.call('SendMessage').body as { MessageAttributes: Record<string, { DataType: string; StringValue: string }> };
+    const wire = aws.call('SendMessage').body as {
+      MessageAttributes: Record<string, { DataType: string; StringValue: string }>;
+    };
     expect(wire.MessageAttributes.traceparent).toEqual({ DataType: 'String', StringValue: traceparentOf(producer!) });
     expect(wire.MessageAttributes.kind).toEqual({ DataType: 'String', StringValue: 'new' });
     expect(wire.MessageAttributes.tracestate).toBeUndefined();
@@ -89,32 +111,48 @@ describe('instrumentAwsClient: SQS', () => {
 
   it('adds tracestate and baggage when there is room, never more than 10 attributes', async () => {
     const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
-    const eight = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: `${i}` }]));
-    await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x', MessageAttributes: eight })), {
-      baggage: 'acme',
-      tracestate: 'vendor=1',
-    });
-    const attributes = (aws.call('SendMessage').body as { MessageAttributes: Record<string, unknown> }).MessageAttributes;
+    const eight = Object.fromEntries(
+      Array.from({ length: 8 }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: `${i}` }]),
+    );
+    await inInvocation(
+      () => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x', MessageAttributes: eight })),
+      {
+        baggage: 'acme',
+        tracestate: 'vendor=1',
+      },
+    );
+    const attributes = (aws.call('SendMessage').body as { MessageAttributes: Record<string, unknown> })
+      .MessageAttributes;
     expect(Object.keys(attributes)).toHaveLength(10);
     expect(attributes.traceparent).toBeDefined();
     expect(attributes.tracestate).toEqual({ DataType: 'String', StringValue: 'vendor=1' });
     expect(attributes.baggage).toBeUndefined();
 
     receiver().reset();
-    await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x' })), { baggage: 'acme', tracestate: 'vendor=1' });
-    const all = (aws.call('SendMessage').body as { MessageAttributes: Record<string, { StringValue: string }> }).MessageAttributes;
+    await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x' })), {
+      baggage: 'acme',
+      tracestate: 'vendor=1',
+    });
+    const all = (aws.call('SendMessage').body as { MessageAttributes: Record<string, { StringValue: string }> })
+      .MessageAttributes;
     expect(Object.keys(all).sort()).toEqual(['baggage', 'traceparent', 'tracestate']);
     expect(all.baggage!.StringValue).toBe('tenant=acme');
   });
 
   it('skips injection but keeps the span when 10 attributes leave no room, and says so once', async () => {
     const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
-    const ten = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: `${i}` }]));
+    const ten = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: `${i}` }]),
+    );
     let spans: OtlpSpan[] = [];
     const lines = await warningsWhile('sent without the trace context', async () => {
-      for (let i = 0; i < 2; i++) spans = await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x', MessageAttributes: ten })));
+      for (let i = 0; i < 2; i++)
+        spans = await inInvocation(() =>
+          sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x', MessageAttributes: ten })),
+        );
     });
-    const attributes = (aws.call('SendMessage').body as { MessageAttributes: Record<string, unknown> }).MessageAttributes;
+    const attributes = (aws.call('SendMessage').body as { MessageAttributes: Record<string, unknown> })
+      .MessageAttributes;
     expect(Object.keys(attributes)).toEqual(Object.keys(ten));
     const [producer] = byKind(spans, PRODUCER);
     expect(dropped(producer!)).toEqual(['traceparent']);
@@ -127,11 +165,17 @@ describe('instrumentAwsClient: SQS', () => {
     const user = { kind: { DataType: 'String', StringValue: 'new' } };
     // Room for traceparent and tracestate, not for the 4 KB of baggage.
     const body = 'b'.repeat(KIB_256 - wireBytes('', user) - 200);
-    const spans = await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: body, MessageAttributes: user })), {
-      baggage: 'x'.repeat(4000),
-      tracestate: 'vendor=1',
-    });
-    const wire = aws.call('SendMessage').body as { MessageBody: string; MessageAttributes: Record<string, { DataType: string; StringValue: string }> };
+    const spans = await inInvocation(
+      () => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: body, MessageAttributes: user })),
+      {
+        baggage: 'x'.repeat(4000),
+        tracestate: 'vendor=1',
+      },
+    );
+    const wire = aws.call('SendMessage').body as {
+      MessageBody: string;
+      MessageAttributes: Record<string, { DataType: string; StringValue: string }>;
+    };
     expect(wire.MessageBody).toBe(body);
     expect(Object.keys(wire.MessageAttributes).sort()).toEqual(['kind', 'traceparent', 'tracestate']);
     expect(wireBytes(wire.MessageBody, wire.MessageAttributes)).toBeLessThanOrEqual(KIB_256);
@@ -143,7 +187,10 @@ describe('instrumentAwsClient: SQS', () => {
     // A body with no room left at all is sent as it is, without any context.
     receiver().reset();
     const full = 'f'.repeat(KIB_256 - 10);
-    const again = await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: full })), { baggage: 'acme' });
+    const again = await inInvocation(
+      () => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: full })),
+      { baggage: 'acme' },
+    );
     expect(aws.call('SendMessage').body).toEqual({ QueueUrl: QUEUE_URL, MessageBody: full });
     expect(dropped(byKind(again, PRODUCER)[0]!)).toEqual(['traceparent', 'baggage']);
   });
@@ -151,11 +198,26 @@ describe('instrumentAwsClient: SQS', () => {
   it('counts a SendMessageBatch as a whole against 256 KiB', async () => {
     const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
     // Three bodies that leave room for about one traceparent attribute in all.
-    const entries = [1, 2, 3].map((i) => ({ Id: `m${i}`, MessageBody: String(i).repeat(Math.floor((KIB_256 - 150) / 3)) }));
-    const spans = await inInvocation(() => sqs.send(new SendMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: entries })), { baggage: 'acme' });
-    const wire = (aws.call('SendMessageBatch').body as { Entries: Array<{ MessageBody: string; MessageAttributes?: Record<string, { DataType: string; StringValue: string }> }> }).Entries;
+    const entries = [1, 2, 3].map((i) => ({
+      Id: `m${i}`,
+      MessageBody: String(i).repeat(Math.floor((KIB_256 - 150) / 3)),
+    }));
+    const spans = await inInvocation(
+      () => sqs.send(new SendMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: entries })),
+      { baggage: 'acme' },
+    );
+    const wire = (
+      aws.call('SendMessageBatch').body as {
+        Entries: Array<{
+          MessageBody: string;
+          MessageAttributes?: Record<string, { DataType: string; StringValue: string }>;
+        }>;
+      }
+    ).Entries;
     expect(wire.map((e) => e.MessageBody)).toEqual(entries.map((e) => e.MessageBody));
-    expect(wire.reduce((sum, e) => sum + wireBytes(e.MessageBody, e.MessageAttributes), 0)).toBeLessThanOrEqual(KIB_256);
+    expect(wire.reduce((sum, e) => sum + wireBytes(e.MessageBody, e.MessageAttributes), 0)).toBeLessThanOrEqual(
+      KIB_256,
+    );
     expect(wire[0]!.MessageAttributes?.traceparent).toBeDefined();
     expect(wire[2]!.MessageAttributes).toBeUndefined();
     const creates = spans.filter((s) => s.name === 'create orders');
@@ -165,21 +227,31 @@ describe('instrumentAwsClient: SQS', () => {
   it('keeps a traceparent attribute the user set', async () => {
     const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
     const own = { traceparent: { DataType: 'String', StringValue: 'mine' } };
-    await inInvocation(() => sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x', MessageAttributes: own })));
+    await inInvocation(() =>
+      sqs.send(new SendMessageCommand({ QueueUrl: QUEUE_URL, MessageBody: 'x', MessageAttributes: own })),
+    );
     expect((aws.call('SendMessage').body as { MessageAttributes: unknown }).MessageAttributes).toEqual(own);
   });
 
   it('gives every entry of SendMessageBatch a context of its own', async () => {
     const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
     const entries = [1, 2, 3].map((i) => ({ Id: `m${i}`, MessageBody: `body ${i}` }));
-    const spans = await inInvocation(() => sqs.send(new SendMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: entries })));
+    const spans = await inInvocation(() =>
+      sqs.send(new SendMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: entries })),
+    );
     const batch = spans.find((s) => s.name === 'send orders')!;
     expect(attr(batch, 'messaging.batch.message_count')).toBe(3);
     const creates = spans.filter((s) => s.name === 'create orders');
     expect(creates).toHaveLength(3);
     for (const c of creates) expect(c.parentSpanId).toBe(batch.spanId);
-    const wire = (aws.call('SendMessageBatch').body as { Entries: Array<{ MessageAttributes: { traceparent: { StringValue: string } } }> }).Entries;
-    expect(wire.map((e) => e.MessageAttributes.traceparent.StringValue).sort()).toEqual(creates.map(traceparentOf).sort());
+    const wire = (
+      aws.call('SendMessageBatch').body as {
+        Entries: Array<{ MessageAttributes: { traceparent: { StringValue: string } } }>;
+      }
+    ).Entries;
+    expect(wire.map((e) => e.MessageAttributes.traceparent.StringValue).sort()).toEqual(
+      creates.map(traceparentOf).sort(),
+    );
     expect(entries[0]).toEqual({ Id: 'm1', MessageBody: 'body 1' });
   });
 });
@@ -191,36 +263,63 @@ describe('instrumentAwsClient: SNS, EventBridge, Lambda', () => {
     const producer = spans.find((s) => s.name === 'publish shipments')!;
     expect(producer.kind).toBe(PRODUCER);
     expect(attr(producer, 'messaging.system')).toBe('aws_sns');
-    expect(snsAttributes(aws.call('Publish').body).traceparent).toEqual({ DataType: 'String', StringValue: traceparentOf(producer) });
+    expect(snsAttributes(aws.call('Publish').body).traceparent).toEqual({
+      DataType: 'String',
+      StringValue: traceparentOf(producer),
+    });
   });
 
   it('gives every PublishBatch entry a context of its own', async () => {
     const sns = instrumentAwsClient(new SNSClient(aws.clientConfig));
     const entries = [1, 2].map((i) => ({ Id: `e${i}`, Message: `m${i}` }));
-    const spans = await inInvocation(() => sns.send(new PublishBatchCommand({ TopicArn: TOPIC_ARN, PublishBatchRequestEntries: entries })));
-    const creates = spans.filter((s) => s.name === 'create shipments').map(traceparentOf).sort();
+    const spans = await inInvocation(() =>
+      sns.send(new PublishBatchCommand({ TopicArn: TOPIC_ARN, PublishBatchRequestEntries: entries })),
+    );
+    const creates = spans
+      .filter((s) => s.name === 'create shipments')
+      .map(traceparentOf)
+      .sort();
     const body = aws.call('PublishBatch').body;
-    const wire = [1, 2].map((i) => snsAttributes(body, `PublishBatchRequestEntries.member.${i}.MessageAttributes`).traceparent!.StringValue).sort();
+    const wire = [1, 2]
+      .map(
+        (i) => snsAttributes(body, `PublishBatchRequestEntries.member.${i}.MessageAttributes`).traceparent!.StringValue,
+      )
+      .sort();
     expect(wire).toEqual(creates);
   });
 
   it('never lets the context push an SNS message past 256 KiB', async () => {
     const sns = instrumentAwsClient(new SNSClient(aws.clientConfig));
     const message = 'm'.repeat(KIB_256 - 120);
-    const spans = await inInvocation(() => sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: message })), { baggage: 'x'.repeat(500) });
+    const spans = await inInvocation(() => sns.send(new PublishCommand({ TopicArn: TOPIC_ARN, Message: message })), {
+      baggage: 'x'.repeat(500),
+    });
     const wire = snsAttributes(aws.call('Publish').body);
     expect(aws.call('Publish').body.Message).toBe(message);
     expect(Object.keys(wire)).toEqual(['traceparent']);
-    expect(wireBytes(message, wire as Record<string, { DataType: string; StringValue: string }>)).toBeLessThanOrEqual(KIB_256);
+    expect(wireBytes(message, wire as Record<string, { DataType: string; StringValue: string }>)).toBeLessThanOrEqual(
+      KIB_256,
+    );
     expect(dropped(spans.find((s) => s.name === 'publish shipments')!)).toEqual(['baggage']);
   });
 
   it('adds the context to an EventBridge Detail as text: every other byte reaches AWS as the user wrote it', async () => {
     const events = instrumentAwsClient(new EventBridgeClient(aws.clientConfig));
-    const details = ['{"id": 9007199254740993, "price": 1.10, "dup": 1, "dup": 2}', '{ \n }', '  {"a":[1,{"b":"}"}]}\n\t ', '{}'];
-    const spans = await inInvocation(() => events.send(new PutEventsCommand({ Entries: details.map((Detail) => ({ Source: 'shop', DetailType: 'T', Detail })) })), {
-      baggage: 'acme',
-    });
+    const details = [
+      '{"id": 9007199254740993, "price": 1.10, "dup": 1, "dup": 2}',
+      '{ \n }',
+      '  {"a":[1,{"b":"}"}]}\n\t ',
+      '{}',
+    ];
+    const spans = await inInvocation(
+      () =>
+        events.send(
+          new PutEventsCommand({ Entries: details.map((Detail) => ({ Source: 'shop', DetailType: 'T', Detail })) }),
+        ),
+      {
+        baggage: 'acme',
+      },
+    );
     const creates = spans.filter((s) => s.name === 'create default').map(traceparentOf);
     const wire = (aws.call('PutEvents').body as { Entries: Array<{ Detail: string }> }).Entries.map((e) => e.Detail);
     const added = wire.map((detail) => /"_hoptrace":(\{[^{}]*\})/.exec(detail)![1]!);
@@ -240,7 +339,9 @@ describe('instrumentAwsClient: SNS, EventBridge, Lambda', () => {
 
   it('leaves a Detail that is not a JSON object unchanged and marks the span: the context could not be carried', async () => {
     const events = instrumentAwsClient(new EventBridgeClient(aws.clientConfig));
-    const spans = await inInvocation(() => events.send(new PutEventsCommand({ Entries: [{ Source: 'shop', DetailType: 'T', Detail: '[1,2]' }] })));
+    const spans = await inInvocation(() =>
+      events.send(new PutEventsCommand({ Entries: [{ Source: 'shop', DetailType: 'T', Detail: '[1,2]' }] })),
+    );
     expect((aws.call('PutEvents').body as { Entries: Array<{ Detail: string }> }).Entries[0]!.Detail).toBe('[1,2]');
     const create = spans.find((s) => s.name === 'create default')!;
     expect(dropped(create)).toEqual(['traceparent']);
@@ -267,10 +368,19 @@ describe('instrumentAwsClient: SNS, EventBridge, Lambda', () => {
   it('puts the context into a Lambda Invoke client context, keeping what was there', async () => {
     const lambda = instrumentAwsClient(new LambdaClient(aws.clientConfig));
     const clientContext = Buffer.from(JSON.stringify({ custom: { tenant: 'acme' }, env: { a: 1 } })).toString('base64');
-    const spans = await inInvocation(() => lambda.send(new InvokeCommand({ FunctionName: 'arn:aws:lambda:eu-west-1:1:function:billing:live', ClientContext: clientContext })));
+    const spans = await inInvocation(() =>
+      lambda.send(
+        new InvokeCommand({
+          FunctionName: 'arn:aws:lambda:eu-west-1:1:function:billing:live',
+          ClientContext: clientContext,
+        }),
+      ),
+    );
     const producer = spans.find((s) => s.name === 'invoke billing')!;
     expect(attr(producer, 'faas.invoked_name')).toBe('billing');
-    const sent = JSON.parse(Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString()) as {
+    const sent = JSON.parse(
+      Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString(),
+    ) as {
       custom: Record<string, string>;
       env: unknown;
     };
@@ -280,7 +390,11 @@ describe('instrumentAwsClient: SNS, EventBridge, Lambda', () => {
 
   it('leaves an asynchronous invoke (InvocationType Event) as it is and marks the span: Lambda does not deliver ClientContext', async () => {
     const lambda = instrumentAwsClient(new LambdaClient(aws.clientConfig));
-    const spans = await inInvocation(() => lambda.send(new InvokeCommand({ FunctionName: 'billing', InvocationType: 'Event', Payload: Buffer.from('{"a":1}') })));
+    const spans = await inInvocation(() =>
+      lambda.send(
+        new InvokeCommand({ FunctionName: 'billing', InvocationType: 'Event', Payload: Buffer.from('{"a":1}') }),
+      ),
+    );
     const call = aws.call('Invoke');
     expect(call.headers['x-amz-client-context']).toBeUndefined();
     expect(call.body.payload).toBe('{"a":1}');
@@ -292,16 +406,26 @@ describe('instrumentAwsClient: SNS, EventBridge, Lambda', () => {
 
   it('leaves out baggage first when the client context has no room for all of it', async () => {
     const lambda = instrumentAwsClient(new LambdaClient(aws.clientConfig));
-    const spans = await inInvocation(() => lambda.send(new InvokeCommand({ FunctionName: 'billing' })), { baggage: 'x'.repeat(3000) });
-    const sent = JSON.parse(Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString()) as { custom: Record<string, string> };
+    const spans = await inInvocation(() => lambda.send(new InvokeCommand({ FunctionName: 'billing' })), {
+      baggage: 'x'.repeat(3000),
+    });
+    const sent = JSON.parse(
+      Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString(),
+    ) as { custom: Record<string, string> };
     expect(Object.keys(sent.custom)).toEqual(['traceparent']);
     expect(dropped(spans.find((s) => s.name === 'invoke billing')!)).toEqual(['baggage']);
   });
 
   it('leaves an undecodable client context alone', async () => {
     const lambda = instrumentAwsClient(new LambdaClient(aws.clientConfig));
-    await inInvocation(() => lambda.send(new InvokeCommand({ FunctionName: 'billing', ClientContext: Buffer.from('not json').toString('base64') })));
-    expect(Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString()).toBe('not json');
+    await inInvocation(() =>
+      lambda.send(
+        new InvokeCommand({ FunctionName: 'billing', ClientContext: Buffer.from('not json').toString('base64') }),
+      ),
+    );
+    expect(Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString()).toBe(
+      'not json',
+    );
   });
 
   it('traces other calls as CLIENT spans and records failures with the same error rethrown', async () => {

@@ -4,7 +4,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { failuresOfTracesStatement, sameRootStatement, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, TRACE_WINDOW_DAYS, tracesStatement, valuesStatement, type Scope, type Statement } from '../../cli/src/archive/archive-sql';
+import {
+  failuresOfTracesStatement,
+  sameRootStatement,
+  spansOfNewestStatement,
+  spansOfTracesStatement,
+  summaryStatement,
+  TRACE_WINDOW_DAYS,
+  tracesStatement,
+  valuesStatement,
+  type Scope,
+  type Statement,
+} from '../../cli/src/archive/archive-sql';
 import { athenaLiteral } from '../../cli/src/archive/athena';
 import { openSpanTable, type PlainRow, type SpanTable } from '../../cli/src/archive/duckdb-table';
 import type { Filters } from '../../cli/src/analysis/filters';
@@ -60,17 +71,21 @@ class AthenaStandIn {
           res.end(JSON.stringify(payload));
         };
         const invalid = (message: string): void => reply(400, { __type: 'InvalidRequestException', Message: message });
-        if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256')) return invalid('request not signed');
+        if (!String(req.headers.authorization ?? '').startsWith('AWS4-HMAC-SHA256'))
+          return invalid('request not signed');
         const input = JSON.parse(body) as Record<string, unknown>;
         if (target === 'StartQueryExecution') {
           const sql = String(input.QueryString);
           const parameters = (input.ExecutionParameters as string[] | undefined) ?? [];
           this.parameters.push(parameters);
           if (input.WorkGroup !== WORKGROUP) return invalid(`WorkGroup ${String(input.WorkGroup)} is not found.`);
-          if ((input.QueryExecutionContext as { Database?: string }).Database !== DATABASE) return invalid('wrong database');
+          if ((input.QueryExecutionContext as { Database?: string }).Database !== DATABASE)
+            return invalid('wrong database');
           if (DUCKDB_ONLY.test(sql)) return invalid(`DuckDB syntax in the Athena query: ${DUCKDB_ONLY.exec(sql)![0]}`);
-          if ((sql.match(/\?/g) ?? []).length !== parameters.length) return invalid('ExecutionParameters do not match the placeholders');
-          if (!parameters.every((p) => /^'(?:[^']|'')*'$|^-?\d+(\.\d+)?$/.test(p))) return invalid('an ExecutionParameter that is not a literal');
+          if ((sql.match(/\?/g) ?? []).length !== parameters.length)
+            return invalid('ExecutionParameters do not match the placeholders');
+          if (!parameters.every((p) => /^'(?:[^']|'')*'$|^-?\d+(\.\d+)?$/.test(p)))
+            return invalid('an ExecutionParameter that is not a literal');
           const canned = this.answers.get(`${sql}\n${parameters.join('\n')}`);
           const failure = this.failNext;
           this.failNext = undefined;
@@ -83,11 +98,19 @@ class AthenaStandIn {
         if (!execution) return invalid('QueryExecution not found');
         if (target === 'GetQueryExecution') {
           execution.polls++;
-          const state = execution.polls === 1 ? 'QUEUED' : execution.polls === 2 ? 'RUNNING' : (execution.failure?.state ?? 'SUCCEEDED');
+          const state =
+            execution.polls === 1
+              ? 'QUEUED'
+              : execution.polls === 2
+                ? 'RUNNING'
+                : (execution.failure?.state ?? 'SUCCEEDED');
           return reply(200, {
             QueryExecution: {
               QueryExecutionId: input.QueryExecutionId,
-              Status: { State: state, ...(execution.failure && execution.polls > 2 ? { StateChangeReason: execution.failure.reason } : {}) },
+              Status: {
+                State: state,
+                ...(execution.failure && execution.polls > 2 ? { StateChangeReason: execution.failure.reason } : {}),
+              },
               Statistics: { DataScannedInBytes: 123456 },
             },
           });
@@ -97,12 +120,27 @@ class AthenaStandIn {
           const start = input.NextToken ? Number(input.NextToken) : 0;
           const size = Math.min(Number(input.MaxResults ?? 1000), PAGE);
           const text = (value: PlainRow[string]) => (value === null ? {} : { VarCharValue: String(value) });
-          const page = rows.slice(start, start + size).map((row) => ({ Data: columns.map((c) => text(row[c] ?? null)) }));
+          const page = rows
+            .slice(start, start + size)
+            .map((row) => ({ Data: columns.map((c) => text(row[c] ?? null)) }));
           const header = start === 0 ? [{ Data: columns.map((c) => ({ VarCharValue: c })) }] : [];
           return reply(200, {
             ResultSet: {
               Rows: [...header, ...page],
-              ResultSetMetadata: { ColumnInfo: columns.map((c) => ({ CatalogName: 'hive', SchemaName: '', TableName: '', Name: c, Label: c, Type: typeOf(rows, c), Precision: 0, Scale: 0, Nullable: 'UNKNOWN', CaseSensitive: false })) },
+              ResultSetMetadata: {
+                ColumnInfo: columns.map((c) => ({
+                  CatalogName: 'hive',
+                  SchemaName: '',
+                  TableName: '',
+                  Name: c,
+                  Label: c,
+                  Type: typeOf(rows, c),
+                  Precision: 0,
+                  Scale: 0,
+                  Nullable: 'UNKNOWN',
+                  CaseSensitive: false,
+                })),
+              },
             },
             ...(start + size < rows.length ? { NextToken: String(start + size) } : {}),
             UpdateCount: 0,
@@ -117,7 +155,8 @@ class AthenaStandIn {
 /** The Athena type of a column, as the engine would declare it from the values. */
 function typeOf(rows: PlainRow[], column: string): string {
   const values = rows.map((r) => r[column]).filter((v) => v !== null && v !== undefined);
-  if (values.length > 0 && values.every((v) => typeof v === 'number')) return values.every((v) => Number.isInteger(v)) ? 'bigint' : 'double';
+  if (values.length > 0 && values.every((v) => typeof v === 'number'))
+    return values.every((v) => Number.isInteger(v)) ? 'bigint' : 'double';
   if (values.length > 0 && values.every((v) => typeof v === 'boolean')) return 'boolean';
   return 'varchar';
 }
@@ -159,11 +198,14 @@ async function can(question: (scope: Scope) => Statement, filters: Filters = {})
 async function canTraces(limit: number, filters: Filters = {}): Promise<void> {
   await can((scope) => tracesStatement(scope, limit), filters);
   const duck = tracesStatement({ dialect: 'duckdb', table: 'otel_traces', filters }, limit);
-  const failed = (await table.select(duck.sql, duck.parameters)).filter((row) => Number(row.errors) > 0).map((row) => String(row.trace_id));
+  const failed = (await table.select(duck.sql, duck.parameters))
+    .filter((row) => Number(row.errors) > 0)
+    .map((row) => String(row.trace_id));
   if (failed.length > 0) await can((scope) => failuresOfTracesStatement(scope, failed), filters);
 }
 
-const athena = (...argv: string[]) => json(...argv, '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', endpoint);
+const athena = (...argv: string[]) =>
+  json(...argv, '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', endpoint);
 
 describe('hoptrace --athena', () => {
   it('traces: polled to completion, paged, typed, as --archive answers', async () => {
@@ -198,10 +240,12 @@ describe('hoptrace --athena', () => {
   it('stats --by: the values, then one summary per value, as --archive answers', async () => {
     await can((scope) => valuesStatement(scope, 'tenant'));
     await can((scope) => summaryStatement(scope, ['stats']), { query: withValues(undefined, 'tenant', ['acme']) });
-    expect(await athena('stats', '--by', 'tenant')).toEqual(await json('stats', '--by', 'tenant', '--archive', archive));
+    expect(await athena('stats', '--by', 'tenant')).toEqual(
+      await json('stats', '--by', 'tenant', '--archive', archive),
+    );
   });
 
-  it('compare <trace>: its root operation\'s peers, then the two traces, as --archive answers', async () => {
+  it("compare <trace>: its root operation's peers, then the two traces, as --archive answers", async () => {
     await can((scope) => sameRootStatement(scope, traceId(12)));
     for (const id of [12, 28]) await can((scope) => spansOfTracesStatement(scope, [traceId(id)]));
     expect(await athena('compare', traceId(12))).toEqual(await json('compare', traceId(12), '--archive', archive));
@@ -249,12 +293,17 @@ describe('hoptrace --athena', () => {
 
 describe('hoptrace --athena: failures', () => {
   it('a failed query, with its reason', async () => {
-    standIn.failNext = { state: 'FAILED', reason: 'TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.hoptrace.otel_traces does not exist' };
+    standIn.failNext = {
+      state: 'FAILED',
+      reason: 'TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.hoptrace.otel_traces does not exist',
+    };
     const error = await failureOf(athena('stats'));
-    expect(error.message).toBe(`Athena query q-${standIn.executions.size} failed: TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.hoptrace.otel_traces does not exist`);
+    expect(error.message).toBe(
+      `Athena query q-${standIn.executions.size} failed: TABLE_NOT_FOUND: line 1:1: Table awsdatacatalog.hoptrace.otel_traces does not exist`,
+    );
   });
 
-  it('a query cancelled at the workgroup\'s bytes-scanned cap', async () => {
+  it("a query cancelled at the workgroup's bytes-scanned cap", async () => {
     standIn.failNext = { state: 'CANCELLED', reason: 'Query cancelled! : Bytes scanned limit was exceeded' };
     const error = await failureOf(athena('stats'));
     expect(error.message).toBe(
@@ -264,12 +313,18 @@ describe('hoptrace --athena: failures', () => {
 
   it('a query cancelled by someone', async () => {
     standIn.failNext = { state: 'CANCELLED', reason: 'Query cancelled by user' };
-    expect((await failureOf(athena('stats'))).message).toMatch(/^Athena query q-\d+ was cancelled: Query cancelled by user$/);
+    expect((await failureOf(athena('stats'))).message).toMatch(
+      /^Athena query q-\d+ was cancelled: Query cancelled by user$/,
+    );
   });
 
   it('an unknown workgroup: the service refuses the query', async () => {
-    const error = await failureOf(json('stats', '--athena', '--workgroup', 'nope', '--database', DATABASE, '--endpoint', endpoint));
-    expect(error.message).toBe(`Athena (workgroup "nope", database "${DATABASE}") refused the query: InvalidRequestException: WorkGroup nope is not found.`);
+    const error = await failureOf(
+      json('stats', '--athena', '--workgroup', 'nope', '--database', DATABASE, '--endpoint', endpoint),
+    );
+    expect(error.message).toBe(
+      `Athena (workgroup "nope", database "${DATABASE}") refused the query: InvalidRequestException: WorkGroup nope is not found.`,
+    );
   });
 
   it('no credentials', async () => {
@@ -280,7 +335,9 @@ describe('hoptrace --athena: failures', () => {
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     try {
-      expect((await failureOf(athena('stats'))).message).toMatch(/^no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
+      expect((await failureOf(athena('stats'))).message).toMatch(
+        /^no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+      );
     } finally {
       process.env = saved;
     }
@@ -291,12 +348,27 @@ describe('hoptrace --athena: failures', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const error = await failureOf(json('stats', '--athena', '--workgroup', WORKGROUP, '--database', DATABASE, '--endpoint', `http://127.0.0.1:${port}`));
+    const error = await failureOf(
+      json(
+        'stats',
+        '--athena',
+        '--workgroup',
+        WORKGROUP,
+        '--database',
+        DATABASE,
+        '--endpoint',
+        `http://127.0.0.1:${port}`,
+      ),
+    );
     expect(error.message).toBe(`cannot reach Athena at http://127.0.0.1:${port}: connection refused`);
   });
 
   it('--athena without its workgroup and database', async () => {
-    expect((await failureOf(json('stats', '--athena', '--workgroup', WORKGROUP))).message).toMatch(/^--athena needs --workgroup W and --database D/);
-    expect((await failureOf(json('stats', '--archive', archive, '--database', DATABASE))).message).toBe('--workgroup and --database go with --athena');
+    expect((await failureOf(json('stats', '--athena', '--workgroup', WORKGROUP))).message).toMatch(
+      /^--athena needs --workgroup W and --database D/,
+    );
+    expect((await failureOf(json('stats', '--archive', archive, '--database', DATABASE))).message).toBe(
+      '--workgroup and --database go with --athena',
+    );
   });
 });

@@ -52,7 +52,12 @@ beforeAll(async () => {
   runs = { files: files!, archive: archive!, typical: typical!, critical: critical!, same: same! };
   kinesis = await startKinesalite();
   await createStream(kinesis.client, STREAM, 2);
-  await kinesis.client.send(new PutRecordsCommand({ StreamName: STREAM, Records: canary.map((specs, i) => ({ PartitionKey: String(i), Data: record(specs) })) }));
+  await kinesis.client.send(
+    new PutRecordsCommand({
+      StreamName: STREAM,
+      Records: canary.map((specs, i) => ({ PartitionKey: String(i), Data: record(specs) })),
+    }),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -69,7 +74,12 @@ describe('hoptrace compare and trace --critical, run as a command', () => {
     expect([files.code, files.stderr, archive.code, archive.stderr]).toEqual([0, '', 0, '']);
     const result = JSON.parse(files.stdout) as SideComparison;
     expect(JSON.parse(archive.stdout)).toEqual(result);
-    expect(result.operations.find((o) => o.name === 'GET /items')!.delta).toEqual({ p50Ms: 221, p95Ms: 383, p99Ms: 401, errorRate: 0.05 });
+    expect(result.operations.find((o) => o.name === 'GET /items')!.delta).toEqual({
+      p50Ms: 221,
+      p95Ms: 383,
+      p99Ms: 401,
+      errorRate: 0.05,
+    });
   });
 
   it('compare <trace> with its typical one, and trace --critical, from the archive', () => {
@@ -84,7 +94,9 @@ describe('hoptrace compare and trace --critical, run as a command', () => {
   it('bad input exits 2 with the reason on stderr', () => {
     const { same } = runs;
     expect([same.code, same.stdout]).toEqual([2, '']);
-    expect(same.stderr).toBe(`hoptrace: compare ${traceId(5)} ${traceId(5)}: the same trace twice; give two traces, or one to compare with its operation's typical trace\n`);
+    expect(same.stderr).toBe(
+      `hoptrace: compare ${traceId(5)} ${traceId(5)}: the same trace twice; give two traces, or one to compare with its operation's typical trace\n`,
+    );
   });
 });
 

@@ -17,7 +17,10 @@ let files: string[];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-cli-pack-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: join(ROOT, 'cli'), env: { ...process.env, npm_config_loglevel: 'error' } });
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], {
+    cwd: join(ROOT, 'cli'),
+    env: { ...process.env, npm_config_loglevel: 'error' },
+  });
   const [packed] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
   files = packed!.files.map((f) => f.path).sort();
   await run('tar', ['-xzf', join(dir, packed!.filename), '-C', dir]);
@@ -25,7 +28,10 @@ beforeAll(async () => {
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   mkdirSync(join(dir, 'records'));
   writeFileSync(join(dir, 'records', 'r1'), record([{ id: 1, name: 'POST /orders', start: 0, end: 40, kind: 2 }]));
-  writeFileSync(join(dir, 'records', 'r2'), record([{ trace: 2, id: 1, name: 'POST /orders', start: 100, end: 190, kind: 2 }]));
+  writeFileSync(
+    join(dir, 'records', 'r2'),
+    record([{ trace: 2, id: 1, name: 'POST /orders', start: 100, end: 190, kind: 2 }]),
+  );
 }, 120_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,10 +43,25 @@ describe('the packed hoptrace-cli package', () => {
   });
 
   it('runs from its built JavaScript', async () => {
-    const { stdout } = await run(process.execPath, [join(dir, 'package', 'bin', 'hoptrace.mjs'), 'traces', '--json', '--dir', join(dir, 'records')], { env: { ...process.env, NODE_OPTIONS: '' } });
-    expect(JSON.parse(stdout)).toEqual([expect.objectContaining({ rootName: 'POST /orders', spanCount: 1, durationMs: 90 }), expect.objectContaining({ rootName: 'POST /orders', spanCount: 1, durationMs: 40 })]);
+    const { stdout } = await run(
+      process.execPath,
+      [join(dir, 'package', 'bin', 'hoptrace.mjs'), 'traces', '--json', '--dir', join(dir, 'records')],
+      { env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    expect(JSON.parse(stdout)).toEqual([
+      expect.objectContaining({ rootName: 'POST /orders', spanCount: 1, durationMs: 90 }),
+      expect.objectContaining({ rootName: 'POST /orders', spanCount: 1, durationMs: 40 }),
+    ]);
     // compare <trace>: the other trace of the operation is its typical one.
-    const compared = await run(process.execPath, [join(dir, 'package', 'bin', 'hoptrace.mjs'), 'compare', traceId(1), '--json', '--dir', join(dir, 'records')], { env: { ...process.env, NODE_OPTIONS: '' } });
-    expect(JSON.parse(compared.stdout)).toMatchObject({ b: { traceId: traceId(2) }, matched: 1, changed: [{ name: 'POST /orders', aMs: 40, bMs: 90, deltaMs: 50, ratio: 2.25 }] });
+    const compared = await run(
+      process.execPath,
+      [join(dir, 'package', 'bin', 'hoptrace.mjs'), 'compare', traceId(1), '--json', '--dir', join(dir, 'records')],
+      { env: { ...process.env, NODE_OPTIONS: '' } },
+    );
+    expect(JSON.parse(compared.stdout)).toMatchObject({
+      b: { traceId: traceId(2) },
+      matched: 1,
+      changed: [{ name: 'POST /orders', aMs: 40, bMs: 90, deltaMs: 50, ratio: 2.25 }],
+    });
   }, 60_000);
 });

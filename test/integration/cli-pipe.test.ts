@@ -17,7 +17,9 @@ beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-pipe-'));
   file = join(dir, 'spans.jsonl');
   // Far more output than a pipe's buffer holds, so writes go on after the reader has gone.
-  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify(request([{ trace: i + 1, id: 1, name: `GET /items/${i}`, start: i, end: i + 5, kind: 2 }])));
+  const lines = Array.from({ length: 3000 }, (_, i) =>
+    JSON.stringify(request([{ trace: i + 1, id: 1, name: `GET /items/${i}`, start: i, end: i + 5, kind: 2 }])),
+  );
   writeFileSync(file, `${lines.join('\n')}\n`);
 });
 
@@ -25,7 +27,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hoptrace in a pipeline', { timeout: 60_000 }, () => {
   it('stops quietly (exit 0, nothing on stderr) when the reader closes the pipe', async () => {
-    const child = spawn(process.execPath, [BIN, 'traces', '--json', '--limit', '3000', '--file', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'traces', '--json', '--limit', '3000', '--file', file], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     // As `head -1` does: read the first chunk, then close the read end.

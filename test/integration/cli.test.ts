@@ -20,7 +20,10 @@ const exec = promisify(execFile);
 let ingest: LocalIngest;
 const traceIds: string[] = [];
 
-async function hoptrace(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+async function hoptrace(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { cwd: ROOT, env, timeout: 60_000 });
     return { code: 0, stdout, stderr };
@@ -49,7 +52,10 @@ beforeAll(async () => {
         const headers: Record<string, string> = {};
         propagation.inject(context.active(), headers);
         try {
-          await inventory({ ...httpApiEvent(headers, 'GET /inventory/{sku}'), rawPath: `/inventory/${event.sku}` } as never, lambdaContext({ functionName: 'inventory' }));
+          await inventory(
+            { ...httpApiEvent(headers, 'GET /inventory/{sku}'), rawPath: `/inventory/${event.sku}` } as never,
+            lambdaContext({ functionName: 'inventory' }),
+          );
           return { statusCode: 200 };
         } catch {
           return { statusCode: 409 };
@@ -77,12 +83,21 @@ describe('hoptrace reads the stream back', () => {
     // functions' first invocations, the two cold starts.
     expect(rows.map((r) => r.coldStarts).sort()).toEqual([0, 0, 2]);
 
-    const failed = JSON.parse((await hoptrace(['traces', '--json', '--errors', ...fromStream()])).stdout) as TraceSummary[];
+    const failed = JSON.parse(
+      (await hoptrace(['traces', '--json', '--errors', ...fromStream()])).stdout,
+    ) as TraceSummary[];
     expect(failed.map((r) => r.traceId)).toEqual([traceIds[1]]);
 
-    const detail = JSON.parse((await hoptrace(['trace', traceIds[1]!, '--json', ...fromStream()])).stdout) as TraceDetail;
+    const detail = JSON.parse(
+      (await hoptrace(['trace', traceIds[1]!, '--json', ...fromStream()])).stdout,
+    ) as TraceDetail;
     expect(detail.orphans).toEqual([]);
-    const inventoryRoot = detail.spans.find((s) => s.service === 'inventory' && s.parentSpanId !== undefined && detail.spans.find((p) => p.spanId === s.parentSpanId)?.service === 'api')!;
+    const inventoryRoot = detail.spans.find(
+      (s) =>
+        s.service === 'inventory' &&
+        s.parentSpanId !== undefined &&
+        detail.spans.find((p) => p.spanId === s.parentSpanId)?.service === 'api',
+    )!;
     expect(inventoryRoot).toMatchObject({ status: 'error', critical: true });
     expect(detail.spans[0]).toMatchObject({ service: 'api', startMs: 0, critical: true });
 
@@ -96,21 +111,41 @@ describe('hoptrace reads the stream back', () => {
       ['inventory', 3],
     ]);
     const map = JSON.parse((await hoptrace(['map', '--json', ...fromStream()])).stdout) as ServiceMap;
-    expect(map.edges).toEqual([expect.objectContaining({ from: 'api', to: 'inventory', kind: 'sync', count: 3, errors: 1 })]);
+    expect(map.edges).toEqual([
+      expect.objectContaining({ from: 'api', to: 'inventory', kind: 'sync', count: 3, errors: 1 }),
+    ]);
   }, 120_000);
 
   it('a stream that does not exist: a clear message and a non-zero exit', async () => {
-    const { code, stderr } = await hoptrace(['traces', '--stream', 'no-such-stream', '--endpoint', ingest.kinesis.endpoint]);
+    const { code, stderr } = await hoptrace([
+      'traces',
+      '--stream',
+      'no-such-stream',
+      '--endpoint',
+      ingest.kinesis.endpoint,
+    ]);
     expect(code).toBe(1);
     expect(stderr).toBe(`hoptrace: stream "no-such-stream" does not exist at ${ingest.kinesis.endpoint}\n`);
   }, 60_000);
 
   it('no AWS credentials or no region: a clear message and a non-zero exit', async () => {
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent' };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: '/nonexistent',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/nonexistent',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+    };
     const { code, stderr } = await hoptrace(['traces', '--stream', STREAM, '--region', 'eu-west-1'], env);
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^hoptrace: no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/);
-    const noRegion = await hoptrace(['traces', '--stream', STREAM], { ...env, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    expect(stderr).toMatch(
+      /^hoptrace: no AWS credentials: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+    );
+    const noRegion = await hoptrace(['traces', '--stream', STREAM], {
+      ...env,
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+    });
     expect([noRegion.code, noRegion.stderr]).toEqual([1, 'hoptrace: no AWS region: pass --region or set AWS_REGION\n']);
   }, 60_000);
 });

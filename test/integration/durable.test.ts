@@ -20,7 +20,10 @@ let testing: typeof import('@aws/durable-execution-sdk-js-testing');
 let workflow: Handler;
 
 /** One invocation in a fresh Node process, its checkpoint calls answered here. */
-function inFreshProcess(event: { durableExecutionClient: Record<string, (params: unknown) => Promise<unknown>> } & Record<string, unknown>, context: Record<string, unknown>): Promise<unknown> {
+function inFreshProcess(
+  event: { durableExecutionClient: Record<string, (params: unknown) => Promise<unknown>> } & Record<string, unknown>,
+  context: Record<string, unknown>,
+): Promise<unknown> {
   const child = fork(FIXTURE, [], {
     execArgv: ['--import', 'tsx'],
     serialization: 'advanced',
@@ -38,7 +41,11 @@ function inFreshProcess(event: { durableExecutionClient: Record<string, (params:
     });
     const { CheckpointToken, DurableExecutionArn, InitialExecutionState } = event;
     const plain = Object.fromEntries(Object.entries(context).filter(([, v]) => typeof v !== 'function'));
-    child.send({ kind: 'start', input: { CheckpointToken, DurableExecutionArn, InitialExecutionState }, context: plain });
+    child.send({
+      kind: 'start',
+      input: { CheckpointToken, DurableExecutionArn, InitialExecutionState },
+      context: plain,
+    });
   });
 }
 
@@ -66,7 +73,10 @@ describe.skipIf(!supported)('hoptrace/durable under the durable execution SDK an
   async function run(handlerFunction: Handler, payload: unknown): Promise<Run> {
     const runner: Runner = new testing.LocalDurableTestRunner({ handlerFunction: handlerFunction as never });
     const execution = await runner.run({ payload });
-    expect({ status: execution.getStatus(), error: execution.getStatus() === 'FAILED' ? execution.getError() : undefined }).toEqual({ status: 'SUCCEEDED', error: undefined });
+    expect({
+      status: execution.getStatus(),
+      error: execution.getStatus() === 'FAILED' ? execution.getError() : undefined,
+    }).toEqual({ status: 'SUCCEEDED', error: undefined });
     expect(execution.getResult()).toEqual({ receipt: 'receipt-o-1' });
     const spans = receiver().spans();
     const requests = [...receiver().requests];
@@ -84,7 +94,8 @@ describe.skipIf(!supported)('hoptrace/durable under the durable execution SDK an
     const arn = attr(root[0]!, 'hoptrace.durable.execution_arn');
     expect(typeof arn).toBe('string');
     // The init span and the user's own spans hang under an invocation that carries it.
-    for (const span of spans.filter((s) => s.name !== 'query orders table' && s.name !== 'init')) expect(attr(span, 'hoptrace.durable.execution_arn')).toBe(arn);
+    for (const span of spans.filter((s) => s.name !== 'query orders table' && s.name !== 'init'))
+      expect(attr(span, 'hoptrace.durable.execution_arn')).toBe(arn);
     return { root: root[0]!, invocationSpans };
   }
 
@@ -112,7 +123,9 @@ describe.skipIf(!supported)('hoptrace/durable under the durable execution SDK an
 
   it('records each attempt of a retried step, the failed one as an error', () => {
     const { spans } = plain;
-    const attempts = byName(spans, 'charge card').sort((a, b) => Number(attr(a, 'hoptrace.durable.attempt')) - Number(attr(b, 'hoptrace.durable.attempt')));
+    const attempts = byName(spans, 'charge card').sort(
+      (a, b) => Number(attr(a, 'hoptrace.durable.attempt')) - Number(attr(b, 'hoptrace.durable.attempt')),
+    );
     expect(attempts.map((s) => attr(s, 'hoptrace.durable.attempt'))).toEqual([1, 2]);
     expect(attempts[0]!.status?.code).toBe(2);
     expect(attempts[0]!.status?.message).toBe('card network timeout');
@@ -120,7 +133,10 @@ describe.skipIf(!supported)('hoptrace/durable under the durable execution SDK an
   });
 
   it("continues the caller's trace when the execution's input carries a traceparent", async () => {
-    const { spans, invocations } = await run(workflow, { orderId: 'o-1', traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01` });
+    const { spans, invocations } = await run(workflow, {
+      orderId: 'o-1',
+      traceparent: `00-${CALLER_TRACE_ID}-${CALLER_SPAN_ID}-01`,
+    });
     const { root } = expectOneTrace(spans, invocations);
     expect(root.traceId).toBe(CALLER_TRACE_ID);
     expect(root.parentSpanId).toBe(CALLER_SPAN_ID);
@@ -128,7 +144,8 @@ describe.skipIf(!supported)('hoptrace/durable under the durable execution SDK an
 
   it('continues the same trace when a replay runs in a fresh process', async () => {
     let calls = 0;
-    const handler: Handler = (event, context) => (++calls === 1 ? workflow(event, context) : inFreshProcess(event as never, context as never));
+    const handler: Handler = (event, context) =>
+      ++calls === 1 ? workflow(event, context) : inFreshProcess(event as never, context as never);
     const { spans, requests, invocations } = await run(handler, { orderId: 'o-1' });
     expect(calls).toBeGreaterThanOrEqual(2);
     const { root, invocationSpans } = expectOneTrace(spans, invocations);

@@ -68,7 +68,11 @@ describe('a failing endpoint never breaks or stalls the handler', () => {
     ['answers 500', [{ kind: 'status', status: 500 }], () => expect(receiver().attempts).toBe(1)],
     ['answers 400', [{ kind: 'status', status: 400 }], () => expect(receiver().attempts).toBe(1)],
     // Not waited for: a retry after it would be past the budget.
-    ['answers 429 with a Retry-After past the budget', [{ kind: 'status', status: 429, retryAfter: String(slowMs / 1000) }], () => expect(receiver().attempts).toBe(1)],
+    [
+      'answers 429 with a Retry-After past the budget',
+      [{ kind: 'status', status: 429, retryAfter: String(slowMs / 1000) }],
+      () => expect(receiver().attempts).toBe(1),
+    ],
     [
       'answers 503 again and again',
       Array.from({ length: 50 }, () => ({ kind: 'status', status: 503 }) as Behaviour),
@@ -78,7 +82,11 @@ describe('a failing endpoint never breaks or stalls the handler', () => {
       },
     ],
     // Returned before the endpoint answered (it records a request as it answers).
-    ['answers slower than the budget', [{ kind: 'slow', ms: slowMs }], () => expect(receiver().requests).toHaveLength(0)],
+    [
+      'answers slower than the budget',
+      [{ kind: 'slow', ms: slowMs }],
+      () => expect(receiver().requests).toHaveLength(0),
+    ],
   ];
 
   it.each(cases)('returns the result within the budget when the endpoint %s', async (_label, behaviours, check) => {
@@ -118,21 +126,33 @@ describe('retryable failures are retried within the budget', () => {
     receiver().next({ kind: 'status', status: 429, retryAfter: '0' });
     await invoke(receiver().url, RETRY_BUDGET_MS);
     expect(receiver().attempts).toBe(2);
-    expect(receiver().spans().map((s) => s.name)).toContain('work');
+    expect(
+      receiver()
+        .spans()
+        .map((s) => s.name),
+    ).toContain('work');
   });
 
   it('backs off after 502/503/504 and delivers', async () => {
     receiver().next({ kind: 'status', status: 502 }, { kind: 'status', status: 503 }, { kind: 'status', status: 504 });
     await invoke(receiver().url, RETRY_BUDGET_MS);
     expect(receiver().attempts).toBe(4);
-    expect(receiver().spans().map((s) => s.name)).toContain('work');
+    expect(
+      receiver()
+        .spans()
+        .map((s) => s.name),
+    ).toContain('work');
   });
 
   it('retries on a fresh connection when the response is cut mid-body', async () => {
     receiver().next({ kind: 'reset-mid-body' });
     await invoke(receiver().url, RETRY_BUDGET_MS);
     expect(receiver().attempts).toBe(2);
-    expect(receiver().spans().map((s) => s.name)).toContain('work');
+    expect(
+      receiver()
+        .spans()
+        .map((s) => s.name),
+    ).toContain('work');
   });
 });
 
@@ -148,7 +168,12 @@ describe('the backoff has a floor', () => {
 describe('the remaining time caps the flush', () => {
   it('never flushes past the deadline minus the margin', async () => {
     receiver().next({ kind: 'hang' });
-    const handler = withTracing(async () => 'ok', { endpoint: receiver().url, flushTimeoutMs: 60_000, flushMarginMs: 200, timeoutGuardMs: 0 });
+    const handler = withTracing(async () => 'ok', {
+      endpoint: receiver().url,
+      flushTimeoutMs: 60_000,
+      flushMarginMs: 200,
+      timeoutGuardMs: 0,
+    });
     const context = lambdaContext({ timeoutMs: 1000 });
     await handler({}, context);
     // Lambda's deadline not reached: the flush stopped short of it, not the endpoint's minute.
@@ -164,7 +189,9 @@ describe('failure logging', () => {
     });
     expect(receiver().attempts).toBe(5);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\[hoptrace\] export of \d+ span\(s\) to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: HTTP 500; dropped\.$/);
+    expect(lines[0]).toMatch(
+      /^\[hoptrace\] export of \d+ span\(s\) to http:\/\/127\.0\.0\.1:\d+\/v1\/traces failed: HTTP 500; dropped\.$/,
+    );
   });
 });
 
@@ -193,7 +220,12 @@ describe('the request timeout (OTEL_EXPORTER_OTLP_TIMEOUT) applies per request, 
   it('gives up on a hanging request after the request timeout, though the budget has a minute left', async () => {
     receiver().next({ kind: 'hang' });
     // Without the request timeout this waits out the minute and the test times out.
-    const handler = withTracing(async () => 'ok', { endpoint: receiver().url, flushTimeoutMs: 60_000, requestTimeoutMs: 100, spool: false });
+    const handler = withTracing(async () => 'ok', {
+      endpoint: receiver().url,
+      flushTimeoutMs: 60_000,
+      requestTimeoutMs: 100,
+      spool: false,
+    });
     expect(await handler({}, lambdaContext({ timeoutMs: 120_000 }))).toBe('ok');
     expect(receiver().attempts).toBe(1);
   });
@@ -228,7 +260,10 @@ describe('a dead endpoint trips the circuit breaker', () => {
     return { invoke: () => handler({}, lambdaContext()), made };
   }
 
-  const spooled = (): number => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.json')).length;
+  const spooled = (): number =>
+    readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => f.endsWith('.json')).length;
   // Past the longest wait between probes.
   const probeDue = (): void => advanceWallClock(61_000);
 
@@ -247,7 +282,9 @@ describe('a dead endpoint trips the circuit breaker', () => {
       expect(endpoint.attempts).toBe(tried);
     });
     expect(opened).toHaveLength(1);
-    expect(opened[0]).toMatch(/failed several flushes in a row \(.+\); spans go to the spool without a request until a probe, first in 5 s/);
+    expect(opened[0]).toMatch(
+      /failed several flushes in a row \(.+\); spans go to the spool without a request until a probe, first in 5 s/,
+    );
     expect(spooled()).toBeGreaterThan(0);
     const { invoke, made } = traced!;
 
@@ -261,7 +298,10 @@ describe('a dead endpoint trips the circuit breaker', () => {
     endpoint.always({ kind: 'ok' });
     probeDue();
     await invoke();
-    const delivered = endpoint.spans().filter((s) => s.name !== 'init').map((s) => s.spanId);
+    const delivered = endpoint
+      .spans()
+      .filter((s) => s.name !== 'init')
+      .map((s) => s.spanId);
     expect(new Set(delivered)).toEqual(new Set(made));
     expect(spooled()).toBe(0);
   });
@@ -284,7 +324,14 @@ describe('a dead endpoint trips the circuit breaker', () => {
     own = await OtlpReceiver.start(port);
     probeDue();
     await invoke();
-    expect(new Set(own.spans().filter((s) => s.name !== 'init').map((s) => s.spanId))).toEqual(new Set(made));
+    expect(
+      new Set(
+        own
+          .spans()
+          .filter((s) => s.name !== 'init')
+          .map((s) => s.spanId),
+      ),
+    ).toEqual(new Set(made));
     expect(spooled()).toBe(0);
   });
 });

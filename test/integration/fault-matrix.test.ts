@@ -90,19 +90,23 @@ const faults: Array<[string, FaultPlan]> = [
 ];
 
 describe('ingest faults, end to end, nothing lost once they clear', () => {
-  it.each(faults)('%s', async (_label, fault) => {
-    const { invoke, lost } = sandbox('faulty', 'spans');
-    Object.assign(plan, fault);
-    try {
-      for (let n = 0; n < 2; n++) expect(await invoke(n)).toBeLessThan(BUDGET_MS + SLACK_MS);
-      // The fault bit: spans are missing from the stream while it lasts.
-      expect((await lost()).length).toBeGreaterThan(0);
-    } finally {
-      for (const key of Object.keys(plan) as Array<keyof FaultPlan>) delete plan[key];
-    }
-    await invoke(2);
-    expect(await lost()).toEqual([]);
-  }, 60_000);
+  it.each(faults)(
+    '%s',
+    async (_label, fault) => {
+      const { invoke, lost } = sandbox('faulty', 'spans');
+      Object.assign(plan, fault);
+      try {
+        for (let n = 0; n < 2; n++) expect(await invoke(n)).toBeLessThan(BUDGET_MS + SLACK_MS);
+        // The fault bit: spans are missing from the stream while it lasts.
+        expect((await lost()).length).toBeGreaterThan(0);
+      } finally {
+        for (const key of Object.keys(plan) as Array<keyof FaultPlan>) delete plan[key];
+      }
+      await invoke(2);
+      expect(await lost()).toEqual([]);
+    },
+    60_000,
+  );
 
   it('a stream that does not exist yet', async () => {
     const { invoke, lost } = sandbox('missing', 'does-not-exist');

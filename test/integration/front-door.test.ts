@@ -12,7 +12,9 @@ let unreachable: FrontDoor;
 beforeAll(async () => {
   bed = await startIngestBed('front-door-spans', {});
   // A route whose function Lambda will not run: what a throttled or refused invocation looks like.
-  unreachable = await startRestFrontDoor((fn, event) => bed.offline.invoke(fn, event), { gone: 'hoptrace-ingest-test-dev-no-such-function' });
+  unreachable = await startRestFrontDoor((fn, event) => bed.offline.invoke(fn, event), {
+    gone: 'hoptrace-ingest-test-dev-no-such-function',
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -51,7 +53,11 @@ describe('the front door, when the function is not reached', () => {
   });
 
   it('answers a body past API Gateway’s 10 MB 413, which senders do not retry, saying to send smaller batches', async () => {
-    const res = await fetch(`${bed.base('ingest')}/v1/traces`, { method: 'POST', headers, body: Buffer.alloc(10 * 1024 * 1024 + 1) });
+    const res = await fetch(`${bed.base('ingest')}/v1/traces`, {
+      method: 'POST',
+      headers,
+      body: Buffer.alloc(10 * 1024 * 1024 + 1),
+    });
     expect(res.status).toBe(413);
     expect((await status(res)).message).toContain('send smaller batches');
   });

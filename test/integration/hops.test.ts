@@ -26,7 +26,10 @@ const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders';
 const TOPIC_ARN = 'arn:aws:sns:eu-west-1:123456789012:shipments';
 
 const isRoot = (s: OtlpSpan): boolean => attr(s, 'faas.invocation_id') !== undefined;
-const rootsOf = (service: string): OtlpSpan[] => receiver().spans().filter((s) => isRoot(s) && attr(s, 'faas.name') === service);
+const rootsOf = (service: string): OtlpSpan[] =>
+  receiver()
+    .spans()
+    .filter((s) => isRoot(s) && attr(s, 'faas.name') === service);
 
 type Handler = (event: never, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 let a: Handler;
@@ -56,16 +59,24 @@ beforeAll(() => {
 
 /** The SQS message A last sent, as the record Lambda would deliver to B. */
 function lastSqsRecord(): Record<string, unknown> {
-  const body = aws.call('SendMessage').body as { MessageBody: string; MessageAttributes: Record<string, { DataType: string; StringValue: string }> };
+  const body = aws.call('SendMessage').body as {
+    MessageBody: string;
+    MessageAttributes: Record<string, { DataType: string; StringValue: string }>;
+  };
   return sqsRecord(body);
 }
 
-function lastPublish(): { TopicArn: string; Message: string; MessageAttributes: Record<string, { DataType: string; StringValue?: string }> } {
+function lastPublish(): {
+  TopicArn: string;
+  Message: string;
+  MessageAttributes: Record<string, { DataType: string; StringValue?: string }>;
+} {
   const form = aws.call('Publish').body as Record<string, string>;
   return { TopicArn: form.TopicArn!, Message: form.Message!, MessageAttributes: snsAttributes(form) };
 }
 
-const ctx = (name: string) => lambdaContext({ functionName: name, invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${name}` });
+const ctx = (name: string) =>
+  lambdaContext({ functionName: name, invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${name}` });
 
 describe('one request across HTTP, SQS and SNS is one trace', () => {
   it.each([
@@ -95,7 +106,9 @@ describe('one request across HTTP, SQS and SNS is one trace', () => {
     await a(httpApiEvent() as never, ctx('A'));
     await b({ Records: [lastSqsRecord()] } as never, ctx('B'));
     await c({ Records: [snsRecord(lastPublish())] } as never, ctx('C'));
-    const snsProducer = receiver().spans().find((s) => s.name === 'publish shipments')!;
+    const snsProducer = receiver()
+      .spans()
+      .find((s) => s.name === 'publish shipments')!;
     expect(rootsOf('C')[0]!.parentSpanId).toBe(snsProducer.spanId);
     expect(rootsOf('C')[0]!.traceId).toBe(snsProducer.traceId);
   });
@@ -105,17 +118,33 @@ describe('one request across HTTP, SQS and SNS is one trace', () => {
     const lambda = instrumentAwsClient(new LambdaClient(aws.clientConfig));
     const producer = withTracing(
       async () => {
-        await events.send(new PutEventsCommand({ Entries: [{ Source: 'shop', DetailType: 'OrderPlaced', Detail: '{"order":1}' }] }));
+        await events.send(
+          new PutEventsCommand({ Entries: [{ Source: 'shop', DetailType: 'OrderPlaced', Detail: '{"order":1}' }] }),
+        );
         await lambda.send(new InvokeCommand({ FunctionName: 'billing' }));
       },
       { endpoint: receiver().url },
     );
     const consumer = withTracing(async () => 'ok', { endpoint: receiver().url });
     await producer({}, ctx('P'));
-    const entry = (aws.call('PutEvents').body as { Entries: Array<{ Source: string; DetailType: string; Detail: string }> }).Entries[0]!;
-    const busEvent = { version: '0', id: 'e1', 'detail-type': entry.DetailType, source: entry.Source, account: '1', time: new Date().toISOString(), region: 'eu-west-1', resources: [], detail: JSON.parse(entry.Detail) as unknown };
+    const entry = (
+      aws.call('PutEvents').body as { Entries: Array<{ Source: string; DetailType: string; Detail: string }> }
+    ).Entries[0]!;
+    const busEvent = {
+      version: '0',
+      id: 'e1',
+      'detail-type': entry.DetailType,
+      source: entry.Source,
+      account: '1',
+      time: new Date().toISOString(),
+      region: 'eu-west-1',
+      resources: [],
+      detail: JSON.parse(entry.Detail) as unknown,
+    };
     await consumer(busEvent, ctx('EB'));
-    const clientContext = JSON.parse(Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString()) as unknown;
+    const clientContext = JSON.parse(
+      Buffer.from(String(aws.call('Invoke').headers['x-amz-client-context']), 'base64').toString(),
+    ) as unknown;
     await consumer({ any: 'payload' }, { ...ctx('DIRECT'), clientContext });
 
     const spans = receiver().spans();
@@ -169,7 +198,9 @@ describe('batches', () => {
     const record = lastSqsRecord();
     const consumer = withTracing(async () => 'ok', { endpoint: receiver().url });
     await consumer({ Records: [record, { ...record, messageId: 'copy' }] }, ctx('B'));
-    const producer = receiver().spans().find((s) => s.name === 'send orders')!;
+    const producer = receiver()
+      .spans()
+      .find((s) => s.name === 'send orders')!;
     const root = rootsOf('B')[0]!;
     expect(root.parentSpanId).toBe(producer.spanId);
     expect(root.links).toHaveLength(1);
@@ -186,17 +217,45 @@ describe('batches', () => {
       { endpoint: receiver().url },
     );
     await expect(failing({ Records: [sqsRecord({ MessageBody: 'x' })] }, ctx('B'))).rejects.toBe(error);
-    const recordSpan = receiver().spans().find((s) => s.name === 'process orders' && !isRoot(s))!;
+    const recordSpan = receiver()
+      .spans()
+      .find((s) => s.name === 'process orders' && !isRoot(s))!;
     expect(recordSpan.status.code).toBe(2);
     // No producer context: the record span sits under the invocation.
     expect(recordSpan.parentSpanId).toBe(rootsOf('B')[0]!.spanId);
   });
 
   it.each([
-    ['a garbage traceparent attribute', { Records: [sqsRecord({ MessageBody: 'x', MessageAttributes: { traceparent: { DataType: 'String', StringValue: 'garbage' } } })] }],
-    ['a Binary traceparent attribute', { Records: [{ ...sqsRecord({ MessageBody: 'x' }), messageAttributes: { traceparent: { binaryValue: 'AAE=', dataType: 'Binary' } } }] }],
-    ['an EventBridge detail that is not an object', { id: '1', 'detail-type': 'X', source: 's', detail: '["not", "an", "object"]' }],
-    ['an EventBridge detail with a garbage context', { id: '1', 'detail-type': 'X', source: 's', detail: { _hoptrace: { traceparent: 'x'.repeat(10_000) } } }],
+    [
+      'a garbage traceparent attribute',
+      {
+        Records: [
+          sqsRecord({
+            MessageBody: 'x',
+            MessageAttributes: { traceparent: { DataType: 'String', StringValue: 'garbage' } },
+          }),
+        ],
+      },
+    ],
+    [
+      'a Binary traceparent attribute',
+      {
+        Records: [
+          {
+            ...sqsRecord({ MessageBody: 'x' }),
+            messageAttributes: { traceparent: { binaryValue: 'AAE=', dataType: 'Binary' } },
+          },
+        ],
+      },
+    ],
+    [
+      'an EventBridge detail that is not an object',
+      { id: '1', 'detail-type': 'X', source: 's', detail: '["not", "an", "object"]' },
+    ],
+    [
+      'an EventBridge detail with a garbage context',
+      { id: '1', 'detail-type': 'X', source: 's', detail: { _hoptrace: { traceparent: 'x'.repeat(10_000) } } },
+    ],
   ])('starts a new root trace for %s', async (_label, event) => {
     const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     expect(await handler(event, ctx('G'))).toBe('ok');
@@ -211,7 +270,9 @@ describe('batches', () => {
       eventSourceARN: 'arn:aws:kinesis:eu-west-1:1:stream/clicks',
       kinesis: { sequenceNumber: String(i), data: Buffer.from(`{"n":${i}}`).toString('base64'), partitionKey: 'k' },
     }));
-    const handler = withTracing(async (event: { Records: unknown[] }) => event.Records.length, { endpoint: receiver().url });
+    const handler = withTracing(async (event: { Records: unknown[] }) => event.Records.length, {
+      endpoint: receiver().url,
+    });
     expect(await handler({ Records: records }, ctx('K'))).toBe(10_000);
     const root = rootsOf('K')[0]!;
     expect(root.parentSpanId).toBeUndefined();

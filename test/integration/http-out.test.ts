@@ -97,7 +97,8 @@ describe('outgoing HTTP', () => {
   });
 
   it('does not add headers to SigV4-signed requests, nor override a traceparent set by the caller', async () => {
-    const signed = 'AWS4-HMAC-SHA256 Credential=AKIA/20261121/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=abc';
+    const signed =
+      'AWS4-HMAC-SHA256 Credential=AKIA/20261121/eu-west-1/sqs/aws4_request, SignedHeaders=host, Signature=abc';
     await invoke(async () => {
       await get(`${base}/signed`, { authorization: signed });
       await (await fetch(`${base}/signed`, { headers: { authorization: signed } })).text();
@@ -144,13 +145,23 @@ describe('outgoing HTTP', () => {
   it("traces an ES module's named import (`import { get } from 'node:http'`) on this Node, and never its own export", async () => {
     // A real ES module in a process of its own: inside vitest, imports are rewritten into property reads.
     const fixture = fileURLToPath(new URL('../fixtures/http/named-import.mjs', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], { env: { ...process.env, OTEL_LOG_LEVEL: 'none' } });
-    const { traceId, received } = JSON.parse(stdout) as { traceId: string; received: Array<{ url: string; traceparent?: string }> };
-    expect(received[0]).toMatchObject({ url: '/call', traceparent: expect.stringMatching(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`)) as unknown });
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], {
+      env: { ...process.env, OTEL_LOG_LEVEL: 'none' },
+    });
+    const { traceId, received } = JSON.parse(stdout) as {
+      traceId: string;
+      received: Array<{ url: string; traceparent?: string }>;
+    };
+    expect(received[0]).toMatchObject({
+      url: '/call',
+      traceparent: expect.stringMatching(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`)) as unknown,
+    });
     expect(received[1]).toEqual({ url: '/v1/traces' });
   });
 
   it('uses http.client.request.created from Node 22.12 and 23.2 on, and patches before', () => {
-    expect(['20.19.0', '22.11.0', '22.12.0', '23.1.0', '23.2.0', '24.0.0'].map((v) => hasRequestCreatedChannel(v))).toEqual([false, false, true, false, true, true]);
+    expect(
+      ['20.19.0', '22.11.0', '22.12.0', '23.1.0', '23.2.0', '24.0.0'].map((v) => hasRequestCreatedChannel(v)),
+    ).toEqual([false, false, true, false, true, true]);
   });
 });

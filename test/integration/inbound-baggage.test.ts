@@ -40,17 +40,23 @@ describe('HOPTRACE_ACCEPT_INBOUND_BAGGAGE=false: baggage stops at the edge', () 
       async () => {
         inHandler.push(propagation.getBaggage(context.active())?.getEntry('tenant')?.value);
         await (await fetch(thirdPartyUrl)).text();
-        await sqs.send(new SendMessageCommand({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/orders', MessageBody: 'x' }));
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/orders', MessageBody: 'x' }),
+        );
         return { statusCode: 200 };
       },
       { endpoint: receiver().url },
     );
-    await handler(httpApiEvent({ traceparent: VALID_TRACEPARENT, baggage: `tenant=evil,blob=${'x'.repeat(8000)}` }), lambdaContext());
+    await handler(
+      httpApiEvent({ traceparent: VALID_TRACEPARENT, baggage: `tenant=evil,blob=${'x'.repeat(8000)}` }),
+      lambdaContext(),
+    );
 
     expect(inHandler).toEqual([undefined]);
     expect(seen.at(-1)!.traceparent).toContain(PARENT_TRACE_ID);
     expect(seen.at(-1)!.baggage).toBeUndefined();
-    const attributes = (aws.call('SendMessage').body as { MessageAttributes: Record<string, unknown> }).MessageAttributes;
+    const attributes = (aws.call('SendMessage').body as { MessageAttributes: Record<string, unknown> })
+      .MessageAttributes;
     expect(Object.keys(attributes)).toEqual(['traceparent']);
   });
 

@@ -16,7 +16,8 @@ const REFRESH_MS = 300_000;
 let ssm: SsmEndpoint;
 let errors: string[];
 
-const storeKeys = (keys: Record<string, string[]>): void => ssm.put(PARAMETER, { type: 'SecureString', value: JSON.stringify(keys) });
+const storeKeys = (keys: Record<string, string[]>): void =>
+  ssm.put(PARAMETER, { type: 'SecureString', value: JSON.stringify(keys) });
 const reads = (): number => ssm.reads.get(PARAMETER) ?? 0;
 
 beforeEach(async () => {
@@ -36,11 +37,19 @@ afterEach(async () => {
 
 /** The ingest as handler.ts builds it, keys read by the AWS SDK's SSMClient from the local SSM. */
 function sandbox() {
-  const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_KEYS_PARAMETER: PARAMETER, HOPTRACE_SSM_ENDPOINT: ssm.url });
+  const config = readIngestConfig({
+    HOPTRACE_STREAM_NAME: 'spans',
+    HOPTRACE_INGEST_KEYS_PARAMETER: PARAMETER,
+    HOPTRACE_SSM_ENDPOINT: ssm.url,
+  });
   const keys = new TenantKeyCache(() => readTenantKeys(config, PARAMETER), config);
   const accept: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
   const send = (key: string) => {
-    const event = { requestContext: { http: { method: 'POST' } }, headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify(exportRequest([otlpSpan()])) };
+    const event = {
+      requestContext: { http: { method: 'POST' } },
+      headers: { 'content-type': 'application/json', 'x-api-key': key },
+      body: JSON.stringify(exportRequest([otlpSpan()])),
+    };
     return ingest(event, config, accept, deadlineIn(config.answerWithinMs), keys);
   };
   return { config, keys, send, status: async (key: string) => (await send(key)).statusCode };
@@ -50,9 +59,20 @@ describe('the ingest reads its tenant keys again from SSM', () => {
   it('runs on 30 s and 5 minutes by default, overridable', () => {
     const { config } = sandbox();
     expect(config).toMatchObject({ keysRecheckMs: RECHECK_MS, keysRefreshMs: REFRESH_MS });
-    const tuned = readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_KEYS_PARAMETER: '/k', HOPTRACE_INGEST_KEYS_RECHECK_MS: '5000', HOPTRACE_INGEST_KEYS_REFRESH_MS: '60000' });
+    const tuned = readIngestConfig({
+      HOPTRACE_STREAM_NAME: 's',
+      HOPTRACE_INGEST_KEYS_PARAMETER: '/k',
+      HOPTRACE_INGEST_KEYS_RECHECK_MS: '5000',
+      HOPTRACE_INGEST_KEYS_REFRESH_MS: '60000',
+    });
     expect(tuned).toMatchObject({ keysRecheckMs: 5000, keysRefreshMs: 60_000 });
-    expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_KEYS_PARAMETER: '/k', HOPTRACE_INGEST_KEYS_REFRESH_MS: 'often' })).toThrow(/HOPTRACE_INGEST_KEYS_REFRESH_MS="often" must be a positive number/);
+    expect(() =>
+      readIngestConfig({
+        HOPTRACE_STREAM_NAME: 's',
+        HOPTRACE_INGEST_KEYS_PARAMETER: '/k',
+        HOPTRACE_INGEST_KEYS_REFRESH_MS: 'often',
+      }),
+    ).toThrow(/HOPTRACE_INGEST_KEYS_REFRESH_MS="often" must be a positive number/);
   });
 
   it('accepts a key added after the cold start once the recheck interval has passed, reading at most once per interval', async () => {
@@ -131,7 +151,12 @@ describe('the ingest reads its tenant keys again from SSM', () => {
     storeKeys({ checkout: [OLD_KEY], search: [NEW_KEY] });
     advanceWallClock(REFRESH_MS);
     expect(await status(OLD_KEY)).toBe(200);
-    expect(errors.some((line) => line.includes('could not be read again; keeping the last ones read') && line.includes('InternalServerError'))).toBe(true);
+    expect(
+      errors.some(
+        (line) =>
+          line.includes('could not be read again; keeping the last ones read') && line.includes('InternalServerError'),
+      ),
+    ).toBe(true);
     // NEW_KEY may have been added since: not known to be wrong, so retryable.
     expect(await status(NEW_KEY)).toBe(503);
     ssm.fault = undefined;

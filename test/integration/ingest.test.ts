@@ -4,7 +4,13 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readStream, spansFromRecords, type StoredRecord } from '../../testing/kinesis';
 import { withTracing } from '../../src/index';
@@ -28,11 +34,16 @@ beforeAll(async () => {
   // about warm sandboxes, so each function answers once first (front-door.test.ts and the
   // answer-deadline unit test cover the cold start).
   const warm = (route: Parameters<IngestBed['base']>[0]) =>
-    fetch(`${bed.base(route)}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: '{"resourceSpans":[]}' });
+    fetch(`${bed.base(route)}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+      body: '{"resourceSpans":[]}',
+    });
   for (const route of ['ingest', 'patient', 'missing', 'blackhole'] as const) await warm(route);
   // `spent`'s answer window has always passed, so its first request answers 503 if the keys
   // are still being read; it is warm once a request gets through (a few tries at most).
-  for (let tries = 0; tries < 10 && (await warm('spent')).status !== 200; tries++) await new Promise((resolve) => setTimeout(resolve, 200));
+  for (let tries = 0; tries < 10 && (await warm('spent')).status !== 200; tries++)
+    await new Promise((resolve) => setTimeout(resolve, 200));
 }, 120_000);
 
 afterAll(async () => {
@@ -55,8 +66,16 @@ async function tenants(): Promise<Map<string, unknown>> {
   return out;
 }
 
-function post(body: string | Buffer, headers: Record<string, string> = {}, route: Parameters<IngestBed['base']>[0] = 'ingest'): Promise<Response> {
-  return fetch(url(route), { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers }, body });
+function post(
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+  route: Parameters<IngestBed['base']>[0] = 'ingest',
+): Promise<Response> {
+  return fetch(url(route), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': API_KEY, ...headers },
+    body,
+  });
 }
 
 /** Finished spans of a provider whose resource, spans and events claim another tenant. */
@@ -68,55 +87,85 @@ function makeSpans(count: number, label: string): ReadableSpan[] {
   });
   const tracer = provider.getTracer('senders');
   for (let i = 0; i < count; i++) {
-    tracer.startActiveSpan(`${label} ${i}`, { attributes: { i, big: 2 ** 60, ratio: 0.5, flag: true, list: ['a', 'b'], 'hoptrace.tenant': 'other-team' } }, (parent) => {
-      parent.addEvent('claim', { 'hoptrace.tenant': 'other-team', kept: 'yes' });
-      tracer.startSpan(`${label} ${i} child`).end();
-      parent.end();
-    });
+    tracer.startActiveSpan(
+      `${label} ${i}`,
+      { attributes: { i, big: 2 ** 60, ratio: 0.5, flag: true, list: ['a', 'b'], 'hoptrace.tenant': 'other-team' } },
+      (parent) => {
+        parent.addEvent('claim', { 'hoptrace.tenant': 'other-team', kept: 'yes' });
+        tracer.startSpan(`${label} ${i} child`).end();
+        parent.end();
+      },
+    );
   }
   return memory.getFinishedSpans() as ReadableSpan[];
 }
 
-const exportWith = (exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> => new Promise((resolve) => exporter.export(spans, resolve));
+const exportWith = (exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> =>
+  new Promise((resolve) => exporter.export(spans, resolve));
 
 describe('the ingest behind its REST API, run by serverless-offline, into kinesalite', () => {
   it.each([
     ['OTLP/HTTP JSON', () => new JsonExporter({ url: url(), headers: { 'x-api-key': API_KEY } })],
-    ['OTLP/HTTP JSON + gzip', () => new JsonExporter({ url: url(), headers: { 'x-api-key': API_KEY }, compression: 'gzip' as never })],
+    [
+      'OTLP/HTTP JSON + gzip',
+      () => new JsonExporter({ url: url(), headers: { 'x-api-key': API_KEY }, compression: 'gzip' as never }),
+    ],
     ['OTLP/HTTP protobuf', () => new ProtobufExporter({ url: url(), headers: { 'x-api-key': API_KEY } })],
-    ['OTLP/HTTP protobuf + gzip', () => new ProtobufExporter({ url: url(), headers: { 'x-api-key': API_KEY }, compression: 'gzip' as never })],
-  ])('lands every span the OpenTelemetry JS %s exporter sends, as its tenant, and the exporter sees success', async (label, make) => {
-    const exporter = make();
-    const sent = makeSpans(15, label);
-    const result = await exportWith(exporter, sent);
-    await exporter.shutdown();
-    expect(result.error).toBeUndefined();
-    expect(result.code).toBe(ExportResultCode.SUCCESS);
-    const landed = new Map((await streamSpans()).map((s) => [s.spanId, s]));
-    const stamped = await tenants();
-    const lost = sent.filter((s) => !landed.has(s.spanContext().spanId));
-    // Read as written, not through the stream-record reader (which removes such claims too):
-    // below the resource, no attribute list names a tenant.
-    const below = (await records()).flatMap((r) => (JSON.parse(gunzipSync(r.data).toString()) as OtlpExportRequest).resourceSpans.flatMap((rs) => rs.scopeSpans));
-    const lists = below.flatMap((ss) => [ss.scope?.attributes ?? [], ...ss.spans.flatMap((span) => [span.attributes, ...span.events.map((e) => e.attributes)])]);
-    expect(lists.flat().filter((kv) => kv.key === 'hoptrace.tenant')).toEqual([]);
-    expect(lists.flat().some((kv) => kv.key === 'kept')).toBe(true);
-    expect(lost.map((s) => s.name)).toEqual([]);
-    for (const s of sent) {
-      const found = landed.get(s.spanContext().spanId)!;
-      expect({ traceId: found.traceId, name: found.name, service: found.service, parent: found.parentSpanId }).toEqual({
-        traceId: s.spanContext().traceId,
-        name: s.name,
-        service: `sender-${label}`,
-        parent: s.parentSpanContext?.spanId,
-      });
-      if (!s.name.endsWith('child')) expect(found.attributes).toMatchObject({ big: '1152921504606846976', ratio: 0.5, flag: true, list: ['a', 'b'] });
-      // The key is the tests tenant's: the resource's claim to be another team is overwritten,
-      // and the spans' and events' claims are gone.
-      expect(stamped.get(s.spanContext().spanId)).toBe('tests');
-      expect(found.attributes).not.toHaveProperty(['hoptrace.tenant']);
-    }
-  });
+    [
+      'OTLP/HTTP protobuf + gzip',
+      () => new ProtobufExporter({ url: url(), headers: { 'x-api-key': API_KEY }, compression: 'gzip' as never }),
+    ],
+  ])(
+    'lands every span the OpenTelemetry JS %s exporter sends, as its tenant, and the exporter sees success',
+    async (label, make) => {
+      const exporter = make();
+      const sent = makeSpans(15, label);
+      const result = await exportWith(exporter, sent);
+      await exporter.shutdown();
+      expect(result.error).toBeUndefined();
+      expect(result.code).toBe(ExportResultCode.SUCCESS);
+      const landed = new Map((await streamSpans()).map((s) => [s.spanId, s]));
+      const stamped = await tenants();
+      const lost = sent.filter((s) => !landed.has(s.spanContext().spanId));
+      // Read as written, not through the stream-record reader (which removes such claims too):
+      // below the resource, no attribute list names a tenant.
+      const below = (await records()).flatMap((r) =>
+        (JSON.parse(gunzipSync(r.data).toString()) as OtlpExportRequest).resourceSpans.flatMap((rs) => rs.scopeSpans),
+      );
+      const lists = below.flatMap((ss) => [
+        ss.scope?.attributes ?? [],
+        ...ss.spans.flatMap((span) => [span.attributes, ...span.events.map((e) => e.attributes)]),
+      ]);
+      expect(lists.flat().filter((kv) => kv.key === 'hoptrace.tenant')).toEqual([]);
+      expect(lists.flat().some((kv) => kv.key === 'kept')).toBe(true);
+      expect(lost.map((s) => s.name)).toEqual([]);
+      for (const s of sent) {
+        const found = landed.get(s.spanContext().spanId)!;
+        expect({
+          traceId: found.traceId,
+          name: found.name,
+          service: found.service,
+          parent: found.parentSpanId,
+        }).toEqual({
+          traceId: s.spanContext().traceId,
+          name: s.name,
+          service: `sender-${label}`,
+          parent: s.parentSpanContext?.spanId,
+        });
+        if (!s.name.endsWith('child'))
+          expect(found.attributes).toMatchObject({
+            big: '1152921504606846976',
+            ratio: 0.5,
+            flag: true,
+            list: ['a', 'b'],
+          });
+        // The key is the tests tenant's: the resource's claim to be another team is overwritten,
+        // and the spans' and events' claims are gone.
+        expect(stamped.get(s.spanContext().spanId)).toBe('tests');
+        expect(found.attributes).not.toHaveProperty(['hoptrace.tenant']);
+      }
+    },
+  );
 
   it("lands hoptrace's export in the stream as the same spans, one trace per record, redacted", async () => {
     const handler = withTracing(
@@ -129,7 +178,12 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
         });
         return { statusCode: 200 };
       },
-      { endpoint: url(), headers: { 'x-api-key': TENANT_KEYS['other-team'] }, serviceName: 'checkout', compression: 'gzip' },
+      {
+        endpoint: url(),
+        headers: { 'x-api-key': TENANT_KEYS['other-team'] },
+        serviceName: 'checkout',
+        compression: 'gzip',
+      },
     );
     await handler({}, lambdaContext({ awsRequestId: 'ingest-e2e-1' }));
     const spans = await streamSpans();
@@ -151,22 +205,44 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
     const cases: Array<[number, string, () => Promise<Response>]> = [
       [401, 'application/json', () => post(good, { 'x-api-key': '' })],
       [401, 'application/json', () => post(good, { 'x-api-key': `${API_KEY.slice(0, -1)}g` })],
-      [401, 'application/x-protobuf', () => post(toProtobuf(exportRequest([otlpSpan()])), { ...protobuf, 'x-api-key': 'x'.repeat(8000) })],
+      [
+        401,
+        'application/x-protobuf',
+        () => post(toProtobuf(exportRequest([otlpSpan()])), { ...protobuf, 'x-api-key': 'x'.repeat(8000) }),
+      ],
       [404, 'application/json', () => fetch(url(), { method: 'PUT', headers: { 'x-api-key': API_KEY }, body: good })],
       [415, 'application/json', () => post(good, { 'content-type': 'text/plain' })],
-      [413, 'application/json', () => post(gzipSync(`{"resourceSpans":[],"pad":"${'x'.repeat(5.5 * 1024 * 1024)}"}`), { 'content-encoding': 'gzip' })],
-      [413, 'application/x-protobuf', () => post(gzipSync(Buffer.alloc(20 * 1024 * 1024)), { ...protobuf, 'content-encoding': 'gzip' })],
+      [
+        413,
+        'application/json',
+        () =>
+          post(gzipSync(`{"resourceSpans":[],"pad":"${'x'.repeat(5.5 * 1024 * 1024)}"}`), {
+            'content-encoding': 'gzip',
+          }),
+      ],
+      [
+        413,
+        'application/x-protobuf',
+        () => post(gzipSync(Buffer.alloc(20 * 1024 * 1024)), { ...protobuf, 'content-encoding': 'gzip' }),
+      ],
       [400, 'application/json', () => post('{"resourceSpans": [')],
       [400, 'application/json', () => post('{"hello": "world", "resourceSpans": 5}')],
       [400, 'application/x-protobuf', () => post(Buffer.from([0x0a, 0x7f, 0x01]), protobuf)],
-      [400, 'application/x-protobuf', () => post(gzipSync(Buffer.from(good)), { ...protobuf, 'content-encoding': 'gzip' })],
+      [
+        400,
+        'application/x-protobuf',
+        () => post(gzipSync(Buffer.from(good)), { ...protobuf, 'content-encoding': 'gzip' }),
+      ],
     ];
     for (const [status, type, send] of cases) {
       const res = await send();
       expect({ status: res.status, type: res.headers.get('content-type') }).toEqual({ status, type });
       const bytes = Buffer.from(await res.arrayBuffer());
       // A google.rpc.Status: code (field 1) then message (field 2), or its JSON form.
-      const message = type === 'application/json' ? String((JSON.parse(bytes.toString()) as { message: string }).message) : bytes.subarray(bytes.indexOf(0x12) + 2).toString();
+      const message =
+        type === 'application/json'
+          ? String((JSON.parse(bytes.toString()) as { message: string }).message)
+          : bytes.subarray(bytes.indexOf(0x12) + 2).toString();
       expect(message.length).toBeGreaterThan(5);
     }
     expect((await records()).length).toBe(before);
@@ -184,7 +260,11 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
 
   it('rejects bad spans alone as a partial success, in protobuf too, and lands the good ones', async () => {
     const good = otlpSpan({ name: 'partial-good' });
-    const request = exportRequest([good, otlpSpan({ spanId: 'short' }), otlpSpan({ startTimeUnixNano: '9', endTimeUnixNano: '1' })]);
+    const request = exportRequest([
+      good,
+      otlpSpan({ spanId: 'short' }),
+      otlpSpan({ startTimeUnixNano: '9', endTimeUnixNano: '1' }),
+    ]);
     const res = await post(JSON.stringify(request));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { partialSuccess: { rejectedSpans: string; errorMessage: string } };
@@ -203,7 +283,11 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
   it('lands every span when the stream fails a share of the entries of each PutRecords call', async () => {
     const traces = Array.from({ length: 40 }, () => otlpSpan().traceId as string);
     const spans = traces.flatMap((traceId) => [otlpSpan({ traceId }), otlpSpan({ traceId })]);
-    const res = await post(toProtobuf(exportRequest(spans, 'faulty')), { 'content-type': 'application/x-protobuf' }, 'patient');
+    const res = await post(
+      toProtobuf(exportRequest(spans, 'faulty')),
+      { 'content-type': 'application/x-protobuf' },
+      'patient',
+    );
     expect(res.status).toBe(200);
     expect(bed.proxy.stats.failedEntries).toBeGreaterThan(0);
     const landed = new Set((await streamSpans()).map((s) => s.spanId));
@@ -215,8 +299,16 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
     // limit. `spent`'s answer window (1 ms from the front door's receipt) is over before the
     // body is even decoded; the stream write gets its own window after the decoding.
     const traces = Array.from({ length: 256 }, () => otlpSpan().traceId as string);
-    const spans = traces.flatMap((traceId) => Array.from({ length: 32 }, (_, i) => otlpSpan({ traceId, name: `large ${i}`, attributes: [{ key: 'i', value: { intValue: String(i) } }] })));
-    const res = await post(gzipSync(toProtobuf(exportRequest(spans, 'large'))), { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' }, 'spent');
+    const spans = traces.flatMap((traceId) =>
+      Array.from({ length: 32 }, (_, i) =>
+        otlpSpan({ traceId, name: `large ${i}`, attributes: [{ key: 'i', value: { intValue: String(i) } }] }),
+      ),
+    );
+    const res = await post(
+      gzipSync(toProtobuf(exportRequest(spans, 'large'))),
+      { 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' },
+      'spent',
+    );
     expect(res.status).toBe(200);
     const landed = new Set((await streamSpans()).map((s) => s.spanId));
     expect(spans.filter((s) => !landed.has(s.spanId as string))).toHaveLength(0);
@@ -230,7 +322,11 @@ describe('the ingest behind its REST API, run by serverless-offline, into kinesa
   });
 
   it('answers 503 with Retry-After, not a timeout, when Kinesis accepts connections and never answers', async () => {
-    const res = await post(toProtobuf(exportRequest([otlpSpan()])), { 'content-type': 'application/x-protobuf' }, 'blackhole');
+    const res = await post(
+      toProtobuf(exportRequest([otlpSpan()])),
+      { 'content-type': 'application/x-protobuf' },
+      'blackhole',
+    );
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('2');
     expect(Buffer.from(await res.arrayBuffer()).toString()).toContain('did not answer before the deadline');

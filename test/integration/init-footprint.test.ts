@@ -12,13 +12,29 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // may load: diagnostics_channel for the HTTP instrumentation's subscriptions, and the
 // AsyncLocalStorage implementation of the context manager (loaded on first use from Node 22).
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
-const ALLOWED = ['diagnostics_channel', 'internal/async_local_storage/async_hooks', 'internal/async_local_storage/async_context_frame', 'internal/async_local_storage/run_scope'];
+const ALLOWED = [
+  'diagnostics_channel',
+  'internal/async_local_storage/async_hooks',
+  'internal/async_local_storage/async_context_frame',
+  'internal/async_local_storage/run_scope',
+];
 
 let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-init-'));
-  writeFileSync(join(dir, 'entry.ts'), `import { withTracing } from ${JSON.stringify(join(ROOT, 'src/index.ts'))};\nexport const handler = withTracing(async () => ({ ok: true }));\n`);
-  await build({ entryPoints: [join(dir, 'entry.ts')], outfile: join(dir, 'handler.cjs'), bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'silent' });
+  writeFileSync(
+    join(dir, 'entry.ts'),
+    `import { withTracing } from ${JSON.stringify(join(ROOT, 'src/index.ts'))};\nexport const handler = withTracing(async () => ({ ok: true }));\n`,
+  );
+  await build({
+    entryPoints: [join(dir, 'entry.ts')],
+    outfile: join(dir, 'handler.cjs'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    logLevel: 'silent',
+  });
   // Prints the builtins that loading the handler added to Node's list.
   writeFileSync(
     join(dir, 'probe.cjs'),
@@ -30,7 +46,12 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('init of a wrapped handler', () => {
   it('loads no Node builtin that registration does not need at once', () => {
     const out = execFileSync(process.execPath, [join(dir, 'probe.cjs')], {
-      env: { PATH: process.env.PATH, AWS_LAMBDA_FUNCTION_NAME: 'init', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces', OTEL_LOG_LEVEL: 'none' },
+      env: {
+        PATH: process.env.PATH,
+        AWS_LAMBDA_FUNCTION_NAME: 'init',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://127.0.0.1:9/v1/traces',
+        OTEL_LOG_LEVEL: 'none',
+      },
     });
     const loaded = JSON.parse(out.toString()) as string[];
     expect(loaded.filter((id) => !ALLOWED.includes(id))).toEqual([]);

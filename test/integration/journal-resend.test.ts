@@ -38,7 +38,10 @@ function exporter(): OtlpExporter {
 }
 
 const ids = (spans: RecordingSpan[]): string[] => spans.map((s) => s.spanContext().spanId);
-const journals = (): string[] => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.includes('journal-'));
+const journals = (): string[] =>
+  readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.includes('journal-'));
 // The endpoint refuses for good (400) any request holding a span named "bad ...".
 const refuseBad = (body: OtlpReceiver['requests'][number]['body']): number | undefined =>
   JSON.stringify(body).includes('"name":"bad ') ? 400 : undefined;
@@ -55,7 +58,12 @@ describe("hoptrace/lambda's journal, resent", () => {
       sent.persist(good[1]!);
       await sent.drainSpool(() => Date.now() + 2000, { batch: true });
     });
-    expect(receiver.spans().map((s) => s.spanId).sort()).toEqual(ids(good.flat()).sort());
+    expect(
+      receiver
+        .spans()
+        .map((s) => s.spanId)
+        .sort(),
+    ).toEqual(ids(good.flat()).sort());
     expect(lines).toEqual([expect.stringContaining('1 spooled span(s) refused by')]);
     expect(sent.spooledBytes()).toBe(0);
   });
@@ -112,7 +120,12 @@ describe("hoptrace/lambda's journal, resent", () => {
     await vi.waitFor(() => expect(receiver.spans().map((s) => s.spanId)).toEqual(ids(later)), { timeout: 2000 });
     receiver.release();
     await Promise.all([background, must]);
-    expect(receiver.spans().map((s) => s.spanId).sort()).toEqual(ids([...first, ...later]).sort());
+    expect(
+      receiver
+        .spans()
+        .map((s) => s.spanId)
+        .sort(),
+    ).toEqual(ids([...first, ...later]).sort());
     expect(receiver.attempts).toBe(2);
     expect(sent.spooledBytes()).toBe(0);
   });

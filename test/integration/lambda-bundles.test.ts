@@ -29,7 +29,16 @@ async function bundled(source: string, format: 'cjs' | 'esm'): Promise<string> {
   cleanups.push(project.remove);
   const root = mkdtempSync(join(tmpdir(), 'hoptrace-bundle-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
-  await build({ entryPoints: [join(project.root, 'entry.mjs')], outfile: join(root, format === 'cjs' ? 'index.js' : 'index.mjs'), bundle: true, minify: true, platform: 'node', target: 'node20', format, logLevel: 'silent' });
+  await build({
+    entryPoints: [join(project.root, 'entry.mjs')],
+    outfile: join(root, format === 'cjs' ? 'index.js' : 'index.mjs'),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format,
+    logLevel: 'silent',
+  });
   copyFileSync(join(project.root, 'node_modules/hoptrace/dist/lambda.mjs'), join(root, 'hoptrace-lambda.mjs'));
   return root;
 }
@@ -37,7 +46,12 @@ async function bundled(source: string, format: 'cjs' | 'esm'): Promise<string> {
 describe(`bundled handlers under aws-lambda-ric ${RIC}.x`, () => {
   const cases: Array<[string, string, 'cjs' | 'esm', Record<string, string>]> = [
     ['a CommonJS bundle with the preload by path', SOURCE, 'cjs', { NODE_OPTIONS: '--import ./hoptrace-lambda.mjs' }],
-    ["an ES module bundle that starts with import 'hoptrace/lambda'", `import 'hoptrace/lambda';\n${SOURCE}`, 'esm', {}],
+    [
+      "an ES module bundle that starts with import 'hoptrace/lambda'",
+      `import 'hoptrace/lambda';\n${SOURCE}`,
+      'esm',
+      {},
+    ],
   ];
   for (const [name, source, format, env] of cases) {
     it(`${name}: registers, and exports after the response, before the freeze`, async () => {

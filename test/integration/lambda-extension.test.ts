@@ -66,7 +66,10 @@ const { boot, cleanup } = sandboxes();
 afterEach(cleanup);
 
 function logLines(sandbox: Sandbox, text: string): string[] {
-  return sandbox.output().split('\n').filter((line) => line.includes(text));
+  return sandbox
+    .output()
+    .split('\n')
+    .filter((line) => line.includes(text));
 }
 
 describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versions.node}`, () => {
@@ -77,7 +80,9 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
       expect(JSON.parse(response.body.toString())).toEqual({ ok: true, n });
       const frozenAt = await api.nextFreeze();
       const spans = spansOf(receiver, response.requestId);
-      expect(spans.map((s) => s.name).sort()).toEqual(n === 1 ? ['charge card', 'init', 'traced'] : ['charge card', 'traced']);
+      expect(spans.map((s) => s.name).sort()).toEqual(
+        n === 1 ? ['charge card', 'init', 'traced'] : ['charge card', 'traced'],
+      );
       for (const at of arrivals(receiver, spans)) {
         expect(at).toBeGreaterThan(response.at);
         expect(at).toBeLessThan(frozenAt);
@@ -101,7 +106,12 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
     const receiver = (await OtlpReceiver.start()).always({ kind: 'hang' });
     onTestFinished(() => receiver.close());
     // The export's own timeout is longer than the function's: only the deadline bounds it.
-    const { api } = await boot({ 'index.mjs': ESM_HANDLER }, { timeoutMs: 1500 }, { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000' }, receiver);
+    const { api } = await boot(
+      { 'index.mjs': ESM_HANDLER },
+      { timeoutMs: 1500 },
+      { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000' },
+      receiver,
+    );
     const response = await api.invoke({ n: 1 });
     expect(JSON.parse(response.body.toString())).toEqual({ ok: true, n: 1 });
     await api.nextFreeze();
@@ -121,36 +131,53 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
     }
   });
 
-  it.runIf(RIC === 3)('answers a callback handler that returns nothing at once: the extension keeps no timer alive', async () => {
-    const { api, receiver } = await boot({ 'index.mjs': CALLBACK_HANDLER }, { timeoutMs: 3000 });
-    for (let n = 1; n <= 2; n++) {
-      const response = await api.invoke({ n });
-      expect(response.error).toBe(false);
-      const dispatched = api.moments.find((m) => m.kind === 'invoke' && m.requestId === response.requestId)!.at;
-      // The runtime waits for an empty event loop: a held timer would put the answer at the deadline.
-      expect(response.at - dispatched).toBeLessThan(1000);
+  it.runIf(RIC === 3)(
+    'answers a callback handler that returns nothing at once: the extension keeps no timer alive',
+    async () => {
+      const { api, receiver } = await boot({ 'index.mjs': CALLBACK_HANDLER }, { timeoutMs: 3000 });
+      for (let n = 1; n <= 2; n++) {
+        const response = await api.invoke({ n });
+        expect(response.error).toBe(false);
+        const dispatched = api.moments.find((m) => m.kind === 'invoke' && m.requestId === response.requestId)!.at;
+        // The runtime waits for an empty event loop: a held timer would put the answer at the deadline.
+        expect(response.at - dispatched).toBeLessThan(1000);
+        await api.nextFreeze();
+        expect(spansOf(receiver, response.requestId).length).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it.runIf(RIC === 3)(
+    'answers a callback handler at once while its export after the response still waits on the ingest',
+    async () => {
+      const receiver = (await OtlpReceiver.start()).always({ kind: 'hang' });
+      onTestFinished(() => receiver.close());
+      // A budget longer than the test: were the export to keep the event loop alive, the answer would wait for it.
+      const { api } = await boot(
+        { 'index.mjs': CALLING_BACK_HANDLER },
+        { timeoutMs: 60_000 },
+        { HOPTRACE_FLUSH_TIMEOUT_MS: '60000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000' },
+        receiver,
+      );
+      // The first invocation is sporadic: its export is waited for, after the response.
+      const response = await api.invoke({ n: 1 });
+      expect(JSON.parse(response.body.toString())).toEqual({ ok: true });
+      await vi.waitFor(() => expect(receiver.held).toBe(1));
+      expect(api.isFrozen()).toBe(false);
+      receiver.release();
       await api.nextFreeze();
       expect(spansOf(receiver, response.requestId).length).toBeGreaterThan(0);
-    }
-  });
-
-  it.runIf(RIC === 3)('answers a callback handler at once while its export after the response still waits on the ingest', async () => {
-    const receiver = (await OtlpReceiver.start()).always({ kind: 'hang' });
-    onTestFinished(() => receiver.close());
-    // A budget longer than the test: were the export to keep the event loop alive, the answer would wait for it.
-    const { api } = await boot({ 'index.mjs': CALLING_BACK_HANDLER }, { timeoutMs: 60_000 }, { HOPTRACE_FLUSH_TIMEOUT_MS: '60000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '60000' }, receiver);
-    // The first invocation is sporadic: its export is waited for, after the response.
-    const response = await api.invoke({ n: 1 });
-    expect(JSON.parse(response.body.toString())).toEqual({ ok: true });
-    await vi.waitFor(() => expect(receiver.held).toBe(1));
-    expect(api.isFrozen()).toBe(false);
-    receiver.release();
-    await api.nextFreeze();
-    expect(spansOf(receiver, response.requestId).length).toBeGreaterThan(0);
-  }, 20_000);
+    },
+    20_000,
+  );
 
   const fallbacks: Array<[string, Record<string, string>, { refuseRegistration?: boolean }, RegExp]> = [
-    ['the registration is refused', { 'index.mjs': ESM_HANDLER }, { refuseRegistration: true }, /refused the extension's registration \(HTTP 403/],
+    [
+      'the registration is refused',
+      { 'index.mjs': ESM_HANDLER },
+      { refuseRegistration: true },
+      /refused the extension's registration \(HTTP 403/,
+    ],
     ['hoptrace/lambda is not loaded', { 'index.js': CJS_HANDLER }, {}, /hoptrace\/lambda was not loaded/],
   ];
   for (const [why, files, options, line] of fallbacks) {
@@ -160,7 +187,9 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
         const response = await api.invoke({ n });
         expect(JSON.parse(response.body.toString())).toEqual({ ok: true, n });
         const spans = spansOf(receiver, response.requestId);
-        expect(spans.map((s) => s.name).sort()).toEqual(n === 1 ? ['charge card', 'init', 'traced'] : ['charge card', 'traced']);
+        expect(spans.map((s) => s.name).sort()).toEqual(
+          n === 1 ? ['charge card', 'init', 'traced'] : ['charge card', 'traced'],
+        );
         for (const at of arrivals(receiver, spans)) expect(at).toBeLessThan(response.at);
       }
       expect(api.registered).toEqual([]);
@@ -176,7 +205,12 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
   it('on SIGTERM exports what is pending and what the spool holds, within the shutdown window', async () => {
     const receiver = (await OtlpReceiver.start()).always({ kind: 'status', status: 503 });
     onTestFinished(() => receiver.close());
-    const { api, sandbox } = await boot({ 'index.mjs': ESM_HANDLER }, {}, { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '200' }, receiver);
+    const { api, sandbox } = await boot(
+      { 'index.mjs': ESM_HANDLER },
+      {},
+      { OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '200' },
+      receiver,
+    );
     const response = await api.invoke({ n: 1, background: true });
     await api.nextFreeze();
     expect(receiver.requests).toHaveLength(0);
@@ -184,14 +218,22 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
     const ended = await api.shutdown(sandbox.child, 500);
     // Ended by the SIGTERM once the export was done, not by the SIGKILL at the window's end.
     expect(ended).toEqual({ code: null, signal: 'SIGTERM' });
-    expect(spansOf(receiver, response.requestId).map((s) => s.name).sort()).toEqual(['charge card', 'init', 'traced']);
+    expect(
+      spansOf(receiver, response.requestId)
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(['charge card', 'init', 'traced']);
     expect(receiver.spans().map((s) => s.name)).toContain('background job');
   });
 
   const COLD_STARTS = 25;
   const activations: Array<[string, Record<string, string>, Record<string, string>]> = [
     ["import 'hoptrace/lambda' first in an ES module handler", { 'index.mjs': ESM_HANDLER }, {}],
-    ['NODE_OPTIONS=--import hoptrace/lambda with a CommonJS handler', { 'index.js': CJS_HANDLER }, { NODE_OPTIONS: '--import hoptrace/lambda' }],
+    [
+      'NODE_OPTIONS=--import hoptrace/lambda with a CommonJS handler',
+      { 'index.js': CJS_HANDLER },
+      { NODE_OPTIONS: '--import hoptrace/lambda' },
+    ],
   ];
   for (const [activation, files, env] of activations) {
     it(`registers in ${COLD_STARTS} of ${COLD_STARTS} cold starts with ${activation}`, async () => {
@@ -203,10 +245,15 @@ describe(`hoptrace/lambda under aws-lambda-ric ${RIC}.x on Node ${process.versio
         const response = await api.invoke({ n });
         const frozenAt = await api.nextFreeze();
         const times = arrivals(receiver, spansOf(receiver, response.requestId));
-        registered.push(api.registered.includes('hoptrace') && times.length > 0 && times.every((at) => at > response.at && at < frozenAt));
+        registered.push(
+          api.registered.includes('hoptrace') &&
+            times.length > 0 &&
+            times.every((at) => at > response.at && at < frozenAt),
+        );
       };
       // Five sandboxes at a time, each a fresh process.
-      for (let batch = 0; batch < COLD_STARTS; batch += 5) await Promise.all([0, 1, 2, 3, 4].map((i) => coldStart(batch + i)));
+      for (let batch = 0; batch < COLD_STARTS; batch += 5)
+        await Promise.all([0, 1, 2, 3, 4].map((i) => coldStart(batch + i)));
       expect(registered.filter(Boolean)).toHaveLength(COLD_STARTS);
     }, 120_000);
   }

@@ -79,12 +79,18 @@ function clockShift(): { clock: Record<string, string>; shift: (ms: number) => v
   const dir = mkdtempSync(join(tmpdir(), 'hoptrace-clock-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'shift-ms');
-  return { clock: { CLOCK_SHIFT_FILE: file, NODE_OPTIONS: `--import ${CLOCK_SHIFT}` }, shift: (ms) => writeFileSync(file, String(ms)) };
+  return {
+    clock: { CLOCK_SHIFT_FILE: file, NODE_OPTIONS: `--import ${CLOCK_SHIFT}` },
+    shift: (ms) => writeFileSync(file, String(ms)),
+  };
 }
 
 function spoolBytes(root: string): number {
   const walk = (dir: string): number =>
-    readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? walk(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
+    readdirSync(dir, { withFileTypes: true }).reduce(
+      (n, e) => n + (e.isDirectory() ? walk(join(dir, e.name)) : statSync(join(dir, e.name)).size),
+      0,
+    );
   try {
     return walk(join(root, 'spool'));
   } catch {
@@ -116,7 +122,9 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
       const ids = (JSON.parse(response.body.toString()) as { ids: string[] }).ids;
       made.push(...ids);
       expect(tally(receiver, made)).toEqual(NOTHING_LOST);
-      const arrived = receiver.requests.filter((r) => r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => ids.includes(s.spanId)))));
+      const arrived = receiver.requests.filter((r) =>
+        r.body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => ids.includes(s.spanId)))),
+      );
       for (const request of arrived) expect(request.at > response.at && request.at < frozenAt).toBe(true);
       await sleep(250);
     }
@@ -133,7 +141,11 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
   for (const [label, event, env] of deaths) {
     it(`a runtime that dies by ${label} loses no span of the completed invocations`, async () => {
       // An interval longer than the test: nothing batched leaves on its own.
-      const { api, receiver, sandbox, restart } = await boot({ 'index.mjs': HANDLER }, { timeoutMs: 1000 }, { HOPTRACE_EXPORT_INTERVAL_MS: '60000', ...env });
+      const { api, receiver, sandbox, restart } = await boot(
+        { 'index.mjs': HANDLER },
+        { timeoutMs: 1000 },
+        { HOPTRACE_EXPORT_INTERVAL_MS: '60000', ...env },
+      );
       const made: string[] = [];
       await traffic(api, 10, 50, made);
       const dead = exited(sandbox);
@@ -162,7 +174,11 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
   }
 
   it('a timeout: the guard exports what is batched before the deadline', async () => {
-    const { api, receiver, sandbox } = await boot({ 'index.mjs': HANDLER }, { timeoutMs: 1500 }, { HOPTRACE_EXPORT_INTERVAL_MS: '60000' });
+    const { api, receiver, sandbox } = await boot(
+      { 'index.mjs': HANDLER },
+      { timeoutMs: 1500 },
+      { HOPTRACE_EXPORT_INTERVAL_MS: '60000' },
+    );
     const made: string[] = [];
     await traffic(api, 8, 50, made);
     expect(lost(receiver, made).length).toBeGreaterThan(0);
@@ -170,7 +186,9 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     // Lambda ends a timed-out runtime at the deadline: whatever is not out by then stays in /tmp.
     await sleep(1500);
     expect(tally(receiver, made)).toEqual(NOTHING_LOST);
-    const provisional = receiver.spans().filter((s) => attr(s, 'hoptrace.provisional') === true && attr(s, 'faas.invocation_id') !== undefined);
+    const provisional = receiver
+      .spans()
+      .filter((s) => attr(s, 'hoptrace.provisional') === true && attr(s, 'faas.invocation_id') !== undefined);
     expect(provisional).toHaveLength(1);
     sandbox.kill();
     void timedOut;
@@ -180,7 +198,12 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     const receiver = (await OtlpReceiver.start()).always({ kind: 'status', status: 503 });
     onTestFinished(() => receiver.close());
     const CAP = 16 * 1024;
-    const { api, sandbox, root } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '200', HOPTRACE_SPOOL_MAX_BYTES: String(CAP) }, receiver);
+    const { api, sandbox, root } = await boot(
+      { 'index.mjs': HANDLER },
+      {},
+      { HOPTRACE_EXPORT_INTERVAL_MS: '200', HOPTRACE_SPOOL_MAX_BYTES: String(CAP) },
+      receiver,
+    );
     const made: string[] = [];
     await traffic(api, 60, 50, made);
     await api.nextFreeze();
@@ -199,7 +222,10 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     // nothing else is recorded (no span of the extension's own calls to the Extensions API).
     expect(counted).toBeLessThanOrEqual(missing.length + 1);
     expect(receiver.spans().filter((s) => !made.includes(s.spanId) && s.name !== 'init')).toEqual([]);
-    const dropLines = sandbox.output().split('\n').filter((line) => line.includes('span(s) dropped: the spool is full'));
+    const dropLines = sandbox
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('span(s) dropped: the spool is full'));
     expect(dropLines).toHaveLength(1);
   }, 90_000);
 
@@ -221,7 +247,12 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     const receiver = (await OtlpReceiver.start()).next({ kind: 'hang' });
     onTestFinished(() => receiver.close());
     const { clock, shift } = clockShift();
-    const { api, sandbox } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '1000', ...clock }, receiver);
+    const { api, sandbox } = await boot(
+      { 'index.mjs': HANDLER },
+      {},
+      { HOPTRACE_EXPORT_INTERVAL_MS: '1000', ...clock },
+      receiver,
+    );
     const made: string[] = [];
     await traffic(api, 1, 0, made);
     await api.nextFreeze();
@@ -240,7 +271,12 @@ describe(`hoptrace/lambda's batch, nothing lost, under aws-lambda-ric ${RIC}.x`,
     const receiver = (await OtlpReceiver.start()).always({ kind: 'slow', ms: 300 });
     onTestFinished(() => receiver.close());
     const { clock, shift } = clockShift();
-    const { api, sandbox } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_EXPORT_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '1000', ...clock }, receiver);
+    const { api, sandbox } = await boot(
+      { 'index.mjs': HANDLER },
+      {},
+      { HOPTRACE_EXPORT_INTERVAL_MS: '100', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '1000', ...clock },
+      receiver,
+    );
     const made: string[] = [];
     await traffic(api, 8, 50, made);
     // Until the sandbox freezes with an export in flight: its request arrived, its answer comes while frozen.

@@ -41,7 +41,12 @@ interface Caller {
 }
 
 function callers(count: number): Caller[] {
-  return Array.from({ length: count }, (_, n) => ({ n, traceId: randomBytes(16).toString('hex'), parent: randomBytes(8).toString('hex'), tenant: `tenant-${n}` }));
+  return Array.from({ length: count }, (_, n) => ({
+    n,
+    traceId: randomBytes(16).toString('hex'),
+    parent: randomBytes(8).toString('hex'),
+    tenant: `tenant-${n}`,
+  }));
 }
 
 function xrayHeader(c: Caller): string {
@@ -69,12 +74,23 @@ describe(`Managed Instances under aws-lambda-ric 4.x on Node ${process.versions.
   it('serves concurrent invocations in one process, exports them in background batches, every parent right', async () => {
     const { api, receiver, sandbox } = await boot({ 'index.mjs': HANDLER }, { maxConcurrency: 16 }, ENV);
     const calls = callers(40);
-    const responses = await Promise.all(calls.map((c) => api.invoke({ n: c.n, delay: 5 + (c.n % 7) * 3 }, { traceId: xrayHeader(c), tenantId: c.tenant })));
+    const responses = await Promise.all(
+      calls.map((c) =>
+        api.invoke({ n: c.n, delay: 5 + (c.n % 7) * 3 }, { traceId: xrayHeader(c), tenantId: c.tenant }),
+      ),
+    );
     expect(responses.map((r) => JSON.parse(r.body.toString()).n)).toEqual(calls.map((c) => c.n));
     expect(api.registered).toEqual(['hoptrace']);
     // Within the batch age, without a further invocation.
-    await vi.waitFor(() => expect(receiver.spans().length).toBeGreaterThanOrEqual(40 * 3), { timeout: 10_000, interval: 50 });
-    expectTraces(receiver, calls, responses.map((r) => r.requestId));
+    await vi.waitFor(() => expect(receiver.spans().length).toBeGreaterThanOrEqual(40 * 3), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    expectTraces(
+      receiver,
+      calls,
+      responses.map((r) => r.requestId),
+    );
     // Batches, not one export per invocation.
     expect(receiver.requests.length).toBeLessThan(40);
     expect(api.isFrozen()).toBe(false);
@@ -84,10 +100,16 @@ describe(`Managed Instances under aws-lambda-ric 4.x on Node ${process.versions.
   it('exports what the worker threads hold on SIGTERM, within the shutdown window', async () => {
     const { api, receiver, sandbox } = await boot({ 'index.mjs': HANDLER }, { maxConcurrency: 16 }, ENV);
     const calls = callers(16);
-    const responses = await Promise.all(calls.map((c) => api.invoke({ n: c.n, delay: 1 }, { traceId: xrayHeader(c), tenantId: c.tenant })));
+    const responses = await Promise.all(
+      calls.map((c) => api.invoke({ n: c.n, delay: 1 }, { traceId: xrayHeader(c), tenantId: c.tenant })),
+    );
     // At once: the batches are younger than their age limit, so only the shutdown sends them.
     const ended = await api.shutdown(sandbox.child, 500);
     expect(ended).toEqual({ code: null, signal: 'SIGTERM' });
-    expectTraces(receiver, calls, responses.map((r) => r.requestId));
+    expectTraces(
+      receiver,
+      calls,
+      responses.map((r) => r.requestId),
+    );
   });
 });

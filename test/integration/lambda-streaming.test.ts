@@ -41,7 +41,10 @@ describe(`response streaming under aws-lambda-ric ${RIC}.x on Node ${process.ver
         expect(response.error).toBe(false);
         expect(response.contentType).toBe('application/vnd.awslambda.http-integration-response');
         const split = response.body.indexOf(PRELUDE_END);
-        expect(JSON.parse(response.body.subarray(0, split).toString())).toEqual({ statusCode: 201, headers: { 'content-type': 'text/plain' } });
+        expect(JSON.parse(response.body.subarray(0, split).toString())).toEqual({
+          statusCode: 201,
+          headers: { 'content-type': 'text/plain' },
+        });
         expect(response.body.subarray(split + PRELUDE_END.length).toString()).toBe(`hello ${response.requestId}`);
         await api.nextFreeze();
         const spans = spansOf(receiver, response.requestId);
@@ -61,18 +64,28 @@ describe(`response streaming under aws-lambda-ric ${RIC}.x on Node ${process.ver
   responseStream.write('partial');
   throw new Error('upstream gone');
 }`;
-    const { api, receiver } = await boot({ 'index.mjs': `import 'hoptrace/lambda';\nimport { withTracing } from 'hoptrace';\nexport const handler = withTracing(awslambda.streamifyResponse(${failing}));\n` });
+    const { api, receiver } = await boot({
+      'index.mjs': `import 'hoptrace/lambda';\nimport { withTracing } from 'hoptrace';\nexport const handler = withTracing(awslambda.streamifyResponse(${failing}));\n`,
+    });
     const response = await api.invoke(httpApiEvent());
     await api.nextFreeze();
-    const root = spansOf(receiver, response.requestId).find((s) => attr(s, 'faas.invocation_id') === response.requestId)!;
+    const root = spansOf(receiver, response.requestId).find(
+      (s) => attr(s, 'faas.invocation_id') === response.requestId,
+    )!;
     expect(root.status).toMatchObject({ code: 2, message: 'upstream gone' });
     expect(attr(root, 'error.type')).toBe('Error');
   });
 
   it('awslambda.streamifyResponse(withTracing(fn)) with tracing off still hands fn the stream and the real context', async () => {
-    const { api } = await boot({ 'index.mjs': handlerFile('awslambda.streamifyResponse(withTracing(FN))', false) }, {}, { OTEL_SDK_DISABLED: 'true' });
+    const { api } = await boot(
+      { 'index.mjs': handlerFile('awslambda.streamifyResponse(withTracing(FN))', false) },
+      {},
+      { OTEL_SDK_DISABLED: 'true' },
+    );
     const response = await api.invoke(httpApiEvent());
     expect(response.error).toBe(false);
-    expect(response.body.subarray(response.body.indexOf(PRELUDE_END) + PRELUDE_END.length).toString()).toBe(`hello ${response.requestId}`);
+    expect(response.body.subarray(response.body.indexOf(PRELUDE_END) + PRELUDE_END.length).toString()).toBe(
+      `hello ${response.requestId}`,
+    );
   });
 });

@@ -6,7 +6,13 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeStreamRecord } from '../../src/otlp/stream-record';
 import { kinesisClient, readStream } from '../../testing/kinesis';
@@ -102,19 +108,23 @@ async function interrupt(started: ChildProcess, processes: number[]): Promise<st
 
 afterEach(() => {
   // Whatever a failed test left: the pipeline's group and serverless-offline's.
-  if (child?.pid !== undefined) for (const pid of [child.pid, ...descendants(child.pid)]) {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // Not a group leader, or gone.
+  if (child?.pid !== undefined)
+    for (const pid of [child.pid, ...descendants(child.pid)]) {
+      try {
+        process.kill(-pid, 'SIGKILL');
+      } catch {
+        // Not a group leader, or gone.
+      }
     }
-  }
   child = undefined;
 });
 
 function makeSpans(label: string): ReadableSpan[] {
   const memory = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ resource: resourceFromAttributes({ 'service.name': `sender-${label}` }), spanProcessors: [new SimpleSpanProcessor(memory)] });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': `sender-${label}` }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
   const tracer = provider.getTracer('local-keep');
   const parent = tracer.startSpan(`${label} parent`);
   parent.end();
@@ -122,13 +132,18 @@ function makeSpans(label: string): ReadableSpan[] {
   return memory.getFinishedSpans() as ReadableSpan[];
 }
 
-const exportWith = (exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> => new Promise((resolve) => exporter.export(spans, resolve));
+const exportWith = (exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> =>
+  new Promise((resolve) => exporter.export(spans, resolve));
 
 describe('npm start -- --keep', () => {
   it('lands every OTLP encoding through the URL it prints, survives a body its demo receiver cannot read, and leaves no process after Ctrl-C', async () => {
     child = start();
     const ingest = await until('ingest URL', () => /POST (\S+\/v1\/traces) \(the ingest/.exec(out)?.[1], 150_000);
-    const [, endpoint, stream] = (await until('Kinesis line', () => /Kinesis (\S+), stream (\S+)/.exec(out) ?? undefined, 5000)) as unknown as [string, string, string];
+    const [, endpoint, stream] = (await until(
+      'Kinesis line',
+      () => /Kinesis (\S+), stream (\S+)/.exec(out) ?? undefined,
+      5000,
+    )) as unknown as [string, string, string];
     const receiver = await until('receiver URL', () => /kept traces to (\S+)/.exec(out)?.[1], 5000);
 
     const modes: Array<[string, () => SpanExporter]> = [
@@ -143,24 +158,41 @@ describe('npm start -- --keep', () => {
       const exporter = make();
       const result = await exportWith(exporter, spans);
       await exporter.shutdown();
-      expect({ label, code: result.code, error: result.error?.message }).toEqual({ label, code: ExportResultCode.SUCCESS, error: undefined });
+      expect({ label, code: result.code, error: result.error?.message }).toEqual({
+        label,
+        code: ExportResultCode.SUCCESS,
+        error: undefined,
+      });
       for (const s of spans) sent.set(s.spanContext().spanId, s.name);
     }
     const kinesis = kinesisClient(endpoint);
     const landed = new Map<string, string>();
     for (const record of await readStream(kinesis, stream)) {
-      for (const rs of decodeStreamRecord(Buffer.from(record.data)).request.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) landed.set(s.spanId, s.name);
+      for (const rs of decodeStreamRecord(Buffer.from(record.data)).request.resourceSpans)
+        for (const ss of rs.scopeSpans) for (const s of ss.spans) landed.set(s.spanId, s.name);
     }
     kinesis.destroy();
     expect([...sent].filter(([id, name]) => landed.get(id) !== name)).toEqual([]);
 
     // The demo OTLP receiver (the tail sampler's forward target) refuses what it cannot read, and stays up.
-    const protobuf = await fetch(receiver, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([0x0a, 0x02, 0x08, 0x01]) });
+    const protobuf = await fetch(receiver, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: new Uint8Array([0x0a, 0x02, 0x08, 0x01]),
+    });
     expect(protobuf.status).toBe(415);
-    const broken = await fetch(receiver, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: gzipSync('{"resourceSpans": [') });
+    const broken = await fetch(receiver, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      body: gzipSync('{"resourceSpans": ['),
+    });
     expect(broken.status).toBe(400);
     expect(await broken.json()).toMatchObject({ code: 3, message: expect.stringMatching(/not JSON/) });
-    const fine = await fetch(receiver, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resourceSpans: [] }) });
+    const fine = await fetch(receiver, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ resourceSpans: [] }),
+    });
     expect(fine.status).toBe(200);
     expect(child.exitCode).toBeNull();
 
@@ -173,7 +205,11 @@ describe('npm start -- --keep', () => {
   it('leaves no process after Ctrl-C while it starts', async () => {
     child = start();
     // serverless-offline spawned, not yet ready.
-    const offline = await until('serverless offline process', () => descendants(child!.pid!).find((pid) => commandLine(pid).includes('offline start')), 150_000);
+    const offline = await until(
+      'serverless offline process',
+      () => descendants(child!.pid!).find((pid) => commandLine(pid).includes('offline start')),
+      150_000,
+    );
     expect(out).not.toContain('serverless-offline on');
     const processes = [offline, ...descendants(child.pid!)];
     expect(await interrupt(child, processes)).toEqual([]);

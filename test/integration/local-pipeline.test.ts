@@ -18,7 +18,14 @@ describe('npm start', () => {
     expect(stdout).toMatch(/read the stream back: \d+ spans in 4 trace\(s\)/);
     // One order crosses HTTP, SQS and SNS → SQS: four services in one trace.
     expect(stdout).toMatch(/trace [0-9a-f]{32} {2}17 spans, 4 service\(s\)/);
-    for (const hop of ['POST /orders', 'GET /inventory/{sku}', 'send orders', 'process orders', 'publish shipments', 'process shipments-notify']) {
+    for (const hop of [
+      'POST /orders',
+      'GET /inventory/{sku}',
+      'send orders',
+      'process orders',
+      'publish shipments',
+      'process shipments-notify',
+    ]) {
       expect(stdout).toContain(hop);
     }
     expect(stdout).toContain('❄ cold start');
@@ -32,7 +39,8 @@ describe('npm start', () => {
     expect(readFileSync(report, 'utf8')).toContain('<!doctype html>');
     // Every span the functions sent is accounted for, and hoptrace's own warnings surface.
     // An export that overran its budget is spooled and sent again: the stream then holds duplicates.
-    const accounting = /spans: (\d+) sent by the functions, (\d+) landed in the stream( \(\d+ duplicate\(s\) dropped\))?\n/;
+    const accounting =
+      /spans: (\d+) sent by the functions, (\d+) landed in the stream( \(\d+ duplicate\(s\) dropped\))?\n/;
     expect(stdout).toMatch(accounting);
     const [, sent, landed] = accounting.exec(stdout)!;
     expect(Number(sent)).toBeGreaterThan(40);

@@ -27,20 +27,29 @@ function sink(): { stream: PassThrough; records: () => Array<Record<string, unkn
 }
 
 /** Runs `log` in a traced invocation, once at its root and once in a child span; returns the two spans' ids. */
-async function traced(log: (where: string) => void): Promise<{ root: Record<string, string>; child: Record<string, string> }> {
-  await withTracing(async () => {
-    log('at the root');
-    await trace.getTracer('orders').startActiveSpan('charge card', async (span) => {
-      log('in the child');
-      span.end();
-    });
-  }, { endpoint: receiver().url })({}, lambdaContext());
+async function traced(
+  log: (where: string) => void,
+): Promise<{ root: Record<string, string>; child: Record<string, string> }> {
+  await withTracing(
+    async () => {
+      log('at the root');
+      await trace.getTracer('orders').startActiveSpan('charge card', async (span) => {
+        log('in the child');
+        span.end();
+      });
+    },
+    { endpoint: receiver().url },
+  )({}, lambdaContext());
   const spans = receiver().spans();
   const ids = (s: { traceId: string; spanId: string }) => ({ trace_id: s.traceId, span_id: s.spanId });
-  return { root: ids(spans.find((s) => attr(s, 'faas.invocation_id') !== undefined)!), child: ids(spans.find((s) => s.name === 'charge card')!) };
+  return {
+    root: ids(spans.find((s) => attr(s, 'faas.invocation_id') !== undefined)!),
+    child: ids(spans.find((s) => s.name === 'charge card')!),
+  };
 }
 
-const byMessage = (records: Array<Record<string, unknown>>, key: string, text: string) => records.find((r) => r[key] === text)!;
+const byMessage = (records: Array<Record<string, unknown>>, key: string, text: string) =>
+  records.find((r) => r[key] === text)!;
 
 describe('trace ids in the lines of other loggers, as docs/library/logs.md sets them up', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -59,7 +68,10 @@ describe('trace ids in the lines of other loggers, as docs/library/logs.md sets 
   it('winston, with traceLogFields in a format', async () => {
     const { stream, records } = sink();
     const logger = winston.createLogger({
-      format: winston.format.combine(winston.format((info) => Object.assign(info, traceLogFields()))(), winston.format.json()),
+      format: winston.format.combine(
+        winston.format((info) => Object.assign(info, traceLogFields()))(),
+        winston.format.json(),
+      ),
       transports: [new winston.transports.Stream({ stream })],
     });
     logger.info('outside');
@@ -81,7 +93,10 @@ describe('trace ids in the lines of other loggers, as docs/library/logs.md sets 
       logger.info(where);
     });
     vi.restoreAllMocks();
-    const records = lines.flatMap((l) => l.split('\n')).filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = lines
+      .flatMap((l) => l.split('\n'))
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(byMessage(records, 'message', 'at the root')).toMatchObject(root);
     // The keys stay until appended again: the child's line carries the root's ids, as documented.
     expect(byMessage(records, 'message', 'in the child')).toMatchObject(root);

@@ -80,14 +80,22 @@ describe('trace ids in console lines under Lambda Managed Instances (aws-lambda-
   it("every line carries its own invocation's ids, however the invocations interleave", async () => {
     const env = { AWS_LAMBDA_LOG_FORMAT: 'JSON', AWS_LAMBDA_MAX_CONCURRENCY: '8', AWS_LAMBDA_NODEJS_WORKER_COUNT: '2' };
     const { api, receiver, sandbox } = await boot({ 'index.mjs': CONCURRENT }, { maxConcurrency: 8 }, env);
-    const responses = await Promise.all(Array.from({ length: 16 }, (_, n) => api.invoke({ n, delay: 3 + (n % 5) * 4 })));
+    const responses = await Promise.all(
+      Array.from({ length: 16 }, (_, n) => api.invoke({ n, delay: 3 + (n % 5) * 4 })),
+    );
     await until(() => jsonLines(sandbox.output()).filter((r) => String(r.message).startsWith('step')).length === 16);
     const records = jsonLines(sandbox.output());
     await until(() => responses.every((r) => spansOf(receiver, r.requestId).length >= 2));
     for (const [n, response] of responses.entries()) {
       const spans = spansOf(receiver, response.requestId);
-      expect(records.find((r) => r.message === `begin ${n}`)).toMatchObject({ requestId: response.requestId, ...ids(spans, 'traced') });
-      expect(records.find((r) => r.message === `step ${n}`)).toMatchObject({ requestId: response.requestId, ...ids(spans, 'step') });
+      expect(records.find((r) => r.message === `begin ${n}`)).toMatchObject({
+        requestId: response.requestId,
+        ...ids(spans, 'traced'),
+      });
+      expect(records.find((r) => r.message === `step ${n}`)).toMatchObject({
+        requestId: response.requestId,
+        ...ids(spans, 'step'),
+      });
     }
   });
 });
@@ -106,13 +114,27 @@ for (const ric of [3, 4] as const) {
       const child = ids(spans, 'charge card');
       const lines = sandbox.output().split('\n');
       const line = (text: string) => lines.find((l) => l.includes(text))!.split('\t');
-      expect(line('plain')).toEqual([expect.any(String), response.requestId, 'INFO', `trace_id=${root.trace_id} span_id=${root.span_id} plain formatted`]);
+      expect(line('plain')).toEqual([
+        expect.any(String),
+        response.requestId,
+        'INFO',
+        `trace_id=${root.trace_id} span_id=${root.span_id} plain formatted`,
+      ]);
       expect(line('order')[3]).toBe(`trace_id=${root.trace_id} span_id=${root.span_id} { order: 7 }`);
       expect(line('failed:')[2]).toBe('ERROR');
-      expect(line('failed:')[3]).toMatch(new RegExp(`^trace_id=${root.trace_id} span_id=${root.span_id} failed: Error: boom`));
-      expect(line('in the child')).toEqual([expect.any(String), response.requestId, 'WARN', `trace_id=${child.trace_id} span_id=${child.span_id} in the child`]);
+      expect(line('failed:')[3]).toMatch(
+        new RegExp(`^trace_id=${root.trace_id} span_id=${root.span_id} failed: Error: boom`),
+      );
+      expect(line('in the child')).toEqual([
+        expect.any(String),
+        response.requestId,
+        'WARN',
+        `trace_id=${child.trace_id} span_id=${child.span_id} in the child`,
+      ]);
       // What the Logs Insights parse of docs/library/logs.md reads back.
-      const parsed = /trace_id=(?<trace_id>[0-9a-f]{32}) span_id=(?<span_id>[0-9a-f]{16})/.exec(line('in the child')[3]!)!.groups;
+      const parsed = /trace_id=(?<trace_id>[0-9a-f]{32}) span_id=(?<span_id>[0-9a-f]{16})/.exec(
+        line('in the child')[3]!,
+      )!.groups;
       expect(parsed).toEqual(child);
       expect(line('loaded').slice(2)).toEqual(['INFO', 'loaded outside']);
     });
@@ -124,10 +146,31 @@ for (const ric of [3, 4] as const) {
       const spans = spansOf(receiver, response.requestId);
       const root = ids(spans, 'traced');
       const records = jsonLines(sandbox.output());
-      expect(find(records, 'plain')).toEqual({ timestamp: expect.any(String), level: 'INFO', requestId: response.requestId, message: 'plain formatted', ...root });
-      expect(find(records, 'order')).toEqual({ timestamp: expect.any(String), level: 'INFO', requestId: response.requestId, message: { order: 7 }, ...root });
-      expect(find(records, 'failed:')).toMatchObject({ level: 'ERROR', errorType: 'Error', errorMessage: 'boom', ...root });
-      expect(find(records, 'in the child')).toMatchObject({ level: 'WARN', requestId: response.requestId, ...ids(spans, 'charge card') });
+      expect(find(records, 'plain')).toEqual({
+        timestamp: expect.any(String),
+        level: 'INFO',
+        requestId: response.requestId,
+        message: 'plain formatted',
+        ...root,
+      });
+      expect(find(records, 'order')).toEqual({
+        timestamp: expect.any(String),
+        level: 'INFO',
+        requestId: response.requestId,
+        message: { order: 7 },
+        ...root,
+      });
+      expect(find(records, 'failed:')).toMatchObject({
+        level: 'ERROR',
+        errorType: 'Error',
+        errorMessage: 'boom',
+        ...root,
+      });
+      expect(find(records, 'in the child')).toMatchObject({
+        level: 'WARN',
+        requestId: response.requestId,
+        ...ids(spans, 'charge card'),
+      });
       const outside = find(records, 'loaded')!;
       expect(outside.message).toBe('loaded outside');
       expect(outside).not.toHaveProperty('trace_id');
@@ -135,7 +178,11 @@ for (const ric of [3, 4] as const) {
     });
 
     it("JSON format through Lambda's telemetry descriptor: the framed lines carry the ids, lengths intact", async () => {
-      const { api, receiver, sandbox } = await boot({ 'index.mjs': HANDLER }, {}, { AWS_LAMBDA_LOG_FORMAT: 'JSON', _LAMBDA_TELEMETRY_LOG_FD: '2' });
+      const { api, receiver, sandbox } = await boot(
+        { 'index.mjs': HANDLER },
+        {},
+        { AWS_LAMBDA_LOG_FORMAT: 'JSON', _LAMBDA_TELEMETRY_LOG_FD: '2' },
+      );
       const written = collect(sandbox);
       const response = await api.invoke({});
       await until(() => written().includes('in the child'));
@@ -143,14 +190,23 @@ for (const ric of [3, 4] as const) {
       const framed = frames(written());
       expect(framed.every((f) => f.type >>> 16 === 0xa55a)).toBe(true);
       const records = framed.map((f) => JSON.parse(f.message) as Record<string, unknown>);
-      expect(find(records, 'plain')).toEqual({ timestamp: expect.any(String), level: 'INFO', requestId: response.requestId, message: 'plain formatted', ...root });
+      expect(find(records, 'plain')).toEqual({
+        timestamp: expect.any(String),
+        level: 'INFO',
+        requestId: response.requestId,
+        message: 'plain formatted',
+        ...root,
+      });
     });
 
     it('HOPTRACE_LOG_CORRELATION=false leaves every line as the client writes it', async () => {
       const { api, sandbox } = await boot({ 'index.mjs': HANDLER }, {}, { HOPTRACE_LOG_CORRELATION: 'false' });
       const response = await api.invoke({});
       await until(() => sandbox.output().includes('in the child'));
-      const plain = sandbox.output().split('\n').find((l) => l.includes('plain'))!;
+      const plain = sandbox
+        .output()
+        .split('\n')
+        .find((l) => l.includes('plain'))!;
       expect(plain.split('\t').slice(1)).toEqual([response.requestId, 'INFO', 'plain formatted']);
       expect(sandbox.output()).not.toContain('trace_id=');
     });

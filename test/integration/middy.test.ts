@@ -42,7 +42,9 @@ describe('tracing() as a middy middleware', () => {
       });
     await handler({}, lambdaContext() as never);
     const root = rootOf(receiver().spans());
-    expect(internal).toEqual({ 'hoptrace.rootSpanContext': { traceId: root.traceId, spanId: root.spanId, traceFlags: 1 } });
+    expect(internal).toEqual({
+      'hoptrace.rootSpanContext': { traceId: root.traceId, spanId: root.spanId, traceFlags: 1 },
+    });
   });
 
   it('leaves the caller in its own context once the handler has returned', async () => {
@@ -57,7 +59,7 @@ describe('tracing() as a middy middleware', () => {
     expect(caller.traceId).not.toBe(rootOf(spans).traceId);
   });
 
-  it('does not chain warm invocations onto each other in the caller\'s context', async () => {
+  it("does not chain warm invocations onto each other in the caller's context", async () => {
     // Called in a loop, as the runtime calls it: each invocation's scope stays the caller's
     // active context, and a scope that kept the previous one as its caller would chain them
     // all (every past invocation held in memory, every lookup walking the chain: past some
@@ -75,7 +77,11 @@ describe('tracing() as a middy middleware', () => {
         (request as { earlyResponse?: unknown }).earlyResponse = undefined;
       });
     expect(await handler({}, lambdaContext() as never)).toBeUndefined();
-    expect(receiver().spans().map((s) => s.name)).toContain('check');
+    expect(
+      receiver()
+        .spans()
+        .map((s) => s.name),
+    ).toContain('check');
   });
 
   it('shows requestEnd plugins the response, not a promise, after an early return', async () => {
@@ -101,7 +107,9 @@ describe('tracing() as a middy middleware', () => {
         (request as { earlyResponse?: unknown }).earlyResponse = undefined;
       });
     await expect(handler({}, lambdaContext() as never)).rejects.toBe(error);
-    await vi.waitFor(() => expect(rootOf(receiver().spans()).status).toEqual({ code: 2, message: 'unhandled' }), { timeout: 2000 });
+    await vi.waitFor(() => expect(rootOf(receiver().spans()).status).toEqual({ code: 2, message: 'unhandled' }), {
+      timeout: 2000,
+    });
   });
 
   it('warns once when it is not the first middleware, and not when it is', async () => {
@@ -200,7 +208,15 @@ describe('tracing() as a middy middleware', () => {
       });
     await expect(handler(httpApiEvent(), lambdaContext() as never)).rejects.toBe(rethrown);
     // middy rethrows at once, so the flush is not awaited: it is on its way.
-    await vi.waitFor(() => expect(receiver().spans().map((s) => s.name)).toContain('work'), { timeout: 2000 });
+    await vi.waitFor(
+      () =>
+        expect(
+          receiver()
+            .spans()
+            .map((s) => s.name),
+        ).toContain('work'),
+      { timeout: 2000 },
+    );
     const root = rootOf(receiver().spans());
     expect(root.status).toEqual({ code: 2, message: 'error handler failed' });
     expect(attr(root, 'error.type')).toBe('Error');

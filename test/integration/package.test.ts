@@ -32,8 +32,13 @@ describe('serverless package (no AWS account)', () => {
     expect(fn.Architectures).toEqual(['arm64']);
     expect(fn.Handler).toBe('handlers/ingest/handler.handler');
     // No --enable-source-maps: parsing the map at init is on the first request's clock.
-    expect(fn.Environment.Variables).toEqual({ HOPTRACE_STREAM_NAME: 'hoptrace-ingest-ci-spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/ci/ingest-keys', HOPTRACE_METRICS_NAMESPACE: 'hoptrace' });
-    for (const other of ['ArchiveLambdaFunction', 'TailSamplerLambdaFunction']) expect(resources[other]!.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    expect(fn.Environment.Variables).toEqual({
+      HOPTRACE_STREAM_NAME: 'hoptrace-ingest-ci-spans',
+      HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/ci/ingest-keys',
+      HOPTRACE_METRICS_NAMESPACE: 'hoptrace',
+    });
+    for (const other of ['ArchiveLambdaFunction', 'TailSamplerLambdaFunction'])
+      expect(resources[other]!.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     expect(template).not.toMatch(/API_KEYS/);
   });
 
@@ -46,7 +51,11 @@ describe('serverless package (no AWS account)', () => {
     expect(paths).toEqual(['v1', 'traces']);
     const methods = ofType('AWS::ApiGateway::Method').map(([, m]) => m.Properties);
     expect(methods).toHaveLength(1);
-    expect(methods[0]).toMatchObject({ HttpMethod: 'POST', ResourceId: { Ref: 'IngestTracesResource' }, Integration: { Type: 'AWS_PROXY' } });
+    expect(methods[0]).toMatchObject({
+      HttpMethod: 'POST',
+      ResourceId: { Ref: 'IngestTracesResource' },
+      Integration: { Type: 'AWS_PROXY' },
+    });
     expect(methods[0]!.Integration.Uri['Fn::Sub']).toContain('${IngestLambdaFunction.Arn}');
     const [[, permission]] = ofType('AWS::Lambda::Permission') as [[string, Resource]];
     expect(permission.Properties.SourceArn['Fn::Sub']).toContain(`\${${apiId}}/*/POST/v1/traces`);
@@ -54,11 +63,20 @@ describe('serverless package (no AWS account)', () => {
 
   it('limits abuse by stage throttling, and reserves no concurrency unless asked to (Lambda keeps 100 unreserved)', async () => {
     expect(resources.IngestLambdaFunction!.Properties).not.toHaveProperty('ReservedConcurrentExecutions');
-    for (const fn of ofType('AWS::Lambda::Function')) expect(fn[1].Properties).not.toHaveProperty('ReservedConcurrentExecutions');
+    for (const fn of ofType('AWS::Lambda::Function'))
+      expect(fn[1].Properties).not.toHaveProperty('ReservedConcurrentExecutions');
     const [[, stage]] = ofType('AWS::ApiGateway::Stage') as [[string, Resource]];
     expect(stage.Properties.StageName).toBe('ci');
     expect(stage.Properties.MethodSettings).toEqual([
-      { ResourcePath: '/*', HttpMethod: '*', MetricsEnabled: true, LoggingLevel: 'ERROR', DataTraceEnabled: false, ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+      {
+        ResourcePath: '/*',
+        HttpMethod: '*',
+        MetricsEnabled: true,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+        ThrottlingRateLimit: 200,
+        ThrottlingBurstLimit: 400,
+      },
     ]);
     const reserved = await packageStack('ci', { args: ['--param=ingestReservedConcurrency=50'] });
     try {
@@ -77,25 +95,47 @@ describe('serverless package (no AWS account)', () => {
 
   it('lets the function put records into that one stream and nothing more', () => {
     const role = resources.IamRoleLambdaExecution!.Properties;
-    const statements = role.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }) => p.PolicyDocument.Statement);
+    const statements = role.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }) =>
+        p.PolicyDocument.Statement,
+    );
     const kinesis = statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('kinesis:')));
-    expect(kinesis).toEqual([{ Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] } }]);
+    expect(kinesis).toEqual([
+      { Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] } },
+    ]);
     const ssm = statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('ssm:')));
-    expect(ssm).toEqual([{ Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hoptrace/ci/ingest-keys' } }]);
-    for (const s of statements) expect(s.Action.every((a: string) => a.startsWith('logs:') || a === 'kinesis:PutRecords' || a === 'ssm:GetParameter')).toBe(true);
+    expect(ssm).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter'],
+        Resource: {
+          'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hoptrace/ci/ingest-keys',
+        },
+      },
+    ]);
+    for (const s of statements)
+      expect(
+        s.Action.every((a: string) => a.startsWith('logs:') || a === 'kinesis:PutRecords' || a === 'ssm:GetParameter'),
+      ).toBe(true);
   });
 
   it('has Firehose run the archive function and convert its rows to Parquet against the Glue table, by day', () => {
     const s3 = resources.SpanArchive!.Properties.ExtendedS3DestinationConfiguration;
     const [processor] = s3.ProcessingConfiguration.Processors;
     expect(processor.Type).toBe('Lambda');
-    expect(processor.Parameters).toContainEqual({ ParameterName: 'LambdaArn', ParameterValue: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] } });
+    expect(processor.Parameters).toContainEqual({
+      ParameterName: 'LambdaArn',
+      ParameterValue: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] },
+    });
     const conversion = s3.DataFormatConversionConfiguration;
     expect(conversion.Enabled).toBe(true);
     // Keys as sent: the SerDe would otherwise lowercase them (userId → userid) and fail a record holding both.
     expect(conversion.InputFormatConfiguration.Deserializer).toEqual({ OpenXJsonSerDe: { CaseInsensitive: false } });
     expect(conversion.OutputFormatConfiguration.Serializer).toEqual({ ParquetSerDe: { Compression: 'SNAPPY' } });
-    expect(conversion.SchemaConfiguration).toMatchObject({ DatabaseName: { Ref: 'SpanDatabase' }, TableName: { Ref: 'SpanTable' } });
+    expect(conversion.SchemaConfiguration).toMatchObject({
+      DatabaseName: { Ref: 'SpanDatabase' },
+      TableName: { Ref: 'SpanTable' },
+    });
     expect(s3.DynamicPartitioningConfiguration.Enabled).toBe(true);
     expect(s3.Prefix).toBe('spans/dt=!{partitionKeyFromLambda:dt}/');
     expect(s3.ErrorOutputPrefix).toMatch(/^errors\//);
@@ -103,10 +143,18 @@ describe('serverless package (no AWS account)', () => {
 
   it('declares the table with partition projection, so no crawler and no MSCK', () => {
     const table = resources.SpanTable!.Properties.TableInput;
-    expect(table.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(SPAN_COLUMNS.map(([name]) => name));
+    expect(table.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(
+      SPAN_COLUMNS.map(([name]) => name),
+    );
     expect(table.PartitionKeys).toEqual([{ Name: 'dt', Type: 'string' }]);
-    expect(table.Parameters).toMatchObject({ 'projection.enabled': 'true', 'projection.dt.type': 'date', 'projection.dt.format': 'yyyy-MM-dd' });
-    expect(table.Parameters['storage.location.template']).toEqual({ 'Fn::Sub': 's3://${SpanArchiveBucket}/spans/dt=${!dt}/' });
+    expect(table.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.dt.type': 'date',
+      'projection.dt.format': 'yyyy-MM-dd',
+    });
+    expect(table.Parameters['storage.location.template']).toEqual({
+      'Fn::Sub': 's3://${SpanArchiveBucket}/spans/dt=${!dt}/',
+    });
     expect(resources.SpanDatabase!.Properties.DatabaseInput.Name).toBe('hoptrace_ci');
   });
 
@@ -117,40 +165,68 @@ describe('serverless package (no AWS account)', () => {
     expect(workgroup.ResultConfiguration.OutputLocation).toEqual({ 'Fn::Sub': 's3://${AthenaResultsBucket}/results/' });
     expect(resources.AthenaResultsBucket!.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(7);
     const queries = Object.values(resources).filter((r) => r.Type === 'AWS::Athena::NamedQuery');
-    expect(queries.map((q) => q.Properties.Name).sort()).toEqual(['cold-starts-by-function', 'error-rate-by-service', 'slowest-operations', 'trace-by-id']);
+    expect(queries.map((q) => q.Properties.Name).sort()).toEqual([
+      'cold-starts-by-function',
+      'error-rate-by-service',
+      'slowest-operations',
+      'trace-by-id',
+    ]);
     for (const q of queries) expect(q.Properties.QueryString).toContain('FROM otel_traces');
   });
 
   it('lets the archive function only put records back into its stream, and Firehose only invoke it and read the table', () => {
     expect(resources.ArchiveLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['ArchiveFunctionRole', 'Arn'] });
     expect(resources.ArchiveFunctionRole!.Properties).not.toHaveProperty('ManagedPolicyArns');
-    const statements = resources.ArchiveFunctionRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const statements = resources.ArchiveFunctionRole!.Properties.Policies.flatMap(
+      (p: any) => p.PolicyDocument.Statement,
+    );
     expect(statements).toEqual([
       { Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] } },
       {
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/hoptrace-ingest-ci-archive:*' },
+        Resource: {
+          'Fn::Sub':
+            'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/lambda/hoptrace-ingest-ci-archive:*',
+        },
       },
     ]);
     const firehose = resources.SpanArchiveRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-    expect(firehose).toContainEqual(expect.objectContaining({ Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], Resource: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] } }));
-    expect(firehose).toContainEqual(expect.objectContaining({ Action: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'] }));
+    expect(firehose).toContainEqual(
+      expect.objectContaining({
+        Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+        Resource: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] },
+      }),
+    );
+    expect(firehose).toContainEqual(
+      expect.objectContaining({ Action: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'] }),
+    );
   });
 
   it('alarms on ingest errors, 5xx at the front door, ingest throttling and stream throttling', () => {
     const metrics = ofType('AWS::CloudWatch::Alarm')
       .filter(([id]) => !id.startsWith('TailSampler'))
       .map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
-    expect(metrics.sort()).toEqual(['AWS/ApiGateway/5XXError', 'AWS/Kinesis/WriteProvisionedThroughputExceeded', 'AWS/Lambda/Errors', 'AWS/Lambda/Throttles']);
+    expect(metrics.sort()).toEqual([
+      'AWS/ApiGateway/5XXError',
+      'AWS/Kinesis/WriteProvisionedThroughputExceeded',
+      'AWS/Lambda/Errors',
+      'AWS/Lambda/Throttles',
+    ]);
     const api = resources.Ingest5xxAlarm!.Properties.Dimensions;
-    expect(api).toEqual([{ Name: 'ApiName', Value: resources.IngestRestApi!.Properties.Name }, { Name: 'Stage', Value: 'ci' }]);
+    expect(api).toEqual([
+      { Name: 'ApiName', Value: resources.IngestRestApi!.Properties.Name },
+      { Name: 'Stage', Value: 'ci' },
+    ]);
   });
 
   it('bundles each function with esbuild into one file of its own', async () => {
     for (const fn of ['ingest', 'archive']) {
       const { stdout } = await run('unzip', ['-l', join(out, `${fn}.zip`)]);
-      const files = stdout.split('\n').map((l) => l.trim().split(/\s+/).at(-1)).filter((f) => f?.startsWith('handlers/'));
+      const files = stdout
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/).at(-1))
+        .filter((f) => f?.startsWith('handlers/'));
       expect(files).toEqual([`handlers/${fn}/handler.js`, `handlers/${fn}/handler.js.map`]);
       expect(stdout).not.toContain('node_modules');
     }
@@ -179,7 +255,13 @@ describe('serverless package (no AWS account)', () => {
     expect(fn.Environment.Variables.HOPTRACE_DECISION_TABLE).toEqual({ Ref: 'DecisionTable' });
     expect(fn.Environment.Variables.HOPTRACE_FORWARD_RETRY_S).toBe('300');
     // Adaptive sampling is off unless its target is given; its other settings have the code's defaults.
-    expect(fn.Environment.Variables).toMatchObject({ HOPTRACE_TAIL_TARGET_PER_S: '', HOPTRACE_TAIL_INTERVAL_S: '60', HOPTRACE_TAIL_OBJECTIVE: '0.999', HOPTRACE_TAIL_BOOST_BURN: '14.4', HOPTRACE_TAIL_BOOST_S: '600' });
+    expect(fn.Environment.Variables).toMatchObject({
+      HOPTRACE_TAIL_TARGET_PER_S: '',
+      HOPTRACE_TAIL_INTERVAL_S: '60',
+      HOPTRACE_TAIL_OBJECTIVE: '0.999',
+      HOPTRACE_TAIL_BOOST_BURN: '14.4',
+      HOPTRACE_TAIL_BOOST_S: '600',
+    });
   });
 
   it('deploys the on-call and debug dashboards, and no SLO alarm while no SLO is set', () => {
@@ -190,7 +272,9 @@ describe('serverless package (no AWS account)', () => {
     expect(ofType('AWS::CloudWatch::CompositeAlarm')).toEqual([]);
     expect(Object.keys(resources).filter((id) => id.startsWith('Slo'))).toEqual([]);
     // The debug dashboard counts errors in the stack's own functions' logs unless told others.
-    expect(resources.DebugDashboard!.Properties.DashboardBody['Fn::Sub']).toContain("SOURCE '/aws/lambda/hoptrace-ingest-ci-tailSampler'");
+    expect(resources.DebugDashboard!.Properties.DashboardBody['Fn::Sub']).toContain(
+      "SOURCE '/aws/lambda/hoptrace-ingest-ci-tailSampler'",
+    );
   });
 
   it('keeps decisions in a DynamoDB table whose items expire by TTL', () => {
@@ -206,15 +290,35 @@ describe('serverless package (no AWS account)', () => {
 
   it('gives the tail sampler a role of its own: read the stream, use the table, log, nothing more', () => {
     expect(resources.TailSamplerLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['TailSamplerRole', 'Arn'] });
-    const statements = resources.TailSamplerRole!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }) => p.PolicyDocument.Statement);
-    const byService = (prefix: string) => statements.filter((s: { Action: string[] }) => s.Action.every((a) => a.startsWith(prefix)));
+    const statements = resources.TailSamplerRole!.Properties.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: Array<{ Action: string[]; Resource: unknown }> } }) =>
+        p.PolicyDocument.Statement,
+    );
+    const byService = (prefix: string) =>
+      statements.filter((s: { Action: string[] }) => s.Action.every((a) => a.startsWith(prefix)));
     expect(byService('dynamodb:')).toEqual([
-      { Effect: 'Allow', Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query'], Resource: { 'Fn::GetAtt': ['DecisionTable', 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+        ],
+        Resource: { 'Fn::GetAtt': ['DecisionTable', 'Arn'] },
+      },
     ]);
     expect(byService('kinesis:')).toEqual([
       {
         Effect: 'Allow',
-        Action: ['kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetRecords', 'kinesis:GetShardIterator', 'kinesis:ListShards'],
+        Action: [
+          'kinesis:DescribeStream',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:GetRecords',
+          'kinesis:GetShardIterator',
+          'kinesis:ListShards',
+        ],
         Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] },
       },
     ]);
@@ -230,57 +334,102 @@ describe('serverless package (no AWS account)', () => {
     ]);
     // Only the alarm topic's key, for reporting a batch given up on; the stream's key needs nothing.
     expect(statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('kms:')))).toEqual([
-      { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Resource: { 'Fn::GetAtt': ['AlarmTopicKey', 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: { 'Fn::GetAtt': ['AlarmTopicKey', 'Arn'] },
+      },
     ]);
     // The ingest's role gained nothing from the consumer.
-    const ingest = resources.IamRoleLambdaExecution!.Properties.Policies.flatMap((p: { PolicyDocument: { Statement: Array<{ Action: string[] }> } }) => p.PolicyDocument.Statement);
-    expect(ingest.flatMap((s: { Action: string[] }) => s.Action).filter((a: string) => !a.startsWith('logs:'))).toEqual(['kinesis:PutRecords', 'ssm:GetParameter']);
+    const ingest = resources.IamRoleLambdaExecution!.Properties.Policies.flatMap(
+      (p: { PolicyDocument: { Statement: Array<{ Action: string[] }> } }) => p.PolicyDocument.Statement,
+    );
+    expect(ingest.flatMap((s: { Action: string[] }) => s.Action).filter((a: string) => !a.startsWith('logs:'))).toEqual(
+      ['kinesis:PutRecords', 'ssm:GetParameter'],
+    );
   });
 
   it('alarms on the tail sampler failing, falling behind and not reaching its backend', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('TailSampler'));
-    expect(alarms.map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`).sort()).toEqual(['AWS/Lambda/Errors', 'AWS/Lambda/IteratorAge', 'hoptrace/ForwardFailures', 'hoptrace/RefusedSpans', 'hoptrace/SetAsideSpans']);
+    expect(alarms.map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`).sort()).toEqual([
+      'AWS/Lambda/Errors',
+      'AWS/Lambda/IteratorAge',
+      'hoptrace/ForwardFailures',
+      'hoptrace/RefusedSpans',
+      'hoptrace/SetAsideSpans',
+    ]);
     for (const [, a] of alarms) expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
-    for (const [, a] of alarms.filter(([, x]) => x.Properties.Namespace === 'AWS/Lambda')) expect(a.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'TailSamplerLambdaFunction' } }]);
+    for (const [, a] of alarms.filter(([, x]) => x.Properties.Namespace === 'AWS/Lambda'))
+      expect(a.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'TailSamplerLambdaFunction' } }]);
   });
 
   it('bundles the tail sampler into a zip of its own', async () => {
     const { stdout } = await run('unzip', ['-l', join(out, 'tailSampler.zip')]);
-    const files = stdout.split('\n').map((l) => l.trim().split(/\s+/).at(-1)).filter((f) => f?.startsWith('handlers/'));
+    const files = stdout
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).at(-1))
+      .filter((f) => f?.startsWith('handlers/'));
     expect(files).toEqual(['handlers/tail-sampler/handler.js', 'handlers/tail-sampler/handler.js.map']);
   });
 
   it('turns the tail sampler on, with its backend, when configured', async () => {
     const { template: sampling } = await packageStack('ci', {
       dir: join(out, 'sampling'),
-      env: { HOPTRACE_TAIL_SAMPLING: 'true', HOPTRACE_FORWARD_ENDPOINT: 'http://jaeger.internal:4318/v1/traces', HOPTRACE_FORWARD_RETRY_S: '120' },
+      env: {
+        HOPTRACE_TAIL_SAMPLING: 'true',
+        HOPTRACE_FORWARD_ENDPOINT: 'http://jaeger.internal:4318/v1/traces',
+        HOPTRACE_FORWARD_RETRY_S: '120',
+      },
     });
     const on = sampling.Resources as Record<string, any>;
     expect(on.TailSamplerStreamMapping.Properties.Enabled).toBe(true);
-    expect(on.TailSamplerLambdaFunction.Properties.Environment.Variables.HOPTRACE_FORWARD_ENDPOINT).toBe('http://jaeger.internal:4318/v1/traces');
+    expect(on.TailSamplerLambdaFunction.Properties.Environment.Variables.HOPTRACE_FORWARD_ENDPOINT).toBe(
+      'http://jaeger.internal:4318/v1/traces',
+    );
     expect(on.TailSamplerLambdaFunction.Properties.Environment.Variables.HOPTRACE_FORWARD_RETRY_S).toBe('120');
   }, 120_000);
 
   it('gives the tail sampler its backend key from an SSM SecureString, never from the template', async () => {
-    const { template: keyed } = await packageStack('ci', { dir: join(out, 'keyed'), env: { HOPTRACE_FORWARD_HEADERS: 'x-honeycomb-team=a-secret-key' } });
+    const { template: keyed } = await packageStack('ci', {
+      dir: join(out, 'keyed'),
+      env: { HOPTRACE_FORWARD_HEADERS: 'x-honeycomb-team=a-secret-key' },
+    });
     expect(JSON.stringify(keyed)).not.toContain('a-secret-key');
     const variables = keyed.Resources.TailSamplerLambdaFunction!.Properties.Environment.Variables;
     expect(variables).not.toHaveProperty('HOPTRACE_FORWARD_HEADERS');
     expect(variables.HOPTRACE_FORWARD_HEADERS_PARAMETER).toBe('/hoptrace/ci/forward-headers');
-    const statements = keyed.Resources.TailSamplerRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const statements = keyed.Resources.TailSamplerRole!.Properties.Policies.flatMap(
+      (p: any) => p.PolicyDocument.Statement,
+    );
     expect(statements.filter((s: { Action: string[] }) => s.Action.some((a) => a.startsWith('ssm:')))).toEqual([
-      { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hoptrace/ci/forward-headers' } },
+      {
+        Effect: 'Allow',
+        Action: ['ssm:GetParameter'],
+        Resource: {
+          'Fn::Sub': 'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/hoptrace/ci/forward-headers',
+        },
+      },
     ]);
   }, 120_000);
 });
 
 describe('serverless package: the front door answers what senders retry, and redeploys when it changes', () => {
-  const gatewayResponses = (): Record<string, Record<string, any>> => Object.fromEntries(ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties.ResponseType, r.Properties]));
+  const gatewayResponses = (): Record<string, Record<string, any>> =>
+    Object.fromEntries(
+      ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => [r.Properties.ResponseType, r.Properties]),
+    );
 
   it('answers throttling 429 and a function it cannot reach 503, both with Retry-After, instead of API Gateway’s 500', () => {
     const responses = gatewayResponses();
-    for (const type of ['THROTTLED', 'QUOTA_EXCEEDED']) expect(responses[type]).toMatchObject({ StatusCode: '429', ResponseParameters: { 'gatewayresponse.header.Retry-After': expect.stringMatching(/^'\d+'$/) } });
-    expect(responses.DEFAULT_5XX).toMatchObject({ StatusCode: '503', ResponseParameters: { 'gatewayresponse.header.Retry-After': "'2'" } });
+    for (const type of ['THROTTLED', 'QUOTA_EXCEEDED'])
+      expect(responses[type]).toMatchObject({
+        StatusCode: '429',
+        ResponseParameters: { 'gatewayresponse.header.Retry-After': expect.stringMatching(/^'\d+'$/) },
+      });
+    expect(responses.DEFAULT_5XX).toMatchObject({
+      StatusCode: '503',
+      ResponseParameters: { 'gatewayresponse.header.Retry-After': "'2'" },
+    });
     for (const r of Object.values(responses)) expect(r.RestApiId).toEqual({ Ref: 'IngestRestApi' });
   });
 
@@ -288,7 +437,9 @@ describe('serverless package: the front door answers what senders retry, and red
     const responses = gatewayResponses();
     expect(responses.REQUEST_TOO_LARGE!.StatusCode).toBe('413');
     expect(responses.MISSING_AUTHENTICATION_TOKEN!.StatusCode).toBe('404');
-    expect(JSON.parse(responses.MISSING_AUTHENTICATION_TOKEN!.ResponseTemplates['application/json']).message).toMatch(/traces only: POST \/v1\/traces.*OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/);
+    expect(JSON.parse(responses.MISSING_AUTHENTICATION_TOKEN!.ResponseTemplates['application/json']).message).toMatch(
+      /traces only: POST \/v1\/traces.*OTEL_EXPORTER_OTLP_TRACES_ENDPOINT/,
+    );
   });
 
   it('gives every answer of its own a google.rpc.Status body (code, message), as OTLP/HTTP asks', () => {
@@ -317,11 +468,17 @@ describe('serverless package: the front door answers what senders retry, and red
   it('logs every request (access log) and the failures (execution log), to log groups that expire, through the account’s API Gateway role', () => {
     const stage = resources.IngestStage!;
     expect(stage.Properties.AccessLogSetting.DestinationArn).toEqual({ 'Fn::GetAtt': ['IngestAccessLogGroup', 'Arn'] });
-    for (const field of ['status', 'responseType', 'integrationError']) expect(JSON.parse(stage.Properties.AccessLogSetting.Format)).toHaveProperty(field);
-    expect(resources.IngestExecutionLogGroup!.Properties.LogGroupName).toEqual({ 'Fn::Sub': 'API-Gateway-Execution-Logs_${IngestRestApi}/ci' });
-    for (const group of ['IngestAccessLogGroup', 'IngestExecutionLogGroup']) expect(resources[group]!.Properties.RetentionInDays).toBe(14);
+    for (const field of ['status', 'responseType', 'integrationError'])
+      expect(JSON.parse(stage.Properties.AccessLogSetting.Format)).toHaveProperty(field);
+    expect(resources.IngestExecutionLogGroup!.Properties.LogGroupName).toEqual({
+      'Fn::Sub': 'API-Gateway-Execution-Logs_${IngestRestApi}/ci',
+    });
+    for (const group of ['IngestAccessLogGroup', 'IngestExecutionLogGroup'])
+      expect(resources[group]!.Properties.RetentionInDays).toBe(14);
     expect(stage.DependsOn).toEqual(['ApiGatewayAccount']);
-    expect(resources.ApiGatewayAccount!.Properties.CloudWatchRoleArn).toEqual({ 'Fn::GetAtt': ['ApiGatewayLogsRole', 'Arn'] });
+    expect(resources.ApiGatewayAccount!.Properties.CloudWatchRoleArn).toEqual({
+      'Fn::GetAtt': ['ApiGatewayLogsRole', 'Arn'],
+    });
   });
 });
 
@@ -330,7 +487,9 @@ describe('serverless package: transport, encryption, trust', () => {
 
   it('refuses plain HTTP on the span archive and the Athena results', () => {
     for (const bucket of ['SpanArchiveBucket', 'AthenaResultsBucket']) {
-      const [[, policy]] = ofType('AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket.Ref === bucket) as [[string, Resource]];
+      const [[, policy]] = ofType('AWS::S3::BucketPolicy').filter(([, p]) => p.Properties.Bucket.Ref === bucket) as [
+        [string, Resource],
+      ];
       expect(statements(policy.Properties.PolicyDocument)).toContainEqual({
         Sid: 'TlsOnly',
         Effect: 'Deny',
@@ -346,10 +505,21 @@ describe('serverless package: transport, encryption, trust', () => {
     expect(resources.AlarmTopic!.Properties.KmsMasterKeyId).toEqual({ Ref: 'AlarmTopicKey' });
     const key = resources.AlarmTopicKey!.Properties;
     expect(key.EnableKeyRotation).toBe(true);
-    expect(statements(key.KeyPolicy)).toContainEqual(expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }));
+    expect(statements(key.KeyPolicy)).toContainEqual(
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      }),
+    );
     const topicPolicy = resources.AlarmTopicPolicy!.Properties;
     expect(topicPolicy.Topics).toEqual([{ Ref: 'AlarmTopic' }]);
-    expect(statements(topicPolicy.PolicyDocument)).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sns:Publish', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(statements(topicPolicy.PolicyDocument)).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
   });
 
   it('grants kms:Decrypt on * nowhere (the stream’s AWS managed key needs no grant)', () => {
@@ -364,18 +534,30 @@ describe('serverless package: transport, encryption, trust', () => {
 
   it('lets only Firehose acting for this account take the archive role', () => {
     const [trust] = resources.SpanArchiveRole!.Properties.AssumeRolePolicyDocument.Statement;
-    expect(trust).toEqual({ Effect: 'Allow', Principal: { Service: 'firehose.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } });
+    expect(trust).toEqual({
+      Effect: 'Allow',
+      Principal: { Service: 'firehose.amazonaws.com' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+    });
   });
 
   it('has Firehose log its errors to a log group that expires, which its role may write to and nothing more', () => {
     const logging = resources.SpanArchive!.Properties.ExtendedS3DestinationConfiguration.CloudWatchLoggingOptions;
-    expect(logging).toEqual({ Enabled: true, LogGroupName: { Ref: 'SpanArchiveErrorLogGroup' }, LogStreamName: { Ref: 'SpanArchiveErrorLogStream' } });
+    expect(logging).toEqual({
+      Enabled: true,
+      LogGroupName: { Ref: 'SpanArchiveErrorLogGroup' },
+      LogStreamName: { Ref: 'SpanArchiveErrorLogStream' },
+    });
     expect(resources.SpanArchiveErrorLogGroup!.Properties.RetentionInDays).toBe(14);
     const firehose = resources.SpanArchiveRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
     expect(firehose).toContainEqual({
       Effect: 'Allow',
       Action: ['logs:PutLogEvents'],
-      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${SpanArchiveErrorLogGroup}:log-stream:${SpanArchiveErrorLogStream}' },
+      Resource: {
+        'Fn::Sub':
+          'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${SpanArchiveErrorLogGroup}:log-stream:${SpanArchiveErrorLogStream}',
+      },
     });
   });
 });

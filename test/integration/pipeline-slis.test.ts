@@ -37,9 +37,18 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
-      const event = { httpMethod: 'POST', headers, body: Buffer.concat(chunks).toString('base64'), isBase64Encoded: true };
-      void ingest(event, config, put, answerDeadline(undefined, Date.now(), 10_000, config), undefined, (line) => metrics.push(line)).then((answer) => {
-        res.writeHead(answer.statusCode, answer.headers as http.OutgoingHttpHeaders).end(answer.isBase64Encoded ? Buffer.from(answer.body, 'base64') : answer.body);
+      const event = {
+        httpMethod: 'POST',
+        headers,
+        body: Buffer.concat(chunks).toString('base64'),
+        isBase64Encoded: true,
+      };
+      void ingest(event, config, put, answerDeadline(undefined, Date.now(), 10_000, config), undefined, (line) =>
+        metrics.push(line),
+      ).then((answer) => {
+        res
+          .writeHead(answer.statusCode, answer.headers as http.OutgoingHttpHeaders)
+          .end(answer.isBase64Encoded ? Buffer.from(answer.body, 'base64') : answer.body);
       });
     });
   });
@@ -51,7 +60,16 @@ afterAll(async () => {
 });
 
 const exporterFor = (service: string): OtlpExporter =>
-  new OtlpExporter({ endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}/v1/traces`, headers: {}, compression: 'gzip', requestTimeoutMs: 5000, maxExportBytes: 1 << 20, resource: { 'service.name': service }, redactor: new Redactor([]), spool: undefined });
+  new OtlpExporter({
+    endpoint: `http://127.0.0.1:${(front.address() as AddressInfo).port}/v1/traces`,
+    headers: {},
+    compression: 'gzip',
+    requestTimeoutMs: 5000,
+    maxExportBytes: 1 << 20,
+    resource: { 'service.name': service },
+    redactor: new Redactor([]),
+    spool: undefined,
+  });
 
 describe('pipeline SLIs through the ingest, kinesalite and the tail sampler', () => {
   it('give coverage, orphans, error traces, export latency and loss their known values on a stream with a lost flush', async () => {
@@ -60,7 +78,11 @@ describe('pipeline SLIs through the ingest, kinesalite and the tail sampler', ()
     const c1 = endedSpan('db', { traceId: t1, parent: r1 });
     const r2 = endedSpan('GET /two', { traceId: t2, error: true });
     const r3 = endedSpan('GET /three', { traceId: t3 });
-    const w = [endedSpan('job', { traceId: t1, parent: c1 }), endedSpan('job', { traceId: t2, parent: r2 }), endedSpan('job', { traceId: t3, parent: r3 })];
+    const w = [
+      endedSpan('job', { traceId: t1, parent: c1 }),
+      endedSpan('job', { traceId: t2, parent: r2 }),
+      endedSpan('job', { traceId: t3, parent: r3 }),
+    ];
     const api = exporterFor('api');
     const worker = exporterFor('worker');
     await api.export([r1, c1, r2], Date.now() + 5000);
@@ -75,13 +97,48 @@ describe('pipeline SLIs through the ingest, kinesalite and the tail sampler', ()
 
     // Summed over the two shards' batches, as CloudWatch sums them.
     const docs = [...lines, ...metrics].map((l) => JSON.parse(l) as Record<string, unknown>);
-    const sum = (service: string | undefined, name: string) => docs.filter((d) => d.service === service && typeof d[name] === 'number').reduce((n, d) => n + (d[name] as number), 0);
-    const slis = (service?: string) => Object.fromEntries(['SpansSent', 'SpansStored', 'Spans', 'Traces', 'TracesWithRoot', 'OrphanSpans', 'ErrorTraces', 'SpansDropped'].map((n) => [n, sum(service, n)]));
-    expect(slis()).toEqual({ SpansSent: 7, SpansStored: 6, Spans: 6, Traces: 3, TracesWithRoot: 2, OrphanSpans: 1, ErrorTraces: 1, SpansDropped: 0 });
-    expect(slis('worker')).toEqual({ SpansSent: 3, SpansStored: 3, Spans: 3, Traces: 3, TracesWithRoot: 2, OrphanSpans: 1, ErrorTraces: 0, SpansDropped: 0 });
+    const sum = (service: string | undefined, name: string) =>
+      docs
+        .filter((d) => d.service === service && typeof d[name] === 'number')
+        .reduce((n, d) => n + (d[name] as number), 0);
+    const slis = (service?: string) =>
+      Object.fromEntries(
+        [
+          'SpansSent',
+          'SpansStored',
+          'Spans',
+          'Traces',
+          'TracesWithRoot',
+          'OrphanSpans',
+          'ErrorTraces',
+          'SpansDropped',
+        ].map((n) => [n, sum(service, n)]),
+      );
+    expect(slis()).toEqual({
+      SpansSent: 7,
+      SpansStored: 6,
+      Spans: 6,
+      Traces: 3,
+      TracesWithRoot: 2,
+      OrphanSpans: 1,
+      ErrorTraces: 1,
+      SpansDropped: 0,
+    });
+    expect(slis('worker')).toEqual({
+      SpansSent: 3,
+      SpansStored: 3,
+      Spans: 3,
+      Traces: 3,
+      TracesWithRoot: 2,
+      OrphanSpans: 1,
+      ErrorTraces: 0,
+      SpansDropped: 0,
+    });
     // Loss = 1 - stored / sent: the lost flush's one span of seven.
     expect(1 - sum(undefined, 'SpansStored') / sum(undefined, 'SpansSent')).toBeCloseTo(1 / 7, 12);
-    const latencies = docs.filter((d) => d.service === undefined && d.ExportLatency).flatMap((d) => (d.ExportLatency as { Counts: number[] }).Counts);
+    const latencies = docs
+      .filter((d) => d.service === undefined && d.ExportLatency)
+      .flatMap((d) => (d.ExportLatency as { Counts: number[] }).Counts);
     expect(latencies.reduce((a, b) => a + b, 0)).toBe(6);
     // The error trace was kept whole, each span weighted as standing for itself alone.
     expect(bed.receiver.spans().map((s) => [s.traceId, s.traceState])).toEqual([

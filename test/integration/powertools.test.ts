@@ -37,9 +37,16 @@ afterEach(async () => {
 /** The fixture as written, or with only its import changed; compiled as Powertools documents (legacy decorators). */
 async function handlerModule(fixture: string, variant: Variant): Promise<string> {
   const source = readFileSync(join(ROOT, 'test/fixtures/powertools', `${fixture}.ts`), 'utf8');
-  const code = variant === 'hoptrace' ? source.replaceAll("from '@aws-lambda-powertools/tracer", "from 'hoptrace/powertools") : source;
+  const code =
+    variant === 'hoptrace'
+      ? source.replaceAll("from '@aws-lambda-powertools/tracer", "from 'hoptrace/powertools")
+      : source;
   expect(code === source).toBe(variant === 'powertools');
-  const out = await transform(code, { loader: 'ts', format: 'esm', tsconfigRaw: { compilerOptions: { experimentalDecorators: true } } });
+  const out = await transform(code, {
+    loader: 'ts',
+    format: 'esm',
+    tsconfigRaw: { compilerOptions: { experimentalDecorators: true } },
+  });
   return out.code;
 }
 
@@ -71,7 +78,8 @@ async function run(fixture: string, variant: Variant, events: unknown[], env: Re
   const task = await deployment({ 'index.mjs': await handlerModule(fixture, variant) });
   cleanups.push(task.remove);
   const modules = join(task.root, 'node_modules');
-  for (const dependency of ['@aws-lambda-powertools', '@aws-sdk']) symlinkSync(join(ROOT, 'node_modules', dependency), join(modules, dependency));
+  for (const dependency of ['@aws-lambda-powertools', '@aws-sdk'])
+    symlinkSync(join(ROOT, 'node_modules', dependency), join(modules, dependency));
   // hoptrace/powertools as the package ships it: importing hoptrace, never a copy.
   await build({
     entryPoints: [join(ROOT, 'src/powertools/index.ts')],
@@ -82,7 +90,12 @@ async function run(fixture: string, variant: Variant, events: unknown[], env: Re
     external: ['@opentelemetry/api', 'hoptrace'],
     outfile: join(modules, 'hoptrace/dist/powertools.mjs'),
     logLevel: 'silent',
-    plugins: [{ name: 'imports-hoptrace', setup: (b) => b.onResolve({ filter: /^\.\.\/index$/ }, () => ({ path: 'hoptrace', external: true })) }],
+    plugins: [
+      {
+        name: 'imports-hoptrace',
+        setup: (b) => b.onResolve({ filter: /^\.\.\/index$/ }, () => ({ path: 'hoptrace', external: true })),
+      },
+    ],
   });
   const receiver = await OtlpReceiver.start();
   cleanups.push(() => receiver.close());
@@ -102,7 +115,11 @@ async function run(fixture: string, variant: Variant, events: unknown[], env: Re
   const responses = [];
   for (const event of events) {
     const response = await api.invoke(event, { traceId: X_RAY_TRACE });
-    responses.push({ requestId: response.requestId, error: response.error, body: JSON.parse(response.body.toString()) as Record<string, unknown> });
+    responses.push({
+      requestId: response.requestId,
+      error: response.error,
+      body: JSON.parse(response.body.toString()) as Record<string, unknown>,
+    });
   }
   // UDP datagrams may trail the response.
   await new Promise((resolve) => setTimeout(resolve, variant === 'powertools' ? 300 : 0));
@@ -114,7 +131,8 @@ function xrayTrees(documents: Array<Record<string, unknown>>): Node[] {
   const all: Array<Record<string, unknown>> = [];
   const walk = (doc: Record<string, unknown>, parent?: string) => {
     all.push({ ...doc, parent_id: doc.parent_id ?? parent });
-    for (const child of (doc.subsegments as Array<Record<string, unknown>> | undefined) ?? []) walk(child, doc.id as string);
+    for (const child of (doc.subsegments as Array<Record<string, unknown>> | undefined) ?? [])
+      walk(child, doc.id as string);
   };
   for (const doc of documents) walk(doc);
   const toNode = (doc: Record<string, unknown>): Node => {
@@ -124,7 +142,9 @@ function xrayTrees(documents: Array<Record<string, unknown>>): Node[] {
       annotations: (doc.annotations as Record<string, unknown>) ?? {},
       metadata: (doc.metadata as Record<string, Record<string, unknown>>) ?? {},
       error: doc.fault || doc.error ? (cause?.exceptions?.[0]?.message ?? '') : undefined,
-      children: all.filter((c) => c.parent_id === doc.id && (String(c.name).startsWith('###') || c.namespace === 'aws')).map(toNode),
+      children: all
+        .filter((c) => c.parent_id === doc.id && (String(c.name).startsWith('###') || c.namespace === 'aws'))
+        .map(toNode),
     };
   };
   return all.filter((d) => d.name === '## index.handler').map(toNode);
@@ -144,15 +164,24 @@ function hoptraceTree(spans: OtlpSpan[], requestId: string): Node {
         const rest = key.slice('xray.metadata.'.length);
         const dot = rest.indexOf('.');
         const text = value as string;
-        (metadata[rest.slice(0, dot)] ??= {})[rest.slice(dot + 1)] = typeof value === 'string' && /^[[{]/.test(text) ? JSON.parse(text) : value;
+        (metadata[rest.slice(0, dot)] ??= {})[rest.slice(dot + 1)] =
+          typeof value === 'string' && /^[[{]/.test(text) ? JSON.parse(text) : value;
       }
     }
     const exception = span.events?.find((e) => e.name === 'exception');
     return {
-      name: span === root ? '## index.handler' : attr(span, 'rpc.system') === 'aws-api' ? `${attr(span, 'rpc.service') as string} (AWS SDK)` : span.name,
+      name:
+        span === root
+          ? '## index.handler'
+          : attr(span, 'rpc.system') === 'aws-api'
+            ? `${attr(span, 'rpc.service') as string} (AWS SDK)`
+            : span.name,
       annotations,
       metadata,
-      error: span.status?.code === 2 ? ((exception && attr(exception, 'exception.message')) as string | undefined) ?? '' : undefined,
+      error:
+        span.status?.code === 2
+          ? (((exception && attr(exception, 'exception.message')) as string | undefined) ?? '')
+          : undefined,
       children: trace.filter((s) => s.parentSpanId === span.spanId && s.name !== 'init').map(toNode),
     };
   };
@@ -172,7 +201,12 @@ describe('hoptrace/powertools against @aws-lambda-powertools/tracer 2.36', () =>
     // What the first one holds, spelled out: it is no empty comparison.
     expect(expected[0]).toMatchObject({
       annotations: { ColdStart: true, Service: 'serverlessAirline', successfulBooking: true },
-      metadata: { serverlessAirline: { paymentResponse: { foo: 'bar', seats: [1, 2] }, 'index.handler response': { chargeId: 'foo bar' } } },
+      metadata: {
+        serverlessAirline: {
+          paymentResponse: { foo: 'bar', seats: [1, 2] },
+          'index.handler response': { chargeId: 'foo bar' },
+        },
+      },
       children: [
         { name: '### getChargeId', annotations: { chargeKind: 'card' }, children: [{ name: 'DynamoDB (AWS SDK)' }] },
         { name: '### refund', error: 'refund failed' },

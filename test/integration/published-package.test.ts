@@ -25,13 +25,21 @@ withTracing(42);
 export const api = [tracing, flush, traceRecord, instrumentAwsClient];
 `;
 
-async function typecheck(name: string, compilerOptions: Record<string, string>, file: string, source: string): Promise<void> {
+async function typecheck(
+  name: string,
+  compilerOptions: Record<string, string>,
+  file: string,
+  source: string,
+): Promise<void> {
   const project = join(dir, name);
   mkdirSync(project);
   writeFileSync(join(project, file), source);
   writeFileSync(
     join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, types: [], ...compilerOptions }, files: [file] }),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, types: [], ...compilerOptions },
+      files: [file],
+    }),
   );
   await run(process.execPath, [TSC, '-p', project], { cwd: dir }).catch((error: { stdout: string }) => {
     throw new Error(`${name}: ${error.stdout}`);
@@ -79,12 +87,18 @@ describe('the published package', () => {
       'dist/powertools.mjs.map',
     ]);
     expect(paths.every((p) => p.startsWith('dist/') || p === 'package.json' || p === 'README.md')).toBe(true);
-    const manifest = JSON.parse(readFileSync(join(dir, 'node_modules/hoptrace/package.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(join(dir, 'node_modules/hoptrace/package.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     expect(manifest.private).toBeUndefined();
     expect(manifest.dependencies).toBeUndefined();
     // The API is the one package a wrapped handler needs; the durable execution SDK only
     // hoptrace/durable's users have, their own copy.
-    expect(manifest.peerDependencies).toEqual({ '@opentelemetry/api': expect.any(String), '@aws/durable-execution-sdk-js': expect.any(String) });
+    expect(manifest.peerDependencies).toEqual({
+      '@opentelemetry/api': expect.any(String),
+      '@aws/durable-execution-sdk-js': expect.any(String),
+    });
     expect(manifest.peerDependenciesMeta).toEqual({ '@aws/durable-execution-sdk-js': { optional: true } });
   });
 
@@ -132,14 +146,36 @@ export const root: string | undefined = tracer.getRootXrayTraceId();
 // @ts-expect-error annotations are strings, numbers and booleans, as X-Ray's
 tracer.putAnnotation('kind', { nested: true });
 `;
-    await typecheck('powertools-nodenext', { module: 'nodenext', moduleResolution: 'nodenext', experimentalDecorators: true, target: 'es2022' } as never, 'handler.mts', source);
-    await typecheck('powertools-bundler', { module: 'esnext', moduleResolution: 'bundler', target: 'es2022' }, 'handler.ts', source);
+    await typecheck(
+      'powertools-nodenext',
+      { module: 'nodenext', moduleResolution: 'nodenext', experimentalDecorators: true, target: 'es2022' } as never,
+      'handler.mts',
+      source,
+    );
+    await typecheck(
+      'powertools-bundler',
+      { module: 'esnext', moduleResolution: 'bundler', target: 'es2022' },
+      'handler.ts',
+      source,
+    );
   }, 120_000);
 
   it('loads hoptrace/powertools by import and by require, on the one copy of hoptrace (hoptrace/durable is built the same way)', async () => {
-    const esm = await run(process.execPath, ['--input-type=module', '-e', "const m = await import('hoptrace/powertools'); const mw = await import('hoptrace/powertools/middleware'); console.log(typeof m.Tracer, m.captureLambdaHandler === mw.captureLambdaHandler)"], { cwd: dir });
+    const esm = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const m = await import('hoptrace/powertools'); const mw = await import('hoptrace/powertools/middleware'); console.log(typeof m.Tracer, m.captureLambdaHandler === mw.captureLambdaHandler)",
+      ],
+      { cwd: dir },
+    );
     expect(esm.stdout.trim()).toBe('function true');
-    const cjs = await run(process.execPath, ['-e', "const m = require('hoptrace/powertools'); console.log(typeof m.Tracer, m.ANNOTATION_PREFIX)"], { cwd: dir });
+    const cjs = await run(
+      process.execPath,
+      ['-e', "const m = require('hoptrace/powertools'); console.log(typeof m.Tracer, m.ANNOTATION_PREFIX)"],
+      { cwd: dir },
+    );
     expect(cjs.stdout.trim()).toBe('function xray.annotation.');
     for (const file of ['powertools.mjs', 'powertools.cjs', 'durable.mjs', 'durable.cjs']) {
       const code = readFileSync(join(dir, 'node_modules/hoptrace/dist', file), 'utf8');
@@ -149,9 +185,21 @@ tracer.putAnnotation('kind', { nested: true });
   });
 
   it('loads in Node by import and by require', async () => {
-    const esm = await run(process.execPath, ['--input-type=module', '-e', "await import('hoptrace/lambda'); const m = await import('hoptrace'); console.log(typeof m.withTracing, typeof m.tracing)"], { cwd: dir });
+    const esm = await run(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "await import('hoptrace/lambda'); const m = await import('hoptrace'); console.log(typeof m.withTracing, typeof m.tracing)",
+      ],
+      { cwd: dir },
+    );
     expect(esm.stdout.trim()).toBe('function function');
-    const cjs = await run(process.execPath, ['-e', "const m = require('hoptrace'); console.log(typeof m.withTracing, typeof m.flush)"], { cwd: dir });
+    const cjs = await run(
+      process.execPath,
+      ['-e', "const m = require('hoptrace'); console.log(typeof m.withTracing, typeof m.flush)"],
+      { cwd: dir },
+    );
     expect(cjs.stdout.trim()).toBe('function function');
   });
 });

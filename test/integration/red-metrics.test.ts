@@ -24,14 +24,20 @@ beforeAll(async () => {
 });
 afterAll(() => aws.close());
 
-const ctx = (name: string) => lambdaContext({ functionName: name, invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${name}` });
+const ctx = (name: string) =>
+  lambdaContext({ functionName: name, invokedFunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${name}` });
 
 describe('RED metrics and the service map', () => {
   it('count one SQS message handled with traceRecord as one request, with its error and its duration', async () => {
     const endpoint = receiver().url;
     const producer = withTracing(
       async () => {
-        await sqs.send(new SendMessageCommand({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders', MessageBody: '{"order":42}' }));
+        await sqs.send(
+          new SendMessageCommand({
+            QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders',
+            MessageBody: '{"order":42}',
+          }),
+        );
         return { statusCode: 202 };
       },
       { endpoint, serviceName: 'orders-api' },
@@ -48,8 +54,13 @@ describe('RED metrics and the service map', () => {
     );
     for (let i = 0; i < 3; i++) {
       await producer(httpApiEvent({}, 'POST /orders') as never, ctx('orders-api'));
-      const sent = aws.call('SendMessage').body as { MessageBody: string; MessageAttributes: Record<string, { DataType: string; StringValue: string }> };
-      await expect(consumer({ Records: [sqsRecord(sent)] } as never, ctx('fulfilment'))).rejects.toThrow('out of stock');
+      const sent = aws.call('SendMessage').body as {
+        MessageBody: string;
+        MessageAttributes: Record<string, { DataType: string; StringValue: string }>;
+      };
+      await expect(consumer({ Records: [sqsRecord(sent)] } as never, ctx('fulfilment'))).rejects.toThrow(
+        'out of stock',
+      );
     }
 
     const bodies = receiver().requests.map((r) => r.body as unknown as OtlpExportRequest);
@@ -62,7 +73,12 @@ describe('RED metrics and the service map', () => {
     expect(byTrace.size).toBe(3);
     const red = new RedMetrics();
     for (const requests of byTrace.values()) red.add(...requests);
-    const docs = red.lines('hoptrace', 0, {}).map((l) => JSON.parse(l) as { service?: string; Requests?: number; Errors?: number; Duration?: { Counts: number[] } });
+    const docs = red
+      .lines('hoptrace', 0, {})
+      .map(
+        (l) =>
+          JSON.parse(l) as { service?: string; Requests?: number; Errors?: number; Duration?: { Counts: number[] } },
+      );
     const fulfilment = docs.filter((d) => d.service === 'fulfilment' && d.Requests !== undefined);
 
     const source: Source = {

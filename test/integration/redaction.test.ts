@@ -24,7 +24,11 @@ describe('redaction, for real: a wrapped handler calling an API and failing', ()
   it('sends no secret from URLs, span names, exception messages and stack traces or status messages, and keeps the rest', async () => {
     const handler = withTracing(
       async () => {
-        await new Promise<void>((resolve) => http.get(`${apiUrl}/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage`, (res) => res.resume().on('end', resolve)));
+        await new Promise<void>((resolve) =>
+          http.get(`${apiUrl}/bot123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/sendMessage`, (res) =>
+            res.resume().on('end', resolve),
+          ),
+        );
         const span = trace.getTracer('app').startSpan('GET /reset?code=AKIAIOSFODNN7EXAMPLE');
         // As a third-party instrumentation records it (hoptrace's own leave the query out).
         span.setAttribute('url.full', `${apiUrl}/orders?token=q-s3cr3t&page=2`);
@@ -41,7 +45,9 @@ describe('redaction, for real: a wrapped handler calling an API and failing', ()
     for (const secret of SECRETS) expect([secret, raw.includes(secret)]).toEqual([secret, false]);
     const spans = receiver().spans();
     const urls = spans.map((s) => attr(s, 'url.full')).filter(Boolean);
-    expect(urls).toEqual(expect.arrayContaining([`${apiUrl}/orders?token=[REDACTED]&page=2`, `${apiUrl}/bot[REDACTED]/sendMessage`]));
+    expect(urls).toEqual(
+      expect.arrayContaining([`${apiUrl}/orders?token=[REDACTED]&page=2`, `${apiUrl}/bot[REDACTED]/sendMessage`]),
+    );
     const app = spans.find((s) => s.name.startsWith('GET /reset'))!;
     expect(app.name).toBe('GET /reset?code=[REDACTED]');
     expect(attr(app, 'gen_ai.usage.input_tokens')).toBe(812);

@@ -48,7 +48,9 @@ describe('the report’s views from aggregates to examples, in Chromium', { time
     expect(selected).toBeGreaterThan(0);
     expect(selected).toBeLessThan(total());
     await expect.poll(count).toBe(`${selected} of ${total()} traces`);
-    for (const id of await page.locator('.trace-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')))) {
+    for (const id of await page
+      .locator('.trace-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')))) {
       const trace = data.traces.find((t) => t.traceId === id)!;
       expect(inBrush(brush, trace, Date.parse(trace.startTime))).toBe(true);
     }
@@ -62,7 +64,9 @@ describe('the report’s views from aggregates to examples, in Chromium', { time
     await page.locator('.map-node[data-service="database:stock"]').click();
     const details = page.getByTestId('map-details');
     await expect.poll(() => details.locator('h3').textContent()).toBe('database stock');
-    expect(await details.locator('p').first().textContent()).toContain(`${table.errors} errors (${table.errors} throttled)`);
+    expect(await details.locator('p').first().textContent()).toContain(
+      `${table.errors} errors (${table.errors} throttled)`,
+    );
     const bars = await details.locator('.histogram-count').allTextContents();
     expect(bars.map(Number).reduce((a, b) => a + b, 0)).toBe(table.count);
     expect(await page.locator('.map-node[data-service="inventory"] .node-split').textContent()).toBe('6 4xx · 6 5xx');
@@ -78,7 +82,9 @@ describe('the report’s views from aggregates to examples, in Chromium', { time
     const call = data.map.edges.find((e) => e.from === 'inventory' && e.to === 'database:stock')!;
     await page.locator('.map-edge[data-from="inventory"][data-to="database:stock"] .edge-label').click();
     await expect.poll(() => details.locator('h3').textContent()).toBe('inventory → database stock (sync)');
-    expect(await details.locator('p').first().textContent()).toContain(`${call.count} calls · ${call.errors} errors (${call.errors} throttled)`);
+    expect(await details.locator('p').first().textContent()).toContain(
+      `${call.count} calls · ${call.errors} errors (${call.errors} throttled)`,
+    );
     await details.getByTestId('list-traces').click();
     await expect.poll(count).toBe(`${through} of ${total()} traces`);
     await page.getByTestId('map-pick').getByRole('button').click();
@@ -93,7 +99,11 @@ describe('the report’s views from aggregates to examples, in Chromium', { time
 
     await page.getByRole('button', { name: 'Stats' }).click();
     const failed = data.index!.operations.find((o) => o.name === 'GET /stock')!.failed[0]!;
-    await page.getByTestId('operations').locator('tr', { hasText: 'GET /stock' }).getByRole('button', { name: 'failed' }).click();
+    await page
+      .getByTestId('operations')
+      .locator('tr', { hasText: 'GET /stock' })
+      .getByRole('button', { name: 'failed' })
+      .click();
     await expect.poll(openTrace).toBe(`#/trace/${failed}/waterfall`);
     await expect.poll(() => page.locator('.wf-row .badge.err').count()).toBe(1);
 
@@ -111,17 +121,29 @@ describe('the report’s views from aggregates to examples, in Chromium', { time
     await expect.poll(() => page.getByTestId('timeline').locator('tbody tr').count()).toBe(buckets.length);
     expect(await page.getByTestId('timeline').locator('h2').textContent()).toContain('per minute');
     const first = await page.getByTestId('timeline').locator('tbody tr').first().locator('td').allTextContents();
-    expect(first.filter((c) => c !== '')).toEqual([buckets[0]!.start.replace('T', ' ').replace('Z', ''), String(buckets[0]!.count), String(buckets[0]!.errors), expect.stringMatching(/ms$/)]);
+    expect(first.filter((c) => c !== '')).toEqual([
+      buckets[0]!.start.replace('T', ' ').replace('Z', ''),
+      String(buckets[0]!.count),
+      String(buckets[0]!.errors),
+      expect.stringMatching(/ms$/),
+    ]);
   });
 
   it('says so when a trace is held as its summary only', async () => {
     const summary = data.traces.find((t) => !Object.hasOwn(data.details, t.traceId))!;
-    await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/trace/${id}/waterfall`), summary.traceId);
-    await expect.poll(() => page.getByTestId('summary-only').textContent()).toContain(`hoptrace trace ${summary.traceId}`);
+    await page.evaluate(
+      (id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/trace/${id}/waterfall`),
+      summary.traceId,
+    );
+    await expect
+      .poll(() => page.getByTestId('summary-only').textContent())
+      .toContain(`hoptrace trace ${summary.traceId}`);
     // Its span names still serve the list's span-name filter.
     await page.getByRole('button', { name: 'Traces' }).click();
     await page.getByLabel('Span name').fill('DynamoDB');
-    await expect.poll(count).toBe(`${data.traces.filter((t) => callsTable(nth(t.traceId))).length} of ${total()} traces`);
+    await expect
+      .poll(count)
+      .toBe(`${data.traces.filter((t) => callsTable(nth(t.traceId))).length} of ${total()} traces`);
     await page.getByLabel('Span name').fill('');
   });
 

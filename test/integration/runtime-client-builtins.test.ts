@@ -9,7 +9,8 @@ import { deployment, RIC, startSandbox } from '../../testing/lambda-sandbox';
 // The bench counts init instructions a second way, with the builtins the runtime client has
 // loaded before the handler preloaded: its list must not go stale as the client changes.
 
-const PUBLIC_BUILTINS = "process.moduleLoadList.filter((m) => m.startsWith('NativeModule ') && !m.startsWith('NativeModule internal/')).map((m) => m.slice(13))";
+const PUBLIC_BUILTINS =
+  "process.moduleLoadList.filter((m) => m.startsWith('NativeModule ') && !m.startsWith('NativeModule internal/')).map((m) => m.slice(13))";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -29,7 +30,14 @@ describe(`the bench's stand-in for aws-lambda-ric ${RIC}.x's builtins`, () => {
     api.attach(sandbox.child.pid!);
     await api.invoke({});
     const underClient = JSON.parse(readFileSync(join(task.root, 'loaded.json'), 'utf8')) as string[];
-    const preloaded = JSON.parse(execFileSync(process.execPath, ['--import', RUNTIME_CLIENT_BUILTINS, '-p', `JSON.stringify(${PUBLIC_BUILTINS})`]).toString()) as string[];
+    const preloaded = JSON.parse(
+      execFileSync(process.execPath, [
+        '--import',
+        RUNTIME_CLIENT_BUILTINS,
+        '-p',
+        `JSON.stringify(${PUBLIC_BUILTINS})`,
+      ]).toString(),
+    ) as string[];
     expect(underClient).toContain('http');
     expect(underClient.filter((id) => !preloaded.includes(id))).toEqual([]);
     expect(preloaded.filter((id) => !underClient.includes(id))).toEqual([]);

@@ -18,11 +18,15 @@ const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST
 const keys = new TenantKeyCache(async () => parseTenantKeys('{"team": ["the-real-key-0123456789"]}', 'test'), config);
 
 function capture(): { put: PutRecords; written: number; stored: Buffer[] } {
-  const state = { written: 0, stored: [] as Buffer[], put: (async ({ Records }) => {
-    state.written += Records.length;
-    state.stored.push(...Records.map((r) => Buffer.from(r.Data)));
-    return { FailedRecordCount: 0, Records: Records.map(() => ({})) };
-  }) as PutRecords };
+  const state = {
+    written: 0,
+    stored: [] as Buffer[],
+    put: (async ({ Records }) => {
+      state.written += Records.length;
+      state.stored.push(...Records.map((r) => Buffer.from(r.Data)));
+      return { FailedRecordCount: 0, Records: Records.map(() => ({})) };
+    }) as PutRecords,
+  };
   return state;
 }
 
@@ -62,15 +66,24 @@ describe('the ingest refuses strangers and garbage, and stores nothing from them
   it('413 for a gzip bomb and for a 10 MB attribute value', async () => {
     const kinesis = capture();
     const bomb = gzipSync(Buffer.alloc(100 * 1024 * 1024, 0x20));
-    expect((await ingest(event(bomb, { 'content-encoding': 'gzip' }), config, kinesis.put, deadlineIn(1000), keys)).statusCode).toBe(413);
-    const huge = JSON.stringify(exportRequest([otlpSpan({ attributes: [{ key: 'blob', value: { stringValue: 'x'.repeat(10 * 1024 * 1024) } }] })]));
+    expect(
+      (await ingest(event(bomb, { 'content-encoding': 'gzip' }), config, kinesis.put, deadlineIn(1000), keys))
+        .statusCode,
+    ).toBe(413);
+    const huge = JSON.stringify(
+      exportRequest([
+        otlpSpan({ attributes: [{ key: 'blob', value: { stringValue: 'x'.repeat(10 * 1024 * 1024) } }] }),
+      ]),
+    );
     expect((await ingest(event(huge), config, kinesis.put, deadlineIn(1000), keys)).statusCode).toBe(413);
     expect(kinesis.written).toBe(0);
   });
 
   it('drops an attribute value nested 100,000 deep (past the depth limit) whole, in JSON and in protobuf, and keeps the span', async () => {
     const levels = 100_000;
-    const json = `{"resourceSpans":[{"scopeSpans":[{"spans":[${JSON.stringify(otlpSpan({ attributes: [{ key: 'deep', value: { stringValue: 'PLACEHOLDER' } }] })).replace(
+    const json = `{"resourceSpans":[{"scopeSpans":[{"spans":[${JSON.stringify(
+      otlpSpan({ attributes: [{ key: 'deep', value: { stringValue: 'PLACEHOLDER' } }] }),
+    ).replace(
       '{"stringValue":"PLACEHOLDER"}',
       `${'{"arrayValue":{"values":['.repeat(levels)}{"stringValue":"bottom"}${']}}'.repeat(levels)}`,
     )}]}]}]}`;
@@ -122,9 +135,16 @@ describe('the ingest refuses strangers and garbage, and stores nothing from them
       stored = Records.map((r) => Buffer.from(r.Data).toString('base64')).join();
       return { FailedRecordCount: 0, Records: Records.map(() => ({})) };
     };
-    const body = JSON.stringify(exportRequest([otlpSpan({ attributes: [{ key: 'http.request.header.cookie', value: { stringValue: 'session=s3cr3t' } }] })]));
+    const body = JSON.stringify(
+      exportRequest([
+        otlpSpan({ attributes: [{ key: 'http.request.header.cookie', value: { stringValue: 'session=s3cr3t' } }] }),
+      ]),
+    );
     expect((await ingest(event(body), config, put, deadlineIn(1000), keys)).statusCode).toBe(200);
-    const text = stored.split(',').map((b) => gunzipSync(Buffer.from(b, 'base64')).toString()).join();
+    const text = stored
+      .split(',')
+      .map((b) => gunzipSync(Buffer.from(b, 'base64')).toString())
+      .join();
     expect(text).not.toContain('s3cr3t');
     expect(text).toContain('[REDACTED]');
   });
@@ -143,7 +163,9 @@ describe('the library', () => {
     await handler({}, lambdaContext());
     const raw = JSON.stringify(receiver().requests.map((r) => r.body));
     expect(raw).not.toContain('hunter2');
-    const root = receiver().spans().find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
+    const root = receiver()
+      .spans()
+      .find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
     expect(attr(root, 'db.password')).toBe('[REDACTED]');
     expect(String(attr(root, 'payload')).length).toBe(8192);
     expect(receiver().requests[0]!.bytes).toBeLessThan(64 * 1024);
@@ -163,7 +185,9 @@ describe('the library', () => {
     await handler(httpApiEvent({ baggage: '__proto__=polluted,constructor=bad' }), lambdaContext());
     expect(seen).toBe('polluted');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const root = receiver().spans().find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
+    const root = receiver()
+      .spans()
+      .find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
     expect(attr(root, '__proto__')).toBe('x');
     expect(attr(root, 'constructor')).toBe('y');
   });

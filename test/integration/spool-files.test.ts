@@ -26,7 +26,9 @@ afterEach(() => {
 /** Every file under the spool root, with its path relative to it. */
 const files = (): string[] => {
   try {
-    return readdirSync(dir, { recursive: true }).map(String).filter((f) => statSync(join(dir, f), { throwIfNoEntry: false })?.isFile());
+    return readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => statSync(join(dir, f), { throwIfNoEntry: false })?.isFile());
   } catch {
     return [];
   }
@@ -62,7 +64,10 @@ describe('spool file names', () => {
 
       receiver.always({ kind: 'ok' });
       await first({}, lambdaContext());
-      const delivered = receiver.spans().filter((s) => s.name !== 'init').map((s) => s.spanId);
+      const delivered = receiver
+        .spans()
+        .filter((s) => s.name !== 'init')
+        .map((s) => s.spanId);
       expect(new Set(delivered)).toEqual(new Set(made));
     } finally {
       await receiver.close();
@@ -86,20 +91,39 @@ describe("hoptrace/lambda's journal", () => {
     const { openSpool } = await freshSpoolModule();
     const spool = openSpool(dir, ENDPOINT, 1024 * 1024);
     spool.save([{ json: '{"older":true}', spans: 1 }]);
-    spool.append([{ json: '{"resourceSpans":[1]}', spans: 2 }, { json: '{"resourceSpans":[2]}', spans: 3 }]);
+    spool.append([
+      { json: '{"resourceSpans":[1]}', spans: 2 },
+      { json: '{"resourceSpans":[2]}', spans: 3 },
+    ]);
     expect(files().filter((f) => f.includes('journal-'))).toHaveLength(1);
     expect(spool.pendingBytes()).toBeGreaterThan(0);
     spool.seal();
     expect(files().filter((f) => f.includes('journal-'))).toHaveLength(0);
     expect(spool.pending().map((e) => e.spans)).toEqual([1, 5]);
-    expect(spool.pending().flatMap((e) => spool.read(e.name) ?? [])).toEqual(['{"older":true}', '{"resourceSpans":[1]}', '{"resourceSpans":[2]}']);
+    expect(spool.pending().flatMap((e) => spool.read(e.name) ?? [])).toEqual([
+      '{"older":true}',
+      '{"resourceSpans":[1]}',
+      '{"resourceSpans":[2]}',
+    ]);
   });
 
-  it("is adopted by another process only once its owner is dead, and then sealed after what waited", async () => {
+  it('is adopted by another process only once its owner is dead, and then sealed after what waited', async () => {
     const older = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024);
     older.save([{ json: '{"older":true}', spans: 1 }]);
-    const span = '{"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{},"spans":[{"spanId":"01"},{"spanId":"02"}]}]}]}';
-    const owner = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../fixtures/spool/write-journal.ts', import.meta.url)), dir, span, '{"resourceSpans":[]}'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const span =
+      '{"resourceSpans":[{"resource":{},"scopeSpans":[{"scope":{},"spans":[{"spanId":"01"},{"spanId":"02"}]}]}]}';
+    const owner = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        fileURLToPath(new URL('../fixtures/spool/write-journal.ts', import.meta.url)),
+        dir,
+        span,
+        '{"resourceSpans":[]}',
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     const exited = new Promise((resolve) => owner.on('exit', resolve));
     await new Promise((resolve) => owner.stdout!.once('data', resolve));
     // The owner lives: another runtime of the sandbox leaves its journal alone.
@@ -111,7 +135,11 @@ describe("hoptrace/lambda's journal", () => {
     const next = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024);
     // Its spans counted from the bodies themselves.
     expect(next.pending().map((e) => e.spans)).toEqual([1, 2]);
-    expect(next.pending().flatMap((e) => next.read(e.name) ?? [])).toEqual(['{"older":true}', span, '{"resourceSpans":[]}']);
+    expect(next.pending().flatMap((e) => next.read(e.name) ?? [])).toEqual([
+      '{"older":true}',
+      span,
+      '{"resourceSpans":[]}',
+    ]);
     expect(files().filter((f) => f.includes('journal-'))).toHaveLength(0);
     next.append([{ json: '{"resourceSpans":[3]}', spans: 1 }]);
     next.seal();
@@ -183,7 +211,8 @@ describe('a kill mid-write', () => {
     }
     expect(landed).toBe(true);
     const spool = (await freshSpoolModule()).openSpool(dir, ENDPOINT, 1024 * 1024 * 1024);
-    for (const entry of spool.pending()) for (const json of spool.read(entry.name)!) expect(() => JSON.parse(json)).not.toThrow();
+    for (const entry of spool.pending())
+      for (const json of spool.read(entry.name)!) expect(() => JSON.parse(json)).not.toThrow();
     expect(spool.pending()).toHaveLength(0);
   }, 60_000);
 

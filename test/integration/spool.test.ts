@@ -47,7 +47,10 @@ function tracedHandler(endpoint: string, maxBytes = 1024 * 1024) {
   return { handler, made };
 }
 
-const spoolFiles = (): string[] => readdirSync(dir, { recursive: true }).map(String).filter((f) => f.endsWith('.json'));
+const spoolFiles = (): string[] =>
+  readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((f) => f.endsWith('.json'));
 
 async function timedInvoke(handler: (e: unknown, c: never) => Promise<unknown>, requestId?: string): Promise<number> {
   const start = performance.now();
@@ -67,7 +70,10 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     receiver.always({ kind: 'ok' });
     probeDue();
     await timedInvoke(handler);
-    const delivered = receiver.spans().filter((s) => s.name !== 'init').map((s) => s.spanId);
+    const delivered = receiver
+      .spans()
+      .filter((s) => s.name !== 'init')
+      .map((s) => s.spanId);
     expect(new Set(delivered)).toEqual(new Set(made));
     expect(delivered).toHaveLength(new Set(delivered).size);
     expect(spoolFiles()).toHaveLength(0);
@@ -87,7 +93,14 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     probeDue();
     receiver = await OtlpReceiver.start(port);
     await timedInvoke(handler);
-    expect(new Set(receiver.spans().filter((s) => s.name !== 'init').map((s) => s.spanId))).toEqual(new Set(made));
+    expect(
+      new Set(
+        receiver
+          .spans()
+          .filter((s) => s.name !== 'init')
+          .map((s) => s.spanId),
+      ),
+    ).toEqual(new Set(made));
   });
 
   it('resends the spooled bodies oldest first, merged into one request, while the handler runs', async () => {
@@ -98,8 +111,13 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     receiver.always({ kind: 'ok' });
     probeDue();
     await timedInvoke(handler, 'last');
-    const roots = (r: OtlpReceiver['requests'][number]) => r.body.resourceSpans.map((rs) => rs.scopeSpans.flatMap((s) => s.spans).find((s) => attr(s, 'faas.invocation_id'))!);
-    const resent = receiver.requests.filter((r) => roots(r).every((root) => attr(root, 'faas.invocation_id') !== 'last'));
+    const roots = (r: OtlpReceiver['requests'][number]) =>
+      r.body.resourceSpans.map(
+        (rs) => rs.scopeSpans.flatMap((s) => s.spans).find((s) => attr(s, 'faas.invocation_id'))!,
+      );
+    const resent = receiver.requests.filter((r) =>
+      roots(r).every((root) => attr(root, 'faas.invocation_id') !== 'last'),
+    );
     expect(resent).toHaveLength(1);
     const spooled = roots(resent[0]!);
     expect(spooled).toHaveLength(3);
@@ -161,7 +179,11 @@ describe('the spool: nothing lost while the sandbox lives', () => {
     writeFileSync(file, 'x');
     receiver = await OtlpReceiver.start();
     receiver.always({ kind: 'status', status: 503 });
-    const handler = withTracing(async () => 'ok', { endpoint: receiver.url, flushTimeoutMs: BUDGET_MS, spool: { dir: file, maxBytes: 1024 * 1024 } });
+    const handler = withTracing(async () => 'ok', {
+      endpoint: receiver.url,
+      flushTimeoutMs: BUDGET_MS,
+      spool: { dir: file, maxBytes: 1024 * 1024 },
+    });
     expect(await handler({}, lambdaContext())).toBe('ok');
     receiver.always({ kind: 'ok' });
     await handler({}, lambdaContext());

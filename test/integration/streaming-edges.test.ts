@@ -27,7 +27,9 @@ describe('a wrapped response-streaming handler', () => {
       { endpoint: receiver().url },
     ) as unknown as StreamingCall;
     await expect(handler({}, new PassThrough(), lambdaContext())).rejects.toBe(error);
-    const root = receiver().spans().find((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const root = receiver()
+      .spans()
+      .find((s) => attr(s, 'faas.invocation_id') !== undefined);
     expect(root!.status.code).toBe(2);
     expect(attr(root!, 'hoptrace.provisional')).toBeUndefined();
     expect(root!.events.map((e) => e.name)).toContain('exception');
@@ -46,7 +48,9 @@ describe('a wrapped response-streaming handler', () => {
     const answer = handler({}, stream, lambdaContext());
     await answer;
     expect(stream.writableFinished).toBe(true);
-    const root = receiver().spans().find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
+    const root = receiver()
+      .spans()
+      .find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
     expect(BigInt(root.endTimeUnixNano) - BigInt(root.startTimeUnixNano)).toBeGreaterThanOrEqual(15_000_000n);
   });
 });

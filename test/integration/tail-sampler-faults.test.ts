@@ -37,16 +37,51 @@ const traceIdOf = (seed: string): string => createHash('sha256').update(seed).di
 /** An error span (so its trace is kept), `padding` characters of attribute on it. */
 function span(traceId: string, i: number, name = 'handle', padding = 0): Record<string, unknown> {
   const spanId = createHash('sha256').update(`${traceId}/${i}`).digest('hex').slice(0, 16);
-  const attributes = padding > 0 ? [{ key: 'payload', value: { stringValue: createHash('sha256').update(spanId).digest('hex').repeat(Math.ceil(padding / 64)).slice(0, padding) } }] : [];
-  return { traceId, spanId, name, kind: 2, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000100000000', attributes, status: { code: 2 } };
+  const attributes =
+    padding > 0
+      ? [
+          {
+            key: 'payload',
+            value: {
+              stringValue: createHash('sha256')
+                .update(spanId)
+                .digest('hex')
+                .repeat(Math.ceil(padding / 64))
+                .slice(0, padding),
+            },
+          },
+        ]
+      : [];
+  return {
+    traceId,
+    spanId,
+    name,
+    kind: 2,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000100000000',
+    attributes,
+    status: { code: 2 },
+  };
 }
 
 const record = (spans: Array<Record<string, unknown>>): Buffer =>
-  gzipSync(JSON.stringify({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: { name: 'test' }, spans }] }] }));
+  gzipSync(
+    JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
+          scopeSpans: [{ scope: { name: 'test' }, spans }],
+        },
+      ],
+    }),
+  );
 
 async function pipeline(env: Record<string, string> = {}, endpoint = bed.receiver.url) {
   const lane = await bed.lane(`fault-spans-${++n}`, 1);
-  const run = await bed.consume(lane, { env: { HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_SAMPLE_RATIO: '0', ...env }, batchSize: 100 });
+  const run = await bed.consume(lane, {
+    env: { HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_SAMPLE_RATIO: '0', ...env },
+    batchSize: 100,
+  });
   source = run.source;
   const put = (records: Array<{ traceId: string; data: Buffer }>) => bed.put(lane.stream, records);
   return { ...lane, ...run, put };
@@ -55,7 +90,9 @@ async function pipeline(env: Record<string, string> = {}, endpoint = bed.receive
 /** Fails with `what` rather than waiting for the test's timeout: a stuck shard never gets idle. */
 async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`not within ${ms} ms: ${what}`)), ms)),
+  );
   try {
     return await Promise.race([promise, timeout]);
   } finally {
@@ -66,11 +103,26 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 const receivedIds = (r: OtlpReceiver = bed.receiver): string[] => r.spans().map((s) => s.spanId);
 const idsOf = (spans: Array<Record<string, unknown>>): string[] => spans.map((s) => s.spanId as string);
 
-async function setAside(table: string, traceId: string): Promise<Array<{ sk: string; reason: string; spans: string[] }>> {
-  const out = await bed.dynamo.client.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk AND begins_with(sk, :aside)', ExpressionAttributeValues: { ':pk': { S: traceId }, ':aside': { S: 'aside#' } } }));
+async function setAside(
+  table: string,
+  traceId: string,
+): Promise<Array<{ sk: string; reason: string; spans: string[] }>> {
+  const out = await bed.dynamo.client.send(
+    new QueryCommand({
+      TableName: table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :aside)',
+      ExpressionAttributeValues: { ':pk': { S: traceId }, ':aside': { S: 'aside#' } },
+    }),
+  );
   return (out.Items ?? []).map((item) => {
-    const body = JSON.parse(gunzipSync(Buffer.from(item.data!.B!)).toString()) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string }> }> }> };
-    return { sk: item.sk!.S!, reason: item.reason!.S!, spans: body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.spanId))) };
+    const body = JSON.parse(gunzipSync(Buffer.from(item.data!.B!)).toString()) as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string }> }> }>;
+    };
+    return {
+      sk: item.sk!.S!,
+      reason: item.reason!.S!,
+      spans: body.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans.map((s) => s.spanId))),
+    };
   });
 }
 
@@ -79,10 +131,19 @@ async function readBack(stream: string): Promise<KinesisStreamEvent> {
   const { Shards = [] } = await bed.kinesis.client.send(new ListShardsCommand({ StreamName: stream }));
   const records: KinesisStreamRecord[] = [];
   for (const shard of Shards) {
-    const { ShardIterator } = await bed.kinesis.client.send(new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }));
+    const { ShardIterator } = await bed.kinesis.client.send(
+      new GetShardIteratorCommand({ StreamName: stream, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+    );
     const page = await bed.kinesis.client.send(new GetRecordsCommand({ ShardIterator: ShardIterator! }));
     for (const r of page.Records ?? []) {
-      records.push({ eventID: `${shard.ShardId}:${r.SequenceNumber}`, kinesis: { data: Buffer.from(r.Data!).toString('base64'), partitionKey: r.PartitionKey!, sequenceNumber: r.SequenceNumber! } } as KinesisStreamRecord);
+      records.push({
+        eventID: `${shard.ShardId}:${r.SequenceNumber}`,
+        kinesis: {
+          data: Buffer.from(r.Data!).toString('base64'),
+          partitionKey: r.PartitionKey!,
+          sequenceNumber: r.SequenceNumber!,
+        },
+      } as KinesisStreamRecord);
     }
   }
   return { Records: records };
@@ -107,27 +168,50 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
     await put([{ traceId: after, data: record([span(after, 0)]) }]);
     await within(source!.idle(), 10_000, 'the shard got past the large trace');
 
-    expect(receivedIds().sort()).toEqual([...idsOf(largeSpans), idsOf(oversizedSpans)[1]!, idsOf([span(after, 0)])[0]!].sort());
+    expect(receivedIds().sort()).toEqual(
+      [...idsOf(largeSpans), idsOf(oversizedSpans)[1]!, idsOf([span(after, 0)])[0]!].sort(),
+    );
     expect(Math.max(...bed.receiver.requests.map((r) => r.bytes))).toBeLessThanOrEqual(MAX);
     expect(bed.receiver.attempts).toBe(bed.receiver.requests.length);
     const aside = await setAside(table, oversized);
-    expect(aside).toEqual([{ sk: expect.stringMatching(/^aside#/), reason: expect.stringContaining('over HOPTRACE_FORWARD_MAX_BYTES'), spans: [idsOf(oversizedSpans)[0]] }]);
-    expect(logs.filter((l) => l.message === 'spans set aside, not forwarded').map((l) => l.fields?.traceId)).toEqual([oversized]);
+    expect(aside).toEqual([
+      {
+        sk: expect.stringMatching(/^aside#/),
+        reason: expect.stringContaining('over HOPTRACE_FORWARD_MAX_BYTES'),
+        spans: [idsOf(oversizedSpans)[0]],
+      },
+    ]);
+    expect(logs.filter((l) => l.message === 'spans set aside, not forwarded').map((l) => l.fields?.traceId)).toEqual([
+      oversized,
+    ]);
     expect(counter('RefusedSpans')).toBe(1);
   });
 
   it('sets aside a trace the backend refuses for good, logged once, delivers the rest of its batch once, and a redelivered batch sends nothing again', async () => {
-    bed.receiver.refuseWhen((body) => (body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.name === 'poison'))) ? 400 : undefined));
+    bed.receiver.refuseWhen((body) =>
+      body.resourceSpans.some((rs) => rs.scopeSpans.some((ss) => ss.spans.some((s) => s.name === 'poison')))
+        ? 400
+        : undefined,
+    );
     const { stream, table, consume, logs, put, counter } = await pipeline();
     const good = Array.from({ length: 6 }, (_, i) => traceIdOf(`good-${i}`));
     const poisoned = traceIdOf('poisoned');
     const goodSpans = good.map((id) => [span(id, 0), span(id, 1)]);
     const poisonSpans = [span(poisoned, 0, 'poison'), span(poisoned, 1)];
     // One batch, one request: the poisoned trace sits among the good ones.
-    await put([...good.slice(0, 3).map((id, i) => ({ traceId: id, data: record(goodSpans[i]!) })), { traceId: poisoned, data: record(poisonSpans) }, ...good.slice(3).map((id, i) => ({ traceId: id, data: record(goodSpans[i + 3]!) }))]);
+    await put([
+      ...good.slice(0, 3).map((id, i) => ({ traceId: id, data: record(goodSpans[i]!) })),
+      { traceId: poisoned, data: record(poisonSpans) },
+      ...good.slice(3).map((id, i) => ({ traceId: id, data: record(goodSpans[i + 3]!) })),
+    ]);
     await within(source!.idle(), 10_000, 'the shard got past the refused trace');
 
-    expect(receivedIds().sort()).toEqual(goodSpans.flat().map((s) => s.spanId as string).sort());
+    expect(receivedIds().sort()).toEqual(
+      goodSpans
+        .flat()
+        .map((s) => s.spanId as string)
+        .sort(),
+    );
     const refusals = logs.filter((l) => l.message === 'spans set aside, not forwarded');
     expect(refusals.map((l) => [l.fields?.traceId, l.fields?.spans])).toEqual([[poisoned, 2]]);
     expect(String(refusals[0]!.fields?.reason)).toContain('answered 400');
@@ -152,11 +236,22 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
     const ids = Array.from({ length: 5 }, (_, i) => traceIdOf(`down-${i}`));
     const spans = ids.map((id) => [span(id, 0), span(id, 1)]);
     await put(ids.map((id, i) => ({ traceId: id, data: record(spans[i]!) })));
-    await within((async () => { while (source!.invocations < 3) await new Promise((r) => setTimeout(r, 20)); })(), 10_000, 'redeliveries while the backend is down');
+    await within(
+      (async () => {
+        while (source!.invocations < 3) await new Promise((r) => setTimeout(r, 20));
+      })(),
+      10_000,
+      'redeliveries while the backend is down',
+    );
     const back = await OtlpReceiver.start(port);
     try {
       await within(source!.idle(), 10_000, 'the shard drained once the backend was back');
-      expect(receivedIds(back).sort()).toEqual(spans.flat().map((s) => s.spanId as string).sort());
+      expect(receivedIds(back).sort()).toEqual(
+        spans
+          .flat()
+          .map((s) => s.spanId as string)
+          .sort(),
+      );
     } finally {
       await back.close();
     }
@@ -166,13 +261,18 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
     const backend = await OtlpReceiver.start();
     const port = backend.port;
     await backend.close();
-    const { table, put, counter, logs } = await pipeline({ HOPTRACE_FORWARD_RETRY_S: '1' }, `http://127.0.0.1:${port}/v1/traces`);
+    const { table, put, counter, logs } = await pipeline(
+      { HOPTRACE_FORWARD_RETRY_S: '1' },
+      `http://127.0.0.1:${port}/v1/traces`,
+    );
     const stuck = traceIdOf('stuck');
     const stuckSpans = [span(stuck, 0), span(stuck, 1)];
     await put([{ traceId: stuck, data: record(stuckSpans) }]);
     await within(source!.idle(), 10_000, 'the shard moved on after the retry window');
     expect((await setAside(table, stuck)).flatMap((a) => a.spans).sort()).toEqual(idsOf(stuckSpans).sort());
-    expect(logs.find((l) => l.message === 'spans set aside, not forwarded')?.fields?.reason).toMatch(/^not taken within 1 s/);
+    expect(logs.find((l) => l.message === 'spans set aside, not forwarded')?.fields?.reason).toMatch(
+      /^not taken within 1 s/,
+    );
     expect(counter('SetAsideSpans')).toBe(2);
     expect(counter('RefusedSpans')).toBe(0);
   });
@@ -190,7 +290,12 @@ describe('tail sampler faults (kinesalite, dynalite, a loopback OTLP backend)', 
       { traceId: ids[3]!, data: record(spans[3]!) },
     ]);
     await within(source!.idle(), 10_000, 'the shard got past the poison records');
-    expect(receivedIds().sort()).toEqual(spans.flat().map((s) => s.spanId as string).sort());
+    expect(receivedIds().sort()).toEqual(
+      spans
+        .flat()
+        .map((s) => s.spanId as string)
+        .sort(),
+    );
     expect(logs.filter((l) => l.message.startsWith('record skipped')).length).toBe(2);
   });
 });
@@ -204,7 +309,9 @@ describe('tail sampler behind the ingest (the OpenTelemetry exporter, serverless
     try {
       const MAX = 4 * 1024 * 1024;
       backend.refuseWhen((_body, bytes) => (bytes > MAX ? 413 : undefined));
-      const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` }))] });
+      const provider = new BasicTracerProvider({
+        spanProcessors: [new SimpleSpanProcessor(new OTLPTraceExporter({ url: `${ingest.url}/v1/traces` }))],
+      });
       const tracer = provider.getTracer('faults');
       // A routine span first, while the ingest starts (never forwarded: nothing routine is sampled).
       tracer.startSpan('warm up').end();
@@ -227,9 +334,16 @@ describe('tail sampler behind the ingest (the OpenTelemetry exporter, serverless
 
       const table = `fault-decisions-ingest`;
       await createDecisionTable(bed.dynamo.client, table);
-      const config = readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: backend.url, HOPTRACE_DECISION_TABLE: table, HOPTRACE_SAMPLE_RATIO: '0' });
+      const config = readConsumerConfig({
+        HOPTRACE_FORWARD_ENDPOINT: backend.url,
+        HOPTRACE_DECISION_TABLE: table,
+        HOPTRACE_SAMPLE_RATIO: '0',
+      });
       const logs: Array<{ message: string; fields?: Record<string, unknown> }> = [];
-      const consume = createConsumer(config, bed.dynamo.client, { emit: () => undefined, log: (_level, message, fields) => logs.push({ message, ...(fields ? { fields } : {}) }) });
+      const consume = createConsumer(config, bed.dynamo.client, {
+        emit: () => undefined,
+        log: (_level, message, fields) => logs.push({ message, ...(fields ? { fields } : {}) }),
+      });
       sampler = await startEventSource(ingest.kinesis.client, stream, (event: KinesisStreamEvent) => consume(event));
       await within(sampler.idle(), 20_000, 'the shard got past the oversized span');
 

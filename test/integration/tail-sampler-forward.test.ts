@@ -9,7 +9,12 @@ import type { OtlpExportRequest } from '../../src/otlp/types';
 import { OtlpReceiver } from '../../testing/otlp-receiver';
 
 const REQUEST = {
-  resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: { name: 'hoptrace' }, spans: [] }] }],
+  resourceSpans: [
+    {
+      resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
+      scopeSpans: [{ scope: { name: 'hoptrace' }, spans: [] }],
+    },
+  ],
 } as unknown as OtlpExportRequest;
 
 let receiver: OtlpReceiver;
@@ -19,13 +24,20 @@ beforeAll(async () => {
 beforeEach(() => receiver.reset());
 afterAll(() => receiver.close());
 
-const forwarder = (env: Record<string, string> = {}) => httpForwarder(readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: 't', ...env }).forward);
+const forwarder = (env: Record<string, string> = {}) =>
+  httpForwarder(
+    readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: 't', ...env }).forward,
+  );
 
 describe('forwarding to an OTLP/HTTP backend (loopback receiver)', () => {
   it('posts gzipped OTLP JSON with the configured headers', async () => {
     await forwarder({ HOPTRACE_FORWARD_HEADERS: 'x-honeycomb-team=secret' })(REQUEST);
     const [req] = receiver.requests;
-    expect(req!.headers).toMatchObject({ 'content-type': 'application/json', 'content-encoding': 'gzip', 'x-honeycomb-team': 'secret' });
+    expect(req!.headers).toMatchObject({
+      'content-type': 'application/json',
+      'content-encoding': 'gzip',
+      'x-honeycomb-team': 'secret',
+    });
     expect(req!.body).toEqual(REQUEST);
   });
 
@@ -49,7 +61,13 @@ describe('forwarding to an OTLP/HTTP backend (loopback receiver)', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
-      await httpForwarder(readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: endpoint, HOPTRACE_DECISION_TABLE: 't', HOPTRACE_FORWARD_PROTOCOL: 'http/protobuf' }).forward)(REQUEST);
+      await httpForwarder(
+        readConsumerConfig({
+          HOPTRACE_FORWARD_ENDPOINT: endpoint,
+          HOPTRACE_DECISION_TABLE: 't',
+          HOPTRACE_FORWARD_PROTOCOL: 'http/protobuf',
+        }).forward,
+      )(REQUEST);
     } finally {
       server.close();
     }
@@ -57,16 +75,22 @@ describe('forwarding to an OTLP/HTTP backend (loopback receiver)', () => {
     expect(gunzipSync(got!.body)).toEqual(encodeExportRequestProtobuf(REQUEST));
   });
 
-  it('signs with SigV4 for the X-Ray OTLP endpoint, with the function\'s credentials', async () => {
+  it("signs with SigV4 for the X-Ray OTLP endpoint, with the function's credentials", async () => {
     const saved = { ...process.env };
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDLOCAL', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'session-token' });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: 'AKIDLOCAL',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'session-token',
+    });
     try {
       await forwarder({ HOPTRACE_FORWARD_SIGV4_SERVICE: 'xray', AWS_REGION: 'eu-west-1' })(REQUEST);
     } finally {
       process.env = saved;
     }
     const headers = receiver.requests[0]!.headers;
-    expect(headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/eu-west-1\/xray\/aws4_request, SignedHeaders=[a-z0-9;-]*content-encoding;content-type;host;[a-z0-9;-]*, Signature=[0-9a-f]{64}$/);
+    expect(headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDLOCAL\/\d{8}\/eu-west-1\/xray\/aws4_request, SignedHeaders=[a-z0-9;-]*content-encoding;content-type;host;[a-z0-9;-]*, Signature=[0-9a-f]{64}$/,
+    );
     expect(headers['x-amz-security-token']).toBe('session-token');
     expect(headers['x-amz-date']).toMatch(/^\d{8}T\d{6}Z$/);
   });
@@ -86,7 +110,9 @@ describe('forwarding to an OTLP/HTTP backend (loopback receiver)', () => {
     const gone = await OtlpReceiver.start();
     const url = gone.url;
     await gone.close();
-    const down = httpForwarder(readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: url, HOPTRACE_DECISION_TABLE: 't' }).forward);
+    const down = httpForwarder(
+      readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: url, HOPTRACE_DECISION_TABLE: 't' }).forward,
+    );
     await expect(down(REQUEST)).rejects.toThrow('ECONNREFUSED');
   });
 });

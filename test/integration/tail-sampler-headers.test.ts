@@ -9,7 +9,9 @@ import { startSsmEndpoint, type SsmEndpoint } from '../../testing/ssm-endpoint';
 // The backend's key reaches the tail sampler from an SSM SecureString, as the ingest's keys
 // do, read by the real SSM client from a loopback SSM; never from the template.
 const PARAMETER = '/hoptrace/test/forward-headers';
-const REQUEST = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'hoptrace' }, spans: [] }] }] } as unknown as OtlpExportRequest;
+const REQUEST = {
+  resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'hoptrace' }, spans: [] }] }],
+} as unknown as OtlpExportRequest;
 let ssm: SsmEndpoint;
 let receiver: OtlpReceiver;
 const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
@@ -28,7 +30,10 @@ beforeEach(() => {
 afterAll(async () => {
   await receiver.close();
   await ssm.close();
-  for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+  for (const [name, value] of [
+    ['AWS_ACCESS_KEY_ID', saved.id],
+    ['AWS_SECRET_ACCESS_KEY', saved.secret],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -65,7 +70,9 @@ describe('the tail sampler’s backend headers, from an SSM SecureString', () =>
 
   it('refuses a plain String parameter, so a key stored in the clear is not used', async () => {
     ssm.put(PARAMETER, { type: 'String', value: 'k=v' });
-    await expect(forwardHeaders(settings())()).rejects.toThrow(`SSM parameter ${PARAMETER} must be a SecureString, not String`);
+    await expect(forwardHeaders(settings())()).rejects.toThrow(
+      `SSM parameter ${PARAMETER} must be a SecureString, not String`,
+    );
   });
 
   it('refuses a parameter that is not a k=v list, naming the parameter and never its value', async () => {
@@ -83,7 +90,9 @@ describe('the tail sampler’s backend headers, from an SSM SecureString', () =>
   });
 
   it('forwards with the environment’s headers alone when the parameter does not exist', async () => {
-    const headers = forwardHeaders(settings({ HOPTRACE_FORWARD_HEADERS_PARAMETER: '/hoptrace/test/none', HOPTRACE_FORWARD_HEADERS: 'x-env=1' }));
+    const headers = forwardHeaders(
+      settings({ HOPTRACE_FORWARD_HEADERS_PARAMETER: '/hoptrace/test/none', HOPTRACE_FORWARD_HEADERS: 'x-env=1' }),
+    );
     expect(await headers()).toEqual({ 'x-env': '1' });
   });
 

@@ -11,7 +11,9 @@ const STAGES = ['dev', 'prod'] as const;
 const packaged: Partial<Record<(typeof STAGES)[number], Packaged>> = {};
 // dev as it comes (no SLO); prod with the example SLOs of docs/dashboards/, so that their burn-rate
 // alarms and dashboard widgets are linted and checked too.
-const EXAMPLE_SLOS = JSON.stringify(parse(readFileSync(new URL('../../docs/dashboards/example-slos.yml', import.meta.url), 'utf8')));
+const EXAMPLE_SLOS = JSON.stringify(
+  parse(readFileSync(new URL('../../docs/dashboards/example-slos.yml', import.meta.url), 'utf8')),
+);
 const ARGS = { dev: [], prod: [`--param=slos=${EXAMPLE_SLOS}`] };
 
 beforeAll(async () => {
@@ -28,7 +30,9 @@ async function cfnLint(templateFile: string): Promise<string> {
   try {
     await run('cfn-lint', ['--version']);
   } catch (error) {
-    throw new Error(`cfn-lint is not installed (${(error as Error).message}); install it (pip install 'cfn-lint>=1.51') — this check never skips`);
+    throw new Error(
+      `cfn-lint is not installed (${(error as Error).message}); install it (pip install 'cfn-lint>=1.51') — this check never skips`,
+    );
   }
   try {
     const { stdout } = await run('cfn-lint', ['--format', 'parseable', '--', templateFile]);

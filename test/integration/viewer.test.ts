@@ -7,7 +7,16 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderReport } from '../../cli/src/view/report';
 import { openReport, type ReportPage } from '../helpers/report-page';
-import { bigTraceId, bigTraceSpans, checkoutTrace, checkoutTraceId, deepTraceId, deepTraceLevels, hostileName, sampleViewData } from '../../testing/view-data';
+import {
+  bigTraceId,
+  bigTraceSpans,
+  checkoutTrace,
+  checkoutTraceId,
+  deepTraceId,
+  deepTraceLevels,
+  hostileName,
+  sampleViewData,
+} from '../../testing/view-data';
 
 const data = sampleViewData(5_000);
 const checkout = checkoutTrace();
@@ -28,11 +37,15 @@ const countText = (testId: string) => page.getByTestId(testId).textContent();
 type Box = { x: number; y: number; width: number; height: number };
 // The page's getComputedStyle, for code run in it (the tests compile with Node's types only).
 type Styles = { getComputedStyle(element: unknown): { backgroundColor: string; fill: string } };
-const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const overlaps = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 /** The hue (0–360) of a computed `rgb(r, g, b)` colour. */
 function hueOf(rgb: string): number {
-  const [r, g, b] = rgb.match(/\d+(\.\d+)?/g)!.slice(0, 3).map((c) => Number(c) / 255) as [number, number, number];
+  const [r, g, b] = rgb
+    .match(/\d+(\.\d+)?/g)!
+    .slice(0, 3)
+    .map((c) => Number(c) / 255) as [number, number, number];
   const max = Math.max(r, g, b);
   const d = max - Math.min(r, g, b);
   if (d === 0) return 0;
@@ -72,21 +85,35 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
 
     // A span query, as the command's --query takes it, run by the command's evaluator.
     const spans = Object.values(data.details).map((d) => d.spans);
-    const slowFailures = spans.filter((list) => list.some((s) => s.service === 'inventory' && s.status === 'error' && s.durationMs > 150)).length;
+    const slowFailures = spans.filter((list) =>
+      list.some((s) => s.service === 'inventory' && s.status === 'error' && s.durationMs > 150),
+    ).length;
     expect(slowFailures).toBeGreaterThan(0);
-    await page.getByLabel('Search').fill('{ resource.service.name = "inventory" && status = error && duration > 150ms }');
+    await page
+      .getByLabel('Search')
+      .fill('{ resource.service.name = "inventory" && status = error && duration > 150ms }');
     await expect.poll(() => countText('trace-count')).toBe(`${slowFailures} of 5000 traces`);
-    const both = spans.filter((list) => list.some((s) => s.kind === 'consumer') && list.some((s) => s.attributes['faas.coldstart'] === true)).length;
+    const both = spans.filter(
+      (list) => list.some((s) => s.kind === 'consumer') && list.some((s) => s.attributes['faas.coldstart'] === true),
+    ).length;
     await page.getByLabel('Search').fill('{ kind = consumer } && { span.faas.coldstart = true }');
     await expect.poll(() => countText('trace-count')).toBe(`${both} of 5000 traces`);
     // The first error's class: throttled, 4xx or 5xx, from its HTTP status.
-    for (const [status, label] of [[429, 'throttle'], [503, '5xx'], [404, '4xx']] as const) {
+    for (const [status, label] of [
+      [429, 'throttle'],
+      [503, '5xx'],
+      [404, '4xx'],
+    ] as const) {
       await page.getByLabel('Search').fill(`{ span.http.status_code = ${status} }`);
       await expect.poll(() => page.locator('.trace-row .first-error .badge').first().textContent()).toBe(label);
-      expect(await page.locator('.trace-row .first-error').first().textContent()).toContain(`inventory GET /inventory: ${status}`);
+      expect(await page.locator('.trace-row .first-error').first().textContent()).toContain(
+        `inventory GET /inventory: ${status}`,
+      );
     }
     await page.getByLabel('Search').fill('{ duration > 5 }');
-    await expect.poll(() => page.getByTestId('query-error').textContent()).toBe('query does not parse at column 14: duration is compared with a duration such as 250ms');
+    await expect
+      .poll(() => page.getByTestId('query-error').textContent())
+      .toBe('query does not parse at column 14: duration is compared with a duration such as 250ms');
     await expect.poll(() => countText('trace-count')).toBe('5000 of 5000 traces');
     await page.getByLabel('Search').fill('');
 
@@ -102,7 +129,9 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => new URL(page.url()).hash).toBe(`#/trace/${checkoutTraceId}/waterfall`);
     await expect.poll(() => page.locator('.wf-row').count()).toBe(checkout.spans.length);
     const critical = checkout.spans.filter((s) => s.critical).map((s) => s.spanId);
-    expect(await page.locator('.wf-row.critical').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-span-id')))).toEqual(critical);
+    expect(
+      await page.locator('.wf-row.critical').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-span-id'))),
+    ).toEqual(critical);
     expect(await page.locator('.wf-row .badge.err').count()).toBe(1);
     expect(await page.locator('.wf-row .badge.cold').count()).toBe(1);
     expect(await page.locator('.wf-row .badge.async').count()).toBe(1);
@@ -125,14 +154,18 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
       const time = (await row.locator('.wf-time').boundingBox())!;
       expect(label.x, `row ${i}`).toBeGreaterThanOrEqual(time.x - 1);
       expect(label.x + label.width, `row ${i}`).toBeLessThanOrEqual(time.x + time.width + 60);
-      for (const badge of await row.locator('.badge').all()) expect(overlaps(label, (await badge.boundingBox())!), `row ${i}`).toBe(false);
+      for (const badge of await row.locator('.badge').all())
+        expect(overlaps(label, (await badge.boundingBox())!), `row ${i}`).toBe(false);
     }
     // The root (cold start, across the whole axis) carries its label inside its bar.
     expect(await rows.first().locator('.dur').getAttribute('class')).toContain('inside');
     const hues = new Map<string, number>();
     for (const dot of await page.locator('.wf-row .dot').all()) {
       const service = await dot.evaluate((d) => d.nextElementSibling!.textContent!);
-      hues.set(service, hueOf(await dot.evaluate((d) => (globalThis as unknown as Styles).getComputedStyle(d).backgroundColor)));
+      hues.set(
+        service,
+        hueOf(await dot.evaluate((d) => (globalThis as unknown as Styles).getComputedStyle(d).backgroundColor)),
+      );
     }
     expect([...hues.keys()].sort()).toEqual(['api', 'inventory', 'worker']);
     for (const [service, hue] of hues) expect(hue >= 315 || hue < 35, `${service} at ${hue}°`).toBe(false);
@@ -155,7 +188,9 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     const traceLink = page.locator('.trace-head').getByTestId('logs-link');
     expect(await traceLink.textContent()).toBe('Logs (eu-west-1)');
     expect(await traceLink.getAttribute('title')).toContain(`filter @message like "${checkoutTraceId}"`);
-    expect(await traceLink.getAttribute('href')).toMatch(/^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#logsV2:logs-insights/);
+    expect(await traceLink.getAttribute('href')).toMatch(
+      /^https:\/\/eu-west-1\.console\.aws\.amazon\.com\/cloudwatch\/home\?region=eu-west-1#logsV2:logs-insights/,
+    );
     await page.locator('.wf-row', { hasText: 'POST /checkout' }).first().click();
     const details = page.getByTestId('span-details');
     await expect.poll(() => details.locator('h3').textContent()).toBe('POST /checkout');
@@ -185,15 +220,25 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => page.getByTestId('span-details').locator('h3').textContent()).toBe('GET /inventory');
     expect(await page.locator('.wf-row.match').count()).toBe(1);
     // An API 1.10 map or list attribute: indented JSON, as text.
-    const messages = page.getByTestId('span-details').locator('tr', { hasText: 'gen_ai.input.messages' }).locator('pre.json');
-    expect(await messages.textContent()).toBe(JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: '<img src=x>' }] }], null, 2));
+    const messages = page
+      .getByTestId('span-details')
+      .locator('tr', { hasText: 'gen_ai.input.messages' })
+      .locator('pre.json');
+    expect(await messages.textContent()).toBe(
+      JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: '<img src=x>' }] }], null, 2),
+    );
     expect(await page.locator('img').count()).toBe(0);
   });
 
   it('follows a span link to the linked span', async () => {
     await page.locator('.wf-row', { hasText: 'orders process' }).click();
-    await page.getByTestId('span-details').getByRole('button', { name: /^span aaaaaaaa/ }).click();
-    await expect.poll(() => page.getByTestId('span-details').locator('h3').textContent()).toBe('SQS SendMessage orders');
+    await page
+      .getByTestId('span-details')
+      .getByRole('button', { name: /^span aaaaaaaa/ })
+      .click();
+    await expect
+      .poll(() => page.getByTestId('span-details').locator('h3').textContent())
+      .toBe('SQS SendMessage orders');
   });
 
   it('draws the flame graph', async () => {
@@ -206,7 +251,10 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('keeps a 10,000-span trace virtualised, and its search reaches the last span', async () => {
-    await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/trace/${id}/waterfall`), bigTraceId);
+    await page.evaluate(
+      (id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/trace/${id}/waterfall`),
+      bigTraceId,
+    );
     await expect.poll(() => page.locator('.wf-row').count()).toBeGreaterThan(10);
     expect(await page.locator('.wf-row').count()).toBeLessThan(120);
     const last = `op-${bigTraceSpans - 1}`;
@@ -267,14 +315,24 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
   });
 
   it('puts every edge label clear of the nodes, and gives neighbouring services distinct hues', async () => {
-    const nodes = await page.locator('.map-node > rect:first-child').evaluateAll((rects) => rects.map((r) => r.getBoundingClientRect().toJSON() as Box));
+    const nodes = await page
+      .locator('.map-node > rect:first-child')
+      .evaluateAll((rects) => rects.map((r) => r.getBoundingClientRect().toJSON() as Box));
     for (const label of await page.locator('.edge-label').all()) {
       const box = (await label.boundingBox())!;
-      for (const node of nodes) expect(overlaps(box, node), await label.textContent() ?? '').toBe(false);
+      for (const node of nodes) expect(overlaps(box, node), (await label.textContent()) ?? '').toBe(false);
     }
-    const hues = await page.locator('.map-node[data-kind="service"]').evaluateAll((gs) =>
-      gs.map((g) => [g.getAttribute('data-service')!, (globalThis as unknown as Styles).getComputedStyle(g.querySelectorAll('rect')[1]!).fill] as [string, string]),
-    );
+    const hues = await page
+      .locator('.map-node[data-kind="service"]')
+      .evaluateAll((gs) =>
+        gs.map(
+          (g) =>
+            [
+              g.getAttribute('data-service')!,
+              (globalThis as unknown as Styles).getComputedStyle(g.querySelectorAll('rect')[1]!).fill,
+            ] as [string, string],
+        ),
+      );
     const byService = new Map(hues.map(([service, fill]) => [service, hueOf(fill)]));
     // svc-0 … svc-4 call one another: each pair of them tells apart (280° of hues shared by the 8 services: 35° apart).
     for (let i = 0; i < 5; i++) {
@@ -287,14 +345,19 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
 
   it('shows the stats tables', async () => {
     await page.getByRole('button', { name: 'Stats' }).click();
-    await expect.poll(() => page.getByTestId('operations').locator('tbody tr').count()).toBe(data.stats.operations.length);
+    await expect
+      .poll(() => page.getByTestId('operations').locator('tbody tr').count())
+      .toBe(data.stats.operations.length);
     expect(await page.getByTestId('functions').locator('tbody tr').first().textContent()).toContain('4.0%');
     expect(await page.getByTestId('completeness').textContent()).toContain('4999 (>99.9%)');
   });
 
   it('shows every name of a waterfall 47 levels deep at 1280 px with the span panel open', async () => {
     await page.setViewportSize({ width: 1280, height: 1400 });
-    await page.evaluate((id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/trace/${id}/waterfall`), deepTraceId);
+    await page.evaluate(
+      (id) => ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/trace/${id}/waterfall`),
+      deepTraceId,
+    );
     await expect.poll(() => page.locator('.wf-row').count()).toBe(deepTraceLevels);
     await page.locator('.wf-row').last().click();
     await expect.poll(() => page.getByTestId('span-details').count()).toBe(1);
@@ -302,7 +365,11 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
       cells.map((cell) => {
         const name = cell.querySelector('.span-name')!.getBoundingClientRect();
         const box = cell.getBoundingClientRect();
-        return { text: cell.querySelector('.span-name')!.textContent, width: name.width, inside: name.left >= box.left && name.right <= box.right + 0.5 };
+        return {
+          text: cell.querySelector('.span-name')!.textContent,
+          width: name.width,
+          inside: name.left >= box.left && name.right <= box.right + 0.5,
+        };
       }),
     );
     expect(rows.map((r) => r.text)).toEqual(Array.from({ length: deepTraceLevels }, (_, i) => `level-${i} handler`));
@@ -321,6 +388,8 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
 
 describe('the viewer bundle', () => {
   it('is built from the current client sources', async () => {
-    await expect(promisify(execFile)(process.execPath, ['cli/scripts/build-viewer.mjs', '--check'])).resolves.toBeDefined();
+    await expect(
+      promisify(execFile)(process.execPath, ['cli/scripts/build-viewer.mjs', '--check']),
+    ).resolves.toBeDefined();
   });
 });

@@ -31,7 +31,10 @@ const root = (spans: OtlpSpan[]): OtlpSpan => {
 describe('root span per invocation', () => {
   it('names and attributes the root by the FaaS and HTTP conventions', async () => {
     vi.stubEnv('AWS_REGION', 'eu-west-1');
-    const handler = withTracing(async () => ({ statusCode: 201, body: 'ok' }), { endpoint: receiver().url, serviceName: 'orders-api' });
+    const handler = withTracing(async () => ({ statusCode: 201, body: 'ok' }), {
+      endpoint: receiver().url,
+      serviceName: 'orders-api',
+    });
     const ctx = lambdaContext();
     await handler(httpApiEvent(), ctx);
 
@@ -70,7 +73,10 @@ describe('root span per invocation', () => {
       },
       { endpoint: receiver().url },
     );
-    await handler(httpApiEvent({ TraceParent: VALID_TRACEPARENT, tracestate: 'vendor=abc', Baggage: 'tenant=acme' }), lambdaContext());
+    await handler(
+      httpApiEvent({ TraceParent: VALID_TRACEPARENT, tracestate: 'vendor=abc', Baggage: 'tenant=acme' }),
+      lambdaContext(),
+    );
     const r = root(receiver().spans());
     expect(r.traceId).toBe(PARENT_TRACE_ID);
     expect(r.parentSpanId).toBe(PARENT_SPAN_ID);
@@ -137,9 +143,13 @@ describe('cold starts', () => {
     const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     await handler({}, lambdaContext());
     await handler({}, lambdaContext());
-    const roots = receiver().spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const roots = receiver()
+      .spans()
+      .filter((s) => attr(s, 'faas.invocation_id') !== undefined);
     expect(roots.map((r) => attr(r, 'faas.coldstart'))).toEqual([true, false]);
-    const init = receiver().spans().filter((s) => s.name === 'init');
+    const init = receiver()
+      .spans()
+      .filter((s) => s.name === 'init');
     expect(init).toHaveLength(1);
     expect(init[0]!.parentSpanId).toBe(roots[0]!.spanId);
     // Under a Lambda runtime, init starts when the process started and ends at the first invocation.
@@ -152,7 +162,9 @@ describe('cold starts', () => {
     vi.stubEnv('AWS_LAMBDA_RUNTIME_API', '');
     const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     await handler({}, lambdaContext());
-    const init = receiver().spans().find((s) => s.name === 'init')!;
+    const init = receiver()
+      .spans()
+      .find((s) => s.name === 'init')!;
     expect(Math.abs(Number(init.startTimeUnixNano) / 1e6 - loadedMs())).toBeLessThan(1);
   });
 
@@ -187,7 +199,10 @@ describe('cold starts', () => {
 
 describe('child spans through the standard API', () => {
   it('nests startActiveSpan children, events, links, exceptions and statuses under the root', async () => {
-    const link = { context: { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 }, attributes: { why: 'batch' } };
+    const link = {
+      context: { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: 1 },
+      attributes: { why: 'batch' },
+    };
     const handler = withTracing(
       async () => {
         const tracer = trace.getTracer('orders', '1.2.3');
@@ -242,7 +257,9 @@ describe('child spans through the standard API', () => {
       { endpoint: receiver().url },
     );
     await handler({}, lambdaContext());
-    const outgoing = receiver().spans().find((s) => s.name === 'outgoing')!;
+    const outgoing = receiver()
+      .spans()
+      .find((s) => s.name === 'outgoing')!;
     expect(carrier.traceparent).toBe(`00-${outgoing.traceId}-${outgoing.spanId}-01`);
     expect(extracted).toBe(outgoing.spanId);
   });
@@ -292,7 +309,10 @@ describe('errors', () => {
     const error = new Error('x'.repeat(1024 * 1024));
     const handler = withTracing(
       async () => {
-        trace.getTracer('x').startSpan('y'.repeat(1024 * 1024)).end();
+        trace
+          .getTracer('x')
+          .startSpan('y'.repeat(1024 * 1024))
+          .end();
         throw error;
       },
       { endpoint: receiver().url, spanLimits: { attributeValueLength: 1000 } },
@@ -323,7 +343,9 @@ describe('errors', () => {
     await handler(httpApiEvent(), lambdaContext());
     status = 404;
     await handler(httpApiEvent(), lambdaContext());
-    const roots = receiver().spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const roots = receiver()
+      .spans()
+      .filter((s) => attr(s, 'faas.invocation_id') !== undefined);
     expect(roots.map((r) => [attr(r, 'http.response.status_code'), r.status.code])).toEqual([
       [503, 2],
       [404, 0],
@@ -340,12 +362,15 @@ describe('errors', () => {
     expect(await handler({}, lambdaContext())).toBe(RUNTIME_RUNS_CALLBACK_HANDLERS ? 'from inner' : undefined);
   });
 
-  it('answers a callback handler through Lambda\'s callback, after the flush, so the runtime keeps its callback semantics', async () => {
+  it("answers a callback handler through Lambda's callback, after the flush, so the runtime keeps its callback semantics", async () => {
     const ctx = { ...lambdaContext(), callbackWaitsForEmptyEventLoop: true };
-    const handler = withTracing((_event: unknown, _ctx, callback: (e: unknown, r?: string) => void) => {
-      trace.getTracer('cb').startSpan('work').end();
-      setTimeout(() => callback(null, 'called back'), 1);
-    }, { endpoint: receiver().url });
+    const handler = withTracing(
+      (_event: unknown, _ctx, callback: (e: unknown, r?: string) => void) => {
+        trace.getTracer('cb').startSpan('work').end();
+        setTimeout(() => callback(null, 'called back'), 1);
+      },
+      { endpoint: receiver().url },
+    );
     // Lambda's nodejs24.x runtime refuses a handler that declares a third (callback) parameter.
     expect(handler.length).toBe(2);
     if (!RUNTIME_RUNS_CALLBACK_HANDLERS) {
@@ -356,7 +381,9 @@ describe('errors', () => {
     let exportedBeforeAnswer: string[] = [];
     const answered = new Promise<unknown[]>((resolve) => {
       const returned = handler({}, ctx, (...answer: unknown[]) => {
-        exportedBeforeAnswer = receiver().spans().map((s) => s.name);
+        exportedBeforeAnswer = receiver()
+          .spans()
+          .map((s) => s.name);
         resolve(answer);
       });
       // Not a promise: Lambda's runtime would answer from a promise at once, ignoring the flag.
@@ -374,9 +401,12 @@ describe('errors', () => {
   });
 
   it('supports callback-style handlers', async () => {
-    const handler = withTracing((_event: unknown, _ctx, callback: (e: unknown, r?: string) => void) => {
-      setTimeout(() => callback(null, 'called back'), 1);
-    }, { endpoint: receiver().url });
+    const handler = withTracing(
+      (_event: unknown, _ctx, callback: (e: unknown, r?: string) => void) => {
+        setTimeout(() => callback(null, 'called back'), 1);
+      },
+      { endpoint: receiver().url },
+    );
     await expectCallbackAnswer(handler({}, lambdaContext()), 'called back');
     expect(receiver().spans().length).toBeGreaterThan(0);
   });
@@ -460,7 +490,9 @@ describe('timeout guard', () => {
     );
     const result = await handler(httpApiEvent(), lambdaContext({ timeoutMs: 2_000 }));
     expect(result).toEqual({ statusCode: 200, body: 'fine' });
-    const roots = receiver().spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const roots = receiver()
+      .spans()
+      .filter((s) => attr(s, 'faas.invocation_id') !== undefined);
     expect(roots).toHaveLength(2);
     const [copy, real] = roots;
     expect(provisional(copy!)).toBe(true);
@@ -471,7 +503,11 @@ describe('timeout guard', () => {
     expect(real!.status.code).toBe(0);
     expect(attr(real!, 'error.type')).toBeUndefined();
     expect(attr(real!, 'http.response.status_code')).toBe(200);
-    expect(receiver().spans().find((s) => s.name === 'after the guard')!.parentSpanId).toBe(real!.spanId);
+    expect(
+      receiver()
+        .spans()
+        .find((s) => s.name === 'after the guard')!.parentSpanId,
+    ).toBe(real!.spanId);
   });
 
   it('is cleared when the invocation ends, so it never fires into a later one', async () => {
@@ -483,7 +519,11 @@ describe('timeout guard', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(receiver().requests).toHaveLength(requests);
     await flush();
-    expect(receiver().spans().map((s) => s.name)).toContain('outside any invocation');
+    expect(
+      receiver()
+        .spans()
+        .map((s) => s.name),
+    ).toContain('outside any invocation');
   });
 });
 
@@ -497,7 +537,11 @@ describe('flush before freeze', () => {
     );
     for (let i = 0; i < 3; i++) {
       await handler({}, lambdaContext());
-      expect(receiver().spans().filter((s) => s.name === 'child')).toHaveLength(i + 1);
+      expect(
+        receiver()
+          .spans()
+          .filter((s) => s.name === 'child'),
+      ).toHaveLength(i + 1);
     }
     expect(receiver().requests).toHaveLength(3);
     expect(new Set(receiver().requests.map((r) => r.remotePort)).size).toBe(1);
@@ -514,7 +558,11 @@ describe('flush before freeze', () => {
     await handler({}, lambdaContext());
     expect(receiver().requests.length).toBeGreaterThan(5);
     for (const r of receiver().requests) expect(r.bytes).toBeLessThanOrEqual(20_000);
-    expect(receiver().spans().filter((s) => s.name.startsWith('span-'))).toHaveLength(200);
+    expect(
+      receiver()
+        .spans()
+        .filter((s) => s.name.startsWith('span-')),
+    ).toHaveLength(200);
   });
 
   it('caps buffered spans per invocation and reports the count dropped', async () => {
@@ -526,7 +574,9 @@ describe('flush before freeze', () => {
     );
     await handler({}, lambdaContext());
     await handler({}, lambdaContext());
-    const roots = receiver().spans().filter((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const roots = receiver()
+      .spans()
+      .filter((s) => attr(s, 'faas.invocation_id') !== undefined);
     // The first invocation also holds the init span.
     expect(roots.map((r) => attr(r, 'hoptrace.spans_dropped'))).toEqual([42, 41]);
     expect(receiver().spans()).toHaveLength(20);
@@ -554,7 +604,9 @@ describe('flush before freeze', () => {
       expect(BigInt(span.endTimeUnixNano)).toBeLessThanOrEqual(BigInt(parentRoot.endTimeUnixNano));
       expect(spans.find((s) => s.name === 'inner' && s.parentSpanId === span.spanId)).toBeDefined();
     }
-    expect(spans.filter((s) => s.name === 'ended').every((s) => attr(s, 'hoptrace.unfinished') === undefined)).toBe(true);
+    expect(spans.filter((s) => s.name === 'ended').every((s) => attr(s, 'hoptrace.unfinished') === undefined)).toBe(
+      true,
+    );
     expect(attr(root(spans), 'hoptrace.unfinished')).toBeUndefined();
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain('"forgotten"');
@@ -587,7 +639,11 @@ describe('flush before freeze', () => {
     const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
     trace.getTracer('init').startSpan('load config').end();
     await handler({}, lambdaContext());
-    expect(receiver().spans().map((s) => s.name)).toContain('load config');
+    expect(
+      receiver()
+        .spans()
+        .map((s) => s.name),
+    ).toContain('load config');
   });
 });
 
@@ -623,7 +679,10 @@ describe('off switches', () => {
   it('drops spans, and never spools them, when the endpoint is an http URL that cannot be parsed', async () => {
     const spoolDir = mkdtempSync(join(tmpdir(), 'hoptrace-bad-url-'));
     try {
-      const handler = withTracing(async () => 'still fine', { endpoint: 'http://ingest.example.com:99999/v1/traces', spool: { dir: spoolDir, maxBytes: 1 << 20 } });
+      const handler = withTracing(async () => 'still fine', {
+        endpoint: 'http://ingest.example.com:99999/v1/traces',
+        spool: { dir: spoolDir, maxBytes: 1 << 20 },
+      });
       expect(await handler({}, lambdaContext())).toBe('still fine');
       expect(readdirSync(spoolDir, { recursive: true })).toEqual([]);
     } finally {
@@ -631,7 +690,7 @@ describe('off switches', () => {
     }
   });
 
-  it('names the service after the Lambda context\'s function when AWS_LAMBDA_FUNCTION_NAME is unset', async () => {
+  it("names the service after the Lambda context's function when AWS_LAMBDA_FUNCTION_NAME is unset", async () => {
     vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', '');
     vi.stubEnv('OTEL_SERVICE_NAME', '');
     const handler = withTracing(async () => 'ok', { endpoint: receiver().url });
@@ -646,7 +705,9 @@ describe('off switches', () => {
     vi.stubEnv('AWS_REGION', '');
     const handler = withTracing(async () => 42, { endpoint: receiver().url });
     expect(await handler({}, {})).toBe(42);
-    const [only] = receiver().spans().filter((s) => s.name !== 'init');
+    const [only] = receiver()
+      .spans()
+      .filter((s) => s.name !== 'init');
     expect(only!.name).toBe('invocation');
     expect(attr(only!, 'faas.trigger')).toBe('other');
     expect(attr(only!, 'cloud.region')).toBeUndefined();

@@ -26,7 +26,9 @@ const XRAY_TRACE = '5759e988bd862e3fe1be46a994272793';
 
 async function rootFor(event: unknown): Promise<OtlpSpan> {
   await withTracing(async () => ({ statusCode: 200 }), { endpoint: receiver().url })(event, lambdaContext());
-  return receiver().spans().find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
+  return receiver()
+    .spans()
+    .find((s) => attr(s, 'faas.invocation_id') !== undefined)!;
 }
 
 describe('X-Ray propagation (OTEL_PROPAGATORS=...,xray)', () => {
@@ -78,7 +80,9 @@ describe('X-Ray propagation (OTEL_PROPAGATORS=...,xray)', () => {
         const active = context.active();
         expect(trace.getSpanContext(active)).toBeDefined();
         fromXRay = trace.getSpanContext(propagation.extract(active, { 'x-amzn-trace-id': XRAY }))?.traceId;
-        fromBoth = trace.getSpanContext(propagation.extract(active, { 'x-amzn-trace-id': XRAY, traceparent: VALID_TRACEPARENT }))?.traceId;
+        fromBoth = trace.getSpanContext(
+          propagation.extract(active, { 'x-amzn-trace-id': XRAY, traceparent: VALID_TRACEPARENT }),
+        )?.traceId;
       },
       { endpoint: receiver().url },
     )({}, lambdaContext());
@@ -96,11 +100,15 @@ describe('X-Ray propagation (OTEL_PROPAGATORS=...,xray)', () => {
     const sqs = instrumentAwsClient(new SQSClient(aws.clientConfig));
     await withTracing(
       async () => {
-        await sqs.send(new SendMessageCommand({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', MessageBody: 'x' }));
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/1/q', MessageBody: 'x' }),
+        );
       },
       { endpoint: receiver().url },
     )({}, lambdaContext());
-    const producer = receiver().spans().find((s) => s.name === 'send q')!;
+    const producer = receiver()
+      .spans()
+      .find((s) => s.name === 'send q')!;
     const wire = aws.call('SendMessage').body as {
       MessageSystemAttributes: { AWSTraceHeader: { StringValue: string } };
       MessageAttributes: Record<string, unknown>;

@@ -34,7 +34,9 @@ const SHARED_MODULES = [
   'src/redaction',
 ];
 
-const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+const PACKAGE = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  peerDependencies?: Record<string, string>;
+};
 /** What the published library may import from outside itself: Node's modules and its peers. */
 const LIBRARY_PACKAGES = new Set([...builtinModules, ...Object.keys(PACKAGE.peerDependencies ?? {})]);
 
@@ -49,20 +51,28 @@ const inArea = (target: string, area: string): boolean => target === area || tar
 /** A package specifier's package: `@scope/name` or `name`, without `node:` and subpaths. */
 const packageOf = (specifier: string): string => {
   const bare = specifier.replace(/^node:/, '');
-  return bare.split('/').slice(0, bare.startsWith('@') ? 2 : 1).join('/');
+  return bare
+    .split('/')
+    .slice(0, bare.startsWith('@') ? 2 : 1)
+    .join('/');
 };
 
 /** Why `file` may not import `specifier`, or undefined when it may. */
 function refusal(file: string, specifier: string): string | undefined {
   const area = areaOf(file);
   if (!specifier.startsWith('.')) {
-    if (area === 'src' && !LIBRARY_PACKAGES.has(packageOf(specifier))) return 'src/ imports no package but Node\'s and its peer dependencies';
+    if (area === 'src' && !LIBRARY_PACKAGES.has(packageOf(specifier)))
+      return "src/ imports no package but Node's and its peer dependencies";
     return undefined;
   }
   const target = posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.(m|c)?[jt]sx?$/, '');
   if (area === 'src' && !inArea(target, 'src')) return 'src/ imports nothing outside itself';
   if (area !== 'local' && inArea(target, 'local')) return 'nothing outside local/ imports from local/';
-  if (['handlers', 'cli', 'span-table'].includes(area) && inArea(target, 'src') && !SHARED_MODULES.some((m) => target === m || target === `${m}/index`)) {
+  if (
+    ['handlers', 'cli', 'span-table'].includes(area) &&
+    inArea(target, 'src') &&
+    !SHARED_MODULES.some((m) => target === m || target === `${m}/index`)
+  ) {
     return `${area}/ imports from src/ only the shared modules`;
   }
   return undefined;
@@ -86,7 +96,8 @@ function* sourceFiles(dir: string): Generator<SourceFile> {
     if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) yield* sourceFiles(path);
-    else if (/\.(m|c)?[jt]sx?$/.test(entry.name)) yield { path: relative(ROOT, path).split(sep).join('/'), text: readFileSync(path, 'utf8') };
+    else if (/\.(m|c)?[jt]sx?$/.test(entry.name))
+      yield { path: relative(ROOT, path).split(sep).join('/'), text: readFileSync(path, 'utf8') };
   }
 }
 
@@ -109,23 +120,41 @@ describe('import boundaries', () => {
   });
 
   it('fails src/ importing from outside itself, or a package that is not its peer', () => {
-    expect(boundaryViolations([
-      { path: 'src/otlp/x.ts', text: "import { y } from '../../span-table/rows';\nimport { z } from '@aws-sdk/client-kinesis';" },
-    ])).toEqual([
+    expect(
+      boundaryViolations([
+        {
+          path: 'src/otlp/x.ts',
+          text: "import { y } from '../../span-table/rows';\nimport { z } from '@aws-sdk/client-kinesis';",
+        },
+      ]),
+    ).toEqual([
       "src/otlp/x.ts: '../../span-table/rows' (src/ imports nothing outside itself)",
       "src/otlp/x.ts: '@aws-sdk/client-kinesis' (src/ imports no package but Node's and its peer dependencies)",
     ]);
-    expect(boundaryViolations([
-      { path: 'src/otlp/x.ts', text: "import { a } from './types';\nimport { trace } from '@opentelemetry/api';\nimport { gzip } from 'node:zlib';\nimport http from 'http';" },
-    ])).toEqual([]);
+    expect(
+      boundaryViolations([
+        {
+          path: 'src/otlp/x.ts',
+          text: "import { a } from './types';\nimport { trace } from '@opentelemetry/api';\nimport { gzip } from 'node:zlib';\nimport http from 'http';",
+        },
+      ]),
+    ).toEqual([]);
   });
 
   it('fails handlers/, cli/ and span-table/ importing a module of src/ that is not shared', () => {
-    expect(boundaryViolations([
-      { path: 'handlers/ingest/x.ts', text: "import { withTracing } from '../../src/wrapper/wrap';\nimport type { OtlpSpan } from '../../src/otlp/types';" },
-      { path: 'cli/src/sources/x.ts', text: "import { Tracer } from '../../../src/tracer/tracer';\nimport { isObject } from '../../../src/guards.ts';" },
-      { path: 'span-table/x.ts', text: "import { flush } from '../src';" },
-    ])).toEqual([
+    expect(
+      boundaryViolations([
+        {
+          path: 'handlers/ingest/x.ts',
+          text: "import { withTracing } from '../../src/wrapper/wrap';\nimport type { OtlpSpan } from '../../src/otlp/types';",
+        },
+        {
+          path: 'cli/src/sources/x.ts',
+          text: "import { Tracer } from '../../../src/tracer/tracer';\nimport { isObject } from '../../../src/guards.ts';",
+        },
+        { path: 'span-table/x.ts', text: "import { flush } from '../src';" },
+      ]),
+    ).toEqual([
       "handlers/ingest/x.ts: '../../src/wrapper/wrap' (handlers/ imports from src/ only the shared modules)",
       "cli/src/sources/x.ts: '../../../src/tracer/tracer' (cli/ imports from src/ only the shared modules)",
       "span-table/x.ts: '../src' (span-table/ imports from src/ only the shared modules)",
@@ -133,12 +162,20 @@ describe('import boundaries', () => {
   });
 
   it('fails anything outside local/ importing from it, and lets local/ import its own', () => {
-    expect(boundaryViolations([
-      { path: 'test/integration/x.test.ts', text: "import { startLocalTailSampler } from '../../local/tail-sampler';" },
-      { path: 'bench/x.ts', text: "import { formatRows } from '../local/archive';" },
-      { path: 'testing/x.ts', text: "import { writeLocalArchive } from '../local/archive';" },
-      { path: 'local/start.ts', text: "import { formatRows } from './archive';\nimport { startKinesalite } from '../testing/kinesis';" },
-    ])).toEqual([
+    expect(
+      boundaryViolations([
+        {
+          path: 'test/integration/x.test.ts',
+          text: "import { startLocalTailSampler } from '../../local/tail-sampler';",
+        },
+        { path: 'bench/x.ts', text: "import { formatRows } from '../local/archive';" },
+        { path: 'testing/x.ts', text: "import { writeLocalArchive } from '../local/archive';" },
+        {
+          path: 'local/start.ts',
+          text: "import { formatRows } from './archive';\nimport { startKinesalite } from '../testing/kinesis';",
+        },
+      ]),
+    ).toEqual([
       "test/integration/x.test.ts: '../../local/tail-sampler' (nothing outside local/ imports from local/)",
       "bench/x.ts: '../local/archive' (nothing outside local/ imports from local/)",
       "testing/x.ts: '../local/archive' (nothing outside local/ imports from local/)",

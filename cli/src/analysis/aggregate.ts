@@ -38,10 +38,12 @@ function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
 
 /** The order `stats` and `map` list their rows in (the archive's answers are sorted alike). */
 export const byService = (a: { service: string }, b: { service: string }): number => a.service.localeCompare(b.service);
-export const byOperation = (a: { service: string; name: string }, b: { service: string; name: string }): number => byService(a, b) || a.name.localeCompare(b.name);
+export const byOperation = (a: { service: string; name: string }, b: { service: string; name: string }): number =>
+  byService(a, b) || a.name.localeCompare(b.name);
 /** The order `stats --by` lists an attribute's values in: numbers within them as numbers (version 9 before 10). */
 export const byValue = (a: string, b: string): number => a.localeCompare(b, 'en', { numeric: true });
-export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][number]): number => a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind);
+export const byEdge = (a: ServiceMap['edges'][number], b: ServiceMap['edges'][number]): number =>
+  a.from.localeCompare(b.from) || a.to.localeCompare(b.to) || a.kind.localeCompare(b.kind);
 
 /** A call answered by a service we trace: the span has a child in another service. */
 function callsTracedService(view: TraceView, span: CompactSpan): boolean {
@@ -60,7 +62,8 @@ export type LinkResolver = (ref: string) => CompactSpan | undefined;
 export type DeliveredTo = (ref: string, service: string) => boolean;
 
 /** A map element's id: a node's (its `service`), or an edge's from its ends and kind. */
-export const edgeKey = (edge: { from: string; to: string; kind: string }): string => edgeKeyOf(edge.from, edge.to, edge.kind);
+export const edgeKey = (edge: { from: string; to: string; kind: string }): string =>
+  edgeKeyOf(edge.from, edge.to, edge.kind);
 const edgeKeyOf = (from: string, to: string, kind: string): string => `${from}\0${to}\0${kind}`;
 
 /** Told of each span a map node or edge (by `edgeKey`) counts, with its trace: the report indexes the map by it. */
@@ -76,7 +79,15 @@ interface Operation extends Tally {
   failed: Examples;
 }
 
-const newOperation = (span: CompactSpan): Operation => ({ ...tally(), service: span.service, name: span.name, startsUs: [], failedFlags: [], slowest: new Examples(), failed: new Examples() });
+const newOperation = (span: CompactSpan): Operation => ({
+  ...tally(),
+  service: span.service,
+  name: span.name,
+  startsUs: [],
+  failedFlags: [],
+  slowest: new Examples(),
+  failed: new Examples(),
+});
 
 /**
  * `stats` and `map`, accumulated trace by trace. Durations are kept as numbers so the
@@ -84,7 +95,10 @@ const newOperation = (span: CompactSpan): Operation => ({ ...tally(), service: s
  */
 export class Aggregator {
   private readonly operations = new Map<string, Operation>();
-  private readonly functions = new Map<string, { invocations: number; coldStarts: number; inits: number[]; cold: Examples }>();
+  private readonly functions = new Map<
+    string,
+    { invocations: number; coldStarts: number; inits: number[]; cold: Examples }
+  >();
   private readonly nodes = new Map<string, Tally>();
   private readonly dependencies = new Map<string, Tally & Dependency>();
   private readonly edges = new Map<string, Tally & { from: string; to: string; kind: 'sync' | 'async' }>();
@@ -122,7 +136,12 @@ export class Aggregator {
       operation.slowest.note(view.traceId, span.endUs - span.startUs);
       if (span.flags & Flag.Error) operation.failed.note(view.traceId, span.startUs);
       if (span.flags & (Flag.Invocation | Flag.Init)) {
-        const fn = getOr(this.functions, span.service, () => ({ invocations: 0, coldStarts: 0, inits: [] as number[], cold: new Examples() }));
+        const fn = getOr(this.functions, span.service, () => ({
+          invocations: 0,
+          coldStarts: 0,
+          inits: [] as number[],
+          cold: new Examples(),
+        }));
         if (span.flags & Flag.Invocation) fn.invocations++;
         if (span.flags & Flag.Cold) {
           fn.coldStarts++;
@@ -133,7 +152,8 @@ export class Aggregator {
       for (const ref of span.links ?? []) {
         const linked = this.resolve(ref);
         // The batch's link to a message's producer is the same delivery as the message's own span under it.
-        if (linked && linked.spanId !== span.parentSpanId && !this.delivered(ref, span.service)) this.edge(linked.service, span.service, 'async', span, view.traceId);
+        if (linked && linked.spanId !== span.parentSpanId && !this.delivered(ref, span.service))
+          this.edge(linked.service, span.service, 'async', span, view.traceId);
       }
       if (span.dependency && !callsTracedService(view, span)) {
         const node = dependencyNode(span.dependency);
@@ -151,7 +171,8 @@ export class Aggregator {
       // A service's node counts the requests it served: spans entering it from elsewhere.
       count(getOr(this.nodes, span.service, tally), span);
       this.counted(span.service, span, view.traceId);
-      if (parent) this.edge(parent.service, span.service, isAsyncHop(span, parent) ? 'async' : 'sync', span, view.traceId);
+      if (parent)
+        this.edge(parent.service, span.service, isAsyncHop(span, parent) ? 'async' : 'sync', span, view.traceId);
     }
   }
 
@@ -164,20 +185,42 @@ export class Aggregator {
           const sorted = sortedCopy(durations);
           const buckets = new Map<number, number>();
           for (const d of sorted) buckets.set(bucketOf(d), (buckets.get(bucketOf(d)) ?? 0) + 1);
-          return { service, name, count, errors, p50Ms: nearestRank(sorted, 50), p95Ms: nearestRank(sorted, 95), p99Ms: nearestRank(sorted, 99), histogram: histogramOf(buckets), slowestTraceIds: slowest.traceIds(), failedTraceIds: failed.traceIds() };
+          return {
+            service,
+            name,
+            count,
+            errors,
+            p50Ms: nearestRank(sorted, 50),
+            p95Ms: nearestRank(sorted, 95),
+            p99Ms: nearestRank(sorted, 99),
+            histogram: histogramOf(buckets),
+            slowestTraceIds: slowest.traceIds(),
+            failedTraceIds: failed.traceIds(),
+          };
         }),
       functions: [...this.functions.entries()]
         .map(([service, fn]) => {
           const sorted = sortedCopy(fn.inits);
           // No init span read (plain OpenTelemetry records none): unknown, not a free cold start.
           const known = sorted.length > 0;
-          return { service, invocations: fn.invocations, coldStarts: fn.coldStarts, initP50Ms: known ? nearestRank(sorted, 50) : null, initP95Ms: known ? nearestRank(sorted, 95) : null, coldStartTraceIds: fn.cold.traceIds() };
+          return {
+            service,
+            invocations: fn.invocations,
+            coldStarts: fn.coldStarts,
+            initP50Ms: known ? nearestRank(sorted, 50) : null,
+            initP95Ms: known ? nearestRank(sorted, 95) : null,
+            coldStartTraceIds: fn.cold.traceIds(),
+          };
         })
         .sort(byService),
       traces: {
         count: this.spansPerTrace.length,
         withOrphans: this.withOrphans,
-        spansPerTrace: { p50: nearestRank(perTrace, 50), p95: nearestRank(perTrace, 95), max: perTrace.length > 0 ? perTrace[perTrace.length - 1]! : 0 },
+        spansPerTrace: {
+          p50: nearestRank(perTrace, 50),
+          p95: nearestRank(perTrace, 95),
+          max: perTrace.length > 0 ? perTrace[perTrace.length - 1]! : 0,
+        },
       },
       timeline: timelineOf([...this.operations.values()], this.bucketMs),
     };
@@ -187,10 +230,36 @@ export class Aggregator {
     const p95 = (t: Tally): number => nearestRank(sortedCopy(t.durations), 95);
     return {
       nodes: [
-        ...[...this.nodes.entries()].map(([service, t]) => ({ service, name: service, kind: 'service' as const, count: t.count, errors: t.errors, failures: t.failures, p95Ms: p95(t) })),
-        ...[...this.dependencies.entries()].map(([node, t]) => ({ service: node, name: t.name, kind: t.kind, count: t.count, errors: t.errors, failures: t.failures, p95Ms: p95(t) })),
+        ...[...this.nodes.entries()].map(([service, t]) => ({
+          service,
+          name: service,
+          kind: 'service' as const,
+          count: t.count,
+          errors: t.errors,
+          failures: t.failures,
+          p95Ms: p95(t),
+        })),
+        ...[...this.dependencies.entries()].map(([node, t]) => ({
+          service: node,
+          name: t.name,
+          kind: t.kind,
+          count: t.count,
+          errors: t.errors,
+          failures: t.failures,
+          p95Ms: p95(t),
+        })),
       ].sort(byService),
-      edges: [...this.edges.values()].map((e) => ({ from: e.from, to: e.to, kind: e.kind, count: e.count, errors: e.errors, failures: e.failures, p95Ms: p95(e) })).sort(byEdge),
+      edges: [...this.edges.values()]
+        .map((e) => ({
+          from: e.from,
+          to: e.to,
+          kind: e.kind,
+          count: e.count,
+          errors: e.errors,
+          failures: e.failures,
+          p95Ms: p95(e),
+        }))
+        .sort(byEdge),
     };
   }
 }

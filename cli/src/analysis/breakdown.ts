@@ -17,7 +17,9 @@ const micros = (ms: number): number => Math.round(ms * 1000);
 
 /** The length of the union of intervals `[start, end)`, each clipped to `[from, to)`. */
 function coveredWithin(intervals: Array<[number, number]>, from: number, to: number): number {
-  const clipped = intervals.map(([s, e]): [number, number] => [Math.max(s, from), Math.min(e, to)]).filter(([s, e]) => e > s);
+  const clipped = intervals
+    .map(([s, e]): [number, number] => [Math.max(s, from), Math.min(e, to)])
+    .filter(([s, e]) => e > s);
   clipped.sort((x, y) => x[0] - y[0]);
   let covered = 0;
   let reach = from;
@@ -53,5 +55,11 @@ export function breakdownOf(detail: Pick<TraceDetail, 'spans'>): BreakdownRow[] 
   }
   return [...rows.values()]
     .sort((a, b) => b.selfUs - a.selfUs || a.service.localeCompare(b.service) || a.name.localeCompare(b.name))
-    .map(({ service, name, count, totalUs, selfUs }) => ({ service, name, count, totalMs: totalUs / 1000, selfMs: selfUs / 1000 }));
+    .map(({ service, name, count, totalUs, selfUs }) => ({
+      service,
+      name,
+      count,
+      totalMs: totalUs / 1000,
+      selfMs: selfUs / 1000,
+    }));
 }

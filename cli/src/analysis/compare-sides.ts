@@ -32,15 +32,29 @@ export interface SideComparison {
   a: { value: string; traces: number };
   b: { value: string; traces: number };
   /** Per operation on either side; `delta` is b − a where both have it. */
-  operations: Array<{ service: string; name: string; a: SideFigures | null; b: SideFigures | null; delta: { p50Ms: number; p95Ms: number; p99Ms: number; errorRate: number } | null }>;
+  operations: Array<{
+    service: string;
+    name: string;
+    a: SideFigures | null;
+    b: SideFigures | null;
+    delta: { p50Ms: number; p95Ms: number; p99Ms: number; errorRate: number } | null;
+  }>;
   overRepresented: { a: { slow: Lift[]; failed: Lift[] }; b: { slow: Lift[]; failed: Lift[] } };
 }
 
-const rate = (errors: number, count: number): number => (count > 0 ? Math.round((errors / count) * 10_000) / 10_000 : 0);
+const rate = (errors: number, count: number): number =>
+  count > 0 ? Math.round((errors / count) * 10_000) / 10_000 : 0;
 const diff = (x: number, y: number, scale = 1000): number => Math.round((y - x) * scale) / scale;
 
 function figures(op: Stats['operations'][number]): SideFigures {
-  return { count: op.count, errors: op.errors, errorRate: rate(op.errors, op.count), p50Ms: op.p50Ms, p95Ms: op.p95Ms, p99Ms: op.p99Ms };
+  return {
+    count: op.count,
+    errors: op.errors,
+    errorRate: rate(op.errors, op.count),
+    p50Ms: op.p50Ms,
+    p95Ms: op.p95Ms,
+    p99Ms: op.p99Ms,
+  };
 }
 
 function side(traces: readonly SideTrace[], value: string, by: string, resolve: LinkResolver) {
@@ -65,7 +79,8 @@ function side(traces: readonly SideTrace[], value: string, by: string, resolve: 
 
 export function compareSides(by: string, a: string, b: string, traces: readonly SideTrace[]): SideComparison {
   const byTrace = new Map(traces.map((t) => [t.view.traceId, t.view]));
-  const resolve: LinkResolver = (ref) => byTrace.get(ref.slice(0, ref.indexOf('/')))?.byId.get(ref.slice(ref.indexOf('/') + 1));
+  const resolve: LinkResolver = (ref) =>
+    byTrace.get(ref.slice(0, ref.indexOf('/')))?.byId.get(ref.slice(ref.indexOf('/') + 1));
   const left = side(traces, a, by, resolve);
   const right = side(traces, b, by, resolve);
   const key = (op: { service: string; name: string }): string => `${op.service}\0${op.name}`;
@@ -86,7 +101,15 @@ export function compareSides(by: string, a: string, b: string, traces: readonly 
         name,
         a: fa,
         b: fb,
-        delta: fa && fb ? { p50Ms: diff(fa.p50Ms, fb.p50Ms), p95Ms: diff(fa.p95Ms, fb.p95Ms), p99Ms: diff(fa.p99Ms, fb.p99Ms), errorRate: diff(fa.errorRate, fb.errorRate, 10_000) } : null,
+        delta:
+          fa && fb
+            ? {
+                p50Ms: diff(fa.p50Ms, fb.p50Ms),
+                p95Ms: diff(fa.p95Ms, fb.p95Ms),
+                p99Ms: diff(fa.p99Ms, fb.p99Ms),
+                errorRate: diff(fa.errorRate, fb.errorRate, 10_000),
+              }
+            : null,
       };
     }),
     overRepresented: { a: left.lifted, b: right.lifted },

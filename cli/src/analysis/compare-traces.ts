@@ -56,7 +56,14 @@ function keyed(detail: TraceDetail): Map<string, ComparedSpan[]> {
     const key = JSON.stringify([span.service, span.name, path]);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = []));
-    group.push({ service: span.service, name: span.name, path, spanId: span.spanId, startMs: span.startMs, durationMs: span.durationMs });
+    group.push({
+      service: span.service,
+      name: span.name,
+      path,
+      spanId: span.spanId,
+      startMs: span.startMs,
+      durationMs: span.durationMs,
+    });
   }
   for (const group of groups.values()) group.sort((x, y) => x.startMs - y.startMs);
   return groups;

@@ -26,7 +26,15 @@ interface Node {
 function arrange(view: TraceView): Node[][] {
   const trees: Node[][] = [];
   for (const top of [...view.roots, ...view.orphans]) {
-    const first: Node = { span: top, parent: undefined, start: top.startUs, end: top.endUs, depth: 0, index: 0, children: [] };
+    const first: Node = {
+      span: top,
+      parent: undefined,
+      start: top.startUs,
+      end: top.endUs,
+      depth: 0,
+      index: 0,
+      children: [],
+    };
     const tree = [first];
     for (let i = 0; i < tree.length; i++) {
       const node = tree[i]!;
@@ -80,7 +88,8 @@ export function criticalPath(view: TraceView): Set<string> {
   const critical = new Set<string>();
   for (const tree of arrange(view)) {
     let current = tree[0]!;
-    for (const node of tree) if (node.end > current.end || (node.end === current.end && node.depth < current.depth)) current = node;
+    for (const node of tree)
+      if (node.end > current.end || (node.end === current.end && node.depth < current.depth)) current = node;
     let t = current.end;
     let before = current.children.length;
     for (;;) {

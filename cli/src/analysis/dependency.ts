@@ -18,7 +18,13 @@ type Lookup = (key: string) => PlainValue | undefined;
 
 const TOPICS = ['aws_sns', 'sns', 'aws.sns'];
 const BUSES = ['eventbridge', 'aws_eventbridge', 'aws.eventbridge'];
-const RPC_KINDS: Record<string, DependencyKind> = { S3: 'bucket', SQS: 'queue', SNS: 'topic', EventBridge: 'bus', DynamoDB: 'database' };
+const RPC_KINDS: Record<string, DependencyKind> = {
+  S3: 'bucket',
+  SQS: 'queue',
+  SNS: 'topic',
+  EventBridge: 'bus',
+  DynamoDB: 'database',
+};
 
 /** The elements (as text; undefined for null) of a list attribute stored as JSON text (`["orders"]`); undefined when the text holds no list. */
 export function listElements(text: string): Array<string | undefined> | undefined {
@@ -46,19 +52,30 @@ export function dependencyOf(attributes: Lookup): Dependency | undefined {
   const tables = textOf(attributes, 'aws.dynamodb.table_names');
   const table = tables === undefined ? undefined : firstOfList(tables);
   const dbSystem = textOf(attributes, 'db.system');
-  if (dbSystem !== undefined) return { kind: 'database', name: table ?? textOf(attributes, 'db.name') ?? textOf(attributes, 'db.namespace') ?? dbSystem };
+  if (dbSystem !== undefined)
+    return {
+      kind: 'database',
+      name: table ?? textOf(attributes, 'db.name') ?? textOf(attributes, 'db.namespace') ?? dbSystem,
+    };
   const messaging = textOf(attributes, 'messaging.system');
   const destination = textOf(attributes, 'messaging.destination.name');
   if (messaging !== undefined || destination !== undefined) {
     const system = (messaging ?? '').toLowerCase();
-    return { kind: TOPICS.includes(system) ? 'topic' : BUSES.includes(system) ? 'bus' : 'queue', name: destination ?? messaging! };
+    return {
+      kind: TOPICS.includes(system) ? 'topic' : BUSES.includes(system) ? 'bus' : 'queue',
+      name: destination ?? messaging!,
+    };
   }
   const rpc = textOf(attributes, 'rpc.service');
   if (rpc !== undefined) {
     const kind = RPC_KINDS[rpc] ?? 'aws';
-    return { kind, name: rpc === 'S3' ? (textOf(attributes, 'aws.s3.bucket') ?? rpc) : rpc === 'DynamoDB' ? (table ?? rpc) : rpc };
+    return {
+      kind,
+      name: rpc === 'S3' ? (textOf(attributes, 'aws.s3.bucket') ?? rpc) : rpc === 'DynamoDB' ? (table ?? rpc) : rpc,
+    };
   }
-  const host = textOf(attributes, 'server.address') ?? textOf(attributes, 'net.peer.name') ?? textOf(attributes, 'http.host');
+  const host =
+    textOf(attributes, 'server.address') ?? textOf(attributes, 'net.peer.name') ?? textOf(attributes, 'http.host');
   return host === undefined ? undefined : { kind: 'external', name: host };
 }
 

@@ -13,9 +13,14 @@ type Lookup = (key: string) => PlainValue | undefined;
 
 const HTTP_STATUS_KEYS = ['http.response.status_code', 'http.status_code'];
 
-export function failureOf(statusMessage: string | undefined, attributes: Lookup, events: ReadonlyArray<{ name: string; attribute: Lookup }>): Failure {
+export function failureOf(
+  statusMessage: string | undefined,
+  attributes: Lookup,
+  events: ReadonlyArray<{ name: string; attribute: Lookup }>,
+): Failure {
   const exception = events.find((e) => e.name === 'exception');
-  const text = (value: PlainValue | undefined): string | null => (value === undefined || value === null ? null : attributeText(value));
+  const text = (value: PlainValue | undefined): string | null =>
+    value === undefined || value === null ? null : attributeText(value);
   let httpStatus: number | null = null;
   for (const key of HTTP_STATUS_KEYS) {
     const value = attributes(key);
@@ -26,7 +31,10 @@ export function failureOf(statusMessage: string | undefined, attributes: Lookup,
     }
   }
   return {
-    message: statusMessage !== undefined && statusMessage !== '' ? statusMessage : text(exception?.attribute('exception.message')),
+    message:
+      statusMessage !== undefined && statusMessage !== ''
+        ? statusMessage
+        : text(exception?.attribute('exception.message')),
     type: text(exception?.attribute('exception.type')),
     httpStatus,
   };
@@ -35,10 +43,12 @@ export function failureOf(statusMessage: string | undefined, attributes: Lookup,
 /** How the report tells failures apart: throttling, the caller's fault (4xx), the service's (5xx). */
 export type FailureClass = 'throttle' | '4xx' | '5xx' | 'error';
 
-const THROTTLING = /throttl|too ?many ?requests|provisionedthroughputexceeded|requestlimitexceeded|slow ?down|rate ?exceeded/i;
+const THROTTLING =
+  /throttl|too ?many ?requests|provisionedthroughputexceeded|requestlimitexceeded|slow ?down|rate ?exceeded/i;
 
 export function failureClass(error: Pick<Failure, 'message' | 'type' | 'httpStatus'>): FailureClass {
-  if (error.httpStatus === 429 || THROTTLING.test(error.type ?? '') || THROTTLING.test(error.message ?? '')) return 'throttle';
+  if (error.httpStatus === 429 || THROTTLING.test(error.type ?? '') || THROTTLING.test(error.message ?? ''))
+    return 'throttle';
   if (error.httpStatus !== null && error.httpStatus >= 400 && error.httpStatus < 500) return '4xx';
   if (error.httpStatus !== null && error.httpStatus >= 500 && error.httpStatus < 600) return '5xx';
   return 'error';

@@ -17,7 +17,9 @@ export const hasFilters = (filters: Filters): boolean => filters.query !== undef
 
 export function inWindow(window: TimeWindow | undefined, startUs: number): boolean {
   if (!window) return true;
-  return (window.fromUs === undefined || startUs >= window.fromUs) && (window.toUs === undefined || startUs < window.toUs);
+  return (
+    (window.fromUs === undefined || startUs >= window.fromUs) && (window.toUs === undefined || startUs < window.toUs)
+  );
 }
 
 /** The trace passes: it starts in the window, and its spans' spanset bits (set while reading) satisfy the query. */

@@ -2,8 +2,8 @@
 // then one bucket for the rest): `leMs` is the bucket's upper bound, null for the last. The same
 // ladder renders the archive's SQL (cli/src/archive/archive-sql.ts), so both count alike.
 
-export const BUCKET_BOUNDS_MS: readonly number[] = Array.from({ length: 10 + 1 }, (_, decade) => decade - 3).flatMap((exponent) =>
-  [1, 2, 5].map((step) => Number(`${step}e${exponent}`)),
+export const BUCKET_BOUNDS_MS: readonly number[] = Array.from({ length: 10 + 1 }, (_, decade) => decade - 3).flatMap(
+  (exponent) => [1, 2, 5].map((step) => Number(`${step}e${exponent}`)),
 );
 
 /** The index of the bucket a duration falls in: the first bound at or above it, else the last bucket. */
@@ -16,5 +16,7 @@ export type Histogram = Array<{ leMs: number | null; count: number }>;
 
 /** The non-empty buckets, in order, from counts by bucket index. */
 export function histogramOf(counts: ReadonlyMap<number, number>): Histogram {
-  return [...counts.entries()].sort(([a], [b]) => a - b).map(([i, count]) => ({ leMs: BUCKET_BOUNDS_MS[i] ?? null, count }));
+  return [...counts.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([i, count]) => ({ leMs: BUCKET_BOUNDS_MS[i] ?? null, count }));
 }

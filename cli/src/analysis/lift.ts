@@ -43,10 +43,13 @@ function lifts(all: readonly LiftTrace[], picked: readonly LiftTrace[]): Lift[] 
   const out: Lift[] = [];
   for (const [attribute, count] of inPicked) {
     const overallCount = overall.get(attribute)!;
-    const lift = Math.round(((count / picked.length) / (overallCount / all.length)) * 1000) / 1000;
-    if (count >= 2 && lift > 1) out.push({ attribute, count, of: picked.length, overallCount, overallOf: all.length, lift });
+    const lift = Math.round((count / picked.length / (overallCount / all.length)) * 1000) / 1000;
+    if (count >= 2 && lift > 1)
+      out.push({ attribute, count, of: picked.length, overallCount, overallOf: all.length, lift });
   }
-  return out.sort((a, b) => b.lift - a.lift || b.count - a.count || a.attribute.localeCompare(b.attribute)).slice(0, LIFTS_LISTED);
+  return out
+    .sort((a, b) => b.lift - a.lift || b.count - a.count || a.attribute.localeCompare(b.attribute))
+    .slice(0, LIFTS_LISTED);
 }
 
 /** The attributes over-represented in the slow and in the failed traces among `traces`. */
@@ -55,7 +58,13 @@ export function overRepresented(traces: readonly LiftTrace[]): { slow: Lift[]; f
   for (const t of traces) byGroup.set(t.group, [...(byGroup.get(t.group) ?? []), t.durationMs]);
   const p95 = new Map([...byGroup].map(([group, durations]) => [group, nearestRank(sortedCopy(durations), 95)]));
   return {
-    slow: lifts(traces, traces.filter((t) => t.durationMs > p95.get(t.group)!)),
-    failed: lifts(traces, traces.filter((t) => t.failed)),
+    slow: lifts(
+      traces,
+      traces.filter((t) => t.durationMs > p95.get(t.group)!),
+    ),
+    failed: lifts(
+      traces,
+      traces.filter((t) => t.failed),
+    ),
   };
 }

@@ -29,7 +29,11 @@ const BEFORE_MS = 60_000;
 const AFTER_MS = 5 * 60_000;
 
 const attribute = (span: TraceSpan, key: string): PlainValue | undefined =>
-  Object.hasOwn(span.attributes, key) ? span.attributes[key] : Object.hasOwn(span.resource, key) ? span.resource[key] : undefined;
+  Object.hasOwn(span.attributes, key)
+    ? span.attributes[key]
+    : Object.hasOwn(span.resource, key)
+      ? span.resource[key]
+      : undefined;
 
 const textOf = (span: TraceSpan, key: string): string | undefined => {
   const value = attribute(span, key);
@@ -55,10 +59,20 @@ export function logGroupsOf(span: TraceSpan): string[] {
 
 /** A value as the console's query detail writes it: URI-encoded with `*` for `%`, every mark it uses as structure encoded too. */
 const primitive = (value: string | number | boolean): string =>
-  typeof value === 'string' ? `'${encodeURIComponent(value).replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%/g, '*')}` : String(value);
+  typeof value === 'string'
+    ? `'${encodeURIComponent(value)
+        .replace(/[!'()*~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+        .replace(/%/g, '*')}`
+    : String(value);
 
 /** The console URL of a Logs Insights query (its query detail is an object in the console's own notation, escaped twice). */
-export function insightsUrl(region: string, logGroups: readonly string[], query: string, start: string, end: string): string {
+export function insightsUrl(
+  region: string,
+  logGroups: readonly string[],
+  query: string,
+  start: string,
+  end: string,
+): string {
   const detail = `~(end~${primitive(end)}~start~${primitive(start)}~timeType~${primitive('ABSOLUTE')}~tz~${primitive('UTC')}~editorString~${primitive(query)}~source~(${logGroups.map((g) => `~${primitive(g)}`).join('')}))`;
   const escaped = detail.replace(/[~()']/g, (c) => `$25${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${encodeURIComponent(region)}#logsV2:logs-insights$3FqueryDetail$3D${escaped}`;
@@ -69,7 +83,12 @@ const FIELDS = 'fields @timestamp, @log, @message';
 function logsQuery(base: Omit<LogsQuery, 'start' | 'end' | 'url'>, fromMs: number, toMs: number): LogsQuery {
   const start = new Date(Math.floor((fromMs - BEFORE_MS) / 1000) * 1000).toISOString();
   const end = new Date(Math.ceil((toMs + AFTER_MS) / 1000) * 1000).toISOString();
-  return { ...base, start, end, url: base.region === null ? null : insightsUrl(base.region, base.logGroups, base.query, start, end) };
+  return {
+    ...base,
+    start,
+    end,
+    url: base.region === null ? null : insightsUrl(base.region, base.logGroups, base.query, start, end),
+  };
 }
 
 /** The trace's queries (one per region) and one per invocation, in that order. */
@@ -87,9 +106,17 @@ export function logsQueries(detail: TraceDetail): LogsQuery[] {
     const invocationId = textOf(span, 'faas.invocation_id');
     if (invocationId === undefined) continue;
     const query = `${FIELDS}\n| filter @requestId = ${JSON.stringify(invocationId)}\n| sort @timestamp asc`;
-    invocations.push(logsQuery({ scope: 'invocation', spanId: span.spanId, invocationId, region, logGroups: groups, query }, origin + span.startMs, origin + span.startMs + span.durationMs));
+    invocations.push(
+      logsQuery(
+        { scope: 'invocation', spanId: span.spanId, invocationId, region, logGroups: groups, query },
+        origin + span.startMs,
+        origin + span.startMs + span.durationMs,
+      ),
+    );
   }
   const query = `${FIELDS}\n| filter @message like ${JSON.stringify(detail.traceId)}\n| sort @timestamp asc`;
-  const traces = [...regions].map(([region, groups]) => logsQuery({ scope: 'trace', region, logGroups: [...groups].sort(), query }, origin, origin + detail.durationMs));
+  const traces = [...regions].map(([region, groups]) =>
+    logsQuery({ scope: 'trace', region, logGroups: [...groups].sort(), query }, origin, origin + detail.durationMs),
+  );
   return [...traces, ...invocations];
 }

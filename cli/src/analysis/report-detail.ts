@@ -19,7 +19,13 @@ export function tracesInFull(listed: readonly TraceSummary[], examples: Readonly
   const slowResponse = nearestRank(sortedCopy(listed.map(responseMs)), SLOW_PERCENTILE);
   const slowExtent = nearestRank(sortedCopy(listed.map((t) => t.durationMs)), SLOW_PERCENTILE);
   const kept = listed.filter(
-    (t, i) => t.errorCount > 0 || t.rootMissing || responseMs(t) > slowResponse || t.durationMs > slowExtent || i % SAMPLE_EVERY === 0 || examples.has(t.traceId),
+    (t, i) =>
+      t.errorCount > 0 ||
+      t.rootMissing ||
+      responseMs(t) > slowResponse ||
+      t.durationMs > slowExtent ||
+      i % SAMPLE_EVERY === 0 ||
+      examples.has(t.traceId),
   );
   return new Set(kept.map((t) => t.traceId));
 }

@@ -43,7 +43,8 @@ export class ReportIndexer {
         known.slowestUs = Math.max(known.slowestUs, us);
         if (failedUs !== undefined) known.failedUs = Math.max(known.failedUs ?? failedUs, failedUs);
       }
-      if (span.flags & Flag.Cold) facts.coldStarts.set(span.service, Math.max(facts.coldStarts.get(span.service) ?? span.startUs, span.startUs));
+      if (span.flags & Flag.Cold)
+        facts.coldStarts.set(span.service, Math.max(facts.coldStarts.get(span.service) ?? span.startUs, span.startUs));
     }
     this.facts.set(view.traceId, facts);
   }
@@ -62,7 +63,9 @@ export class ReportIndexer {
    * trace they are `stats`' `slowestTraceIds`, `failedTraceIds` and `coldStartTraceIds`.
    */
   examples(listed: readonly TraceSummary[], stats: Stats): IndexExamples {
-    const operations = new Map(stats.operations.map((o) => [operationKey(o), { slowest: new Examples(), failed: new Examples() }]));
+    const operations = new Map(
+      stats.operations.map((o) => [operationKey(o), { slowest: new Examples(), failed: new Examples() }]),
+    );
     const functions = new Map(stats.functions.map((f) => [f.service, new Examples()]));
     for (const { traceId } of listed) {
       const facts = this.facts.get(traceId)!;
@@ -83,12 +86,19 @@ export class ReportIndexer {
   }
 
   /** The report's index: the examples, the map's elements, and the span names of the traces not held in full. */
-  index(listed: readonly TraceSummary[], map: ServiceMap, examples: IndexExamples, inFull: ReadonlySet<string>): ReportIndex {
+  index(
+    listed: readonly TraceSummary[],
+    map: ServiceMap,
+    examples: IndexExamples,
+    inFull: ReadonlySet<string>,
+  ): ReportIndex {
     const position = new Map(listed.map((t, i) => [t.traceId, i]));
     const element = (key: string): MapElementIndex => {
       const tally = this.elements.get(key);
       return {
-        traces: tally ? [...tally.traces].flatMap((id) => (position.has(id) ? [position.get(id)!] : [])).sort((a, b) => a - b) : [],
+        traces: tally
+          ? [...tally.traces].flatMap((id) => (position.has(id) ? [position.get(id)!] : [])).sort((a, b) => a - b)
+          : [],
         histogram: histogramOf(tally?.buckets ?? new Map<number, number>()),
       };
     };
@@ -111,4 +121,7 @@ export type IndexExamples = Pick<ReportIndex, 'operations' | 'functions'>;
 
 /** The trace ids the examples name, which the report holds in full. */
 export const exampleIds = (examples: IndexExamples): Set<string> =>
-  new Set([...examples.operations.flatMap((o) => [...o.slowest, ...o.failed]), ...examples.functions.flatMap((f) => f.coldStarts)]);
+  new Set([
+    ...examples.operations.flatMap((o) => [...o.slowest, ...o.failed]),
+    ...examples.functions.flatMap((f) => f.coldStarts),
+  ]);

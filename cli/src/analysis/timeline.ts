@@ -5,7 +5,9 @@ import { nearestRank, sortedCopy } from './percentiles';
 // Buckets are aligned to the epoch; without `--bucket` the step is the smallest of these
 // that cuts the spans' start range into at most 60 buckets. The archive's SQL chooses alike.
 
-export const STEPS_MS: readonly number[] = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400].map((s) => s * 1000);
+export const STEPS_MS: readonly number[] = [1, 5, 10, 30, 60, 300, 600, 1800, 3600, 10_800, 21_600, 43_200, 86_400].map(
+  (s) => s * 1000,
+);
 export const MAX_BUCKETS = 60;
 
 /** The step for spans starting over `rangeUs` microseconds. */
@@ -14,7 +16,8 @@ export function stepFor(rangeUs: number): number {
 }
 
 /** A bucket's start (epoch microseconds) for a span starting at `startUs`. */
-export const bucketStart = (startUs: number, stepMs: number): number => Math.floor(startUs / (stepMs * 1000)) * stepMs * 1000;
+export const bucketStart = (startUs: number, stepMs: number): number =>
+  Math.floor(startUs / (stepMs * 1000)) * stepMs * 1000;
 
 /**
  * An operation's spans, column by column (an object per span would cost a million of them
@@ -33,7 +36,8 @@ export interface TimedSpans {
 export function timelineOf(operations: readonly TimedSpans[], stepMs: number | undefined): Stats['timeline'] {
   let min = Infinity;
   let max = -Infinity;
-  for (const op of operations) for (const start of op.startsUs) (min = Math.min(min, start)), (max = Math.max(max, start));
+  for (const op of operations)
+    for (const start of op.startsUs) (min = Math.min(min, start)), (max = Math.max(max, start));
   if (min === Infinity) return [];
   const step = stepMs ?? stepFor(max - min);
   const out: Stats['timeline'] = [];
@@ -47,7 +51,15 @@ export function timelineOf(operations: readonly TimedSpans[], stepMs: number | u
       if (failedFlags[i]) b.errors++;
       b.durations.push(durations[i]!);
     }
-    for (const [start, b] of buckets) out.push({ start: new Date(start / 1000).toISOString(), service, name, count: b.count, errors: b.errors, p95Ms: nearestRank(sortedCopy(b.durations), 95) });
+    for (const [start, b] of buckets)
+      out.push({
+        start: new Date(start / 1000).toISOString(),
+        service,
+        name,
+        count: b.count,
+        errors: b.errors,
+        p95Ms: nearestRank(sortedCopy(b.durations), 95),
+      });
   }
   return out.sort(byBucket);
 }

@@ -8,7 +8,11 @@ import type { TraceView } from './trace-view';
  * `trace <id>`: every span, in tree order (each root, then its children depth first by start
  * time; the orphans' trees last), times from the trace's start, the critical path marked.
  */
-export function traceDetail(view: TraceView, details: ReadonlyMap<string, SpanDetail> | undefined, resolve: LinkResolver): TraceDetail {
+export function traceDetail(
+  view: TraceView,
+  details: ReadonlyMap<string, SpanDetail> | undefined,
+  resolve: LinkResolver,
+): TraceDetail {
   const critical = criticalPath(view);
   const origin = view.startUs;
   const spans: TraceSpan[] = [];

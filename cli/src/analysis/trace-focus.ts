@@ -20,7 +20,11 @@ export interface FocusedTrace extends TraceDetail {
 /** Depth of each span in the tree (a root's or an orphan's 0), from spans in tree order. */
 export function spanDepths(spans: readonly TraceSpan[]): Map<string, number> {
   const depth = new Map<string, number>();
-  for (const span of spans) depth.set(span.spanId, span.parentSpanId !== undefined && depth.has(span.parentSpanId) ? depth.get(span.parentSpanId)! + 1 : 0);
+  for (const span of spans)
+    depth.set(
+      span.spanId,
+      span.parentSpanId !== undefined && depth.has(span.parentSpanId) ? depth.get(span.parentSpanId)! + 1 : 0,
+    );
   return depth;
 }
 
@@ -30,7 +34,12 @@ function withAncestors(spans: readonly TraceSpan[], keep: (span: TraceSpan) => b
   const kept = new Set<string>();
   for (const span of spans) {
     if (!keep(span)) continue;
-    for (let at: TraceSpan | undefined = span; at && !kept.has(at.spanId); at = at.parentSpanId === undefined ? undefined : byId.get(at.parentSpanId)) kept.add(at.spanId);
+    for (
+      let at: TraceSpan | undefined = span;
+      at && !kept.has(at.spanId);
+      at = at.parentSpanId === undefined ? undefined : byId.get(at.parentSpanId)
+    )
+      kept.add(at.spanId);
   }
   return spans.filter((s) => kept.has(s.spanId));
 }
@@ -48,7 +57,9 @@ function toDepth(spans: readonly TraceSpan[], levels: number): TraceSpan[] {
     anchor.set(span.spanId, top);
     hidden.set(top, (hidden.get(top) ?? 0) + 1);
   }
-  return spans.filter((s) => depth.get(s.spanId)! < levels).map((s) => (hidden.has(s.spanId) ? { ...s, hiddenBelow: hidden.get(s.spanId)! } : s));
+  return spans
+    .filter((s) => depth.get(s.spanId)! < levels)
+    .map((s) => (hidden.has(s.spanId) ? { ...s, hiddenBelow: hidden.get(s.spanId)! } : s));
 }
 
 export function focusOn(detail: TraceDetail, focus: Focus): FocusedTrace {
@@ -57,5 +68,10 @@ export function focusOn(detail: TraceDetail, focus: Focus): FocusedTrace {
   if (focus.errors) spans = withAncestors(spans, (s) => s.status === 'error');
   if (focus.depth !== undefined) spans = toDepth(spans, focus.depth);
   const shown = new Set(spans.map((s) => s.spanId));
-  return { ...detail, spans, orphans: detail.orphans.filter((id) => shown.has(id)), hiddenSpans: detail.spans.length - spans.length };
+  return {
+    ...detail,
+    spans,
+    orphans: detail.orphans.filter((id) => shown.has(id)),
+    hiddenSpans: detail.spans.length - spans.length,
+  };
 }

@@ -61,7 +61,11 @@ export function summarize(view: TraceView): TraceSummary {
   const root = rootOf(view);
   let failed: CompactSpan | undefined;
   for (const span of view.byId.values()) {
-    if (span.flags & Flag.Error && (!failed || span.startUs < failed.startUs || (span.startUs === failed.startUs && span.spanId < failed.spanId))) failed = span;
+    if (
+      span.flags & Flag.Error &&
+      (!failed || span.startUs < failed.startUs || (span.startUs === failed.startUs && span.spanId < failed.spanId))
+    )
+      failed = span;
   }
   return {
     traceId: view.traceId,
@@ -74,6 +78,12 @@ export function summarize(view: TraceView): TraceSummary {
     startTime: new Date(view.startUs / 1000).toISOString(),
     rootDurationMs: root && view.roots.length > 0 ? durationMs(root) : null,
     rootMissing: view.roots.length === 0,
-    error: failed ? { service: failed.service, name: failed.name, ...(failed.failure ?? { message: null, type: null, httpStatus: null }) } : null,
+    error: failed
+      ? {
+          service: failed.service,
+          name: failed.name,
+          ...(failed.failure ?? { message: null, type: null, httpStatus: null }),
+        }
+      : null,
   };
 }

@@ -53,34 +53,61 @@ const text = (value: Value): string => (value === null || value === undefined ? 
 
 type TextMap = Record<string, string>;
 
-const parseJson = <T>(value: Value, empty: T): T => (value === null || value === undefined ? empty : (JSON.parse(String(value)) as T));
-const own = (map: Record<string, PlainValue>) => (key: string): PlainValue | undefined => (Object.hasOwn(map, key) ? map[key] : undefined);
-const lookupIn = (map: TextMap | null) => (key: string) => (map !== null && Object.hasOwn(map, key) ? map[key] : undefined);
+const parseJson = <T>(value: Value, empty: T): T =>
+  value === null || value === undefined ? empty : (JSON.parse(String(value)) as T);
+const own =
+  (map: Record<string, PlainValue>) =>
+  (key: string): PlainValue | undefined =>
+    Object.hasOwn(map, key) ? map[key] : undefined;
+const lookupIn = (map: TextMap | null) => (key: string) =>
+  map !== null && Object.hasOwn(map, key) ? map[key] : undefined;
 
 /** A failed span's row as `failureOf` reads it, as the in-memory read does. */
 function rowFailure(row: PlainRow): Failure {
   const events = parseJson<Array<{ name: string; attributes: TextMap | null }>>(row.events, []);
   const message = text(row.status_message);
-  return failureOf(message === '' ? undefined : message, lookupIn(parseJson<TextMap>(row.span_attributes, {})), events.map((e) => ({ name: e.name, attribute: lookupIn(e.attributes) })));
+  return failureOf(
+    message === '' ? undefined : message,
+    lookupIn(parseJson<TextMap>(row.span_attributes, {})),
+    events.map((e) => ({ name: e.name, attribute: lookupIn(e.attributes) })),
+  );
 }
 
 /** The first failed span of each trace (by start, then span id), read for the listed traces only. */
-async function firstFailures(engine: ArchiveEngine, scope: Scope, traceIds: readonly string[]): Promise<Map<string, NonNullable<TraceSummary['error']>>> {
+async function firstFailures(
+  engine: ArchiveEngine,
+  scope: Scope,
+  traceIds: readonly string[],
+): Promise<Map<string, NonNullable<TraceSummary['error']>>> {
   const first = new Map<string, PlainRow>();
   if (traceIds.length > 0) {
     for (const row of await engine.select(failuresOfTracesStatement(scope, traceIds))) {
       const id = text(row.trace_id);
       const known = first.get(id);
-      if (!known || num(row.start_us) < num(known.start_us) || (num(row.start_us) === num(known.start_us) && text(row.span_id) < text(known.span_id))) first.set(id, row);
+      if (
+        !known ||
+        num(row.start_us) < num(known.start_us) ||
+        (num(row.start_us) === num(known.start_us) && text(row.span_id) < text(known.span_id))
+      )
+        first.set(id, row);
     }
   }
-  return new Map([...first].map(([id, row]) => [id, { service: text(row.service_name), name: text(row.span_name), ...rowFailure(row) }]));
+  return new Map(
+    [...first].map(([id, row]) => [
+      id,
+      { service: text(row.service_name), name: text(row.span_name), ...rowFailure(row) },
+    ]),
+  );
 }
 
 /** `traces`: the newest traces that pass the filters. */
 export async function archiveTraces(engine: ArchiveEngine, scope: Scope, limit: number): Promise<TraceSummary[]> {
   const rows = await engine.select(tracesStatement(scope, limit));
-  const failures = await firstFailures(engine, scope, rows.filter((row) => num(row.errors) > 0).map((row) => text(row.trace_id)));
+  const failures = await firstFailures(
+    engine,
+    scope,
+    rows.filter((row) => num(row.errors) > 0).map((row) => text(row.trace_id)),
+  );
   return rows.map((row) => {
     const startUs = num(row.start_us);
     const hasRoot = num(row.has_root) > 0;
@@ -106,7 +133,11 @@ const section = (rows: readonly PlainRow[], name: string): PlainRow[] => rows.fi
 
 /** The example trace ids of one row of `stats` (section `slowest`, `failed` or `cold`), best first. */
 function examplesOf(rows: readonly PlainRow[], name: string, service: Value, operation: Value = ''): string[] {
-  return rankedTraceIds(section(rows, name).filter((r) => r.a === service && r.b === operation).map((r) => ({ traceId: text(r.c), score: num(r.n) })));
+  return rankedTraceIds(
+    section(rows, name)
+      .filter((r) => r.a === service && r.b === operation)
+      .map((r) => ({ traceId: text(r.c), score: num(r.n) })),
+  );
 }
 
 function statsOf(rows: readonly PlainRow[]): Stats {
@@ -114,13 +145,34 @@ function statsOf(rows: readonly PlainRow[]): Stats {
   return {
     operations: section(rows, 'op')
       .map((r) => {
-        const buckets = new Map(section(rows, 'hist').filter((h) => h.a === r.a && h.b === r.b).map((h) => [Number(h.c), num(h.n)] as const));
-        return { service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p50Ms: ms(r.p50), p95Ms: ms(r.p95), p99Ms: ms(r.p99), histogram: histogramOf(buckets),
-          slowestTraceIds: examplesOf(rows, 'slowest', r.a, r.b), failedTraceIds: examplesOf(rows, 'failed', r.a, r.b) };
+        const buckets = new Map(
+          section(rows, 'hist')
+            .filter((h) => h.a === r.a && h.b === r.b)
+            .map((h) => [Number(h.c), num(h.n)] as const),
+        );
+        return {
+          service: text(r.a),
+          name: text(r.b),
+          count: num(r.n),
+          errors: num(r.errors),
+          p50Ms: ms(r.p50),
+          p95Ms: ms(r.p95),
+          p99Ms: ms(r.p99),
+          histogram: histogramOf(buckets),
+          slowestTraceIds: examplesOf(rows, 'slowest', r.a, r.b),
+          failedTraceIds: examplesOf(rows, 'failed', r.a, r.b),
+        };
       })
       .sort(byOperation),
     functions: section(rows, 'fn')
-      .map((r) => ({ service: text(r.a), invocations: num(r.n), coldStarts: num(r.errors), initP50Ms: msOrNull(r.p50), initP95Ms: msOrNull(r.p95), coldStartTraceIds: examplesOf(rows, 'cold', r.a) }))
+      .map((r) => ({
+        service: text(r.a),
+        invocations: num(r.n),
+        coldStarts: num(r.errors),
+        initP50Ms: msOrNull(r.p50),
+        initP95Ms: msOrNull(r.p95),
+        coldStartTraceIds: examplesOf(rows, 'cold', r.a),
+      }))
       .sort(byService),
     traces: {
       count: num(traces?.n),
@@ -128,7 +180,14 @@ function statsOf(rows: readonly PlainRow[]): Stats {
       spansPerTrace: { p50: num(traces?.p50), p95: num(traces?.p95), max: num(traces?.p99) },
     },
     timeline: section(rows, 'timeline')
-      .map((r) => ({ start: new Date(Number(r.c) / 1000).toISOString(), service: text(r.a), name: text(r.b), count: num(r.n), errors: num(r.errors), p95Ms: ms(r.p95) }))
+      .map((r) => ({
+        start: new Date(Number(r.c) / 1000).toISOString(),
+        service: text(r.a),
+        name: text(r.b),
+        count: num(r.n),
+        errors: num(r.errors),
+        p95Ms: ms(r.p95),
+      }))
       .sort(byBucket),
   };
 }
@@ -136,11 +195,35 @@ function statsOf(rows: readonly PlainRow[]): Stats {
 function mapOf(rows: readonly PlainRow[]): ServiceMap {
   return {
     nodes: [
-      ...section(rows, 'node').map((r) => ({ service: text(r.a), name: text(r.a), kind: 'service' as const, count: num(r.n), errors: num(r.errors), failures: noFailures(), p95Ms: ms(r.p95) })),
-      ...section(rows, 'dependency').map((r) => ({ service: text(r.a), name: text(r.b), kind: text(r.c) as DependencyKind, count: num(r.n), errors: num(r.errors), failures: noFailures(), p95Ms: ms(r.p95) })),
+      ...section(rows, 'node').map((r) => ({
+        service: text(r.a),
+        name: text(r.a),
+        kind: 'service' as const,
+        count: num(r.n),
+        errors: num(r.errors),
+        failures: noFailures(),
+        p95Ms: ms(r.p95),
+      })),
+      ...section(rows, 'dependency').map((r) => ({
+        service: text(r.a),
+        name: text(r.b),
+        kind: text(r.c) as DependencyKind,
+        count: num(r.n),
+        errors: num(r.errors),
+        failures: noFailures(),
+        p95Ms: ms(r.p95),
+      })),
     ].sort(byService),
     edges: section(rows, 'edge')
-      .map((r) => ({ from: text(r.a), to: text(r.b), kind: r.c === 'async' ? ('async' as const) : ('sync' as const), count: num(r.n), errors: num(r.errors), failures: noFailures(), p95Ms: ms(r.p95) }))
+      .map((r) => ({
+        from: text(r.a),
+        to: text(r.b),
+        kind: r.c === 'async' ? ('async' as const) : ('sync' as const),
+        count: num(r.n),
+        errors: num(r.errors),
+        failures: noFailures(),
+        p95Ms: ms(r.p95),
+      }))
       .sort(byEdge),
   };
 }
@@ -163,7 +246,8 @@ export async function archiveMap(engine: ArchiveEngine, scope: Scope): Promise<S
 async function withFailureSplit(engine: ArchiveEngine, scope: Scope, map: ServiceMap): Promise<ServiceMap> {
   const failing: Scope = { ...scope, filters: { ...scope.filters, query: withError(scope.filters.query) } };
   const spans = await readSpans(engine, failing);
-  const split = spans.traces.size > 0 ? analyzeSpans(spans, { filters: failing.filters }).map : { nodes: [], edges: [] };
+  const split =
+    spans.traces.size > 0 ? analyzeSpans(spans, { filters: failing.filters }).map : { nodes: [], edges: [] };
   const nodes = new Map(split.nodes.map((n) => [n.service, n.failures]));
   const edges = new Map(split.edges.map((e) => [edgeKey(e), e.failures]));
   return {
@@ -176,7 +260,13 @@ async function withFailureSplit(engine: ArchiveEngine, scope: Scope, map: Servic
 async function readSpans(engine: ArchiveEngine, scope: Scope): Promise<ReadSpans> {
   const rows = await engine.select(spansOfNewestStatement(scope));
   const traces = new Map([...spansByTrace(rows, scope.filters.query, false)].map(([id, { compact }]) => [id, compact]));
-  return { traces, details: new Map(), values: new Map(), facets: new Map(), counts: { records: 0, spans: rows.length, duplicates: 0, skippedRecords: 0, skippedSpans: 0 } };
+  return {
+    traces,
+    details: new Map(),
+    values: new Map(),
+    facets: new Map(),
+    counts: { records: 0, spans: rows.length, duplicates: 0, skippedRecords: 0, skippedSpans: 0 },
+  };
 }
 
 /** `YYYY-MM-DD HH:MM:SS[.fraction]` (UTC, as the engines print a timestamp in JSON) as whole microseconds. */
@@ -202,7 +292,8 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
     const events = parseJson<Array<{ time: string; name: string; attributes: TextMap | null }>>(row.events, []);
     const links = parseJson<Array<{ trace_id: string; span_id: string; attributes: TextMap | null }>>(row.links, []);
     let flags = row.status_code === 'Error' ? Flag.Error : row.status_code === 'Ok' ? Flag.Ok : 0;
-    if ('faas.coldstart' in attributes) flags |= Flag.Invocation | (attributes['faas.coldstart'] === 'true' ? Flag.Cold : 0);
+    if ('faas.coldstart' in attributes)
+      flags |= Flag.Invocation | (attributes['faas.coldstart'] === 'true' ? Flag.Cold : 0);
     if (HoptraceAttribute.InitType in attributes) flags |= Flag.Init;
     const spanId = text(row.span_id);
     const startUs = num(row.start_us);
@@ -229,7 +320,11 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
       ...(message !== '' ? { statusMessage: message } : {}),
       attributes,
       resource,
-      events: events.map((e) => ({ timeMs: timestampMicros(e.time) / 1000, name: e.name, attributes: plainAttributes(e.attributes) })),
+      events: events.map((e) => ({
+        timeMs: timestampMicros(e.time) / 1000,
+        name: e.name,
+        attributes: plainAttributes(e.attributes),
+      })),
       links: links.map((l) => ({ traceId: l.trace_id, spanId: l.span_id, attributes: plainAttributes(l.attributes) })),
     });
   }
@@ -237,13 +332,22 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
 }
 
 /** Full traces from their rows, links resolved against them and, one more read, the traces they link to. */
-async function detailsOf(engine: ArchiveEngine, scope: Scope, rows: readonly PlainRow[]): Promise<Map<string, { detail: TraceDetail; passes: boolean }>> {
+async function detailsOf(
+  engine: ArchiveEngine,
+  scope: Scope,
+  rows: readonly PlainRow[],
+): Promise<Map<string, { detail: TraceDetail; passes: boolean }>> {
   const traces = spansByTrace(rows, scope.filters.query);
   const elsewhere = new Set<string>();
   for (const { compact } of traces.values()) {
-    for (const span of compact.values()) for (const ref of span.links ?? []) if (!traces.has(ref.slice(0, ref.indexOf('/')))) elsewhere.add(ref.slice(0, ref.indexOf('/')));
+    for (const span of compact.values())
+      for (const ref of span.links ?? [])
+        if (!traces.has(ref.slice(0, ref.indexOf('/')))) elsewhere.add(ref.slice(0, ref.indexOf('/')));
   }
-  const linked = elsewhere.size > 0 ? spansByTrace(await engine.select(spansOfTracesStatement(scope, [...elsewhere])), undefined) : new Map<string, Spans>();
+  const linked =
+    elsewhere.size > 0
+      ? spansByTrace(await engine.select(spansOfTracesStatement(scope, [...elsewhere])), undefined)
+      : new Map<string, Spans>();
   const resolve: LinkResolver = (ref) => {
     const slash = ref.indexOf('/');
     const traceId = ref.slice(0, slash);
@@ -258,7 +362,11 @@ async function detailsOf(engine: ArchiveEngine, scope: Scope, rows: readonly Pla
 }
 
 /** `trace <id>`: only that trace's rows are read; undefined when it is not there or does not pass the filters. */
-export async function archiveTrace(engine: ArchiveEngine, scope: Scope, traceId: string): Promise<TraceDetail | undefined> {
+export async function archiveTrace(
+  engine: ArchiveEngine,
+  scope: Scope,
+  traceId: string,
+): Promise<TraceDetail | undefined> {
   const rows = await engine.select(spansOfTracesStatement(scope, [traceId]));
   const found = (await detailsOf(engine, scope, rows)).get(traceId);
   return found?.passes ? found.detail : undefined;
@@ -273,7 +381,8 @@ export function archiveReader(engine: ArchiveEngine, scope: Scope): ReportReader
     description: engine.description,
     async analyze(options) {
       const spans = await readSpans(engine, scope);
-      if (spans.traces.size === 0) throw new CliError(`no spans in ${engine.description}${scope.filters.query ? ' that pass the query' : ''}`);
+      if (spans.traces.size === 0)
+        throw new CliError(`no spans in ${engine.description}${scope.filters.query ? ' that pass the query' : ''}`);
       return analyzeSpans(spans, { filters: scope.filters, ...options });
     },
     async details(ids) {
@@ -289,34 +398,64 @@ export function archiveReader(engine: ArchiveEngine, scope: Scope): ReportReader
 }
 
 /** What one HTML report of the span table shows: as from record files. */
-export const archiveViewData = (engine: ArchiveEngine, scope: Scope, limit: number): Promise<ViewData> => reportData(archiveReader(engine, scope), limit);
+export const archiveViewData = (engine: ArchiveEngine, scope: Scope, limit: number): Promise<ViewData> =>
+  reportData(archiveReader(engine, scope), limit);
 
 /** `compare <trace>`: the traces whose root is the same service and operation as `traceId`'s, with their root's duration. */
 export async function archiveSameRoot(engine: ArchiveEngine, scope: Scope, traceId: string): Promise<RootOf[]> {
   const rows = await engine.select(sameRootStatement(scope, traceId));
-  return rows.map((r) => ({ traceId: text(r.trace_id), service: text(r.root_service), name: text(r.root_name), durationMs: ms(r.root_duration_us) }));
+  return rows.map((r) => ({
+    traceId: text(r.trace_id),
+    service: text(r.root_service),
+    name: text(r.root_name),
+    durationMs: ms(r.root_duration_us),
+  }));
 }
 
 /** `stats --by`: the stats of the traces with each value of the attribute, by value (sorted), and how many traces have none. */
-export async function archiveStatsBy(engine: ArchiveEngine, scope: Scope, key: string): Promise<{ byValue: Map<string, Stats>; without: number }> {
+export async function archiveStatsBy(
+  engine: ArchiveEngine,
+  scope: Scope,
+  key: string,
+): Promise<{ byValue: Map<string, Stats>; without: number }> {
   const rows = await engine.select(valuesStatement(scope, key));
-  const values = rows.filter((r) => r.value !== null && r.value !== undefined).map((r) => text(r.value)).sort(byValue);
+  const values = rows
+    .filter((r) => r.value !== null && r.value !== undefined)
+    .map((r) => text(r.value))
+    .sort(byValue);
   const groups = new Map<string, Stats>();
-  for (const value of values) groups.set(value, await archiveStats(engine, { ...scope, filters: { ...scope.filters, query: withValues(scope.filters.query, key, [value]) } }));
+  for (const value of values)
+    groups.set(
+      value,
+      await archiveStats(engine, {
+        ...scope,
+        filters: { ...scope.filters, query: withValues(scope.filters.query, key, [value]) },
+      }),
+    );
   return { byValue: groups, without: num(rows.find((r) => r.value === null || r.value === undefined)?.traces) };
 }
 
 /** `compare --by`: every trace with the attribute at one of `values`, read in full and arranged as the in-memory read arranges it. */
-export async function archiveSideTraces(engine: ArchiveEngine, scope: Scope, key: string, values: readonly string[]): Promise<SideTrace[]> {
+export async function archiveSideTraces(
+  engine: ArchiveEngine,
+  scope: Scope,
+  key: string,
+  values: readonly string[],
+): Promise<SideTrace[]> {
   const sides = { ...scope, filters: { ...scope.filters, query: withValues(scope.filters.query, key, values) } };
   const traces = spansByTrace(await engine.select(spansOfNewestStatement(sides)), undefined);
   return [...traces].map(([traceId, { compact, details }]) => {
     const found = new Set<string>();
     const facets = new Set<string>();
     for (const detail of details.values()) {
-      const value = Object.hasOwn(detail.attributes, key) ? detail.attributes[key] : Object.hasOwn(detail.resource, key) ? detail.resource[key] : undefined;
+      const value = Object.hasOwn(detail.attributes, key)
+        ? detail.attributes[key]
+        : Object.hasOwn(detail.resource, key)
+          ? detail.resource[key]
+          : undefined;
       if (value !== undefined) found.add(String(value));
-      for (const map of [detail.attributes, detail.resource]) for (const [k, v] of Object.entries(map)) facets.add(facetOf(k, v));
+      for (const map of [detail.attributes, detail.resource])
+        for (const [k, v] of Object.entries(map)) facets.add(facetOf(k, v));
     }
     return { view: traceView(traceId, compact), values: found, facets };
   });

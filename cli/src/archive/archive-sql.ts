@@ -77,7 +77,9 @@ function base(b: Builder): string {
   const dedup = deduplicated(scope.table, s, b.dayWhere());
   const durationMs = `CAST(greatest(${s.endMicros('start_time', 'duration_ns')}, ${s.micros('start_time')}) - ${s.micros('start_time')} AS double) / 1000`;
   const dependency = dependencySql(s, scope.dialect);
-  const spansets = (filters.query?.spansets ?? []).map((condition, i) => `${flag(conditionSql(condition, scope.dialect, s, { durationMs }, (v) => b.p(v)))} AS q${i},`);
+  const spansets = (filters.query?.spansets ?? []).map(
+    (condition, i) => `${flag(conditionSql(condition, scope.dialect, s, { durationMs }, (v) => b.p(v)))} AS q${i},`,
+  );
   const head = `WITH ${dedup},
 spans AS (
   SELECT trace_id, span_id, NULLIF(parent_span_id, '') AS parent_id, service_name AS service, span_name AS name,
@@ -152,7 +154,18 @@ function bucketSql(durationMs: string): string {
 }
 
 /** One kind of answer row of a summary statement; every kind has the same columns. */
-function answer(section: string, a: string, b: string, c: string, n: string, errors: string, p50: string, p95: string, p99: string, from: string): string {
+function answer(
+  section: string,
+  a: string,
+  b: string,
+  c: string,
+  n: string,
+  errors: string,
+  p50: string,
+  p95: string,
+  p99: string,
+  from: string,
+): string {
   return `SELECT '${section}' AS section, ${a} AS a, ${b} AS b, ${c} AS c, ${n} AS n, ${errors} AS errors, ${p50} AS p50, ${p95} AS p95, ${p99} AS p99
 FROM ${from}`;
 }
@@ -211,32 +224,130 @@ hops AS (
   const ms = (q: number, of = duration): string => s.percentile(of, q);
   const init = `CASE WHEN init THEN ${duration} END`;
   const stats = [
-    answer('op', 'service', 'name', "''", 'count(*)', `sum(${flag('error')})`, ms(0.5), ms(0.95), ms(0.99), 'members GROUP BY service, name'),
-    answer('hist', 'service', 'name', 'CAST(bucket AS varchar)', 'count(*)', '0', 'NULL', 'NULL', 'NULL', `(SELECT service, name, ${bucketSql(`CAST(${duration} AS double) / 1000`)} AS bucket FROM members) b GROUP BY service, name, bucket`),
-    answer('fn', 'service', "''", "''", `sum(${flag('invocation')})`, `sum(${flag('cold')})`, ms(0.5, init), ms(0.95, init), 'NULL', 'members WHERE invocation OR init GROUP BY service'),
-    answer('traces', "''", "''", "''", 'count(*)', 'sum(has_orphans)', ms(0.5, 'span_count'), ms(0.95, 'span_count'), 'max(span_count)', 'selected'),
+    answer(
+      'op',
+      'service',
+      'name',
+      "''",
+      'count(*)',
+      `sum(${flag('error')})`,
+      ms(0.5),
+      ms(0.95),
+      ms(0.99),
+      'members GROUP BY service, name',
+    ),
+    answer(
+      'hist',
+      'service',
+      'name',
+      'CAST(bucket AS varchar)',
+      'count(*)',
+      '0',
+      'NULL',
+      'NULL',
+      'NULL',
+      `(SELECT service, name, ${bucketSql(`CAST(${duration} AS double) / 1000`)} AS bucket FROM members) b GROUP BY service, name, bucket`,
+    ),
+    answer(
+      'fn',
+      'service',
+      "''",
+      "''",
+      `sum(${flag('invocation')})`,
+      `sum(${flag('cold')})`,
+      ms(0.5, init),
+      ms(0.95, init),
+      'NULL',
+      'members WHERE invocation OR init GROUP BY service',
+    ),
+    answer(
+      'traces',
+      "''",
+      "''",
+      "''",
+      'count(*)',
+      'sum(has_orphans)',
+      ms(0.5, 'span_count'),
+      ms(0.95, 'span_count'),
+      'max(span_count)',
+      'selected',
+    ),
   ];
   const map = [
-    answer('dependency', 'dep_node', 'dep_name', 'dep_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'dependency_calls GROUP BY dep_node, dep_name, dep_kind'),
-    answer('node', 'service', "''", "''", 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'entries GROUP BY service'),
-    answer('edge', 'from_service', 'to_service', 'hop_kind', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL', 'hops GROUP BY from_service, to_service, hop_kind'),
+    answer(
+      'dependency',
+      'dep_node',
+      'dep_name',
+      'dep_kind',
+      'count(*)',
+      `sum(${flag('error')})`,
+      'NULL',
+      ms(0.95),
+      'NULL',
+      'dependency_calls GROUP BY dep_node, dep_name, dep_kind',
+    ),
+    answer(
+      'node',
+      'service',
+      "''",
+      "''",
+      'count(*)',
+      `sum(${flag('error')})`,
+      'NULL',
+      ms(0.95),
+      'NULL',
+      'entries GROUP BY service',
+    ),
+    answer(
+      'edge',
+      'from_service',
+      'to_service',
+      'hop_kind',
+      'count(*)',
+      `sum(${flag('error')})`,
+      'NULL',
+      ms(0.95),
+      'NULL',
+      'hops GROUP BY from_service, to_service, hop_kind',
+    ),
   ];
   // A few example traces per row, best first: the slowest span's, the latest failure's and cold start's (analysis/examples.ts).
   const examples = (section: string, keys: string, score: string, where: string): string =>
-    answer(section, keys.split(', ')[0]!, keys.includes(',') ? keys.split(', ')[1]! : "''", 'trace_id', 'score', '0', 'NULL', 'NULL', 'NULL',
+    answer(
+      section,
+      keys.split(', ')[0]!,
+      keys.includes(',') ? keys.split(', ')[1]! : "''",
+      'trace_id',
+      'score',
+      '0',
+      'NULL',
+      'NULL',
+      'NULL',
       `(SELECT ${keys}, trace_id, score, row_number() OVER (PARTITION BY ${keys} ORDER BY score DESC, trace_id) AS example_rank
-  FROM (SELECT ${keys}, trace_id, max(${score}) AS score FROM members WHERE ${where} GROUP BY ${keys}, trace_id) x) y WHERE example_rank <= ${EXAMPLES_PER_ROW}`);
+  FROM (SELECT ${keys}, trace_id, max(${score}) AS score FROM members WHERE ${where} GROUP BY ${keys}, trace_id) x) y WHERE example_rank <= ${EXAMPLES_PER_ROW}`,
+    );
   stats.push(
     examples('slowest', 'service, name', duration, '1 = 1'),
     examples('failed', 'service, name', 'start_us', 'error'),
     examples('cold', 'service', 'start_us', 'cold'),
   );
-  const stepUs = scope.bucketMs !== undefined
-    ? String(Math.trunc(scope.bucketMs * 1000))
-    : `(SELECT CASE ${STEPS_MS.map((step) => `WHEN max(start_us) - min(start_us) <= ${MAX_BUCKETS * step * 1000} THEN ${step * 1000}`).join(' ')} ELSE ${STEPS_MS[STEPS_MS.length - 1]! * 1000} END FROM members)`;
+  const stepUs =
+    scope.bucketMs !== undefined
+      ? String(Math.trunc(scope.bucketMs * 1000))
+      : `(SELECT CASE ${STEPS_MS.map((step) => `WHEN max(start_us) - min(start_us) <= ${MAX_BUCKETS * step * 1000} THEN ${step * 1000}`).join(' ')} ELSE ${STEPS_MS[STEPS_MS.length - 1]! * 1000} END FROM members)`;
   stats.push(
-    answer('timeline', 'service', 'name', 'CAST(bucket_us AS varchar)', 'count(*)', `sum(${flag('error')})`, 'NULL', ms(0.95), 'NULL',
-      `(SELECT service, name, error, start_us, end_us, CAST(floor(CAST(start_us AS double) / step_us) AS bigint) * step_us AS bucket_us FROM members CROSS JOIN (SELECT ${stepUs} AS step_us) s) t GROUP BY service, name, bucket_us`),
+    answer(
+      'timeline',
+      'service',
+      'name',
+      'CAST(bucket_us AS varchar)',
+      'count(*)',
+      `sum(${flag('error')})`,
+      'NULL',
+      ms(0.95),
+      'NULL',
+      `(SELECT service, name, error, start_us, end_us, CAST(floor(CAST(start_us AS double) / step_us) AS bigint) * step_us AS bucket_us FROM members CROSS JOIN (SELECT ${stepUs} AS step_us) s) t GROUP BY service, name, bucket_us`,
+    ),
   );
   const selects = [...(parts.includes('stats') ? stats : []), ...(parts.includes('map') ? map : [])];
   const sql = `${base(b)}${parts.includes('map') ? mapCtes : ''}
@@ -244,7 +355,10 @@ ${selects.join('\nUNION ALL\n')}`;
   return { sql, parameters: b.parameters };
 }
 
-const SPAN_COLUMNS_SQL = (s: Syntax, d: string): string => `${d}.trace_id, ${d}.span_id, ${d}.parent_span_id, ${d}.service_name, ${d}.span_name, ${d}.span_kind,
+const SPAN_COLUMNS_SQL = (
+  s: Syntax,
+  d: string,
+): string => `${d}.trace_id, ${d}.span_id, ${d}.parent_span_id, ${d}.service_name, ${d}.span_name, ${d}.span_kind,
        ${s.micros(`${d}.start_time`)} AS start_us, ${s.endMicros(`${d}.start_time`, `${d}.duration_ns`)} AS end_us,
        ${d}.status_code, ${d}.status_message,
        ${s.json(`${d}.span_attributes`)} AS span_attributes, ${s.json(`${d}.resource_attributes`)} AS resource_attributes,

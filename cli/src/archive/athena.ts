@@ -53,7 +53,9 @@ function failed(execution: QueryExecution, options: AthenaOptions): CliError {
       `Athena cancelled the query: it would scan more than workgroup "${options.workgroup}" allows a query (${reason}${scanned !== undefined ? `; ${scanned} bytes scanned` : ''}). Read fewer days with --since, or raise the workgroup's bytes-scanned cap`,
     );
   }
-  return new CliError(`Athena query ${execution.QueryExecutionId ?? ''} ${state === 'CANCELLED' ? 'was cancelled' : 'failed'}: ${reason}`);
+  return new CliError(
+    `Athena query ${execution.QueryExecutionId ?? ''} ${state === 'CANCELLED' ? 'was cancelled' : 'failed'}: ${reason}`,
+  );
 }
 
 /** `--athena --workgroup W --database D`: the span table on S3, queried through Athena. */
@@ -74,7 +76,9 @@ export function athenaArchive(options: AthenaOptions, client = new AthenaClient(
   async function finished(id: string): Promise<void> {
     let wait = options.firstPollMs ?? 100;
     for (;;) {
-      const { QueryExecution: execution } = await call(() => client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
+      const { QueryExecution: execution } = await call(() =>
+        client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
+      );
       const state = execution?.Status?.State;
       if (state === 'SUCCEEDED') return;
       if (state === 'FAILED' || state === 'CANCELLED') throw failed(execution!, options);
@@ -103,7 +107,15 @@ export function athenaArchive(options: AthenaOptions, client = new AthenaClient(
       let first = true;
       do {
         const token = next;
-        const page = await call(() => client.send(new GetQueryResultsCommand({ QueryExecutionId: id, MaxResults: PAGE, ...(token ? { NextToken: token } : {}) })));
+        const page = await call(() =>
+          client.send(
+            new GetQueryResultsCommand({
+              QueryExecutionId: id,
+              MaxResults: PAGE,
+              ...(token ? { NextToken: token } : {}),
+            }),
+          ),
+        );
         const columns = page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? [];
         // A SELECT's first page starts with a row of the column names.
         for (const row of (page.ResultSet?.Rows ?? []).slice(first ? 1 : 0)) {

@@ -103,8 +103,10 @@ export async function openSpanTable(dir: string): Promise<SpanTable> {
   return {
     async query(name, parameters) {
       const named = NAMED_QUERIES.find((q) => q.name === name);
-      if (!named) throw new Error(`no named query "${name}"; there are: ${NAMED_QUERIES.map((q) => q.name).join(', ')}`);
-      if (parameters.length !== named.parameters.length) throw new Error(`"${name}" takes ${named.parameters.length} parameter(s): ${named.parameters.join(', ')}`);
+      if (!named)
+        throw new Error(`no named query "${name}"; there are: ${NAMED_QUERIES.map((q) => q.name).join(', ')}`);
+      if (parameters.length !== named.parameters.length)
+        throw new Error(`"${name}" takes ${named.parameters.length} parameter(s): ${named.parameters.join(', ')}`);
       const reader = await connection.runAndReadAll(renderQuery(named, 'duckdb', 'otel_traces'), [...parameters]);
       return reader.getRowObjectsJson() as Array<Record<string, unknown>>;
     },

@@ -15,8 +15,14 @@ async function holdsParquet(dir: string): Promise<boolean> {
 export async function localArchive(dir: string): Promise<ArchiveEngine> {
   const info = await stat(dir).catch(() => undefined);
   if (!info) throw new CliError(`--archive ${dir}: no such folder`);
-  if (!info.isDirectory()) throw new CliError(`--archive ${dir} is not a folder (give the span table's folder, which holds dt=YYYY-MM-DD/…parquet)`);
-  if (!(await holdsParquet(dir))) throw new CliError(`--archive ${dir}: no Parquet files in it (the span table is dt=YYYY-MM-DD/…parquet, as npm start and Firehose write it)`);
+  if (!info.isDirectory())
+    throw new CliError(
+      `--archive ${dir} is not a folder (give the span table's folder, which holds dt=YYYY-MM-DD/…parquet)`,
+    );
+  if (!(await holdsParquet(dir)))
+    throw new CliError(
+      `--archive ${dir}: no Parquet files in it (the span table is dt=YYYY-MM-DD/…parquet, as npm start and Firehose write it)`,
+    );
   const table = await openSpanTable(dir);
   return {
     description: `archive ${dir}`,

@@ -14,12 +14,21 @@ export interface SpanColumns {
 /** Appends a parameter and answers its placeholder: call in the order the text reads. */
 type Param = (value: string | number) => string;
 
-const SQL_OPERATORS: Partial<Record<Operator, string>> = { '=': '=', '!=': '<>', '>': '>', '>=': '>=', '<': '<', '<=': '<=' };
+const SQL_OPERATORS: Partial<Record<Operator, string>> = {
+  '=': '=',
+  '!=': '<>',
+  '>': '>',
+  '>=': '>=',
+  '<': '<',
+  '<=': '<=',
+};
 const STATUS_TEXT = { ok: 'Ok', error: 'Error', unset: 'Unset' } as const;
 const capitalized = (word: string): string => word[0]!.toUpperCase() + word.slice(1);
 
 function regexSql(dialect: Dialect, column: string, pattern: string, p: Param): string {
-  return dialect === 'duckdb' ? `regexp_full_match(${column}, ${p(pattern)})` : `regexp_like(${column}, ${p(`^(?:${pattern})$`)})`;
+  return dialect === 'duckdb'
+    ? `regexp_full_match(${column}, ${p(pattern)})`
+    : `regexp_like(${column}, ${p(`^(?:${pattern})$`)})`;
 }
 
 function textComparison(dialect: Dialect, column: string, op: Operator, literal: Literal, p: Param): string {
@@ -39,7 +48,13 @@ export function attributeColumn(field: Field & { type: 'attribute' }, s: Syntax,
   return `coalesce(${first}, ${resource()})`;
 }
 
-function comparison(condition: Condition & { type: 'compare' }, dialect: Dialect, s: Syntax, columns: SpanColumns, p: Param): string {
+function comparison(
+  condition: Condition & { type: 'compare' },
+  dialect: Dialect,
+  s: Syntax,
+  columns: SpanColumns,
+  p: Param,
+): string {
   const { field, op, value } = condition;
   switch (field.type) {
     case 'name':
@@ -62,7 +77,13 @@ function comparison(condition: Condition & { type: 'compare' }, dialect: Dialect
 }
 
 /** A spanset's condition on one span, as a boolean SQL expression (NULL counts as false). */
-export function conditionSql(condition: Condition, dialect: Dialect, s: Syntax, columns: SpanColumns, p: Param): string {
+export function conditionSql(
+  condition: Condition,
+  dialect: Dialect,
+  s: Syntax,
+  columns: SpanColumns,
+  p: Param,
+): string {
   switch (condition.type) {
     case 'true':
       return 'true';

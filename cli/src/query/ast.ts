@@ -33,7 +33,9 @@ export type Condition =
   | { type: 'true' };
 
 /** A condition on a trace: spansets `{ … }` combined. `index` numbers the spansets from 0, in text order. */
-export type Query = { type: 'spanset'; index: number; condition: Condition } | { type: 'and' | 'or'; left: Query; right: Query };
+export type Query =
+  | { type: 'spanset'; index: number; condition: Condition }
+  | { type: 'and' | 'or'; left: Query; right: Query };
 
 /** Every spanset of a query, by index. */
 export function spansets(query: Query): Condition[] {

@@ -1,5 +1,13 @@
 import type { PlainValue } from '../../../src/otlp/values';
-import { spansets, type Condition, type KindName, type Literal, type Operator, type Query, type StatusName } from './ast';
+import {
+  spansets,
+  type Condition,
+  type KindName,
+  type Literal,
+  type Operator,
+  type Query,
+  type StatusName,
+} from './ast';
 
 // One evaluator for every reader: the command's sources (while spans are read) and the
 // report's search box (on the spans it holds). Attribute values are compared as the span
@@ -104,7 +112,10 @@ export function holds(condition: Condition, span: SpanFacts): boolean {
     case 'duration':
       return ordered(op, span.durationMs, value.value as number);
     case 'attribute': {
-      const found = field.scope === 'any' ? (span.attribute('span', field.key) ?? span.attribute('resource', field.key)) : span.attribute(field.scope, field.key);
+      const found =
+        field.scope === 'any'
+          ? (span.attribute('span', field.key) ?? span.attribute('resource', field.key))
+          : span.attribute(field.scope, field.key);
       return found !== undefined && compareAttribute(op, found, value);
     }
   }

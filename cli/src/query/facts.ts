@@ -17,7 +17,10 @@ export function compactFacts(span: Omit<CompactSpan, 'spansets'>, attributes: Lo
   };
 }
 
-const own = (map: Record<string, PlainValue>): Lookup => (key) => (Object.hasOwn(map, key) ? map[key] : undefined);
+const own =
+  (map: Record<string, PlainValue>): Lookup =>
+  (key) =>
+    Object.hasOwn(map, key) ? map[key] : undefined;
 
 /** A span of a trace held in full (the report's), as the evaluator sees it. */
 export function detailFacts(span: TraceSpan): SpanFacts {

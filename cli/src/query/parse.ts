@@ -1,4 +1,14 @@
-import { KINDS, STATUSES, type Condition, type Field, type KindName, type Literal, type Operator, type Query, type StatusName } from './ast';
+import {
+  KINDS,
+  STATUSES,
+  type Condition,
+  type Field,
+  type KindName,
+  type Literal,
+  type Operator,
+  type Query,
+  type StatusName,
+} from './ast';
 
 /** A query that does not parse: `column` (1-based) is where the parser stopped. */
 export class QuerySyntaxError extends Error {
@@ -14,7 +24,15 @@ export class QuerySyntaxError extends Error {
 const MAX_SPANSETS = 31;
 // Longest first, so `>=` is not read as `>` then `=`.
 const OPERATORS: Operator[] = ['=~', '!~', '!=', '>=', '<=', '=', '>', '<'];
-const DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 const NUMBER = /^-?\d+(?:\.\d+)?/;
 const IDENT = /^[A-Za-z_][A-Za-z0-9_.\-/:]*/;
 /** What a span's attribute key may hold after `span.`, `resource.` or `.`. */
@@ -123,7 +141,9 @@ class Parser {
     this.skip();
     const valueAt = this.at;
     const value = this.literal();
-    check(field, op, value, (reason, where) => this.fail(reason, where === 'field' ? fieldAt : where === 'op' ? opAt : valueAt));
+    check(field, op, value, (reason, where) =>
+      this.fail(reason, where === 'field' ? fieldAt : where === 'op' ? opAt : valueAt),
+    );
     return { type: 'compare', field, op, value };
   }
 
@@ -131,13 +151,18 @@ class Parser {
     const start = this.at;
     if (this.eat('.')) return { type: 'attribute', scope: 'any', key: this.key() };
     const word = this.match(IDENT);
-    if (word === undefined) this.fail(`expected a field (name, status, kind, duration, resource.…, span.…, .…)${this.describeHere()}`);
+    if (word === undefined)
+      this.fail(`expected a field (name, status, kind, duration, resource.…, span.…, .…)${this.describeHere()}`);
     if (word === 'name' || word === 'status' || word === 'kind' || word === 'duration') return { type: word };
     if (word === 'resource.service.name') return { type: 'service' };
     for (const scope of ['span', 'resource'] as const) {
-      if (word.startsWith(`${scope}.`) && word.length > scope.length + 1) return { type: 'attribute', scope, key: word.slice(scope.length + 1) };
+      if (word.startsWith(`${scope}.`) && word.length > scope.length + 1)
+        return { type: 'attribute', scope, key: word.slice(scope.length + 1) };
     }
-    return this.fail(`unknown field "${word}" (name, status, kind, duration, resource.<attribute>, span.<attribute>, .<attribute>)`, start);
+    return this.fail(
+      `unknown field "${word}" (name, status, kind, duration, resource.<attribute>, span.<attribute>, .<attribute>)`,
+      start,
+    );
   }
 
   private key(): string {
@@ -158,10 +183,14 @@ class Parser {
     }
     const word = this.match(/^[A-Za-z_]+/);
     if (word === 'true' || word === 'false') return { type: 'boolean', value: word === 'true' };
-    if (word !== undefined && (STATUSES as readonly string[]).includes(word)) return { type: 'status', value: word as StatusName };
-    if (word !== undefined && (KINDS as readonly string[]).includes(word)) return { type: 'kind', value: word as KindName };
+    if (word !== undefined && (STATUSES as readonly string[]).includes(word))
+      return { type: 'status', value: word as StatusName };
+    if (word !== undefined && (KINDS as readonly string[]).includes(word))
+      return { type: 'kind', value: word as KindName };
     if (word !== undefined) this.at -= word.length;
-    return this.fail(`expected a value: a "quoted string", a number, a duration (250ms), true/false, a status or a kind${this.describeHere()}`);
+    return this.fail(
+      `expected a value: a "quoted string", a number, a duration (250ms), true/false, a status or a kind${this.describeHere()}`,
+    );
   }
 
   private string(): string {
@@ -199,7 +228,8 @@ function check(field: Field, op: Operator, value: Literal, fail: (reason: string
     } catch (error) {
       fail(`not a regular expression: ${(error as Error).message}`, 'value');
     }
-    if (field.type === 'status' || field.type === 'kind' || field.type === 'duration') fail(`${op} does not apply to ${field.type}`, 'op');
+    if (field.type === 'status' || field.type === 'kind' || field.type === 'duration')
+      fail(`${op} does not apply to ${field.type}`, 'op');
     return;
   }
   switch (field.type) {

@@ -8,14 +8,26 @@ import type { Condition, Query } from './ast';
  */
 export function withValues(query: CompiledQuery | undefined, key: string, values: readonly string[]): CompiledQuery {
   const condition = values
-    .map((value): Condition => ({ type: 'compare', field: { type: 'attribute', scope: 'any', key }, op: '=', value: { type: 'string', value } }))
+    .map(
+      (value): Condition => ({
+        type: 'compare',
+        field: { type: 'attribute', scope: 'any', key },
+        op: '=',
+        value: { type: 'string', value },
+      }),
+    )
     .reduce((left, right) => ({ type: 'or', left, right }));
   return withSpanset(query, condition);
 }
 
 /** A query narrowed to the traces with a failed span, as `{ status = error }` reads (the map's failure split on the archive). */
 export function withError(query: CompiledQuery | undefined): CompiledQuery {
-  return withSpanset(query, { type: 'compare', field: { type: 'status' }, op: '=', value: { type: 'status', value: 'error' } });
+  return withSpanset(query, {
+    type: 'compare',
+    field: { type: 'status' },
+    op: '=',
+    value: { type: 'status', value: 'error' },
+  });
 }
 
 /** The query and one more spanset of `condition`. */

@@ -42,7 +42,9 @@ export async function readInto(source: Source, store: SpanStore, progress = new 
         }
         const requests = splitRequests(text);
         if (requests.length === 1) addText(store, requests[0]!, origin);
-        else for (const [request, line] of numbered(text, requests)) addText(store, request, origin === undefined ? `line ${line}` : `${origin} line ${line}`);
+        else
+          for (const [request, line] of numbered(text, requests))
+            addText(store, request, origin === undefined ? `line ${line}` : `${origin} line ${line}`);
       }
       progress.update(store.counts, store.traces.size);
     }

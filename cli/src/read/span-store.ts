@@ -1,5 +1,11 @@
 import { isObject } from '../../../src/guards';
-import { OtlpStatusCode, type OtlpAnyValue, type OtlpExportRequest, type OtlpKeyValue, type OtlpSpan } from '../../../src/otlp/types';
+import {
+  OtlpStatusCode,
+  type OtlpAnyValue,
+  type OtlpExportRequest,
+  type OtlpKeyValue,
+  type OtlpSpan,
+} from '../../../src/otlp/types';
 import { HoptraceAttribute } from '../../../src/otlp/hoptrace-attributes';
 import { micros } from '../../../src/otlp/micros';
 import { attributeMap, plainValue, serviceNameOf, type PlainValue } from '../../../src/otlp/values';
@@ -102,7 +108,8 @@ export class SpanStore {
         this.skipSpan('a resourceSpans entry without scopeSpans');
         continue;
       }
-      const resource = isObject(group.resource) && Array.isArray(group.resource.attributes) ? group.resource.attributes : [];
+      const resource =
+        isObject(group.resource) && Array.isArray(group.resource.attributes) ? group.resource.attributes : [];
       const service = this.intern(serviceNameOf(resource));
       for (const scope of group.scopeSpans) {
         if (!isObject(scope) || !Array.isArray(scope.spans)) {
@@ -115,7 +122,13 @@ export class SpanStore {
   }
 
   private addSpan(span: OtlpSpan, service: string, resource: readonly OtlpKeyValue[]): void {
-    if (!isObject(span) || typeof span.traceId !== 'string' || !TRACE_ID.test(span.traceId) || typeof span.spanId !== 'string' || !SPAN_ID.test(span.spanId)) {
+    if (
+      !isObject(span) ||
+      typeof span.traceId !== 'string' ||
+      !TRACE_ID.test(span.traceId) ||
+      typeof span.spanId !== 'string' ||
+      !SPAN_ID.test(span.spanId)
+    ) {
       this.skipSpan('a span without a valid traceId and spanId (hex, 32 and 16 digits, not all zeros)');
       return;
     }
@@ -129,7 +142,8 @@ export class SpanStore {
     const spanId = span.spanId.toLowerCase();
     let trace = this.traces.get(traceId);
     if (!trace) this.traces.set(traceId, (trace = new Map()));
-    let flags = span.status?.code === OtlpStatusCode.Error ? Flag.Error : span.status?.code === OtlpStatusCode.Ok ? Flag.Ok : 0;
+    let flags =
+      span.status?.code === OtlpStatusCode.Error ? Flag.Error : span.status?.code === OtlpStatusCode.Ok ? Flag.Ok : 0;
     if (Array.isArray(span.attributes)) {
       for (const kv of span.attributes) {
         if (!isObject(kv)) continue;
@@ -146,10 +160,16 @@ export class SpanStore {
     }
     if (kept) this.counts.duplicates++;
     else this.counts.spans++;
-    const parent = typeof span.parentSpanId === 'string' && SPAN_ID.test(span.parentSpanId) ? span.parentSpanId.toLowerCase() : undefined;
-    const links = Array.isArray(span.links) && span.links.length > 0
-      ? span.links.filter((l) => isObject(l) && typeof l.traceId === 'string' && typeof l.spanId === 'string').map((l) => `${l.traceId.toLowerCase()}/${l.spanId.toLowerCase()}`)
-      : undefined;
+    const parent =
+      typeof span.parentSpanId === 'string' && SPAN_ID.test(span.parentSpanId)
+        ? span.parentSpanId.toLowerCase()
+        : undefined;
+    const links =
+      Array.isArray(span.links) && span.links.length > 0
+        ? span.links
+            .filter((l) => isObject(l) && typeof l.traceId === 'string' && typeof l.spanId === 'string')
+            .map((l) => `${l.traceId.toLowerCase()}/${l.spanId.toLowerCase()}`)
+        : undefined;
     const compact: CompactSpan = {
       spanId,
       parentSpanId: parent,
@@ -165,7 +185,15 @@ export class SpanStore {
       spansets: 0,
     };
     const query = this.options.query;
-    if (query) compact.spansets = spansetBits(query, compactFacts(compact, (key) => valueIn(span.attributes, key), (key) => valueIn(resource, key)));
+    if (query)
+      compact.spansets = spansetBits(
+        query,
+        compactFacts(
+          compact,
+          (key) => valueIn(span.attributes, key),
+          (key) => valueIn(resource, key),
+        ),
+      );
     trace.set(spanId, compact);
     if (this.options.detail?.(traceId)) this.keepDetail(traceId, spanId, span, resource);
     const { by } = this.options;
@@ -176,7 +204,9 @@ export class SpanStore {
     if (this.options.facets) {
       for (const list of [span.attributes, resource]) {
         if (!Array.isArray(list)) continue;
-        for (const kv of list) if (isObject(kv) && typeof kv.key === 'string') addTo(this.facets, traceId, this.intern(facetOf(kv.key, plainValue(kv.value as OtlpAnyValue))));
+        for (const kv of list)
+          if (isObject(kv) && typeof kv.key === 'string')
+            addTo(this.facets, traceId, this.intern(facetOf(kv.key, plainValue(kv.value as OtlpAnyValue))));
       }
     }
   }

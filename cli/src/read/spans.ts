@@ -55,7 +55,8 @@ export function statusOf(span: Pick<CompactSpan, 'flags'>): SpanStatus {
   return span.flags & Flag.Error ? 'error' : span.flags & Flag.Ok ? 'ok' : 'unset';
 }
 
-export const durationMs = (span: Pick<CompactSpan, 'startUs' | 'endUs'>): number => durationMsBetween(span.startUs, span.endUs);
+export const durationMs = (span: Pick<CompactSpan, 'startUs' | 'endUs'>): number =>
+  durationMsBetween(span.startUs, span.endUs);
 
 /** Client and producer spans: the ones that call something. */
 export const isCaller = (kind: unknown): boolean => kind === OtlpSpanKind.Client || kind === OtlpSpanKind.Producer;

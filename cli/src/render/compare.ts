@@ -7,13 +7,17 @@ import { table } from './text';
 /** Matched spans with a different duration shown in text (all of them are in --json). */
 const CHANGES_SHOWN = 20;
 
-const where = (s: { service: string; name: string; path: string[] }): string => `${s.service}: ${[...s.path, s.name].join(' › ')}`;
+const where = (s: { service: string; name: string; path: string[] }): string =>
+  `${s.service}: ${[...s.path, s.name].join(' › ')}`;
 
 const signed = (ms: number): string => (ms >= 0 ? `+${formatMs(ms)}` : `-${formatMs(-ms)}`);
 
 function onlyIn(label: string, spans: readonly ComparedSpan[]): string[] {
   if (spans.length === 0) return [`only in ${label}: none`];
-  return [`only in ${label} (${spans.length}):`, ...spans.map((s) => `  ${where(s)}  +${formatMs(s.startMs)}  ${formatMs(s.durationMs)}`)];
+  return [
+    `only in ${label} (${spans.length}):`,
+    ...spans.map((s) => `  ${where(s)}  +${formatMs(s.startMs)}  ${formatMs(s.durationMs)}`),
+  ];
 }
 
 export function renderTraceComparison(c: TraceComparison): string {
@@ -30,7 +34,16 @@ export function renderTraceComparison(c: TraceComparison): string {
       ? 'durations: every matched span took the same time'
       : [
           `durations that differ (b - a), the largest first${c.changed.length > CHANGES_SHOWN ? ` (${CHANGES_SHOWN} of ${c.changed.length}; --json lists all)` : ''}:`,
-          table(['span', 'a', 'b', 'b - a', 'b / a'], changed.map((x) => [where(x), formatMs(x.aMs), formatMs(x.bMs), signed(x.deltaMs), x.ratio === null ? '-' : `×${x.ratio}`])),
+          table(
+            ['span', 'a', 'b', 'b - a', 'b / a'],
+            changed.map((x) => [
+              where(x),
+              formatMs(x.aMs),
+              formatMs(x.bMs),
+              signed(x.deltaMs),
+              x.ratio === null ? '-' : `×${x.ratio}`,
+            ]),
+          ),
         ].join('\n'),
   ].join('\n');
 }
@@ -41,7 +54,10 @@ function lifts(label: string, kind: string, list: readonly Lift[]): string[] {
   if (list.length === 0) return [`  ${label}, ${kind} traces: nothing over-represented`];
   return [
     `  ${label}, ${kind} traces (lift = share among them / share among all of the side's):`,
-    ...list.map((l) => `    ${l.attribute}  on ${l.count} of ${l.of} ${kind}, ${l.overallCount} of ${l.overallOf} in all  lift ×${l.lift}`),
+    ...list.map(
+      (l) =>
+        `    ${l.attribute}  on ${l.count} of ${l.of} ${kind}, ${l.overallCount} of ${l.overallOf} in all  lift ×${l.lift}`,
+    ),
   ];
 }
 
@@ -51,7 +67,22 @@ export function renderSideComparison(c: SideComparison): string {
     `a: ${c.by} = ${c.a.value} (${c.a.traces} traces)   b: ${c.by} = ${c.b.value} (${c.b.traces} traces)`,
     '',
     table(
-      ['service', 'operation', 'count a', 'count b', 'p50 a', 'p50 b', 'p95 a', 'p95 b', 'Δp95', 'p99 a', 'p99 b', 'errors a', 'errors b', 'Δerrors'],
+      [
+        'service',
+        'operation',
+        'count a',
+        'count b',
+        'p50 a',
+        'p50 b',
+        'p95 a',
+        'p95 b',
+        'Δp95',
+        'p99 a',
+        'p99 b',
+        'errors a',
+        'errors b',
+        'Δerrors',
+      ],
       c.operations.map((o) => [
         o.service,
         o.name,

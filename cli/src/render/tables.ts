@@ -6,7 +6,16 @@ export function renderTraces(traces: TraceSummary[]): string {
   if (traces.length === 0) return 'no traces match';
   return table(
     ['start', 'trace id', 'root', 'services', 'spans', 'duration', 'errors', 'cold'],
-    traces.map((t) => [t.startTime.replace('T', ' ').replace('Z', ''), t.traceId, t.rootName, t.services.join(','), String(t.spanCount), formatMs(t.durationMs), String(t.errorCount), String(t.coldStarts)]),
+    traces.map((t) => [
+      t.startTime.replace('T', ' ').replace('Z', ''),
+      t.traceId,
+      t.rootName,
+      t.services.join(','),
+      String(t.spanCount),
+      formatMs(t.durationMs),
+      String(t.errorCount),
+      String(t.coldStarts),
+    ]),
     [1],
   );
 }
@@ -16,7 +25,17 @@ export function renderStats(stats: Stats): string {
     'operations (percentiles: nearest rank, exact on the spans read)',
     table(
       ['service', 'operation', 'count', 'errors', 'p50', 'p95', 'p99', 'slowest trace', 'a failed trace'],
-      stats.operations.map((o) => [o.service, o.name, String(o.count), String(o.errors), formatMs(o.p50Ms), formatMs(o.p95Ms), formatMs(o.p99Ms), o.slowestTraceIds[0] ?? '-', o.failedTraceIds[0] ?? '-']),
+      stats.operations.map((o) => [
+        o.service,
+        o.name,
+        String(o.count),
+        String(o.errors),
+        formatMs(o.p50Ms),
+        formatMs(o.p95Ms),
+        formatMs(o.p99Ms),
+        o.slowestTraceIds[0] ?? '-',
+        o.failedTraceIds[0] ?? '-',
+      ]),
       [7, 8],
     ),
     '',
@@ -41,7 +60,8 @@ export function renderStats(stats: Stats): string {
   const { count, withOrphans, spansPerTrace } = stats.traces;
   const complete = count > 0 ? (100 * (count - withOrphans)) / count : 100;
   out.push(`traces: ${count}, ${withOrphans} with orphan spans (${complete.toFixed(1)}% complete)`);
-  if (spansPerTrace) out.push(`spans per trace: p50 ${spansPerTrace.p50}, p95 ${spansPerTrace.p95}, max ${spansPerTrace.max}`);
+  if (spansPerTrace)
+    out.push(`spans per trace: p50 ${spansPerTrace.p50}, p95 ${spansPerTrace.p95}, max ${spansPerTrace.max}`);
   return out.join('\n');
 }
 
@@ -53,9 +73,16 @@ export function renderMap(map: ServiceMap): string {
   );
   const width = Math.max(0, ...map.edges.map((e) => e.from.length));
   const edges = map.edges.map(
-    (e) => `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s), p95 ${formatMs(e.p95Ms)})`,
+    (e) =>
+      `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s), p95 ${formatMs(e.p95Ms)})`,
   );
-  return ['services and what they call', nodes, '', 'calls', ...(edges.length > 0 ? edges : ['  (no calls between services)'])].join('\n');
+  return [
+    'services and what they call',
+    nodes,
+    '',
+    'calls',
+    ...(edges.length > 0 ? edges : ['  (no calls between services)']),
+  ].join('\n');
 }
 
 /** `stats --by`: one block of stats per value. */
@@ -63,5 +90,8 @@ export function renderStatsBy(split: { by: string; groups: Record<string, Stats>
   const values = Object.keys(split.groups);
   if (values.length === 0) return `no trace has ${split.by}`;
   const blocks = values.map((value) => [`── ${split.by} = ${value} ──`, renderStats(split.groups[value]!)].join('\n'));
-  return [...blocks, ...(split.without > 0 ? [`${split.without} trace(s) without ${split.by} are in no group`] : [])].join('\n\n');
+  return [
+    ...blocks,
+    ...(split.without > 0 ? [`${split.without} trace(s) without ${split.by} are in no group`] : []),
+  ].join('\n\n');
 }

@@ -18,7 +18,9 @@ export function share(part: number, whole: number): string {
  */
 export function table(header: string[], rows: string[][], text: readonly number[] = []): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map((_, i) => !text.includes(i) && rows.length > 0 && rows.every((r) => /^[\d.<>]/.test(r[i] ?? '')));
+  const numeric = header.map(
+    (_, i) => !text.includes(i) && rows.length > 0 && rows.every((r) => /^[\d.<>]/.test(r[i] ?? '')),
+  );
   const line = (cells: string[]): string =>
     cells
       .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))

@@ -15,7 +15,8 @@ const LEGEND = '█ critical path  ▒ other spans  ❄ cold start  ✗ error  �
 
 function bar(span: TraceSpan, total: number): string {
   const offset = total > 0 ? Math.min(BAR_WIDTH - 1, Math.floor((span.startMs / total) * BAR_WIDTH)) : 0;
-  const width = total > 0 ? Math.max(1, Math.min(BAR_WIDTH - offset, Math.round((span.durationMs / total) * BAR_WIDTH))) : 1;
+  const width =
+    total > 0 ? Math.max(1, Math.min(BAR_WIDTH - offset, Math.round((span.durationMs / total) * BAR_WIDTH))) : 1;
   return `${' '.repeat(offset)}${(span.critical ? '█' : '▒').repeat(width)}`.padEnd(BAR_WIDTH);
 }
 
@@ -27,7 +28,6 @@ function markers(span: TraceSpan, byId: ReadonlyMap<string, TraceSpan>): string 
   return out.join('  ');
 }
 
-
 /**
  * One trace as a terminal waterfall: the tree with offsets, durations and bars, markers for
  * errors, cold starts and async hops, span links under their span, the critical path in
@@ -38,9 +38,13 @@ export function renderWaterfall(detail: TraceDetail): string {
   const depth = spanDepths(detail.spans);
   const orphans = new Set(detail.orphans);
   const services = new Set(detail.spans.map((s) => s.service)).size;
-  const lines = [`trace ${detail.traceId}  ${detail.spans.length} spans, ${services} service(s), ${formatMs(detail.durationMs)}`];
+  const lines = [
+    `trace ${detail.traceId}  ${detail.spans.length} spans, ${services} service(s), ${formatMs(detail.durationMs)}`,
+  ];
   lines.push(`  ${LEGEND}`);
-  lines.push(`  ${fit('service', SERVICE_WIDTH)} ${fit('span', NAME_WIDTH)} ${'start'.padStart(10)} ${'duration'.padStart(10)}  ${''.padEnd(BAR_WIDTH)}`);
+  lines.push(
+    `  ${fit('service', SERVICE_WIDTH)} ${fit('span', NAME_WIDTH)} ${'start'.padStart(10)} ${'duration'.padStart(10)}  ${''.padEnd(BAR_WIDTH)}`,
+  );
   for (const span of detail.spans) {
     if (orphans.has(span.spanId)) lines.push(`  orphan spans (parent ${span.parentSpanId} never received):`);
     const d = depth.get(span.spanId) ?? 0;
@@ -50,11 +54,16 @@ export function renderWaterfall(detail: TraceDetail): string {
       `  ${fit(span.service, SERVICE_WIDTH)} ${fit(name, NAME_WIDTH)} ${`+${formatMs(span.startMs)}`.padStart(10)} ${formatMs(span.durationMs).padStart(10)}  ${bar(span, detail.durationMs)} ${markers(span, byId)}`.trimEnd(),
     );
     const indent = 2 * Math.min(d, MAX_INDENT);
-    if (span.hiddenBelow !== undefined) lines.push(`  ${''.padEnd(SERVICE_WIDTH)} ${' '.repeat(indent + 4)}… ${span.hiddenBelow} span(s) hidden below (--depth)`);
+    if (span.hiddenBelow !== undefined)
+      lines.push(
+        `  ${''.padEnd(SERVICE_WIDTH)} ${' '.repeat(indent + 4)}… ${span.hiddenBelow} span(s) hidden below (--depth)`,
+      );
     for (const link of span.links) {
       const target = link.service ? `${link.service}: ${link.name ?? ''}` : 'a span not read';
       const where = link.traceId === detail.traceId ? 'this trace' : `trace ${link.traceId}`;
-      lines.push(`  ${''.padEnd(SERVICE_WIDTH)} ${' '.repeat(indent + 4)}↔ link to ${target} (${where}, span ${link.spanId})`);
+      lines.push(
+        `  ${''.padEnd(SERVICE_WIDTH)} ${' '.repeat(indent + 4)}↔ link to ${target} (${where}, span ${link.spanId})`,
+      );
     }
   }
   return lines.join('\n');
@@ -81,9 +90,13 @@ function renderLogs(logs: readonly LogsQuery[]): string[] {
 export function renderTraceReading(reading: FocusedTrace & { breakdown: BreakdownRow[]; logs: LogsQuery[] }): string {
   return [
     renderWaterfall(reading),
-    ...(reading.hiddenSpans > 0 ? [`  (${reading.hiddenSpans} span(s) not shown: --critical, --errors and --depth narrow the waterfall; the figures below are the whole trace's)`] : []),
+    ...(reading.hiddenSpans > 0
+      ? [
+          `  (${reading.hiddenSpans} span(s) not shown: --critical, --errors and --depth narrow the waterfall; the figures below are the whole trace's)`,
+        ]
+      : []),
     '',
-    'time per service and operation (self: a span\'s time less its children\'s)',
+    "time per service and operation (self: a span's time less its children's)",
     renderBreakdown(reading.breakdown),
     '',
     'logs (CloudWatch Logs Insights)',

@@ -46,7 +46,11 @@ async function* fileRecords(path: string, wholeFileMaxBytes: number): AsyncGener
 }
 
 /** Ingest records or OTLP JSON from `--file` and `--dir` paths (a directory is read recursively, in name order). */
-export async function fileSource(files: string[], dirs: string[], wholeFileMaxBytes = WHOLE_FILE_MAX_BYTES): Promise<Source> {
+export async function fileSource(
+  files: string[],
+  dirs: string[],
+  wholeFileMaxBytes = WHOLE_FILE_MAX_BYTES,
+): Promise<Source> {
   const paths = [...files];
   for (const path of [...files, ...dirs]) {
     const info = await stat(path).catch(() => undefined);

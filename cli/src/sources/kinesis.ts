@@ -39,10 +39,15 @@ const PAGE = 10_000;
 function explain(error: unknown, options: StreamOptions): CliError {
   const e = error as { name?: string; message?: string };
   const where = options.endpoint ? ` at ${options.endpoint}` : '';
-  if (e.name === 'ResourceNotFoundException') return new CliError(`stream "${options.stream}" does not exist${where}${options.region ? ` in ${options.region}` : ''}`);
+  if (e.name === 'ResourceNotFoundException')
+    return new CliError(
+      `stream "${options.stream}" does not exist${where}${options.region ? ` in ${options.region}` : ''}`,
+    );
   const common = commonAwsProblem(error, 'Kinesis', options.endpoint);
   if (common) return common;
-  return new CliError(`reading stream "${options.stream}"${where} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`);
+  return new CliError(
+    `reading stream "${options.stream}"${where} failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`,
+  );
 }
 
 async function listShards(client: KinesisClient, stream: string): Promise<Shard[]> {
@@ -67,11 +72,17 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
   };
   const shards = await send(() => listShards(client, options.stream));
   const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'Timestamp'> =
-    options.fromMs === undefined ? { ShardIteratorType: 'TRIM_HORIZON' } : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(options.fromMs) };
+    options.fromMs === undefined
+      ? { ShardIteratorType: 'TRIM_HORIZON' }
+      : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(options.fromMs) };
   const stopAfterMs = options.untilMs === undefined ? Infinity : options.untilMs + ARRIVAL_GRACE_MS;
   for (const shard of shards) {
     const shardId = shard.ShardId!;
-    let iterator = (await send(() => client.send(new GetShardIteratorCommand({ StreamName: options.stream, ShardId: shardId, ...position })))).ShardIterator;
+    let iterator = (
+      await send(() =>
+        client.send(new GetShardIteratorCommand({ StreamName: options.stream, ShardId: shardId, ...position })),
+      )
+    ).ShardIterator;
     while (iterator) {
       const current = iterator;
       const page = await send(() => client.send(new GetRecordsCommand({ ShardIterator: current, Limit: PAGE })));
@@ -82,7 +93,12 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
           past = true;
           break;
         }
-        yield { shardId, partitionKey: r.PartitionKey ?? '', sequenceNumber: r.SequenceNumber ?? '', data: Buffer.from(r.Data ?? new Uint8Array()) };
+        yield {
+          shardId,
+          partitionKey: r.PartitionKey ?? '',
+          sequenceNumber: r.SequenceNumber ?? '',
+          data: Buffer.from(r.Data ?? new Uint8Array()),
+        };
       }
       if (past) break;
       // Caught up with the tip (an absent MillisBehindLatest counts as caught up): what arrives later
@@ -94,11 +110,15 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
 }
 
 /** `--stream NAME [--endpoint URL] [--region R]`, with `--since` / `--until` as `fromMs` / `untilMs`. */
-export function streamSource(options: StreamOptions, client: KinesisClient = new KinesisClient(clientConfig(options))): Source {
+export function streamSource(
+  options: StreamOptions,
+  client: KinesisClient = new KinesisClient(clientConfig(options)),
+): Source {
   return {
     description: `stream ${options.stream}${options.endpoint ? ` at ${options.endpoint}` : ''}`,
     async *records() {
-      for await (const record of streamRecords(client, options)) yield { data: record.data, origin: `stream record ${record.shardId} ${record.sequenceNumber ?? ''}`.trimEnd() };
+      for await (const record of streamRecords(client, options))
+        yield { data: record.data, origin: `stream record ${record.shardId} ${record.sequenceNumber ?? ''}`.trimEnd() };
     },
   };
 }

@@ -13,7 +13,7 @@ const policy = [
   "default-src 'none'",
   `script-src 'sha256-${createHash('sha256').update(clientScript).digest('base64')}'`,
   "style-src 'unsafe-inline'",
-  "img-src data:",
+  'img-src data:',
 ].join('; ');
 
 export function renderReport(data: ViewData): string {

@@ -10,7 +10,10 @@ function messaging(
   records: Json[],
   messageId: string | undefined,
 ): Trigger {
-  const attributes: Attributes = { 'messaging.operation.type': 'process', 'messaging.batch.message_count': records.length };
+  const attributes: Attributes = {
+    'messaging.operation.type': 'process',
+    'messaging.batch.message_count': records.length,
+  };
   if (system) attributes['messaging.system'] = system;
   if (destination) attributes['messaging.destination.name'] = destination;
   if (records.length === 1 && messageId) attributes['messaging.message.id'] = messageId;
@@ -39,7 +42,14 @@ function recordsTrigger(event: Json): Trigger | undefined {
     }
     case 'aws:kinesis': {
       const kinesis = isObject(first.kinesis) ? first.kinesis : {};
-      return messaging('kinesis', 'pubsub', 'aws_kinesis', arnName(first.eventSourceARN), records, str(kinesis.sequenceNumber));
+      return messaging(
+        'kinesis',
+        'pubsub',
+        'aws_kinesis',
+        arnName(first.eventSourceARN),
+        records,
+        str(kinesis.sequenceNumber),
+      );
     }
     case 'aws:dynamodb': {
       // Stream ARNs end in table/NAME/stream/LABEL: the table is the collection.
@@ -94,7 +104,15 @@ function eventBridgeTrigger(event: Json): Trigger | undefined {
   const time = str(event.time);
   if (schedule) {
     if (time) attributes['faas.time'] = time;
-    return { faasTrigger: 'timer', source: 'schedule', kind: SpanKind.SERVER, spanName: undefined, attributes, carrier: undefined, messages: undefined };
+    return {
+      faasTrigger: 'timer',
+      source: 'schedule',
+      kind: SpanKind.SERVER,
+      spanName: undefined,
+      attributes,
+      carrier: undefined,
+      messages: undefined,
+    };
   }
   attributes['messaging.operation.type'] = 'process';
   attributes['aws.eventbridge.source'] = source;

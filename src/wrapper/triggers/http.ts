@@ -47,7 +47,15 @@ const PROTOCOL = /^HTTP\/(\d(?:\.\d)?)$/i;
 function httpTrigger(
   source: EventSource,
   event: Json,
-  fields: { method?: string; path?: string; route?: string; host?: string; clientIp?: string; protocol?: string; userAgent?: string },
+  fields: {
+    method?: string;
+    path?: string;
+    route?: string;
+    host?: string;
+    clientIp?: string;
+    protocol?: string;
+    userAgent?: string;
+  },
   wanted: ReadonlySet<string>,
 ): Trigger {
   const method = fields.method?.toUpperCase() ?? '_OTHER';
@@ -58,7 +66,11 @@ function httpTrigger(
   setIfPresent(attributes, 'client.address', fields.clientIp);
   setIfPresent(attributes, 'user_agent.original', fields.userAgent ?? header(event, 'user-agent'));
   setIfPresent(attributes, 'url.scheme', header(event, 'x-forwarded-proto') ?? 'https');
-  setIfPresent(attributes, 'network.protocol.version', fields.protocol ? PROTOCOL.exec(fields.protocol)?.[1] : undefined);
+  setIfPresent(
+    attributes,
+    'network.protocol.version',
+    fields.protocol ? PROTOCOL.exec(fields.protocol)?.[1] : undefined,
+  );
   return {
     faasTrigger: 'http',
     source,

@@ -19,7 +19,10 @@ async function detail(specs: Spec[]) {
 
 async function criticalIds(specs: Spec[]): Promise<number[]> {
   const trace = await detail(specs);
-  return trace.spans.filter((s) => s.critical).map((s) => parseInt(s.spanId, 16)).sort((a, b) => a - b);
+  return trace.spans
+    .filter((s) => s.critical)
+    .map((s) => parseInt(s.spanId, 16))
+    .sort((a, b) => a - b);
 }
 
 describe('critical path (Jaeger walk)', () => {
@@ -35,7 +38,7 @@ describe('critical path (Jaeger walk)', () => {
     expect(await criticalIds(specs)).toEqual([1, 3, 4]);
   });
 
-  it('sequential children and the parent\'s own gap between them are on the path; a child inside a later-ending sibling is not', async () => {
+  it("sequential children and the parent's own gap between them are on the path; a child inside a later-ending sibling is not", async () => {
     const specs: Spec[] = [
       { id: 1, start: 0, end: 100 },
       { id: 2, parent: 1, start: 0, end: 29 },
@@ -83,7 +86,7 @@ describe('critical path (Jaeger walk)', () => {
     expect(trace.spans.find((s) => s.spanId === spanId(5))!.async).toBeUndefined();
   });
 
-  it('puts a cold start\'s init on the path when it runs before its invocation, as X-Ray draws it inside', async () => {
+  it("puts a cold start's init on the path when it runs before its invocation, as X-Ray draws it inside", async () => {
     // The wrapper's init I [0,300] is a child of the invocation R [300,500], which calls A [320,480].
     // The cold request took 500 ms: the init is part of what the caller waited for.
     const init = [{ key: 'hoptrace.init_type', value: { stringValue: 'on-demand' } }];
@@ -94,7 +97,13 @@ describe('critical path (Jaeger walk)', () => {
     ];
     expect(await criticalIds(specs)).toEqual([1, 2, 3]);
     // Inside the invocation it is an ordinary child: on the path when nothing later covers it.
-    expect(await criticalIds([{ id: 1, start: 0, end: 500, kind: SERVER }, { id: 2, parent: 1, name: 'init', start: 10, end: 300, attributes: init }, { id: 3, parent: 1, start: 320, end: 480 }])).toEqual([1, 2, 3]);
+    expect(
+      await criticalIds([
+        { id: 1, start: 0, end: 500, kind: SERVER },
+        { id: 2, parent: 1, name: 'init', start: 10, end: 300, attributes: init },
+        { id: 3, parent: 1, start: 320, end: 480 },
+      ]),
+    ).toEqual([1, 2, 3]);
   });
 
   it('lists orphans apart, computes their own path, and keeps the contract fields', async () => {
@@ -105,7 +114,16 @@ describe('critical path (Jaeger walk)', () => {
     ]);
     expect(trace.orphans).toEqual([spanId(3)]);
     expect(trace.spans.map((s) => s.spanId)).toEqual([spanId(1), spanId(2), spanId(3)]);
-    expect(trace.spans[1]).toMatchObject({ spanId: spanId(2), parentSpanId: spanId(1), service: 'api', startMs: 2, durationMs: 6, status: 'error', critical: true, statusMessage: 'boom' });
+    expect(trace.spans[1]).toMatchObject({
+      spanId: spanId(2),
+      parentSpanId: spanId(1),
+      service: 'api',
+      startMs: 2,
+      durationMs: 6,
+      status: 'error',
+      critical: true,
+      statusMessage: 'boom',
+    });
     expect(trace.spans[2]).toMatchObject({ startMs: 20, critical: true });
   });
 });
@@ -137,8 +155,29 @@ describe('percentiles (nearest rank)', () => {
   it('stats: per operation count, errors, p50/p95/p99; per function invocations, cold starts and init', async () => {
     const records = Array.from({ length: 20 }, (_, i) =>
       record([
-        { trace: i + 1, id: 1, name: 'handler', start: 0, end: i + 1, kind: SERVER, ...(i % 5 === 0 ? { error: 'bad' } : {}), attributes: [{ key: 'faas.coldstart', value: { boolValue: i < 2 } }] },
-        ...(i < 2 ? [{ trace: i + 1, id: 2, parent: 1, name: 'init', start: 0, end: 100 * (i + 1), attributes: [{ key: 'hoptrace.init_type', value: { stringValue: 'on-demand' } }] }] : []),
+        {
+          trace: i + 1,
+          id: 1,
+          name: 'handler',
+          start: 0,
+          end: i + 1,
+          kind: SERVER,
+          ...(i % 5 === 0 ? { error: 'bad' } : {}),
+          attributes: [{ key: 'faas.coldstart', value: { boolValue: i < 2 } }],
+        },
+        ...(i < 2
+          ? [
+              {
+                trace: i + 1,
+                id: 2,
+                parent: 1,
+                name: 'init',
+                start: 0,
+                end: 100 * (i + 1),
+                attributes: [{ key: 'hoptrace.init_type', value: { stringValue: 'on-demand' } }],
+              },
+            ]
+          : []),
       ]),
     );
     const { stats } = await analyze(memorySource(records));
@@ -162,7 +201,16 @@ describe('percentiles (nearest rank)', () => {
       slowestTraceIds: [traceId(20), traceId(19), traceId(18)],
       failedTraceIds: [traceId(1), traceId(6), traceId(11)],
     });
-    expect(stats.functions).toEqual([{ service: 'api', invocations: 20, coldStarts: 2, initP50Ms: 100, initP95Ms: 200, coldStartTraceIds: [traceId(1), traceId(2)] }]);
+    expect(stats.functions).toEqual([
+      {
+        service: 'api',
+        invocations: 20,
+        coldStarts: 2,
+        initP50Ms: 100,
+        initP95Ms: 200,
+        coldStartTraceIds: [traceId(1), traceId(2)],
+      },
+    ]);
     expect(stats.traces).toMatchObject({ count: 20, withOrphans: 0 });
   });
 });
@@ -172,14 +220,20 @@ describe('stats: example traces', () => {
     const cold = [{ key: 'faas.coldstart', value: { boolValue: true } }];
     const records = [
       // Trace 1 calls `get` twice: its slower call (50 ms) ranks it, and it is listed once.
-      record([{ trace: 1, id: 1, name: 'get', start: 0, end: 1 }, { trace: 1, id: 2, name: 'get', start: 2, end: 52, error: 'x' }]),
+      record([
+        { trace: 1, id: 1, name: 'get', start: 0, end: 1 },
+        { trace: 1, id: 2, name: 'get', start: 2, end: 52, error: 'x' },
+      ]),
       record([{ trace: 2, id: 1, name: 'get', start: 10, end: 40, error: 'x', attributes: cold }]),
       record([{ trace: 3, id: 1, name: 'get', start: 20, end: 60, attributes: cold }]),
       record([{ trace: 4, id: 1, name: 'get', start: 30, end: 35, error: 'x', attributes: cold }]),
       record([{ trace: 5, id: 1, name: 'get', start: 40, end: 42, error: 'x' }]),
     ];
     const { stats } = await analyze(memorySource(records));
-    expect(stats.operations[0]).toMatchObject({ slowestTraceIds: [traceId(1), traceId(3), traceId(2)], failedTraceIds: [traceId(5), traceId(4), traceId(2)] });
+    expect(stats.operations[0]).toMatchObject({
+      slowestTraceIds: [traceId(1), traceId(3), traceId(2)],
+      failedTraceIds: [traceId(5), traceId(4), traceId(2)],
+    });
     expect(stats.functions[0]!.coldStartTraceIds).toEqual([traceId(4), traceId(3), traceId(2)]);
   });
 });
@@ -198,7 +252,9 @@ describe('service map', () => {
       ]),
       record([{ trace: 1, id: 2, service: 'api', start: 10, end: 50, kind: CLIENT, parent: 1 }]),
       // A batch consumer in its own trace, linking to the producer span above.
-      record([{ trace: 2, id: 10, service: 'notifier', start: 200, end: 230, kind: CONSUMER, links: [{ trace: 1, id: 4 }] }]),
+      record([
+        { trace: 2, id: 10, service: 'notifier', start: 200, end: 230, kind: CONSUMER, links: [{ trace: 1, id: 4 }] },
+      ]),
     ];
     const { map, counts } = await analyze(memorySource(records));
     expect(counts.duplicates).toBe(1);
@@ -209,8 +265,24 @@ describe('service map', () => {
     ]);
     expect(map.nodes).toEqual([
       { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 100 },
-      { service: 'fulfilment', name: 'fulfilment', kind: 'service', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 15 },
-      { service: 'inventory', name: 'inventory', kind: 'service', count: 1, errors: 1, failures: NO_FAILURES, p95Ms: 28 },
+      {
+        service: 'fulfilment',
+        name: 'fulfilment',
+        kind: 'service',
+        count: 1,
+        errors: 0,
+        failures: NO_FAILURES,
+        p95Ms: 15,
+      },
+      {
+        service: 'inventory',
+        name: 'inventory',
+        kind: 'service',
+        count: 1,
+        errors: 1,
+        failures: NO_FAILURES,
+        p95Ms: 28,
+      },
       { service: 'notifier', name: 'notifier', kind: 'service', count: 1, errors: 0, failures: NO_FAILURES, p95Ms: 30 },
     ]);
   });
@@ -224,19 +296,51 @@ describe('map: a batch handled with traceRecord', () => {
       { trace, id: 2, parent: 1, name: 'SQS SendMessage', start: 10, end: 20, kind: PRODUCER },
       { trace, id: 3, parent: 2, service: 'worker', name: 'orders process', start: 100, end: 130, kind: CONSUMER },
     ];
-    const batch: Spec = { trace: 9, id: 90, service: 'worker', name: 'batch', start: 95, end: 140, kind: CONSUMER, links: [{ trace: 1, id: 2 }, { trace: 2, id: 2 }] };
+    const batch: Spec = {
+      trace: 9,
+      id: 90,
+      service: 'worker',
+      name: 'batch',
+      start: 95,
+      end: 140,
+      kind: CONSUMER,
+      links: [
+        { trace: 1, id: 2 },
+        { trace: 2, id: 2 },
+      ],
+    };
     const { map } = await analyze(memorySource([record(send(1)), record(send(2)), record([batch])]));
-    expect(map.edges).toEqual([{ from: 'api', to: 'worker', kind: 'async', count: 2, errors: 0, failures: NO_FAILURES, p95Ms: 30 }]);
+    expect(map.edges).toEqual([
+      { from: 'api', to: 'worker', kind: 'async', count: 2, errors: 0, failures: NO_FAILURES, p95Ms: 30 },
+    ]);
   });
 });
 
 describe('traces', () => {
   const records = [
     record([
-      { trace: 1, id: 1, name: 'GET /a', start: 0, end: 300, kind: SERVER, attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }] },
+      {
+        trace: 1,
+        id: 1,
+        name: 'GET /a',
+        start: 0,
+        end: 300,
+        kind: SERVER,
+        attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }],
+      },
       { trace: 1, id: 2, parent: 1, service: 'db', name: 'query', start: 10, end: 20, error: 'timeout' },
     ]),
-    record([{ trace: 2, id: 1, name: 'GET /b', start: 1000, end: 1100, kind: SERVER, attributes: [{ key: 'tenant', value: { stringValue: 'acme' } }] }]),
+    record([
+      {
+        trace: 2,
+        id: 1,
+        name: 'GET /b',
+        start: 1000,
+        end: 1100,
+        kind: SERVER,
+        attributes: [{ key: 'tenant', value: { stringValue: 'acme' } }],
+      },
+    ]),
     record([
       { trace: 3, id: 1, name: 'GET /c', start: 500, end: 520, kind: SERVER },
       { trace: 3, id: 2, parent: 7, name: 'orphan', start: 505, end: 510 },
@@ -263,7 +367,10 @@ describe('traces', () => {
   });
 
   it('filters by service, name, minimum duration, errors, cold starts and attribute', async () => {
-    const ids = async (...flags: string[]) => (await analyze(memorySource(records), { filters: parseCommandLine(['traces', '--dir', '.', ...flags]).filters })).traces.map((t) => parseInt(t.traceId, 16));
+    const ids = async (...flags: string[]) =>
+      (
+        await analyze(memorySource(records), { filters: parseCommandLine(['traces', '--dir', '.', ...flags]).filters })
+      ).traces.map((t) => parseInt(t.traceId, 16));
     expect(await ids('--service', 'db')).toEqual([1]);
     expect(await ids('--name', 'orph')).toEqual([3]);
     expect(await ids('--min-duration', '100ms')).toEqual([2, 1]);
@@ -274,7 +381,11 @@ describe('traces', () => {
   });
 
   it('drops spans delivered twice, in whichever records they come', async () => {
-    const again = [...records, records[0]!, record([{ trace: 3, id: 1, name: 'GET /c', start: 500, end: 520, kind: SERVER }])];
+    const again = [
+      ...records,
+      records[0]!,
+      record([{ trace: 3, id: 1, name: 'GET /c', start: 500, end: 520, kind: SERVER }]),
+    ];
     const { traces, counts } = await analyze(memorySource(again));
     expect(traces.map((t) => t.spanCount)).toEqual([1, 2, 2]);
     expect(counts).toMatchObject({ spans: 5, duplicates: 3 });

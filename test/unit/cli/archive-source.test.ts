@@ -21,7 +21,10 @@ let records: string;
 
 const failure = (...argv: string[]): Promise<CliError> => failureOf(hoptrace(...argv));
 
-const both = async (...argv: string[]): Promise<[unknown, unknown]> => [await json(...argv, '--dir', records), await json(...argv, '--archive', archive)];
+const both = async (...argv: string[]): Promise<[unknown, unknown]> => [
+  await json(...argv, '--dir', records),
+  await json(...argv, '--archive', archive),
+];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-archive-cli-'));
@@ -34,7 +37,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The table keeps attribute values as text (one map type for every value): compare them as text. */
 function asText(detail: TraceDetail): TraceDetail {
-  const text = (map: Record<string, unknown>) => Object.fromEntries(Object.entries(map).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  const text = (map: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(map).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   return {
     ...detail,
     spans: detail.spans.map((s) => ({
@@ -52,14 +56,23 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     const [files, table] = await both('traces', '--limit', '100');
     expect((table as TraceSummary[]).length).toBe(1 + 1 + 23 + 1 + 1);
     expect(table).toEqual(files);
-    expect((table as TraceSummary[]).find((t) => t.traceId === traceId(2))).toMatchObject({ rootName: 'batch', services: ['mailer', 'worker'] });
+    expect((table as TraceSummary[]).find((t) => t.traceId === traceId(2))).toMatchObject({
+      rootName: 'batch',
+      services: ['mailer', 'worker'],
+    });
   });
 
   it("traces: the root's own duration, a missing root marked, the first failure with its message, type and HTTP status", async () => {
     const [files, table] = await both('traces', '--limit', '100');
     expect(table).toEqual(files);
     const byId = new Map((table as TraceSummary[]).map((t) => [parseInt(t.traceId, 16), t]));
-    expect(byId.get(1)).toMatchObject({ rootName: 'POST /orders', rootDurationMs: 100.25, rootMissing: false, durationMs: 160, error: { service: 'inventory', name: 'query', message: 'timeout', type: null, httpStatus: null } });
+    expect(byId.get(1)).toMatchObject({
+      rootName: 'POST /orders',
+      rootDurationMs: 100.25,
+      rootMissing: false,
+      durationMs: 160,
+      error: { service: 'inventory', name: 'query', message: 'timeout', type: null, httpStatus: null },
+    });
     expect(byId.get(2)).toMatchObject({ rootMissing: false, rootDurationMs: 60, error: null });
     // Trace 40's provisional copy failed, its real end did not.
     expect(byId.get(40)).toMatchObject({ error: null, rootDurationMs: 900 });
@@ -68,9 +81,27 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
       rootMissing: true,
       rootDurationMs: null,
       errorCount: 2,
-      error: { service: 'payments', name: 'charge', message: 'Rate exceeded', type: 'ThrottlingException', httpStatus: 429 },
+      error: {
+        service: 'payments',
+        name: 'charge',
+        message: 'Rate exceeded',
+        type: 'ThrottlingException',
+        httpStatus: 429,
+      },
     });
-    expect(Object.keys(byId.get(1)!)).toEqual(['traceId', 'rootName', 'services', 'spanCount', 'durationMs', 'errorCount', 'coldStarts', 'startTime', 'rootDurationMs', 'rootMissing', 'error']);
+    expect(Object.keys(byId.get(1)!)).toEqual([
+      'traceId',
+      'rootName',
+      'services',
+      'spanCount',
+      'durationMs',
+      'errorCount',
+      'coldStarts',
+      'startTime',
+      'rootDurationMs',
+      'rootMissing',
+      'error',
+    ]);
   });
 
   it.each([
@@ -93,7 +124,11 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     expect(table).toEqual(files);
     const x = (table as Stats).operations.find((o) => o.name === 'GET /x')!;
     const durations = sortedCopy(calls.map((c) => c.end - c.start));
-    expect([x.p50Ms, x.p95Ms, x.p99Ms]).toEqual([nearestRank(durations, 50), nearestRank(durations, 95), nearestRank(durations, 99)]);
+    expect([x.p50Ms, x.p95Ms, x.p99Ms]).toEqual([
+      nearestRank(durations, 50),
+      nearestRank(durations, 95),
+      nearestRank(durations, 99),
+    ]);
     // 0.5, 1.5, …, 22.5 ms in the 1-2-5 buckets (none in (0.5, 1]); the counts add up to the operation's.
     const inBucket = (low: number, high: number) => [...durations].filter((d) => d > low && d <= high).length;
     expect(x.histogram).toEqual([
@@ -125,7 +160,10 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     const [files, table] = await both('map');
     expect(table).toEqual(files);
     // The one message api sent: worker's batch links to it and handled it under it (traceRecord): one delivery.
-    expect((table as ServiceMap).edges.map((e) => `${e.from}>${e.to}:${e.kind}:${e.count}`)).toEqual(['api>inventory:sync:1', 'api>worker:async:1']);
+    expect((table as ServiceMap).edges.map((e) => `${e.from}>${e.to}:${e.kind}:${e.count}`)).toEqual([
+      'api>inventory:sync:1',
+      'api>worker:async:1',
+    ]);
   });
 
   it('trace <id>: the trace read alone, analysed in memory (critical path, links, events); attribute values as text', async () => {
@@ -134,7 +172,10 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
       expect(table).toEqual(asText(files as TraceDetail));
     }
     const batchTrace = (await json('trace', traceId(2), '--archive', archive)) as TraceDetail;
-    expect(batchTrace.spans.find((s) => s.spanId === spanId(20))!.links[0]).toMatchObject({ service: 'api', name: 'send' });
+    expect(batchTrace.spans.find((s) => s.spanId === spanId(20))!.links[0]).toMatchObject({
+      service: 'api',
+      name: 'send',
+    });
     const guarded = (await json('trace', traceId(40), '--archive', archive)) as TraceDetail;
     expect(guarded.spans[0]).toMatchObject({ durationMs: 900, status: 'unset' });
   });
@@ -161,8 +202,12 @@ describe('hoptrace --archive: bad input', () => {
   });
 
   it('an unknown trace id, and a trace the filters leave out', async () => {
-    expect((await failure('trace', 'f'.repeat(32), '--archive', archive)).message).toBe(`trace ${'f'.repeat(32)} not found in archive ${archive}`);
-    expect((await failure('trace', traceId(1), '--archive', archive, '--service', 'mailer')).message).toBe(`trace ${traceId(1)} not found in archive ${archive} among the traces that pass the filters`);
+    expect((await failure('trace', 'f'.repeat(32), '--archive', archive)).message).toBe(
+      `trace ${'f'.repeat(32)} not found in archive ${archive}`,
+    );
+    expect((await failure('trace', traceId(1), '--archive', archive, '--service', 'mailer')).message).toBe(
+      `trace ${traceId(1)} not found in archive ${archive} among the traces that pass the filters`,
+    );
   });
 
   it('two sources at once', async () => {
@@ -177,7 +222,13 @@ describe('--since / --until: a trace is in the window when its first span starts
     const rowsOf = (specs: Spec[]) => spanRows(request(specs) as unknown as OtlpExportRequest);
     // The helpers' times count from 2023-11-14T22:13:20Z; this span starts a minute ago.
     const recent = Date.now() - 1_700_000_000_000 - 60_000;
-    await writeSpanTable([{ partition: '2020-01-01', rows: rowsOf([{ trace: 50, id: 1, start: recent, end: recent + 1 }]) }, { partition: today, rows: rowsOf([{ trace: 51, id: 1, start: recent, end: recent + 1 }]) }], table);
+    await writeSpanTable(
+      [
+        { partition: '2020-01-01', rows: rowsOf([{ trace: 50, id: 1, start: recent, end: recent + 1 }]) },
+        { partition: today, rows: rowsOf([{ trace: 51, id: 1, start: recent, end: recent + 1 }]) },
+      ],
+      table,
+    );
     const all = (await json('traces', '--archive', table)) as TraceSummary[];
     const lastDay = (await json('traces', '--archive', table, '--since', '1d')) as TraceSummary[];
     expect(all.map((t) => t.traceId).sort()).toEqual([traceId(50), traceId(51)]);
@@ -195,13 +246,19 @@ describe('--since / --until: a trace is in the window when its first span starts
   it('ISO 8601 times, on files as on the archive', async () => {
     expect(await window('--since', '2023-11-14T22:13:21Z')).toEqual([...gets(0, 23), 40, 41]);
     expect(await window('--until', '2023-11-14T22:13:21.100Z')).toEqual([1, 2, ...gets(0, 10)]);
-    expect(await window('--since', '2023-11-14T22:13:21Z', '--until', '2023-11-14T23:13:21.100+01:00')).toEqual(gets(0, 10));
+    expect(await window('--since', '2023-11-14T22:13:21Z', '--until', '2023-11-14T23:13:21.100+01:00')).toEqual(
+      gets(0, 10),
+    );
     // Trace 1 starts at 22:13:19.970 (its init span), trace 2 at 22:13:20.200: the end is exclusive.
     expect(await window('--since', '2023-11-14 22:13:19.9', '--until', '2023-11-14T22:13:20.200')).toEqual([1]);
   });
 
   it('bad times exit 2', async () => {
-    for (const [flag, value] of [['--since', 'yesterday'], ['--until', '2023-13-45'], ['--since', '5 minutes']]) {
+    for (const [flag, value] of [
+      ['--since', 'yesterday'],
+      ['--until', '2023-13-45'],
+      ['--since', '5 minutes'],
+    ]) {
       const error = await failure('traces', '--dir', records, flag!, value!);
       expect(error.exitCode).toBe(2);
       expect(error.message).toMatch(new RegExp(`^${flag} ${value}: expected a duration ago`));

@@ -39,13 +39,24 @@ function trace(version: 1 | 2, i: number): Spec[] {
         text('faas.name', 'api'),
         text('cloud.region', 'eu-west-1'),
         // The canary logs to a group of its own.
-        ...(version === 2 ? [{ key: 'aws.log.group.names', value: { arrayValue: { values: [{ stringValue: '/custom/api-canary' }] } } }] : []),
+        ...(version === 2
+          ? [{ key: 'aws.log.group.names', value: { arrayValue: { values: [{ stringValue: '/custom/api-canary' }] } } }]
+          : []),
         text('tenant', i % 4 === 0 ? 'acme' : 'globex'),
         text('zone', zone),
       ],
       ...(failed ? { error: 'boom' } : {}),
     },
-    { trace: t, id: 2, parent: 1, name: 'DynamoDB.Query', start: start + 5, end: start + 5 + query, kind: CLIENT, attributes: [text('db.system', 'dynamodb')] },
+    {
+      trace: t,
+      id: 2,
+      parent: 1,
+      name: 'DynamoDB.Query',
+      start: start + 5,
+      end: start + 5 + query,
+      kind: CLIENT,
+      attributes: [text('db.system', 'dynamodb')],
+    },
   ];
 }
 
@@ -56,4 +67,9 @@ export const canary: Spec[][] = [
 ];
 
 /** The canary as ingest records under `records` and as the span table under `table`. */
-export const writeCanary = (records: string, table: string): Promise<void> => writeRequestsBothWays(canary.map((specs) => request(specs)), records, table);
+export const writeCanary = (records: string, table: string): Promise<void> =>
+  writeRequestsBothWays(
+    canary.map((specs) => request(specs)),
+    records,
+    table,
+  );

@@ -36,7 +36,13 @@ const runB: Spec[] = [
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-compare-'));
-  Object.assign(paths, { records: join(dir, 'records'), table: join(dir, 'table'), canaryRecords: join(dir, 'canary'), canaryTable: join(dir, 'canary-table'), pair: join(dir, 'pair') });
+  Object.assign(paths, {
+    records: join(dir, 'records'),
+    table: join(dir, 'table'),
+    canaryRecords: join(dir, 'canary'),
+    canaryTable: join(dir, 'canary-table'),
+    pair: join(dir, 'pair'),
+  });
   await writeBothWays(paths.records, paths.table);
   await writeCanary(paths.canaryRecords, paths.canaryTable);
   mkdirSync(paths.pair);
@@ -58,7 +64,9 @@ describe('hoptrace compare <a> <b>', () => {
     expect(c.a).toEqual({ traceId: traceId(500), durationMs: 100, spans: 4 });
     expect(c.b).toEqual({ traceId: traceId(501), durationMs: 180, spans: 5 });
     expect(c.matched).toBe(3);
-    expect(c.onlyInA).toEqual([{ service: 'api', name: 'send', path: ['POST /orders'], spanId: spanId(4), startMs: 60, durationMs: 5 }]);
+    expect(c.onlyInA).toEqual([
+      { service: 'api', name: 'send', path: ['POST /orders'], spanId: spanId(4), startMs: 60, durationMs: 5 },
+    ]);
     expect(c.onlyInB.map((s) => [s.service, s.name, s.path.join(' > '), s.spanId])).toEqual([
       ['inventory', 'query', 'POST /orders > GET stock > GET /stock', spanId(5)],
       ['inventory', 'query', 'POST /orders > GET stock > GET /stock', spanId(6)],
@@ -72,7 +80,7 @@ describe('hoptrace compare <a> <b>', () => {
 
   it('the text names each side, the spans in one only and the changes', async () => {
     const { out } = await hoptrace('compare', traceId(500), traceId(501), '--dir', paths.pair);
-    expect(out).toContain('3 span(s) matched by service, name and ancestors\' names; 3 of them took a different time');
+    expect(out).toContain("3 span(s) matched by service, name and ancestors' names; 3 of them took a different time");
     expect(out).toContain('only in a (1):\n  api: POST /orders › send  +60.0 ms  5.00 ms');
     expect(out).toMatch(/api: POST \/orders › GET stock +40\.0 ms +140\.0 ms +\+100\.0 ms +×3\.5/);
   });
@@ -87,7 +95,9 @@ describe('hoptrace compare <trace>: against the typical trace of its operation',
     // GET /x takes (i·7 mod 23) + 0.5 ms in trace 10 + i: the median (12th of 23) is 11.5 ms, trace 10 + 18.
     const c = (await both(paths.records, paths.table, 'compare', traceId(12))) as TraceComparison;
     expect(c.b.traceId).toBe(traceId(28));
-    expect(c.changed).toEqual([expect.objectContaining({ name: 'GET /x', aMs: 14.5, bMs: 11.5, deltaMs: -3, ratio: 0.793 })]);
+    expect(c.changed).toEqual([
+      expect.objectContaining({ name: 'GET /x', aMs: 14.5, bMs: 11.5, deltaMs: -3, ratio: 0.793 }),
+    ]);
     // Trace 28 is the typical one itself: the nearest other, 10.5 or 12.5 ms, ties to the lower id.
     const self = (await both(paths.records, paths.table, 'compare', traceId(28))) as TraceComparison;
     const byDuration = new Map(Array.from({ length: 23 }, (_, i) => [((i * 7) % 23) + 0.5, traceId(10 + i)]));
@@ -97,7 +107,10 @@ describe('hoptrace compare <trace>: against the typical trace of its operation',
   it('a trace whose operation has no other trace, and a trace without a root: clear errors', async () => {
     const alone = await failureOf(hoptrace('compare', traceId(2), '--dir', paths.records));
     expect(alone.message).toBe(`no other trace has the root worker: batch to compare trace ${traceId(2)} with`);
-    for (const source of [['--dir', paths.records], ['--archive', paths.table]]) {
+    for (const source of [
+      ['--dir', paths.records],
+      ['--archive', paths.table],
+    ]) {
       const rootless = await failureOf(hoptrace('compare', traceId(41), ...source));
       expect(rootless.message).toMatch(/^trace 0+29 has no root span/);
     }
@@ -106,7 +119,15 @@ describe('hoptrace compare <trace>: against the typical trace of its operation',
 
 describe('hoptrace compare --by: a canary against the release before it', () => {
   it('per operation p50, p95, p99 and error rate of each side and b - a, known answers', async () => {
-    const c = (await both(paths.canaryRecords, paths.canaryTable, 'compare', '--by', 'faas.version', '1', '2')) as SideComparison;
+    const c = (await both(
+      paths.canaryRecords,
+      paths.canaryTable,
+      'compare',
+      '--by',
+      'faas.version',
+      '1',
+      '2',
+    )) as SideComparison;
     expect(c.a).toEqual({ value: '1', traces: 40 });
     expect(c.b).toEqual({ value: '2', traces: 40 });
     expect(c.operations).toEqual([
@@ -129,8 +150,23 @@ describe('hoptrace compare --by: a canary against the release before it', () => 
   });
 
   it("the attributes over-represented in each side's slow and failed traces, by lift, with counts", async () => {
-    const c = (await both(paths.canaryRecords, paths.canaryTable, 'compare', '--by', 'faas.version', '1', '2')) as SideComparison;
-    const lift = (attribute: string, count: number, of: number, overallCount: number, lift: number) => ({ attribute, count, of, overallCount, overallOf: 40, lift });
+    const c = (await both(
+      paths.canaryRecords,
+      paths.canaryTable,
+      'compare',
+      '--by',
+      'faas.version',
+      '1',
+      '2',
+    )) as SideComparison;
+    const lift = (attribute: string, count: number, of: number, overallCount: number, lift: number) => ({
+      attribute,
+      count,
+      of,
+      overallCount,
+      overallOf: 40,
+      lift,
+    });
     expect(c.overRepresented).toEqual({
       a: { slow: [lift('tenant=globex', 2, 2, 30, 1.333)], failed: [] },
       b: {
@@ -143,7 +179,9 @@ describe('hoptrace compare --by: a canary against the release before it', () => 
   it('text: both sides, the deltas and the lifts', async () => {
     const { out } = await hoptrace('compare', '--by', 'faas.version', '1', '2', '--dir', paths.canaryRecords);
     expect(out).toContain('a: faas.version = 1 (40 traces)   b: faas.version = 2 (40 traces)');
-    expect(out).toMatch(/api +GET \/items +40 +40 +119\.0 ms +340\.0 ms +137\.0 ms +520\.0 ms +\+383\.0 ms +139\.0 ms +540\.0 ms +2\.50% +7\.50% +\+5\.00 pt/);
+    expect(out).toMatch(
+      /api +GET \/items +40 +40 +119\.0 ms +340\.0 ms +137\.0 ms +520\.0 ms +\+383\.0 ms +139\.0 ms +540\.0 ms +2\.50% +7\.50% +\+5\.00 pt/,
+    );
     expect(out).toContain('zone=z1  on 2 of 2 slow, 3 of 40 in all  lift ×13.333');
   });
 
@@ -155,7 +193,11 @@ describe('hoptrace compare --by: a canary against the release before it', () => 
 
 describe('hoptrace stats --by', () => {
   it('every figure split by the value: each group is the stats of its traces, as --query selects them', async () => {
-    const split = (await both(paths.canaryRecords, paths.canaryTable, 'stats', '--by', 'faas.version')) as { by: string; groups: Record<string, Stats>; without: number };
+    const split = (await both(paths.canaryRecords, paths.canaryTable, 'stats', '--by', 'faas.version')) as {
+      by: string;
+      groups: Record<string, Stats>;
+      without: number;
+    };
     expect(split.by).toBe('faas.version');
     expect(Object.keys(split.groups)).toEqual(['1', '2']);
     expect(split.without).toBe(1);
@@ -163,13 +205,30 @@ describe('hoptrace stats --by', () => {
       const alone = await json('stats', '--query', `{ .faas.version = "${value}" }`, '--dir', paths.canaryRecords);
       expect(split.groups[value]).toEqual(alone);
     }
-    expect(split.groups['2']!.operations.find((o) => o.name === 'GET /items')).toMatchObject({ count: 40, errors: 3, p50Ms: 340, failedTraceIds: [traceId(canaryTrace(2, 12)), traceId(canaryTrace(2, 8)), traceId(canaryTrace(2, 4))] });
+    expect(split.groups['2']!.operations.find((o) => o.name === 'GET /items')).toMatchObject({
+      count: 40,
+      errors: 3,
+      p50Ms: 340,
+      failedTraceIds: [traceId(canaryTrace(2, 12)), traceId(canaryTrace(2, 8)), traceId(canaryTrace(2, 4))],
+    });
   });
 
   it('values in order, numbers within them as numbers', async () => {
     expect(['10', '9', 'v10', 'v9', '1.10', '1.9'].sort(byValue)).toEqual(['1.9', '1.10', '9', '10', 'v9', 'v10']);
-    const split = (await both(paths.canaryRecords, paths.canaryTable, 'stats', '--by', 'faas.invocation_id', '--query', '{ .zone = "z1" }')) as { groups: Record<string, Stats> };
-    expect(Object.keys(split.groups)).toEqual([`req-${canaryTrace(2, 0)}`, `req-${canaryTrace(2, 38)}`, `req-${canaryTrace(2, 39)}`]);
+    const split = (await both(
+      paths.canaryRecords,
+      paths.canaryTable,
+      'stats',
+      '--by',
+      'faas.invocation_id',
+      '--query',
+      '{ .zone = "z1" }',
+    )) as { groups: Record<string, Stats> };
+    expect(Object.keys(split.groups)).toEqual([
+      `req-${canaryTrace(2, 0)}`,
+      `req-${canaryTrace(2, 38)}`,
+      `req-${canaryTrace(2, 39)}`,
+    ]);
   });
 
   it('with a filter, on the archive as on files', async () => {
@@ -206,9 +265,17 @@ describe('compare and --by: bad input exits 2', () => {
 
   it('an unknown trace id: a clear error naming it, on files and on the archive', async () => {
     const unknown = 'f'.repeat(32);
-    expect((await failureOf(hoptrace('compare', traceId(1), unknown, '--dir', paths.records))).message).toMatch(new RegExp(`^trace ${unknown} not found in `));
-    expect((await failureOf(hoptrace('compare', unknown, traceId(1), '--archive', paths.table))).message).toBe(`trace ${unknown} not found in archive ${paths.table}`);
-    expect((await failureOf(hoptrace('compare', unknown, '--dir', paths.records))).message).toMatch(new RegExp(`^trace ${unknown} not found in `));
-    expect((await failureOf(hoptrace('compare', unknown, '--archive', paths.table))).message).toBe(`trace ${unknown} not found in archive ${paths.table}`);
+    expect((await failureOf(hoptrace('compare', traceId(1), unknown, '--dir', paths.records))).message).toMatch(
+      new RegExp(`^trace ${unknown} not found in `),
+    );
+    expect((await failureOf(hoptrace('compare', unknown, traceId(1), '--archive', paths.table))).message).toBe(
+      `trace ${unknown} not found in archive ${paths.table}`,
+    );
+    expect((await failureOf(hoptrace('compare', unknown, '--dir', paths.records))).message).toMatch(
+      new RegExp(`^trace ${unknown} not found in `),
+    );
+    expect((await failureOf(hoptrace('compare', unknown, '--archive', paths.table))).message).toBe(
+      `trace ${unknown} not found in archive ${paths.table}`,
+    );
   });
 });

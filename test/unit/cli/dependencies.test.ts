@@ -17,26 +17,121 @@ const CLIENT = 3;
 const PRODUCER = 4;
 const INTERNAL = 1;
 const str = (key: string, value: string) => ({ key, value: { stringValue: value } });
-const tables = (...names: string[]) => ({ key: 'aws.dynamodb.table_names', value: { arrayValue: { values: names.map((n) => ({ stringValue: n })) } } });
+const tables = (...names: string[]) => ({
+  key: 'aws.dynamodb.table_names',
+  value: { arrayValue: { values: names.map((n) => ({ stringValue: n })) } },
+});
 
 const checkout: Spec[] = [
   { trace: 60, id: 1, name: 'POST /orders', start: 0, end: 200, kind: SERVER },
-  { trace: 60, id: 2, parent: 1, name: 'DynamoDB.PutItem', start: 5, end: 25, kind: CLIENT, attributes: [str('rpc.service', 'DynamoDB'), tables('orders')] },
-  { trace: 60, id: 3, parent: 1, name: 'query', start: 26, end: 30, kind: CLIENT, attributes: [str('db.system', 'postgresql'), str('db.name', 'shop')] },
-  { trace: 60, id: 4, parent: 1, name: 'send orders-queue', start: 31, end: 35, kind: PRODUCER, attributes: [str('messaging.system', 'aws_sqs'), str('messaging.destination.name', 'orders-queue')] },
-  { trace: 60, id: 5, parent: 1, name: 'publish events', start: 36, end: 40, kind: PRODUCER, attributes: [str('messaging.system', 'aws_sns'), str('messaging.destination.name', 'events')] },
-  { trace: 60, id: 6, parent: 1, name: 'S3.PutObject', start: 41, end: 60, kind: CLIENT, attributes: [str('rpc.service', 'S3'), str('aws.s3.bucket', 'invoices')] },
-  { trace: 60, id: 7, parent: 1, name: 'Lambda.Invoke', start: 61, end: 70, kind: CLIENT, attributes: [str('rpc.service', 'Lambda')] },
-  { trace: 60, id: 8, parent: 1, name: 'POST', start: 71, end: 150, kind: CLIENT, error: 'card_declined', attributes: [str('server.address', 'api.stripe.com')] },
+  {
+    trace: 60,
+    id: 2,
+    parent: 1,
+    name: 'DynamoDB.PutItem',
+    start: 5,
+    end: 25,
+    kind: CLIENT,
+    attributes: [str('rpc.service', 'DynamoDB'), tables('orders')],
+  },
+  {
+    trace: 60,
+    id: 3,
+    parent: 1,
+    name: 'query',
+    start: 26,
+    end: 30,
+    kind: CLIENT,
+    attributes: [str('db.system', 'postgresql'), str('db.name', 'shop')],
+  },
+  {
+    trace: 60,
+    id: 4,
+    parent: 1,
+    name: 'send orders-queue',
+    start: 31,
+    end: 35,
+    kind: PRODUCER,
+    attributes: [str('messaging.system', 'aws_sqs'), str('messaging.destination.name', 'orders-queue')],
+  },
+  {
+    trace: 60,
+    id: 5,
+    parent: 1,
+    name: 'publish events',
+    start: 36,
+    end: 40,
+    kind: PRODUCER,
+    attributes: [str('messaging.system', 'aws_sns'), str('messaging.destination.name', 'events')],
+  },
+  {
+    trace: 60,
+    id: 6,
+    parent: 1,
+    name: 'S3.PutObject',
+    start: 41,
+    end: 60,
+    kind: CLIENT,
+    attributes: [str('rpc.service', 'S3'), str('aws.s3.bucket', 'invoices')],
+  },
+  {
+    trace: 60,
+    id: 7,
+    parent: 1,
+    name: 'Lambda.Invoke',
+    start: 61,
+    end: 70,
+    kind: CLIENT,
+    attributes: [str('rpc.service', 'Lambda')],
+  },
+  {
+    trace: 60,
+    id: 8,
+    parent: 1,
+    name: 'POST',
+    start: 71,
+    end: 150,
+    kind: CLIENT,
+    error: 'card_declined',
+    attributes: [str('server.address', 'api.stripe.com')],
+  },
   // A call a traced service answers is an edge to that service, not a dependency.
-  { trace: 60, id: 9, parent: 1, name: 'GET inventory', start: 151, end: 190, kind: CLIENT, attributes: [str('server.address', 'inventory.internal')] },
+  {
+    trace: 60,
+    id: 9,
+    parent: 1,
+    name: 'GET inventory',
+    start: 151,
+    end: 190,
+    kind: CLIENT,
+    attributes: [str('server.address', 'inventory.internal')],
+  },
   { trace: 60, id: 10, parent: 9, service: 'inventory', name: 'GET /stock', start: 152, end: 189, kind: SERVER },
   // Not a caller: an internal span's attributes name nothing it calls.
-  { trace: 60, id: 11, parent: 1, name: 'cache', start: 191, end: 192, kind: INTERNAL, attributes: [str('db.system', 'redis')] },
+  {
+    trace: 60,
+    id: 11,
+    parent: 1,
+    name: 'cache',
+    start: 191,
+    end: 192,
+    kind: INTERNAL,
+    attributes: [str('db.system', 'redis')],
+  },
 ];
 const worker: Spec[] = [
   { trace: 61, id: 1, service: 'worker', name: 'process', start: 300, end: 400, kind: SERVER },
-  { trace: 61, id: 2, parent: 1, service: 'worker', name: 'DynamoDB.UpdateItem', start: 310, end: 340, kind: CLIENT, attributes: [str('rpc.service', 'DynamoDB'), tables('orders', 'audit')] },
+  {
+    trace: 61,
+    id: 2,
+    parent: 1,
+    service: 'worker',
+    name: 'DynamoDB.UpdateItem',
+    start: 310,
+    end: 340,
+    kind: CLIENT,
+    attributes: [str('rpc.service', 'DynamoDB'), tables('orders', 'audit')],
+  },
 ];
 
 let dir: string;
@@ -56,32 +151,35 @@ describe('map --json: dependencies as nodes', () => {
   it.each([
     ['records', () => ['--dir', records]],
     ['the archive (DuckDB)', () => ['--archive', archive]],
-  ])('from %s: a node per table, queue, topic, bucket, AWS service and host, with edges from their callers', async (_name, source) => {
-    const map = (await json('map', ...source())) as ServiceMap;
-    expect(map.nodes.map((n) => [n.service, n.kind, n.name, n.count, n.errors, n.p95Ms])).toEqual([
-      ['api', 'service', 'api', 1, 0, 200],
-      ['aws:Lambda', 'aws', 'Lambda', 1, 0, 9],
-      ['bucket:invoices', 'bucket', 'invoices', 1, 0, 19],
-      ['database:orders', 'database', 'orders', 2, 0, 30],
-      ['database:shop', 'database', 'shop', 1, 0, 4],
-      ['external:api.stripe.com', 'external', 'api.stripe.com', 1, 1, 79],
-      ['inventory', 'service', 'inventory', 1, 0, 37],
-      ['queue:orders-queue', 'queue', 'orders-queue', 1, 0, 4],
-      ['topic:events', 'topic', 'events', 1, 0, 4],
-      ['worker', 'service', 'worker', 1, 0, 100],
-    ]);
-    expect(map.edges.map((e) => `${e.from}>${e.to}:${e.kind}:${e.count}`)).toEqual([
-      'api>aws:Lambda:sync:1',
-      'api>bucket:invoices:sync:1',
-      'api>database:orders:sync:1',
-      'api>database:shop:sync:1',
-      'api>external:api.stripe.com:sync:1',
-      'api>inventory:sync:1',
-      'api>queue:orders-queue:async:1',
-      'api>topic:events:async:1',
-      'worker>database:orders:sync:1',
-    ]);
-  });
+  ])(
+    'from %s: a node per table, queue, topic, bucket, AWS service and host, with edges from their callers',
+    async (_name, source) => {
+      const map = (await json('map', ...source())) as ServiceMap;
+      expect(map.nodes.map((n) => [n.service, n.kind, n.name, n.count, n.errors, n.p95Ms])).toEqual([
+        ['api', 'service', 'api', 1, 0, 200],
+        ['aws:Lambda', 'aws', 'Lambda', 1, 0, 9],
+        ['bucket:invoices', 'bucket', 'invoices', 1, 0, 19],
+        ['database:orders', 'database', 'orders', 2, 0, 30],
+        ['database:shop', 'database', 'shop', 1, 0, 4],
+        ['external:api.stripe.com', 'external', 'api.stripe.com', 1, 1, 79],
+        ['inventory', 'service', 'inventory', 1, 0, 37],
+        ['queue:orders-queue', 'queue', 'orders-queue', 1, 0, 4],
+        ['topic:events', 'topic', 'events', 1, 0, 4],
+        ['worker', 'service', 'worker', 1, 0, 100],
+      ]);
+      expect(map.edges.map((e) => `${e.from}>${e.to}:${e.kind}:${e.count}`)).toEqual([
+        'api>aws:Lambda:sync:1',
+        'api>bucket:invoices:sync:1',
+        'api>database:orders:sync:1',
+        'api>database:shop:sync:1',
+        'api>external:api.stripe.com:sync:1',
+        'api>inventory:sync:1',
+        'api>queue:orders-queue:async:1',
+        'api>topic:events:async:1',
+        'worker>database:orders:sync:1',
+      ]);
+    },
+  );
 
   it('the same answer from both', async () => {
     expect(await json('map', '--archive', archive)).toEqual(await json('map', '--dir', records));
@@ -93,8 +191,13 @@ describe('the spans read: dependencies', () => {
     const store = new SpanStore();
     store.add(request(checkout) as unknown as OtlpExportRequest);
     store.add(request(worker) as unknown as OtlpExportRequest);
-    const calls = [...store.traces.values()].flatMap((spans) => [...spans.values()]).filter((s) => s.dependency?.name === 'orders');
-    expect(calls.map((s) => s.dependency)).toEqual([{ kind: 'database', name: 'orders' }, { kind: 'database', name: 'orders' }]);
+    const calls = [...store.traces.values()]
+      .flatMap((spans) => [...spans.values()])
+      .filter((s) => s.dependency?.name === 'orders');
+    expect(calls.map((s) => s.dependency)).toEqual([
+      { kind: 'database', name: 'orders' },
+      { kind: 'database', name: 'orders' },
+    ]);
     expect(calls[0]!.dependency).toBe(calls[1]!.dependency);
   });
 });
@@ -104,12 +207,59 @@ describe('map --json: failures by class', () => {
   const payment: Spec[] = [
     { trace: 70, id: 1, name: 'POST /pay', start: 0, end: 100, kind: SERVER },
     {
-      trace: 70, id: 2, parent: 1, name: 'DynamoDB.PutItem', start: 5, end: 15, kind: CLIENT, error: '', attributes: [str('rpc.service', 'DynamoDB'), tables('ledger')],
-      events: [{ at: 14, name: 'exception', attributes: [str('exception.type', 'ProvisionedThroughputExceededException'), str('exception.message', 'Rate of requests exceeds the allowed throughput')] }],
+      trace: 70,
+      id: 2,
+      parent: 1,
+      name: 'DynamoDB.PutItem',
+      start: 5,
+      end: 15,
+      kind: CLIENT,
+      error: '',
+      attributes: [str('rpc.service', 'DynamoDB'), tables('ledger')],
+      events: [
+        {
+          at: 14,
+          name: 'exception',
+          attributes: [
+            str('exception.type', 'ProvisionedThroughputExceededException'),
+            str('exception.message', 'Rate of requests exceeds the allowed throughput'),
+          ],
+        },
+      ],
     },
-    { trace: 70, id: 3, parent: 1, name: 'POST', start: 20, end: 40, kind: CLIENT, error: 'Service Unavailable', attributes: [str('server.address', 'api.bank.com'), num('http.response.status_code', 503)] },
-    { trace: 70, id: 4, parent: 1, name: 'GET inventory', start: 50, end: 90, kind: CLIENT, attributes: [str('server.address', 'inventory.internal')] },
-    { trace: 70, id: 5, parent: 4, service: 'inventory', name: 'GET /stock', start: 51, end: 89, kind: SERVER, error: 'no such item', attributes: [num('http.status_code', 404)] },
+    {
+      trace: 70,
+      id: 3,
+      parent: 1,
+      name: 'POST',
+      start: 20,
+      end: 40,
+      kind: CLIENT,
+      error: 'Service Unavailable',
+      attributes: [str('server.address', 'api.bank.com'), num('http.response.status_code', 503)],
+    },
+    {
+      trace: 70,
+      id: 4,
+      parent: 1,
+      name: 'GET inventory',
+      start: 50,
+      end: 90,
+      kind: CLIENT,
+      attributes: [str('server.address', 'inventory.internal')],
+    },
+    {
+      trace: 70,
+      id: 5,
+      parent: 4,
+      service: 'inventory',
+      name: 'GET /stock',
+      start: 51,
+      end: 89,
+      kind: SERVER,
+      error: 'no such item',
+      attributes: [num('http.status_code', 404)],
+    },
   ];
   let failuresDir: string;
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { Progress } from '../../../cli/src/progress';
 import type { ReadCounts } from '../../../cli/src/read/span-store';
 
-const counts = (spans: number): ReadCounts => ({ records: spans / 10, spans, duplicates: 0, skippedRecords: 0, skippedSpans: 0 });
+const counts = (spans: number): ReadCounts => ({
+  records: spans / 10,
+  spans,
+  duplicates: 0,
+  skippedRecords: 0,
+  skippedSpans: 0,
+});
 
 function terminal(isTTY: boolean) {
   const written: string[] = [];

@@ -16,15 +16,17 @@ function record(provisional: boolean): StoredRecord {
     attributes: provisional ? [{ key: 'hoptrace.provisional', value: { boolValue: true } }] : [],
     status: provisional ? { code: 2, message: 'timed out' } : { code: 0 },
   };
-  const body = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'hoptrace' }, spans: [span] }] }] };
+  const body = {
+    resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 'hoptrace' }, spans: [span] }] }],
+  };
   return { shardId: 's', partitionKey: TRACE, data: gzipSync(JSON.stringify(body)) };
 }
 
-describe('the read side, on the timeout guard\'s provisional copies', () => {
+describe("the read side, on the timeout guard's provisional copies", () => {
   it.each([
     ['after', [record(true), record(false)]],
     ['before', [record(false), record(true)]],
-  ])('keeps a span\'s real end over the provisional copy that arrived %s it', async (_order, records) => {
+  ])("keeps a span's real end over the provisional copy that arrived %s it", async (_order, records) => {
     const spans = await spansFromRecords(records);
     expect(spans).toHaveLength(1);
     expect(spans[0]!.status).toBe('unset');

@@ -27,7 +27,9 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const span = (over: Partial<SpanFacts> & { attributes?: Record<string, unknown>; resource?: Record<string, unknown> } = {}): SpanFacts => {
+const span = (
+  over: Partial<SpanFacts> & { attributes?: Record<string, unknown>; resource?: Record<string, unknown> } = {},
+): SpanFacts => {
   const { attributes = {}, resource = {}, ...facts } = over;
   return {
     name: 'GET /orders',
@@ -76,7 +78,9 @@ describe('the query parser', () => {
   it('a query that does not parse exits 2 and points at the column', async () => {
     const error = await failureOf(hoptrace('traces', '--dir', records, '--query', '{ name = }'));
     expect(error.exitCode).toBe(2);
-    expect(error.message).toBe('--query does not parse at column 10: expected a value: a "quoted string", a number, a duration (250ms), true/false, a status or a kind, found "}"\n  { name = }\n           ^');
+    expect(error.message).toBe(
+      '--query does not parse at column 10: expected a value: a "quoted string", a number, a duration (250ms), true/false, a status or a kind, found "}"\n  { name = }\n           ^',
+    );
   });
 
   it('numbers spansets in text order, and reads nested && || with parentheses', () => {
@@ -103,7 +107,10 @@ describe('the evaluator', () => {
   });
 
   it('attributes: span first, then resource for ".x"; numbers from text too; a missing one satisfies nothing, not even !=', () => {
-    const s = span({ attributes: { 'http.status_code': 503, retry: '2', ok: true }, resource: { 'cloud.region': 'eu-west-1', 'http.status_code': 200 } });
+    const s = span({
+      attributes: { 'http.status_code': 503, retry: '2', ok: true },
+      resource: { 'cloud.region': 'eu-west-1', 'http.status_code': 200 },
+    });
     expect(holds(condition('{ span.http.status_code >= 500 }'), s)).toBe(true);
     expect(holds(condition('{ .http.status_code = 503 }'), s)).toBe(true);
     expect(holds(condition('{ resource.http.status_code = 200 }'), s)).toBe(true);
@@ -128,11 +135,13 @@ const SOURCES: Sources[] = [
   ['the archive (DuckDB)', '--archive'],
 ];
 const where = (flag: string): string => (flag === '--dir' ? records : flag === '--file' ? lines : archive);
-const ids = (out: unknown): number[] => (out as TraceSummary[]).map((t) => parseInt(t.traceId, 16)).sort((a, b) => a - b);
+const ids = (out: unknown): number[] =>
+  (out as TraceSummary[]).map((t) => parseInt(t.traceId, 16)).sort((a, b) => a - b);
 const gets = Array.from({ length: 23 }, (_, i) => 10 + i);
 
 describe.each(SOURCES)('--query on %s', (_name, flag) => {
-  const traces = async (...argv: string[]): Promise<number[]> => ids(await json('traces', '--limit', '1000', flag, where(flag), ...argv));
+  const traces = async (...argv: string[]): Promise<number[]> =>
+    ids(await json('traces', '--limit', '1000', flag, where(flag), ...argv));
 
   it.each([
     ['{ resource.service.name = "inventory" && status = error }', [1]],
@@ -157,24 +166,34 @@ describe.each(SOURCES)('--query on %s', (_name, flag) => {
   it('the old flags are one spanset: --service inventory --name query --min-duration 38ms asks for one span', async () => {
     expect(await traces('--service', 'inventory', '--name', 'query', '--min-duration', '38ms')).toEqual([]);
     expect(await traces('--service', 'inventory', '--name', 'query', '--min-duration', '32ms')).toEqual([1]);
-    expect(await traces('--service', 'api', '--errors', '--query', '{ name = "GET /x" }')).toEqual([10, 15, 20, 25, 30]);
+    expect(await traces('--service', 'api', '--errors', '--query', '{ name = "GET /x" }')).toEqual([
+      10, 15, 20, 25, 30,
+    ]);
   });
 
   it('stats and map count the traces the query selects', async () => {
-    const stats = (await json('stats', flag, where(flag), '--query', '{ kind = consumer }')) as { traces: { count: number } };
+    const stats = (await json('stats', flag, where(flag), '--query', '{ kind = consumer }')) as {
+      traces: { count: number };
+    };
     expect(stats.traces.count).toBe(2);
   });
 });
 
 describe('--query: the same answers from every source', () => {
   it.each(['stats', 'map'])('%s', async (command) => {
-    const answers = await Promise.all(SOURCES.map(([, flag]) => json(command, flag, where(flag), '--query', '{ duration > 30ms } && { .faas.coldstart = true }')));
+    const answers = await Promise.all(
+      SOURCES.map(([, flag]) =>
+        json(command, flag, where(flag), '--query', '{ duration > 30ms } && { .faas.coldstart = true }'),
+      ),
+    );
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
   });
 
   it('trace <id> on the archive applies the query in process to the trace read alone', async () => {
-    expect((await json('trace', traceId(1), '--archive', archive, '--query', '{ status = error }')) as { traceId: string }).toMatchObject({ traceId: traceId(1) });
+    expect(
+      (await json('trace', traceId(1), '--archive', archive, '--query', '{ status = error }')) as { traceId: string },
+    ).toMatchObject({ traceId: traceId(1) });
     const error = await failureOf(hoptrace('trace', traceId(2), '--archive', archive, '--query', '{ status = error }'));
     expect(error.message).toMatch(/not found .* among the traces that pass the filters/);
   });

@@ -13,7 +13,15 @@ import { request, type Spec } from './traces';
 // `stats --json`'s timeline: per operation and bucket, requests, errors and p95, from records
 // and from the archive alike. The helpers' times count from 2023-11-14T22:13:20Z.
 
-const at = (trace: number, seconds: number, ms: number, error = false): Spec => ({ trace, id: 1, name: 'GET /x', start: seconds * 1000, end: seconds * 1000 + ms, kind: 2, ...(error ? { error: 'boom' } : {}) });
+const at = (trace: number, seconds: number, ms: number, error = false): Spec => ({
+  trace,
+  id: 1,
+  name: 'GET /x',
+  start: seconds * 1000,
+  end: seconds * 1000 + ms,
+  kind: 2,
+  ...(error ? { error: 'boom' } : {}),
+});
 const specs = [at(1, 0, 10), at(2, 30, 40, true), at(3, 65, 5), at(4, 125, 7)];
 
 let dir: string;
@@ -27,15 +35,25 @@ beforeAll(async () => {
   mkdirSync(records);
   const requests = specs.map((s) => request([s]));
   requests.forEach((req, i) => writeFileSync(join(records, `${i}.gz`), gzipSync(JSON.stringify(req))));
-  await writeSpanTable(requests.map((req) => {
-    const rows = spanRows(req as unknown as OtlpExportRequest);
-    return { partition: partitionOf(rows), rows };
-  }), archive);
+  await writeSpanTable(
+    requests.map((req) => {
+      const rows = spanRows(req as unknown as OtlpExportRequest);
+      return { partition: partitionOf(rows), rows };
+    }),
+    archive,
+  );
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const row = (start: string, count: number, errors: number, p95Ms: number) => ({ start, service: 'api', name: 'GET /x', count, errors, p95Ms });
+const row = (start: string, count: number, errors: number, p95Ms: number) => ({
+  start,
+  service: 'api',
+  name: 'GET /x',
+  count,
+  errors,
+  p95Ms,
+});
 
 describe.each([
   ['records', () => ['--dir', records]],
@@ -43,7 +61,11 @@ describe.each([
 ])('stats --json timeline from %s', (_name, source) => {
   it('--bucket 1m: minutes aligned to the clock', async () => {
     const stats = (await json('stats', '--bucket', '1m', ...source())) as Stats;
-    expect(stats.timeline).toEqual([row('2023-11-14T22:13:00.000Z', 2, 1, 40), row('2023-11-14T22:14:00.000Z', 1, 0, 5), row('2023-11-14T22:15:00.000Z', 1, 0, 7)]);
+    expect(stats.timeline).toEqual([
+      row('2023-11-14T22:13:00.000Z', 2, 1, 40),
+      row('2023-11-14T22:14:00.000Z', 1, 0, 5),
+      row('2023-11-14T22:15:00.000Z', 1, 0, 7),
+    ]);
   });
 
   it('without --bucket: the smallest step giving at most 60 buckets over the spans (125 s: 5 s)', async () => {
@@ -59,5 +81,8 @@ describe.each([
 
 it('a bad --bucket exits 2', async () => {
   const error = await failureOf(hoptrace('stats', '--bucket', 'often', '--dir', '.'));
-  expect([error.exitCode, error.message]).toEqual([2, '--bucket often: expected a number and a unit (ms, s, m, h, d), e.g. 250ms or 1h']);
+  expect([error.exitCode, error.message]).toEqual([
+    2,
+    '--bucket often: expected a number and a unit (ms, s, m, h, d), e.g. 250ms or 1h',
+  ]);
 });

@@ -31,7 +31,11 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-type Reading = TraceDetail & { hiddenSpans: number; breakdown: ReturnType<typeof breakdownOf>; logs: ReturnType<typeof logsQueries> };
+type Reading = TraceDetail & {
+  hiddenSpans: number;
+  breakdown: ReturnType<typeof breakdownOf>;
+  logs: ReturnType<typeof logsQueries>;
+};
 
 const span = (id: number, startMs: number, durationMs: number, extra: Partial<TraceSpan> = {}): TraceSpan => ({
   spanId: spanId(id),
@@ -74,8 +78,20 @@ describe('breakdown: count, total and self time per service and operation', () =
     const archive = (await json('trace', traceId(1), '--archive', table)) as Reading;
     expect(archive.breakdown).toEqual(files.breakdown);
     // POST /orders 100.25 ms, its children GET stock (5-45) and send (50-55) inside it.
-    expect(files.breakdown.find((r) => r.name === 'POST /orders')).toEqual({ service: 'api', name: 'POST /orders', count: 1, totalMs: 100.25, selfMs: 55.25 });
-    expect(files.breakdown.find((r) => r.name === 'GET /stock')).toEqual({ service: 'inventory', name: 'GET /stock', count: 1, totalMs: 38.5, selfMs: 6.5 });
+    expect(files.breakdown.find((r) => r.name === 'POST /orders')).toEqual({
+      service: 'api',
+      name: 'POST /orders',
+      count: 1,
+      totalMs: 100.25,
+      selfMs: 55.25,
+    });
+    expect(files.breakdown.find((r) => r.name === 'GET /stock')).toEqual({
+      service: 'inventory',
+      name: 'GET /stock',
+      count: 1,
+      totalMs: 38.5,
+      selfMs: 6.5,
+    });
   });
 });
 
@@ -86,7 +102,15 @@ describe('trace <id> --critical, --errors, --depth', () => {
     const reading = (await json('trace', traceId(1), '--critical', '--dir', records)) as Reading;
     const whole = (await json('trace', traceId(1), '--dir', records)) as Reading;
     expect(names(reading)).toEqual(whole.spans.filter((s) => s.critical).map((s) => s.name));
-    expect(names(reading)).toEqual(['init', 'POST /orders', 'GET stock', 'GET /stock', 'query', 'send', 'process order']);
+    expect(names(reading)).toEqual([
+      'init',
+      'POST /orders',
+      'GET stock',
+      'GET /stock',
+      'query',
+      'send',
+      'process order',
+    ]);
     expect(reading.hiddenSpans).toBe(1);
     // The breakdown stays the whole trace's.
     expect(reading.breakdown).toEqual(whole.breakdown);
@@ -134,7 +158,10 @@ describe('trace <id> --critical, --errors, --depth', () => {
   });
 
   it('--critical and --depth on another command exit 2', async () => {
-    for (const argv of [['stats', '--critical'], ['traces', '--depth', '2']]) {
+    for (const argv of [
+      ['stats', '--critical'],
+      ['traces', '--depth', '2'],
+    ]) {
       const error = await failureOf(hoptrace(...argv, '--dir', records));
       expect(error.message).toBe('--critical and --depth go with trace <id>');
       expect(error.exitCode).toBe(2);
@@ -144,14 +171,22 @@ describe('trace <id> --critical, --errors, --depth', () => {
 
 describe('Logs Insights links', () => {
   it('the console URL in its query-detail notation, escaped twice', () => {
-    expect(insightsUrl('eu-west-1', ['/aws/lambda/api'], 'fields @message', '2026-01-01T00:00:00.000Z', '2026-01-01T00:10:00.000Z')).toBe(
+    expect(
+      insightsUrl(
+        'eu-west-1',
+        ['/aws/lambda/api'],
+        'fields @message',
+        '2026-01-01T00:00:00.000Z',
+        '2026-01-01T00:10:00.000Z',
+      ),
+    ).toBe(
       'https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:logs-insights$3FqueryDetail$3D' +
         '$257E$2528end$257E$25272026-01-01T00*3A10*3A00.000Z$257Estart$257E$25272026-01-01T00*3A00*3A00.000Z' +
         '$257EtimeType$257E$2527ABSOLUTE$257Etz$257E$2527UTC$257EeditorString$257E$2527fields*20*40message' +
         '$257Esource$257E$2528$257E$2527*2Faws*2Flambda*2Fapi$2529$2529',
     );
     // The marks the notation uses as structure are escaped inside values too.
-    expect(insightsUrl('us-east-1', ["g'(~)"], "a'b", 'x', 'y')).toContain("$2527a*27b$257E");
+    expect(insightsUrl('us-east-1', ["g'(~)"], "a'b", 'x', 'y')).toContain('$2527a*27b$257E');
   });
 
   it('per region over the functions crossed, and per invocation; the log group from aws.log.group.names when the span says', () => {
@@ -161,22 +196,58 @@ describe('Logs Insights links', () => {
       startTime: '2026-12-01T10:00:00.000Z',
       orphans: [],
       spans: [
-        span(1, 0, 200, { attributes: { 'faas.invocation_id': 'req-1', 'faas.name': 'api' }, resource: { 'cloud.region': 'eu-west-1' } }),
+        span(1, 0, 200, {
+          attributes: { 'faas.invocation_id': 'req-1', 'faas.name': 'api' },
+          resource: { 'cloud.region': 'eu-west-1' },
+        }),
         span(2, 10, 50, { parentSpanId: spanId(1), resource: { 'faas.name': 'api', 'cloud.region': 'eu-west-1' } }),
-        span(3, 20, 100, { parentSpanId: spanId(2), service: 'inventory', attributes: { 'faas.invocation_id': 'req-2', 'cloud.region': 'eu-west-1' }, resource: { 'aws.log.group.names': ['/custom/inventory'] } }),
+        span(3, 20, 100, {
+          parentSpanId: spanId(2),
+          service: 'inventory',
+          attributes: { 'faas.invocation_id': 'req-2', 'cloud.region': 'eu-west-1' },
+          resource: { 'aws.log.group.names': ['/custom/inventory'] },
+        }),
         span(4, 30, 10, { parentSpanId: spanId(3), service: 'mailer', attributes: { 'faas.name': 'mailer' } }),
         span(5, 40, 10, { parentSpanId: spanId(3), service: 'db' }),
       ],
     };
     const logs = logsQueries(detail);
     expect(logs.map((q) => [q.scope, q.region, q.logGroups, q.invocationId, q.start, q.end, q.url === null])).toEqual([
-      ['trace', 'eu-west-1', ['/aws/lambda/api', '/custom/inventory'], undefined, '2026-12-01T09:59:00.000Z', '2026-12-01T10:05:01.000Z', false],
+      [
+        'trace',
+        'eu-west-1',
+        ['/aws/lambda/api', '/custom/inventory'],
+        undefined,
+        '2026-12-01T09:59:00.000Z',
+        '2026-12-01T10:05:01.000Z',
+        false,
+      ],
       ['trace', null, ['/aws/lambda/mailer'], undefined, '2026-12-01T09:59:00.000Z', '2026-12-01T10:05:01.000Z', true],
-      ['invocation', 'eu-west-1', ['/aws/lambda/api'], 'req-1', '2026-12-01T09:59:00.000Z', '2026-12-01T10:05:01.000Z', false],
-      ['invocation', 'eu-west-1', ['/custom/inventory'], 'req-2', '2026-12-01T09:59:00.000Z', '2026-12-01T10:05:01.000Z', false],
+      [
+        'invocation',
+        'eu-west-1',
+        ['/aws/lambda/api'],
+        'req-1',
+        '2026-12-01T09:59:00.000Z',
+        '2026-12-01T10:05:01.000Z',
+        false,
+      ],
+      [
+        'invocation',
+        'eu-west-1',
+        ['/custom/inventory'],
+        'req-2',
+        '2026-12-01T09:59:00.000Z',
+        '2026-12-01T10:05:01.000Z',
+        false,
+      ],
     ]);
-    expect(logs[0]!.query).toBe(`fields @timestamp, @log, @message\n| filter @message like "${traceId(7)}"\n| sort @timestamp asc`);
-    expect(logs[2]!.query).toBe('fields @timestamp, @log, @message\n| filter @requestId = "req-1"\n| sort @timestamp asc');
+    expect(logs[0]!.query).toBe(
+      `fields @timestamp, @log, @message\n| filter @message like "${traceId(7)}"\n| sort @timestamp asc`,
+    );
+    expect(logs[2]!.query).toBe(
+      'fields @timestamp, @log, @message\n| filter @requestId = "req-1"\n| sort @timestamp asc',
+    );
     expect(logs[2]!.spanId).toBe(spanId(1));
   });
 
@@ -189,12 +260,16 @@ describe('Logs Insights links', () => {
       ['invocation', 'eu-west-1', ['/custom/api-canary'], `req-${canaryTrace(2, 0)}`],
     ]);
     const { out } = await hoptrace('trace', id, '--dir', canaryRecords);
-    expect(out).toContain(`  invocation req-${canaryTrace(2, 0)} (span ${spanId(1)}) in /custom/api-canary (eu-west-1), `);
+    expect(out).toContain(
+      `  invocation req-${canaryTrace(2, 0)} (span ${spanId(1)}) in /custom/api-canary (eu-west-1), `,
+    );
     expect(out).toContain(`    ${files.logs[1]!.url}`);
   });
 
   it('spans that name no function: nothing to link to, and the text says so', async () => {
     expect(((await json('trace', traceId(1), '--dir', records)) as Reading).logs).toEqual([]);
-    expect((await hoptrace('trace', traceId(1), '--dir', records)).out).toContain('(no span names a function: no faas.name or aws.log.group.names)');
+    expect((await hoptrace('trace', traceId(1), '--dir', records)).out).toContain(
+      '(no span names a function: no faas.name or aws.log.group.names)',
+    );
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { sameRootStatement, spansOfTracesStatement, TRACE_WINDOW_DAYS, type Scope } from '../../../cli/src/archive/archive-sql';
+import {
+  sameRootStatement,
+  spansOfTracesStatement,
+  TRACE_WINDOW_DAYS,
+  type Scope,
+} from '../../../cli/src/archive/archive-sql';
 import { TABLE_NAME } from '../../../span-table/catalog';
 import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
 
@@ -30,7 +35,9 @@ describe('reads by trace id on Athena', () => {
   });
 
   it('the local table is read whole: it costs nothing and finds a trace whatever its age', () => {
-    expect(spansOfTracesStatement({ dialect: 'duckdb', table: 'otel_traces', filters: {} }, [ID]).parameters).toEqual([ID]);
+    expect(spansOfTracesStatement({ dialect: 'duckdb', table: 'otel_traces', filters: {} }, [ID]).parameters).toEqual([
+      ID,
+    ]);
   });
 
   it("the named query trace-by-id takes the trace's days", () => {

@@ -37,8 +37,11 @@ export function spanOf(spec: Spec): { service: string; span: Record<string, unkn
       startTimeUnixNano: nanos(spec.start),
       endTimeUnixNano: nanos(spec.end),
       attributes: spec.attributes ?? [],
-      status: spec.error !== undefined ? { code: 2, ...(spec.error !== '' ? { message: spec.error } : {}) } : { code: 0 },
-      ...(spec.events ? { events: spec.events.map((e) => ({ timeUnixNano: nanos(e.at), name: e.name, attributes: e.attributes })) } : {}),
+      status:
+        spec.error !== undefined ? { code: 2, ...(spec.error !== '' ? { message: spec.error } : {}) } : { code: 0 },
+      ...(spec.events
+        ? { events: spec.events.map((e) => ({ timeUnixNano: nanos(e.at), name: e.name, attributes: e.attributes })) }
+        : {}),
       links: (spec.links ?? []).map((l) => ({ traceId: traceId(l.trace), spanId: spanId(l.id), attributes: [] })),
     }),
   };
@@ -51,7 +54,11 @@ export function request(specs: Spec[]): Record<string, unknown> {
     const { service, span } = spanOf(spec);
     byService.set(service, [...(byService.get(service) ?? []), span]);
   }
-  return { resourceSpans: [...byService].flatMap(([service, spans]) => (exportRequest(spans, service).resourceSpans as unknown[])) };
+  return {
+    resourceSpans: [...byService].flatMap(
+      ([service, spans]) => exportRequest(spans, service).resourceSpans as unknown[],
+    ),
+  };
 }
 
 /** A stream record as the ingest writes it: gzipped OTLP JSON. */

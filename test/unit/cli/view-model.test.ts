@@ -6,7 +6,10 @@ import { ancestors, buildTree, searchSpans, visibleRows } from '../../../cli/src
 import { checkoutTrace, hostileName } from '../../../testing/view-data';
 
 const base = checkoutTrace().spans[0]!;
-const detailOf = (durationMs: number, spans: Array<Partial<TraceSpan> & { spanId: string; name: string }>): TraceDetail => ({
+const detailOf = (
+  durationMs: number,
+  spans: Array<Partial<TraceSpan> & { spanId: string; name: string }>,
+): TraceDetail => ({
   traceId: 'c'.repeat(32),
   durationMs,
   orphans: [],
@@ -14,7 +17,9 @@ const detailOf = (durationMs: number, spans: Array<Partial<TraceSpan> & { spanId
 });
 
 const names = (detail: TraceDetail, collapsed: string[] = []): string[] =>
-  visibleRows(buildTree(detail), new Set(collapsed)).map((r) => (r.kind === 'span' ? r.node.span.name : `orphans:${r.count}`));
+  visibleRows(buildTree(detail), new Set(collapsed)).map((r) =>
+    r.kind === 'span' ? r.node.span.name : `orphans:${r.count}`,
+  );
 
 describe('the viewer’s trace tree', () => {
   it('orders spans depth first by start, marks async hops and cold starts, and lists orphans apart', () => {
@@ -91,19 +96,78 @@ describe('the flame graph’s rows', () => {
 
 describe('the service map’s layout', () => {
   it('places callers left of callees, survives cycles and self edges, and routes every edge', () => {
-    const layout = layoutMap({
-      nodes: [
-        { service: 'api', name: 'api', kind: 'service', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
-        { service: 'db', name: 'db', kind: 'service', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
-      ],
-      edges: [
-        { from: 'api', to: 'orders', kind: 'sync', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
-        { from: 'orders', to: 'db', kind: 'sync', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
-        { from: 'db', to: 'orders', kind: 'async', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
-        { from: 'orders', to: 'orders', kind: 'async', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
-        { from: 'api', to: 'orders', kind: 'async', count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 },
-      ],
-    }, () => 100);
+    const layout = layoutMap(
+      {
+        nodes: [
+          {
+            service: 'api',
+            name: 'api',
+            kind: 'service',
+            count: 1,
+            errors: 0,
+            failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+            p95Ms: 1,
+          },
+          {
+            service: 'db',
+            name: 'db',
+            kind: 'service',
+            count: 1,
+            errors: 0,
+            failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+            p95Ms: 1,
+          },
+        ],
+        edges: [
+          {
+            from: 'api',
+            to: 'orders',
+            kind: 'sync',
+            count: 1,
+            errors: 0,
+            failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+            p95Ms: 1,
+          },
+          {
+            from: 'orders',
+            to: 'db',
+            kind: 'sync',
+            count: 1,
+            errors: 0,
+            failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+            p95Ms: 1,
+          },
+          {
+            from: 'db',
+            to: 'orders',
+            kind: 'async',
+            count: 1,
+            errors: 0,
+            failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+            p95Ms: 1,
+          },
+          {
+            from: 'orders',
+            to: 'orders',
+            kind: 'async',
+            count: 1,
+            errors: 0,
+            failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+            p95Ms: 1,
+          },
+          {
+            from: 'api',
+            to: 'orders',
+            kind: 'async',
+            count: 1,
+            errors: 0,
+            failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+            p95Ms: 1,
+          },
+        ],
+      },
+      () => 100,
+    );
     const x = (s: string): number => layout.nodes.find((n) => n.service === s)!.x;
     expect(layout.nodes.map((n) => n.service).sort()).toEqual(['api', 'db', 'orders']);
     expect(x('api')).toBeLessThan(x('orders'));
@@ -121,17 +185,42 @@ describe('the service map’s layout', () => {
 
   it('puts each edge label clear of every node and of the other labels, an edge that skips a layer too', () => {
     // api → auth → db, and api → db straight across auth's layer at auth's height.
-    const node = (service: string) => ({ service, name: service, kind: 'service' as const, count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 });
-    const edge = (from: string, to: string) => ({ from, to, kind: 'sync' as const, count: 1, errors: 0, failures: { throttle: 0, '4xx': 0, '5xx': 0 }, p95Ms: 1 });
+    const node = (service: string) => ({
+      service,
+      name: service,
+      kind: 'service' as const,
+      count: 1,
+      errors: 0,
+      failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+      p95Ms: 1,
+    });
+    const edge = (from: string, to: string) => ({
+      from,
+      to,
+      kind: 'sync' as const,
+      count: 1,
+      errors: 0,
+      failures: { throttle: 0, '4xx': 0, '5xx': 0 },
+      p95Ms: 1,
+    });
     const width = 150;
-    const layout = layoutMap({ nodes: ['api', 'auth', 'db'].map(node), edges: [edge('api', 'auth'), edge('auth', 'db'), edge('api', 'db'), edge('db', 'api')] }, () => width);
+    const layout = layoutMap(
+      {
+        nodes: ['api', 'auth', 'db'].map(node),
+        edges: [edge('api', 'auth'), edge('auth', 'db'), edge('api', 'db'), edge('db', 'api')],
+      },
+      () => width,
+    );
     const boxes = layout.edges.map((e) => ({ x: e.labelX - width / 2, y: e.labelY - 13, width, height: 17 }));
     const overlaps = (a: { x: number; y: number; width: number; height: number }, b: typeof a): boolean =>
       a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
     for (const [i, box] of boxes.entries()) {
-      for (const n of layout.nodes) expect(overlaps(box, { x: n.x, y: n.y, width: nodeWidth, height: nodeHeight }), `${layout.edges[i]!.from} → ${layout.edges[i]!.to} on ${n.service}`).toBe(false);
+      for (const n of layout.nodes)
+        expect(
+          overlaps(box, { x: n.x, y: n.y, width: nodeWidth, height: nodeHeight }),
+          `${layout.edges[i]!.from} → ${layout.edges[i]!.to} on ${n.service}`,
+        ).toBe(false);
       for (const other of boxes.slice(i + 1)) expect(overlaps(box, other)).toBe(false);
     }
   });
 });
-

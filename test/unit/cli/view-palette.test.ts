@@ -11,7 +11,9 @@ describe('the report palette', () => {
     setPalette(services);
     const hues = services.map(serviceHue);
     expect(hues.filter(reddish)).toEqual([]);
-    for (let i = 0; i < hues.length; i++) for (let j = i + 1; j < hues.length; j++) expect(apart(hues[i]!, hues[j]!), `${services[i]} / ${services[j]}`).toBeGreaterThanOrEqual(30);
+    for (let i = 0; i < hues.length; i++)
+      for (let j = i + 1; j < hues.length; j++)
+        expect(apart(hues[i]!, hues[j]!), `${services[i]} / ${services[j]}`).toBeGreaterThanOrEqual(30);
   });
 
   it('is the same colour for a service in every view, and takes services it was not given', () => {

@@ -132,7 +132,7 @@ describe('the code blocks of README.md and docs/', () => {
     expect(bad).toEqual([]);
   });
 
-  it('parse as SQL (DuckDB\'s parser)', async () => {
+  it("parse as SQL (DuckDB's parser)", async () => {
     const list = checked(['sql']);
     const connection = await (await DuckDBInstance.create(':memory:')).connect();
     const bad: string[] = [];

@@ -75,7 +75,11 @@ export function anchors(file: string): Set<string> {
   for (const line of prose(file)) {
     const heading = /^#{1,6} (.+)$/.exec(line);
     if (!heading) continue;
-    const slug = heading[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const slug = heading[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(slug) ?? 0;
     seen.set(slug, n + 1);
     out.add(n === 0 ? slug : `${slug}-${n}`);
@@ -100,4 +104,3 @@ export function relativeLinks(file: string): Link[] {
   });
   return links;
 }
-

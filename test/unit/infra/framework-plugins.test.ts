@@ -3,8 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { Template } from '../../helpers/packaged-template';
 
 const require = createRequire(import.meta.url);
-const { hashDeploymentIds } = require('../../../infra/plugins/api-deployment-id.cjs') as { hashDeploymentIds: (t: Template) => Template };
-const { dropImpliedDependsOn } = require('../../../infra/plugins/implied-depends-on.cjs') as { dropImpliedDependsOn: (t: Template) => Template };
+const { hashDeploymentIds } = require('../../../infra/plugins/api-deployment-id.cjs') as {
+  hashDeploymentIds: (t: Template) => Template;
+};
+const { dropImpliedDependsOn } = require('../../../infra/plugins/implied-depends-on.cjs') as {
+  dropImpliedDependsOn: (t: Template) => Template;
+};
 
 /** A REST API with one method, its deployment and a stage on it, as infra/front-door.yml has. */
 function api(method = 'POST', throttle = 200): Template {
@@ -12,16 +16,27 @@ function api(method = 'POST', throttle = 200): Template {
     Resources: {
       Api: { Type: 'AWS::ApiGateway::RestApi', Properties: { Name: 'a' } },
       Traces: { Type: 'AWS::ApiGateway::Resource', Properties: { RestApiId: { Ref: 'Api' }, PathPart: 'traces' } },
-      Post: { Type: 'AWS::ApiGateway::Method', Properties: { RestApiId: { Ref: 'Api' }, ResourceId: { Ref: 'Traces' }, HttpMethod: method } },
-      Deployment: { Type: 'AWS::ApiGateway::Deployment', DependsOn: ['Post'], Properties: { RestApiId: { Ref: 'Api' } } },
-      Stage: { Type: 'AWS::ApiGateway::Stage', Properties: { RestApiId: { Ref: 'Api' }, DeploymentId: { Ref: 'Deployment' }, ThrottlingRateLimit: throttle } },
+      Post: {
+        Type: 'AWS::ApiGateway::Method',
+        Properties: { RestApiId: { Ref: 'Api' }, ResourceId: { Ref: 'Traces' }, HttpMethod: method },
+      },
+      Deployment: {
+        Type: 'AWS::ApiGateway::Deployment',
+        DependsOn: ['Post'],
+        Properties: { RestApiId: { Ref: 'Api' } },
+      },
+      Stage: {
+        Type: 'AWS::ApiGateway::Stage',
+        Properties: { RestApiId: { Ref: 'Api' }, DeploymentId: { Ref: 'Deployment' }, ThrottlingRateLimit: throttle },
+      },
       Other: { Type: 'AWS::SNS::Topic', Properties: {} },
     },
     Outputs: { DeploymentOut: { Value: { Ref: 'Deployment' } } },
   };
 }
 
-const deploymentId = (t: Template) => Object.keys(t.Resources).find((id) => t.Resources[id]!.Type === 'AWS::ApiGateway::Deployment')!;
+const deploymentId = (t: Template) =>
+  Object.keys(t.Resources).find((id) => t.Resources[id]!.Type === 'AWS::ApiGateway::Deployment')!;
 
 describe('the REST API deployment id (infra/plugins/api-deployment-id.cjs)', () => {
   it('is the deployment’s id suffixed by a hash of the API, and every reference follows it', () => {
@@ -46,7 +61,11 @@ describe('the REST API deployment id (infra/plugins/api-deployment-id.cjs)', () 
 
   it('does not depend on the order of keys', () => {
     const reordered = api();
-    reordered.Resources.Post!.Properties = { HttpMethod: 'POST', ResourceId: { Ref: 'Traces' }, RestApiId: { Ref: 'Api' } };
+    reordered.Resources.Post!.Properties = {
+      HttpMethod: 'POST',
+      ResourceId: { Ref: 'Traces' },
+      RestApiId: { Ref: 'Api' },
+    };
     expect(deploymentId(hashDeploymentIds(reordered))).toBe(deploymentId(hashDeploymentIds(api())));
   });
 });
@@ -55,7 +74,11 @@ describe('implied DependsOn (infra/plugins/implied-depends-on.cjs)', () => {
   it('drops an entry the resource already references by GetAtt, Ref or Sub, and keeps the rest', () => {
     const template: Template = {
       Resources: {
-        Fn: { Type: 'AWS::Lambda::Function', DependsOn: ['Role', 'LogGroup'], Properties: { Role: { 'Fn::GetAtt': ['Role', 'Arn'] } } },
+        Fn: {
+          Type: 'AWS::Lambda::Function',
+          DependsOn: ['Role', 'LogGroup'],
+          Properties: { Role: { 'Fn::GetAtt': ['Role', 'Arn'] } },
+        },
         Sub: { Type: 'AWS::SNS::Topic', DependsOn: 'Fn', Properties: { DisplayName: { 'Fn::Sub': '${Fn.Arn}' } } },
         Ref: { Type: 'AWS::SNS::Topic', DependsOn: ['Sub'], Properties: { DisplayName: { Ref: 'Sub' } } },
       },

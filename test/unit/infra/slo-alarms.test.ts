@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { BURN_ALERTS, checkAlarmWindow } from '../../../infra/observability/burn-alerts';
 import { observabilityResources } from '../../../infra/observability/resources';
-import { evaluateExpression, metricKey, simulateAlarms, type AlarmState, type Series } from '../../helpers/cloudwatch-alarms';
+import {
+  evaluateExpression,
+  metricKey,
+  simulateAlarms,
+  type AlarmState,
+  type Series,
+} from '../../helpers/cloudwatch-alarms';
 import type { Resource } from '../../helpers/packaged-template';
 
 const CHECKOUT = [
@@ -13,7 +19,11 @@ const ERRORS = metricKey('Errors', CHECKOUT);
 const DURATION = metricKey('Duration', CHECKOUT);
 
 function resources(slos: unknown): Record<string, Resource> {
-  return observabilityResources({ slos, metricsNamespace: 'hoptrace', errorLogGroups: '/aws/lambda/checkout' }) as Record<string, Resource>;
+  return observabilityResources({
+    slos,
+    metricsNamespace: 'hoptrace',
+    errorLogGroups: '/aws/lambda/checkout',
+  }) as Record<string, Resource>;
 }
 
 const AVAILABILITY = resources([{ service: 'checkout', operation: 'POST /orders', availability: 0.999 }]);
@@ -62,15 +72,38 @@ describe('the SLO burn-rate alarms, evaluated as CloudWatch would on synthetic m
     );
     for (const [, r] of types) {
       if (r.Type === 'AWS::CloudWatch::Alarm') expect(r.Properties).not.toHaveProperty('AlarmActions');
-      else expect(r.Properties).toMatchObject({ AlarmActions: [{ Ref: 'AlarmTopic' }], OKActions: [{ Ref: 'AlarmTopic' }] });
+      else
+        expect(r.Properties).toMatchObject({
+          AlarmActions: [{ Ref: 'AlarmTopic' }],
+          OKActions: [{ Ref: 'AlarmTopic' }],
+        });
     }
     const summary = (id: string) => {
       const { Threshold, Metrics } = AVAILABILITY[id]!.Properties;
-      return [Threshold, ...Metrics.map((m: any) => m.Expression ?? `${m.MetricStat.Metric.MetricName} ${m.MetricStat.Stat} ${m.MetricStat.Period}`)];
+      return [
+        Threshold,
+        ...Metrics.map(
+          (m: any) => m.Expression ?? `${m.MetricStat.Metric.MetricName} ${m.MetricStat.Stat} ${m.MetricStat.Period}`,
+        ),
+      ];
     };
-    expect(summary(`${PAGE}1h`)).toEqual([14.4, 'Errors Sum 3600', 'Requests Sum 3600', 'IF(total > 0, bad / total, 0) / 0.001']);
-    expect(summary(`${TICKET}3d`)).toEqual([1, 'Errors Sum 259200', 'Requests Sum 259200', 'IF(total > 0, bad / total, 0) / 0.001']);
-    expect(AVAILABILITY[`${TICKET}3d`]!.Properties.Metrics[0].MetricStat.Metric).toEqual({ Namespace: 'hoptrace', MetricName: 'Errors', Dimensions: CHECKOUT });
+    expect(summary(`${PAGE}1h`)).toEqual([
+      14.4,
+      'Errors Sum 3600',
+      'Requests Sum 3600',
+      'IF(total > 0, bad / total, 0) / 0.001',
+    ]);
+    expect(summary(`${TICKET}3d`)).toEqual([
+      1,
+      'Errors Sum 259200',
+      'Requests Sum 259200',
+      'IF(total > 0, bad / total, 0) / 0.001',
+    ]);
+    expect(AVAILABILITY[`${TICKET}3d`]!.Properties.Metrics[0].MetricStat.Metric).toEqual({
+      Namespace: 'hoptrace',
+      MetricName: 'Errors',
+      Dimensions: CHECKOUT,
+    });
   });
 
   // Time to detect, from the workbook: window × factor × (1 − SLO) / error ratio, for each
@@ -78,11 +111,41 @@ describe('the SLO burn-rate alarms, evaluated as CloudWatch would on synthetic m
   // data (CloudWatch's resolution here). 1 h × 14.4 × 0.001 = 0.864 min, 6 h × 6 × 0.001 =
   // 2.16 min, 3 d × 1 × 0.001 = 4.32 min at 100% errors; the short windows take 1/12 of that.
   it.each([
-    { case: '100% errors: the 1 h / 5 min page within the first minute (0.864 min), the ticket after 4.32 min', errorRatio: 1, incident: 60, page: 1, ticket: 5 },
-    { case: '2.5% errors (25x): page after 34.56 min (1 h window), ticket after 172.8 min', errorRatio: 0.025, incident: 240, page: 35, ticket: 173 },
-    { case: '1.1% errors (11x, under 14.4): only the 6 h / 30 min page, after 196.4 min; ticket after 392.7 min', errorRatio: 0.011, incident: 480, page: 197, ticket: 393 },
-    { case: '0.17% errors (1.7x): no page; ticket after 2541.2 min (3 d window)', errorRatio: 0.0017, incident: 2600, page: undefined, ticket: 2542 },
-    { case: '0.09% errors (under budget): nothing, even after 3 days', errorRatio: 0.0009, incident: HISTORY, page: undefined, ticket: undefined },
+    {
+      case: '100% errors: the 1 h / 5 min page within the first minute (0.864 min), the ticket after 4.32 min',
+      errorRatio: 1,
+      incident: 60,
+      page: 1,
+      ticket: 5,
+    },
+    {
+      case: '2.5% errors (25x): page after 34.56 min (1 h window), ticket after 172.8 min',
+      errorRatio: 0.025,
+      incident: 240,
+      page: 35,
+      ticket: 173,
+    },
+    {
+      case: '1.1% errors (11x, under 14.4): only the 6 h / 30 min page, after 196.4 min; ticket after 392.7 min',
+      errorRatio: 0.011,
+      incident: 480,
+      page: 197,
+      ticket: 393,
+    },
+    {
+      case: '0.17% errors (1.7x): no page; ticket after 2541.2 min (3 d window)',
+      errorRatio: 0.0017,
+      incident: 2600,
+      page: undefined,
+      ticket: 2542,
+    },
+    {
+      case: '0.09% errors (under budget): nothing, even after 3 days',
+      errorRatio: 0.0009,
+      incident: HISTORY,
+      page: undefined,
+      ticket: undefined,
+    },
   ])('$case', ({ errorRatio, incident, page, ticket }) => {
     const states = simulateAlarms(AVAILABILITY, availabilitySeries(errorRatio, incident, incident));
     expect(firesAfter(states[PAGE]!)).toBe(page);
@@ -113,16 +176,25 @@ describe('the SLO burn-rate alarms, evaluated as CloudWatch would on synthetic m
 });
 
 describe('the latency SLI: requests over the threshold, TC(threshold:), against the SampleCount of Duration', () => {
-  const LATENCY = resources([{ service: 'checkout', operation: 'POST /orders', latency: { thresholdMs: 300, objective: 0.999 } }]);
+  const LATENCY = resources([
+    { service: 'checkout', operation: 'POST /orders', latency: { thresholdMs: 300, objective: 0.999 } },
+  ]);
   const series = (slowMs: number, slowRatio: number): Series =>
     Array.from({ length: HISTORY + 60 }, (_, m) => {
       const slow = m >= HISTORY ? Math.round(PER_MINUTE * slowRatio) : 0;
-      return { [DURATION]: [[120, PER_MINUTE - slow], ...(slow > 0 ? ([[slowMs, slow]] as Array<[number, number]>) : [])] };
+      return {
+        [DURATION]: [[120, PER_MINUTE - slow], ...(slow > 0 ? ([[slowMs, slow]] as Array<[number, number]>) : [])],
+      };
     });
 
   it('uses the trimmed count over the threshold, whose lower bound is exclusive', () => {
     const props = LATENCY.SloCheckoutPOSTOrdersLatencyPage5m!.Properties;
-    expect(props.Metrics.map((m: { MetricStat?: { Stat: string; Metric: { MetricName: string } } }) => m.MetricStat && `${m.MetricStat.Metric.MetricName} ${m.MetricStat.Stat}`)).toEqual(['Duration TC(300:)', 'Duration SampleCount', undefined]);
+    expect(
+      props.Metrics.map(
+        (m: { MetricStat?: { Stat: string; Metric: { MetricName: string } } }) =>
+          m.MetricStat && `${m.MetricStat.Metric.MetricName} ${m.MetricStat.Stat}`,
+      ),
+    ).toEqual(['Duration TC(300:)', 'Duration SampleCount', undefined]);
   });
 
   it('pages within the first minute when every request takes 310 ms, and never when they take exactly 300 ms', () => {
@@ -145,7 +217,9 @@ describe('the alert windows', () => {
   });
 
   it('fit CloudWatch: a period of a minute multiple, up to 1 day under an hour and 7 days from an hour', () => {
-    for (const alert of BURN_ALERTS) for (const seconds of [alert.longSeconds, alert.shortSeconds]) expect(() => checkAlarmWindow(seconds)).not.toThrow();
+    for (const alert of BURN_ALERTS)
+      for (const seconds of [alert.longSeconds, alert.shortSeconds])
+        expect(() => checkAlarmWindow(seconds)).not.toThrow();
     expect(() => checkAlarmWindow(90)).toThrow(/not a multiple of 60 s/);
     expect(() => checkAlarmWindow(8 * 86_400)).toThrow(/past CloudWatch's 7d/);
     expect(() => checkAlarmWindow(7 * 86_400)).not.toThrow();

@@ -10,7 +10,20 @@ import { exportRequest, otlpSpan } from '../../helpers/otlp-payload';
 const attributes: OtlpKeyValue[] = [
   { key: 'plain', value: { stringValue: '{"a":1}' } },
   { key: 'count', value: { intValue: '3' } },
-  { key: 'map', value: { kvlistValue: { values: [{ key: 'a', value: { intValue: '1' } }, { key: 'b', value: { arrayValue: { values: [{ stringValue: 'x' }, { intValue: '2' }, { boolValue: true }] } } }] } } },
+  {
+    key: 'map',
+    value: {
+      kvlistValue: {
+        values: [
+          { key: 'a', value: { intValue: '1' } },
+          {
+            key: 'b',
+            value: { arrayValue: { values: [{ stringValue: 'x' }, { intValue: '2' }, { boolValue: true }] } },
+          },
+        ],
+      },
+    },
+  },
   { key: 'bytes', value: { bytesValue: 'AAEC/w==' } },
   { key: 'empty', value: {} },
 ];
@@ -23,8 +36,14 @@ describe('AnyValue attributes in the span table', () => {
     expect(map.map).toBe('{"a":1,"b":["x",2,true]}');
     expect(map.bytes).toBe('AAEC/w==');
     expect(map.empty).toBe('null');
-    expect(JSON.parse(map[HoptraceAttribute.AnyValueTypes]!)).toEqual({ map: 'kvlist', bytes: 'bytes', empty: 'empty' });
-    expect(attributeText([{ key: 'only', value: { stringValue: 's' } }])).not.toHaveProperty(HoptraceAttribute.AnyValueTypes);
+    expect(JSON.parse(map[HoptraceAttribute.AnyValueTypes]!)).toEqual({
+      map: 'kvlist',
+      bytes: 'bytes',
+      empty: 'empty',
+    });
+    expect(attributeText([{ key: 'only', value: { stringValue: 's' } }])).not.toHaveProperty(
+      HoptraceAttribute.AnyValueTypes,
+    );
   });
 
   it('reads back as the stream readers see the value', () => {
@@ -36,7 +55,9 @@ describe('AnyValue attributes in the span table', () => {
 
   it('reads a row cut to fit as text, never failing on JSON the cut broke', () => {
     const long = 'x'.repeat(3000);
-    const span = otlpSpan({ attributes: [{ key: 'map', value: { kvlistValue: { values: [{ key: 'long', value: { stringValue: long } }] } } }] });
+    const span = otlpSpan({
+      attributes: [{ key: 'map', value: { kvlistValue: { values: [{ key: 'long', value: { stringValue: long } }] } } }],
+    });
     const [row] = spanRows(exportRequest([span]) as unknown as OtlpExportRequest);
     const { row: cut } = capRow(row!, 2048);
     const read = plainAttributes(cut.span_attributes);

@@ -6,7 +6,9 @@ import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
 
 describe('the span table catalogue', () => {
   it('is what infra/span-table.json holds (run `npm run render:catalog` after changing the table or a query)', () => {
-    const committed = JSON.parse(readFileSync(new URL('../../../infra/span-table.json', import.meta.url), 'utf8')) as unknown;
+    const committed = JSON.parse(
+      readFileSync(new URL('../../../infra/span-table.json', import.meta.url), 'utf8'),
+    ) as unknown;
     expect(committed).toEqual(catalogResources());
   });
 

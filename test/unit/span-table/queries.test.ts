@@ -12,7 +12,13 @@ const DAY = 1763769600000; // 2025-11-22T00:00:00Z in ms
 const OLD_DAY = DAY - 21 * 86_400_000;
 const ns = (ms: number): string => (BigInt(ms) * 1_000_000n).toString();
 
-function span(service: string, name: string, at: number, durationMs: number, extra: { error?: boolean; invocation?: boolean; cold?: boolean; traceId?: string } = {}): Record<string, unknown> {
+function span(
+  service: string,
+  name: string,
+  at: number,
+  durationMs: number,
+  extra: { error?: boolean; invocation?: boolean; cold?: boolean; traceId?: string } = {},
+): Record<string, unknown> {
   const attributes = [
     ...(extra.invocation ? [{ key: 'faas.invocation_id', value: { stringValue: hex(4) } }] : []),
     ...(extra.invocation ? [{ key: 'faas.coldstart', value: { boolValue: extra.cold === true } }] : []),
@@ -29,7 +35,12 @@ function span(service: string, name: string, at: number, durationMs: number, ext
 }
 
 const rowsOf = (service: string, spans: Array<Record<string, unknown>>) => {
-  const rows = spanRows(exportRequest(spans.map(({ service: _s, ...s }) => s), service) as unknown as OtlpExportRequest);
+  const rows = spanRows(
+    exportRequest(
+      spans.map(({ service: _s, ...s }) => s),
+      service,
+    ) as unknown as OtlpExportRequest,
+  );
   return { partition: partitionOf(rows), rows };
 };
 
@@ -42,14 +53,33 @@ const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-table-'));
-  const api = Array.from({ length: 10 }, (_, i) => span('api', 'GET /x', DAY + i * 1000, (i + 1) * 10, { invocation: true, error: i < 2, cold: i < 3, traceId: i < 3 ? TRACE : undefined }));
+  const api = Array.from({ length: 10 }, (_, i) =>
+    span('api', 'GET /x', DAY + i * 1000, (i + 1) * 10, {
+      invocation: true,
+      error: i < 2,
+      cold: i < 3,
+      traceId: i < 3 ? TRACE : undefined,
+    }),
+  );
   const apiInits = [5, 7, 9].map((d, i) => span('api', 'init', DAY + i, d));
-  const worker = [1, 2, 3, 4].map((d, i) => span('worker', 'process q', DAY + 50_000 + i, d, { invocation: true, error: i === 0, cold: i === 0 }));
+  const worker = [1, 2, 3, 4].map((d, i) =>
+    span('worker', 'process q', DAY + 50_000 + i, d, { invocation: true, error: i === 0, cold: i === 0 }),
+  );
   const workerInit = span('worker', 'init', DAY + 49_000, 11);
-  const old = span('worker', 'process q', OLD_DAY, 999, { invocation: true, error: true, cold: true, traceId: OLD_TRACE });
+  const old = span('worker', 'process q', OLD_DAY, 999, {
+    invocation: true,
+    error: true,
+    cold: true,
+    traceId: OLD_TRACE,
+  });
   // The timeout guard's provisional copy, then the span's real end under the same ids.
   const real = span('guarded', 'slow call', DAY + 60_000, 40, { traceId: GUARDED });
-  const provisional = { ...real, endTimeUnixNano: ns(DAY + 60_000 + 25), status: { code: 2 }, attributes: [{ key: 'hoptrace.provisional', value: { boolValue: true } }] };
+  const provisional = {
+    ...real,
+    endTimeUnixNano: ns(DAY + 60_000 + 25),
+    status: { code: 2 },
+    attributes: [{ key: 'hoptrace.provisional', value: { boolValue: true } }],
+  };
   await writeSpanTable(
     [
       rowsOf('api', [...api, ...apiInits]),
@@ -106,8 +136,22 @@ describe('the named queries on the embedded engine', () => {
   it('cold-starts-by-function, with init p50/p95; older days left out', async () => {
     const rows = await table.query('cold-starts-by-function', ['2025-11-21']);
     expect(rows).toEqual([
-      { service_name: 'api', invocations: '10', cold_starts: '3', cold_start_percent: 30, init_p50_ms: 7, init_p95_ms: 9 },
-      { service_name: 'worker', invocations: '4', cold_starts: '1', cold_start_percent: 25, init_p50_ms: 11, init_p95_ms: 11 },
+      {
+        service_name: 'api',
+        invocations: '10',
+        cold_starts: '3',
+        cold_start_percent: 30,
+        init_p50_ms: 7,
+        init_p95_ms: 9,
+      },
+      {
+        service_name: 'worker',
+        invocations: '4',
+        cold_starts: '1',
+        cold_start_percent: 25,
+        init_p50_ms: 11,
+        init_p95_ms: 11,
+      },
     ]);
     const all = await table.query('cold-starts-by-function', ['2025-01-01']);
     expect(all.find((r) => r.service_name === 'worker')).toMatchObject({ invocations: '5', cold_starts: '2' });

@@ -1,7 +1,15 @@
 import { TrinoSQL } from 'dt-sql-parser';
 import { TrinoSqlLexer } from 'dt-sql-parser/dist/lib/trino/TrinoSqlLexer';
 import { describe, expect, it } from 'vitest';
-import { sameRootStatement, spansOfNewestStatement, spansOfTracesStatement, summaryStatement, tracesStatement, valuesStatement, type Scope } from '../../../cli/src/archive/archive-sql';
+import {
+  sameRootStatement,
+  spansOfNewestStatement,
+  spansOfTracesStatement,
+  summaryStatement,
+  tracesStatement,
+  valuesStatement,
+  type Scope,
+} from '../../../cli/src/archive/archive-sql';
 import type { Filters } from '../../../cli/src/analysis/filters';
 import { compile } from '../../../cli/src/query/evaluate';
 import { parseQuery } from '../../../cli/src/query/parse';
@@ -15,15 +23,32 @@ import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
 
 const trino = new TrinoSQL();
 
-const EVERY_FLAG = { service: 'api', name: "it's", minDurationMs: 12.5, errors: true, cold: true, attr: { key: 'tenant', value: 'acme' } };
+const EVERY_FLAG = {
+  service: 'api',
+  name: "it's",
+  minDurationMs: 12.5,
+  errors: true,
+  cold: true,
+  attr: { key: 'tenant', value: 'acme' },
+};
 const EVERY_FILTER: Filters = {
-  query: compile(parseQuery(`${shorthandQuery(EVERY_FLAG)} || { kind = client && span.http.response.status_code >= 500 } && { name !~ "GET .*" }`)),
+  query: compile(
+    parseQuery(
+      `${shorthandQuery(EVERY_FLAG)} || { kind = client && span.http.response.status_code >= 500 } && { name !~ "GET .*" }`,
+    ),
+  ),
   window: { fromUs: Date.parse('2026-11-01T00:00:00Z') * 1000, toUs: Date.parse('2026-11-02T00:00:00Z') * 1000 },
 };
 
 function athenaStatements(): Array<[string, string]> {
-  const out: Array<[string, string]> = NAMED_QUERIES.map((q) => [`named query ${q.name}`, renderQuery(q, 'athena', TABLE_NAME)]);
-  for (const [label, filters, sinceDay] of [['no filter', {}, undefined], ['every filter', EVERY_FILTER, '2026-11-01']] as const) {
+  const out: Array<[string, string]> = NAMED_QUERIES.map((q) => [
+    `named query ${q.name}`,
+    renderQuery(q, 'athena', TABLE_NAME),
+  ]);
+  for (const [label, filters, sinceDay] of [
+    ['no filter', {}, undefined],
+    ['every filter', EVERY_FILTER, '2026-11-01'],
+  ] as const) {
     const scope: Scope = { dialect: 'athena', table: TABLE_NAME, filters, ...(sinceDay ? { sinceDay } : {}) };
     out.push(
       [`traces, ${label}`, tracesStatement(scope, 20).sql],
@@ -59,10 +84,19 @@ describe("Athena's SQL under Trino's grammar", () => {
   // decimal literal given to a function as an argument (a percentile's 0.95) is only coerced.
   it.each(athenaStatements())('%s does no arithmetic on a DECIMAL literal', (_label, sql) => {
     const tokens = trino.getAllTokens(sql).filter((t) => t.channel === 0);
-    const arithmetic = new Set([TrinoSqlLexer.PLUS, TrinoSqlLexer.MINUS, TrinoSqlLexer.ASTERISK, TrinoSqlLexer.SLASH, TrinoSqlLexer.PERCENT]);
+    const arithmetic = new Set([
+      TrinoSqlLexer.PLUS,
+      TrinoSqlLexer.MINUS,
+      TrinoSqlLexer.ASTERISK,
+      TrinoSqlLexer.SLASH,
+      TrinoSqlLexer.PERCENT,
+    ]);
     const decimalOperands = tokens
       .map((t, i) => ({ t, before: tokens[i - 1]?.type ?? -1, after: tokens[i + 1]?.type ?? -1 }))
-      .filter(({ t, before, after }) => t.type === TrinoSqlLexer.DECIMAL_VALUE && (arithmetic.has(before) || arithmetic.has(after)))
+      .filter(
+        ({ t, before, after }) =>
+          t.type === TrinoSqlLexer.DECIMAL_VALUE && (arithmetic.has(before) || arithmetic.has(after)),
+      )
       .map(({ t }) => t.text);
     expect(decimalOperands).toEqual([]);
   });

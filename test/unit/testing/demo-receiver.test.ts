@@ -13,16 +13,35 @@ beforeAll(async () => {
 });
 afterAll(() => receiver?.close());
 
-const post = (headers: Record<string, string>, body: string | Uint8Array, url = receiver.url) => fetch(url, { method: 'POST', headers, body });
+const post = (headers: Record<string, string>, body: string | Uint8Array, url = receiver.url) =>
+  fetch(url, { method: 'POST', headers, body });
 const request = { resourceSpans: [{ scopeSpans: [{ spans: [{ name: 'a' }, { name: 'b' }] }] }] };
 
 describe('the demo OTLP receiver', () => {
   it.each([
-    ['protobuf', { 'content-type': 'application/x-protobuf' }, new Uint8Array([0x0a, 0x00]), 415, /reads OTLP\/HTTP JSON/],
+    [
+      'protobuf',
+      { 'content-type': 'application/x-protobuf' },
+      new Uint8Array([0x0a, 0x00]),
+      415,
+      /reads OTLP\/HTTP JSON/,
+    ],
     ['JSON that is not JSON', { 'content-type': 'application/json' }, '{"resourceSpans":', 400, /not JSON/],
     ['gzip that is not gzip', { 'content-type': 'application/json', 'content-encoding': 'gzip' }, '{}', 400, /gzip/],
-    ['an encoding it does not read', { 'content-type': 'application/json', 'content-encoding': 'br' }, '{}', 415, /content-encoding "br"/],
-    ['JSON of another shape', { 'content-type': 'application/json' }, '{"resourceSpans":[{"scopeSpans":3}]}', 400, /scopeSpans/],
+    [
+      'an encoding it does not read',
+      { 'content-type': 'application/json', 'content-encoding': 'br' },
+      '{}',
+      415,
+      /content-encoding "br"/,
+    ],
+    [
+      'JSON of another shape',
+      { 'content-type': 'application/json' },
+      '{"resourceSpans":[{"scopeSpans":3}]}',
+      400,
+      /scopeSpans/,
+    ],
   ])('answers %s with an OTLP error and keeps serving', async (_label, headers, body, status, reason) => {
     const res = await post(headers, body);
     expect(res.status).toBe(status);
@@ -34,12 +53,21 @@ describe('the demo OTLP receiver', () => {
 
   it('counts the spans of what it accepts, gzipped or not', async () => {
     const before = receiver.spans();
-    expect((await post({ 'content-type': 'application/json', 'content-encoding': 'gzip' }, gzipSync(JSON.stringify(request)))).status).toBe(200);
+    expect(
+      (
+        await post(
+          { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+          gzipSync(JSON.stringify(request)),
+        )
+      ).status,
+    ).toBe(200);
     expect((await post({ 'content-type': 'application/json' }, JSON.stringify(request))).status).toBe(200);
     expect(receiver.spans() - before).toBe(4);
   });
 
   it('serves only POST /v1/traces', async () => {
-    expect((await post({ 'content-type': 'application/json' }, '{}', receiver.url.replace('/v1/traces', '/v1/logs'))).status).toBe(404);
+    expect(
+      (await post({ 'content-type': 'application/json' }, '{}', receiver.url.replace('/v1/traces', '/v1/logs'))).status,
+    ).toBe(404);
   });
 });

@@ -16,7 +16,8 @@ type Route = { tab: 'traces' } | { tab: 'map' } | { tab: 'stats' } | { tab: 'tra
 
 function parseRoute(hash: string): Route {
   const [tab, id, pane] = hash.replace(/^#\/?/, '').split('/');
-  if (tab === 'trace' && id) return { tab, traceId: decodeURIComponent(id), pane: pane === 'flame' ? 'flame' : 'waterfall' };
+  if (tab === 'trace' && id)
+    return { tab, traceId: decodeURIComponent(id), pane: pane === 'flame' ? 'flame' : 'waterfall' };
   if (tab === 'map' || tab === 'stats') return { tab };
   return { tab: 'traces' };
 }
@@ -62,29 +63,34 @@ export function App(props: { data: ViewData }): VNode {
       <span>${data.source}</span>
       <span class="muted">generated ${formatTime(data.generatedAt)} UTC</span>
       <span class="muted">${data.traces.length} traces</span>
-      ${data.skipped.records > 0
-        ? html`<span class="bad" title=${data.skipped.firstReason ?? ''}>${data.skipped.records} unreadable records skipped${data.skipped.firstReason ? `: ${data.skipped.firstOrigin ? `${data.skipped.firstOrigin}: ` : ''}${data.skipped.firstReason}` : ''}</span>`
-        : null}
+      ${
+        data.skipped.records > 0
+          ? html`<span class="bad" title=${data.skipped.firstReason ?? ''}>${data.skipped.records} unreadable records skipped${data.skipped.firstReason ? `: ${data.skipped.firstOrigin ? `${data.skipped.firstOrigin}: ` : ''}${data.skipped.firstReason}` : ''}</span>`
+          : null
+      }
     </header>
     <nav class="tabs">
       <button type="button" class=${route.tab === 'traces' ? 'on' : ''} onClick=${() => go({ tab: 'traces' })}>Traces</button>
-      ${openId !== undefined
-        ? html`<button type="button" class=${route.tab === 'trace' ? 'on' : ''} onClick=${() => go({ tab: 'trace', traceId: openId, pane: 'waterfall' })}>
+      ${
+        openId !== undefined
+          ? html`<button type="button" class=${route.tab === 'trace' ? 'on' : ''} onClick=${() => go({ tab: 'trace', traceId: openId, pane: 'waterfall' })}>
             Trace ${openId.slice(0, 8)}
           </button>`
-        : null}
+          : null
+      }
       <button type="button" class=${route.tab === 'map' ? 'on' : ''} onClick=${() => go({ tab: 'map' })}>Service map</button>
       <button type="button" class=${route.tab === 'stats' ? 'on' : ''} onClick=${() => go({ tab: 'stats' })}>Stats</button>
     </nav>
     <main>
-      ${route.tab === 'traces'
-        ? html`<${TraceList} traces=${data.traces} details=${data.details} spanNames=${spanNames} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
-        : route.tab === 'map'
-          ? html`<${ServiceMapView} map=${data.map} index=${data.index} onListTraces=${listThrough} />`
-          : route.tab === 'stats'
-            ? html`<${StatsView} stats=${data.stats} traces=${data.traces} index=${data.index} onOpen=${open} />`
-            : detail
-              ? html`<${TraceView}
+      ${
+        route.tab === 'traces'
+          ? html`<${TraceList} traces=${data.traces} details=${data.details} spanNames=${spanNames} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
+          : route.tab === 'map'
+            ? html`<${ServiceMapView} map=${data.map} index=${data.index} onListTraces=${listThrough} />`
+            : route.tab === 'stats'
+              ? html`<${StatsView} stats=${data.stats} traces=${data.traces} index=${data.index} onOpen=${open} />`
+              : detail
+                ? html`<${TraceView}
                   key=${route.traceId}
                   detail=${detail}
                   summary=${summaries.get(route.traceId)}
@@ -93,9 +99,10 @@ export function App(props: { data: ViewData }): VNode {
                   hasTrace=${hasTrace}
                   onOpenTrace=${open}
                 />`
-              : summaryOnly
-                ? html`<${SummaryOnly} summary=${summaryOnly} />`
-                : html`<p class="empty">Trace ${route.traceId} is not in this report.</p>`}
+                : summaryOnly
+                  ? html`<${SummaryOnly} summary=${summaryOnly} />`
+                  : html`<p class="empty">Trace ${route.traceId} is not in this report.</p>`
+      }
     </main>
   </div>`;
 }

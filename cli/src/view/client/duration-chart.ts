@@ -51,13 +51,20 @@ function scaleOf(starts: Float64Array, traces: readonly TraceSummary[], width: n
 const plotWidth = (s: Scale): number => Math.max(1, s.width - PAD.left - PAD.right);
 const plotHeight = HEIGHT - PAD.top - PAD.bottom;
 const xOf = (s: Scale, t: number): number => PAD.left + ((t - s.t0) / (s.t1 - s.t0)) * plotWidth(s);
-const yOf = (s: Scale, ms: number): number => PAD.top + (1 - (Math.log10(Math.max(FLOOR_MS, ms)) - s.y0) / (s.y1 - s.y0)) * plotHeight;
+const yOf = (s: Scale, ms: number): number =>
+  PAD.top + (1 - (Math.log10(Math.max(FLOOR_MS, ms)) - s.y0) / (s.y1 - s.y0)) * plotHeight;
 const clampX = (s: Scale, x: number): number => Math.min(PAD.left + plotWidth(s), Math.max(PAD.left, x));
 const clampY = (y: number): number => Math.min(PAD.top + plotHeight, Math.max(PAD.top, y));
 const timeAt = (s: Scale, x: number): number => s.t0 + ((clampX(s, x) - PAD.left) / plotWidth(s)) * (s.t1 - s.t0);
 const msAt = (s: Scale, y: number): number => 10 ** (s.y0 + (1 - (clampY(y) - PAD.top) / plotHeight) * (s.y1 - s.y0));
 
-function draw(canvas: HTMLCanvasElement, s: Scale, traces: readonly TraceSummary[], starts: Float64Array, shown: ReadonlySet<TraceSummary>): void {
+function draw(
+  canvas: HTMLCanvasElement,
+  s: Scale,
+  traces: readonly TraceSummary[],
+  starts: Float64Array,
+  shown: ReadonlySet<TraceSummary>,
+): void {
   const ratio = window.devicePixelRatio || 1;
   canvas.width = Math.round(s.width * ratio);
   canvas.height = Math.round(HEIGHT * ratio);
@@ -98,7 +105,12 @@ function draw(canvas: HTMLCanvasElement, s: Scale, traces: readonly TraceSummary
   }
 }
 
-export function DurationChart(props: { traces: readonly TraceSummary[]; shown: readonly TraceSummary[]; brush: Brush | undefined; onBrush: (brush: Brush | undefined) => void }): VNode {
+export function DurationChart(props: {
+  traces: readonly TraceSummary[];
+  shown: readonly TraceSummary[];
+  brush: Brush | undefined;
+  onBrush: (brush: Brush | undefined) => void;
+}): VNode {
   const { traces, brush, onBrush } = props;
   const [box, { width }] = useElementSize<HTMLDivElement>({ width: 800, height: HEIGHT });
   const canvas = useRef<HTMLCanvasElement>(null);
@@ -129,20 +141,32 @@ export function DurationChart(props: { traces: readonly TraceSummary[]; shown: r
   };
   // The brushed range drawn over the points, from the drag under way or the selection made.
   const band = drag
-    ? { left: Math.min(drag.x0, drag.x1), top: Math.min(drag.y0, drag.y1), width: Math.abs(drag.x1 - drag.x0), height: Math.abs(drag.y1 - drag.y0) }
+    ? {
+        left: Math.min(drag.x0, drag.x1),
+        top: Math.min(drag.y0, drag.y1),
+        width: Math.abs(drag.x1 - drag.x0),
+        height: Math.abs(drag.y1 - drag.y0),
+      }
     : brush
-      ? { left: xOf(scale, brush.fromMs), top: yOf(scale, brush.maxMs), width: xOf(scale, brush.toMs) - xOf(scale, brush.fromMs), height: yOf(scale, brush.minMs) - yOf(scale, brush.maxMs) }
+      ? {
+          left: xOf(scale, brush.fromMs),
+          top: yOf(scale, brush.maxMs),
+          width: xOf(scale, brush.toMs) - xOf(scale, brush.fromMs),
+          height: yOf(scale, brush.minMs) - yOf(scale, brush.maxMs),
+        }
       : undefined;
 
   return html`<div class="chart" data-testid="duration-chart" data-brush=${brush ? JSON.stringify(brush) : ''}>
     <div class="chart-head">
       <b>Response time over time</b>
       <span class="muted">each trace: its root's duration (log scale) at its start; <span class="bad">red</span>: failed</span>
-      ${brush
-        ? html`<span data-testid="brush-text">selected ${formatTime(new Date(brush.fromMs).toISOString()).slice(11)} – ${formatTime(new Date(brush.toMs).toISOString()).slice(11)},
+      ${
+        brush
+          ? html`<span data-testid="brush-text">selected ${formatTime(new Date(brush.fromMs).toISOString()).slice(11)} – ${formatTime(new Date(brush.toMs).toISOString()).slice(11)},
             ${formatMs(brush.minMs)} – ${formatMs(brush.maxMs)}</span>
             <button type="button" onClick=${() => onBrush(undefined)}>Reset selection</button>`
-        : html`<span class="muted">drag across it to select traces by time and duration</span>`}
+          : html`<span class="muted">drag across it to select traces by time and duration</span>`
+      }
     </div>
     <div
       class="chart-plot"

@@ -3,7 +3,10 @@ import type { RefObject } from 'preact';
 import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 
 /** A ref for the element, and its client width and height (`initial` until it is measured). */
-export function useElementSize<T extends HTMLElement>(initial: { width: number; height: number }): [RefObject<T | null>, { width: number; height: number }] {
+export function useElementSize<T extends HTMLElement>(initial: {
+  width: number;
+  height: number;
+}): [RefObject<T | null>, { width: number; height: number }] {
   const ref = useRef<T>(null);
   const [size, setSize] = useState(initial);
   useLayoutEffect(() => {

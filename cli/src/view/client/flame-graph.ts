@@ -25,7 +25,9 @@ export function FlameGraph(props: TracePaneProps): VNode {
     if (startMs + durationMs < view.from || startMs > view.to || durationMs / windowMs < minShare) continue;
     const left = Math.max(0, (startMs - view.from) / windowMs);
     const right = Math.min(1, (startMs + durationMs - view.from) / windowMs);
-    blocks.push(html`<${Block} node=${node} row=${row} left=${left} width=${right - left} selected=${node.span.spanId === selectedId} onPick=${pick} />`);
+    blocks.push(
+      html`<${Block} node=${node} row=${row} left=${left} width=${right - left} selected=${node.span.spanId === selectedId} onPick=${pick} />`,
+    );
   }
   function pick(node: SpanNode): void {
     setView({ from: node.span.startMs, to: node.span.startMs + Math.max(node.span.durationMs, 1e-6) });
@@ -44,10 +46,22 @@ export function FlameGraph(props: TracePaneProps): VNode {
   </section>`;
 }
 
-function Block(props: { node: SpanNode; row: number; left: number; width: number; selected: boolean; onPick: (node: SpanNode) => void }): VNode {
+function Block(props: {
+  node: SpanNode;
+  row: number;
+  left: number;
+  width: number;
+  selected: boolean;
+  onPick: (node: SpanNode) => void;
+}): VNode {
   const { node, row, left, width, selected } = props;
   const { span } = node;
-  const classes = ['flame-block', span.status === 'error' ? 'err' : '', span.critical ? 'critical' : '', selected ? 'selected' : ''];
+  const classes = [
+    'flame-block',
+    span.status === 'error' ? 'err' : '',
+    span.critical ? 'critical' : '',
+    selected ? 'selected' : '',
+  ];
   return html`<div
     class=${classes.join(' ')}
     data-span-id=${span.spanId}

@@ -8,7 +8,7 @@ export function formatTime(iso: string): string {
 }
 
 export function formatValue(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
 }
 
 /** A share to one decimal that never rounds a partial share to 0% or 100%. */
@@ -43,7 +43,9 @@ export function setPalette(services: Iterable<string>): void {
   hues.clear();
   const names = [...new Set(services)].sort();
   const stride = strideFor(names.length);
-  names.forEach((service, i) => hues.set(service, Math.round(FIRST_HUE + (((i * stride) % names.length) * HUE_RANGE) / names.length)));
+  names.forEach((service, i) =>
+    hues.set(service, Math.round(FIRST_HUE + (((i * stride) % names.length) * HUE_RANGE) / names.length)),
+  );
 }
 
 /** A service's hue: from the palette, or (a service it was not given) a golden-angle step. */

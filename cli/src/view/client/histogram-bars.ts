@@ -10,7 +10,9 @@ export function Histogram(props: { buckets: ReadonlyArray<{ leMs: number | null;
   const most = Math.max(...buckets.map((b) => b.count));
   return html`<div class="histogram" data-testid="histogram">
     ${buckets.map(
-      (b) => html`<div class="histogram-bar" title=${`${b.count} at ${b.leMs === null ? 'more' : `≤ ${formatMs(b.leMs)}`}`}>
+      (
+        b,
+      ) => html`<div class="histogram-bar" title=${`${b.count} at ${b.leMs === null ? 'more' : `≤ ${formatMs(b.leMs)}`}`}>
         <span class="histogram-count">${b.count}</span>
         <i style=${{ height: `${Math.max(2, (b.count / most) * 70)}px` }}></i>
         <span class="histogram-le">${b.leMs === null ? 'more' : `≤${formatMs(b.leMs)}`}</span>

@@ -41,7 +41,16 @@ export function layoutMap(map: ServiceMap, labelWidth: (edge: MapEdge) => number
   for (const node of map.nodes) stats.set(node.service, node);
   for (const edge of map.edges) {
     for (const service of [edge.from, edge.to]) {
-      if (!stats.has(service)) stats.set(service, { service, name: service, kind: 'service', count: 0, errors: 0, failures: noFailures(), p95Ms: 0 });
+      if (!stats.has(service))
+        stats.set(service, {
+          service,
+          name: service,
+          kind: 'service',
+          count: 0,
+          errors: 0,
+          failures: noFailures(),
+          p95Ms: 0,
+        });
     }
   }
   const names = [...stats.keys()].sort();
@@ -75,13 +84,19 @@ export function layoutMap(map: ServiceMap, labelWidth: (edge: MapEdge) => number
   layers.forEach((members, column) => {
     const top = (height - (members.length * nodeHeight + (members.length - 1) * gapY)) / 2;
     members.forEach((name, row) => {
-      placed.set(name, { ...stats.get(name)!, x: margin + column * (nodeWidth + gapX), y: top + row * (nodeHeight + gapY) });
+      placed.set(name, {
+        ...stats.get(name)!,
+        x: margin + column * (nodeWidth + gapX),
+        y: top + row * (nodeHeight + gapY),
+      });
     });
   });
   const width = 2 * margin + layers.length * nodeWidth + Math.max(0, layers.length - 1) * gapX;
 
   const pairs = new Map<string, number>();
-  const nodeBoxes = [...placed.values()].map((n): Box => ({ x: n.x - 4, y: n.y - 4, width: nodeWidth + 8, height: nodeHeight + 8 }));
+  const nodeBoxes = [...placed.values()].map(
+    (n): Box => ({ x: n.x - 4, y: n.y - 4, width: nodeWidth + 8, height: nodeHeight + 8 }),
+  );
   const labels: Box[] = [];
   const edges = map.edges.map((edge, i): PlacedEdge => {
     const key = `${edge.from}\u0000${edge.to}`;
@@ -130,7 +145,9 @@ function orderLayers(layers: string[][], forward: Array<[string, string]>): void
   const reindex = (): void => layers.forEach((l) => l.forEach((n, i) => position.set(n, i)));
   reindex();
   const neighbours = (name: string, upstream: boolean): number[] =>
-    forward.filter(([from, to]) => (upstream ? to === name : from === name)).map(([from, to]) => position.get(upstream ? from : to)!);
+    forward
+      .filter(([from, to]) => (upstream ? to === name : from === name))
+      .map(([from, to]) => position.get(upstream ? from : to)!);
   for (let sweep = 0; sweep < 4; sweep++) {
     const upstream = sweep % 2 === 0;
     const order = upstream ? layers.slice(1) : layers.slice(0, -1).reverse();
@@ -151,7 +168,12 @@ type Point = [number, number];
 type Curve = [Point, Point, Point, Point];
 
 /** A label's box, `width` wide, centred above the point. */
-const labelBox = ([x, y]: Point, width: number): Box => ({ x: x - width / 2, y: y - LABEL_HEIGHT, width, height: LABEL_HEIGHT + 4 });
+const labelBox = ([x, y]: Point, width: number): Box => ({
+  x: x - width / 2,
+  y: y - LABEL_HEIGHT,
+  width,
+  height: LABEL_HEIGHT + 4,
+});
 
 interface Box {
   x: number;
@@ -160,11 +182,13 @@ interface Box {
   height: number;
 }
 
-const overlaps = (a: Box, b: Box): boolean => a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+const overlaps = (a: Box, b: Box): boolean =>
+  a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 
 function pointAt([p0, p1, p2, p3]: Curve, t: number): Point {
   const u = 1 - t;
-  const at = (i: 0 | 1): number => u * u * u * p0[i] + 3 * u * u * t * p1[i] + 3 * u * t * t * p2[i] + t * t * t * p3[i];
+  const at = (i: 0 | 1): number =>
+    u * u * u * p0[i] + 3 * u * u * t * p1[i] + 3 * u * t * t * p2[i] + t * t * t * p3[i];
   return [at(0), at(1)];
 }
 
@@ -199,7 +223,12 @@ function route(from: PlacedNode, to: PlacedNode, nth: number): { curve: Curve; p
     if (from === to) {
       const x = from.x + nodeWidth / 2;
       const y = from.y;
-      return [[x - 20, y], [x - 40, y - 50 - shift], [x + 40, y - 50 - shift], [x + 20, y]];
+      return [
+        [x - 20, y],
+        [x - 40, y - 50 - shift],
+        [x + 40, y - 50 - shift],
+        [x + 20, y],
+      ];
     }
     if (to.x > from.x) {
       const x1 = from.x + nodeWidth;
@@ -207,7 +236,12 @@ function route(from: PlacedNode, to: PlacedNode, nth: number): { curve: Curve; p
       const x2 = to.x;
       const y2 = to.y + nodeHeight / 2 + shift;
       const bend = (x2 - x1) / 2;
-      return [[x1, y1], [x1 + bend, y1], [x2 - bend, y2], [x2, y2]];
+      return [
+        [x1, y1],
+        [x1 + bend, y1],
+        [x2 - bend, y2],
+        [x2, y2],
+      ];
     }
     // Back or sideways: leave under the source, arrive under the target.
     const x1 = from.x + nodeWidth / 2 + shift;
@@ -215,7 +249,12 @@ function route(from: PlacedNode, to: PlacedNode, nth: number): { curve: Curve; p
     const x2 = to.x + nodeWidth / 2 + shift;
     const y2 = to.y + nodeHeight;
     const dip = Math.max(y1, y2) + 60 + shift;
-    return [[x1, y1], [x1, dip], [x2, dip], [x2, y2]];
+    return [
+      [x1, y1],
+      [x1, dip],
+      [x2, dip],
+      [x2, y2],
+    ];
   })();
   const [[ax, ay], [bx, by], [cx, cy], [dx, dy]] = curve;
   return { curve, path: `M ${ax} ${ay} C ${bx} ${by}, ${cx} ${cy}, ${dx} ${dy}` };

@@ -26,7 +26,13 @@ type Selected = { node: MapNode } | { edge: MapEdge };
 /** Failures by class, where the spans said which: `2 throttled · 1 4xx`. */
 function splitText(split: FailureSplit | undefined): string {
   if (!split) return '';
-  return [split.throttle > 0 ? `${split.throttle} throttled` : '', split['4xx'] > 0 ? `${split['4xx']} 4xx` : '', split['5xx'] > 0 ? `${split['5xx']} 5xx` : ''].filter((p) => p !== '').join(' · ');
+  return [
+    split.throttle > 0 ? `${split.throttle} throttled` : '',
+    split['4xx'] > 0 ? `${split['4xx']} 4xx` : '',
+    split['5xx'] > 0 ? `${split['5xx']} 5xx` : '',
+  ]
+    .filter((p) => p !== '')
+    .join(' · ');
 }
 
 const edgeId = (e: Pick<MapEdge, 'from' | 'to' | 'kind'>): string => `${e.from}\u0000${e.to}\u0000${e.kind}`;
@@ -41,7 +47,11 @@ const labelWidth = (text: string): number => text.length * 6.3 + 10;
 
 const nodeLabel = (n: MapNode): string => (n.kind === 'service' ? n.name : `${n.kind} ${n.name}`);
 
-export function ServiceMapView(props: { map: ServiceMap; index: ReportIndex | undefined; onListTraces: (pick: MapPick) => void }): VNode {
+export function ServiceMapView(props: {
+  map: ServiceMap;
+  index: ReportIndex | undefined;
+  onListTraces: (pick: MapPick) => void;
+}): VNode {
   const { map, index } = props;
   const nodeIndex = useMemo(() => new Map((index?.nodes ?? []).map((n) => [n.service, n])), [index]);
   const edgeIndex = useMemo(() => new Map((index?.edges ?? []).map((e) => [edgeId(e), e])), [index]);
@@ -49,7 +59,10 @@ export function ServiceMapView(props: { map: ServiceMap; index: ReportIndex | un
   const [selected, setSelected] = useState<Selected | undefined>(undefined);
   if (layout.nodes.length === 0) return html`<p class="empty">No service in this report.</p>`;
   const isSelected = (s: Selected): boolean =>
-    selected !== undefined && ('node' in s && 'node' in selected ? s.node.service === selected.node.service : 'edge' in s && 'edge' in selected && edgeId(s.edge) === edgeId(selected.edge));
+    selected !== undefined &&
+    ('node' in s && 'node' in selected
+      ? s.node.service === selected.node.service
+      : 'edge' in s && 'edge' in selected && edgeId(s.edge) === edgeId(selected.edge));
   return html`<section class="map">
     <p class="legend">
       <svg width="40" height="10"><line x1="0" y1="5" x2="40" y2="5" class="edge sync" /></svg> synchronous call
@@ -112,22 +125,30 @@ function pickedLabel(selected: Selected, nodes: readonly MapNode[]): string {
   return `${name(selected.edge.from)} → ${name(selected.edge.to)} (${selected.edge.kind})`;
 }
 
-function Picked(props: { selected: Selected; label: string; index: MapElementIndex | undefined; onList: (pick: MapPick) => void; onClose: () => void }): VNode {
+function Picked(props: {
+  selected: Selected;
+  label: string;
+  index: MapElementIndex | undefined;
+  onList: (pick: MapPick) => void;
+  onClose: () => void;
+}): VNode {
   const { selected, label, index } = props;
   const { count, errors, p95Ms } = 'node' in selected ? selected.node : selected.edge;
   const kinds = splitText('node' in selected ? selected.node.failures : selected.edge.failures);
   return html`<aside class="details map-details" data-testid="map-details">
     <header><h3>${label}</h3><button type="button" class="close" title="Close" onClick=${props.onClose}>×</button></header>
     <p>${count} ${'node' in selected && selected.node.kind === 'service' ? 'requests' : 'calls'} · ${errors} errors${kinds ? ` (${kinds})` : ''} · p95 ${formatMs(p95Ms)}</p>
-    ${index
-      ? html`<h4>Latency</h4>
+    ${
+      index
+        ? html`<h4>Latency</h4>
           <${Histogram} buckets=${index.histogram} />
           <p>
             <button type="button" data-testid="list-traces" disabled=${index.traces.length === 0} onClick=${() => props.onList({ label, traces: index.traces })}>
               List its ${index.traces.length} trace${index.traces.length === 1 ? '' : 's'}
             </button>
           </p>`
-      : html`<p class="muted">This report holds no index of its map: its latency and traces are not in it.</p>`}
+        : html`<p class="muted">This report holds no index of its map: its latency and traces are not in it.</p>`
+    }
   </aside>`;
 }
 

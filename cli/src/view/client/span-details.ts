@@ -38,29 +38,34 @@ export function SpanDetails(props: {
         ['parent', parentCell(span.parentSpanId, props)],
       ]}
     />
-    ${props.logs
-      ? html`<h4>Logs of this invocation</h4>
+    ${
+      props.logs
+        ? html`<h4>Logs of this invocation</h4>
           <pre class="json" data-testid="logs-query">${props.logs.query}</pre>
           <${LogsLink} query=${props.logs} label="Open in CloudWatch Logs Insights" />`
-      : null}
+        : null
+    }
     <h4>Attributes</h4>
     <${Attributes} values=${span.attributes} />
     <h4>Resource</h4>
     <${Attributes} values=${span.resource} />
     <h4>Events (${span.events.length})</h4>
     ${span.events.map(
-      (e) => html`<div class="event"><b>+${formatMs(e.timeMs)}</b> ${e.name}<${Attributes} values=${e.attributes} /></div>`,
+      (e) =>
+        html`<div class="event"><b>+${formatMs(e.timeMs)}</b> ${e.name}<${Attributes} values=${e.attributes} /></div>`,
     )}
     <h4>Links (${span.links.length})</h4>
     ${span.links.map((link) => {
       const here = link.traceId === traceId && props.hasSpan(link.spanId);
       const elsewhere = !here && props.hasTrace(link.traceId);
       return html`<div class="event">
-        ${here || elsewhere
-          ? html`<button type="button" class="linkish" onClick=${() => (here ? props.onSelect(link.spanId) : props.onOpenTrace(link.traceId))}>
+        ${
+          here || elsewhere
+            ? html`<button type="button" class="linkish" onClick=${() => (here ? props.onSelect(link.spanId) : props.onOpenTrace(link.traceId))}>
               ${here ? 'span' : 'trace'} ${link.traceId.slice(0, 8)}…/${link.spanId}
             </button>`
-          : html`<span class="mono">${link.traceId}/${link.spanId}</span> <span class="muted">(not in this report)</span>`}
+            : html`<span class="mono">${link.traceId}/${link.spanId}</span> <span class="muted">(not in this report)</span>`
+        }
         <${Attributes} values=${link.attributes} />
       </div>`;
     })}
@@ -68,7 +73,10 @@ export function SpanDetails(props: {
 }
 
 /** The parent's id, a link that selects it when it is in this trace. */
-function parentCell(parentSpanId: string | undefined, props: { hasSpan: (spanId: string) => boolean; onSelect: (spanId: string) => void }): string | VNode {
+function parentCell(
+  parentSpanId: string | undefined,
+  props: { hasSpan: (spanId: string) => boolean; onSelect: (spanId: string) => void },
+): string | VNode {
   if (parentSpanId === undefined) return '(root)';
   if (!props.hasSpan(parentSpanId)) return `${parentSpanId} (never received)`;
   return html`<button type="button" class="linkish" data-testid="parent-link" onClick=${() => props.onSelect(parentSpanId)}>${parentSpanId}</button>`;
@@ -76,7 +84,9 @@ function parentCell(parentSpanId: string | undefined, props: { hasSpan: (spanId:
 
 /** A map or list (OpenTelemetry API 1.10's AnyValue attributes) laid out as indented JSON, a scalar as its text. */
 function valueCell(value: PlainValue): string | VNode {
-  return value !== null && typeof value === 'object' ? html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>` : formatValue(value);
+  return value !== null && typeof value === 'object'
+    ? html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>`
+    : formatValue(value);
 }
 
 function Attributes(props: { values: Record<string, PlainValue> }): VNode {

@@ -24,7 +24,11 @@ const operationColumns: Array<{ key: OperationKey; label: string; ms?: boolean }
 const operationKey = (o: { service: string; name: string }): string => `${o.service}\u0000${o.name}`;
 
 /** Links to example traces: the first named by `label`, the others by their rank. */
-function Examples(props: { ids: readonly string[] | undefined; label: string; onOpen: (traceId: string) => void }): VNode | null {
+function Examples(props: {
+  ids: readonly string[] | undefined;
+  label: string;
+  onOpen: (traceId: string) => void;
+}): VNode | null {
   const { ids, label, onOpen } = props;
   if (!ids || ids.length === 0) return null;
   return html`<span class="examples" data-testid=${`examples-${label}`}>
@@ -32,7 +36,12 @@ function Examples(props: { ids: readonly string[] | undefined; label: string; on
   </span>`;
 }
 
-export function StatsView(props: { stats: Stats; traces: readonly TraceSummary[]; index: ReportIndex | undefined; onOpen: (traceId: string) => void }): VNode {
+export function StatsView(props: {
+  stats: Stats;
+  traces: readonly TraceSummary[];
+  index: ReportIndex | undefined;
+  onOpen: (traceId: string) => void;
+}): VNode {
   const { stats, traces, index, onOpen } = props;
   const [sort, setSort] = useState<{ key: OperationKey; descending: boolean }>({ key: 'p95Ms', descending: true });
   const [picked, setPicked] = useState<{ service: string; name: string } | undefined>(undefined);
@@ -63,7 +72,9 @@ export function StatsView(props: { stats: Stats; traces: readonly TraceSummary[]
       </tr></thead>
       <tbody>
         ${operations.map(
-          (o) => html`<tr class=${`operation ${picked && operationKey(picked) === operationKey(o) ? 'picked' : ''}`} onClick=${() => setPicked(o)}>
+          (
+            o,
+          ) => html`<tr class=${`operation ${picked && operationKey(picked) === operationKey(o) ? 'picked' : ''}`} onClick=${() => setPicked(o)}>
             <td><i class="dot" style=${{ background: serviceColor(o.service) }}></i>${o.service}</td>
             <td>${o.name}</td>
             <td class="num">${o.count}</td>
@@ -71,12 +82,14 @@ export function StatsView(props: { stats: Stats; traces: readonly TraceSummary[]
             <td class="num">${formatMs(o.p50Ms)}</td>
             <td class="num">${formatMs(o.p95Ms)}</td>
             <td class="num">${formatMs(o.p99Ms)}</td>
-            ${index
-              ? html`<td onClick=${(event: Event) => event.stopPropagation()}>
+            ${
+              index
+                ? html`<td onClick=${(event: Event) => event.stopPropagation()}>
                   <${Examples} ids=${examples.get(operationKey(o))?.slowest} label="slowest" onOpen=${onOpen} />
                   <${Examples} ids=${examples.get(operationKey(o))?.failed} label="failed" onOpen=${onOpen} />
                 </td>`
-              : null}
+                : null
+            }
           </tr>`,
         )}
       </tbody>
@@ -125,19 +138,29 @@ function stepName(stepMs: number | undefined): string {
   return stepMs % 60_000 === 0 ? `${stepMs / 60_000} minutes` : `${stepMs / 1000} s`;
 }
 
-function OperationTimeline(props: { timeline: Stats['timeline']; operation: { service: string; name: string }; onClose: () => void }): VNode {
+function OperationTimeline(props: {
+  timeline: Stats['timeline'];
+  operation: { service: string; name: string };
+  onClose: () => void;
+}): VNode {
   const { timeline, operation } = props;
   const rows = timeline.filter((b) => b.service === operation.service && b.name === operation.name);
-  const most = { count: Math.max(1, ...rows.map((r) => r.count)), errors: Math.max(1, ...rows.map((r) => r.errors)), p95Ms: Math.max(1e-6, ...rows.map((r) => r.p95Ms)) };
-  const bar = (value: number, max: number, kind: string): VNode => html`<i class=${`tbar ${kind}`} style=${{ width: value > 0 ? `max(2px, ${(value / max) * 100}%)` : '0' }}></i>`;
+  const most = {
+    count: Math.max(1, ...rows.map((r) => r.count)),
+    errors: Math.max(1, ...rows.map((r) => r.errors)),
+    p95Ms: Math.max(1e-6, ...rows.map((r) => r.p95Ms)),
+  };
+  const bar = (value: number, max: number, kind: string): VNode =>
+    html`<i class=${`tbar ${kind}`} style=${{ width: value > 0 ? `max(2px, ${(value / max) * 100}%)` : '0' }}></i>`;
   return html`<div class="timeline" data-testid="timeline">
     <h2>
       <i class="dot" style=${{ background: serviceColor(operation.service) }}></i>${operation.service} ${operation.name}: per ${stepName(stepOf(timeline))}
       <button type="button" class="close" title="Close" onClick=${props.onClose}>×</button>
     </h2>
-    ${rows.length === 0
-      ? html`<p class="muted">No timeline in this report.</p>`
-      : html`<table class="table">
+    ${
+      rows.length === 0
+        ? html`<p class="muted">No timeline in this report.</p>`
+        : html`<table class="table">
           <thead><tr><th>Start (UTC)</th><th class="num">Requests</th><th></th><th class="num">Errors</th><th></th><th class="num">p95</th><th></th></tr></thead>
           <tbody>
             ${rows.map(
@@ -149,6 +172,7 @@ function OperationTimeline(props: { timeline: Stats['timeline']; operation: { se
               </tr>`,
             )}
           </tbody>
-        </table>`}
+        </table>`
+    }
   </div>`;
 }

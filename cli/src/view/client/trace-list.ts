@@ -32,7 +32,16 @@ export interface ListFilters {
   pick: MapPick | undefined;
 }
 
-type SortKey = 'startTime' | 'rootName' | 'services' | 'spanCount' | 'rootDurationMs' | 'durationMs' | 'errorCount' | 'error' | 'coldStarts';
+type SortKey =
+  | 'startTime'
+  | 'rootName'
+  | 'services'
+  | 'spanCount'
+  | 'rootDurationMs'
+  | 'durationMs'
+  | 'errorCount'
+  | 'error'
+  | 'coldStarts';
 
 export const initialFilters: ListFilters = {
   service: '',
@@ -62,7 +71,9 @@ const columns: Array<{ key: SortKey; label: string }> = [
 /** The first error in a few words: its class (throttle, 4xx, 5xx), where, and what it said. */
 function errorLabel(error: TraceSummary['error']): string {
   if (!error) return '';
-  const what = [error.httpStatus !== null ? String(error.httpStatus) : '', error.type ?? '', error.message ?? ''].filter((p) => p !== '').join(' ');
+  const what = [error.httpStatus !== null ? String(error.httpStatus) : '', error.type ?? '', error.message ?? '']
+    .filter((p) => p !== '')
+    .join(' ');
   return `${error.service} ${error.name}${what ? `: ${what}` : ''}`;
 }
 
@@ -73,7 +84,14 @@ function haystack(trace: TraceSummary, detail: TraceDetail | undefined, names: r
   let text = haystacks.get(trace);
   if (text === undefined) {
     // A trace held as a summary only: its ids, names and first error are all there is to find.
-    const parts = [trace.traceId, trace.rootName, ...trace.services, ...(names ?? []), trace.error?.message ?? '', trace.error?.type ?? ''];
+    const parts = [
+      trace.traceId,
+      trace.rootName,
+      ...trace.services,
+      ...(names ?? []),
+      trace.error?.message ?? '',
+      trace.error?.type ?? '',
+    ];
     for (const span of detail?.spans ?? []) {
       parts.push(span.name, span.spanId);
       if (span.statusMessage !== undefined) parts.push(span.statusMessage);
@@ -113,7 +131,8 @@ export function searchQuery(text: string): { query?: CompiledQuery; error?: stri
   try {
     return { query: compile(parseQuery(trimmed)) };
   } catch (error) {
-    if (error instanceof QuerySyntaxError) return { error: `query does not parse at column ${error.column}: ${error.reason}` };
+    if (error instanceof QuerySyntaxError)
+      return { error: `query does not parse at column ${error.column}: ${error.reason}` };
     throw error;
   }
 }
@@ -129,9 +148,19 @@ function queryMatches(query: CompiledQuery, detail: TraceDetail | undefined): bo
 type SpanNames = Record<string, string[]>;
 
 const spanNamesOf = (traceId: string, details: Record<string, TraceDetail>, names: SpanNames): string[] =>
-  Object.hasOwn(details, traceId) ? details[traceId]!.spans.map((s) => s.name) : Object.hasOwn(names, traceId) ? names[traceId]! : [];
+  Object.hasOwn(details, traceId)
+    ? details[traceId]!.spans.map((s) => s.name)
+    : Object.hasOwn(names, traceId)
+      ? names[traceId]!
+      : [];
 
-function filterTraces(traces: readonly TraceSummary[], details: Record<string, TraceDetail>, names: SpanNames, f: ListFilters, search: ReturnType<typeof searchQuery>): TraceSummary[] {
+function filterTraces(
+  traces: readonly TraceSummary[],
+  details: Record<string, TraceDetail>,
+  names: SpanNames,
+  f: ListFilters,
+  search: ReturnType<typeof searchQuery>,
+): TraceSummary[] {
   const picked = f.pick ? new Set(f.pick.traces) : undefined;
   const minMs = Number(f.minDurationMs);
   const name = f.name.trim().toLowerCase();
@@ -147,7 +176,10 @@ function filterTraces(traces: readonly TraceSummary[], details: Record<string, T
       (!(minMs > 0) || t.durationMs >= minMs) &&
       (!f.errors || t.errorCount > 0) &&
       (!f.cold || t.coldStarts > 0) &&
-      (text === '' || haystack(t, details[t.traceId], Object.hasOwn(names, t.traceId) ? names[t.traceId] : undefined).includes(text)) &&
+      (text === '' ||
+        haystack(t, details[t.traceId], Object.hasOwn(names, t.traceId) ? names[t.traceId] : undefined).includes(
+          text,
+        )) &&
       (!query || queryMatches(query, details[t.traceId])),
   );
   const sign = f.descending ? -1 : 1;
@@ -165,11 +197,16 @@ export function TraceList(props: {
   const { traces, details, spanNames, filters, onFilters, onOpen } = props;
   const services = useMemo(() => [...new Set(traces.flatMap((t) => t.services))].sort(), [traces]);
   const search = useMemo(() => searchQuery(filters.text), [filters.text]);
-  const shown = useMemo(() => filterTraces(traces, details, spanNames, filters, search), [traces, details, spanNames, filters, search]);
+  const shown = useMemo(
+    () => filterTraces(traces, details, spanNames, filters, search),
+    [traces, details, spanNames, filters, search],
+  );
   const summariesOnly = Object.keys(spanNames).length;
   const set = (patch: Partial<ListFilters>): void => onFilters({ ...filters, ...patch });
-  const input = (key: 'name' | 'minDurationMs' | 'text') => (event: Event) => set({ [key]: (event.currentTarget as HTMLInputElement).value });
-  const sortBy = (key: SortKey): void => set(filters.sort === key ? { descending: !filters.descending } : { sort: key, descending: true });
+  const input = (key: 'name' | 'minDurationMs' | 'text') => (event: Event) =>
+    set({ [key]: (event.currentTarget as HTMLInputElement).value });
+  const sortBy = (key: SortKey): void =>
+    set(filters.sort === key ? { descending: !filters.descending } : { sort: key, descending: true });
 
   return html`<section class="list">
     ${traces.length > 0 ? html`<${DurationChart} traces=${traces} shown=${shown} brush=${filters.brush} onBrush=${(brush: Brush | undefined) => set({ brush })} />` : null}
@@ -184,24 +221,31 @@ export function TraceList(props: {
       <label><input type="checkbox" checked=${filters.cold} onChange=${() => set({ cold: !filters.cold })} /> cold starts</label>
       <label class="grow">Search <input type="search" value=${filters.text} onInput=${input('text')} placeholder='text (id, name, attribute=value, error message, event), or a query: { duration > 500ms && status = error }' /></label>
       ${search.error ? html`<span class="bad" data-testid="query-error">${search.error}</span>` : null}
-      ${search.query && summariesOnly > 0
-        ? html`<span class="muted" title="the report holds failed, slow and sampled traces in full, the others as their summary row">the query reads the ${traces.length - summariesOnly} traces held in full</span>`
-        : null}
-      ${filters.pick
-        ? html`<span class="pick" data-testid="map-pick">traces through ${filters.pick.label} <button type="button" title="Show all traces" onClick=${() => set({ pick: undefined })}>×</button></span>`
-        : null}
+      ${
+        search.query && summariesOnly > 0
+          ? html`<span class="muted" title="the report holds failed, slow and sampled traces in full, the others as their summary row">the query reads the ${traces.length - summariesOnly} traces held in full</span>`
+          : null
+      }
+      ${
+        filters.pick
+          ? html`<span class="pick" data-testid="map-pick">traces through ${filters.pick.label} <button type="button" title="Show all traces" onClick=${() => set({ pick: undefined })}>×</button></span>`
+          : null
+      }
       <span class="count" data-testid="trace-count">${shown.length} of ${traces.length} traces</span>
     </form>
     <div class="grid-head trace-grid" role="row">
       ${columns.map(
-        (c) => html`<button type="button" class=${`sort ${filters.sort === c.key ? 'on' : ''}`} onClick=${() => sortBy(c.key)}>
+        (
+          c,
+        ) => html`<button type="button" class=${`sort ${filters.sort === c.key ? 'on' : ''}`} onClick=${() => sortBy(c.key)}>
           ${c.label}${filters.sort === c.key ? (filters.descending ? ' ▼' : ' ▲') : ''}
         </button>`,
       )}
     </div>
-    ${shown.length === 0
-      ? html`<p class="empty">No trace matches these filters.</p>`
-      : html`<${VirtualRows}
+    ${
+      shown.length === 0
+        ? html`<p class="empty">No trace matches these filters.</p>`
+        : html`<${VirtualRows}
           class="trace-rows"
           items=${shown}
           rowHeight=${28}
@@ -227,6 +271,7 @@ export function TraceList(props: {
             </span>
             <span class=${`num ${t.coldStarts > 0 ? 'cold' : ''}`}>${t.coldStarts}</span>
           </div>`}
-        />`}
+        />`
+    }
   </section>`;
 }

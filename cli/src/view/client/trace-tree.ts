@@ -34,7 +34,13 @@ const byStart = (a: SpanNode, b: SpanNode): number => a.span.startMs - b.span.st
 export function buildTree(detail: TraceDetail): TraceTree {
   const byId = new Map<string, SpanNode>();
   for (const span of detail.spans) {
-    byId.set(span.spanId, { span, depth: 0, children: [], asyncHop: false, coldStart: span.attributes['faas.coldstart'] === true });
+    byId.set(span.spanId, {
+      span,
+      depth: 0,
+      children: [],
+      asyncHop: false,
+      coldStart: span.attributes['faas.coldstart'] === true,
+    });
   }
   const roots: SpanNode[] = [];
   const orphans: SpanNode[] = [];

@@ -47,8 +47,9 @@ export function TraceView(props: {
     </header>
     <div class=${`trace-body ${selected ? 'with-details' : ''}`}>
       <${View} detail=${detail} tree=${tree} selectedId=${selectedId} onSelect=${setSelectedId} />
-      ${selected
-        ? html`<${SpanDetails}
+      ${
+        selected
+          ? html`<${SpanDetails}
             span=${selected}
             traceId=${detail.traceId}
             hasSpan=${(id: string) => tree.byId.has(id)}
@@ -58,7 +59,8 @@ export function TraceView(props: {
             onClose=${() => setSelectedId(undefined)}
             logs=${logs.find((q) => q.scope === 'invocation' && q.spanId === selected.spanId)}
           />`
-        : null}
+          : null
+      }
     </div>
   </section>`;
 }

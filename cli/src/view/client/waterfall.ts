@@ -66,7 +66,8 @@ export function Waterfall(props: TracePaneProps): VNode {
   };
   const onRowKey = (event: KeyboardEvent): void => {
     const spanId = rowSpanId(event);
-    if (spanId !== undefined && event.key === 'Enter' && (event.target as HTMLElement).classList.contains('wf-row')) onSelect(spanId);
+    if (spanId !== undefined && event.key === 'Enter' && (event.target as HTMLElement).classList.contains('wf-row'))
+      onSelect(spanId);
   };
 
   return html`<section class="waterfall">
@@ -133,15 +134,28 @@ function SpanRow(props: {
   // The duration goes after the bar, else before it, else (a bar across the whole axis) inside
   // it: never out of the time column, where it would run over the name column's badges.
   const place = left + width <= LABEL_AFTER ? 'after' : left >= LABEL_BEFORE ? 'before' : 'inside';
-  const labelStyle = place === 'after' ? { left: `${left + width}%` } : place === 'before' ? { right: `${100 - left}%` } : { left: `${left}%` };
+  const labelStyle =
+    place === 'after'
+      ? { left: `${left + width}%` }
+      : place === 'before'
+        ? { right: `${100 - left}%` }
+        : { left: `${left}%` };
   const color = serviceColor(span.service);
-  const classes = ['wf-grid', 'wf-row', selected ? 'selected' : '', match ? 'match' : '', span.critical ? 'critical' : ''];
+  const classes = [
+    'wf-grid',
+    'wf-row',
+    selected ? 'selected' : '',
+    match ? 'match' : '',
+    span.critical ? 'critical' : '',
+  ];
   // The service colour once, as a variable the dot and the bar read.
   return html`<div class=${classes.join(' ')} tabIndex=${0} data-span-id=${span.spanId}>
     <div class="wf-name" style=${{ paddingLeft: `min(${Math.min(node.depth, maxIndent) * 12 + 4}px, ${indentCap})` }} title=${node.depth > 0 ? `depth ${node.depth}` : undefined}>
-      ${node.children.length > 0
-        ? html`<button type="button" class="toggle" title=${collapsed ? 'Expand' : 'Collapse'}>${collapsed ? '▸' : '▾'}</button>`
-        : html`<span class="toggle"></span>`}
+      ${
+        node.children.length > 0
+          ? html`<button type="button" class="toggle" title=${collapsed ? 'Expand' : 'Collapse'}>${collapsed ? '▸' : '▾'}</button>`
+          : html`<span class="toggle"></span>`
+      }
       <i class="dot" style=${{ background: color }}></i>
       <span class="svc">${span.service}</span>
       <span class="span-name" title=${span.name}>${span.name}</span>

@@ -26,14 +26,24 @@ const SPANS = {
 
 async function rowsThroughTheArchiveFunction(): Promise<SpanRow[]> {
   const request = exportRequest(Object.values(SPANS), 'accounts');
-  (request.resourceSpans as Array<{ resource: { attributes: unknown[] } }>)[0]!.resource.attributes.push(attribute('deployment.Region', 'EU'), attribute('deployment.region', 'eu'));
+  (request.resourceSpans as Array<{ resource: { attributes: unknown[] } }>)[0]!.resource.attributes.push(
+    attribute('deployment.Region', 'EU'),
+    attribute('deployment.region', 'eu'),
+  );
   const data = gzipSync(JSON.stringify(request)).toString('base64');
   const put = async (): Promise<never> => {
     throw new Error('nothing is put back in this test');
   };
-  const { records } = await transform({ records: [{ recordId: 'r', data, approximateArrivalTimestamp: SENT_AT_MS }] }, { streamName: 's', putRecords: put, deadlineMs: 1000 });
+  const { records } = await transform(
+    { records: [{ recordId: 'r', data, approximateArrivalTimestamp: SENT_AT_MS }] },
+    { streamName: 's', putRecords: put, deadlineMs: 1000 },
+  );
   expect(records[0]!.result).toBe('Ok');
-  return Buffer.from(records[0]!.data, 'base64').toString('utf8').trim().split('\n').map((line) => JSON.parse(line) as SpanRow);
+  return Buffer.from(records[0]!.data, 'base64')
+    .toString('utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as SpanRow);
 }
 
 describe('attribute keys keep their case', () => {

@@ -16,7 +16,8 @@ describe('the ingest’s answer deadline', () => {
   });
 
   it('runs from now without a stamp, with a stamp that is not a number, or one older than API Gateway could send', () => {
-    for (const stamp of [undefined, null, '1800000000000', Number.NaN, NOW - 60_000]) expect(answerAt(stamp)).toBe(NOW + 350);
+    for (const stamp of [undefined, null, '1800000000000', Number.NaN, NOW - 60_000])
+      expect(answerAt(stamp)).toBe(NOW + 350);
   });
 
   it('never starts after now, when the front door’s clock runs ahead of Lambda’s', () => {
@@ -24,7 +25,11 @@ describe('the ingest’s answer deadline', () => {
   });
 
   it('keeps a margin before Lambda cuts the function off', () => {
-    expect(answerDeadline(NOW, NOW, 700, config)).toEqual({ receivedAt: NOW, answerAt: NOW + 200, cutOffAt: NOW + 200 });
+    expect(answerDeadline(NOW, NOW, 700, config)).toEqual({
+      receivedAt: NOW,
+      answerAt: NOW + 200,
+      cutOffAt: NOW + 200,
+    });
     expect(answerDeadline(NOW, NOW, 3000, config).cutOffAt).toBe(NOW + 2500);
   });
 });

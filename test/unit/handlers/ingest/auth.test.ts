@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parseTenantKeys, presentedKey, tenantOf } from '../../../../handlers/ingest/auth';
 
-const KEYS = parseTenantKeys(JSON.stringify({ checkout: ['k-1234567890abcdef', 'k-rotated-0123456789'], search: ['k-search-0123456789'] }), 'test');
+const KEYS = parseTenantKeys(
+  JSON.stringify({ checkout: ['k-1234567890abcdef', 'k-rotated-0123456789'], search: ['k-search-0123456789'] }),
+  'test',
+);
 
 describe('API key auth', () => {
   it('reads x-api-key or a Bearer token', () => {

@@ -5,8 +5,10 @@ import { HttpError } from '../../../../handlers/ingest/http-error';
 import { exportRequest, otlpSpan } from '../../../helpers/otlp-payload';
 
 const rules = { maxCount: 5, maxValueLength: 10, redactor: new Redactor(DEFAULT_REDACT_KEYS) };
-const decode = (body: unknown) => decodeExportRequest({ format: 'json', text: typeof body === 'string' ? body : JSON.stringify(body) }, rules);
-const spanCount = (result: ReturnType<typeof decode>) => result.groups.reduce((n, g) => n + g.scopes.reduce((m, s) => m + s.spans.length, 0), 0);
+const decode = (body: unknown) =>
+  decodeExportRequest({ format: 'json', text: typeof body === 'string' ? body : JSON.stringify(body) }, rules);
+const spanCount = (result: ReturnType<typeof decode>) =>
+  result.groups.reduce((n, g) => n + g.scopes.reduce((m, s) => m + s.spans.length, 0), 0);
 const str = (v: string) => ({ stringValue: v });
 
 describe('decodeExportRequest', () => {
@@ -62,7 +64,10 @@ describe('decodeExportRequest', () => {
           status: { code: 'STATUS_CODE_ERROR', message: 'bad' },
           startTimeUnixNano: 1700000000000000,
           endTimeUnixNano: 1700000000000001,
-          links: [{ traceId: 'b'.repeat(32), spanId: 'c'.repeat(16) }, { traceId: 'nope', spanId: 'c'.repeat(16) }],
+          links: [
+            { traceId: 'b'.repeat(32), spanId: 'c'.repeat(16) },
+            { traceId: 'nope', spanId: 'c'.repeat(16) },
+          ],
         }),
       ]),
     ).groups[0]!.scopes[0]!.spans[0]!;
@@ -108,10 +113,20 @@ describe('decodeExportRequest', () => {
   it('keeps AnyValue attributes whole: nested lists are not capped by the attribute count, each string and byte array inside is cut', () => {
     const bytes = Buffer.from('0123456789abcdef');
     const list = (values: unknown[]): unknown => ({ arrayValue: { values } });
-    const kvlist = (values: Array<[string, unknown]>): unknown => ({ kvlistValue: { values: values.map(([key, value]) => ({ key, value })) } });
+    const kvlist = (values: Array<[string, unknown]>): unknown => ({
+      kvlistValue: { values: values.map(([key, value]) => ({ key, value })) },
+    });
     const attributes = [
       { key: 'many', value: list(Array.from({ length: 20 }, (_, i) => ({ intValue: String(i) }))) },
-      { key: 'map', value: kvlist([['long', str('0123456789abcdef')], ['bytes', { bytesValue: bytes.toString('base64') }], ['unset', undefined], ['holes', list([{}, str('x')])]]) },
+      {
+        key: 'map',
+        value: kvlist([
+          ['long', str('0123456789abcdef')],
+          ['bytes', { bytesValue: bytes.toString('base64') }],
+          ['unset', undefined],
+          ['holes', list([{}, str('x')])],
+        ]),
+      },
       { key: 'omitted', value: { arrayValue: {} } },
       { key: 'bad-inside', value: list([str('x'), { intValue: 'nope' }]) },
       { key: 'bad-key', value: { kvlistValue: { values: [{ key: 7, value: str('x') }] } } },
@@ -120,9 +135,14 @@ describe('decodeExportRequest', () => {
     const span = result.groups[0]!.scopes[0]!.spans[0]!;
     expect(span.attributes.map((a) => a.key)).toEqual(['many', 'map', 'omitted']);
     expect(span.droppedAttributesCount).toBe(2);
-    expect((span.attributes[0]!.value.arrayValue!.values)).toHaveLength(20);
+    expect(span.attributes[0]!.value.arrayValue!.values).toHaveLength(20);
     expect(span.attributes[1]!.value).toEqual(
-      kvlist([['long', str('0123456789')], ['bytes', { bytesValue: bytes.subarray(0, 10).toString('base64') }], ['unset', {}], ['holes', list([{}, str('x')])]]),
+      kvlist([
+        ['long', str('0123456789')],
+        ['bytes', { bytesValue: bytes.subarray(0, 10).toString('base64') }],
+        ['unset', {}],
+        ['holes', list([{}, str('x')])],
+      ]),
     );
     expect(span.attributes[2]!.value).toEqual({ arrayValue: { values: [] } });
     expect(result.stats.truncatedValues).toBe(2);
@@ -134,12 +154,31 @@ describe('decodeExportRequest', () => {
         attributes: [
           {
             key: 'request',
-            value: { arrayValue: { values: [{ kvlistValue: { values: [{ key: 'headers', value: { kvlistValue: { values: [{ key: 'Authorization', value: str('hunter2') }] } } }] } }, str('https://u:hunter2@host/')] } },
+            value: {
+              arrayValue: {
+                values: [
+                  {
+                    kvlistValue: {
+                      values: [
+                        {
+                          key: 'headers',
+                          value: { kvlistValue: { values: [{ key: 'Authorization', value: str('hunter2') }] } },
+                        },
+                      ],
+                    },
+                  },
+                  str('https://u:hunter2@host/'),
+                ],
+              },
+            },
           },
         ],
       }),
     ]);
-    const result = decodeExportRequest({ format: 'json', text: JSON.stringify(body) }, { ...rules, maxValueLength: 100 });
+    const result = decodeExportRequest(
+      { format: 'json', text: JSON.stringify(body) },
+      { ...rules, maxValueLength: 100 },
+    );
     const text = JSON.stringify(result.groups);
     expect(text).not.toContain('hunter2');
     expect(text).toContain('host/');
@@ -172,7 +211,12 @@ describe('decodeExportRequest', () => {
 
   it('keeps prototype-polluting keys as plain data', () => {
     const body = `{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"scope":{"name":"s"},"spans":[${JSON.stringify(
-      otlpSpan({ attributes: [{ key: '__proto__', value: str('x') }, { key: 'constructor', value: str('y') }] }),
+      otlpSpan({
+        attributes: [
+          { key: '__proto__', value: str('x') },
+          { key: 'constructor', value: str('y') },
+        ],
+      }),
     )}],"__proto__":{"polluted":true}}]}]}`;
     const result = decode(body);
     expect(spanCount(result)).toBe(1);

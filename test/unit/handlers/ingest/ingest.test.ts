@@ -12,7 +12,10 @@ import { exportRequest, hex, otlpSpan } from '../../../helpers/otlp-payload';
 
 const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_KEYS_PARAMETER: '/hoptrace/keys' });
 const KEY = 'secret-key-0123456789';
-const keys = new TenantKeyCache(async () => parseTenantKeys(JSON.stringify({ checkout: [KEY], search: ['search-key-0123456789'] }), 'test'), config);
+const keys = new TenantKeyCache(
+  async () => parseTenantKeys(JSON.stringify({ checkout: [KEY], search: ['search-key-0123456789'] }), 'test'),
+  config,
+);
 
 function restEvent(body: Buffer, headers: Record<string, string>): Record<string, unknown> {
   return {
@@ -32,7 +35,12 @@ function capture() {
     written.push(...Records);
     return { FailedRecordCount: 0, Records: Records.map(() => ({})) };
   };
-  const resources = () => written.flatMap((r) => (JSON.parse(gunzipSync(r.Data).toString()) as { resourceSpans: Array<{ resource: { attributes: [] } }> }).resourceSpans.map((rs) => attributeMap(rs.resource.attributes)));
+  const resources = () =>
+    written.flatMap((r) =>
+      (
+        JSON.parse(gunzipSync(r.Data).toString()) as { resourceSpans: Array<{ resource: { attributes: [] } }> }
+      ).resourceSpans.map((rs) => attributeMap(rs.resource.attributes)),
+    );
   return { put, written, resources };
 }
 
@@ -65,47 +73,108 @@ describe('ingest', () => {
     const kinesis = capture();
     const spans = [otlpSpan(), otlpSpan(), otlpSpan()];
     const body = gzipSync(JSON.stringify(exportRequest(spans)));
-    const response = await ingest(restEvent(body, { 'Content-Encoding': 'gzip' }), config, kinesis.put, deadlineIn(5000), keys);
+    const response = await ingest(
+      restEvent(body, { 'Content-Encoding': 'gzip' }),
+      config,
+      kinesis.put,
+      deadlineIn(5000),
+      keys,
+    );
     expect(response).toEqual({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(kinesis.written.map((r) => r.PartitionKey).sort()).toEqual(spans.map((s) => s.traceId as string).sort());
   });
 
   it('answers protobuf in protobuf: an empty ExportTraceServiceResponse, partial success, google.rpc.Status errors', async () => {
     const kinesis = capture();
-    const ok = await ingest(restEvent(gzipSync(toProtobuf(exportRequest([otlpSpan()]))), { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'gzip' }), config, kinesis.put, deadlineIn(5000), keys);
-    expect(ok).toEqual({ statusCode: 200, headers: { 'content-type': 'application/x-protobuf' }, body: '', isBase64Encoded: true });
+    const ok = await ingest(
+      restEvent(gzipSync(toProtobuf(exportRequest([otlpSpan()]))), {
+        'Content-Type': 'application/x-protobuf',
+        'Content-Encoding': 'gzip',
+      }),
+      config,
+      kinesis.put,
+      deadlineIn(5000),
+      keys,
+    );
+    expect(ok).toEqual({
+      statusCode: 200,
+      headers: { 'content-type': 'application/x-protobuf' },
+      body: '',
+      isBase64Encoded: true,
+    });
     expect(kinesis.written).toHaveLength(1);
 
-    const partial = await ingest(restEvent(toProtobuf(exportRequest([otlpSpan(), otlpSpan({ spanId: 'abc' })])), { 'Content-Type': 'application/x-protobuf' }), config, kinesis.put, deadlineIn(5000), keys);
+    const partial = await ingest(
+      restEvent(toProtobuf(exportRequest([otlpSpan(), otlpSpan({ spanId: 'abc' })])), {
+        'Content-Type': 'application/x-protobuf',
+      }),
+      config,
+      kinesis.put,
+      deadlineIn(5000),
+      keys,
+    );
     expect(partial.statusCode).toBe(200);
     const success = protobufFields(protobufFields(Buffer.from(partial.body, 'base64'))[1] as Buffer);
     expect(success[1]).toBe(1);
     expect(String(success[2])).toContain('spanId must be 16 hex digits');
 
-    const refused = await ingest(restEvent(Buffer.from([0x0a, 0x7f]), { 'Content-Type': 'application/x-protobuf' }), config, kinesis.put, deadlineIn(5000), keys);
+    const refused = await ingest(
+      restEvent(Buffer.from([0x0a, 0x7f]), { 'Content-Type': 'application/x-protobuf' }),
+      config,
+      kinesis.put,
+      deadlineIn(5000),
+      keys,
+    );
     expect(refused.statusCode).toBe(400);
     expect(refused.headers['content-type']).toBe('application/x-protobuf');
     const status = protobufFields(Buffer.from(refused.body, 'base64'));
     expect(status[1]).toBe(3);
     expect(String(status[2])).toContain('length past the end');
 
-    const stranger = await ingest(restEvent(Buffer.alloc(0), { 'Content-Type': 'application/x-protobuf', 'X-Api-Key': 'wrong' }), config, kinesis.put, deadlineIn(5000), keys);
+    const stranger = await ingest(
+      restEvent(Buffer.alloc(0), { 'Content-Type': 'application/x-protobuf', 'X-Api-Key': 'wrong' }),
+      config,
+      kinesis.put,
+      deadlineIn(5000),
+      keys,
+    );
     expect(stranger.statusCode).toBe(401);
     expect(protobufFields(Buffer.from(stranger.body, 'base64'))[1]).toBe(16);
 
-    const otherType = await ingest(restEvent(Buffer.from('x'), { 'Content-Type': 'text/plain' }), config, kinesis.put, deadlineIn(5000), keys);
+    const otherType = await ingest(
+      restEvent(Buffer.from('x'), { 'Content-Type': 'text/plain' }),
+      config,
+      kinesis.put,
+      deadlineIn(5000),
+      keys,
+    );
     expect(otherType.statusCode).toBe(415);
-    expect(JSON.parse(otherType.body)).toEqual({ code: 3, message: expect.stringContaining('application/x-protobuf or application/json') as string });
+    expect(JSON.parse(otherType.body)).toEqual({
+      code: 3,
+      message: expect.stringContaining('application/x-protobuf or application/json') as string,
+    });
   });
 
   it("stamps the key's tenant on every resource, over the one the client claimed", async () => {
     const kinesis = capture();
     const request = exportRequest([otlpSpan()]);
-    (request.resourceSpans as Array<{ resource: { attributes: unknown[] } }>)[0]!.resource.attributes.push({ key: 'hoptrace.tenant', value: { stringValue: 'search' } });
+    (request.resourceSpans as Array<{ resource: { attributes: unknown[] } }>)[0]!.resource.attributes.push({
+      key: 'hoptrace.tenant',
+      value: { stringValue: 'search' },
+    });
     const second = { resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans: [otlpSpan()] }] };
     (request.resourceSpans as unknown[]).push(second);
-    for (const [format, body] of [['json', Buffer.from(JSON.stringify(request))], ['x-protobuf', toProtobuf(request)]] as const) {
-      const response = await ingest(restEvent(body, { 'Content-Type': `application/${format}` }), config, kinesis.put, deadlineIn(5000), keys);
+    for (const [format, body] of [
+      ['json', Buffer.from(JSON.stringify(request))],
+      ['x-protobuf', toProtobuf(request)],
+    ] as const) {
+      const response = await ingest(
+        restEvent(body, { 'Content-Type': `application/${format}` }),
+        config,
+        kinesis.put,
+        deadlineIn(5000),
+        keys,
+      );
       expect(response.statusCode).toBe(200);
     }
     expect(kinesis.resources()).toHaveLength(4);
@@ -115,11 +184,35 @@ describe('ingest', () => {
 
   it("keeps the key's tenant on the resource only: a claim in scope, span, event or link attributes is removed", async () => {
     const kinesis = capture();
-    const claim = () => [{ key: 'hoptrace.tenant', value: { stringValue: 'search' } }, { key: 'kept', value: { stringValue: 'yes' } }];
-    const span = otlpSpan({ attributes: claim(), events: [{ timeUnixNano: '1700000000050000000', name: 'e', attributes: claim() }], links: [{ traceId: hex(16), spanId: hex(8), attributes: claim() }] });
-    const request = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's', attributes: claim() }, spans: [span] }] }] };
-    for (const [format, body] of [['json', Buffer.from(JSON.stringify(request))], ['x-protobuf', toProtobuf(request)]] as const) {
-      expect((await ingest(restEvent(body, { 'Content-Type': `application/${format}` }), config, kinesis.put, deadlineIn(5000), keys)).statusCode).toBe(200);
+    const claim = () => [
+      { key: 'hoptrace.tenant', value: { stringValue: 'search' } },
+      { key: 'kept', value: { stringValue: 'yes' } },
+    ];
+    const span = otlpSpan({
+      attributes: claim(),
+      events: [{ timeUnixNano: '1700000000050000000', name: 'e', attributes: claim() }],
+      links: [{ traceId: hex(16), spanId: hex(8), attributes: claim() }],
+    });
+    const request = {
+      resourceSpans: [
+        { resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's', attributes: claim() }, spans: [span] }] },
+      ],
+    };
+    for (const [format, body] of [
+      ['json', Buffer.from(JSON.stringify(request))],
+      ['x-protobuf', toProtobuf(request)],
+    ] as const) {
+      expect(
+        (
+          await ingest(
+            restEvent(body, { 'Content-Type': `application/${format}` }),
+            config,
+            kinesis.put,
+            deadlineIn(5000),
+            keys,
+          )
+        ).statusCode,
+      ).toBe(200);
     }
     expect(kinesis.written).toHaveLength(2);
     for (const record of kinesis.written) {
@@ -136,7 +229,13 @@ describe('ingest', () => {
     const unreadable = new TenantKeyCache(async () => {
       throw new Error('AccessDeniedException');
     }, config);
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, kinesis.put, deadlineIn(5000), unreadable);
+    const response = await ingest(
+      restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}),
+      config,
+      kinesis.put,
+      deadlineIn(5000),
+      unreadable,
+    );
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('2');
     expect(kinesis.written).toHaveLength(0);
@@ -145,7 +244,8 @@ describe('ingest', () => {
   it('refuses with 413 a request that would become more records than the bound, and writes nothing', async () => {
     const kinesis = capture();
     const bounded = { ...config, maxRecordsPerRequest: 3 };
-    const traces = (n: number) => Buffer.from(JSON.stringify(exportRequest(Array.from({ length: n }, () => otlpSpan({ traceId: hex(16) })))));
+    const traces = (n: number) =>
+      Buffer.from(JSON.stringify(exportRequest(Array.from({ length: n }, () => otlpSpan({ traceId: hex(16) })))));
     expect((await ingest(restEvent(traces(3), {}), bounded, kinesis.put, deadlineIn(5000), keys)).statusCode).toBe(200);
     const response = await ingest(restEvent(traces(4), {}), bounded, kinesis.put, deadlineIn(5000), keys);
     expect(response.statusCode).toBe(413);
@@ -156,12 +256,24 @@ describe('ingest', () => {
   it('answers 503 with Retry-After when the stream keeps refusing', async () => {
     const put: PutRecords = async ({ Records }) => ({
       FailedRecordCount: Records.length,
-      Records: Records.map(() => ({ ErrorCode: 'ProvisionedThroughputExceededException', ErrorMessage: 'Rate exceeded' })),
+      Records: Records.map(() => ({
+        ErrorCode: 'ProvisionedThroughputExceededException',
+        ErrorMessage: 'Rate exceeded',
+      })),
     });
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, put, deadlineIn(300), keys);
+    const response = await ingest(
+      restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}),
+      config,
+      put,
+      deadlineIn(300),
+      keys,
+    );
     expect(response.statusCode).toBe(503);
     expect(response.headers['retry-after']).toBe('2');
-    expect(JSON.parse(response.body)).toEqual({ code: 14, message: expect.stringContaining('ProvisionedThroughputExceededException') as string });
+    expect(JSON.parse(response.body)).toEqual({
+      code: 14,
+      message: expect.stringContaining('ProvisionedThroughputExceededException') as string,
+    });
   });
 
   it('answers 503 when a PutRecords call never answers, aborting it at the deadline', async () => {
@@ -173,7 +285,13 @@ describe('ingest', () => {
           reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
         });
       });
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, hanging, deadlineIn(100), keys);
+    const response = await ingest(
+      restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}),
+      config,
+      hanging,
+      deadlineIn(100),
+      keys,
+    );
     expect(response.statusCode).toBe(503);
     expect(aborted).toBe(true);
     expect(JSON.parse(response.body).message).toContain('did not answer before the deadline');
@@ -183,14 +301,29 @@ describe('ingest', () => {
     await keys.tenantOf(KEY, Date.now() + 1000);
     const kinesis = capture();
     const spent = { receivedAt: Date.now() - 400, answerAt: Date.now() - 1, cutOffAt: Date.now() + 5000 };
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, kinesis.put, spent, keys);
+    const response = await ingest(
+      restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}),
+      config,
+      kinesis.put,
+      spent,
+      keys,
+    );
     expect(response.statusCode).toBe(200);
     expect(kinesis.written).toHaveLength(1);
   });
 
   it('still answers 503 at Lambda’s cut-off when the stream hangs after a long decode', async () => {
-    const hanging: PutRecords = (_input, signal) => new Promise((_, reject) => signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, hanging, { receivedAt: Date.now() - 400, answerAt: Date.now() - 1, cutOffAt: Date.now() + 100 }, keys);
+    const hanging: PutRecords = (_input, signal) =>
+      new Promise((_, reject) =>
+        signal.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))),
+      );
+    const response = await ingest(
+      restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}),
+      config,
+      hanging,
+      { receivedAt: Date.now() - 400, answerAt: Date.now() - 1, cutOffAt: Date.now() + 100 },
+      keys,
+    );
     expect(response.statusCode).toBe(503);
     expect(JSON.parse(response.body).message).toContain('did not answer before the deadline');
   });
@@ -199,9 +332,21 @@ describe('ingest', () => {
     const broken: PutRecords = () => {
       throw new TypeError('bug');
     };
-    const response = await ingest(restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}), config, broken, deadlineIn(1000), keys);
+    const response = await ingest(
+      restEvent(Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), {}),
+      config,
+      broken,
+      deadlineIn(1000),
+      keys,
+    );
     expect(response.statusCode).toBe(503);
-    const unauthorized = await ingest(restEvent(Buffer.from('not even json'), { 'X-Api-Key': 'nope' }), config, broken, deadlineIn(1000), keys);
+    const unauthorized = await ingest(
+      restEvent(Buffer.from('not even json'), { 'X-Api-Key': 'nope' }),
+      config,
+      broken,
+      deadlineIn(1000),
+      keys,
+    );
     expect(unauthorized.statusCode).toBe(401);
     expect(unauthorized.headers['www-authenticate']).toBe('Bearer');
   });
@@ -211,13 +356,37 @@ describe('readIngestConfig', () => {
   it('refuses to start without a stream, without a key source while auth is on, or with keys in plain sight', () => {
     expect(() => readIngestConfig({})).toThrow(/HOPTRACE_STREAM_NAME/);
     expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's' })).toThrow(/HOPTRACE_INGEST_KEYS_PARAMETER/);
-    expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_API_KEYS: 'a,b' })).toThrow(/not read: keys in plain environment variables/);
-    expect(readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_KEYS_PARAMETER: '/k' }).keysParameter).toBeUndefined();
-    expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_MAX_BODY_BYTES: '-1' })).toThrow(/HOPTRACE_MAX_BODY_BYTES/);
-    expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_STREAM_MS: 'soon' })).toThrow(/HOPTRACE_INGEST_STREAM_MS="soon" must be a positive number/);
-    expect(readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_STREAM_MS: '900' }).streamWindowMs).toBe(900);
-    const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_KEYS_PARAMETER: '/k', HOPTRACE_REDACT_KEYS: 'none' });
-    expect(config).toMatchObject({ keysParameter: '/k', answerWithinMs: 350, streamWindowMs: 250, maxRecordsPerRequest: 2000 });
+    expect(() => readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_API_KEYS: 'a,b' })).toThrow(
+      /not read: keys in plain environment variables/,
+    );
+    expect(
+      readIngestConfig({
+        HOPTRACE_STREAM_NAME: 's',
+        HOPTRACE_INGEST_AUTH: 'none',
+        HOPTRACE_INGEST_KEYS_PARAMETER: '/k',
+      }).keysParameter,
+    ).toBeUndefined();
+    expect(() =>
+      readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_MAX_BODY_BYTES: '-1' }),
+    ).toThrow(/HOPTRACE_MAX_BODY_BYTES/);
+    expect(() =>
+      readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_STREAM_MS: 'soon' }),
+    ).toThrow(/HOPTRACE_INGEST_STREAM_MS="soon" must be a positive number/);
+    expect(
+      readIngestConfig({ HOPTRACE_STREAM_NAME: 's', HOPTRACE_INGEST_AUTH: 'none', HOPTRACE_INGEST_STREAM_MS: '900' })
+        .streamWindowMs,
+    ).toBe(900);
+    const config = readIngestConfig({
+      HOPTRACE_STREAM_NAME: 's',
+      HOPTRACE_INGEST_KEYS_PARAMETER: '/k',
+      HOPTRACE_REDACT_KEYS: 'none',
+    });
+    expect(config).toMatchObject({
+      keysParameter: '/k',
+      answerWithinMs: 350,
+      streamWindowMs: 250,
+      maxRecordsPerRequest: 2000,
+    });
     expect(config.redactor.isSensitive('password')).toBe(false);
   });
 

@@ -2,11 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { batches, writeRecords, type PutRecords } from '../../../../handlers/ingest/kinesis-writer';
 import type { StreamRecord } from '../../../../handlers/ingest/records';
 
-const record = (i: number, bytes = 10): StreamRecord => ({ partitionKey: `k${i}`, data: Buffer.alloc(bytes, i % 256), spans: 1 });
+const record = (i: number, bytes = 10): StreamRecord => ({
+  partitionKey: `k${i}`,
+  data: Buffer.alloc(bytes, i % 256),
+  spans: 1,
+});
 const instant = { sleep: async () => undefined, random: () => 0.5 };
 
 /** A fake Kinesis that fails entries or calls by a script, and remembers what it stored. */
-function fakeKinesis(fail: (attempt: number, key: string) => string | undefined, callError?: (attempt: number) => Error | undefined) {
+function fakeKinesis(
+  fail: (attempt: number, key: string) => string | undefined,
+  callError?: (attempt: number) => Error | undefined,
+) {
   const stored: string[] = [];
   let calls = 0;
   const put: PutRecords = async ({ Records }) => {
@@ -36,8 +43,16 @@ describe('batches', () => {
 
 describe('writeRecords', () => {
   it('resends only the entries that failed until all are in', () => {
-    const kinesis = fakeKinesis((attempt, key) => (attempt < 2 && Number(key.slice(1)) % 3 === 0 ? 'ProvisionedThroughputExceededException' : undefined));
-    return writeRecords(Array.from({ length: 30 }, (_, i) => record(i)), 's', kinesis.put, Date.now() + 10_000, instant).then((result) => {
+    const kinesis = fakeKinesis((attempt, key) =>
+      attempt < 2 && Number(key.slice(1)) % 3 === 0 ? 'ProvisionedThroughputExceededException' : undefined,
+    );
+    return writeRecords(
+      Array.from({ length: 30 }, (_, i) => record(i)),
+      's',
+      kinesis.put,
+      Date.now() + 10_000,
+      instant,
+    ).then((result) => {
       expect(result.failed).toHaveLength(0);
       expect(result.written).toBe(30);
       expect(new Set(kinesis.stored).size).toBe(30);
@@ -47,14 +62,20 @@ describe('writeRecords', () => {
   });
 
   it('retries a whole call that failed with InternalFailure', async () => {
-    const kinesis = fakeKinesis(() => undefined, (attempt) => (attempt === 0 ? Object.assign(new Error('boom'), { name: 'InternalFailure' }) : undefined));
+    const kinesis = fakeKinesis(
+      () => undefined,
+      (attempt) => (attempt === 0 ? Object.assign(new Error('boom'), { name: 'InternalFailure' }) : undefined),
+    );
     const result = await writeRecords([record(1), record(2)], 's', kinesis.put, Date.now() + 10_000, instant);
     expect(result.failed).toHaveLength(0);
     expect(kinesis.stored.sort()).toEqual(['k1', 'k2']);
   });
 
   it('gives up at once on a stream that does not exist', async () => {
-    const kinesis = fakeKinesis(() => undefined, () => Object.assign(new Error('Stream x not found'), { name: 'ResourceNotFoundException' }));
+    const kinesis = fakeKinesis(
+      () => undefined,
+      () => Object.assign(new Error('Stream x not found'), { name: 'ResourceNotFoundException' }),
+    );
     const result = await writeRecords([record(1)], 's', kinesis.put, Date.now() + 10_000, instant);
     expect(result.failed).toHaveLength(1);
     expect(result.lastError).toContain('ResourceNotFoundException');
@@ -89,7 +110,13 @@ describe('writeRecords', () => {
         }),
       );
     };
-    const result = await writeRecords(Array.from({ length: 1200 }, (_, i) => record(i)), 's', hanging, Date.now() + 50, instant);
+    const result = await writeRecords(
+      Array.from({ length: 1200 }, (_, i) => record(i)),
+      's',
+      hanging,
+      Date.now() + 50,
+      instant,
+    );
     expect({ calls, aborted }).toEqual({ calls: 1, aborted: 1 });
     expect(result.failed).toHaveLength(1200);
     expect(result.lastError).toBe('the stream did not answer before the deadline');

@@ -8,16 +8,24 @@ import { Redactor } from '../../../../src/redaction';
 import { exportRequest, hex, otlpSpan } from '../../../helpers/otlp-payload';
 
 const rules = { maxCount: 128, maxValueLength: 10_000_000, redactor: new Redactor([]) };
-const groupsOf = (spans: Array<Record<string, unknown>>) => decodeExportRequest({ format: 'json', text: JSON.stringify(exportRequest(spans)) }, rules).groups;
+const groupsOf = (spans: Array<Record<string, unknown>>) =>
+  decodeExportRequest({ format: 'json', text: JSON.stringify(exportRequest(spans)) }, rules).groups;
 
 describe('buildRecords', () => {
   it('writes one gzipped ExportTraceServiceRequest per trace, keyed by trace id', () => {
     const [t1, t2] = [hex(16), hex(16)];
-    const { records } = buildRecords(groupsOf([otlpSpan({ traceId: t1 }), otlpSpan({ traceId: t2 }), otlpSpan({ traceId: t1 })]));
+    const { records } = buildRecords(
+      groupsOf([otlpSpan({ traceId: t1 }), otlpSpan({ traceId: t2 }), otlpSpan({ traceId: t1 })]),
+    );
     expect(records.map((r) => r.partitionKey).sort()).toEqual([t1, t2].sort());
     for (const record of records) {
       expect([...record.data.subarray(0, 2)]).toEqual([0x1f, 0x8b]);
-      const body = JSON.parse(gunzipSync(record.data).toString()) as { resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ scope: unknown; spans: Array<{ traceId: string }> }> }> };
+      const body = JSON.parse(gunzipSync(record.data).toString()) as {
+        resourceSpans: Array<{
+          resource: unknown;
+          scopeSpans: Array<{ scope: unknown; spans: Array<{ traceId: string }> }>;
+        }>;
+      };
       const spans = body.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans));
       expect(spans.every((s) => s.traceId === record.partitionKey)).toBe(true);
       expect(spans).toHaveLength(record.spans);
@@ -29,7 +37,12 @@ describe('buildRecords', () => {
   it('splits a trace over 1 MiB into several records, losing no span', () => {
     const traceId = hex(16);
     // Base64 of random bytes gzips to ~75%: 40 spans of 64 KB make ~1.9 MiB of records.
-    const spans = Array.from({ length: 40 }, () => otlpSpan({ traceId, attributes: [{ key: 'blob', value: { stringValue: randomBytes(48 * 1024).toString('base64') } }] }));
+    const spans = Array.from({ length: 40 }, () =>
+      otlpSpan({
+        traceId,
+        attributes: [{ key: 'blob', value: { stringValue: randomBytes(48 * 1024).toString('base64') } }],
+      }),
+    );
     const { records, oversized } = buildRecords(groupsOf(spans));
     expect(oversized).toBe(0);
     expect(records.length).toBeGreaterThanOrEqual(2);
@@ -38,7 +51,9 @@ describe('buildRecords', () => {
   });
 
   it('counts a span that alone cannot fit a record', () => {
-    const huge = otlpSpan({ attributes: [{ key: 'blob', value: { stringValue: randomBytes(1536 * 1024).toString('base64') } }] });
+    const huge = otlpSpan({
+      attributes: [{ key: 'blob', value: { stringValue: randomBytes(1536 * 1024).toString('base64') } }],
+    });
     const { records, oversized } = buildRecords(groupsOf([huge, otlpSpan()]));
     expect(oversized).toBe(1);
     expect(records).toHaveLength(1);

@@ -37,9 +37,14 @@ function status(run: () => unknown): number | 'accepted' {
   }
 }
 
-const json = (request: unknown) => ({ format: 'json' as const, text: typeof request === 'string' ? request : JSON.stringify(request) });
+const json = (request: unknown) => ({
+  format: 'json' as const,
+  text: typeof request === 'string' ? request : JSON.stringify(request),
+});
 const protobuf = (request: Record<string, unknown>) => ({ format: 'protobuf' as const, bytes: toProtobuf(request) });
-const emptySpans = (n: number) => ({ resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: n }, () => ({})) }] }] });
+const emptySpans = (n: number) => ({
+  resourceSpans: [{ scopeSpans: [{ spans: Array.from({ length: n }, () => ({})) }] }],
+});
 
 /** A protobuf body of `n` two-byte empty spans (tag 0x12, length 0) in one scope of one resource. */
 function emptyProtobufSpans(n: number): Buffer {
@@ -64,13 +69,22 @@ describe("the ingest's work limits", () => {
   it('refuses with 413 a request of more spans than the limit, in either encoding, before validating any', () => {
     expect(status(() => decodeExportRequest(json(emptySpans(limits.maxSpans)), rules, limits))).toBe('accepted');
     expect(status(() => decodeExportRequest(json(emptySpans(limits.maxSpans + 1)), rules, limits))).toBe(413);
-    expect(status(() => decodeExportRequest({ format: 'protobuf', bytes: emptyProtobufSpans(limits.maxSpans) }, rules, limits))).toBe('accepted');
-    expect(status(() => decodeExportRequest({ format: 'protobuf', bytes: emptyProtobufSpans(limits.maxSpans + 1) }, rules, limits))).toBe(413);
+    expect(
+      status(() =>
+        decodeExportRequest({ format: 'protobuf', bytes: emptyProtobufSpans(limits.maxSpans) }, rules, limits),
+      ),
+    ).toBe('accepted');
+    expect(
+      status(() =>
+        decodeExportRequest({ format: 'protobuf', bytes: emptyProtobufSpans(limits.maxSpans + 1) }, rules, limits),
+      ),
+    ).toBe(413);
   });
 
   it('refuses with 413 a request of more messages than the limit: attributes, events, values', () => {
     const span = (spec: Record<string, unknown>) => exportRequest([otlpSpan(spec)]);
-    const attributes = (n: number) => span({ attributes: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: {} })) });
+    const attributes = (n: number) =>
+      span({ attributes: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: {} })) });
     const events = (n: number) => span({ events: Array.from({ length: n }, () => ({ timeUnixNano: '1', name: '' })) });
     for (const body of [attributes(600), events(1100)]) {
       expect(status(() => decodeExportRequest(json(body), rules, limits))).toBe(413);
@@ -98,13 +112,21 @@ describe("the ingest's work limits", () => {
     const defaults = readIngestConfig({ HOPTRACE_STREAM_NAME: 'spans', HOPTRACE_INGEST_AUTH: 'none' });
     const spans = Math.floor((5 * 1024 * 1024 - 100) / 3);
     const bodies = [
-      ['application/json', Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${new Array(spans).fill('{}').join(',')}]}]}]}`)],
+      [
+        'application/json',
+        Buffer.from(`{"resourceSpans":[{"scopeSpans":[{"spans":[${new Array(spans).fill('{}').join(',')}]}]}]}`),
+      ],
       ['application/x-protobuf', emptyProtobufSpans(Math.floor((5 * 1024 * 1024 - 100) / 2))],
     ] as const;
     for (const [contentType, body] of bodies) {
       const gzipped = gzipSync(body, { level: 9 });
       expect(gzipped.length).toBeLessThan(10 * 1024);
-      const event = { httpMethod: 'POST', headers: { 'content-type': contentType, 'content-encoding': 'gzip' }, body: gzipped.toString('base64'), isBase64Encoded: true };
+      const event = {
+        httpMethod: 'POST',
+        headers: { 'content-type': contentType, 'content-encoding': 'gzip' },
+        body: gzipped.toString('base64'),
+        isBase64Encoded: true,
+      };
       const response = await ingest(event, defaults, put, deadlineIn(5000), undefined);
       expect({ contentType, status: response.statusCode }).toEqual({ contentType, status: 413 });
     }
@@ -113,9 +135,16 @@ describe("the ingest's work limits", () => {
 
   it('refuses more traces than the limit with 413 before building a record', async () => {
     const put: PutRecords = async ({ Records }) => ({ FailedRecordCount: 0, Records: Records.map(() => ({})) });
-    const traces = (n: number) => Buffer.from(JSON.stringify(exportRequest(Array.from({ length: n }, () => otlpSpan({ traceId: hex(16) })))));
-    const event = (body: Buffer) => ({ httpMethod: 'POST', headers: { 'content-type': 'application/json' }, body: body.toString() });
-    expect((await ingest(event(traces(limits.maxTraces)), config, put, deadlineIn(5000), undefined)).statusCode).toBe(200);
+    const traces = (n: number) =>
+      Buffer.from(JSON.stringify(exportRequest(Array.from({ length: n }, () => otlpSpan({ traceId: hex(16) })))));
+    const event = (body: Buffer) => ({
+      httpMethod: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: body.toString(),
+    });
+    expect((await ingest(event(traces(limits.maxTraces)), config, put, deadlineIn(5000), undefined)).statusCode).toBe(
+      200,
+    );
     expect(buildRecords).toHaveBeenCalledTimes(1);
     const refused = await ingest(event(traces(limits.maxTraces + 1)), config, put, deadlineIn(5000), undefined);
     expect(refused.statusCode).toBe(413);

@@ -20,7 +20,12 @@ interface Doc {
 
 /** The tail sampler's documents for these records, consumed in one batch with nothing stored before. */
 async function consumed(records: KinesisStreamRecord[]): Promise<Doc[]> {
-  const { lines } = await consumeFresh(records, { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0.5 });
+  const { lines } = await consumeFresh(records, {
+    keepErrors: true,
+    latencyThresholdMs: 1000,
+    keepColdStarts: true,
+    sampleRatio: 0.5,
+  });
   return lines.map((l) => JSON.parse(l) as Doc);
 }
 
@@ -53,10 +58,43 @@ function syntheticRecords(count: number): KinesisStreamRecord[] {
     const api = ms(900) + 1;
     const trace = stream.trace(
       [
-        { id: 'root', service: 'api', name: i % 2 ? 'GET /orders' : 'POST /orders', durationMs: api, error: i % 5 === 0, coldStart: i % 7 === 0 },
-        { id: 'db', service: 'api', name: 'db', parent: 'root', kind: OtlpSpanKind.Client, startMs: 0.5, durationMs: ms(api / 2) },
-        { id: 'publish', service: 'api', name: 'publish', parent: 'root', kind: OtlpSpanKind.Producer, startMs: 0.7, durationMs: 0.3 },
-        { id: 'job', service: 'worker', name: 'job', parent: 'publish', kind: OtlpSpanKind.Consumer, startMs: 5, durationMs: ms(300), error: i % 9 === 0, coldStart: i % 4 === 0 },
+        {
+          id: 'root',
+          service: 'api',
+          name: i % 2 ? 'GET /orders' : 'POST /orders',
+          durationMs: api,
+          error: i % 5 === 0,
+          coldStart: i % 7 === 0,
+        },
+        {
+          id: 'db',
+          service: 'api',
+          name: 'db',
+          parent: 'root',
+          kind: OtlpSpanKind.Client,
+          startMs: 0.5,
+          durationMs: ms(api / 2),
+        },
+        {
+          id: 'publish',
+          service: 'api',
+          name: 'publish',
+          parent: 'root',
+          kind: OtlpSpanKind.Producer,
+          startMs: 0.7,
+          durationMs: 0.3,
+        },
+        {
+          id: 'job',
+          service: 'worker',
+          name: 'job',
+          parent: 'publish',
+          kind: OtlpSpanKind.Consumer,
+          startMs: 5,
+          durationMs: ms(300),
+          error: i % 9 === 0,
+          coldStart: i % 4 === 0,
+        },
         { id: 'work', service: 'worker', name: 'work', parent: 'job', startMs: 6, durationMs: ms(10) },
       ],
       i * 10,
@@ -67,14 +105,27 @@ function syntheticRecords(count: number): KinesisStreamRecord[] {
     records.push(worker);
     if (i % 6 === 0) records.push(stream.again(worker));
     if (i % 8 === 0) {
-      const copy = stream.trace([{ id: 'root', service: 'api', name: i % 2 ? 'GET /orders' : 'POST /orders', durationMs: 900, error: true, provisional: true }], i * 10, trace.traceId);
+      const copy = stream.trace(
+        [
+          {
+            id: 'root',
+            service: 'api',
+            name: i % 2 ? 'GET /orders' : 'POST /orders',
+            durationMs: 900,
+            error: true,
+            provisional: true,
+          },
+        ],
+        i * 10,
+        trace.traceId,
+      );
       records.unshift(stream.record(copy.part('api'), received));
     }
   }
   return records;
 }
 
-describe('RED metrics before sampling and the command\'s stats on the same spans', () => {
+describe("RED metrics before sampling and the command's stats on the same spans", () => {
   it('agree exactly on requests, errors, p50, p95 and p99 of every operation a service serves, and on cold starts', async () => {
     const records = syntheticRecords(300);
     const docs = await consumed(records);
@@ -90,7 +141,14 @@ describe('RED metrics before sampling and the command\'s stats on the same spans
     expect([...red.keys()].sort()).toEqual(['api/GET /orders', 'api/POST /orders', 'worker/job']);
     for (const [key, op] of red) {
       const row = stats.operations.find((o) => `${o.service}/${o.name}` === key)!;
-      expect({ key, requests: op.requests, errors: op.errors, p50: nearestRank(op.durations, 50), p95: nearestRank(op.durations, 95), p99: nearestRank(op.durations, 99) }).toEqual({
+      expect({
+        key,
+        requests: op.requests,
+        errors: op.errors,
+        p50: nearestRank(op.durations, 50),
+        p95: nearestRank(op.durations, 95),
+        p99: nearestRank(op.durations, 99),
+      }).toEqual({
         key,
         requests: row.count,
         errors: row.errors,
@@ -99,15 +157,18 @@ describe('RED metrics before sampling and the command\'s stats on the same spans
         p99: row.p99Ms,
       });
     }
-    const coldStarts = Object.fromEntries(docs.filter((d) => d.function !== undefined).map((d) => [d.function, d.ColdStarts]));
+    const coldStarts = Object.fromEntries(
+      docs.filter((d) => d.function !== undefined).map((d) => [d.function, d.ColdStarts]),
+    );
     expect(coldStarts).toEqual(Object.fromEntries(stats.functions.map((f) => [f.service, f.coldStarts])));
     expect(stats.functions.find((f) => f.service === 'worker')!.coldStarts).toBe(75);
   });
 
-  it('files every operation\'s figures under its service too, which an SLO over a whole service reads', async () => {
+  it("files every operation's figures under its service too, which an SLO over a whole service reads", async () => {
     const docs = await consumed(syntheticRecords(20));
     const operations = docs.filter((d) => d.operation !== undefined);
     expect(operations.length).toBeGreaterThan(0);
-    for (const d of operations) expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'operation'], ['service']]);
+    for (const d of operations)
+      expect(d._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service', 'operation'], ['service']]);
   });
 });

@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { inSampledFraction } from '../../../../handlers/tail-sampler/policy';
 import { piecesOf } from '../../../../handlers/tail-sampler/pieces';
-import { probabilityOf, thresholdOf, WEIGHT_BYTES_PER_SPAN, weightedPiece, weightedTraceState } from '../../../../handlers/tail-sampler/sampling-weight';
+import {
+  probabilityOf,
+  thresholdOf,
+  WEIGHT_BYTES_PER_SPAN,
+  weightedPiece,
+  weightedTraceState,
+} from '../../../../handlers/tail-sampler/sampling-weight';
 import { HoptraceAttribute } from '../../../../src/otlp/hoptrace-attributes';
 import type { OtlpSpan } from '../../../../src/otlp/types';
 import { consumeFresh, SyntheticStream } from '../../../helpers/synthetic-stream';
 
-describe('the sampling weight on forwarded spans (OpenTelemetry\'s th in the ot tracestate member)', () => {
+describe("the sampling weight on forwarded spans (OpenTelemetry's th in the ot tracestate member)", () => {
   it('writes the rejection threshold (1 - p) * 2^56 in hex, trailing zeros left out, and reads it back', () => {
     expect([1, 0.5, 0.25, 0.125, 0.1].map(thresholdOf)).toEqual(['0', '8', 'c', 'e', 'e6666666666666']);
     for (const p of [1, 0.5, 0.1, 1 / 3]) expect(probabilityOf(thresholdOf(p))).toBe(p);
@@ -18,20 +24,27 @@ describe('the sampling weight on forwarded spans (OpenTelemetry\'s th in the ot 
 
   it('sets th in the ot member, moved first, keeping the other members and ot sub-keys in order, and combines an earlier threshold', () => {
     expect(weightedTraceState(undefined, 0.5)).toEqual({ traceState: 'ot=th:8', probability: 0.5 });
-    expect(weightedTraceState('vendor=a,ot=rv:abcdef01234567', 0.25).traceState).toBe('ot=th:c;rv:abcdef01234567,vendor=a');
+    expect(weightedTraceState('vendor=a,ot=rv:abcdef01234567', 0.25).traceState).toBe(
+      'ot=th:c;rv:abcdef01234567,vendor=a',
+    );
     // Head sampling kept it at 1/2, the tail sampler at 1/2: it stands for four.
     expect(weightedTraceState('ot=th:8', 0.5)).toEqual({ traceState: 'ot=th:c', probability: 0.25 });
     // At most 32 members and 512 characters: the rightmost go.
     const crowded = weightedTraceState(Array.from({ length: 32 }, (_, i) => `v${i}=x`).join(','), 1).traceState;
     expect(crowded.split(',')).toEqual(['ot=th:0', ...Array.from({ length: 31 }, (_, i) => `v${i}=x`)]);
-    const long = weightedTraceState(Array.from({ length: 8 }, (_, i) => `v${i}=${'x'.repeat(70)}`).join(','), 1).traceState;
+    const long = weightedTraceState(
+      Array.from({ length: 8 }, (_, i) => `v${i}=${'x'.repeat(70)}`).join(','),
+      1,
+    ).traceState;
     expect(long.length).toBeLessThanOrEqual(512);
     expect(long.split(',')).toHaveLength(7);
   });
 
   it('cuts pieces with room for the weight, so a weighted piece stays within the request bound', () => {
     const stream = new SyntheticStream('weight-pieces');
-    const trace = stream.trace(Array.from({ length: 40 }, (_, i) => ({ id: `s${i}`, service: 'api', name: `op ${i}`, durationMs: 1 })));
+    const trace = stream.trace(
+      Array.from({ length: 40 }, (_, i) => ({ id: `s${i}`, service: 'api', name: `op ${i}`, durationMs: 1 })),
+    );
     const request = stream.request(trace.spans);
     const bytes = Buffer.byteLength(JSON.stringify(request));
     const bound = bytes + 10;
@@ -48,11 +61,28 @@ describe('the sampling weight on forwarded spans (OpenTelemetry\'s th in the ot 
   it('stamps each forwarded span with the probability its trace was kept with: 1 for an error, the sampled fraction for the rest', async () => {
     const stream = new SyntheticStream('weight');
     const ratio = 0.5;
-    const routine = stream.trace([{ id: 'r', service: 'api', name: 'GET /', durationMs: 5 }], 0, stream.traceId((id) => inSampledFraction(id, ratio)));
-    const failed = stream.trace([{ id: 'e', service: 'api', name: 'GET /', durationMs: 5, error: true }], 0, stream.traceId((id) => !inSampledFraction(id, ratio)));
+    const routine = stream.trace(
+      [{ id: 'r', service: 'api', name: 'GET /', durationMs: 5 }],
+      0,
+      stream.traceId((id) => inSampledFraction(id, ratio)),
+    );
+    const failed = stream.trace(
+      [{ id: 'e', service: 'api', name: 'GET /', durationMs: 5, error: true }],
+      0,
+      stream.traceId((id) => !inSampledFraction(id, ratio)),
+    );
     const records = [stream.record(routine.spans), stream.record(failed.spans)];
-    const { forwarded } = await consumeFresh(records, { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: ratio });
-    const weight = (s: OtlpSpan) => [s.traceId, s.traceState, s.attributes.find((kv) => kv.key === HoptraceAttribute.SamplingAdjustedCount)?.value];
+    const { forwarded } = await consumeFresh(records, {
+      keepErrors: true,
+      latencyThresholdMs: 1000,
+      keepColdStarts: true,
+      sampleRatio: ratio,
+    });
+    const weight = (s: OtlpSpan) => [
+      s.traceId,
+      s.traceState,
+      s.attributes.find((kv) => kv.key === HoptraceAttribute.SamplingAdjustedCount)?.value,
+    ];
     expect(forwarded.map(weight).sort()).toEqual(
       [
         [routine.traceId, 'ot=th:8', { doubleValue: 2 }],

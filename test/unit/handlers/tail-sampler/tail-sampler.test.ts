@@ -5,7 +5,12 @@ import { readConsumerConfig } from '../../../../handlers/tail-sampler/config';
 import { consumeBatch } from '../../../../handlers/tail-sampler/consume';
 import type { DecisionStore, StoredPart, Swept } from '../../../../handlers/tail-sampler/decision-store';
 import { deliver } from '../../../../handlers/tail-sampler/delivery';
-import { ForwardError, isRetryableStatus, retryAfterMs, type Forward } from '../../../../handlers/tail-sampler/forwarder';
+import {
+  ForwardError,
+  isRetryableStatus,
+  retryAfterMs,
+  type Forward,
+} from '../../../../handlers/tail-sampler/forwarder';
 import { decodeRecord, spansOf } from '../../../../handlers/tail-sampler/parts';
 import { piecesOf } from '../../../../handlers/tail-sampler/pieces';
 import { StreamRecordError } from '../../../../src/otlp/stream-record';
@@ -38,13 +43,25 @@ function span(fields: Partial<OtlpSpan> = {}): OtlpSpan {
   };
 }
 
-const hexId = (random: () => number): string => Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
+const hexId = (random: () => number): string =>
+  Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('');
 
 describe('tail sampler configuration', () => {
   it('defaults every policy on, a tenth of the rest, gzip, JSON', () => {
     const config = readConsumerConfig(BASE);
-    expect(config.policies).toEqual({ keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0.1 });
-    expect(config.forward).toMatchObject({ endpoint: BASE.HOPTRACE_FORWARD_ENDPOINT, gzip: true, protobuf: false, headers: {}, sigv4Service: undefined });
+    expect(config.policies).toEqual({
+      keepErrors: true,
+      latencyThresholdMs: 1000,
+      keepColdStarts: true,
+      sampleRatio: 0.1,
+    });
+    expect(config.forward).toMatchObject({
+      endpoint: BASE.HOPTRACE_FORWARD_ENDPOINT,
+      gzip: true,
+      protobuf: false,
+      headers: {},
+      sigv4Service: undefined,
+    });
     expect(readConsumerConfig({ ...BASE, HOPTRACE_FORWARD_PROTOCOL: 'HTTP/PROTOBUF' }).forward.protobuf).toBe(true);
   });
 
@@ -60,8 +77,18 @@ describe('tail sampler configuration', () => {
       HOPTRACE_FORWARD_SIGV4_SERVICE: 'xray',
       AWS_REGION: 'eu-west-1',
     });
-    expect(config.policies).toEqual({ keepErrors: false, latencyThresholdMs: undefined, keepColdStarts: false, sampleRatio: 0 });
-    expect(config.forward).toMatchObject({ headers: { 'x-honeycomb-team': 'abc', 'x-scope': 'a=b' }, gzip: false, sigv4Service: 'xray', region: 'eu-west-1' });
+    expect(config.policies).toEqual({
+      keepErrors: false,
+      latencyThresholdMs: undefined,
+      keepColdStarts: false,
+      sampleRatio: 0,
+    });
+    expect(config.forward).toMatchObject({
+      headers: { 'x-honeycomb-team': 'abc', 'x-scope': 'a=b' },
+      gzip: false,
+      sigv4Service: 'xray',
+      region: 'eu-west-1',
+    });
   });
 
   it.each([
@@ -85,7 +112,12 @@ describe('keep policies', () => {
     const error = [span({ status: { code: 2 } })];
     const slow = [span({ endTimeUnixNano: '1700000001500000000' })];
     const cold = [span({ attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }] })];
-    expect([interest(error, POLICIES), interest(slow, POLICIES), interest(cold, POLICIES), interest([span()], POLICIES)]).toEqual(['error', 'latency', 'cold-start', undefined]);
+    expect([
+      interest(error, POLICIES),
+      interest(slow, POLICIES),
+      interest(cold, POLICIES),
+      interest([span()], POLICIES),
+    ]).toEqual(['error', 'latency', 'cold-start', undefined]);
     const off = { ...POLICIES, keepErrors: false, latencyThresholdMs: undefined, keepColdStarts: false };
     expect([interest(error, off), interest(slow, off), interest(cold, off)]).toEqual([undefined, undefined, undefined]);
     expect(interest(slow, { ...POLICIES, latencyThresholdMs: 2000 })).toBeUndefined();
@@ -107,7 +139,10 @@ describe('keep policies', () => {
 
 describe('stream records as trace parts', () => {
   const record = (data: Buffer, partitionKey = 'c'.repeat(32)): KinesisStreamRecord =>
-    ({ eventID: 'shardId-0:1', kinesis: { data: data.toString('base64'), partitionKey, sequenceNumber: '1' } }) as KinesisStreamRecord;
+    ({
+      eventID: 'shardId-0:1',
+      kinesis: { data: data.toString('base64'), partitionKey, sequenceNumber: '1' },
+    }) as KinesisStreamRecord;
 
   it('reads gzipped OTLP JSON keyed by trace id', () => {
     const request = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans: [span()] }] }] };
@@ -129,13 +164,20 @@ describe('stream records as trace parts', () => {
   });
 
   it('refuses a partition key that is not a trace id', () => {
-    expect(() => decodeRecord(record(gzipSync('{"resourceSpans":[]}'), 'orders'))).toThrow('partition key "orders" is not a trace id');
+    expect(() => decodeRecord(record(gzipSync('{"resourceSpans":[]}'), 'orders'))).toThrow(
+      'partition key "orders" is not a trace id',
+    );
   });
 });
 
 describe('RED metrics as embedded metric format', () => {
   const request = (service: string, spans: OtlpSpan[]): OtlpExportRequest => ({
-    resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] }, scopeSpans: [{ scope: {}, spans }] }],
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [{ scope: {}, spans }],
+      },
+    ],
   });
 
   it('counts requests, errors and durations of entry spans per service and operation, and cold starts per function', () => {
@@ -143,15 +185,41 @@ describe('RED metrics as embedded metric format', () => {
     metrics.add(
       request('orders', [
         span({ spanId: '1'.repeat(16), name: 'POST /orders', endTimeUnixNano: '1700000000120000000' }),
-        span({ spanId: '2'.repeat(16), name: 'POST /orders', status: { code: 2 }, endTimeUnixNano: '1700000000124000000', attributes: [{ key: 'faas.coldstart', value: { boolValue: true } }, { key: 'faas.name', value: { stringValue: 'orders-fn' } }] }),
+        span({
+          spanId: '2'.repeat(16),
+          name: 'POST /orders',
+          status: { code: 2 },
+          endTimeUnixNano: '1700000000124000000',
+          attributes: [
+            { key: 'faas.coldstart', value: { boolValue: true } },
+            { key: 'faas.name', value: { stringValue: 'orders-fn' } },
+          ],
+        }),
         span({ name: 'db query', kind: 3, parentSpanId: 'd'.repeat(16) }),
       ]),
     );
-    metrics.add(request('worker', [span({ name: 'orders process', kind: 5, parentSpanId: 'e'.repeat(16), endTimeUnixNano: '1700000000003000000' })]));
+    metrics.add(
+      request('worker', [
+        span({ name: 'orders process', kind: 5, parentSpanId: 'e'.repeat(16), endTimeUnixNano: '1700000000003000000' }),
+      ]),
+    );
     const docs = metrics.lines('hoptrace', 1234, { Records: 2 }).map((l) => JSON.parse(l));
     expect(docs).toEqual([
       {
-        _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [['service', 'operation'], ['service']], Metrics: [{ Name: 'Requests', Unit: 'Count' }, { Name: 'Errors', Unit: 'Count' }, { Name: 'Duration', Unit: 'Milliseconds' }] }] },
+        _aws: {
+          Timestamp: 1234,
+          CloudWatchMetrics: [
+            {
+              Namespace: 'hoptrace',
+              Dimensions: [['service', 'operation'], ['service']],
+              Metrics: [
+                { Name: 'Requests', Unit: 'Count' },
+                { Name: 'Errors', Unit: 'Count' },
+                { Name: 'Duration', Unit: 'Milliseconds' },
+              ],
+            },
+          ],
+        },
         service: 'orders',
         operation: 'POST /orders',
         Requests: 2,
@@ -159,17 +227,49 @@ describe('RED metrics as embedded metric format', () => {
         // To the microsecond, as the command's stats reads them: a latency threshold is not blurred by rounding.
         Duration: { Values: [120, 124], Counts: [1, 1] },
       },
-      expect.objectContaining({ service: 'worker', operation: 'orders process', Requests: 1, Errors: 0, Duration: { Values: [3], Counts: [1] } }),
-      { _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [['function']], Metrics: [{ Name: 'ColdStarts', Unit: 'Count' }] }] }, function: 'orders-fn', ColdStarts: 1 },
-      { _aws: { Timestamp: 1234, CloudWatchMetrics: [{ Namespace: 'hoptrace', Dimensions: [[]], Metrics: [{ Name: 'Records', Unit: 'Count' }] }] }, Records: 2 },
+      expect.objectContaining({
+        service: 'worker',
+        operation: 'orders process',
+        Requests: 1,
+        Errors: 0,
+        Duration: { Values: [3], Counts: [1] },
+      }),
+      {
+        _aws: {
+          Timestamp: 1234,
+          CloudWatchMetrics: [
+            { Namespace: 'hoptrace', Dimensions: [['function']], Metrics: [{ Name: 'ColdStarts', Unit: 'Count' }] },
+          ],
+        },
+        function: 'orders-fn',
+        ColdStarts: 1,
+      },
+      {
+        _aws: {
+          Timestamp: 1234,
+          CloudWatchMetrics: [
+            { Namespace: 'hoptrace', Dimensions: [[]], Metrics: [{ Name: 'Records', Unit: 'Count' }] },
+          ],
+        },
+        Records: 2,
+      },
     ]);
   });
 
   it('spreads more than 100 distinct durations over several documents, as CloudWatch requires', () => {
     const metrics = new RedMetrics();
-    const spans = Array.from({ length: 250 }, (_, i) => span({ spanId: (i + 1).toString(16).padStart(16, '0'), name: 'op', endTimeUnixNano: String(1700000000000000000n + BigInt(i + 1) * 1_000_000n) }));
+    const spans = Array.from({ length: 250 }, (_, i) =>
+      span({
+        spanId: (i + 1).toString(16).padStart(16, '0'),
+        name: 'op',
+        endTimeUnixNano: String(1700000000000000000n + BigInt(i + 1) * 1_000_000n),
+      }),
+    );
     metrics.add(request('svc', spans));
-    const docs = metrics.lines('hoptrace', 1, {}).map((l) => JSON.parse(l)).filter((d) => d.operation === 'op');
+    const docs = metrics
+      .lines('hoptrace', 1, {})
+      .map((l) => JSON.parse(l))
+      .filter((d) => d.operation === 'op');
     expect(docs.length).toBeGreaterThan(1);
     for (const d of docs) expect(d.Duration.Values.length).toBeLessThanOrEqual(100);
     expect(docs.reduce((n, d) => n + d.Duration.Counts.reduce((a: number, b: number) => a + b, 0), 0)).toBe(250);
@@ -177,17 +277,26 @@ describe('RED metrics as embedded metric format', () => {
   });
 });
 
-describe('provisional copies (the timeout guard\'s) and their real copies', () => {
+describe("provisional copies (the timeout guard's) and their real copies", () => {
   const MARK = { key: HoptraceAttribute.Provisional, value: { boolValue: true } };
   const real = span({ name: 'handler', endTimeUnixNano: '1700000000600000000' });
-  const copy = span({ name: 'handler', endTimeUnixNano: '1700000000500000000', status: { code: 2 }, attributes: [{ key: 'error.type', value: { stringValue: 'timeout' } }, MARK] });
+  const copy = span({
+    name: 'handler',
+    endTimeUnixNano: '1700000000500000000',
+    status: { code: 2 },
+    attributes: [{ key: 'error.type', value: { stringValue: 'timeout' } }, MARK],
+  });
   const other = span({ spanId: 'c'.repeat(16), name: 'other', status: { code: 2 }, attributes: [MARK] });
-  const request = (...spans: OtlpSpan[]): OtlpExportRequest => ({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }] });
+  const request = (...spans: OtlpSpan[]): OtlpExportRequest => ({
+    resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: {}, spans }] }],
+  });
 
   it('recognises the mark only as a true boolean in a list of key-values', () => {
     expect(isProvisional(copy)).toBe(true);
     expect(isProvisional(real)).toBe(false);
-    expect(isProvisional(span({ attributes: [{ key: HoptraceAttribute.Provisional, value: { stringValue: 'true' } }] }))).toBe(false);
+    expect(
+      isProvisional(span({ attributes: [{ key: HoptraceAttribute.Provisional, value: { stringValue: 'true' } }] })),
+    ).toBe(false);
     expect(isProvisional(span({ attributes: 'x' as unknown as OtlpSpan['attributes'] }))).toBe(false);
     expect(isProvisional(span({ attributes: [null, MARK] as unknown as OtlpSpan['attributes'] }))).toBe(true);
   });
@@ -215,7 +324,14 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
   describe('in one batch', () => {
     const traceId = 'a'.repeat(32); // 'a…a' is outside a 0.1 sampled fraction
     const record = (n: number, req: OtlpExportRequest): KinesisStreamRecord =>
-      ({ eventID: `shardId-0:${n}`, kinesis: { data: gzipSync(JSON.stringify(req)).toString('base64'), partitionKey: traceId, sequenceNumber: String(n) } }) as KinesisStreamRecord;
+      ({
+        eventID: `shardId-0:${n}`,
+        kinesis: {
+          data: gzipSync(JSON.stringify(req)).toString('base64'),
+          partitionKey: traceId,
+          sequenceNumber: String(n),
+        },
+      }) as KinesisStreamRecord;
 
     /** The consumer with a store that has seen nothing before, and a backend that accepts all. */
     async function consume(records: KinesisStreamRecord[]) {
@@ -233,33 +349,56 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
       const result = await consumeBatch(records, {
         policies: POLICIES,
         store,
-        forward: async (req) => void forwarded.push(...req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
+        forward: async (req) =>
+          void forwarded.push(...req.resourceSpans.flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans))),
         maxRequestBytes: 1 << 20,
         retryWindowMs: 300_000,
         metricsNamespace: 'hoptrace',
         emit: (line) => lines.push(line),
         log: () => undefined,
       });
-      const red = lines.map((l) => JSON.parse(l)).filter((d) => d.operation === 'handler').map((d) => [d.Requests, d.Errors]);
+      const red = lines
+        .map((l) => JSON.parse(l))
+        .filter((d) => d.operation === 'handler')
+        .map((d) => [d.Requests, d.Errors]);
       return { result, kept, parked, forwarded, red };
     }
 
     it('parks a routine trace whose provisional copy the real copy supersedes, and counts the invocation once, without error', async () => {
       const out = await consume([record(1, request(copy)), record(2, request(real))]);
-      expect(out).toMatchObject({ result: { batchItemFailures: [] }, kept: [], parked: ['shardId-0:1', 'shardId-0:2'], forwarded: [], red: [[1, 0]] });
+      expect(out).toMatchObject({
+        result: { batchItemFailures: [] },
+        kept: [],
+        parked: ['shardId-0:1', 'shardId-0:2'],
+        forwarded: [],
+        red: [[1, 0]],
+      });
     });
 
     it('forwards only the real copy of a trace kept for another reason', async () => {
-      const out = await consume([record(1, request(copy)), record(2, request(real, span({ spanId: 'd'.repeat(16), name: 'slow', endTimeUnixNano: '1700000002000000000' })))]);
+      const out = await consume([
+        record(1, request(copy)),
+        record(
+          2,
+          request(real, span({ spanId: 'd'.repeat(16), name: 'slow', endTimeUnixNano: '1700000002000000000' })),
+        ),
+      ]);
       expect(out.kept).toEqual(['latency']);
-      expect(out.forwarded.map((s) => [s.name, isProvisional(s)])).toEqual([['handler', false], ['slow', false]]);
+      expect(out.forwarded.map((s) => [s.name, isProvisional(s)])).toEqual([
+        ['handler', false],
+        ['slow', false],
+      ]);
       expect(out.red).toEqual([[1, 0]]);
     });
 
     it('keeps and counts a provisional copy alone as the timeout error it is', async () => {
       const out = await consume([record(1, request(copy))]);
       // Kept as an error: it stands for itself alone (th:0, an adjusted count of 1).
-      const weighted = { ...copy, traceState: 'ot=th:0', attributes: [...copy.attributes, { key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 1 } }] };
+      const weighted = {
+        ...copy,
+        traceState: 'ot=th:0',
+        attributes: [...copy.attributes, { key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 1 } }],
+      };
       expect(out).toMatchObject({ kept: ['error'], forwarded: [weighted], red: [[1, 1]] });
     });
   });
@@ -267,8 +406,19 @@ describe('provisional copies (the timeout guard\'s) and their real copies', () =
 
 describe('forwarding: request bound, final and retryable refusals', () => {
   const traceId = 'a'.repeat(32);
-  const padded = (i: number, bytes: number): OtlpSpan => span({ spanId: i.toString(16).padStart(16, '0'), attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(bytes) } }] });
-  const requestOf = (spans: OtlpSpan[]): OtlpExportRequest => ({ resourceSpans: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] }, scopeSpans: [{ scope: { name: 's' }, spans }] }] });
+  const padded = (i: number, bytes: number): OtlpSpan =>
+    span({
+      spanId: i.toString(16).padStart(16, '0'),
+      attributes: [{ key: 'pad', value: { stringValue: 'x'.repeat(bytes) } }],
+    });
+  const requestOf = (spans: OtlpSpan[]): OtlpExportRequest => ({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'orders' } }] },
+        scopeSpans: [{ scope: { name: 's' }, spans }],
+      },
+    ],
+  });
   const jsonBytes = (r: OtlpExportRequest): number => Buffer.byteLength(JSON.stringify(r));
 
   it('cuts a record over the bound into pieces within it, the same each time, each with its resource and scope', () => {
@@ -283,7 +433,9 @@ describe('forwarding: request bound, final and retryable refusals', () => {
     }
     expect(pieces.flatMap((p) => spansOf(p.request))).toEqual(spansOf(request));
     expect(piecesOf(traceId, 'shard:1', request, jsonBytes(request), 5000)).toEqual(pieces);
-    expect(piecesOf(traceId, 'shard:1', request, jsonBytes(request), 1 << 20)).toEqual([{ traceId, key: 'shard:1', request, jsonBytes: jsonBytes(request) }]);
+    expect(piecesOf(traceId, 'shard:1', request, jsonBytes(request), 1 << 20)).toEqual([
+      { traceId, key: 'shard:1', request, jsonBytes: jsonBytes(request) },
+    ]);
   });
 
   it('retries only what OTLP/HTTP says may be retried, after the wait the backend asks', () => {
@@ -306,7 +458,14 @@ describe('forwarding: request bound, final and retryable refusals', () => {
       if (ids.includes('0000000000000003')) throw new ForwardError('answered 400', { status: 400 });
     };
     const out = await deliver([...pieces, big], { forward, maxRequestBytes: 2000, attempts: 3, maxWaitMs: 0 });
-    expect([...pieces, big].map((p) => out.get(p)!.kind)).toEqual(['sent', 'sent', 'sent', 'refused', 'sent', 'refused']);
+    expect([...pieces, big].map((p) => out.get(p)!.kind)).toEqual([
+      'sent',
+      'sent',
+      'sent',
+      'refused',
+      'sent',
+      'refused',
+    ]);
     const delivered = sent.filter((ids) => !ids.includes('0000000000000003')).flat();
     expect(delivered.sort()).toEqual(['0000000000000000', '0000000000000001', '0000000000000002', '0000000000000004']);
     expect(sent.flat()).not.toContain('0000000000000009');
@@ -320,7 +479,13 @@ describe('forwarding: request bound, final and retryable refusals', () => {
       sends++;
       throw new ForwardError('answered 503', { status: 503, retryAfterMs: 2000 });
     };
-    const out = await deliver(pieces, { forward, maxRequestBytes: 400, attempts: 3, maxWaitMs: 1500, sleep: async (ms) => void waits.push(ms) });
+    const out = await deliver(pieces, {
+      forward,
+      maxRequestBytes: 400,
+      attempts: 3,
+      maxWaitMs: 1500,
+      sleep: async (ms) => void waits.push(ms),
+    });
     expect(pieces.map((p) => out.get(p)!.kind)).toEqual(['unavailable', 'unavailable']);
     expect(sends).toBe(3);
     expect(waits).toEqual([1500, 1500]);

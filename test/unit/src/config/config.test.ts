@@ -55,13 +55,25 @@ describe('resolveConfig', () => {
   it("keeps OpenTelemetry's export timeout per request, and reads the flush budget from its own variable", () => {
     const otel = resolveConfig({}, { OTEL_EXPORTER_OTLP_TIMEOUT: '10000' });
     expect(otel).toMatchObject({ flushTimeoutMs: 500, requestTimeoutMs: 10_000 });
-    const both = resolveConfig({}, { HOPTRACE_FLUSH_TIMEOUT_MS: '800', OTEL_EXPORTER_OTLP_TIMEOUT: '3000', OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '200' });
+    const both = resolveConfig(
+      {},
+      {
+        HOPTRACE_FLUSH_TIMEOUT_MS: '800',
+        OTEL_EXPORTER_OTLP_TIMEOUT: '3000',
+        OTEL_EXPORTER_OTLP_TRACES_TIMEOUT: '200',
+      },
+    );
     expect(both).toMatchObject({ flushTimeoutMs: 800, requestTimeoutMs: 200 });
-    expect(resolveConfig({ flushTimeoutMs: 100, requestTimeoutMs: 50 }, { HOPTRACE_FLUSH_TIMEOUT_MS: '800' })).toMatchObject({ flushTimeoutMs: 100, requestTimeoutMs: 50 });
+    expect(
+      resolveConfig({ flushTimeoutMs: 100, requestTimeoutMs: 50 }, { HOPTRACE_FLUSH_TIMEOUT_MS: '800' }),
+    ).toMatchObject({ flushTimeoutMs: 100, requestTimeoutMs: 50 });
   });
 
   it('prefers the traces-specific endpoint, used as is', () => {
-    const c = resolveConfig({}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/custom' });
+    const c = resolveConfig(
+      {},
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b/custom' },
+    );
     expect(c.endpoint).toBe('http://b/custom');
   });
 
@@ -70,23 +82,46 @@ describe('resolveConfig', () => {
   });
 
   it('lets options override the environment', () => {
-    const c = resolveConfig({ serviceName: 'opt', endpoint: 'http://opt', disabled: false, headers: { k: 'opt' } }, {
-      OTEL_SERVICE_NAME: 'env',
-      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://env',
-      OTEL_SDK_DISABLED: 'true',
-      OTEL_EXPORTER_OTLP_HEADERS: 'k=env,j=env',
+    const c = resolveConfig(
+      { serviceName: 'opt', endpoint: 'http://opt', disabled: false, headers: { k: 'opt' } },
+      {
+        OTEL_SERVICE_NAME: 'env',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://env',
+        OTEL_SDK_DISABLED: 'true',
+        OTEL_EXPORTER_OTLP_HEADERS: 'k=env,j=env',
+      },
+    );
+    expect(c).toMatchObject({
+      serviceName: 'opt',
+      endpoint: 'http://opt',
+      disabled: false,
+      headers: { k: 'opt', j: 'env' },
     });
-    expect(c).toMatchObject({ serviceName: 'opt', endpoint: 'http://opt', disabled: false, headers: { k: 'opt', j: 'env' } });
   });
 
   it('falls back to defaults on garbage values', () => {
-    const c = resolveConfig({}, { OTEL_TRACES_SAMPLER: 'sometimes', OTEL_TRACES_SAMPLER_ARG: 'lots', OTEL_SDK_DISABLED: 'yes', HOPTRACE_MAX_SPANS: '-5' });
-    expect(c).toMatchObject({ sampler: 'parentbased_always_on', samplerRatio: 1, disabled: false, maxSpansPerInvocation: 1000 });
+    const c = resolveConfig(
+      {},
+      {
+        OTEL_TRACES_SAMPLER: 'sometimes',
+        OTEL_TRACES_SAMPLER_ARG: 'lots',
+        OTEL_SDK_DISABLED: 'yes',
+        HOPTRACE_MAX_SPANS: '-5',
+      },
+    );
+    expect(c).toMatchObject({
+      sampler: 'parentbased_always_on',
+      samplerRatio: 1,
+      disabled: false,
+      maxSpansPerInvocation: 1000,
+    });
   });
 
   it('stops inbound baggage by option or HOPTRACE_ACCEPT_INBOUND_BAGGAGE, the option winning', () => {
     expect(resolveConfig({}, { HOPTRACE_ACCEPT_INBOUND_BAGGAGE: 'false' }).acceptInboundBaggage).toBe(false);
-    expect(resolveConfig({ acceptInboundBaggage: true }, { HOPTRACE_ACCEPT_INBOUND_BAGGAGE: 'false' }).acceptInboundBaggage).toBe(true);
+    expect(
+      resolveConfig({ acceptInboundBaggage: true }, { HOPTRACE_ACCEPT_INBOUND_BAGGAGE: 'false' }).acceptInboundBaggage,
+    ).toBe(true);
     expect(resolveConfig({ acceptInboundBaggage: false }, {}).acceptInboundBaggage).toBe(false);
   });
 
@@ -114,12 +149,15 @@ describe('resolveConfig', () => {
 
   it('warns of bad propagators, instrumentations, limits and spool sizes, keeping their defaults', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const c = resolveConfig({}, {
-      OTEL_PROPAGATORS: ' , ',
-      OTEL_NODE_DISABLED_INSTRUMENTATIONS: ',',
-      HOPTRACE_SPOOL_MAX_BYTES: 'big',
-      OTEL_SPAN_LINK_COUNT_LIMIT: '-2',
-    });
+    const c = resolveConfig(
+      {},
+      {
+        OTEL_PROPAGATORS: ' , ',
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: ',',
+        HOPTRACE_SPOOL_MAX_BYTES: 'big',
+        OTEL_SPAN_LINK_COUNT_LIMIT: '-2',
+      },
+    );
     expect(c).toMatchObject({
       propagators: ['tracecontext', 'baggage'],
       disabledInstrumentations: [],

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV_DOCS_PATH, renderEnvDocs } from '../../../../scripts/env-docs';
 
 describe('docs/environment-variables.md', () => {
-  it('is what the variables\' definitions render (run `npm run render:env` after changing a variable)', async () => {
+  it("is what the variables' definitions render (run `npm run render:env` after changing a variable)", async () => {
     expect(readFileSync(ENV_DOCS_PATH, 'utf8')).toBe(await renderEnvDocs());
   });
 

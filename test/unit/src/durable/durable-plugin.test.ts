@@ -13,14 +13,24 @@ import { useReceiver } from '../../../helpers/test-bed';
 // test/integration/durable.test.ts runs them under it).
 const receiver = useReceiver();
 const ARN = 'arn:aws:lambda:eu-west-1:123456789012:function:orders:1/durable-execution/run-1/abc';
-const derived = (suffix: string, chars: number) => createHash('sha256').update(`${ARN}/${suffix}`).digest('hex').slice(0, chars);
+const derived = (suffix: string, chars: number) =>
+  createHash('sha256').update(`${ARN}/${suffix}`).digest('hex').slice(0, chars);
 
 function event(input: unknown): Record<string, unknown> {
   const payload = typeof input === 'string' ? input : JSON.stringify(input);
-  return { DurableExecutionArn: ARN, CheckpointToken: 't', InitialExecutionState: { Operations: [{ Id: 'e', Type: 'EXECUTION', ExecutionDetails: { InputPayload: payload } }] } };
+  return {
+    DurableExecutionArn: ARN,
+    CheckpointToken: 't',
+    InitialExecutionState: {
+      Operations: [{ Id: 'e', Type: 'EXECUTION', ExecutionDetails: { InputPayload: payload } }],
+    },
+  };
 }
 
-const op = (fields: Partial<OperationInfo> & Pick<OperationInfo, 'id' | 'type'>): OperationInfo => ({ isReplay: true, ...fields });
+const op = (fields: Partial<OperationInfo> & Pick<OperationInfo, 'id' | 'type'>): OperationInfo => ({
+  isReplay: true,
+  ...fields,
+});
 
 function info(operations: OperationInfo[], updated: string[]): InvocationInfo {
   const all = Object.fromEntries(operations.map((o) => [o.id, o]));
@@ -36,15 +46,23 @@ function info(operations: OperationInfo[], updated: string[]): InvocationInfo {
 
 async function invoke(start: InvocationInfo): Promise<void> {
   const plugin = new DurableTracingPlugin();
-  const handler = withTracing(async () => plugin.onInvocationStart(start), { endpoint: receiver().url, extractContext: durableInvocationContext });
+  const handler = withTracing(async () => plugin.onInvocationStart(start), {
+    endpoint: receiver().url,
+    extractContext: durableInvocationContext,
+  });
   await handler(event({}), lambdaContext());
 }
 
 describe('the durable invocation event', () => {
   it('hangs the invocation under the execution root, on a trace derived from the ARN', async () => {
-    const handler = withTracing(async () => trace.getActiveSpan()?.spanContext(), { endpoint: receiver().url, extractContext: durableInvocationContext });
+    const handler = withTracing(async () => trace.getActiveSpan()?.spanContext(), {
+      endpoint: receiver().url,
+      extractContext: durableInvocationContext,
+    });
     await handler(event({ orderId: 1 }), lambdaContext());
-    const root = receiver().spans().find((s) => attr(s, 'faas.invocation_id') !== undefined);
+    const root = receiver()
+      .spans()
+      .find((s) => attr(s, 'faas.invocation_id') !== undefined);
     expect(root!.traceId).toBe(derived('trace', 32));
     expect(root!.parentSpanId).toBe(derived('root', 16));
   });
@@ -59,10 +77,22 @@ describe('the durable invocation event', () => {
   });
 
   it('derives the trace from the ARN when the input is not JSON or its traceparent is invalid, and reads no other event', () => {
-    for (const input of ['not json', { traceparent: '00-00000000000000000000000000000000-b7ad6b7169203331-01' }, { traceparent: 42 }]) {
+    for (const input of [
+      'not json',
+      { traceparent: '00-00000000000000000000000000000000-b7ad6b7169203331-01' },
+      { traceparent: 42 },
+    ]) {
       expect(trace.getSpanContext(durableInvocationContext(event(input))!)!.traceId).toBe(derived('trace', 32));
     }
-    for (const other of [undefined, null, 'x', {}, { DurableExecutionArn: '' }, { DurableExecutionArn: 7 }, { headers: {} }]) {
+    for (const other of [
+      undefined,
+      null,
+      'x',
+      {},
+      { DurableExecutionArn: '' },
+      { DurableExecutionArn: 7 },
+      { headers: {} },
+    ]) {
       expect(durableInvocationContext(other)).toBeUndefined();
     }
   });
@@ -75,7 +105,11 @@ describe('the durable invocation event', () => {
       },
     });
     await expect(handler(httpApiEvent({ traceparent: VALID_TRACEPARENT }), lambdaContext())).resolves.toBe('ok');
-    expect(receiver().spans().find((s) => attr(s, 'faas.invocation_id') !== undefined)!.traceId).toBe(PARENT_TRACE_ID);
+    expect(
+      receiver()
+        .spans()
+        .find((s) => attr(s, 'faas.invocation_id') !== undefined)!.traceId,
+    ).toBe(PARENT_TRACE_ID);
   });
 });
 
@@ -85,9 +119,17 @@ describe('the durable tracing plugin', () => {
 
   it('records the suspension Lambda names as updated, as the time it took, under the execution root', async () => {
     const wait = op({ id: 'w', type: 'WAIT', status: 'SUCCEEDED', startTimestamp: waitStart, endTimestamp: waitEnd });
-    const earlier = op({ id: 'w0', type: 'WAIT', status: 'SUCCEEDED', startTimestamp: new Date('2026-12-01T09:00:00Z'), endTimestamp: new Date('2026-12-01T09:01:00Z') });
+    const earlier = op({
+      id: 'w0',
+      type: 'WAIT',
+      status: 'SUCCEEDED',
+      startTimestamp: new Date('2026-12-01T09:00:00Z'),
+      endTimestamp: new Date('2026-12-01T09:01:00Z'),
+    });
     await invoke(info([op({ id: 'e', type: 'EXECUTION' }), earlier, wait], ['w']));
-    const waits = receiver().spans().filter((s) => s.name === 'wait');
+    const waits = receiver()
+      .spans()
+      .filter((s) => s.name === 'wait');
     expect(waits).toHaveLength(1);
     expect(Number(BigInt(waits[0]!.startTimeUnixNano) / 1_000_000n)).toBe(waitStart.getTime());
     expect(Number(BigInt(waits[0]!.endTimeUnixNano) / 1_000_000n)).toBe(waitEnd.getTime());
@@ -96,19 +138,46 @@ describe('the durable tracing plugin', () => {
   });
 
   it('without the updated list, records only the suspension started last, and only once it has ended', async () => {
-    const step = op({ id: 's', type: 'STEP', name: 'charge', status: 'SUCCEEDED', startTimestamp: new Date('2026-12-01T10:06:00Z') });
+    const step = op({
+      id: 's',
+      type: 'STEP',
+      name: 'charge',
+      status: 'SUCCEEDED',
+      startTimestamp: new Date('2026-12-01T10:06:00Z'),
+    });
     const wait = op({ id: 'w', type: 'WAIT', status: 'SUCCEEDED', startTimestamp: waitStart, endTimestamp: waitEnd });
     await invoke(info([wait, step], []));
-    expect(receiver().spans().filter((s) => s.name === 'wait')).toHaveLength(0);
+    expect(
+      receiver()
+        .spans()
+        .filter((s) => s.name === 'wait'),
+    ).toHaveLength(0);
     receiver().reset();
     const callback = op({ id: 'c', type: 'CALLBACK', name: 'approval', status: 'STARTED', startTimestamp: waitEnd });
     await invoke(info([wait, callback], []));
-    expect(receiver().spans().filter((s) => s.name === 'wait' || s.name === 'callback approval')).toHaveLength(0);
+    expect(
+      receiver()
+        .spans()
+        .filter((s) => s.name === 'wait' || s.name === 'callback approval'),
+    ).toHaveLength(0);
   });
 
   it('marks a suspension that timed out or failed as an error, and counts the replayed operations on the invocation', async () => {
-    const callback = op({ id: 'c', type: 'CALLBACK', name: 'approval', status: 'TIMED_OUT', startTimestamp: waitStart, endTimestamp: waitEnd });
-    const step = op({ id: 's', type: 'STEP', name: 'charge', status: 'SUCCEEDED', startTimestamp: new Date('2026-12-01T09:00:00Z') });
+    const callback = op({
+      id: 'c',
+      type: 'CALLBACK',
+      name: 'approval',
+      status: 'TIMED_OUT',
+      startTimestamp: waitStart,
+      endTimestamp: waitEnd,
+    });
+    const step = op({
+      id: 's',
+      type: 'STEP',
+      name: 'charge',
+      status: 'SUCCEEDED',
+      startTimestamp: new Date('2026-12-01T09:00:00Z'),
+    });
     await invoke(info([op({ id: 'e', type: 'EXECUTION', status: 'STARTED' }), step, callback], ['c']));
     const spans = receiver().spans();
     const span = spans.find((s) => s.name === 'callback approval')!;

@@ -13,10 +13,23 @@ const rules = { limits: { attributeCount: 4, attributeValueLength: 5, eventCount
 
 function make(limits: Partial<typeof rules.limits> = {}): RecordingSpan {
   const context = { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED };
-  return new RecordingSpan(context, 'op', SpanKind.INTERNAL, undefined, 1_700_000_000_000, { name: 't' }, { ...rules, limits: { ...rules.limits, ...limits } }, { onEnd: () => undefined });
+  return new RecordingSpan(
+    context,
+    'op',
+    SpanKind.INTERNAL,
+    undefined,
+    1_700_000_000_000,
+    { name: 't' },
+    { ...rules, limits: { ...rules.limits, ...limits } },
+    { onEnd: () => undefined },
+  );
 }
 
-function exported(span: RecordingSpan): { attributes: unknown[]; droppedAttributesCount: number; events: Array<{ attributes: unknown[] }> } {
+function exported(span: RecordingSpan): {
+  attributes: unknown[];
+  droppedAttributesCount: number;
+  events: Array<{ attributes: unknown[] }>;
+} {
   span.end(1_700_000_000_001);
   const body = JSON.parse(encodeBatches([span], {}, 1_000_000, redactor).bodies[0]!.json);
   return body.resourceSpans[0].scopeSpans[0].spans[0];
@@ -33,9 +46,24 @@ describe('AnyValue attributes (API 1.10)', () => {
     span.setAttribute('mixed', [1, 'two', { three: 3 }] as never);
     span.setAttribute('empty', null as never);
     expect(exported(span).attributes).toEqual([
-      { key: 'map', value: { kvlistValue: { values: [{ key: 'a', value: int(1) }, { key: 'b', value: { arrayValue: { values: [str('x'), int(2), { boolValue: true }] } } }] } } },
+      {
+        key: 'map',
+        value: {
+          kvlistValue: {
+            values: [
+              { key: 'a', value: int(1) },
+              { key: 'b', value: { arrayValue: { values: [str('x'), int(2), { boolValue: true }] } } },
+            ],
+          },
+        },
+      },
       { key: 'bytes', value: { bytesValue: 'AAEC/w==' } },
-      { key: 'mixed', value: { arrayValue: { values: [int(1), str('two'), { kvlistValue: { values: [{ key: 'three', value: int(3) }] } }] } } },
+      {
+        key: 'mixed',
+        value: {
+          arrayValue: { values: [int(1), str('two'), { kvlistValue: { values: [{ key: 'three', value: int(3) }] } }] },
+        },
+      },
       { key: 'empty', value: {} },
     ]);
   });
@@ -48,7 +76,10 @@ describe('AnyValue attributes (API 1.10)', () => {
     value.list.push('b');
     bytes[0] = 0x7a;
     expect(exported(span).attributes).toEqual([
-      { key: 'value', value: { kvlistValue: { values: [{ key: 'list', value: { arrayValue: { values: [str('a')] } } }] } } },
+      {
+        key: 'value',
+        value: { kvlistValue: { values: [{ key: 'list', value: { arrayValue: { values: [str('a')] } } }] } },
+      },
       { key: 'bytes', value: { bytesValue: Buffer.from('abc').toString('base64') } },
     ]);
   });
@@ -76,7 +107,10 @@ describe('AnyValue attributes (API 1.10)', () => {
 
   it('redacts inside: sensitive keys of maps at any depth, secrets in strings of arrays', () => {
     const span = make({ attributeValueLength: 100 });
-    span.setAttribute('request', { headers: { authorization: 'Bearer abc', accept: 'json' }, list: [{ password: 'hunter2' }] } as never);
+    span.setAttribute('request', {
+      headers: { authorization: 'Bearer abc', accept: 'json' },
+      list: [{ password: 'hunter2' }],
+    } as never);
     span.setAttribute('urls', ['https://u:hunter2@host/', 'x'] as never);
     const text = JSON.stringify(exported(span).attributes);
     expect(text).not.toContain('hunter2');
@@ -90,7 +124,12 @@ describe('AnyValue attributes (API 1.10)', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;
     const span = make({ attributeCount: 10 });
-    span.setAttributes({ deepest: nest(MAX_VALUE_DEPTH), tooDeep: nest(MAX_VALUE_DEPTH + 1), cyclic, wide: Array.from({ length: MAX_VALUE_NODES }, () => 0) } as never);
+    span.setAttributes({
+      deepest: nest(MAX_VALUE_DEPTH),
+      tooDeep: nest(MAX_VALUE_DEPTH + 1),
+      cyclic,
+      wide: Array.from({ length: MAX_VALUE_NODES }, () => 0),
+    } as never);
     expect(Object.keys(span.attributes.values)).toEqual(['deepest']);
     expect(span.attributes.dropped).toBe(3);
   });
@@ -98,6 +137,11 @@ describe('AnyValue attributes (API 1.10)', () => {
   it('carries them in event and link attributes too', () => {
     const span = make();
     span.addEvent('e', { payload: { k: ['v'] } } as never);
-    expect(exported(span).events[0]!.attributes).toEqual([{ key: 'payload', value: { kvlistValue: { values: [{ key: 'k', value: { arrayValue: { values: [str('v')] } } }] } } }]);
+    expect(exported(span).events[0]!.attributes).toEqual([
+      {
+        key: 'payload',
+        value: { kvlistValue: { values: [{ key: 'k', value: { arrayValue: { values: [str('v')] } } }] } },
+      },
+    ]);
   });
 });

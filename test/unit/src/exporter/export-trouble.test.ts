@@ -7,7 +7,7 @@ import { Redactor } from '../../../../src/redaction';
 import { OtlpReceiver } from '../../../../testing/otlp-receiver';
 import { endedSpans as spans } from '../../../helpers/recording-spans';
 
-describe('the exporter\'s own trouble, carried on its exports', () => {
+describe("the exporter's own trouble, carried on its exports", () => {
   let receiver: OtlpReceiver;
   let dir: string;
   beforeAll(async () => {
@@ -20,7 +20,16 @@ describe('the exporter\'s own trouble, carried on its exports', () => {
   });
 
   it('counts spans refused for good as dropped, spans a failure left in the spool as spooled, and the breaker opening, each once, on the exports after', async () => {
-    const exporter = new OtlpExporter({ endpoint: receiver.url, headers: {}, compression: 'none', requestTimeoutMs: 1000, maxExportBytes: 1 << 20, resource: { 'service.name': 'svc' }, redactor: new Redactor([]), spool: { dir, maxBytes: 1 << 20 } });
+    const exporter = new OtlpExporter({
+      endpoint: receiver.url,
+      headers: {},
+      compression: 'none',
+      requestTimeoutMs: 1000,
+      maxExportBytes: 1 << 20,
+      resource: { 'service.name': 'svc' },
+      redactor: new Redactor([]),
+      spool: { dir, maxBytes: 1 << 20 },
+    });
     const soon = () => Date.now() + 30;
     receiver.always({ kind: 'status', status: 400 });
     await exporter.export(spans(2), Date.now() + 5000); // refused: 2 dropped
@@ -35,7 +44,15 @@ describe('the exporter\'s own trouble, carried on its exports', () => {
     await exporter.drainSpool(() => Date.now() + 5000, { last: true }); // a second drain finds nothing: nothing is counted twice
     await exporter.export(spans(1), Date.now() + 5000);
 
-    const stamps = receiver.requests.flatMap((r) => r.body.resourceSpans.map((rs) => Object.fromEntries(rs.resource.attributes.filter((kv) => kv.key.startsWith('hoptrace.export.')).map((kv) => [kv.key, Number(kv.value.intValue)]))));
+    const stamps = receiver.requests.flatMap((r) =>
+      r.body.resourceSpans.map((rs) =>
+        Object.fromEntries(
+          rs.resource.attributes
+            .filter((kv) => kv.key.startsWith('hoptrace.export.'))
+            .map((kv) => [kv.key, Number(kv.value.intValue)]),
+        ),
+      ),
+    );
     const total = (key: string) => stamps.reduce((n, s) => n + (s[key] ?? 0), 0);
     expect({
       spans: total('hoptrace.export.spans'),

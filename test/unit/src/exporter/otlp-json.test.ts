@@ -5,11 +5,19 @@ import { Redactor } from '../../../../src/redaction';
 import { RecordingSpan, type InstrumentationScope } from '../../../../src/tracer/span';
 import { msToNanoString } from '../../../../src/tracer/time';
 
-const limits = { limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 }, redactor: new Redactor([]) };
+const limits = {
+  limits: { attributeCount: 128, attributeValueLength: 8192, eventCount: 128, linkCount: 128 },
+  redactor: new Redactor([]),
+};
 const sink = { onEnd: () => undefined };
 const none = new Redactor([]);
 
-function span(name: string, scope: InstrumentationScope = { name: 'lib', version: '1.0.0' }, attributes = {}, during?: (s: RecordingSpan) => void): RecordingSpan {
+function span(
+  name: string,
+  scope: InstrumentationScope = { name: 'lib', version: '1.0.0' },
+  attributes = {},
+  during?: (s: RecordingSpan) => void,
+): RecordingSpan {
   const s = new RecordingSpan(
     { traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED },
     name,
@@ -28,8 +36,11 @@ function span(name: string, scope: InstrumentationScope = { name: 'lib', version
 
 describe('OTLP JSON encoding', () => {
   it('encodes a span as OTLP/HTTP JSON: hex ids, integer enums, string nanos', () => {
-    const s = span('GET /x', { name: 'lib', version: '1.0.0' }, { str: 's', int: 3, dbl: 1.5, bool: true, arr: ['a', 'b'] }, (open) =>
-      open.addEvent('evt', { n: 1 }, 1_700_000_000_200),
+    const s = span(
+      'GET /x',
+      { name: 'lib', version: '1.0.0' },
+      { str: 's', int: 3, dbl: 1.5, bool: true, arr: ['a', 'b'] },
+      (open) => open.addEvent('evt', { n: 1 }, 1_700_000_000_200),
     );
     const { bodies } = encodeBatches([s], { 'service.name': 'svc' }, 1_000_000, none);
     const body = JSON.parse(bodies[0]!.json);
@@ -63,7 +74,10 @@ describe('OTLP JSON encoding', () => {
   it('encodes the resource and scope of each call, though it encodes each only once', () => {
     const serviceOf = (resource: Record<string, string>, scope: InstrumentationScope): [string, unknown] => {
       const body = JSON.parse(encodeBatches([span('x', scope)], resource, 1_000_000, none).bodies[0]!.json);
-      return [body.resourceSpans[0].resource.attributes[0].value.stringValue, body.resourceSpans[0].scopeSpans[0].scope];
+      return [
+        body.resourceSpans[0].resource.attributes[0].value.stringValue,
+        body.resourceSpans[0].scopeSpans[0].scope,
+      ];
     };
     const a = { 'service.name': 'a' };
     const one = { name: 'one', version: '1' };
@@ -73,9 +87,16 @@ describe('OTLP JSON encoding', () => {
   });
 
   it('groups spans by instrumentation scope', () => {
-    const spans = [span('a', { name: 'one', version: '1' }), span('b', { name: 'two', version: '1' }), span('c', { name: 'one', version: '1' })];
+    const spans = [
+      span('a', { name: 'one', version: '1' }),
+      span('b', { name: 'two', version: '1' }),
+      span('c', { name: 'one', version: '1' }),
+    ];
     const body = JSON.parse(encodeBatches(spans, {}, 1_000_000, none).bodies[0]!.json);
-    const scopes = body.resourceSpans[0].scopeSpans.map((s: { scope: { name: string }; spans: unknown[] }) => [s.scope.name, s.spans.length]);
+    const scopes = body.resourceSpans[0].scopeSpans.map((s: { scope: { name: string }; spans: unknown[] }) => [
+      s.scope.name,
+      s.spans.length,
+    ]);
     expect(scopes).toEqual([
       ['one', 2],
       ['two', 1],
@@ -83,7 +104,9 @@ describe('OTLP JSON encoding', () => {
   });
 
   it('splits into bodies no larger than the limit, losing no span', () => {
-    const spans = Array.from({ length: 300 }, (_, i) => span(`s${i}`, { name: `scope${i % 3}`, version: '1' }, { pad: 'p'.repeat(200) }));
+    const spans = Array.from({ length: 300 }, (_, i) =>
+      span(`s${i}`, { name: `scope${i % 3}`, version: '1' }, { pad: 'p'.repeat(200) }),
+    );
     const { bodies, oversized } = encodeBatches(spans, { 'service.name': 'svc' }, 10_000, none);
     expect(oversized).toBe(0);
     expect(bodies.length).toBeGreaterThan(10);
@@ -91,14 +114,16 @@ describe('OTLP JSON encoding', () => {
     for (const body of bodies) {
       expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(10_000);
       const parsed = JSON.parse(body.json);
-      const spansIn = parsed.resourceSpans[0].scopeSpans.flatMap((s: { spans: Array<{ name: string }> }) => s.spans.map((x) => x.name));
+      const spansIn = parsed.resourceSpans[0].scopeSpans.flatMap((s: { spans: Array<{ name: string }> }) =>
+        s.spans.map((x) => x.name),
+      );
       expect(spansIn).toHaveLength(body.spans);
       names.push(...spansIn);
     }
     expect(names.sort()).toEqual(spans.map((s) => s.name).sort());
   });
 
-  it('stamps each body with its span count, and the first one with the exporter\'s trouble, within the size limit', () => {
+  it("stamps each body with its span count, and the first one with the exporter's trouble, within the size limit", () => {
     const spans = Array.from({ length: 100 }, (_, i) => span(`s${i}`, undefined, { pad: 'p'.repeat(100) }));
     const trouble = { 'hoptrace.export.spans_dropped': 7, 'hoptrace.export.breaker_opens': 1 };
     for (const resource of [{}, { 'service.name': 'svc' }]) {
@@ -106,10 +131,19 @@ describe('OTLP JSON encoding', () => {
       expect(bodies.length).toBeGreaterThan(3);
       const stamps = bodies.map((body) => {
         expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(3_000);
-        const attributes = JSON.parse(body.json).resourceSpans[0].resource.attributes as Array<{ key: string; value: { intValue?: string } }>;
-        return Object.fromEntries(attributes.filter((kv) => kv.key.startsWith('hoptrace.')).map((kv) => [kv.key, Number(kv.value.intValue)]));
+        const attributes = JSON.parse(body.json).resourceSpans[0].resource.attributes as Array<{
+          key: string;
+          value: { intValue?: string };
+        }>;
+        return Object.fromEntries(
+          attributes.filter((kv) => kv.key.startsWith('hoptrace.')).map((kv) => [kv.key, Number(kv.value.intValue)]),
+        );
       });
-      expect(stamps[0]).toEqual({ 'hoptrace.export.spans': bodies[0]!.spans, 'hoptrace.export.spans_dropped': 7, 'hoptrace.export.breaker_opens': 1 });
+      expect(stamps[0]).toEqual({
+        'hoptrace.export.spans': bodies[0]!.spans,
+        'hoptrace.export.spans_dropped': 7,
+        'hoptrace.export.breaker_opens': 1,
+      });
       expect(stamps.slice(1)).toEqual(bodies.slice(1).map((b) => ({ 'hoptrace.export.spans': b.spans })));
       expect(stamps.reduce((n, s) => n + s['hoptrace.export.spans']!, 0)).toBe(100);
     }
@@ -117,11 +151,17 @@ describe('OTLP JSON encoding', () => {
 
   it('counts multi-byte characters as bytes when splitting', () => {
     const spans = Array.from({ length: 40 }, (_, i) => span(`s${i}`, undefined, { text: '日本語'.repeat(100) }));
-    for (const body of encodeBatches(spans, {}, 5_000, none).bodies) expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(5_000);
+    for (const body of encodeBatches(spans, {}, 5_000, none).bodies)
+      expect(Buffer.byteLength(body.json)).toBeLessThanOrEqual(5_000);
   });
 
   it('reports a span that alone exceeds the limit as oversized', () => {
-    const { bodies, oversized } = encodeBatches([span('big', undefined, { pad: 'x'.repeat(5_000) }), span('small')], {}, 2_000, none);
+    const { bodies, oversized } = encodeBatches(
+      [span('big', undefined, { pad: 'x'.repeat(5_000) }), span('small')],
+      {},
+      2_000,
+      none,
+    );
     expect(oversized).toBe(1);
     expect(bodies).toHaveLength(1);
     expect(bodies[0]!.spans).toBe(1);
@@ -195,13 +235,22 @@ describe('OTLP JSON numbers a strict receiver accepts', () => {
 
 describe('OTLP JSON from what JavaScript callers may pass the API', () => {
   it('stays valid JSON: strings escaped, a kind or status code that is no integer written as 0, link ids as strings', () => {
-    const s = span('quote " backslash \\ line\u2028 end', undefined, { 'key "q"': 'v\n"x"', arr: ['a', null as unknown as string] }, (open) => {
-      Object.assign(open, { kind: 'server' });
-      open.addLink({ context: { traceId: undefined as unknown as string, spanId: 'x"y', traceFlags: 1 }, attributes: { 'l"k': 1 } });
-      open.addEvent('ev "1"');
-      open.setStatus({ code: 'error' as unknown as number, message: 'not "numeric"' });
-    });
-    const encoded = JSON.parse(encodeBatches([s], {}, 1_000_000, none).bodies[0]!.json).resourceSpans[0].scopeSpans[0].spans[0];
+    const s = span(
+      'quote " backslash \\ line\u2028 end',
+      undefined,
+      { 'key "q"': 'v\n"x"', arr: ['a', null as unknown as string] },
+      (open) => {
+        Object.assign(open, { kind: 'server' });
+        open.addLink({
+          context: { traceId: undefined as unknown as string, spanId: 'x"y', traceFlags: 1 },
+          attributes: { 'l"k': 1 },
+        });
+        open.addEvent('ev "1"');
+        open.setStatus({ code: 'error' as unknown as number, message: 'not "numeric"' });
+      },
+    );
+    const encoded = JSON.parse(encodeBatches([s], {}, 1_000_000, none).bodies[0]!.json).resourceSpans[0].scopeSpans[0]
+      .spans[0];
     expect(encoded.name).toBe('quote " backslash \\ line\u2028 end');
     expect(encoded.kind).toBe(0);
     expect(encoded.status).toEqual({ code: 0 });
@@ -209,7 +258,11 @@ describe('OTLP JSON from what JavaScript callers may pass the API', () => {
       { key: 'key "q"', value: { stringValue: 'v\n"x"' } },
       { key: 'arr', value: { arrayValue: { values: [{ stringValue: 'a' }, {}] } } },
     ]);
-    expect(encoded.links[0]).toMatchObject({ traceId: 'undefined', spanId: 'x"y', attributes: [{ key: 'l"k', value: { intValue: '1' } }] });
+    expect(encoded.links[0]).toMatchObject({
+      traceId: 'undefined',
+      spanId: 'x"y',
+      attributes: [{ key: 'l"k', value: { intValue: '1' } }],
+    });
     expect(encoded.events[0].name).toBe('ev "1"');
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { backoffMs, MIN_BACKOFF_MS } from '../../../../src/backoff';
-import { isRetryableNetworkError, isRetryableStatus, parseRetryAfter, retryDelayMs } from '../../../../src/exporter/retry';
+import {
+  isRetryableNetworkError,
+  isRetryableStatus,
+  parseRetryAfter,
+  retryDelayMs,
+} from '../../../../src/exporter/retry';
 
 describe('retry policy', () => {
   it('retries exactly 429, 502, 503 and 504', () => {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_MESSAGE_BYTES, messageBytes, withContextAttributes } from '../../../../src/instrumentation/message-attributes';
+import {
+  MAX_MESSAGE_BYTES,
+  messageBytes,
+  withContextAttributes,
+} from '../../../../src/instrumentation/message-attributes';
 
-const attrs = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: String(i) }]));
+const attrs = (n: number) =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`a${i}`, { DataType: 'String', StringValue: String(i) }]));
 const carrier = { traceparent: 'tp', tracestate: 'ts', baggage: 'bg' };
 const ROOM = MAX_MESSAGE_BYTES;
 
@@ -27,7 +32,9 @@ describe('the 10 message attribute rule', () => {
   });
 
   it('never writes an empty tracestate or baggage', () => {
-    expect(Object.keys(withContextAttributes({}, { traceparent: 'tp', tracestate: '', baggage: '' }, ROOM).attributes!)).toEqual(['traceparent']);
+    expect(
+      Object.keys(withContextAttributes({}, { traceparent: 'tp', tracestate: '', baggage: '' }, ROOM).attributes!),
+    ).toEqual(['traceparent']);
   });
 
   it('does not change the map it was given', () => {
@@ -39,10 +46,19 @@ describe('the 10 message attribute rule', () => {
 });
 
 describe('the 256 KiB rule', () => {
-  const big = { traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`, tracestate: 'v=1', baggage: `k=${'x'.repeat(4000)}` };
+  const big = {
+    traceparent: `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+    tracestate: 'v=1',
+    baggage: `k=${'x'.repeat(4000)}`,
+  };
 
   it('counts a message as AWS does: body, then each attribute name, data type and value, in UTF-8 bytes', () => {
-    expect(messageBytes('héllo', { k: { DataType: 'String', StringValue: 'vé' }, b: { DataType: 'Binary', BinaryValue: new Uint8Array(5) } })).toBe(6 + 1 + 6 + 3 + 1 + 6 + 5);
+    expect(
+      messageBytes('héllo', {
+        k: { DataType: 'String', StringValue: 'vé' },
+        b: { DataType: 'Binary', BinaryValue: new Uint8Array(5) },
+      }),
+    ).toBe(6 + 1 + 6 + 3 + 1 + 6 + 5);
   });
 
   it('leaves baggage out first, then tracestate, then the context itself, to stay within the room', () => {
@@ -54,6 +70,11 @@ describe('the 256 KiB rule', () => {
     const onlyParent = withContextAttributes({}, big, withoutBaggage.bytes - 1);
     expect(Object.keys(onlyParent.attributes!)).toEqual(['traceparent']);
     const none = withContextAttributes({}, big, onlyParent.bytes - 1);
-    expect(none).toMatchObject({ attributes: undefined, bytes: 0, dropped: ['traceparent', 'tracestate', 'baggage'], reason: 'size_limit' });
+    expect(none).toMatchObject({
+      attributes: undefined,
+      bytes: 0,
+      dropped: ['traceparent', 'tracestate', 'baggage'],
+      reason: 'size_limit',
+    });
   });
 });

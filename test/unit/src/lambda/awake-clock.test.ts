@@ -25,7 +25,12 @@ function extensionInNext(): { extension: LambdaExtension; waitInNext: (ms: numbe
   return { extension, waitInNext: (ms) => void (asleep += ms) };
 }
 
-const exporter = { spooledBytes: () => 0, journaledBytes: () => 0, persist: () => true, drainSpool: () => Promise.resolve() } as unknown as OtlpExporter;
+const exporter = {
+  spooledBytes: () => 0,
+  journaledBytes: () => 0,
+  persist: () => true,
+  drainSpool: () => Promise.resolve(),
+} as unknown as OtlpExporter;
 
 describe('the awake clock', () => {
   it('stops while the extension waits in next', () => {
@@ -37,7 +42,11 @@ describe('the awake clock', () => {
 
   it('runs through an invocation the extension let go unclaimed, though it waits in next, and stops again once it is done', async () => {
     const { extension, waitInNext } = extensionInNext();
-    const batch = new SandboxBatch(exporter, extension, { intervalMs: 60_000, maxBytes: 1 << 20, requestTimeoutMs: 100 });
+    const batch = new SandboxBatch(exporter, extension, {
+      intervalMs: 60_000,
+      maxBytes: 1 << 20,
+      requestTimeoutMs: 100,
+    });
     batch.begin('unclaimed');
     const started = awakeMs();
     // The runtime runs the handler meanwhile: the sandbox cannot be frozen.

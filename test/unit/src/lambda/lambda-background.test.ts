@@ -11,7 +11,16 @@ describe('SpanBatcher (Managed Instances)', () => {
   let exporter: OtlpExporter;
   beforeAll(async () => {
     receiver = await OtlpReceiver.start();
-    exporter = new OtlpExporter({ endpoint: receiver.url, headers: {}, compression: 'none', requestTimeoutMs: 10_000, maxExportBytes: 1024 * 1024, resource: {}, redactor: new Redactor([]), spool: undefined });
+    exporter = new OtlpExporter({
+      endpoint: receiver.url,
+      headers: {},
+      compression: 'none',
+      requestTimeoutMs: 10_000,
+      maxExportBytes: 1024 * 1024,
+      resource: {},
+      redactor: new Redactor([]),
+      spool: undefined,
+    });
   });
   afterEach(() => receiver.reset());
   afterAll(() => receiver.close());
@@ -39,7 +48,7 @@ describe('SpanBatcher (Managed Instances)', () => {
     expect(receiver.spans()).toHaveLength(5);
   });
 
-  it('starts a batch\'s time when its own send starts, so one queued behind a slow send still gets its whole timeout', async () => {
+  it("starts a batch's time when its own send starts, so one queued behind a slow send still gets its whole timeout", async () => {
     const calls: Array<{ startedAt: number; deadlineMs: number }> = [];
     let release!: () => void;
     const slow = new Promise<void>((resolve) => (release = resolve));
@@ -49,7 +58,11 @@ describe('SpanBatcher (Managed Instances)', () => {
         if (calls.length === 1) await slow;
       },
     };
-    const batcher = new SpanBatcher(fake as unknown as OtlpExporter, { maxSpans: 1, maxAgeMs: 3_600_000, timeoutMs: 50 });
+    const batcher = new SpanBatcher(fake as unknown as OtlpExporter, {
+      maxSpans: 1,
+      maxAgeMs: 3_600_000,
+      timeoutMs: 50,
+    });
     batcher.add(spans(1));
     batcher.add(spans(1));
     // The first send outlasts the second's timeout before the second may start.
@@ -76,14 +89,30 @@ describe('per-request data', () => {
   });
 
   it('then from the runtime’s invoke store, called as its methods', () => {
-    const store = { header: HEADER, tenant: 'acme', getXRayTraceId(this: { header: string }) { return this.header; }, getTenantId(this: { tenant: string }) { return this.tenant; } };
+    const store = {
+      header: HEADER,
+      tenant: 'acme',
+      getXRayTraceId(this: { header: string }) {
+        return this.header;
+      },
+      getTenantId(this: { tenant: string }) {
+        return this.tenant;
+      },
+    };
     (globalThis as { awslambda?: unknown }).awslambda = { InvokeStore: store };
     expect(xrayTraceHeader({})).toBe(HEADER);
     expect(tenantId(undefined)).toBe('acme');
   });
 
   it('ignores an invoke store that throws or returns nothing usable', () => {
-    (globalThis as { awslambda?: unknown }).awslambda = { InvokeStore: { getXRayTraceId: () => { throw new Error('no context'); }, getTenantId: () => 42 } };
+    (globalThis as { awslambda?: unknown }).awslambda = {
+      InvokeStore: {
+        getXRayTraceId: () => {
+          throw new Error('no context');
+        },
+        getTenantId: () => 42,
+      },
+    };
     expect(xrayTraceHeader({})).toBeUndefined();
     expect(tenantId({})).toBeUndefined();
   });

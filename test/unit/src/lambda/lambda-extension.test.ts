@@ -30,17 +30,26 @@ afterEach(() => {
 });
 
 const NEXT = 'GET /2020-01-01/extension/event/next';
-const invoke = (requestId: string, deadlineMs: number): Answer => ({ status: 200, body: JSON.stringify({ eventType: 'INVOKE', requestId, deadlineMs }) });
+const invoke = (requestId: string, deadlineMs: number): Answer => ({
+  status: 200,
+  body: JSON.stringify({ eventType: 'INVOKE', requestId, deadlineMs }),
+});
 
 describe('ExtensionsApi.register', () => {
   it('returns the identifier Lambda gives', async () => {
-    const { api: client, calls } = await api([{ status: 200, body: '{}', headers: { 'Lambda-Extension-Identifier': 'ext-1' } }]);
+    const { api: client, calls } = await api([
+      { status: 200, body: '{}', headers: { 'Lambda-Extension-Identifier': 'ext-1' } },
+    ]);
     await expect(client.register('hoptrace', ['INVOKE'])).resolves.toBe('ext-1');
     expect(calls).toEqual(['POST /2020-01-01/extension/register']);
   });
 
   it.each<[string, Answer, RegExp]>([
-    ['a refusal', { status: 403, body: '{"errorType":"Extension.RegistrationClosed"}' }, /^HTTP 403: \{"errorType":"Extension.RegistrationClosed"\}$/],
+    [
+      'a refusal',
+      { status: 403, body: '{"errorType":"Extension.RegistrationClosed"}' },
+      /^HTTP 403: \{"errorType":"Extension.RegistrationClosed"\}$/,
+    ],
     ['a 200 without an identifier', { status: 200, body: '{}' }, /no Lambda-Extension-Identifier/],
     ['a reset connection', 'reset', /socket hang up|ECONNRESET/],
   ])('rejects with why on %s', async (_, answer, why) => {
@@ -50,7 +59,9 @@ describe('ExtensionsApi.register', () => {
 });
 
 /** A server that writes each request's answer as the raw pieces given (END ends the connection), and counts connections. */
-async function rawApi(answers: Array<string[] | 'close'>): Promise<{ api: ExtensionsApi; connections: () => number; requests: string[] }> {
+async function rawApi(
+  answers: Array<string[] | 'close'>,
+): Promise<{ api: ExtensionsApi; connections: () => number; requests: string[] }> {
   const requests: string[] = [];
   let connections = 0;
   const server = createServer((socket: Socket) => {
@@ -75,24 +86,40 @@ async function rawApi(answers: Array<string[] | 'close'>): Promise<{ api: Extens
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   server.unref();
-  return { api: new ExtensionsApi(`127.0.0.1:${(server.address() as AddressInfo).port}`), connections: () => connections, requests };
+  return {
+    api: new ExtensionsApi(`127.0.0.1:${(server.address() as AddressInfo).port}`),
+    connections: () => connections,
+    requests,
+  };
 }
 
 const END = '<end>';
 const event = (requestId: string): string => JSON.stringify({ eventType: 'INVOKE', requestId, deadlineMs: 1 });
-const withLength = (body: string, extra = ''): string => `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+const withLength = (body: string, extra = ''): string =>
+  `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 
 describe('ExtensionsApi.next', () => {
   it('polls on one kept-alive connection, answers split anywhere, chunked ones too', async () => {
     const split = withLength(event('b'));
     const chunked = `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n${event('c').slice(0, 5)}\r\n${(event('c').length - 5).toString(16)}\r\n${event('c').slice(5)}\r\n0\r\n\r\n`;
-    const { api: client, connections, requests } = await rawApi([[withLength(event('a'))], [split.slice(0, 10), split.slice(10, 60), split.slice(60)], [chunked.slice(0, 40), chunked.slice(40)]]);
+    const {
+      api: client,
+      connections,
+      requests,
+    } = await rawApi([
+      [withLength(event('a'))],
+      [split.slice(0, 10), split.slice(10, 60), split.slice(60)],
+      [chunked.slice(0, 40), chunked.slice(40)],
+    ]);
     await expect(client.next('ext-1')).resolves.toMatchObject({ eventType: 'INVOKE', requestId: 'a' });
     await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'b' });
     await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'c' });
     expect(connections()).toBe(1);
     expect(requests).toHaveLength(3);
-    for (const request of requests) expect(request).toMatch(/^GET \/2020-01-01\/extension\/event\/next HTTP\/1\.1\r\n[^]*\r\nLambda-Extension-Identifier: ext-1$/);
+    for (const request of requests)
+      expect(request).toMatch(
+        /^GET \/2020-01-01\/extension\/event\/next HTTP\/1\.1\r\n[^]*\r\nLambda-Extension-Identifier: ext-1$/,
+      );
   });
 
   it('rejects when the connection closes before the answer, and the next poll connects again', async () => {
@@ -104,7 +131,11 @@ describe('ExtensionsApi.next', () => {
 
   it('opens a new connection after an answer that closes its own, or one whose body ends with it', async () => {
     const noLength = `HTTP/1.1 200 OK\r\n\r\n${event('b')}`;
-    const { api: client, connections } = await rawApi([[withLength(event('a'), 'Connection: close\r\n')], [noLength, END], [withLength(event('c'))]]);
+    const { api: client, connections } = await rawApi([
+      [withLength(event('a'), 'Connection: close\r\n')],
+      [noLength, END],
+      [withLength(event('c'))],
+    ]);
     await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'a' });
     await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'b' });
     await expect(client.next('ext-1')).resolves.toMatchObject({ requestId: 'c' });
@@ -112,7 +143,10 @@ describe('ExtensionsApi.next', () => {
   });
 
   it('rejects an answer that is not HTTP, or has a malformed length, with why', async () => {
-    const { api: client } = await rawApi([['SSH-2.0-OpenSSH\r\n\r\n'], ['HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n']]);
+    const { api: client } = await rawApi([
+      ['SSH-2.0-OpenSSH\r\n\r\n'],
+      ['HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n'],
+    ]);
     await expect(client.next('ext-1')).rejects.toThrow(/not an HTTP response: "SSH-2.0-OpenSSH"/);
     await expect(client.next('ext-1')).rejects.toThrow(/malformed Content-Length: -3/);
   });
@@ -121,7 +155,12 @@ describe('ExtensionsApi.next', () => {
 describe('Extension.run', () => {
   it('calls next again after every failure: an error status, a reset, a body that is not JSON, an unknown event', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => undefined);
-    const { api: client, calls } = await api([{ status: 500, body: 'boom' }, 'reset', { status: 200, body: 'not json' }, { status: 200, body: '{"eventType":"SHUTDOWN"}' }]);
+    const { api: client, calls } = await api([
+      { status: 500, body: 'boom' },
+      'reset',
+      { status: 200, body: 'not json' },
+      { status: 200, body: '{"eventType":"SHUTDOWN"}' },
+    ]);
     void new Extension(client, 'ext-1', undefined).run();
     await vi.waitFor(() => expect(calls).toHaveLength(5), { timeout: 5000 });
     expect(calls).toEqual([NEXT, NEXT, NEXT, NEXT, NEXT]);

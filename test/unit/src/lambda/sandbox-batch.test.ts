@@ -57,7 +57,10 @@ describe("hoptrace/lambda's batch", () => {
 });
 
 /** A spool holding an outage's backlog, to which each invocation adds `bytesPerInvocation`; drains leave it as it is. */
-function exporterWithBacklog(backlogBytes: number, bytesPerInvocation: number): { exporter: OtlpExporter; calls: DrainCall[] } {
+function exporterWithBacklog(
+  backlogBytes: number,
+  bytesPerInvocation: number,
+): { exporter: OtlpExporter; calls: DrainCall[] } {
   let journaled = 0;
   const calls: DrainCall[] = [];
   const fake = {

@@ -5,7 +5,11 @@ describe('TrafficHistory', () => {
   it('is sporadic until three idle gaps in a row fit the interval', () => {
     const traffic = new TrafficHistory(1000);
     traffic.invoked(0);
-    for (const [end, next] of [[10, 500], [510, 1000], [1010, 1500]] as const) {
+    for (const [end, next] of [
+      [10, 500],
+      [510, 1000],
+      [1010, 1500],
+    ] as const) {
       expect(traffic.frequent()).toBe(false);
       traffic.idle(end);
       traffic.invoked(next);

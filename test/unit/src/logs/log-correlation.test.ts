@@ -48,7 +48,10 @@ describe('traceLogFields', () => {
     }, options);
     await handler({}, lambdaContext());
     const [root, child, childId] = seen;
-    expect(root).toEqual({ trace_id: expect.stringMatching(/^[0-9a-f]{32}$/), span_id: expect.stringMatching(/^[0-9a-f]{16}$/) });
+    expect(root).toEqual({
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
     expect(child).toEqual({ trace_id: root!.trace_id, span_id: childId!.child });
     expect(traceLogFields()).toEqual({});
   });
@@ -140,7 +143,10 @@ describe('console lines inside an invocation', () => {
     vi.stubEnv('HOPTRACE_LOG_CORRELATION', 'false');
     await withTracing(async () => console.log('env off'), options)({}, lambdaContext());
     vi.unstubAllEnvs();
-    await withTracing(async () => console.log('option off'), { ...options, logCorrelation: false })({}, lambdaContext());
+    await withTracing(async () => console.log('option off'), { ...options, logCorrelation: false })(
+      {},
+      lambdaContext(),
+    );
     expect(lines).toEqual(['ts\treq\tLOG\tenv off', 'ts\treq\tLOG\toption off']);
   });
 });

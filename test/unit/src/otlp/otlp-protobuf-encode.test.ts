@@ -28,7 +28,8 @@ message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans =
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
 `;
 const Request = protobuf.parse(SCHEMA, { keepCase: true }).root.lookupType('ExportTraceServiceRequest');
-const decode = (bytes: Uint8Array): unknown => Request.toObject(Request.decode(bytes), { longs: String, bytes: String, defaults: false, oneofs: false });
+const decode = (bytes: Uint8Array): unknown =>
+  Request.toObject(Request.decode(bytes), { longs: String, bytes: String, defaults: false, oneofs: false });
 const b64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
 
 const TRACE = '5b8efff798038103d269b633813fc60c';
@@ -64,7 +65,14 @@ const REQUEST = {
                 { key: 'bytes', value: { bytesValue: 'AQID' } },
               ],
               droppedAttributesCount: 2,
-              events: [{ timeUnixNano: '1700000000000000002', name: 'exception', attributes: [{ key: 'exception.message', value: { stringValue: 'boom' } }], droppedAttributesCount: 0 }],
+              events: [
+                {
+                  timeUnixNano: '1700000000000000002',
+                  name: 'exception',
+                  attributes: [{ key: 'exception.message', value: { stringValue: 'boom' } }],
+                  droppedAttributesCount: 0,
+                },
+              ],
               droppedEventsCount: 3,
               links: [{ traceId: TRACE, spanId: PARENT, traceState: 't=1', attributes: [], droppedAttributesCount: 4 }],
               droppedLinksCount: 5,
@@ -82,7 +90,10 @@ describe('OTLP protobuf encoding', () => {
     expect(decode(encodeExportRequestProtobuf(REQUEST))).toEqual({
       resource_spans: [
         {
-          resource: { attributes: [{ key: 'service.name', value: { string_value: 'orders' } }], dropped_attributes_count: 1 },
+          resource: {
+            attributes: [{ key: 'service.name', value: { string_value: 'orders' } }],
+            dropped_attributes_count: 1,
+          },
           schema_url: 'https://opentelemetry.io/schemas/1.26.0',
           scope_spans: [
             {
@@ -108,9 +119,17 @@ describe('OTLP protobuf encoding', () => {
                     { key: 'bytes', value: { bytes_value: 'AQID' } },
                   ],
                   dropped_attributes_count: 2,
-                  events: [{ time_unix_nano: '1700000000000000002', name: 'exception', attributes: [{ key: 'exception.message', value: { string_value: 'boom' } }] }],
+                  events: [
+                    {
+                      time_unix_nano: '1700000000000000002',
+                      name: 'exception',
+                      attributes: [{ key: 'exception.message', value: { string_value: 'boom' } }],
+                    },
+                  ],
                   dropped_events_count: 3,
-                  links: [{ trace_id: b64(TRACE), span_id: b64(PARENT), trace_state: 't=1', dropped_attributes_count: 4 }],
+                  links: [
+                    { trace_id: b64(TRACE), span_id: b64(PARENT), trace_state: 't=1', dropped_attributes_count: 4 },
+                  ],
                   dropped_links_count: 5,
                   status: { code: 2, message: 'failed' },
                 },
@@ -124,8 +143,32 @@ describe('OTLP protobuf encoding', () => {
 
   it('leaves out what is unset, and writes an empty request as no bytes', () => {
     expect(encodeExportRequestProtobuf({ resourceSpans: [] }).length).toBe(0);
-    const minimal = { resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: TRACE, spanId: SPAN, name: 'x', kind: 0, startTimeUnixNano: '0', endTimeUnixNano: '0', status: { code: 0 } }] }] }] } as unknown as OtlpExportRequest;
-    expect(decode(encodeExportRequestProtobuf(minimal))).toEqual({ resource_spans: [{ scope_spans: [{ spans: [{ trace_id: b64(TRACE), span_id: b64(SPAN), name: 'x', status: {} }] }] }] });
+    const minimal = {
+      resourceSpans: [
+        {
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: TRACE,
+                  spanId: SPAN,
+                  name: 'x',
+                  kind: 0,
+                  startTimeUnixNano: '0',
+                  endTimeUnixNano: '0',
+                  status: { code: 0 },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    } as unknown as OtlpExportRequest;
+    expect(decode(encodeExportRequestProtobuf(minimal))).toEqual({
+      resource_spans: [
+        { scope_spans: [{ spans: [{ trace_id: b64(TRACE), span_id: b64(SPAN), name: 'x', status: {} }] }] },
+      ],
+    });
   });
 });
 
@@ -134,10 +177,39 @@ describe('AnyValue through the protobuf the tail sampler forwards', () => {
     const attributes = [
       { key: 'empty', value: {} },
       { key: 'none', value: { arrayValue: { values: [] } } },
-      { key: 'mixed', value: { arrayValue: { values: [{ intValue: '1' }, {}, { kvlistValue: { values: [{ key: 'k', value: { arrayValue: { values: [{ bytesValue: 'AAEC/w==' }, { boolValue: true }] } } }] } }] } } },
+      {
+        key: 'mixed',
+        value: {
+          arrayValue: {
+            values: [
+              { intValue: '1' },
+              {},
+              {
+                kvlistValue: {
+                  values: [
+                    { key: 'k', value: { arrayValue: { values: [{ bytesValue: 'AAEC/w==' }, { boolValue: true }] } } },
+                  ],
+                },
+              },
+            ],
+          },
+        },
+      },
     ];
-    const request = { resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans: [{ ...REQUEST.resourceSpans[0]!.scopeSpans[0]!.spans[0]!, attributes }] }] }] } as OtlpExportRequest;
-    const read = readExportRequest(encodeExportRequestProtobuf(request), new WorkBudget(DEFAULT_REQUEST_LIMITS)) as unknown as OtlpExportRequest;
+    const request = {
+      resourceSpans: [
+        {
+          resource: { attributes: [] },
+          scopeSpans: [
+            { scope: { name: 's' }, spans: [{ ...REQUEST.resourceSpans[0]!.scopeSpans[0]!.spans[0]!, attributes }] },
+          ],
+        },
+      ],
+    } as OtlpExportRequest;
+    const read = readExportRequest(
+      encodeExportRequestProtobuf(request),
+      new WorkBudget(DEFAULT_REQUEST_LIMITS),
+    ) as unknown as OtlpExportRequest;
     expect(read.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes).toEqual(attributes);
   });
 });

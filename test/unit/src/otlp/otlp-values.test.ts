@@ -18,7 +18,11 @@ describe('OTLP values as plain values', () => {
   });
 
   it('keeps prototype keys as plain data and skips malformed entries', () => {
-    const map = attributeMap([{ key: '__proto__', value: { stringValue: 'p' } }, null as never, { key: 'ok', value: { intValue: '1' } }]);
+    const map = attributeMap([
+      { key: '__proto__', value: { stringValue: 'p' } },
+      null as never,
+      { key: 'ok', value: { intValue: '1' } },
+    ]);
     expect(Object.getPrototypeOf(map)).toBeNull();
     // biome-ignore lint/complexity/useLiteralKeys lint/suspicious/noProto: the own key `__proto__` is what is tested.
     expect(map['__proto__']).toBe('p');

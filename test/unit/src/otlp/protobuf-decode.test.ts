@@ -23,7 +23,8 @@ function refusal(bytes: Buffer): HttpError {
 }
 
 /** One span whose only attribute is `value`, in protobuf. */
-const withValue = (value: Record<string, unknown>) => toProtobuf(exportRequest([otlpSpan({ attributes: [{ key: 'v', value }] })]));
+const withValue = (value: Record<string, unknown>) =>
+  toProtobuf(exportRequest([otlpSpan({ attributes: [{ key: 'v', value }] })]));
 
 describe('the protobuf decoder', () => {
   it('gives exactly what the JSON decoder gives for the same request', () => {
@@ -40,10 +41,20 @@ describe('the protobuf decoder', () => {
           { key: 'd', value: { doubleValue: 1.25 } },
           { key: 'bytes', value: { bytesValue: 'AAEC/w==' } },
           { key: 'a', value: { arrayValue: { values: [{ intValue: '1' }, { stringValue: 'x' }] } } },
-          { key: 'kv', value: { kvlistValue: { values: [{ key: 'db.password', value: { stringValue: 'hunter2' } }] } } },
+          {
+            key: 'kv',
+            value: { kvlistValue: { values: [{ key: 'db.password', value: { stringValue: 'hunter2' } }] } },
+          },
           { key: 'api_key', value: { stringValue: 'secret' } },
         ],
-        events: [{ timeUnixNano: '1700000000000000001', name: 'e', attributes: [{ key: 'x', value: { intValue: '1' } }], droppedAttributesCount: 2 }],
+        events: [
+          {
+            timeUnixNano: '1700000000000000001',
+            name: 'e',
+            attributes: [{ key: 'x', value: { intValue: '1' } }],
+            droppedAttributesCount: 2,
+          },
+        ],
         links: [{ traceId: 'cd'.repeat(16), spanId: 'ef'.repeat(8), traceState: 'a=b', attributes: [] }],
         droppedAttributesCount: 3,
         droppedEventsCount: 4,
@@ -63,21 +74,31 @@ describe('the protobuf decoder', () => {
       const value = readExportRequest(withValue({ intValue }), new WorkBudget(DEFAULT_REQUEST_LIMITS)) as any;
       expect(value.resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value).toEqual({ intValue });
     }
-    const late = toProtobuf(exportRequest([otlpSpan({ startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '18446744073709551615' })]));
+    const late = toProtobuf(
+      exportRequest([otlpSpan({ startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '18446744073709551615' })]),
+    );
     expect(fromProtobuf(late).groups[0]!.scopes[0]!.spans[0]!.startTimeUnixNano).toBe('18446744073709551615');
   });
 
   it('spells non-finite doubles as OTLP JSON does', () => {
-    for (const [double, spelled] of [[NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity']] as const) {
+    for (const [double, spelled] of [
+      [NaN, 'NaN'],
+      [Infinity, 'Infinity'],
+      [-Infinity, '-Infinity'],
+    ] as const) {
       const bytes = withValue({ doubleValue: double });
-      expect(fromProtobuf(bytes).groups[0]!.scopes[0]!.spans[0]!.attributes[0]!.value).toEqual({ doubleValue: spelled });
+      expect(fromProtobuf(bytes).groups[0]!.scopes[0]!.spans[0]!.attributes[0]!.value).toEqual({
+        doubleValue: spelled,
+      });
     }
   });
 
   it('skips unknown fields of every wire type', () => {
     const known = toProtobuf(exportRequest([otlpSpan()]));
     // Field 99 as varint, fixed64, length-delimited and fixed32, before the request's own.
-    const unknown = Buffer.from([0x98, 0x06, 0x96, 0x01, 0x99, 0x06, 1, 2, 3, 4, 5, 6, 7, 8, 0x9a, 0x06, 2, 0xaa, 0xbb, 0x9d, 0x06, 1, 2, 3, 4]);
+    const unknown = Buffer.from([
+      0x98, 0x06, 0x96, 0x01, 0x99, 0x06, 1, 2, 3, 4, 5, 6, 7, 8, 0x9a, 0x06, 2, 0xaa, 0xbb, 0x9d, 0x06, 1, 2, 3, 4,
+    ]);
     expect(fromProtobuf(Buffer.concat([unknown, known]))).toEqual(fromProtobuf(known));
   });
 
@@ -110,7 +131,11 @@ describe('the protobuf decoder', () => {
       ['an end-group tag without its start', Buffer.from([0x14]), 'end-group tag (field 2) without its start'],
       ['a group closed by another field', Buffer.from([0x13, 0x1c]), 'closes no open group'],
       ['field number 0', Buffer.from([0x02, 0x00]), 'field number 0'],
-      ['a truncated fixed64 time', Buffer.from([0x0a, 0x08, 0x12, 0x06, 0x12, 0x04, 0x39, 0x01, 0x02, 0x03]), 'truncated fixed64'],
+      [
+        'a truncated fixed64 time',
+        Buffer.from([0x0a, 0x08, 0x12, 0x06, 0x12, 0x04, 0x39, 0x01, 0x02, 0x03]),
+        'truncated fixed64',
+      ],
       ['JSON sent as protobuf', Buffer.from(JSON.stringify(exportRequest([otlpSpan()]))), 'at byte'],
     ];
     for (const [label, bytes, message] of cases) {
@@ -136,7 +161,11 @@ function group(writer: protobuf.Writer, field: number): void {
   writer.uint32((field << 3) | 3);
   writer.uint32((1 << 3) | 0).int64(42);
   writer.uint32((2 << 3) | 2).string('inside');
-  writer.uint32((3 << 3) | 3).uint32((1 << 3) | 5).fixed32(7).uint32((3 << 3) | 4);
+  writer
+    .uint32((3 << 3) | 3)
+    .uint32((1 << 3) | 5)
+    .fixed32(7)
+    .uint32((3 << 3) | 4);
   writer.uint32((field << 3) | 4);
 }
 
@@ -157,7 +186,11 @@ describe('groups (wire types 3 and 4)', () => {
     w.uint32((9 << 3) | 2).fork(); // attributes
     w.uint32((1 << 3) | 2).string('k');
     group(w, 7);
-    w.uint32((2 << 3) | 2).fork().uint32((1 << 3) | 2).string('v').ldelim();
+    w.uint32((2 << 3) | 2)
+      .fork()
+      .uint32((1 << 3) | 2)
+      .string('v')
+      .ldelim();
     w.ldelim().ldelim().ldelim().ldelim();
     const bytes = Buffer.from(w.finish());
 
@@ -171,7 +204,9 @@ describe('groups (wire types 3 and 4)', () => {
       name: theirSpan.name,
       startTimeUnixNano: theirSpan.startTimeUnixNano,
       endTimeUnixNano: theirSpan.endTimeUnixNano,
-      attributes: [{ key: theirSpan.attributes[0].key, value: { stringValue: theirSpan.attributes[0].value.stringValue } }],
+      attributes: [
+        { key: theirSpan.attributes[0].key, value: { stringValue: theirSpan.attributes[0].value.stringValue } },
+      ],
     });
     expect(span!.name).toBe('GET /');
   });

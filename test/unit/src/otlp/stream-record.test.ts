@@ -34,13 +34,25 @@ function posing(): OtlpExportRequest {
     links: [{ traceId: 'b'.repeat(32), spanId: 'c'.repeat(16), attributes: [tenant('checkout')] }],
   });
   return {
-    resourceSpans: [{ resource: { attributes: [tenant('search')] }, scopeSpans: [{ scope: { name: 's', attributes: [tenant('checkout')] }, spans: [span as never] }] }],
+    resourceSpans: [
+      {
+        resource: { attributes: [tenant('search')] },
+        scopeSpans: [{ scope: { name: 's', attributes: [tenant('checkout')] }, spans: [span as never] }],
+      },
+    ],
   };
 }
 
 describe('the stream record', () => {
   it('reads what it writes', () => {
-    const request = { resourceSpans: [{ resource: { attributes: [tenant('search')] }, scopeSpans: [{ scope: { name: 's' }, spans: [otlpSpan() as never] }] }] };
+    const request = {
+      resourceSpans: [
+        {
+          resource: { attributes: [tenant('search')] },
+          scopeSpans: [{ scope: { name: 's' }, spans: [otlpSpan() as never] }],
+        },
+      ],
+    };
     const data = encodeStreamRecord(request);
     expect([data[0], data[1]]).toEqual([0x1f, 0x8b]);
     const { request: read, jsonBytes } = decodeStreamRecord(data);
@@ -50,7 +62,11 @@ describe('the stream record', () => {
 
   it("reads what the ingest writes: its records' spans, tenant, receipt time and trace id keys", () => {
     const [t1, t2] = [hex(16), hex(16)];
-    const spans = [otlpSpan({ traceId: t1 }), otlpSpan({ traceId: t2, name: 'second' }), otlpSpan({ traceId: t1, name: 'x' })];
+    const spans = [
+      otlpSpan({ traceId: t1 }),
+      otlpSpan({ traceId: t2, name: 'second' }),
+      otlpSpan({ traceId: t1, name: 'x' }),
+    ];
     const rules = { maxCount: 128, maxValueLength: 10_000, redactor: new Redactor([]) };
     const { groups } = decodeExportRequest({ format: 'json', text: JSON.stringify(exportRequest(spans)) }, rules);
     stampTenant(groups, 'search');
@@ -71,8 +87,14 @@ describe('the stream record', () => {
     // The tail sampler's reader takes the same record as the Kinesis event delivers it.
     const [first] = records;
     const { partitionKey, data } = first!;
-    const event = { eventID: 'shardId-0:1', kinesis: { partitionKey, sequenceNumber: '1', data: data.toString('base64') } };
-    expect(decodeRecord(event as never)).toMatchObject({ traceId: partitionKey, request: decodeStreamRecord(data).request });
+    const event = {
+      eventID: 'shardId-0:1',
+      kinesis: { partitionKey, sequenceNumber: '1', data: data.toString('base64') },
+    };
+    expect(decodeRecord(event as never)).toMatchObject({
+      traceId: partitionKey,
+      request: decodeStreamRecord(data).request,
+    });
   });
 
   it('reads lists OTLP JSON leaves out as empty', () => {
@@ -133,10 +155,17 @@ describe('the stream record', () => {
     expect(row!.tenant).toBe('search');
     expect(row!.span_attributes).toEqual({ 'http.route': '/pay' });
 
-    for (const [value, matches] of [['checkout', 0], ['search', 1]] as const) {
-      const store = new SpanStore({ query: compile(parseQuery(shorthandQuery({ attr: { key: HoptraceAttribute.Tenant, value } })!)) });
+    for (const [value, matches] of [
+      ['checkout', 0],
+      ['search', 1],
+    ] as const) {
+      const store = new SpanStore({
+        query: compile(parseQuery(shorthandQuery({ attr: { key: HoptraceAttribute.Tenant, value } })!)),
+      });
       store.add(decodeStreamRecord(encodeStreamRecord(posing())).request);
-      const matched = [...store.traces.values()].flatMap((spans) => [...spans.values()]).filter((s) => s.spansets !== 0);
+      const matched = [...store.traces.values()]
+        .flatMap((spans) => [...spans.values()])
+        .filter((s) => s.spansets !== 0);
       expect({ value, matched: matched.length }).toEqual({ value, matched: matches });
     }
   });
@@ -146,7 +175,16 @@ describe("the library's bundles", () => {
   it('carry no stream-record code: only handlers and the command import it', async () => {
     const { build } = await import('esbuild');
     for (const entry of ['src/index.ts', 'src/lambda/index.ts']) {
-      const { metafile } = await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true, external: ['@opentelemetry/api'], logLevel: 'silent' });
+      const { metafile } = await build({
+        entryPoints: [entry],
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        write: false,
+        metafile: true,
+        external: ['@opentelemetry/api'],
+        logLevel: 'silent',
+      });
       const inputs = Object.keys(metafile.inputs);
       expect(inputs.length).toBeGreaterThan(5);
       expect(inputs.filter((input) => input.includes('stream-record'))).toEqual([]);

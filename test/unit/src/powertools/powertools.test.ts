@@ -17,7 +17,10 @@ function inLambda(env: Record<string, string> = {}): void {
 afterEach(() => vi.unstubAllEnvs());
 
 const context = (name: string) => ({ kind: 'method', name }) as ClassMethodDecoratorContext;
-const byName = (name: string): OtlpSpan => receiver().spans().find((s) => s.name === name)!;
+const byName = (name: string): OtlpSpan =>
+  receiver()
+    .spans()
+    .find((s) => s.name === name)!;
 
 describe('metadata values', () => {
   it('keeps primitives, writes the JSON text of the rest, String() where there is none, nothing for undefined', () => {
@@ -49,14 +52,20 @@ describe('Tracer', () => {
       tracer.putMetadata('order', { id: 7 }, 'shop');
       return this.fee;
     }, context('charge'));
-    const handler = tracer.captureLambdaHandler()(async function handler(this: { fee: number; charge: typeof charge }, _event: unknown, _context: unknown) {
+    const handler = tracer.captureLambdaHandler()(async function handler(
+      this: { fee: number; charge: typeof charge },
+      _event: unknown,
+      _context: unknown,
+    ) {
       return { fee: await this.charge(), root: tracer.getRootXrayTraceId(), sampled: tracer.isTraceSampled() };
     }, context('handler'));
     const instance = { fee: 3, charge, handler };
     const ctx = lambdaContext();
     const result = (await instance.handler({}, ctx)) as { fee: number; root: string; sampled: boolean };
     const method = byName('### charge');
-    const root = receiver().spans().find((s) => s.spanId === method.parentSpanId)!;
+    const root = receiver()
+      .spans()
+      .find((s) => s.spanId === method.parentSpanId)!;
     expect(result.fee).toBe(3);
     expect(result.sampled).toBe(true);
     expect(result.root).toBe(`1-${root.traceId.slice(0, 8)}-${root.traceId.slice(8)}`);
@@ -69,7 +78,11 @@ describe('Tracer', () => {
   });
 
   it('POWERTOOLS_TRACER_CAPTURE_RESPONSE=false and _CAPTURE_ERROR=false: no response metadata, the error status without its details', async () => {
-    inLambda({ POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false', POWERTOOLS_TRACER_CAPTURE_ERROR: 'false', AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' });
+    inLambda({
+      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+      POWERTOOLS_TRACER_CAPTURE_ERROR: 'false',
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency',
+    });
     const tracer = new Tracer();
     const fail = tracer.captureMethod({ subSegmentName: 'fails' })(async () => {
       throw new Error('secret detail');
@@ -80,7 +93,9 @@ describe('Tracer', () => {
     }, context('handler'));
     expect(await handler({}, lambdaContext())).toBe('done');
     const failed = byName('fails');
-    const root = receiver().spans().find((s) => s.spanId === failed.parentSpanId)!;
+    const root = receiver()
+      .spans()
+      .find((s) => s.spanId === failed.parentSpanId)!;
     expect(failed.status?.code).toBe(2);
     expect(failed.status?.message).toBeUndefined();
     expect(failed.events ?? []).toEqual([]);
@@ -97,7 +112,10 @@ describe('Tracer', () => {
       tracer.addErrorAsMetadata(new Error('downstream said no'), true);
       span.end();
     });
-    await new Tracer().captureLambdaHandler()(async (_event: unknown, _context: unknown) => undefined, context('handler'))({}, lambdaContext());
+    await new Tracer().captureLambdaHandler()(
+      async (_event: unknown, _context: unknown) => undefined,
+      context('handler'),
+    )({}, lambdaContext());
     const call = byName('call');
     expect(call.status).toMatchObject({ code: 2, message: 'downstream said no' });
     expect(attr(call.events!.find((e) => e.name === 'exception')!, 'exception.message')).toBe('downstream said no');

@@ -16,7 +16,11 @@ describe('W3C baggage', () => {
     // biome-ignore lint/complexity/useLiteralKeys lint/suspicious/noProto: the own key `__proto__` is what is tested.
     expect(entries['__proto__']!.value).toBe('polluted');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const ctx = new W3CBaggagePropagator().extract(ROOT_CONTEXT, { baggage: '__proto__=polluted' }, defaultTextMapGetter);
+    const ctx = new W3CBaggagePropagator().extract(
+      ROOT_CONTEXT,
+      { baggage: '__proto__=polluted' },
+      defaultTextMapGetter,
+    );
     expect(propagation.getBaggage(ctx)?.getEntry('__proto__')?.value).toBe('polluted');
   });
 

@@ -1,6 +1,10 @@
 import { ROOT_CONTEXT, trace, type TextMapGetter } from '@opentelemetry/api';
 import { describe, expect, it } from 'vitest';
-import { formatTraceParent, parseTraceParent, W3CTraceContextPropagator } from '../../../../src/propagation/trace-context';
+import {
+  formatTraceParent,
+  parseTraceParent,
+  W3CTraceContextPropagator,
+} from '../../../../src/propagation/trace-context';
 import { W3CTraceState } from '../../../../src/propagation/trace-state';
 
 const VALID = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -23,9 +27,9 @@ describe('parseTraceParent', () => {
   });
 
   it('accepts a future version with extra fields, reading the known ones', () => {
-    expect(parseTraceParent(`cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-the-future-holds`)?.traceId).toBe(
-      '0af7651916cd43dd8448eb211c80319c',
-    );
+    expect(
+      parseTraceParent(`cc-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01-what-the-future-holds`)?.traceId,
+    ).toBe('0af7651916cd43dd8448eb211c80319c');
   });
 
   it('keeps only the flags it knows', () => {

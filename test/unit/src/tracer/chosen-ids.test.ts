@@ -8,9 +8,15 @@ import { useReceiver } from '../../../helpers/test-bed';
 const receiver = useReceiver();
 const IDS = { traceId: 'a1'.repeat(16), spanId: 'b2'.repeat(8) };
 
-async function record(fn: () => void): Promise<Map<string, { traceId: string; spanId: string; parentSpanId?: string }>> {
+async function record(
+  fn: () => void,
+): Promise<Map<string, { traceId: string; spanId: string; parentSpanId?: string }>> {
   await withTracing(async () => fn(), { endpoint: receiver().url })({}, lambdaContext());
-  return new Map(receiver().spans().map((s) => [s.name, s]));
+  return new Map(
+    receiver()
+      .spans()
+      .map((s) => [s.name, s]),
+  );
 }
 
 describe('a span whose ids are chosen in advance', () => {
@@ -33,11 +39,21 @@ describe('a span whose ids are chosen in advance', () => {
     const spans = await record(() => {
       const tracer = trace.getTracer('t');
       tracer.startSpan('under parent', {}, context.active().setValue(CHOSEN_IDS, IDS)).end();
-      tracer.startSpan('zero ids', {}, context.active().setValue(CHOSEN_IDS, { traceId: '0'.repeat(32), spanId: '0'.repeat(16) })).end();
+      tracer
+        .startSpan(
+          'zero ids',
+          {},
+          context.active().setValue(CHOSEN_IDS, { traceId: '0'.repeat(32), spanId: '0'.repeat(16) }),
+        )
+        .end();
       tracer.startSpan('short ids', {}, context.active().setValue(CHOSEN_IDS, { traceId: 'ab', spanId: 'cd' })).end();
     });
     const root = [...spans.values()].find((s) => !s.parentSpanId)!;
-    expect(spans.get('under parent')).toMatchObject({ traceId: root.traceId, spanId: IDS.spanId, parentSpanId: root.spanId });
+    expect(spans.get('under parent')).toMatchObject({
+      traceId: root.traceId,
+      spanId: IDS.spanId,
+      parentSpanId: root.spanId,
+    });
     for (const name of ['zero ids', 'short ids']) {
       expect(spans.get(name)!.traceId).toBe(root.traceId);
       expect(spans.get(name)!.spanId).toMatch(/^(?!0{16})[0-9a-f]{16}$/);

@@ -19,7 +19,12 @@ describe('AsyncLocalStorageContextManager', () => {
   });
 
   it('passes this and arguments through with()', () => {
-    const target = { n: 2, f(this: { n: number }, a: number) { return this.n * a; } };
+    const target = {
+      n: 2,
+      f(this: { n: number }, a: number) {
+        return this.n * a;
+      },
+    };
     expect(manager.with(ctx, target.f, target, 21)).toBe(42);
   });
 

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { newTraceId } from '../../../../src/tracer/ids';
 import { createSampler } from '../../../../src/tracer/sampler';
 
-const parent = (sampled: boolean) => ({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), traceFlags: sampled ? 1 : 0, isRemote: true });
+const parent = (sampled: boolean) => ({
+  traceId: 'a'.repeat(32),
+  spanId: 'b'.repeat(16),
+  traceFlags: sampled ? 1 : 0,
+  isRemote: true,
+});
 
 describe('samplers', () => {
   it('always_on and always_off ignore the parent', () => {

@@ -3,7 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../../../src/redaction';
 import { RecordingSpan } from '../../../../src/tracer/span';
 
-const limits = { limits: { attributeCount: 3, attributeValueLength: 5, eventCount: 2, linkCount: 1 }, redactor: new Redactor(DEFAULT_REDACT_KEYS) };
+const limits = {
+  limits: { attributeCount: 3, attributeValueLength: 5, eventCount: 2, linkCount: 1 },
+  redactor: new Redactor(DEFAULT_REDACT_KEYS),
+};
 
 function make(): { span: RecordingSpan; ended: RecordingSpan[] } {
   const ended: RecordingSpan[] = [];
@@ -36,7 +39,11 @@ describe('RecordingSpan', () => {
     const { span, ended } = make();
     span.setAttributes({ a: 'x' });
     span.addEvent('e');
-    const copy = span.provisionalCopy(span.startMs + 5, { code: SpanStatusCode.ERROR, message: 'timeout' }, { 'error.type': 'timeout' });
+    const copy = span.provisionalCopy(
+      span.startMs + 5,
+      { code: SpanStatusCode.ERROR, message: 'timeout' },
+      { 'error.type': 'timeout' },
+    );
     expect(copy.spanContext()).toEqual(span.spanContext());
     expect(copy.endMs).toBe(span.startMs + 5);
     expect(copy.status).toEqual({ code: SpanStatusCode.ERROR, message: 'timeo' });
@@ -62,7 +69,10 @@ describe('RecordingSpan', () => {
     const { span } = make();
     span.setAttributes({ 'db.password': 'hunter2', 'http.request.header.authorization': 'Bearer x' });
     span.addEvent('login', { session_token: 'abc' });
-    span.addLink({ context: { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: 1 }, attributes: { apiKey: 'k' } });
+    span.addLink({
+      context: { traceId: 'c'.repeat(32), spanId: 'd'.repeat(16), traceFlags: 1 },
+      attributes: { apiKey: 'k' },
+    });
     expect(span.attributes.values).toEqual({ 'db.password': REDACTED, 'http.request.header.authorization': REDACTED });
     expect(span.events[0]!.attributes.values).toEqual({ session_token: REDACTED });
     expect(span.links[0]!.attributes.values).toEqual({ apiKey: REDACTED });

@@ -23,9 +23,13 @@ describe('invokeHandler', () => {
   it('passes on the error a handler calls back with, or throws', async () => {
     const error = new Error('no');
     await expect(invokeHandler((_e, _c, callback) => callback(error), {}, {}, true).result).rejects.toBe(error);
-    const thrown = invokeHandler(() => {
-      throw error;
-    }, {}, {});
+    const thrown = invokeHandler(
+      () => {
+        throw error;
+      },
+      {},
+      {},
+    );
     expect(thrown.callbackStyle).toBe(false);
     await expect(thrown.result).rejects.toBe(error);
   });
@@ -42,7 +46,12 @@ describe('invokeHandler', () => {
 
   it('stops waiting for the empty event loop once the handler calls back', async () => {
     const listeners = process.listenerCount('beforeExit');
-    const outcome = invokeHandler((_e, _c, callback: LambdaCallback<string>) => later(callback, 'called back'), {}, {}, true);
+    const outcome = invokeHandler(
+      (_e, _c, callback: LambdaCallback<string>) => later(callback, 'called back'),
+      {},
+      {},
+      true,
+    );
     expect(process.listenerCount('beforeExit')).toBe(listeners + 1);
     expect(await outcome.result).toBe('called back');
     expect(process.listenerCount('beforeExit')).toBe(listeners);
@@ -51,7 +60,8 @@ describe('invokeHandler', () => {
   it('ignores what a callback handler returns, as the runtime does, and waits for its callback', async () => {
     // A concise arrow returns what its body does: here a Timeout, which is no answer.
     // (JavaScript, or a handler typed loosely: TypeScript's LambdaHandler type forbids it.)
-    const concise = (_e: unknown, _c: unknown, callback: LambdaCallback<string>) => setTimeout(() => callback(null, 'ok'), 1);
+    const concise = (_e: unknown, _c: unknown, callback: LambdaCallback<string>) =>
+      setTimeout(() => callback(null, 'ok'), 1);
     const outcome = invokeHandler(concise as never, {}, {}, true);
     expect(outcome.callbackStyle).toBe(true);
     expect(await outcome.result).toBe('ok');
@@ -66,9 +76,16 @@ describe('invokeHandler', () => {
   });
 
   it('where callback handlers no longer run, fails a handler that waits for its callback at once, with the reason, instead of hanging', async () => {
-    const outcome = invokeHandler((_e, _c, callback: LambdaCallback<string>) => later(callback, 'too late'), {}, {}, false);
+    const outcome = invokeHandler(
+      (_e, _c, callback: LambdaCallback<string>) => later(callback, 'too late'),
+      {},
+      {},
+      false,
+    );
     await expect(outcome.result).rejects.toThrow(/callback handler.*Node\.js 24/);
     // One that answers at once is fine there.
-    expect(await invokeHandler((_e, _c, callback: LambdaCallback<string>) => callback(null, 'now'), {}, {}, false).result).toBe('now');
+    expect(
+      await invokeHandler((_e, _c, callback: LambdaCallback<string>) => callback(null, 'now'), {}, {}, false).result,
+    ).toBe('now');
   });
 });
