@@ -13,6 +13,7 @@ import { readStream } from '../../testing/kinesis';
 import { decodeStreamRecord } from '../../src/otlp/stream-record';
 import type { OtlpSpan } from '../../src/otlp/types';
 import { withTracing } from '../../src/index';
+import { ANY_VALUES, ANY_VALUES_OTLP, REDACTED_REQUEST_OTLP } from '../helpers/any-values';
 import { lambdaContext } from '../helpers/lambda';
 import { hoptraceJson } from '../unit/cli/run-cli';
 
@@ -29,48 +30,10 @@ const SDK3_SKIP = SDK3
   ? ''
   : ` (skipped on Node ${process.versions.node}: the OpenTelemetry JS SDK 3 needs Node >= 22.15)`;
 
-const ATTRIBUTES = {
-  map: { a: 1, b: ['x', 2, true] },
-  bytes: new Uint8Array([0, 1, 2, 255]),
-  mixed: [1, 'two', { three: 3 }],
-  empty: null,
-  request: { headers: { authorization: 'Bearer sk-123' } },
-};
+const ATTRIBUTES = { ...ANY_VALUES, request: { headers: { authorization: 'Bearer sk-123' } } };
 
-const str = (stringValue: string): unknown => ({ stringValue });
-const int = (n: number): unknown => ({ intValue: String(n) });
 /** What the stream holds for ATTRIBUTES, whoever sent them: the secret redacted by the ingest if not before. */
-const ON_THE_STREAM = [
-  {
-    key: 'map',
-    value: {
-      kvlistValue: {
-        values: [
-          { key: 'a', value: int(1) },
-          { key: 'b', value: { arrayValue: { values: [str('x'), int(2), { boolValue: true }] } } },
-        ],
-      },
-    },
-  },
-  { key: 'bytes', value: { bytesValue: 'AAEC/w==' } },
-  {
-    key: 'mixed',
-    value: {
-      arrayValue: { values: [int(1), str('two'), { kvlistValue: { values: [{ key: 'three', value: int(3) }] } }] },
-    },
-  },
-  { key: 'empty', value: {} },
-  {
-    key: 'request',
-    value: {
-      kvlistValue: {
-        values: [
-          { key: 'headers', value: { kvlistValue: { values: [{ key: 'authorization', value: str('[REDACTED]') }] } } },
-        ],
-      },
-    },
-  },
-];
+const ON_THE_STREAM = [...ANY_VALUES_OTLP, REDACTED_REQUEST_OTLP];
 /** What the command shows for them, from either source. */
 const SHOWN = {
   map: { a: 1, b: ['x', 2, true] },

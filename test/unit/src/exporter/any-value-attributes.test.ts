@@ -4,6 +4,7 @@ import { encodeBatches } from '../../../../src/exporter/otlp-json';
 import { MAX_VALUE_DEPTH, MAX_VALUE_NODES } from '../../../../src/otlp/value-bounds';
 import { DEFAULT_REDACT_KEYS, REDACTED, Redactor } from '../../../../src/redaction';
 import { RecordingSpan } from '../../../../src/tracer/span';
+import { ANY_VALUES, ANY_VALUES_OTLP, otlpString as str } from '../../../helpers/any-values';
 
 // API 1.10's AnyValue attributes as the library holds and exports them (OTLP kvlistValue,
 // arrayValue, bytesValue, empty), bounded as the OpenTelemetry JS SDK 3 bounds them.
@@ -35,37 +36,11 @@ function exported(span: RecordingSpan): {
   return body.resourceSpans[0].scopeSpans[0].spans[0];
 }
 
-const str = (stringValue: string): unknown => ({ stringValue });
-const int = (n: number): unknown => ({ intValue: String(n) });
-
 describe('AnyValue attributes (API 1.10)', () => {
   it('carries maps, heterogeneous arrays, bytes and empty values as OTLP JSON', () => {
     const span = make();
-    span.setAttribute('map', { a: 1, b: ['x', 2, true] } as never);
-    span.setAttribute('bytes', new Uint8Array([0, 1, 2, 255]) as never);
-    span.setAttribute('mixed', [1, 'two', { three: 3 }] as never);
-    span.setAttribute('empty', null as never);
-    expect(exported(span).attributes).toEqual([
-      {
-        key: 'map',
-        value: {
-          kvlistValue: {
-            values: [
-              { key: 'a', value: int(1) },
-              { key: 'b', value: { arrayValue: { values: [str('x'), int(2), { boolValue: true }] } } },
-            ],
-          },
-        },
-      },
-      { key: 'bytes', value: { bytesValue: 'AAEC/w==' } },
-      {
-        key: 'mixed',
-        value: {
-          arrayValue: { values: [int(1), str('two'), { kvlistValue: { values: [{ key: 'three', value: int(3) }] } }] },
-        },
-      },
-      { key: 'empty', value: {} },
-    ]);
+    span.setAttributes(ANY_VALUES as never);
+    expect(exported(span).attributes).toEqual(ANY_VALUES_OTLP);
   });
 
   it('keeps a copy: changing the object after setting it changes nothing', () => {
