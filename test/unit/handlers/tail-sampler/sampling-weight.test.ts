@@ -7,6 +7,7 @@ import {
   WEIGHT_BYTES_PER_SPAN,
   weightedPiece,
   weightedTraceState,
+  withSamplingWeight,
 } from '../../../../handlers/tail-sampler/sampling-weight';
 import { HoptraceAttribute } from '../../../../src/otlp/hoptrace-attributes';
 import type { OtlpSpan } from '../../../../src/otlp/types';
@@ -38,6 +39,38 @@ describe("the sampling weight on forwarded spans (OpenTelemetry's th in the ot t
     ).traceState;
     expect(long.length).toBeLessThanOrEqual(512);
     expect(long.split(',')).toHaveLength(7);
+  });
+
+  it('weighs every span by its own probability and tracestate, however many weights were worked out before', () => {
+    const span = (traceState?: string): OtlpSpan =>
+      ({
+        traceId: 'a'.repeat(32),
+        spanId: 'b'.repeat(16),
+        name: 'op',
+        ...(traceState ? { traceState } : {}),
+        attributes: [{ key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 7 } }],
+      }) as OtlpSpan;
+    const request = { resourceSpans: [{ scopeSpans: [{ spans: [span(), span('ot=th:8'), span()] }] }] };
+    const weigh = (p: number): Array<[string | undefined, unknown]> =>
+      withSamplingWeight(request, p).resourceSpans[0]!.scopeSpans[0]!.spans.map((s) => [
+        s.traceState,
+        s.attributes.map((kv) => kv.value),
+      ]);
+    const expected = (p: number): Array<[string | undefined, unknown]> => {
+      const alone = weightedTraceState(undefined, p);
+      const headSampled = weightedTraceState('ot=th:8', p);
+      return [
+        [alone.traceState, [{ doubleValue: 1 / alone.probability }]],
+        [headSampled.traceState, [{ doubleValue: 1 / headSampled.probability }]],
+        [alone.traceState, [{ doubleValue: 1 / alone.probability }]],
+      ];
+    };
+    // More probabilities than the weights kept at once: each answer is still its own.
+    for (let i = 1; i <= 1500; i++) expect(weigh(i / 1500)).toEqual(expected(i / 1500));
+    expect(weigh(0.25)).toEqual(expected(0.25));
+    expect(weigh(1 / 1500)).toEqual(expected(1 / 1500));
+    // The request's own spans are left as they were.
+    expect(request.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes).toHaveLength(1);
   });
 
   it('cuts pieces with room for the weight, so a weighted piece stays within the request bound', () => {
