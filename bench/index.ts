@@ -137,7 +137,7 @@ async function main(): Promise<void> {
     say('redaction: 100 spans encoded for export, default redaction against none');
     const e2e = await endToEnd(QUICK ? 5 : 30);
     say(`end to end: ${e2e.spansSent} spans through serverless-offline into kinesalite`);
-    const sampler = await tailSamplerThroughput(receiver.url, QUICK ? 1 : 4);
+    const sampler = await tailSamplerThroughput(receiver.url, QUICK ? 1 : 12, QUICK ? 1 : 2);
     say(`tail sampler: ${sampler.spans} spans in batches of 500 records, decisions in dynalite`);
     const whole = await tailSamplerCompleteness(QUICK ? 200 : 1000);
     say(`tail sampler: ${whole.kept} kept traces arriving in three parts, out of order, through kinesalite`);

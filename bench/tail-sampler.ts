@@ -58,8 +58,16 @@ export interface TailSamplerThroughput {
  * processes, so what is counted is the consumer's own work (decoding, deciding, the store's
  * and the backend's requests, RED metrics). The bound: gunzip + JSON.parse of every record and
  * JSON.stringify + gzip of all of it, as a forwarder that kept everything would do at least.
+ * Both are measured warm, their warm-up left out alike: `warmRounds` rounds of the consumer,
+ * five of the bound; then the consumer for `rounds` rounds (12 are ~70 batches, several
+ * seconds of CPU: 4 rounds read 0.12–0.14 of the bound where 16 read 0.16–0.19, alternated
+ * on one machine), and the bound for as long.
  */
-export async function tailSamplerThroughput(receiverUrl: string, rounds: number): Promise<TailSamplerThroughput> {
+export async function tailSamplerThroughput(
+  receiverUrl: string,
+  rounds: number,
+  warmRounds = 2,
+): Promise<TailSamplerThroughput> {
   const dynalite = await childDynalite();
   const client = decisionTableClient({
     endpoint: dynalite.endpoint,
@@ -80,7 +88,7 @@ export async function tailSamplerThroughput(receiverUrl: string, rounds: number)
     );
     const random = seededRandom(21);
     // Fresh traces each round: the consumer remembers what it forwarded.
-    const workload = Array.from({ length: rounds + 1 }, (_, r) =>
+    const workload = Array.from({ length: warmRounds + rounds }, (_, r) =>
       lambdaRecords(splitTraces(1000, 100 + r), random, r * 10_000),
     );
     const run = async (records: KinesisStreamRecord[]): Promise<void> => {
@@ -89,14 +97,16 @@ export async function tailSamplerThroughput(receiverUrl: string, rounds: number)
         if (batchItemFailures.length > 0) throw new Error(`${batchItemFailures.length} record(s) failed in the bench`);
       }
     };
-    await run(workload[0]!);
+    for (const records of workload.slice(0, warmRounds)) await run(records);
     const start = process.cpuUsage();
-    for (const records of workload.slice(1)) await run(records);
+    const wallStart = Date.now();
+    for (const records of workload.slice(warmRounds)) await run(records);
     const cpu = process.cpuUsage(start);
+    const seconds = Math.max(2, (Date.now() - wallStart) / 1000);
     const spans = rounds * 1000 * SPANS_PER_TRACE;
     const spansPerSecond = spans / ((cpu.user + cpu.system) / 1e6);
-    const sample = workload[1]!.slice(0, BATCH).map((r) => Buffer.from(r.kinesis.data, 'base64'));
-    const boundSpansPerSecond = await spansPerCpuSecond(BATCH * 2, 2, () =>
+    const sample = workload[warmRounds]!.slice(0, BATCH).map((r) => Buffer.from(r.kinesis.data, 'base64'));
+    const boundSpansPerSecond = await spansPerCpuSecond(BATCH * 2, seconds, () =>
       gzipSync(JSON.stringify(sample.map((b) => JSON.parse(gunzipSync(b).toString('utf8'))))),
     );
     return { spansPerSecond, boundSpansPerSecond, spans };
