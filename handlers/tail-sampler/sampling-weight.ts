@@ -89,17 +89,16 @@ const weights = new Map<number, Map<string | undefined, Weight>>();
 let weightCount = 0;
 
 function weightOf(traceState: string | undefined, probability: number): Weight {
-  let byState = weights.get(probability);
-  let weight = byState?.get(traceState);
-  if (weight !== undefined) return weight;
+  const known = weights.get(probability)?.get(traceState);
+  if (known !== undefined) return known;
   if (weightCount >= MAX_WEIGHTS) {
     weights.clear();
     weightCount = 0;
-    byState = undefined;
   }
+  let byState = weights.get(probability);
   if (byState === undefined) weights.set(probability, (byState = new Map()));
   const w = weightedTraceState(traceState, probability);
-  weight = {
+  const weight = {
     traceState: w.traceState,
     adjustedCount: { key: HoptraceAttribute.SamplingAdjustedCount, value: { doubleValue: 1 / w.probability } },
   };
