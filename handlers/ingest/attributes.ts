@@ -126,7 +126,8 @@ export function cleanKeyValues(
       kept.push({ key: item.key, value: { stringValue: REDACTED } });
       continue;
     }
-    const value = cleanValue(item.value, { rules, stats, nodes: 0 }, 0);
+    // OTLP JSON leaves an unset value out, as inside a key-value list: the empty value.
+    const value = cleanValue(item.value ?? {}, { rules, stats, nodes: 0 }, 0);
     if (value === undefined) dropped++;
     else kept.push({ key: item.key.slice(0, MAX_KEY_LENGTH), value });
   }

@@ -47,8 +47,13 @@ export function invocationSpanContext(ctx: Context = context.active()): SpanCont
  *
  * @example
  * ```typescript
- * // Powertools Logger: on the first line of the handler.
- * logger.appendKeys(traceLogFields());
+ * import { Logger } from '@aws-lambda-powertools/logger';
+ * import { traceLogFields } from 'hoptrace';
+ *
+ * // Powertools Logger replaces each line's whole record (key '') before writing it.
+ * const logger = new Logger({
+ *   jsonReplacerFn: (key, value) => (key === '' ? Object.assign({}, value, traceLogFields()) : value),
+ * });
  * ```
  *
  * @param ctx - the context whose span the line belongs to; default: the active one

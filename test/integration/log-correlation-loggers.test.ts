@@ -59,10 +59,12 @@ describe('trace ids in the lines of other loggers, as docs/library/logs.md sets 
     const logger = pino({ mixin: () => traceLogFields() }, stream);
     logger.info('outside');
     const { root, child } = await traced((where) => logger.info(where));
+    logger.info('after');
     await new Promise((resolve) => setImmediate(resolve));
     expect(byMessage(records(), 'msg', 'at the root')).toMatchObject(root);
     expect(byMessage(records(), 'msg', 'in the child')).toMatchObject(child);
     expect(byMessage(records(), 'msg', 'outside')).not.toHaveProperty('trace_id');
+    expect(byMessage(records(), 'msg', 'after')).not.toHaveProperty('trace_id');
   });
 
   it('winston, with traceLogFields in a format', async () => {
@@ -76,29 +78,36 @@ describe('trace ids in the lines of other loggers, as docs/library/logs.md sets 
     });
     logger.info('outside');
     const { root, child } = await traced((where) => logger.info(where));
+    logger.info('after');
     expect(byMessage(records(), 'message', 'at the root')).toMatchObject(root);
     expect(byMessage(records(), 'message', 'in the child')).toMatchObject(child);
     expect(byMessage(records(), 'message', 'outside')).not.toHaveProperty('trace_id');
+    expect(byMessage(records(), 'message', 'after')).not.toHaveProperty('trace_id');
   });
 
-  it("Powertools Logger, with the root span's ids appended by the handler's first line", async () => {
+  it('Powertools Logger, with traceLogFields merged into each record by its jsonReplacerFn', async () => {
     const lines: string[] = [];
     vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
       return true;
     });
-    const logger = new Logger({ serviceName: 'orders' });
-    const { root } = await traced((where) => {
-      if (where === 'at the root') logger.appendKeys(traceLogFields());
-      logger.info(where);
+    const logger = new Logger({
+      serviceName: 'orders',
+      jsonReplacerFn: (key, value) => (key === '' ? Object.assign({}, value, traceLogFields()) : value),
     });
+    logger.info('outside');
+    const { root, child } = await traced((where) => logger.createChild().info(where, { order: { id: 7 } }));
+    logger.info('after');
     vi.restoreAllMocks();
     const records = lines
       .flatMap((l) => l.split('\n'))
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(byMessage(records, 'message', 'at the root')).toMatchObject(root);
-    // The keys stay until appended again: the child's line carries the root's ids, as documented.
-    expect(byMessage(records, 'message', 'in the child')).toMatchObject(root);
+    expect(byMessage(records, 'message', 'at the root')).toMatchObject({ ...root, order: { id: 7 } });
+    expect(byMessage(records, 'message', 'in the child')).toMatchObject(child);
+    // Only the record itself: a nested object carries no ids.
+    expect(byMessage(records, 'message', 'in the child')).toEqual(expect.objectContaining({ order: { id: 7 } }));
+    expect(byMessage(records, 'message', 'outside')).not.toHaveProperty('trace_id');
+    expect(byMessage(records, 'message', 'after')).not.toHaveProperty('trace_id');
   });
 });

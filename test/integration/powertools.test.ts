@@ -34,14 +34,22 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** The fixture as written, or with only its import changed; compiled as Powertools documents (legacy decorators). */
-async function handlerModule(fixture: string, variant: Variant): Promise<string> {
+/**
+ * The fixture as written, or with only its import changed; compiled as Powertools documents
+ * (legacy decorators). `wrap`: its handler also wrapped in withTracing, as docs/library/powertools.md
+ * says a handler with neither the decorator nor the middleware must be.
+ */
+async function handlerModule(fixture: string, variant: Variant, wrap = false): Promise<string> {
   const source = readFileSync(join(ROOT, 'test/fixtures/powertools', `${fixture}.ts`), 'utf8');
-  const code =
+  let code =
     variant === 'hoptrace'
       ? source.replaceAll("from '@aws-lambda-powertools/tracer", "from 'hoptrace/powertools")
       : source;
   expect(code === source).toBe(variant === 'powertools');
+  if (wrap) {
+    expect(variant).toBe('hoptrace');
+    code = `import { withTracing } from 'hoptrace';\n${code.replace('export const handler =', 'const unwrapped =')}\nexport const handler = withTracing(unwrapped);\n`;
+  }
   const out = await transform(code, {
     loader: 'ts',
     format: 'esm',
@@ -74,8 +82,14 @@ async function xrayDaemon(): Promise<{ address: string; documents: Array<Record<
   return { address: `127.0.0.1:${socket.address().port}`, documents };
 }
 
-async function run(fixture: string, variant: Variant, events: unknown[], env: Record<string, string> = {}) {
-  const task = await deployment({ 'index.mjs': await handlerModule(fixture, variant) });
+async function run(
+  fixture: string,
+  variant: Variant,
+  events: unknown[],
+  env: Record<string, string> = {},
+  wrap = false,
+) {
+  const task = await deployment({ 'index.mjs': await handlerModule(fixture, variant, wrap) });
   cleanups.push(task.remove);
   const modules = join(task.root, 'node_modules');
   for (const dependency of ['@aws-lambda-powertools', '@aws-sdk'])
@@ -220,24 +234,46 @@ describe('hoptrace/powertools against @aws-lambda-powertools/tracer 2.36', () =>
     expect(ours.responses.map((r) => r.body.chargeId)).toEqual(['foo bar', 'foo bar']);
   });
 
-  it('the middy middleware: the same annotations, the response as metadata, the error recorded', async () => {
-    const events = [{}, { fail: true }];
+  it('the middy middleware: the same annotations, the response as metadata, the error recorded, thrown or added by addErrorAsMetadata', async () => {
+    const events = [{}, { fail: true }, { declined: true }];
     const xray = await run('middy', 'powertools', events);
     const ours = await run('middy', 'hoptrace', events);
     const expected = xrayTrees(xray.documents);
     expect(expected.map((n) => n.annotations)).toEqual([
       { ColdStart: true, Service: 'serverlessAirline', successfulBooking: true },
       { ColdStart: false, Service: 'serverlessAirline', successfulBooking: false },
+      { ColdStart: false, Service: 'serverlessAirline', successfulBooking: true },
+    ]);
+    expect(expected.map((n) => n.error)).toEqual([undefined, 'booking failed', 'card declined']);
+    const got = ours.responses.map((r) => hoptraceTree(ours.receiver.spans(), r.requestId));
+    expect(got).toEqual(expected);
+    expect(ours.responses.map((r) => r.error)).toEqual([false, true, false]);
+  });
+
+  it('the escape hatch: getSegment is undefined, setSegment does nothing, the handler answers as before, untraced', async () => {
+    const ours = await run('escape-hatch', 'hoptrace', [{}]);
+    expect(ours.responses).toEqual([{ requestId: expect.any(String), error: false, body: { ok: true } }]);
+    expect(ours.output()).not.toMatch(/error|warn/i);
+    // Neither decorator nor middleware: nothing makes it an invocation, as the doc warns.
+    expect(ours.receiver.spans()).toEqual([]);
+  });
+
+  it('the escape hatch in withTracing: the same trace, addErrorAsMetadata in its catch included', async () => {
+    const events = [{}, { fail: true }];
+    const xray = await run('escape-hatch', 'powertools', events);
+    const ours = await run('escape-hatch', 'hoptrace', events, {}, true);
+    const expected = xrayTrees(xray.documents);
+    expect(expected).toMatchObject([
+      {
+        annotations: { ColdStart: true, Service: 'serverlessAirline' },
+        metadata: { serverlessAirline: { 'index.handler response': { ok: true } } },
+        error: undefined,
+      },
+      { annotations: { ColdStart: false }, metadata: {}, error: 'booking failed' },
     ]);
     const got = ours.responses.map((r) => hoptraceTree(ours.receiver.spans(), r.requestId));
     expect(got).toEqual(expected);
     expect(ours.responses.map((r) => r.error)).toEqual([false, true]);
-  });
-
-  it('the escape hatch: getSegment is undefined, setSegment does nothing, the handler answers as before', async () => {
-    const ours = await run('escape-hatch', 'hoptrace', [{}]);
-    expect(ours.responses).toEqual([{ requestId: expect.any(String), error: false, body: { ok: true } }]);
-    expect(ours.output()).not.toMatch(/error|warn/i);
   });
 
   it('POWERTOOLS_TRACE_ENABLED=false, as with Powertools: the handler runs untraced', async () => {

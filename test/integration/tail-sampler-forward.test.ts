@@ -4,9 +4,13 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readConsumerConfig } from '../../handlers/tail-sampler/config';
 import { ForwardError, httpForwarder } from '../../handlers/tail-sampler/forwarder';
+import { DEFAULT_REQUEST_LIMITS, WorkBudget } from '../../handlers/ingest/request-limits';
+import { readExportRequest } from '../../src/otlp/protobuf-decode';
 import { encodeExportRequestProtobuf } from '../../src/otlp/protobuf-encode';
 import type { OtlpExportRequest } from '../../src/otlp/types';
 import { OtlpReceiver } from '../../testing/otlp-receiver';
+import { ANY_VALUES_OTLP } from '../helpers/any-values';
+import { exportRequest, otlpSpan } from '../helpers/otlp-payload';
 
 const REQUEST = {
   resourceSpans: [
@@ -16,6 +20,9 @@ const REQUEST = {
     },
   ],
 } as unknown as OtlpExportRequest;
+
+// A span with an AnyValue of each kind (map, bytes, heterogeneous array, empty), as the ingest stores them.
+const ANY_VALUES_REQUEST = exportRequest([otlpSpan({ attributes: ANY_VALUES_OTLP })]) as unknown as OtlpExportRequest;
 
 let receiver: OtlpReceiver;
 beforeAll(async () => {
@@ -28,6 +35,35 @@ const forwarder = (env: Record<string, string> = {}) =>
   httpForwarder(
     readConsumerConfig({ HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: 't', ...env }).forward,
   );
+
+type RawRequest = { headers: http.IncomingHttpHeaders; body: Buffer };
+
+/** Forwards `request` as protobuf to a server that keeps the raw body, which the JSON receiver cannot read. */
+async function forwardProtobuf(request: OtlpExportRequest): Promise<RawRequest> {
+  let got: RawRequest | undefined;
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got = { headers: req.headers, body: Buffer.concat(chunks) };
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
+    await httpForwarder(
+      readConsumerConfig({
+        HOPTRACE_FORWARD_ENDPOINT: endpoint,
+        HOPTRACE_DECISION_TABLE: 't',
+        HOPTRACE_FORWARD_PROTOCOL: 'http/protobuf',
+      }).forward,
+    )(request);
+  } finally {
+    server.close();
+  }
+  return got!;
+}
 
 describe('forwarding to an OTLP/HTTP backend (loopback receiver)', () => {
   it('posts gzipped OTLP JSON with the configured headers', async () => {
@@ -48,31 +84,20 @@ describe('forwarding to an OTLP/HTTP backend (loopback receiver)', () => {
   });
 
   it('posts gzipped protobuf when asked', async () => {
-    // The JSON receiver cannot read protobuf: a server that keeps the raw body.
-    let got: { headers: http.IncomingHttpHeaders; body: Buffer } | undefined;
-    const server = http.createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        got = { headers: req.headers, body: Buffer.concat(chunks) };
-        res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    try {
-      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/traces`;
-      await httpForwarder(
-        readConsumerConfig({
-          HOPTRACE_FORWARD_ENDPOINT: endpoint,
-          HOPTRACE_DECISION_TABLE: 't',
-          HOPTRACE_FORWARD_PROTOCOL: 'http/protobuf',
-        }).forward,
-      )(REQUEST);
-    } finally {
-      server.close();
-    }
-    expect(got!.headers).toMatchObject({ 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
-    expect(gunzipSync(got!.body)).toEqual(encodeExportRequestProtobuf(REQUEST));
+    const got = await forwardProtobuf(REQUEST);
+    expect(got.headers).toMatchObject({ 'content-type': 'application/x-protobuf', 'content-encoding': 'gzip' });
+    expect(gunzipSync(got.body)).toEqual(encodeExportRequestProtobuf(REQUEST));
+  });
+
+  it('forwards AnyValue attributes intact, as JSON and as protobuf', async () => {
+    await forwarder()(ANY_VALUES_REQUEST);
+    const attributes = (request: unknown) =>
+      (request as OtlpExportRequest).resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes;
+    expect(attributes(receiver.requests[0]!.body)).toEqual(ANY_VALUES_OTLP);
+    // Read back by the ingest's own protobuf reader, not by the encoder that wrote it.
+    const got = await forwardProtobuf(ANY_VALUES_REQUEST);
+    const read = readExportRequest(gunzipSync(got.body), new WorkBudget(DEFAULT_REQUEST_LIMITS));
+    expect(attributes(read)).toEqual(ANY_VALUES_OTLP);
   });
 
   it("signs with SigV4 for the X-Ray OTLP endpoint, with the function's credentials", async () => {

@@ -57,6 +57,10 @@ const packageOf = (specifier: string): string => {
     .join('/');
 };
 
+/** The repository-relative module a relative specifier names, without its extension. */
+const targetOf = (file: string, specifier: string): string =>
+  posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.(m|c)?[jt]sx?$/, '');
+
 /** Why `file` may not import `specifier`, or undefined when it may. */
 function refusal(file: string, specifier: string): string | undefined {
   const area = areaOf(file);
@@ -65,7 +69,7 @@ function refusal(file: string, specifier: string): string | undefined {
       return "src/ imports no package but Node's and its peer dependencies";
     return undefined;
   }
-  const target = posix.normalize(posix.join(posix.dirname(file), specifier)).replace(/\.(m|c)?[jt]sx?$/, '');
+  const target = targetOf(file, specifier);
   if (area === 'src' && !inArea(target, 'src')) return 'src/ imports nothing outside itself';
   if (area !== 'local' && inArea(target, 'local')) return 'nothing outside local/ imports from local/';
   if (
@@ -90,6 +94,38 @@ function boundaryViolations(files: readonly SourceFile[]): string[] {
   return out;
 }
 
+/** The second entries of the package (hoptrace/powertools, hoptrace/durable): the base entry's bundle must not grow with them. */
+const SECOND_ENTRIES = ['src/powertools', 'src/durable'];
+
+/**
+ * Every import of a second entry by a module the base entry (src/index.ts) reaches, following
+ * relative imports of every kind from it, as a bundler would (type-only ones too: a type that
+ * lives there is a step away from a value that does).
+ */
+function baseEntryViolations(files: readonly SourceFile[]): string[] {
+  const byModule = new Map(files.map((f) => [f.path.replace(/\.(m|c)?[jt]sx?$/, ''), f]));
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const queue = files.filter((f) => f.path === 'src/index.ts');
+  for (let file = queue.shift(); file; file = queue.shift()) {
+    if (seen.has(file.path)) continue;
+    seen.add(file.path);
+    for (const { fileName } of ts.preProcessFile(file.text, true, true).importedFiles) {
+      if (!fileName.startsWith('.')) continue;
+      const target = targetOf(file.path, fileName);
+      if (SECOND_ENTRIES.some((entry) => inArea(target, entry))) {
+        out.push(
+          `${file.path}: '${fileName}' (what src/index.ts reaches imports neither src/powertools/ nor src/durable/)`,
+        );
+        continue;
+      }
+      const next = byModule.get(target) ?? byModule.get(`${target}/index`);
+      if (next) queue.push(next);
+    }
+  }
+  return out;
+}
+
 function* sourceFiles(dir: string): Generator<SourceFile> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     // Installed packages, and what builds and runs leave (.build, .serverless, .hoptrace, dist).
@@ -106,6 +142,22 @@ describe('import boundaries', () => {
     const files = [...sourceFiles(ROOT)];
     expect(files.length).toBeGreaterThan(300);
     expect(boundaryViolations(files)).toEqual([]);
+    expect(baseEntryViolations(files)).toEqual([]);
+  });
+
+  it('fails a module src/index.ts reaches, however far, importing src/powertools/ or src/durable/', () => {
+    const files = [
+      { path: 'src/index.ts', text: "export { withTracing } from './wrapper/wrap';" },
+      { path: 'src/wrapper/wrap.ts', text: "import { Tracer } from '../powertools/tracer.js';\nimport './steps';" },
+      { path: 'src/wrapper/steps.ts', text: "import type { StepSpan } from '../durable';" },
+      // Not reached from src/index.ts, so not its bundle: a second entry importing the base, a module nothing imports.
+      { path: 'src/powertools/index.ts', text: "import { withTracing } from '../index';" },
+      { path: 'src/other.ts', text: "import '../src/durable/plugin';" },
+    ];
+    expect(baseEntryViolations(files)).toEqual([
+      "src/wrapper/wrap.ts: '../powertools/tracer.js' (what src/index.ts reaches imports neither src/powertools/ nor src/durable/)",
+      "src/wrapper/steps.ts: '../durable' (what src/index.ts reaches imports neither src/powertools/ nor src/durable/)",
+    ]);
   });
 
   it('reads every kind of import, type-only and dynamic ones too', () => {

@@ -98,13 +98,12 @@ describe('decodeExportRequest', () => {
       { key: 'big-num', value: { intValue: 2 ** 60 } },
       { key: 'too-big-num', value: { intValue: 2 ** 64 } },
       { key: '', value: str('no key') },
-      { key: 'no-value' },
       { key: 'deep', value: deep },
     ];
     const span = decode(exportRequest([otlpSpan({ attributes })])).groups[0]!.scopes[0]!.spans[0]!;
     // A value nested too deep goes whole, as the library drops it: never a part of it.
     expect(span.attributes.map((a) => a.key)).toEqual(['ok', 'num', 'big-num']);
-    expect(span.droppedAttributesCount).toBe(5);
+    expect(span.droppedAttributesCount).toBe(4);
     expect(span.attributes[1]!.value).toEqual({ intValue: '7' });
     // As OpenTelemetry JS sends a 64-bit integer in JSON: a number, not a string.
     expect(span.attributes[2]!.value).toEqual({ intValue: '1152921504606846976' });
@@ -130,10 +129,13 @@ describe('decodeExportRequest', () => {
       { key: 'omitted', value: { arrayValue: {} } },
       { key: 'bad-inside', value: list([str('x'), { intValue: 'nope' }]) },
       { key: 'bad-key', value: { kvlistValue: { values: [{ key: 7, value: str('x') }] } } },
+      // OTLP JSON's empty value at the top: the value left out, kept as inside a list and as protobuf keeps it.
+      { key: 'unset' },
     ];
     const result = decode(exportRequest([otlpSpan({ attributes })]));
     const span = result.groups[0]!.scopes[0]!.spans[0]!;
-    expect(span.attributes.map((a) => a.key)).toEqual(['many', 'map', 'omitted']);
+    expect(span.attributes.map((a) => a.key)).toEqual(['many', 'map', 'omitted', 'unset']);
+    expect(span.attributes[3]!.value).toEqual({});
     expect(span.droppedAttributesCount).toBe(2);
     expect(span.attributes[0]!.value.arrayValue!.values).toHaveLength(20);
     expect(span.attributes[1]!.value).toEqual(

@@ -63,6 +63,7 @@ const REQUEST = {
                 { key: 'a', value: { arrayValue: { values: [{ stringValue: 'x' }, { intValue: '1' }] } } },
                 { key: 'kv', value: { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'v' } }] } } },
                 { key: 'bytes', value: { bytesValue: 'AQID' } },
+                { key: 'empty', value: {} },
               ],
               droppedAttributesCount: 2,
               events: [
@@ -117,6 +118,8 @@ describe('OTLP protobuf encoding', () => {
                     { key: 'a', value: { array_value: { values: [{ string_value: 'x' }, { int_value: '1' }] } } },
                     { key: 'kv', value: { kvlist_value: { values: [{ key: 'k', value: { string_value: 'v' } }] } } },
                     { key: 'bytes', value: { bytes_value: 'AQID' } },
+                    // The empty AnyValue: the value written as an empty message, not left out.
+                    { key: 'empty', value: {} },
                   ],
                   dropped_attributes_count: 2,
                   events: [
