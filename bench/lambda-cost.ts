@@ -39,10 +39,18 @@ export const PRICES = {
   kinesisOnDemandPerGbIn: 0.08,
   /** Kinesis on-demand bills each record's data in rounded up to 1 KB (the pricing page's "Data-In"). */
   kinesisRecordRoundingBytes: 1024,
+  /** On-demand "Data-Out": what each consumer reads, Firehose reading the stream included. */
+  kinesisOnDemandPerGbRetrieved: 0.04,
   firehosePerGbIn: 0.029,
-  /** Firehose bills each record rounded up to 5 KB. */
+  /** Firehose bills each record rounded up to 5 KB, for data in and again for format conversion. */
   firehoseRecordRoundingBytes: 5 * 1024,
+  /** JSON to Parquet, per GB of data in (5 KB increments). */
+  firehoseFormatConversionPerGb: 0.018,
+  /** Dynamic partitioning, per GB delivered to S3 and per object delivered (no JQ: the archive function sets the keys). */
+  firehosePartitioningPerGbDelivered: 0.02,
+  firehosePartitioningPerThousandObjects: 0.005,
   s3PerGbMonth: 0.023,
+  s3PutPerThousand: 0.005,
   athenaPerTbScanned: 5,
   xrayPerMillionTraces: 5,
 } as const;
@@ -52,6 +60,9 @@ export const ASSUMPTIONS = {
   functionMemoryGb: 1, // x86
   ingestMemoryGb: 0.5, // arm64, serverless.yml
   ingestBilledMs: INGEST_MS,
+  archiveMemoryGb: 1, // arm64, serverless.yml
+  /** Firehose's buffer interval (infra/archive.yml): at least one object per day partition this often. */
+  archiveBufferSeconds: 300,
   archiveMonths: 1,
   athenaScansPerSpan: 1,
 } as const;
@@ -85,6 +96,8 @@ export interface CostFigures {
   recordsPerInvocation: number;
   kinesisBilledBytesPerInvocation: number;
   firehoseBilledBytesPerInvocation: number;
+  /** The records' own bytes, as consumers read them. */
+  streamBytesPerInvocation: number;
 }
 
 async function bundle(variant: CostVariant): Promise<string> {
@@ -211,6 +224,7 @@ export async function costRun(
       recordsPerInvocation: records.length / invocationsSent,
       kinesisBilledBytesPerInvocation: billedBytes(sizes, PRICES.kinesisRecordRoundingBytes) / invocationsSent,
       firehoseBilledBytesPerInvocation: billedBytes(sizes, PRICES.firehoseRecordRoundingBytes) / invocationsSent,
+      streamBytesPerInvocation: billedBytes(sizes, 1) / invocationsSent,
     };
   } finally {
     sandbox.kill();
@@ -220,8 +234,10 @@ export async function costRun(
   }
 }
 
+/** What the archive benchmark measured: Parquet bytes per span, and the archive function's spans per CPU second. */
 export interface ArchiveBytes {
   parquetBytesPerSpan: number;
+  spansPerSecond: number;
 }
 
 export interface CostLine {
@@ -255,11 +271,22 @@ export function costPerMillion(shape: string, traced: CostFigures, bare: CostFig
   const ingest =
     (requests / 1e6) * PRICES.lambdaRequestPerMillion +
     requests * (ASSUMPTIONS.ingestBilledMs / 1000) * ASSUMPTIONS.ingestMemoryGb * PRICES.lambdaGbSecondArm;
+  // One consumer reads the stream by default: the archive's Firehose (tail sampling is opt-in).
   const stream =
     ((traced.kinesisBilledBytesPerInvocation * m) / GB) * PRICES.kinesisOnDemandPerGbIn +
-    ((traced.firehoseBilledBytesPerInvocation * m) / GB) * PRICES.firehosePerGbIn;
+    ((traced.streamBytesPerInvocation * m) / GB) * PRICES.kinesisOnDemandPerGbRetrieved;
   const parquetBytes = archive.parquetBytesPerSpan * SPANS_PER_INVOCATION * m;
-  const archiveCost = (parquetBytes / GB) * PRICES.s3PerGbMonth * ASSUMPTIONS.archiveMonths;
+  const firehoseGb = (traced.firehoseBilledBytesPerInvocation * m) / GB;
+  // Objects: one per buffer interval for this sandbox's traffic alone, an upper bound for a fleet.
+  const objects = m / traced.rate / ASSUMPTIONS.archiveBufferSeconds;
+  const archiveFunction =
+    ((SPANS_PER_INVOCATION * m) / archive.spansPerSecond) * ASSUMPTIONS.archiveMemoryGb * PRICES.lambdaGbSecondArm;
+  const archiveCost =
+    firehoseGb * (PRICES.firehosePerGbIn + PRICES.firehoseFormatConversionPerGb) +
+    (parquetBytes / GB) * PRICES.firehosePartitioningPerGbDelivered +
+    (objects / 1000) * (PRICES.firehosePartitioningPerThousandObjects + PRICES.s3PutPerThousand) +
+    archiveFunction +
+    (parquetBytes / GB) * PRICES.s3PerGbMonth * ASSUMPTIONS.archiveMonths;
   const athena = ((parquetBytes * ASSUMPTIONS.athenaScansPerSpan) / 2 ** 40) * PRICES.athenaPerTbScanned;
   return {
     shape,
@@ -337,7 +364,7 @@ export function costTables(result: LambdaCostResult): string[] {
     '',
     `hoptrace's export latency at 20/s (span end to the endpoint's answer): median ${f(h.latencyP50Ms, 0)} ms, at most ${f(h.latencyMaxMs, 0)} ms; when the traffic stopped, ${h.spansAtShutdown} spans were still in the batch (on disk in /tmp) and left with the shutdown.`,
     '',
-    `Dollars per million traced invocations, hoptrace + hoptrace/lambda, from the counts measured at each shape (a bare and a traced sandbox each): billed time added over bare at ${ASSUMPTIONS.functionMemoryGb * 1024} MB (x86), the REST API and the ingest function (${ASSUMPTIONS.ingestMemoryGb * 1024} MB arm64, ${ASSUMPTIONS.ingestBilledMs} ms) per ingest request, Kinesis on-demand and Firehose for the stream records the ingest writes (one per trace, Kinesis rounding each up to 1 KB and Firehose to 5 KB), the Parquet archive kept ${ASSUMPTIONS.archiveMonths} month and scanned by Athena ${ASSUMPTIONS.athenaScansPerSpan}× (Parquet bytes per span from the archive benchmark). X-Ray: ${usd(PRICES.xrayPerMillionTraces)} per million traces recorded.`,
+    `Dollars per million traced invocations, hoptrace + hoptrace/lambda, from the counts measured at each shape (a bare and a traced sandbox each): billed time added over bare at ${ASSUMPTIONS.functionMemoryGb * 1024} MB (x86), the REST API and the ingest function (${ASSUMPTIONS.ingestMemoryGb * 1024} MB arm64, ${ASSUMPTIONS.ingestBilledMs} ms) per ingest request, Kinesis on-demand for the stream records the ingest writes (one per trace, each rounded up to 1 KB in, read once by the archive), and the archive: Firehose data in and Parquet conversion (each record rounded up to 5 KB), dynamic partitioning (per GB delivered and per object: one object each ${ASSUMPTIONS.archiveBufferSeconds} s for this sandbox's traffic alone, an upper bound), the S3 PUTs, the archive function's CPU time (${ASSUMPTIONS.archiveMemoryGb * 1024} MB arm64, spans per CPU second from the archive benchmark) and the Parquet kept ${ASSUMPTIONS.archiveMonths} month; scanned by Athena ${ASSUMPTIONS.athenaScansPerSpan}× (Parquet bytes per span from the archive benchmark). Tail sampling is opt-in and not counted. X-Ray: ${usd(PRICES.xrayPerMillionTraces)} per million traces recorded.`,
     '',
     '| shape (per sandbox) | billed added (ms) | ingest requests per invocation | function time | REST API | ingest function | stream | archive | Athena | total | vs X-Ray |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -367,8 +394,18 @@ export function costTables(result: LambdaCostResult): string[] {
       'Kinesis Data Streams on-demand, data in',
       `$${PRICES.kinesisOnDemandPerGbIn} per GB, each record rounded up to 1 KB (plus a per-stream hourly charge, not per invocation)`,
     ],
+    ['Kinesis Data Streams on-demand, data out', `$${PRICES.kinesisOnDemandPerGbRetrieved} per GB read, per consumer`],
     ['Data Firehose, data in', `$${PRICES.firehosePerGbIn} per GB, each record rounded up to 5 KB`],
+    [
+      'Data Firehose, format conversion',
+      `$${PRICES.firehoseFormatConversionPerGb} per GB in, each record rounded up to 5 KB`,
+    ],
+    [
+      'Data Firehose, dynamic partitioning',
+      `$${PRICES.firehosePartitioningPerGbDelivered} per GB delivered, $${PRICES.firehosePartitioningPerThousandObjects} per 1,000 objects`,
+    ],
     ['S3 Standard', `$${PRICES.s3PerGbMonth} per GB-month`],
+    ['S3 PUT requests', `$${PRICES.s3PutPerThousand} per 1,000`],
     ['Athena', `$${PRICES.athenaPerTbScanned} per TB scanned`],
     ['X-Ray traces recorded', `$${PRICES.xrayPerMillionTraces} per million`],
   ];
