@@ -1,12 +1,4 @@
-import {
-  context,
-  createContextKey,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Span,
-} from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import type {
   AttemptInfo,
   DurableExecutionInvocationOutput,
@@ -16,6 +8,7 @@ import type {
   OperationInfo,
 } from '@aws/durable-execution-sdk-js';
 import { CHOSEN_IDS, type ChosenIds } from '../tracer/chosen-ids';
+import { CONTEXT_ATTRIBUTES } from '../tracer/context-attributes';
 import { DURABLE_ATTRIBUTES as A } from '../otlp/hoptrace-attributes';
 import { executionTrace, rootParent } from './execution-trace';
 
@@ -25,16 +18,13 @@ type CustomerFnResult = ReturnType<CustomerFn>;
 // Operations that suspend the execution: their time passes between invocations.
 const SUSPENDING = new Set(['WAIT', 'CALLBACK', 'CHAINED_INVOKE']);
 const ENDED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED', 'CANCELLED']);
-// The execution an operation belongs to, from the context: one plugin serves every execution
-// of the process, and on Managed Instances several run at once.
-const EXECUTION_ARN = createContextKey('hoptrace.durable.execution_arn');
 
 function tracer() {
   return trace.getTracer('hoptrace/durable');
 }
 
-function operationAttributes(arn: string, op: OperationInfo): Attributes {
-  const attributes: Attributes = { [A.executionArn]: arn, [A.operationId]: op.id, [A.operationType]: op.type };
+function operationAttributes(op: OperationInfo): Attributes {
+  const attributes: Attributes = { [A.operationId]: op.id, [A.operationType]: op.type };
   if (op.subType) attributes[A.operationSubtype] = op.subType;
   return attributes;
 }
@@ -108,7 +98,10 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
         const start = op.startTimestamp?.getTime() ?? invocationStart;
         const span = tracer().startSpan(
           operationName(op),
-          { startTime: start, attributes: { ...operationAttributes(info.executionArn, op), [A.status]: op.status } },
+          {
+            startTime: start,
+            attributes: { ...operationAttributes(op), [A.executionArn]: info.executionArn, [A.status]: op.status },
+          },
           parent,
         );
         if (op.status !== 'SUCCEEDED')
@@ -124,15 +117,17 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
     info: InvocationInfo,
     fn: () => Promise<DurableExecutionInvocationOutput>,
   ): Promise<DurableExecutionInvocationOutput> {
-    return context.with(context.active().setValue(EXECUTION_ARN, info.executionArn), fn);
+    // Every span started in the execution carries its ARN, the user's own included: the
+    // execution's context (one plugin serves every execution of the process, and on Managed
+    // Instances several run at once) gives it to each span the tracer starts.
+    return context.with(context.active().setValue(CONTEXT_ATTRIBUTES, { [A.executionArn]: info.executionArn }), fn);
   }
 
   wrapOperationAttemptFn(info: AttemptInfo, fn: CustomerFn): CustomerFnResult {
     let span: Span;
     try {
-      const arn = String(context.active().getValue(EXECUTION_ARN) ?? '');
       span = tracer().startSpan(operationName(info), {
-        attributes: { ...operationAttributes(arn, info), [A.attempt]: info.attempt },
+        attributes: { ...operationAttributes(info), [A.attempt]: info.attempt },
       });
     } catch {
       return fn();
