@@ -16,6 +16,7 @@ import type {
   OperationInfo,
 } from '@aws/durable-execution-sdk-js';
 import { CHOSEN_IDS, type ChosenIds } from '../tracer/chosen-ids';
+import { CONTEXT_ATTRIBUTES } from '../tracer/context-attributes';
 import { DURABLE_ATTRIBUTES as A } from '../otlp/hoptrace-attributes';
 import { executionTrace, rootParent } from './execution-trace';
 
@@ -25,16 +26,13 @@ type CustomerFnResult = ReturnType<CustomerFn>;
 // Operations that suspend the execution: their time passes between invocations.
 const SUSPENDING = new Set(['WAIT', 'CALLBACK', 'CHAINED_INVOKE']);
 const ENDED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'STOPPED', 'CANCELLED']);
-// The execution an operation belongs to, from the context: one plugin serves every execution
-// of the process, and on Managed Instances several run at once.
-const EXECUTION_ARN = createContextKey('hoptrace.durable.execution_arn');
 
 function tracer() {
   return trace.getTracer('hoptrace/durable');
 }
 
-function operationAttributes(arn: string, op: OperationInfo): Attributes {
-  const attributes: Attributes = { [A.executionArn]: arn, [A.operationId]: op.id, [A.operationType]: op.type };
+function operationAttributes(op: OperationInfo): Attributes {
+  const attributes: Attributes = { [A.operationId]: op.id, [A.operationType]: op.type };
   if (op.subType) attributes[A.operationSubtype] = op.subType;
   return attributes;
 }
@@ -49,25 +47,53 @@ function fail(span: Span, error: unknown): void {
   span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
 }
 
+// What an invocation saw of its suspensions when it began, for its end to compare with.
+const INVOCATION = createContextKey('hoptrace.durable.invocation');
+
+interface InvocationStart {
+  readonly startMs: number;
+  /** Suspensions ended then. */
+  readonly ended: ReadonlySet<string>;
+  /** Suspensions an earlier invocation already acted after, so recorded. */
+  readonly settled: ReadonlySet<string>;
+}
+
+function isEndedSuspension(op: OperationInfo): boolean {
+  return SUSPENDING.has(op.type) && op.status !== undefined && ENDED.has(op.status);
+}
+
 /**
- * The suspensions this invocation resumes from: those Lambda names as updated since the last
- * invocation; without that list (local test runners), the suspension started last, when it
- * has ended, since nothing could start after a suspension before it ended.
+ * When an invocation last acted: started an operation, or ended a step or context. Invocations
+ * checkpoint those; the service records a suspension's end.
  */
-function resumedSuspensions(info: InvocationInfo): OperationInfo[] {
-  const ops = Object.values(info.operations);
-  const ended = (op: OperationInfo): boolean =>
-    SUSPENDING.has(op.type) && op.status !== undefined && ENDED.has(op.status);
-  const updated = Object.keys(info.updatedOperations);
-  if (updated.length > 0)
-    return updated.map((id) => info.operations[id]).filter((op): op is OperationInfo => op !== undefined && ended(op));
-  if (info.isFirstInvocation) return [];
-  let last: OperationInfo | undefined;
+function lastActMs(ops: readonly OperationInfo[]): number {
+  let last = 0;
   for (const op of ops) {
-    if (op.type === 'EXECUTION' || !op.startTimestamp) continue;
-    if (!last?.startTimestamp || op.startTimestamp >= last.startTimestamp) last = op;
+    if (op.type === 'EXECUTION') continue;
+    last = Math.max(last, op.startTimestamp?.getTime() ?? 0);
+    if (!SUSPENDING.has(op.type)) last = Math.max(last, op.endTimestamp?.getTime() ?? 0);
   }
-  return last && ended(last) ? [last] : [];
+  return last;
+}
+
+/**
+ * Whether an invocation has acted since the suspension ended. Once true it stays true for the
+ * execution's life, since checkpointed timestamps only accrue: so exactly one invocation sees it
+ * false at its start and true at its end (or ends the execution), and that invocation, the one
+ * that resumed the suspension, records it, with no state written and whether or not Lambda
+ * lists it as updated (local runners never do). A wait with no end timestamp (local runners)
+ * counts from its start: nothing after it in the same branch starts before it ends.
+ */
+function actedAfter(suspension: OperationInfo, lastAct: number): boolean {
+  const since = (suspension.endTimestamp ?? suspension.startTimestamp)?.getTime();
+  return since !== undefined && lastAct > since;
+}
+
+/** `waitForCallback`'s callback is unnamed, under a context named as the call was. */
+function suspensionName(op: OperationInfo, operations: Record<string, OperationInfo>): string {
+  const parent = op.parentId ? operations[op.parentId] : undefined;
+  const named = !op.name && parent?.subType === 'WaitForCallback' ? { ...op, name: parent.name } : op;
+  return operationName(named);
 }
 
 /**
@@ -92,29 +118,14 @@ function resumedSuspensions(info: InvocationInfo): OperationInfo[] {
 export class DurableTracingPlugin implements DurableInstrumentationPlugin {
   async onInvocationStart(info: InvocationInfo): Promise<void> {
     try {
-      const invocationStart = Date.now();
-      const invocation = trace.getActiveSpan();
       const replayed = Object.values(info.operations).filter(
         (op) => op.type !== 'EXECUTION' && op.status !== undefined && ENDED.has(op.status),
       ).length;
-      invocation?.setAttributes({
+      trace.getActiveSpan()?.setAttributes({
         [A.executionArn]: info.executionArn,
         [A.firstInvocation]: info.isFirstInvocation,
         [A.replayedOperations]: replayed,
       });
-      const execution = executionTrace(info.executionArn, info.executionInput);
-      const parent = rootParent(execution, context.active());
-      for (const op of resumedSuspensions(info)) {
-        const start = op.startTimestamp?.getTime() ?? invocationStart;
-        const span = tracer().startSpan(
-          operationName(op),
-          { startTime: start, attributes: { ...operationAttributes(info.executionArn, op), [A.status]: op.status } },
-          parent,
-        );
-        if (op.status !== 'SUCCEEDED')
-          fail(span, op.error ?? new Error(`${op.type.toLowerCase()} ${String(op.status).toLowerCase()}`));
-        span.end(Math.max(start, op.endTimestamp?.getTime() ?? invocationStart));
-      }
     } catch {
       // Tracing never changes the execution: a failure here costs spans, nothing else.
     }
@@ -124,15 +135,31 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
     info: InvocationInfo,
     fn: () => Promise<DurableExecutionInvocationOutput>,
   ): Promise<DurableExecutionInvocationOutput> {
-    return context.with(context.active().setValue(EXECUTION_ARN, info.executionArn), fn);
+    // Every span started in the execution carries its ARN, the user's own included: the
+    // execution's context (one plugin serves every execution of the process, and on Managed
+    // Instances several run at once) gives it to each span the tracer starts.
+    let ctx = context.active().setValue(CONTEXT_ATTRIBUTES, { [A.executionArn]: info.executionArn });
+    try {
+      const ops = Object.values(info.operations);
+      const ended = ops.filter(isEndedSuspension);
+      const lastAct = lastActMs(ops);
+      const begun: InvocationStart = {
+        startMs: Date.now(),
+        ended: new Set(ended.map((op) => op.id)),
+        settled: new Set(ended.filter((op) => actedAfter(op, lastAct)).map((op) => op.id)),
+      };
+      ctx = ctx.setValue(INVOCATION, begun);
+    } catch {
+      // As above.
+    }
+    return context.with(ctx, fn);
   }
 
   wrapOperationAttemptFn(info: AttemptInfo, fn: CustomerFn): CustomerFnResult {
     let span: Span;
     try {
-      const arn = String(context.active().getValue(EXECUTION_ARN) ?? '');
       span = tracer().startSpan(operationName(info), {
-        attributes: { ...operationAttributes(arn, info), [A.attempt]: info.attempt },
+        attributes: { ...operationAttributes(info), [A.attempt]: info.attempt },
       });
     } catch {
       return fn();
@@ -163,7 +190,13 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
   }
 
   async onInvocationEnd(info: InvocationEndInfo): Promise<void> {
-    if (info.status !== 'SUCCEEDED' && info.status !== 'FAILED') return;
+    const over = info.status === 'SUCCEEDED' || info.status === 'FAILED';
+    try {
+      this.recordSuspensions(info, over);
+    } catch {
+      // As above.
+    }
+    if (!over) return;
     try {
       const execution = executionTrace(info.executionArn, info.executionInput);
       const active = context.active();
@@ -183,6 +216,37 @@ export class DurableTracingPlugin implements DurableInstrumentationPlugin {
       root.end();
     } catch {
       // As above.
+    }
+  }
+
+  /**
+   * The waits, callbacks and chained invokes this invocation resumed, each a span of the time it
+   * took under the execution's root: those it was the first to act after (see `actedAfter`),
+   * and, when it ends the execution, every one not recorded before.
+   */
+  private recordSuspensions(info: InvocationEndInfo, over: boolean): void {
+    const begun = context.active().getValue(INVOCATION) as InvocationStart | undefined;
+    if (!begun) return;
+    const ops = Object.values(info.operations);
+    const lastAct = lastActMs(ops);
+    const now = Date.now();
+    const parent = rootParent(executionTrace(info.executionArn, info.executionInput), context.active());
+    for (const op of ops) {
+      if (!isEndedSuspension(op) || begun.settled.has(op.id) || !(over || actedAfter(op, lastAct))) continue;
+      // Without an end timestamp, it ended before this invocation began, or while it ran.
+      const end = op.endTimestamp?.getTime() ?? (begun.ended.has(op.id) ? begun.startMs : now);
+      const start = op.startTimestamp?.getTime() ?? end;
+      const span = tracer().startSpan(
+        suspensionName(op, info.operations),
+        {
+          startTime: start,
+          attributes: { ...operationAttributes(op), [A.executionArn]: info.executionArn, [A.status]: op.status },
+        },
+        parent,
+      );
+      if (op.status !== 'SUCCEEDED')
+        fail(span, op.error ?? new Error(`${op.type.toLowerCase()} ${String(op.status).toLowerCase()}`));
+      span.end(Math.max(start, end));
     }
   }
 }

@@ -5,6 +5,7 @@ import {
   SpanKind,
   trace,
   TraceFlags,
+  type Attributes,
   type Context,
   type Span,
   type SpanContext,
@@ -12,6 +13,7 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import { CHOSEN_IDS, chosenIds } from './chosen-ids';
+import { CONTEXT_ATTRIBUTES } from './context-attributes';
 import { newSpanId, newTraceId } from './ids';
 import { getRecorder, type SpanRecorder } from './recorder';
 import { RecordingSpan, type InstrumentationScope } from './span';
@@ -40,6 +42,8 @@ export class HoptraceTracer implements Tracer {
     };
     // Unsampled or over the cap: the context still propagates, nothing is recorded.
     if (!sampled || !recorder.admit()) return trace.wrapSpanContext(spanContext);
+    // One lookup for every span; a copy only where the context carries attributes.
+    const inherited = ctx.getValue(CONTEXT_ATTRIBUTES) as Attributes | undefined;
     const span = new RecordingSpan(
       spanContext,
       String(name),
@@ -49,7 +53,7 @@ export class HoptraceTracer implements Tracer {
       this.scope,
       recorder.settings,
       recorder,
-      options.attributes,
+      inherited ? { ...inherited, ...options.attributes } : options.attributes,
       options.links,
     );
     recorder.onStart(span);

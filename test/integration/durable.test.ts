@@ -70,14 +70,20 @@ describe.skipIf(!supported)('hoptrace/durable under the durable execution SDK an
     await testing?.LocalDurableTestRunner.teardownTestEnvironment();
   });
 
-  async function run(handlerFunction: Handler, payload: unknown): Promise<Run> {
+  /** Runs the execution to its end, `answer` acting for the outside world while it runs. */
+  async function run(
+    handlerFunction: Handler,
+    payload: unknown,
+    result: unknown = { receipt: 'receipt-o-1' },
+    answer: (runner: Runner) => Promise<void> = async () => undefined,
+  ): Promise<Run> {
     const runner: Runner = new testing.LocalDurableTestRunner({ handlerFunction: handlerFunction as never });
-    const execution = await runner.run({ payload });
+    const [execution] = await Promise.all([runner.run({ payload }), answer(runner)]);
     expect({
       status: execution.getStatus(),
       error: execution.getStatus() === 'FAILED' ? execution.getError() : undefined,
     }).toEqual({ status: 'SUCCEEDED', error: undefined });
-    expect(execution.getResult()).toEqual({ receipt: 'receipt-o-1' });
+    expect(execution.getResult()).toEqual(result);
     const spans = receiver().spans();
     const requests = [...receiver().requests];
     receiver().reset();
@@ -93,9 +99,10 @@ describe.skipIf(!supported)('hoptrace/durable under the durable execution SDK an
     for (const span of invocationSpans) expect(span.parentSpanId).toBe(root[0]!.spanId);
     const arn = attr(root[0]!, 'hoptrace.durable.execution_arn');
     expect(typeof arn).toBe('string');
-    // The init span and the user's own spans hang under an invocation that carries it.
-    for (const span of spans.filter((s) => s.name !== 'query orders table' && s.name !== 'init'))
-      expect(attr(span, 'hoptrace.durable.execution_arn')).toBe(arn);
+    // Every span started in the execution, the user's own in a step included; the sandbox's
+    // init span, started before the execution's first invocation runs, belongs to the sandbox.
+    for (const span of spans.filter((s) => s.name !== 'init'))
+      expect({ name: span.name, arn: attr(span, 'hoptrace.durable.execution_arn') }).toEqual({ name: span.name, arn });
     return { root: root[0]!, invocationSpans };
   }
 
@@ -140,6 +147,44 @@ describe.skipIf(!supported)('hoptrace/durable under the durable execution SDK an
     const { root } = expectOneTrace(spans, invocations);
     expect(root.traceId).toBe(CALLER_TRACE_ID);
     expect(root.parentSpanId).toBe(CALLER_SPAN_ID);
+  });
+
+  it('records a waitForCallback and a createCallback each once, as the time until the answer, under the root', async () => {
+    const approvalMs = 1000;
+    const paymentMs = 500;
+    const approval = (await import('../fixtures/durable/approval-workflow')).handler as unknown as Handler;
+    const { spans, invocations } = await run(
+      approval,
+      { orderId: 'o-2' },
+      { order: 'o-2', approval: 'approved', payment: 'paid' },
+      async (runner) => {
+        const manager = runner.getOperation('approval');
+        const provider = runner.getOperation('payment');
+        await manager.waitForData(testing.WaitingOperationStatus.SUBMITTED);
+        await new Promise((resolve) => setTimeout(resolve, approvalMs));
+        await manager.sendCallbackSuccess('approved');
+        await provider.waitForData(testing.WaitingOperationStatus.STARTED);
+        await new Promise((resolve) => setTimeout(resolve, paymentMs));
+        await provider.sendCallbackSuccess('paid');
+      },
+    );
+    // The first invocation suspends on the approval, the second on the payment, the third ends it.
+    expect(invocations).toBe(3);
+    const { root } = expectOneTrace(spans, invocations);
+    expect(byName(spans, 'reserve stock')).toHaveLength(1);
+    for (const [name, delayMs] of [
+      ['callback approval', approvalMs],
+      ['callback payment', paymentMs],
+    ] as const) {
+      const callback = byName(spans, name);
+      expect(callback).toHaveLength(1);
+      expect(callback[0]!.parentSpanId).toBe(root.spanId);
+      expect(attr(callback[0]!, 'hoptrace.durable.operation_type')).toBe('CALLBACK');
+      expect(attr(callback[0]!, 'hoptrace.durable.execution_arn')).toBe(attr(root, 'hoptrace.durable.execution_arn'));
+      // Timer rounding may fire a timeout a millisecond early.
+      expect(ms(callback[0]!.endTimeUnixNano) - ms(callback[0]!.startTimeUnixNano)).toBeGreaterThanOrEqual(delayMs - 5);
+    }
+    expect(spans.filter((s) => attr(s, 'hoptrace.durable.operation_type') === 'CALLBACK')).toHaveLength(2);
   });
 
   it('continues the same trace when a replay runs in a fresh process', async () => {

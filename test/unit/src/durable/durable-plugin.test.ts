@@ -4,7 +4,7 @@ import { withTracing } from '../../../../src/index';
 import { durableInvocationContext } from '../../../../src/durable/invocation-event';
 import { DurableTracingPlugin } from '../../../../src/durable/plugin';
 import { trace } from '@opentelemetry/api';
-import type { InvocationInfo, OperationInfo } from '@aws/durable-execution-sdk-js';
+import type { InvocationEndInfo, InvocationInfo, OperationInfo } from '@aws/durable-execution-sdk-js';
 import { httpApiEvent, lambdaContext, PARENT_TRACE_ID, VALID_TRACEPARENT } from '../../../helpers/lambda';
 import { attr } from '../../../../testing/otlp-receiver';
 import { useReceiver } from '../../../helpers/test-bed';
@@ -32,26 +32,43 @@ const op = (fields: Partial<OperationInfo> & Pick<OperationInfo, 'id' | 'type'>)
   ...fields,
 });
 
-function info(operations: OperationInfo[], updated: string[]): InvocationInfo {
-  const all = Object.fromEntries(operations.map((o) => [o.id, o]));
+function info(operations: OperationInfo[]): InvocationInfo {
   return {
     requestId: 'r',
     executionArn: ARN,
     executionInput: {},
-    operations: all,
+    operations: Object.fromEntries(operations.map((o) => [o.id, o])),
     isFirstInvocation: false,
-    updatedOperations: Object.fromEntries(updated.map((id) => [id, all[id]!])),
+    updatedOperations: {},
   };
 }
 
-async function invoke(start: InvocationInfo): Promise<void> {
+/** One invocation: its operations when it begins and when it ends, and how it ends. */
+async function invoke(
+  start: OperationInfo[],
+  end: OperationInfo[] = start,
+  status: InvocationEndInfo['status'] = 'PENDING',
+): Promise<void> {
   const plugin = new DurableTracingPlugin();
-  const handler = withTracing(async () => plugin.onInvocationStart(start), {
-    endpoint: receiver().url,
-    extractContext: durableInvocationContext,
-  });
+  const begin = info(start);
+  const handler = withTracing(
+    async () => {
+      await plugin.onInvocationStart(begin);
+      await plugin.wrapInvocation(begin, async () => {
+        await plugin.onInvocationEnd({ ...begin, operations: info(end).operations, status });
+        return { Status: 'PENDING' } as never;
+      });
+    },
+    { endpoint: receiver().url, extractContext: durableInvocationContext },
+  );
   await handler(event({}), lambdaContext());
 }
+
+const named = (name: string) =>
+  receiver()
+    .spans()
+    .filter((s) => s.name === name);
+const ms = (nanos: string) => Number(BigInt(nanos) / 1_000_000n);
 
 describe('the durable invocation event', () => {
   it('hangs the invocation under the execution root, on a trace derived from the ARN', async () => {
@@ -116,50 +133,75 @@ describe('the durable invocation event', () => {
 describe('the durable tracing plugin', () => {
   const waitStart = new Date('2026-12-01T10:00:00.000Z');
   const waitEnd = new Date('2026-12-01T10:05:00.000Z');
+  const after = new Date('2026-12-01T10:05:01.000Z');
+  const execution = op({ id: 'e', type: 'EXECUTION', status: 'STARTED' });
+  const pending = op({ id: 'w', type: 'WAIT', status: 'STARTED', startTimestamp: waitStart });
+  const wait = { ...pending, status: 'SUCCEEDED' as const, endTimestamp: waitEnd };
+  const charge = op({ id: 's', type: 'STEP', name: 'charge', status: 'STARTED', startTimestamp: after });
 
-  it('records the suspension Lambda names as updated, as the time it took, under the execution root', async () => {
-    const wait = op({ id: 'w', type: 'WAIT', status: 'SUCCEEDED', startTimestamp: waitStart, endTimestamp: waitEnd });
-    const earlier = op({
-      id: 'w0',
-      type: 'WAIT',
-      status: 'SUCCEEDED',
-      startTimestamp: new Date('2026-12-01T09:00:00Z'),
-      endTimestamp: new Date('2026-12-01T09:01:00Z'),
-    });
-    await invoke(info([op({ id: 'e', type: 'EXECUTION' }), earlier, wait], ['w']));
-    const waits = receiver()
-      .spans()
-      .filter((s) => s.name === 'wait');
+  it('records a suspension once, by the invocation that first acts after it ended, under the execution root', async () => {
+    // Suspends on the wait; resumed from it, starts the next step; then replays past both.
+    await invoke([execution], [execution, pending]);
+    expect(named('wait')).toHaveLength(0);
+    await invoke([execution, wait], [execution, wait, charge]);
+    const waits = named('wait');
     expect(waits).toHaveLength(1);
-    expect(Number(BigInt(waits[0]!.startTimeUnixNano) / 1_000_000n)).toBe(waitStart.getTime());
-    expect(Number(BigInt(waits[0]!.endTimeUnixNano) / 1_000_000n)).toBe(waitEnd.getTime());
+    expect(ms(waits[0]!.startTimeUnixNano)).toBe(waitStart.getTime());
+    expect(ms(waits[0]!.endTimeUnixNano)).toBe(waitEnd.getTime());
     expect(waits[0]!.parentSpanId).toBe(derived('root', 16));
     expect(attr(waits[0]!, 'hoptrace.durable.execution_arn')).toBe(ARN);
+    receiver().reset();
+    const charged = { ...charge, status: 'SUCCEEDED' as const, endTimestamp: after };
+    await invoke([execution, wait, charge], [execution, wait, charged], 'SUCCEEDED');
+    expect(named('wait')).toHaveLength(0);
   });
 
-  it('without the updated list, records only the suspension started last, and only once it has ended', async () => {
-    const step = op({
-      id: 's',
-      type: 'STEP',
-      name: 'charge',
+  it('leaves a suspension an invocation replays past without acting to the next, and the last to the one that ends the execution', async () => {
+    // Two callbacks awaited together: the first answer's invocation only waits for the second.
+    const first = op({
+      id: 'c1',
+      type: 'CALLBACK',
+      name: 'first',
       status: 'SUCCEEDED',
-      startTimestamp: new Date('2026-12-01T10:06:00Z'),
+      startTimestamp: waitStart,
+      endTimestamp: waitEnd,
     });
-    const wait = op({ id: 'w', type: 'WAIT', status: 'SUCCEEDED', startTimestamp: waitStart, endTimestamp: waitEnd });
-    await invoke(info([wait, step], []));
-    expect(
-      receiver()
-        .spans()
-        .filter((s) => s.name === 'wait'),
-    ).toHaveLength(0);
-    receiver().reset();
-    const callback = op({ id: 'c', type: 'CALLBACK', name: 'approval', status: 'STARTED', startTimestamp: waitEnd });
-    await invoke(info([wait, callback], []));
-    expect(
-      receiver()
-        .spans()
-        .filter((s) => s.name === 'wait' || s.name === 'callback approval'),
-    ).toHaveLength(0);
+    const second = op({ id: 'c2', type: 'CALLBACK', name: 'second', status: 'STARTED', startTimestamp: waitStart });
+    await invoke([execution, first, second]);
+    expect(named('callback first')).toHaveLength(0);
+    const answered = { ...second, status: 'SUCCEEDED' as const, endTimestamp: after };
+    await invoke([execution, first, answered], [execution, first, answered], 'SUCCEEDED');
+    expect(named('callback first')).toHaveLength(1);
+    expect(named('callback second')).toHaveLength(1);
+  });
+
+  it("records a suspension that ends while the invocation runs, and names waitForCallback's callback as the call", async () => {
+    const context = op({
+      id: 'x',
+      type: 'CONTEXT',
+      subType: 'WaitForCallback',
+      name: 'approval',
+      status: 'STARTED',
+      startTimestamp: waitStart,
+    });
+    const callback = op({ id: 'c', type: 'CALLBACK', parentId: 'x', status: 'STARTED', startTimestamp: waitStart });
+    const done = { ...context, status: 'SUCCEEDED' as const, endTimestamp: after };
+    const answered = { ...callback, status: 'SUCCEEDED' as const, endTimestamp: waitEnd };
+    await invoke([execution, context, callback], [execution, done, answered, charge]);
+    const spans = named('callback approval');
+    expect(spans).toHaveLength(1);
+    expect(ms(spans[0]!.endTimeUnixNano)).toBe(waitEnd.getTime());
+    expect(attr(spans[0]!, 'hoptrace.durable.operation_type')).toBe('CALLBACK');
+  });
+
+  it('ends a wait without an end timestamp (local runners) when the invocation that resumed it began', async () => {
+    const ended = { ...pending, status: 'SUCCEEDED' as const };
+    const before = Date.now();
+    await invoke([execution, ended], [execution, ended, { ...charge, startTimestamp: new Date(before + 1) }]);
+    const waits = named('wait');
+    expect(waits).toHaveLength(1);
+    expect(ms(waits[0]!.endTimeUnixNano)).toBeGreaterThanOrEqual(before);
+    expect(ms(waits[0]!.endTimeUnixNano)).toBeLessThanOrEqual(Date.now());
   });
 
   it('marks a suspension that timed out or failed as an error, and counts the replayed operations on the invocation', async () => {
@@ -178,7 +220,7 @@ describe('the durable tracing plugin', () => {
       status: 'SUCCEEDED',
       startTimestamp: new Date('2026-12-01T09:00:00Z'),
     });
-    await invoke(info([op({ id: 'e', type: 'EXECUTION', status: 'STARTED' }), step, callback], ['c']));
+    await invoke([execution, step, callback], [execution, step, callback], 'FAILED');
     const spans = receiver().spans();
     const span = spans.find((s) => s.name === 'callback approval')!;
     expect(span.status?.code).toBe(2);
