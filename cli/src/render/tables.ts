@@ -1,4 +1,4 @@
-import type { ServiceMap, Stats, TraceSummary } from '../model';
+import type { FailureSplit, ServiceMap, Stats, TraceSummary } from '../model';
 import { formatMs } from '../format-duration';
 import { share, table } from './text';
 
@@ -65,17 +65,29 @@ export function renderStats(stats: Stats): string {
   return out.join('\n');
 }
 
+/** Errors split as `throttled/4xx/5xx`, "-" when none failed; failures that say neither are in `errors` only. */
+function failureCell(errors: number, failures: FailureSplit): string {
+  return errors === 0 ? '-' : `${failures.throttle}/${failures['4xx']}/${failures['5xx']}`;
+}
+
 /** The service map as text: the nodes, then one line per edge, sync ─▶ and async ╌▶. */
 export function renderMap(map: ServiceMap): string {
   const nodes = table(
-    ['node', 'kind', 'requests or calls', 'errors', 'p95'],
-    map.nodes.map((n) => [n.service, n.kind, String(n.count), String(n.errors), formatMs(n.p95Ms)]),
+    ['node', 'kind', 'requests or calls', 'errors', 'throttled/4xx/5xx', 'p95'],
+    map.nodes.map((n) => [
+      n.service,
+      n.kind,
+      String(n.count),
+      String(n.errors),
+      failureCell(n.errors, n.failures),
+      formatMs(n.p95Ms),
+    ]),
   );
   const width = Math.max(0, ...map.edges.map((e) => e.from.length));
-  const edges = map.edges.map(
-    (e) =>
-      `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s), p95 ${formatMs(e.p95Ms)})`,
-  );
+  const edges = map.edges.map((e) => {
+    const split = e.errors > 0 ? ` [throttled/4xx/5xx ${failureCell(e.errors, e.failures)}]` : '';
+    return `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s)${split}, p95 ${formatMs(e.p95Ms)})`;
+  });
   return [
     'services and what they call',
     nodes,

@@ -166,6 +166,21 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     ]);
   });
 
+  it('map as text: each node and edge with its errors split into throttled/4xx/5xx', async () => {
+    for (const source of [
+      ['--dir', records],
+      ['--archive', archive],
+    ]) {
+      const lines = (await hoptrace('map', ...source)).out.split('\n');
+      const header = lines.find((l) => l.startsWith('node'))!;
+      expect(header).toMatch(/ errors +throttled\/4xx\/5xx +p95$/);
+      // charge answered 429 (ThrottlingException); api's 5 failures said nothing of their class.
+      expect(lines.find((l) => l.startsWith('payments'))).toMatch(/^payments +service +1 +1 +1\/0\/0 +100\.0 ms$/);
+      expect(lines.find((l) => l.startsWith('api '))).toMatch(/ 26 +5 +0\/0\/0 +100\.3 ms$/);
+      expect(lines.find((l) => l.startsWith('mailer'))).toMatch(/ 1 +0 +- +20\.0 ms$/);
+    }
+  });
+
   it('trace <id>: the trace read alone, analysed in memory (critical path, links, events); attribute values as text', async () => {
     for (const id of [traceId(1), traceId(2), traceId(40), traceId(12)]) {
       const [files, table] = await both('trace', id);

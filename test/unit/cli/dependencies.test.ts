@@ -6,7 +6,7 @@ import type { ServiceMap } from '../../../cli/src/model';
 import { SpanStore } from '../../../cli/src/read/span-store';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { writeRequestsBothWays } from './archive-fixture';
-import { hoptraceJson as json } from './run-cli';
+import { hoptrace, hoptraceJson as json } from './run-cli';
 import { request, type Spec } from './traces';
 
 // Dependencies as nodes of the map: what client and producer spans call when no traced
@@ -286,5 +286,16 @@ describe('map --json: failures by class', () => {
       ['api>external:api.bank.com', 1, split(0, 0, 1)],
       ['api>inventory', 1, split(0, 1, 0)],
     ]);
+  });
+  it('in the text map too: the split on each node and on each failing edge', async () => {
+    const { out } = await hoptrace('map', '--dir', join(failuresDir, 'records'));
+    const lines = out.split('\n');
+    expect(lines.find((l) => l.startsWith('database:ledger'))).toMatch(/ 1 +1 +1\/0\/0 +10\.0 ms$/);
+    expect(lines.find((l) => l.startsWith('external:api.bank.com'))).toMatch(/ 1 +1 +0\/0\/1 +20\.0 ms$/);
+    expect(lines.find((l) => l.startsWith('inventory'))).toMatch(/ 1 +1 +0\/1\/0 +38\.0 ms$/);
+    expect(lines.find((l) => l.startsWith('api '))).toMatch(/ 1 +0 +- +100\.0 ms$/);
+    expect(lines).toContain(
+      '  api ───sync──▶ external:api.bank.com  (1 call(s), 1 error(s) [throttled/4xx/5xx 0/0/1], p95 20.0 ms)',
+    );
   });
 });
