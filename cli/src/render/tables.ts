@@ -39,6 +39,7 @@ export function renderStats(stats: Stats): string {
       [7, 8],
     ),
     '',
+    ...timelineLines(stats),
     'functions',
     stats.functions.length === 0
       ? '  (no invocation spans)'
@@ -63,6 +64,38 @@ export function renderStats(stats: Stats): string {
   if (spansPerTrace)
     out.push(`spans per trace: p50 ${spansPerTrace.p50}, p95 ${spansPerTrace.p95}, max ${spansPerTrace.max}`);
   return out.join('\n');
+}
+
+/** The timeline's operations text shows; `--json` has every one. */
+const TIMELINE_OPERATIONS = 3;
+
+/**
+ * "When did it start", in text: one row per bucket holding any of the busiest operations, a
+ * `count/errors p95` cell for each (a p95 is one operation's: those of several do not combine).
+ */
+function timelineLines(stats: Stats): string[] {
+  const busiest = [...stats.operations]
+    .sort((a, b) => b.count - a.count)
+    .slice(0, TIMELINE_OPERATIONS)
+    .map((o) => `${o.service} ${o.name}`);
+  const cells = new Map<string, Map<string, string>>();
+  for (const t of stats.timeline) {
+    const column = busiest.indexOf(`${t.service} ${t.name}`);
+    if (column < 0) continue;
+    const row = cells.get(t.start) ?? new Map<string, string>();
+    row.set(busiest[column]!, `${t.count}/${t.errors} ${formatMs(t.p95Ms)}`);
+    cells.set(t.start, row);
+  }
+  if (cells.size === 0) return [];
+  const rows = [...cells].map(([start, row]) => [
+    start.replace('T', ' ').replace('.000Z', '').replace('Z', ''),
+    ...busiest.map((op) => row.get(op) ?? '-'),
+  ]);
+  return [
+    `timeline (per bucket: count/errors p95 of the ${busiest.length} busiest operation(s); every one in --json)`,
+    table(['bucket start (UTC)', ...busiest], rows, [0, ...busiest.map((_, i) => i + 1)]),
+    '',
+  ];
 }
 
 /** Errors split as `throttled/4xx/5xx`, "-" when none failed; failures that say neither are in `errors` only. */

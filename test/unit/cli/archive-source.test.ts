@@ -166,6 +166,23 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     ]);
   });
 
+  it('stats as text: the timeline of the three busiest operations, the same from both', async () => {
+    const [files, table] = [
+      (await hoptrace('stats', '--dir', records)).out,
+      (await hoptrace('stats', '--archive', archive)).out,
+    ];
+    expect(table).toBe(files);
+    const lines = table.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('timeline'));
+    // 1 s buckets: the smallest step giving at most 60 over the spans' 4 s.
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      'bucket start (UTC)   api GET /x    api GET stock  api init',
+      '2023-11-14 22:13:19  -             -              1/0 29.0 ms',
+      '2023-11-14 22:13:20  -             1/0 40.0 ms    -',
+      '2023-11-14 22:13:21  23/5 21.5 ms  -              -',
+    ]);
+  });
+
   it('map as text: each node and edge with its errors split into throttled/4xx/5xx', async () => {
     for (const source of [
       ['--dir', records],

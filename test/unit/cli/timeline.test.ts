@@ -68,6 +68,18 @@ describe.each([
     ]);
   });
 
+  it('stats --bucket 1m in text: a row per minute, count/errors p95 of the busiest operations', async () => {
+    const { out } = await hoptrace('stats', '--bucket', '1m', ...source());
+    const lines = out.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('timeline'));
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      'bucket start (UTC)   api GET /x',
+      '2023-11-14 22:13:00  2/1 40.0 ms',
+      '2023-11-14 22:14:00  1/0 5.00 ms',
+      '2023-11-14 22:15:00  1/0 7.00 ms',
+    ]);
+  });
+
   it('view --bucket 1m: the report holds the same minute buckets', async () => {
     const out = join(dir, 'report.html');
     await hoptrace('view', '--bucket', '1m', '--out', out, ...source());
