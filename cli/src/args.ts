@@ -31,7 +31,8 @@ commands:
                        failed ones: lift = (share among slow or failed) / (share among all the side's traces),
                        listed when above 1 on at least 2 traces, with the counts
   map                  the service map: sync calls and async hops between services
-  view [--out FILE]    one self-contained HTML report (default hoptrace-report.html; --limit N traces, default 5000)
+  view [--out FILE]    one self-contained HTML report (default hoptrace-report.html; --limit N traces, default 5000;
+                       --bucket 1m: its timeline's step, as stats)
 
 source (one of):
   --stream NAME [--endpoint URL] [--region R]   a Kinesis stream, every shard
@@ -229,6 +230,8 @@ export function parseCommandLine(argv: string[], nowMs = Date.now()): CommandLin
     throw new CliError('--by goes with stats and compare', 2);
   if (values.by !== undefined && values.by.trim() === '')
     throw new CliError('--by needs an attribute name, e.g. --by faas.version', 2);
+  if (values.bucket !== undefined && command !== 'stats' && command !== 'view')
+    throw new CliError("--bucket goes with stats and view (the timeline's step)", 2);
   if ((values.critical || values.depth !== undefined) && command !== 'trace')
     throw new CliError('--critical and --depth go with trace <id>', 2);
   let depth: number | undefined;

@@ -190,8 +190,10 @@ function compareInMemory(line: CommandLine, source: Source, io: Output, print: P
 }
 
 async function execute(line: CommandLine, source: Source, io: Output, print: Print): Promise<void> {
-  if (line.command === 'view')
-    return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view), io, print);
+  if (line.command === 'view') {
+    const read = line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {};
+    return writeView(line, await viewData(source, line.filters, line.limit ?? DEFAULT_LIMIT.view, read), io, print);
+  }
   if (line.command === 'compare') return compareInMemory(line, source, io, print);
   const traceId = line.traceId;
   const analysis = await analyze(source, {

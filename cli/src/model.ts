@@ -162,6 +162,8 @@ export interface ReportIndex {
   edges: Array<MapElementIndex & { from: string; to: string; kind: 'sync' | 'async' }>;
   /** Each listed trace held as a summary only (not in `details`): its distinct span names, for the list's span-name filter. */
   spanNames: Record<string, string[]>;
+  /** The same traces' longest span (ms), for the list's minimum duration: a span's, as `--min-duration` is. */
+  longestSpanMs: Record<string, number>;
 }
 
 /** Everything one HTML report shows: written into the page as JSON, read by the viewer. */

@@ -29,11 +29,14 @@ export interface ReportReader {
   details(ids: ReadonlySet<string>): Promise<Map<string, TraceDetail>>;
 }
 
+/** The read's own options a report passes on: progress, and `--bucket` for the stats' timeline. */
+export type ReadOptions = Pick<AnalyzeOptions, 'progress' | 'bucketMs'>;
+
 /** A record source as a report's reader: two reads, so memory holds full spans only for the traces chosen. */
-export function sourceReader(source: Source, filters: Filters, progress?: AnalyzeOptions['progress']): ReportReader {
+export function sourceReader(source: Source, filters: Filters, read: ReadOptions = {}): ReportReader {
   return {
     description: source.description,
-    analyze: (options) => analyze(source, { filters, ...options, ...(progress ? { progress } : {}) }),
+    analyze: (options) => analyze(source, { filters, ...options, ...read }),
     details: async (ids) => (await analyze(source, { filters, detail: (id) => ids.has(id) })).details,
   };
 }
@@ -66,9 +69,5 @@ export async function reportData(reader: ReportReader, limit: number): Promise<V
 }
 
 /** A record source's report. */
-export const viewData = (
-  source: Source,
-  filters: Filters,
-  limit: number,
-  progress?: AnalyzeOptions['progress'],
-): Promise<ViewData> => reportData(sourceReader(source, filters, progress), limit);
+export const viewData = (source: Source, filters: Filters, limit: number, read: ReadOptions = {}): Promise<ViewData> =>
+  reportData(sourceReader(source, filters, read), limit);

@@ -229,6 +229,20 @@ describe('hoptrace --athena', () => {
     expect(found.map((t) => t.traceId)).toEqual([traceId(2)]);
   });
 
+  it.each([
+    // Regular expressions match the whole value: GET /stock and the 23 GET /x, not trace 1's GET stock.
+    ['{ name =~ "GET /.*" && kind = server }', [1, ...Array.from({ length: 23 }, (_, i) => 10 + i)]],
+    ['{ status = error && name !~ "GET.*" }', [1, 41]],
+    ['{ resource.service.name = "inventory" } && { name = "query" } && { duration >= 38ms }', [1]],
+    ['{ span.http.response.status_code = 429 && status = error }', [41]],
+  ])('traces --query %s: the known answer, as --archive gives it', async (query, expected) => {
+    const filters = parseCommandLine(['traces', '--dir', dir, '--query', query]).filters;
+    await canTraces(100, filters);
+    const out = (await athena('traces', '--limit', '100', '--query', query)) as Array<{ traceId: string }>;
+    expect(out.map((t) => parseInt(t.traceId, 16)).sort((a, b) => a - b)).toEqual(expected);
+    expect(out).toEqual(await json('traces', '--limit', '100', '--query', query, '--archive', archive));
+  });
+
   it('stats and map: one statement for stats, two for the map (its figures, then the traces with failures for their split), as --archive answers', async () => {
     await can((scope) => summaryStatement(scope, ['stats']));
     await can((scope) => summaryStatement(scope, ['map']));

@@ -65,10 +65,11 @@ describe('the HTML report in Chromium', { timeout: 120_000 }, () => {
     await expect.poll(() => countText('trace-count')).toBe(`${withErrors} of 5000 traces`);
     await page.getByLabel('errors').uncheck();
 
-    await page.getByLabel('Min duration (ms)').fill('300');
-    const slow = data.traces.filter((t) => t.durationMs >= 300).length;
+    // A span of at least 300 ms, as the command's --min-duration (every trace is held in full here).
+    await page.getByLabel('Min span duration (ms)').fill('300');
+    const slow = data.traces.filter((t) => data.details[t.traceId]!.spans.some((s) => s.durationMs >= 300)).length;
     await expect.poll(() => countText('trace-count')).toBe(`${slow} of 5000 traces`);
-    await page.getByLabel('Min duration (ms)').fill('');
+    await page.getByLabel('Min span duration (ms)').fill('');
 
     await page.getByRole('button', { name: 'Spans' }).click();
     await expect.poll(() => page.locator('.trace-row').first().getAttribute('data-trace-id')).toBe(bigTraceId);

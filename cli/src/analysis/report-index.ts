@@ -85,7 +85,7 @@ export class ReportIndexer {
     };
   }
 
-  /** The report's index: the examples, the map's elements, and the span names of the traces not held in full. */
+  /** The report's index: the examples, the map's elements, and the span names and longest span of the traces not held in full. */
   index(
     listed: readonly TraceSummary[],
     map: ServiceMap,
@@ -103,16 +103,22 @@ export class ReportIndexer {
       };
     };
     const spanNames: Record<string, string[]> = {};
+    const longestSpanMs: Record<string, number> = {};
     for (const { traceId } of listed) {
       if (inFull.has(traceId)) continue;
-      const keys = [...this.facts.get(traceId)!.operations.keys()];
+      const { operations } = this.facts.get(traceId)!;
+      const keys = [...operations.keys()];
       spanNames[traceId] = [...new Set(keys.map((key) => key.slice(key.indexOf('\0') + 1)))].sort();
+      let longestUs = 0;
+      for (const { slowestUs } of operations.values()) longestUs = Math.max(longestUs, slowestUs);
+      longestSpanMs[traceId] = longestUs / 1000;
     }
     return {
       ...examples,
       nodes: map.nodes.map(({ service }) => ({ service, ...element(service) })),
       edges: map.edges.map(({ from, to, kind }) => ({ from, to, kind, ...element(edgeKey({ from, to, kind })) })),
       spanNames,
+      longestSpanMs,
     };
   }
 }

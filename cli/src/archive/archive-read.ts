@@ -383,7 +383,11 @@ export function archiveReader(engine: ArchiveEngine, scope: Scope): ReportReader
       const spans = await readSpans(engine, scope);
       if (spans.traces.size === 0)
         throw new CliError(`no spans in ${engine.description}${scope.filters.query ? ' that pass the query' : ''}`);
-      return analyzeSpans(spans, { filters: scope.filters, ...options });
+      return analyzeSpans(spans, {
+        filters: scope.filters,
+        ...options,
+        ...(scope.bucketMs !== undefined ? { bucketMs: scope.bucketMs } : {}),
+      });
     },
     async details(ids) {
       const list = [...ids];

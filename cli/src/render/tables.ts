@@ -1,4 +1,4 @@
-import type { ServiceMap, Stats, TraceSummary } from '../model';
+import type { FailureSplit, ServiceMap, Stats, TraceSummary } from '../model';
 import { formatMs } from '../format-duration';
 import { share, table } from './text';
 
@@ -39,6 +39,7 @@ export function renderStats(stats: Stats): string {
       [7, 8],
     ),
     '',
+    ...timelineLines(stats),
     'functions',
     stats.functions.length === 0
       ? '  (no invocation spans)'
@@ -65,17 +66,61 @@ export function renderStats(stats: Stats): string {
   return out.join('\n');
 }
 
+/** The timeline's operations text shows; `--json` has every one. */
+const TIMELINE_OPERATIONS = 3;
+
+/**
+ * "When did it start", in text: one row per bucket holding any of the busiest operations, a
+ * `count/errors p95` cell for each (a p95 is one operation's: those of several do not combine).
+ */
+function timelineLines(stats: Stats): string[] {
+  const busiest = [...stats.operations]
+    .sort((a, b) => b.count - a.count)
+    .slice(0, TIMELINE_OPERATIONS)
+    .map((o) => `${o.service} ${o.name}`);
+  const cells = new Map<string, Map<string, string>>();
+  for (const t of stats.timeline) {
+    const column = busiest.indexOf(`${t.service} ${t.name}`);
+    if (column < 0) continue;
+    const row = cells.get(t.start) ?? new Map<string, string>();
+    row.set(busiest[column]!, `${t.count}/${t.errors} ${formatMs(t.p95Ms)}`);
+    cells.set(t.start, row);
+  }
+  if (cells.size === 0) return [];
+  const rows = [...cells].map(([start, row]) => [
+    start.replace('T', ' ').replace('.000Z', '').replace('Z', ''),
+    ...busiest.map((op) => row.get(op) ?? '-'),
+  ]);
+  return [
+    `timeline (per bucket: count/errors p95 of the ${busiest.length} busiest operation(s); every one in --json)`,
+    table(['bucket start (UTC)', ...busiest], rows, [0, ...busiest.map((_, i) => i + 1)]),
+    '',
+  ];
+}
+
+/** Errors split as `throttled/4xx/5xx`, "-" when none failed; failures that say neither are in `errors` only. */
+function failureCell(errors: number, failures: FailureSplit): string {
+  return errors === 0 ? '-' : `${failures.throttle}/${failures['4xx']}/${failures['5xx']}`;
+}
+
 /** The service map as text: the nodes, then one line per edge, sync ─▶ and async ╌▶. */
 export function renderMap(map: ServiceMap): string {
   const nodes = table(
-    ['node', 'kind', 'requests or calls', 'errors', 'p95'],
-    map.nodes.map((n) => [n.service, n.kind, String(n.count), String(n.errors), formatMs(n.p95Ms)]),
+    ['node', 'kind', 'requests or calls', 'errors', 'throttled/4xx/5xx', 'p95'],
+    map.nodes.map((n) => [
+      n.service,
+      n.kind,
+      String(n.count),
+      String(n.errors),
+      failureCell(n.errors, n.failures),
+      formatMs(n.p95Ms),
+    ]),
   );
   const width = Math.max(0, ...map.edges.map((e) => e.from.length));
-  const edges = map.edges.map(
-    (e) =>
-      `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s), p95 ${formatMs(e.p95Ms)})`,
-  );
+  const edges = map.edges.map((e) => {
+    const split = e.errors > 0 ? ` [throttled/4xx/5xx ${failureCell(e.errors, e.failures)}]` : '';
+    return `  ${e.from.padStart(width)} ${e.kind === 'sync' ? '───sync──▶' : '╌╌async╌╌▶'} ${e.to}  (${e.count} call(s), ${e.errors} error(s)${split}, p95 ${formatMs(e.p95Ms)})`;
+  });
   return [
     'services and what they call',
     nodes,

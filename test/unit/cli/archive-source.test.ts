@@ -166,6 +166,38 @@ describe('hoptrace --archive: the engine answers as the in-memory read does', ()
     ]);
   });
 
+  it('stats as text: the timeline of the three busiest operations, the same from both', async () => {
+    const [files, table] = [
+      (await hoptrace('stats', '--dir', records)).out,
+      (await hoptrace('stats', '--archive', archive)).out,
+    ];
+    expect(table).toBe(files);
+    const lines = table.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('timeline'));
+    // 1 s buckets: the smallest step giving at most 60 over the spans' 4 s.
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      'bucket start (UTC)   api GET /x    api GET stock  api init',
+      '2023-11-14 22:13:19  -             -              1/0 29.0 ms',
+      '2023-11-14 22:13:20  -             1/0 40.0 ms    -',
+      '2023-11-14 22:13:21  23/5 21.5 ms  -              -',
+    ]);
+  });
+
+  it('map as text: each node and edge with its errors split into throttled/4xx/5xx', async () => {
+    for (const source of [
+      ['--dir', records],
+      ['--archive', archive],
+    ]) {
+      const lines = (await hoptrace('map', ...source)).out.split('\n');
+      const header = lines.find((l) => l.startsWith('node'))!;
+      expect(header).toMatch(/ errors +throttled\/4xx\/5xx +p95$/);
+      // charge answered 429 (ThrottlingException); api's 5 failures said nothing of their class.
+      expect(lines.find((l) => l.startsWith('payments'))).toMatch(/^payments +service +1 +1 +1\/0\/0 +100\.0 ms$/);
+      expect(lines.find((l) => l.startsWith('api '))).toMatch(/ 26 +5 +0\/0\/0 +100\.3 ms$/);
+      expect(lines.find((l) => l.startsWith('mailer'))).toMatch(/ 1 +0 +- +20\.0 ms$/);
+    }
+  });
+
   it('trace <id>: the trace read alone, analysed in memory (critical path, links, events); attribute values as text', async () => {
     for (const id of [traceId(1), traceId(2), traceId(40), traceId(12)]) {
       const [files, table] = await both('trace', id);

@@ -6,7 +6,7 @@ import type { ServiceMap } from '../../../cli/src/model';
 import { SpanStore } from '../../../cli/src/read/span-store';
 import type { OtlpExportRequest } from '../../../src/otlp/types';
 import { writeRequestsBothWays } from './archive-fixture';
-import { hoptraceJson as json } from './run-cli';
+import { hoptrace, hoptraceJson as json } from './run-cli';
 import { request, type Spec } from './traces';
 
 // Dependencies as nodes of the map: what client and producer spans call when no traced
@@ -118,6 +118,34 @@ const checkout: Spec[] = [
     kind: INTERNAL,
     attributes: [str('db.system', 'redis')],
   },
+  // PutEvents as hoptrace's AWS SDK instrumentation records it: a producer naming its bus.
+  {
+    trace: 60,
+    id: 12,
+    parent: 1,
+    name: 'send orders-bus',
+    start: 193,
+    end: 195,
+    kind: PRODUCER,
+    attributes: [
+      str('rpc.service', 'EventBridge'),
+      str('rpc.method', 'PutEvents'),
+      str('messaging.system', 'aws_eventbridge'),
+      str('messaging.destination.name', 'orders-bus'),
+      str('messaging.operation.name', 'PutEvents'),
+    ],
+  },
+  // ... and as a client span naming no bus (plain AWS SDK instrumentation): the service's bus.
+  {
+    trace: 60,
+    id: 13,
+    parent: 1,
+    name: 'EventBridge.PutEvents',
+    start: 196,
+    end: 199,
+    kind: CLIENT,
+    attributes: [str('rpc.service', 'EventBridge'), str('rpc.method', 'PutEvents')],
+  },
 ];
 const worker: Spec[] = [
   { trace: 61, id: 1, service: 'worker', name: 'process', start: 300, end: 400, kind: SERVER },
@@ -152,13 +180,15 @@ describe('map --json: dependencies as nodes', () => {
     ['records', () => ['--dir', records]],
     ['the archive (DuckDB)', () => ['--archive', archive]],
   ])(
-    'from %s: a node per table, queue, topic, bucket, AWS service and host, with edges from their callers',
+    'from %s: a node per table, queue, topic, bus, bucket, AWS service and host, with edges from their callers',
     async (_name, source) => {
       const map = (await json('map', ...source())) as ServiceMap;
       expect(map.nodes.map((n) => [n.service, n.kind, n.name, n.count, n.errors, n.p95Ms])).toEqual([
         ['api', 'service', 'api', 1, 0, 200],
         ['aws:Lambda', 'aws', 'Lambda', 1, 0, 9],
         ['bucket:invoices', 'bucket', 'invoices', 1, 0, 19],
+        ['bus:EventBridge', 'bus', 'EventBridge', 1, 0, 3],
+        ['bus:orders-bus', 'bus', 'orders-bus', 1, 0, 2],
         ['database:orders', 'database', 'orders', 2, 0, 30],
         ['database:shop', 'database', 'shop', 1, 0, 4],
         ['external:api.stripe.com', 'external', 'api.stripe.com', 1, 1, 79],
@@ -170,6 +200,8 @@ describe('map --json: dependencies as nodes', () => {
       expect(map.edges.map((e) => `${e.from}>${e.to}:${e.kind}:${e.count}`)).toEqual([
         'api>aws:Lambda:sync:1',
         'api>bucket:invoices:sync:1',
+        'api>bus:EventBridge:sync:1',
+        'api>bus:orders-bus:async:1',
         'api>database:orders:sync:1',
         'api>database:shop:sync:1',
         'api>external:api.stripe.com:sync:1',
@@ -286,5 +318,16 @@ describe('map --json: failures by class', () => {
       ['api>external:api.bank.com', 1, split(0, 0, 1)],
       ['api>inventory', 1, split(0, 1, 0)],
     ]);
+  });
+  it('in the text map too: the split on each node and on each failing edge', async () => {
+    const { out } = await hoptrace('map', '--dir', join(failuresDir, 'records'));
+    const lines = out.split('\n');
+    expect(lines.find((l) => l.startsWith('database:ledger'))).toMatch(/ 1 +1 +1\/0\/0 +10\.0 ms$/);
+    expect(lines.find((l) => l.startsWith('external:api.bank.com'))).toMatch(/ 1 +1 +0\/0\/1 +20\.0 ms$/);
+    expect(lines.find((l) => l.startsWith('inventory'))).toMatch(/ 1 +1 +0\/1\/0 +38\.0 ms$/);
+    expect(lines.find((l) => l.startsWith('api '))).toMatch(/ 1 +0 +- +100\.0 ms$/);
+    expect(lines).toContain(
+      '  api ───sync──▶ external:api.bank.com  (1 call(s), 1 error(s) [throttled/4xx/5xx 0/0/1], p95 20.0 ms)',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -68,6 +68,30 @@ describe.each([
     ]);
   });
 
+  it('stats --bucket 1m in text: a row per minute, count/errors p95 of the busiest operations', async () => {
+    const { out } = await hoptrace('stats', '--bucket', '1m', ...source());
+    const lines = out.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('timeline'));
+    expect(lines.slice(at + 1, at + 5)).toEqual([
+      'bucket start (UTC)   api GET /x',
+      '2023-11-14 22:13:00  2/1 40.0 ms',
+      '2023-11-14 22:14:00  1/0 5.00 ms',
+      '2023-11-14 22:15:00  1/0 7.00 ms',
+    ]);
+  });
+
+  it('view --bucket 1m: the report holds the same minute buckets', async () => {
+    const out = join(dir, 'report.html');
+    await hoptrace('view', '--bucket', '1m', '--out', out, ...source());
+    const html = readFileSync(out, 'utf8');
+    const data = JSON.parse(/<script type="application\/json" id="hoptrace-data">(.*?)<\/script>/s.exec(html)![1]!);
+    expect((data.stats as Stats).timeline.map((r) => r.start)).toEqual([
+      '2023-11-14T22:13:00.000Z',
+      '2023-11-14T22:14:00.000Z',
+      '2023-11-14T22:15:00.000Z',
+    ]);
+  });
+
   it('without --bucket: the smallest step giving at most 60 buckets over the spans (125 s: 5 s)', async () => {
     const stats = (await json('stats', ...source())) as Stats;
     expect(stats.timeline).toEqual([
@@ -85,4 +109,10 @@ it('a bad --bucket exits 2', async () => {
     2,
     '--bucket often: expected a number and a unit (ms, s, m, h, d), e.g. 250ms or 1h',
   ]);
+});
+
+it.each(['traces', 'map', 'trace'])('%s --bucket exits 2: only stats and view have a timeline', async (command) => {
+  const argv = command === 'trace' ? ['trace', '1'.repeat(32)] : [command];
+  const error = await failureOf(hoptrace(...argv, '--bucket', '1m', '--dir', records));
+  expect([error.exitCode, error.message]).toEqual([2, "--bucket goes with stats and view (the timeline's step)"]);
 });

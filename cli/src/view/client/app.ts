@@ -52,6 +52,7 @@ export function App(props: { data: ViewData }): VNode {
   const detail = route.tab === 'trace' && hasTrace(route.traceId) ? data.details[route.traceId] : undefined;
   const summaryOnly = route.tab === 'trace' && !detail ? summaries.get(route.traceId) : undefined;
   const spanNames = data.index?.spanNames ?? {};
+  const longestSpanMs = data.index?.longestSpanMs ?? {};
   const listThrough = (pick: MapPick): void => {
     setFilters({ ...filters, pick });
     go({ tab: 'traces' });
@@ -84,7 +85,7 @@ export function App(props: { data: ViewData }): VNode {
     <main>
       ${
         route.tab === 'traces'
-          ? html`<${TraceList} traces=${data.traces} details=${data.details} spanNames=${spanNames} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
+          ? html`<${TraceList} traces=${data.traces} details=${data.details} spanNames=${spanNames} longestSpanMs=${longestSpanMs} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
           : route.tab === 'map'
             ? html`<${ServiceMapView} map=${data.map} index=${data.index} onListTraces=${listThrough} />`
             : route.tab === 'stats'

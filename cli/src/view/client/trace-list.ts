@@ -1,5 +1,5 @@
 // The trace list: the response-time chart (brushing it selects traces), filters (service, span
-// name, minimum duration, errors, cold starts, a map node or edge, and a search box that takes
+// name, a span's minimum duration, errors, cold starts, a map node or edge, and a search box that takes
 // text anywhere in the trace or a span query as the command's --query does), sortable columns,
 // and a click that opens a trace.
 import { html } from 'htm/preact';
@@ -154,10 +154,21 @@ const spanNamesOf = (traceId: string, details: Record<string, TraceDetail>, name
       ? names[traceId]!
       : [];
 
+/** A trace's longest span (ms), from its spans when held in full, else from the index. */
+function longestSpanOf(traceId: string, details: Record<string, TraceDetail>, longest: Record<string, number>): number {
+  if (Object.hasOwn(details, traceId)) {
+    let ms = 0;
+    for (const span of details[traceId]!.spans) ms = Math.max(ms, span.durationMs);
+    return ms;
+  }
+  return Object.hasOwn(longest, traceId) ? longest[traceId]! : 0;
+}
+
 function filterTraces(
   traces: readonly TraceSummary[],
   details: Record<string, TraceDetail>,
   names: SpanNames,
+  longest: Record<string, number>,
   f: ListFilters,
   search: ReturnType<typeof searchQuery>,
 ): TraceSummary[] {
@@ -173,7 +184,8 @@ function filterTraces(
       (!f.brush || inBrush(f.brush, t, Date.parse(t.startTime))) &&
       (f.service === '' || t.services.includes(f.service)) &&
       (name === '' || spanNamesOf(t.traceId, details, names).some((s) => s.toLowerCase().includes(name))) &&
-      (!(minMs > 0) || t.durationMs >= minMs) &&
+      // As the command's --min-duration: one span lasts that long, not the trace's extent.
+      (!(minMs > 0) || longestSpanOf(t.traceId, details, longest) >= minMs) &&
       (!f.errors || t.errorCount > 0) &&
       (!f.cold || t.coldStarts > 0) &&
       (text === '' ||
@@ -190,16 +202,17 @@ export function TraceList(props: {
   traces: readonly TraceSummary[];
   details: Record<string, TraceDetail>;
   spanNames: SpanNames;
+  longestSpanMs: Record<string, number>;
   filters: ListFilters;
   onFilters: (next: ListFilters) => void;
   onOpen: (traceId: string) => void;
 }): VNode {
-  const { traces, details, spanNames, filters, onFilters, onOpen } = props;
+  const { traces, details, spanNames, longestSpanMs, filters, onFilters, onOpen } = props;
   const services = useMemo(() => [...new Set(traces.flatMap((t) => t.services))].sort(), [traces]);
   const search = useMemo(() => searchQuery(filters.text), [filters.text]);
   const shown = useMemo(
-    () => filterTraces(traces, details, spanNames, filters, search),
-    [traces, details, spanNames, filters, search],
+    () => filterTraces(traces, details, spanNames, longestSpanMs, filters, search),
+    [traces, details, spanNames, longestSpanMs, filters, search],
   );
   const summariesOnly = Object.keys(spanNames).length;
   const set = (patch: Partial<ListFilters>): void => onFilters({ ...filters, ...patch });
@@ -216,7 +229,7 @@ export function TraceList(props: {
         ${services.map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label>
       <label title="a span of the trace whose name contains this, as the command's --name">Span name <input type="search" value=${filters.name} onInput=${input('name')} placeholder="contains" /></label>
-      <label>Min duration (ms) <input type="number" min="0" value=${filters.minDurationMs} onInput=${input('minDurationMs')} class="narrow" /></label>
+      <label title="a span of the trace lasting at least this, as the command's --min-duration">Min span duration (ms) <input type="number" min="0" value=${filters.minDurationMs} onInput=${input('minDurationMs')} class="narrow" /></label>
       <label><input type="checkbox" checked=${filters.errors} onChange=${() => set({ errors: !filters.errors })} /> errors</label>
       <label><input type="checkbox" checked=${filters.cold} onChange=${() => set({ cold: !filters.cold })} /> cold starts</label>
       <label class="grow">Search <input type="search" value=${filters.text} onInput=${input('text')} placeholder='text (id, name, attribute=value, error message, event), or a query: { duration > 500ms && status = error }' /></label>
