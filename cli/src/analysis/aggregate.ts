@@ -5,7 +5,7 @@ import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import { dependencyNode, type Dependency } from './dependency';
 import { Examples } from './examples';
 import { failureClass, noFailures } from './failure';
-import { bucketOf, histogramOf } from './histogram';
+import { histogramOfSorted } from './histogram';
 import { timelineOf } from './timeline';
 import { nearestRank, sortedCopy } from './percentiles';
 import type { TraceView } from './trace-view';
@@ -220,8 +220,6 @@ export class Aggregator {
         .sort(byOperation)
         .map(({ service, name, count, errors, durations, slowest, failed }) => {
           const sorted = sortedCopy(durations);
-          const buckets = new Map<number, number>();
-          for (const d of sorted) buckets.set(bucketOf(d), (buckets.get(bucketOf(d)) ?? 0) + 1);
           return {
             service,
             name,
@@ -230,7 +228,7 @@ export class Aggregator {
             p50Ms: nearestRank(sorted, 50),
             p95Ms: nearestRank(sorted, 95),
             p99Ms: nearestRank(sorted, 99),
-            histogram: histogramOf(buckets),
+            histogram: histogramOfSorted(sorted),
             slowestTraceIds: slowest.traceIds(),
             failedTraceIds: failed.traceIds(),
           };
