@@ -37,6 +37,11 @@ export class ServiceRequests<T> {
     if (!known || start < known.start) this.entries.set(key, { item, start });
   }
 
+  /** Forget every request: one instance serves trace after trace. */
+  clear(): void {
+    this.entries.clear();
+  }
+
   values(): T[] {
     return [...this.entries.values()].map((e) => e.item);
   }

@@ -5,7 +5,7 @@ import { durationMs, Flag, isAsyncHop, type CompactSpan } from '../read/spans';
 import { dependencyNode, type Dependency } from './dependency';
 import { Examples } from './examples';
 import { failureClass, noFailures } from './failure';
-import { bucketOf, histogramOf } from './histogram';
+import { histogramOfSorted } from './histogram';
 import { timelineOf } from './timeline';
 import { nearestRank, sortedCopy } from './percentiles';
 import type { TraceView } from './trace-view';
@@ -33,6 +33,13 @@ function count(t: Tally, span: CompactSpan): void {
 function getOr<K, V>(map: Map<K, V>, key: K, make: () => V): V {
   let value = map.get(key);
   if (value === undefined) map.set(key, (value = make()));
+  return value;
+}
+
+/** Maps within a map, keyed by two strings without joining them into a new string per span. */
+function inner<V>(map: Map<string, Map<string, V>>, key: string): Map<string, V> {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = new Map()));
   return value;
 }
 
@@ -69,6 +76,8 @@ const edgeKeyOf = (from: string, to: string, kind: string): string => `${from}\0
 /** Told of each span a map node or edge (by `edgeKey`) counts, with its trace: the report indexes the map by it. */
 export type MapCounted = (element: string, span: CompactSpan, traceId: string) => void;
 
+type Edge = Tally & { from: string; to: string; kind: 'sync' | 'async'; key: string };
+
 /** An operation's figures; its spans' starts and failures line up with its `durations`, for the timeline. */
 interface Operation extends Tally {
   service: string;
@@ -94,14 +103,22 @@ const newOperation = (span: CompactSpan): Operation => ({
  * percentiles are exact (nearest rank), not estimated from buckets.
  */
 export class Aggregator {
-  private readonly operations = new Map<string, Operation>();
+  /** By service, then name; `operationList` holds them in the order first seen. */
+  private readonly operations = new Map<string, Map<string, Operation>>();
+  private readonly operationList: Operation[] = [];
   private readonly functions = new Map<
     string,
     { invocations: number; coldStarts: number; inits: number[]; cold: Examples }
   >();
   private readonly nodes = new Map<string, Tally>();
-  private readonly dependencies = new Map<string, Tally & Dependency>();
-  private readonly edges = new Map<string, Tally & { from: string; to: string; kind: 'sync' | 'async' }>();
+  /** By kind, then name; `dependencyList` holds them in the order first seen, with their node ids. */
+  private readonly dependencies = new Map<string, Map<string, Tally & Dependency & { node: string }>>();
+  private readonly dependencyList: Array<Tally & Dependency & { node: string }> = [];
+  /** By from, then to, then kind; `edgeList` holds them in the order first seen, with their `edgeKey`s. */
+  private readonly edges = new Map<string, Map<string, { sync?: Edge; async?: Edge }>>();
+  private readonly edgeList: Edge[] = [];
+  /** The trace being added's requests (`add`), one instance reused trace after trace. */
+  private readonly requests = new ServiceRequests<CompactSpan>();
   private readonly spansPerTrace: number[] = [];
   private withOrphans = 0;
 
@@ -115,21 +132,30 @@ export class Aggregator {
 
   private edge(from: string, to: string, kind: 'sync' | 'async', span: CompactSpan, traceId: string): void {
     if (from === to) return;
-    const key = edgeKeyOf(from, to, kind);
-    let edge = this.edges.get(key);
-    if (!edge) this.edges.set(key, (edge = { ...tally(), from, to, kind }));
+    const byTo = inner(this.edges, from);
+    let kinds = byTo.get(to);
+    if (!kinds) byTo.set(to, (kinds = {}));
+    let edge = kinds[kind];
+    if (!edge) {
+      edge = kinds[kind] = { ...tally(), from, to, kind, key: edgeKeyOf(from, to, kind) };
+      this.edgeList.push(edge);
+    }
     count(edge, span);
-    this.counted(key, span, traceId);
+    this.counted(edge.key, span, traceId);
   }
 
   add(view: TraceView): void {
     this.spansPerTrace.push(view.byId.size);
     if (view.orphans.length > 0) this.withOrphans++;
-    const entries = new ServiceRequests<{ span: CompactSpan; parent: CompactSpan | undefined }>();
+    const requests = this.requests;
+    requests.clear();
     for (const span of view.byId.values()) {
-      const key = `${span.service}\0${span.name}`;
-      let operation = this.operations.get(key);
-      if (!operation) this.operations.set(key, (operation = newOperation(span)));
+      const byName = inner(this.operations, span.service);
+      let operation = byName.get(span.name);
+      if (!operation) {
+        byName.set(span.name, (operation = newOperation(span)));
+        this.operationList.push(operation);
+      }
       count(operation, span);
       operation.startsUs.push(span.startUs);
       operation.failedFlags.push((span.flags & Flag.Error) !== 0);
@@ -156,18 +182,29 @@ export class Aggregator {
           this.edge(linked.service, span.service, 'async', span, view.traceId);
       }
       if (span.dependency && !callsTracedService(view, span)) {
-        const node = dependencyNode(span.dependency);
-        let dependency = this.dependencies.get(node);
-        if (!dependency) this.dependencies.set(node, (dependency = { ...tally(), ...span.dependency }));
+        const byName = inner(this.dependencies, span.dependency.kind);
+        let dependency = byName.get(span.dependency.name);
+        if (!dependency) {
+          dependency = { ...tally(), ...span.dependency, node: dependencyNode(span.dependency) };
+          byName.set(span.dependency.name, dependency);
+          this.dependencyList.push(dependency);
+        }
         count(dependency, span);
-        this.counted(node, span, view.traceId);
-        this.edge(span.service, node, span.kind === OtlpSpanKind.Producer ? 'async' : 'sync', span, view.traceId);
+        this.counted(dependency.node, span, view.traceId);
+        this.edge(
+          span.service,
+          dependency.node,
+          span.kind === OtlpSpanKind.Producer ? 'async' : 'sync',
+          span,
+          view.traceId,
+        );
       }
       const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
       const request = requestKey(span, span.service, parent?.service);
-      if (request !== undefined) entries.offer(request, { span, parent }, span.startUs);
+      if (request !== undefined) requests.offer(request, span, span.startUs);
     }
-    for (const { span, parent } of entries.values()) {
+    for (const span of requests.values()) {
+      const parent = span.parentSpanId === undefined ? undefined : view.byId.get(span.parentSpanId);
       // A service's node counts the requests it served: spans entering it from elsewhere.
       count(getOr(this.nodes, span.service, tally), span);
       this.counted(span.service, span, view.traceId);
@@ -179,12 +216,10 @@ export class Aggregator {
   stats(): Stats {
     const perTrace = sortedCopy(this.spansPerTrace);
     return {
-      operations: [...this.operations.values()]
+      operations: [...this.operationList]
         .sort(byOperation)
         .map(({ service, name, count, errors, durations, slowest, failed }) => {
           const sorted = sortedCopy(durations);
-          const buckets = new Map<number, number>();
-          for (const d of sorted) buckets.set(bucketOf(d), (buckets.get(bucketOf(d)) ?? 0) + 1);
           return {
             service,
             name,
@@ -193,7 +228,7 @@ export class Aggregator {
             p50Ms: nearestRank(sorted, 50),
             p95Ms: nearestRank(sorted, 95),
             p99Ms: nearestRank(sorted, 99),
-            histogram: histogramOf(buckets),
+            histogram: histogramOfSorted(sorted),
             slowestTraceIds: slowest.traceIds(),
             failedTraceIds: failed.traceIds(),
           };
@@ -222,7 +257,7 @@ export class Aggregator {
           max: perTrace.length > 0 ? perTrace[perTrace.length - 1]! : 0,
         },
       },
-      timeline: timelineOf([...this.operations.values()], this.bucketMs),
+      timeline: timelineOf(this.operationList, this.bucketMs),
     };
   }
 
@@ -239,8 +274,8 @@ export class Aggregator {
           failures: t.failures,
           p95Ms: p95(t),
         })),
-        ...[...this.dependencies.entries()].map(([node, t]) => ({
-          service: node,
+        ...this.dependencyList.map((t) => ({
+          service: t.node,
           name: t.name,
           kind: t.kind,
           count: t.count,
@@ -249,7 +284,7 @@ export class Aggregator {
           p95Ms: p95(t),
         })),
       ].sort(byService),
-      edges: [...this.edges.values()]
+      edges: this.edgeList
         .map((e) => ({
           from: e.from,
           to: e.to,

@@ -14,6 +14,21 @@ export function bucketOf(durationMs: number): number {
 
 export type Histogram = Array<{ leMs: number | null; count: number }>;
 
+/** The non-empty buckets of durations sorted ascending, walking the bounds alongside (no search per duration). */
+export function histogramOfSorted(sorted: ArrayLike<number>): Histogram {
+  const out: Histogram = [];
+  let bucket = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    const d = sorted[i]!;
+    while (bucket < BUCKET_BOUNDS_MS.length && !(d <= BUCKET_BOUNDS_MS[bucket]!)) bucket++;
+    const leMs = BUCKET_BOUNDS_MS[bucket] ?? null;
+    const last = out[out.length - 1];
+    if (last !== undefined && last.leMs === leMs) last.count++;
+    else out.push({ leMs, count: 1 });
+  }
+  return out;
+}
+
 /** The non-empty buckets, in order, from counts by bucket index. */
 export function histogramOf(counts: ReadonlyMap<number, number>): Histogram {
   return [...counts.entries()]

@@ -1,5 +1,5 @@
-import { createReadStream, readFileSync, statSync } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CliError } from '../errors';
@@ -18,31 +18,32 @@ async function filesUnder(dir: string): Promise<string[]> {
     .sort();
 }
 
-async function startsWithGzip(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    return isGzip(head.subarray(0, bytesRead));
-  } finally {
-    await handle.close();
-  }
+function startsWithGzip(fd: number): boolean {
+  const head = Buffer.alloc(2);
+  return isGzip(head.subarray(0, readSync(fd, head, 0, 2, 0)));
 }
 
 // Record files are small and read one after another: the synchronous calls cost a third of
-// the asynchronous ones' round trips through the thread pool, and nothing else waits.
+// the asynchronous ones' round trips through the thread pool, and nothing else waits. One
+// open serves the size check and the read (a stat by path besides cost a tenth of `stats`).
 async function* fileRecords(path: string, wholeFileMaxBytes: number): AsyncGenerator<RawRecord> {
-  const { size } = statSync(path);
-  if (size > wholeFileMaxBytes && !(await startsWithGzip(path))) {
-    const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
-    let n = 0;
-    for await (const line of lines) {
-      n++;
-      if (line.trim() !== '') yield { line, origin: `file ${path} line ${n}` };
-    }
+  const fd = openSync(path, 'r');
+  let data: Buffer | undefined;
+  try {
+    if (fstatSync(fd).size <= wholeFileMaxBytes || startsWithGzip(fd)) data = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (data !== undefined) {
+    yield { data, origin: `file ${path}` };
     return;
   }
-  yield { data: readFileSync(path), origin: `file ${path}` };
+  const lines = createInterface({ input: createReadStream(path), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() !== '') yield { line, origin: `file ${path} line ${n}` };
+  }
 }
 
 /** Ingest records or OTLP JSON from `--file` and `--dir` paths (a directory is read recursively, in name order). */
