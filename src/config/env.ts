@@ -74,21 +74,24 @@ export function readVariable<T>(env: Env, v: Variable<T>, policy: Policy): T {
   }
 }
 
-const invalidMessage = (v: Variable<unknown>, name: string, raw: string, error: InvalidValueError): string =>
-  `${v.secret ? `${name} (value not shown)` : `${name}="${raw}"`} must be ${error.rule ?? v.parser.rule}`;
+// Policies and helpers are function declarations, not arrows: V8 parses a module-level arrow
+// in full when the bundle loads, a declaration only when first called (bench: init instructions).
+function invalidMessage(v: Variable<unknown>, name: string, raw: string, error: InvalidValueError): string {
+  return `${v.secret ? `${name} (value not shown)` : `${name}="${raw}"`} must be ${error.rule ?? v.parser.rule}`;
+}
 
 /** The library's policy: a bad value warns once; the default, or what of the value is usable, stands. */
-export const warnOnce: Policy = (v, name, raw, error) => {
+export function warnOnce<T>(v: Variable<T>, name: string, raw: string, error: InvalidValueError): T {
   const usable = error.usable !== undefined;
   const outcome = usable ? 'the rest is used' : 'the default is used';
   logger.warnOnce(`env:${name}`, `${invalidMessage(v, name, raw, error)}; ${outcome}.`);
-  return (usable ? error.usable : v.default) as never;
-};
+  return (usable ? error.usable : v.default) as T;
+}
 
 /** The handlers' policy: a bad value refuses start; a handler that runs misconfigured loses spans. */
-export const refuse: Policy = (v, name, raw, error) => {
+export function refuse<T>(v: Variable<T>, name: string, raw: string, error: InvalidValueError): T {
   throw new EnvironmentError(invalidMessage(v, name, raw, error), { cause: error });
-};
+}
 
 /** A handler's read: a required variable unset, or a bad value, refuses start. */
 export function readOrRefuse<T>(env: Env, v: RequiredVariable<T>): T;

@@ -159,7 +159,9 @@ export interface TracingOptions {
   extractContext?: (event: unknown, context: LambdaContext | undefined) => Context | undefined;
 }
 
-const read = <T>(env: Env, v: Variable<T>): T => readVariable(env, v, warnOnce);
+function read<T>(env: Env, v: Variable<T>): T {
+  return readVariable(env, v, warnOnce);
+}
 
 export interface TracingConfig {
   disabled: boolean;
