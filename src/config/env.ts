@@ -74,24 +74,21 @@ export function readVariable<T>(env: Env, v: Variable<T>, policy: Policy): T {
   }
 }
 
-// Policies and helpers are function declarations, not arrows: V8 parses a module-level arrow
-// in full when the bundle loads, a declaration only when first called (bench: init instructions).
-function invalidMessage(v: Variable<unknown>, name: string, raw: string, error: InvalidValueError): string {
-  return `${v.secret ? `${name} (value not shown)` : `${name}="${raw}"`} must be ${error.rule ?? v.parser.rule}`;
-}
+const invalidMessage = (v: Variable<unknown>, name: string, raw: string, error: InvalidValueError): string =>
+  `${v.secret ? `${name} (value not shown)` : `${name}="${raw}"`} must be ${error.rule ?? v.parser.rule}`;
 
 /** The library's policy: a bad value warns once; the default, or what of the value is usable, stands. */
-export function warnOnce<T>(v: Variable<T>, name: string, raw: string, error: InvalidValueError): T {
+export const warnOnce: Policy = (v, name, raw, error) => {
   const usable = error.usable !== undefined;
   const outcome = usable ? 'the rest is used' : 'the default is used';
   logger.warnOnce(`env:${name}`, `${invalidMessage(v, name, raw, error)}; ${outcome}.`);
-  return (usable ? error.usable : v.default) as T;
-}
+  return (usable ? error.usable : v.default) as never;
+};
 
 /** The handlers' policy: a bad value refuses start; a handler that runs misconfigured loses spans. */
-export function refuse<T>(v: Variable<T>, name: string, raw: string, error: InvalidValueError): T {
+export const refuse: Policy = (v, name, raw, error) => {
   throw new EnvironmentError(invalidMessage(v, name, raw, error), { cause: error });
-}
+};
 
 /** A handler's read: a required variable unset, or a bad value, refuses start. */
 export function readOrRefuse<T>(env: Env, v: RequiredVariable<T>): T;

@@ -159,9 +159,7 @@ export interface TracingOptions {
   extractContext?: (event: unknown, context: LambdaContext | undefined) => Context | undefined;
 }
 
-function read<T>(env: Env, v: Variable<T>): T {
-  return readVariable(env, v, warnOnce);
-}
+const read = <T>(env: Env, v: Variable<T>): T => readVariable(env, v, warnOnce);
 
 export interface TracingConfig {
   disabled: boolean;
