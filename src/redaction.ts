@@ -32,7 +32,6 @@ export const DEFAULT_REDACT_KEYS: readonly string[] = [
 const SENSITIVE_PARAMETERS = new Set(['sig', 'code', 'key']);
 
 const MAX_VERDICTS = 10_000;
-const WORD = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g;
 
 /** `HOPTRACE_REDACT_KEYS`: a comma-separated list, or `none`; unset means the defaults. */
 export function parseRedactKeys(value: string | undefined): readonly string[] {
@@ -48,29 +47,32 @@ export function parseRedactKeys(value: string | undefined): readonly string[] {
 // Credentials by their shape, wherever they appear in a value. Each keeps what locates the
 // secret (a scheme, a path, a parameter name) and replaces the secret alone. The first
 // entry is a cheap test: most values hold none of them, and a value pays only for the
-// shapes it may hold.
-const SHAPES: ReadonlyArray<[RegExp | string, RegExp, string]> = [
-  // userinfo in any URL: scheme://user:password@host
-  ['@', /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@:]+:[^\s/?#@]+@/gi, `$1${REDACTED}:${REDACTED}@`],
-  ['Bearer', /\bBearer\s+[\w.~+/-]+=*/g, `Bearer ${REDACTED}`],
-  // A JSON Web Token: base64url of '{"' starts its header.
-  ['eyJ', /\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/g, REDACTED],
-  // AWS access key ids, GitHub, Slack, Stripe, Google and npm tokens.
-  [
-    /AKIA|ASIA|gh[pousr]_|github_pat_|xox|k_(?:live|test)_|AIza|npm_/,
-    /\b(?:(?:AKIA|ASIA)[A-Z0-9]{16}\b|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|[rs]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[\w-]{35}|npm_[A-Za-z0-9]{36})/g,
-    REDACTED,
-  ],
-  // Tokens that are path segments: Telegram bots, Slack and Discord webhooks.
-  ['/bot', /\/bot\d{5,}:[\w-]{30,}/g, `/bot${REDACTED}`],
-  ['/services/', /(\/services\/)T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/g, `$1${REDACTED}`],
-  ['/webhooks/', /(\/webhooks\/\d+\/)[\w-]{20,}/g, `$1${REDACTED}`],
-];
+// shapes it may hold. Built at the first scrub, not at init: creating these expressions was
+// ~0.1 M instructions of every cold start (bench: init instructions).
+let shapes: ReadonlyArray<[RegExp | string, RegExp, string]> | undefined;
+const shapeList = (): ReadonlyArray<[RegExp | string, RegExp, string]> =>
+  (shapes ??= [
+    // userinfo in any URL: scheme://user:password@host
+    ['@', /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@:]+:[^\s/?#@]+@/gi, `$1${REDACTED}:${REDACTED}@`],
+    ['Bearer', /\bBearer\s+[\w.~+/-]+=*/g, `Bearer ${REDACTED}`],
+    // A JSON Web Token: base64url of '{"' starts its header.
+    ['eyJ', /\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]*/g, REDACTED],
+    // AWS access key ids, GitHub, Slack, Stripe, Google and npm tokens.
+    [
+      /AKIA|ASIA|gh[pousr]_|github_pat_|xox|k_(?:live|test)_|AIza|npm_/,
+      /\b(?:(?:AKIA|ASIA)[A-Z0-9]{16}\b|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|[rs]k_(?:live|test)_[A-Za-z0-9]{16,}|AIza[\w-]{35}|npm_[A-Za-z0-9]{36})/g,
+      REDACTED,
+    ],
+    // Tokens that are path segments: Telegram bots, Slack and Discord webhooks.
+    ['/bot', /\/bot\d{5,}:[\w-]{30,}/g, `/bot${REDACTED}`],
+    ['/services/', /(\/services\/)T[A-Z0-9]+\/B[A-Z0-9]+\/[A-Za-z0-9]+/g, `$1${REDACTED}`],
+    ['/webhooks/', /(\/webhooks\/\d+\/)[\w-]{20,}/g, `$1${REDACTED}`],
+  ]);
 // Any of the shapes above: one test for the values (most) that hold none.
-const ANY_SHAPE =
-  /@|Bearer|eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|xox|k_(?:live|test)_|AIza|npm_|\/bot|\/services\/|\/webhooks\//;
-// "name": "value" in JSON text (an error message quoting a request body).
-const JSON_MEMBER = /"([A-Za-z][\w.-]*)"\s*:\s*"((?:[^"\\]|\\.)*)"/g;
+let anyShape: RegExp | undefined;
+const anyShapeTest = (): RegExp =>
+  (anyShape ??=
+    /@|Bearer|eyJ|AKIA|ASIA|gh[pousr]_|github_pat_|xox|k_(?:live|test)_|AIza|npm_|\/bot|\/services\/|\/webhooks\//);
 
 function mayHold(text: string, gate: RegExp | string): boolean {
   return typeof gate === 'string' ? text.includes(gate) : gate.test(text);
@@ -123,7 +125,7 @@ export class Redactor {
     if (this.keys.length === 0) return false;
     let sensitive = this.verdicts.get(key);
     if (sensitive === undefined) {
-      sensitive = this.spellsKey(key.match(WORD)?.map((w) => w.toLowerCase()) ?? []);
+      sensitive = this.spellsKey(key.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g)?.map((w) => w.toLowerCase()) ?? []);
       if (this.verdicts.size >= MAX_VERDICTS) this.verdicts.clear();
       this.verdicts.set(key, sensitive);
     }
@@ -134,11 +136,13 @@ export class Redactor {
   scrub(text: string): string {
     if (this.keys.length === 0) return text;
     let out = text;
-    if (ANY_SHAPE.test(out))
-      for (const [gate, shape, replacement] of SHAPES) if (mayHold(out, gate)) out = out.replace(shape, replacement);
+    if (anyShapeTest().test(out))
+      for (const [gate, shape, replacement] of shapeList())
+        if (mayHold(out, gate)) out = out.replace(shape, replacement);
     if (out.includes('=')) out = scrubAssignments(out, this.isSensitiveParameter);
     if (out.includes('"'))
-      out = out.replace(JSON_MEMBER, (whole, name: string) =>
+      // "name": "value" in JSON text (an error message quoting a request body).
+      out = out.replace(/"([A-Za-z][\w.-]*)"\s*:\s*"((?:[^"\\]|\\.)*)"/g, (whole, name: string) =>
         this.isSensitiveParameter(name) ? `"${name}":"${REDACTED}"` : whole,
       );
     return out;

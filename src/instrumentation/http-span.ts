@@ -26,8 +26,6 @@ export interface OutgoingRequest {
 // Pure, so a bundle that never uses this module can still drop it.
 const tracer = /* @__PURE__ */ trace.getTracer('hoptrace', VERSION);
 
-const SIGV4 = /^AWS4-HMAC-SHA256/;
-
 // The Lambda Runtime and Extensions API (host:port): the runtime client's and hoptrace/lambda's
 // own calls, not the function's hops. Node 22+ reports them through the diagnostics channels
 // whatever function made them.
@@ -59,7 +57,9 @@ export function startHttpSpan(request: OutgoingRequest): Span | undefined {
 
 /** Adds the trace context headers of `span` to the request, unless it is signed with SigV4 (a new header would break the signature). */
 export function injectTraceHeaders(request: OutgoingRequest, span: Span): void {
-  const signed = SIGV4.test(request.header('authorization') ?? '') || request.path.includes('X-Amz-Signature=');
+  // Written here, not as a module constant: created when first used, not at init.
+  const signed =
+    /^AWS4-HMAC-SHA256/.test(request.header('authorization') ?? '') || request.path.includes('X-Amz-Signature=');
   if (!signed)
     propagation.inject(trace.setSpan(context.active(), span), request, {
       set: (r, key, value) => r.setHeader(key, value),

@@ -4,7 +4,7 @@ import type { SpanRecorder } from '../tracer/recorder';
 import type { RecordingSpan } from '../tracer/span';
 import { nowMs } from '../tracer/time';
 import { SpanBatcher } from './batcher';
-import { extensionState } from './handoff';
+import { extensionState, type LambdaExtension } from './handoff';
 import { MULTI_CONCURRENT } from './request-data';
 import { SandboxBatch } from './sandbox-batch';
 
@@ -58,33 +58,49 @@ export function chooseDelivery(
   settings: DeliverySettings,
   inLambdaRuntime: boolean,
 ): Delivery {
-  const resend = (_requestId: string | undefined, deadlineMs: () => number): Promise<void> =>
-    exporter.drainSpool(deadlineMs);
-  if (MULTI_CONCURRENT) {
-    const batcher = new SpanBatcher(exporter, { ...BATCH, timeoutMs: settings.flushTimeoutMs });
-    // Loaded here only: its worker_threads and crypto would cost every other cold start.
-    void import('./shutdown-channel').then(({ joinShutdown }) =>
-      joinShutdown(async (deadlineMs) => {
-        batcher.add(sandboxRecorder.drain());
-        await Promise.all([batcher.flush(deadlineMs), exporter.drainSpool(() => deadlineMs)]);
-      }),
-    );
-    return { name: 'background', begin: resend, deliver: async (handover) => batcher.add(handover.spans) };
+  // The other strategies are functions of their own: V8 parses this function in full at init,
+  // with the arrows in it, and a declaration only when it is called (bench: init instructions).
+  function resend(_requestId: string | undefined, deadlineMs: () => number): Promise<void> {
+    return exporter.drainSpool(deadlineMs);
   }
+  if (MULTI_CONCURRENT) return inBackground(exporter, sandboxRecorder, settings, resend);
   const state = extensionState();
-  if (!state || 'reason' in state) {
-    const why = state
-      ? state.reason
-      : inLambdaRuntime
-        ? "hoptrace/lambda was not loaded (import it first, or NODE_OPTIONS='--import hoptrace/lambda')"
-        : undefined;
-    return {
-      name: 'before-return',
-      begin: resend,
-      deliver: why === undefined ? (handover) => exportAll(exporter, handover) : sayingWhatItCosts(exporter, why),
-    };
-  }
-  const { extension } = state;
+  if (state && !('reason' in state)) return afterResponse(exporter, sandboxRecorder, settings, state.extension);
+  const why = state
+    ? state.reason
+    : inLambdaRuntime
+      ? "hoptrace/lambda was not loaded (import it first, or NODE_OPTIONS='--import hoptrace/lambda')"
+      : undefined;
+  return {
+    name: 'before-return',
+    begin: resend,
+    deliver: why === undefined ? (handover) => exportAll(exporter, handover) : sayingWhatItCosts(exporter, why),
+  };
+}
+
+function inBackground(
+  exporter: OtlpExporter,
+  sandboxRecorder: SpanRecorder,
+  settings: DeliverySettings,
+  resend: Delivery['begin'],
+): Delivery {
+  const batcher = new SpanBatcher(exporter, { ...BATCH, timeoutMs: settings.flushTimeoutMs });
+  // Loaded here only: its worker_threads and crypto would cost every other cold start.
+  void import('./shutdown-channel').then(({ joinShutdown }) =>
+    joinShutdown(async (deadlineMs) => {
+      batcher.add(sandboxRecorder.drain());
+      await Promise.all([batcher.flush(deadlineMs), exporter.drainSpool(() => deadlineMs)]);
+    }),
+  );
+  return { name: 'background', begin: resend, deliver: async (handover) => batcher.add(handover.spans) };
+}
+
+function afterResponse(
+  exporter: OtlpExporter,
+  sandboxRecorder: SpanRecorder,
+  settings: DeliverySettings,
+  extension: LambdaExtension,
+): Delivery {
   const batch = new SandboxBatch(exporter, extension, {
     intervalMs: settings.exportIntervalMs,
     maxBytes: settings.maxExportBytes,

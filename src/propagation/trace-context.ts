@@ -16,7 +16,6 @@ export const TRACESTATE = 'tracestate';
 const VERSION_00_LENGTH = 55;
 // Future versions may append fields; anything this long is not a trace context but an attack.
 const MAX_TRACEPARENT_LENGTH = 512;
-const FIELDS = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/;
 
 /**
  * Parses a W3C `traceparent` strictly: lowercase hex only, no all-zero ids, version `ff`
@@ -25,7 +24,8 @@ const FIELDS = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?
 export function parseTraceParent(header: string): SpanContext | undefined {
   const value = header.trim();
   if (value.length < VERSION_00_LENGTH || value.length > MAX_TRACEPARENT_LENGTH) return undefined;
-  const match = FIELDS.exec(value);
+  // Written here, not as a module constant: created when first used, not at init.
+  const match = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)?$/.exec(value);
   if (!match) return undefined;
   const [, version, traceId, spanId, flags, rest] = match as unknown as [
     string,

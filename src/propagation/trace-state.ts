@@ -5,15 +5,14 @@ import { wholeMembersWithin } from './list-members';
 const MAX_MEMBERS = 32;
 const MAX_LENGTH = 512;
 const LONG_MEMBER = 128;
-const KEY = /^(?:[a-z][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})$/;
-const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
 
 function isValidTraceStateKey(key: string): boolean {
-  return KEY.test(key);
+  // Written here, not as a module constant: created when first used, not at init.
+  return /^(?:[a-z][_0-9a-z\-*/]{0,255}|[a-z0-9][_0-9a-z\-*/]{0,240}@[a-z][_0-9a-z\-*/]{0,13})$/.test(key);
 }
 
 function isValidTraceStateValue(value: string): boolean {
-  return VALUE.test(value);
+  return /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/.test(value);
 }
 
 /** Immutable W3C tracestate; members are kept in header order, most recent first. */

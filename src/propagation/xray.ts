@@ -12,8 +12,6 @@ import { headerValue } from './trace-context';
 
 export const XRAY_HEADER = 'x-amzn-trace-id';
 
-const ROOT = /^1-([0-9a-f]{8})-([0-9a-f]{24})$/;
-const PARENT = /^[0-9a-f]{16}$/;
 const MAX_LENGTH = 1024;
 
 /**
@@ -31,10 +29,11 @@ export function parseXRayHeader(header: string): SpanContext | undefined {
     const key = part.slice(0, eq).trim();
     const value = part.slice(eq + 1).trim();
     if (key === 'Root') {
-      const match = ROOT.exec(value);
+      // Written here, not as a module constant: created when first used, not at init.
+      const match = /^1-([0-9a-f]{8})-([0-9a-f]{24})$/.exec(value);
       if (match) traceId = `${match[1]}${match[2]}`;
     } else if (key === 'Parent') {
-      if (PARENT.test(value)) spanId = value;
+      if (/^[0-9a-f]{16}$/.test(value)) spanId = value;
     } else if (key === 'Sampled') {
       sampled = value === '1';
     }

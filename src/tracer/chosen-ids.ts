@@ -15,17 +15,15 @@ export interface ChosenIds {
   spanId: string;
 }
 
-const TRACE_ID = /^(?!0{32})[0-9a-f]{32}$/;
-const SPAN_ID = /^(?!0{16})[0-9a-f]{16}$/;
-
 /** The ids the context fixes, when both are valid. */
 export function chosenIds(ctx: Context): ChosenIds | undefined {
   const ids = ctx.getValue(CHOSEN_IDS) as Partial<ChosenIds> | undefined;
+  // Written here, not as a module constant: created when first used, not at init.
   return ids &&
     typeof ids.traceId === 'string' &&
-    TRACE_ID.test(ids.traceId) &&
+    /^(?!0{32})[0-9a-f]{32}$/.test(ids.traceId) &&
     typeof ids.spanId === 'string' &&
-    SPAN_ID.test(ids.spanId)
+    /^(?!0{16})[0-9a-f]{16}$/.test(ids.spanId)
     ? { traceId: ids.traceId, spanId: ids.spanId }
     : undefined;
 }

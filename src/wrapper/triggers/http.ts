@@ -42,8 +42,6 @@ function header(event: Json, name: string): string | undefined {
   return undefined;
 }
 
-const PROTOCOL = /^HTTP\/(\d(?:\.\d)?)$/i;
-
 function httpTrigger(
   source: EventSource,
   event: Json,
@@ -69,7 +67,8 @@ function httpTrigger(
   setIfPresent(
     attributes,
     'network.protocol.version',
-    fields.protocol ? PROTOCOL.exec(fields.protocol)?.[1] : undefined,
+    // Written here, not as a module constant: created when first used, not at init.
+    fields.protocol ? /^HTTP\/(\d(?:\.\d)?)$/i.exec(fields.protocol)?.[1] : undefined,
   );
   return {
     faasTrigger: 'http',
