@@ -1,0 +1,68 @@
+// The report's list search on the OpenTelemetry SDK corpus (test/helpers/sdk-corpus.ts), in a
+// real headless Chromium, on the report the command builds from the corpus's stream records:
+// an error message that only an exception event carries finds exactly its traces, also those
+// whose first failure said something else.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ViewData } from '../../cli/src/model';
+import { viewData } from '../../cli/src/report-data';
+import { fileSource } from '../../cli/src/sources/files';
+import { renderReport } from '../../cli/src/view/report';
+import { openReport, type ReportPage } from '../helpers/report-page';
+import { type PlannedTrace, planCorpus, recordCorpus, writeCorpus } from '../helpers/sdk-corpus';
+
+const TRACES = 5000;
+const plan: PlannedTrace[] = planCorpus(TRACES, 20);
+let dir: string;
+let data: ViewData;
+let report: ReportPage;
+let page: Page;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hoptrace-report-sdk-corpus-'));
+  const records = join(dir, 'records');
+  await writeCorpus(await recordCorpus(plan), { records, lines: join(dir, 'spans.jsonl'), table: join(dir, 'table') });
+  data = await viewData(await fileSource([], [records]), {}, TRACES);
+  report = await openReport(renderReport(data), 'hoptrace-report-sdk-corpus-');
+  page = report.page;
+}, 120_000);
+
+afterAll(async () => {
+  await report?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const count = () => page.getByTestId('trace-count').textContent();
+const declined = plan.filter((t) => t.spans.some((s) => s.failure?.exception?.message === 'card_declined'));
+
+describe('the report’s list search on the SDK corpus, in Chromium', { timeout: 120_000 }, () => {
+  it('finds card_declined in every failed-payment trace, from its exception event', async () => {
+    expect(data.traces.length).toBe(TRACES);
+    // Traces whose first failure is another (a throttled UpdateItem before the charge): found by their events.
+    const hidden = declined.filter((t) => {
+      const summary = data.traces.find((s) => s.traceId === t.traceId)!;
+      return summary.error?.message !== 'card_declined';
+    });
+    expect(hidden.length).toBeGreaterThan(0);
+    expect(declined.length).toBeGreaterThan(50);
+    await expect.poll(count).toBe(`${TRACES} of ${TRACES} traces`);
+    await page.getByLabel('Search').fill('card_declined');
+    await expect.poll(count).toBe(`${declined.length} of ${TRACES} traces`);
+    const shown = await page
+      .locator('.trace-row')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')));
+    // The rows drawn (the list may draw only the first screenful) are all failed payments.
+    const ids = new Set(declined.map((t) => t.traceId));
+    expect(shown.length).toBeGreaterThan(0);
+    for (const id of shown) expect(ids.has(id!)).toBe(true);
+    await page.getByLabel('Search').fill('');
+    await expect.poll(count).toBe(`${TRACES} of ${TRACES} traces`);
+  });
+
+  it('logged no console error and made no request', () => {
+    expect(report.problems).toEqual([]);
+  });
+});
