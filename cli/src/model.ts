@@ -160,10 +160,13 @@ export interface ReportIndex {
   functions: Array<{ service: string; coldStarts: string[] }>;
   nodes: Array<MapElementIndex & { service: string }>;
   edges: Array<MapElementIndex & { from: string; to: string; kind: 'sync' | 'async' }>;
-  /** Each listed trace held as a summary only (not in `details`): its distinct span names, for the list's span-name filter. */
-  spanNames: Record<string, string[]>;
-  /** The same traces' longest span (ms), for the list's minimum duration: a span's, as `--min-duration` is. */
-  longestSpanMs: Record<string, number>;
+  /**
+   * Each listed trace held as a summary only (not in `details`): per operation among its spans,
+   * its position in `operations` and its longest span there (ms), flat as [operation, ms, …].
+   * The list's service, span-name and minimum-duration filters ask one span for all three, as
+   * the command's flags do, and the longest span of an operation meets them when any does.
+   */
+  spanOperations: Record<string, number[]>;
 }
 
 /** Everything one HTML report shows: written into the page as JSON, read by the viewer. */

@@ -1,7 +1,8 @@
 // The report's list search on the OpenTelemetry SDK corpus (test/helpers/sdk-corpus.ts), in a
 // real headless Chromium, on the report the command builds from the corpus's stream records:
 // an error message that only an exception event carries finds exactly its traces, also those
-// whose first failure said something else.
+// whose first failure said something else; the service, span-name and minimum-duration filters
+// ask one span for all three, as the command's flags do.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { viewData } from '../../cli/src/report-data';
 import { fileSource } from '../../cli/src/sources/files';
 import { renderReport } from '../../cli/src/view/report';
 import { openReport, type ReportPage } from '../helpers/report-page';
-import { type PlannedTrace, planCorpus, recordCorpus, writeCorpus } from '../helpers/sdk-corpus';
+import { type PlannedSpan, type PlannedTrace, planCorpus, recordCorpus, writeCorpus } from '../helpers/sdk-corpus';
 
 const TRACES = 5000;
 const plan: PlannedTrace[] = planCorpus(TRACES, 20);
@@ -37,6 +38,21 @@ afterAll(async () => {
 
 const count = () => page.getByTestId('trace-count').textContent();
 const declined = plan.filter((t) => t.spans.some((s) => s.failure?.exception?.message === 'card_declined'));
+const ms = (s: PlannedSpan): number => s.endMs - s.startMs;
+// The list's span name is "contains, any case".
+const slowInventoryUpdate = (s: PlannedSpan): boolean =>
+  s.service === 'inventory' && s.name.toLowerCase().includes('updateitem') && ms(s) >= 500;
+const slowUpdates = plan.filter((t) => t.spans.some(slowInventoryUpdate));
+// The three met by different spans of a trace: what the filters must not count.
+const splitOnly = plan.filter(
+  (t) =>
+    !t.spans.some(slowInventoryUpdate) &&
+    t.spans.some((s) => s.service === 'inventory') &&
+    t.spans.some((s) => s.name.toLowerCase().includes('updateitem')) &&
+    t.spans.some((s) => ms(s) >= 500),
+);
+const drawnIds = () =>
+  page.locator('.trace-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')));
 
 describe('the report’s list search on the SDK corpus, in Chromium', { timeout: 120_000 }, () => {
   it('finds card_declined in every failed-payment trace, from its exception event', async () => {
@@ -51,14 +67,31 @@ describe('the report’s list search on the SDK corpus, in Chromium', { timeout:
     await expect.poll(count).toBe(`${TRACES} of ${TRACES} traces`);
     await page.getByLabel('Search').fill('card_declined');
     await expect.poll(count).toBe(`${declined.length} of ${TRACES} traces`);
-    const shown = await page
-      .locator('.trace-row')
-      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')));
+    const shown = await drawnIds();
     // The rows drawn (the list may draw only the first screenful) are all failed payments.
     const ids = new Set(declined.map((t) => t.traceId));
     expect(shown.length).toBeGreaterThan(0);
     for (const id of shown) expect(ids.has(id!)).toBe(true);
     await page.getByLabel('Search').fill('');
+    await expect.poll(count).toBe(`${TRACES} of ${TRACES} traces`);
+  });
+
+  it('Service inventory, Span name UpdateItem, Min 500 ms: the traces with one such span', async () => {
+    expect(slowUpdates.length).toBeGreaterThan(50);
+    expect(splitOnly.length).toBeGreaterThan(50);
+    // Some are held as summaries only: the index answers for them.
+    expect(slowUpdates.filter((t) => !Object.hasOwn(data.details, t.traceId)).length).toBeGreaterThan(10);
+    await page.getByLabel('Service').selectOption('inventory');
+    await page.getByLabel('Span name').fill('UpdateItem');
+    await page.getByLabel('Min span duration (ms)').fill('500');
+    await expect.poll(count).toBe(`${slowUpdates.length} of ${TRACES} traces`);
+    const shown = await drawnIds();
+    const ids = new Set(slowUpdates.map((t) => t.traceId));
+    expect(shown.length).toBeGreaterThan(0);
+    for (const id of shown) expect(ids.has(id!)).toBe(true);
+    await page.getByLabel('Service').selectOption('');
+    await page.getByLabel('Span name').fill('');
+    await page.getByLabel('Min span duration (ms)').fill('');
     await expect.poll(count).toBe(`${TRACES} of ${TRACES} traces`);
   });
 

@@ -85,7 +85,7 @@ export class ReportIndexer {
     };
   }
 
-  /** The report's index: the examples, the map's elements, and the span names and longest span of the traces not held in full. */
+  /** The report's index: the examples, the map's elements, and the operations of the traces not held in full. */
   index(
     listed: readonly TraceSummary[],
     map: ServiceMap,
@@ -102,23 +102,22 @@ export class ReportIndexer {
         histogram: histogramOf(tally?.buckets ?? new Map<number, number>()),
       };
     };
-    const spanNames: Record<string, string[]> = {};
-    const longestSpanMs: Record<string, number> = {};
+    // `examples.operations` lists every operation `stats` counted, hence every one a listed trace has.
+    const operationAt = new Map(examples.operations.map((o, i) => [operationKey(o), i]));
+    const spanOperations: Record<string, number[]> = {};
     for (const { traceId } of listed) {
       if (inFull.has(traceId)) continue;
-      const { operations } = this.facts.get(traceId)!;
-      const keys = [...operations.keys()];
-      spanNames[traceId] = [...new Set(keys.map((key) => key.slice(key.indexOf('\0') + 1)))].sort();
-      let longestUs = 0;
-      for (const { slowestUs } of operations.values()) longestUs = Math.max(longestUs, slowestUs);
-      longestSpanMs[traceId] = longestUs / 1000;
+      // In the order of `operations`: the same report whichever order the spans were read in.
+      spanOperations[traceId] = [...this.facts.get(traceId)!.operations]
+        .map(([key, { slowestUs }]) => [operationAt.get(key)!, slowestUs / 1000] as const)
+        .sort((a, b) => a[0] - b[0])
+        .flat();
     }
     return {
       ...examples,
       nodes: map.nodes.map(({ service }) => ({ service, ...element(service) })),
       edges: map.edges.map(({ from, to, kind }) => ({ from, to, kind, ...element(edgeKey({ from, to, kind })) })),
-      spanNames,
-      longestSpanMs,
+      spanOperations,
     };
   }
 }

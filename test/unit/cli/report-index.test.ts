@@ -30,7 +30,7 @@ const listed = (i: number): number => REPORT_TRACES - 1 - i;
 describe('the report’s index and the traces it holds in full', async () => {
   const data = await reportData();
 
-  it('holds failed, slow, sampled and example traces in full, and the others as summaries with their span names', () => {
+  it('holds failed, slow, sampled and example traces in full, and the others as summaries with their operations and longest spans', () => {
     const inFull = new Set(Object.keys(data.details));
     const failed = all.filter((i) => inventoryStatus(i) !== undefined || (callsTable(i) && isThrottled(i)));
     for (const i of [...failed, SLOW_TRACE, ...all.filter(isColdTrace)])
@@ -38,13 +38,21 @@ describe('the report’s index and the traces it holds in full', async () => {
     for (let n = 0; n < REPORT_TRACES; n += SAMPLE_EVERY) expect(inFull.has(data.traces[n]!.traceId)).toBe(true);
     const summaries = data.traces.filter((t) => !inFull.has(t.traceId));
     expect(summaries.length).toBeGreaterThan(10);
-    expect(Object.keys(data.index!.spanNames).sort()).toEqual(summaries.map((t) => t.traceId).sort());
+    const index = data.index!;
+    expect(Object.keys(index.spanOperations).sort()).toEqual(summaries.map((t) => t.traceId).sort());
     const plain = all.find((i) => !inFull.has(reportTraceId(i)) && callsTable(i))!;
-    expect(data.index!.spanNames[reportTraceId(plain)]!.sort()).toEqual([
-      'DynamoDB.GetItem',
-      'GET /stock',
-      'GET inventory',
-      'POST /orders',
+    const pairs = index.spanOperations[reportTraceId(plain)]!;
+    const operations = [];
+    for (let n = 0; n < pairs.length; n += 2) {
+      const { service, name } = index.operations[pairs[n]!]!;
+      operations.push(`${service} ${name} ${pairs[n + 1]}`);
+    }
+    const ms = durationOf(plain);
+    expect(operations.sort()).toEqual([
+      `api GET inventory ${ms - 4}`,
+      `api POST /orders ${ms}`,
+      'inventory DynamoDB.GetItem 10',
+      `inventory GET /stock ${ms - 6}`,
     ]);
   });
 

@@ -51,8 +51,6 @@ export function App(props: { data: ViewData }): VNode {
   const hasTrace = (id: string): boolean => Object.hasOwn(data.details, id);
   const detail = route.tab === 'trace' && hasTrace(route.traceId) ? data.details[route.traceId] : undefined;
   const summaryOnly = route.tab === 'trace' && !detail ? summaries.get(route.traceId) : undefined;
-  const spanNames = data.index?.spanNames ?? {};
-  const longestSpanMs = data.index?.longestSpanMs ?? {};
   const listThrough = (pick: MapPick): void => {
     setFilters({ ...filters, pick });
     go({ tab: 'traces' });
@@ -85,7 +83,7 @@ export function App(props: { data: ViewData }): VNode {
     <main>
       ${
         route.tab === 'traces'
-          ? html`<${TraceList} traces=${data.traces} details=${data.details} spanNames=${spanNames} longestSpanMs=${longestSpanMs} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
+          ? html`<${TraceList} traces=${data.traces} details=${data.details} index=${data.index} filters=${filters} onFilters=${setFilters} onOpen=${open} />`
           : route.tab === 'map'
             ? html`<${ServiceMapView} map=${data.map} index=${data.index} onListTraces=${listThrough} />`
             : route.tab === 'stats'

@@ -1,12 +1,12 @@
-// The trace list: the response-time chart (brushing it selects traces), filters (service, span
-// name, a span's minimum duration, errors, cold starts, a map node or edge, and a search box that takes
-// text anywhere in the trace or a span query as the command's --query does), sortable columns,
-// and a click that opens a trace.
+// The trace list: the response-time chart (brushing it selects traces), filters (one span's
+// service, name and minimum duration together, errors, cold starts, a map node or edge, and a
+// search box that takes text anywhere in the trace or a span query as the command's --query
+// does), sortable columns, and a click that opens a trace.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { failureClass } from '../../analysis/failure';
-import type { TraceDetail, TraceSummary } from '../../model';
+import type { ReportIndex, TraceDetail, TraceSummary } from '../../model';
 import { compile, spansetBits, traceMatches, type CompiledQuery } from '../../query/evaluate';
 import { detailFacts } from '../../query/facts';
 import { parseQuery, QuerySyntaxError } from '../../query/parse';
@@ -80,7 +80,7 @@ function errorLabel(error: TraceSummary['error']): string {
 // Built once per trace, on the first text search: everything a user may look for in it.
 const haystacks = new WeakMap<TraceSummary, string>();
 
-function haystack(trace: TraceSummary, detail: TraceDetail | undefined, names: readonly string[] | undefined): string {
+function haystack(trace: TraceSummary, detail: TraceDetail | undefined, groups: readonly SpanGroup[]): string {
   let text = haystacks.get(trace);
   if (text === undefined) {
     // A trace held as a summary only: its ids, names and first error are all there is to find.
@@ -88,7 +88,7 @@ function haystack(trace: TraceSummary, detail: TraceDetail | undefined, names: r
       trace.traceId,
       trace.rootName,
       ...trace.services,
-      ...(names ?? []),
+      ...(detail ? [] : groups.map((g) => g.name)),
       trace.error?.message ?? '',
       trace.error?.type ?? '',
     ];
@@ -144,37 +144,55 @@ function queryMatches(query: CompiledQuery, detail: TraceDetail | undefined): bo
   return traceMatches(query.query, bits);
 }
 
-/** The traces held as summaries only: their distinct span names, by trace id. */
-type SpanNames = Record<string, string[]>;
+/** Spans of one service and name in a trace, by their longest: what the span filters ask of one span. */
+interface SpanGroup {
+  service: string;
+  name: string;
+  longestMs: number;
+}
 
-const spanNamesOf = (traceId: string, details: Record<string, TraceDetail>, names: SpanNames): string[] =>
-  Object.hasOwn(details, traceId)
-    ? details[traceId]!.spans.map((s) => s.name)
-    : Object.hasOwn(names, traceId)
-      ? names[traceId]!
-      : [];
-
-/** A trace's longest span (ms), from its spans when held in full, else from the index. */
-function longestSpanOf(traceId: string, details: Record<string, TraceDetail>, longest: Record<string, number>): number {
-  if (Object.hasOwn(details, traceId)) {
-    let ms = 0;
-    for (const span of details[traceId]!.spans) ms = Math.max(ms, span.durationMs);
-    return ms;
+/** Each trace's span groups: each span of a trace held in full, else its operations from the index. */
+function spanGroups(
+  traces: readonly TraceSummary[],
+  details: Record<string, TraceDetail>,
+  index: ReportIndex | undefined,
+): Map<string, SpanGroup[]> {
+  const groups = new Map<string, SpanGroup[]>();
+  for (const { traceId } of traces) {
+    if (Object.hasOwn(details, traceId))
+      groups.set(
+        traceId,
+        details[traceId]!.spans.map(({ service, name, durationMs }) => ({ service, name, longestMs: durationMs })),
+      );
+    else if (index && Object.hasOwn(index.spanOperations, traceId)) {
+      const flat = index.spanOperations[traceId]!;
+      const own: SpanGroup[] = [];
+      for (let i = 0; i < flat.length; i += 2) {
+        const { service, name } = index.operations[flat[i]!]!;
+        own.push({ service, name, longestMs: flat[i + 1]! });
+      }
+      groups.set(traceId, own);
+    }
   }
-  return Object.hasOwn(longest, traceId) ? longest[traceId]! : 0;
+  return groups;
 }
 
 function filterTraces(
   traces: readonly TraceSummary[],
   details: Record<string, TraceDetail>,
-  names: SpanNames,
-  longest: Record<string, number>,
+  groups: ReadonlyMap<string, readonly SpanGroup[]>,
   f: ListFilters,
   search: ReturnType<typeof searchQuery>,
 ): TraceSummary[] {
   const picked = f.pick ? new Set(f.pick.traces) : undefined;
   const minMs = Number(f.minDurationMs);
   const name = f.name.trim().toLowerCase();
+  // As the command's --service, --name and --min-duration: one span meets all that are given.
+  const spanMatches = (g: SpanGroup): boolean =>
+    (f.service === '' || g.service === f.service) &&
+    (name === '' || g.name.toLowerCase().includes(name)) &&
+    (!(minMs > 0) || g.longestMs >= minMs);
+  const bySpan = f.service !== '' || name !== '' || minMs > 0;
   // A query (or one being typed that does not parse yet) is not text to look for.
   const { query } = search;
   const text = query || search.error ? '' : f.text.trim().toLowerCase();
@@ -182,16 +200,10 @@ function filterTraces(
     (t, i) =>
       (!picked || picked.has(i)) &&
       (!f.brush || inBrush(f.brush, t, Date.parse(t.startTime))) &&
-      (f.service === '' || t.services.includes(f.service)) &&
-      (name === '' || spanNamesOf(t.traceId, details, names).some((s) => s.toLowerCase().includes(name))) &&
-      // As the command's --min-duration: one span lasts that long, not the trace's extent.
-      (!(minMs > 0) || longestSpanOf(t.traceId, details, longest) >= minMs) &&
+      (!bySpan || (groups.get(t.traceId) ?? []).some(spanMatches)) &&
       (!f.errors || t.errorCount > 0) &&
       (!f.cold || t.coldStarts > 0) &&
-      (text === '' ||
-        haystack(t, details[t.traceId], Object.hasOwn(names, t.traceId) ? names[t.traceId] : undefined).includes(
-          text,
-        )) &&
+      (text === '' || haystack(t, details[t.traceId], groups.get(t.traceId) ?? []).includes(text)) &&
       (!query || queryMatches(query, details[t.traceId])),
   );
   const sign = f.descending ? -1 : 1;
@@ -201,20 +213,20 @@ function filterTraces(
 export function TraceList(props: {
   traces: readonly TraceSummary[];
   details: Record<string, TraceDetail>;
-  spanNames: SpanNames;
-  longestSpanMs: Record<string, number>;
+  index: ReportIndex | undefined;
   filters: ListFilters;
   onFilters: (next: ListFilters) => void;
   onOpen: (traceId: string) => void;
 }): VNode {
-  const { traces, details, spanNames, longestSpanMs, filters, onFilters, onOpen } = props;
+  const { traces, details, index, filters, onFilters, onOpen } = props;
   const services = useMemo(() => [...new Set(traces.flatMap((t) => t.services))].sort(), [traces]);
   const search = useMemo(() => searchQuery(filters.text), [filters.text]);
+  const groups = useMemo(() => spanGroups(traces, details, index), [traces, details, index]);
   const shown = useMemo(
-    () => filterTraces(traces, details, spanNames, longestSpanMs, filters, search),
-    [traces, details, spanNames, longestSpanMs, filters, search],
+    () => filterTraces(traces, details, groups, filters, search),
+    [traces, details, groups, filters, search],
   );
-  const summariesOnly = Object.keys(spanNames).length;
+  const summariesOnly = index ? Object.keys(index.spanOperations).length : 0;
   const set = (patch: Partial<ListFilters>): void => onFilters({ ...filters, ...patch });
   const input = (key: 'name' | 'minDurationMs' | 'text') => (event: Event) =>
     set({ [key]: (event.currentTarget as HTMLInputElement).value });
@@ -224,12 +236,12 @@ export function TraceList(props: {
   return html`<section class="list">
     ${traces.length > 0 ? html`<${DurationChart} traces=${traces} shown=${shown} brush=${filters.brush} onBrush=${(brush: Brush | undefined) => set({ brush })} />` : null}
     <form class="filters" onSubmit=${(event: Event) => event.preventDefault()}>
-      <label>Service <select value=${filters.service} onChange=${(event: Event) => set({ service: (event.currentTarget as HTMLSelectElement).value })}>
+      <label title="a span of this service, with the name and duration given, as the command's --service">Service <select value=${filters.service} onChange=${(event: Event) => set({ service: (event.currentTarget as HTMLSelectElement).value })}>
         <option value="">any</option>
         ${services.map((s) => html`<option value=${s}>${s}</option>`)}
       </select></label>
-      <label title="a span of the trace whose name contains this, as the command's --name">Span name <input type="search" value=${filters.name} onInput=${input('name')} placeholder="contains" /></label>
-      <label title="a span of the trace lasting at least this, as the command's --min-duration">Min span duration (ms) <input type="number" min="0" value=${filters.minDurationMs} onInput=${input('minDurationMs')} class="narrow" /></label>
+      <label title="a span whose name contains this (any case), of the service and duration given, as the command's --name">Span name <input type="search" value=${filters.name} onInput=${input('name')} placeholder="contains" /></label>
+      <label title="a span lasting at least this, of the service and name given, as the command's --min-duration">Min span duration (ms) <input type="number" min="0" value=${filters.minDurationMs} onInput=${input('minDurationMs')} class="narrow" /></label>
       <label><input type="checkbox" checked=${filters.errors} onChange=${() => set({ errors: !filters.errors })} /> errors</label>
       <label><input type="checkbox" checked=${filters.cold} onChange=${() => set({ cold: !filters.cold })} /> cold starts</label>
       <label class="grow">Search <input type="search" value=${filters.text} onInput=${input('text')} placeholder='text (id, name, attribute=value, error message, event), or a query: { duration > 500ms && status = error }' /></label>
