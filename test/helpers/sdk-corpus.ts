@@ -17,6 +17,7 @@ import { buildRecords } from '../../handlers/ingest/records';
 import { decodeStreamRecord } from '../../src/otlp/stream-record';
 import { Redactor } from '../../src/redaction';
 import { partitionOf, spanRows } from '../../span-table/rows';
+import { seededRandom } from '../../testing/split-traces';
 
 // A corpus recorded with the real OpenTelemetry JS SDK from a seeded plan, for the read side's
 // known answers: the plan says what every span is (service, name, kind, times, failure,
@@ -60,18 +61,6 @@ export interface PlannedTrace {
 export const CORPUS_START_MS = Date.UTC(2026, 10, 2, 10, 0, 0);
 export const CORPUS_SPREAD_MS = 30 * 60_000;
 
-/** mulberry32: small, seeded, the same sequence on every machine. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const hex = (random: () => number, chars: number): string => {
   let out = '';
   while (out.length < chars)
@@ -92,8 +81,8 @@ const dynamo = (operation: string, table: string): Attributes => ({
 
 /** The plan for `count` traces: the same for the same seed. */
 export function planCorpus(count: number, seed: number): PlannedTrace[] {
-  const random = seeded(seed);
-  const ids = seeded(seed ^ 0x5eed);
+  const random = seededRandom(seed);
+  const ids = seededRandom(seed ^ 0x5eed);
   const between = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
   const chance = (p: number): boolean => random() < p;
   const traces: PlannedTrace[] = [];
