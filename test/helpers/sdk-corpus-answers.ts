@@ -1,5 +1,5 @@
 import type { TraceSummary } from '../../cli/src/model';
-import type { PlannedSpan, PlannedTrace } from './sdk-corpus';
+import { type PlannedSpan, type PlannedTrace, planCorpus } from './sdk-corpus';
 
 // The SDK corpus's known answers that more than one test file checks, computed from the
 // plan alone (test/helpers/sdk-corpus.ts), never from the command.
@@ -59,3 +59,30 @@ export const summaryOf = (r: TraceSummary): ReturnType<typeof expectedSummary> =
 
 export const byTraceId = <T extends { traceId: string }>(rows: T[]): T[] =>
   [...rows].sort((a, b) => a.traceId.localeCompare(b.traceId));
+
+/** The span the three shorthands `--service inventory --name UpdateItem --min-duration 500ms` ask for. */
+export const slowInventoryUpdate = (s: PlannedSpan): boolean =>
+  s.service === 'inventory' && s.name.includes('UpdateItem') && ms(s) >= 500;
+
+/** 2026-11-03T00:00:00Z, the midnight the corpus of `acrossMidnight` runs across. */
+export const MIDNIGHT = Date.UTC(2026, 10, 3);
+
+/**
+ * The corpus (5,000 traces, seed 20, and the 10,000-span import) across MIDNIGHT, with a
+ * trace (`straddler`) whose fulfilment tail starts after midnight though the trace began
+ * before it; `nowMs` is five minutes past the corpus's half hour, when every span has ended.
+ */
+export function acrossMidnight(traces: number, seed: number) {
+  // The plan's shape does not depend on its start: find a trace whose tail starts well after
+  // the trace does, and start the corpus so that midnight falls between the two.
+  const probe = planCorpus(traces, seed, { startMs: 0 });
+  const straddler = probe.findIndex(
+    (t, i) =>
+      i >= traces / 10 &&
+      !t.rootWithheld &&
+      t.spans.some((s) => s.name === 'order-events process' && s.startMs - firstStartMs(t) > 2000),
+  );
+  const startMs = MIDNIGHT - (firstStartMs(probe[straddler]!) + 1000);
+  const plan = planCorpus(traces, seed, { startMs, big: true });
+  return { plan, startMs, straddler: plan[straddler]!, big: plan.at(-1)!, nowMs: startMs + 35 * 60_000 };
+}

@@ -11,11 +11,18 @@ import {
   BIG_WRITES,
   type PlannedSpan,
   type PlannedTrace,
-  planCorpus,
   recordCorpus,
   writeCorpus,
 } from '../helpers/sdk-corpus';
-import { byTraceId, expectedSummary, firstStartMs, ms, summaryOf } from '../helpers/sdk-corpus-answers';
+import {
+  acrossMidnight,
+  byTraceId,
+  expectedSummary,
+  firstStartMs,
+  MIDNIGHT,
+  ms,
+  summaryOf,
+} from '../helpers/sdk-corpus-answers';
 import { failureOf, hoptraceJson } from '../unit/cli/run-cli';
 
 // Issue 20's time window, the focus flags of `trace <id>` and `compare`, on the SDK corpus
@@ -26,22 +33,7 @@ import { failureOf, hoptraceJson } from '../unit/cli/run-cli';
 
 const TRACES = 5000;
 const SEED = 20;
-const MIDNIGHT = Date.UTC(2026, 10, 3);
-
-// The plan's shape does not depend on its start: find a trace whose fulfilment tail starts
-// well after the trace does, and start the corpus so that midnight falls between the two.
-const probe = planCorpus(TRACES, SEED, { startMs: 0 });
-const straddler = probe.findIndex(
-  (t, i) =>
-    i >= TRACES / 10 &&
-    !t.rootWithheld &&
-    t.spans.some((s) => s.name === 'order-events process' && s.startMs - firstStartMs(t) > 2000),
-);
-const BASE = MIDNIGHT - (firstStartMs(probe[straddler]!) + 1000);
-const plan: PlannedTrace[] = planCorpus(TRACES, SEED, { startMs: BASE, big: true });
-const big = plan.at(-1)!;
-/** The command's clock: five minutes past the corpus's half hour, when every span has ended. */
-const NOW = BASE + 35 * 60_000;
+const { plan, startMs: BASE, straddler, big, nowMs: NOW } = acrossMidnight(TRACES, SEED);
 
 let dir: string;
 let paths: { records: string; lines: string; table: string };
@@ -67,9 +59,8 @@ const inWindow = (fromMs: number, toMs: number) =>
 
 describe('the plan', () => {
   it('holds every case', () => {
-    const t = plan[straddler]!;
-    expect(firstStartMs(t)).toBeLessThan(MIDNIGHT);
-    expect(t.spans.some((s) => s.startMs >= MIDNIGHT)).toBe(true);
+    expect(firstStartMs(straddler)).toBeLessThan(MIDNIGHT);
+    expect(straddler.spans.some((s) => s.startMs >= MIDNIGHT)).toBe(true);
     expect(Math.max(...plan.flatMap((p) => p.spans.map((s) => s.endMs)))).toBeLessThan(NOW);
     expect(big.spans).toHaveLength(10_000);
   });
@@ -101,7 +92,7 @@ describe.each(SOURCES)('--since / --until on %s', (_name, flag) => {
   it('up to midnight: the trace begun before it is in whole, with its tail past midnight', async () => {
     const got = await window('--until', iso(MIDNIGHT));
     expect(got).toEqual(inWindow(-Infinity, MIDNIGHT));
-    expect(got.find((t) => t.traceId === plan[straddler]!.traceId)?.spanCount).toBe(plan[straddler]!.spans.length);
+    expect(got.find((t) => t.traceId === straddler.traceId)?.spanCount).toBe(straddler.spans.length);
   });
 
   it('from a time without a zone (UTC) to a duration ago: the start is in', async () => {

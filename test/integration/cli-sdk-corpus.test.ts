@@ -5,7 +5,14 @@ import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceMap, Stats, TraceSummary } from '../../cli/src/model';
 import { type PlannedSpan, type PlannedTrace, planCorpus, recordCorpus, writeCorpus } from '../helpers/sdk-corpus';
-import { byTraceId, expectedSummary, firstFailure, ms, summaryOf } from '../helpers/sdk-corpus-answers';
+import {
+  byTraceId,
+  expectedSummary,
+  firstFailure,
+  ms,
+  slowInventoryUpdate,
+  summaryOf,
+} from '../helpers/sdk-corpus-answers';
 import { hoptraceJson } from '../unit/cli/run-cli';
 
 // Issue 20's known answers on 5,000 traces recorded with the real OpenTelemetry JS SDK, read
@@ -32,8 +39,6 @@ const idsWhere = (test: (t: PlannedTrace) => boolean): string[] =>
     .sort();
 const ids = (rows: unknown): string[] => (rows as TraceSummary[]).map((t) => t.traceId).sort();
 
-const slowInventoryUpdate = (s: PlannedSpan): boolean =>
-  s.service === 'inventory' && s.name.includes('UpdateItem') && ms(s) >= 500;
 const slowUpdateTraces = idsWhere((t) => t.spans.some(slowInventoryUpdate));
 // The three conditions held by different spans of a trace: the trap the trace-level flags fell into.
 const splitOnly = idsWhere(
