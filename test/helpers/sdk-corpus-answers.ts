@@ -69,8 +69,9 @@ export const MIDNIGHT = Date.UTC(2026, 10, 3);
 
 /**
  * The corpus (5,000 traces, seed 20, and the 10,000-span import) across MIDNIGHT, with a
- * trace (`straddler`) whose fulfilment tail starts after midnight though the trace began
- * before it; `nowMs` is five minutes past the corpus's half hour, when every span has ended.
+ * trace (`straddler`) that began a second before it and answered before it, and whose
+ * fulfilment tail starts more than a second after it; `nowMs` is five minutes past the
+ * corpus's half hour, when every span has ended.
  */
 export function acrossMidnight(traces: number, seed: number) {
   // The plan's shape does not depend on its start: find a trace whose tail starts well after
@@ -80,6 +81,7 @@ export function acrossMidnight(traces: number, seed: number) {
     (t, i) =>
       i >= traces / 10 &&
       !t.rootWithheld &&
+      ms(t.root) < 800 &&
       t.spans.some((s) => s.name === 'order-events process' && s.startMs - firstStartMs(t) > 2000),
   );
   const startMs = MIDNIGHT - (firstStartMs(probe[straddler]!) + 1000);

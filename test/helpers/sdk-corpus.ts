@@ -395,9 +395,28 @@ export async function recordCorpus(plan: readonly PlannedTrace[]): Promise<Reada
   return spans;
 }
 
-/** The exported spans in batches, as a batch span processor hands them to an OTLP exporter. */
-const batches = (spans: readonly ReadableSpan[], size = 512): ReadableSpan[][] =>
+const EXPORT_BATCH = 512;
+
+/** Every `size` spans, in the order they ended. */
+const bySize = (spans: readonly ReadableSpan[], size = EXPORT_BATCH): ReadableSpan[][] =>
   Array.from({ length: Math.ceil(spans.length / size) }, (_, i) => spans.slice(i * size, (i + 1) * size));
+
+/**
+ * The spans as a batch span processor exporting every `everyMs` hands them to its exporter:
+ * those that ended (by their own end time) in one interval together, at most EXPORT_BATCH a
+ * request. A trace's spans that end in different intervals go in different requests.
+ */
+function byInterval(spans: readonly ReadableSpan[], everyMs: number): ReadableSpan[][] {
+  const endMs = (s: ReadableSpan): number => s.endTime[0] * 1000 + s.endTime[1] / 1e6;
+  const intervals = new Map<number, ReadableSpan[]>();
+  for (const span of spans) {
+    const k = Math.floor(endMs(span) / everyMs);
+    let list = intervals.get(k);
+    if (!list) intervals.set(k, (list = []));
+    list.push(span);
+  }
+  return [...intervals.entries()].sort(([a], [b]) => a - b).flatMap(([, list]) => bySize(list));
+}
 
 const RULES = { maxCount: 128, maxValueLength: 8192, redactor: new Redactor([]) };
 
@@ -410,12 +429,14 @@ const RULES = { maxCount: 128, maxValueLength: 8192, redactor: new Redactor([]) 
 export async function writeCorpus(
   spans: readonly ReadableSpan[],
   paths: { records: string; lines: string; table: string },
+  /** Export requests by interval (see `byInterval`); without it, every EXPORT_BATCH spans as the SDK ended them. */
+  exportEveryMs?: number,
 ): Promise<void> {
   mkdirSync(paths.records, { recursive: true });
   const lines: string[] = [];
   const tables: PartitionedRows[] = [];
   let n = 0;
-  for (const batch of batches(spans)) {
+  for (const batch of exportEveryMs === undefined ? bySize(spans) : byInterval(spans, exportEveryMs)) {
     lines.push(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(batch)));
     const bytes = Buffer.from(ProtobufTraceSerializer.serializeRequest(batch)!);
     const { groups } = decodeExportRequest({ format: 'protobuf', bytes }, RULES);

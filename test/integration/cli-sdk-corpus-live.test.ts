@@ -39,9 +39,12 @@ let kinesis: LocalKinesis;
 let standIn: AthenaStandIn;
 let endpoint: string;
 
+/** The SDK's batch span processor exports every 5 seconds (its default scheduledDelayMillis). */
+const EXPORT_EVERY_MS = 5000;
+
 /**
- * A record as the ingest put it: its partition key, the trace id; its arrival, a second after
- * the last of its spans ended, as an exporter sends them.
+ * A record as the ingest put it: its partition key, the trace id; its arrival, when the
+ * exporter sent the spans that ended in its interval (and a tenth of a second on the way).
  */
 function putAs(data: Buffer): { data: Buffer; key: string; at: number } {
   let end = 0;
@@ -52,20 +55,20 @@ function putAs(data: Buffer): { data: Buffer; key: string; at: number } {
         key = span.traceId;
         end = Math.max(end, Number(BigInt(span.endTimeUnixNano) / 1_000_000n));
       }
-  return { data, key, at: end + 1000 };
+  return { data, key, at: (Math.floor(end / EXPORT_EVERY_MS) + 1) * EXPORT_EVERY_MS + 100 };
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'hoptrace-sdk-live-'));
   const paths = { records: join(dir, 'records'), lines: join(dir, 'spans.jsonl'), table: join(dir, 'span-table') };
-  await writeCorpus(await recordCorpus(plan), paths);
+  await writeCorpus(await recordCorpus(plan), paths, EXPORT_EVERY_MS);
   table = await openSpanTable(paths.table);
   standIn = new AthenaStandIn(1000);
   endpoint = await standIn.listen();
 
   // kinesalite stamps a record's arrival with the clock when it is put: the clock is moved to
   // each record's arrival, so AT_TIMESTAMP and the stop past --until see the corpus's times.
-  vi.useFakeTimers({ toFake: ['Date'], now: BASE });
+  vi.useFakeTimers({ toFake: ['Date'], now: BASE - 30 * 60_000 });
   kinesis = await startKinesalite();
   await createStream(kinesis.client, STREAM, 2);
   const put = async (records: Array<{ data: Buffer; key: string }>) => {
@@ -77,7 +80,7 @@ beforeAll(async () => {
     );
     expect(answer.FailedRecordCount ?? 0).toBe(0);
   };
-  // A record no reader can decode, in the stream before the corpus.
+  // A record no reader can decode, in the stream half an hour before the corpus.
   await put([{ data: Buffer.from('not a stream record'), key: 'x' }]);
   const records = readdirSync(paths.records)
     .map((file) => putAs(readFileSync(join(paths.records, file))))
@@ -143,11 +146,21 @@ describe('--stream (kinesalite)', () => {
     expect((await stream(...SHORTHANDS)).rows).toEqual(slowUpdates);
   });
 
-  it('--since midnight starts at midnight (AT_TIMESTAMP): the record before it is not read', async () => {
+  it('--since midnight starts 20 minutes before it (AT_TIMESTAMP): the record before then is not read', async () => {
     const { rows, notes } = await stream('--since', iso(MIDNIGHT));
     expect(rows).toEqual(inWindow(MIDNIGHT, Infinity));
-    expect(rows.some((t) => t.traceId === straddler.traceId)).toBe(false);
     expect(notes).toEqual([]);
+  });
+
+  it('--since a second past midnight: the trace begun before, whose tail arrived after, is not in', async () => {
+    // The straddler's response was exported at midnight and its tail later, in a record of its own.
+    const from = MIDNIGHT + 1000;
+    const tail = straddler.spans.filter((s) => s.startMs >= from);
+    expect(tail.length).toBeGreaterThan(0);
+    expect(straddler.spans.filter((s) => s.endMs >= MIDNIGHT)).toEqual(tail);
+    const { rows } = await stream('--since', iso(from));
+    expect(rows).toEqual(inWindow(from, Infinity));
+    expect(rows.some((t) => t.traceId === straddler.traceId)).toBe(false);
   });
 
   it('--since 25m --until 00:12, and --until midnight with the tail past it', async () => {
