@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceSummary } from '../../../cli/src/model';
 import { holds, type SpanFacts } from '../../../cli/src/query/evaluate';
+import { detailFacts } from '../../../cli/src/query/facts';
 import { parseQuery, QuerySyntaxError } from '../../../cli/src/query/parse';
 import { writeBothWays } from './archive-fixture';
 import { failureOf, hoptrace, hoptraceJson as json } from './run-cli';
@@ -167,6 +168,25 @@ describe('the evaluator', () => {
     expect(holds(condition('{ event:name = "exception" || name = "GET /orders" }'), span())).toBe(true);
     // The span's own attribute is not an event's.
     expect(holds(condition('{ event.flag = true }'), span({ attributes: { flag: true } }))).toBe(false);
+  });
+
+  it("the report's search box reads the events of a span held in full", () => {
+    const held = detailFacts({
+      spanId: 'a'.repeat(16),
+      service: 'payments',
+      name: 'POST /charge',
+      startMs: 0,
+      durationMs: 40,
+      status: 'error',
+      critical: true,
+      kind: 'server',
+      attributes: { 'exception.message': 'not an event' },
+      resource: {},
+      events: [{ timeMs: 1, name: 'exception', attributes: { 'exception.message': 'card_declined', code: 402 } }],
+      links: [],
+    });
+    expect(holds(condition('{ event.exception.message =~ ".*card_declined.*" && event.code = 402 }'), held)).toBe(true);
+    expect(holds(condition('{ event.exception.message = "not an event" }'), held)).toBe(false);
   });
 
   it('a query without an event field reads no events', () => {
