@@ -167,6 +167,13 @@ export interface ReportIndex {
    * the command's flags do, and the longest span of an operation meets them when any does.
    */
   spanOperations: Record<string, number[]>;
+  /**
+   * Those of them with a cold start (a span with `faas.coldstart` true): per operation with
+   * one, its longest cold span (ms), as `spanOperations`, for the cold-starts filter, which
+   * asks it of the same span. Their failures need nothing of the kind: a trace with a failed
+   * span is held in full (report-detail.ts).
+   */
+  coldOperations: Record<string, number[]>;
 }
 
 /** Everything one HTML report shows: written into the page as JSON, read by the viewer. */

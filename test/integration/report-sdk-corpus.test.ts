@@ -1,13 +1,13 @@
 // The report's list search on the OpenTelemetry SDK corpus (test/helpers/sdk-corpus.ts), in a
 // real headless Chromium, on the report the command builds from the corpus's stream records:
 // an error message that only an exception event carries finds exactly its traces, also those
-// whose first failure said something else; the service, span-name and minimum-duration filters
-// ask one span for all three, as the command's flags do.
+// whose first failure said something else; the service, span-name, minimum-duration, errors and
+// cold-starts filters ask one span for all they are given, as the command's flags do.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ViewData } from '../../cli/src/model';
 import { viewData } from '../../cli/src/report-data';
 import { fileSource } from '../../cli/src/sources/files';
@@ -36,6 +36,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+// Every test starts from the full list, also after one that failed half way.
+afterEach(async () => {
+  await page.getByLabel('Search').fill('');
+  await page.getByLabel('Service').selectOption('');
+  await page.getByLabel('Span name').fill('');
+  await page.getByLabel('Min span duration (ms)').fill('');
+  await page.getByLabel('errors').uncheck();
+  await page.getByLabel('cold starts').uncheck();
+  await expect.poll(() => page.getByTestId('trace-count').textContent()).toBe(`${TRACES} of ${TRACES} traces`);
+});
+
 const count = () => page.getByTestId('trace-count').textContent();
 const declined = plan.filter((t) => t.spans.some((s) => s.failure?.exception?.message === 'card_declined'));
 const ms = (s: PlannedSpan): number => s.endMs - s.startMs;
@@ -53,6 +64,24 @@ const splitOnly = plan.filter(
 );
 const drawnIds = () =>
   page.locator('.trace-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-trace-id')));
+// What --cold compiles to: `span.faas.coldstart = true`.
+const cold = (s: PlannedSpan): boolean => s.attributes['faas.coldstart'] === true;
+/** The traces with one span meeting `test`, and those that meet its parts only with different spans. */
+function oneSpan(test: (s: PlannedSpan) => boolean, parts: Array<(s: PlannedSpan) => boolean>) {
+  const met = plan.filter((t) => t.spans.some(test));
+  const split = plan.filter((t) => !t.spans.some(test) && parts.every((part) => t.spans.some(part)));
+  return { met, split };
+}
+const inventory = (s: PlannedSpan): boolean => s.service === 'inventory';
+
+/** Shows exactly `expected` (the rows drawn, the list may draw only the first screenful, among them). */
+async function expectListed(expected: readonly PlannedTrace[]): Promise<void> {
+  await expect.poll(count).toBe(`${expected.length} of ${TRACES} traces`);
+  const shown = await drawnIds();
+  const ids = new Set(expected.map((t) => t.traceId));
+  expect(shown.length).toBeGreaterThan(0);
+  for (const id of shown) expect(ids.has(id!)).toBe(true);
+}
 
 describe('the report’s list search on the SDK corpus, in Chromium', { timeout: 120_000 }, () => {
   it('finds card_declined in every failed-payment trace, from its exception event', async () => {
@@ -93,6 +122,38 @@ describe('the report’s list search on the SDK corpus, in Chromium', { timeout:
     await page.getByLabel('Span name').fill('');
     await page.getByLabel('Min span duration (ms)').fill('');
     await expect.poll(count).toBe(`${TRACES} of ${TRACES} traces`);
+  });
+
+  it('Service inventory and errors: the traces where an inventory span failed, as --service inventory --errors', async () => {
+    const { met, split } = oneSpan((s) => inventory(s) && s.failure !== undefined, [inventory, (s) => !!s.failure]);
+    expect(met.length).toBeGreaterThan(50);
+    // An inventory span, and a failure elsewhere (a declined card): not counted.
+    expect(split.length).toBeGreaterThan(50);
+    await page.getByLabel('Service').selectOption('inventory');
+    await page.getByLabel('errors').check();
+    await expectListed(met);
+  });
+
+  it('Service inventory and cold starts: the traces where an inventory invocation was cold, as --service inventory --cold', async () => {
+    const { met, split } = oneSpan((s) => inventory(s) && cold(s), [inventory, cold]);
+    expect(met.length).toBeGreaterThan(50);
+    // An inventory span, and a cold start of another function: not counted.
+    expect(split.length).toBeGreaterThan(50);
+    // Some are held as summaries only: the index answers for them.
+    expect(met.filter((t) => !Object.hasOwn(data.details, t.traceId)).length).toBeGreaterThan(10);
+    await page.getByLabel('Service').selectOption('inventory');
+    await page.getByLabel('cold starts').check();
+    await expectListed(met);
+  });
+
+  it('cold starts and Min 300 ms: the traces with a cold span of 300 ms or more, as --cold --min-duration 300ms', async () => {
+    const { met, split } = oneSpan((s) => cold(s) && ms(s) >= 300, [cold, (s) => ms(s) >= 300]);
+    expect(met.length).toBeGreaterThan(50);
+    expect(split.length).toBeGreaterThan(50);
+    expect(met.filter((t) => !Object.hasOwn(data.details, t.traceId)).length).toBeGreaterThan(10);
+    await page.getByLabel('cold starts').check();
+    await page.getByLabel('Min span duration (ms)').fill('300');
+    await expectListed(met);
   });
 
   it('logged no console error and made no request', () => {
