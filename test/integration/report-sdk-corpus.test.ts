@@ -2,12 +2,14 @@
 // real headless Chromium, on the report the command builds from the corpus's stream records:
 // an error message that only an exception event carries finds exactly its traces, also those
 // whose first failure said something else; the service, span-name, minimum-duration, errors and
-// cold-starts filters ask one span for all they are given, as the command's flags do.
+// cold-starts filters ask one span for all they are given, as the command's flags do; a trace's
+// statistics per service and operation.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { formatMs } from '../../cli/src/format-duration';
 import type { ViewData } from '../../cli/src/model';
 import { viewData } from '../../cli/src/report-data';
 import { fileSource } from '../../cli/src/sources/files';
@@ -38,6 +40,7 @@ afterAll(async () => {
 
 // Every test starts from the full list, also after one that failed half way.
 afterEach(async () => {
+  await page.evaluate("location.hash = '#/traces'");
   await page.getByLabel('Search').fill('');
   await page.getByLabel('Service').selectOption('');
   await page.getByLabel('Span name').fill('');
@@ -73,6 +76,37 @@ function oneSpan(test: (s: PlannedSpan) => boolean, parts: Array<(s: PlannedSpan
   return { met, split };
 }
 const inventory = (s: PlannedSpan): boolean => s.service === 'inventory';
+
+/**
+ * A trace's statistics from its plan: per service and operation, the count, the durations
+ * added up, and the self times (a span's duration less the union of its children's time
+ * inside it), by self time then service and name.
+ */
+function knownStatistics(t: PlannedTrace) {
+  const rows = new Map<string, { service: string; name: string; count: number; totalMs: number; selfMs: number }>();
+  for (const span of t.spans) {
+    const inside = t.spans
+      .filter((c) => c.parentSpanId === span.spanId)
+      .map((c) => [Math.max(c.startMs, span.startMs), Math.min(c.endMs, span.endMs)] as const)
+      .filter(([a, b]) => b > a)
+      .sort((x, y) => x[0] - y[0]);
+    let covered = 0;
+    let reach = span.startMs;
+    for (const [a, b] of inside) {
+      if (b > reach) covered += b - Math.max(a, reach);
+      reach = Math.max(reach, b);
+    }
+    const key = `${span.service} ${span.name}`;
+    const row = rows.get(key) ?? { service: span.service, name: span.name, count: 0, totalMs: 0, selfMs: 0 };
+    row.count++;
+    row.totalMs += ms(span);
+    row.selfMs += ms(span) - covered;
+    rows.set(key, row);
+  }
+  return [...rows.values()].sort(
+    (a, b) => b.selfMs - a.selfMs || a.service.localeCompare(b.service) || a.name.localeCompare(b.name),
+  );
+}
 
 /** Shows exactly `expected` (the rows drawn, the list may draw only the first screenful, among them). */
 async function expectListed(expected: readonly PlannedTrace[]): Promise<void> {
@@ -154,6 +188,44 @@ describe('the report’s list search on the SDK corpus, in Chromium', { timeout:
     await page.getByLabel('cold starts').check();
     await page.getByLabel('Min span duration (ms)').fill('300');
     await expectListed(met);
+  });
+
+  it('Statistics: count, total and self time per service and operation of the open trace, sortable', async () => {
+    // A POST with the ledger write and the fulfilment tail: every operation, and a consumer
+    // running after its parent (none of its time is taken from the send's self time).
+    const known = plan.find(
+      (t) =>
+        !t.rootWithheld &&
+        Object.hasOwn(data.details, t.traceId) &&
+        t.spans.some((s) => s.service === 'fulfilment') &&
+        t.spans.some((s) => s.service === 'payments' && s.name === 'DynamoDB.UpdateItem'),
+    )!;
+    expect(known).toBeDefined();
+    const expected = knownStatistics(known);
+    expect(expected.length).toBe(12);
+    await page.evaluate(`location.hash = '#/trace/${known.traceId}/waterfall'`);
+    await page.getByRole('button', { name: 'Statistics' }).click();
+    const rows = page.getByTestId('trace-stats').locator('.stats-row');
+    const read = () =>
+      rows.evaluateAll((trs) =>
+        trs.map((tr) => ({
+          service: tr.getAttribute('data-service'),
+          name: tr.getAttribute('data-name'),
+          count: Number(tr.getAttribute('data-count')),
+          totalMs: Number(tr.getAttribute('data-total-ms')),
+          selfMs: Number(tr.getAttribute('data-self-ms')),
+        })),
+      );
+    await expect.poll(read).toEqual(expected);
+    // As the waterfall writes durations.
+    expect(await rows.first().locator('td').nth(5).textContent()).toBe(formatMs(expected[0]!.selfMs));
+    // Sorted by self time, largest first, until a column is picked.
+    await page.getByTestId('trace-stats').getByRole('button', { name: 'Total' }).click();
+    const totals = (await read()).map((r) => r.totalMs);
+    expect(totals).toEqual([...totals].sort((a, b) => b - a));
+    await page.getByTestId('trace-stats').getByRole('button', { name: 'Total' }).click();
+    expect((await read()).map((r) => r.totalMs)).toEqual([...totals].sort((a, b) => a - b));
+    expect(new URL(page.url()).hash).toBe(`#/trace/${known.traceId}/stats`);
   });
 
   it('logged no console error and made no request', () => {

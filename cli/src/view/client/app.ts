@@ -10,14 +10,14 @@ import { formatTime } from './format';
 import { ServiceMapView, type MapPick } from './service-map';
 import { StatsView } from './stats-view';
 import { initialFilters, TraceList, type ListFilters } from './trace-list';
-import { TraceView, type TracePane } from './trace-view';
+import { TraceView, tracePanes, type TracePane } from './trace-view';
 
 type Route = { tab: 'traces' } | { tab: 'map' } | { tab: 'stats' } | { tab: 'trace'; traceId: string; pane: TracePane };
 
 function parseRoute(hash: string): Route {
   const [tab, id, pane] = hash.replace(/^#\/?/, '').split('/');
   if (tab === 'trace' && id)
-    return { tab, traceId: decodeURIComponent(id), pane: pane === 'flame' ? 'flame' : 'waterfall' };
+    return { tab, traceId: decodeURIComponent(id), pane: tracePanes.find((p) => p === pane) ?? 'waterfall' };
   if (tab === 'map' || tab === 'stats') return { tab };
   return { tab: 'traces' };
 }

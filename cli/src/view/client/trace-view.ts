@@ -1,4 +1,5 @@
-// One trace: its summary line, the waterfall or the flame graph, and the selected span's details.
+// One trace: its summary line, the waterfall or the flame graph with the selected span's
+// details, or its statistics per service and operation.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
@@ -10,9 +11,13 @@ import { formatMs } from '../../format-duration';
 import { formatTime } from './format';
 import { SpanDetails } from './span-details';
 import { buildTree } from './trace-tree';
+import { TraceStats } from './trace-stats';
 import { Waterfall } from './waterfall';
 
-export type TracePane = 'waterfall' | 'flame';
+export const tracePanes = ['waterfall', 'flame', 'stats'] as const;
+export type TracePane = (typeof tracePanes)[number];
+
+const paneLabels: Record<TracePane, string> = { waterfall: 'Waterfall', flame: 'Flame graph', stats: 'Statistics' };
 
 export function TraceView(props: {
   detail: TraceDetail;
@@ -41,11 +46,13 @@ export function TraceView(props: {
       ${tree.orphans.length > 0 ? html`<span class="bad">${tree.orphans.length} orphans</span>` : null}
       ${logs.filter((q) => q.scope === 'trace').map((q) => html`<${LogsLink} query=${q} label=${q.region ? `Logs (${q.region})` : 'Logs'} />`)}
       <nav class="panes">
-        <button type="button" class=${pane === 'waterfall' ? 'on' : ''} onClick=${() => props.onPane('waterfall')}>Waterfall</button>
-        <button type="button" class=${pane === 'flame' ? 'on' : ''} onClick=${() => props.onPane('flame')}>Flame graph</button>
+        ${tracePanes.map((p) => html`<button type="button" class=${pane === p ? 'on' : ''} onClick=${() => props.onPane(p)}>${paneLabels[p]}</button>`)}
       </nav>
     </header>
-    <div class=${`trace-body ${selected ? 'with-details' : ''}`}>
+    ${
+      pane === 'stats'
+        ? html`<${TraceStats} detail=${detail} />`
+        : html`<div class=${`trace-body ${selected ? 'with-details' : ''}`}>
       <${View} detail=${detail} tree=${tree} selectedId=${selectedId} onSelect=${setSelectedId} />
       ${
         selected
@@ -61,6 +68,7 @@ export function TraceView(props: {
           />`
           : null
       }
-    </div>
+    </div>`
+    }
   </section>`;
 }
