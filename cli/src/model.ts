@@ -174,6 +174,12 @@ export interface ReportIndex {
    * span is held in full (report-detail.ts).
    */
   coldOperations: Record<string, number[]>;
+  /**
+   * Per listed trace, in the order of `traces`: its root's position in `operations`, -1 when
+   * the root never arrived; with the root's duration (`rootDurationMs`), what the trace view's
+   * compare needs to pick the operation's typical trace as `compare <trace>` does.
+   */
+  roots: number[];
 }
 
 /** Everything one HTML report shows: written into the page as JSON, read by the viewer. */

@@ -3,7 +3,8 @@
 // an error message that only an exception event carries finds exactly its traces, also those
 // whose first failure said something else; the service, span-name, minimum-duration, errors and
 // cold-starts filters ask one span for all they are given, as the command's flags do; a trace's
-// statistics per service and operation.
+// statistics per service and operation; its comparison with another trace and with its
+// operation's typical one.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,6 +107,45 @@ function knownStatistics(t: PlannedTrace) {
   return [...rows.values()].sort(
     (a, b) => b.selfMs - a.selfMs || a.service.localeCompare(b.service) || a.name.localeCompare(b.name),
   );
+}
+
+/**
+ * Two traces compared from their plans: spans matched by service, name and their ancestors'
+ * names, in start order; what is left over is in one only, and the matched pairs whose
+ * durations differ are listed by the difference's size.
+ */
+function knownComparison(a: PlannedTrace, b: PlannedTrace) {
+  const keyed = (t: PlannedTrace) => {
+    const byId = new Map(t.spans.map((s) => [s.spanId, s]));
+    const path = (s: PlannedSpan): string[] => {
+      const parent = s.parentSpanId === undefined ? undefined : byId.get(s.parentSpanId);
+      return parent ? [...path(parent), parent.name] : [];
+    };
+    const groups = new Map<string, PlannedSpan[]>();
+    for (const s of [...t.spans].sort((x, y) => x.startMs - y.startMs)) {
+      const key = JSON.stringify([s.service, s.name, path(s)]);
+      groups.set(key, [...(groups.get(key) ?? []), s]);
+    }
+    return groups;
+  };
+  const left = keyed(a);
+  const right = keyed(b);
+  const onlyInA: string[] = [];
+  const onlyInB: string[] = [];
+  const changed: Array<{ a: string; b: string; deltaMs: number }> = [];
+  let matched = 0;
+  for (const key of new Set([...left.keys(), ...right.keys()])) {
+    const x = left.get(key) ?? [];
+    const y = right.get(key) ?? [];
+    const pairs = Math.min(x.length, y.length);
+    matched += pairs;
+    for (let i = 0; i < pairs; i++)
+      if (ms(y[i]!) !== ms(x[i]!)) changed.push({ a: x[i]!.spanId, b: y[i]!.spanId, deltaMs: ms(y[i]!) - ms(x[i]!) });
+    onlyInA.push(...x.slice(pairs).map((s) => s.spanId));
+    onlyInB.push(...y.slice(pairs).map((s) => s.spanId));
+  }
+  changed.sort((p, q) => Math.abs(q.deltaMs) - Math.abs(p.deltaMs) || p.a.localeCompare(q.a));
+  return { matched, onlyInA, onlyInB, changed };
 }
 
 /** Shows exactly `expected` (the rows drawn, the list may draw only the first screenful, among them). */
@@ -226,6 +266,82 @@ describe('the report’s list search on the SDK corpus, in Chromium', { timeout:
     await page.getByTestId('trace-stats').getByRole('button', { name: 'Total' }).click();
     expect((await read()).map((r) => r.totalMs)).toEqual([...totals].sort((a, b) => a - b));
     expect(new URL(page.url()).hash).toBe(`#/trace/${known.traceId}/stats`);
+  });
+
+  it('Compare: the open trace against another by its id, and against its operation’s typical trace', async () => {
+    const inFull = (t: PlannedTrace): boolean => Object.hasOwn(data.details, t.traceId);
+    const has = (t: PlannedTrace, service: string, name: string): boolean =>
+      t.spans.some((s) => s.service === service && s.name === name);
+    const posts = plan.filter((t) => !t.rootWithheld && t.root.name === 'POST /orders');
+    // a has the ledger write and the fulfilment tail, b neither: spans in a only.
+    const a = posts.find(
+      (t) => inFull(t) && has(t, 'fulfilment', 'order-events process') && has(t, 'payments', 'DynamoDB.UpdateItem'),
+    )!;
+    const b = posts.find(
+      (t) => inFull(t) && !has(t, 'fulfilment', 'order-events process') && !has(t, 'payments', 'DynamoDB.UpdateItem'),
+    )!;
+    const expected = knownComparison(a, b);
+    expect(expected.onlyInA.length).toBe(3);
+    expect(expected.changed.length).toBeGreaterThan(3);
+    await page.evaluate(`location.hash = '#/trace/${a.traceId}/waterfall'`);
+    await page.getByRole('button', { name: 'Compare', exact: true }).click();
+    await page.getByLabel('Compare with trace').fill(b.traceId);
+    await page.getByRole('button', { name: 'Show differences' }).click();
+    const comparison = page.getByTestId('comparison');
+    await expect
+      .poll(() => comparison.getByTestId('compare-summary').textContent())
+      .toBe(
+        `${expected.matched} spans matched by service, name and ancestors' names; ${expected.changed.length} of them took a different time.`,
+      );
+    const ids = (testid: string) =>
+      comparison
+        .getByTestId(testid)
+        .locator('tr[data-span-id]')
+        .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-span-id')));
+    expect(await ids('only-in-a')).toEqual(
+      expected.onlyInA.sort((x, y) => {
+        const start = (id: string) => a.spans.find((s) => s.spanId === id)!.startMs;
+        return start(x) - start(y) || x.localeCompare(y);
+      }),
+    );
+    expect(await comparison.getByTestId('only-in-b').count()).toBe(0);
+    const changed = await comparison
+      .getByTestId('changed')
+      .locator('.changed-row')
+      .evaluateAll((rows) =>
+        rows.map((r) => ({
+          a: r.getAttribute('data-a-span'),
+          b: r.getAttribute('data-b-span'),
+          deltaMs: Number(r.getAttribute('data-delta-ms')),
+        })),
+      );
+    expect(changed).toEqual(expected.changed);
+    expect(new URL(page.url()).hash).toBe(`#/trace/${a.traceId}/compare/${b.traceId}`);
+
+    // The typical POST /orders: nearest the median root duration of all the listed ones, among those held in full.
+    const durations = posts.map((t) => ms(t.root)).sort((x, y) => x - y);
+    const median = durations[Math.ceil(durations.length / 2) - 1]!;
+    const typical = posts
+      .filter((t) => t !== a && inFull(t))
+      .sort(
+        (x, y) => Math.abs(ms(x.root) - median) - Math.abs(ms(y.root) - median) || (x.traceId < y.traceId ? -1 : 1),
+      )[0]!;
+    await page.getByTestId('compare-typical').click();
+    await expect.poll(() => new URL(page.url()).hash).toBe(`#/trace/${a.traceId}/compare/${typical.traceId}`);
+    const known = knownComparison(a, typical);
+    await expect
+      .poll(() => comparison.getByTestId('compare-summary').textContent())
+      .toBe(
+        `${known.matched} spans matched by service, name and ancestors' names; ${known.changed.length} of them took a different time.`,
+      );
+
+    // A trace held as its summary only cannot be compared here, and the page says how to.
+    const summaryOnly = plan.find((t) => !inFull(t))!;
+    await page.getByLabel('Compare with trace').fill(summaryOnly.traceId);
+    await page.getByRole('button', { name: 'Show differences' }).click();
+    await expect
+      .poll(() => page.getByTestId('compare-problem').textContent())
+      .toContain(`hoptrace compare ${a.traceId} ${summaryOnly.traceId}`);
   });
 
   it('logged no console error and made no request', () => {

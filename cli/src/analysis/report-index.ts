@@ -3,7 +3,7 @@ import { durationMs, Flag, type CompactSpan } from '../read/spans';
 import { edgeKey, type MapCounted } from './aggregate';
 import { Examples } from './examples';
 import { bucketOf, histogramOf } from './histogram';
-import type { TraceView } from './trace-view';
+import { rootOf, type TraceView } from './trace-view';
 
 // The HTML report's links from aggregates to examples: each stats row to its slowest and
 // failed traces, each function to its cold starts, each map node and edge to the traces it
@@ -19,6 +19,8 @@ interface TraceFacts {
   operations: Map<string, { slowestUs: number; failedUs: number | undefined; coldUs: number | undefined }>;
   /** Per function: its latest cold start in the trace (µs). */
   coldStarts: Map<string, number>;
+  /** The root's operation, as `compare` finds a trace's peers; undefined when the root never arrived. */
+  root: string | undefined;
 }
 
 interface ElementTally {
@@ -33,7 +35,12 @@ export class ReportIndexer {
   private readonly elements = new Map<string, ElementTally>();
 
   trace(view: TraceView): void {
-    const facts: TraceFacts = { operations: new Map(), coldStarts: new Map() };
+    const root = rootOf(view);
+    const facts: TraceFacts = {
+      operations: new Map(),
+      coldStarts: new Map(),
+      root: root && view.roots.length > 0 ? operationKey(root) : undefined,
+    };
     for (const span of view.byId.values()) {
       const key = operationKey(span);
       const us = span.endUs - span.startUs;
@@ -88,7 +95,7 @@ export class ReportIndexer {
     };
   }
 
-  /** The report's index: the examples, the map's elements, and the operations of the traces not held in full. */
+  /** The report's index: the examples, the map's elements, the operations of the traces not held in full, and each listed trace's root. */
   index(
     listed: readonly TraceSummary[],
     map: ServiceMap,
@@ -125,6 +132,10 @@ export class ReportIndexer {
       edges: map.edges.map(({ from, to, kind }) => ({ from, to, kind, ...element(edgeKey({ from, to, kind })) })),
       spanOperations,
       coldOperations,
+      roots: listed.map(({ traceId }) => {
+        const root = this.facts.get(traceId)!.root;
+        return root === undefined ? -1 : operationAt.get(root)!;
+      }),
     };
   }
 }

@@ -153,8 +153,9 @@ tr.operation:hover,tr.operation.picked{background:#eef3fd}
 .tbar.p95{background:#9a5b00}
 .summary-only{padding:12px 4px}
 .summary-only h2{font-size:16px;margin:0 0 8px}
-.stats,.trace-stats{overflow:auto}
-.trace-stats{flex:1;min-height:0}
+.stats,.trace-stats,.trace-compare{overflow:auto}
+.trace-stats,.trace-compare{flex:1;min-height:0}
+.trace-compare h3{font-size:14px;margin:12px 0 4px}
 .stats h2{font-size:15px;margin:12px 0 4px}
 .table{background:#fff;border:1px solid #c9ced8;min-width:60%}
 .table th,.table td{padding:4px 10px;border-bottom:1px solid #eef0f3;text-align:left}

@@ -1,23 +1,29 @@
 // One trace: its summary line, the waterfall or the flame graph with the selected span's
-// details, or its statistics per service and operation.
+// details, its statistics per service and operation, or its comparison with another trace.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { logsQueries } from '../../analysis/logs-link';
-import type { TraceDetail, TraceSummary } from '../../model';
+import type { TraceDetail, TraceSummary, ViewData } from '../../model';
 import { FlameGraph } from './flame-graph';
 import { LogsLink } from './logs-link';
 import { formatMs } from '../../format-duration';
 import { formatTime } from './format';
 import { SpanDetails } from './span-details';
 import { buildTree } from './trace-tree';
+import { TraceCompare } from './trace-compare';
 import { TraceStats } from './trace-stats';
 import { Waterfall } from './waterfall';
 
-export const tracePanes = ['waterfall', 'flame', 'stats'] as const;
+export const tracePanes = ['waterfall', 'flame', 'stats', 'compare'] as const;
 export type TracePane = (typeof tracePanes)[number];
 
-const paneLabels: Record<TracePane, string> = { waterfall: 'Waterfall', flame: 'Flame graph', stats: 'Statistics' };
+const paneLabels: Record<TracePane, string> = {
+  waterfall: 'Waterfall',
+  flame: 'Flame graph',
+  stats: 'Statistics',
+  compare: 'Compare',
+};
 
 export function TraceView(props: {
   detail: TraceDetail;
@@ -26,6 +32,10 @@ export function TraceView(props: {
   onPane: (pane: TracePane) => void;
   hasTrace: (traceId: string) => boolean;
   onOpenTrace: (traceId: string) => void;
+  /** The trace the compare pane compares this one with. */
+  against: string | undefined;
+  onAgainst: (traceId: string) => void;
+  report: Pick<ViewData, 'traces' | 'details' | 'index'>;
 }): VNode {
   const { detail, summary, pane } = props;
   const tree = useMemo(() => buildTree(detail), [detail]);
@@ -52,7 +62,9 @@ export function TraceView(props: {
     ${
       pane === 'stats'
         ? html`<${TraceStats} detail=${detail} />`
-        : html`<div class=${`trace-body ${selected ? 'with-details' : ''}`}>
+        : pane === 'compare'
+          ? html`<${TraceCompare} detail=${detail} against=${props.against} report=${props.report} onAgainst=${props.onAgainst} onOpenTrace=${props.onOpenTrace} />`
+          : html`<div class=${`trace-body ${selected ? 'with-details' : ''}`}>
       <${View} detail=${detail} tree=${tree} selectedId=${selectedId} onSelect=${setSelectedId} />
       ${
         selected
