@@ -1,7 +1,8 @@
 // The open trace's statistics, as Jaeger's Trace Statistics: per service and operation, its
 // spans' count, total and self time (breakdownOf, which `hoptrace trace` prints too), with
 // averages and self time's share of the trace, sortable on every column. Computed when the
-// pane is shown, not when the trace opens.
+// pane is shown, not when the trace opens; only the rows in view are drawn (a trace of
+// 10,000 span names has as many rows).
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
@@ -9,6 +10,7 @@ import { breakdownOf, type BreakdownRow } from '../../analysis/breakdown';
 import { formatMs } from '../../format-duration';
 import type { TraceDetail } from '../../model';
 import { serviceColor } from './format';
+import { VirtualRows } from './virtual-rows';
 
 interface StatsRow extends BreakdownRow {
   avgMs: number;
@@ -59,33 +61,32 @@ export function TraceStats(props: { detail: TraceDetail }): VNode {
   }, [rows, sort]);
   const text = (key: Column): boolean => key === 'service' || key === 'name';
 
-  return html`<section class="trace-stats">
-    <table class="table" data-testid="trace-stats">
-      <thead><tr>
-        ${columns.map(
-          (c) => html`<th class=${text(c.key) ? '' : 'num'} title=${c.title}>
-            <button type="button" class="sort" data-column=${c.key} onClick=${() => setSort({ key: c.key, descending: sort?.key === c.key ? !sort.descending : !text(c.key) })}>
-              ${c.label}${sort?.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}
-            </button>
-          </th>`,
-        )}
-      </tr></thead>
-      <tbody>
-        ${shown.map(
-          (
-            r,
-          ) => html`<tr class="stats-row" data-service=${r.service} data-name=${r.name} data-count=${r.count} data-total-ms=${r.totalMs} data-self-ms=${r.selfMs}>
-            <td><i class="dot" style=${{ background: serviceColor(r.service) }}></i>${r.service}</td>
-            <td>${r.name}</td>
-            <td class="num">${r.count}</td>
-            <td class="num">${formatMs(r.totalMs)}</td>
-            <td class="num">${formatMs(r.avgMs)}</td>
-            <td class="num">${formatMs(r.selfMs)}</td>
-            <td class="num">${formatMs(r.selfAvgMs)}</td>
-            <td class="num">${(r.selfShare * 100).toFixed(1)}%</td>
-          </tr>`,
-        )}
-      </tbody>
-    </table>
+  return html`<section class="trace-stats" data-testid="trace-stats">
+    <div class="grid-head stats-grid" role="row">
+      ${columns.map(
+        (c) => html`<button
+          type="button"
+          class=${`sort ${text(c.key) ? '' : 'num'} ${sort?.key === c.key ? 'on' : ''}`}
+          title=${c.title}
+          onClick=${() => setSort({ key: c.key, descending: sort?.key === c.key ? !sort.descending : !text(c.key) })}
+        >${c.label}${sort?.key === c.key ? (sort.descending ? ' ▼' : ' ▲') : ''}</button>`,
+      )}
+    </div>
+    <${VirtualRows}
+      items=${shown}
+      rowHeight=${26}
+      row=${(
+        r: StatsRow,
+      ) => html`<div class="stats-grid stats-row" role="row" data-service=${r.service} data-name=${r.name} data-count=${r.count} data-total-ms=${r.totalMs} data-self-ms=${r.selfMs}>
+        <span><i class="dot" style=${{ background: serviceColor(r.service) }}></i>${r.service}</span>
+        <span title=${r.name}>${r.name}</span>
+        <span class="num">${r.count}</span>
+        <span class="num">${formatMs(r.totalMs)}</span>
+        <span class="num">${formatMs(r.avgMs)}</span>
+        <span class="num">${formatMs(r.selfMs)}</span>
+        <span class="num">${formatMs(r.selfAvgMs)}</span>
+        <span class="num">${(r.selfShare * 100).toFixed(1)}%</span>
+      </div>`}
+    />
   </section>`;
 }
