@@ -27,7 +27,10 @@ import { seededRandom } from '../../testing/split-traces';
 // UpdateItem on POST); POST also calls `payments` (an external card API, sometimes DynamoDB)
 // and sends to the `order-events` SQS queue, whose `fulfilment` consumer sometimes runs
 // seconds after the response (an asynchronous tail). Some roots never end, so the SDK never
-// exports them (a timed-out function): their traces arrive rootless.
+// exports them (a timed-out function): their traces arrive rootless. Each function's
+// invocation span (api's root, inventory's and payments' server spans, fulfilment's consumer)
+// says whether it was a cold start (`faas.coldstart`), drawn from a generator of its own so
+// that every other draw is as it was before cold starts were added.
 
 /** What a failed span says: its status message (absent: none) and its exception event. */
 export interface PlannedFailure {
@@ -57,6 +60,9 @@ export interface PlannedTrace {
   rootWithheld: boolean;
 }
 
+/** The share of invocations that are cold starts. */
+const COLD_START_RATE = 0.04;
+
 /** 2026-11-02T10:00:00Z: traces start over the half hour after it. */
 export const CORPUS_START_MS = Date.UTC(2026, 10, 2, 10, 0, 0);
 export const CORPUS_SPREAD_MS = 30 * 60_000;
@@ -83,6 +89,8 @@ const dynamo = (operation: string, table: string): Attributes => ({
 export function planCorpus(count: number, seed: number): PlannedTrace[] {
   const random = seededRandom(seed);
   const ids = seededRandom(seed ^ 0x5eed);
+  const colds = seededRandom(seed ^ 0xc01d);
+  const coldStart = (): Attributes => ({ 'faas.coldstart': colds() < COLD_START_RATE });
   const between = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
   const chance = (p: number): boolean => random() < p;
   const traces: PlannedTrace[] = [];
@@ -103,6 +111,7 @@ export function planCorpus(count: number, seed: number): PlannedTrace[] {
       startMs: t0,
       endMs: 0,
       attributes: {
+        ...coldStart(),
         'http.request.method': post ? 'POST' : 'GET',
         'http.route': post ? '/orders' : '/orders/{id}',
         'http.response.status_code': post ? 201 : 200,
@@ -127,7 +136,7 @@ export function planCorpus(count: number, seed: number): PlannedTrace[] {
       kind: SpanKind.SERVER,
       startMs: t0 + 3,
       endMs: 0,
-      attributes: { 'http.route': '/stock' },
+      attributes: { ...coldStart(), 'http.route': '/stock' },
     });
     let at = t0 + 4;
     const getItem = add({
@@ -189,7 +198,7 @@ export function planCorpus(count: number, seed: number): PlannedTrace[] {
         kind: SpanKind.SERVER,
         startMs: at + 1,
         endMs: 0,
-        attributes: { 'http.route': '/charge', 'http.response.status_code': declined ? 402 : 200 },
+        attributes: { ...coldStart(), 'http.route': '/charge', 'http.response.status_code': declined ? 402 : 200 },
         ...(declined ? { failure: { exception: { type: 'CardError', message: 'card_declined' } } } : {}),
       });
       let p = at + 2;
@@ -248,7 +257,7 @@ export function planCorpus(count: number, seed: number): PlannedTrace[] {
           kind: SpanKind.CONSUMER,
           startMs: start,
           endMs: 0,
-          attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process' },
+          attributes: { ...coldStart(), 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process' },
         });
         const put = add({
           parentSpanId: process.spanId,
