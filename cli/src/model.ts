@@ -198,6 +198,6 @@ export interface ViewData {
   skipped: { records: number; firstReason?: string; firstOrigin?: string; spans?: number };
   /** Spans delivered more than once and dropped (delivery into the stream is at least once). */
   duplicates?: number;
-  /** Absent from a report of the span table (`--archive`, `--athena`), whose engine computes none. */
+  /** From aggregates to example traces, the map's elements, and what the filters ask of the traces not held in full; every report the command writes has one, a report of the span table too. Data without one shows no example links and filters only the traces it holds in full. */
   index?: ReportIndex;
 }
