@@ -159,22 +159,26 @@ type StoredSpan = [spanId: string, parent: string, service: number, flags: numbe
 type StoredRecord = [sequenceNumber: string, traceId: string, due: number, spans: StoredSpan[]];
 const ERROR = 1;
 const PROVISIONAL = 2;
-// Below DynamoDB's 400 KB item, before gzip.
-const CHUNK_JSON_CHARS = 300 * 1024;
+// A chunk is cut past this much JSON, one record more at most (a record is at most 1 MiB of
+// OTLP JSON, its facts far less): below DynamoDB's 400 KB item once gzipped.
+const CHUNK_JSON_CHARS = 256 * 1024;
 
 /** An entry's records as gzipped chunks of at most CHUNK_JSON_CHARS of JSON each (at least one). */
 export function encodeEntry(entry: LedgerEntry): Buffer[] {
   const chunks: Buffer[] = [];
   let services = new Map<string, number>();
-  let records: StoredRecord[] = [];
+  // Each record stringified once: for the chunk's size, and as the chunk's text.
+  let records: string[] = [];
   let chars = 0;
   const flush = (): void => {
-    chunks.push(gzipSync(JSON.stringify({ services: [...services.keys()], records }), { level: 1 }));
+    const json = `{"services":${JSON.stringify([...services.keys()])},"records":[${records.join(',')}]}`;
+    chunks.push(gzipSync(json, { level: 1 }));
     services = new Map();
     records = [];
     chars = 0;
   };
   for (const record of entry.records) {
+    if (records.length > 0 && chars > CHUNK_JSON_CHARS) flush();
     const spans = record.spans.map((span): StoredSpan => {
       let service = services.get(span.service);
       if (service === undefined) services.set(span.service, (service = services.size));
@@ -182,10 +186,9 @@ export function encodeEntry(entry: LedgerEntry): Buffer[] {
       return [span.spanId, span.parent ?? '', service, flags, span.latencyMs ?? -1];
     });
     const stored: StoredRecord = [record.sequenceNumber, record.traceId, record.due, spans];
-    const size = JSON.stringify(stored).length;
-    if (records.length > 0 && chars + size > CHUNK_JSON_CHARS) flush();
-    records.push(stored);
-    chars += size;
+    const json = JSON.stringify(stored);
+    records.push(json);
+    chars += json.length;
   }
   flush();
   return chunks;
