@@ -248,7 +248,11 @@ export class DecisionStore {
       const n = Number(item.sk!.S!.split('#')[1]);
       byEntry.set(n, [...(byEntry.get(n) ?? []), item]);
     }
-    for (const [n, chunks] of [...byEntry].sort(([a], [b]) => a - b)) {
+    const ordered = [...byEntry].sort(([a], [b]) => a - b);
+    // Entries it missed were deleted (the shard went elsewhere for more than two waits): what it
+    // holds is stale, and the entries left are all a replay needs.
+    if (ordered.length > 0 && ordered[0]![0] !== this.ledger.last(shard) + 1) this.ledger.forget(shard);
+    for (const [n, chunks] of ordered) {
       const at = Number(chunks[0]!.at?.N);
       const count = Number(chunks[0]!.chunks?.N);
       // An entry whose write did not complete (its batch was redelivered) is written again as the next.
