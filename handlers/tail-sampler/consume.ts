@@ -2,7 +2,8 @@ import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { keptLines, rootOf, type AdaptiveSampler, type Root } from './adaptive-sampler';
 import type { Policies } from './config';
-import { rangesOf, type DecisionStore, type Lookup, type StoredPart } from './decision-store';
+import { rangesOf } from '../stream-batch';
+import type { DecisionStore, Lookup, StoredPart } from './decision-store';
 import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';

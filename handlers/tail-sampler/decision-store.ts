@@ -9,6 +9,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
+import { shardOf, type ShardRange } from '../stream-batch';
 import { KnownDecisions } from './known-decisions';
 import { decodeParkedParts, encodeParkedParts, type StoredPart } from './parked-parts';
 import { queryItems } from './query-items';
@@ -40,12 +41,6 @@ export type { StoredPart } from './parked-parts';
 export interface ParkedPart {
   recordId: string;
   gzipped: Buffer;
-}
-
-/** A batch's records of one shard: the first and last sequence numbers. */
-export interface ShardRange {
-  first: string;
-  last: string;
 }
 
 /** A kept trace whose parked parts went: its decision replaces them, and their chunks go. */
@@ -89,30 +84,8 @@ const UNPROCESSED_ATTEMPTS = 8;
 const KNOWN_DECISIONS = 50_000;
 const TRACE = 'trace';
 
-/** The shard of a record id (Lambda's eventID, `shardId:sequenceNumber`) or of a piece key (`recordId#k`). */
-export function shardOf(key: string): string {
-  const at = key.lastIndexOf(':');
-  return at < 0 ? '' : key.slice(0, at);
-}
-
 // Sequence numbers are decimal strings of up to 128 digits: padded, they sort as numbers.
 const sortable = (sequenceNumber: string): string => sequenceNumber.padStart(128, '0');
-const compareSequence = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-
-/** Per shard, the first and last sequence numbers of these records. */
-export function rangesOf(
-  records: ReadonlyArray<{ recordId: string; sequenceNumber: string }>,
-): Map<string, ShardRange> {
-  const ranges = new Map<string, ShardRange>();
-  for (const { recordId, sequenceNumber } of records) {
-    const shard = shardOf(recordId);
-    const range = ranges.get(shard);
-    if (!range) ranges.set(shard, { first: sequenceNumber, last: sequenceNumber });
-    else if (compareSequence(sequenceNumber, range.first) < 0) range.first = sequenceNumber;
-    else if (compareSequence(sequenceNumber, range.last) > 0) range.last = sequenceNumber;
-  }
-  return ranges;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
