@@ -2,8 +2,8 @@ import { ByteWriter, parquetWrite } from 'hyparquet-writer';
 import { splitTopLevel } from '../../span-table/hive-type';
 import { SPAN_COLUMNS, type SpanRow } from '../../span-table/rows';
 
-// The span table's rows as one Parquet file, in the layout Firehose's conversion and DuckDB's
-// COPY both write: standard 3-level lists (`list`/`element`), maps as `key_value` with a
+// The span table's rows as one Parquet file, in the layout DuckDB's COPY writes and Athena's
+// Parquet reader takes: standard 3-level lists (`list`/`element`), maps as `key_value` with a
 // required key, every column optional, Snappy pages. The schema comes from the Glue types in
 // SPAN_COLUMNS, so the file and the table cannot drift apart.
 

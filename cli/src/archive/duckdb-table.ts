@@ -6,8 +6,8 @@ import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
 import { splitTopLevel } from '../../../span-table/hive-type';
 import { PARTITION_COLUMN, SPAN_COLUMNS, type SpanRow } from '../../../span-table/rows';
 
-// The span table on the embedded engine: the same rows the Firehose transformation emits,
-// written as date-partitioned Parquet (the layout Firehose writes to S3), and the archive's
+// The span table on the embedded engine: the same rows the archive function writes, as
+// date-partitioned Parquet (the layout it writes to S3), and the archive's
 // named queries run on it.
 
 /** Rows of one stream record, with the partition they go to. */
