@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import { table } from '../cli/src/render/text';
@@ -20,7 +20,9 @@ export interface LocalArchive {
   answers: Array<{ name: string; description: string; rows: Array<Record<string, unknown>> }>;
 }
 
+/** Lines in the files under `dir`: the records kept under errors/ (none written when every record was read). */
 function linesUnder(dir: string): number {
+  if (!existsSync(dir)) return 0;
   let lines = 0;
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()))
     lines += readFileSync(join(entry.parentPath, entry.name), 'utf8').split('\n').filter(Boolean).length;
