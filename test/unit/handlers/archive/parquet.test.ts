@@ -106,6 +106,32 @@ describe("the archive's Parquet writer", () => {
     }
   });
 
+  it('finds each trace by id in a file of many pages (its truncated statistics still bound the ids)', async () => {
+    // 4,000 rows of 1 KB attributes: several pages per column; the ids' min/max statistics are cut to 16 bytes.
+    const many = exportRequest(
+      Array.from({ length: 4000 }, (_, i) =>
+        otlpSpan({ attributes: [{ key: 'pad', value: { stringValue: `${i}`.padEnd(1024, 'x') } }] }),
+      ),
+      'bulk',
+    ) as unknown as OtlpExportRequest;
+    const rows = spanRows(many);
+    const dir = scratch();
+    mkdirSync(join(dir, 'dt=2023-11-14'));
+    writeFileSync(join(dir, 'dt=2023-11-14', 'part.parquet'), spanTableParquet(rows));
+    const table = await openSpanTable(dir);
+    try {
+      const sorted = [...rows].sort((a, b) => a.trace_id.localeCompare(b.trace_id));
+      for (const row of [sorted[0]!, sorted[1]!, sorted[2000]!, sorted.at(-2)!, sorted.at(-1)!]) {
+        const found = await table.select('SELECT span_id FROM otel_traces WHERE trace_id = ?', [row.trace_id]);
+        expect(found).toEqual([{ span_id: row.span_id }]);
+      }
+      const [count] = await table.select('SELECT count(*) AS n FROM otel_traces', []);
+      expect(count).toEqual({ n: 4000 });
+    } finally {
+      table.close();
+    }
+  });
+
   it('writes a file of no rows as a valid empty table', async () => {
     const dir = scratch();
     mkdirSync(join(dir, 'dt=2025-11-22'));
