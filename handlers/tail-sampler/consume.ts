@@ -2,7 +2,8 @@ import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { keptLines, rootOf, type AdaptiveSampler, type Root } from './adaptive-sampler';
 import type { Policies } from './config';
-import { rangesOf, type DecisionStore, type Lookup, type StoredPart } from './decision-store';
+import { rangesOf, shardOf } from '../stream-batch';
+import type { DecisionStore, Lookup, StoredPart } from './decision-store';
 import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';
@@ -12,7 +13,7 @@ import { piecesOf, type Piece } from './pieces';
 import { inSampledFraction, interest, type Decision, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
 import { WEIGHT_BYTES_PER_SPAN, weightedPiece } from './sampling-weight';
-import { shardOf } from './sequence-numbers';
+
 import type { LedgerPart } from './sli-ledger';
 import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
 

@@ -9,11 +9,11 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
+import { shardOf, type ShardRange } from '../stream-batch';
 import { KnownDecisions } from './known-decisions';
 import { decodeParkedParts, encodeParkedParts, type StoredPart } from './parked-parts';
 import type { PipelineSlis } from './pipeline-slis';
 import { queryItems } from './query-items';
-import { compareSequence, shardOf, sortable } from './sequence-numbers';
 import { decodeEntry, encodeEntry, SliLedger, type LedgerEntry, type LedgerPart } from './sli-ledger';
 import type { Decision, KeepReason } from './policy';
 
@@ -49,12 +49,6 @@ export type { StoredPart } from './parked-parts';
 export interface ParkedPart {
   recordId: string;
   gzipped: Buffer;
-}
-
-/** A batch's records of one shard: the first and last sequence numbers. */
-export interface ShardRange {
-  first: string;
-  last: string;
 }
 
 /** A kept trace whose parked parts went: its decision replaces them, and their chunks go. */
@@ -112,20 +106,8 @@ const LEDGER_TTL_SECONDS = 24 * 3600;
 const ledgerKey = (shard: string): string => `slis#${shard}`;
 const entryKey = (n: number, k: number): string => `entry#${String(n).padStart(12, '0')}#${String(k).padStart(3, '0')}`;
 
-/** Per shard, the first and last sequence numbers of these records. */
-export function rangesOf(
-  records: ReadonlyArray<{ recordId: string; sequenceNumber: string }>,
-): Map<string, ShardRange> {
-  const ranges = new Map<string, ShardRange>();
-  for (const { recordId, sequenceNumber } of records) {
-    const shard = shardOf(recordId);
-    const range = ranges.get(shard);
-    if (!range) ranges.set(shard, { first: sequenceNumber, last: sequenceNumber });
-    else if (compareSequence(sequenceNumber, range.first) < 0) range.first = sequenceNumber;
-    else if (compareSequence(sequenceNumber, range.last) > 0) range.last = sequenceNumber;
-  }
-  return ranges;
-}
+// Sequence numbers are decimal strings of up to 128 digits: padded, they sort as numbers.
+const sortable = (sequenceNumber: string): string => sequenceNumber.padStart(128, '0');
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

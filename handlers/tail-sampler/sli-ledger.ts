@@ -1,7 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { OtlpExportRequest } from '../../src/otlp/types';
 import { spanFactsOf, type PipelineSlis, type SpanFacts } from './pipeline-slis';
-import { compareSequence } from './sequence-numbers';
+import { compareSequence } from '../stream-batch';
 
 /**
  * The pipeline SLIs' memory across batches, per shard. A trace's wait starts at the first batch
