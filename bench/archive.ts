@@ -1,36 +1,28 @@
-import { readdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { writeSpanTable } from '../cli/src/archive/duckdb-table';
-import { transform, type TransformedRecord } from '../handlers/archive/transform';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { archiveBatch, placedRows, readRecord } from '../handlers/archive/consume';
+import { spanTableParquet } from '../handlers/archive/parquet';
 import { readIngestConfig } from '../handlers/ingest/config';
 import { decodeExportRequest } from '../handlers/ingest/decode';
 import { buildRecords } from '../handlers/ingest/records';
-import { answeredRows, firehoseEvents } from '../testing/firehose';
 import { spansPerCpuSecond } from './ingest';
 import { otlpPayload } from './payload';
 
 export interface ArchiveResult {
   spansPerSecond: number;
   boundSpansPerSecond: number;
-  /** Bytes of rows the transformation answers per byte of gzipped record it reads. */
-  rowBytesPerRecordByte: number;
   streamBytesPerSpan: number;
   parquetBytesPerSpan: number;
 }
 
-function sizeOf(dir: string): number {
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
-}
 
 /**
- * The Firehose transformation on 10,000 spans of stream records as the ingest writes them
- * (1,000 traces of 10), in the batches Firehose hands it, against the bound: gunzip +
- * JSON.parse + JSON.stringify of the same records. Then the rows as Parquet (DuckDB, Snappy)
- * against the stream's bytes.
+ * The archive function on 10,000 spans of stream records as the ingest writes them (1,000
+ * traces of 10) in one batch, as the event source mapping hands them (up to 10,000 records,
+ * infra/archive.yml), written as Parquet (hyparquet-writer, Snappy) into a bucket in memory,
+ * against the bound: what no archive can skip, gunzip + JSON.parse of the same records and
+ * the Parquet encoding of their rows, made beforehand. Then the Parquet against the stream's
+ * bytes.
  */
 export async function archiveThroughput(seconds: number): Promise<ArchiveResult> {
   const config = readIngestConfig({ HOPTRACE_STREAM_NAME: 'bench', HOPTRACE_INGEST_AUTH: 'none' });
@@ -40,37 +32,42 @@ export async function archiveThroughput(seconds: number): Promise<ArchiveResult>
   );
   const built = buildRecords(decoded.groups).records;
   const spans = built.reduce((n, r) => n + r.spans, 0);
-  const records = built.map((r) => ({ shardId: 's', partitionKey: r.partitionKey, data: r.data }));
-  const events = firehoseEvents(records);
-  const refuse = async (): Promise<never> => {
-    throw new Error('nothing is put back at this size');
-  };
-  let answered: TransformedRecord[] = [];
+  const arrival = Date.now() / 1000;
+  const records: KinesisStreamRecord[] = built.map((r, i) => ({
+    awsRegion: 'us-east-1',
+    eventID: `shardId-000000000000:${i + 1}`,
+    eventName: 'aws:kinesis:record',
+    eventSource: 'aws:kinesis',
+    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+    eventVersion: '1.0',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
+    kinesis: {
+      approximateArrivalTimestamp: arrival,
+      data: r.data.toString('base64'),
+      kinesisSchemaVersion: '1.0',
+      partitionKey: r.partitionKey,
+      sequenceNumber: String(i + 1),
+    },
+  }));
+  let parquetBytes = 0;
   const spansPerSecond = await spansPerCpuSecond(spans, seconds, async () => {
-    answered = [];
-    for (const event of events)
-      answered.push(
-        ...(await transform(event, { streamName: 'bench', putRecords: refuse, deadlineMs: Date.now() + 10_000 }))
-          .records,
-      );
+    parquetBytes = 0;
+    await archiveBatch(records, {
+      put: async (_key, body) => {
+        parquetBytes += body.length;
+      },
+    });
   });
-  const rowBytes = answered.reduce((n, r) => n + Buffer.byteLength(r.data, 'base64'), 0);
-  const answers = answeredRows(answered);
+  const rows = built.flatMap((r) => placedRows(readRecord(r.data), arrival * 1000));
   const boundSpansPerSecond = await spansPerCpuSecond(spans, seconds, () => {
-    for (const r of records) JSON.stringify(JSON.parse(gunzipSync(r.data).toString('utf8')));
+    for (const r of built) JSON.parse(gunzipSync(r.data).toString('utf8'));
+    spanTableParquet(rows);
   });
-  const streamBytes = records.reduce((n, r) => n + r.data.length, 0);
-  const dir = mkdtempSync(join(tmpdir(), 'hoptrace-bench-table-'));
-  try {
-    await writeSpanTable(answers, dir);
-    return {
-      spansPerSecond,
-      boundSpansPerSecond,
-      rowBytesPerRecordByte: rowBytes / streamBytes,
-      streamBytesPerSpan: streamBytes / spans,
-      parquetBytesPerSpan: sizeOf(dir) / spans,
-    };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const streamBytes = built.reduce((n, r) => n + r.data.length, 0);
+  return {
+    spansPerSecond,
+    boundSpansPerSecond,
+    streamBytesPerSpan: streamBytes / spans,
+    parquetBytesPerSpan: parquetBytes / spans,
+  };
 }

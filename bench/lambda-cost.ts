@@ -39,16 +39,8 @@ export const PRICES = {
   kinesisOnDemandPerGbIn: 0.08,
   /** Kinesis on-demand bills each record's data in rounded up to 1 KB (the pricing page's "Data-In"). */
   kinesisRecordRoundingBytes: 1024,
-  /** On-demand "Data-Out": what each consumer reads, Firehose reading the stream included. */
+  /** On-demand "Data-Out": what each consumer reads, the archive's event source mapping included. */
   kinesisOnDemandPerGbRetrieved: 0.04,
-  firehosePerGbIn: 0.029,
-  /** Firehose bills each record rounded up to 5 KB, for data in and again for format conversion. */
-  firehoseRecordRoundingBytes: 5 * 1024,
-  /** JSON to Parquet, per GB of data in (5 KB increments). */
-  firehoseFormatConversionPerGb: 0.018,
-  /** Dynamic partitioning, per GB delivered to S3 and per object delivered (no JQ: the archive function sets the keys). */
-  firehosePartitioningPerGbDelivered: 0.02,
-  firehosePartitioningPerThousandObjects: 0.005,
   s3PerGbMonth: 0.023,
   s3PutPerThousand: 0.005,
   athenaPerTbScanned: 5,
@@ -61,8 +53,12 @@ export const ASSUMPTIONS = {
   ingestMemoryGb: 0.5, // arm64, serverless.yml
   ingestBilledMs: INGEST_MS,
   archiveMemoryGb: 1, // arm64, serverless.yml
-  /** Firehose's buffer interval (infra/archive.yml): at least one object per day partition this often. */
-  archiveBufferSeconds: 300,
+  /** The mapping's MaximumBatchingWindowInSeconds (infra/archive.yml): at least one batch, one object, this often. */
+  archiveBatchWindowSeconds: 300,
+  /** Record bytes one batch holds at most: Lambda's 6 MB invocation payload, the records in it base64. */
+  archiveBatchMaxBytes: (6 * 2 ** 20 * 3) / 4,
+  /** Billed per batch besides its CPU: the S3 PUT's round trip (not measured here: no S3 on this machine). */
+  archivePutMs: 50,
   archiveMonths: 1,
   athenaScansPerSpan: 1,
 } as const;
@@ -92,10 +88,9 @@ export interface CostFigures {
   latencyMaxMs: number;
   /** Spans still in the batch when traffic stopped, sent by the shutdown. */
   spansAtShutdown: number;
-  /** Kinesis records (one per trace), as the ingest would write them, and the bytes Kinesis and Firehose bill for them. */
+  /** Kinesis records (one per trace), as the ingest would write them, and the bytes Kinesis bills for them. */
   recordsPerInvocation: number;
   kinesisBilledBytesPerInvocation: number;
-  firehoseBilledBytesPerInvocation: number;
   /** The records' own bytes, as consumers read them. */
   streamBytesPerInvocation: number;
 }
@@ -223,7 +218,6 @@ export async function costRun(
       spansAtShutdown: atShutdown,
       recordsPerInvocation: records.length / invocationsSent,
       kinesisBilledBytesPerInvocation: billedBytes(sizes, PRICES.kinesisRecordRoundingBytes) / invocationsSent,
-      firehoseBilledBytesPerInvocation: billedBytes(sizes, PRICES.firehoseRecordRoundingBytes) / invocationsSent,
       streamBytesPerInvocation: billedBytes(sizes, 1) / invocationsSent,
     };
   } finally {
@@ -271,21 +265,24 @@ export function costPerMillion(shape: string, traced: CostFigures, bare: CostFig
   const ingest =
     (requests / 1e6) * PRICES.lambdaRequestPerMillion +
     requests * (ASSUMPTIONS.ingestBilledMs / 1000) * ASSUMPTIONS.ingestMemoryGb * PRICES.lambdaGbSecondArm;
-  // One consumer reads the stream by default: the archive's Firehose (tail sampling is opt-in).
+  // One consumer reads the stream by default: the archive (tail sampling is opt-in).
   const stream =
     ((traced.kinesisBilledBytesPerInvocation * m) / GB) * PRICES.kinesisOnDemandPerGbIn +
     ((traced.streamBytesPerInvocation * m) / GB) * PRICES.kinesisOnDemandPerGbRetrieved;
   const parquetBytes = archive.parquetBytesPerSpan * SPANS_PER_INVOCATION * m;
-  const firehoseGb = (traced.firehoseBilledBytesPerInvocation * m) / GB;
-  // Objects: one per buffer interval for this sandbox's traffic alone, an upper bound for a fleet.
-  const objects = m / traced.rate / ASSUMPTIONS.archiveBufferSeconds;
-  const archiveFunction =
-    ((SPANS_PER_INVOCATION * m) / archive.spansPerSecond) * ASSUMPTIONS.archiveMemoryGb * PRICES.lambdaGbSecondArm;
+  // Batches: one per batching window for this sandbox's traffic alone (an upper bound for a
+  // fleet, whose sandboxes share a shard's batches), or more when the window holds more
+  // records than a batch takes. Each batch is one invocation and one object (its day).
+  const batches = Math.max(
+    m / traced.rate / ASSUMPTIONS.archiveBatchWindowSeconds,
+    (traced.streamBytesPerInvocation * m) / ASSUMPTIONS.archiveBatchMaxBytes,
+  );
+  const archiveSeconds =
+    (SPANS_PER_INVOCATION * m) / archive.spansPerSecond + (batches * ASSUMPTIONS.archivePutMs) / 1000;
   const archiveCost =
-    firehoseGb * (PRICES.firehosePerGbIn + PRICES.firehoseFormatConversionPerGb) +
-    (parquetBytes / GB) * PRICES.firehosePartitioningPerGbDelivered +
-    (objects / 1000) * (PRICES.firehosePartitioningPerThousandObjects + PRICES.s3PutPerThousand) +
-    archiveFunction +
+    (batches / 1e6) * PRICES.lambdaRequestPerMillion +
+    archiveSeconds * ASSUMPTIONS.archiveMemoryGb * PRICES.lambdaGbSecondArm +
+    (batches / 1000) * PRICES.s3PutPerThousand +
     (parquetBytes / GB) * PRICES.s3PerGbMonth * ASSUMPTIONS.archiveMonths;
   const athena = ((parquetBytes * ASSUMPTIONS.athenaScansPerSpan) / 2 ** 40) * PRICES.athenaPerTbScanned;
   return {
@@ -364,7 +361,7 @@ export function costTables(result: LambdaCostResult): string[] {
     '',
     `hoptrace's export latency at 20/s (span end to the endpoint's answer): median ${f(h.latencyP50Ms, 0)} ms, at most ${f(h.latencyMaxMs, 0)} ms; when the traffic stopped, ${h.spansAtShutdown} spans were still in the batch (on disk in /tmp) and left with the shutdown.`,
     '',
-    `Dollars per million traced invocations, hoptrace + hoptrace/lambda, from the counts measured at each shape (a bare and a traced sandbox each): billed time added over bare at ${ASSUMPTIONS.functionMemoryGb * 1024} MB (x86), the REST API and the ingest function (${ASSUMPTIONS.ingestMemoryGb * 1024} MB arm64, ${ASSUMPTIONS.ingestBilledMs} ms) per ingest request, Kinesis on-demand for the stream records the ingest writes (one per trace, each rounded up to 1 KB in, read once by the archive), and the archive: Firehose data in and Parquet conversion (each record rounded up to 5 KB), dynamic partitioning (per GB delivered and per object: one object each ${ASSUMPTIONS.archiveBufferSeconds} s for this sandbox's traffic alone, an upper bound), the S3 PUTs, the archive function's CPU time (${ASSUMPTIONS.archiveMemoryGb * 1024} MB arm64, spans per CPU second from the archive benchmark) and the Parquet kept ${ASSUMPTIONS.archiveMonths} month; scanned by Athena ${ASSUMPTIONS.athenaScansPerSpan}× (Parquet bytes per span from the archive benchmark). Tail sampling is opt-in and not counted. X-Ray: ${usd(PRICES.xrayPerMillionTraces)} per million traces recorded.`,
+    `Dollars per million traced invocations, hoptrace + hoptrace/lambda, from the counts measured at each shape (a bare and a traced sandbox each): billed time added over bare at ${ASSUMPTIONS.functionMemoryGb * 1024} MB (x86), the REST API and the ingest function (${ASSUMPTIONS.ingestMemoryGb * 1024} MB arm64, ${ASSUMPTIONS.ingestBilledMs} ms) per ingest request, Kinesis on-demand for the stream records the ingest writes (one per trace, each rounded up to 1 KB in, read once by the archive), and the archive: the archive function reading the stream through its event source mapping, one invocation and one Parquet object (an S3 PUT) per batch (one batch each ${ASSUMPTIONS.archiveBatchWindowSeconds} s for this sandbox's traffic alone, an upper bound, or more when the records outgrow a batch), billed for its CPU time (${ASSUMPTIONS.archiveMemoryGb * 1024} MB arm64, spans per CPU second from the archive benchmark) and ${ASSUMPTIONS.archivePutMs} ms of PUT per batch, and the Parquet kept ${ASSUMPTIONS.archiveMonths} month; scanned by Athena ${ASSUMPTIONS.athenaScansPerSpan}× (Parquet bytes per span from the archive benchmark). Tail sampling is opt-in and not counted. X-Ray: ${usd(PRICES.xrayPerMillionTraces)} per million traces recorded.`,
     '',
     '| shape (per sandbox) | billed added (ms) | ingest requests per invocation | function time | REST API | ingest function | stream | archive | Athena | total | vs X-Ray |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -395,15 +392,6 @@ export function costTables(result: LambdaCostResult): string[] {
       `$${PRICES.kinesisOnDemandPerGbIn} per GB, each record rounded up to 1 KB (plus a per-stream hourly charge, not per invocation)`,
     ],
     ['Kinesis Data Streams on-demand, data out', `$${PRICES.kinesisOnDemandPerGbRetrieved} per GB read, per consumer`],
-    ['Data Firehose, data in', `$${PRICES.firehosePerGbIn} per GB, each record rounded up to 5 KB`],
-    [
-      'Data Firehose, format conversion',
-      `$${PRICES.firehoseFormatConversionPerGb} per GB in, each record rounded up to 5 KB`,
-    ],
-    [
-      'Data Firehose, dynamic partitioning',
-      `$${PRICES.firehosePartitioningPerGbDelivered} per GB delivered, $${PRICES.firehosePartitioningPerThousandObjects} per 1,000 objects`,
-    ],
     ['S3 Standard', `$${PRICES.s3PerGbMonth} per GB-month`],
     ['S3 PUT requests', `$${PRICES.s3PutPerThousand} per 1,000`],
     ['Athena', `$${PRICES.athenaPerTbScanned} per TB scanned`],

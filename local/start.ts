@@ -4,6 +4,7 @@
 // waterfalls, stats, the service map, the HTML report, and spans sent against spans landed.
 // `npm start -- --keep` leaves everything running to play with.
 import { mkdir, writeFile } from 'node:fs/promises';
+import type { KinesisStreamBatchResponse } from 'aws-lambda';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../cli/src/analyze';
@@ -20,13 +21,16 @@ import { AwsBus } from '../testing/aws-bus';
 import { bundleHandler } from '../testing/bundle';
 import { startLocalTailSampler, type LocalTailSampler } from './tail-sampler';
 import { startExportTally, type ExportTally } from './export-tally';
-import { createStream, readStream, startKinesalite, type LocalKinesis } from '../testing/kinesis';
+import { createStream, startKinesalite, type LocalKinesis } from '../testing/kinesis';
 import { startRestFrontDoor, type FrontDoor } from '../testing/rest-front-door';
+import { startLocalS3, type LocalS3 } from '../testing/s3';
 import { freePort, startOffline, type Offline } from '../testing/serverless-offline';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const STREAM = 'hoptrace-spans';
-const ARCHIVE = fileURLToPath(new URL('../.hoptrace/span-table/', import.meta.url));
+// The S3 stand-in's folder: the archive bucket is `.hoptrace/archive/`, its span table `spans/` in it.
+const S3_ROOT = fileURLToPath(new URL('../.hoptrace/', import.meta.url));
+const ARCHIVE_BUCKET = 'archive';
 const REPORT = fileURLToPath(new URL('../.hoptrace/report.html', import.meta.url));
 const SETTLE_MS = 10_000;
 const STAGE = 'local';
@@ -51,7 +55,9 @@ async function main(): Promise<void> {
   let frontDoor: FrontDoor | undefined;
   let tally: ExportTally | undefined;
   let sampler: LocalTailSampler | undefined;
+  let s3: LocalS3 | undefined;
   const stop = async (): Promise<void> => {
+    await s3?.close();
     await sampler?.stop();
     await offline?.stop();
     await frontDoor?.close();
@@ -90,6 +96,8 @@ async function main(): Promise<void> {
     kinesis = await startKinesalite();
     await createStream(kinesis.client, STREAM);
     step(`kinesalite on ${kinesis.endpoint}, stream "${STREAM}" active`);
+    s3 = await startLocalS3(S3_ROOT);
+    step(`S3 stand-in on ${s3.endpoint}, bucket "${ARCHIVE_BUCKET}" in ${s3.bucketDir(ARCHIVE_BUCKET)}`);
 
     const invoke =
       (fn: string) =>
@@ -117,6 +125,8 @@ async function main(): Promise<void> {
         HOPTRACE_LOCAL_BUS: bus.url,
         HOPTRACE_LOCAL_STREAM: STREAM,
         HOPTRACE_LOCAL_KINESIS: kinesis.endpoint,
+        HOPTRACE_LOCAL_S3: s3.endpoint,
+        HOPTRACE_LOCAL_ARCHIVE_BUCKET: ARCHIVE_BUCKET,
       },
       { httpPort },
     );
@@ -151,13 +161,14 @@ async function main(): Promise<void> {
 
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
     const archive = await writeLocalArchive(
-      await readStream(kinesis.client, STREAM),
-      ARCHIVE,
-      (event) => offline!.invoke(`${SERVICE}-archive`, event),
+      kinesis.client,
+      STREAM,
+      s3.bucketDir(ARCHIVE_BUCKET),
+      async (event) => (await offline!.invoke(`${SERVICE}-archive`, event)) as KinesisStreamBatchResponse,
       yesterday,
     );
     step(
-      `span table: ${archive.rows} row(s) as Parquet in ${ARCHIVE} (${archive.failedRecords} record(s) refused); its named queries on DuckDB:`,
+      `span table: ${archive.rows} row(s) as Parquet in ${archive.dir} (${archive.failedRecords} record(s) refused); its named queries on DuckDB:`,
     );
     for (const answer of archive.answers)
       console.log(

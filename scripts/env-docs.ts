@@ -45,7 +45,7 @@ const SECTIONS: Section[] = [
     title: 'Archive',
     id: 'archive',
     source: 'handlers/archive/env.ts',
-    intro: `Read by the archive's Firehose transformation. ${HANDLER_POLICY}`,
+    intro: `Read by the archive function, the stream's consumer that writes the span table. ${HANDLER_POLICY}`,
   },
   {
     title: 'Tail sampler',

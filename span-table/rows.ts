@@ -22,7 +22,7 @@ export interface SpanRow {
   scope_name: string;
   scope_version: string;
   span_attributes: TextMap;
-  /** ISO 8601 UTC with nanoseconds: the form Firehose's OpenX JSON SerDe reads as a timestamp. */
+  /** ISO 8601 UTC with nanoseconds (the archive writes it as a Parquet TIMESTAMP(NANOS)). */
   start_time: string;
   duration_ns: number;
   status_code: string;

@@ -1,4 +1,5 @@
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { createHash } from 'node:crypto';
+import { ListShardsCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { readConsumerConfig } from '../handlers/tail-sampler/config';
 import { createConsumer } from '../handlers/tail-sampler/consumer';
@@ -56,6 +57,11 @@ export interface TailSamplerBed {
   lane(name: string, shards?: number, withTable?: boolean): Promise<Lane>;
   /** `records` onto `stream`, in PutRecords calls of at most 500. */
   put(stream: string, records: readonly PutRecord[]): Promise<void>;
+  /**
+   * One record on each shard of `stream` that no consumer can decode (its partition key is no
+   * trace id): a batch on every shard, holding no spans, as later traffic would bring one.
+   */
+  tick(stream: string): Promise<void>;
   /** The real consumer on the lane, its backend the bed's receiver unless `env` names another. */
   consume(lane: Lane, options?: ConsumerOptions): Promise<ConsumerRun>;
   /** Stops the consumers started and empties the receiver: what each test starts from. */
@@ -86,6 +92,21 @@ export async function startTailSamplerBed(): Promise<TailSamplerBed> {
       return { stream: name, table: name };
     },
     put,
+    tick: async (stream) => {
+      const { Shards = [] } = await kinesis.client.send(new ListShardsCommand({ StreamName: stream }));
+      const records: PutRecord[] = [];
+      for (const shard of Shards) {
+        const [low, high] = [shard.HashKeyRange!.StartingHashKey!, shard.HashKeyRange!.EndingHashKey!].map(BigInt);
+        for (let i = 0; ; i++) {
+          const key = `tick-${i}`;
+          const hash = BigInt(`0x${createHash('md5').update(key).digest('hex')}`);
+          if (hash < low! || hash > high!) continue;
+          records.push({ traceId: key, data: Buffer.from('tick') });
+          break;
+        }
+      }
+      await put(stream, records);
+    },
     consume: async (lane, options = {}) => {
       const env = { HOPTRACE_FORWARD_ENDPOINT: receiver.url, HOPTRACE_DECISION_TABLE: lane.table, ...options.env };
       const lines: string[] = [];

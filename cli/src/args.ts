@@ -47,9 +47,10 @@ filters (every command):
   --query '{ duration > 500ms && resource.service.name = "inventory" } && { status = error }'
       spansets of conditions on name, status (ok error unset), kind (server client producer
       consumer internal), duration, resource.service.name, span.<attr>, resource.<attr>,
-      .<attr> (span, then resource), with = != > >= < <= =~ !~ (regular expressions match
-      the whole value), && || and parentheses; a trace matches a spanset when one of its
-      spans satisfies all of it
+      .<attr> (span, then resource), event:name and event.<attr> (one of the span's events:
+      '{ event.exception.message =~ ".*card_declined.*" }'), with = != > >= < <= =~ !~
+      (regular expressions match the whole value), && || and parentheses; a trace matches a
+      spanset when one of its spans satisfies all of it
   --service S  --name TEXT  --min-duration 250ms  --errors  --cold  --attr key=value
       shorthands for one spanset: one span has all that is given
 `;

@@ -167,6 +167,19 @@ export interface ReportIndex {
    * the command's flags do, and the longest span of an operation meets them when any does.
    */
   spanOperations: Record<string, number[]>;
+  /**
+   * Those of them with a cold start (a span with `faas.coldstart` true): per operation with
+   * one, its longest cold span (ms), as `spanOperations`, for the cold-starts filter, which
+   * asks it of the same span. Their failures need nothing of the kind: a trace with a failed
+   * span is held in full (report-detail.ts).
+   */
+  coldOperations: Record<string, number[]>;
+  /**
+   * Per listed trace, in the order of `traces`: its root's position in `operations`, -1 when
+   * the root never arrived; with the root's duration (`rootDurationMs`), what the trace view's
+   * compare needs to pick the operation's typical trace as `compare <trace>` does.
+   */
+  roots: number[];
 }
 
 /** Everything one HTML report shows: written into the page as JSON, read by the viewer. */
@@ -185,6 +198,6 @@ export interface ViewData {
   skipped: { records: number; firstReason?: string; firstOrigin?: string; spans?: number };
   /** Spans delivered more than once and dropped (delivery into the stream is at least once). */
   duplicates?: number;
-  /** Absent from a report of the span table (`--archive`, `--athena`), whose engine computes none. */
+  /** From aggregates to example traces, the map's elements, and what the filters ask of the traces not held in full; every report the command writes has one, a report of the span table too. Data without one shows no example links and filters only the traces it holds in full. */
   index?: ReportIndex;
 }

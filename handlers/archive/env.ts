@@ -1,8 +1,12 @@
-// The archive transformation's variables. A bad value refuses start; rendered by `npm run render:env`.
-import { required } from '../../src/config/env';
+// The archive function's variables. A bad value refuses start; rendered by `npm run render:env`.
+import { required, variable } from '../../src/config/env';
 import { text } from '../../src/config/parsers';
 
-export { kinesisEndpoint } from '../env';
+/** The bucket the span table (`spans/dt=YYYY-MM-DD/`) and the unreadable records (`errors/`) go to. */
+export const bucket = required('HOPTRACE_ARCHIVE_BUCKET', text);
 
-/** The stream the transformation puts records too large for one answer back into. */
-export const streamName = required('HOPTRACE_STREAM_NAME', text);
+/**
+ * Where the S3 API is (a local one in tests), addressed by path.
+ * @default the region's
+ */
+export const s3Endpoint = variable(['HOPTRACE_S3_ENDPOINT'], text, undefined);

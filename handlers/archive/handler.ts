@@ -1,32 +1,22 @@
-import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { readOrRefuse } from '../../src/config/env';
-import type { PutRecords } from '../ingest/kinesis-writer';
+import { archiveBatch, type PutObject } from './consume';
 import * as ENV from './env';
-import { transform, type FirehoseTransformationEvent, type TransformedRecord } from './transform';
 
-interface LambdaContextLike {
-  getRemainingTimeInMillis?: () => number;
-}
-
-// Kept back from the function's deadline to answer Firehose.
-const DEADLINE_MARGIN_MS = 1000;
-
-const streamName = readOrRefuse(process.env, ENV.streamName);
-const endpoint = readOrRefuse(process.env, ENV.kinesisEndpoint);
-// Created once per sandbox; only used for the rare record too large for one answer.
-const kinesis = new KinesisClient({
-  ...(endpoint ? { endpoint } : {}),
-  maxAttempts: 1,
-  requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 5000 }),
+const bucket = readOrRefuse(process.env, ENV.bucket);
+const endpoint = readOrRefuse(process.env, ENV.s3Endpoint);
+// Created once per sandbox: connections are reused across batches. The SDK's retries ride out
+// a throttled or briefly failing PUT; past them the batch's records are delivered again.
+const s3 = new S3Client({
+  ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
+  requestHandler: new NodeHttpHandler({ connectionTimeout: 1000, requestTimeout: 10_000 }),
 });
-const putRecords: PutRecords = (input) => kinesis.send(new PutRecordsCommand(input));
+const put: PutObject = async (key, body, contentType) => {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+};
 
-export async function handler(
-  event: FirehoseTransformationEvent,
-  context: LambdaContextLike,
-): Promise<{ records: TransformedRecord[] }> {
-  const remaining =
-    typeof context?.getRemainingTimeInMillis === 'function' ? context.getRemainingTimeInMillis() : 60_000;
-  return transform(event, { streamName, putRecords, deadlineMs: Date.now() + remaining - DEADLINE_MARGIN_MS });
+export function handler(event: KinesisStreamEvent): Promise<KinesisStreamBatchResponse> {
+  return archiveBatch(event.Records, { put });
 }

@@ -49,6 +49,8 @@ export interface ConsumerConfig {
   decisionTtlSeconds: number;
   /** How long a routine part waits in the store for an interesting part of its trace. */
   parkTtlSeconds: number;
+  /** How long the pipeline SLIs wait for a trace's parts before counting it. */
+  sliWaitSeconds: number;
   metricsNamespace: string;
 }
 
@@ -103,6 +105,7 @@ export function readConsumerConfig(env: Env): ConsumerConfig {
     dynamodbEndpoint: read(ENV.dynamodbEndpoint),
     decisionTtlSeconds: read(ENV.decisionTtlSeconds),
     parkTtlSeconds: read(ENV.parkTtlSeconds),
+    sliWaitSeconds: read(ENV.sliWaitSeconds),
     metricsNamespace: read(ENV.metricsNamespace),
   };
 }

@@ -2,7 +2,8 @@ import type { KinesisStreamBatchResponse, KinesisStreamRecord } from 'aws-lambda
 import type { OtlpExportRequest, OtlpSpan } from '../../src/otlp/types';
 import { keptLines, rootOf, type AdaptiveSampler, type Root } from './adaptive-sampler';
 import type { Policies } from './config';
-import { rangesOf, type DecisionStore, type Lookup, type StoredPart } from './decision-store';
+import { rangesOf, shardOf } from '../stream-batch';
+import type { DecisionStore, Lookup, StoredPart } from './decision-store';
 import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';
@@ -12,6 +13,8 @@ import { piecesOf, type Piece } from './pieces';
 import { inSampledFraction, interest, type Decision, type KeepReason } from './policy';
 import { RedMetrics } from './red-metrics';
 import { WEIGHT_BYTES_PER_SPAN, weightedPiece } from './sampling-weight';
+
+import type { LedgerPart } from './sli-ledger';
 import { dropSuperseded, isProvisional, withoutSuperseded } from './superseded';
 
 export type Log = (level: 'error' | 'warn', message: string, fields?: Record<string, unknown>) => void;
@@ -121,10 +124,15 @@ export async function consumeBatch(
   };
 
   const traces = new Map<string, TracePart[]>();
+  // The SLI ledger's parts in stream order, per shard: a batch of undecodable records still
+  // counts the traces whose wait has ended.
+  const ledgerParts = new Map<string, LedgerPart[]>(records.map((r) => [shardOf(r.eventID), []]));
+  const slis = new PipelineSlis();
   for (const record of records) {
     try {
       const part = decodeRecord(record);
       traces.set(part.traceId, [...(traces.get(part.traceId) ?? []), part]);
+      ledgerParts.get(shardOf(record.eventID))!.push(part);
     } catch (error) {
       if (!(error instanceof StreamRecordError)) throw error;
       // Redelivery cannot mend it; the archive keeps the record for inspection.
@@ -143,7 +151,7 @@ export async function consumeBatch(
     counters.StoreFailures++;
     deps.log('error', `decision store unavailable; the batch is redelivered: ${(error as Error).message}`);
     fail(all);
-    return finish(all, failed, counters, deps);
+    return finish(all, failed, counters, deps, slis);
   };
   const parkedReadFailed = (traceId: string, error: unknown): void => {
     counters.StoreFailures++;
@@ -177,6 +185,7 @@ export async function consumeBatch(
       [...traces.keys()].filter((id) => local.get(id) === undefined || tentative.has(id)),
       [...traces.keys()].filter(isInteresting),
       ranges,
+      [...ledgerParts.keys()],
     );
   } catch (error) {
     return storeDown(error);
@@ -206,7 +215,10 @@ export async function consumeBatch(
     // parts parked has its decision stored in their place once they are forwarded (markSent):
     // until then its records are not done with, and no later part is read before they are.
     const kept = [...traces.keys()].filter((id) => isInteresting(id) && !lookup.parked.has(id));
-    await deps.store.keep(kept.map((traceId) => ({ traceId, ...local.get(traceId)! })));
+    await deps.store.keep(
+      kept.map((traceId) => ({ traceId, ...local.get(traceId)! })),
+      { parts: ledgerParts, slis },
+    );
   } catch (error) {
     return storeDown(error);
   }
@@ -274,7 +286,7 @@ export async function consumeBatch(
   if (deps.sampler)
     for (const line of keptLines(deps.metricsNamespace, (deps.now ?? Date.now)(), keptPerOperation(units, failed)))
       deps.emit(line);
-  return finish(all, failed, counters, deps);
+  return finish(all, failed, counters, deps, slis);
 }
 
 /** Kept traces whose root went out in this batch, per root operation (a trace's root goes once). */
@@ -309,28 +321,25 @@ async function readParked(
   return { parts: parsed, chunks };
 }
 
+/** The batch's metric lines: RED metrics and counters from its records, and the pipeline SLIs the SLI ledger counted (`slis`). */
 function finish(
   parts: TracePart[],
   failed: Set<string>,
   counters: Counters,
   deps: ConsumerDeps,
+  slis: PipelineSlis,
 ): KinesisStreamBatchResponse {
   // Counted once a record is done with, so a redelivered failure is not counted twice.
   // A span counts once, by its real copy when the batch has it; were that copy's record to
   // fail, the provisional one is not counted either, and the redelivery counts the real one.
   const metrics = new RedMetrics();
-  const slis = new PipelineSlis();
   const requests = dropSuperseded(parts.map((p) => p.request));
   const byTrace = new Map<string, OtlpExportRequest[]>();
   parts.forEach((part, i) => {
     if (failed.has(part.sequenceNumber)) return;
     byTrace.set(part.traceId, [...(byTrace.get(part.traceId) ?? []), requests[i]!]);
-    slis.stored(part.request);
   });
-  for (const traceRequests of byTrace.values()) {
-    metrics.add(...traceRequests);
-    slis.trace(traceRequests);
-  }
+  for (const traceRequests of byTrace.values()) metrics.add(...traceRequests);
   const now = (deps.now ?? Date.now)();
   for (const line of [
     ...metrics.lines(deps.metricsNamespace, now, { ...counters }),

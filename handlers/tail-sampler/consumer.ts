@@ -41,6 +41,7 @@ export function createConsumer(
       parkTtlSeconds: config.parkTtlSeconds,
       sentTtlSeconds: SENT_TTL_SECONDS,
       asideTtlSeconds: ASIDE_TTL_SECONDS,
+      sliWaitSeconds: config.sliWaitSeconds,
     },
     now,
   );

@@ -9,9 +9,12 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { backoffMs } from '../../src/backoff';
+import { shardOf, type ShardRange } from '../stream-batch';
 import { KnownDecisions } from './known-decisions';
 import { decodeParkedParts, encodeParkedParts, type StoredPart } from './parked-parts';
+import type { PipelineSlis } from './pipeline-slis';
 import { queryItems } from './query-items';
+import { decodeEntry, encodeEntry, SliLedger, type LedgerEntry, type LedgerPart } from './sli-ledger';
 import type { Decision, KeepReason } from './policy';
 
 /**
@@ -32,6 +35,12 @@ import type { Decision, KeepReason } from './policy';
  *   redelivers from a record of a failed batch onward, so a redelivery's sets are those whose
  *   batch ended at or after its first record: one query finds them, and what they name is not
  *   sent again.
+ *
+ * and per shard (`pk` = `slis#<shardId>`), the SLI ledger (sli-ledger.ts):
+ * - `entry#<n>#<k>`: the k-th of `chunks` items of the shard's n-th entry (its time `at`, its
+ *   records in `data`);
+ * - `head`: the last entry's `n`, read with the batch's lookup: a sandbox that holds that entry
+ *   reads nothing more, one that does not reads the entries after the last it holds.
  */
 
 /** A parked part as stored: its gzipped record, or the number of chunk items it is in. */
@@ -40,12 +49,6 @@ export type { StoredPart } from './parked-parts';
 export interface ParkedPart {
   recordId: string;
   gzipped: Buffer;
-}
-
-/** A batch's records of one shard: the first and last sequence numbers. */
-export interface ShardRange {
-  first: string;
-  last: string;
 }
 
 /** A kept trace whose parked parts went: its decision replaces them, and their chunks go. */
@@ -64,6 +67,12 @@ export interface Lookup {
   sent: Set<string>;
 }
 
+/** A batch's parts per shard for the SLI ledger (every shard the batch has records of), and where its counts go. */
+export interface LedgerBatch {
+  parts: Map<string, LedgerPart[]>;
+  slis: PipelineSlis;
+}
+
 export interface StoreSettings {
   table: string;
   decisionTtlSeconds: number;
@@ -72,6 +81,8 @@ export interface StoreSettings {
   sentTtlSeconds: number;
   /** How long spans set aside are kept. */
   asideTtlSeconds: number;
+  /** How long the pipeline SLIs wait for a trace's parts before counting it. */
+  sliWaitSeconds: number;
 }
 
 // DynamoDB limits: 100 keys per BatchGetItem, 25 requests per BatchWriteItem, 400 KB per
@@ -88,31 +99,15 @@ const UNPROCESSED_ATTEMPTS = 8;
 // Decisions held in memory (a few MB): more than a batch of 10,000 records decides.
 const KNOWN_DECISIONS = 50_000;
 const TRACE = 'trace';
-
-/** The shard of a record id (Lambda's eventID, `shardId:sequenceNumber`) or of a piece key (`recordId#k`). */
-export function shardOf(key: string): string {
-  const at = key.lastIndexOf(':');
-  return at < 0 ? '' : key.slice(0, at);
-}
+const HEAD = 'head';
+// The SLI ledger's items outlive the 2 waits it needs them for by a day: TTL clears a shard
+// no one reads any more (the stream resharded).
+const LEDGER_TTL_SECONDS = 24 * 3600;
+const ledgerKey = (shard: string): string => `slis#${shard}`;
+const entryKey = (n: number, k: number): string => `entry#${String(n).padStart(12, '0')}#${String(k).padStart(3, '0')}`;
 
 // Sequence numbers are decimal strings of up to 128 digits: padded, they sort as numbers.
 const sortable = (sequenceNumber: string): string => sequenceNumber.padStart(128, '0');
-const compareSequence = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-
-/** Per shard, the first and last sequence numbers of these records. */
-export function rangesOf(
-  records: ReadonlyArray<{ recordId: string; sequenceNumber: string }>,
-): Map<string, ShardRange> {
-  const ranges = new Map<string, ShardRange>();
-  for (const { recordId, sequenceNumber } of records) {
-    const shard = shardOf(recordId);
-    const range = ranges.get(shard);
-    if (!range) ranges.set(shard, { first: sequenceNumber, last: sequenceNumber });
-    else if (compareSequence(sequenceNumber, range.first) < 0) range.first = sequenceNumber;
-    else if (compareSequence(sequenceNumber, range.last) > 0) range.last = sequenceNumber;
-  }
-  return ranges;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -124,12 +119,15 @@ function chunks<T>(items: T[], size: number): T[][] {
 
 export class DecisionStore {
   private readonly known = new KnownDecisions(KNOWN_DECISIONS);
+  private readonly ledger: SliLedger;
 
   constructor(
     private readonly client: DynamoDBClient,
     private readonly settings: StoreSettings,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.ledger = new SliLedger(settings.sliWaitSeconds * 1000);
+  }
 
   private expiresAt(ttlSeconds: number): AttributeValue {
     return { N: String(Math.floor(this.now() / 1000) + ttlSeconds) };
@@ -176,7 +174,12 @@ export class DecisionStore {
    * nothing parked (its parked parts went with the part that decided it, or go with that part's
    * redelivery).
    */
-  async lookup(undecided: string[], interesting: string[], ranges: Map<string, ShardRange>): Promise<Lookup> {
+  async lookup(
+    undecided: string[],
+    interesting: string[],
+    ranges: Map<string, ShardRange>,
+    ledgerShards: readonly string[] = [],
+  ): Promise<Lookup> {
     const decisions = new Map<string, Decision>();
     const now = this.now();
     const unknown = undecided.filter((traceId) => {
@@ -184,14 +187,19 @@ export class DecisionStore {
       if (decision) decisions.set(traceId, decision);
       return decision === undefined;
     });
-    const keys = [...new Set([...unknown, ...interesting])].map((pk) => ({ pk, sk: TRACE }));
+    const keys = [
+      ...[...new Set([...unknown, ...interesting])].map((pk) => ({ pk, sk: TRACE })),
+      ...ledgerShards.map((shard) => ({ pk: ledgerKey(shard), sk: HEAD })),
+    ];
     const [items, sent] = await Promise.all([
       this.getItems(keys),
       Promise.all([...ranges].map(([shard, range]) => this.sentSince(shard, range))),
     ]);
     const result: Lookup = { decisions, parked: new Map(), sent: new Set(sent.flat()) };
+    const heads = new Map<string, number>();
     for (const item of items) {
-      if (item.reason?.S) {
+      if (item.sk?.S === HEAD) heads.set(item.pk!.S!, Number(item.n?.N));
+      else if (item.reason?.S) {
         const probability = item.probability?.N ? Number(item.probability.N) : 1;
         const decision: Decision = { reason: item.reason.S as KeepReason, probability };
         result.decisions.set(item.pk!.S!, decision);
@@ -199,7 +207,82 @@ export class DecisionStore {
         if (Number.isFinite(expiresAt)) this.known.set(item.pk!.S!, decision, expiresAt * 1000);
       } else if (item.parts?.B) result.parked.set(item.pk!.S!, decodeParkedParts(item.parts.B, item.pk!.S!));
     }
+    await Promise.all(ledgerShards.map((shard) => this.syncLedger(shard, heads.get(ledgerKey(shard)) ?? 0)));
     return result;
+  }
+
+  /** Brings the sandbox's SLI ledger of the shard up to the table's: the entries after the last it holds, replayed. */
+  private async syncLedger(shard: string, head: number): Promise<void> {
+    if (head === this.ledger.last(shard)) return;
+    if (head < this.ledger.last(shard)) this.ledger.forget(shard);
+    const items = await queryItems(this.client, {
+      TableName: this.settings.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': { S: ledgerKey(shard) },
+        ':from': { S: entryKey(this.ledger.last(shard) + 1, 0) },
+        ':to': { S: 'entry#~' },
+      },
+      ConsistentRead: true,
+    });
+    const byEntry = new Map<number, Array<Record<string, AttributeValue>>>();
+    for (const item of items) {
+      const n = Number(item.sk!.S!.split('#')[1]);
+      byEntry.set(n, [...(byEntry.get(n) ?? []), item]);
+    }
+    const ordered = [...byEntry].sort(([a], [b]) => a - b);
+    // Entries it missed were deleted (the shard went elsewhere for more than two waits): what it
+    // holds is stale, and the entries left are all a replay needs.
+    if (ordered.length > 0 && ordered[0]![0] !== this.ledger.last(shard) + 1) this.ledger.forget(shard);
+    for (const [n, chunks] of ordered) {
+      const at = Number(chunks[0]!.at?.N);
+      const count = Number(chunks[0]!.chunks?.N);
+      // An entry whose write did not complete (its batch was redelivered) is written again as the next.
+      const data = chunks.filter((c) => Number(c.at?.N) === at).map((c) => c.data!.B!);
+      if (data.length !== count) break;
+      this.ledger.apply(shard, { n, at, records: decodeEntry(data) }, count);
+    }
+  }
+
+  /**
+   * The writes that store the batch's SLI ledger entries (one per shard with new records or a trace
+   * to count), with the head and the entries no replay needs any more; and, once they are stored,
+   * what folds them in.
+   */
+  private ledgerWrites(batch: LedgerBatch): { writes: WriteRequest[]; apply: () => void } {
+    const now = this.now();
+    const expiresAt = this.expiresAt(2 * this.settings.sliWaitSeconds + LEDGER_TTL_SECONDS);
+    const writes: WriteRequest[] = [];
+    const entries: Array<{ shard: string; entry: LedgerEntry; chunks: number }> = [];
+    for (const [shard, parts] of batch.parts) {
+      const entry = this.ledger.prepare(shard, now, parts);
+      if (entry.records.length === 0 && !this.ledger.countsAt(shard, entry.at)) continue;
+      const pk = { S: ledgerKey(shard) };
+      const chunks = encodeEntry(entry);
+      chunks.forEach((data, k) =>
+        writes.push({
+          PutRequest: {
+            Item: {
+              pk,
+              sk: { S: entryKey(entry.n, k) },
+              at: { N: String(entry.at) },
+              chunks: { N: String(chunks.length) },
+              data: { B: data },
+              expiresAt,
+            },
+          },
+        }),
+      );
+      writes.push({ PutRequest: { Item: { pk, sk: { S: HEAD }, n: { N: String(entry.n) }, expiresAt } } });
+      for (const old of this.ledger.settled(shard, entry.at))
+        for (let k = 0; k < old.chunks; k++)
+          writes.push({ DeleteRequest: { Key: { pk, sk: { S: entryKey(old.n, k) } } } });
+      entries.push({ shard, entry, chunks: chunks.length });
+    }
+    return {
+      writes,
+      apply: () => entries.forEach(({ shard, entry, chunks }) => this.ledger.apply(shard, entry, chunks, batch.slis)),
+    };
   }
 
   private decisionItem(traceId: string, decision: Decision): WriteRequest {
@@ -215,10 +298,20 @@ export class DecisionStore {
 
   /**
    * Stores the decisions of kept traces that have nothing parked (the lookup found none): a
-   * trace with parked parts has its decision stored as they are swept (`markSent`).
+   * trace with parked parts has its decision stored as they are swept (`markSent`). With them,
+   * in the same requests, the batch's SLI ledger entries; once stored, the traces they count go
+   * into `ledger.slis`. Should the write fail, the sandbox forgets the batch's shards, and the
+   * redelivery replays what the table holds of them.
    */
-  async keep(decisions: Array<{ traceId: string } & Decision>): Promise<void> {
-    await this.write(decisions.map((d) => this.decisionItem(d.traceId, d)));
+  async keep(decisions: Array<{ traceId: string } & Decision>, ledger?: LedgerBatch): Promise<void> {
+    const slis = ledger ? this.ledgerWrites(ledger) : undefined;
+    try {
+      await this.write([...decisions.map((d) => this.decisionItem(d.traceId, d)), ...(slis?.writes ?? [])]);
+    } catch (error) {
+      for (const shard of ledger?.parts.keys() ?? []) this.ledger.forget(shard);
+      throw error;
+    }
+    slis?.apply();
     for (const d of decisions) this.remember(d.traceId, d);
   }
 

@@ -63,6 +63,9 @@ export const decisionTtlSeconds = variable(['HOPTRACE_DECISION_TTL_S'], positive
 /** How long a routine part waits in the store for an interesting part of its trace, in seconds. */
 export const parkTtlSeconds = variable(['HOPTRACE_PARK_TTL_S'], positive('seconds'), 900);
 
+/** How long the pipeline SLIs wait for a trace's parts, from the first, before counting the trace once, in seconds. */
+export const sliWaitSeconds = variable(['HOPTRACE_SLI_WAIT_S'], positive('seconds'), 60);
+
 /** Keep traces with a span with status ERROR. */
 export const keepErrors = variable(['HOPTRACE_KEEP_ERRORS'], boolean, true);
 

@@ -1,5 +1,6 @@
 import { encodeStreamRecord } from '../../src/otlp/stream-record';
-import type { DecisionStore, ShardRange } from './decision-store';
+import type { ShardRange } from '../stream-batch';
+import type { DecisionStore } from './decision-store';
 import { deliver, type Outcome } from './delivery';
 import type { Forward } from './forwarder';
 import { spansOf, type TracePart } from './parts';

@@ -3,6 +3,45 @@ import { receivedMsOf } from '../../src/otlp/stream-record';
 import { OtlpStatusCode, type OtlpExportRequest } from '../../src/otlp/types';
 import { serviceNameOf } from '../../src/otlp/values';
 import { distributions, emfLine, tally, type MetricDefinition } from '../embedded-metrics';
+import { isProvisional } from './superseded';
+
+/** What the SLIs need of one span copy: small enough to keep for every span of a trace's wait. */
+export interface SpanFacts {
+  spanId: string;
+  service: string;
+  /** Undefined for a root. */
+  parent: string | undefined;
+  error: boolean;
+  /** The timeout guard's copy: its real copy, when it comes, stands for the span. */
+  provisional: boolean;
+  /** The ingest's receipt time minus the span's end (ms, whole); undefined without the receipt stamp. */
+  latencyMs: number | undefined;
+}
+
+/** Every span copy of a stream record, in order, duplicates and provisional copies included. */
+export function spanFactsOf(request: OtlpExportRequest): SpanFacts[] {
+  const out: SpanFacts[] = [];
+  for (const rs of request.resourceSpans) {
+    const service = serviceNameOf(rs.resource?.attributes);
+    const receivedMs = receivedMsOf(rs.resource);
+    for (const ss of rs.scopeSpans) {
+      for (const span of ss.spans) {
+        const endMs = micros(span.endTimeUnixNano) / 1000;
+        out.push({
+          spanId: span.spanId,
+          service,
+          parent: span.parentSpanId || undefined,
+          error: span.status?.code === OtlpStatusCode.Error,
+          provisional: isProvisional(span),
+          // A sender's clock ahead of the ingest's is no negative latency: it counts as none.
+          latencyMs:
+            receivedMs === undefined || Number.isNaN(endMs) ? undefined : Math.max(0, Math.round(receivedMs - endMs)),
+        });
+      }
+    }
+  }
+  return out;
+}
 
 /** The figures of one service, or of the whole pipeline. */
 interface Figures {
@@ -11,6 +50,7 @@ interface Figures {
   tracesWithRoot: number;
   orphanSpans: number;
   errorTraces: number;
+  lateSpans: number;
   spansStored: number;
   /** Export latency (ms, whole) → count. */
   exportLatency: Map<number, number>;
@@ -22,6 +62,7 @@ const figures = (): Figures => ({
   tracesWithRoot: 0,
   orphanSpans: 0,
   errorTraces: 0,
+  lateSpans: 0,
   spansStored: 0,
   exportLatency: new Map(),
 });
@@ -32,15 +73,15 @@ const COUNTS: ReadonlyArray<[keyof Omit<Figures, 'exportLatency'>, string]> = [
   ['tracesWithRoot', 'TracesWithRoot'],
   ['orphanSpans', 'OrphanSpans'],
   ['errorTraces', 'ErrorTraces'],
+  ['lateSpans', 'LateSpans'],
   ['spansStored', 'SpansStored'],
 ];
 
 /**
  * The pipeline's service level indicators, counted over every span before sampling, per
  * service and for the whole pipeline, written as embedded metric format lines (docs/operations/slis.md,
- * "Pipeline SLIs"). A trace is judged on what the consumer holds of it when it decides: its records in
- * the batch (the event source mapping's batching window is the wait); a part that comes later
- * is another sighting of the trace.
+ * "Pipeline SLIs"). What is counted when is the SLI ledger's (sli-ledger.ts): a trace once, when
+ * its wait ends, over every span that arrived within it.
  */
 export class PipelineSlis {
   private readonly total = figures();
@@ -52,54 +93,33 @@ export class PipelineSlis {
     return f;
   }
 
-  /** Every span copy a stream record held, duplicates and provisional copies included: what the stream stored, against what the wrappers sent. */
-  stored(request: OtlpExportRequest): void {
-    for (const rs of request.resourceSpans) {
-      const n = rs.scopeSpans.reduce((sum, ss) => sum + ss.spans.length, 0);
-      this.total.spansStored += n;
-      this.of(serviceNameOf(rs.resource?.attributes)).spansStored += n;
+  /** A span copy a stream record held, duplicates and provisional copies included: what the stream stored, against what the wrappers sent. */
+  stored(span: SpanFacts): void {
+    this.total.spansStored++;
+    this.of(span.service).spansStored++;
+  }
+
+  /** A span of a trace already counted: it came after the trace's wait. */
+  late(span: SpanFacts): void {
+    for (const f of [this.total, this.of(span.service)]) {
+      f.lateSpans++;
+      if (span.latencyMs !== undefined) tally(f.exportLatency, span.latencyMs);
     }
   }
 
-  /** One trace as the reader keeps it (superseded provisional copies dropped): each span once. */
-  trace(requests: readonly OtlpExportRequest[]): void {
-    const spans = new Map<
-      string,
-      { service: string; parentSpanId: string | undefined; error: boolean; latencyMs: number | undefined }
-    >();
-    for (const request of requests) {
-      for (const rs of request.resourceSpans) {
-        const service = serviceNameOf(rs.resource?.attributes);
-        const receivedMs = receivedMsOf(rs.resource);
-        for (const ss of rs.scopeSpans) {
-          for (const span of ss.spans) {
-            if (spans.has(span.spanId)) continue;
-            const endMs = micros(span.endTimeUnixNano) / 1000;
-            // A sender's clock ahead of the ingest's is no negative latency: it counts as none.
-            const latencyMs =
-              receivedMs === undefined || Number.isNaN(endMs) ? undefined : Math.max(0, Math.round(receivedMs - endMs));
-            spans.set(span.spanId, {
-              service,
-              parentSpanId: span.parentSpanId || undefined,
-              error: span.status?.code === OtlpStatusCode.Error,
-              latencyMs,
-            });
-          }
-        }
-      }
-    }
+  /** One trace at the end of its wait: its spans, each span id once, by its real copy when one came. */
+  trace(spans: ReadonlyMap<string, SpanFacts>): void {
     if (spans.size === 0) return;
     let root = false;
     let error = false;
     const involved = new Map<string, { error: boolean }>();
     for (const span of spans.values()) {
-      const service = this.of(span.service);
-      for (const f of [this.total, service]) {
+      for (const f of [this.total, this.of(span.service)]) {
         f.spans++;
-        if (span.parentSpanId !== undefined && !spans.has(span.parentSpanId)) f.orphanSpans++;
+        if (span.parent !== undefined && !spans.has(span.parent)) f.orphanSpans++;
         if (span.latencyMs !== undefined) tally(f.exportLatency, span.latencyMs);
       }
-      if (span.parentSpanId === undefined) root = true;
+      if (span.parent === undefined) root = true;
       error ||= span.error;
       const seen = involved.get(span.service) ?? { error: false };
       seen.error ||= span.error;

@@ -16,7 +16,8 @@ import { decodeExportRequest } from '../../handlers/ingest/decode';
 import { buildRecords } from '../../handlers/ingest/records';
 import { decodeStreamRecord } from '../../src/otlp/stream-record';
 import { Redactor } from '../../src/redaction';
-import { partitionOf, type SpanRow, spanRows } from '../../span-table/rows';
+import { dayOf } from '../../handlers/archive/span-time';
+import { type SpanRow, spanRows } from '../../span-table/rows';
 import { seededRandom } from '../../testing/split-traces';
 
 // A corpus recorded with the real OpenTelemetry JS SDK from a seeded plan, for the read side's
@@ -27,7 +28,10 @@ import { seededRandom } from '../../testing/split-traces';
 // UpdateItem on POST); POST also calls `payments` (an external card API, sometimes DynamoDB)
 // and sends to the `order-events` SQS queue, whose `fulfilment` consumer sometimes runs
 // seconds after the response (an asynchronous tail). Some roots never end, so the SDK never
-// exports them (a timed-out function): their traces arrive rootless.
+// exports them (a timed-out function): their traces arrive rootless. Each function's
+// invocation span (api's root, inventory's and payments' server spans, fulfilment's consumer)
+// says whether it was a cold start (`faas.coldstart`), drawn from a generator of its own so
+// that every other draw is as it was before cold starts were added.
 
 /** What a failed span says: its status message (absent: none) and its exception event. */
 export interface PlannedFailure {
@@ -56,6 +60,9 @@ export interface PlannedTrace {
   root: PlannedSpan;
   rootWithheld: boolean;
 }
+
+/** The share of invocations that are cold starts. */
+const COLD_START_RATE = 0.04;
 
 /** 2026-11-02T10:00:00Z: traces start over the half hour after it, unless the plan is told otherwise. */
 export const CORPUS_START_MS = Date.UTC(2026, 10, 2, 10, 0, 0);
@@ -110,6 +117,8 @@ export function planCorpus(count: number, seed: number, options: PlanOptions = {
   const startMs = options.startMs ?? CORPUS_START_MS;
   const random = seededRandom(seed);
   const ids = seededRandom(seed ^ 0x5eed);
+  const colds = seededRandom(seed ^ 0xc01d);
+  const coldStart = (): Attributes => ({ 'faas.coldstart': colds() < COLD_START_RATE });
   const between = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
   const chance = (p: number): boolean => random() < p;
   const traces: PlannedTrace[] = [];
@@ -130,6 +139,7 @@ export function planCorpus(count: number, seed: number, options: PlanOptions = {
       startMs: t0,
       endMs: 0,
       attributes: {
+        ...coldStart(),
         'http.request.method': post ? 'POST' : 'GET',
         'http.route': post ? '/orders' : '/orders/{id}',
         'http.response.status_code': post ? 201 : 200,
@@ -154,7 +164,7 @@ export function planCorpus(count: number, seed: number, options: PlanOptions = {
       kind: SpanKind.SERVER,
       startMs: t0 + 3,
       endMs: 0,
-      attributes: { 'http.route': '/stock' },
+      attributes: { ...coldStart(), 'http.route': '/stock' },
     });
     let at = t0 + 4;
     const getItem = add({
@@ -209,7 +219,7 @@ export function planCorpus(count: number, seed: number, options: PlanOptions = {
         kind: SpanKind.SERVER,
         startMs: at + 1,
         endMs: 0,
-        attributes: { 'http.route': '/charge', 'http.response.status_code': declined ? 402 : 200 },
+        attributes: { ...coldStart(), 'http.route': '/charge', 'http.response.status_code': declined ? 402 : 200 },
         ...(declined ? { failure: { exception: { type: 'CardError', message: 'card_declined' } } } : {}),
       });
       let p = at + 2;
@@ -268,7 +278,7 @@ export function planCorpus(count: number, seed: number, options: PlanOptions = {
           kind: SpanKind.CONSUMER,
           startMs: start,
           endMs: 0,
-          attributes: { 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process' },
+          attributes: { ...coldStart(), 'messaging.system': 'aws_sqs', 'messaging.operation.type': 'process' },
         });
         const put = add({
           parentSpanId: process.spanId,
@@ -442,11 +452,11 @@ export async function writeCorpus(
     const { groups } = decodeExportRequest({ format: 'protobuf', bytes }, RULES);
     for (const record of buildRecords(groups).records) {
       writeFileSync(join(paths.records, `${String(n++).padStart(6, '0')}.gz`), record.data);
-      // Each row in the partition of the day it started, as the Firehose transformation
-      // places them (handlers/archive/transform.ts): a record across midnight is split.
+      // Each row in the partition of the day it started, as the archive function places
+      // them (handlers/archive/consume.ts): a record across midnight is split.
       const byDay = new Map<string, SpanRow[]>();
       for (const row of spanRows(decodeStreamRecord(record.data).request)) {
-        const day = partitionOf([row]);
+        const day = dayOf(row);
         let rows = byDay.get(day);
         if (!rows) byDay.set(day, (rows = []));
         rows.push(row);

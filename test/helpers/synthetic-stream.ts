@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type { Policies } from '../../handlers/tail-sampler/config';
 import { consumeBatch } from '../../handlers/tail-sampler/consume';
-import type { DecisionStore } from '../../handlers/tail-sampler/decision-store';
+import { DecisionStore } from '../../handlers/tail-sampler/decision-store';
 import { encodeStreamRecord, stampReceived } from '../../src/otlp/stream-record';
 import { OtlpSpanKind, OtlpStatusCode, type OtlpExportRequest, type OtlpSpan } from '../../src/otlp/types';
 
@@ -172,4 +173,47 @@ export async function consumeFresh(
     log: () => undefined,
   });
   return { lines, forwarded };
+}
+
+/**
+ * One consumer sandbox over a decision table (test/helpers/memory-table.ts, or dynalite's
+ * client), its clock `clock.now` (ms): each call consumes one batch, with a backend that takes
+ * everything, and gives the metric lines it wrote. Two sandboxes over one table are a shard
+ * handed from one to the other.
+ */
+export function sandbox(
+  client: DynamoDBClient,
+  clock: { now: number },
+  policies: Policies,
+  sliWaitSeconds = 60,
+): (records: KinesisStreamRecord[]) => Promise<string[]> {
+  const now = (): number => clock.now;
+  const store = new DecisionStore(
+    client,
+    {
+      table: 'decisions',
+      decisionTtlSeconds: 3600,
+      parkTtlSeconds: 900,
+      sentTtlSeconds: 48 * 3600,
+      asideTtlSeconds: 3600,
+      sliWaitSeconds,
+    },
+    now,
+  );
+  return async (records) => {
+    const lines: string[] = [];
+    const { batchItemFailures } = await consumeBatch(records, {
+      policies,
+      store,
+      forward: async () => undefined,
+      maxRequestBytes: 1 << 20,
+      retryWindowMs: 300_000,
+      metricsNamespace: 'hoptrace',
+      emit: (line) => lines.push(line),
+      log: () => undefined,
+      now,
+    });
+    if (batchItemFailures.length > 0) throw new Error(`${batchItemFailures.length} record(s) failed`);
+    return lines;
+  };
 }

@@ -1,14 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { trace } from '@opentelemetry/api';
+import type { KinesisStreamBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeSpanTable, type PartitionedRows } from '../../cli/src/archive/duckdb-table';
+import { openSpanTable } from '../../cli/src/archive/duckdb-table';
 import { HoptraceAttribute } from '../../src/otlp/hoptrace-attributes';
-import type { SpanRow } from '../../span-table/rows';
-import type { TransformedRecord } from '../../handlers/archive/transform';
-import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
+import { startEventSource } from '../../testing/event-source';
+import { ARCHIVE_BUCKET, startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
 import { readStream } from '../../testing/kinesis';
 import { decodeStreamRecord } from '../../src/otlp/stream-record';
 import type { OtlpSpan } from '../../src/otlp/types';
@@ -19,8 +17,8 @@ import { hoptraceJson } from '../unit/cli/run-cli';
 
 // API 1.10's AnyValue attributes end to end: sent by hoptrace and by the OpenTelemetry JS SDK 3
 // exporters (JSON and protobuf) into the bundled ingest in serverless-offline, onto kinesalite,
-// through the bundled archive function into Parquet, and read back by the command from the
-// stream and from the archive.
+// through the bundled archive function (as the event source mapping hands it batches) into
+// Parquet, and read back by the command from the stream and from the archive.
 
 const STREAM = 'any-value';
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
@@ -44,14 +42,16 @@ const SHOWN = {
 };
 
 let ingest: LocalIngest;
+/** The span table the archive function wrote: the bucket's `spans/`. */
 let dir: string;
 const traceIds: Record<string, string> = {};
 const spans = new Map<string, OtlpSpan>();
-const rows = new Map<string, SpanRow>();
+/** Each span's attributes as the archive stores them, by span name. */
+const rows = new Map<string, { span_attributes: Record<string, string> }>();
 
 beforeAll(async () => {
   ingest = await startLocalIngest(STREAM, 1);
-  dir = mkdtempSync(join(tmpdir(), 'hoptrace-any-value-'));
+  dir = join(ingest.s3.bucketDir(ARCHIVE_BUCKET), 'spans');
   const url = `${ingest.url}/v1/traces`;
   const handler = withTracing(
     async () => {
@@ -84,24 +84,29 @@ beforeAll(async () => {
     if (reads === 240) throw new Error(`never on the stream: ${missing.join(', ')}`);
     await sleep(250);
   }
-  const out = (await ingest.invoke('archive', {
-    records: records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })),
-  })) as { records: TransformedRecord[] };
-  const parts: PartitionedRows[] = out.records.map((r) => ({
-    partition: r.metadata!.partitionKeys.dt!,
-    rows: Buffer.from(r.data, 'base64')
-      .toString()
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as SpanRow),
-  }));
-  for (const part of parts) for (const row of part.rows) rows.set(row.span_name, row);
-  await writeSpanTable(parts, join(dir, 'table'));
+  // The bundled archive function, handed the stream's batches as the event source mapping hands them.
+  const mapping = await startEventSource(
+    ingest.kinesis.client,
+    STREAM,
+    async (event) => (await ingest.invoke('archive', event)) as KinesisStreamBatchResponse,
+  );
+  await mapping.idle();
+  await mapping.stop();
+  const table = await openSpanTable(dir);
+  try {
+    for (const row of await table.select('SELECT span_name, span_attributes FROM otel_traces', [])) {
+      const attributes = row.span_attributes as unknown as Array<{ key: string; value: string }>;
+      rows.set(String(row.span_name), {
+        span_attributes: Object.fromEntries(attributes.map((kv) => [kv.key, kv.value])),
+      });
+    }
+  } finally {
+    table.close();
+  }
 }, 180_000);
 
 afterAll(async () => {
   await ingest?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const senders = [
@@ -137,7 +142,7 @@ describe.each(senders)('AnyValue attributes sent by $sender', ({ span, sdk3 }) =
 describe('the command', () => {
   const sources = (): Array<[string, string[]]> => [
     ['stream', ['--stream', STREAM, '--endpoint', ingest.kinesis.endpoint]],
-    ['archive', ['--archive', join(dir, 'table')]],
+    ['archive', ['--archive', dir]],
   ];
 
   it('shows the values alike from the stream and from the archive', async () => {

@@ -1,36 +1,38 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace as otelTrace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { DuckDBInstance } from '@duckdb/node-api';
+import type { KinesisStreamBatchResponse } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TransformedRecord } from '../../handlers/archive/transform';
-import { openSpanTable, writeSpanTable, type PartitionedRows } from '../../cli/src/archive/duckdb-table';
-import type { SpanRow } from '../../span-table/rows';
-import { startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
-import { readStream } from '../../testing/kinesis';
+import { openSpanTable } from '../../cli/src/archive/duckdb-table';
+import { startEventSource } from '../../testing/event-source';
+import { ARCHIVE_BUCKET, startLocalIngest, type LocalIngest } from '../../testing/ingest-stack';
 import { withTracing } from '../../src/index';
 import { lambdaContext } from '../helpers/lambda';
+import { hoptraceJson } from '../unit/cli/run-cli';
 
 // Real records, as the ingest writes them into kinesalite from hoptrace's exporter and from
-// the OpenTelemetry JS exporter, through the bundled archive function in serverless-offline
-// (as Firehose invokes it) into Parquet, read back
-// with the embedded engine: every span one row, every column right.
+// the OpenTelemetry JS exporter, through the bundled archive function in serverless-offline,
+// handed the stream's batches as the event source mapping hands them, writing Parquet to the
+// S3 stand-in; read back with the embedded engine and with `hoptrace --archive`: every span
+// one row, every column right.
 const STREAM = 'archive-spans';
 let ingest: LocalIngest;
+/** The span table as the archive wrote it: the bucket's `spans/` prefix. */
 let dir: string;
 const rows = new Map<string, Record<string, unknown>>();
 const sdkExporter = new InMemorySpanExporter();
 let sdkSpans: ReturnType<InMemorySpanExporter['getFinishedSpans']>;
 let hoptraceRoot: { traceId: string; invocation: string; day: string };
+let errorFiles: string[];
 
 const hrNanos = ([s, n]: [number, number]): bigint => BigInt(s) * 1_000_000_000n + BigInt(n);
 
 beforeAll(async () => {
   ingest = await startLocalIngest(STREAM, 1);
-  dir = mkdtempSync(join(tmpdir(), 'hoptrace-archive-'));
 
   const handler = withTracing(
     async () => {
@@ -75,26 +77,23 @@ beforeAll(async () => {
   sdkSpans = [...sdkExporter.getFinishedSpans()];
   await provider.shutdown();
 
-  const records = await readStream(ingest.kinesis.client, STREAM);
-  // The bundled archive function, invoked as Firehose invokes it.
-  const out = (await ingest.invoke('archive', {
-    records: [
-      ...records.map((r, i) => ({ recordId: String(i), data: r.data.toString('base64') })),
-      { recordId: 'garbage', data: Buffer.from('garbage').toString('base64') },
-    ],
-  })) as { records: TransformedRecord[] };
-  expect(out.records.find((r) => r.recordId === 'garbage')!.result).toBe('ProcessingFailed');
-  const parts: PartitionedRows[] = out.records
-    .filter((r) => r.result === 'Ok')
-    .map((r) => ({
-      partition: r.metadata!.partitionKeys.dt!,
-      rows: Buffer.from(r.data, 'base64')
-        .toString()
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as SpanRow),
-    }));
-  await writeSpanTable(parts, dir);
+  // A record that is not a stream record, among the real ones: kept under errors/, the rest archived.
+  await ingest.kinesis.client.send(
+    new PutRecordsCommand({
+      StreamName: STREAM,
+      Records: [{ PartitionKey: 'a'.repeat(32), Data: Buffer.from('garbage') }],
+    }),
+  );
+  const mapping = await startEventSource(
+    ingest.kinesis.client,
+    STREAM,
+    async (event) => (await ingest.invoke('archive', event)) as KinesisStreamBatchResponse,
+  );
+  await mapping.idle();
+  await mapping.stop();
+  const bucket = ingest.s3.bucketDir(ARCHIVE_BUCKET);
+  dir = join(bucket, 'spans');
+  errorFiles = readdirSync(join(bucket, 'errors'), { recursive: true }).map(String);
 
   const db = await DuckDBInstance.create(':memory:');
   const connection = await db.connect();
@@ -116,7 +115,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ingest?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const attrs = (row: Record<string, unknown>, column = 'span_attributes'): Record<string, string> =>
@@ -176,6 +174,22 @@ describe('the span table from real stream records', () => {
       'http.route': '/stock',
       tags: '["a","b"]',
     });
+  });
+
+  it('keeps the record that is not a stream record under errors/, by the day it arrived', () => {
+    const today = new Date().toISOString().slice(0, 10);
+    expect(errorFiles).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^processing-failed/dt=${today}/shardId-\\d+-\\d+-\\d+\\.jsonl$`)),
+      ]),
+    );
+  });
+
+  it("is read by `hoptrace --archive` as it reads the command's own table", async () => {
+    const trace = (await hoptraceJson('trace', hoptraceRoot.traceId, '--archive', dir)) as Record<string, unknown>;
+    const names = JSON.stringify(trace);
+    expect(names).toContain('charge card');
+    expect(names).toContain(hoptraceRoot.invocation);
   });
 
   it('answers trace-by-id from the Parquet files', async () => {

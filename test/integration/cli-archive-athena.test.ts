@@ -100,6 +100,9 @@ describe('hoptrace --athena', () => {
     ['{ status = error && name !~ "GET.*" }', [1, 41]],
     ['{ resource.service.name = "inventory" } && { name = "query" } && { duration >= 38ms }', [1]],
     ['{ span.http.response.status_code = 429 && status = error }', [41]],
+    // Event fields: trace 41's exception event, trace 1's "cache miss".
+    ['{ event:name = "exception" && event.exception.message =~ ".*Rate.*" }', [41]],
+    ['{ event:name = "cache miss" } || { event.exception.type = "ThrottlingException" }', [1, 41]],
   ])('traces --query %s: the known answer, as --archive gives it', async (query, expected) => {
     const filters = parseCommandLine(['traces', '--dir', dir, '--query', query]).filters;
     await canTraces(100, filters);

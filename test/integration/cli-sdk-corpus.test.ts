@@ -145,6 +145,15 @@ describe.each([
     );
   });
 
+  it('--errors and --cold join the span the other flags ask for (the report’s boxes give the same answers)', async () => {
+    const inventoryWhere = (test: (s: PlannedSpan) => boolean) =>
+      idsWhere((t) => t.spans.some((s) => s.service === 'inventory' && test(s)));
+    expect(ids(await traces('--service', 'inventory', '--errors'))).toEqual(inventoryWhere((s) => !!s.failure));
+    expect(ids(await traces('--service', 'inventory', '--cold'))).toEqual(
+      inventoryWhere((s) => s.attributes['faas.coldstart'] === true),
+    );
+  });
+
   it('--query: one spanset needs one span; separate spansets may be met by different spans', async () => {
     expect(
       ids(

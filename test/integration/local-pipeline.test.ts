@@ -46,6 +46,10 @@ describe('npm start', () => {
     expect(Number(sent)).toBeGreaterThan(40);
     expect(landed).toBe(sent);
     expect(stdout).toMatch(/hoptrace's warnings: none|hoptrace's warnings \(\d+\):\n {2}\[hoptrace\]/);
+    // The archive function, handed the stream's batches, wrote the span table into the S3 stand-in.
+    expect(stdout).toMatch(
+      /span table: [1-9]\d* row\(s\) as Parquet in \S+\/\.hoptrace\/archive\/spans \(0 record\(s\) refused\)/,
+    );
     expect(stdout).toMatch(/done in [\d.]+ s/);
   }, 150_000);
 });

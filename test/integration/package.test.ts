@@ -119,26 +119,25 @@ describe('serverless package (no AWS account)', () => {
       ).toBe(true);
   });
 
-  it('has Firehose run the archive function and convert its rows to Parquet against the Glue table, by day', () => {
-    const s3 = resources.SpanArchive!.Properties.ExtendedS3DestinationConfiguration;
-    const [processor] = s3.ProcessingConfiguration.Processors;
-    expect(processor.Type).toBe('Lambda');
-    expect(processor.Parameters).toContainEqual({
-      ParameterName: 'LambdaArn',
-      ParameterValue: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] },
+  it('has the archive function read the stream through an event source mapping and write the Parquet itself, no Firehose', () => {
+    expect(ofType('AWS::KinesisFirehose::DeliveryStream')).toEqual([]);
+    expect(resources.ArchiveStreamMapping!.Properties).toEqual({
+      EventSourceArn: { 'Fn::GetAtt': ['SpanStream', 'Arn'] },
+      FunctionName: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: 10000,
+      MaximumBatchingWindowInSeconds: 300,
+      ParallelizationFactor: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: -1,
+      // Given up on an hour before the stream's 24 h retention, and reported.
+      MaximumRecordAgeInSeconds: 82800,
+      DestinationConfig: { OnFailure: { Destination: { Ref: 'AlarmTopic' } } },
     });
-    const conversion = s3.DataFormatConversionConfiguration;
-    expect(conversion.Enabled).toBe(true);
-    // Keys as sent: the SerDe would otherwise lowercase them (userId → userid) and fail a record holding both.
-    expect(conversion.InputFormatConfiguration.Deserializer).toEqual({ OpenXJsonSerDe: { CaseInsensitive: false } });
-    expect(conversion.OutputFormatConfiguration.Serializer).toEqual({ ParquetSerDe: { Compression: 'SNAPPY' } });
-    expect(conversion.SchemaConfiguration).toMatchObject({
-      DatabaseName: { Ref: 'SpanDatabase' },
-      TableName: { Ref: 'SpanTable' },
+    expect(resources.ArchiveLambdaFunction!.Properties.Environment.Variables.HOPTRACE_ARCHIVE_BUCKET).toEqual({
+      Ref: 'SpanArchiveBucket',
     });
-    expect(s3.DynamicPartitioningConfiguration.Enabled).toBe(true);
-    expect(s3.Prefix).toBe('spans/dt=!{partitionKeyFromLambda:dt}/');
-    expect(s3.ErrorOutputPrefix).toMatch(/^errors\//);
   });
 
   it('declares the table with partition projection, so no crawler and no MSCK', () => {
@@ -174,14 +173,38 @@ describe('serverless package (no AWS account)', () => {
     for (const q of queries) expect(q.Properties.QueryString).toContain('FROM otel_traces');
   });
 
-  it('lets the archive function only put records back into its stream, and Firehose only invoke it and read the table', () => {
+  it("lets the archive function only read its stream, write under the bucket's two prefixes, report to the alarm topic and log", () => {
     expect(resources.ArchiveLambdaFunction!.Properties.Role).toEqual({ 'Fn::GetAtt': ['ArchiveFunctionRole', 'Arn'] });
     expect(resources.ArchiveFunctionRole!.Properties).not.toHaveProperty('ManagedPolicyArns');
     const statements = resources.ArchiveFunctionRole!.Properties.Policies.flatMap(
       (p: any) => p.PolicyDocument.Statement,
     );
     expect(statements).toEqual([
-      { Effect: 'Allow', Action: ['kinesis:PutRecords'], Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] } },
+      {
+        Effect: 'Allow',
+        Action: [
+          'kinesis:DescribeStream',
+          'kinesis:DescribeStreamSummary',
+          'kinesis:GetRecords',
+          'kinesis:GetShardIterator',
+          'kinesis:ListShards',
+        ],
+        Resource: { 'Fn::GetAtt': ['SpanStream', 'Arn'] },
+      },
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject'],
+        Resource: [
+          { 'Fn::Sub': '${SpanArchiveBucket.Arn}/spans/*' },
+          { 'Fn::Sub': '${SpanArchiveBucket.Arn}/errors/*' },
+        ],
+      },
+      { Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'AlarmTopic' } },
+      {
+        Effect: 'Allow',
+        Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        Resource: { 'Fn::GetAtt': ['AlarmTopicKey', 'Arn'] },
+      },
       {
         Effect: 'Allow',
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -191,21 +214,23 @@ describe('serverless package (no AWS account)', () => {
         },
       },
     ]);
-    const firehose = resources.SpanArchiveRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-    expect(firehose).toContainEqual(
-      expect.objectContaining({
-        Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
-        Resource: { 'Fn::GetAtt': ['ArchiveLambdaFunction', 'Arn'] },
-      }),
-    );
-    expect(firehose).toContainEqual(
-      expect.objectContaining({ Action: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'] }),
-    );
+  });
+
+  it('alarms on the archive function failing and falling behind the stream', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').filter(([id]) => id.startsWith('Archive'));
+    expect(alarms.map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`).sort()).toEqual([
+      'AWS/Lambda/Errors',
+      'AWS/Lambda/IteratorAge',
+    ]);
+    for (const [, a] of alarms) {
+      expect(a.Properties.AlarmActions).toEqual([{ Ref: 'AlarmTopic' }]);
+      expect(a.Properties.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: 'ArchiveLambdaFunction' } }]);
+    }
   });
 
   it('alarms on ingest errors, 5xx at the front door, ingest throttling and stream throttling', () => {
     const metrics = ofType('AWS::CloudWatch::Alarm')
-      .filter(([id]) => !id.startsWith('TailSampler'))
+      .filter(([id]) => !id.startsWith('TailSampler') && !id.startsWith('Archive'))
       .map(([, a]) => `${a.Properties.Namespace}/${a.Properties.MetricName}`);
     expect(metrics.sort()).toEqual([
       'AWS/ApiGateway/5XXError',
@@ -233,7 +258,7 @@ describe('serverless package (no AWS account)', () => {
   });
 
   it('reads the stream with the tail sampler through an event source mapping, off unless configured', () => {
-    const mappings = ofType('AWS::Lambda::EventSourceMapping');
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').filter(([id]) => id.startsWith('TailSampler'));
     expect(mappings.map(([id]) => id)).toEqual(['TailSamplerStreamMapping']);
     expect(mappings[0]![1].Properties).toEqual({
       EventSourceArn: { 'Fn::GetAtt': ['SpanStream', 'Arn'] },
@@ -530,34 +555,5 @@ describe('serverless package: transport, encryption, trust', () => {
         }
       }
     }
-  });
-
-  it('lets only Firehose acting for this account take the archive role', () => {
-    const [trust] = resources.SpanArchiveRole!.Properties.AssumeRolePolicyDocument.Statement;
-    expect(trust).toEqual({
-      Effect: 'Allow',
-      Principal: { Service: 'firehose.amazonaws.com' },
-      Action: 'sts:AssumeRole',
-      Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
-    });
-  });
-
-  it('has Firehose log its errors to a log group that expires, which its role may write to and nothing more', () => {
-    const logging = resources.SpanArchive!.Properties.ExtendedS3DestinationConfiguration.CloudWatchLoggingOptions;
-    expect(logging).toEqual({
-      Enabled: true,
-      LogGroupName: { Ref: 'SpanArchiveErrorLogGroup' },
-      LogStreamName: { Ref: 'SpanArchiveErrorLogStream' },
-    });
-    expect(resources.SpanArchiveErrorLogGroup!.Properties.RetentionInDays).toBe(14);
-    const firehose = resources.SpanArchiveRole!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-    expect(firehose).toContainEqual({
-      Effect: 'Allow',
-      Action: ['logs:PutLogEvents'],
-      Resource: {
-        'Fn::Sub':
-          'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${SpanArchiveErrorLogGroup}:log-stream:${SpanArchiveErrorLogStream}',
-      },
-    });
   });
 });

@@ -91,7 +91,16 @@ describe('pipeline SLIs through the ingest, kinesalite and the tail sampler', ()
     losing = false;
     await worker.export(w, Date.now() + 5000);
 
-    const { source, lines } = await bed.consume(lane, { env: { HOPTRACE_SAMPLE_RATIO: '0' }, batchSize: 50 });
+    // The consumer's clock: the traces are counted by the first batch of their shard after the wait (60 s).
+    let now = Date.now();
+    const { source, lines } = await bed.consume(lane, {
+      env: { HOPTRACE_SAMPLE_RATIO: '0' },
+      batchSize: 50,
+      now: () => now,
+    });
+    await source.idle();
+    now += 60_000;
+    await bed.tick(lane.stream);
     await source.idle();
     await source.stop();
 

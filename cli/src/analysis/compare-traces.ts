@@ -123,16 +123,21 @@ export interface RootOf {
 /**
  * The typical trace of an operation to compare `traceId` with: among the traces whose root
  * is the same service and operation (`traceId` included), the median root duration (nearest
- * rank); the trace other than `traceId` nearest to it, ties to the lower trace id.
+ * rank); the trace other than `traceId` nearest to it, ties to the lower trace id. `readable`
+ * narrows where the nearest may be, not the median: the HTML report holds only some traces in full.
  */
-export function typicalTrace(roots: readonly RootOf[], traceId: string): string | undefined {
+export function typicalTrace(
+  roots: readonly RootOf[],
+  traceId: string,
+  readable: (traceId: string) => boolean = () => true,
+): string | undefined {
   const own = roots.find((r) => r.traceId === traceId);
   if (!own) return undefined;
   const peers = roots.filter((r) => r.service === own.service && r.name === own.name);
   const median = nearestRank(sortedCopy(peers.map((r) => r.durationMs)), 50);
   let best: RootOf | undefined;
   for (const r of peers) {
-    if (r.traceId === traceId) continue;
+    if (r.traceId === traceId || !readable(r.traceId)) continue;
     const d = Math.abs(r.durationMs - median);
     const known = best ? Math.abs(best.durationMs - median) : Infinity;
     if (d < known || (d === known && r.traceId < best!.traceId)) best = r;

@@ -3,7 +3,7 @@ import { durationMs, Flag, type CompactSpan } from '../read/spans';
 import { edgeKey, type MapCounted } from './aggregate';
 import { Examples } from './examples';
 import { bucketOf, histogramOf } from './histogram';
-import type { TraceView } from './trace-view';
+import { rootOf, type TraceView } from './trace-view';
 
 // The HTML report's links from aggregates to examples: each stats row to its slowest and
 // failed traces, each function to its cold starts, each map node and edge to the traces it
@@ -13,11 +13,14 @@ import type { TraceView } from './trace-view';
 interface TraceFacts {
   /**
    * Per operation (`service\0name`): the scores `Examples` ranks by, as `stats` does: its
-   * slowest span's duration in the trace (µs), its latest failure's start (undefined: none).
+   * slowest span's duration in the trace (µs), its latest failure's start (undefined: none);
+   * and its slowest cold start's duration (µs, undefined: none), for the list's filters.
    */
-  operations: Map<string, { slowestUs: number; failedUs: number | undefined }>;
+  operations: Map<string, { slowestUs: number; failedUs: number | undefined; coldUs: number | undefined }>;
   /** Per function: its latest cold start in the trace (µs). */
   coldStarts: Map<string, number>;
+  /** The root's operation, as `compare` finds a trace's peers; undefined when the root never arrived. */
+  root: string | undefined;
 }
 
 interface ElementTally {
@@ -32,16 +35,23 @@ export class ReportIndexer {
   private readonly elements = new Map<string, ElementTally>();
 
   trace(view: TraceView): void {
-    const facts: TraceFacts = { operations: new Map(), coldStarts: new Map() };
+    const root = rootOf(view);
+    const facts: TraceFacts = {
+      operations: new Map(),
+      coldStarts: new Map(),
+      root: root && view.roots.length > 0 ? operationKey(root) : undefined,
+    };
     for (const span of view.byId.values()) {
       const key = operationKey(span);
       const us = span.endUs - span.startUs;
       const failedUs = span.flags & Flag.Error ? span.startUs : undefined;
+      const coldUs = span.flags & Flag.Cold ? us : undefined;
       const known = facts.operations.get(key);
-      if (!known) facts.operations.set(key, { slowestUs: us, failedUs });
+      if (!known) facts.operations.set(key, { slowestUs: us, failedUs, coldUs });
       else {
         known.slowestUs = Math.max(known.slowestUs, us);
         if (failedUs !== undefined) known.failedUs = Math.max(known.failedUs ?? failedUs, failedUs);
+        if (coldUs !== undefined) known.coldUs = Math.max(known.coldUs ?? coldUs, coldUs);
       }
       if (span.flags & Flag.Cold)
         facts.coldStarts.set(span.service, Math.max(facts.coldStarts.get(span.service) ?? span.startUs, span.startUs));
@@ -85,7 +95,7 @@ export class ReportIndexer {
     };
   }
 
-  /** The report's index: the examples, the map's elements, and the operations of the traces not held in full. */
+  /** The report's index: the examples, the map's elements, the operations of the traces not held in full, and each listed trace's root. */
   index(
     listed: readonly TraceSummary[],
     map: ServiceMap,
@@ -105,19 +115,27 @@ export class ReportIndexer {
     // `examples.operations` lists every operation `stats` counted, hence every one a listed trace has.
     const operationAt = new Map(examples.operations.map((o, i) => [operationKey(o), i]));
     const spanOperations: Record<string, number[]> = {};
+    const coldOperations: Record<string, number[]> = {};
     for (const { traceId } of listed) {
       if (inFull.has(traceId)) continue;
       // In the order of `operations`: the same report whichever order the spans were read in.
-      spanOperations[traceId] = [...this.facts.get(traceId)!.operations]
-        .map(([key, { slowestUs }]) => [operationAt.get(key)!, slowestUs / 1000] as const)
-        .sort((a, b) => a[0] - b[0])
-        .flat();
+      const own = [...this.facts.get(traceId)!.operations]
+        .map(([key, ops]) => ({ at: operationAt.get(key)!, ...ops }))
+        .sort((a, b) => a.at - b.at);
+      spanOperations[traceId] = own.flatMap(({ at, slowestUs }) => [at, slowestUs / 1000]);
+      const cold = own.flatMap(({ at, coldUs }) => (coldUs === undefined ? [] : [at, coldUs / 1000]));
+      if (cold.length > 0) coldOperations[traceId] = cold;
     }
     return {
       ...examples,
       nodes: map.nodes.map(({ service }) => ({ service, ...element(service) })),
       edges: map.edges.map(({ from, to, kind }) => ({ from, to, kind, ...element(edgeKey({ from, to, kind })) })),
       spanOperations,
+      coldOperations,
+      roots: listed.map(({ traceId }) => {
+        const root = this.facts.get(traceId)!.root;
+        return root === undefined ? -1 : operationAt.get(root)!;
+      }),
     };
   }
 }

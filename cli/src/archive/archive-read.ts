@@ -312,7 +312,13 @@ function spansByTrace(rows: readonly PlainRow[], query: Scope['filters']['query'
       links: links.length > 0 ? links.map((l) => `${l.trace_id}/${l.span_id}`) : undefined,
       spansets: 0,
     };
-    if (query) compact.spansets = spansetBits(query, compactFacts(compact, own(attributes), own(resource)));
+    if (query)
+      compact.spansets = spansetBits(
+        query,
+        compactFacts(compact, own(attributes), own(resource), () =>
+          events.map((e) => ({ name: e.name, attribute: own(plainAttributes(e.attributes)) })),
+        ),
+      );
     trace.compact.set(spanId, compact);
     if (!inFull) continue;
     const message = text(row.status_message);

@@ -6,7 +6,8 @@ import { EXAMPLES_PER_ROW } from '../analysis/examples';
 import { BUCKET_BOUNDS_MS } from '../analysis/histogram';
 import { MAX_BUCKETS, STEPS_MS } from '../analysis/timeline';
 import { dependencySql } from './dependency-sql';
-import { attributeColumn, conditionSql, querySql } from './query-sql';
+import { eventComparisons } from '../query/ast';
+import { attributeColumn, conditionSql, eventHitsSql, querySql } from './query-sql';
 
 // The read-back command's questions as SQL over the span table, so the engine (DuckDB on
 // local Parquet, Athena on S3) does the filtering, grouping and percentiles and Node gets
@@ -77,10 +78,14 @@ function base(b: Builder): string {
   const dedup = deduplicated(scope.table, s, b.dayWhere());
   const durationMs = `CAST(greatest(${s.endMicros('start_time', 'duration_ns')}, ${s.micros('start_time')}) - ${s.micros('start_time')} AS double) / 1000`;
   const dependency = dependencySql(s, scope.dialect);
-  const spansets = (filters.query?.spansets ?? []).map(
-    (condition, i) => `${flag(conditionSql(condition, scope.dialect, s, { durationMs }, (v) => b.p(v)))} AS q${i},`,
+  const spansetConditions = filters.query?.spansets ?? [];
+  // Before the spansets: its parameters come first in the text.
+  const events = eventHitsSql(eventComparisons(spansetConditions), scope.dialect, s, (v) => b.p(v));
+  const columns = { durationMs, eventHits: events?.hits ?? new Map() };
+  const spansets = spansetConditions.map(
+    (condition, i) => `${flag(conditionSql(condition, scope.dialect, s, columns, (v) => b.p(v)))} AS q${i},`,
   );
-  const head = `WITH ${dedup},
+  const head = `WITH ${dedup},${events ? `\n${events.cte},` : ''}
 spans AS (
   SELECT trace_id, span_id, NULLIF(parent_span_id, '') AS parent_id, service_name AS service, span_name AS name,
          span_kind AS kind, ${s.micros('start_time')} AS start_us,
@@ -92,7 +97,7 @@ spans AS (
          ${spansets.join('\n         ')}
          ${dependency.kind} AS dep_kind, ${dependency.name} AS dep_name,
          links
-  FROM deduplicated
+  FROM deduplicated${events ? '\n  LEFT JOIN span_events ON event_trace_id = trace_id AND event_span_id = span_id' : ''}
 ),`;
   const { window } = filters;
   const conditions = [

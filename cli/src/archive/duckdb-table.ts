@@ -3,32 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { NAMED_QUERIES, renderQuery } from '../../../span-table/queries';
+import { splitTopLevel } from '../../../span-table/hive-type';
 import { PARTITION_COLUMN, SPAN_COLUMNS, type SpanRow } from '../../../span-table/rows';
 
-// The span table on the embedded engine: the same rows the Firehose transformation emits,
-// written as date-partitioned Parquet (the layout Firehose writes to S3), and the archive's
+// The span table on the embedded engine: the same rows the archive function writes, as
+// date-partitioned Parquet (the layout it writes to S3), and the archive's
 // named queries run on it.
 
 /** Rows of one stream record, with the partition they go to. */
 export interface PartitionedRows {
   partition: string;
   rows: readonly SpanRow[];
-}
-
-function splitTopLevel(list: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < list.length; i++) {
-    if (list[i] === '<') depth++;
-    else if (list[i] === '>') depth--;
-    else if (list[i] === ',' && depth === 0) {
-      parts.push(list.slice(start, i));
-      start = i + 1;
-    }
-  }
-  parts.push(list.slice(start));
-  return parts;
 }
 
 /** A Glue (Hive) column type as DuckDB spells it; timestamps keep their nanoseconds. */

@@ -21,7 +21,7 @@ export async function localArchive(dir: string): Promise<ArchiveEngine> {
     );
   if (!(await holdsParquet(dir)))
     throw new CliError(
-      `--archive ${dir}: no Parquet files in it (the span table is dt=YYYY-MM-DD/…parquet, as npm start and Firehose write it)`,
+      `--archive ${dir}: no Parquet files in it (the span table is dt=YYYY-MM-DD/…parquet, as npm start and the archive function write it)`,
     );
   const table = await openSpanTable(dir);
   return {

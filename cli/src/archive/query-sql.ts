@@ -9,6 +9,8 @@ import type { Condition, Field, Literal, Operator, Query } from '../query/ast';
 /** The columns of one span a condition reads: SQL expressions over the `deduplicated` row. */
 export interface SpanColumns {
   durationMs: string;
+  /** Each comparison on an event field: the column that is 1 when one of the span's events satisfies it (eventHitsSql). */
+  eventHits: ReadonlyMap<Condition, string>;
 }
 
 /** Appends a parameter and answers its placeholder: call in the order the text reads. */
@@ -48,6 +50,13 @@ export function attributeColumn(field: Field & { type: 'attribute' }, s: Syntax,
   return `coalesce(${first}, ${resource()})`;
 }
 
+/** An attribute's text `column` compared with a string, a number (through TRY_CAST) or true/false. */
+function attributeComparison(dialect: Dialect, column: string, op: Operator, value: Literal, p: Param): string {
+  if (value.type === 'number') return `TRY_CAST(${column} AS double) ${SQL_OPERATORS[op]} ${p(value.value)}`;
+  if (value.type === 'boolean') return `${column} = '${String(op === '=' ? value.value : !value.value)}'`;
+  return textComparison(dialect, column, op, value, p);
+}
+
 function comparison(
   condition: Condition & { type: 'compare' },
   dialect: Dialect,
@@ -57,6 +66,9 @@ function comparison(
 ): string {
   const { field, op, value } = condition;
   switch (field.type) {
+    case 'eventName':
+    case 'eventAttribute':
+      return `${columns.eventHits.get(condition)} = 1`;
     case 'name':
       return textComparison(dialect, 'span_name', op, value, p);
     case 'service':
@@ -67,13 +79,41 @@ function comparison(
       return `span_kind ${SQL_OPERATORS[op]} '${capitalized(String(value.value))}'`;
     case 'duration':
       return `${columns.durationMs} ${SQL_OPERATORS[op]} ${p(value.value as number)}`;
-    case 'attribute': {
-      const column = attributeColumn(field, s, p);
-      if (value.type === 'number') return `TRY_CAST(${column} AS double) ${SQL_OPERATORS[op]} ${p(value.value)}`;
-      if (value.type === 'boolean') return `${column} = '${String(op === '=' ? value.value : !value.value)}'`;
-      return textComparison(dialect, column, op, value, p);
-    }
+    case 'attribute':
+      return attributeComparison(dialect, attributeColumn(field, s, p), op, value, p);
   }
+}
+
+/**
+ * The CTE `span_events` for the query's comparisons on event fields: one row per span with
+ * events, `event_hit<i>` 1 when one of its events satisfies comparison i (the events are
+ * unnested once for all of them), and each comparison's column for conditionSql. Undefined
+ * when the query has no event field: then no event is read.
+ */
+export function eventHitsSql(
+  comparisons: ReadonlyArray<Condition & { type: 'compare' }>,
+  dialect: Dialect,
+  s: Syntax,
+  p: Param,
+): { cte: string; hits: Map<Condition, string> } | undefined {
+  if (comparisons.length === 0) return undefined;
+  const hits = new Map<Condition, string>();
+  const columns = comparisons.map((condition, i) => {
+    const { field, op, value } = condition;
+    const test =
+      field.type === 'eventAttribute'
+        ? attributeComparison(dialect, s.lookup('e.event_attributes', p(field.key)), op, value, p)
+        : textComparison(dialect, 'e.event_name', op, value, p);
+    hits.set(condition, `span_events.event_hit${i}`);
+    return `max(CASE WHEN coalesce(${test}, false) THEN 1 ELSE 0 END) AS event_hit${i}`;
+  });
+  const cte = `span_events AS (
+  SELECT d.trace_id AS event_trace_id, d.span_id AS event_span_id,
+         ${columns.join(',\n         ')}
+  FROM deduplicated d ${s.unnest('d.events', 'e', ['event_time', 'event_name', 'event_attributes'])}
+  GROUP BY d.trace_id, d.span_id
+)`;
+  return { cte, hits };
 }
 
 /** A spanset's condition on one span, as a boolean SQL expression (NULL counts as false). */

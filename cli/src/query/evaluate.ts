@@ -14,6 +14,13 @@ import {
 // table stores them (text, JSON for what is not a string), so that every source, the
 // archive's SQL included, gives the same answers.
 
+/** What a condition on an event field can ask of one event of a span. */
+export interface EventFacts {
+  name: string;
+  /** The attribute's value, undefined when the event does not have it. */
+  attribute(key: string): PlainValue | undefined;
+}
+
 /** What a condition can ask of a span. */
 export interface SpanFacts {
   name: string;
@@ -23,6 +30,8 @@ export interface SpanFacts {
   service: string;
   /** The attribute's value, undefined when the span (or resource) does not have it. */
   attribute(scope: 'span' | 'resource', key: string): PlainValue | undefined;
+  /** The span's events: called by event fields only, so a query without one reads none. */
+  events(): readonly EventFacts[];
 }
 
 /** The text an attribute value is stored as in the span table. */
@@ -118,6 +127,14 @@ export function holds(condition: Condition, span: SpanFacts): boolean {
           : span.attribute(field.scope, field.key);
       return found !== undefined && compareAttribute(op, found, value);
     }
+    // One of the span's events satisfies the comparison (each comparison its own event, as in TraceQL).
+    case 'eventName':
+      return span.events().some((event) => compareText(op, event.name, value));
+    case 'eventAttribute':
+      return span.events().some((event) => {
+        const found = event.attribute(field.key);
+        return found !== undefined && compareAttribute(op, found, value);
+      });
   }
 }
 

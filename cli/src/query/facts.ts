@@ -1,12 +1,20 @@
 import type { PlainValue } from '../../../src/otlp/values';
 import type { TraceSpan } from '../model';
 import { durationMs, kindName, statusOf, type CompactSpan } from '../read/spans';
-import type { SpanFacts } from './evaluate';
+import type { EventFacts, SpanFacts } from './evaluate';
 
 type Lookup = (key: string) => PlainValue | undefined;
 
-/** A span being read, with lookups into its attributes and its resource's, as the evaluator sees it. */
-export function compactFacts(span: Omit<CompactSpan, 'spansets'>, attributes: Lookup, resource: Lookup): SpanFacts {
+/**
+ * A span being read, with lookups into its attributes and its resource's, and its events (read
+ * only by a query's event fields), as the evaluator sees it.
+ */
+export function compactFacts(
+  span: Omit<CompactSpan, 'spansets'>,
+  attributes: Lookup,
+  resource: Lookup,
+  events: () => readonly EventFacts[],
+): SpanFacts {
   return {
     name: span.name,
     service: span.service,
@@ -14,6 +22,7 @@ export function compactFacts(span: Omit<CompactSpan, 'spansets'>, attributes: Lo
     kind: kindName(span.kind),
     durationMs: durationMs(span),
     attribute: (scope, key) => (scope === 'span' ? attributes(key) : resource(key)),
+    events,
   };
 }
 
@@ -33,5 +42,6 @@ export function detailFacts(span: TraceSpan): SpanFacts {
     kind: span.kind,
     durationMs: span.durationMs,
     attribute: (scope, key) => (scope === 'span' ? attributes(key) : resource(key)),
+    events: () => span.events.map((e) => ({ name: e.name, attribute: own(e.attributes) })),
   };
 }

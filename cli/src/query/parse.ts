@@ -152,15 +152,21 @@ class Parser {
     if (this.eat('.')) return { type: 'attribute', scope: 'any', key: this.key() };
     const word = this.match(IDENT);
     if (word === undefined)
-      this.fail(`expected a field (name, status, kind, duration, resource.…, span.…, .…)${this.describeHere()}`);
+      this.fail(
+        `expected a field (name, status, kind, duration, resource.…, span.…, .…, event:name, event.…)${this.describeHere()}`,
+      );
     if (word === 'name' || word === 'status' || word === 'kind' || word === 'duration') return { type: word };
     if (word === 'resource.service.name') return { type: 'service' };
     for (const scope of ['span', 'resource'] as const) {
       if (word.startsWith(`${scope}.`) && word.length > scope.length + 1)
         return { type: 'attribute', scope, key: word.slice(scope.length + 1) };
     }
+    if (word === 'event:name') return { type: 'eventName' };
+    if (word.startsWith('event.') && word.length > 'event.'.length)
+      return { type: 'eventAttribute', key: word.slice('event.'.length) };
+    if (word.startsWith('event:')) this.fail(`unknown event field "${word}" (event:name, event.<attribute>)`, start);
     return this.fail(
-      `unknown field "${word}" (name, status, kind, duration, resource.<attribute>, span.<attribute>, .<attribute>)`,
+      `unknown field "${word}" (name, status, kind, duration, resource.<attribute>, span.<attribute>, .<attribute>, event:name, event.<attribute>)`,
       start,
     );
   }
@@ -235,6 +241,7 @@ function check(field: Field, op: Operator, value: Literal, fail: (reason: string
   switch (field.type) {
     case 'name':
     case 'service':
+    case 'eventName':
       return want(['string'], 'a "quoted string"');
     case 'duration':
       return want(['duration'], 'a duration such as 250ms');
@@ -247,14 +254,25 @@ function check(field: Field, op: Operator, value: Literal, fail: (reason: string
       if (ordered) fail('kind takes = or !=', 'op');
       return;
     case 'attribute':
+    case 'eventAttribute':
       want(['string', 'number', 'boolean'], 'a "quoted string", a number or true/false');
       if (value.type === 'boolean' && ordered) fail('true and false take = or !=', 'op');
   }
 }
 
 function fieldName(field: Field): string {
-  if (field.type === 'attribute') return field.scope === 'any' ? `.${field.key}` : `${field.scope}.${field.key}`;
-  return field.type === 'service' ? 'resource.service.name' : field.type;
+  switch (field.type) {
+    case 'attribute':
+      return field.scope === 'any' ? `.${field.key}` : `${field.scope}.${field.key}`;
+    case 'eventAttribute':
+      return `event.${field.key}`;
+    case 'eventName':
+      return 'event:name';
+    case 'service':
+      return 'resource.service.name';
+    default:
+      return field.type;
+  }
 }
 
 /** The query `{ … } && { … }`, or a QuerySyntaxError saying where it stops making sense. */

@@ -12,7 +12,7 @@ import { attributeMap, plainValue, serviceNameOf, type PlainValue } from '../../
 import { dependencyNode, dependencyOf, type Dependency } from '../analysis/dependency';
 import { failureOf, type Failure } from '../analysis/failure';
 import { facetOf } from '../analysis/lift';
-import { attributeText, spansetBits, type CompiledQuery } from '../query/evaluate';
+import { attributeText, spansetBits, type CompiledQuery, type EventFacts } from '../query/evaluate';
 import { compactFacts } from '../query/facts';
 import { Flag, isCaller, type CompactSpan, type SpanDetail } from './spans';
 
@@ -62,6 +62,14 @@ function valueIn(list: readonly OtlpKeyValue[] | undefined, key: string): PlainV
   if (!Array.isArray(list)) return undefined;
   for (const kv of list) if (isObject(kv) && kv.key === key) return plainValue(kv.value as OtlpAnyValue);
   return undefined;
+}
+
+/** A span's events as the evaluator reads them (only for a query with an event field). */
+function eventFacts(span: OtlpSpan): EventFacts[] {
+  return (Array.isArray(span.events) ? span.events : []).filter(isObject).map((e) => ({
+    name: typeof e.name === 'string' ? e.name : '',
+    attribute: (key: string) => valueIn(e.attributes, key),
+  }));
 }
 
 function addTo(sets: Map<string, Set<string>>, traceId: string, value: string): void {
@@ -197,6 +205,7 @@ export class SpanStore {
           compact,
           (key) => valueIn(span.attributes, key),
           (key) => valueIn(resource, key),
+          () => eventFacts(span),
         ),
       );
     trace.set(spanId, compact);
@@ -228,12 +237,8 @@ export class SpanStore {
   }
 
   private failure(span: OtlpSpan): Failure {
-    const events = (Array.isArray(span.events) ? span.events : []).filter(isObject).map((e) => ({
-      name: typeof e.name === 'string' ? e.name : '',
-      attribute: (key: string) => valueIn(e.attributes, key),
-    }));
     const message = typeof span.status?.message === 'string' ? span.status.message : undefined;
-    return failureOf(message, (key) => valueIn(span.attributes, key), events);
+    return failureOf(message, (key) => valueIn(span.attributes, key), eventFacts(span));
   }
 
   private keepDetail(traceId: string, spanId: string, span: OtlpSpan, resource: readonly OtlpKeyValue[]): void {

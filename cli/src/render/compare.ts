@@ -7,10 +7,12 @@ import { table } from './text';
 /** Matched spans with a different duration shown in text (all of them are in --json). */
 const CHANGES_SHOWN = 20;
 
-const where = (s: { service: string; name: string; path: string[] }): string =>
+/** A compared span: its service, its ancestors' names and its own. */
+export const where = (s: { service: string; name: string; path: string[] }): string =>
   `${s.service}: ${[...s.path, s.name].join(' › ')}`;
 
-const signed = (ms: number): string => (ms >= 0 ? `+${formatMs(ms)}` : `-${formatMs(-ms)}`);
+/** A difference of durations with its sign. */
+export const signed = (ms: number): string => (ms >= 0 ? `+${formatMs(ms)}` : `-${formatMs(-ms)}`);
 
 function onlyIn(label: string, spans: readonly ComparedSpan[]): string[] {
   if (spans.length === 0) return [`only in ${label}: none`];

@@ -153,7 +153,14 @@ tr.operation:hover,tr.operation.picked{background:#eef3fd}
 .tbar.p95{background:#9a5b00}
 .summary-only{padding:12px 4px}
 .summary-only h2{font-size:16px;margin:0 0 8px}
-.stats{overflow:auto}
+.stats,.trace-compare{overflow:auto}
+.trace-stats,.trace-compare{flex:1;min-height:0}
+.trace-stats{display:flex;flex-direction:column}
+.stats-grid{display:grid;grid-template-columns:minmax(120px,1fr) minmax(200px,3fr) 60px repeat(4,90px) 110px;gap:10px;align-items:center;padding:0 8px}
+.stats-row{height:26px;border-bottom:1px solid #eef0f3;white-space:nowrap}
+.stats-row>span{overflow:hidden;text-overflow:ellipsis}
+.stats-grid .sort.num{text-align:right}
+.trace-compare h3{font-size:14px;margin:12px 0 4px}
 .stats h2{font-size:15px;margin:12px 0 4px}
 .table{background:#fff;border:1px solid #c9ced8;min-width:60%}
 .table th,.table td{padding:4px 10px;border-bottom:1px solid #eef0f3;text-align:left}

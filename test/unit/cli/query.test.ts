@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceSummary } from '../../../cli/src/model';
 import { holds, type SpanFacts } from '../../../cli/src/query/evaluate';
+import { detailFacts } from '../../../cli/src/query/facts';
 import { parseQuery, QuerySyntaxError } from '../../../cli/src/query/parse';
 import { writeBothWays } from './archive-fixture';
 import { failureOf, hoptrace, hoptraceJson as json } from './run-cli';
@@ -27,10 +28,16 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+type EventSpec = { name: string; attributes?: Record<string, unknown> };
+
 const span = (
-  over: Partial<SpanFacts> & { attributes?: Record<string, unknown>; resource?: Record<string, unknown> } = {},
+  over: Omit<Partial<SpanFacts>, 'events'> & {
+    attributes?: Record<string, unknown>;
+    resource?: Record<string, unknown>;
+    events?: EventSpec[];
+  } = {},
 ): SpanFacts => {
-  const { attributes = {}, resource = {}, ...facts } = over;
+  const { attributes = {}, resource = {}, events = [], ...facts } = over;
   return {
     name: 'GET /orders',
     service: 'api',
@@ -38,6 +45,8 @@ const span = (
     kind: 'server',
     durationMs: 120,
     attribute: (scope, key) => ((scope === 'span' ? attributes : resource)[key] as never) ?? undefined,
+    events: () =>
+      events.map((e) => ({ name: e.name, attribute: (key: string) => (e.attributes?.[key] as never) ?? undefined })),
     ...facts,
   };
 };
@@ -61,6 +70,21 @@ describe('the query parser', () => {
     ['name = "x"', 1, /expected a spanset/],
     ['{ name = "unclosed }', 10, /not closed/],
     ['{ span. = 1 }', 3, /unknown field "span."/],
+    ['{ event. = 1 }', 3, /unknown field "event."/],
+    [
+      '{ name = "x" && event:nam = "exception" }',
+      17,
+      /unknown event field "event:nam" \(event:name, event.<attribute>\)/,
+    ],
+    ['{ event:name = exception }', 16, /expected a value/],
+    ['{ event:name = 5 }', 16, /event:name is compared with a "quoted string"/],
+    [
+      '{ event.exception.escaped = error }',
+      29,
+      /event.exception.escaped is compared with a "quoted string", a number or true\/false/,
+    ],
+    ['{ event.count > true }', 15, /true and false take = or !=/],
+    ['{ event.exception.message =~ "(" }', 30, /not a regular expression/],
   ])('%s: refused at column %i', (text, column, reason) => {
     const error = (() => {
       try {
@@ -122,6 +146,60 @@ describe('the evaluator', () => {
     expect(holds(condition('{ span.missing = 1 || kind = server }'), s)).toBe(true);
   });
 
+  it("event fields: a comparison holds when one of the span's events satisfies it, each comparison on its own", () => {
+    const s = span({
+      events: [
+        { name: 'exception', attributes: { 'exception.type': 'CardError', 'exception.message': 'card_declined' } },
+        { name: 'retry', attributes: { attempt: 2, 'exception.message': 'again' } },
+      ],
+    });
+    expect(holds(condition('{ event.exception.message =~ ".*card_declined.*" }'), s)).toBe(true);
+    expect(holds(condition('{ event.exception.message = "card" }'), s)).toBe(false);
+    expect(holds(condition('{ event:name = "exception" }'), s)).toBe(true);
+    expect(holds(condition('{ event:name =~ "re.*" && event.attempt >= 2 }'), s)).toBe(true);
+    // Met by two events: the retry is named "retry", the exception carries the message.
+    expect(holds(condition('{ event:name = "retry" && event.exception.message = "card_declined" }'), s)).toBe(true);
+    // != and !~ ask for an event that has a different value: the retry's message is one.
+    expect(holds(condition('{ event.exception.message != "card_declined" }'), s)).toBe(true);
+    expect(holds(condition('{ event:name !~ "exception|retry" }'), s)).toBe(false);
+    // An attribute no event has satisfies nothing, and a span without events satisfies no event field.
+    expect(holds(condition('{ event.missing != "x" }'), s)).toBe(false);
+    expect(holds(condition('{ event:name != "exception" }'), span())).toBe(false);
+    expect(holds(condition('{ event:name = "exception" || name = "GET /orders" }'), span())).toBe(true);
+    // The span's own attribute is not an event's.
+    expect(holds(condition('{ event.flag = true }'), span({ attributes: { flag: true } }))).toBe(false);
+  });
+
+  it("the report's search box reads the events of a span held in full", () => {
+    const held = detailFacts({
+      spanId: 'a'.repeat(16),
+      service: 'payments',
+      name: 'POST /charge',
+      startMs: 0,
+      durationMs: 40,
+      status: 'error',
+      critical: true,
+      kind: 'server',
+      attributes: { 'exception.message': 'not an event' },
+      resource: {},
+      events: [{ timeMs: 1, name: 'exception', attributes: { 'exception.message': 'card_declined', code: 402 } }],
+      links: [],
+    });
+    expect(holds(condition('{ event.exception.message =~ ".*card_declined.*" && event.code = 402 }'), held)).toBe(true);
+    expect(holds(condition('{ event.exception.message = "not an event" }'), held)).toBe(false);
+  });
+
+  it('a query without an event field reads no events', () => {
+    const unread: SpanFacts = {
+      ...span(),
+      events: () => {
+        throw new Error('events read');
+      },
+    };
+    expect(holds(condition('{ name = "GET /orders" && span.x != 1 || kind = server }'), unread)).toBe(true);
+    expect(() => holds(condition('{ event:name = "exception" }'), unread)).toThrow('events read');
+  });
+
   it('status and kind keywords', () => {
     expect(holds(condition('{ status = error }'), span({ status: 'error' }))).toBe(true);
     expect(holds(condition('{ status != ok && kind != client }'), span())).toBe(true);
@@ -159,6 +237,14 @@ describe.each(SOURCES)('--query on %s', (_name, flag) => {
     ['{ .faas.invocation_id = "inv-true" && resource.service.name != "api" }', [1]],
     ['{ }', [1, 2, ...gets, 40, 41]],
     ['{ span.http.response.status_code = 429 && status = error }', [41]],
+    // Trace 41's charge failed with an exception event; POST /orders (trace 1) has a "cache miss" event.
+    ['{ event.exception.message =~ ".*Rate.*" }', [41]],
+    ['{ event:name = "exception" && event.exception.type = "ThrottlingException" && status = error }', [41]],
+    ['{ event:name = "cache miss" && event.key = "sku-1" && name = "POST /orders" }', [1]],
+    ['{ event:name != "exception" }', [1]],
+    ['{ event:name = "exception" } || { event.key = "sku-1" }', [1, 41]],
+    ['{ event:name = "exception" } && { event:name = "cache miss" }', []],
+    ['{ event.exception.message = "Rate exceeded" && resource.service.name != "payments" }', []],
   ])('%s', async (query, expected) => {
     expect(await traces('--query', query)).toEqual(expected);
   });

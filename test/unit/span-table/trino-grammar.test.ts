@@ -34,7 +34,8 @@ const EVERY_FLAG = {
 const EVERY_FILTER: Filters = {
   query: compile(
     parseQuery(
-      `${shorthandQuery(EVERY_FLAG)} || { kind = client && span.http.response.status_code >= 500 } && { name !~ "GET .*" }`,
+      `${shorthandQuery(EVERY_FLAG)} || { kind = client && span.http.response.status_code >= 500 } && { name !~ "GET .*" }` +
+        ' && { event:name = "exception" && (event.exception.message =~ ".*card_declined.*" || event.attempt > 2) }',
     ),
   ),
   window: { fromUs: Date.parse('2026-11-01T00:00:00Z') * 1000, toUs: Date.parse('2026-11-02T00:00:00Z') * 1000 },

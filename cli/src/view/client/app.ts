@@ -10,20 +10,33 @@ import { formatTime } from './format';
 import { ServiceMapView, type MapPick } from './service-map';
 import { StatsView } from './stats-view';
 import { initialFilters, TraceList, type ListFilters } from './trace-list';
-import { TraceView, type TracePane } from './trace-view';
+import { TraceView, tracePanes, type TracePane } from './trace-view';
 
-type Route = { tab: 'traces' } | { tab: 'map' } | { tab: 'stats' } | { tab: 'trace'; traceId: string; pane: TracePane };
+/** `against`: the trace the compare pane compares the open one with. */
+type Route =
+  | { tab: 'traces' }
+  | { tab: 'map' }
+  | { tab: 'stats' }
+  | { tab: 'trace'; traceId: string; pane: TracePane; against?: string };
 
 function parseRoute(hash: string): Route {
-  const [tab, id, pane] = hash.replace(/^#\/?/, '').split('/');
+  const [tab, id, pane, against] = hash.replace(/^#\/?/, '').split('/');
   if (tab === 'trace' && id)
-    return { tab, traceId: decodeURIComponent(id), pane: pane === 'flame' ? 'flame' : 'waterfall' };
+    return {
+      tab,
+      traceId: decodeURIComponent(id),
+      pane: tracePanes.find((p) => p === pane) ?? 'waterfall',
+      ...(against ? { against: decodeURIComponent(against) } : {}),
+    };
   if (tab === 'map' || tab === 'stats') return { tab };
   return { tab: 'traces' };
 }
 
 function routeHash(route: Route): string {
-  return route.tab === 'trace' ? `#/trace/${encodeURIComponent(route.traceId)}/${route.pane}` : `#/${route.tab}`;
+  if (route.tab !== 'trace') return `#/${route.tab}`;
+  const against =
+    route.pane === 'compare' && route.against !== undefined ? `/${encodeURIComponent(route.against)}` : '';
+  return `#/trace/${encodeURIComponent(route.traceId)}/${route.pane}${against}`;
 }
 
 export function App(props: { data: ViewData }): VNode {
@@ -97,6 +110,9 @@ export function App(props: { data: ViewData }): VNode {
                   onPane=${(pane: TracePane) => go({ ...route, pane })}
                   hasTrace=${hasTrace}
                   onOpenTrace=${open}
+                  against=${route.against}
+                  onAgainst=${(against: string) => go({ ...route, pane: 'compare', against })}
+                  report=${data}
                 />`
                 : summaryOnly
                   ? html`<${SummaryOnly} summary=${summaryOnly} />`

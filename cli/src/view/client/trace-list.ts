@@ -1,15 +1,16 @@
 // The trace list: the response-time chart (brushing it selects traces), filters (one span's
-// service, name and minimum duration together, errors, cold starts, a map node or edge, and a
+// service, name, minimum duration, failure and cold start together, a map node or edge, and a
 // search box that takes text anywhere in the trace or a span query as the command's --query
 // does), sortable columns, and a click that opens a trace.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo } from 'preact/hooks';
 import { failureClass } from '../../analysis/failure';
-import type { ReportIndex, TraceDetail, TraceSummary } from '../../model';
+import type { ReportIndex, TraceDetail, TraceSpan, TraceSummary } from '../../model';
 import { compile, spansetBits, traceMatches, type CompiledQuery } from '../../query/evaluate';
 import { detailFacts } from '../../query/facts';
 import { parseQuery, QuerySyntaxError } from '../../query/parse';
+import { shorthandQuery } from '../../query/shorthands';
 import { inBrush, type Brush } from './brush';
 import { DurationChart } from './duration-chart';
 import { formatMs } from '../../format-duration';
@@ -149,6 +150,18 @@ interface SpanGroup {
   service: string;
   name: string;
   longestMs: number;
+  /** The one span, when the trace is held in full. */
+  span?: TraceSpan;
+  /** From the index: the operation's cold starts (`longestMs` the longest of them). */
+  cold?: true;
+}
+
+/** Each span group of a trace held as its summary, from the index's flat [operation, ms, …]. */
+function indexGroups(index: ReportIndex, flat: readonly number[], cold: boolean, into: SpanGroup[]): void {
+  for (let i = 0; i < flat.length; i += 2) {
+    const { service, name } = index.operations[flat[i]!]!;
+    into.push({ service, name, longestMs: flat[i + 1]!, ...(cold ? { cold: true as const } : {}) });
+  }
 }
 
 /** Each trace's span groups: each span of a trace held in full, else its operations from the index. */
@@ -162,15 +175,17 @@ function spanGroups(
     if (Object.hasOwn(details, traceId))
       groups.set(
         traceId,
-        details[traceId]!.spans.map(({ service, name, durationMs }) => ({ service, name, longestMs: durationMs })),
+        details[traceId]!.spans.map((span) => ({
+          service: span.service,
+          name: span.name,
+          longestMs: span.durationMs,
+          span,
+        })),
       );
     else if (index && Object.hasOwn(index.spanOperations, traceId)) {
-      const flat = index.spanOperations[traceId]!;
       const own: SpanGroup[] = [];
-      for (let i = 0; i < flat.length; i += 2) {
-        const { service, name } = index.operations[flat[i]!]!;
-        own.push({ service, name, longestMs: flat[i + 1]! });
-      }
+      indexGroups(index, index.spanOperations[traceId]!, false, own);
+      if (Object.hasOwn(index.coldOperations, traceId)) indexGroups(index, index.coldOperations[traceId]!, true, own);
       groups.set(traceId, own);
     }
   }
@@ -187,12 +202,20 @@ function filterTraces(
   const picked = f.pick ? new Set(f.pick.traces) : undefined;
   const minMs = Number(f.minDurationMs);
   const name = f.name.trim().toLowerCase();
-  // As the command's --service, --name and --min-duration: one span meets all that are given.
+  // The boxes as the command's --errors and --cold, by its own query text and evaluator on a
+  // span held in full; a trace held as its summary has no failed span (report-detail.ts), and
+  // its cold starts are in the index.
+  const flagsText = shorthandQuery({ errors: f.errors, cold: f.cold });
+  const flags = flagsText === undefined ? undefined : compile(parseQuery(flagsText));
+  const flagsMet = (g: SpanGroup): boolean =>
+    !flags || (g.span ? spansetBits(flags, detailFacts(g.span)) !== 0 : !f.errors && g.cold === true);
+  // As the command's --service, --name, --min-duration, --errors and --cold: one span meets all that are given.
   const spanMatches = (g: SpanGroup): boolean =>
     (f.service === '' || g.service === f.service) &&
     (name === '' || g.name.toLowerCase().includes(name)) &&
-    (!(minMs > 0) || g.longestMs >= minMs);
-  const bySpan = f.service !== '' || name !== '' || minMs > 0;
+    (!(minMs > 0) || g.longestMs >= minMs) &&
+    flagsMet(g);
+  const bySpan = f.service !== '' || name !== '' || minMs > 0 || flags !== undefined;
   // A query (or one being typed that does not parse yet) is not text to look for.
   const { query } = search;
   const text = query || search.error ? '' : f.text.trim().toLowerCase();
@@ -201,8 +224,6 @@ function filterTraces(
       (!picked || picked.has(i)) &&
       (!f.brush || inBrush(f.brush, t, Date.parse(t.startTime))) &&
       (!bySpan || (groups.get(t.traceId) ?? []).some(spanMatches)) &&
-      (!f.errors || t.errorCount > 0) &&
-      (!f.cold || t.coldStarts > 0) &&
       (text === '' || haystack(t, details[t.traceId], groups.get(t.traceId) ?? []).includes(text)) &&
       (!query || queryMatches(query, details[t.traceId])),
   );
@@ -242,8 +263,8 @@ export function TraceList(props: {
       </select></label>
       <label title="a span whose name contains this (any case), of the service and duration given, as the command's --name">Span name <input type="search" value=${filters.name} onInput=${input('name')} placeholder="contains" /></label>
       <label title="a span lasting at least this, of the service and name given, as the command's --min-duration">Min span duration (ms) <input type="number" min="0" value=${filters.minDurationMs} onInput=${input('minDurationMs')} class="narrow" /></label>
-      <label><input type="checkbox" checked=${filters.errors} onChange=${() => set({ errors: !filters.errors })} /> errors</label>
-      <label><input type="checkbox" checked=${filters.cold} onChange=${() => set({ cold: !filters.cold })} /> cold starts</label>
+      <label title="a failed span, of the service, name and duration given, as the command's --errors"><input type="checkbox" checked=${filters.errors} onChange=${() => set({ errors: !filters.errors })} /> errors</label>
+      <label title="a cold start (a span with faas.coldstart true), of the service, name and duration given, as the command's --cold"><input type="checkbox" checked=${filters.cold} onChange=${() => set({ cold: !filters.cold })} /> cold starts</label>
       <label class="grow">Search <input type="search" value=${filters.text} onInput=${input('text')} placeholder='text (id, name, attribute=value, error message, event), or a query: { duration > 500ms && status = error }' /></label>
       ${search.error ? html`<span class="bad" data-testid="query-error">${search.error}</span>` : null}
       ${

@@ -1,18 +1,29 @@
-// One trace: its summary line, the waterfall or the flame graph, and the selected span's details.
+// One trace: its summary line, the waterfall or the flame graph with the selected span's
+// details, its statistics per service and operation, or its comparison with another trace.
 import { html } from 'htm/preact';
 import type { VNode } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { logsQueries } from '../../analysis/logs-link';
-import type { TraceDetail, TraceSummary } from '../../model';
+import type { TraceDetail, TraceSummary, ViewData } from '../../model';
 import { FlameGraph } from './flame-graph';
 import { LogsLink } from './logs-link';
 import { formatMs } from '../../format-duration';
 import { formatTime } from './format';
 import { SpanDetails } from './span-details';
 import { buildTree } from './trace-tree';
+import { TraceCompare } from './trace-compare';
+import { TraceStats } from './trace-stats';
 import { Waterfall } from './waterfall';
 
-export type TracePane = 'waterfall' | 'flame';
+export const tracePanes = ['waterfall', 'flame', 'stats', 'compare'] as const;
+export type TracePane = (typeof tracePanes)[number];
+
+const paneLabels: Record<TracePane, string> = {
+  waterfall: 'Waterfall',
+  flame: 'Flame graph',
+  stats: 'Statistics',
+  compare: 'Compare',
+};
 
 export function TraceView(props: {
   detail: TraceDetail;
@@ -21,6 +32,10 @@ export function TraceView(props: {
   onPane: (pane: TracePane) => void;
   hasTrace: (traceId: string) => boolean;
   onOpenTrace: (traceId: string) => void;
+  /** The trace the compare pane compares this one with. */
+  against: string | undefined;
+  onAgainst: (traceId: string) => void;
+  report: Pick<ViewData, 'traces' | 'details' | 'index'>;
 }): VNode {
   const { detail, summary, pane } = props;
   const tree = useMemo(() => buildTree(detail), [detail]);
@@ -41,11 +56,15 @@ export function TraceView(props: {
       ${tree.orphans.length > 0 ? html`<span class="bad">${tree.orphans.length} orphans</span>` : null}
       ${logs.filter((q) => q.scope === 'trace').map((q) => html`<${LogsLink} query=${q} label=${q.region ? `Logs (${q.region})` : 'Logs'} />`)}
       <nav class="panes">
-        <button type="button" class=${pane === 'waterfall' ? 'on' : ''} onClick=${() => props.onPane('waterfall')}>Waterfall</button>
-        <button type="button" class=${pane === 'flame' ? 'on' : ''} onClick=${() => props.onPane('flame')}>Flame graph</button>
+        ${tracePanes.map((p) => html`<button type="button" class=${pane === p ? 'on' : ''} onClick=${() => props.onPane(p)}>${paneLabels[p]}</button>`)}
       </nav>
     </header>
-    <div class=${`trace-body ${selected ? 'with-details' : ''}`}>
+    ${
+      pane === 'stats'
+        ? html`<${TraceStats} detail=${detail} />`
+        : pane === 'compare'
+          ? html`<${TraceCompare} detail=${detail} against=${props.against} report=${props.report} onAgainst=${props.onAgainst} onOpenTrace=${props.onOpenTrace} />`
+          : html`<div class=${`trace-body ${selected ? 'with-details' : ''}`}>
       <${View} detail=${detail} tree=${tree} selectedId=${selectedId} onSelect=${setSelectedId} />
       ${
         selected
@@ -61,6 +80,7 @@ export function TraceView(props: {
           />`
           : null
       }
-    </div>
+    </div>`
+    }
   </section>`;
 }

@@ -49,6 +49,7 @@ const SETTINGS = {
   parkTtlSeconds: 60,
   sentTtlSeconds: 60,
   asideTtlSeconds: 60,
+  sliWaitSeconds: 60,
 };
 
 describe('the decision store with known decisions', () => {

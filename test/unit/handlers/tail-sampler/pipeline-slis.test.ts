@@ -1,32 +1,57 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { OtlpSpanKind } from '../../../../src/otlp/types';
-import { consumeFresh, SyntheticStream } from '../../../helpers/synthetic-stream';
+import { memoryTable } from '../../../helpers/memory-table';
+import { sandbox, SyntheticStream } from '../../../helpers/synthetic-stream';
 
 const POLICIES = { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0 };
+const C0 = 1_900_000_000_000;
+const WAIT_S = 60;
 
-/** The consumer with a store that has seen nothing, and a backend that takes everything; the SLI documents it wrote, by service ('' for the pipeline). */
-async function slisOf(records: KinesisStreamRecord[]): Promise<Map<string, Record<string, unknown>>> {
-  const { lines } = await consumeFresh(records, POLICIES);
-  const docs = lines.map(
-    (l) =>
-      JSON.parse(l) as Record<string, unknown> & {
-        _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> };
-      },
-  );
-  const slis = docs.filter((d) => d._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === 'Spans'));
-  return new Map(slis.map((d) => [String(d.service ?? ''), d]));
+type Doc = Record<string, unknown> & { _aws: { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string }> }> } };
+const COUNTS = ['Spans', 'SpansStored', 'Traces', 'TracesWithRoot', 'OrphanSpans', 'ErrorTraces', 'LateSpans'];
+
+/** The SLI documents of all batches, by service ('' for the pipeline), summed as CloudWatch sums them. */
+function summed(lines: string[]) {
+  const docs = lines
+    .map((l) => JSON.parse(l) as Doc)
+    .filter((d) => d._aws.CloudWatchMetrics[0]!.Metrics.some((m) => m.Name === 'Spans' || m.Name === 'ExportLatency'));
+  const of = (service: string) => docs.filter((d) => String(d.service ?? '') === service);
+  return {
+    counts: (service = '') =>
+      Object.fromEntries(
+        COUNTS.map((name) => [name, of(service).reduce((n, d) => n + ((d[name] as number | undefined) ?? 0), 0)]),
+      ),
+    latency: (service = '') => {
+      const out: Record<number, number> = {};
+      for (const d of of(service)) {
+        const { Values, Counts } = (d.ExportLatency ?? { Values: [], Counts: [] }) as {
+          Values: number[];
+          Counts: number[];
+        };
+        Values.forEach((v, i) => (out[v] = (out[v] ?? 0) + Counts[i]!));
+      }
+      return out;
+    },
+    docs,
+  };
 }
 
-const counts = (doc: Record<string, unknown> | undefined) => {
-  const { Spans, SpansStored, Traces, TracesWithRoot, OrphanSpans, ErrorTraces } = doc ?? {};
-  return { Spans, SpansStored, Traces, TracesWithRoot, OrphanSpans, ErrorTraces };
-};
-
-describe('pipeline SLIs on a synthetic stream with lost flushes, orphans, duplicates and late parts', () => {
+// The plan, with each SLI's answer worked out from it by hand (the wait is 60 s):
+// batch 1 (0 s): A whole; B with its worker's record twice; C without the api's flush (lost,
+//   with the root); D's api part; E's provisional copy (an error) and its real end; F without
+//   the receipt stamp; H's root.
+// batch 2 (10 s): D's worker part (its parent came a batch before); G's child.
+// batch 3 (30 s): G's root (a batch after its child, within G's wait); B's worker span again,
+//   in a record of its own received later (a duplicate).
+// batch 4 (40 s): batch 2 again (the stream redelivering it).
+// batch 5 (70 s): H's child, 70 s after H's root: past H's wait. A-F and H are counted here
+//   (their wait ended at 60 s), and G (opened at 10 s, its wait ends at 70 s).
+// batch 6 (200 s): nothing left to count.
+describe('pipeline SLIs on a synthetic stream with lost flushes, orphans, duplicates and late parts, across batches', () => {
   const stream = new SyntheticStream('slis');
   const at = (ms: number): number => stream.t0Ms + ms;
-  // A: whole. api: a1 (0-100), a2 (10-30) received at 120; worker: a3 (40-90) received at 105.
+  // A: api a1 (0-100), a2 (10-30) received at 120; worker a3 (40-90) at 105.
   const a = stream.trace([
     { id: 'a1', service: 'api', name: 'GET /a', durationMs: 100 },
     { id: 'a2', service: 'api', name: 'db', parent: 'a1', kind: OtlpSpanKind.Client, startMs: 10, durationMs: 20 },
@@ -40,7 +65,7 @@ describe('pipeline SLIs on a synthetic stream with lost flushes, orphans, duplic
       durationMs: 50,
     },
   ]);
-  // B: failed at the root; the worker's record is in the stream twice. api: b1 (0-50) at 60; worker: b2 (10-40) at 45.
+  // B: failed at the root. api b1 (0-50) at 60; worker b2 (10-40) at 45, and again at 5000.
   const b = stream.trace([
     { id: 'b1', service: 'api', name: 'GET /b', durationMs: 50, error: true },
     {
@@ -53,105 +78,149 @@ describe('pipeline SLIs on a synthetic stream with lost flushes, orphans, duplic
       durationMs: 30,
     },
   ]);
-  // C: the api's flush, with the root, was lost. worker: c2 (0-30), c3 (5-20) at 40.
+  // C: the api's flush with the root was lost. worker c2 (0-30), c3 (5-20) at 40.
   const c = stream.trace([
     { id: 'c1', service: 'api', name: 'GET /c', durationMs: 60 },
     { id: 'c2', service: 'worker', name: 'job', parent: 'c1', kind: OtlpSpanKind.Consumer, durationMs: 30 },
     { id: 'c3', service: 'worker', name: 'work', parent: 'c2', startMs: 5, durationMs: 15 },
   ]);
-  // D: the worker's part comes in the next batch. api: d1 (0-10) at 10; worker: d2 (2-8) at 3000.
+  // D: api d1 (0-10) at 10; worker d2 (2-8) at 3000, a batch later.
   const d = stream.trace([
     { id: 'd1', service: 'api', name: 'GET /d', durationMs: 10 },
     { id: 'd2', service: 'worker', name: 'job', parent: 'd1', kind: OtlpSpanKind.Consumer, startMs: 2, durationMs: 6 },
   ]);
-  // E: the timeout guard's copy (an error) and the real end (a success), both in the batch. At 1000 and 1500; the real one ends at 1400.
+  // E: the timeout guard's copy (an error) at 1000 and the real end (a success, at 1400) at 1500.
   const provisional = stream.trace([
     { id: 'e1', service: 'api', name: 'GET /e', durationMs: 900, error: true, provisional: true },
   ]);
   const e = stream.trace([{ id: 'e1', service: 'api', name: 'GET /e', durationMs: 1400 }], 0, provisional.traceId);
-  // F: a record the ingest wrote before it stamped its receipt time: no export latency.
+  // F: a record without the receipt stamp: no export latency.
   const f = stream.trace([{ id: 'f1', service: 'api', name: 'GET /f', durationMs: 5 }]);
+  // G: api g1 (0-50) at 8000, a batch after worker g2 (10-20) at 25.
+  const g = stream.trace([
+    { id: 'g1', service: 'api', name: 'GET /g', durationMs: 50 },
+    {
+      id: 'g2',
+      service: 'worker',
+      name: 'job',
+      parent: 'g1',
+      kind: OtlpSpanKind.Consumer,
+      startMs: 10,
+      durationMs: 10,
+    },
+  ]);
+  // H: api h1 (0-40) at 45; worker h2 (5-15) at 65000, past the wait.
+  const h = stream.trace([
+    { id: 'h1', service: 'api', name: 'GET /h', durationMs: 40 },
+    { id: 'h2', service: 'worker', name: 'job', parent: 'h1', kind: OtlpSpanKind.Consumer, startMs: 5, durationMs: 10 },
+  ]);
 
-  const worker = { b: stream.record(b.part('worker'), at(45)) };
-  const first = [
-    stream.record(a.part('api'), at(120)),
-    stream.record(a.part('worker'), at(105)),
-    stream.record(b.part('api'), at(60)),
-    worker.b,
-    stream.again(worker.b),
-    stream.record(c.part('worker'), at(40)),
-    stream.record(d.part('api'), at(10)),
-    stream.record(provisional.part('api'), at(1000)),
-    stream.record(e.part('api'), at(1500)),
-    stream.record(f.part('api')),
+  const workerB = stream.record(b.part('worker'), at(45));
+  const batches: Array<{ atS: number; records: KinesisStreamRecord[] }> = [
+    {
+      atS: 0,
+      records: [
+        stream.record(a.part('api'), at(120)),
+        stream.record(a.part('worker'), at(105)),
+        stream.record(b.part('api'), at(60)),
+        workerB,
+        stream.again(workerB),
+        stream.record(c.part('worker'), at(40)),
+        stream.record(d.part('api'), at(10)),
+        stream.record(provisional.part('api'), at(1000)),
+        stream.record(e.part('api'), at(1500)),
+        stream.record(f.part('api')),
+        stream.record(h.part('api'), at(45)),
+      ],
+    },
+    { atS: 10, records: [stream.record(d.part('worker'), at(3000)), stream.record(g.part('worker'), at(25))] },
+    { atS: 30, records: [stream.record(g.part('api'), at(8000)), stream.record(b.part('worker'), at(5000))] },
   ];
-  const second = [stream.record(d.part('worker'), at(3000))];
+  batches.push({ atS: 40, records: batches[1]!.records });
+  batches.push({ atS: 70, records: [stream.record(h.part('worker'), at(65_000))] });
+  batches.push({ atS: 200, records: [] });
 
-  it('counts the pipeline: spans once, every stored copy, traces, their roots, orphans and error traces', async () => {
-    const slis = await slisOf(first);
-    expect(counts(slis.get(''))).toEqual({
-      Spans: 10, // a1 a2 a3, b1 b2, c2 c3, d1, e1, f1
-      SpansStored: 12, // and the second copy of b2, the provisional copy of e1
-      Traces: 6,
-      TracesWithRoot: 5, // all but C
-      OrphanSpans: 1, // c2, whose parent was in the lost flush
+  /** The batches through sandboxes over one table: `handover` is the batch from which a second sandbox takes the shard. */
+  async function run(handover = batches.length) {
+    const table = memoryTable();
+    const clock = { now: C0 };
+    const first = sandbox(table.client, clock, POLICIES, WAIT_S);
+    const second = sandbox(table.client, clock, POLICIES, WAIT_S);
+    const lines: string[] = [];
+    const perBatch: string[][] = [];
+    for (const [i, batch] of batches.entries()) {
+      clock.now = C0 + batch.atS * 1000;
+      const out = await (i < handover ? first : second)(batch.records);
+      lines.push(...out);
+      perBatch.push(out);
+    }
+    return { ...summed(lines), perBatch: perBatch.map(summed), requests: table.requests() };
+  }
+
+  it('counts each trace once, when its wait ends: spans once, every stored copy, roots, orphans, error traces, late spans', async () => {
+    const { counts } = await run();
+    expect(counts()).toEqual({
+      Spans: 14, // a1 a2 a3, b1 b2, c2 c3, d1 d2, e1, f1, g1 g2, h1
+      SpansStored: 18, // and the second and third copies of b2, the provisional copy of e1, late h2
+      Traces: 8, // A B C D E F G H
+      TracesWithRoot: 7, // all but C
+      OrphanSpans: 1, // c2, whose parent was in the lost flush; not d2 or g2, whose parents came within the wait
       ErrorTraces: 1, // B; E's error was the provisional copy the real end superseded
+      LateSpans: 1, // h2
     });
   });
 
-  it('counts each service over the traces it took part in', async () => {
-    const slis = await slisOf(first);
-    expect(counts(slis.get('api'))).toEqual({
-      Spans: 6,
-      SpansStored: 7,
-      Traces: 5,
-      TracesWithRoot: 5,
+  it('counts each service over the traces it took part in within their wait', async () => {
+    const { counts } = await run();
+    expect(counts('api')).toEqual({
+      Spans: 8,
+      SpansStored: 9,
+      Traces: 7,
+      TracesWithRoot: 7,
       OrphanSpans: 0,
       ErrorTraces: 1,
+      LateSpans: 0,
     });
-    expect(counts(slis.get('worker'))).toEqual({
-      Spans: 4,
-      SpansStored: 5,
-      Traces: 3,
-      TracesWithRoot: 2,
+    expect(counts('worker')).toEqual({
+      Spans: 6,
+      SpansStored: 9,
+      Traces: 5, // A B C D G: H's worker span came after H was counted
+      TracesWithRoot: 4,
       OrphanSpans: 1,
       ErrorTraces: 0,
+      LateSpans: 1,
     });
   });
 
-  it("takes the export latency of each span from its record's receipt time, and none from a record without it", async () => {
-    const slis = await slisOf(first);
-    const distribution = (doc: Record<string, unknown> | undefined): Record<number, number> => {
-      const { Values, Counts } = doc!.ExportLatency as { Values: number[]; Counts: number[] };
-      return Object.fromEntries(Values.map((v, i) => [v, Counts[i]!]));
-    };
-    // a1 20, a2 90, a3 15, b1 10, b2 5, c2 10, c3 20, d1 0, e1 100.
-    expect(distribution(slis.get(''))).toEqual({ 0: 1, 5: 1, 10: 2, 15: 1, 20: 2, 90: 1, 100: 1 });
-    expect(distribution(slis.get('worker'))).toEqual({ 15: 1, 5: 1, 10: 1, 20: 1 });
-    expect(
-      (slis.get('')!._aws as { CloudWatchMetrics: Array<{ Metrics: Array<{ Name: string; Unit: string }> }> })
-        .CloudWatchMetrics[0]!.Metrics,
-    ).toContainEqual({ Name: 'ExportLatency', Unit: 'Milliseconds' });
+  it('takes the export latency of each span once, from its first copy, and none from a record without the receipt stamp', async () => {
+    const { latency } = await run();
+    // d1 0; b2 5 (its copy received at 5000 not again), g2 5, h1 5; b1 10, c2 10; a3 15; a1 20,
+    // c3 20; a2 90; e1 100 (the real end); d2 2992; g1 7950; h2 64985, late.
+    expect(latency()).toEqual({ 0: 1, 5: 3, 10: 2, 15: 1, 20: 2, 90: 1, 100: 1, 2992: 1, 7950: 1, 64985: 1 });
+    expect(latency('worker')).toEqual({ 5: 2, 10: 1, 15: 1, 20: 1, 2992: 1, 64985: 1 });
   });
 
-  it('counts a part that comes after the batching window as another sighting of its trace, its span an orphan within the wait', async () => {
-    const slis = await slisOf(second);
-    expect(counts(slis.get(''))).toEqual({
-      Spans: 1,
-      SpansStored: 1,
-      Traces: 1,
-      TracesWithRoot: 0,
-      OrphanSpans: 1,
-      ErrorTraces: 0,
-    });
-    expect((slis.get('worker')!.ExportLatency as { Values: number[] }).Values).toEqual([2992]);
+  it('counts nothing of a trace before its wait ends, and the stored copies when first consumed', async () => {
+    const { perBatch } = await run();
+    expect(perBatch.map((b) => b.counts().Traces)).toEqual([0, 0, 0, 0, 8, 0]);
+    expect(perBatch.map((b) => b.counts().SpansStored)).toEqual([13, 2, 2, 0, 1, 0]);
+  });
+
+  it('gives the same answers when another sandbox takes the shard over, from the table alone', async () => {
+    const whole = await run();
+    for (const handover of [1, 3, 4, 5]) {
+      const handed = await run(handover);
+      expect(handed.counts()).toEqual(whole.counts());
+      expect(handed.counts('worker')).toEqual(whole.counts('worker'));
+      expect(handed.latency()).toEqual(whole.latency());
+    }
   });
 
   it("writes the pipeline's document with dims [] and each service's with dims [service]", async () => {
-    const slis = await slisOf(first);
+    const { docs } = await run();
     const dims = (doc: Record<string, unknown>) =>
       (doc._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][]; Namespace: string }> }).CloudWatchMetrics[0]!;
-    expect(dims(slis.get('')!)).toMatchObject({ Namespace: 'hoptrace', Dimensions: [[]] });
-    expect(dims(slis.get('api')!)).toMatchObject({ Dimensions: [['service']] });
+    expect(dims(docs.find((d) => d.service === undefined)!)).toMatchObject({ Namespace: 'hoptrace', Dimensions: [[]] });
+    expect(dims(docs.find((d) => d.service === 'api')!)).toMatchObject({ Dimensions: [['service']] });
   });
 });
