@@ -167,6 +167,37 @@ async function readFromArchive(
 /** The UTC day (`YYYY-MM-DD`, a partition of the span table) of a time in epoch microseconds. */
 const dayOf = (us: number): string => new Date(us / 1000).toISOString().slice(0, 10);
 
+// How long after a trace's first span its last one may start: an invocation lasts up to 15
+// minutes, and a queue's wait comes on top. The span table keeps each span in the day it
+// started, so a trace begun before midnight has spans in the next day's folder.
+const TRACE_SPREAD_US = 20 * 60_000_000;
+
+/**
+ * The days of the span table a window reads: those it covers, and a day more where it ends
+ * within TRACE_SPREAD of midnight. Before the window, to see that a trace whose later spans are
+ * in its first day began the day before (and so is not in the window); after it, to read whole
+ * a trace that began in it and went on past midnight.
+ */
+function archiveDays(window: TimeWindow | undefined): Pick<Scope, 'sinceDay' | 'untilDay'> {
+  return {
+    ...(window?.fromUs !== undefined ? { sinceDay: dayOf(window.fromUs - TRACE_SPREAD_US) } : {}),
+    // The window's end is exclusive: one ending TRACE_SPREAD before midnight does not open the next day.
+    ...(window?.toUs !== undefined ? { untilDay: dayOf(window.toUs - 1 + TRACE_SPREAD_US) } : {}),
+  };
+}
+
+/** What the questions on `--archive` or `--athena` read: the table, the days of the window, the filters. */
+export function archiveScope(line: CommandLine): Scope {
+  const athena = line.source.athena !== undefined;
+  return {
+    dialect: athena ? 'athena' : 'duckdb',
+    table: athena ? TABLE_NAME : LOCAL_TABLE,
+    filters: line.filters,
+    ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
+    ...archiveDays(line.filters.window),
+  };
+}
+
 /** Why a trace asked for by id is not among those read. */
 function notFound(id: string, source: Source, line: CommandLine, analysis: Analysis): CliError {
   return new CliError(
@@ -240,15 +271,7 @@ export async function run(argv: string[], io: Output): Promise<void> {
         ...(region !== undefined ? { region } : {}),
       })
     : await localArchive(archive!);
-  const scope: Scope = {
-    dialect: athena ? 'athena' : 'duckdb',
-    table: athena ? TABLE_NAME : LOCAL_TABLE,
-    filters: line.filters,
-    ...(line.bucketMs !== undefined ? { bucketMs: line.bucketMs } : {}),
-    ...(window?.fromUs !== undefined ? { sinceDay: dayOf(window.fromUs) } : {}),
-    // The window's end is exclusive: a window ending at midnight does not open that day.
-    ...(window?.toUs !== undefined ? { untilDay: dayOf(window.toUs - 1) } : {}),
-  };
+  const scope = archiveScope(line);
   try {
     await executeOnArchive(line, engine, scope, print, io);
   } finally {

@@ -1,23 +1,20 @@
 import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Scope, Statement } from '../../cli/src/archive/archive-sql';
 import { athenaLiteral } from '../../cli/src/archive/athena';
 import type { PlainRow, SpanTable } from '../../cli/src/archive/duckdb-table';
-import type { Filters } from '../../cli/src/analysis/filters';
-import { TABLE_NAME } from '../../span-table/catalog';
 
-// A loopback stand-in for Athena that speaks its JSON protocol, so that `--athena` runs through
-// the real AWS SDK v3 Athena client. The stand-in cannot run Trino SQL: it checks the SQL it
+// `--athena` through the real AWS SDK v3 Athena client against a loopback stand-in that
+// speaks Athena's JSON protocol. The stand-in cannot run Trino SQL: it checks the SQL it
 // receives (the Athena rendering, nothing of DuckDB's dialect, one quoted literal per `?`),
 // and answers with the rows the DuckDB rendering of the same question gives on the same
 // table, as Athena returns them (every cell as text, typed by ResultSetMetadata, the first
-// page led by the column names, pages of at most PAGE rows), after a QUEUED and a RUNNING
+// page led by the column names, pages of at most `page` rows), after a QUEUED and a RUNNING
 // look. So the client's polling, paging, type conversion and error paths all run; the
 // Athena SQL itself is only checked, never executed.
 
 export const WORKGROUP = 'hoptrace-spans';
 export const DATABASE = 'hoptrace';
-/** Rows per page of results, small so that paging runs. */
-export const PAGE = 4;
 const DUCKDB_ONLY = /quantile_disc|epoch_us|epoch_ns|\/\/|to_json|string_agg|recursive :=|\[\?\]|\['/;
 
 interface Canned {
@@ -25,7 +22,7 @@ interface Canned {
   rows: PlainRow[];
 }
 
-type Failure = { state: 'FAILED' | 'CANCELLED'; reason: string };
+export type Failure = { state: 'FAILED' | 'CANCELLED'; reason: string };
 
 export class AthenaStandIn {
   readonly server: Server;
@@ -38,7 +35,8 @@ export class AthenaStandIn {
   failNext: Failure | undefined;
   readonly executions = new Map<string, { canned?: Canned; failure?: Failure; polls: number }>();
 
-  constructor() {
+  /** `page`: the most rows a GetQueryResults page holds (Athena's is 1,000). */
+  constructor(readonly page: number) {
     this.server = createServer((req, res) => {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -97,7 +95,7 @@ export class AthenaStandIn {
         if (target === 'GetQueryResults') {
           const { columns, rows } = execution.canned!;
           const start = input.NextToken ? Number(input.NextToken) : 0;
-          const size = Math.min(Number(input.MaxResults ?? 1000), PAGE);
+          const size = Math.min(Number(input.MaxResults ?? 1000), this.page);
           const text = (value: PlainRow[string]) => (value === null ? {} : { VarCharValue: String(value) });
           const page = rows
             .slice(start, start + size)
@@ -129,6 +127,25 @@ export class AthenaStandIn {
       });
     });
   }
+
+  /** Listens on a free loopback port; the endpoint to give `--endpoint`. */
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Cans the answer to one question in an Athena scope: the rows its DuckDB rendering gives on `table`. */
+  async can(table: SpanTable, question: (scope: Scope) => Statement, scope: Scope): Promise<void> {
+    const athena = question(scope);
+    const duck = question({ ...scope, dialect: 'duckdb', table: 'otel_traces' });
+    const rows = await table.select(duck.sql, duck.parameters);
+    const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
+    this.answers.set(`${athena.sql}\n${athena.parameters.map(athenaLiteral).join('\n')}`, { columns, rows });
+  }
 }
 
 /** The Athena type of a column, as the engine would declare it from the values. */
@@ -138,18 +155,4 @@ function typeOf(rows: PlainRow[], column: string): string {
     return values.every((v) => Number.isInteger(v)) ? 'bigint' : 'double';
   if (values.length > 0 && values.every((v) => typeof v === 'boolean')) return 'boolean';
   return 'varchar';
-}
-
-/** Cans the answer to one question: the DuckDB rendering's rows on the local `table`, for the Athena rendering. */
-export async function canAnswer(
-  standIn: AthenaStandIn,
-  table: SpanTable,
-  question: (scope: Scope) => Statement,
-  filters: Filters = {},
-): Promise<void> {
-  const athena = question({ dialect: 'athena', table: TABLE_NAME, filters });
-  const duck = question({ dialect: 'duckdb', table: 'otel_traces', filters });
-  const rows = await table.select(duck.sql, duck.parameters);
-  const columns = rows.length > 0 ? Object.keys(rows[0]!) : [];
-  standIn.answers.set(`${athena.sql}\n${athena.parameters.map(athenaLiteral).join('\n')}`, { columns, rows });
 }

@@ -16,7 +16,8 @@ import { decodeExportRequest } from '../../handlers/ingest/decode';
 import { buildRecords } from '../../handlers/ingest/records';
 import { decodeStreamRecord } from '../../src/otlp/stream-record';
 import { Redactor } from '../../src/redaction';
-import { partitionOf, spanRows } from '../../span-table/rows';
+import { dayOf } from '../../handlers/archive/span-time';
+import { type SpanRow, spanRows } from '../../span-table/rows';
 import { seededRandom } from '../../testing/split-traces';
 
 // A corpus recorded with the real OpenTelemetry JS SDK from a seeded plan, for the read side's
@@ -63,9 +64,29 @@ export interface PlannedTrace {
 /** The share of invocations that are cold starts. */
 const COLD_START_RATE = 0.04;
 
-/** 2026-11-02T10:00:00Z: traces start over the half hour after it. */
+/** 2026-11-02T10:00:00Z: traces start over the half hour after it, unless the plan is told otherwise. */
 export const CORPUS_START_MS = Date.UTC(2026, 10, 2, 10, 0, 0);
 export const CORPUS_SPREAD_MS = 30 * 60_000;
+
+export interface PlanOptions {
+  /** When the first trace starts (epoch ms): the plan's shape is the same whatever the time. */
+  startMs?: number;
+  /**
+   * Adds, after the others (which it leaves as they are), an import of 10,000 spans: `api`'s
+   * POST /imports runs BIG_SHARDS `shard` spans in parallel, each BIG_WRITES back-to-back
+   * DynamoDB.BatchWriteItem calls (each starts in the millisecond the one before ends), two
+   * of them throttled (BIG_FAILED).
+   */
+  big?: boolean;
+}
+
+export const BIG_SHARDS = 99;
+export const BIG_WRITES = 100;
+/** The throttled writes of the big trace: [shard, write]. */
+export const BIG_FAILED: ReadonlyArray<readonly [number, number]> = [
+  [10, 50],
+  [70, 3],
+];
 
 const hex = (random: () => number, chars: number): string => {
   let out = '';
@@ -85,8 +106,15 @@ const dynamo = (operation: string, table: string): Attributes => ({
   'aws.dynamodb.table_names': [table],
 });
 
+/** DynamoDB's answer to a write past the table's capacity. */
+const throttle: PlannedFailure = {
+  statusMessage: 'Rate exceeded',
+  exception: { type: 'ProvisionedThroughputExceededException', message: 'Rate exceeded' },
+};
+
 /** The plan for `count` traces: the same for the same seed. */
-export function planCorpus(count: number, seed: number): PlannedTrace[] {
+export function planCorpus(count: number, seed: number, options: PlanOptions = {}): PlannedTrace[] {
+  const startMs = options.startMs ?? CORPUS_START_MS;
   const random = seededRandom(seed);
   const ids = seededRandom(seed ^ 0x5eed);
   const colds = seededRandom(seed ^ 0xc01d);
@@ -103,7 +131,7 @@ export function planCorpus(count: number, seed: number): PlannedTrace[] {
       return planned;
     };
     const post = chance(0.6);
-    const t0 = CORPUS_START_MS + Math.floor((i * CORPUS_SPREAD_MS) / count) + between(0, 200);
+    const t0 = startMs + Math.floor((i * CORPUS_SPREAD_MS) / count) + between(0, 200);
     const root = add({
       service: 'api',
       name: post ? 'POST /orders' : 'GET /orders/{id}',
@@ -162,14 +190,7 @@ export function planCorpus(count: number, seed: number): PlannedTrace[] {
         startMs: at,
         endMs: at + ms,
         attributes: dynamo('UpdateItem', 'stock'),
-        ...(throttled
-          ? {
-              failure: {
-                statusMessage: 'Rate exceeded',
-                exception: { type: 'ProvisionedThroughputExceededException', message: 'Rate exceeded' },
-              },
-            }
-          : {}),
+        ...(throttled ? { failure: throttle } : {}),
       });
       at = update.endMs + 1;
     }
@@ -275,7 +296,55 @@ export function planCorpus(count: number, seed: number): PlannedTrace[] {
     const rootWithheld = chance(0.03);
     traces.push({ traceId, spans: rootWithheld ? spans.filter((s) => s !== root) : spans, root, rootWithheld });
   }
+  if (options.big) traces.push(planBig(startMs + CORPUS_SPREAD_MS / 2, random, ids));
   return traces;
+}
+
+function planBig(t0: number, random: () => number, ids: () => number): PlannedTrace {
+  const traceId = hex(ids, 32);
+  const root: PlannedSpan = {
+    spanId: hex(ids, 16),
+    service: 'api',
+    name: 'POST /imports',
+    kind: SpanKind.SERVER,
+    startMs: t0,
+    endMs: 0,
+    attributes: { 'http.request.method': 'POST', 'http.route': '/imports', 'http.response.status_code': 202 },
+  };
+  const spans = [root];
+  for (let k = 0; k < BIG_SHARDS; k++) {
+    const shard: PlannedSpan = {
+      spanId: hex(ids, 16),
+      parentSpanId: root.spanId,
+      service: 'api',
+      name: 'shard',
+      kind: SpanKind.INTERNAL,
+      startMs: t0 + 1,
+      endMs: 0,
+      attributes: { 'import.shard': k },
+    };
+    spans.push(shard);
+    let at = shard.startMs + 1;
+    for (let w = 0; w < BIG_WRITES; w++) {
+      const failed = BIG_FAILED.some(([fk, fw]) => fk === k && fw === w);
+      const end = at + 1 + Math.floor(random() * 20);
+      spans.push({
+        spanId: hex(ids, 16),
+        parentSpanId: shard.spanId,
+        service: 'api',
+        name: 'DynamoDB.BatchWriteItem',
+        kind: SpanKind.CLIENT,
+        startMs: at,
+        endMs: end,
+        attributes: dynamo('BatchWriteItem', 'stock'),
+        ...(failed ? { failure: throttle } : {}),
+      });
+      at = end;
+    }
+    shard.endMs = at + 1;
+  }
+  root.endMs = Math.max(...spans.map((s) => s.endMs)) + 1;
+  return { traceId, spans, root, rootWithheld: false };
 }
 
 /** Hands out the plan's ids in the order the SDK asks for them: a trace id per root, a span id per span. */
@@ -336,9 +405,28 @@ export async function recordCorpus(plan: readonly PlannedTrace[]): Promise<Reada
   return spans;
 }
 
-/** The exported spans in batches, as a batch span processor hands them to an OTLP exporter. */
-const batches = (spans: readonly ReadableSpan[], size = 512): ReadableSpan[][] =>
+const EXPORT_BATCH = 512;
+
+/** Every `size` spans, in the order they ended. */
+const bySize = (spans: readonly ReadableSpan[], size = EXPORT_BATCH): ReadableSpan[][] =>
   Array.from({ length: Math.ceil(spans.length / size) }, (_, i) => spans.slice(i * size, (i + 1) * size));
+
+/**
+ * The spans as a batch span processor exporting every `everyMs` hands them to its exporter:
+ * those that ended (by their own end time) in one interval together, at most EXPORT_BATCH a
+ * request. A trace's spans that end in different intervals go in different requests.
+ */
+function byInterval(spans: readonly ReadableSpan[], everyMs: number): ReadableSpan[][] {
+  const endMs = (s: ReadableSpan): number => s.endTime[0] * 1000 + s.endTime[1] / 1e6;
+  const intervals = new Map<number, ReadableSpan[]>();
+  for (const span of spans) {
+    const k = Math.floor(endMs(span) / everyMs);
+    let list = intervals.get(k);
+    if (!list) intervals.set(k, (list = []));
+    list.push(span);
+  }
+  return [...intervals.entries()].sort(([a], [b]) => a - b).flatMap(([, list]) => bySize(list));
+}
 
 const RULES = { maxCount: 128, maxValueLength: 8192, redactor: new Redactor([]) };
 
@@ -346,24 +434,34 @@ const RULES = { maxCount: 128, maxValueLength: 8192, redactor: new Redactor([]) 
  * Writes the recorded spans three ways: under `records`, the stream records the ingest makes
  * of the SDK's OTLP/HTTP protobuf requests (one file each); to `lines`, the same requests as
  * OTLP JSON, one a line (the Collector's file exporter); under `table`, the Parquet span
- * table the archive makes of those records.
+ * table the archive makes of those records, a folder a day.
  */
 export async function writeCorpus(
   spans: readonly ReadableSpan[],
   paths: { records: string; lines: string; table: string },
+  /** Export requests by interval (see `byInterval`); without it, every EXPORT_BATCH spans as the SDK ended them. */
+  exportEveryMs?: number,
 ): Promise<void> {
   mkdirSync(paths.records, { recursive: true });
   const lines: string[] = [];
   const tables: PartitionedRows[] = [];
   let n = 0;
-  for (const batch of batches(spans)) {
+  for (const batch of exportEveryMs === undefined ? bySize(spans) : byInterval(spans, exportEveryMs)) {
     lines.push(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(batch)));
     const bytes = Buffer.from(ProtobufTraceSerializer.serializeRequest(batch)!);
     const { groups } = decodeExportRequest({ format: 'protobuf', bytes }, RULES);
     for (const record of buildRecords(groups).records) {
       writeFileSync(join(paths.records, `${String(n++).padStart(6, '0')}.gz`), record.data);
-      const rows = spanRows(decodeStreamRecord(record.data).request);
-      tables.push({ partition: partitionOf(rows), rows });
+      // Each row in the partition of the day it started, as the archive function places
+      // them (handlers/archive/consume.ts): a record across midnight is split.
+      const byDay = new Map<string, SpanRow[]>();
+      for (const row of spanRows(decodeStreamRecord(record.data).request)) {
+        const day = dayOf(row);
+        let rows = byDay.get(day);
+        if (!rows) byDay.set(day, (rows = []));
+        rows.push(row);
+      }
+      for (const [partition, rows] of byDay) tables.push({ partition, rows });
     }
   }
   writeFileSync(paths.lines, `${lines.join('\n')}\n`);

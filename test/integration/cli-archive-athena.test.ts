@@ -22,14 +22,15 @@ import { parseCommandLine } from '../../cli/src/args';
 import { withError, withValues } from '../../cli/src/query/with-values';
 import { archiveViewData, type ArchiveEngine } from '../../cli/src/archive/archive-read';
 import { TABLE_NAME } from '../../span-table/catalog';
+import { AthenaStandIn, DATABASE, WORKGROUP } from '../helpers/athena-stand-in';
 import { writeBothWays } from '../unit/cli/archive-fixture';
 import { failureOf, hoptraceJson as json } from '../unit/cli/run-cli';
 import { traceId } from '../unit/cli/traces';
-import { AthenaStandIn, canAnswer, DATABASE, PAGE, WORKGROUP } from '../helpers/athena-stand-in';
 
-// `--athena` through the real AWS SDK v3 Athena client against a loopback stand-in of Athena
-// (test/helpers/athena-stand-in.ts): it checks the Athena SQL it is sent and answers with the
-// rows the DuckDB rendering of the same question gives on the same table.
+// `--athena` through the real AWS SDK v3 Athena client against a loopback stand-in that
+// speaks Athena's JSON protocol (test/helpers/athena-stand-in.ts), paging at PAGE rows.
+
+const PAGE = 4;
 
 let dir: string;
 let archive: string;
@@ -42,21 +43,21 @@ beforeAll(async () => {
   archive = join(dir, 'span-table');
   await writeBothWays(join(dir, 'records'), archive);
   table = await openSpanTable(archive);
-  standIn = new AthenaStandIn();
-  await new Promise<void>((resolve) => standIn.server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}`;
+  standIn = new AthenaStandIn(PAGE);
+  endpoint = await standIn.listen();
 });
 
 afterEach(() => standIn.answers.clear());
 
 afterAll(async () => {
   table?.close();
-  await new Promise((resolve) => standIn?.server.close(resolve));
+  await standIn?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Cans the answer to one question: the DuckDB rendering's rows on the local table, for the Athena rendering. */
 const can = (question: (scope: Scope) => Statement, filters: Filters = {}): Promise<void> =>
-  canAnswer(standIn, table, question, filters);
+  standIn.can(table, question, { dialect: 'athena', table: TABLE_NAME, filters });
 
 /** Cans the list of traces and the second question it asks: the failed spans of the traces listed with errors. */
 async function canTraces(limit: number, filters: Filters = {}): Promise<void> {

@@ -7,7 +7,8 @@ import { failuresOfTracesStatement, tracesStatement } from '../../cli/src/archiv
 import { openSpanTable, type SpanTable } from '../../cli/src/archive/duckdb-table';
 import { parseCommandLine } from '../../cli/src/args';
 import type { TraceSummary } from '../../cli/src/model';
-import { AthenaStandIn, canAnswer, DATABASE, WORKGROUP } from '../helpers/athena-stand-in';
+import { TABLE_NAME } from '../../span-table/catalog';
+import { AthenaStandIn, DATABASE, WORKGROUP } from '../helpers/athena-stand-in';
 import { type PlannedSpan, type PlannedTrace, planCorpus, recordCorpus, writeCorpus } from '../helpers/sdk-corpus';
 import { hoptraceJson } from '../unit/cli/run-cli';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
   paths = { records: join(dir, 'records'), lines: join(dir, 'spans.jsonl'), table: join(dir, 'span-table') };
   await writeCorpus(await recordCorpus(plan), paths);
   table = await openSpanTable(paths.table);
-  standIn = new AthenaStandIn();
+  standIn = new AthenaStandIn(1000);
   await new Promise<void>((resolve) => standIn.server.listen(0, '127.0.0.1', resolve));
   endpoint = `http://127.0.0.1:${(standIn.server.address() as AddressInfo).port}`;
 }, 60_000);
@@ -95,13 +96,21 @@ describe('event fields on Athena (the stand-in)', () => {
   it.each(KNOWN)('%s: the known answer, as --archive gives it', async (query, expected) => {
     const { filters } = parseCommandLine(['traces', '--dir', dir, '--query', query]);
     const limit = Number(LIMIT);
-    await canAnswer(standIn, table, (scope) => tracesStatement(scope, limit), filters);
+    await standIn.can(table, (scope) => tracesStatement(scope, limit), {
+      dialect: 'athena',
+      table: TABLE_NAME,
+      filters,
+    });
     const duck = tracesStatement({ dialect: 'duckdb', table: 'otel_traces', filters }, limit);
     const failed = (await table.select(duck.sql, duck.parameters))
       .filter((row) => Number(row.errors) > 0)
       .map((row) => String(row.trace_id));
     if (failed.length > 0)
-      await canAnswer(standIn, table, (scope) => failuresOfTracesStatement(scope, failed), filters);
+      await standIn.can(table, (scope) => failuresOfTracesStatement(scope, failed), {
+        dialect: 'athena',
+        table: TABLE_NAME,
+        filters,
+      });
     const out = await hoptraceJson(
       'traces',
       '--limit',

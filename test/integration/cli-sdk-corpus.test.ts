@@ -5,6 +5,14 @@ import { SpanKind } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ServiceMap, Stats, TraceSummary } from '../../cli/src/model';
 import { type PlannedSpan, type PlannedTrace, planCorpus, recordCorpus, writeCorpus } from '../helpers/sdk-corpus';
+import {
+  byTraceId,
+  expectedSummary,
+  firstFailure,
+  ms,
+  slowInventoryUpdate,
+  summaryOf,
+} from '../helpers/sdk-corpus-answers';
 import { hoptraceJson } from '../unit/cli/run-cli';
 
 // Issue 20's known answers on 5,000 traces recorded with the real OpenTelemetry JS SDK, read
@@ -24,7 +32,6 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ms = (s: PlannedSpan): number => s.endMs - s.startMs;
 const idsWhere = (test: (t: PlannedTrace) => boolean): string[] =>
   plan
     .filter(test)
@@ -32,8 +39,6 @@ const idsWhere = (test: (t: PlannedTrace) => boolean): string[] =>
     .sort();
 const ids = (rows: unknown): string[] => (rows as TraceSummary[]).map((t) => t.traceId).sort();
 
-const slowInventoryUpdate = (s: PlannedSpan): boolean =>
-  s.service === 'inventory' && s.name.includes('UpdateItem') && ms(s) >= 500;
 const slowUpdateTraces = idsWhere((t) => t.spans.some(slowInventoryUpdate));
 // The three conditions held by different spans of a trace: the trap the trace-level flags fell into.
 const splitOnly = idsWhere(
@@ -43,38 +48,6 @@ const splitOnly = idsWhere(
     t.spans.some((s) => s.name.includes('UpdateItem')) &&
     t.spans.some((s) => ms(s) >= 500),
 );
-
-function firstFailure(t: PlannedTrace): TraceSummary['error'] {
-  const failed = t.spans.filter((s) => s.failure).sort((a, b) => a.startMs - b.startMs)[0];
-  if (!failed?.failure) return null;
-  const status = failed.attributes['http.response.status_code'];
-  return {
-    service: failed.service,
-    name: failed.name,
-    message: failed.failure.statusMessage ?? failed.failure.exception?.message ?? null,
-    type: failed.failure.exception?.type ?? null,
-    httpStatus: typeof status === 'number' ? status : null,
-  };
-}
-
-function expectedSummary(t: PlannedTrace) {
-  const start = Math.min(...t.spans.map((s) => s.startMs));
-  const end = Math.max(...t.spans.map((s) => s.endMs));
-  // Rootless: listed under the earliest orphan (the spans whose parent was the root).
-  const orphans = t.spans.filter((s) => s.parentSpanId === t.root.spanId).sort((a, b) => a.startMs - b.startMs);
-  return {
-    traceId: t.traceId,
-    rootName: t.rootWithheld ? orphans[0]!.name : t.root.name,
-    services: [...new Set(t.spans.map((s) => s.service))].sort(),
-    spanCount: t.spans.length,
-    durationMs: end - start,
-    errorCount: t.spans.filter((s) => s.failure).length,
-    startTime: new Date(start).toISOString(),
-    rootDurationMs: t.rootWithheld ? null : ms(t.root),
-    rootMissing: t.rootWithheld,
-    error: firstFailure(t),
-  };
-}
 
 const nearestRank = (values: number[], p: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -202,21 +175,7 @@ describe.each([
 
   it('traces --json: response time, extent, rootless traces and the first failure of each trace', async () => {
     const rows = (await traces()) as TraceSummary[];
-    const got = rows
-      .map((r) => ({
-        traceId: r.traceId,
-        rootName: r.rootName,
-        services: [...r.services].sort(),
-        spanCount: r.spanCount,
-        durationMs: r.durationMs,
-        errorCount: r.errorCount,
-        startTime: r.startTime,
-        rootDurationMs: r.rootDurationMs,
-        rootMissing: r.rootMissing,
-        error: r.error,
-      }))
-      .sort((a, b) => a.traceId.localeCompare(b.traceId));
-    expect(got).toEqual(plan.map(expectedSummary).sort((a, b) => a.traceId.localeCompare(b.traceId)));
+    expect(byTraceId(rows.map(summaryOf))).toEqual(byTraceId(plan.map(expectedSummary)));
   });
 
   it('card_declined: the failed-payment traces, from the exception event when the status says nothing', async () => {

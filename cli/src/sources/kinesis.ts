@@ -14,14 +14,17 @@ export interface StreamOptions {
   stream: string;
   endpoint?: string;
   region?: string;
-  /** Read from this time (epoch ms); without it, from the oldest record the stream retains. */
+  /** The window's start (epoch ms): read from records that arrived ARRIVAL_GRACE before it; without it, from the oldest the stream retains. */
   fromMs?: number;
   /** Stop a shard at records that arrived this long past it (epoch ms); without it, at the tip. */
   untilMs?: number;
 }
 
 // A trace's spans arrive up to an invocation's length after it starts (Lambda's longest is
-// 15 minutes), and the exporter may hold them a little longer: read that far past `--until`.
+// 15 minutes), and the exporter may hold them a little longer: read that far past `--until`,
+// and start that far before `--since`. A trace begun before the window whose later spans
+// arrived in it is then seen whole, and left out, rather than read as a trace of those spans
+// alone, begun in the window.
 const ARRIVAL_GRACE_MS = 20 * 60_000;
 
 /** A record as Kinesis returns it. */
@@ -74,7 +77,7 @@ export async function* streamRecords(client: KinesisClient, options: StreamOptio
   const position: Pick<GetShardIteratorCommandInput, 'ShardIteratorType' | 'Timestamp'> =
     options.fromMs === undefined
       ? { ShardIteratorType: 'TRIM_HORIZON' }
-      : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(options.fromMs) };
+      : { ShardIteratorType: 'AT_TIMESTAMP', Timestamp: new Date(options.fromMs - ARRIVAL_GRACE_MS) };
   const stopAfterMs = options.untilMs === undefined ? Infinity : options.untilMs + ARRIVAL_GRACE_MS;
   for (const shard of shards) {
     const shardId = shard.ShardId!;
