@@ -15,7 +15,6 @@ export interface ArchiveResult {
   parquetBytesPerSpan: number;
 }
 
-
 /**
  * The archive function on 10,000 spans of stream records as the ingest writes them (1,000
  * traces of 10) in one batch, as the event source mapping hands them (up to 10,000 records,
