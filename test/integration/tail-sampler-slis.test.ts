@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OtlpSpanKind } from '../../src/otlp/types';
 import { startTailSamplerBed, type TailSamplerBed } from '../../testing/tail-sampler-bed';
+import { sliPlan } from '../helpers/sli-plan';
 import { SyntheticStream } from '../helpers/synthetic-stream';
 
 // The pipeline SLIs across batches, shards and sandboxes, through kinesalite, the event source
@@ -23,81 +23,8 @@ describe('pipeline SLIs through kinesalite, the tail sampler and dynalite', () =
   it('equal their known answers on a stream with lost flushes, orphans, duplicates, late parts, a redelivery and a new sandbox', async () => {
     const stream = new SyntheticStream('slis-integration');
     const at = (ms: number): number => stream.t0Ms + ms;
-    // As in test/unit/handlers/tail-sampler/pipeline-slis.test.ts: A whole; B failed at the
-    // root, its worker's record twice, and its worker span again later; C without the api's
-    // flush (the root); D's worker a batch after its parent; E's provisional copy and real end;
-    // F without the receipt stamp; G's root a batch after its child; H's child past H's wait.
-    const a = stream.trace([
-      { id: 'a1', service: 'api', name: 'GET /a', durationMs: 100 },
-      { id: 'a2', service: 'api', name: 'db', parent: 'a1', kind: OtlpSpanKind.Client, startMs: 10, durationMs: 20 },
-      {
-        id: 'a3',
-        service: 'worker',
-        name: 'job',
-        parent: 'a2',
-        kind: OtlpSpanKind.Consumer,
-        startMs: 40,
-        durationMs: 50,
-      },
-    ]);
-    const b = stream.trace([
-      { id: 'b1', service: 'api', name: 'GET /b', durationMs: 50, error: true },
-      {
-        id: 'b2',
-        service: 'worker',
-        name: 'job',
-        parent: 'b1',
-        kind: OtlpSpanKind.Consumer,
-        startMs: 10,
-        durationMs: 30,
-      },
-    ]);
-    const c = stream.trace([
-      { id: 'c1', service: 'api', name: 'GET /c', durationMs: 60 },
-      { id: 'c2', service: 'worker', name: 'job', parent: 'c1', kind: OtlpSpanKind.Consumer, durationMs: 30 },
-      { id: 'c3', service: 'worker', name: 'work', parent: 'c2', startMs: 5, durationMs: 15 },
-    ]);
-    const d = stream.trace([
-      { id: 'd1', service: 'api', name: 'GET /d', durationMs: 10 },
-      {
-        id: 'd2',
-        service: 'worker',
-        name: 'job',
-        parent: 'd1',
-        kind: OtlpSpanKind.Consumer,
-        startMs: 2,
-        durationMs: 6,
-      },
-    ]);
-    const provisional = stream.trace([
-      { id: 'e1', service: 'api', name: 'GET /e', durationMs: 900, error: true, provisional: true },
-    ]);
-    const e = stream.trace([{ id: 'e1', service: 'api', name: 'GET /e', durationMs: 1400 }], 0, provisional.traceId);
-    const f = stream.trace([{ id: 'f1', service: 'api', name: 'GET /f', durationMs: 5 }]);
-    const g = stream.trace([
-      { id: 'g1', service: 'api', name: 'GET /g', durationMs: 50 },
-      {
-        id: 'g2',
-        service: 'worker',
-        name: 'job',
-        parent: 'g1',
-        kind: OtlpSpanKind.Consumer,
-        startMs: 10,
-        durationMs: 10,
-      },
-    ]);
-    const h = stream.trace([
-      { id: 'h1', service: 'api', name: 'GET /h', durationMs: 40 },
-      {
-        id: 'h2',
-        service: 'worker',
-        name: 'job',
-        parent: 'h1',
-        kind: OtlpSpanKind.Consumer,
-        startMs: 5,
-        durationMs: 10,
-      },
-    ]);
+    // The plan of test/helpers/sli-plan.ts, as in the unit test.
+    const { a, b, c, d, provisional, e, f, g, h } = sliPlan(stream);
     // R: an error (kept), on G's shard, the backend refusing its forward: the records from it on
     // are redelivered. api r1 (0-20) at 70.
     const r = stream.trace(
