@@ -2,6 +2,7 @@
 // each test works out by hand. Times are from the stream's t0; each test sends the parts in
 // its own batches.
 import { OtlpSpanKind } from '../../src/otlp/types';
+import type { KinesisStreamRecord } from 'aws-lambda';
 import type { SyntheticStream } from './synthetic-stream';
 
 /** A whole; B failed at the root; C without the api's flush (the root); D's worker a batch after its parent; E's provisional copy and real end; F without the receipt stamp; G's root a batch after its child; H's child past H's wait. */
@@ -70,4 +71,35 @@ export function sliPlan(stream: SyntheticStream) {
     { id: 'h2', service: 'worker', name: 'job', parent: 'h1', kind: OtlpSpanKind.Consumer, startMs: 5, durationMs: 10 },
   ]);
   return { a, b, c, d, provisional, e, f, g, h };
+}
+
+/**
+ * The plan's records by the second of the batch that carries them: at 0 s A whole, B with its
+ * worker's record twice, C without the api's flush, D's api part, E's provisional copy and real
+ * end, F without the receipt stamp, H's root; at 10 s D's worker and G's child; at 30 s G's
+ * root and B's worker span again, later; at 70 s H's child, past H's wait.
+ */
+export function sliBatches(stream: SyntheticStream, plan: ReturnType<typeof sliPlan>) {
+  const { a, b, c, d, provisional, e, f, g, h } = plan;
+  const at = (ms: number): number => stream.t0Ms + ms;
+  const workerB = stream.record(b.part('worker'), at(45));
+  const batches: Record<'at0' | 'at10' | 'at30' | 'at70', KinesisStreamRecord[]> = {
+    at0: [
+      stream.record(a.part('api'), at(120)),
+      stream.record(a.part('worker'), at(105)),
+      stream.record(b.part('api'), at(60)),
+      workerB,
+      stream.again(workerB),
+      stream.record(c.part('worker'), at(40)),
+      stream.record(d.part('api'), at(10)),
+      stream.record(provisional.part('api'), at(1000)),
+      stream.record(e.part('api'), at(1500)),
+      stream.record(f.part('api')),
+      stream.record(h.part('api'), at(45)),
+    ],
+    at10: [stream.record(d.part('worker'), at(3000)), stream.record(g.part('worker'), at(25))],
+    at30: [stream.record(g.part('api'), at(8000)), stream.record(b.part('worker'), at(5000))],
+    at70: [stream.record(h.part('worker'), at(65_000))],
+  };
+  return batches;
 }

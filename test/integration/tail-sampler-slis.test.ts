@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTailSamplerBed, type TailSamplerBed } from '../../testing/tail-sampler-bed';
-import { sliPlan } from '../helpers/sli-plan';
+import { sliBatches, sliPlan } from '../helpers/sli-plan';
 import { SyntheticStream } from '../helpers/synthetic-stream';
 
 // The pipeline SLIs across batches, shards and sandboxes, through kinesalite, the event source
@@ -24,7 +24,9 @@ describe('pipeline SLIs through kinesalite, the tail sampler and dynalite', () =
     const stream = new SyntheticStream('slis-integration');
     const at = (ms: number): number => stream.t0Ms + ms;
     // The plan of test/helpers/sli-plan.ts, as in the unit test.
-    const { a, b, c, d, provisional, e, f, g, h } = sliPlan(stream);
+    const plan = sliPlan(stream);
+    const { a, b, c, d, e, f, g, h } = plan;
+    const { at0, at10, at30, at70 } = sliBatches(stream, plan);
     // R: an error (kept), on G's shard, the backend refusing its forward: the records from it on
     // are redelivered. api r1 (0-20) at 70.
     const r = stream.trace(
@@ -39,7 +41,6 @@ describe('pipeline SLIs through kinesalite, the tail sampler and dynalite', () =
         records.map((rec) => ({ traceId: rec.kinesis.partitionKey, data: Buffer.from(rec.kinesis.data, 'base64') })),
       );
     const lane = await bed.lane('slis-across-batches');
-    const workerB = stream.record(b.part('worker'), at(45));
     const ids = [a, b, c, d, e, f, g, h].map((t) => t.traceId);
     expect(new Set(ids.map(half)).size).toBe(2);
 
@@ -47,23 +48,11 @@ describe('pipeline SLIs through kinesalite, the tail sampler and dynalite', () =
     const env = { HOPTRACE_SAMPLE_RATIO: '0', HOPTRACE_SLI_WAIT_S: '60' };
     const first = await bed.consume(lane, { env, batchSize: 50, now: () => now });
     // 0 s
-    await put([
-      stream.record(a.part('api'), at(120)),
-      stream.record(a.part('worker'), at(105)),
-      stream.record(b.part('api'), at(60)),
-      workerB,
-      stream.again(workerB),
-      stream.record(c.part('worker'), at(40)),
-      stream.record(d.part('api'), at(10)),
-      stream.record(provisional.part('api'), at(1000)),
-      stream.record(e.part('api'), at(1500)),
-      stream.record(f.part('api')),
-      stream.record(h.part('api'), at(45)),
-    ]);
+    await put(at0);
     await first.source.idle();
     // 10 s
     now += 10_000;
-    await put([stream.record(d.part('worker'), at(3000)), stream.record(g.part('worker'), at(25))]);
+    await put(at10);
     await first.source.idle();
     // 30 s: the backend refuses R's forward three times over (all the tries of one delivery), so its batch fails and comes again.
     now += 20_000;
@@ -74,11 +63,7 @@ describe('pipeline SLIs through kinesalite, the tail sampler and dynalite', () =
       );
       return hasR && refusals++ < 3 ? 503 : undefined;
     });
-    await put([
-      stream.record(r.part('api'), at(70)),
-      stream.record(g.part('api'), at(8000)),
-      stream.record(b.part('worker'), at(5000)),
-    ]);
+    await put([stream.record(r.part('api'), at(70)), ...at30]);
     await first.source.idle();
     await first.source.stop();
     bed.receiver.refuseWhen(undefined);
@@ -90,7 +75,7 @@ describe('pipeline SLIs through kinesalite, the tail sampler and dynalite', () =
     // comes past H's wait. A-H are counted (their waits ended at 60 and 70 s).
     now += 40_000;
     const second = await bed.consume(lane, { env, batchSize: 50, now: () => now });
-    await put([stream.record(h.part('worker'), at(65_000))]);
+    await put(at70);
     await bed.tick(lane.stream);
     await second.source.idle();
     // 135 s: R is counted (its wait ended at 90 s).

@@ -1,7 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { memoryTable } from '../../../helpers/memory-table';
-import { sliPlan } from '../../../helpers/sli-plan';
+import { sliBatches, sliPlan } from '../../../helpers/sli-plan';
 import { sandbox, SyntheticStream } from '../../../helpers/synthetic-stream';
 
 const POLICIES = { keepErrors: true, latencyThresholdMs: 1000, keepColdStarts: true, sampleRatio: 0 };
@@ -50,33 +50,17 @@ function summed(lines: string[]) {
 // batch 6 (200 s): nothing left to count.
 describe('pipeline SLIs on a synthetic stream with lost flushes, orphans, duplicates and late parts, across batches', () => {
   const stream = new SyntheticStream('slis');
-  const at = (ms: number): number => stream.t0Ms + ms;
-  const { a, b, c, d, provisional, e, f, g, h } = sliPlan(stream);
+  const plan = sliPlan(stream);
 
-  const workerB = stream.record(b.part('worker'), at(45));
+  const { at0, at10, at30, at70 } = sliBatches(stream, plan);
   const batches: Array<{ atS: number; records: KinesisStreamRecord[] }> = [
-    {
-      atS: 0,
-      records: [
-        stream.record(a.part('api'), at(120)),
-        stream.record(a.part('worker'), at(105)),
-        stream.record(b.part('api'), at(60)),
-        workerB,
-        stream.again(workerB),
-        stream.record(c.part('worker'), at(40)),
-        stream.record(d.part('api'), at(10)),
-        stream.record(provisional.part('api'), at(1000)),
-        stream.record(e.part('api'), at(1500)),
-        stream.record(f.part('api')),
-        stream.record(h.part('api'), at(45)),
-      ],
-    },
-    { atS: 10, records: [stream.record(d.part('worker'), at(3000)), stream.record(g.part('worker'), at(25))] },
-    { atS: 30, records: [stream.record(g.part('api'), at(8000)), stream.record(b.part('worker'), at(5000))] },
+    { atS: 0, records: at0 },
+    { atS: 10, records: at10 },
+    { atS: 30, records: at30 },
+    { atS: 40, records: at10 },
+    { atS: 70, records: at70 },
+    { atS: 200, records: [] },
   ];
-  batches.push({ atS: 40, records: batches[1]!.records });
-  batches.push({ atS: 70, records: [stream.record(h.part('worker'), at(65_000))] });
-  batches.push({ atS: 200, records: [] });
 
   /** The batches through sandboxes over one table: `handover` is the batch from which a second sandbox takes the shard. */
   async function run(handover = batches.length) {
