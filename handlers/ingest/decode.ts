@@ -136,8 +136,8 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
   }
   const rawStatus = isObject(raw.status) ? raw.status : {};
   // Built field by field in the order of OTLP's JSON (the stream record's bytes follow it),
-  // the optional ones only when present: spreading `{}` for an absent one cost a tenth of a
-  // request's validation.
+  // the optional ones only when present, rather than spreading `{}` for an absent one: in the
+  // profile, building the span that way cost a third of its validation.
   const span = { traceId, spanId } as OtlpSpan;
   if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
   if (typeof raw.traceState === 'string' && raw.traceState !== '') span.traceState = raw.traceState.slice(0, 512);
