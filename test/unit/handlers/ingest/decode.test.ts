@@ -56,6 +56,39 @@ describe('decodeExportRequest', () => {
     expect(result.groups[0]!.scopes[0]!.spans[0]!.traceId).toBe('a'.repeat(32));
   });
 
+  it('checks ids and times digit by digit as OTLP defines them: hex of the exact length, not all zero; decimal of 1 to 20 digits', () => {
+    const outcome = (fields: Record<string, unknown>) => {
+      const result = decode(exportRequest([otlpSpan(fields)]));
+      const span = result.groups[0]?.scopes[0]?.spans[0];
+      return span ?? result.reasons[0]!.replace(/^.*: /, '');
+    };
+    const hex32 = '0123456789abcdef'.repeat(2);
+    expect(outcome({ traceId: hex32.toUpperCase() })).toMatchObject({ traceId: hex32 });
+    expect(outcome({ traceId: `${'0'.repeat(31)}F` })).toMatchObject({ traceId: `${'0'.repeat(31)}f` });
+    for (const bad of [`${hex32.slice(0, 31)}g`, `${hex32}0`, hex32.slice(1), '0'.repeat(32), ` ${hex32.slice(1)}`, 42])
+      expect(outcome({ traceId: bad })).toBe('traceId must be 32 hex digits, not all zero');
+    expect(outcome({ spanId: `${'0'.repeat(15)}/` })).toBe('spanId must be 16 hex digits, not all zero');
+    expect(outcome({ parentSpanId: 'G'.repeat(16) })).toBe('parentSpanId must be 16 hex digits, not all zero');
+    expect(outcome({ startTimeUnixNano: '000', endTimeUnixNano: '0' })).toMatchObject({
+      startTimeUnixNano: '0',
+      endTimeUnixNano: '0',
+    });
+    expect(outcome({ startTimeUnixNano: '0099', endTimeUnixNano: '100' })).toMatchObject({
+      startTimeUnixNano: '99',
+      endTimeUnixNano: '100',
+    });
+    expect(outcome({ startTimeUnixNano: '100', endTimeUnixNano: '0099' })).toBe(
+      'endTimeUnixNano is before startTimeUnixNano',
+    );
+    expect(outcome({ startTimeUnixNano: '18446744073709551615', endTimeUnixNano: '18446744073709551614' })).toBe(
+      'endTimeUnixNano is before startTimeUnixNano',
+    );
+    for (const bad of ['1'.repeat(21), '', '+1', '1 ', '1e3', '١٢'])
+      expect(outcome({ startTimeUnixNano: bad })).toBe(
+        'startTimeUnixNano must be a non-negative integer of nanoseconds',
+      );
+  });
+
   it('accepts enum names, numeric times and drops bad links alone', () => {
     const span = decode(
       exportRequest([

@@ -58,4 +58,42 @@ describe('buildRecords', () => {
     expect(oversized).toBe(1);
     expect(records).toHaveLength(1);
   });
+
+  it("writes each record's JSON byte for byte as JSON.stringify writes its request: resources and scopes in the request's order, schema URLs where sent", () => {
+    const [t1, t2] = [hex(16), hex(16)];
+    const scope = (name: string, spans: unknown[], schemaUrl?: string) => ({
+      scope: { name, version: '1', attributes: [{ key: 'k', value: { stringValue: `"${name}"\u2028` } }] },
+      ...(schemaUrl ? { schemaUrl } : {}),
+      spans,
+    });
+    const body = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'a' } }] },
+          schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
+          scopeSpans: [
+            scope('s1', [otlpSpan({ traceId: t1 }), otlpSpan({ traceId: t2 })], 'https://example.com/s1'),
+            scope('s2', [otlpSpan({ traceId: t2, parentSpanId: hex(8) })]),
+          ],
+        },
+        { resource: {}, scopeSpans: [scope('s3', [otlpSpan({ traceId: t1, traceState: 'a=1' })])] },
+      ],
+    };
+    const { groups } = decodeExportRequest({ format: 'json', text: JSON.stringify(body) }, rules);
+    const { records } = buildRecords(groups);
+    const expected = (traceId: string) =>
+      JSON.stringify({
+        resourceSpans: groups.flatMap(({ resource, schemaUrl, scopes }) => {
+          const scopeSpans = scopes.flatMap((s) => {
+            const spans = s.spans.filter((span) => span.traceId === traceId);
+            return spans.length === 0
+              ? []
+              : [{ scope: s.scope, ...(s.schemaUrl ? { schemaUrl: s.schemaUrl } : {}), spans }];
+          });
+          return scopeSpans.length === 0 ? [] : [{ resource, ...(schemaUrl ? { schemaUrl } : {}), scopeSpans }];
+        }),
+      });
+    expect(records).toHaveLength(2);
+    for (const record of records) expect(gunzipSync(record.data).toString()).toBe(expected(record.partitionKey));
+  });
 });
