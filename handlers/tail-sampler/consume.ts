@@ -7,7 +7,7 @@ import type { DecisionStore, Lookup, StoredPart } from './decision-store';
 import type { Forward } from './forwarder';
 import { decodeStreamRecord, StreamRecordError } from '../../src/otlp/stream-record';
 import { forwardUnits, type ForwardCounters, type Unit } from './forward-units';
-import { decodeRecord, spansOf, type TracePart } from './parts';
+import { decodeRecords, spansOf, type TracePart } from './parts';
 import { PipelineSlis } from './pipeline-slis';
 import { piecesOf, type Piece } from './pieces';
 import { inSampledFraction, interest, type Decision, type KeepReason } from './policy';
@@ -128,18 +128,19 @@ export async function consumeBatch(
   // counts the traces whose wait has ended.
   const ledgerParts = new Map<string, LedgerPart[]>(records.map((r) => [shardOf(r.eventID), []]));
   const slis = new PipelineSlis();
-  for (const record of records) {
-    try {
-      const part = decodeRecord(record);
-      traces.set(part.traceId, [...(traces.get(part.traceId) ?? []), part]);
-      ledgerParts.get(shardOf(record.eventID))!.push(part);
-    } catch (error) {
-      if (!(error instanceof StreamRecordError)) throw error;
+  decodeRecords(records).forEach((part, i) => {
+    const record = records[i]!;
+    if (part instanceof StreamRecordError) {
       // Redelivery cannot mend it; the archive keeps the record for inspection.
       counters.UndecodableRecords++;
-      deps.log('error', `record skipped: ${error.message}`, { recordId: record.eventID });
+      deps.log('error', `record skipped: ${part.message}`, { recordId: record.eventID });
+      return;
     }
-  }
+    const parts = traces.get(part.traceId);
+    if (parts) parts.push(part);
+    else traces.set(part.traceId, [part]);
+    ledgerParts.get(shardOf(record.eventID))!.push(part);
+  });
   const all = [...traces.values()].flat();
   const ranges = rangesOf(all);
   const piecesOfPart = (

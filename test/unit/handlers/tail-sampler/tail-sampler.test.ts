@@ -11,7 +11,7 @@ import {
   retryAfterMs,
   type Forward,
 } from '../../../../handlers/tail-sampler/forwarder';
-import { decodeRecord, spansOf } from '../../../../handlers/tail-sampler/parts';
+import { decodeRecord, decodeRecords, spansOf } from '../../../../handlers/tail-sampler/parts';
 import { piecesOf } from '../../../../handlers/tail-sampler/pieces';
 import { StreamRecordError } from '../../../../src/otlp/stream-record';
 import { inSampledFraction, interest } from '../../../../handlers/tail-sampler/policy';
@@ -167,6 +167,32 @@ describe('stream records as trace parts', () => {
     expect(() => decodeRecord(record(gzipSync('{"resourceSpans":[]}'), 'orders'))).toThrow(
       'partition key "orders" is not a trace id',
     );
+  });
+
+  it('decodes a batch as each record alone, whatever is among its records', () => {
+    const good = (n: number): Buffer =>
+      gzipSync(JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [span({ name: `op-${n}` })] }] }] }));
+    const batches: Buffer[][] = [
+      [good(1), good(2), good(3)],
+      // Not exactly one gzip member each: trailing bytes, two members, truncated, not gzip, empty.
+      [good(1), Buffer.concat([good(2), Buffer.from('junk')]), good(3)],
+      [good(1), Buffer.concat([good(2), good(3)]), good(4)],
+      [good(1), good(2).subarray(0, 15), good(3)],
+      [good(1), Buffer.from('{"resourceSpans":[]}'), Buffer.alloc(0), good(3)],
+      [good(1), gzipSync('{"resourceSpans":'), good(2)],
+      [good(1), gzipSync(Buffer.alloc(65 * 1024 * 1024, 0x20)), good(2)],
+    ];
+    for (const batch of batches) {
+      const records = batch.map((data, i) => ({ ...record(data), eventID: `shardId-0:${i}` }));
+      const alone = records.map((r) => {
+        try {
+          return decodeRecord(r);
+        } catch (error) {
+          return error;
+        }
+      });
+      expect(decodeRecords(records)).toEqual(alone);
+    }
   });
 });
 
